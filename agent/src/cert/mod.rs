@@ -1,0 +1,1 @@
+//! Certificates of sanitization: content model, canonical form (RFC 8785), Ed25519 signatures.

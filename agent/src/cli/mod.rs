@@ -1,0 +1,19 @@
+//! Subcommand implementations: argument types (clap) and the glue from arguments to the library.
+//!
+//! One file per subcommand. Each exposes `Args` and `run(Args) -> anyhow::Result<ExitCode>`;
+//! logic lives in the library modules, not here.
+
+pub mod cert;
+pub mod key;
+pub mod probe;
+pub mod run;
+pub mod wipe;
+
+/// Exit code for an error (the chain is printed on stderr).
+pub const EXIT_ERROR: u8 = 1;
+/// Exit code when clap rejects the command line.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code when a check ran and found a problem (verification failed, wipe failed).
+pub const EXIT_CHECK_FAILED: u8 = 3;
+/// Exit code when the operator declined or cancelled.
+pub const EXIT_CANCELLED: u8 = 4;

@@ -1,0 +1,15 @@
+//! Reprise agent library: probe a laptop, sanitize and verify its disks, decide its fate, sign
+//! the certificate. See ARCHITECTURE.md for the map and the invariants.
+
+pub mod cert;
+pub mod cli;
+pub mod parse;
+pub mod probe;
+pub mod sys;
+pub mod verdict;
+pub mod wipe;
+
+/// Name and version of this tool as recorded in reports and certificates.
+pub fn tool_version() -> String {
+    format!("reprise {}", env!("CARGO_PKG_VERSION"))
+}

@@ -1,0 +1,48 @@
+//! The `reprise` binary: parses the command line and hands each subcommand to `reprise::cli`.
+//!
+//! Errors are printed with their whole chain (`{:#}`) and mapped to a non-zero exit code.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use reprise::cli;
+
+/// Reprise: probe, sanitize (NIST SP 800-88) and certify laptops for refurbishing.
+#[derive(Debug, Parser)]
+#[command(name = "reprise", version, about, propagate_version = true)]
+struct Opts {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Describe the machine: identity, CPU, memory, batteries, disks, network.
+    Probe(cli::probe::Args),
+    /// Overwrite and verify disks (Clear).
+    Wipe(cli::wipe::Args),
+    /// Manage the station's signing key.
+    Key(cli::key::Args),
+    /// Issue, verify, show and render certificates.
+    Cert(cli::cert::Args),
+    /// The whole flow on this machine: probe, wipe, verify, verdict, certificate.
+    Run(cli::run::Args),
+}
+
+fn main() -> ExitCode {
+    let opts = Opts::parse();
+    let result = match opts.command {
+        Command::Probe(args) => cli::probe::run(args),
+        Command::Wipe(args) => cli::wipe::run(args),
+        Command::Key(args) => cli::key::run(args),
+        Command::Cert(args) => cli::cert::run(args),
+        Command::Run(args) => cli::run::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("reprise: error: {err:#}");
+            ExitCode::from(cli::EXIT_ERROR)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Pure parsers of untrusted bytes (SMBIOS, ATA IDENTIFY/SMART, NVMe): bytes in, structs out.

@@ -1,0 +1,3 @@
+//! Hardware probe: identity, CPU, memory, batteries, disks and network, read from a `SysRoot`.
+
+pub mod model;

@@ -1,0 +1,34 @@
+//! The only code that touches the OS: sysfs/procfs reads under a root, block-device I/O, ioctls.
+
+use std::path::{Path, PathBuf};
+
+/// Root of the sysfs/procfs view the probe reads: `/` in production, a fixture tree in tests.
+///
+/// Every path into `/sys`, `/proc` or `/dev` goes through [`SysRoot::join`], so no absolute
+/// literal is buried in logic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SysRoot(PathBuf);
+
+impl SysRoot {
+    /// A view rooted at `root` (which must exist; the caller checks).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        SysRoot(root.into())
+    }
+
+    /// The real machine.
+    pub fn host() -> Self {
+        SysRoot(PathBuf::from("/"))
+    }
+
+    /// The root directory itself.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// `rel` (e.g. "sys/class/dmi/id") under the root; `rel` must be relative.
+    pub fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
+        let rel = rel.as_ref();
+        let rel = rel.strip_prefix("/").unwrap_or(rel);
+        self.0.join(rel)
+    }
+}

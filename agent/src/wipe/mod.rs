@@ -1,0 +1,3 @@
+//! Sanitization: plan, overwrite engine, verification, and the report they produce.
+
+pub mod report;

@@ -1,1 +1,2 @@
 //! Pure parsers of untrusted bytes (SMBIOS, ATA IDENTIFY/SMART, NVMe): bytes in, structs out.
+pub mod mountinfo;

@@ -103,6 +103,16 @@ pub fn serial_from_wwid(wwid: &str) -> Option<String> {
     (tokens.len() >= 3).then(|| tokens[tokens.len() - 1].to_owned())
 }
 
+/// Full ATA model from a libata `wwid` ("t10.ATA     " + 40-byte model + serial). The SCSI
+/// `model` attribute holds only the first 16 bytes of it ("Samsung SSD 860 "), because SCSI
+/// INQUIRY has room for no more; the operator and the certificate need the whole name.
+pub fn ata_model_from_wwid(wwid: &str) -> Option<String> {
+    let rest = wwid.trim().strip_prefix("t10.ATA")?;
+    let mut words: Vec<&str> = rest.split_whitespace().collect();
+    words.pop()?; // the serial
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
 /// How the kernel command line names the root filesystem (`root=`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RootSpec {
@@ -369,15 +379,25 @@ fn identity(
             // The controller has no vendor name; its PCI function has the vendor ID.
             a("device/device/vendor"),
         ],
-        Transport::Mmc => [
-            a("device/name"),
-            a("device/serial"),
-            match a("device/fwrev") {
-                Field::Known(v) => Field::Known(v),
-                Field::Unknown(_) => a("device/rev"),
-            },
-            a("device/manfid"),
-        ],
+        Transport::Mmc => {
+            // The eMMC boot areas (mmcblk0boot0) are disks whose parent is the user area's
+            // disk: the card's attributes are one level further up.
+            let card = if fs::exists(root, format!("{dir}/device/cid")) {
+                "device"
+            } else {
+                "device/device"
+            };
+            let c = |attr: &str| a(&format!("{card}/{attr}"));
+            [
+                c("name"),
+                c("serial"),
+                match c("fwrev") {
+                    Field::Known(v) => Field::Known(v),
+                    Field::Unknown(_) => c("rev"),
+                },
+                c("manfid"),
+            ]
+        }
         Transport::Virtio => [
             Field::Unknown(format!("{dir}: virtio disks report no model")),
             a("serial"),
@@ -386,12 +406,18 @@ fn identity(
         ],
         Transport::Sata | Transport::Scsi | Transport::Usb | Transport::Unknown => {
             let serial = scsi_serial(root, dir, transport, resolved);
-            [
-                a("device/model"),
-                serial,
-                a("device/rev"),
-                a("device/vendor"),
-            ]
+            let mut model = a("device/model");
+            // SATA behind libata: the T10 wwid has the full 40-byte ATA model.
+            if let Some(full) = a("device/wwid")
+                .known()
+                .and_then(|w| ata_model_from_wwid(w))
+            {
+                let short = model.known().cloned().unwrap_or_default();
+                if full.starts_with(&short) {
+                    model = Field::Known(full);
+                }
+            }
+            [model, serial, a("device/rev"), a("device/vendor")]
         }
     }
 }
@@ -633,6 +659,13 @@ mod tests {
         );
         assert_eq!(serial_from_wwid("naa.5000c500a1b2c3d4"), None);
         assert_eq!(serial_from_wwid("t10.ATA"), None);
+        assert_eq!(
+            ata_model_from_wwid("t10.ATA     Samsung SSD 860 EVO 500GB               S3Z1NB0K1\n")
+                .as_deref(),
+            Some("Samsung SSD 860 EVO 500GB")
+        );
+        assert_eq!(ata_model_from_wwid("t10.SanDisk Cruzer 1234"), None);
+        assert_eq!(ata_model_from_wwid("t10.ATA     S3Z1"), None);
     }
 
     #[test]

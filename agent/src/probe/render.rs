@@ -101,10 +101,16 @@ fn battery(out: &mut String, b: &Battery) {
 
 fn disk(out: &mut String, d: &Disk) {
     let mut kind = vec![transport_name(d.transport).to_owned()];
+    // USB bridges and card readers often claim "rotational" for flash: only trust the flag
+    // for internal interfaces.
+    let internal = matches!(
+        d.transport,
+        Transport::Nvme | Transport::Sata | Transport::Scsi | Transport::Virtio
+    );
     match d.rotational {
-        Field::Known(true) => kind.push("HDD".to_owned()),
-        Field::Known(false) => kind.push("solid-state".to_owned()),
-        Field::Unknown(_) => {}
+        Field::Known(true) if internal => kind.push("HDD".to_owned()),
+        Field::Known(false) if internal => kind.push("solid-state".to_owned()),
+        _ => {}
     }
     if d.removable == Field::Known(true) {
         kind.push("removable".to_owned());
@@ -122,8 +128,12 @@ fn disk(out: &mut String, d: &Disk) {
         &format!("{}  {}  {}", d.dev_path, kind.join(", "), sz),
     );
     let mut ident = String::new();
+    // Numeric vendor IDs (PCI for NVMe, JEDEC for eMMC) mean nothing to an operator; the
+    // model names the maker there. The JSON keeps them.
     if let Field::Known(v) = &d.vendor {
-        let _ = write!(ident, "{v} ");
+        if !v.starts_with("0x") && !d.model.known().is_some_and(|m| m.starts_with(v.as_str())) {
+            let _ = write!(ident, "{v} ");
+        }
     }
     let _ = write!(
         ident,

@@ -1,0 +1,341 @@
+//! Human-readable rendering of a [`ProbeReport`]: the one screen an operator reads.
+//!
+//! Pure: report in, text out. Unknown values read "unknown"; where the reason matters to the
+//! operator (no DMI at all, no serial) it is shown in parentheses.
+
+use std::fmt::Write as _;
+
+use super::identity::is_portable;
+use super::model::{Battery, CapacityUnit, Disk, Field, ProbeReport, Transport};
+
+/// Width of the left label column.
+const LABEL: usize = 10;
+
+fn show<T: ToString>(f: &Field<T>) -> String {
+    match f {
+        Field::Known(v) => v.to_string(),
+        Field::Unknown(_) => "unknown".to_owned(),
+    }
+}
+
+fn show_why<T: ToString>(f: &Field<T>) -> String {
+    match f {
+        Field::Known(v) => v.to_string(),
+        Field::Unknown(why) => format!("unknown ({why})"),
+    }
+}
+
+/// "512.1 GB (476.9 GiB)", or MB/MiB below a gigabyte.
+pub fn size(bytes: u64) -> String {
+    let b = bytes as f64;
+    if bytes >= 1_000_000_000 {
+        format!("{:.1} GB ({:.1} GiB)", b / 1e9, b / f64::from(1u32 << 30))
+    } else {
+        format!("{:.1} MB ({:.1} MiB)", b / 1e6, b / f64::from(1u32 << 20))
+    }
+}
+
+fn permille(p: u32) -> String {
+    format!("{}.{} %", p / 10, p % 10)
+}
+
+fn line(out: &mut String, label: &str, text: &str) {
+    let _ = writeln!(out, "{label:<LABEL$}{text}");
+}
+
+fn transport_name(t: Transport) -> &'static str {
+    match t {
+        Transport::Nvme => "NVMe",
+        Transport::Sata => "SATA",
+        Transport::Usb => "USB",
+        Transport::Mmc => "MMC/eMMC",
+        Transport::Virtio => "virtio",
+        Transport::Scsi => "SCSI",
+        Transport::Unknown => "unknown transport",
+    }
+}
+
+fn capacity(unit: &Field<CapacityUnit>, v: &Field<u64>) -> String {
+    match (unit, v) {
+        (Field::Known(CapacityUnit::MicroWattHours), Field::Known(v)) => {
+            format!("{:.1} Wh", *v as f64 / 1e6)
+        }
+        (Field::Known(CapacityUnit::MicroAmpHours), Field::Known(v)) => {
+            format!("{} mAh", v / 1000)
+        }
+        _ => "unknown".to_owned(),
+    }
+}
+
+fn battery(out: &mut String, b: &Battery) {
+    let mut head = format!(
+        "{}: {} {}",
+        b.name,
+        show(&b.manufacturer),
+        show(&b.model_name)
+    );
+    if let Field::Known(t) = &b.technology {
+        let _ = write!(head, " ({t})");
+    }
+    let _ = write!(head, ", serial {}", show(&b.serial));
+    line(out, "BATTERY", &head);
+    let health = match &b.health_permille {
+        Field::Known(p) => format!(
+            "health {} ({} of {} design)",
+            permille(*p),
+            capacity(&b.capacity_unit, &b.full_capacity),
+            capacity(&b.capacity_unit, &b.design_capacity)
+        ),
+        Field::Unknown(why) => format!("health unknown ({why})"),
+    };
+    let cycles = match &b.cycle_count {
+        Field::Known(Some(c)) => format!("{c} cycles"),
+        _ => "cycles unknown".to_owned(),
+    };
+    line(
+        out,
+        "",
+        &format!("{health} · {cycles} · {}", show(&b.status)),
+    );
+}
+
+fn disk(out: &mut String, d: &Disk) {
+    let mut kind = vec![transport_name(d.transport).to_owned()];
+    // USB bridges and card readers often claim "rotational" for flash: only trust the flag
+    // for internal interfaces.
+    let internal = matches!(
+        d.transport,
+        Transport::Nvme | Transport::Sata | Transport::Scsi | Transport::Virtio
+    );
+    match d.rotational {
+        Field::Known(true) if internal => kind.push("HDD".to_owned()),
+        Field::Known(false) if internal => kind.push("solid-state".to_owned()),
+        _ => {}
+    }
+    if d.removable == Field::Known(true) {
+        kind.push("removable".to_owned());
+    }
+    if d.read_only == Field::Known(true) {
+        kind.push("read-only".to_owned());
+    }
+    let sz = match d.size_bytes {
+        Field::Known(b) => size(b),
+        Field::Unknown(_) => "size unknown".to_owned(),
+    };
+    line(
+        out,
+        "DISK",
+        &format!("{}  {}  {}", d.dev_path, kind.join(", "), sz),
+    );
+    let mut ident = String::new();
+    // Numeric vendor IDs (PCI for NVMe, JEDEC for eMMC) mean nothing to an operator; the
+    // model names the maker there. The JSON keeps them.
+    if let Field::Known(v) = &d.vendor {
+        if !v.starts_with("0x") && !d.model.known().is_some_and(|m| m.starts_with(v.as_str())) {
+            let _ = write!(ident, "{v} ");
+        }
+    }
+    let _ = write!(
+        ident,
+        "{} · serial {} · firmware {}",
+        show(&d.model),
+        show_why(&d.serial),
+        show(&d.firmware)
+    );
+    line(out, "", &ident);
+    let sectors = format!(
+        "sectors {}/{} bytes (logical/physical)",
+        show(&d.logical_sector_size),
+        show(&d.physical_sector_size)
+    );
+    line(out, "", &sectors);
+    if !d.mountpoints.is_empty() {
+        line(out, "", &format!("mounted on {}", d.mountpoints.join(", ")));
+    }
+    if !d.partitions.is_empty() {
+        let parts: Vec<String> = d
+            .partitions
+            .iter()
+            .map(|p| {
+                let mut s = p.name.clone();
+                if let Field::Known(b) = p.size_bytes {
+                    let gb = size(b);
+                    let short = gb.split(" (").next().unwrap_or(&gb).to_owned();
+                    let _ = write!(s, " {short}");
+                }
+                if !p.mountpoints.is_empty() {
+                    let _ = write!(s, " on {}", p.mountpoints.join(", "));
+                }
+                s
+            })
+            .collect();
+        line(out, "", &format!("partitions: {}", parts.join("; ")));
+    }
+    if d.holds_system {
+        line(
+            out,
+            "",
+            &format!(
+                "SYSTEM/BOOT MEDIUM — never wiped: {}",
+                d.system_reasons.join("; ")
+            ),
+        );
+    }
+}
+
+/// The report as text for the console.
+pub fn human(r: &ProbeReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Reprise probe — {} (schema {})",
+        r.tool_version, r.schema_version
+    );
+    let _ = writeln!(out);
+
+    let id = &r.identity;
+    let sys = &id.system;
+    if sys.vendor.known().is_none() && sys.product_name.known().is_none() {
+        line(
+            &mut out,
+            "MACHINE",
+            &format!(
+                "unknown ({})",
+                match &sys.vendor {
+                    Field::Unknown(why) => why.as_str(),
+                    Field::Known(_) => "",
+                }
+            ),
+        );
+    } else {
+        let mut m = format!("{} {}", show(&sys.vendor), show(&sys.product_name));
+        if let Field::Known(v) = &sys.version {
+            let _ = write!(m, " ({v})");
+        }
+        if let Field::Known(c) = &id.chassis.chassis_type_name {
+            let _ = write!(m, " · {c}");
+        }
+        line(&mut out, "MACHINE", &m);
+        line(
+            &mut out,
+            "",
+            &format!(
+                "serial {} · UUID {}",
+                show_why(&sys.serial),
+                show(&sys.uuid)
+            ),
+        );
+        line(
+            &mut out,
+            "",
+            &format!("SKU {} · family {}", show(&sys.sku), show(&sys.family)),
+        );
+        line(
+            &mut out,
+            "BOARD",
+            &format!(
+                "{} {} · serial {}",
+                show(&id.board.vendor),
+                show(&id.board.product_name),
+                show(&id.board.serial)
+            ),
+        );
+        line(
+            &mut out,
+            "BIOS",
+            &format!(
+                "{} {} ({})",
+                show(&id.bios.vendor),
+                show(&id.bios.version),
+                show(&id.bios.date)
+            ),
+        );
+    }
+
+    let c = &r.cpu;
+    line(&mut out, "CPU", &show(&c.model_name));
+    let mut topo = format!(
+        "{} socket(s), {} cores, {} threads",
+        show(&c.sockets),
+        show(&c.physical_cores),
+        show(&c.threads)
+    );
+    if let Field::Known(khz) = c.max_frequency_khz {
+        let _ = write!(topo, " · max {:.2} GHz", khz as f64 / 1e6);
+    }
+    match c.x86_64_level {
+        Field::Known(0) => topo.push_str(" · not x86-64"),
+        Field::Known(l) => {
+            let _ = write!(topo, " · x86-64-v{l}");
+        }
+        Field::Unknown(_) => {}
+    }
+    match c.aes_ni {
+        Field::Known(true) => topo.push_str(" · AES-NI"),
+        Field::Known(false) => topo.push_str(" · no AES-NI"),
+        Field::Unknown(_) => {}
+    }
+    match &c.virtualization {
+        Field::Known(Some(v)) if v == "vmx" => topo.push_str(" · VT-x"),
+        Field::Known(Some(v)) if v == "svm" => topo.push_str(" · AMD-V"),
+        Field::Known(Some(v)) => {
+            let _ = write!(topo, " · {v}");
+        }
+        Field::Known(None) => topo.push_str(" · no virtualization"),
+        Field::Unknown(_) => {}
+    }
+    line(&mut out, "", &topo);
+
+    let mem = match r.memory.total_usable_bytes {
+        Field::Known(b) => format!("{:.1} GiB usable", b as f64 / f64::from(1u32 << 30)),
+        ref f => show_why(f),
+    };
+    line(&mut out, "MEMORY", &mem);
+
+    let ac = match r.power.ac_online {
+        Field::Known(true) => "AC adapter online".to_owned(),
+        Field::Known(false) => "AC adapter present, offline (running on battery)".to_owned(),
+        Field::Unknown(_) => "no AC adapter reported".to_owned(),
+    };
+    line(&mut out, "POWER", &ac);
+    if r.power.batteries.is_empty() {
+        let mut s = "No battery".to_owned();
+        if let Field::Known(t) = id.chassis.chassis_type {
+            if is_portable(t) {
+                s.push_str(" — this is a portable computer: battery missing or not detected");
+            }
+        }
+        line(&mut out, "BATTERY", &s);
+    }
+    for b in &r.power.batteries {
+        battery(&mut out, b);
+    }
+
+    if r.disks.is_empty() {
+        line(&mut out, "DISK", "No disk found");
+    }
+    for d in &r.disks {
+        disk(&mut out, d);
+    }
+
+    for n in &r.network {
+        line(
+            &mut out,
+            "NETWORK",
+            &format!("{}  {}  {}", n.name, show(&n.mac), show(&n.driver)),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_in_both_units() {
+        assert_eq!(size(512_110_190_592), "512.1 GB (476.9 GiB)");
+        assert_eq!(size(16_000_000), "16.0 MB (15.3 MiB)");
+        assert_eq!(permille(874), "87.4 %");
+    }
+}

@@ -556,6 +556,114 @@ fn random_u64() -> u64 {
     u64::from_le_bytes(b)
 }
 
+fn unverified() -> Verification {
+    Verification {
+        mode: VerifyMode::None,
+        coverage_permille: 0,
+        seed: None,
+        subsections: 0,
+        blocks_checked: 0,
+        bytes_checked: 0,
+        mismatches: 0,
+        first_mismatch_lba: None,
+        passed: false,
+    }
+}
+
+/// Verifies that the device holds pass `pass` (0-based) of `pattern` under `key`.
+fn run_verify(
+    io: &mut dyn BlockIo,
+    ctx: &mut Ctx<'_>,
+    pattern: &PassPattern,
+    pass: u32,
+    key: &StreamKey,
+    spec: VerifySpec,
+    seed: Option<u64>,
+) -> (Verification, Result<(), Stop>) {
+    let mut verification = unverified();
+    let mut tally = Tally::default();
+    let filler = Filler::new(pattern, key, pass);
+    let sector = ctx.sector;
+    let r = match spec {
+        VerifySpec::None => Ok(()),
+        VerifySpec::Full => {
+            verification.mode = VerifyMode::Full;
+            verification.coverage_permille = 1000;
+            verify_full(io, ctx, filler, pass + 1, &mut tally)
+        }
+        VerifySpec::Sample { permille } => {
+            let seed = seed.unwrap_or_else(random_u64);
+            let total = io.len().div_ceil(sector);
+            let sample = plan_sample(total, sector as u32, permille, seed);
+            verification.mode = VerifyMode::Sample;
+            verification.seed = Some(format!("{seed:016x}"));
+            verification.subsections = sample.subsections;
+            verification.coverage_permille = (sample.sectors() * 1000 / total.max(1)) as u32;
+            verify_sample(io, ctx, filler, pass + 1, &sample.blocks, &mut tally)
+        }
+    };
+    verification.blocks_checked = tally.blocks;
+    verification.bytes_checked = tally.bytes;
+    verification.mismatches = tally.mismatches;
+    verification.first_mismatch_lba = tally.first;
+    if r.is_ok() {
+        verification.passed = spec != VerifySpec::None && tally.mismatches == 0;
+        if tally.mismatches > 0 {
+            ctx.errors.push(WipeError {
+                operation: "verify".into(),
+                lba: tally.first,
+                sectors: Some(tally.mismatches),
+                message: format!(
+                    "{}: verification found {} sector(s) that do not hold what was written; first at LBA {}",
+                    ctx.device,
+                    tally.mismatches,
+                    tally.first.unwrap_or(0)
+                ),
+            });
+        }
+    }
+    (verification, r)
+}
+
+/// Verifies, without writing, that `io` holds pass `pass` (0-based) of `pattern` under `key`
+/// (re-verification, audits, tests that plant corruption between write and verify). Errors
+/// found (unreadable ranges, mismatches, device gone, cancellation) are returned alongside.
+#[allow(clippy::too_many_arguments)]
+pub fn verify_device(
+    io: &mut dyn BlockIo,
+    device: &str,
+    pattern: &PassPattern,
+    pass: u32,
+    key: &StreamKey,
+    spec: VerifySpec,
+    seed: Option<u64>,
+    events: &Sender<WipeEvent>,
+    cancel: &CancelToken,
+) -> (Verification, Vec<WipeError>) {
+    let mut ctx = Ctx {
+        events,
+        cancel,
+        device: device.to_owned(),
+        passes: pass + 1,
+        tuning: Tuning::default(),
+        sector: u64::from(io.sector_size().max(1)),
+        errors: Vec::new(),
+        bad_sectors: 0,
+    };
+    let (v, r) = run_verify(io, &mut ctx, pattern, pass, key, spec, seed);
+    match r {
+        Ok(()) => {}
+        Err(Stop::Fatal(e)) => ctx.errors.push(e),
+        Err(Stop::Cancelled) => ctx.errors.push(WipeError {
+            operation: "cancelled".into(),
+            lba: None,
+            sectors: None,
+            message: format!("{device}: verification cancelled"),
+        }),
+    }
+    (v, ctx.errors)
+}
+
 /// Runs one job on one opened device and reports what happened. Never panics on I/O errors;
 /// never reports `Passed` unless every pass wrote every byte and verification (if asked) passed.
 pub fn wipe_device(
@@ -642,63 +750,22 @@ pub fn wipe_device(
         }
     }
     // Verification of the last pass.
-    let mut tally = Tally::default();
-    let mut verification = Verification {
-        mode: VerifyMode::None,
-        coverage_permille: 0,
-        seed: None,
-        subsections: 0,
-        blocks_checked: 0,
-        bytes_checked: 0,
-        mismatches: 0,
-        first_mismatch_lba: None,
-        passed: false,
-    };
+    let mut verification = unverified();
     let last = job.passes.len().checked_sub(1);
     if let (None, Some(last)) = (&stop, last) {
-        let pattern = &job.passes[last];
         let key = key.unwrap_or([0; 16]);
-        let filler = Filler::new(pattern, &key, last as u32);
-        let pass = last as u32 + 1;
-        let r = match job.verify {
-            VerifySpec::None => Ok(()),
-            VerifySpec::Full => {
-                verification.mode = VerifyMode::Full;
-                verification.coverage_permille = 1000;
-                verify_full(io, &mut ctx, filler, pass, &mut tally)
-            }
-            VerifySpec::Sample { permille } => {
-                let seed = job.seed.unwrap_or_else(random_u64);
-                let sample = plan_sample(io.len().div_ceil(sector), sector as u32, permille, seed);
-                verification.mode = VerifyMode::Sample;
-                verification.seed = Some(format!("{seed:016x}"));
-                verification.subsections = sample.subsections;
-                let total = io.len().div_ceil(sector).max(1);
-                verification.coverage_permille = (sample.sectors() * 1000 / total) as u32;
-                verify_sample(io, &mut ctx, filler, pass, &sample.blocks, &mut tally)
-            }
-        };
-        verification.blocks_checked = tally.blocks;
-        verification.bytes_checked = tally.bytes;
-        verification.mismatches = tally.mismatches;
-        verification.first_mismatch_lba = tally.first;
-        match r {
-            Ok(()) => {
-                verification.passed = job.verify != VerifySpec::None && tally.mismatches == 0;
-                if tally.mismatches > 0 {
-                    ctx.errors.push(WipeError {
-                        operation: "verify".into(),
-                        lba: tally.first,
-                        sectors: Some(tally.mismatches),
-                        message: format!(
-                            "{device}: verification found {} sector(s) that do not hold what was written; first at LBA {}",
-                            tally.mismatches,
-                            tally.first.unwrap_or(0)
-                        ),
-                    });
-                }
-            }
-            Err(s) => stop = Some(s),
+        let (v, r) = run_verify(
+            io,
+            &mut ctx,
+            &job.passes[last],
+            last as u32,
+            &key,
+            job.verify,
+            job.seed,
+        );
+        verification = v;
+        if let Err(s) = r {
+            stop = Some(s);
         }
     }
     let outcome = match &stop {

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
-pub use engine::{Tuning, WipeJob, wipe_device};
+pub use engine::{Tuning, WipeJob, verify_device, wipe_device};
 pub use io::{BlockIo, FakeDevice};
 pub use plan::{Method, PassPattern, ValidatedPlan, VerifySpec, WipePlan};
 use report::{DeviceWipe, Level, Outcome, Verification, VerifyMode, WipeError};

@@ -1,12 +1,171 @@
 //! `reprise wipe`: command-line arguments and glue to the library.
+//!
+//! `reprise wipe DEVICE... --method M --verify V [--passes N] [--yes] [--report FILE]
+//! [--root DIR]`. Without `--yes` it names every device (model, serial, size) and asks the
+//! operator to type "yes"; anything else exits non-zero with nothing written. All devices are
+//! opened (and so checked by the write guard) before the first byte is written. Progress goes
+//! to stderr; the JSON report to `--report` (or stdout when not given).
 
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::mpsc;
+
+use anyhow::Context;
+
+use crate::sys::SysRoot;
+use crate::sys::blockdev::{WriteGuard, device_identity, open_for_write};
+use crate::wipe::report::{Outcome, SCHEMA_VERSION, WipeReport};
+use crate::wipe::{
+    BlockIo, CancelToken, Method, Phase, VerifySpec, WipeEvent, WipeJob, WipePlan, run_devices,
+};
 
 /// Arguments of `reprise wipe`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Devices (or files) to overwrite, e.g. /dev/sdb /dev/nvme0n1.
+    #[arg(required = true, value_name = "DEVICE")]
+    pub devices: Vec<PathBuf>,
+    /// zero, one, random, pattern:HEX, pattern-complement:HEX (flash), dod-3pass.
+    #[arg(long, default_value = "zero")]
+    pub method: Method,
+    /// none, sample[:PCT] (NIST SP 800-88 §4.7, default 10 %), full.
+    #[arg(long, default_value = "sample")]
+    pub verify: VerifySpec,
+    /// Repeat the method's passes N times (the last pass is verified).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub passes: u32,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Write the JSON report here (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Root of the sysfs/procfs view (tests); `/` on a real machine.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+}
+
+fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = bytes;
+    let mut u = 0;
+    while v >= 10_000 && u + 1 < UNITS.len() {
+        v /= 1000;
+        u += 1;
+    }
+    format!("{v} {}", UNITS[u])
+}
 
 /// Runs `reprise wipe`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`reprise wipe` is not available in this build yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let plan = WipePlan {
+        devices: args.devices.clone(),
+        method: args.method,
+        rounds: args.passes,
+        verify: args.verify,
+    }
+    .validate()
+    .context("invalid wipe plan")?;
+    let root = SysRoot::new(&args.root);
+    // The CLI has no probe: the guard's own checks (mounted, held, swap, read-only, O_EXCL)
+    // protect the running system, whose root filesystem is always mounted.
+    let guard = WriteGuard::new(root.clone(), Vec::new());
+
+    // Open everything first: one refusal stops the whole command before any write.
+    let mut opened: Vec<(Box<dyn BlockIo>, WipeJob)> = Vec::new();
+    for dev in plan.devices() {
+        let d = open_for_write(&plan, dev, &guard)?;
+        let mut identity = device_identity(&root, dev);
+        identity.size_bytes = d.len();
+        identity.logical_sector_size = d.sector_size();
+        opened.push((Box::new(d), WipeJob::new(&plan, identity)));
+    }
+
+    if !args.yes {
+        let mut err = std::io::stderr().lock();
+        writeln!(
+            err,
+            "About to overwrite {} device(s) with method {} ({} pass(es)), verify {:?}:",
+            opened.len(),
+            plan.method(),
+            plan.passes().len(),
+            plan.verify()
+        )?;
+        for (_, job) in &opened {
+            let id = &job.identity;
+            writeln!(
+                err,
+                "  {}  model: {}  serial: {}  size: {} ({} bytes)",
+                id.dev_path,
+                id.model.as_deref().unwrap_or("unknown"),
+                id.serial.as_deref().unwrap_or("unknown"),
+                human(id.size_bytes),
+                id.size_bytes
+            )?;
+        }
+        write!(err, "ALL DATA ON THEM WILL BE DESTROYED. Type yes to continue: ")?;
+        err.flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        if line.trim() != "yes" {
+            eprintln!("reprise: not confirmed; nothing was written");
+            return Ok(ExitCode::from(super::EXIT_CANCELLED));
+        }
+    }
+
+    let (tx, rx) = mpsc::channel();
+    let cancel = CancelToken::new();
+    let printer = std::thread::spawn(move || {
+        for ev in rx {
+            match ev {
+                WipeEvent::Progress(p) => {
+                    let pct = p.bytes_done * 100 / p.bytes_total.max(1);
+                    let phase = match p.phase {
+                        Phase::Write => "write",
+                        Phase::Verify => "verify",
+                    };
+                    let eta = p.eta_ms.map_or("?".into(), |ms| format!("{}s", ms / 1000));
+                    eprintln!(
+                        "{}: pass {}/{} {phase} {pct:>3}% {} of {} at {} MB/s, ETA {eta}",
+                        p.device,
+                        p.pass,
+                        p.passes,
+                        human(p.bytes_done),
+                        human(p.bytes_total),
+                        p.rate_bps / 1_000_000
+                    );
+                }
+                WipeEvent::Finished { device, outcome } => {
+                    eprintln!("{device}: {outcome:?}");
+                }
+            }
+        }
+    });
+    let results = run_devices(opened, tx, cancel);
+    let _ = printer.join();
+
+    let failed = results.iter().any(|d| d.outcome != Outcome::Passed);
+    for d in &results {
+        for e in &d.errors {
+            eprintln!("{}: {}", d.device.dev_path, e.message);
+        }
+    }
+    let report = WipeReport {
+        schema_version: SCHEMA_VERSION,
+        tool: crate::tool_version(),
+        image_digest: None,
+        devices: results,
+    };
+    let json = serde_json::to_string_pretty(&report)?;
+    match &args.report {
+        Some(path) => std::fs::write(path, json + "\n")
+            .with_context(|| format!("cannot write the report to {}", path.display()))?,
+        None => println!("{json}"),
+    }
+    Ok(if failed {
+        ExitCode::from(super::EXIT_CHECK_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -1,0 +1,809 @@
+//! The overwrite engine: writes every pass of a job at device speed, then verifies the last.
+//!
+//! Works on any [`BlockIo`]. Buffers are allocated once per pass; a pattern whose content does
+//! not depend on the position (zero, one, short fixed patterns) is filled once and written
+//! again and again, anything else (the AES-CTR stream) is produced by a generator thread one
+//! buffer ahead of the writer, so the device, not the CPU, sets the pace. Full verification
+//! runs the other way round: a reader thread stays one buffer ahead of the comparison.
+//!
+//! Nothing here ever reports a pass it did not see: a write that still fails after retries is
+//! narrowed to the failing sectors and recorded, a vanished device stops the job, a mismatch or
+//! unreadable sector fails verification, and cancellation gives `Cancelled`.
+
+use std::io;
+use std::sync::mpsc::{Sender, sync_channel};
+use std::time::Instant;
+
+use super::buf::AlignedBuf;
+use super::io::{BlockIo, is_device_gone};
+use super::pattern::{Filler, StreamKey};
+use super::plan::{PassPattern, ValidatedPlan, VerifySpec};
+use super::report::{
+    DeviceIdentity, DeviceWipe, Level, Outcome, PassReport, Verification, VerifyMode, WipeError,
+};
+use super::sample::{MAX_BLOCK_BYTES, plan_sample};
+use super::{CancelToken, Phase, Progress, WipeEvent, now_rfc3339};
+
+/// Knobs of the engine; the defaults are what the benchmark was tuned with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tuning {
+    /// Bytes per write/read call (a multiple of 4096).
+    pub buffer_bytes: usize,
+    /// Buffers in flight between the generator (or reader) and the device.
+    pub buffers: usize,
+    /// How many times a failed write is retried before narrowing it down.
+    pub retries: u32,
+    /// Give up on a device after this many bad sectors: it is failing or gone.
+    pub max_bad_sectors: u64,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            buffer_bytes: 8 << 20,
+            buffers: 3,
+            retries: 2,
+            max_bad_sectors: 8192,
+        }
+    }
+}
+
+/// One device's work: who it is, what to write, how to check it.
+#[derive(Debug, Clone)]
+pub struct WipeJob {
+    /// Identity as probed; size and sector size are overwritten with what the device reports.
+    pub identity: DeviceIdentity,
+    /// Method as named on the command line ("dod-3pass").
+    pub method: String,
+    pub passes: Vec<PassPattern>,
+    pub verify: VerifySpec,
+    /// Seed of the sample locations; `None` draws one from the OS.
+    pub seed: Option<u64>,
+    /// Key of the random stream; `None` (production) draws one from the OS. Tests set it to
+    /// check the written stream from outside the engine.
+    pub key: Option<StreamKey>,
+    pub tuning: Tuning,
+}
+
+impl WipeJob {
+    /// The job for one device of a validated plan.
+    pub fn new(plan: &ValidatedPlan, identity: DeviceIdentity) -> Self {
+        WipeJob {
+            identity,
+            method: plan.method().to_string(),
+            passes: plan.passes().to_vec(),
+            verify: plan.verify(),
+            seed: None,
+            key: None,
+            tuning: Tuning::default(),
+        }
+    }
+}
+
+/// Why a pass stopped before its end.
+enum Stop {
+    Cancelled,
+    Fatal(WipeError),
+}
+
+/// Progress accounting for one phase, throttled so the channel carries a few events a second.
+struct Meter<'a> {
+    events: &'a Sender<WipeEvent>,
+    device: String,
+    pass: u32,
+    passes: u32,
+    phase: Phase,
+    total: u64,
+    done: u64,
+    start: Instant,
+    last: Option<Instant>,
+}
+
+impl Meter<'_> {
+    fn advance(&mut self, n: u64) {
+        self.done += n;
+        let now = Instant::now();
+        if self
+            .last
+            .is_none_or(|l| now.duration_since(l).as_millis() >= 200)
+            || self.done >= self.total
+        {
+            self.last = Some(now);
+            self.emit(now);
+        }
+    }
+
+    fn emit(&self, now: Instant) {
+        let ms = now.duration_since(self.start).as_millis().max(1) as u64;
+        let rate = self.done.saturating_mul(1000) / ms;
+        let eta_ms = (rate > 0).then(|| (self.total - self.done.min(self.total)) * 1000 / rate);
+        // A closed channel only means nobody is watching; the wipe goes on.
+        let _ = self.events.send(WipeEvent::Progress(Progress {
+            device: self.device.clone(),
+            pass: self.pass,
+            passes: self.passes,
+            phase: self.phase,
+            bytes_done: self.done,
+            bytes_total: self.total,
+            rate_bps: rate,
+            eta_ms,
+        }));
+    }
+}
+
+/// Shared state of one device's run.
+struct Ctx<'a> {
+    events: &'a Sender<WipeEvent>,
+    cancel: &'a CancelToken,
+    device: String,
+    passes: u32,
+    tuning: Tuning,
+    sector: u64,
+    errors: Vec<WipeError>,
+    bad_sectors: u64,
+}
+
+impl<'a> Ctx<'a> {
+    fn meter(&self, pass: u32, phase: Phase, total: u64) -> Meter<'a> {
+        Meter {
+            events: self.events,
+            device: self.device.clone(),
+            pass,
+            passes: self.passes,
+            phase,
+            total,
+            done: 0,
+            start: Instant::now(),
+            last: None,
+        }
+    }
+}
+
+/// Writes all of `buf` at `offset`, following short writes; a zero-byte write is an error.
+fn write_all_at(io: &mut dyn BlockIo, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match io.write_at(buf, offset) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "device accepted no bytes (short write)",
+                ));
+            }
+            Ok(n) => {
+                buf = &buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Reads all of `buf` from `offset`, following short reads; end of device is an error.
+fn read_exact_at(io: &mut dyn BlockIo, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match io.read_at(buf, offset) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "device returned no bytes before its end (short read)",
+                ));
+            }
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+fn gone_error(ctx: &Ctx<'_>, op: &str, offset: u64, e: &io::Error) -> WipeError {
+    WipeError {
+        operation: "device-gone".into(),
+        lba: Some(offset / ctx.sector),
+        sectors: None,
+        message: format!("{}: {op} at byte {offset}: device gone: {e}", ctx.device),
+    }
+}
+
+/// Writes with retries; returns the last error when every attempt failed.
+fn write_retrying(
+    io: &mut dyn BlockIo,
+    buf: &[u8],
+    offset: u64,
+    retries: u32,
+) -> Result<(), io::Error> {
+    let mut last = None;
+    for _ in 0..=retries {
+        match write_all_at(io, buf, offset) {
+            Ok(()) => return Ok(()),
+            Err(e) if is_device_gone(&e) => return Err(e),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.expect("at least one attempt"))
+}
+
+/// Writes one chunk. On persistent failure narrows to 64 KiB pieces then to single sectors,
+/// records the bad sector ranges and goes on. Returns the bytes actually written.
+fn write_chunk(
+    io: &mut dyn BlockIo,
+    ctx: &mut Ctx<'_>,
+    buf: &[u8],
+    offset: u64,
+) -> Result<u64, Stop> {
+    let retries = ctx.tuning.retries;
+    let first_err = match write_retrying(io, buf, offset, retries) {
+        Ok(()) => return Ok(buf.len() as u64),
+        Err(e) if is_device_gone(&e) => return Err(Stop::Fatal(gone_error(ctx, "write", offset, &e))),
+        Err(e) => e,
+    };
+    let sector = ctx.sector as usize;
+    let mut written = 0u64;
+    let piece = (64 << 10).max(sector);
+    for (pi, p) in buf.chunks(piece).enumerate() {
+        let poff = offset + (pi * piece) as u64;
+        match write_retrying(io, p, poff, retries) {
+            Ok(()) => {
+                written += p.len() as u64;
+                continue;
+            }
+            Err(e) if is_device_gone(&e) => {
+                return Err(Stop::Fatal(gone_error(ctx, "write", poff, &e)));
+            }
+            Err(_) => {}
+        }
+        for (si, s) in p.chunks(sector).enumerate() {
+            let soff = poff + (si * sector) as u64;
+            match write_retrying(io, s, soff, retries) {
+                Ok(()) => written += s.len() as u64,
+                Err(e) if is_device_gone(&e) => {
+                    return Err(Stop::Fatal(gone_error(ctx, "write", soff, &e)));
+                }
+                Err(e) => record_bad_sector(ctx, soff / ctx.sector, &e)?,
+            }
+        }
+    }
+    if written == buf.len() as u64 {
+        // The whole chunk failed but every piece went through on its own: note it, since a
+        // flaky device deserves a look, but nothing is left unwritten.
+        ctx.errors.push(WipeError {
+            operation: "write-retried".into(),
+            lba: Some(offset / ctx.sector),
+            sectors: Some(buf.len() as u64 / ctx.sector),
+            message: format!(
+                "{}: write at LBA {} failed ({first_err}) then succeeded in smaller pieces",
+                ctx.device,
+                offset / ctx.sector
+            ),
+        });
+    }
+    Ok(written)
+}
+
+/// Adds one bad sector, merging it with the previous range when adjacent.
+fn record_bad_sector(ctx: &mut Ctx<'_>, lba: u64, e: &io::Error) -> Result<(), Stop> {
+    ctx.bad_sectors += 1;
+    if let Some(last) = ctx.errors.last_mut()
+        && last.operation == "write"
+        && let (Some(l), Some(n)) = (last.lba, last.sectors)
+        && l + n == lba
+    {
+        last.sectors = Some(n + 1);
+        last.message = format!("{}: write failed at LBA {l}..{}: {e}", ctx.device, l + n + 1);
+    } else {
+        ctx.errors.push(WipeError {
+            operation: "write".into(),
+            lba: Some(lba),
+            sectors: Some(1),
+            message: format!("{}: write failed at LBA {lba}: {e}", ctx.device),
+        });
+    }
+    if ctx.bad_sectors > ctx.tuning.max_bad_sectors {
+        return Err(Stop::Fatal(WipeError {
+            operation: "write".into(),
+            lba: Some(lba),
+            sectors: None,
+            message: format!(
+                "{}: more than {} sectors failed to write; the device is failing, giving up",
+                ctx.device, ctx.tuning.max_bad_sectors
+            ),
+        }));
+    }
+    Ok(())
+}
+
+/// Chunk offsets and lengths covering `0..len`.
+fn chunks(len: u64, chunk: usize) -> impl Iterator<Item = (u64, usize)> {
+    let chunk = chunk as u64;
+    (0..len.div_ceil(chunk)).map(move |i| {
+        let off = i * chunk;
+        (off, (len - off).min(chunk) as usize)
+    })
+}
+
+/// Writes one whole pass; returns the bytes written.
+fn write_pass(
+    io: &mut dyn BlockIo,
+    ctx: &mut Ctx<'_>,
+    mut filler: Filler,
+    pass: u32,
+) -> Result<u64, Stop> {
+    let len = io.len();
+    let bsz = ctx.tuning.buffer_bytes;
+    let mut meter = ctx.meter(pass, Phase::Write, len);
+    let mut written = 0u64;
+    if filler.is_static(bsz) {
+        let mut buf = AlignedBuf::new(bsz.min(len as usize).max(1));
+        filler.fill(buf.as_mut_slice(), 0);
+        for (off, n) in chunks(len, bsz) {
+            if ctx.cancel.is_cancelled() {
+                return Err(Stop::Cancelled);
+            }
+            written += write_chunk(io, ctx, &buf.as_slice()[..n], off)?;
+            meter.advance(n as u64);
+        }
+        return Ok(written);
+    }
+    let nbuf = ctx.tuning.buffers.max(2);
+    std::thread::scope(|s| {
+        let (full_tx, full_rx) = sync_channel::<(u64, usize, AlignedBuf)>(nbuf);
+        let (empty_tx, empty_rx) = sync_channel::<AlignedBuf>(nbuf);
+        for _ in 0..nbuf {
+            empty_tx.send(AlignedBuf::new(bsz)).expect("receiver alive");
+        }
+        s.spawn(move || {
+            for (off, n) in chunks(len, bsz) {
+                let Ok(mut b) = empty_rx.recv() else { return };
+                filler.fill(&mut b.as_mut_slice()[..n], off);
+                if full_tx.send((off, n, b)).is_err() {
+                    return;
+                }
+            }
+        });
+        for _ in chunks(len, bsz) {
+            if ctx.cancel.is_cancelled() {
+                return Err(Stop::Cancelled);
+            }
+            let (off, n, b) = full_rx.recv().expect("generator sends every chunk");
+            written += write_chunk(io, ctx, &b.as_slice()[..n], off)?;
+            let _ = empty_tx.send(b);
+            meter.advance(n as u64);
+        }
+        Ok(written)
+    })
+}
+
+/// Verification tally.
+#[derive(Default)]
+struct Tally {
+    blocks: u64,
+    bytes: u64,
+    mismatches: u64,
+    first: Option<u64>,
+}
+
+/// What the content should be: a constant byte, or generated bytes.
+enum Expect<'a> {
+    Byte(u8, &'a [u8]),
+    Bytes(&'a [u8]),
+}
+
+/// Compares `got` (read at `offset`) with the expectation; counts mismatching sectors.
+fn compare(got: &[u8], expect: Expect<'_>, offset: u64, sector: u64, t: &mut Tally) {
+    t.blocks += 1;
+    t.bytes += got.len() as u64;
+    let same = match expect {
+        Expect::Byte(_, pat) => got.chunks(pat.len()).all(|c| c == &pat[..c.len()]),
+        Expect::Bytes(e) => got == e,
+    };
+    if same {
+        return;
+    }
+    for (i, c) in got.chunks(sector as usize).enumerate() {
+        let start = i * sector as usize;
+        let ok = match expect {
+            Expect::Byte(b, _) => c.iter().all(|&x| x == b),
+            Expect::Bytes(e) => c == &e[start..start + c.len()],
+        };
+        if !ok {
+            t.mismatches += 1;
+            let lba = offset / sector + i as u64;
+            t.first = Some(t.first.map_or(lba, |f| f.min(lba)));
+        }
+    }
+}
+
+/// Records an unreadable range as mismatching sectors: what cannot be read is not verified.
+fn unreadable(ctx: &mut Ctx<'_>, t: &mut Tally, offset: u64, n: usize, e: &io::Error) {
+    let lba = offset / ctx.sector;
+    let sectors = (n as u64).div_ceil(ctx.sector);
+    t.mismatches += sectors;
+    t.first = Some(t.first.map_or(lba, |f| f.min(lba)));
+    ctx.errors.push(WipeError {
+        operation: "read".into(),
+        lba: Some(lba),
+        sectors: Some(sectors),
+        message: format!("{}: verification read failed at LBA {lba}: {e}", ctx.device),
+    });
+}
+
+const CMP_CHUNK: usize = 64 << 10;
+
+/// Reads everything back and compares; a reader thread stays ahead of the comparison.
+fn verify_full(
+    io: &mut dyn BlockIo,
+    ctx: &mut Ctx<'_>,
+    mut filler: Filler,
+    pass: u32,
+    t: &mut Tally,
+) -> Result<(), Stop> {
+    let len = io.len();
+    let bsz = ctx.tuning.buffer_bytes;
+    let nbuf = ctx.tuning.buffers.max(2);
+    let mut meter = ctx.meter(pass, Phase::Verify, len);
+    let constant = filler.constant().map(|b| (b, vec![b; CMP_CHUNK]));
+    let mut expected = match constant {
+        Some(_) => AlignedBuf::new(0),
+        None => AlignedBuf::new(bsz),
+    };
+    let cancel = ctx.cancel;
+    std::thread::scope(|s| {
+        let (full_tx, full_rx) = sync_channel::<(u64, usize, AlignedBuf, io::Result<()>)>(nbuf);
+        let (empty_tx, empty_rx) = sync_channel::<AlignedBuf>(nbuf);
+        for _ in 0..nbuf {
+            empty_tx.send(AlignedBuf::new(bsz)).expect("receiver alive");
+        }
+        s.spawn(move || {
+            for (off, n) in chunks(len, bsz) {
+                if cancel.is_cancelled() {
+                    return;
+                }
+                let Ok(mut b) = empty_rx.recv() else { return };
+                let r = read_exact_at(io, &mut b.as_mut_slice()[..n], off);
+                if full_tx.send((off, n, b, r)).is_err() {
+                    return;
+                }
+            }
+        });
+        for _ in chunks(len, bsz) {
+            if cancel.is_cancelled() {
+                return Err(Stop::Cancelled);
+            }
+            let Ok((off, n, b, r)) = full_rx.recv() else {
+                return Err(Stop::Cancelled);
+            };
+            match r {
+                Err(e) if is_device_gone(&e) => {
+                    return Err(Stop::Fatal(gone_error(ctx, "read", off, &e)));
+                }
+                Err(e) => unreadable(ctx, t, off, n, &e),
+                Ok(()) => {
+                    let got = &b.as_slice()[..n];
+                    let exp = match &constant {
+                        Some((c, pat)) => Expect::Byte(*c, pat),
+                        None => {
+                            filler.fill(&mut expected.as_mut_slice()[..n], off);
+                            Expect::Bytes(&expected.as_slice()[..n])
+                        }
+                    };
+                    compare(got, exp, off, ctx.sector, t);
+                }
+            }
+            let _ = empty_tx.send(b);
+            meter.advance(n as u64);
+        }
+        Ok(())
+    })
+}
+
+/// Reads the sampled blocks and compares them.
+fn verify_sample(
+    io: &mut dyn BlockIo,
+    ctx: &mut Ctx<'_>,
+    mut filler: Filler,
+    pass: u32,
+    blocks: &[super::sample::SampleBlock],
+    t: &mut Tally,
+) -> Result<(), Stop> {
+    let len = io.len();
+    let total: u64 = blocks.iter().map(|b| b.sectors * ctx.sector).sum();
+    let mut meter = ctx.meter(pass, Phase::Verify, total);
+    let cap = MAX_BLOCK_BYTES.max(ctx.sector) as usize;
+    let mut buf = AlignedBuf::new(cap);
+    let mut expected = AlignedBuf::new(cap);
+    let pat = filler.constant().map(|b| (b, vec![b; CMP_CHUNK]));
+    for b in blocks {
+        if ctx.cancel.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        let off = b.lba * ctx.sector;
+        let n = (b.sectors * ctx.sector).min(len - off) as usize;
+        match read_exact_at(io, &mut buf.as_mut_slice()[..n], off) {
+            Err(e) if is_device_gone(&e) => {
+                return Err(Stop::Fatal(gone_error(ctx, "read", off, &e)));
+            }
+            Err(e) => unreadable(ctx, t, off, n, &e),
+            Ok(()) => {
+                let exp = match &pat {
+                    Some((c, p)) => Expect::Byte(*c, p),
+                    None => {
+                        filler.fill(&mut expected.as_mut_slice()[..n], off);
+                        Expect::Bytes(&expected.as_slice()[..n])
+                    }
+                };
+                compare(&buf.as_slice()[..n], exp, off, ctx.sector, t);
+            }
+        }
+        meter.advance(n as u64);
+    }
+    Ok(())
+}
+
+fn random_u64() -> u64 {
+    let mut b = [0u8; 8];
+    // A failing OS RNG would be extraordinary; a time-based fallback still gives distinct
+    // sample locations, which is all the seed is for (it is recorded in the report).
+    if getrandom::fill(&mut b).is_err() {
+        return std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x5eed, |d| d.as_nanos() as u64);
+    }
+    u64::from_le_bytes(b)
+}
+
+fn unverified() -> Verification {
+    Verification {
+        mode: VerifyMode::None,
+        coverage_permille: 0,
+        seed: None,
+        subsections: 0,
+        blocks_checked: 0,
+        bytes_checked: 0,
+        mismatches: 0,
+        first_mismatch_lba: None,
+        passed: false,
+    }
+}
+
+/// Verifies that the device holds pass `pass` (0-based) of `pattern` under `key`.
+fn run_verify(
+    io: &mut dyn BlockIo,
+    ctx: &mut Ctx<'_>,
+    pattern: &PassPattern,
+    pass: u32,
+    key: &StreamKey,
+    spec: VerifySpec,
+    seed: Option<u64>,
+) -> (Verification, Result<(), Stop>) {
+    let mut verification = unverified();
+    let mut tally = Tally::default();
+    let filler = Filler::new(pattern, key, pass);
+    let sector = ctx.sector;
+    let r = match spec {
+        VerifySpec::None => Ok(()),
+        VerifySpec::Full => {
+            verification.mode = VerifyMode::Full;
+            verification.coverage_permille = 1000;
+            verify_full(io, ctx, filler, pass + 1, &mut tally)
+        }
+        VerifySpec::Sample { permille } => {
+            let seed = seed.unwrap_or_else(random_u64);
+            let total = io.len().div_ceil(sector);
+            let sample = plan_sample(total, sector as u32, permille, seed);
+            verification.mode = VerifyMode::Sample;
+            verification.seed = Some(format!("{seed:016x}"));
+            verification.subsections = sample.subsections;
+            verification.coverage_permille = (sample.sectors() * 1000 / total.max(1)) as u32;
+            verify_sample(io, ctx, filler, pass + 1, &sample.blocks, &mut tally)
+        }
+    };
+    verification.blocks_checked = tally.blocks;
+    verification.bytes_checked = tally.bytes;
+    verification.mismatches = tally.mismatches;
+    verification.first_mismatch_lba = tally.first;
+    if r.is_ok() {
+        verification.passed = spec != VerifySpec::None && tally.mismatches == 0;
+        if tally.mismatches > 0 {
+            ctx.errors.push(WipeError {
+                operation: "verify".into(),
+                lba: tally.first,
+                sectors: Some(tally.mismatches),
+                message: format!(
+                    "{}: verification found {} sector(s) that do not hold what was written; first at LBA {}",
+                    ctx.device,
+                    tally.mismatches,
+                    tally.first.unwrap_or(0)
+                ),
+            });
+        }
+    }
+    (verification, r)
+}
+
+/// Verifies, without writing, that `io` holds pass `pass` (0-based) of `pattern` under `key`
+/// (re-verification, audits, tests that plant corruption between write and verify). Errors
+/// found (unreadable ranges, mismatches, device gone, cancellation) are returned alongside.
+#[allow(clippy::too_many_arguments)]
+pub fn verify_device(
+    io: &mut dyn BlockIo,
+    device: &str,
+    pattern: &PassPattern,
+    pass: u32,
+    key: &StreamKey,
+    spec: VerifySpec,
+    seed: Option<u64>,
+    events: &Sender<WipeEvent>,
+    cancel: &CancelToken,
+) -> (Verification, Vec<WipeError>) {
+    let mut ctx = Ctx {
+        events,
+        cancel,
+        device: device.to_owned(),
+        passes: pass + 1,
+        tuning: Tuning::default(),
+        sector: u64::from(io.sector_size().max(1)),
+        errors: Vec::new(),
+        bad_sectors: 0,
+    };
+    let (v, r) = run_verify(io, &mut ctx, pattern, pass, key, spec, seed);
+    match r {
+        Ok(()) => {}
+        Err(Stop::Fatal(e)) => ctx.errors.push(e),
+        Err(Stop::Cancelled) => ctx.errors.push(WipeError {
+            operation: "cancelled".into(),
+            lba: None,
+            sectors: None,
+            message: format!("{device}: verification cancelled"),
+        }),
+    }
+    (v, ctx.errors)
+}
+
+/// Runs one job on one opened device and reports what happened. Never panics on I/O errors;
+/// never reports `Passed` unless every pass wrote every byte and verification (if asked) passed.
+pub fn wipe_device(
+    io: &mut dyn BlockIo,
+    job: WipeJob,
+    events: &Sender<WipeEvent>,
+    cancel: &CancelToken,
+) -> DeviceWipe {
+    let started_at = now_rfc3339();
+    let t0 = Instant::now();
+    let mut identity = job.identity;
+    identity.size_bytes = io.len();
+    identity.logical_sector_size = io.sector_size();
+    let sector = u64::from(io.sector_size().max(1));
+    let device = identity.dev_path.clone();
+    let mut ctx = Ctx {
+        events,
+        cancel,
+        device: device.clone(),
+        passes: job.passes.len() as u32,
+        tuning: job.tuning,
+        sector,
+        errors: Vec::new(),
+        bad_sectors: 0,
+    };
+    let key_err = WipeError {
+        operation: "open".into(),
+        lba: None,
+        sectors: None,
+        message: format!("{device}: the OS random generator failed; no key for the random pass"),
+    };
+    let key = match job.key {
+        Some(k) => Some(k),
+        None => {
+            let mut k = [0u8; 16];
+            getrandom::fill(&mut k).ok().map(|()| k)
+        }
+    };
+    let mut stop: Option<Stop> = None;
+    let mut pass_reports = Vec::new();
+    let mut write_ms = 0u64;
+    let mut bytes_written = 0u64;
+    for (i, pattern) in job.passes.iter().enumerate() {
+        let pass = i as u32;
+        let Some(key) = key.as_ref().or((*pattern != PassPattern::Random).then_some(&[0u8; 16]))
+        else {
+            stop = Some(Stop::Fatal(key_err.clone()));
+            break;
+        };
+        let ts = Instant::now();
+        let r = write_pass(io, &mut ctx, Filler::new(pattern, key, pass), pass + 1);
+        let flushed = io.flush();
+        let ms = ts.elapsed().as_millis() as u64;
+        write_ms += ms;
+        let n = match r {
+            Ok(n) => n,
+            Err(s) => {
+                stop = Some(s);
+                0
+            }
+        };
+        bytes_written += n;
+        pass_reports.push(PassReport {
+            pass: pass + 1,
+            pattern: pattern.name(),
+            bytes_written: n,
+            duration_ms: ms,
+        });
+        if stop.is_some() {
+            break;
+        }
+        if let Err(e) = flushed {
+            let err = WipeError {
+                operation: "flush".into(),
+                lba: None,
+                sectors: None,
+                message: format!("{device}: flushing pass {} to the media failed: {e}", pass + 1),
+            };
+            if is_device_gone(&e) {
+                stop = Some(Stop::Fatal(err));
+                break;
+            }
+            ctx.errors.push(err);
+        }
+    }
+    // Verification of the last pass.
+    let mut verification = unverified();
+    let last = job.passes.len().checked_sub(1);
+    if let (None, Some(last)) = (&stop, last) {
+        let key = key.unwrap_or([0; 16]);
+        let (v, r) = run_verify(
+            io,
+            &mut ctx,
+            &job.passes[last],
+            last as u32,
+            &key,
+            job.verify,
+            job.seed,
+        );
+        verification = v;
+        if let Err(s) = r {
+            stop = Some(s);
+        }
+    }
+    let outcome = match &stop {
+        Some(Stop::Cancelled) => {
+            ctx.errors.push(WipeError {
+                operation: "cancelled".into(),
+                lba: None,
+                sectors: None,
+                message: format!("{device}: cancelled by the operator before the end"),
+            });
+            Outcome::Cancelled
+        }
+        Some(Stop::Fatal(e)) => {
+            ctx.errors.push(e.clone());
+            Outcome::Failed
+        }
+        None if ctx.errors.iter().any(|e| e.operation != "write-retried") => Outcome::Failed,
+        None if job.passes.is_empty() => Outcome::Failed,
+        None => Outcome::Passed,
+    };
+    let duration_ms = t0.elapsed().as_millis() as u64;
+    let _ = events.send(WipeEvent::Finished {
+        device: device.clone(),
+        outcome,
+    });
+    DeviceWipe {
+        device: identity,
+        level: Level::Clear,
+        technique: "overwrite".into(),
+        method: job.method,
+        passes: pass_reports,
+        bytes_written,
+        started_at,
+        finished_at: now_rfc3339(),
+        duration_ms,
+        write_rate_bps: bytes_written.saturating_mul(1000) / write_ms.max(1),
+        verification,
+        outcome,
+        errors: ctx.errors,
+    }
+}

@@ -1,0 +1,176 @@
+//! The narrow seam between the wipe engine and a device: [`BlockIo`], and [`FakeDevice`], an
+//! in-memory device with real state that fails where a test tells it to.
+//!
+//! The real implementation (file or block device, `O_DIRECT`, ioctls) lives in
+//! `sys::blockdev`; the engine only ever sees this trait.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::CancelToken;
+
+/// Positioned I/O on a whole device (or a file standing in for one).
+pub trait BlockIo: Send {
+    /// The path the device was opened as (for messages and the report).
+    fn path(&self) -> &Path;
+    /// Size in bytes.
+    fn len(&self) -> u64;
+    /// Whether the device has no bytes at all.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Logical sector size in bytes (512 for files).
+    fn sector_size(&self) -> u32;
+    /// Writes some of `buf` at `offset`; may write less than asked (a short write).
+    fn write_at(&mut self, buf: &[u8], offset: u64) -> io::Result<usize>;
+    /// Reads some of `buf` from `offset`; may read less than asked.
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+    /// Makes every write durable on the media (data sync, device write-cache flush) and drops
+    /// cached pages, so that later reads come from the media and not from memory.
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+/// Whether an error means the device itself is gone (unplugged, dead controller): retrying
+/// or narrowing would only repeat it.
+pub fn is_device_gone(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc_errno::ENODEV) | Some(libc_errno::ENXIO) | Some(libc_errno::ENOMEDIUM)
+    )
+}
+
+/// The few errno values the engine tells apart (kept here so the engine needs no libc).
+pub mod libc_errno {
+    pub const EIO: i32 = 5;
+    pub const ENXIO: i32 = 6;
+    pub const ENODEV: i32 = 19;
+    pub const ENOMEDIUM: i32 = 123;
+}
+
+/// An in-memory device for tests and demos: real bytes, plus faults at chosen places.
+#[derive(Debug)]
+pub struct FakeDevice {
+    path: PathBuf,
+    data: Vec<u8>,
+    sector_size: u32,
+    /// Sectors whose writes always fail with EIO (a grown defect).
+    pub bad_sectors: BTreeSet<u64>,
+    /// Sectors whose next N writes fail (transient errors the retry should absorb).
+    pub flaky_sectors: std::collections::BTreeMap<u64, u32>,
+    /// Every write is cut to at most this many bytes (short writes).
+    pub max_write: Option<usize>,
+    /// After this many write calls the device vanishes: every call fails with ENODEV.
+    pub vanish_after_writes: Option<u64>,
+    /// Cancel this token when the given number of write calls has been made.
+    pub cancel_after_writes: Option<(u64, CancelToken)>,
+    /// Count of write calls so far.
+    pub writes: u64,
+    /// Count of flushes so far.
+    pub flushes: u64,
+}
+
+impl FakeDevice {
+    /// A device of `len` bytes filled with 0x5a ("old data"), with `sector_size` sectors.
+    pub fn new(path: impl Into<PathBuf>, len: usize, sector_size: u32) -> Self {
+        FakeDevice {
+            path: path.into(),
+            data: vec![0x5a; len],
+            sector_size,
+            bad_sectors: BTreeSet::new(),
+            flaky_sectors: Default::default(),
+            max_write: None,
+            vanish_after_writes: None,
+            cancel_after_writes: None,
+            writes: 0,
+            flushes: 0,
+        }
+    }
+
+    /// The device's current content.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// Changes one byte behind the engine's back (a planted corruption).
+    pub fn poke(&mut self, offset: usize, value: u8) {
+        self.data[offset] = value;
+    }
+
+    fn gone(&self) -> bool {
+        self.vanish_after_writes.is_some_and(|n| self.writes > n)
+    }
+}
+
+fn os_err(code: i32) -> io::Error {
+    io::Error::from_raw_os_error(code)
+}
+
+impl BlockIo for FakeDevice {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+    fn len(&self) -> u64 {
+        self.data.len() as u64
+    }
+    fn sector_size(&self) -> u32 {
+        self.sector_size
+    }
+    fn write_at(&mut self, buf: &[u8], offset: u64) -> io::Result<usize> {
+        self.writes += 1;
+        if let Some((n, token)) = &self.cancel_after_writes
+            && self.writes >= *n
+        {
+            token.cancel();
+        }
+        if self.gone() {
+            return Err(os_err(libc_errno::ENODEV));
+        }
+        let len = buf.len().min(self.max_write.unwrap_or(usize::MAX));
+        let end = offset
+            .checked_add(len as u64)
+            .filter(|&e| e <= self.len())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "write past the end"))?;
+        if len == 0 {
+            return Ok(0);
+        }
+        let ss = u64::from(self.sector_size);
+        let (first, last) = (offset / ss, (end - 1) / ss);
+        if self.bad_sectors.range(first..=last).next().is_some() {
+            return Err(os_err(libc_errno::EIO));
+        }
+        let flaky: Vec<u64> = self
+            .flaky_sectors
+            .range(first..=last)
+            .filter(|(_, n)| **n > 0)
+            .map(|(s, _)| *s)
+            .collect();
+        if !flaky.is_empty() {
+            for s in flaky {
+                *self.flaky_sectors.get_mut(&s).expect("key from range") -= 1;
+            }
+            return Err(os_err(libc_errno::EIO));
+        }
+        self.data[offset as usize..end as usize].copy_from_slice(&buf[..len]);
+        Ok(len)
+    }
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        if self.gone() {
+            return Err(os_err(libc_errno::ENODEV));
+        }
+        let start = usize::try_from(offset)
+            .ok()
+            .filter(|&s| s <= self.data.len())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "read past the end"))?;
+        let n = buf.len().min(self.data.len() - start);
+        buf[..n].copy_from_slice(&self.data[start..start + n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.flushes += 1;
+        if self.gone() {
+            return Err(os_err(libc_errno::ENODEV));
+        }
+        Ok(())
+    }
+}

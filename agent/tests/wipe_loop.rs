@@ -1,0 +1,409 @@
+//! Wipes on loop devices this test creates itself (root only): every method and verification
+//! mode checked byte by byte through the device; the write guard refusing mounted, partitioned,
+//! protected, read-only and busy devices and leaving their data intact; several devices in
+//! parallel; cancellation mid-wipe.
+
+mod support;
+
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use reprise::sys::SysRoot;
+use reprise::sys::blockdev::{OpenError, WriteGuard, device_identity, open_for_write};
+use reprise::wipe::report::Outcome;
+use reprise::wipe::{
+    CancelToken, Method, Tuning, ValidatedPlan, VerifySpec, WipeEvent, WipeJob, WipePlan,
+    run_wipes, wipe_device,
+};
+use support::{LoopDevice, expected_content, loop_available, sh};
+
+const KEY: [u8; 16] = *b"loop-device-key!";
+const MIB: usize = 1 << 20;
+
+fn plan(devs: Vec<PathBuf>, method: &str, verify: VerifySpec) -> ValidatedPlan {
+    WipePlan {
+        devices: devs,
+        method: method.parse().unwrap(),
+        rounds: 1,
+        verify,
+    }
+    .validate()
+    .unwrap()
+}
+
+/// ext4 with everything initialised up front, so the mounted filesystem stays quiet.
+fn mkfs(dev: &str) {
+    sh(
+        "mkfs.ext4",
+        &["-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", dev],
+    );
+}
+
+fn host_guard() -> WriteGuard {
+    WriteGuard::new(SysRoot::host(), Vec::new())
+}
+
+fn small() -> Tuning {
+    Tuning {
+        buffer_bytes: MIB,
+        ..Tuning::default()
+    }
+}
+
+#[test]
+fn every_method_and_verify_mode_on_a_loop_device() {
+    if !loop_available() {
+        return;
+    }
+    // 3 MiB + 512: spans several buffers, with a partial last one.
+    let len = 3 * MIB + 512;
+    let lo = LoopDevice::create(len, false, false);
+    let dev = lo.path().to_owned();
+    let methods = [
+        "zero",
+        "one",
+        "random",
+        "pattern:5a",
+        "pattern:0102030405",
+        "pattern-complement:33",
+        "dod-3pass",
+    ];
+    let verifies = [
+        VerifySpec::None,
+        VerifySpec::Sample { permille: 100 },
+        VerifySpec::Full,
+    ];
+    for m in methods {
+        for v in verifies {
+            let p = plan(vec![dev.clone()], m, v);
+            let mut d = open_for_write(&p, &dev, &host_guard()).unwrap();
+            assert!(d.is_block_device());
+            let mut j = WipeJob::new(&p, device_identity(&SysRoot::host(), &dev));
+            j.key = Some(KEY);
+            j.tuning = small();
+            let (tx, _rx) = mpsc::channel();
+            let r = wipe_device(&mut d, j, &tx, &CancelToken::new());
+            drop(d);
+            assert_eq!(r.outcome, Outcome::Passed, "{m} {v:?}: {:?}", r.errors);
+            assert_eq!(r.device.size_bytes, len as u64);
+            assert_eq!(r.device.logical_sector_size, 512);
+            assert_eq!(r.device.transport, "loop");
+            let got = lo.read_all();
+            assert!(got == expected_content(m, &KEY, len), "{m} {v:?}: device content differs");
+            // And the backing file agrees: the data really reached the "media".
+            assert!(std::fs::read(lo.backing()).unwrap() == got, "{m} {v:?}: backing file");
+        }
+    }
+}
+
+#[test]
+fn full_verify_on_a_loop_device_catches_a_byte_changed_behind_its_back() {
+    if !loop_available() {
+        return;
+    }
+    let len = 2 * MIB;
+    let lo = LoopDevice::create(len, false, false);
+    let dev = lo.path().to_owned();
+    for off in [0usize, len / 2 + 3, len - 1] {
+        let p = plan(vec![dev.clone()], "random", VerifySpec::None);
+        let mut d = open_for_write(&p, &dev, &host_guard()).unwrap();
+        let mut j = WipeJob::new(&p, device_identity(&SysRoot::host(), &dev));
+        j.key = Some(KEY);
+        let (tx, _rx) = mpsc::channel();
+        assert_eq!(wipe_device(&mut d, j, &tx, &CancelToken::new()).outcome, Outcome::Passed);
+        drop(d);
+        // Plant the change through the device, as a faulty medium would return it.
+        {
+            use std::os::unix::fs::FileExt;
+            let f = std::fs::OpenOptions::new().read(true).write(true).open(&dev).unwrap();
+            let mut b = [0u8; 1];
+            f.read_at(&mut b, off as u64).unwrap();
+            f.write_at(&[b[0] ^ 0x80], off as u64).unwrap();
+            f.sync_all().unwrap();
+        }
+        let mut d = open_for_write(&p, &dev, &host_guard()).unwrap();
+        let (v, errors) = reprise::wipe::verify_device(
+            &mut d,
+            &dev.display().to_string(),
+            &reprise::wipe::PassPattern::Random,
+            0,
+            &KEY,
+            VerifySpec::Full,
+            None,
+            &tx,
+            &CancelToken::new(),
+        );
+        assert!(!v.passed, "@{off}");
+        assert_eq!((v.mismatches, v.first_mismatch_lba), (1, Some(off as u64 / 512)));
+        assert!(errors[0].message.contains(&dev.display().to_string()));
+    }
+}
+
+#[test]
+fn a_mounted_loop_device_is_refused_and_left_intact() {
+    if !loop_available() {
+        return;
+    }
+    let lo = LoopDevice::create(16 * MIB, false, false);
+    let dev = lo.path().to_owned();
+    mkfs(dev.to_str().unwrap());
+    let mnt = tempfile::tempdir().unwrap();
+    sh("mount", &[dev.to_str().unwrap(), mnt.path().to_str().unwrap()]);
+    std::fs::write(mnt.path().join("precious.txt"), b"pupil homework").unwrap();
+    sh("sync", &[]);
+    let before = lo.read_all();
+    let p = plan(vec![dev.clone()], "zero", VerifySpec::Full);
+    let err = open_for_write(&p, &dev, &host_guard()).unwrap_err();
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .args(["wipe", dev.to_str().unwrap(), "--method", "zero", "--verify", "none", "--yes"])
+        .output()
+        .unwrap();
+    let after = lo.read_all();
+    sh("umount", &[mnt.path().to_str().unwrap()]);
+    assert!(after == before, "mounted device was modified");
+    sh("mount", &["-o", "ro", dev.to_str().unwrap(), mnt.path().to_str().unwrap()]);
+    let precious = std::fs::read(mnt.path().join("precious.txt"));
+    sh("umount", &[mnt.path().to_str().unwrap()]);
+    assert_eq!(precious.unwrap(), b"pupil homework");
+    assert!(matches!(err, OpenError::Mounted { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains(dev.to_str().unwrap()) && msg.contains("mounted on"), "{msg}");
+    assert!(!cli.status.success());
+    let stderr = String::from_utf8_lossy(&cli.stderr);
+    assert!(stderr.contains("mounted on"), "{stderr}");
+}
+
+#[test]
+fn a_device_with_a_mounted_partition_is_refused() {
+    if !loop_available() || std::process::Command::new("sfdisk").arg("--version").output().is_err() {
+        return;
+    }
+    let lo = LoopDevice::create(16 * MIB, false, true);
+    let dev = lo.path().to_owned();
+    let out = std::process::Command::new("sfdisk")
+        .arg(&dev)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(b"label: dos\n,8M,c\n,,83\n")?;
+            c.wait()
+        })
+        .unwrap();
+    assert!(out.success());
+    sh("partx", &["-u", dev.to_str().unwrap()]);
+    let part = PathBuf::from(format!("{}p1", dev.display()));
+    // udev may take a moment to create the node.
+    for _ in 0..50 {
+        if part.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    mkfs(part.to_str().unwrap());
+    let mnt = tempfile::tempdir().unwrap();
+    sh("mount", &[part.to_str().unwrap(), mnt.path().to_str().unwrap()]);
+    let before = lo.read_all();
+    let p = plan(vec![dev.clone()], "zero", VerifySpec::Full);
+    let err = open_for_write(&p, &dev, &host_guard()).map(|_| ()).unwrap_err();
+    let after = lo.read_all();
+    sh("umount", &[mnt.path().to_str().unwrap()]);
+    assert!(after == before, "device with a mounted partition was modified");
+    let msg = err.to_string();
+    assert!(matches!(err, OpenError::Mounted { .. }), "{msg}");
+    let pname = part.file_name().unwrap().to_str().unwrap();
+    assert!(msg.contains(pname), "{msg}");
+}
+
+#[test]
+fn protected_read_only_and_busy_devices_are_refused() {
+    if !loop_available() {
+        return;
+    }
+    let lo = LoopDevice::create(MIB, false, false);
+    let dev = lo.path().to_owned();
+    let p = plan(vec![dev.clone()], "zero", VerifySpec::Full);
+
+    let guard = WriteGuard::new(SysRoot::host(), vec![dev.clone()]);
+    let e = open_for_write(&p, &dev, &guard).unwrap_err();
+    assert!(matches!(e, OpenError::Protected { .. }), "{e}");
+    assert!(e.to_string().contains("running system or the boot medium"));
+
+    // Someone else holds it exclusively: O_EXCL makes the kernel say no.
+    let holder = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_EXCL)
+        .open(&dev)
+        .unwrap();
+    let e = open_for_write(&p, &dev, &host_guard()).unwrap_err();
+    assert!(matches!(e, OpenError::Busy { .. }), "{e}");
+    drop(holder);
+
+    let ro = LoopDevice::create(MIB, true, false);
+    let rdev = ro.path().to_owned();
+    let p = plan(vec![rdev.clone()], "zero", VerifySpec::Full);
+    let e = open_for_write(&p, &rdev, &host_guard()).unwrap_err();
+    assert!(matches!(e, OpenError::ReadOnly { .. }), "{e}");
+    assert!(e.to_string().contains(rdev.to_str().unwrap()));
+    assert!(ro.read_all() == support::old_data(MIB));
+
+    // Not in the plan, even though it is a perfectly good loop device of ours.
+    let other = plan(vec![PathBuf::from("/dev/loop-not-this-one")], "zero", VerifySpec::Full);
+    let e = open_for_write(&other, &dev, &host_guard()).unwrap_err();
+    assert!(matches!(e, OpenError::NotInPlan { .. }), "{e}");
+}
+
+#[test]
+fn two_devices_in_parallel_and_cancellation() {
+    if !loop_available() {
+        return;
+    }
+    let a = LoopDevice::create(4 * MIB, false, false);
+    let b = LoopDevice::create(4 * MIB, false, false);
+    let devs = vec![a.path().to_owned(), b.path().to_owned()];
+    let p = plan(devs.clone(), "one", VerifySpec::Full);
+    let jobs = devs
+        .iter()
+        .map(|d| (d.clone(), WipeJob::new(&p, device_identity(&SysRoot::host(), d))))
+        .collect();
+    let (tx, rx) = mpsc::channel();
+    let res = run_wipes(&p, &host_guard(), jobs, tx, CancelToken::new());
+    assert_eq!(res.len(), 2);
+    for (r, lo) in res.iter().zip([&a, &b]) {
+        assert_eq!(r.outcome, Outcome::Passed, "{:?}", r.errors);
+        assert_eq!(r.device.dev_path, lo.path().display().to_string());
+        assert!(lo.read_all().iter().all(|&x| x == 0xff));
+    }
+    let finished = rx.iter().filter(|e| matches!(e, WipeEvent::Finished { .. })).count();
+    assert_eq!(finished, 2);
+
+    // Cancel as soon as the first progress event arrives.
+    let c = LoopDevice::create(16 * MIB, false, false);
+    let dev = c.path().to_owned();
+    let p = plan(vec![dev.clone()], "random", VerifySpec::Full);
+    let mut j = WipeJob::new(&p, device_identity(&SysRoot::host(), &dev));
+    j.tuning = Tuning {
+        buffer_bytes: 256 << 10,
+        ..Tuning::default()
+    };
+    let cancel = CancelToken::new();
+    let (tx, rx) = mpsc::channel();
+    let watcher = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            if rx.recv().is_ok() {
+                cancel.cancel();
+            }
+        })
+    };
+    let res = run_wipes(&p, &host_guard(), vec![(dev.clone(), j)], tx, cancel);
+    watcher.join().unwrap();
+    assert_eq!(res[0].outcome, Outcome::Cancelled);
+    assert!(!res[0].verification.passed);
+
+    // A refused device becomes a failed entry, the others still run.
+    let p = plan(vec![dev.clone(), PathBuf::from("/nonexistent/disk")], "zero", VerifySpec::None);
+    let jobs = p
+        .devices()
+        .iter()
+        .map(|d| (d.clone(), WipeJob::new(&p, device_identity(&SysRoot::host(), d))))
+        .collect();
+    let (tx, _rx) = mpsc::channel();
+    let res = run_wipes(&p, &host_guard(), jobs, tx, CancelToken::new());
+    assert_eq!(res[0].outcome, Outcome::Passed);
+    assert_eq!(res[1].outcome, Outcome::Failed);
+    assert!(res[1].errors[0].message.contains("/nonexistent/disk"));
+    let _ = Method::Zero;
+}
+
+/// A fixture sysfs/procfs root describing our loop device `name` (`maj:min`) with one
+/// partition, so the guard's reading of holders, swap and the `ro` attribute can be exercised
+/// without building RAID or swap on the test machine.
+fn fixture_root(name: &str, devno: &str) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    let disk = r.join(format!("sys/devices/virtual/block/{name}"));
+    let part = disk.join(format!("{name}p1"));
+    std::fs::create_dir_all(part.join("holders")).unwrap();
+    std::fs::create_dir_all(disk.join("holders")).unwrap();
+    std::fs::write(part.join("partition"), "1\n").unwrap();
+    std::fs::write(part.join("dev"), "259:77\n").unwrap();
+    std::fs::write(disk.join("ro"), "0\n").unwrap();
+    std::fs::create_dir_all(r.join("sys/dev/block")).unwrap();
+    std::fs::create_dir_all(r.join("sys/class/block")).unwrap();
+    std::os::unix::fs::symlink(&disk, r.join(format!("sys/dev/block/{devno}"))).unwrap();
+    std::os::unix::fs::symlink(&disk, r.join(format!("sys/class/block/{name}"))).unwrap();
+    std::os::unix::fs::symlink(&part, r.join(format!("sys/class/block/{name}p1"))).unwrap();
+    std::fs::create_dir_all(r.join("proc/self")).unwrap();
+    std::fs::write(
+        r.join("proc/self/mountinfo"),
+        "22 1 0:21 / /proc rw - proc proc rw\n26 1 254:1 / / rw - ext4 /dev/vda1 rw\n",
+    )
+    .unwrap();
+    std::fs::write(r.join("proc/swaps"), "Filename Type Size Used Priority\n").unwrap();
+    t
+}
+
+#[test]
+fn guard_reads_holders_swap_ro_and_partition_mounts_from_the_root() {
+    if !loop_available() {
+        return;
+    }
+    let lo = LoopDevice::create(MIB, false, false);
+    let dev = lo.path().to_owned();
+    let name = dev.file_name().unwrap().to_str().unwrap().to_owned();
+    let devno = std::fs::read_to_string(format!("/sys/class/block/{name}/dev")).unwrap();
+    let devno = devno.trim();
+    let p = plan(vec![dev.clone()], "zero", VerifySpec::None);
+    let open = |root: &std::path::Path| {
+        open_for_write(&p, &dev, &WriteGuard::new(SysRoot::new(root), Vec::new())).map(|_| ())
+    };
+
+    let t = fixture_root(&name, devno);
+    assert!(open(t.path()).is_ok(), "a clean fixture is accepted");
+
+    let t = fixture_root(&name, devno);
+    let holders = t.path().join(format!("sys/class/block/{name}p1/holders/dm-3"));
+    std::fs::create_dir_all(holders).unwrap();
+    let e = open(t.path()).unwrap_err();
+    assert!(matches!(e, OpenError::Held { ref holder, .. } if holder == "dm-3"), "{e}");
+
+    let t = fixture_root(&name, devno);
+    std::fs::write(
+        t.path().join("proc/swaps"),
+        format!("Filename Type Size Used Priority\n/dev/{name}p1 partition 1024 0 -2\n"),
+    )
+    .unwrap();
+    let e = open(t.path()).unwrap_err();
+    assert!(matches!(e, OpenError::Swap { .. }), "{e}");
+    assert!(e.to_string().contains("swap"));
+
+    let t = fixture_root(&name, devno);
+    std::fs::write(t.path().join(format!("sys/class/block/{name}/ro")), "1\n").unwrap();
+    let e = open(t.path()).unwrap_err();
+    assert!(matches!(e, OpenError::ReadOnly { .. }), "{e}");
+
+    let t = fixture_root(&name, devno);
+    let mut mi = std::fs::read_to_string(t.path().join("proc/self/mountinfo")).unwrap();
+    mi.push_str("40 26 259:77 / /media/USB\\040STICK rw - vfat /dev/x rw\n");
+    std::fs::write(t.path().join("proc/self/mountinfo"), mi).unwrap();
+    let e = open(t.path()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("refusing {}: {name}p1 is mounted on /media/USB STICK", dev.display())
+    );
+
+    // The probe marks a partition of this disk as the boot medium: the whole disk is refused.
+    let t = fixture_root(&name, devno);
+    let guard = WriteGuard::new(SysRoot::new(t.path()), vec![PathBuf::from(format!("/dev/{name}p1"))]);
+    let e = open_for_write(&p, &dev, &guard).map(|_| ()).unwrap_err();
+    assert!(matches!(e, OpenError::Protected { .. }), "{e}");
+
+    // No mountinfo at all: refuse rather than guess.
+    let t = fixture_root(&name, devno);
+    std::fs::remove_file(t.path().join("proc/self/mountinfo")).unwrap();
+    assert!(matches!(open(t.path()).unwrap_err(), OpenError::Sysfs { .. }));
+    assert!(lo.read_all() == support::old_data(MIB));
+}

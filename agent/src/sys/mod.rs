@@ -1,5 +1,7 @@
 //! The only code that touches the OS: sysfs/procfs reads under a root, block-device I/O, ioctls.
 
+pub mod atomic;
+
 use std::path::{Path, PathBuf};
 
 /// Root of the sysfs/procfs view the probe reads: `/` in production, a fixture tree in tests.

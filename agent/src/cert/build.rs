@@ -28,7 +28,9 @@ pub struct IssueInputs {
 
 /// The certificate id for a station key id and sequence number.
 pub fn certificate_id(station_key_id: &str, sequence: u64) -> String {
-    let hex = station_key_id.strip_prefix("sha256:").unwrap_or(station_key_id);
+    let hex = station_key_id
+        .strip_prefix("sha256:")
+        .unwrap_or(station_key_id);
     let prefix: String = hex.chars().take(16).collect();
     format!("{prefix}-{sequence:08}")
 }
@@ -50,7 +52,12 @@ fn transport_name(t: Transport) -> &'static str {
 }
 
 /// Builds the content. `tool_issuer` is e.g. "reprise 0.1.0".
-pub fn build_certificate(inputs: &IssueInputs, issued_at: String, chain: ChainLink, tool_issuer: String) -> Certificate {
+pub fn build_certificate(
+    inputs: &IssueInputs,
+    issued_at: String,
+    chain: ChainLink,
+    tool_issuer: String,
+) -> Certificate {
     let verdict = verdict::evaluate(&inputs.probe, &inputs.wipe, &inputs.health, &inputs.policy);
     let lang = inputs.language;
     Certificate {
@@ -79,7 +86,10 @@ pub fn build_certificate(inputs: &IssueInputs, issued_at: String, chain: ChainLi
 fn machine(p: &ProbeReport, health: &BTreeMap<String, DiskHealth>) -> Machine {
     let id = &p.identity;
     let modules = &p.memory.modules;
-    let sizes: Option<Vec<u64>> = modules.iter().map(|m| m.size_bytes.known().copied()).collect();
+    let sizes: Option<Vec<u64>> = modules
+        .iter()
+        .map(|m| m.size_bytes.known().copied())
+        .collect();
     let (installed, slots, free) = match sizes {
         Some(s) if !s.is_empty() => (
             Some(s.iter().sum()),
@@ -143,7 +153,10 @@ fn machine(p: &ProbeReport, health: &BTreeMap<String, DiskHealth>) -> Machine {
                 size_bytes: opt(&d.size_bytes),
                 interface: transport_name(d.transport).into(),
                 holds_system: d.holds_system,
-                health: health.get(&d.dev_path).map(health_record).unwrap_or_default(),
+                health: health
+                    .get(&d.dev_path)
+                    .map(health_record)
+                    .unwrap_or_default(),
             })
             .collect(),
     }
@@ -166,7 +179,9 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
         .map(|w| {
             let dev = &w.device;
             let names_disk = |a: &Action| match a {
-                Action::DestroyDisk { disk } | Action::ReplaceDisk { disk, .. } => disk == &dev.dev_path,
+                Action::DestroyDisk { disk } | Action::ReplaceDisk { disk, .. } => {
+                    disk == &dev.dev_path
+                }
                 _ => false,
             };
             let disposition = match verdict.actions.iter().find(|a| names_disk(a)) {
@@ -186,7 +201,11 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     interface: dev.transport.clone(),
                     media_type: dev.media_type.clone(),
                 },
-                hidden_areas: inputs.hidden_areas.get(&dev.dev_path).cloned().unwrap_or_default(),
+                hidden_areas: inputs
+                    .hidden_areas
+                    .get(&dev.dev_path)
+                    .cloned()
+                    .unwrap_or_default(),
                 level: match w.level {
                     Level::Clear => "clear",
                     Level::Purge => "purge",
@@ -256,12 +275,18 @@ pub fn verdict_record(v: &Verdict, lang: Language) -> VerdictRecord {
         reasons: v
             .reasons
             .iter()
-            .map(|r| ReasonRecord { reason: r.clone(), message: messages::reason(r, lang) })
+            .map(|r| ReasonRecord {
+                reason: r.clone(),
+                message: messages::reason(r, lang),
+            })
             .collect(),
         actions: v
             .actions
             .iter()
-            .map(|a| ActionRecord { action: a.clone(), message: messages::action(a, lang) })
+            .map(|a| ActionRecord {
+                action: a.clone(),
+                message: messages::action(a, lang),
+            })
             .collect(),
     }
 }

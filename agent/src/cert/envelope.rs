@@ -93,8 +93,10 @@ pub fn certificate_digest(cert: &Certificate) -> Result<String, JcsError> {
 
 /// Signs `cert` into an envelope.
 pub fn seal(cert: Certificate, key: &SigningKey) -> Result<Envelope, SignError> {
-    let canonical =
-        jcs::to_canonical(&cert).map_err(|source| SignError::Canonical { id: cert.id.clone(), source })?;
+    let canonical = jcs::to_canonical(&cert).map_err(|source| SignError::Canonical {
+        id: cert.id.clone(),
+        source,
+    })?;
     let vk = key.verifying_key();
     let signature = sign::sign(key, &canonical);
     Ok(Envelope {
@@ -122,50 +124,82 @@ pub fn verify(bytes: &[u8], expected: Option<&VerifyingKey>) -> Result<Verified,
     let Value::Object(mut top) = value else {
         return Err(VerifyError::Malformed("top level is not an object".into()));
     };
-    if let Some(extra) = top.keys().find(|k| *k != "certificate" && *k != "signature") {
-        return Err(VerifyError::Malformed(format!("unexpected member {extra:?}")));
+    if let Some(extra) = top
+        .keys()
+        .find(|k| *k != "certificate" && *k != "signature")
+    {
+        return Err(VerifyError::Malformed(format!(
+            "unexpected member {extra:?}"
+        )));
     }
-    let content = top.remove("certificate").ok_or_else(|| VerifyError::Malformed("no certificate member".into()))?;
-    let sig_value = top.remove("signature").ok_or_else(|| VerifyError::Malformed("no signature member".into()))?;
+    let content = top
+        .remove("certificate")
+        .ok_or_else(|| VerifyError::Malformed("no certificate member".into()))?;
+    let sig_value = top
+        .remove("signature")
+        .ok_or_else(|| VerifyError::Malformed("no signature member".into()))?;
     if !content.is_object() {
-        return Err(VerifyError::Malformed("certificate is not an object".into()));
+        return Err(VerifyError::Malformed(
+            "certificate is not an object".into(),
+        ));
     }
-    let block: SignatureBlock =
-        serde_json::from_value(sig_value).map_err(|e| VerifyError::Malformed(format!("signature: {e}")))?;
+    let block: SignatureBlock = serde_json::from_value(sig_value)
+        .map_err(|e| VerifyError::Malformed(format!("signature: {e}")))?;
     if block.algorithm != ALGORITHM {
         return Err(VerifyError::Algorithm(block.algorithm));
     }
-    let pk_bytes = BASE64.decode(&block.public_key).map_err(|e| VerifyError::PublicKeyEncoding(e.to_string()))?;
+    let pk_bytes = BASE64
+        .decode(&block.public_key)
+        .map_err(|e| VerifyError::PublicKeyEncoding(e.to_string()))?;
     let pk_bytes: [u8; 32] = pk_bytes
         .try_into()
         .map_err(|v: Vec<u8>| VerifyError::PublicKeyEncoding(format!("{} bytes", v.len())))?;
     let vk = VerifyingKey::from_bytes(&pk_bytes).map_err(|_| VerifyError::PublicKeyInvalid)?;
     let actual = sign::key_id(&vk);
     if block.key_id != actual {
-        return Err(VerifyError::KeyIdMismatch { stated: block.key_id, actual });
+        return Err(VerifyError::KeyIdMismatch {
+            stated: block.key_id,
+            actual,
+        });
     }
-    if let Some(expected) = expected {
-        if expected != &vk {
-            return Err(VerifyError::UnexpectedKey { expected: sign::key_id(expected), actual });
-        }
+    if let Some(expected) = expected
+        && expected != &vk
+    {
+        return Err(VerifyError::UnexpectedKey {
+            expected: sign::key_id(expected),
+            actual,
+        });
     }
-    let sig_bytes = BASE64.decode(&block.value).map_err(|e| VerifyError::SignatureEncoding(e.to_string()))?;
+    let sig_bytes = BASE64
+        .decode(&block.value)
+        .map_err(|e| VerifyError::SignatureEncoding(e.to_string()))?;
     let sig_bytes: [u8; 64] = sig_bytes
         .try_into()
         .map_err(|v: Vec<u8>| VerifyError::SignatureEncoding(format!("{} bytes", v.len())))?;
     let canonical = jcs::canonicalize(&content)?;
     // verify_strict also refuses small-order keys and non-canonical signatures (malleability).
-    vk.verify_strict(&canonical, &Signature::from_bytes(&sig_bytes)).map_err(|_| VerifyError::BadSignature)?;
-    let certificate: Certificate = serde_json::from_value(content).map_err(|e| VerifyError::Schema(e.to_string()))?;
+    vk.verify_strict(&canonical, &Signature::from_bytes(&sig_bytes))
+        .map_err(|_| VerifyError::BadSignature)?;
+    let certificate: Certificate =
+        serde_json::from_value(content).map_err(|e| VerifyError::Schema(e.to_string()))?;
     if certificate.schema_version != SCHEMA_VERSION {
-        return Err(VerifyError::Schema(format!("schema_version {}", certificate.schema_version)));
+        return Err(VerifyError::Schema(format!(
+            "schema_version {}",
+            certificate.schema_version
+        )));
     }
     if certificate.chain.station_key_id != actual {
-        return Err(VerifyError::StationKeyMismatch { stated: certificate.chain.station_key_id, actual });
+        return Err(VerifyError::StationKeyMismatch {
+            stated: certificate.chain.station_key_id,
+            actual,
+        });
     }
     Ok(Verified {
         digest: sign::sha256_digest(&canonical),
         key_id: actual,
-        envelope: Envelope { certificate, signature: block },
+        envelope: Envelope {
+            certificate,
+            signature: block,
+        },
     })
 }

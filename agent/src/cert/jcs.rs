@@ -70,8 +70,10 @@ fn write_value(value: &Value, path: &mut String, out: &mut String) -> Result<(),
         Value::Object(map) => {
             // RFC 8785 §3.2.3: members sorted by the UTF-16 code units of their names, which
             // differs from Rust's UTF-8 byte order for characters above U+FFFF.
-            let mut keys: Vec<(&String, Vec<u16>)> =
-                map.keys().map(|k| (k, k.encode_utf16().collect())).collect();
+            let mut keys: Vec<(&String, Vec<u16>)> = map
+                .keys()
+                .map(|k| (k, k.encode_utf16().collect()))
+                .collect();
             keys.sort_by(|a, b| a.1.cmp(&b.1));
             out.push('{');
             for (i, (key, _)) in keys.iter().enumerate() {
@@ -98,7 +100,10 @@ fn write_number(n: &Number, path: &str, out: &mut String) -> Result<(), JcsError
         n.as_i64().map(|i| i.unsigned_abs())
     };
     match magnitude {
-        None => Err(JcsError::Float { path: path.to_string(), number: n.to_string() }),
+        None => Err(JcsError::Float {
+            path: path.to_string(),
+            number: n.to_string(),
+        }),
         Some(m) if m > MAX_SAFE_INTEGER => Err(JcsError::IntegerOutOfRange {
             path: path.to_string(),
             number: n.to_string(),
@@ -254,22 +259,39 @@ mod tests {
 
     #[test]
     fn control_characters_use_lowercase_unicode_escapes() {
-        assert_eq!(canon(r#"["\u001f\u0000\u007f\u2028\b\f\t"]"#).unwrap(), "[\"\\u001f\\u0000\u{7f}\u{2028}\\b\\f\\t\"]");
+        assert_eq!(
+            canon(r#"["\u001f\u0000\u007f\u2028\b\f\t"]"#).unwrap(),
+            "[\"\\u001f\\u0000\u{7f}\u{2028}\\b\\f\\t\"]"
+        );
     }
 
     #[test]
     fn integers_at_the_limits() {
-        assert_eq!(canon("[9007199254740991,-9007199254740991,0,-1]").unwrap(), "[9007199254740991,-9007199254740991,0,-1]");
-        assert!(matches!(canon("[9007199254740992]"), Err(JcsError::IntegerOutOfRange { .. })));
-        assert!(matches!(canon("{\"a\":[-9007199254740992]}"), Err(JcsError::IntegerOutOfRange { path, .. }) if path == "$.a[0]"));
-        assert!(matches!(canon("[18446744073709551615]"), Err(JcsError::IntegerOutOfRange { .. })));
+        assert_eq!(
+            canon("[9007199254740991,-9007199254740991,0,-1]").unwrap(),
+            "[9007199254740991,-9007199254740991,0,-1]"
+        );
+        assert!(matches!(
+            canon("[9007199254740992]"),
+            Err(JcsError::IntegerOutOfRange { .. })
+        ));
+        assert!(
+            matches!(canon("{\"a\":[-9007199254740992]}"), Err(JcsError::IntegerOutOfRange { path, .. }) if path == "$.a[0]")
+        );
+        assert!(matches!(
+            canon("[18446744073709551615]"),
+            Err(JcsError::IntegerOutOfRange { .. })
+        ));
     }
 
     #[test]
     fn floats_are_rejected_with_their_path() {
         for f in ["1.5", "1.0", "1e3", "-0", "0.0", "18446744073709551616"] {
             let err = canon(&format!("{{\"x\":{{\"y\":{f}}}}}")).unwrap_err();
-            assert!(matches!(&err, JcsError::Float { path, .. } if path == "$.x.y"), "{f}: {err}");
+            assert!(
+                matches!(&err, JcsError::Float { path, .. } if path == "$.x.y"),
+                "{f}: {err}"
+            );
         }
     }
 

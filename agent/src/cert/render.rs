@@ -53,18 +53,39 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
         rows: vec![
             ("ID".into(), c.id.clone()),
             (t(l, "Issued at", "Émis le").into(), c.issued_at.clone()),
-            (t(l, "Organisation", "Organisation").into(), or_unknown(&c.issuer.organisation, l)),
+            (
+                t(l, "Organisation", "Organisation").into(),
+                or_unknown(&c.issuer.organisation, l),
+            ),
             (t(l, "Site", "Site").into(), c.issuer.site.clone()),
-            (t(l, "Operator", "Opérateur").into(), c.issuer.operator.clone()),
-            (t(l, "Station key", "Clé de la station").into(), c.chain.station_key_id.clone()),
-            (t(l, "Sequence", "Numéro d'ordre").into(), c.chain.sequence.to_string()),
+            (
+                t(l, "Operator", "Opérateur").into(),
+                c.issuer.operator.clone(),
+            ),
+            (
+                t(l, "Station key", "Clé de la station").into(),
+                c.chain.station_key_id.clone(),
+            ),
+            (
+                t(l, "Sequence", "Numéro d'ordre").into(),
+                c.chain.sequence.to_string(),
+            ),
             (
                 t(l, "Previous certificate", "Certificat précédent").into(),
-                c.chain.previous_digest.clone().unwrap_or_else(|| t(l, "none (first)", "aucun (premier)").into()),
+                c.chain
+                    .previous_digest
+                    .clone()
+                    .unwrap_or_else(|| t(l, "none (first)", "aucun (premier)").into()),
             ),
             (t(l, "Digest", "Empreinte").into(), digest.into()),
-            (t(l, "Tool", "Outil").into(), format!("{} / {}", c.tool.issuer, c.tool.sanitizer)),
-            (t(l, "Image digest", "Empreinte de l'image").into(), or_unknown(&c.tool.image_digest, l)),
+            (
+                t(l, "Tool", "Outil").into(),
+                format!("{} / {}", c.tool.issuer, c.tool.sanitizer),
+            ),
+            (
+                t(l, "Image digest", "Empreinte de l'image").into(),
+                or_unknown(&c.tool.image_digest, l),
+            ),
         ],
     }];
     let cpu = &c.machine.cpu;
@@ -72,10 +93,24 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
     let mut machine = vec![
         (t(l, "Maker", "Fabricant").into(), or_unknown(&id.vendor, l)),
         (t(l, "Model", "Modèle").into(), or_unknown(&id.product, l)),
-        (t(l, "Serial number", "Numéro de série").into(), or_unknown(&id.serial, l)),
+        (
+            t(l, "Serial number", "Numéro de série").into(),
+            or_unknown(&id.serial, l),
+        ),
         ("UUID".into(), or_unknown(&id.uuid, l)),
-        (t(l, "Chassis", "Châssis").into(), or_unknown(&id.chassis_type, l)),
-        ("BIOS".into(), format!("{} {} {}", or_unknown(&id.bios_vendor, l), or_unknown(&id.bios_version, l), or_unknown(&id.bios_date, l))),
+        (
+            t(l, "Chassis", "Châssis").into(),
+            or_unknown(&id.chassis_type, l),
+        ),
+        (
+            "BIOS".into(),
+            format!(
+                "{} {} {}",
+                or_unknown(&id.bios_vendor, l),
+                or_unknown(&id.bios_version, l),
+                or_unknown(&id.bios_date, l)
+            ),
+        ),
         (
             t(l, "CPU", "Processeur").into(),
             format!(
@@ -97,20 +132,33 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
     for b in &c.machine.batteries {
         machine.push((
             format!("{} {}", t(l, "Battery", "Batterie"), b.name),
-            b.health_permille.map_or_else(|| unknown(l).to_string(), messages::percent),
+            b.health_permille
+                .map_or_else(|| unknown(l).to_string(), messages::percent),
         ));
     }
     if c.machine.batteries.is_empty() {
-        machine.push((t(l, "Battery", "Batterie").into(), t(l, "none", "aucune").into()));
+        machine.push((
+            t(l, "Battery", "Batterie").into(),
+            t(l, "none", "aucune").into(),
+        ));
     }
-    out.push(Section { title: t(l, "Machine", "Machine").into(), rows: machine });
+    out.push(Section {
+        title: t(l, "Machine", "Machine").into(),
+        rows: machine,
+    });
     for d in &c.sanitization {
         out.push(disk_section(d, l));
     }
     let v = &c.verdict;
     let mut verdict = vec![
-        (t(l, "Destination", "Destination").into(), messages::decision(c.destination, l).to_uppercase()),
-        (t(l, "Grade", "Note").into(), messages::grade(v.grade, l).into()),
+        (
+            t(l, "Destination", "Destination").into(),
+            messages::decision(c.destination, l).to_uppercase(),
+        ),
+        (
+            t(l, "Grade", "Note").into(),
+            messages::grade(v.grade, l).into(),
+        ),
     ];
     for r in &v.reasons {
         verdict.push((t(l, "Reason", "Motif").into(), r.message.clone()));
@@ -118,20 +166,52 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
     for a in &v.actions {
         verdict.push((t(l, "Action", "Action").into(), a.message.clone()));
     }
-    out.push(Section { title: t(l, "Verdict", "Verdict").into(), rows: verdict });
+    out.push(Section {
+        title: t(l, "Verdict", "Verdict").into(),
+        rows: verdict,
+    });
     out
 }
 
 fn disk_section(d: &DiskSanitization, l: Language) -> Section {
     let dev = &d.device;
     let v = &d.verification;
-    let hidden = |x: Option<u64>| x.map_or_else(|| t(l, "not checked", "non vérifié").to_string(), |s| s.to_string());
+    let hidden = |x: Option<u64>| {
+        x.map_or_else(
+            || t(l, "not checked", "non vérifié").to_string(),
+            |s| s.to_string(),
+        )
+    };
     let mut rows = vec![
-        (t(l, "Maker / model", "Fabricant / modèle").into(), format!("{} {}", or_unknown(&dev.vendor, l), or_unknown(&dev.model, l))),
-        (t(l, "Serial number", "Numéro de série").into(), or_unknown(&dev.serial, l)),
-        (t(l, "Firmware", "Micrologiciel").into(), or_unknown(&dev.firmware, l)),
-        (t(l, "Capacity", "Capacité").into(), format!("{} ({} {})", messages::gib(dev.capacity_bytes, l), dev.capacity_bytes, t(l, "bytes", "octets"))),
-        (t(l, "Interface / media", "Interface / support").into(), format!("{} / {}", dev.interface, dev.media_type)),
+        (
+            t(l, "Maker / model", "Fabricant / modèle").into(),
+            format!(
+                "{} {}",
+                or_unknown(&dev.vendor, l),
+                or_unknown(&dev.model, l)
+            ),
+        ),
+        (
+            t(l, "Serial number", "Numéro de série").into(),
+            or_unknown(&dev.serial, l),
+        ),
+        (
+            t(l, "Firmware", "Micrologiciel").into(),
+            or_unknown(&dev.firmware, l),
+        ),
+        (
+            t(l, "Capacity", "Capacité").into(),
+            format!(
+                "{} ({} {})",
+                messages::gib(dev.capacity_bytes, l),
+                dev.capacity_bytes,
+                t(l, "bytes", "octets")
+            ),
+        ),
+        (
+            t(l, "Interface / media", "Interface / support").into(),
+            format!("{} / {}", dev.interface, dev.media_type),
+        ),
         (
             "HPA / DCO".into(),
             format!(
@@ -144,9 +224,19 @@ fn disk_section(d: &DiskSanitization, l: Language) -> Section {
         ),
         (
             t(l, "Method", "Méthode").into(),
-            format!("{} — {} ({}, {} {})", d.level.to_uppercase(), d.technique, d.method, d.passes.len(), t(l, "pass(es)", "passe(s)")),
+            format!(
+                "{} — {} ({}, {} {})",
+                d.level.to_uppercase(),
+                d.technique,
+                d.method,
+                d.passes.len(),
+                t(l, "pass(es)", "passe(s)")
+            ),
         ),
-        (t(l, "Started / finished", "Début / fin").into(), format!("{} / {}", d.started_at, d.finished_at)),
+        (
+            t(l, "Started / finished", "Début / fin").into(),
+            format!("{} / {}", d.started_at, d.finished_at),
+        ),
         (
             t(l, "Verification", "Vérification").into(),
             format!(
@@ -168,17 +258,30 @@ fn disk_section(d: &DiskSanitization, l: Language) -> Section {
                 yes_no(d.sanitized, l)
             ),
         ),
-        (t(l, "Disposition", "Devenir du disque").into(), d.disposition.clone()),
+        (
+            t(l, "Disposition", "Devenir du disque").into(),
+            d.disposition.clone(),
+        ),
     ];
     for e in &d.errors {
         let at = e.lba.map(|lba| format!(" (LBA {lba})")).unwrap_or_default();
-        rows.push((t(l, "Error", "Erreur").into(), format!("{}{at}: {}", e.operation, e.message)));
+        rows.push((
+            t(l, "Error", "Erreur").into(),
+            format!("{}{at}: {}", e.operation, e.message),
+        ));
     }
-    Section { title: format!("{} {}", t(l, "Disk", "Disque"), dev.dev_path), rows }
+    Section {
+        title: format!("{} {}", t(l, "Disk", "Disque"), dev.dev_path),
+        rows,
+    }
 }
 
 fn title(l: Language) -> &'static str {
-    t(l, "Certificate of data sanitization (NIST SP 800-88)", "Certificat d'effacement des données (NIST SP 800-88)")
+    t(
+        l,
+        "Certificate of data sanitization (NIST SP 800-88)",
+        "Certificat d'effacement des données (NIST SP 800-88)",
+    )
 }
 
 /// Plain text form; `digest` is the verified certificate digest.
@@ -186,7 +289,12 @@ pub fn text(c: &Certificate, digest: &str) -> String {
     let mut out = format!("{}\n", title(c.language));
     for s in sections(c, digest) {
         let _ = writeln!(out, "\n{}", s.title);
-        let width = s.rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+        let width = s
+            .rows
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
         for (k, v) in s.rows {
             let pad = width - k.chars().count();
             let _ = writeln!(out, "  {k}{}  {v}", " ".repeat(pad));
@@ -214,7 +322,11 @@ fn escape(s: &str) -> String {
 pub fn qr_svg(data: &str) -> String {
     match QrCode::new(data.as_bytes()) {
         Ok(code) => {
-            let svg = code.render::<svg::Color>().min_dimensions(150, 150).quiet_zone(true).build();
+            let svg = code
+                .render::<svg::Color>()
+                .min_dimensions(150, 150)
+                .quiet_zone(true)
+                .build();
             match svg.find("<svg") {
                 Some(i) => svg[i..].to_string(),
                 None => svg,
@@ -251,9 +363,9 @@ td.k {{ width: 42mm; color: #333; word-break: normal; }}\n\
         escape(title(l)),
         escape(&c.id)
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<div class=\"head\"><div><h1>{}</h1><div class=\"dest\">{}: {}</div></div><div class=\"qr\">{}</div></div>\n",
+        "<div class=\"head\"><div><h1>{}</h1><div class=\"dest\">{}: {}</div></div><div class=\"qr\">{}</div></div>",
         escape(title(l)),
         escape(t(l, "Destination", "Destination")),
         escape(&messages::decision(c.destination, l).to_uppercase()),
@@ -262,7 +374,12 @@ td.k {{ width: 42mm; color: #333; word-break: normal; }}\n\
     for s in sections(c, digest) {
         let _ = write!(out, "<h2>{}</h2>\n<table>\n", escape(&s.title));
         for (k, v) in s.rows {
-            let _ = writeln!(out, "<tr><td class=\"k\">{}</td><td>{}</td></tr>", escape(&k), escape(&v));
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"k\">{}</td><td>{}</td></tr>",
+                escape(&k),
+                escape(&v)
+            );
         }
         out.push_str("</table>\n");
     }

@@ -16,9 +16,15 @@ pub enum KeyError {
     #[error("cannot get random bytes for a new key: {0}")]
     Random(String),
     #[error("{source_name}: not an Ed25519 PKCS#8 PEM private key: {message}")]
-    DecodePrivate { source_name: String, message: String },
+    DecodePrivate {
+        source_name: String,
+        message: String,
+    },
     #[error("{source_name}: not an Ed25519 SPKI PEM public key: {message}")]
-    DecodePublic { source_name: String, message: String },
+    DecodePublic {
+        source_name: String,
+        message: String,
+    },
     #[error("cannot encode key as PEM: {0}")]
     Encode(String),
 }
@@ -32,26 +38,36 @@ pub fn generate() -> Result<SigningKey, KeyError> {
 
 /// PKCS#8 v1 PEM of the private key.
 pub fn private_key_pem(key: &SigningKey) -> Result<String, KeyError> {
-    let bytes = KeypairBytes { secret_key: key.to_bytes(), public_key: None };
-    let pem = bytes.to_pkcs8_pem(LineEnding::LF).map_err(|e| KeyError::Encode(e.to_string()))?;
+    let bytes = KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    };
+    let pem = bytes
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| KeyError::Encode(e.to_string()))?;
     Ok(pem.as_str().to_owned())
 }
 
 /// SPKI PEM of the public key.
 pub fn public_key_pem(key: &VerifyingKey) -> Result<String, KeyError> {
-    key.to_public_key_pem(LineEnding::LF).map_err(|e| KeyError::Encode(e.to_string()))
+    key.to_public_key_pem(LineEnding::LF)
+        .map_err(|e| KeyError::Encode(e.to_string()))
 }
 
 /// Reads a PKCS#8 PEM private key; `source_name` (a path) only labels errors.
 pub fn signing_key_from_pem(pem: &str, source_name: &str) -> Result<SigningKey, KeyError> {
-    SigningKey::from_pkcs8_pem(pem)
-        .map_err(|e| KeyError::DecodePrivate { source_name: source_name.into(), message: e.to_string() })
+    SigningKey::from_pkcs8_pem(pem).map_err(|e| KeyError::DecodePrivate {
+        source_name: source_name.into(),
+        message: e.to_string(),
+    })
 }
 
 /// Reads an SPKI PEM public key; `source_name` (a path) only labels errors.
 pub fn verifying_key_from_pem(pem: &str, source_name: &str) -> Result<VerifyingKey, KeyError> {
-    VerifyingKey::from_public_key_pem(pem)
-        .map_err(|e| KeyError::DecodePublic { source_name: source_name.into(), message: e.to_string() })
+    VerifyingKey::from_public_key_pem(pem).map_err(|e| KeyError::DecodePublic {
+        source_name: source_name.into(),
+        message: e.to_string(),
+    })
 }
 
 /// `sha256:<hex>` of the raw 32-byte public key: the station's fingerprint.
@@ -78,9 +94,15 @@ mod tests {
         let key = SigningKey::from_bytes(&[7u8; 32]);
         let pem = private_key_pem(&key).unwrap();
         assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{pem}");
-        assert_eq!(signing_key_from_pem(&pem, "k").unwrap().to_bytes(), key.to_bytes());
+        assert_eq!(
+            signing_key_from_pem(&pem, "k").unwrap().to_bytes(),
+            key.to_bytes()
+        );
         let pubpem = public_key_pem(&key.verifying_key()).unwrap();
-        assert!(pubpem.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{pubpem}");
+        assert!(
+            pubpem.starts_with("-----BEGIN PUBLIC KEY-----\n"),
+            "{pubpem}"
+        );
         let vk = verifying_key_from_pem(&pubpem, "p").unwrap();
         assert_eq!(vk, key.verifying_key());
         let id = key_id(&vk);
@@ -92,13 +114,19 @@ mod tests {
     fn garbage_pem_is_a_typed_error_naming_the_source() {
         let err = signing_key_from_pem("not a key", "/keys/station.key").unwrap_err();
         assert!(err.to_string().contains("/keys/station.key"), "{err}");
-        let err = verifying_key_from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "p.pub")
-            .unwrap_err();
+        let err = verifying_key_from_pem(
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+            "p.pub",
+        )
+        .unwrap_err();
         assert!(matches!(err, KeyError::DecodePublic { .. }));
     }
 
     #[test]
     fn generated_keys_differ() {
-        assert_ne!(generate().unwrap().to_bytes(), generate().unwrap().to_bytes());
+        assert_ne!(
+            generate().unwrap().to_bytes(),
+            generate().unwrap().to_bytes()
+        );
     }
 }

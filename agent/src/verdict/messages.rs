@@ -56,57 +56,148 @@ pub fn reason(r: &Reason, lang: Language) -> String {
             format!("processeur x86-64-v{level}, en dessous du niveau requis x86-64-v{minimum}")
         }
         (Reason::CpuLevelUnknown, En) => "CPU instruction-set level unknown".into(),
-        (Reason::CpuLevelUnknown, Fr) => "niveau du jeu d'instructions du processeur inconnu".into(),
-        (Reason::TooFewCores { cores, minimum }, En) => format!("{cores} CPU core(s), {minimum} required"),
-        (Reason::TooFewCores { cores, minimum }, Fr) => format!("{cores} cœur(s) de processeur, {minimum} requis"),
+        (Reason::CpuLevelUnknown, Fr) => {
+            "niveau du jeu d'instructions du processeur inconnu".into()
+        }
+        (Reason::TooFewCores { cores, minimum }, En) => {
+            format!("{cores} CPU core(s), {minimum} required")
+        }
+        (Reason::TooFewCores { cores, minimum }, Fr) => {
+            format!("{cores} cœur(s) de processeur, {minimum} requis")
+        }
         (Reason::CoresUnknown, En) => "number of CPU cores unknown".into(),
         (Reason::CoresUnknown, Fr) => "nombre de cœurs du processeur inconnu".into(),
-        (Reason::RamTooLowNotUpgradable { installed_bytes, minimum_bytes }, l) => match l {
-            En => format!("RAM {} below the minimum {} and cannot be upgraded", gib(*installed_bytes, l), gib(*minimum_bytes, l)),
-            Fr => format!("mémoire {} sous le minimum de {} et non extensible", gib(*installed_bytes, l), gib(*minimum_bytes, l)),
+        (
+            Reason::RamTooLowNotUpgradable {
+                installed_bytes,
+                minimum_bytes,
+            },
+            l,
+        ) => match l {
+            En => format!(
+                "RAM {} below the minimum {} and cannot be upgraded",
+                gib(*installed_bytes, l),
+                gib(*minimum_bytes, l)
+            ),
+            Fr => format!(
+                "mémoire {} sous le minimum de {} et non extensible",
+                gib(*installed_bytes, l),
+                gib(*minimum_bytes, l)
+            ),
         },
-        (Reason::RamTooLowUpgradable { installed_bytes, minimum_bytes }, l) => match l {
-            En => format!("RAM {} below the minimum {}", gib(*installed_bytes, l), gib(*minimum_bytes, l)),
-            Fr => format!("mémoire {} sous le minimum de {}", gib(*installed_bytes, l), gib(*minimum_bytes, l)),
+        (
+            Reason::RamTooLowUpgradable {
+                installed_bytes,
+                minimum_bytes,
+            },
+            l,
+        ) => match l {
+            En => format!(
+                "RAM {} below the minimum {}",
+                gib(*installed_bytes, l),
+                gib(*minimum_bytes, l)
+            ),
+            Fr => format!(
+                "mémoire {} sous le minimum de {}",
+                gib(*installed_bytes, l),
+                gib(*minimum_bytes, l)
+            ),
         },
-        (Reason::RamBelowRecommended { installed_bytes, recommended_bytes }, l) => match l {
-            En => format!("RAM {} below the recommended {}", gib(*installed_bytes, l), gib(*recommended_bytes, l)),
-            Fr => format!("mémoire {} sous les {} recommandés", gib(*installed_bytes, l), gib(*recommended_bytes, l)),
+        (
+            Reason::RamBelowRecommended {
+                installed_bytes,
+                recommended_bytes,
+            },
+            l,
+        ) => match l {
+            En => format!(
+                "RAM {} below the recommended {}",
+                gib(*installed_bytes, l),
+                gib(*recommended_bytes, l)
+            ),
+            Fr => format!(
+                "mémoire {} sous les {} recommandés",
+                gib(*installed_bytes, l),
+                gib(*recommended_bytes, l)
+            ),
         },
         (Reason::RamUnknown, En) => "amount of RAM unknown".into(),
         (Reason::RamUnknown, Fr) => "quantité de mémoire inconnue".into(),
         (Reason::RamSlotsUnknown { installed_bytes }, l) => match l {
             En => format!("RAM {}; memory slots unknown", gib(*installed_bytes, l)),
-            Fr => format!("mémoire {} ; emplacements mémoire inconnus", gib(*installed_bytes, l)),
+            Fr => format!(
+                "mémoire {} ; emplacements mémoire inconnus",
+                gib(*installed_bytes, l)
+            ),
         },
-        (Reason::BatteryWorn { battery, health_permille, threshold_permille }, En) => format!(
+        (
+            Reason::BatteryWorn {
+                battery,
+                health_permille,
+                threshold_permille,
+            },
+            En,
+        ) => format!(
             "battery {battery} holds {} of its design capacity (threshold {})",
             percent(*health_permille),
             percent(*threshold_permille)
         ),
-        (Reason::BatteryWorn { battery, health_permille, threshold_permille }, Fr) => format!(
+        (
+            Reason::BatteryWorn {
+                battery,
+                health_permille,
+                threshold_permille,
+            },
+            Fr,
+        ) => format!(
             "batterie {battery} à {} de sa capacité d'origine (seuil {})",
             percent(*health_permille),
             percent(*threshold_permille)
         ),
-        (Reason::BatteryHealthUnknown { battery }, En) => format!("battery {battery}: health unknown"),
-        (Reason::BatteryHealthUnknown { battery }, Fr) => format!("batterie {battery} : état inconnu"),
+        (Reason::BatteryHealthUnknown { battery }, En) => {
+            format!("battery {battery}: health unknown")
+        }
+        (Reason::BatteryHealthUnknown { battery }, Fr) => {
+            format!("batterie {battery} : état inconnu")
+        }
         (Reason::NoBattery, En) => "no battery found".into(),
         (Reason::NoBattery, Fr) => "aucune batterie détectée".into(),
         (Reason::SmartFailed { disk }, En) => format!("disk {disk}: SMART health check failing"),
-        (Reason::SmartFailed { disk }, Fr) => format!("disque {disk} : test de santé SMART en échec"),
-        (Reason::ReallocatedSectors { disk, count }, En) => format!("disk {disk}: {count} reallocated sectors"),
-        (Reason::ReallocatedSectors { disk, count }, Fr) => format!("disque {disk} : {count} secteurs réalloués"),
-        (Reason::PendingSectors { disk, count }, En) => format!("disk {disk}: {count} sectors pending reallocation"),
-        (Reason::PendingSectors { disk, count }, Fr) => format!("disque {disk} : {count} secteurs en attente de réallocation"),
+        (Reason::SmartFailed { disk }, Fr) => {
+            format!("disque {disk} : test de santé SMART en échec")
+        }
+        (Reason::ReallocatedSectors { disk, count }, En) => {
+            format!("disk {disk}: {count} reallocated sectors")
+        }
+        (Reason::ReallocatedSectors { disk, count }, Fr) => {
+            format!("disque {disk} : {count} secteurs réalloués")
+        }
+        (Reason::PendingSectors { disk, count }, En) => {
+            format!("disk {disk}: {count} sectors pending reallocation")
+        }
+        (Reason::PendingSectors { disk, count }, Fr) => {
+            format!("disque {disk} : {count} secteurs en attente de réallocation")
+        }
         (Reason::MediaErrors { disk, count }, En) => format!("disk {disk}: {count} media errors"),
-        (Reason::MediaErrors { disk, count }, Fr) => format!("disque {disk} : {count} erreurs de support"),
+        (Reason::MediaErrors { disk, count }, Fr) => {
+            format!("disque {disk} : {count} erreurs de support")
+        }
         (Reason::DiskHealthUnknown { disk }, En) => format!("disk {disk}: health (SMART) unknown"),
-        (Reason::DiskHealthUnknown { disk }, Fr) => format!("disque {disk} : santé (SMART) inconnue"),
-        (Reason::SanitizationFailed { disk, result }, En) => format!("disk {disk}: sanitization not completed ({result})"),
-        (Reason::SanitizationFailed { disk, result }, Fr) => format!("disque {disk} : effacement non abouti ({result})"),
-        (Reason::FailedDiskNotRemovable { disk }, En) => format!("disk {disk} is built in and could not be sanitized"),
-        (Reason::FailedDiskNotRemovable { disk }, Fr) => format!("le disque {disk} est soudé et n'a pas pu être effacé"),
+        (Reason::DiskHealthUnknown { disk }, Fr) => {
+            format!("disque {disk} : santé (SMART) inconnue")
+        }
+        (Reason::SanitizationFailed { disk, result }, En) => {
+            format!("disk {disk}: sanitization not completed ({result})")
+        }
+        (Reason::SanitizationFailed { disk, result }, Fr) => {
+            format!("disque {disk} : effacement non abouti ({result})")
+        }
+        (Reason::FailedDiskNotRemovable { disk }, En) => {
+            format!("disk {disk} is built in and could not be sanitized")
+        }
+        (Reason::FailedDiskNotRemovable { disk }, Fr) => {
+            format!("le disque {disk} est soudé et n'a pas pu être effacé")
+        }
         (Reason::DiskNotSanitized { disk }, En) => format!("disk {disk} was not sanitized"),
         (Reason::DiskNotSanitized { disk }, Fr) => format!("le disque {disk} n'a pas été effacé"),
         (Reason::NoDisk, En) => "no disk found".into(),
@@ -118,26 +209,56 @@ pub fn reason(r: &Reason, lang: Language) -> String {
 pub fn action(a: &Action, lang: Language) -> String {
     use Language::{En, Fr};
     match (a, lang) {
-        (Action::ReplaceBattery { battery, health_permille }, En) => {
+        (
+            Action::ReplaceBattery {
+                battery,
+                health_permille,
+            },
+            En,
+        ) => {
             format!("replace battery {battery} ({})", percent(*health_permille))
         }
-        (Action::ReplaceBattery { battery, health_permille }, Fr) => {
-            format!("remplacer la batterie {battery} ({})", percent(*health_permille))
+        (
+            Action::ReplaceBattery {
+                battery,
+                health_permille,
+            },
+            Fr,
+        ) => {
+            format!(
+                "remplacer la batterie {battery} ({})",
+                percent(*health_permille)
+            )
         }
         (Action::CheckBattery { battery }, En) => format!("check battery {battery}"),
         (Action::CheckBattery { battery }, Fr) => format!("vérifier la batterie {battery}"),
         (Action::FitBattery, En) => "fit a battery".into(),
         (Action::FitBattery, Fr) => "installer une batterie".into(),
-        (Action::ReplaceDisk { disk, problem, count }, l) => {
+        (
+            Action::ReplaceDisk {
+                disk,
+                problem,
+                count,
+            },
+            l,
+        ) => {
             let what = match (problem.as_str(), l) {
                 ("smart_failed", En) => "SMART failing".to_string(),
                 ("smart_failed", Fr) => "SMART en échec".to_string(),
-                ("reallocated", En) => format!("{} reallocated sectors", count.as_deref().unwrap_or("?")),
-                ("reallocated", Fr) => format!("{} secteurs réalloués", count.as_deref().unwrap_or("?")),
+                ("reallocated", En) => {
+                    format!("{} reallocated sectors", count.as_deref().unwrap_or("?"))
+                }
+                ("reallocated", Fr) => {
+                    format!("{} secteurs réalloués", count.as_deref().unwrap_or("?"))
+                }
                 ("pending", En) => format!("{} pending sectors", count.as_deref().unwrap_or("?")),
-                ("pending", Fr) => format!("{} secteurs en attente", count.as_deref().unwrap_or("?")),
+                ("pending", Fr) => {
+                    format!("{} secteurs en attente", count.as_deref().unwrap_or("?"))
+                }
                 ("media_errors", En) => format!("{} media errors", count.as_deref().unwrap_or("?")),
-                ("media_errors", Fr) => format!("{} erreurs de support", count.as_deref().unwrap_or("?")),
+                ("media_errors", Fr) => {
+                    format!("{} erreurs de support", count.as_deref().unwrap_or("?"))
+                }
                 (other, _) => other.to_string(),
             };
             match l {
@@ -151,20 +272,48 @@ pub fn action(a: &Action, lang: Language) -> String {
         (Action::DestroyDisk { disk }, Fr) => format!("retirer le disque {disk} et le détruire"),
         (Action::FitNewDisk, En) => "fit a new disk".into(),
         (Action::FitNewDisk, Fr) => "installer un disque neuf".into(),
-        (Action::AddRam { installed_bytes, free_slots }, l) => match l {
-            En => format!("add RAM: {} installed, {free_slots} free slot(s)", gib(*installed_bytes, l)),
-            Fr => format!("ajouter de la mémoire : {} installés, {free_slots} emplacement(s) libre(s)", gib(*installed_bytes, l)),
+        (
+            Action::AddRam {
+                installed_bytes,
+                free_slots,
+            },
+            l,
+        ) => match l {
+            En => format!(
+                "add RAM: {} installed, {free_slots} free slot(s)",
+                gib(*installed_bytes, l)
+            ),
+            Fr => format!(
+                "ajouter de la mémoire : {} installés, {free_slots} emplacement(s) libre(s)",
+                gib(*installed_bytes, l)
+            ),
         },
         (Action::SwapRam { installed_bytes }, l) => match l {
-            En => format!("swap RAM for larger modules: {} installed, no free slot", gib(*installed_bytes, l)),
-            Fr => format!("remplacer la mémoire par des barrettes plus grandes : {} installés, aucun emplacement libre", gib(*installed_bytes, l)),
+            En => format!(
+                "swap RAM for larger modules: {} installed, no free slot",
+                gib(*installed_bytes, l)
+            ),
+            Fr => format!(
+                "remplacer la mémoire par des barrettes plus grandes : {} installés, aucun emplacement libre",
+                gib(*installed_bytes, l)
+            ),
         },
         (Action::CheckRamSlots { installed_bytes }, l) => match l {
-            En => format!("check whether RAM can be added ({} installed)", gib(*installed_bytes, l)),
-            Fr => format!("vérifier si la mémoire peut être étendue ({} installés)", gib(*installed_bytes, l)),
+            En => format!(
+                "check whether RAM can be added ({} installed)",
+                gib(*installed_bytes, l)
+            ),
+            Fr => format!(
+                "vérifier si la mémoire peut être étendue ({} installés)",
+                gib(*installed_bytes, l)
+            ),
         },
-        (Action::SanitizeOrRemoveDisk { disk }, En) => format!("sanitize disk {disk}, or remove it"),
-        (Action::SanitizeOrRemoveDisk { disk }, Fr) => format!("effacer le disque {disk}, ou le retirer"),
+        (Action::SanitizeOrRemoveDisk { disk }, En) => {
+            format!("sanitize disk {disk}, or remove it")
+        }
+        (Action::SanitizeOrRemoveDisk { disk }, Fr) => {
+            format!("effacer le disque {disk}, ou le retirer")
+        }
         (Action::Recycle, En) => "send to recycling".into(),
         (Action::Recycle, Fr) => "envoyer au recyclage".into(),
     }
@@ -191,12 +340,31 @@ mod tests {
 
     #[test]
     fn issue_examples_read_as_written() {
-        let a = Action::ReplaceBattery { battery: "BAT0".into(), health_permille: 410 };
+        let a = Action::ReplaceBattery {
+            battery: "BAT0".into(),
+            health_permille: 410,
+        };
         assert_eq!(action(&a, Language::En), "replace battery BAT0 (41 %)");
-        let a = Action::ReplaceDisk { disk: "/dev/sda".into(), problem: "reallocated".into(), count: Some("12".into()) };
-        assert_eq!(action(&a, Language::En), "replace disk /dev/sda: 12 reallocated sectors");
-        let a = Action::AddRam { installed_bytes: 2 << 30, free_slots: 1 };
-        assert_eq!(action(&a, Language::En), "add RAM: 2 GiB installed, 1 free slot(s)");
-        assert_eq!(action(&a, Language::Fr), "ajouter de la mémoire : 2 Gio installés, 1 emplacement(s) libre(s)");
+        let a = Action::ReplaceDisk {
+            disk: "/dev/sda".into(),
+            problem: "reallocated".into(),
+            count: Some("12".into()),
+        };
+        assert_eq!(
+            action(&a, Language::En),
+            "replace disk /dev/sda: 12 reallocated sectors"
+        );
+        let a = Action::AddRam {
+            installed_bytes: 2 << 30,
+            free_slots: 1,
+        };
+        assert_eq!(
+            action(&a, Language::En),
+            "add RAM: 2 GiB installed, 1 free slot(s)"
+        );
+        assert_eq!(
+            action(&a, Language::Fr),
+            "ajouter de la mémoire : 2 Gio installés, 1 emplacement(s) libre(s)"
+        );
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const GIB: u64 = 1 << 30;
 
 /// All thresholds of the verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Policy {
     pub battery: BatteryPolicy,
@@ -29,7 +29,8 @@ pub struct BatteryPolicy {
     pub require_on_laptops: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Defaults: any reallocated or pending sector or media error means "replace".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DiskPolicy {
     /// Replace the disk when more sectors than this are reallocated.
@@ -57,38 +58,30 @@ pub struct CpuPolicy {
     pub minimum_cores: u32,
 }
 
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            battery: BatteryPolicy::default(),
-            disk: DiskPolicy::default(),
-            memory: MemoryPolicy::default(),
-            cpu: CpuPolicy::default(),
-        }
-    }
-}
-
 impl Default for BatteryPolicy {
     fn default() -> Self {
-        BatteryPolicy { replace_below_permille: 800, require_on_laptops: true }
-    }
-}
-
-impl Default for DiskPolicy {
-    fn default() -> Self {
-        DiskPolicy { max_reallocated: 0, max_pending: 0, max_media_errors: 0 }
+        BatteryPolicy {
+            replace_below_permille: 800,
+            require_on_laptops: true,
+        }
     }
 }
 
 impl Default for MemoryPolicy {
     fn default() -> Self {
-        MemoryPolicy { minimum_bytes: 4 * GIB, recommended_bytes: 8 * GIB }
+        MemoryPolicy {
+            minimum_bytes: 4 * GIB,
+            recommended_bytes: 8 * GIB,
+        }
     }
 }
 
 impl Default for CpuPolicy {
     fn default() -> Self {
-        CpuPolicy { minimum_x86_64_level: 2, minimum_cores: 2 }
+        CpuPolicy {
+            minimum_x86_64_level: 2,
+            minimum_cores: 2,
+        }
     }
 }
 
@@ -97,7 +90,12 @@ impl Default for CpuPolicy {
 pub enum PolicyError {
     /// The TOML is malformed or names an unknown key.
     #[error("{path}:{line}:{column}: invalid policy: {message}")]
-    Parse { path: PathBuf, line: usize, column: usize, message: String },
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// The values are inconsistent.
     #[error("{path}: invalid policy: {message}")]
     Invalid { path: PathBuf, message: String },
@@ -107,7 +105,9 @@ impl Policy {
     /// Parses a policy; `path` only names the source in errors. Lines and columns are 1-based.
     pub fn from_toml(text: &str, path: &Path) -> Result<Policy, PolicyError> {
         let policy: Policy = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map_or((0, 0), |span| line_column(text, span.start));
+            let (line, column) = e
+                .span()
+                .map_or((0, 0), |span| line_column(text, span.start));
             PolicyError::Parse {
                 path: path.to_path_buf(),
                 line,
@@ -147,12 +147,16 @@ mod tests {
 
     #[test]
     fn empty_file_is_the_defaults() {
-        assert_eq!(Policy::from_toml("", Path::new("p.toml")).unwrap(), Policy::default());
+        assert_eq!(
+            Policy::from_toml("", Path::new("p.toml")).unwrap(),
+            Policy::default()
+        );
     }
 
     #[test]
     fn partial_override_keeps_other_defaults() {
-        let p = Policy::from_toml("[battery]\nreplace_below_permille = 700\n", Path::new("p")).unwrap();
+        let p =
+            Policy::from_toml("[battery]\nreplace_below_permille = 700\n", Path::new("p")).unwrap();
         assert_eq!(p.battery.replace_below_permille, 700);
         assert!(p.battery.require_on_laptops);
         assert_eq!(p.memory, MemoryPolicy::default());
@@ -163,7 +167,12 @@ mod tests {
         let text = "[battery]\nreplace_below_permille = 700\n[disk]\nmax_realocated = 3\n";
         let err = Policy::from_toml(text, Path::new("policy.toml")).unwrap_err();
         match &err {
-            PolicyError::Parse { line, column, message, .. } => {
+            PolicyError::Parse {
+                line,
+                column,
+                message,
+                ..
+            } => {
                 assert_eq!((*line, *column), (4, 1), "{err}");
                 assert!(message.contains("max_realocated"), "{message}");
             }
@@ -182,8 +191,19 @@ mod tests {
 
     #[test]
     fn syntax_and_type_errors_give_line_and_column() {
-        let err = Policy::from_toml("[cpu]\nminimum_cores = \"two\"\n", Path::new("p")).unwrap_err();
-        assert!(matches!(err, PolicyError::Parse { line: 2, column: 17, .. }), "{err}");
+        let err =
+            Policy::from_toml("[cpu]\nminimum_cores = \"two\"\n", Path::new("p")).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PolicyError::Parse {
+                    line: 2,
+                    column: 17,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let err = Policy::from_toml("[cpu\n", Path::new("p")).unwrap_err();
         assert!(matches!(err, PolicyError::Parse { line: 1, .. }), "{err}");
         let err = Policy::from_toml("[memory]\nminimum_bytes = -1\n", Path::new("p")).unwrap_err();
@@ -193,9 +213,15 @@ mod tests {
     #[test]
     fn inconsistent_values_are_rejected() {
         let text = "[memory]\nminimum_bytes = 8589934592\nrecommended_bytes = 4294967296\n";
-        assert!(matches!(Policy::from_toml(text, Path::new("p")), Err(PolicyError::Invalid { .. })));
+        assert!(matches!(
+            Policy::from_toml(text, Path::new("p")),
+            Err(PolicyError::Invalid { .. })
+        ));
         let text = "[battery]\nreplace_below_permille = 1200\n";
-        assert!(matches!(Policy::from_toml(text, Path::new("p")), Err(PolicyError::Invalid { .. })));
+        assert!(matches!(
+            Policy::from_toml(text, Path::new("p")),
+            Err(PolicyError::Invalid { .. })
+        ));
     }
 
     #[test]

@@ -75,7 +75,14 @@ impl Evaluation {
         let fixes = self
             .actions
             .iter()
-            .filter(|a| !matches!(a, Action::CheckBattery { .. } | Action::CheckDisk { .. } | Action::CheckRamSlots { .. }))
+            .filter(|a| {
+                !matches!(
+                    a,
+                    Action::CheckBattery { .. }
+                        | Action::CheckDisk { .. }
+                        | Action::CheckRamSlots { .. }
+                )
+            })
             .count();
         let (decision, grade) = if self.recycle {
             self.actions.push(Action::Recycle);
@@ -87,23 +94,31 @@ impl Evaluation {
         } else {
             (Decision::Refurbish, Grade::A)
         };
-        Verdict { decision, grade, reasons: self.reasons, actions: self.actions }
+        Verdict {
+            decision,
+            grade,
+            reasons: self.reasons,
+            actions: self.actions,
+        }
     }
 }
 
 fn cpu_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
     match probe.cpu.x86_64_level.known() {
-        Some(&level) if level < policy.cpu.minimum_x86_64_level => ev.recycle(Reason::CpuLevelTooLow {
-            level,
-            minimum: policy.cpu.minimum_x86_64_level,
-        }),
+        Some(&level) if level < policy.cpu.minimum_x86_64_level => {
+            ev.recycle(Reason::CpuLevelTooLow {
+                level,
+                minimum: policy.cpu.minimum_x86_64_level,
+            })
+        }
         Some(_) => {}
         None => ev.unknown(Reason::CpuLevelUnknown, None),
     }
     match probe.cpu.physical_cores.known() {
-        Some(&cores) if cores < policy.cpu.minimum_cores => {
-            ev.recycle(Reason::TooFewCores { cores, minimum: policy.cpu.minimum_cores })
-        }
+        Some(&cores) if cores < policy.cpu.minimum_cores => ev.recycle(Reason::TooFewCores {
+            cores,
+            minimum: policy.cpu.minimum_cores,
+        }),
         Some(_) => {}
         None => ev.unknown(Reason::CoresUnknown, None),
     }
@@ -122,7 +137,11 @@ fn slots(probe: &ProbeReport) -> Option<Slots> {
     if modules.is_empty() {
         return None;
     }
-    let mut s = Slots { installed: 0, free: 0, swappable: 0 };
+    let mut s = Slots {
+        installed: 0,
+        free: 0,
+        swappable: 0,
+    };
     for m in modules {
         // A slot of unknown size tells nothing: the whole picture is unknown.
         let size = *m.size_bytes.known()?;
@@ -162,26 +181,53 @@ fn memory_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
     match slots {
         Some(s) if s.free > 0 || s.swappable > 0 => {
             let action = if s.free > 0 {
-                Action::AddRam { installed_bytes: installed, free_slots: s.free }
+                Action::AddRam {
+                    installed_bytes: installed,
+                    free_slots: s.free,
+                }
             } else {
-                Action::SwapRam { installed_bytes: installed }
+                Action::SwapRam {
+                    installed_bytes: installed,
+                }
             };
             if installed < min {
-                ev.fix(Reason::RamTooLowUpgradable { installed_bytes: installed, minimum_bytes: min }, action);
+                ev.fix(
+                    Reason::RamTooLowUpgradable {
+                        installed_bytes: installed,
+                        minimum_bytes: min,
+                    },
+                    action,
+                );
             } else {
-                ev.fix(Reason::RamBelowRecommended { installed_bytes: installed, recommended_bytes: rec }, action);
+                ev.fix(
+                    Reason::RamBelowRecommended {
+                        installed_bytes: installed,
+                        recommended_bytes: rec,
+                    },
+                    action,
+                );
             }
         }
         Some(_) => {
             if installed < min {
-                ev.recycle(Reason::RamTooLowNotUpgradable { installed_bytes: installed, minimum_bytes: min });
+                ev.recycle(Reason::RamTooLowNotUpgradable {
+                    installed_bytes: installed,
+                    minimum_bytes: min,
+                });
             } else {
-                ev.reasons.push(Reason::RamBelowRecommended { installed_bytes: installed, recommended_bytes: rec });
+                ev.reasons.push(Reason::RamBelowRecommended {
+                    installed_bytes: installed,
+                    recommended_bytes: rec,
+                });
             }
         }
         None => ev.unknown(
-            Reason::RamSlotsUnknown { installed_bytes: installed },
-            Some(Action::CheckRamSlots { installed_bytes: installed }),
+            Reason::RamSlotsUnknown {
+                installed_bytes: installed,
+            },
+            Some(Action::CheckRamSlots {
+                installed_bytes: installed,
+            }),
         ),
     }
 }
@@ -189,9 +235,16 @@ fn memory_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
 fn battery_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
     let batteries = &probe.power.batteries;
     if batteries.is_empty() {
-        let portable = probe.identity.chassis.chassis_type.known().map(|t| PORTABLE_CHASSIS.contains(t));
+        let portable = probe
+            .identity
+            .chassis
+            .chassis_type
+            .known()
+            .map(|t| PORTABLE_CHASSIS.contains(t));
         match portable {
-            Some(true) if policy.battery.require_on_laptops => ev.fix(Reason::NoBattery, Action::FitBattery),
+            Some(true) if policy.battery.require_on_laptops => {
+                ev.fix(Reason::NoBattery, Action::FitBattery)
+            }
             Some(_) => {}
             // Unknown chassis: say no battery was found, without asking for one.
             None => ev.unknown(Reason::NoBattery, None),
@@ -206,12 +259,19 @@ fn battery_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
                     health_permille: h,
                     threshold_permille: policy.battery.replace_below_permille,
                 },
-                Action::ReplaceBattery { battery: b.name.clone(), health_permille: h },
+                Action::ReplaceBattery {
+                    battery: b.name.clone(),
+                    health_permille: h,
+                },
             ),
             Some(_) => {}
             None => ev.unknown(
-                Reason::BatteryHealthUnknown { battery: b.name.clone() },
-                Some(Action::CheckBattery { battery: b.name.clone() }),
+                Reason::BatteryHealthUnknown {
+                    battery: b.name.clone(),
+                },
+                Some(Action::CheckBattery {
+                    battery: b.name.clone(),
+                }),
             ),
         }
     }
@@ -224,8 +284,11 @@ fn disk_rules(
     policy: &Policy,
     ev: &mut Evaluation,
 ) {
-    let targets: Vec<&crate::probe::model::Disk> =
-        probe.disks.iter().filter(|d| !d.holds_system && d.removable.known() != Some(&true)).collect();
+    let targets: Vec<&crate::probe::model::Disk> = probe
+        .disks
+        .iter()
+        .filter(|d| !d.holds_system && d.removable.known() != Some(&true))
+        .collect();
     if targets.is_empty() && wipe.devices.is_empty() {
         ev.fix(Reason::NoDisk, Action::FitNewDisk);
         return;
@@ -233,8 +296,12 @@ fn disk_rules(
     for d in &targets {
         if !wipe.devices.iter().any(|w| w.device.dev_path == d.dev_path) {
             ev.fix(
-                Reason::DiskNotSanitized { disk: d.dev_path.clone() },
-                Action::SanitizeOrRemoveDisk { disk: d.dev_path.clone() },
+                Reason::DiskNotSanitized {
+                    disk: d.dev_path.clone(),
+                },
+                Action::SanitizeOrRemoveDisk {
+                    disk: d.dev_path.clone(),
+                },
             );
         }
     }
@@ -247,11 +314,17 @@ fn disk_rules(
                 Outcome::Cancelled => "cancelled",
             };
             ev.fix(
-                Reason::SanitizationFailed { disk: disk.clone(), result: result.into() },
+                Reason::SanitizationFailed {
+                    disk: disk.clone(),
+                    result: result.into(),
+                },
                 Action::DestroyDisk { disk: disk.clone() },
             );
             let built_in = w.device.transport == "mmc"
-                || probe.disks.iter().any(|d| d.dev_path == disk && d.transport == Transport::Mmc);
+                || probe
+                    .disks
+                    .iter()
+                    .any(|d| d.dev_path == disk && d.transport == Transport::Mmc);
             if built_in {
                 ev.recycle(Reason::FailedDiskNotRemovable { disk });
             } else if !ev.actions.contains(&Action::FitNewDisk) {
@@ -265,12 +338,19 @@ fn disk_rules(
 
 fn health_rules(disk: &str, health: Option<&DiskHealth>, policy: &Policy, ev: &mut Evaluation) {
     let Some(h) = health else {
-        ev.unknown(Reason::DiskHealthUnknown { disk: disk.into() }, Some(Action::CheckDisk { disk: disk.into() }));
+        ev.unknown(
+            Reason::DiskHealthUnknown { disk: disk.into() },
+            Some(Action::CheckDisk { disk: disk.into() }),
+        );
         return;
     };
     let mut problems = Vec::new();
     if h.smart_passed == Some(false) {
-        problems.push((Reason::SmartFailed { disk: disk.into() }, "smart_failed", None));
+        problems.push((
+            Reason::SmartFailed { disk: disk.into() },
+            "smart_failed",
+            None,
+        ));
     }
     let counters = [
         (h.reallocated, policy.disk.max_reallocated, "reallocated"),
@@ -281,23 +361,42 @@ fn health_rules(disk: &str, health: Option<&DiskHealth>, policy: &Policy, ev: &m
         if let Some(v) = value.filter(|v| *v > max) {
             let count = v.to_string();
             let reason = match problem {
-                "reallocated" => Reason::ReallocatedSectors { disk: disk.into(), count: count.clone() },
-                "pending" => Reason::PendingSectors { disk: disk.into(), count: count.clone() },
-                _ => Reason::MediaErrors { disk: disk.into(), count: count.clone() },
+                "reallocated" => Reason::ReallocatedSectors {
+                    disk: disk.into(),
+                    count: count.clone(),
+                },
+                "pending" => Reason::PendingSectors {
+                    disk: disk.into(),
+                    count: count.clone(),
+                },
+                _ => Reason::MediaErrors {
+                    disk: disk.into(),
+                    count: count.clone(),
+                },
             };
             problems.push((reason, problem, Some(count)));
         }
     }
-    let all_unknown = h.smart_passed.is_none() && h.reallocated.is_none() && h.pending.is_none() && h.media_errors.is_none();
+    let all_unknown = h.smart_passed.is_none()
+        && h.reallocated.is_none()
+        && h.pending.is_none()
+        && h.media_errors.is_none();
     if problems.is_empty() {
         if all_unknown {
-            ev.unknown(Reason::DiskHealthUnknown { disk: disk.into() }, Some(Action::CheckDisk { disk: disk.into() }));
+            ev.unknown(
+                Reason::DiskHealthUnknown { disk: disk.into() },
+                Some(Action::CheckDisk { disk: disk.into() }),
+            );
         }
         return;
     }
     // One replace action per disk, naming its first problem; every problem is a reason.
     let (_, problem, count) = &problems[0];
-    let action = Action::ReplaceDisk { disk: disk.into(), problem: (*problem).into(), count: count.clone() };
+    let action = Action::ReplaceDisk {
+        disk: disk.into(),
+        problem: (*problem).into(),
+        count: count.clone(),
+    };
     for (reason, _, _) in problems {
         ev.fix(reason, action.clone());
     }

@@ -55,7 +55,7 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
             (t(l, "Issued at", "Émis le").into(), c.issued_at.clone()),
             (
                 t(l, "Organisation", "Organisation").into(),
-                or_unknown(&c.issuer.organisation, l),
+                c.issuer.organisation.clone().unwrap_or_else(|| t(l, "not given", "non renseignée").into()),
             ),
             (t(l, "Site", "Site").into(), c.issuer.site.clone()),
             (

@@ -1,12 +1,227 @@
-//! `reprise cert`: command-line arguments and glue to the library.
+//! `reprise cert`: issue, verify, show and render certificates.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use serde::de::DeserializeOwned;
+
+use super::EXIT_CHECK_FAILED;
+use crate::cert::issue::{IssueInputs, issue_certificate};
+use crate::cert::model::Language;
+use crate::cert::{chain, envelope, render, sign};
+use crate::probe::model::ProbeReport;
+use crate::sys::atomic;
+use crate::verdict::{DiskHealth, Policy};
+use crate::wipe::report::WipeReport;
 
 /// Arguments of `reprise cert`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Decide the verdict and write a new signed certificate DIR/<id>.json; print its path.
+    Issue(Box<IssueArgs>),
+    /// Check certificates (exit 0 only if all are valid), or the hash chain of a folder.
+    Verify(VerifyArgs),
+    /// Print a certificate as readable text (after checking its signature).
+    Show { file: PathBuf },
+    /// Write a certificate as one printable A4 HTML page (after checking its signature).
+    Render {
+        file: PathBuf,
+        #[arg(long, value_name = "OUT.html")]
+        html: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct IssueArgs {
+    /// The wipe report (JSON) written by `reprise wipe --report`.
+    #[arg(long, value_name = "WIPE.json")]
+    report: PathBuf,
+    /// The station's private key (PKCS#8 PEM).
+    #[arg(long, value_name = "station.key")]
+    key: PathBuf,
+    #[arg(long)]
+    operator: String,
+    #[arg(long)]
+    site: String,
+    /// Certificate folder of this station.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// A probe report (JSON); without it the running machine is probed.
+    #[arg(long, value_name = "PROBE.json")]
+    probe: Option<PathBuf>,
+    /// Verdict policy (TOML); built-in defaults otherwise.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Disk health (JSON object: device path → {smart_passed, reallocated, pending, media_errors}).
+    #[arg(long, value_name = "HEALTH.json")]
+    health: Option<PathBuf>,
+    #[arg(long, value_name = "NAME")]
+    org: Option<String>,
+    #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
+    lang: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// Certificate files.
+    #[arg(required_unless_present = "chain", conflicts_with = "chain")]
+    files: Vec<PathBuf>,
+    /// Check every certificate of a folder and the hash chain of each station in it.
+    #[arg(long, value_name = "DIR")]
+    chain: Option<PathBuf>,
+    /// Require this signer (SPKI PEM public key).
+    #[arg(long, value_name = "PEM")]
+    pubkey: Option<PathBuf>,
+}
 
 /// Runs `reprise cert`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`reprise cert` is not available in this build yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Command::Issue(a) => issue(*a),
+        Command::Verify(a) => verify(a),
+        Command::Show { file } => {
+            let v = verify_file(&file, None)?;
+            print!("{}", render::text(&v.envelope.certificate, &v.digest));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Render { file, html } => {
+            let v = verify_file(&file, None)?;
+            let page = render::html(&v.envelope.certificate, &v.digest);
+            std::fs::write(&html, page)
+                .with_context(|| format!("cannot write {}", html.display()))?;
+            println!("{}", html.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn read_json<T: DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("{}: not a valid {what}", path.display()))
+}
+
+/// Probes the running machine. The probe lives in another branch; the integrator wires
+/// `reprise::probe::probe(&SysRoot::host())` here.
+fn probe_running_machine() -> anyhow::Result<ProbeReport> {
+    bail!("probing the running machine is not available in this build; pass --probe PROBE.json")
+}
+
+fn issue(a: IssueArgs) -> anyhow::Result<ExitCode> {
+    let wipe: WipeReport = read_json(&a.report, "wipe report")?;
+    let probe = match &a.probe {
+        Some(p) => read_json(p, "probe report")?,
+        None => probe_running_machine()?,
+    };
+    let policy = match &a.policy {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read policy {}", p.display()))?;
+            Policy::from_toml(&text, p)?
+        }
+        None => Policy::default(),
+    };
+    let health: BTreeMap<String, DiskHealth> = match &a.health {
+        Some(p) => read_json(p, "disk health file")?,
+        None => BTreeMap::new(),
+    };
+    let pem = std::fs::read_to_string(&a.key)
+        .with_context(|| format!("cannot read key {}", a.key.display()))?;
+    let key = sign::signing_key_from_pem(&pem, &a.key.display().to_string())?;
+    let language: Language = a.lang.parse().map_err(anyhow::Error::msg)?;
+    let inputs = IssueInputs {
+        probe,
+        wipe,
+        health,
+        hidden_areas: BTreeMap::new(),
+        policy,
+        organisation: a.org,
+        site: a.site,
+        operator: a.operator,
+        language,
+        issued_at: None,
+    };
+    let path = issue_certificate(inputs, &key, &a.out)?;
+    println!("{}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_pubkey(path: &Path) -> anyhow::Result<ed25519_dalek::VerifyingKey> {
+    let pem = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read public key {}", path.display()))?;
+    Ok(sign::verifying_key_from_pem(
+        &pem,
+        &path.display().to_string(),
+    )?)
+}
+
+fn verify_file(
+    path: &Path,
+    expected: Option<&ed25519_dalek::VerifyingKey>,
+) -> anyhow::Result<envelope::Verified> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    envelope::verify(&bytes, expected)
+        .with_context(|| format!("{}: invalid certificate", path.display()))
+}
+
+fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let expected = a.pubkey.as_deref().map(read_pubkey).transpose()?;
+    if let Some(dir) = &a.chain {
+        let files = atomic::read_json_files(dir)?;
+        let checked: Vec<_> = files
+            .into_iter()
+            .map(|(name, bytes)| (name, envelope::verify(&bytes, expected.as_ref())))
+            .collect();
+        let report = chain::check(checked);
+        for (station, certs) in &report.stations {
+            println!("station {station}: {} valid certificate(s)", certs.len());
+        }
+        for gap in &report.gaps {
+            println!("GAP {gap}");
+        }
+        if report.is_intact() {
+            println!("{}: chain intact", dir.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!(
+            "reprise: {}: {} problem(s) in the chain",
+            dir.display(),
+            report.gaps.len()
+        );
+        return Ok(ExitCode::from(EXIT_CHECK_FAILED));
+    }
+    let mut failed = 0;
+    for file in &a.files {
+        match verify_file(file, expected.as_ref()) {
+            Ok(v) => println!(
+                "{}: OK {} signed by {} digest {}",
+                file.display(),
+                v.envelope.certificate.id,
+                v.key_id,
+                v.digest
+            ),
+            Err(e) => {
+                failed += 1;
+                println!("{}: INVALID: {:#}", file.display(), e.root_cause());
+            }
+        }
+    }
+    if failed == 0 {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "reprise: {failed} of {} certificate(s) invalid",
+            a.files.len()
+        );
+        Ok(ExitCode::from(EXIT_CHECK_FAILED))
+    }
 }

@@ -1,5 +1,6 @@
 //! The only code that touches the OS: sysfs/procfs reads under a root, block-device I/O, ioctls.
 
+pub mod atomic;
 pub mod blockdev;
 pub mod fs;
 

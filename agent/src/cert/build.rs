@@ -1,0 +1,292 @@
+//! Pure building of the certificate content from the probe report, the wipe report, disk health
+//! and the verdict. No I/O, no clock: time, chain link and tool version are parameters.
+
+use std::collections::BTreeMap;
+
+use super::model::*;
+use crate::probe::model::{Field, ProbeReport, Transport};
+use crate::verdict::{self, Action, DiskHealth, Policy, Verdict, messages};
+use crate::wipe::report::{Level, Outcome, VerifyMode, WipeReport};
+
+/// Everything a certificate is made from, besides the key and the clock.
+#[derive(Debug, Clone)]
+pub struct IssueInputs {
+    pub probe: ProbeReport,
+    pub wipe: WipeReport,
+    /// SMART / NVMe health per device path; a disk absent here has unknown health.
+    pub health: BTreeMap<String, DiskHealth>,
+    /// HPA/DCO states per device path (the wipe report does not carry them yet).
+    pub hidden_areas: BTreeMap<String, HiddenAreas>,
+    pub policy: Policy,
+    pub organisation: Option<String>,
+    pub site: String,
+    pub operator: String,
+    pub language: Language,
+    /// RFC 3339 UTC issue time; `None` means now (tests inject a fixed one).
+    pub issued_at: Option<String>,
+}
+
+/// The certificate id for a station key id and sequence number.
+pub fn certificate_id(station_key_id: &str, sequence: u64) -> String {
+    let hex = station_key_id
+        .strip_prefix("sha256:")
+        .unwrap_or(station_key_id);
+    let prefix: String = hex.chars().take(16).collect();
+    format!("{prefix}-{sequence:08}")
+}
+
+fn opt<T: Clone>(f: &Field<T>) -> Option<T> {
+    f.known().cloned()
+}
+
+fn transport_name(t: Transport) -> &'static str {
+    match t {
+        Transport::Nvme => "nvme",
+        Transport::Sata => "sata",
+        Transport::Usb => "usb",
+        Transport::Mmc => "mmc",
+        Transport::Virtio => "virtio",
+        Transport::Scsi => "scsi",
+        Transport::Unknown => "unknown",
+    }
+}
+
+/// Builds the content. `tool_issuer` is e.g. "reprise 0.1.0".
+pub fn build_certificate(
+    inputs: &IssueInputs,
+    issued_at: String,
+    chain: ChainLink,
+    tool_issuer: String,
+) -> Certificate {
+    let verdict = verdict::evaluate(&inputs.probe, &inputs.wipe, &inputs.health, &inputs.policy);
+    let lang = inputs.language;
+    Certificate {
+        schema_version: SCHEMA_VERSION,
+        id: certificate_id(&chain.station_key_id, chain.sequence),
+        language: lang,
+        issued_at,
+        issuer: Issuer {
+            organisation: inputs.organisation.clone(),
+            site: inputs.site.clone(),
+            operator: inputs.operator.clone(),
+        },
+        chain,
+        tool: ToolInfo {
+            issuer: tool_issuer,
+            sanitizer: inputs.wipe.tool.clone(),
+            image_digest: inputs.wipe.image_digest.clone(),
+        },
+        machine: machine(&inputs.probe, &inputs.health),
+        sanitization: sanitization(inputs, &verdict),
+        destination: verdict.decision,
+        verdict: verdict_record(&verdict, lang),
+    }
+}
+
+fn machine(p: &ProbeReport, health: &BTreeMap<String, DiskHealth>) -> Machine {
+    let id = &p.identity;
+    let modules = &p.memory.modules;
+    let sizes: Option<Vec<u64>> = modules
+        .iter()
+        .map(|m| m.size_bytes.known().copied())
+        .collect();
+    let (installed, slots, free) = match sizes {
+        Some(s) if !s.is_empty() => (
+            Some(s.iter().sum()),
+            u32::try_from(s.len()).ok(),
+            u32::try_from(s.iter().filter(|b| **b == 0).count()).ok(),
+        ),
+        _ => (None, None, None),
+    };
+    Machine {
+        identity: MachineIdentity {
+            vendor: opt(&id.system.vendor),
+            product: opt(&id.system.product_name),
+            version: opt(&id.system.version),
+            serial: opt(&id.system.serial),
+            uuid: opt(&id.system.uuid),
+            sku: opt(&id.system.sku),
+            family: opt(&id.system.family),
+            board_vendor: opt(&id.board.vendor),
+            board_product: opt(&id.board.product_name),
+            board_serial: opt(&id.board.serial),
+            chassis_type: opt(&id.chassis.chassis_type_name),
+            chassis_serial: opt(&id.chassis.serial),
+            bios_vendor: opt(&id.bios.vendor),
+            bios_version: opt(&id.bios.version),
+            bios_date: opt(&id.bios.date),
+        },
+        cpu: CpuSummary {
+            vendor: opt(&p.cpu.vendor),
+            model: opt(&p.cpu.model_name),
+            physical_cores: opt(&p.cpu.physical_cores),
+            threads: opt(&p.cpu.threads),
+            max_frequency_khz: opt(&p.cpu.max_frequency_khz),
+            x86_64_level: opt(&p.cpu.x86_64_level),
+        },
+        memory: MemorySummary {
+            usable_bytes: opt(&p.memory.total_usable_bytes),
+            installed_bytes: installed,
+            slots,
+            free_slots: free,
+        },
+        batteries: p
+            .power
+            .batteries
+            .iter()
+            .map(|b| BatterySummary {
+                name: b.name.clone(),
+                manufacturer: opt(&b.manufacturer),
+                model: opt(&b.model_name),
+                serial: opt(&b.serial),
+                health_permille: opt(&b.health_permille),
+                cycle_count: b.cycle_count.known().copied().flatten(),
+            })
+            .collect(),
+        disks: p
+            .disks
+            .iter()
+            .map(|d| DiskSummary {
+                name: d.name.clone(),
+                model: opt(&d.model),
+                serial: opt(&d.serial),
+                size_bytes: opt(&d.size_bytes),
+                interface: transport_name(d.transport).into(),
+                holds_system: d.holds_system,
+                health: health
+                    .get(&d.dev_path)
+                    .map(health_record)
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+fn health_record(h: &DiskHealth) -> DiskHealthRecord {
+    DiskHealthRecord {
+        smart_passed: h.smart_passed,
+        reallocated_sectors: h.reallocated.map(|v| v.to_string()),
+        pending_sectors: h.pending.map(|v| v.to_string()),
+        media_errors: h.media_errors.map(|v| v.to_string()),
+    }
+}
+
+fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization> {
+    inputs
+        .wipe
+        .devices
+        .iter()
+        .map(|w| {
+            let dev = &w.device;
+            let names_disk = |a: &Action| match a {
+                Action::DestroyDisk { disk } | Action::ReplaceDisk { disk, .. } => {
+                    disk == &dev.dev_path
+                }
+                _ => false,
+            };
+            let disposition = match verdict.actions.iter().find(|a| names_disk(a)) {
+                Some(Action::DestroyDisk { .. }) => "destroy",
+                Some(_) => "replace",
+                None => "keep",
+            };
+            DiskSanitization {
+                device: DeviceRecord {
+                    dev_path: dev.dev_path.clone(),
+                    vendor: dev.vendor.clone(),
+                    model: dev.model.clone(),
+                    serial: dev.serial.clone(),
+                    firmware: dev.firmware.clone(),
+                    capacity_bytes: dev.size_bytes,
+                    logical_sector_size: dev.logical_sector_size,
+                    interface: dev.transport.clone(),
+                    media_type: dev.media_type.clone(),
+                },
+                hidden_areas: inputs
+                    .hidden_areas
+                    .get(&dev.dev_path)
+                    .cloned()
+                    .unwrap_or_default(),
+                level: match w.level {
+                    Level::Clear => "clear",
+                    Level::Purge => "purge",
+                }
+                .into(),
+                technique: w.technique.clone(),
+                method: w.method.clone(),
+                passes: w
+                    .passes
+                    .iter()
+                    .map(|p| PassRecord {
+                        pass: p.pass,
+                        pattern: p.pattern.clone(),
+                        bytes_written: p.bytes_written,
+                        duration_ms: p.duration_ms,
+                    })
+                    .collect(),
+                bytes_written: w.bytes_written,
+                started_at: w.started_at.clone(),
+                finished_at: w.finished_at.clone(),
+                duration_ms: w.duration_ms,
+                write_rate_bps: w.write_rate_bps,
+                verification: VerificationRecord {
+                    mode: match w.verification.mode {
+                        VerifyMode::None => "none",
+                        VerifyMode::Sample => "sample",
+                        VerifyMode::Full => "full",
+                    }
+                    .into(),
+                    coverage_permille: w.verification.coverage_permille,
+                    seed: w.verification.seed.clone(),
+                    subsections: w.verification.subsections,
+                    blocks_checked: w.verification.blocks_checked,
+                    bytes_checked: w.verification.bytes_checked,
+                    mismatches: w.verification.mismatches,
+                    first_mismatch_lba: w.verification.first_mismatch_lba,
+                    passed: w.verification.passed,
+                },
+                result: match w.outcome {
+                    Outcome::Passed => "passed",
+                    Outcome::Failed => "failed",
+                    Outcome::Cancelled => "cancelled",
+                }
+                .into(),
+                sanitized: verdict::rules::is_sanitized(w),
+                errors: w
+                    .errors
+                    .iter()
+                    .map(|e| ErrorRecord {
+                        operation: e.operation.clone(),
+                        lba: e.lba,
+                        sectors: e.sectors,
+                        message: e.message.clone(),
+                    })
+                    .collect(),
+                disposition: disposition.into(),
+            }
+        })
+        .collect()
+}
+
+/// The verdict with its sentences in `lang`.
+pub fn verdict_record(v: &Verdict, lang: Language) -> VerdictRecord {
+    VerdictRecord {
+        decision: v.decision,
+        grade: v.grade,
+        reasons: v
+            .reasons
+            .iter()
+            .map(|r| ReasonRecord {
+                reason: r.clone(),
+                message: messages::reason(r, lang),
+            })
+            .collect(),
+        actions: v
+            .actions
+            .iter()
+            .map(|a| ActionRecord {
+                action: a.clone(),
+                message: messages::action(a, lang),
+            })
+            .collect(),
+    }
+}

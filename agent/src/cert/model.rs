@@ -1,0 +1,270 @@
+//! Certificate content (the signed `certificate` member of the envelope), after NIST SP 800-88
+//! Rev.1 Appendix G: who, what, how, verification, result, destination, when.
+//!
+//! Contract for outside tools: integers only (bytes, milliseconds, per-mille); counters that may
+//! exceed 2^53 − 1 are decimal strings; a value the machine did not tell us is `null` ("unknown",
+//! never assumed good). Bump [`SCHEMA_VERSION`] on any incompatible change.
+
+use serde::{Deserialize, Serialize};
+
+use crate::verdict::{Action, Decision, Grade, Reason};
+
+/// Version of the certificate content schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Language of the human-readable parts (messages, rendering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    Fr,
+    En,
+}
+
+impl std::str::FromStr for Language {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "fr" => Ok(Language::Fr),
+            "en" => Ok(Language::En),
+            other => Err(format!("unknown language {other:?} (expected fr or en)")),
+        }
+    }
+}
+
+/// The signed content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Certificate {
+    pub schema_version: u32,
+    /// Unique id: `<first 16 hex digits of the station key id>-<sequence, 8 digits>`; also the
+    /// file name (`<id>.json`).
+    pub id: String,
+    pub language: Language,
+    /// RFC 3339 UTC.
+    pub issued_at: String,
+    pub issuer: Issuer,
+    pub chain: ChainLink,
+    pub tool: ToolInfo,
+    pub machine: Machine,
+    /// One record per disk that went through sanitization.
+    pub sanitization: Vec<DiskSanitization>,
+    pub verdict: VerdictRecord,
+    /// Where the machine goes: the verdict's decision.
+    pub destination: Decision,
+}
+
+/// Who performed the sanitization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issuer {
+    pub organisation: Option<String>,
+    pub site: String,
+    pub operator: String,
+}
+
+/// Position in the station's hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainLink {
+    /// `sha256:<hex>` of the station's raw Ed25519 public key (same as the signature's key_id).
+    pub station_key_id: String,
+    /// 1 for the station's first certificate, then +1 each time.
+    pub sequence: u64,
+    /// `sha256:<hex>` of the canonical (JCS) bytes of the previous certificate's content;
+    /// `null` for sequence 1.
+    pub previous_digest: Option<String>,
+}
+
+/// Which software did the work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    /// The tool that issued the certificate ("reprise 0.1.0").
+    pub issuer: String,
+    /// The tool that sanitized, as recorded in the wipe report.
+    pub sanitizer: String,
+    /// SHA-256 of the live image the sanitizer ran from; `null` when not booted from the image.
+    pub image_digest: Option<String>,
+}
+
+/// The machine: identity (SMBIOS) and hardware summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Machine {
+    pub identity: MachineIdentity,
+    pub cpu: CpuSummary,
+    pub memory: MemorySummary,
+    pub batteries: Vec<BatterySummary>,
+    pub disks: Vec<DiskSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineIdentity {
+    pub vendor: Option<String>,
+    pub product: Option<String>,
+    pub version: Option<String>,
+    pub serial: Option<String>,
+    pub uuid: Option<String>,
+    pub sku: Option<String>,
+    pub family: Option<String>,
+    pub board_vendor: Option<String>,
+    pub board_product: Option<String>,
+    pub board_serial: Option<String>,
+    pub chassis_type: Option<String>,
+    pub chassis_serial: Option<String>,
+    pub bios_vendor: Option<String>,
+    pub bios_version: Option<String>,
+    pub bios_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CpuSummary {
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub physical_cores: Option<u32>,
+    pub threads: Option<u32>,
+    pub max_frequency_khz: Option<u64>,
+    /// x86-64 micro-architecture level (0 = not x86-64).
+    pub x86_64_level: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemorySummary {
+    /// Usable memory reported by the kernel.
+    pub usable_bytes: Option<u64>,
+    /// Sum of installed modules (SMBIOS), when the table was read.
+    pub installed_bytes: Option<u64>,
+    /// Memory slots listed by SMBIOS, when the table was read.
+    pub slots: Option<u32>,
+    pub free_slots: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatterySummary {
+    pub name: String,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    /// Full capacity over design capacity, per mille.
+    pub health_permille: Option<u32>,
+    pub cycle_count: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiskSummary {
+    pub name: String,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    pub size_bytes: Option<u64>,
+    pub interface: String,
+    /// The disk carried the boot medium or running system (not a target).
+    pub holds_system: bool,
+    pub health: DiskHealthRecord,
+}
+
+/// SMART / NVMe health as recorded; counters are decimal strings (NVMe counters are 128-bit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DiskHealthRecord {
+    pub smart_passed: Option<bool>,
+    pub reallocated_sectors: Option<String>,
+    pub pending_sectors: Option<String>,
+    pub media_errors: Option<String>,
+}
+
+/// What sanitized one disk, how, and with which result (NIST SP 800-88 Appendix G).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiskSanitization {
+    pub device: DeviceRecord,
+    /// Host protected area and device configuration overlay, before and after.
+    pub hidden_areas: HiddenAreas,
+    /// "clear" or "purge".
+    pub level: String,
+    pub technique: String,
+    pub method: String,
+    pub passes: Vec<PassRecord>,
+    pub bytes_written: u64,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+    pub write_rate_bps: u64,
+    pub verification: VerificationRecord,
+    /// "passed", "failed" or "cancelled", as the sanitizer reported it.
+    pub result: String,
+    /// True only when the result is passed, verification passed and no error was recorded.
+    pub sanitized: bool,
+    pub errors: Vec<ErrorRecord>,
+    /// What must happen to this disk: "keep", "replace" or "destroy".
+    pub disposition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    pub dev_path: String,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    pub firmware: Option<String>,
+    pub capacity_bytes: u64,
+    pub logical_sector_size: u32,
+    pub interface: String,
+    pub media_type: String,
+}
+
+/// HPA/DCO state; `null` everywhere means "not checked" (the sanitizer did not report it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HiddenAreas {
+    /// Sectors hidden by an HPA before sanitization (0 = none).
+    pub hpa_sectors_before: Option<u64>,
+    pub hpa_sectors_after: Option<u64>,
+    pub dco_sectors_before: Option<u64>,
+    pub dco_sectors_after: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassRecord {
+    pub pass: u32,
+    pub pattern: String,
+    pub bytes_written: u64,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationRecord {
+    /// "none", "sample" or "full".
+    pub mode: String,
+    pub coverage_permille: u32,
+    pub seed: Option<String>,
+    pub subsections: u64,
+    pub blocks_checked: u64,
+    pub bytes_checked: u64,
+    pub mismatches: u64,
+    pub first_mismatch_lba: Option<u64>,
+    pub passed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorRecord {
+    pub operation: String,
+    pub lba: Option<u64>,
+    pub sectors: Option<u64>,
+    pub message: String,
+}
+
+/// The verdict, machine-readable (keys and parameters) and in words (in `language`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerdictRecord {
+    pub decision: Decision,
+    pub grade: Grade,
+    pub reasons: Vec<ReasonRecord>,
+    pub actions: Vec<ActionRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonRecord {
+    #[serde(flatten)]
+    pub reason: Reason,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionRecord {
+    #[serde(flatten)]
+    pub action: Action,
+    pub message: String,
+}

@@ -1,0 +1,255 @@
+//! Atomic, never-overwriting file creation (certificates, keys) and listing of a certificate
+//! folder.
+//!
+//! Protocol of [`write_new`]: write the whole content to a hidden temporary file in the same
+//! directory (`.<name>.<pid>.<random>.tmp`, created with O_EXCL and the final mode), fsync it,
+//! then give it its final name without ever replacing an existing file —
+//! `renameat2(RENAME_NOREPLACE)`, falling back to link + unlink where the filesystem refuses
+//! that flag — and fsync the directory so the name survives a power cut. A writer killed at any
+//! point leaves either nothing under the final name or the complete file; at worst a hidden
+//! `.tmp` file, which readers ignore and [`remove_stale_temps`] deletes.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Why a file could not be created or a folder read.
+#[derive(Debug, thiserror::Error)]
+pub enum AtomicWriteError {
+    #[error("{path}: already exists; refusing to overwrite")]
+    Exists { path: PathBuf },
+    #[error("{path}: cannot create temporary file: {source}")]
+    CreateTemp { path: PathBuf, source: io::Error },
+    #[error("{path}: cannot write: {source}")]
+    Write { path: PathBuf, source: io::Error },
+    #[error("{path}: cannot fsync: {source}")]
+    Sync { path: PathBuf, source: io::Error },
+    #[error("{path}: cannot move into place: {source}")]
+    Rename { path: PathBuf, source: io::Error },
+    #[error("{path}: cannot read directory: {source}")]
+    ReadDir { path: PathBuf, source: io::Error },
+    #[error("{path}: cannot read: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("{name:?}: not a plain file name")]
+    BadName { name: String },
+}
+
+/// Creates `dir/name` holding `bytes`, atomically, with permission `mode`; fails with
+/// [`AtomicWriteError::Exists`] if the name is taken (even by a racing writer).
+pub fn write_new(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    mode: u32,
+) -> Result<PathBuf, AtomicWriteError> {
+    if name.is_empty() || name.starts_with('.') || name.contains('/') {
+        return Err(AtomicWriteError::BadName { name: name.into() });
+    }
+    let target = dir.join(name);
+    if target.exists() {
+        return Err(AtomicWriteError::Exists { path: target });
+    }
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(|e| AtomicWriteError::CreateTemp {
+        path: dir.into(),
+        source: io::Error::other(e.to_string()),
+    })?;
+    let temp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        hex::encode(random)
+    ));
+    let result = write_and_publish(&temp, &target, bytes, mode);
+    if result.is_err() {
+        // Best effort: the temporary file is hidden anyway.
+        let _ = fs::remove_file(&temp);
+    }
+    result?;
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| AtomicWriteError::Sync {
+            path: dir.into(),
+            source,
+        })?;
+    Ok(target)
+}
+
+fn write_and_publish(
+    temp: &Path,
+    target: &Path,
+    bytes: &[u8],
+    mode: u32,
+) -> Result<(), AtomicWriteError> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(temp)
+        .map_err(|source| AtomicWriteError::CreateTemp {
+            path: temp.into(),
+            source,
+        })?;
+    file.write_all(bytes)
+        .map_err(|source| AtomicWriteError::Write {
+            path: temp.into(),
+            source,
+        })?;
+    file.sync_all().map_err(|source| AtomicWriteError::Sync {
+        path: temp.into(),
+        source,
+    })?;
+    drop(file);
+    publish(temp, target)
+}
+
+/// Renames `temp` to `target` unless `target` exists.
+fn publish(temp: &Path, target: &Path) -> Result<(), AtomicWriteError> {
+    match rename_noreplace(temp, target) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            return Err(AtomicWriteError::Exists {
+                path: target.into(),
+            });
+        }
+        // EINVAL / ENOSYS: this filesystem or kernel lacks the flag; try a hard link.
+        Err(e) if matches!(e.raw_os_error(), Some(libc_einval) if libc_einval == nix::libc::EINVAL || libc_einval == nix::libc::ENOSYS) =>
+            {}
+        Err(source) => {
+            return Err(AtomicWriteError::Rename {
+                path: target.into(),
+                source,
+            });
+        }
+    }
+    match fs::hard_link(temp, target) {
+        Ok(()) => {
+            let _ = fs::remove_file(temp);
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(AtomicWriteError::Exists {
+            path: target.into(),
+        }),
+        Err(source) => Err(AtomicWriteError::Rename {
+            path: target.into(),
+            source,
+        }),
+    }
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn rename_noreplace(temp: &Path, target: &Path) -> io::Result<()> {
+    use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
+    renameat2(
+        AT_FDCWD,
+        temp,
+        AT_FDCWD,
+        target,
+        RenameFlags::RENAME_NOREPLACE,
+    )
+    .map_err(io::Error::from)
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn rename_noreplace(_temp: &Path, _target: &Path) -> io::Result<()> {
+    Err(io::Error::from_raw_os_error(nix::libc::ENOSYS))
+}
+
+/// The `*.json` files of `dir` (hidden files skipped), sorted by name, with their bytes.
+pub fn read_json_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, AtomicWriteError> {
+    let entries = fs::read_dir(dir).map_err(|source| AtomicWriteError::ReadDir {
+        path: dir.into(),
+        source,
+    })?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| AtomicWriteError::ReadDir {
+            path: dir.into(),
+            source,
+        })?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !name.ends_with(".json") {
+            continue;
+        }
+        let path = entry.path();
+        if !path.is_file() {
+            continue;
+        }
+        let bytes = fs::read(&path).map_err(|source| AtomicWriteError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        out.push((name, bytes));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Deletes the hidden temporary files a killed writer may have left in `dir`; returns how many.
+pub fn remove_stale_temps(dir: &Path) -> Result<usize, AtomicWriteError> {
+    let entries = fs::read_dir(dir).map_err(|source| AtomicWriteError::ReadDir {
+        path: dir.into(),
+        source,
+    })?;
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.ends_with(".tmp") && fs::remove_file(entry.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn creates_with_mode_and_refuses_to_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write_new(dir.path(), "a.json", b"{}", 0o600).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"{}");
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let err = write_new(dir.path(), "a.json", b"other", 0o644).unwrap_err();
+        assert!(matches!(err, AtomicWriteError::Exists { .. }), "{err}");
+        assert_eq!(fs::read(&p).unwrap(), b"{}");
+        // No temporary file left behind by the refused write.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn refuses_names_that_are_not_plain() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["", ".hidden", "a/b.json"] {
+            assert!(matches!(
+                write_new(dir.path(), name, b"x", 0o644),
+                Err(AtomicWriteError::BadName { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn listing_skips_hidden_and_other_files() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("b.json"), b"2").unwrap();
+        fs::write(dir.path().join("a.json"), b"1").unwrap();
+        fs::write(dir.path().join(".a.json.1.ff.tmp"), b"partial").unwrap();
+        fs::write(dir.path().join("notes.txt"), b"x").unwrap();
+        let files = read_json_files(dir.path()).unwrap();
+        assert_eq!(
+            files,
+            vec![
+                ("a.json".into(), b"1".to_vec()),
+                ("b.json".into(), b"2".to_vec())
+            ]
+        );
+        assert_eq!(remove_stale_temps(dir.path()).unwrap(), 1);
+        assert!(!dir.path().join(".a.json.1.ff.tmp").exists());
+    }
+}

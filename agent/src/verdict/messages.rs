@@ -1,0 +1,370 @@
+//! Reasons and actions in words, in French or English.
+//!
+//! The certificate stores the key and parameters (for machines) and the rendered sentence (for
+//! people); renderers and the collector can re-render in another language from the key.
+
+use super::{Action, Decision, Grade, Reason};
+use crate::cert::model::Language;
+
+/// Human form of a byte count in GiB with one decimal ("3.8 GiB" / "3,8 Gio"), integers only.
+pub fn gib(bytes: u64, lang: Language) -> String {
+    let tenths = (u128::from(bytes) * 10 + (1 << 29)) / (1 << 30);
+    let (int, frac) = (tenths / 10, tenths % 10);
+    match (lang, frac) {
+        (Language::En, 0) => format!("{int} GiB"),
+        (Language::En, f) => format!("{int}.{f} GiB"),
+        (Language::Fr, 0) => format!("{int} Gio"),
+        (Language::Fr, f) => format!("{int},{f} Gio"),
+    }
+}
+
+/// Per-mille as a whole percentage ("41 %").
+pub fn percent(permille: u32) -> String {
+    format!("{} %", (permille + 5) / 10)
+}
+
+/// The verdict's decision in words.
+pub fn decision(d: Decision, lang: Language) -> &'static str {
+    match (d, lang) {
+        (Decision::Refurbish, Language::En) => "refurbish",
+        (Decision::Refurbish, Language::Fr) => "reconditionner",
+        (Decision::Recycle, Language::En) => "recycle",
+        (Decision::Recycle, Language::Fr) => "recycler",
+    }
+}
+
+/// The grade in words.
+pub fn grade(g: Grade, lang: Language) -> &'static str {
+    match (g, lang) {
+        (Grade::A, Language::En) => "A (ready as is)",
+        (Grade::A, Language::Fr) => "A (prêt tel quel)",
+        (Grade::B, Language::En) => "B (one fix or check)",
+        (Grade::B, Language::Fr) => "B (une intervention ou vérification)",
+        (Grade::C, Language::En) => "C (several fixes, or recycling)",
+        (Grade::C, Language::Fr) => "C (plusieurs interventions, ou recyclage)",
+    }
+}
+
+/// A reason as a sentence.
+pub fn reason(r: &Reason, lang: Language) -> String {
+    use Language::{En, Fr};
+    match (r, lang) {
+        (Reason::CpuLevelTooLow { level, minimum }, En) => {
+            format!("CPU is x86-64-v{level}, below the required x86-64-v{minimum}")
+        }
+        (Reason::CpuLevelTooLow { level, minimum }, Fr) => {
+            format!("processeur x86-64-v{level}, en dessous du niveau requis x86-64-v{minimum}")
+        }
+        (Reason::CpuLevelUnknown, En) => "CPU instruction-set level unknown".into(),
+        (Reason::CpuLevelUnknown, Fr) => {
+            "niveau du jeu d'instructions du processeur inconnu".into()
+        }
+        (Reason::TooFewCores { cores, minimum }, En) => {
+            format!("{cores} CPU core(s), {minimum} required")
+        }
+        (Reason::TooFewCores { cores, minimum }, Fr) => {
+            format!("{cores} cœur(s) de processeur, {minimum} requis")
+        }
+        (Reason::CoresUnknown, En) => "number of CPU cores unknown".into(),
+        (Reason::CoresUnknown, Fr) => "nombre de cœurs du processeur inconnu".into(),
+        (
+            Reason::RamTooLowNotUpgradable {
+                installed_bytes,
+                minimum_bytes,
+            },
+            l,
+        ) => match l {
+            En => format!(
+                "RAM {} below the minimum {} and cannot be upgraded",
+                gib(*installed_bytes, l),
+                gib(*minimum_bytes, l)
+            ),
+            Fr => format!(
+                "mémoire {} sous le minimum de {} et non extensible",
+                gib(*installed_bytes, l),
+                gib(*minimum_bytes, l)
+            ),
+        },
+        (
+            Reason::RamTooLowUpgradable {
+                installed_bytes,
+                minimum_bytes,
+            },
+            l,
+        ) => match l {
+            En => format!(
+                "RAM {} below the minimum {}",
+                gib(*installed_bytes, l),
+                gib(*minimum_bytes, l)
+            ),
+            Fr => format!(
+                "mémoire {} sous le minimum de {}",
+                gib(*installed_bytes, l),
+                gib(*minimum_bytes, l)
+            ),
+        },
+        (
+            Reason::RamBelowRecommended {
+                installed_bytes,
+                recommended_bytes,
+            },
+            l,
+        ) => match l {
+            En => format!(
+                "RAM {} below the recommended {}",
+                gib(*installed_bytes, l),
+                gib(*recommended_bytes, l)
+            ),
+            Fr => format!(
+                "mémoire {} sous les {} recommandés",
+                gib(*installed_bytes, l),
+                gib(*recommended_bytes, l)
+            ),
+        },
+        (Reason::RamUnknown, En) => "amount of RAM unknown".into(),
+        (Reason::RamUnknown, Fr) => "quantité de mémoire inconnue".into(),
+        (Reason::RamSlotsUnknown { installed_bytes }, l) => match l {
+            En => format!("RAM {}; memory slots unknown", gib(*installed_bytes, l)),
+            Fr => format!(
+                "mémoire {} ; emplacements mémoire inconnus",
+                gib(*installed_bytes, l)
+            ),
+        },
+        (
+            Reason::BatteryWorn {
+                battery,
+                health_permille,
+                threshold_permille,
+            },
+            En,
+        ) => format!(
+            "battery {battery} holds {} of its design capacity (threshold {})",
+            percent(*health_permille),
+            percent(*threshold_permille)
+        ),
+        (
+            Reason::BatteryWorn {
+                battery,
+                health_permille,
+                threshold_permille,
+            },
+            Fr,
+        ) => format!(
+            "batterie {battery} à {} de sa capacité d'origine (seuil {})",
+            percent(*health_permille),
+            percent(*threshold_permille)
+        ),
+        (Reason::BatteryHealthUnknown { battery }, En) => {
+            format!("battery {battery}: health unknown")
+        }
+        (Reason::BatteryHealthUnknown { battery }, Fr) => {
+            format!("batterie {battery} : état inconnu")
+        }
+        (Reason::NoBattery, En) => "no battery found".into(),
+        (Reason::NoBattery, Fr) => "aucune batterie détectée".into(),
+        (Reason::SmartFailed { disk }, En) => format!("disk {disk}: SMART health check failing"),
+        (Reason::SmartFailed { disk }, Fr) => {
+            format!("disque {disk} : test de santé SMART en échec")
+        }
+        (Reason::ReallocatedSectors { disk, count }, En) => {
+            format!("disk {disk}: {count} reallocated sectors")
+        }
+        (Reason::ReallocatedSectors { disk, count }, Fr) => {
+            format!("disque {disk} : {count} secteurs réalloués")
+        }
+        (Reason::PendingSectors { disk, count }, En) => {
+            format!("disk {disk}: {count} sectors pending reallocation")
+        }
+        (Reason::PendingSectors { disk, count }, Fr) => {
+            format!("disque {disk} : {count} secteurs en attente de réallocation")
+        }
+        (Reason::MediaErrors { disk, count }, En) => format!("disk {disk}: {count} media errors"),
+        (Reason::MediaErrors { disk, count }, Fr) => {
+            format!("disque {disk} : {count} erreurs de support")
+        }
+        (Reason::DiskHealthUnknown { disk }, En) => format!("disk {disk}: health (SMART) unknown"),
+        (Reason::DiskHealthUnknown { disk }, Fr) => {
+            format!("disque {disk} : santé (SMART) inconnue")
+        }
+        (Reason::SanitizationFailed { disk, result }, En) => {
+            format!("disk {disk}: sanitization not completed ({result})")
+        }
+        (Reason::SanitizationFailed { disk, result }, Fr) => {
+            format!("disque {disk} : effacement non abouti ({result})")
+        }
+        (Reason::FailedDiskNotRemovable { disk }, En) => {
+            format!("disk {disk} is built in and could not be sanitized")
+        }
+        (Reason::FailedDiskNotRemovable { disk }, Fr) => {
+            format!("le disque {disk} est soudé et n'a pas pu être effacé")
+        }
+        (Reason::DiskNotSanitized { disk }, En) => format!("disk {disk} was not sanitized"),
+        (Reason::DiskNotSanitized { disk }, Fr) => format!("le disque {disk} n'a pas été effacé"),
+        (Reason::NoDisk, En) => "no disk found".into(),
+        (Reason::NoDisk, Fr) => "aucun disque détecté".into(),
+    }
+}
+
+/// An action as an instruction.
+pub fn action(a: &Action, lang: Language) -> String {
+    use Language::{En, Fr};
+    match (a, lang) {
+        (
+            Action::ReplaceBattery {
+                battery,
+                health_permille,
+            },
+            En,
+        ) => {
+            format!("replace battery {battery} ({})", percent(*health_permille))
+        }
+        (
+            Action::ReplaceBattery {
+                battery,
+                health_permille,
+            },
+            Fr,
+        ) => {
+            format!(
+                "remplacer la batterie {battery} ({})",
+                percent(*health_permille)
+            )
+        }
+        (Action::CheckBattery { battery }, En) => format!("check battery {battery}"),
+        (Action::CheckBattery { battery }, Fr) => format!("vérifier la batterie {battery}"),
+        (Action::FitBattery, En) => "fit a battery".into(),
+        (Action::FitBattery, Fr) => "installer une batterie".into(),
+        (
+            Action::ReplaceDisk {
+                disk,
+                problem,
+                count,
+            },
+            l,
+        ) => {
+            let what = match (problem.as_str(), l) {
+                ("smart_failed", En) => "SMART failing".to_string(),
+                ("smart_failed", Fr) => "SMART en échec".to_string(),
+                ("reallocated", En) => {
+                    format!("{} reallocated sectors", count.as_deref().unwrap_or("?"))
+                }
+                ("reallocated", Fr) => {
+                    format!("{} secteurs réalloués", count.as_deref().unwrap_or("?"))
+                }
+                ("pending", En) => format!("{} pending sectors", count.as_deref().unwrap_or("?")),
+                ("pending", Fr) => {
+                    format!("{} secteurs en attente", count.as_deref().unwrap_or("?"))
+                }
+                ("media_errors", En) => format!("{} media errors", count.as_deref().unwrap_or("?")),
+                ("media_errors", Fr) => {
+                    format!("{} erreurs de support", count.as_deref().unwrap_or("?"))
+                }
+                (other, _) => other.to_string(),
+            };
+            match l {
+                En => format!("replace disk {disk}: {what}"),
+                Fr => format!("remplacer le disque {disk} : {what}"),
+            }
+        }
+        (Action::CheckDisk { disk }, En) => format!("check the health of disk {disk}"),
+        (Action::CheckDisk { disk }, Fr) => format!("vérifier la santé du disque {disk}"),
+        (Action::DestroyDisk { disk }, En) => format!("remove disk {disk} and destroy it"),
+        (Action::DestroyDisk { disk }, Fr) => format!("retirer le disque {disk} et le détruire"),
+        (Action::FitNewDisk, En) => "fit a new disk".into(),
+        (Action::FitNewDisk, Fr) => "installer un disque neuf".into(),
+        (
+            Action::AddRam {
+                installed_bytes,
+                free_slots,
+            },
+            l,
+        ) => match l {
+            En => format!(
+                "add RAM: {} installed, {free_slots} free slot(s)",
+                gib(*installed_bytes, l)
+            ),
+            Fr => format!(
+                "ajouter de la mémoire : {} installés, {free_slots} emplacement(s) libre(s)",
+                gib(*installed_bytes, l)
+            ),
+        },
+        (Action::SwapRam { installed_bytes }, l) => match l {
+            En => format!(
+                "swap RAM for larger modules: {} installed, no free slot",
+                gib(*installed_bytes, l)
+            ),
+            Fr => format!(
+                "remplacer la mémoire par des barrettes plus grandes : {} installés, aucun emplacement libre",
+                gib(*installed_bytes, l)
+            ),
+        },
+        (Action::CheckRamSlots { installed_bytes }, l) => match l {
+            En => format!(
+                "check whether RAM can be added ({} installed)",
+                gib(*installed_bytes, l)
+            ),
+            Fr => format!(
+                "vérifier si la mémoire peut être étendue ({} installés)",
+                gib(*installed_bytes, l)
+            ),
+        },
+        (Action::SanitizeOrRemoveDisk { disk }, En) => {
+            format!("sanitize disk {disk}, or remove it")
+        }
+        (Action::SanitizeOrRemoveDisk { disk }, Fr) => {
+            format!("effacer le disque {disk}, ou le retirer")
+        }
+        (Action::Recycle, En) => "send to recycling".into(),
+        (Action::Recycle, Fr) => "envoyer au recyclage".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gib_rounds_to_tenths_without_floats() {
+        assert_eq!(gib(2 << 30, Language::En), "2 GiB");
+        assert_eq!(gib(4_080_000_000, Language::En), "3.8 GiB");
+        assert_eq!(gib(4_080_000_000, Language::Fr), "3,8 Gio");
+        assert_eq!(gib(u64::MAX, Language::En), "17179869184 GiB");
+    }
+
+    #[test]
+    fn percent_rounds() {
+        assert_eq!(percent(414), "41 %");
+        assert_eq!(percent(415), "42 %");
+        assert_eq!(percent(1000), "100 %");
+    }
+
+    #[test]
+    fn issue_examples_read_as_written() {
+        let a = Action::ReplaceBattery {
+            battery: "BAT0".into(),
+            health_permille: 410,
+        };
+        assert_eq!(action(&a, Language::En), "replace battery BAT0 (41 %)");
+        let a = Action::ReplaceDisk {
+            disk: "/dev/sda".into(),
+            problem: "reallocated".into(),
+            count: Some("12".into()),
+        };
+        assert_eq!(
+            action(&a, Language::En),
+            "replace disk /dev/sda: 12 reallocated sectors"
+        );
+        let a = Action::AddRam {
+            installed_bytes: 2 << 30,
+            free_slots: 1,
+        };
+        assert_eq!(
+            action(&a, Language::En),
+            "add RAM: 2 GiB installed, 1 free slot(s)"
+        );
+        assert_eq!(
+            action(&a, Language::Fr),
+            "ajouter de la mémoire : 2 Gio installés, 1 emplacement(s) libre(s)"
+        );
+    }
+}

@@ -1,0 +1,403 @@
+//! Pure evaluation of the policy over the probe report, the wipe report and disk health.
+//!
+//! Unknown values never count as good: each one is stated as a reason (and usually a "check"
+//! action), and lowers the grade to at least B.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Action, Decision, Grade, Policy, Reason, Verdict};
+use crate::probe::model::{ProbeReport, Transport};
+use crate::wipe::report::{DeviceWipe, Outcome, WipeReport};
+
+/// SMART / NVMe health of one disk, as far as it could be read (`None` = unknown).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskHealth {
+    pub smart_passed: Option<bool>,
+    pub reallocated: Option<u64>,
+    pub pending: Option<u64>,
+    pub media_errors: Option<u64>,
+}
+
+/// SMBIOS chassis types of portable machines (laptop, notebook, sub-notebook, tablet,
+/// convertible, detachable, hand-held, portable).
+const PORTABLE_CHASSIS: [u8; 8] = [8, 9, 10, 14, 11, 30, 31, 32];
+
+/// Whether a wipe record proves the disk sanitized (result passed, verification passed, no
+/// error): the only case where the disk may stay in the machine.
+pub fn is_sanitized(wipe: &DeviceWipe) -> bool {
+    wipe.outcome == Outcome::Passed && wipe.verification.passed && wipe.errors.is_empty()
+}
+
+/// Applies `policy`. `health` maps a device path (`/dev/sda`) to its health; a disk absent from
+/// the map has unknown health.
+pub fn evaluate(
+    probe: &ProbeReport,
+    wipe: &WipeReport,
+    health: &BTreeMap<String, DiskHealth>,
+    policy: &Policy,
+) -> Verdict {
+    let mut ev = Evaluation::default();
+    cpu_rules(probe, policy, &mut ev);
+    memory_rules(probe, policy, &mut ev);
+    battery_rules(probe, policy, &mut ev);
+    disk_rules(probe, wipe, health, policy, &mut ev);
+    ev.finish()
+}
+
+#[derive(Default)]
+struct Evaluation {
+    reasons: Vec<Reason>,
+    actions: Vec<Action>,
+    recycle: bool,
+    unknowns: usize,
+}
+
+impl Evaluation {
+    fn recycle(&mut self, reason: Reason) {
+        self.recycle = true;
+        self.reasons.push(reason);
+    }
+    fn unknown(&mut self, reason: Reason, action: Option<Action>) {
+        self.unknowns += 1;
+        self.reasons.push(reason);
+        self.actions.extend(action);
+    }
+    fn fix(&mut self, reason: Reason, action: Action) {
+        self.reasons.push(reason);
+        if !self.actions.contains(&action) {
+            self.actions.push(action);
+        }
+    }
+    fn finish(mut self) -> Verdict {
+        let fixes = self
+            .actions
+            .iter()
+            .filter(|a| {
+                !matches!(
+                    a,
+                    Action::CheckBattery { .. }
+                        | Action::CheckDisk { .. }
+                        | Action::CheckRamSlots { .. }
+                )
+            })
+            .count();
+        let (decision, grade) = if self.recycle {
+            self.actions.push(Action::Recycle);
+            (Decision::Recycle, Grade::C)
+        } else if fixes >= 2 {
+            (Decision::Refurbish, Grade::C)
+        } else if fixes == 1 || self.unknowns > 0 {
+            (Decision::Refurbish, Grade::B)
+        } else {
+            (Decision::Refurbish, Grade::A)
+        };
+        Verdict {
+            decision,
+            grade,
+            reasons: self.reasons,
+            actions: self.actions,
+        }
+    }
+}
+
+fn cpu_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
+    match probe.cpu.x86_64_level.known() {
+        Some(&level) if level < policy.cpu.minimum_x86_64_level => {
+            ev.recycle(Reason::CpuLevelTooLow {
+                level,
+                minimum: policy.cpu.minimum_x86_64_level,
+            })
+        }
+        Some(_) => {}
+        None => ev.unknown(Reason::CpuLevelUnknown, None),
+    }
+    match probe.cpu.physical_cores.known() {
+        Some(&cores) if cores < policy.cpu.minimum_cores => ev.recycle(Reason::TooFewCores {
+            cores,
+            minimum: policy.cpu.minimum_cores,
+        }),
+        Some(_) => {}
+        None => ev.unknown(Reason::CoresUnknown, None),
+    }
+}
+
+/// What SMBIOS says about memory slots: (installed bytes, slots, free slots, swappable slots).
+struct Slots {
+    installed: u64,
+    free: u32,
+    /// Occupied slots whose module is not soldered (can be swapped for a larger one).
+    swappable: u32,
+}
+
+fn slots(probe: &ProbeReport) -> Option<Slots> {
+    let modules = &probe.memory.modules;
+    if modules.is_empty() {
+        return None;
+    }
+    let mut s = Slots {
+        installed: 0,
+        free: 0,
+        swappable: 0,
+    };
+    for m in modules {
+        // A slot of unknown size tells nothing: the whole picture is unknown.
+        let size = *m.size_bytes.known()?;
+        let soldered = m.slot.known().is_some_and(|name| {
+            let name = name.to_ascii_lowercase();
+            name.contains("onboard") || name.contains("soldered") || name.contains("on board")
+        });
+        if size == 0 {
+            s.free += 1;
+        } else {
+            s.installed += size;
+            if !soldered {
+                s.swappable += 1;
+            }
+        }
+    }
+    Some(s)
+}
+
+fn memory_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
+    let min = policy.memory.minimum_bytes;
+    let rec = policy.memory.recommended_bytes;
+    let slots = slots(probe);
+    // Installed (SMBIOS) is the honest figure; usable (MemTotal) is lower by the firmware's and
+    // kernel's reservations, so it is compared with a 10 % allowance.
+    let installed = match (&slots, probe.memory.total_usable_bytes.known()) {
+        (Some(s), _) if s.installed > 0 => s.installed,
+        (_, Some(&usable)) => usable + usable / 9,
+        (_, None) => {
+            ev.unknown(Reason::RamUnknown, None);
+            return;
+        }
+    };
+    if installed >= rec {
+        return;
+    }
+    match slots {
+        Some(s) if s.free > 0 || s.swappable > 0 => {
+            let action = if s.free > 0 {
+                Action::AddRam {
+                    installed_bytes: installed,
+                    free_slots: s.free,
+                }
+            } else {
+                Action::SwapRam {
+                    installed_bytes: installed,
+                }
+            };
+            if installed < min {
+                ev.fix(
+                    Reason::RamTooLowUpgradable {
+                        installed_bytes: installed,
+                        minimum_bytes: min,
+                    },
+                    action,
+                );
+            } else {
+                ev.fix(
+                    Reason::RamBelowRecommended {
+                        installed_bytes: installed,
+                        recommended_bytes: rec,
+                    },
+                    action,
+                );
+            }
+        }
+        Some(_) => {
+            if installed < min {
+                ev.recycle(Reason::RamTooLowNotUpgradable {
+                    installed_bytes: installed,
+                    minimum_bytes: min,
+                });
+            } else {
+                ev.reasons.push(Reason::RamBelowRecommended {
+                    installed_bytes: installed,
+                    recommended_bytes: rec,
+                });
+            }
+        }
+        None => ev.unknown(
+            Reason::RamSlotsUnknown {
+                installed_bytes: installed,
+            },
+            Some(Action::CheckRamSlots {
+                installed_bytes: installed,
+            }),
+        ),
+    }
+}
+
+fn battery_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
+    let batteries = &probe.power.batteries;
+    if batteries.is_empty() {
+        let portable = probe
+            .identity
+            .chassis
+            .chassis_type
+            .known()
+            .map(|t| PORTABLE_CHASSIS.contains(t));
+        match portable {
+            Some(true) if policy.battery.require_on_laptops => {
+                ev.fix(Reason::NoBattery, Action::FitBattery)
+            }
+            Some(_) => {}
+            // Unknown chassis: say no battery was found, without asking for one.
+            None => ev.unknown(Reason::NoBattery, None),
+        }
+        return;
+    }
+    for b in batteries {
+        match b.health_permille.known() {
+            Some(&h) if h < policy.battery.replace_below_permille => ev.fix(
+                Reason::BatteryWorn {
+                    battery: b.name.clone(),
+                    health_permille: h,
+                    threshold_permille: policy.battery.replace_below_permille,
+                },
+                Action::ReplaceBattery {
+                    battery: b.name.clone(),
+                    health_permille: h,
+                },
+            ),
+            Some(_) => {}
+            None => ev.unknown(
+                Reason::BatteryHealthUnknown {
+                    battery: b.name.clone(),
+                },
+                Some(Action::CheckBattery {
+                    battery: b.name.clone(),
+                }),
+            ),
+        }
+    }
+}
+
+fn disk_rules(
+    probe: &ProbeReport,
+    wipe: &WipeReport,
+    health: &BTreeMap<String, DiskHealth>,
+    policy: &Policy,
+    ev: &mut Evaluation,
+) {
+    let targets: Vec<&crate::probe::model::Disk> = probe
+        .disks
+        .iter()
+        .filter(|d| !d.holds_system && d.removable.known() != Some(&true))
+        .collect();
+    if targets.is_empty() && wipe.devices.is_empty() {
+        ev.fix(Reason::NoDisk, Action::FitNewDisk);
+        return;
+    }
+    for d in &targets {
+        if !wipe.devices.iter().any(|w| w.device.dev_path == d.dev_path) {
+            ev.fix(
+                Reason::DiskNotSanitized {
+                    disk: d.dev_path.clone(),
+                },
+                Action::SanitizeOrRemoveDisk {
+                    disk: d.dev_path.clone(),
+                },
+            );
+        }
+    }
+    for w in &wipe.devices {
+        let disk = w.device.dev_path.clone();
+        if !is_sanitized(w) {
+            let result = match w.outcome {
+                Outcome::Passed => "verification_failed",
+                Outcome::Failed => "failed",
+                Outcome::Cancelled => "cancelled",
+            };
+            ev.fix(
+                Reason::SanitizationFailed {
+                    disk: disk.clone(),
+                    result: result.into(),
+                },
+                Action::DestroyDisk { disk: disk.clone() },
+            );
+            let built_in = w.device.transport == "mmc"
+                || probe
+                    .disks
+                    .iter()
+                    .any(|d| d.dev_path == disk && d.transport == Transport::Mmc);
+            if built_in {
+                ev.recycle(Reason::FailedDiskNotRemovable { disk });
+            } else if !ev.actions.contains(&Action::FitNewDisk) {
+                ev.actions.push(Action::FitNewDisk);
+            }
+            continue;
+        }
+        health_rules(&disk, health.get(&disk), policy, ev);
+    }
+}
+
+fn health_rules(disk: &str, health: Option<&DiskHealth>, policy: &Policy, ev: &mut Evaluation) {
+    let Some(h) = health else {
+        ev.unknown(
+            Reason::DiskHealthUnknown { disk: disk.into() },
+            Some(Action::CheckDisk { disk: disk.into() }),
+        );
+        return;
+    };
+    let mut problems = Vec::new();
+    if h.smart_passed == Some(false) {
+        problems.push((
+            Reason::SmartFailed { disk: disk.into() },
+            "smart_failed",
+            None,
+        ));
+    }
+    let counters = [
+        (h.reallocated, policy.disk.max_reallocated, "reallocated"),
+        (h.pending, policy.disk.max_pending, "pending"),
+        (h.media_errors, policy.disk.max_media_errors, "media_errors"),
+    ];
+    for (value, max, problem) in counters {
+        if let Some(v) = value.filter(|v| *v > max) {
+            let count = v.to_string();
+            let reason = match problem {
+                "reallocated" => Reason::ReallocatedSectors {
+                    disk: disk.into(),
+                    count: count.clone(),
+                },
+                "pending" => Reason::PendingSectors {
+                    disk: disk.into(),
+                    count: count.clone(),
+                },
+                _ => Reason::MediaErrors {
+                    disk: disk.into(),
+                    count: count.clone(),
+                },
+            };
+            problems.push((reason, problem, Some(count)));
+        }
+    }
+    let all_unknown = h.smart_passed.is_none()
+        && h.reallocated.is_none()
+        && h.pending.is_none()
+        && h.media_errors.is_none();
+    if problems.is_empty() {
+        if all_unknown {
+            ev.unknown(
+                Reason::DiskHealthUnknown { disk: disk.into() },
+                Some(Action::CheckDisk { disk: disk.into() }),
+            );
+        }
+        return;
+    }
+    // One replace action per disk, naming its first problem; every problem is a reason.
+    let (_, problem, count) = &problems[0];
+    let action = Action::ReplaceDisk {
+        disk: disk.into(),
+        problem: (*problem).into(),
+        count: count.clone(),
+    };
+    for (reason, _, _) in problems {
+        ev.fix(reason, action.clone());
+    }
+}

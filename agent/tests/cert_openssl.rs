@@ -1,0 +1,113 @@
+//! A certificate verifies with no Reprise code in the loop: Python's json module canonicalizes
+//! (for integer/string content, `json.dumps(sort_keys=True, separators=(",", ":"),
+//! ensure_ascii=False)` is RFC 8785), the `openssl` binary checks the Ed25519 signature. This is
+//! exactly the README's "Verify a certificate with openssl alone".
+
+#[path = "fixtures/cert/support.rs"]
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use reprise::cert::issue::issue_certificate;
+use reprise::cert::model::Language;
+
+/// The README's recipe, as a shell script: prints "Signature Verified Successfully" or fails.
+const RECIPE: &str = r#"
+set -eu
+cert="$1"; pub="$2"; work="$3"
+python3 - "$cert" "$work" <<'PY'
+import base64, hashlib, json, sys
+cert, work = sys.argv[1], sys.argv[2]
+env = json.load(open(cert, encoding="utf-8"))
+payload = json.dumps(env["certificate"], sort_keys=True, separators=(",", ":"),
+                     ensure_ascii=False).encode("utf-8")
+open(work + "/payload", "wb").write(payload)
+open(work + "/sig.bin", "wb").write(base64.b64decode(env["signature"]["value"]))
+print("sha256:" + hashlib.sha256(payload).hexdigest())
+PY
+openssl pkeyutl -verify -pubin -inkey "$pub" -rawin -in "$work/payload" -sigfile "$work/sig.bin"
+"#;
+
+fn tools_present() -> bool {
+    let ok = |cmd: &str, arg: &str| Command::new(cmd).arg(arg).output().is_ok_and(|o| o.status.success());
+    if ok("openssl", "version") && ok("python3", "--version") {
+        return true;
+    }
+    eprintln!("SKIPPED: the openssl and python3 binaries are needed (Debian packages openssl, python3)");
+    false
+}
+
+fn run_recipe(cert: &Path, pubkey: &Path, work: &Path) -> (bool, String) {
+    let out = Command::new("sh")
+        .args(["-c", RECIPE, "recipe"])
+        .arg(cert)
+        .arg(pubkey)
+        .arg(work)
+        .output()
+        .unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn openssl_alone_verifies_and_rejects() {
+    if !tools_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = support::test_key();
+    let pubkey = support::fixtures().join("key/test-station.pub");
+    // A French certificate (accents in content) with a failed disk (errors, nulls).
+    let path = issue_certificate(
+        support::inputs("wipe-failed.json", Language::Fr, "2026-11-26T10:00:00.000Z"),
+        &key,
+        dir.path(),
+    )
+    .unwrap();
+    let (ok, out) = run_recipe(&path, &pubkey, dir.path());
+    assert!(ok && out.contains("Signature Verified Successfully"), "{out}");
+    // Python's digest of the canonical bytes is the one Reprise reports.
+    let verified = reprise::cert::envelope::verify(&std::fs::read(&path).unwrap(), None).unwrap();
+    assert!(out.starts_with(&verified.digest), "{out} vs {}", verified.digest);
+
+    // The golden files too.
+    for name in support::json_files(&support::fixtures().join("golden")) {
+        let (ok, out) = run_recipe(&support::fixtures().join("golden").join(&name), &pubkey, dir.path());
+        assert!(ok, "{name}: {out}");
+    }
+
+    // Altered content: openssl refuses.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let tampered = dir.path().join("tampered.json");
+    std::fs::write(&tampered, text.replacen("\"recycle\"", "\"refurbish\"", 1).replacen("Amina K.", "Amina L.", 1)).unwrap();
+    let (ok, out) = run_recipe(&tampered, &pubkey, dir.path());
+    assert!(!ok, "tampered certificate verified: {out}");
+
+    // Another station's public key: openssl refuses.
+    let other = dir.path().join("other.pub");
+    let pem = reprise::cert::sign::public_key_pem(&reprise::cert::sign::generate().unwrap().verifying_key()).unwrap();
+    std::fs::write(&other, pem).unwrap();
+    let (ok, out) = run_recipe(&path, &other, dir.path());
+    assert!(!ok, "wrong key verified: {out}");
+}
+
+#[test]
+fn openssl_reads_the_generated_keys() {
+    if !tools_present() {
+        return;
+    }
+    // A key written by Reprise signs; openssl alone derives the same public key.
+    let dir = tempfile::tempdir().unwrap();
+    let key = reprise::cert::sign::generate().unwrap();
+    std::fs::write(dir.path().join("k.pem"), reprise::cert::sign::private_key_pem(&key).unwrap()).unwrap();
+    let out = Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(dir.path().join("k.pem"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        reprise::cert::sign::public_key_pem(&key.verifying_key()).unwrap()
+    );
+}

@@ -3,6 +3,7 @@
 
 pub mod cert;
 pub mod cli;
+pub mod flow;
 pub mod parse;
 pub mod probe;
 pub mod sys;

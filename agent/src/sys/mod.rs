@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod blockdev;
 pub mod fs;
+pub mod power;
 
 use std::path::{Path, PathBuf};
 

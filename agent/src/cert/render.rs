@@ -55,7 +55,10 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
             (t(l, "Issued at", "Émis le").into(), c.issued_at.clone()),
             (
                 t(l, "Organisation", "Organisation").into(),
-                c.issuer.organisation.clone().unwrap_or_else(|| t(l, "not given", "non renseignée").into()),
+                c.issuer
+                    .organisation
+                    .clone()
+                    .unwrap_or_else(|| t(l, "not given", "non renseignée").into()),
             ),
             (t(l, "Site", "Site").into(), c.issuer.site.clone()),
             (

@@ -215,3 +215,37 @@ fn signature_block_damage_is_named() {
         assert!(envelope::verify(bad, None).is_err());
     }
 }
+
+#[test]
+fn content_beyond_2_pow_53_is_refused_at_issue_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inputs = support::inputs("wipe-passed.json", Language::En, "2026-11-26T10:00:00.000Z");
+    inputs.wipe.devices[0].bytes_written = 1 << 53;
+    let err = issue_certificate(inputs, &support::test_key(), dir.path()).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("$.sanitization[0].bytes_written") && text.contains("2^53"),
+        "{text}"
+    );
+    assert!(
+        support::json_files(dir.path()).is_empty(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn a_signed_float_is_refused_by_verify() {
+    // Content signed over a float could not be reproduced by every JCS implementation: refused
+    // even though the signature (over serde_json's rendering) would match.
+    let key = support::test_key();
+    let original: Value = serde_json::from_slice(&issued()).unwrap();
+    let mut content = original["certificate"].clone();
+    content["schema_version"] = serde_json::json!(1.5);
+    let payload = serde_json::to_vec(&content).unwrap();
+    let sig = sign::sign(&key, &payload);
+    let mut v = original.clone();
+    v["certificate"] = content;
+    v["signature"]["value"] = Value::String(base64::engine::general_purpose::STANDARD.encode(sig));
+    let err = envelope::verify(&serde_json::to_vec(&v).unwrap(), None).unwrap_err();
+    assert!(matches!(err, VerifyError::Canonical(_)), "{err}");
+}

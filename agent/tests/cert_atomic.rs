@@ -36,7 +36,11 @@ fn killed_writer_leaves_only_complete_files() {
     }
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "killed_writer_leaves_only_complete_files", "--nocapture"])
+        .args([
+            "--exact",
+            "killed_writer_leaves_only_complete_files",
+            "--nocapture",
+        ])
         .env(CHILD_ENV, dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -44,7 +48,9 @@ fn killed_writer_leaves_only_complete_files() {
         .unwrap();
     // Wait (without a deadline) until a few files are published, then kill mid-stream.
     loop {
-        let published = atomic::read_json_files(dir.path()).map(|f| f.len()).unwrap_or(0);
+        let published = atomic::read_json_files(dir.path())
+            .map(|f| f.len())
+            .unwrap_or(0);
         if published >= 3 {
             break;
         }
@@ -53,14 +59,22 @@ fn killed_writer_leaves_only_complete_files() {
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGKILL).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
     child.wait().unwrap();
 
     let files = atomic::read_json_files(dir.path()).unwrap();
     assert!(files.len() >= 3);
     for (name, bytes) in &files {
         let i: usize = name.trim_end_matches(".json").parse().unwrap();
-        assert!(bytes == &payload(i), "{name} is incomplete or wrong ({} bytes)", bytes.len());
+        assert!(
+            bytes == &payload(i),
+            "{name} is incomplete or wrong ({} bytes)",
+            bytes.len()
+        );
     }
     // Whatever else is in the folder is a hidden temporary file, which cleanup removes.
     let others: Vec<String> = std::fs::read_dir(dir.path())
@@ -68,6 +82,14 @@ fn killed_writer_leaves_only_complete_files() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| !n.ends_with(".json"))
         .collect();
-    assert!(others.iter().all(|n| n.starts_with('.') && n.ends_with(".tmp")), "{others:?}");
-    assert_eq!(atomic::remove_stale_temps(dir.path()).unwrap(), others.len());
+    assert!(
+        others
+            .iter()
+            .all(|n| n.starts_with('.') && n.ends_with(".tmp")),
+        "{others:?}"
+    );
+    assert_eq!(
+        atomic::remove_stale_temps(dir.path()).unwrap(),
+        others.len()
+    );
 }

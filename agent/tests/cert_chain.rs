@@ -17,7 +17,12 @@ fn issue_n(dir: &Path, key: &SigningKey, n: u64) -> Vec<String> {
     (1..=n)
         .map(|i| {
             let at = format!("2026-11-26T10:{i:02}:00.000Z");
-            let p = issue_certificate(support::inputs("wipe-passed.json", Language::En, &at), key, dir).unwrap();
+            let p = issue_certificate(
+                support::inputs("wipe-passed.json", Language::En, &at),
+                key,
+                dir,
+            )
+            .unwrap();
             p.file_name().unwrap().to_string_lossy().into_owned()
         })
         .collect()
@@ -25,17 +30,44 @@ fn issue_n(dir: &Path, key: &SigningKey, n: u64) -> Vec<String> {
 
 fn check_dir(dir: &Path) -> chain::ChainReport {
     let files = reprise::sys::atomic::read_json_files(dir).unwrap();
-    chain::check(files.into_iter().map(|(n, b)| (n, envelope::verify(&b, None))).collect())
+    chain::check(
+        files
+            .into_iter()
+            .map(|(n, b)| (n, envelope::verify(&b, None)))
+            .collect(),
+    )
 }
 
 /// A certificate with an arbitrary link, signed by `key`; returns (file name, bytes, digest).
-fn forge(key: &SigningKey, sequence: u64, previous_digest: Option<String>, minute: u32) -> (String, Vec<u8>, String) {
-    let link = ChainLink { station_key_id: sign::key_id(&key.verifying_key()), sequence, previous_digest };
-    let inputs = support::inputs("wipe-passed.json", Language::En, &format!("2026-11-26T11:{minute:02}:00.000Z"));
-    let cert = build_certificate(&inputs, inputs.issued_at.clone().unwrap(), link, "reprise test".into());
+fn forge(
+    key: &SigningKey,
+    sequence: u64,
+    previous_digest: Option<String>,
+    minute: u32,
+) -> (String, Vec<u8>, String) {
+    let link = ChainLink {
+        station_key_id: sign::key_id(&key.verifying_key()),
+        sequence,
+        previous_digest,
+    };
+    let inputs = support::inputs(
+        "wipe-passed.json",
+        Language::En,
+        &format!("2026-11-26T11:{minute:02}:00.000Z"),
+    );
+    let cert = build_certificate(
+        &inputs,
+        inputs.issued_at.clone().unwrap(),
+        link,
+        "reprise test".into(),
+    );
     let env = envelope::seal(cert, key).unwrap();
     let digest = envelope::certificate_digest(&env.certificate).unwrap();
-    (format!("{}.json", env.certificate.id), envelope::to_file_bytes(&env), digest)
+    (
+        format!("{}.json", env.certificate.id),
+        envelope::to_file_bytes(&env),
+        digest,
+    )
 }
 
 #[test]
@@ -89,7 +121,10 @@ fn issuing_after_a_deletion_keeps_numbering_from_the_newest() {
     assert!(next[0].ends_with("-00000004.json"), "{next:?}");
     let report = check_dir(dir.path());
     assert_eq!(report.gaps.len(), 1, "{:?}", report.gaps);
-    assert!(matches!(report.gaps[0], Gap::Missing { from: 2, to: 2, .. }));
+    assert!(matches!(
+        report.gaps[0],
+        Gap::Missing { from: 2, to: 2, .. }
+    ));
 }
 
 #[test]
@@ -106,9 +141,17 @@ fn a_reordered_chain_is_named() {
     let report = check_dir(dir.path());
     assert_eq!(report.gaps.len(), 1, "{:?}", report.gaps);
     match &report.gaps[0] {
-        Gap::BrokenLink { file, sequence: 3, detail, .. } => {
+        Gap::BrokenLink {
+            file,
+            sequence: 3,
+            detail,
+            ..
+        } => {
             assert_eq!(file, &n3);
-            assert!(detail.contains("links to #1 instead of #2 (reordered)"), "{detail}");
+            assert!(
+                detail.contains("links to #1 instead of #2 (reordered)"),
+                "{detail}"
+            );
         }
         other => panic!("unexpected {other}"),
     }
@@ -162,5 +205,9 @@ fn stations_are_checked_separately_and_invalid_files_are_named() {
     assert_eq!(check_dir(dir.path()).stations.len(), 2);
     std::fs::write(dir.path().join("junk.json"), b"{\"certificate\":{}}").unwrap();
     let report = check_dir(dir.path());
-    assert!(matches!(&report.gaps[..], [Gap::Invalid { file, .. }] if file == "junk.json"), "{:?}", report.gaps);
+    assert!(
+        matches!(&report.gaps[..], [Gap::Invalid { file, .. }] if file == "junk.json"),
+        "{:?}",
+        report.gaps
+    );
 }

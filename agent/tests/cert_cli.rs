@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn reprise(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_reprise")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn s(p: &Path) -> &str {
@@ -31,8 +34,20 @@ fn fx(name: &str) -> PathBuf {
 /// `reprise cert issue` with the fixtures; returns the printed path.
 fn issue(key: &Path, out: &Path, wipe: &str, extra: &[&str]) -> PathBuf {
     let mut args = vec![
-        "cert", "issue", "--report", s(&fx(wipe)).to_owned().leak(), "--key", s(key), "--operator", "Amina K.",
-        "--site", "Lycée Jean Moulin", "--out", s(out), "--probe", s(&fx("probe-t480.json")).to_owned().leak(),
+        "cert",
+        "issue",
+        "--report",
+        s(&fx(wipe)).to_owned().leak(),
+        "--key",
+        s(key),
+        "--operator",
+        "Amina K.",
+        "--site",
+        "Lycée Jean Moulin",
+        "--out",
+        s(out),
+        "--probe",
+        s(&fx("probe-t480.json")).to_owned().leak(),
     ];
     args.extend_from_slice(extra);
     let o = reprise(&args);
@@ -54,14 +69,28 @@ fn key_generate_writes_pem_files_with_modes_and_refuses_to_overwrite() {
     let public = std::fs::read_to_string(keys.join("station.pub")).unwrap();
     assert!(private.starts_with("-----BEGIN PRIVATE KEY-----"));
     assert!(public.starts_with("-----BEGIN PUBLIC KEY-----"));
-    assert_eq!(std::fs::metadata(keys.join("station.key")).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(keys.join("station.key"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
     let vk = reprise::cert::sign::verifying_key_from_pem(&public, "pub").unwrap();
     assert_eq!(reprise::cert::sign::key_id(&vk), id);
 
     let o = reprise(&["key", "generate", "--out", s(&keys)]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("refusing to overwrite"), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(keys.join("station.key")).unwrap(), private);
+    assert!(
+        stderr(&o).contains("refusing to overwrite"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(keys.join("station.key")).unwrap(),
+        private
+    );
 }
 
 #[test]
@@ -70,12 +99,41 @@ fn issue_verify_show_render_and_chain() {
     let out = dir.path().join("certs");
     std::fs::create_dir(&out).unwrap();
     let key = fx("key/test-station.key");
-    let c1 = issue(&key, &out, "wipe-passed.json", &["--lang", "en", "--org", "Reprise Atelier"]);
-    let c2 = issue(&key, &out, "wipe-failed.json", &["--health", s(&fx("health-good.json"))]);
-    assert!(c1.file_name().unwrap().to_str().unwrap().ends_with("-00000001.json"));
-    assert!(c2.file_name().unwrap().to_str().unwrap().ends_with("-00000002.json"));
+    let c1 = issue(
+        &key,
+        &out,
+        "wipe-passed.json",
+        &["--lang", "en", "--org", "Reprise Atelier"],
+    );
+    let c2 = issue(
+        &key,
+        &out,
+        "wipe-failed.json",
+        &["--health", s(&fx("health-good.json"))],
+    );
+    assert!(
+        c1.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .ends_with("-00000001.json")
+    );
+    assert!(
+        c2.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .ends_with("-00000002.json")
+    );
 
-    let o = reprise(&["cert", "verify", s(&c1), s(&c2), "--pubkey", s(&fx("key/test-station.pub"))]);
+    let o = reprise(&[
+        "cert",
+        "verify",
+        s(&c1),
+        s(&c2),
+        "--pubkey",
+        s(&fx("key/test-station.pub")),
+    ]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     assert_eq!(stdout(&o).matches(": OK ").count(), 2);
 
@@ -86,8 +144,14 @@ fn issue_verify_show_render_and_chain() {
     let o = reprise(&["cert", "show", s(&c2)]);
     assert!(o.status.success());
     let text = stdout(&o);
-    assert!(text.contains("Certificat d'effacement des données"), "{text}");
-    assert!(text.contains("retirer le disque /dev/nvme0n1 et le détruire"), "{text}");
+    assert!(
+        text.contains("Certificat d'effacement des données"),
+        "{text}"
+    );
+    assert!(
+        text.contains("retirer le disque /dev/nvme0n1 et le détruire"),
+        "{text}"
+    );
 
     let html = dir.path().join("c1.html");
     let o = reprise(&["cert", "render", s(&c1), "--html", s(&html)]);
@@ -98,13 +162,24 @@ fn issue_verify_show_render_and_chain() {
     assert!(page.contains("Lycée Jean Moulin"));
 
     // Tamper with c1 and delete nothing: verify names the file and fails; the chain names it.
-    let text = std::fs::read_to_string(&c1).unwrap().replacen("Amina K.", "Someone", 1);
+    let text = std::fs::read_to_string(&c1)
+        .unwrap()
+        .replacen("Amina K.", "Someone", 1);
     std::fs::write(&c1, text).unwrap();
     let o = reprise(&["cert", "verify", s(&c1), s(&c2)]);
     assert_eq!(o.status.code(), Some(3));
     let report = stdout(&o);
-    assert!(report.contains(&format!("{}: INVALID: signature does not match", c1.display())), "{report}");
-    assert!(report.contains(&format!("{}: OK ", c2.display())), "{report}");
+    assert!(
+        report.contains(&format!(
+            "{}: INVALID: signature does not match",
+            c1.display()
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("{}: OK ", c2.display())),
+        "{report}"
+    );
     let o = reprise(&["cert", "verify", "--chain", s(&out)]);
     assert_eq!(o.status.code(), Some(3));
     assert!(stdout(&o).contains("GAP "), "{}", stdout(&o));
@@ -116,17 +191,33 @@ fn issue_verify_show_render_and_chain() {
 fn verify_with_the_wrong_key_and_chain_deletion_fail() {
     let dir = tempfile::tempdir().unwrap();
     let key = fx("key/test-station.key");
-    let paths: Vec<PathBuf> = (0..3).map(|_| issue(&key, dir.path(), "wipe-passed.json", &[])).collect();
+    let paths: Vec<PathBuf> = (0..3)
+        .map(|_| issue(&key, dir.path(), "wipe-passed.json", &[]))
+        .collect();
     let other = dir.path().join("other");
-    assert!(reprise(&["key", "generate", "--out", s(&other)]).status.success());
-    let o = reprise(&["cert", "verify", s(&paths[0]), "--pubkey", s(&other.join("station.pub"))]);
+    assert!(
+        reprise(&["key", "generate", "--out", s(&other)])
+            .status
+            .success()
+    );
+    let o = reprise(&[
+        "cert",
+        "verify",
+        s(&paths[0]),
+        "--pubkey",
+        s(&other.join("station.pub")),
+    ]);
     assert_eq!(o.status.code(), Some(3));
     assert!(stdout(&o).contains("expected key"), "{}", stdout(&o));
 
     std::fs::remove_file(&paths[1]).unwrap();
     let o = reprise(&["cert", "verify", "--chain", s(dir.path())]);
     assert_eq!(o.status.code(), Some(3));
-    assert!(stdout(&o).contains("certificate #2 is missing (deleted)"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("certificate #2 is missing (deleted)"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -136,17 +227,45 @@ fn bad_inputs_are_clear_errors() {
     let policy = dir.path().join("policy.toml");
     std::fs::write(&policy, "[battery]\nreplace_below = 70\n").unwrap();
     let o = reprise(&[
-        "cert", "issue", "--report", s(&fx("wipe-passed.json")), "--key", s(&key), "--operator", "A", "--site", "S",
-        "--out", s(dir.path()), "--probe", s(&fx("probe-t480.json")), "--policy", s(&policy),
+        "cert",
+        "issue",
+        "--report",
+        s(&fx("wipe-passed.json")),
+        "--key",
+        s(&key),
+        "--operator",
+        "A",
+        "--site",
+        "S",
+        "--out",
+        s(dir.path()),
+        "--probe",
+        s(&fx("probe-t480.json")),
+        "--policy",
+        s(&policy),
     ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("policy.toml:2:1: invalid policy"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("policy.toml:2:1: invalid policy"),
+        "{}",
+        stderr(&o)
+    );
     assert!(support::json_files(dir.path()).is_empty());
 
     // Without --probe, this build cannot probe: a clear error, no certificate.
     let o = reprise(&[
-        "cert", "issue", "--report", s(&fx("wipe-passed.json")), "--key", s(&key), "--operator", "A", "--site", "S",
-        "--out", s(dir.path()),
+        "cert",
+        "issue",
+        "--report",
+        s(&fx("wipe-passed.json")),
+        "--key",
+        s(&key),
+        "--operator",
+        "A",
+        "--site",
+        "S",
+        "--out",
+        s(dir.path()),
     ]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--probe"), "{}", stderr(&o));

@@ -35,8 +35,12 @@ fn issued_certificates_match_the_golden_files() {
             std::fs::create_dir_all(&golden).unwrap();
             std::fs::write(&golden_path, &bytes).unwrap();
         }
-        let expected = std::fs::read(&golden_path)
-            .unwrap_or_else(|e| panic!("{}: {e} (run with REPRISE_UPDATE_GOLDEN=1)", golden_path.display()));
+        let expected = std::fs::read(&golden_path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run with REPRISE_UPDATE_GOLDEN=1)",
+                golden_path.display()
+            )
+        });
         assert!(
             bytes == expected,
             "{} differs from the golden file:\n{}",
@@ -49,11 +53,17 @@ fn issued_certificates_match_the_golden_files() {
 #[test]
 fn golden_files_verify_and_say_what_the_fixtures_mean() {
     let golden = support::fixtures().join("golden");
-    let pubkey = reprise::cert::sign::verifying_key_from_pem(&support::read("key/test-station.pub"), "pub").unwrap();
+    let pubkey =
+        reprise::cert::sign::verifying_key_from_pem(&support::read("key/test-station.pub"), "pub")
+            .unwrap();
     let names = support::json_files(&golden);
     assert_eq!(names.len(), 2, "{names:?}");
 
-    let v1 = envelope::verify(&std::fs::read(golden.join(&names[0])).unwrap(), Some(&pubkey)).unwrap();
+    let v1 = envelope::verify(
+        &std::fs::read(golden.join(&names[0])).unwrap(),
+        Some(&pubkey),
+    )
+    .unwrap();
     let c1 = &v1.envelope.certificate;
     assert_eq!(c1.chain.sequence, 1);
     assert_eq!(c1.chain.previous_digest, None);
@@ -64,16 +74,43 @@ fn golden_files_verify_and_say_what_the_fixtures_mean() {
     assert_eq!(c1.destination, Decision::Refurbish);
     // Battery at 41 % and 4 GiB with a free slot: two fixes.
     assert_eq!(c1.verdict.grade, Grade::C);
-    let messages: Vec<&str> = c1.verdict.actions.iter().map(|a| a.message.as_str()).collect();
-    assert_eq!(messages, ["add RAM: 4 GiB installed, 1 free slot(s)", "replace battery BAT0 (41 %)"]);
+    let messages: Vec<&str> = c1
+        .verdict
+        .actions
+        .iter()
+        .map(|a| a.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "add RAM: 4 GiB installed, 1 free slot(s)",
+            "replace battery BAT0 (41 %)"
+        ]
+    );
 
-    let v2 = envelope::verify(&std::fs::read(golden.join(&names[1])).unwrap(), Some(&pubkey)).unwrap();
+    let v2 = envelope::verify(
+        &std::fs::read(golden.join(&names[1])).unwrap(),
+        Some(&pubkey),
+    )
+    .unwrap();
     let c2 = &v2.envelope.certificate;
     assert_eq!(c2.chain.sequence, 2);
-    assert_eq!(c2.chain.previous_digest.as_deref(), Some(v1.digest.as_str()));
+    assert_eq!(
+        c2.chain.previous_digest.as_deref(),
+        Some(v1.digest.as_str())
+    );
     assert!(!c2.sanitization[0].sanitized);
     assert_eq!(c2.sanitization[0].disposition, "destroy");
     assert_eq!(c2.sanitization[0].errors[0].lba, Some(8_388_608));
-    assert_eq!(c2.destination, Decision::Refurbish, "a failed removable disk is destroyed, the laptop kept");
-    assert!(c2.verdict.actions.iter().any(|a| a.message == "installer un disque neuf"));
+    assert_eq!(
+        c2.destination,
+        Decision::Refurbish,
+        "a failed removable disk is destroyed, the laptop kept"
+    );
+    assert!(
+        c2.verdict
+            .actions
+            .iter()
+            .any(|a| a.message == "installer un disque neuf")
+    );
 }

@@ -30,11 +30,18 @@ openssl pkeyutl -verify -pubin -inkey "$pub" -rawin -in "$work/payload" -sigfile
 "#;
 
 fn tools_present() -> bool {
-    let ok = |cmd: &str, arg: &str| Command::new(cmd).arg(arg).output().is_ok_and(|o| o.status.success());
+    let ok = |cmd: &str, arg: &str| {
+        Command::new(cmd)
+            .arg(arg)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
     if ok("openssl", "version") && ok("python3", "--version") {
         return true;
     }
-    eprintln!("SKIPPED: the openssl and python3 binaries are needed (Debian packages openssl, python3)");
+    eprintln!(
+        "SKIPPED: the openssl and python3 binaries are needed (Debian packages openssl, python3)"
+    );
     false
 }
 
@@ -46,7 +53,14 @@ fn run_recipe(cert: &Path, pubkey: &Path, work: &Path) -> (bool, String) {
         .arg(work)
         .output()
         .unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 #[test]
@@ -65,27 +79,46 @@ fn openssl_alone_verifies_and_rejects() {
     )
     .unwrap();
     let (ok, out) = run_recipe(&path, &pubkey, dir.path());
-    assert!(ok && out.contains("Signature Verified Successfully"), "{out}");
+    assert!(
+        ok && out.contains("Signature Verified Successfully"),
+        "{out}"
+    );
     // Python's digest of the canonical bytes is the one Reprise reports.
     let verified = reprise::cert::envelope::verify(&std::fs::read(&path).unwrap(), None).unwrap();
-    assert!(out.starts_with(&verified.digest), "{out} vs {}", verified.digest);
+    assert!(
+        out.starts_with(&verified.digest),
+        "{out} vs {}",
+        verified.digest
+    );
 
     // The golden files too.
     for name in support::json_files(&support::fixtures().join("golden")) {
-        let (ok, out) = run_recipe(&support::fixtures().join("golden").join(&name), &pubkey, dir.path());
+        let (ok, out) = run_recipe(
+            &support::fixtures().join("golden").join(&name),
+            &pubkey,
+            dir.path(),
+        );
         assert!(ok, "{name}: {out}");
     }
 
     // Altered content: openssl refuses.
     let text = std::fs::read_to_string(&path).unwrap();
     let tampered = dir.path().join("tampered.json");
-    std::fs::write(&tampered, text.replacen("\"recycle\"", "\"refurbish\"", 1).replacen("Amina K.", "Amina L.", 1)).unwrap();
+    std::fs::write(
+        &tampered,
+        text.replacen("\"recycle\"", "\"refurbish\"", 1)
+            .replacen("Amina K.", "Amina L.", 1),
+    )
+    .unwrap();
     let (ok, out) = run_recipe(&tampered, &pubkey, dir.path());
     assert!(!ok, "tampered certificate verified: {out}");
 
     // Another station's public key: openssl refuses.
     let other = dir.path().join("other.pub");
-    let pem = reprise::cert::sign::public_key_pem(&reprise::cert::sign::generate().unwrap().verifying_key()).unwrap();
+    let pem = reprise::cert::sign::public_key_pem(
+        &reprise::cert::sign::generate().unwrap().verifying_key(),
+    )
+    .unwrap();
     std::fs::write(&other, pem).unwrap();
     let (ok, out) = run_recipe(&path, &other, dir.path());
     assert!(!ok, "wrong key verified: {out}");
@@ -99,13 +132,21 @@ fn openssl_reads_the_generated_keys() {
     // A key written by Reprise signs; openssl alone derives the same public key.
     let dir = tempfile::tempdir().unwrap();
     let key = reprise::cert::sign::generate().unwrap();
-    std::fs::write(dir.path().join("k.pem"), reprise::cert::sign::private_key_pem(&key).unwrap()).unwrap();
+    std::fs::write(
+        dir.path().join("k.pem"),
+        reprise::cert::sign::private_key_pem(&key).unwrap(),
+    )
+    .unwrap();
     let out = Command::new("openssl")
         .args(["pkey", "-pubout", "-in"])
         .arg(dir.path().join("k.pem"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         reprise::cert::sign::public_key_pem(&key.verifying_key()).unwrap()

@@ -24,8 +24,17 @@ fn issued() -> Vec<u8> {
 /// Every leaf of `v` as a JSON pointer.
 fn leaves(v: &Value, pointer: String, out: &mut Vec<String>) {
     match v {
-        Value::Object(m) => m.iter().for_each(|(k, v)| leaves(v, format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), out)),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, v)| leaves(v, format!("{pointer}/{i}"), out)),
+        Value::Object(m) => m.iter().for_each(|(k, v)| {
+            leaves(
+                v,
+                format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")),
+                out,
+            )
+        }),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| leaves(v, format!("{pointer}/{i}"), out)),
         _ => out.push(pointer),
     }
 }
@@ -39,7 +48,11 @@ fn the_untouched_certificate_verifies() {
 fn changing_any_leaf_value_breaks_the_signature() {
     let original: Value = serde_json::from_slice(&issued()).unwrap();
     let mut pointers = Vec::new();
-    leaves(&original["certificate"], "/certificate".into(), &mut pointers);
+    leaves(
+        &original["certificate"],
+        "/certificate".into(),
+        &mut pointers,
+    );
     assert!(pointers.len() > 100, "only {} leaves", pointers.len());
     for p in &pointers {
         let mut v = original.clone();
@@ -62,17 +75,32 @@ fn adding_removing_or_renaming_a_member_breaks_the_signature() {
     let original: Value = serde_json::from_slice(&issued()).unwrap();
     let mut v = original.clone();
     v["certificate"]["note"] = Value::String("added later".into());
-    assert!(matches!(envelope::verify(&serde_json::to_vec(&v).unwrap(), None), Err(VerifyError::BadSignature)));
+    assert!(matches!(
+        envelope::verify(&serde_json::to_vec(&v).unwrap(), None),
+        Err(VerifyError::BadSignature)
+    ));
     let mut v = original.clone();
     v["certificate"].as_object_mut().unwrap().remove("verdict");
-    assert!(matches!(envelope::verify(&serde_json::to_vec(&v).unwrap(), None), Err(VerifyError::BadSignature)));
+    assert!(matches!(
+        envelope::verify(&serde_json::to_vec(&v).unwrap(), None),
+        Err(VerifyError::BadSignature)
+    ));
     let mut v = original.clone();
-    v["certificate"]["sanitization"].as_array_mut().unwrap().clear();
-    assert!(matches!(envelope::verify(&serde_json::to_vec(&v).unwrap(), None), Err(VerifyError::BadSignature)));
+    v["certificate"]["sanitization"]
+        .as_array_mut()
+        .unwrap()
+        .clear();
+    assert!(matches!(
+        envelope::verify(&serde_json::to_vec(&v).unwrap(), None),
+        Err(VerifyError::BadSignature)
+    ));
     // Unsigned data next to the certificate is refused too.
     let mut v = original.clone();
     v["comment"] = Value::String("x".into());
-    assert!(matches!(envelope::verify(&serde_json::to_vec(&v).unwrap(), None), Err(VerifyError::Malformed(_))));
+    assert!(matches!(
+        envelope::verify(&serde_json::to_vec(&v).unwrap(), None),
+        Err(VerifyError::Malformed(_))
+    ));
 }
 
 #[test]
@@ -98,9 +126,16 @@ fn flipping_any_single_byte_of_the_file_fails() {
 fn a_duplicate_key_is_refused_even_with_a_valid_signature() {
     // The signed value is the last one; a reader keeping the first would see "Forged".
     let text = String::from_utf8(issued()).unwrap();
-    let forged = text.replacen("\"operator\":", "\"operator\": \"Forged\",\n      \"operator\":", 1);
+    let forged = text.replacen(
+        "\"operator\":",
+        "\"operator\": \"Forged\",\n      \"operator\":",
+        1,
+    );
     assert_ne!(forged, text);
-    assert!(matches!(envelope::verify(forged.as_bytes(), None), Err(VerifyError::Json(_))));
+    assert!(matches!(
+        envelope::verify(forged.as_bytes(), None),
+        Err(VerifyError::Json(_))
+    ));
 }
 
 #[test]
@@ -113,7 +148,8 @@ fn wrong_key_fails() {
     // Swap in another public key (and its matching key id): the signature no longer matches.
     let mut v: Value = serde_json::from_slice(&bytes).unwrap();
     let vk = other.verifying_key();
-    v["signature"]["public_key"] = Value::String(base64::engine::general_purpose::STANDARD.encode(vk.as_bytes()));
+    v["signature"]["public_key"] =
+        Value::String(base64::engine::general_purpose::STANDARD.encode(vk.as_bytes()));
     v["signature"]["key_id"] = Value::String(sign::key_id(&vk));
     let err = envelope::verify(&serde_json::to_vec(&v).unwrap(), None).unwrap_err();
     assert!(matches!(err, VerifyError::BadSignature), "{err}");
@@ -133,10 +169,14 @@ fn re_signing_with_another_key_is_caught_by_the_station_id() {
     // certificate names the station key it claims to come from.
     let bytes = issued();
     let v: Value = serde_json::from_slice(&bytes).unwrap();
-    let cert: reprise::cert::model::Certificate = serde_json::from_value(v["certificate"].clone()).unwrap();
+    let cert: reprise::cert::model::Certificate =
+        serde_json::from_value(v["certificate"].clone()).unwrap();
     let forged = envelope::seal(cert, &sign::generate().unwrap()).unwrap();
     let err = envelope::verify(&envelope::to_file_bytes(&forged), None).unwrap_err();
-    assert!(matches!(err, VerifyError::StationKeyMismatch { .. }), "{err}");
+    assert!(
+        matches!(err, VerifyError::StationKeyMismatch { .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -146,7 +186,10 @@ fn signature_block_damage_is_named() {
         ("algorithm", Value::String("RSA".into())),
         ("public_key", Value::String("AAAA".into())),
         ("value", Value::String("not base64!".into())),
-        ("value", Value::String(base64::engine::general_purpose::STANDARD.encode([0u8; 64]))),
+        (
+            "value",
+            Value::String(base64::engine::general_purpose::STANDARD.encode([0u8; 64])),
+        ),
     ];
     for (field, value) in cases {
         let mut v = original.clone();
@@ -155,11 +198,54 @@ fn signature_block_damage_is_named() {
         let expected = match field {
             "algorithm" => matches!(err, VerifyError::Algorithm(_)),
             "public_key" => matches!(err, VerifyError::PublicKeyEncoding(_)),
-            _ => matches!(err, VerifyError::SignatureEncoding(_) | VerifyError::BadSignature),
+            _ => matches!(
+                err,
+                VerifyError::SignatureEncoding(_) | VerifyError::BadSignature
+            ),
         };
         assert!(expected, "{field}: {err}");
     }
-    for bad in [&b""[..], b"[]", b"{}", b"{\"certificate\":1,\"signature\":{}}", b"\xff\xfe"] {
+    for bad in [
+        &b""[..],
+        b"[]",
+        b"{}",
+        b"{\"certificate\":1,\"signature\":{}}",
+        b"\xff\xfe",
+    ] {
         assert!(envelope::verify(bad, None).is_err());
     }
+}
+
+#[test]
+fn content_beyond_2_pow_53_is_refused_at_issue_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inputs = support::inputs("wipe-passed.json", Language::En, "2026-11-26T10:00:00.000Z");
+    inputs.wipe.devices[0].bytes_written = 1 << 53;
+    let err = issue_certificate(inputs, &support::test_key(), dir.path()).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("$.sanitization[0].bytes_written") && text.contains("2^53"),
+        "{text}"
+    );
+    assert!(
+        support::json_files(dir.path()).is_empty(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn a_signed_float_is_refused_by_verify() {
+    // Content signed over a float could not be reproduced by every JCS implementation: refused
+    // even though the signature (over serde_json's rendering) would match.
+    let key = support::test_key();
+    let original: Value = serde_json::from_slice(&issued()).unwrap();
+    let mut content = original["certificate"].clone();
+    content["schema_version"] = serde_json::json!(1.5);
+    let payload = serde_json::to_vec(&content).unwrap();
+    let sig = sign::sign(&key, &payload);
+    let mut v = original.clone();
+    v["certificate"] = content;
+    v["signature"]["value"] = Value::String(base64::engine::general_purpose::STANDARD.encode(sig));
+    let err = envelope::verify(&serde_json::to_vec(&v).unwrap(), None).unwrap_err();
+    assert!(matches!(err, VerifyError::Canonical(_)), "{err}");
 }

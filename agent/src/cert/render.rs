@@ -55,7 +55,10 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
             (t(l, "Issued at", "Émis le").into(), c.issued_at.clone()),
             (
                 t(l, "Organisation", "Organisation").into(),
-                c.issuer.organisation.clone().unwrap_or_else(|| t(l, "not given", "non renseignée").into()),
+                c.issuer
+                    .organisation
+                    .clone()
+                    .unwrap_or_else(|| t(l, "not given", "non renseignée").into()),
             ),
             (t(l, "Site", "Site").into(), c.issuer.site.clone()),
             (
@@ -185,11 +188,10 @@ fn disk_section(d: &DiskSanitization, l: Language) -> Section {
     let mut rows = vec![
         (
             t(l, "Maker / model", "Fabricant / modèle").into(),
-            format!(
-                "{} {}",
-                or_unknown(&dev.vendor, l),
-                or_unknown(&dev.model, l)
-            ),
+            match &dev.vendor {
+                Some(vendor) => format!("{vendor} {}", or_unknown(&dev.model, l)),
+                None => or_unknown(&dev.model, l),
+            },
         ),
         (
             t(l, "Serial number", "Numéro de série").into(),
@@ -350,7 +352,7 @@ pub fn html(c: &Certificate, digest: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} {}</title>\n<style>\n\
 @page {{ size: A4; margin: 12mm; }}\n\
 body {{ font-family: sans-serif; font-size: 8.5pt; margin: 0; color: #000; }}\n\
-.page {{ width: 186mm; max-height: 273mm; overflow: hidden; }}\n\
+.page {{ width: 186mm; }}\n\
 h1 {{ font-size: 13pt; margin: 0 0 2mm 0; }}\n\
 h2 {{ font-size: 9.5pt; margin: 2.5mm 0 1mm 0; border-bottom: 0.3mm solid #444; }}\n\
 table {{ border-collapse: collapse; width: 100%; }}\n\

@@ -150,6 +150,8 @@ fn issue(a: IssueArgs) -> anyhow::Result<ExitCode> {
         language,
         issued_at: None,
     };
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create certificate folder {}", a.out.display()))?;
     let path = issue_certificate(inputs, &key, &a.out)?;
     println!("{}", path.display());
     Ok(ExitCode::SUCCESS)

@@ -18,8 +18,8 @@ use crate::sys::SysRoot;
 use crate::sys::atomic::{self, AtomicWriteError};
 use crate::sys::blockdev::WriteGuard;
 use crate::verdict::Policy;
-use crate::wipe::report::{DeviceIdentity, DeviceWipe, SCHEMA_VERSION, WipeReport};
 use crate::wipe::plan::PlanError;
+use crate::wipe::report::{DeviceIdentity, DeviceWipe, SCHEMA_VERSION, WipeReport};
 use crate::wipe::{CancelToken, Method, VerifySpec, WipeEvent, WipeJob, WipePlan};
 
 /// What the operator (or the boot entry) asked for.
@@ -131,7 +131,10 @@ pub fn plan(probe: &ProbeReport, settings: &Settings) -> RunPlan {
             let why = if disk.system_reasons.is_empty() {
                 "holds the running system or the boot medium".to_string()
             } else {
-                format!("boot medium / running system: {}", disk.system_reasons.join("; "))
+                format!(
+                    "boot medium / running system: {}",
+                    disk.system_reasons.join("; ")
+                )
             };
             skipped.push(skip(why));
         } else if disk.read_only.known() == Some(&true) {
@@ -238,6 +241,10 @@ pub fn load_or_create_key(data: &DataDir) -> Result<(SigningKey, bool), RunError
                     source,
                 })?;
             let dir = data.keys();
+            atomic::ensure_dir(&dir).map_err(|source| RunError::WriteKey {
+                path: dir.clone(),
+                source,
+            })?;
             let write = |name: &str, bytes: &[u8], mode: u32| {
                 atomic::write_new(&dir, name, bytes, mode).map_err(|source| RunError::WriteKey {
                     path: dir.join(name),
@@ -314,6 +321,10 @@ pub fn execute(
         language: ctx.language,
         issued_at: None,
     };
+    atomic::ensure_dir(&ctx.data.certs()).map_err(|source| RunError::Log {
+        path: ctx.data.certs(),
+        source,
+    })?;
     let certificate = issue_certificate(inputs, ctx.key, &ctx.data.certs())?;
     Ok(RunOutcome { wipe, certificate })
 }
@@ -367,6 +378,10 @@ fn log_stamp() -> String {
 
 fn write_log<T: serde::Serialize>(data: &DataDir, name: &str, value: &T) -> Result<(), RunError> {
     let dir = data.logs();
+    atomic::ensure_dir(&dir).map_err(|source| RunError::Log {
+        path: dir.clone(),
+        source,
+    })?;
     let mut bytes = serde_json::to_vec_pretty(value).expect("reports serialize to JSON");
     bytes.push(b'\n');
     atomic::write_new(&dir, name, &bytes, 0o644)

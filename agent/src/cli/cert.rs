@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde::de::DeserializeOwned;
 
 use super::EXIT_CHECK_FAILED;
@@ -110,10 +110,9 @@ fn read_json<T: DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> 
         .with_context(|| format!("{}: not a valid {what}", path.display()))
 }
 
-/// Probes the running machine. The probe lives in another branch; the integrator wires
-/// `reprise::probe::probe(&SysRoot::host())` here.
+/// Probes the running machine (when no `--probe` report is given).
 fn probe_running_machine() -> anyhow::Result<ProbeReport> {
-    bail!("probing the running machine is not available in this build; pass --probe PROBE.json")
+    crate::probe::probe(&crate::sys::SysRoot::host()).context("cannot probe this machine")
 }
 
 fn issue(a: IssueArgs) -> anyhow::Result<ExitCode> {

@@ -33,6 +33,16 @@ pub enum AtomicWriteError {
     Read { path: PathBuf, source: io::Error },
     #[error("{name:?}: not a plain file name")]
     BadName { name: String },
+    #[error("{path}: cannot create directory: {source}")]
+    CreateDir { path: PathBuf, source: io::Error },
+}
+
+/// Creates `dir` and its parents if missing (the data partition of a fresh stick is empty).
+pub fn ensure_dir(dir: &Path) -> Result<(), AtomicWriteError> {
+    fs::create_dir_all(dir).map_err(|source| AtomicWriteError::CreateDir {
+        path: dir.into(),
+        source,
+    })
 }
 
 /// Creates `dir/name` holding `bytes`, atomically, with permission `mode`; fails with

@@ -9,7 +9,9 @@ pub const LIVE_IMAGE_MARKER: &str = "/etc/reprise/image-digest";
 /// Why the machine was not powered off.
 #[derive(Debug, thiserror::Error)]
 pub enum PowerError {
-    #[error("not running from the Reprise live image ({LIVE_IMAGE_MARKER} is absent): not powering off")]
+    #[error(
+        "not running from the Reprise live image ({LIVE_IMAGE_MARKER} is absent): not powering off"
+    )]
     NotLiveImage,
     #[error("power-off failed: {0}")]
     Reboot(#[source] nix::Error),

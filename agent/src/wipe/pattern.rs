@@ -48,10 +48,9 @@ impl Filler {
             PassPattern::One => Filler::Byte(0xff),
             PassPattern::Fixed(p) if p.iter().all(|&b| b == p[0]) => Filler::Byte(p[0]),
             PassPattern::Fixed(p) => Filler::Fixed(p.clone()),
-            PassPattern::Random => Filler::Random(Box::new(Aes128Ctr::new(
-                key.into(),
-                &pass_iv(pass).into(),
-            ))),
+            PassPattern::Random => {
+                Filler::Random(Box::new(Aes128Ctr::new(key.into(), &pass_iv(pass).into())))
+            }
         }
     }
 

@@ -44,7 +44,11 @@ fn root_that_is_a_file_is_an_error() {
 #[test]
 fn json_on_a_fixture_is_versioned_and_parses() {
     let out = reprise(&["probe", "--json", "--root", &fixture("laptop-sata-usb")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["disks"][1]["name"], "sdb");

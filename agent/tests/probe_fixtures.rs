@@ -9,13 +9,22 @@ use reprise::probe::{self, ProbeOptions, render};
 use reprise::sys::SysRoot;
 
 fn fixture(name: &str) -> SysRoot {
-    SysRoot::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/probe").join(name))
+    SysRoot::new(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/probe")
+            .join(name),
+    )
 }
 
 /// Probes a fixture; the tool version is masked so that snapshots survive a version bump.
 fn probe_fixture(name: &str, all: bool) -> ProbeReport {
-    let mut r = probe::probe_with(&fixture(name), ProbeOptions { include_virtual: all })
-        .expect("probe fixture");
+    let mut r = probe::probe_with(
+        &fixture(name),
+        ProbeOptions {
+            include_virtual: all,
+        },
+    )
+    .expect("probe fixture");
     assert_eq!(r.tool_version, reprise::tool_version());
     r.tool_version = "reprise [version]".to_owned();
     r
@@ -62,7 +71,10 @@ fn laptop_nvme_one_energy_battery() {
     // loop0 and zram0 hidden by default.
     assert_eq!(r.disks.len(), 1);
     let d = &r.disks[0];
-    assert_eq!((d.name.as_str(), d.dev_path.as_str()), ("nvme0n1", "/dev/nvme0n1"));
+    assert_eq!(
+        (d.name.as_str(), d.dev_path.as_str()),
+        ("nvme0n1", "/dev/nvme0n1")
+    );
     assert_eq!(d.transport, Transport::Nvme);
     assert_eq!(k(&d.model), "THNSN5512GPU7 TOSHIBA");
     assert_eq!(k(&d.serial), "37RSDEADBEEF");
@@ -160,7 +172,11 @@ fn mini_pc_emmc_no_battery() {
     let names: Vec<&str> = all.disks.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, ["mmcblk0", "mmcblk0boot0", "mmcblk0boot1"]);
     assert!(k(&all.disks[1].read_only));
-    assert_eq!(k(&all.disks[1].serial), "0x9f3a1b2c", "boot area reads its card");
+    assert_eq!(
+        k(&all.disks[1].serial),
+        "0x9f3a1b2c",
+        "boot area reads its card"
+    );
 }
 
 #[test]
@@ -169,7 +185,10 @@ fn all_shows_virtual_devices() {
     let names: Vec<&str> = r.disks.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, ["loop0", "nvme0n1", "zram0"]);
     // zram0 is active swap: in use by the running system.
-    assert_eq!(r.disks[2].system_reasons, ["disk zram0 is an active swap area"]);
+    assert_eq!(
+        r.disks[2].system_reasons,
+        ["disk zram0 is an active swap area"]
+    );
 }
 
 #[test]

@@ -13,15 +13,19 @@ fn probing_this_host_succeeds() {
     let r = probe(&SysRoot::host()).expect("probe of / succeeds");
     assert_eq!(r.schema_version, 1);
     // Linux always has cpuinfo and meminfo.
-    assert!(matches!(r.cpu.threads, Field::Known(n) if n >= 1), "{:?}", r.cpu.threads);
+    assert!(
+        matches!(r.cpu.threads, Field::Known(n) if n >= 1),
+        "{:?}",
+        r.cpu.threads
+    );
     assert!(
         matches!(r.memory.total_usable_bytes, Field::Known(n) if n > 0),
         "{:?}",
         r.memory.total_usable_bytes
     );
     for d in &r.disks {
-        let mounted = !d.mountpoints.is_empty()
-            || d.partitions.iter().any(|p| !p.mountpoints.is_empty());
+        let mounted =
+            !d.mountpoints.is_empty() || d.partitions.iter().any(|p| !p.mountpoints.is_empty());
         if mounted {
             assert!(d.holds_system, "{} is mounted but not flagged", d.name);
             assert!(!d.system_reasons.is_empty());

@@ -130,10 +130,11 @@ fn disk(out: &mut String, d: &Disk) {
     let mut ident = String::new();
     // Numeric vendor IDs (PCI for NVMe, JEDEC for eMMC) mean nothing to an operator; the
     // model names the maker there. The JSON keeps them.
-    if let Field::Known(v) = &d.vendor {
-        if !v.starts_with("0x") && !d.model.known().is_some_and(|m| m.starts_with(v.as_str())) {
-            let _ = write!(ident, "{v} ");
-        }
+    if let Field::Known(v) = &d.vendor
+        && !v.starts_with("0x")
+        && !d.model.known().is_some_and(|m| m.starts_with(v.as_str()))
+    {
+        let _ = write!(ident, "{v} ");
     }
     let _ = write!(
         ident,
@@ -300,10 +301,10 @@ pub fn human(r: &ProbeReport) -> String {
     line(&mut out, "POWER", &ac);
     if r.power.batteries.is_empty() {
         let mut s = "No battery".to_owned();
-        if let Field::Known(t) = id.chassis.chassis_type {
-            if is_portable(t) {
-                s.push_str(" — this is a portable computer: battery missing or not detected");
-            }
+        if let Field::Known(t) = id.chassis.chassis_type
+            && is_portable(t)
+        {
+            s.push_str(" — this is a portable computer: battery missing or not detected");
         }
         line(&mut out, "BATTERY", &s);
     }

@@ -101,11 +101,11 @@ fn battery(out: &mut String, b: &Battery) {
 
 fn disk(out: &mut String, d: &Disk) {
     let mut kind = vec![transport_name(d.transport).to_owned()];
-    // USB bridges and card readers often claim "rotational" for flash: only trust the flag
-    // for internal interfaces.
+    // USB bridges, card readers and virtio often claim "rotational" for flash or for storage
+    // whose nature they do not know: only trust the flag for real internal interfaces.
     let internal = matches!(
         d.transport,
-        Transport::Nvme | Transport::Sata | Transport::Scsi | Transport::Virtio
+        Transport::Nvme | Transport::Sata | Transport::Scsi
     );
     match d.rotational {
         Field::Known(true) if internal => kind.push("HDD".to_owned()),

@@ -45,6 +45,16 @@ fn probing_this_host_succeeds() {
             d.system_reasons
         );
     }
+    // The development VM (Firecracker): no DMI, one virtio disk vda that carries `/`.
+    if std::path::Path::new("/sys/block/vda").exists() {
+        let vda = r
+            .disks
+            .iter()
+            .find(|d| d.name == "vda")
+            .expect("vda listed");
+        assert_eq!(vda.transport, reprise::probe::model::Transport::Virtio);
+        assert!(matches!(vda.size_bytes, Field::Known(n) if n > 0));
+    }
     // The human screen renders.
     let text = render::human(&r);
     assert!(text.contains("CPU"));

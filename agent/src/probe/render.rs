@@ -139,7 +139,10 @@ fn disk(out: &mut String, d: &Disk) {
     let _ = write!(
         ident,
         "{} · serial {} · firmware {}",
-        show(&d.model),
+        match &d.model {
+            Field::Known(m) => m.clone(),
+            Field::Unknown(_) => "model unknown".to_owned(),
+        },
         show_why(&d.serial),
         show(&d.firmware)
     );

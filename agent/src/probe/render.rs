@@ -128,10 +128,11 @@ fn disk(out: &mut String, d: &Disk) {
         &format!("{}  {}  {}", d.dev_path, kind.join(", "), sz),
     );
     let mut ident = String::new();
-    // Numeric vendor IDs (PCI for NVMe, JEDEC for eMMC) mean nothing to an operator; the
-    // model names the maker there. The JSON keeps them.
+    // Numeric vendor IDs (PCI for NVMe, JEDEC for eMMC) and libata's "ATA" mean nothing to an
+    // operator; the model names the maker there. The JSON keeps them.
     if let Field::Known(v) = &d.vendor
         && !v.starts_with("0x")
+        && v != "ATA"
         && !d.model.known().is_some_and(|m| m.starts_with(v.as_str()))
     {
         let _ = write!(ident, "{v} ");

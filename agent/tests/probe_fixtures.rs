@@ -121,8 +121,11 @@ fn laptop_sata_usb_two_batteries_boot_stick_flagged() {
     assert_eq!(names, ["sda", "sdb"], "loop0 (the live squashfs) is hidden");
     let (sda, sdb) = (&r.disks[0], &r.disks[1]);
     assert_eq!(sda.transport, Transport::Sata);
-    assert_eq!(k(&sda.model), "Samsung SSD 860 EVO 500GB");
-    assert_eq!(k(&sda.serial), "S3Z1NB0K862928X");
+    // Whole ATA model and firmware from libata's IDENTIFY words, not INQUIRY's 16/4 bytes.
+    assert_eq!(k(&sda.model), "INTEL SSDSA2CW120G3");
+    assert_eq!(k(&sda.serial), "CVPR109301UZ120LGN");
+    assert_eq!(k(&sda.firmware), "4PC10302");
+    assert_eq!(k(&sda.size_bytes), 120_034_123_776);
     assert_eq!(k(&sda.vendor), "ATA");
     assert!(!k(&sda.rotational));
     assert!(!sda.holds_system, "{:?}", sda.system_reasons);

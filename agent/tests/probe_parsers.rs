@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 use reprise::probe::cpu::{parse_cpuinfo, summarize, x86_64_level};
 use reprise::probe::disks::{
-    ata_model_from_wwid, natural_key, parse_cmdline_root, parse_vpd_pg80, serial_from_wwid,
-    transport_from_path,
+    ata_identity, ata_model_from_wwid, natural_key, parse_ata_id_text, parse_cmdline_root,
+    parse_vpd_pg80, serial_from_wwid, transport_from_path,
 };
 use reprise::probe::memory::parse_mem_total;
 use reprise::probe::model::Field;
@@ -51,6 +51,19 @@ proptest! {
         let _ = ata_model_from_wwid(&text);
         let _ = natural_key(&text);
         let _ = transport_from_path(&text, &text);
+        if let Some(words) = parse_ata_id_text(&text) {
+            prop_assert_eq!(words.len(), 256);
+        }
+    }
+
+    #[test]
+    fn ata_identify_words_never_panic(words in proptest::collection::vec(any::<u16>(), 0..300)) {
+        let (m, s, f) = ata_identity(&words);
+        for v in [m, s, f].into_iter().flatten() {
+            prop_assert!(!v.is_empty() && v.is_ascii());
+        }
+        let text: String = words.iter().map(|w| format!("{w:04x} ")).collect();
+        prop_assert_eq!(parse_ata_id_text(&text).is_some(), words.len() == 256);
     }
 
     #[test]

@@ -14,7 +14,8 @@ pub struct Args {
     /// Root of the sysfs/procfs view to read (`/` for this machine; a fixture tree in tests).
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
-    /// Print the report as JSON (schema: `reprise::probe::model`, field `schema_version`).
+    /// Print the report as JSON (versioned by `schema_version`; documented in
+    /// agent/src/probe/SCHEMA.md).
     #[arg(long)]
     pub json: bool,
     /// Also list virtual block devices (loop, ram, zram, dm, md) and eMMC boot areas.

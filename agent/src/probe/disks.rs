@@ -113,6 +113,54 @@ pub fn ata_model_from_wwid(wwid: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// The 256 IDENTIFY DEVICE words of an ATA device as libata prints them in
+/// `ata_device/devN.M/id` (4 hex digits per word, 8 words per line).
+pub fn parse_ata_id_text(text: &str) -> Option<Vec<u16>> {
+    let words: Option<Vec<u16>> = text
+        .split_whitespace()
+        .map(|w| {
+            if w.len() == 4 {
+                u16::from_str_radix(w, 16).ok()
+            } else {
+                None
+            }
+        })
+        .collect();
+    words.filter(|w| w.len() == 256)
+}
+
+/// An ATA string of IDENTIFY words `range` (two characters per word, high byte first),
+/// trimmed; None when blank or not ASCII.
+pub fn ata_id_string(words: &[u16], range: std::ops::Range<usize>) -> Option<String> {
+    let bytes: Vec<u8> = words
+        .get(range)?
+        .iter()
+        .flat_map(|w| w.to_be_bytes())
+        .collect();
+    if !bytes
+        .iter()
+        .all(|b| b.is_ascii_graphic() || *b == b' ' || *b == 0)
+    {
+        return None;
+    }
+    let text: String = bytes
+        .iter()
+        .filter(|b| **b != 0)
+        .map(|b| char::from(*b))
+        .collect();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// Model, serial and firmware revision in IDENTIFY DEVICE (ACS-3 words 27-46, 10-19, 23-26).
+pub fn ata_identity(words: &[u16]) -> (Option<String>, Option<String>, Option<String>) {
+    (
+        ata_id_string(words, 27..47),
+        ata_id_string(words, 10..20),
+        ata_id_string(words, 23..27),
+    )
+}
+
 /// How the kernel command line names the root filesystem (`root=`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RootSpec {
@@ -405,9 +453,12 @@ fn identity(
             a("device/vendor"),
         ],
         Transport::Sata | Transport::Scsi | Transport::Usb | Transport::Unknown => {
-            let serial = scsi_serial(root, dir, transport, resolved);
+            let mut serial = scsi_serial(root, dir, transport, resolved);
             let mut model = a("device/model");
-            // SATA behind libata: the T10 wwid has the full 40-byte ATA model.
+            let mut firmware = a("device/rev");
+            // SATA behind libata: SCSI INQUIRY has room for only 16 bytes of the model and 4 of
+            // the firmware revision. The IDENTIFY words libata keeps have them whole; else the
+            // T10 wwid has the full model.
             if let Some(full) = a("device/wwid")
                 .known()
                 .and_then(|w| ata_model_from_wwid(w))
@@ -417,8 +468,51 @@ fn identity(
                     model = Field::Known(full);
                 }
             }
-            [model, serial, a("device/rev"), a("device/vendor")]
+            if transport == Transport::Sata
+                && let Some(words) = resolved.and_then(|r| ata_id_words(root, r))
+            {
+                let (m, s, f) = ata_identity(&words);
+                if let Some(m) = m {
+                    model = Field::Known(m);
+                }
+                if let (Field::Unknown(_), Some(s)) = (&serial, s) {
+                    serial = Field::Known(s);
+                }
+                if let Some(f) = f {
+                    firmware = Field::Known(f);
+                }
+            }
+            [model, serial, firmware, a("device/vendor")]
         }
+    }
+}
+
+/// The IDENTIFY words libata keeps for the disk at `resolved` (`.../ataN/host0/...`): the
+/// `ataN/linkL/devL.D/ata_device/devL.D/id` of its port, when the port has exactly one device
+/// (behind a port multiplier the match would be a guess, so nothing is read).
+fn ata_id_words(root: &SysRoot, resolved: &Path) -> Option<Vec<u16>> {
+    let comps: Vec<_> = resolved.components().collect();
+    let idx = comps
+        .iter()
+        .position(|c| is_numbered(&c.as_os_str().to_string_lossy(), "ata"))?;
+    let port: std::path::PathBuf = comps[..=idx].iter().collect();
+    let mut found = Vec::new();
+    for link in fs::list_dir(root, &port)
+        .ok()?
+        .iter()
+        .filter(|n| n.starts_with("link"))
+    {
+        let link_dir = port.join(link);
+        for dev in fs::list_dir(root, &link_dir).unwrap_or_default() {
+            let id = link_dir.join(&dev).join("ata_device").join(&dev).join("id");
+            if dev.starts_with("dev") && fs::exists(root, &id) {
+                found.push(id);
+            }
+        }
+    }
+    match found.as_slice() {
+        [one] => parse_ata_id_text(&fs::read_text(root, one).ok()?),
+        _ => None,
     }
 }
 
@@ -666,6 +760,36 @@ mod tests {
         );
         assert_eq!(ata_model_from_wwid("t10.SanDisk Cruzer 1234"), None);
         assert_eq!(ata_model_from_wwid("t10.ATA     S3Z1"), None);
+    }
+
+    #[test]
+    fn ata_identify_strings_from_the_corpus() {
+        // An Intel 320 Series SSD's IDENTIFY DEVICE (shared corpus), printed as libata does.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/corpus/ata/INTEL_SSDSA2CW120G3--4PC10302.identify.bin"
+        );
+        let bytes = std::fs::read(path).expect("shared corpus present");
+        let words: Vec<u16> = bytes
+            .chunks(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        let text: String = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| format!("{w:04x}{}", if (i + 1) % 8 == 0 { '\n' } else { ' ' }))
+            .collect();
+        let parsed = parse_ata_id_text(&text).unwrap();
+        assert_eq!(parsed, words);
+        let (model, serial, fw) = ata_identity(&parsed);
+        assert_eq!(model.as_deref(), Some("INTEL SSDSA2CW120G3"));
+        assert_eq!(serial.as_deref(), Some("CVPR109301UZ120LGN"));
+        assert_eq!(fw.as_deref(), Some("4PC10302"));
+        assert_eq!(parse_ata_id_text("0040 3fff"), None);
+        assert_eq!(parse_ata_id_text(&text.replacen("0040", "zz40", 1)), None);
+        assert_eq!(ata_id_string(&[0x2020, 0x2020], 0..2), None);
+        assert_eq!(ata_id_string(&[0xff41], 0..1), None);
+        assert_eq!(ata_id_string(&[0x4142], 0..9), None);
     }
 
     #[test]

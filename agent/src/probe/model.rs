@@ -2,7 +2,8 @@
 //!
 //! Every field that the machine may fail to tell us is a [`Field`], so that "unknown, because
 //! the file was missing" is distinguishable from an empty value. Integers only: bytes, kHz,
-//! µWh/µAh, per-mille. Bump [`SCHEMA_VERSION`] on any incompatible change.
+//! µWh/µAh, per-mille. Bump [`SCHEMA_VERSION`] on any incompatible change. Member by member
+//! meaning and sources: `SCHEMA.md` next to this file.
 
 use serde::{Deserialize, Serialize};
 

@@ -101,11 +101,11 @@ fn battery(out: &mut String, b: &Battery) {
 
 fn disk(out: &mut String, d: &Disk) {
     let mut kind = vec![transport_name(d.transport).to_owned()];
-    // USB bridges and card readers often claim "rotational" for flash: only trust the flag
-    // for internal interfaces.
+    // USB bridges, card readers and virtio often claim "rotational" for flash or for storage
+    // whose nature they do not know: only trust the flag for real internal interfaces.
     let internal = matches!(
         d.transport,
-        Transport::Nvme | Transport::Sata | Transport::Scsi | Transport::Virtio
+        Transport::Nvme | Transport::Sata | Transport::Scsi
     );
     match d.rotational {
         Field::Known(true) if internal => kind.push("HDD".to_owned()),
@@ -128,17 +128,22 @@ fn disk(out: &mut String, d: &Disk) {
         &format!("{}  {}  {}", d.dev_path, kind.join(", "), sz),
     );
     let mut ident = String::new();
-    // Numeric vendor IDs (PCI for NVMe, JEDEC for eMMC) mean nothing to an operator; the
-    // model names the maker there. The JSON keeps them.
-    if let Field::Known(v) = &d.vendor {
-        if !v.starts_with("0x") && !d.model.known().is_some_and(|m| m.starts_with(v.as_str())) {
-            let _ = write!(ident, "{v} ");
-        }
+    // Numeric vendor IDs (PCI for NVMe, JEDEC for eMMC) and libata's "ATA" mean nothing to an
+    // operator; the model names the maker there. The JSON keeps them.
+    if let Field::Known(v) = &d.vendor
+        && !v.starts_with("0x")
+        && v != "ATA"
+        && !d.model.known().is_some_and(|m| m.starts_with(v.as_str()))
+    {
+        let _ = write!(ident, "{v} ");
     }
     let _ = write!(
         ident,
         "{} · serial {} · firmware {}",
-        show(&d.model),
+        match &d.model {
+            Field::Known(m) => m.clone(),
+            Field::Unknown(_) => "model unknown".to_owned(),
+        },
         show_why(&d.serial),
         show(&d.firmware)
     );
@@ -300,10 +305,10 @@ pub fn human(r: &ProbeReport) -> String {
     line(&mut out, "POWER", &ac);
     if r.power.batteries.is_empty() {
         let mut s = "No battery".to_owned();
-        if let Field::Known(t) = id.chassis.chassis_type {
-            if is_portable(t) {
-                s.push_str(" — this is a portable computer: battery missing or not detected");
-            }
+        if let Field::Known(t) = id.chassis.chassis_type
+            && is_portable(t)
+        {
+            s.push_str(" — this is a portable computer: battery missing or not detected");
         }
         line(&mut out, "BATTERY", &s);
     }

@@ -40,6 +40,14 @@ pub fn reason(rel: impl AsRef<Path>, what: impl std::fmt::Display) -> String {
 pub fn read_bytes(root: &SysRoot, rel: impl AsRef<Path>) -> Result<Vec<u8>, String> {
     let rel = rel.as_ref();
     let path = root.join(rel);
+    // Only regular files: a FIFO or a device node in a broken tree would block or read a disk.
+    let meta = fs::metadata(&path).map_err(|e| reason(rel, describe(&e)))?;
+    if meta.is_dir() {
+        return Err(reason(rel, "is a directory"));
+    }
+    if !meta.is_file() {
+        return Err(reason(rel, "not a regular file"));
+    }
     let file = fs::File::open(&path).map_err(|e| reason(rel, describe(&e)))?;
     let mut buf = Vec::new();
     file.take(MAX_READ)
@@ -170,7 +178,19 @@ mod tests {
             Field::Unknown("sys/x/n: not a number: \"12x\"".into())
         );
         assert_eq!(read_bool(&root, "sys/x/b"), Field::Known(true));
-        assert!(matches!(read_attr(&root, "sys/x"), Field::Unknown(r) if r.starts_with("sys/x: ")));
+        assert_eq!(
+            read_attr(&root, "sys/x"),
+            Field::Unknown("sys/x: is a directory".into())
+        );
+        nix::unistd::mkfifo(
+            &dir.path().join("sys/x/fifo"),
+            nix::sys::stat::Mode::S_IRWXU,
+        )
+        .unwrap();
+        assert_eq!(
+            read_attr(&root, "sys/x/fifo"),
+            Field::Unknown("sys/x/fifo: not a regular file".into())
+        );
     }
 
     #[cfg(unix)]

@@ -1,0 +1,205 @@
+//! Golden tests of `reprise probe` on fixture trees shaped like real machines
+//! (`tests/fixtures/probe/*`, rebuilt by `make-fixtures.sh`): key values asserted by hand, then
+//! the whole JSON and the human screen pinned by insta snapshots.
+
+use std::path::PathBuf;
+
+use reprise::probe::model::{CapacityUnit, Field, ProbeReport, Transport};
+use reprise::probe::{self, ProbeOptions, render};
+use reprise::sys::SysRoot;
+
+fn fixture(name: &str) -> SysRoot {
+    SysRoot::new(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/probe")
+            .join(name),
+    )
+}
+
+/// Probes a fixture; the tool version is masked so that snapshots survive a version bump.
+fn probe_fixture(name: &str, all: bool) -> ProbeReport {
+    let mut r = probe::probe_with(
+        &fixture(name),
+        ProbeOptions {
+            include_virtual: all,
+        },
+    )
+    .expect("probe fixture");
+    assert_eq!(r.tool_version, reprise::tool_version());
+    r.tool_version = "reprise [version]".to_owned();
+    r
+}
+
+fn k<T: Clone>(f: &Field<T>) -> T {
+    match f {
+        Field::Known(v) => v.clone(),
+        Field::Unknown(why) => panic!("expected a known value, got unknown: {why}"),
+    }
+}
+
+#[test]
+fn laptop_nvme_one_energy_battery() {
+    let r = probe_fixture("laptop-nvme", false);
+    assert_eq!(r.schema_version, 1);
+    assert_eq!(k(&r.identity.system.vendor), "LENOVO");
+    assert_eq!(k(&r.identity.system.version), "ThinkPad T480s");
+    assert_eq!(k(&r.identity.system.serial), "PC131TBF");
+    assert_eq!(k(&r.identity.chassis.chassis_type), 10);
+    assert_eq!(k(&r.identity.chassis.chassis_type_name), "Notebook");
+    assert_eq!(k(&r.identity.bios.version), "N22ET52W (1.29 )");
+
+    assert_eq!(k(&r.cpu.sockets), 1);
+    assert_eq!(k(&r.cpu.physical_cores), 4);
+    assert_eq!(k(&r.cpu.threads), 8);
+    assert_eq!(k(&r.cpu.max_frequency_khz), 3_600_000);
+    assert_eq!(k(&r.cpu.x86_64_level), 3);
+    assert!(k(&r.cpu.aes_ni));
+    assert_eq!(k(&r.cpu.virtualization).as_deref(), Some("vmx"));
+    assert_eq!(k(&r.memory.total_usable_bytes), 15_998_848 * 1024);
+
+    // The HID mouse battery (scope Device) is not the machine's.
+    assert_eq!(r.power.batteries.len(), 1);
+    let b = &r.power.batteries[0];
+    assert_eq!(b.name, "BAT0");
+    assert_eq!(k(&b.capacity_unit), CapacityUnit::MicroWattHours);
+    assert_eq!(k(&b.design_capacity), 57_020_000);
+    assert_eq!(k(&b.full_capacity), 49_840_000);
+    assert_eq!(k(&b.health_permille), 874);
+    assert_eq!(k(&b.cycle_count), Some(212));
+    assert_eq!(r.power.ac_online, Field::Known(false));
+
+    // loop0 and zram0 hidden by default.
+    assert_eq!(r.disks.len(), 1);
+    let d = &r.disks[0];
+    assert_eq!(
+        (d.name.as_str(), d.dev_path.as_str()),
+        ("nvme0n1", "/dev/nvme0n1")
+    );
+    assert_eq!(d.transport, Transport::Nvme);
+    assert_eq!(k(&d.model), "THNSN5512GPU7 TOSHIBA");
+    assert_eq!(k(&d.serial), "37RSDEADBEEF");
+    assert_eq!(k(&d.firmware), "410557LA");
+    assert_eq!(k(&d.size_bytes), 1_000_215_216 * 512);
+    assert_eq!(d.partitions.len(), 4);
+    assert_eq!(d.partitions[3].name, "nvme0n1p4");
+    assert!(!d.holds_system, "{:?}", d.system_reasons);
+
+    let nets: Vec<(&str, String, String)> = r
+        .network
+        .iter()
+        .map(|n| (n.name.as_str(), k(&n.mac), k(&n.driver)))
+        .collect();
+    assert_eq!(
+        nets,
+        [
+            ("enp0s31f6", "54:e1:ad:8f:3a:11".into(), "e1000e".into()),
+            ("wlp61s0", "3c:6a:a7:1e:52:c0".into(), "iwlwifi".into()),
+        ]
+    );
+    insta::assert_json_snapshot!("laptop_nvme_json", r);
+    insta::assert_snapshot!("laptop_nvme_human", render::human(&r));
+}
+
+#[test]
+fn laptop_sata_usb_two_batteries_boot_stick_flagged() {
+    let r = probe_fixture("laptop-sata-usb", false);
+    assert_eq!(k(&r.cpu.x86_64_level), 2, "Ivy Bridge has no AVX2");
+    assert_eq!(k(&r.cpu.physical_cores), 2);
+    assert_eq!(k(&r.cpu.threads), 4);
+
+    let bats = &r.power.batteries;
+    assert_eq!(bats.len(), 2);
+    assert_eq!(k(&bats[0].capacity_unit), CapacityUnit::MicroAmpHours);
+    assert_eq!(k(&bats[0].health_permille), 850);
+    assert_eq!(k(&bats[0].cycle_count), None, "cycle_count 0 means unknown");
+    assert_eq!(k(&bats[1].capacity_unit), CapacityUnit::MicroWattHours);
+    assert_eq!(k(&bats[1].health_permille), 617);
+    assert_eq!(k(&bats[1].cycle_count), Some(41));
+    assert_eq!(r.power.ac_online, Field::Known(true));
+
+    let names: Vec<&str> = r.disks.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["sda", "sdb"], "loop0 (the live squashfs) is hidden");
+    let (sda, sdb) = (&r.disks[0], &r.disks[1]);
+    assert_eq!(sda.transport, Transport::Sata);
+    // Whole ATA model and firmware from libata's IDENTIFY words, not INQUIRY's 16/4 bytes.
+    assert_eq!(k(&sda.model), "INTEL SSDSA2CW120G3");
+    assert_eq!(k(&sda.serial), "CVPR109301UZ120LGN");
+    assert_eq!(k(&sda.firmware), "4PC10302");
+    assert_eq!(k(&sda.size_bytes), 120_034_123_776);
+    assert_eq!(k(&sda.vendor), "ATA");
+    assert!(!k(&sda.rotational));
+    assert!(!sda.holds_system, "{:?}", sda.system_reasons);
+
+    assert_eq!(sdb.transport, Transport::Usb);
+    assert_eq!(k(&sdb.serial), "4C530001230817116153");
+    assert!(k(&sdb.removable));
+    assert!(sdb.holds_system);
+    assert_eq!(
+        sdb.system_reasons,
+        [
+            "partition sdb1 mounted on /run/live/medium",
+            "partition sdb3 mounted on /run/reprise/data"
+        ]
+    );
+    assert_eq!(sdb.partitions[0].mountpoints, ["/run/live/medium"]);
+    assert!(sdb.partitions[1].mountpoints.is_empty());
+
+    let human = render::human(&r);
+    assert!(human.contains("SYSTEM/BOOT MEDIUM — never wiped"));
+    insta::assert_json_snapshot!("laptop_sata_usb_json", r);
+    insta::assert_snapshot!("laptop_sata_usb_human", human);
+}
+
+#[test]
+fn mini_pc_emmc_no_battery() {
+    let r = probe_fixture("mini-emmc", false);
+    assert!(r.power.batteries.is_empty());
+    assert!(matches!(r.power.ac_online, Field::Unknown(_)));
+    assert_eq!(k(&r.identity.chassis.chassis_type_name), "Desktop");
+    assert_eq!(k(&r.cpu.x86_64_level), 3);
+    let names: Vec<&str> = r.disks.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["mmcblk0"], "boot0/boot1 areas hidden by default");
+    let d = &r.disks[0];
+    assert_eq!(d.transport, Transport::Mmc);
+    assert_eq!(k(&d.model), "DA4064");
+    assert_eq!(k(&d.serial), "0x9f3a1b2c");
+    assert_eq!(k(&d.vendor), "0x000045");
+    assert_eq!(d.partitions.len(), 2);
+
+    let human = render::human(&r);
+    assert!(human.contains("BATTERY   No battery"), "{human}");
+    insta::assert_json_snapshot!("mini_emmc_json", r);
+    insta::assert_snapshot!("mini_emmc_human", human);
+
+    let all = probe_fixture("mini-emmc", true);
+    let names: Vec<&str> = all.disks.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["mmcblk0", "mmcblk0boot0", "mmcblk0boot1"]);
+    assert!(k(&all.disks[1].read_only));
+    assert_eq!(
+        k(&all.disks[1].serial),
+        "0x9f3a1b2c",
+        "boot area reads its card"
+    );
+}
+
+#[test]
+fn all_shows_virtual_devices() {
+    let r = probe_fixture("laptop-nvme", true);
+    let names: Vec<&str> = r.disks.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["loop0", "nvme0n1", "zram0"]);
+    // zram0 is active swap: in use by the running system.
+    assert_eq!(
+        r.disks[2].system_reasons,
+        ["disk zram0 is an active swap area"]
+    );
+}
+
+#[test]
+fn json_round_trips() {
+    for name in ["laptop-nvme", "laptop-sata-usb", "mini-emmc"] {
+        let r = probe_fixture(name, false);
+        let text = serde_json::to_string(&r).unwrap();
+        let back: ProbeReport = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, r, "{name}");
+    }
+}

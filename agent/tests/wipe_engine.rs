@@ -210,7 +210,11 @@ fn a_vanished_device_fails_with_device_gone() {
     dev.vanish_after_writes = Some(3);
     let r = run(&mut dev, job("zero", VerifySpec::Full, small()));
     assert_eq!(r.outcome, Outcome::Failed);
-    let gone = r.errors.iter().find(|e| e.operation == "device-gone").unwrap();
+    let gone = r
+        .errors
+        .iter()
+        .find(|e| e.operation == "device-gone")
+        .unwrap();
     assert_eq!(gone.lba, Some(3 * 128));
     assert!(!r.verification.passed);
     // It stopped instead of narrowing sector by sector on a dead device.
@@ -244,23 +248,26 @@ fn progress_events_reach_the_end_and_finish() {
     let events: Vec<_> = rx.into_iter().collect();
     use reprise::wipe::{Phase, WipeEvent};
     let last_of = |pass: u32, phase: Phase| {
-        events
-            .iter()
-            .filter_map(|e| match e {
-                WipeEvent::Progress(p) if p.pass == pass && p.phase == phase => Some(p.clone()),
-                _ => None,
-            })
-            .last()
+        events.iter().rev().find_map(|e| match e {
+            WipeEvent::Progress(p) if p.pass == pass && p.phase == phase => Some(p.clone()),
+            _ => None,
+        })
     };
     for pass in 1..=3 {
         let p = last_of(pass, Phase::Write).unwrap();
-        assert_eq!((p.bytes_done, p.bytes_total, p.passes), (1 << 20, 1 << 20, 3));
+        assert_eq!(
+            (p.bytes_done, p.bytes_total, p.passes),
+            (1 << 20, 1 << 20, 3)
+        );
         assert_eq!(p.device, "/dev/fake");
     }
     assert_eq!(last_of(3, Phase::Verify).unwrap().bytes_done, 1 << 20);
     assert!(matches!(
         events.last(),
-        Some(WipeEvent::Finished { outcome: Outcome::Passed, .. })
+        Some(WipeEvent::Finished {
+            outcome: Outcome::Passed,
+            ..
+        })
     ));
 }
 
@@ -313,10 +320,17 @@ fn sample_verify_catches_a_changed_byte_exactly_when_its_block_is_sampled() {
     let sample = plan_sample(sectors, 512, 50, 0xfeed);
     // First and last LBA are always sampled; pick a sampled and an unsampled middle LBA too.
     let sampled_mid = sample.blocks[sample.blocks.len() / 2].lba;
-    let unsampled_mid = (sectors / 3..sectors).find(|&l| !sample.contains(l)).unwrap();
+    let unsampled_mid = (sectors / 3..sectors)
+        .find(|&l| !sample.contains(l))
+        .unwrap();
     for m in ["zero", "random"] {
         for lba in [0, sectors - 1, sampled_mid, unsampled_mid] {
-            let v = plant_and_verify(m, len, lba as usize * 512 + 5, VerifySpec::Sample { permille: 50 });
+            let v = plant_and_verify(
+                m,
+                len,
+                lba as usize * 512 + 5,
+                VerifySpec::Sample { permille: 50 },
+            );
             assert_eq!(v.seed.as_deref(), Some("000000000000feed"));
             assert_eq!(v.subsections, sample.subsections);
             if sample.contains(lba) {
@@ -357,7 +371,10 @@ fn files_every_method_through_the_write_guard() {
             assert_eq!(r.device.size_bytes, len as u64);
             drop(dev);
             let got = std::fs::read(&path).unwrap();
-            assert!(got == expected_content(m, &KEY, len), "{m} {v:?}: file content differs");
+            assert!(
+                got == expected_content(m, &KEY, len),
+                "{m} {v:?}: file content differs"
+            );
         }
     }
 }
@@ -377,11 +394,18 @@ fn the_guard_refuses_what_the_plan_does_not_name_and_missing_paths() {
     .unwrap();
     let guard = WriteGuard::new(SysRoot::host(), Vec::new());
     let e = open_for_write(&plan, &b, &guard).unwrap_err();
-    assert!(e.to_string().contains("not named by the validated wipe plan"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("not named by the validated wipe plan"),
+        "{e}"
+    );
     assert!(e.to_string().contains("b.img"));
     assert_eq!(std::fs::read(&b).unwrap(), support::old_data(4096));
     let e = open_for_write(&plan, Path::new("/nonexistent/disk"), &guard).unwrap_err();
-    assert!(e.to_string().contains("/nonexistent/disk") && e.to_string().contains("no such"), "{e}");
+    assert!(
+        e.to_string().contains("/nonexistent/disk") && e.to_string().contains("no such"),
+        "{e}"
+    );
     assert!(open_for_write(&plan, &a, &guard).is_ok());
 }
 
@@ -395,5 +419,8 @@ fn pass_patterns_are_what_the_plan_says() {
     }
     .validate()
     .unwrap();
-    assert_eq!(p.passes(), &[PassPattern::Zero, PassPattern::Zero, PassPattern::Zero]);
+    assert_eq!(
+        p.passes(),
+        &[PassPattern::Zero, PassPattern::Zero, PassPattern::Zero]
+    );
 }

@@ -36,7 +36,13 @@ fn plan(devs: Vec<PathBuf>, method: &str, verify: VerifySpec) -> ValidatedPlan {
 fn mkfs(dev: &str) {
     sh(
         "mkfs.ext4",
-        &["-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", dev],
+        &[
+            "-q",
+            "-F",
+            "-E",
+            "lazy_itable_init=0,lazy_journal_init=0",
+            dev,
+        ],
     );
 }
 
@@ -90,9 +96,15 @@ fn every_method_and_verify_mode_on_a_loop_device() {
             assert_eq!(r.device.logical_sector_size, 512);
             assert_eq!(r.device.transport, "loop");
             let got = lo.read_all();
-            assert!(got == expected_content(m, &KEY, len), "{m} {v:?}: device content differs");
+            assert!(
+                got == expected_content(m, &KEY, len),
+                "{m} {v:?}: device content differs"
+            );
             // And the backing file agrees: the data really reached the "media".
-            assert!(std::fs::read(lo.backing()).unwrap() == got, "{m} {v:?}: backing file");
+            assert!(
+                std::fs::read(lo.backing()).unwrap() == got,
+                "{m} {v:?}: backing file"
+            );
         }
     }
 }
@@ -111,12 +123,19 @@ fn full_verify_on_a_loop_device_catches_a_byte_changed_behind_its_back() {
         let mut j = WipeJob::new(&p, device_identity(&SysRoot::host(), &dev));
         j.key = Some(KEY);
         let (tx, _rx) = mpsc::channel();
-        assert_eq!(wipe_device(&mut d, j, &tx, &CancelToken::new()).outcome, Outcome::Passed);
+        assert_eq!(
+            wipe_device(&mut d, j, &tx, &CancelToken::new()).outcome,
+            Outcome::Passed
+        );
         drop(d);
         // Plant the change through the device, as a faulty medium would return it.
         {
             use std::os::unix::fs::FileExt;
-            let f = std::fs::OpenOptions::new().read(true).write(true).open(&dev).unwrap();
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&dev)
+                .unwrap();
             let mut b = [0u8; 1];
             f.read_at(&mut b, off as u64).unwrap();
             f.write_at(&[b[0] ^ 0x80], off as u64).unwrap();
@@ -135,7 +154,10 @@ fn full_verify_on_a_loop_device_catches_a_byte_changed_behind_its_back() {
             &CancelToken::new(),
         );
         assert!(!v.passed, "@{off}");
-        assert_eq!((v.mismatches, v.first_mismatch_lba), (1, Some(off as u64 / 512)));
+        assert_eq!(
+            (v.mismatches, v.first_mismatch_lba),
+            (1, Some(off as u64 / 512))
+        );
         assert!(errors[0].message.contains(&dev.display().to_string()));
     }
 }
@@ -149,26 +171,48 @@ fn a_mounted_loop_device_is_refused_and_left_intact() {
     let dev = lo.path().to_owned();
     mkfs(dev.to_str().unwrap());
     let mnt = tempfile::tempdir().unwrap();
-    sh("mount", &[dev.to_str().unwrap(), mnt.path().to_str().unwrap()]);
+    sh(
+        "mount",
+        &[dev.to_str().unwrap(), mnt.path().to_str().unwrap()],
+    );
     std::fs::write(mnt.path().join("precious.txt"), b"pupil homework").unwrap();
     sh("sync", &[]);
     let before = lo.read_all();
     let p = plan(vec![dev.clone()], "zero", VerifySpec::Full);
     let err = open_for_write(&p, &dev, &host_guard()).unwrap_err();
     let cli = std::process::Command::new(env!("CARGO_BIN_EXE_reprise"))
-        .args(["wipe", dev.to_str().unwrap(), "--method", "zero", "--verify", "none", "--yes"])
+        .args([
+            "wipe",
+            dev.to_str().unwrap(),
+            "--method",
+            "zero",
+            "--verify",
+            "none",
+            "--yes",
+        ])
         .output()
         .unwrap();
     let after = lo.read_all();
     sh("umount", &[mnt.path().to_str().unwrap()]);
     assert!(after == before, "mounted device was modified");
-    sh("mount", &["-o", "ro", dev.to_str().unwrap(), mnt.path().to_str().unwrap()]);
+    sh(
+        "mount",
+        &[
+            "-o",
+            "ro",
+            dev.to_str().unwrap(),
+            mnt.path().to_str().unwrap(),
+        ],
+    );
     let precious = std::fs::read(mnt.path().join("precious.txt"));
     sh("umount", &[mnt.path().to_str().unwrap()]);
     assert_eq!(precious.unwrap(), b"pupil homework");
     assert!(matches!(err, OpenError::Mounted { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains(dev.to_str().unwrap()) && msg.contains("mounted on"), "{msg}");
+    assert!(
+        msg.contains(dev.to_str().unwrap()) && msg.contains("mounted on"),
+        "{msg}"
+    );
     assert!(!cli.status.success());
     let stderr = String::from_utf8_lossy(&cli.stderr);
     assert!(stderr.contains("mounted on"), "{stderr}");
@@ -176,7 +220,12 @@ fn a_mounted_loop_device_is_refused_and_left_intact() {
 
 #[test]
 fn a_device_with_a_mounted_partition_is_refused() {
-    if !loop_available() || std::process::Command::new("sfdisk").arg("--version").output().is_err() {
+    if !loop_available()
+        || std::process::Command::new("sfdisk")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
         return;
     }
     let lo = LoopDevice::create(16 * MIB, false, true);
@@ -188,7 +237,10 @@ fn a_device_with_a_mounted_partition_is_refused() {
         .spawn()
         .and_then(|mut c| {
             use std::io::Write;
-            c.stdin.take().unwrap().write_all(b"label: dos\n,8M,c\n,,83\n")?;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"label: dos\n,8M,c\n,,83\n")?;
             c.wait()
         })
         .unwrap();
@@ -204,13 +256,21 @@ fn a_device_with_a_mounted_partition_is_refused() {
     }
     mkfs(part.to_str().unwrap());
     let mnt = tempfile::tempdir().unwrap();
-    sh("mount", &[part.to_str().unwrap(), mnt.path().to_str().unwrap()]);
+    sh(
+        "mount",
+        &[part.to_str().unwrap(), mnt.path().to_str().unwrap()],
+    );
     let before = lo.read_all();
     let p = plan(vec![dev.clone()], "zero", VerifySpec::Full);
-    let err = open_for_write(&p, &dev, &host_guard()).map(|_| ()).unwrap_err();
+    let err = open_for_write(&p, &dev, &host_guard())
+        .map(|_| ())
+        .unwrap_err();
     let after = lo.read_all();
     sh("umount", &[mnt.path().to_str().unwrap()]);
-    assert!(after == before, "device with a mounted partition was modified");
+    assert!(
+        after == before,
+        "device with a mounted partition was modified"
+    );
     let msg = err.to_string();
     assert!(matches!(err, OpenError::Mounted { .. }), "{msg}");
     let pname = part.file_name().unwrap().to_str().unwrap();
@@ -250,7 +310,11 @@ fn protected_read_only_and_busy_devices_are_refused() {
     assert!(ro.read_all() == support::old_data(MIB));
 
     // Not in the plan, even though it is a perfectly good loop device of ours.
-    let other = plan(vec![PathBuf::from("/dev/loop-not-this-one")], "zero", VerifySpec::Full);
+    let other = plan(
+        vec![PathBuf::from("/dev/loop-not-this-one")],
+        "zero",
+        VerifySpec::Full,
+    );
     let e = open_for_write(&other, &dev, &host_guard()).unwrap_err();
     assert!(matches!(e, OpenError::NotInPlan { .. }), "{e}");
 }
@@ -266,7 +330,12 @@ fn two_devices_in_parallel_and_cancellation() {
     let p = plan(devs.clone(), "one", VerifySpec::Full);
     let jobs = devs
         .iter()
-        .map(|d| (d.clone(), WipeJob::new(&p, device_identity(&SysRoot::host(), d))))
+        .map(|d| {
+            (
+                d.clone(),
+                WipeJob::new(&p, device_identity(&SysRoot::host(), d)),
+            )
+        })
         .collect();
     let (tx, rx) = mpsc::channel();
     let res = run_wipes(&p, &host_guard(), jobs, tx, CancelToken::new());
@@ -276,7 +345,10 @@ fn two_devices_in_parallel_and_cancellation() {
         assert_eq!(r.device.dev_path, lo.path().display().to_string());
         assert!(lo.read_all().iter().all(|&x| x == 0xff));
     }
-    let finished = rx.iter().filter(|e| matches!(e, WipeEvent::Finished { .. })).count();
+    let finished = rx
+        .iter()
+        .filter(|e| matches!(e, WipeEvent::Finished { .. }))
+        .count();
     assert_eq!(finished, 2);
 
     // Cancel as soon as the first progress event arrives.
@@ -304,11 +376,20 @@ fn two_devices_in_parallel_and_cancellation() {
     assert!(!res[0].verification.passed);
 
     // A refused device becomes a failed entry, the others still run.
-    let p = plan(vec![dev.clone(), PathBuf::from("/nonexistent/disk")], "zero", VerifySpec::None);
+    let p = plan(
+        vec![dev.clone(), PathBuf::from("/nonexistent/disk")],
+        "zero",
+        VerifySpec::None,
+    );
     let jobs = p
         .devices()
         .iter()
-        .map(|d| (d.clone(), WipeJob::new(&p, device_identity(&SysRoot::host(), d))))
+        .map(|d| {
+            (
+                d.clone(),
+                WipeJob::new(&p, device_identity(&SysRoot::host(), d)),
+            )
+        })
         .collect();
     let (tx, _rx) = mpsc::channel();
     let res = run_wipes(&p, &host_guard(), jobs, tx, CancelToken::new());
@@ -365,10 +446,15 @@ fn guard_reads_holders_swap_ro_and_partition_mounts_from_the_root() {
     assert!(open(t.path()).is_ok(), "a clean fixture is accepted");
 
     let t = fixture_root(&name, devno);
-    let holders = t.path().join(format!("sys/class/block/{name}p1/holders/dm-3"));
+    let holders = t
+        .path()
+        .join(format!("sys/class/block/{name}p1/holders/dm-3"));
     std::fs::create_dir_all(holders).unwrap();
     let e = open(t.path()).unwrap_err();
-    assert!(matches!(e, OpenError::Held { ref holder, .. } if holder == "dm-3"), "{e}");
+    assert!(
+        matches!(e, OpenError::Held { ref holder, .. } if holder == "dm-3"),
+        "{e}"
+    );
 
     let t = fixture_root(&name, devno);
     std::fs::write(
@@ -392,18 +478,27 @@ fn guard_reads_holders_swap_ro_and_partition_mounts_from_the_root() {
     let e = open(t.path()).unwrap_err();
     assert_eq!(
         e.to_string(),
-        format!("refusing {}: {name}p1 is mounted on /media/USB STICK", dev.display())
+        format!(
+            "refusing {}: {name}p1 is mounted on /media/USB STICK",
+            dev.display()
+        )
     );
 
     // The probe marks a partition of this disk as the boot medium: the whole disk is refused.
     let t = fixture_root(&name, devno);
-    let guard = WriteGuard::new(SysRoot::new(t.path()), vec![PathBuf::from(format!("/dev/{name}p1"))]);
+    let guard = WriteGuard::new(
+        SysRoot::new(t.path()),
+        vec![PathBuf::from(format!("/dev/{name}p1"))],
+    );
     let e = open_for_write(&p, &dev, &guard).map(|_| ()).unwrap_err();
     assert!(matches!(e, OpenError::Protected { .. }), "{e}");
 
     // No mountinfo at all: refuse rather than guess.
     let t = fixture_root(&name, devno);
     std::fs::remove_file(t.path().join("proc/self/mountinfo")).unwrap();
-    assert!(matches!(open(t.path()).unwrap_err(), OpenError::Sysfs { .. }));
+    assert!(matches!(
+        open(t.path()).unwrap_err(),
+        OpenError::Sysfs { .. }
+    ));
     assert!(lo.read_all() == support::old_data(MIB));
 }

@@ -104,7 +104,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 id.size_bytes
             )?;
         }
-        write!(err, "ALL DATA ON THEM WILL BE DESTROYED. Type yes to continue: ")?;
+        write!(
+            err,
+            "ALL DATA ON THEM WILL BE DESTROYED. Type yes to continue: "
+        )?;
         err.flush()?;
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;

@@ -223,7 +223,8 @@ fn check_block(guard: &WriteGuard, dev: &Path, rdev: u64) -> Result<(), OpenErro
 
     // Protected devices: the same device number, or the same disk family by name.
     for p in &guard.protected {
-        let same_number = fs::metadata(p).is_ok_and(|m| m.file_type().is_block_device() && m.rdev() == rdev);
+        let same_number =
+            fs::metadata(p).is_ok_and(|m| m.file_type().is_block_device() && m.rdev() == rdev);
         let pname = fs::canonicalize(p)
             .ok()
             .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -296,7 +297,9 @@ fn check_block(guard: &WriteGuard, dev: &Path, rdev: u64) -> Result<(), OpenErro
     if let Some(ro) = read_optional(dev, root.join(format!("sys/class/block/{name}/ro")))?
         && ro.trim() == "1"
     {
-        return Err(OpenError::ReadOnly { dev: dev.to_owned() });
+        return Err(OpenError::ReadOnly {
+            dev: dev.to_owned(),
+        });
     }
     Ok(())
 }
@@ -322,7 +325,9 @@ pub fn open_for_write(
     guard: &WriteGuard,
 ) -> Result<Device, OpenError> {
     if !plan_names(plan, dev) {
-        return Err(OpenError::NotInPlan { dev: dev.to_owned() });
+        return Err(OpenError::NotInPlan {
+            dev: dev.to_owned(),
+        });
     }
     let meta = fs::metadata(dev).map_err(|source| OpenError::NotFound {
         dev: dev.to_owned(),
@@ -364,7 +369,9 @@ pub fn open_for_write(
         });
     }
     if !ft.is_block_device() {
-        return Err(OpenError::NotADevice { dev: dev.to_owned() });
+        return Err(OpenError::NotADevice {
+            dev: dev.to_owned(),
+        });
     }
     check_block(guard, dev, meta.rdev())?;
     let file = OpenOptions::new()
@@ -373,8 +380,12 @@ pub fn open_for_write(
         .custom_flags(libc::O_CLOEXEC | libc::O_EXCL | libc::O_DIRECT)
         .open(dev)
         .map_err(|source| match source.raw_os_error() {
-            Some(libc::EBUSY) => OpenError::Busy { dev: dev.to_owned() },
-            Some(libc::EROFS) => OpenError::ReadOnly { dev: dev.to_owned() },
+            Some(libc::EBUSY) => OpenError::Busy {
+                dev: dev.to_owned(),
+            },
+            Some(libc::EROFS) => OpenError::ReadOnly {
+                dev: dev.to_owned(),
+            },
             _ => OpenError::Open {
                 dev: dev.to_owned(),
                 source,
@@ -390,7 +401,9 @@ pub fn open_for_write(
     // SAFETY: fd is an open block device owned by `file`; BLKROGET writes one int to `ro`.
     unsafe { blkroget(fd, &mut ro) }.map_err(|e| ioctl_err("BLKROGET", e))?;
     if ro != 0 {
-        return Err(OpenError::ReadOnly { dev: dev.to_owned() });
+        return Err(OpenError::ReadOnly {
+            dev: dev.to_owned(),
+        });
     }
     let mut len: u64 = 0;
     // SAFETY: fd is an open block device; BLKGETSIZE64 writes one u64 to `len`.
@@ -480,7 +493,9 @@ impl BlockIo for Device {
 /// the probe's richer view.)
 pub fn device_identity(root: &SysRoot, dev: &Path) -> crate::wipe::report::DeviceIdentity {
     let meta = fs::metadata(dev).ok();
-    let is_block = meta.as_ref().is_some_and(|m| m.file_type().is_block_device());
+    let is_block = meta
+        .as_ref()
+        .is_some_and(|m| m.file_type().is_block_device());
     let name = meta
         .as_ref()
         .filter(|_| is_block)
@@ -497,7 +512,13 @@ pub fn device_identity(root: &SysRoot, dev: &Path) -> crate::wipe::report::Devic
         .or_else(|| meta.as_ref().filter(|m| m.is_file()).map(|m| m.len()))
         .unwrap_or(0);
     let transport = match name.as_deref() {
-        None => if is_block { "unknown" } else { "file" },
+        None => {
+            if is_block {
+                "unknown"
+            } else {
+                "file"
+            }
+        }
         Some(n) if n.starts_with("nvme") => "nvme",
         Some(n) if n.starts_with("mmcblk") => "mmc",
         Some(n) if n.starts_with("vd") => "virtio",

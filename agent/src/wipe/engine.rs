@@ -239,7 +239,9 @@ fn write_chunk(
     let retries = ctx.tuning.retries;
     let first_err = match write_retrying(io, buf, offset, retries) {
         Ok(()) => return Ok(buf.len() as u64),
-        Err(e) if is_device_gone(&e) => return Err(Stop::Fatal(gone_error(ctx, "write", offset, &e))),
+        Err(e) if is_device_gone(&e) => {
+            return Err(Stop::Fatal(gone_error(ctx, "write", offset, &e)));
+        }
         Err(e) => e,
     };
     let sector = ctx.sector as usize;
@@ -294,7 +296,11 @@ fn record_bad_sector(ctx: &mut Ctx<'_>, lba: u64, e: &io::Error) -> Result<(), S
         && l + n == lba
     {
         last.sectors = Some(n + 1);
-        last.message = format!("{}: write failed at LBA {l}..{}: {e}", ctx.device, l + n + 1);
+        last.message = format!(
+            "{}: write failed at LBA {l}..{}: {e}",
+            ctx.device,
+            l + n + 1
+        );
     } else {
         ctx.errors.push(WipeError {
             operation: "write".into(),
@@ -708,7 +714,9 @@ pub fn wipe_device(
     let mut bytes_written = 0u64;
     for (i, pattern) in job.passes.iter().enumerate() {
         let pass = i as u32;
-        let Some(key) = key.as_ref().or((*pattern != PassPattern::Random).then_some(&[0u8; 16]))
+        let Some(key) = key
+            .as_ref()
+            .or((*pattern != PassPattern::Random).then_some(&[0u8; 16]))
         else {
             stop = Some(Stop::Fatal(key_err.clone()));
             break;
@@ -740,7 +748,10 @@ pub fn wipe_device(
                 operation: "flush".into(),
                 lba: None,
                 sectors: None,
-                message: format!("{device}: flushing pass {} to the media failed: {e}", pass + 1),
+                message: format!(
+                    "{device}: flushing pass {} to the media failed: {e}",
+                    pass + 1
+                ),
             };
             if is_device_gone(&e) {
                 stop = Some(Stop::Fatal(err));

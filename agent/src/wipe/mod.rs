@@ -71,7 +71,10 @@ pub struct Progress {
 pub enum WipeEvent {
     Progress(Progress),
     /// The device is done; its [`DeviceWipe`] is in the result of [`run_wipes`].
-    Finished { device: String, outcome: Outcome },
+    Finished {
+        device: String,
+        outcome: Outcome,
+    },
 }
 
 /// Current UTC time as RFC 3339 with milliseconds ("2026-11-26T10:00:00.123Z").

@@ -48,10 +48,9 @@ impl Filler {
             PassPattern::One => Filler::Byte(0xff),
             PassPattern::Fixed(p) if p.iter().all(|&b| b == p[0]) => Filler::Byte(p[0]),
             PassPattern::Fixed(p) => Filler::Fixed(p.clone()),
-            PassPattern::Random => Filler::Random(Box::new(Aes128Ctr::new(
-                key.into(),
-                &pass_iv(pass).into(),
-            ))),
+            PassPattern::Random => {
+                Filler::Random(Box::new(Aes128Ctr::new(key.into(), &pass_iv(pass).into())))
+            }
         }
     }
 
@@ -60,7 +59,7 @@ impl Filler {
     pub fn is_static(&self, chunk: usize) -> bool {
         match self {
             Filler::Byte(_) => true,
-            Filler::Fixed(p) => chunk % p.len() == 0,
+            Filler::Fixed(p) => chunk.is_multiple_of(p.len()),
             Filler::Random(_) => false,
         }
     }

@@ -117,7 +117,9 @@ pub const DEFAULT_SAMPLE_PERMILLE: u32 = 100;
 pub enum VerifySpec {
     None,
     /// NIST SP 800-88 §4.7 sampling of `permille` of the media (1..=1000).
-    Sample { permille: u32 },
+    Sample {
+        permille: u32,
+    },
     Full,
 }
 
@@ -159,7 +161,11 @@ fn parse_percent_permille(s: &str) -> Option<u32> {
         return None;
     }
     let int: u32 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let tenth: u32 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let tenth: u32 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
     let permille = int * 10 + tenth;
     (1..=1000).contains(&permille).then_some(permille)
 }
@@ -217,7 +223,9 @@ pub enum PlanError {
     DuplicateDevice(PathBuf),
     #[error("device path {0:?} is empty")]
     BadDevicePath(PathBuf),
-    #[error("unknown wipe method {0:?} (zero, one, random, pattern:HEX, pattern-complement:HEX, dod-3pass)")]
+    #[error(
+        "unknown wipe method {0:?} (zero, one, random, pattern:HEX, pattern-complement:HEX, dod-3pass)"
+    )]
     UnknownMethod(String),
     #[error("bad byte pattern {0:?}: give 1 to 4096 bytes as hex digits, e.g. pattern:a5")]
     BadPattern(String),
@@ -279,8 +287,18 @@ mod tests {
         ] {
             assert_eq!(s.parse::<Method>().unwrap().to_string(), s);
         }
-        assert_eq!("pattern:A5".parse::<Method>().unwrap(), Method::Pattern(vec![0xa5]));
-        for bad in ["", "zeros", "pattern:", "pattern:abc", "pattern:zz", "pattern-complement:"] {
+        assert_eq!(
+            "pattern:A5".parse::<Method>().unwrap(),
+            Method::Pattern(vec![0xa5])
+        );
+        for bad in [
+            "",
+            "zeros",
+            "pattern:",
+            "pattern:abc",
+            "pattern:zz",
+            "pattern-complement:",
+        ] {
             assert!(bad.parse::<Method>().is_err(), "{bad}");
         }
     }

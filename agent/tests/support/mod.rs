@@ -57,7 +57,9 @@ impl Scratch {
         Scratch {
             dir: tempfile::Builder::new()
                 .prefix("reprise-wipe-test")
-                .tempdir_in(std::env::var_os("REPRISE_TEST_TMP").unwrap_or_else(|| "/var/tmp".into()))
+                .tempdir_in(
+                    std::env::var_os("REPRISE_TEST_TMP").unwrap_or_else(|| "/var/tmp".into()),
+                )
                 .expect("temp dir"),
         }
     }
@@ -73,7 +75,9 @@ impl Scratch {
 
 /// Recognisable non-zero "old data" (so that zero wipes are visible).
 pub fn old_data(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3] | 1).collect()
+    (0..len)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3] | 1)
+        .collect()
 }
 
 /// Whether loop devices can be used here (root and losetup present); prints why not.
@@ -163,7 +167,10 @@ impl LoopDevice {
 
     /// The device's content, read through the device (page cache dropped first).
     pub fn read_all(&self) -> Vec<u8> {
-        let _ = Command::new("blockdev").arg("--flushbufs").arg(&self.path).status();
+        let _ = Command::new("blockdev")
+            .arg("--flushbufs")
+            .arg(&self.path)
+            .status();
         std::fs::read(&self.path).expect("read loop device")
     }
 }
@@ -180,7 +187,10 @@ impl Drop for LoopDevice {
 
 /// Runs a command, panicking with its stderr on failure.
 pub fn sh(prog: &str, args: &[&str]) {
-    let out = Command::new(prog).args(args).output().unwrap_or_else(|e| panic!("{prog}: {e}"));
+    let out = Command::new(prog)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{prog}: {e}"));
     assert!(
         out.status.success(),
         "{prog} {args:?} failed: {}",
@@ -219,7 +229,13 @@ pub fn expected_content(method: &str, key: &[u8; 16], len: usize) -> Vec<u8> {
 
 #[test]
 fn helper_refuses_devices_it_did_not_create() {
-    for p in ["/dev/vda", "/dev/sda", "/dev/nvme0n1", "/dev/loop999", "/etc/passwd"] {
+    for p in [
+        "/dev/vda",
+        "/dev/sda",
+        "/dev/nvme0n1",
+        "/dev/loop999",
+        "/etc/passwd",
+    ] {
         assert!(checked_target(Path::new(p)).is_err(), "{p}");
     }
     let s = Scratch::new();

@@ -12,7 +12,10 @@ fn main() {
     let total: u64 = 4 << 30;
     for (name, p) in [
         ("random (AES-128-CTR)", PassPattern::Random),
-        ("pattern:0102030405", PassPattern::Fixed(vec![1, 2, 3, 4, 5])),
+        (
+            "pattern:0102030405",
+            PassPattern::Fixed(vec![1, 2, 3, 4, 5]),
+        ),
     ] {
         let mut f = Filler::new(&p, b"0123456789abcdef", 0);
         let t = Instant::now();

@@ -536,24 +536,45 @@ fn verify_full(
         None => AlignedBuf::new(bsz),
     };
     let cancel = ctx.cancel;
+    let depth = ctx.tuning.queue_depth.max(1);
+    let nbuf = nbuf + depth;
+    let io: &dyn BlockIo = io;
+    let next = std::sync::atomic::AtomicU64::new(0);
+    let count = len.div_ceil(bsz as u64);
     std::thread::scope(|s| {
         let (full_tx, full_rx) = sync_channel::<(u64, usize, AlignedBuf, io::Result<()>)>(nbuf);
         let (empty_tx, empty_rx) = sync_channel::<AlignedBuf>(nbuf);
         for _ in 0..nbuf {
             empty_tx.send(AlignedBuf::new(bsz)).expect("receiver alive");
         }
-        s.spawn(move || {
-            for (off, n) in chunks(len, bsz) {
-                if cancel.is_cancelled() {
-                    return;
+        // `depth` readers keep that many reads in flight; chunks may complete out of order,
+        // which the comparison does not mind (each carries its offset).
+        let empty_rx = std::sync::Arc::new(std::sync::Mutex::new(empty_rx));
+        for _ in 0..depth {
+            let full_tx = full_tx.clone();
+            let empty_rx = std::sync::Arc::clone(&empty_rx);
+            let next = &next;
+            s.spawn(move || {
+                loop {
+                    if cancel.is_cancelled() {
+                        return;
+                    }
+                    let b = empty_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(mut b) = b else { return };
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= count {
+                        return;
+                    }
+                    let off = i * bsz as u64;
+                    let n = (len - off).min(bsz as u64) as usize;
+                    let r = read_exact_at(io, &mut b.as_mut_slice()[..n], off);
+                    if full_tx.send((off, n, b, r)).is_err() {
+                        return;
+                    }
                 }
-                let Ok(mut b) = empty_rx.recv() else { return };
-                let r = read_exact_at(io, &mut b.as_mut_slice()[..n], off);
-                if full_tx.send((off, n, b, r)).is_err() {
-                    return;
-                }
-            }
-        });
+            });
+        }
+        drop(full_tx);
         for _ in chunks(len, bsz) {
             if cancel.is_cancelled() {
                 return Err(Stop::Cancelled);

@@ -189,3 +189,45 @@ fn loop_devices_every_method_from_the_command_line() {
         }
     }
 }
+
+#[test]
+fn sigint_cancels_and_the_report_says_cancelled() {
+    if !loop_available() {
+        return;
+    }
+    // Big enough (and in small steps under a debug build) to still be running when signalled.
+    let lo = LoopDevice::create(64 << 20, false, false);
+    let dev = lo.path().to_str().unwrap().to_owned();
+    let s = Scratch::new();
+    let report = s.dir.path().join("r.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .args([
+            "wipe", &dev, "--method", "random", "--verify", "full", "--yes",
+        ])
+        .args(["--report", report.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the first progress line, then interrupt.
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+    assert!(line.contains("pass 1/1"), "{line}");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let r: WipeReport = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    if r.devices[0].outcome == Outcome::Passed {
+        // The machine was fast enough to finish before the signal landed: nothing to check.
+        eprintln!("SKIP: the wipe finished before SIGINT arrived");
+        return;
+    }
+    assert_eq!(r.devices[0].outcome, Outcome::Cancelled, "{rest}");
+    assert!(!r.devices[0].verification.passed);
+    assert_eq!(status.code(), Some(4), "EXIT_CANCELLED");
+}

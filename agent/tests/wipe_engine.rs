@@ -53,9 +53,9 @@ fn job(method: &str, verify: VerifySpec, tuning: Tuning) -> WipeJob {
 fn small() -> Tuning {
     Tuning {
         buffer_bytes: 64 << 10,
-        buffers: 3,
         retries: 2,
         max_bad_sectors: 64,
+        ..Tuning::default()
     }
 }
 
@@ -115,7 +115,7 @@ fn every_method_and_verify_mode_on_the_fake() {
                 }
                 VerifySpec::None => assert_eq!(r.verification.bytes_checked, 0),
             }
-            assert!(dev.flushes >= passes as u64, "a flush after every pass");
+            assert!(dev.flushes() >= passes as u64, "a flush after every pass");
         }
     }
 }
@@ -169,14 +169,14 @@ fn verification_after_bad_sectors_reports_them_too() {
 #[test]
 fn transient_errors_are_retried() {
     let mut dev = FakeDevice::new("/fake", 1 << 20, 512);
-    dev.flaky_sectors.insert(300, 1);
+    dev.set_flaky(300, 1);
     let r = run(&mut dev, job("one", VerifySpec::Full, small()));
     assert_eq!(r.outcome, Outcome::Passed, "{:?}", r.errors);
     assert!(dev.data().iter().all(|&b| b == 0xff));
 
     // Failing more often than the retries: narrowed down, then written, and noted.
     let mut dev = FakeDevice::new("/fake", 1 << 20, 512);
-    dev.flaky_sectors.insert(300, 4);
+    dev.set_flaky(300, 4);
     let r = run(&mut dev, job("one", VerifySpec::Full, small()));
     assert_eq!(r.outcome, Outcome::Passed, "{:?}", r.errors);
     assert_eq!(r.errors.len(), 1);
@@ -201,7 +201,7 @@ fn short_writes_are_completed() {
     dev.max_write = Some(1000);
     let r = run(&mut dev, job("random", VerifySpec::Full, small()));
     assert_eq!(r.outcome, Outcome::Passed, "{:?}", r.errors);
-    assert_eq!(dev.data(), expected_content("random", &KEY, len).as_slice());
+    assert_eq!(dev.data(), expected_content("random", &KEY, len));
 }
 
 #[test]
@@ -215,10 +215,11 @@ fn a_vanished_device_fails_with_device_gone() {
         .iter()
         .find(|e| e.operation == "device-gone")
         .unwrap();
-    assert_eq!(gone.lba, Some(3 * 128));
+    // Two writes are in flight: the fourth write call is chunk 2 or 3 (64 KiB = 128 sectors).
+    assert!([2 * 128, 3 * 128].contains(&gone.lba.unwrap()), "{gone:?}");
     assert!(!r.verification.passed);
     // It stopped instead of narrowing sector by sector on a dead device.
-    assert!(dev.writes < 10);
+    assert!(dev.writes() < 10);
 }
 
 #[test]
@@ -248,13 +249,10 @@ fn progress_events_reach_the_end_and_finish() {
     let events: Vec<_> = rx.into_iter().collect();
     use reprise::wipe::{Phase, WipeEvent};
     let last_of = |pass: u32, phase: Phase| {
-        events
-            .iter()
-            .filter_map(|e| match e {
-                WipeEvent::Progress(p) if p.pass == pass && p.phase == phase => Some(p.clone()),
-                _ => None,
-            })
-            .last()
+        events.iter().rev().find_map(|e| match e {
+            WipeEvent::Progress(p) if p.pass == pass && p.phase == phase => Some(p.clone()),
+            _ => None,
+        })
     };
     for pass in 1..=3 {
         let p = last_of(pass, Phase::Write).unwrap();

@@ -4,7 +4,9 @@
 //! [--root DIR]`. Without `--yes` it names every device (model, serial, size) and asks the
 //! operator to type "yes"; anything else exits non-zero with nothing written. All devices are
 //! opened (and so checked by the write guard) before the first byte is written. Progress goes
-//! to stderr; the JSON report to `--report` (or stdout when not given).
+//! to stderr; the JSON report to `--report` (or stdout when not given). Exit codes: 0 all passed,
+//! 3 (`EXIT_CHECK_FAILED`) any device failed, 4 (`EXIT_CANCELLED`) declined or cancelled
+//! (Ctrl-C cancels the running wipe; the report still gets written).
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -55,6 +57,28 @@ fn human(bytes: u64) -> String {
         u += 1;
     }
     format!("{v} {}", UNITS[u])
+}
+
+/// Turns SIGINT/SIGTERM into cancellation: the workers stop at the next buffer and the report
+/// still gets written, saying `cancelled`. The signals are blocked in this thread before the
+/// workers start (they inherit the mask) and received synchronously by one watcher thread.
+fn watch_signals(cancel: &CancelToken) {
+    use nix::sys::signal::{SigSet, Signal};
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGINT);
+    set.add(Signal::SIGTERM);
+    if set.thread_block().is_err() {
+        return;
+    }
+    let cancel = cancel.clone();
+    std::thread::spawn(move || {
+        if let Ok(sig) = set.wait() {
+            eprintln!(
+                "reprise: {sig} received, cancelling the wipe (the report will say cancelled)"
+            );
+            cancel.cancel();
+        }
+    });
 }
 
 /// Runs `reprise wipe`.
@@ -119,6 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let (tx, rx) = mpsc::channel();
     let cancel = CancelToken::new();
+    watch_signals(&cancel);
     let printer = std::thread::spawn(move || {
         for ev in rx {
             match ev {
@@ -148,7 +173,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let results = run_devices(opened, tx, cancel);
     let _ = printer.join();
 
-    let failed = results.iter().any(|d| d.outcome != Outcome::Passed);
+    let failed = results.iter().any(|d| d.outcome == Outcome::Failed);
+    let cancelled = results.iter().any(|d| d.outcome == Outcome::Cancelled);
     for d in &results {
         for e in &d.errors {
             eprintln!("{}: {}", d.device.dev_path, e.message);
@@ -168,6 +194,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     Ok(if failed {
         ExitCode::from(super::EXIT_CHECK_FAILED)
+    } else if cancelled {
+        ExitCode::from(super::EXIT_CANCELLED)
     } else {
         ExitCode::SUCCESS
     })

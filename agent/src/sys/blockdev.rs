@@ -16,6 +16,7 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use nix::fcntl::{FcntlArg, OFlag, PosixFadviseAdvice, fcntl, posix_fadvise};
 use nix::libc;
@@ -138,14 +139,14 @@ pub struct Device {
     len: u64,
     sector: u32,
     is_block: bool,
-    direct: bool,
-    since_sync: u64,
+    direct: AtomicBool,
+    since_sync: AtomicU64,
 }
 
 impl Device {
     /// Whether writes still bypass the page cache (false after the buffered fallback).
     pub fn is_direct(&self) -> bool {
-        self.direct
+        self.direct.load(Ordering::Relaxed)
     }
     pub fn is_block_device(&self) -> bool {
         self.is_block
@@ -364,8 +365,8 @@ pub fn open_for_write(
             len: meta.len(),
             sector: 512,
             is_block: false,
-            direct,
-            since_sync: 0,
+            direct: AtomicBool::new(direct),
+            since_sync: AtomicU64::new(0),
         });
     }
     if !ft.is_block_device() {
@@ -417,8 +418,8 @@ pub fn open_for_write(
         len,
         sector: u32::try_from(ssz).ok().filter(|s| *s > 0).unwrap_or(512),
         is_block: true,
-        direct: true,
-        since_sync: 0,
+        direct: AtomicBool::new(true),
+        since_sync: AtomicU64::new(0),
     })
 }
 
@@ -426,11 +427,11 @@ impl Device {
     /// Drops O_DIRECT after the kernel refused it for this request (unaligned tail of a file,
     /// a filesystem that does not support it): the rest of the wipe is buffered, with periodic
     /// data syncs.
-    fn go_buffered(&mut self) -> io::Result<()> {
+    fn go_buffered(&self) -> io::Result<()> {
         let flags = fcntl(&self.file, FcntlArg::F_GETFL)?;
         let flags = OFlag::from_bits_truncate(flags) & !OFlag::O_DIRECT;
         fcntl(&self.file, FcntlArg::F_SETFL(flags))?;
-        self.direct = false;
+        self.direct.store(false, Ordering::Relaxed);
         Ok(())
     }
 }
@@ -445,26 +446,26 @@ impl BlockIo for Device {
     fn sector_size(&self) -> u32 {
         self.sector
     }
-    fn write_at(&mut self, buf: &[u8], offset: u64) -> io::Result<usize> {
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
         let n = match self.file.write_at(buf, offset) {
-            Err(e) if self.direct && e.raw_os_error() == Some(libc::EINVAL) => {
+            Err(e) if self.is_direct() && e.raw_os_error() == Some(libc::EINVAL) => {
                 self.go_buffered()?;
                 self.file.write_at(buf, offset)?
             }
             r => r?,
         };
-        if !self.direct {
-            self.since_sync += n as u64;
-            if self.since_sync >= BUFFERED_SYNC_BYTES {
-                self.since_sync = 0;
+        if !self.is_direct() {
+            let total = self.since_sync.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+            if total >= BUFFERED_SYNC_BYTES {
+                self.since_sync.store(0, Ordering::Relaxed);
                 self.file.sync_data()?;
             }
         }
         Ok(n)
     }
-    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         match self.file.read_at(buf, offset) {
-            Err(e) if self.direct && e.raw_os_error() == Some(libc::EINVAL) => {
+            Err(e) if self.is_direct() && e.raw_os_error() == Some(libc::EINVAL) => {
                 self.go_buffered()?;
                 self.file.read_at(buf, offset)
             }
@@ -474,7 +475,7 @@ impl BlockIo for Device {
     fn flush(&mut self) -> io::Result<()> {
         // fdatasync on a block device also sends a cache FLUSH to the drive.
         self.file.sync_data()?;
-        self.since_sync = 0;
+        self.since_sync.store(0, Ordering::Relaxed);
         if self.is_block {
             // SAFETY: fd is an open block device owned by `self.file`; BLKFLSBUF takes no
             // argument. It drops cached pages so verification reads come from the media.

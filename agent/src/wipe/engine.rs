@@ -29,8 +29,11 @@ use super::{CancelToken, Phase, Progress, WipeEvent, now_rfc3339};
 pub struct Tuning {
     /// Bytes per write/read call (a multiple of 4096).
     pub buffer_bytes: usize,
-    /// Buffers in flight between the generator (or reader) and the device.
+    /// Buffers the generator may fill ahead of the writers (or the reader ahead of the
+    /// comparison).
     pub buffers: usize,
+    /// Writes in flight at once (one writer thread each).
+    pub queue_depth: usize,
     /// How many times a failed write is retried before narrowing it down.
     pub retries: u32,
     /// Give up on a device after this many bad sectors: it is failing or gone.
@@ -41,7 +44,8 @@ impl Default for Tuning {
     fn default() -> Self {
         Tuning {
             buffer_bytes: 8 << 20,
-            buffers: 3,
+            buffers: 2,
+            queue_depth: 2,
             retries: 2,
             max_bad_sectors: 8192,
         }
@@ -160,7 +164,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// Writes all of `buf` at `offset`, following short writes; a zero-byte write is an error.
-fn write_all_at(io: &mut dyn BlockIo, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
+fn write_all_at(io: &dyn BlockIo, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
     while !buf.is_empty() {
         match io.write_at(buf, offset) {
             Ok(0) => {
@@ -181,7 +185,7 @@ fn write_all_at(io: &mut dyn BlockIo, mut buf: &[u8], mut offset: u64) -> io::Re
 }
 
 /// Reads all of `buf` from `offset`, following short reads; end of device is an error.
-fn read_exact_at(io: &mut dyn BlockIo, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+fn read_exact_at(io: &dyn BlockIo, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
     while !buf.is_empty() {
         match io.read_at(buf, offset) {
             Ok(0) => {
@@ -212,7 +216,7 @@ fn gone_error(ctx: &Ctx<'_>, op: &str, offset: u64, e: &io::Error) -> WipeError 
 
 /// Writes with retries; returns the last error when every attempt failed.
 fn write_retrying(
-    io: &mut dyn BlockIo,
+    io: &dyn BlockIo,
     buf: &[u8],
     offset: u64,
     retries: u32,
@@ -228,22 +232,20 @@ fn write_retrying(
     Err(last.expect("at least one attempt"))
 }
 
-/// Writes one chunk. On persistent failure narrows to 64 KiB pieces then to single sectors,
-/// records the bad sector ranges and goes on. Returns the bytes actually written.
-fn write_chunk(
-    io: &mut dyn BlockIo,
+/// The slow path of a chunk whose write failed `retries + 1` times: narrows to 64 KiB pieces
+/// then to single sectors, records the bad sector ranges and goes on. Returns the bytes
+/// actually written.
+fn write_chunk_slow(
+    io: &dyn BlockIo,
     ctx: &mut Ctx<'_>,
     buf: &[u8],
     offset: u64,
+    first_err: io::Error,
 ) -> Result<u64, Stop> {
+    if is_device_gone(&first_err) {
+        return Err(Stop::Fatal(gone_error(ctx, "write", offset, &first_err)));
+    }
     let retries = ctx.tuning.retries;
-    let first_err = match write_retrying(io, buf, offset, retries) {
-        Ok(()) => return Ok(buf.len() as u64),
-        Err(e) if is_device_gone(&e) => {
-            return Err(Stop::Fatal(gone_error(ctx, "write", offset, &e)));
-        }
-        Err(e) => e,
-    };
     let sector = ctx.sector as usize;
     let mut written = 0u64;
     let piece = (64 << 10).max(sector);
@@ -332,55 +334,131 @@ fn chunks(len: u64, chunk: usize) -> impl Iterator<Item = (u64, usize)> {
     })
 }
 
+/// A chunk handed to a writer thread: `None` means the shared static buffer.
+type Job = (u64, usize, Option<AlignedBuf>);
+
 /// Writes one whole pass; returns the bytes written.
+///
+/// `queue_depth` writer threads keep that many writes in flight (a device, or the loop/dm
+/// layer above it, is faster with more than one request queued); the coordinator (this
+/// thread) feeds them, handles failures through the slow path, and keeps the meter.
 fn write_pass(
-    io: &mut dyn BlockIo,
+    io: &dyn BlockIo,
     ctx: &mut Ctx<'_>,
     mut filler: Filler,
     pass: u32,
 ) -> Result<u64, Stop> {
     let len = io.len();
     let bsz = ctx.tuning.buffer_bytes;
+    let depth = ctx.tuning.queue_depth.max(1);
     let mut meter = ctx.meter(pass, Phase::Write, len);
     let mut written = 0u64;
-    if filler.is_static(bsz) {
-        let mut buf = AlignedBuf::new(bsz.min(len as usize).max(1));
-        filler.fill(buf.as_mut_slice(), 0);
-        for (off, n) in chunks(len, bsz) {
-            if ctx.cancel.is_cancelled() {
-                return Err(Stop::Cancelled);
-            }
-            written += write_chunk(io, ctx, &buf.as_slice()[..n], off)?;
-            meter.advance(n as u64);
-        }
-        return Ok(written);
+    let is_static = filler.is_static(bsz);
+    let mut static_buf = AlignedBuf::new(if is_static {
+        bsz.min(len as usize).max(1)
+    } else {
+        0
+    });
+    if is_static {
+        filler.fill(static_buf.as_mut_slice(), 0);
     }
-    let nbuf = ctx.tuning.buffers.max(2);
+    let static_buf = &static_buf;
+    let retries = ctx.tuning.retries;
+    let nbuf = if is_static {
+        0
+    } else {
+        depth + ctx.tuning.buffers.max(1)
+    };
     std::thread::scope(|s| {
-        let (full_tx, full_rx) = sync_channel::<(u64, usize, AlignedBuf)>(nbuf);
-        let (empty_tx, empty_rx) = sync_channel::<AlignedBuf>(nbuf);
-        for _ in 0..nbuf {
-            empty_tx.send(AlignedBuf::new(bsz)).expect("receiver alive");
-        }
-        s.spawn(move || {
-            for (off, n) in chunks(len, bsz) {
-                let Ok(mut b) = empty_rx.recv() else { return };
-                filler.fill(&mut b.as_mut_slice()[..n], off);
-                if full_tx.send((off, n, b)).is_err() {
-                    return;
+        // Generator: fills buffers in device order, ahead of the writers.
+        let (full_tx, full_rx) = sync_channel::<(u64, usize, AlignedBuf)>(nbuf.max(1));
+        let (empty_tx, empty_rx) = sync_channel::<AlignedBuf>(nbuf.max(1));
+        if !is_static {
+            for _ in 0..nbuf {
+                empty_tx.send(AlignedBuf::new(bsz)).expect("receiver alive");
+            }
+            s.spawn(move || {
+                for (off, n) in chunks(len, bsz) {
+                    let Ok(mut b) = empty_rx.recv() else { return };
+                    filler.fill(&mut b.as_mut_slice()[..n], off);
+                    if full_tx.send((off, n, b)).is_err() {
+                        return;
+                    }
                 }
-            }
-        });
-        for _ in chunks(len, bsz) {
-            if ctx.cancel.is_cancelled() {
-                return Err(Stop::Cancelled);
-            }
-            let (off, n, b) = full_rx.recv().expect("generator sends every chunk");
-            written += write_chunk(io, ctx, &b.as_slice()[..n], off)?;
-            let _ = empty_tx.send(b);
-            meter.advance(n as u64);
+            });
         }
-        Ok(written)
+        // Writers: take a job, write it (with retries), report back.
+        let (job_tx, job_rx) = sync_channel::<Job>(depth);
+        let job_rx = std::sync::Arc::new(std::sync::Mutex::new(job_rx));
+        let (done_tx, done_rx) = sync_channel::<(Job, io::Result<()>)>(depth);
+        for _ in 0..depth {
+            let done_tx = done_tx.clone();
+            let job_rx = std::sync::Arc::clone(&job_rx);
+            s.spawn(move || {
+                loop {
+                    let job = {
+                        let rx = job_rx.lock().unwrap_or_else(|e| e.into_inner());
+                        rx.recv()
+                    };
+                    let Ok((off, n, b)) = job else { return };
+                    let data = match &b {
+                        Some(b) => &b.as_slice()[..n],
+                        None => &static_buf.as_slice()[..n],
+                    };
+                    let r = write_retrying(io, data, off, retries);
+                    if done_tx.send(((off, n, b), r)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut todo = chunks(len, bsz);
+        let mut inflight = 0usize;
+        let mut result: Result<(), Stop> = Ok(());
+        loop {
+            while inflight < depth && result.is_ok() {
+                let Some((off, n)) = todo.next() else { break };
+                if ctx.cancel.is_cancelled() {
+                    result = Err(Stop::Cancelled);
+                    break;
+                }
+                let job = if is_static {
+                    (off, n, None)
+                } else {
+                    let (o, n, b) = full_rx.recv().expect("generator sends every chunk");
+                    (o, n, Some(b))
+                };
+                job_tx.send(job).expect("writers alive");
+                inflight += 1;
+            }
+            if inflight == 0 {
+                break;
+            }
+            let ((off, n, b), r) = done_rx.recv().expect("writers report every job");
+            inflight -= 1;
+            if result.is_ok() {
+                match r {
+                    Ok(()) => written += n as u64,
+                    Err(e) => {
+                        let data = match &b {
+                            Some(b) => &b.as_slice()[..n],
+                            None => &static_buf.as_slice()[..n],
+                        };
+                        match write_chunk_slow(io, ctx, data, off, e) {
+                            Ok(w) => written += w,
+                            Err(stop) => result = Err(stop),
+                        }
+                    }
+                }
+                meter.advance(n as u64);
+            }
+            if let Some(b) = b {
+                let _ = empty_tx.send(b);
+            }
+        }
+        drop(job_tx);
+        result.map(|()| written)
     })
 }
 
@@ -458,24 +536,45 @@ fn verify_full(
         None => AlignedBuf::new(bsz),
     };
     let cancel = ctx.cancel;
+    let depth = ctx.tuning.queue_depth.max(1);
+    let nbuf = nbuf + depth;
+    let io: &dyn BlockIo = io;
+    let next = std::sync::atomic::AtomicU64::new(0);
+    let count = len.div_ceil(bsz as u64);
     std::thread::scope(|s| {
         let (full_tx, full_rx) = sync_channel::<(u64, usize, AlignedBuf, io::Result<()>)>(nbuf);
         let (empty_tx, empty_rx) = sync_channel::<AlignedBuf>(nbuf);
         for _ in 0..nbuf {
             empty_tx.send(AlignedBuf::new(bsz)).expect("receiver alive");
         }
-        s.spawn(move || {
-            for (off, n) in chunks(len, bsz) {
-                if cancel.is_cancelled() {
-                    return;
+        // `depth` readers keep that many reads in flight; chunks may complete out of order,
+        // which the comparison does not mind (each carries its offset).
+        let empty_rx = std::sync::Arc::new(std::sync::Mutex::new(empty_rx));
+        for _ in 0..depth {
+            let full_tx = full_tx.clone();
+            let empty_rx = std::sync::Arc::clone(&empty_rx);
+            let next = &next;
+            s.spawn(move || {
+                loop {
+                    if cancel.is_cancelled() {
+                        return;
+                    }
+                    let b = empty_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(mut b) = b else { return };
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= count {
+                        return;
+                    }
+                    let off = i * bsz as u64;
+                    let n = (len - off).min(bsz as u64) as usize;
+                    let r = read_exact_at(io, &mut b.as_mut_slice()[..n], off);
+                    if full_tx.send((off, n, b, r)).is_err() {
+                        return;
+                    }
                 }
-                let Ok(mut b) = empty_rx.recv() else { return };
-                let r = read_exact_at(io, &mut b.as_mut_slice()[..n], off);
-                if full_tx.send((off, n, b, r)).is_err() {
-                    return;
-                }
-            }
-        });
+            });
+        }
+        drop(full_tx);
         for _ in chunks(len, bsz) {
             if cancel.is_cancelled() {
                 return Err(Stop::Cancelled);
@@ -670,6 +769,28 @@ pub fn verify_device(
     (v, ctx.errors)
 }
 
+/// Sorts located errors by LBA (writes complete out of order when several are in flight) and
+/// merges adjacent bad-sector ranges that were found in different chunks.
+fn normalize_errors(errors: &mut Vec<WipeError>) {
+    errors.sort_by_key(|e| (e.lba.is_none(), e.lba));
+    let mut out: Vec<WipeError> = Vec::with_capacity(errors.len());
+    for e in errors.drain(..) {
+        if let Some(prev) = out.last_mut()
+            && prev.operation == "write"
+            && e.operation == "write"
+            && let (Some(pl), Some(pn), Some(el), Some(en)) =
+                (prev.lba, prev.sectors, e.lba, e.sectors)
+            && pl + pn == el
+        {
+            prev.sectors = Some(pn + en);
+            prev.message = format!("{} (and the {en} sector(s) after)", prev.message);
+            continue;
+        }
+        out.push(e);
+    }
+    *errors = out;
+}
+
 /// Runs one job on one opened device and reports what happened. Never panics on I/O errors;
 /// never reports `Passed` unless every pass wrote every byte and verification (if asked) passed.
 pub fn wipe_device(
@@ -722,7 +843,7 @@ pub fn wipe_device(
             break;
         };
         let ts = Instant::now();
-        let r = write_pass(io, &mut ctx, Filler::new(pattern, key, pass), pass + 1);
+        let r = write_pass(&*io, &mut ctx, Filler::new(pattern, key, pass), pass + 1);
         let flushed = io.flush();
         let ms = ts.elapsed().as_millis() as u64;
         write_ms += ms;
@@ -798,6 +919,7 @@ pub fn wipe_device(
         None => Outcome::Passed,
     };
     let duration_ms = t0.elapsed().as_millis() as u64;
+    normalize_errors(&mut ctx.errors);
     let _ = events.send(WipeEvent::Finished {
         device: device.clone(),
         outcome,

@@ -7,11 +7,12 @@
 use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::CancelToken;
 
 /// Positioned I/O on a whole device (or a file standing in for one).
-pub trait BlockIo: Send {
+pub trait BlockIo: Send + Sync {
     /// The path the device was opened as (for messages and the report).
     fn path(&self) -> &Path;
     /// Size in bytes.
@@ -22,10 +23,11 @@ pub trait BlockIo: Send {
     }
     /// Logical sector size in bytes (512 for files).
     fn sector_size(&self) -> u32;
-    /// Writes some of `buf` at `offset`; may write less than asked (a short write).
-    fn write_at(&mut self, buf: &[u8], offset: u64) -> io::Result<usize>;
+    /// Writes some of `buf` at `offset`; may write less than asked (a short write). Takes
+    /// `&self` so that several writes can be in flight at once (positioned I/O, like pwrite).
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize>;
     /// Reads some of `buf` from `offset`; may read less than asked.
-    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
     /// Makes every write durable on the media (data sync, device write-cache flush) and drops
     /// cached pages, so that later reads come from the media and not from memory.
     fn flush(&mut self) -> io::Result<()>;
@@ -52,22 +54,27 @@ pub mod libc_errno {
 #[derive(Debug)]
 pub struct FakeDevice {
     path: PathBuf,
-    data: Vec<u8>,
+    len: usize,
+    state: Mutex<FakeState>,
     sector_size: u32,
     /// Sectors whose writes always fail with EIO (a grown defect).
     pub bad_sectors: BTreeSet<u64>,
-    /// Sectors whose next N writes fail (transient errors the retry should absorb).
-    pub flaky_sectors: std::collections::BTreeMap<u64, u32>,
     /// Every write is cut to at most this many bytes (short writes).
     pub max_write: Option<usize>,
     /// After this many write calls the device vanishes: every call fails with ENODEV.
     pub vanish_after_writes: Option<u64>,
     /// Cancel this token when the given number of write calls has been made.
     pub cancel_after_writes: Option<(u64, CancelToken)>,
-    /// Count of write calls so far.
-    pub writes: u64,
-    /// Count of flushes so far.
-    pub flushes: u64,
+}
+
+/// The mutable part of a [`FakeDevice`], behind a lock because writes may run concurrently.
+#[derive(Debug, Default)]
+struct FakeState {
+    data: Vec<u8>,
+    /// Sectors whose next N writes fail (transient errors the retry should absorb).
+    flaky: std::collections::BTreeMap<u64, u32>,
+    writes: u64,
+    flushes: u64,
 }
 
 impl FakeDevice {
@@ -75,30 +82,51 @@ impl FakeDevice {
     pub fn new(path: impl Into<PathBuf>, len: usize, sector_size: u32) -> Self {
         FakeDevice {
             path: path.into(),
-            data: vec![0x5a; len],
+            len,
+            state: Mutex::new(FakeState {
+                data: vec![0x5a; len],
+                ..FakeState::default()
+            }),
             sector_size,
             bad_sectors: BTreeSet::new(),
-            flaky_sectors: Default::default(),
             max_write: None,
             vanish_after_writes: None,
             cancel_after_writes: None,
-            writes: 0,
-            flushes: 0,
         }
     }
 
-    /// The device's current content.
-    pub fn data(&self) -> &[u8] {
-        &self.data
+    fn state(&self) -> std::sync::MutexGuard<'_, FakeState> {
+        // A panicking test thread must not hide the device's state from the assertions.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the device's current content.
+    pub fn data(&self) -> Vec<u8> {
+        self.state().data.clone()
     }
 
     /// Changes one byte behind the engine's back (a planted corruption).
     pub fn poke(&mut self, offset: usize, value: u8) {
-        self.data[offset] = value;
+        self.state().data[offset] = value;
     }
 
-    fn gone(&self) -> bool {
-        self.vanish_after_writes.is_some_and(|n| self.writes > n)
+    /// The next `times` writes touching `lba` fail with EIO.
+    pub fn set_flaky(&mut self, lba: u64, times: u32) {
+        self.state().flaky.insert(lba, times);
+    }
+
+    /// Write calls so far.
+    pub fn writes(&self) -> u64 {
+        self.state().writes
+    }
+
+    /// Flushes so far.
+    pub fn flushes(&self) -> u64 {
+        self.state().flushes
+    }
+
+    fn gone(&self, st: &FakeState) -> bool {
+        self.vanish_after_writes.is_some_and(|n| st.writes > n)
     }
 }
 
@@ -111,19 +139,20 @@ impl BlockIo for FakeDevice {
         &self.path
     }
     fn len(&self) -> u64 {
-        self.data.len() as u64
+        self.len as u64
     }
     fn sector_size(&self) -> u32 {
         self.sector_size
     }
-    fn write_at(&mut self, buf: &[u8], offset: u64) -> io::Result<usize> {
-        self.writes += 1;
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
+        let mut st = self.state();
+        st.writes += 1;
         if let Some((n, token)) = &self.cancel_after_writes
-            && self.writes >= *n
+            && st.writes >= *n
         {
             token.cancel();
         }
-        if self.gone() {
+        if self.gone(&st) {
             return Err(os_err(libc_errno::ENODEV));
         }
         let len = buf.len().min(self.max_write.unwrap_or(usize::MAX));
@@ -139,36 +168,38 @@ impl BlockIo for FakeDevice {
         if self.bad_sectors.range(first..=last).next().is_some() {
             return Err(os_err(libc_errno::EIO));
         }
-        let flaky: Vec<u64> = self
-            .flaky_sectors
+        let flaky: Vec<u64> = st
+            .flaky
             .range(first..=last)
             .filter(|(_, n)| **n > 0)
             .map(|(s, _)| *s)
             .collect();
         if !flaky.is_empty() {
             for s in flaky {
-                *self.flaky_sectors.get_mut(&s).expect("key from range") -= 1;
+                *st.flaky.get_mut(&s).expect("key from range") -= 1;
             }
             return Err(os_err(libc_errno::EIO));
         }
-        self.data[offset as usize..end as usize].copy_from_slice(&buf[..len]);
+        st.data[offset as usize..end as usize].copy_from_slice(&buf[..len]);
         Ok(len)
     }
-    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        if self.gone() {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let st = self.state();
+        if self.gone(&st) {
             return Err(os_err(libc_errno::ENODEV));
         }
         let start = usize::try_from(offset)
             .ok()
-            .filter(|&s| s <= self.data.len())
+            .filter(|&s| s <= self.len)
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "read past the end"))?;
-        let n = buf.len().min(self.data.len() - start);
-        buf[..n].copy_from_slice(&self.data[start..start + n]);
+        let n = buf.len().min(self.len - start);
+        buf[..n].copy_from_slice(&st.data[start..start + n]);
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.flushes += 1;
-        if self.gone() {
+        let mut st = self.state();
+        st.flushes += 1;
+        if self.gone(&st) {
             return Err(os_err(libc_errno::ENODEV));
         }
         Ok(())

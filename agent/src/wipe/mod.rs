@@ -164,7 +164,13 @@ pub fn run_wipes(
                 results.push(None);
                 opened.push((Box::new(dev) as Box<dyn BlockIo>, job));
             }
-            Err(e) => results.push(Some(refused(job, &e))),
+            Err(e) => {
+                let _ = events.send(WipeEvent::Finished {
+                    device: job.identity.dev_path.clone(),
+                    outcome: Outcome::Failed,
+                });
+                results.push(Some(refused(job, &e)));
+            }
         }
     }
     for (slot, r) in slots.into_iter().zip(run_devices(opened, events, cancel)) {

@@ -59,7 +59,7 @@ impl Filler {
     pub fn is_static(&self, chunk: usize) -> bool {
         match self {
             Filler::Byte(_) => true,
-            Filler::Fixed(p) => chunk % p.len() == 0,
+            Filler::Fixed(p) => chunk.is_multiple_of(p.len()),
             Filler::Random(_) => false,
         }
     }

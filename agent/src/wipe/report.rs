@@ -102,11 +102,14 @@ pub struct Verification {
     pub seed: Option<String>,
     /// Number of equal subsections the media was divided into (sample mode).
     pub subsections: u64,
+    /// Read units compared: sample blocks (sample mode) or read buffers (full mode).
     pub blocks_checked: u64,
     pub bytes_checked: u64,
+    /// Logical sectors that did not hold the expected content or could not be read.
     pub mismatches: u64,
     pub first_mismatch_lba: Option<u64>,
-    /// Whether verification ran to the end and found nothing wrong.
+    /// Whether verification ran to the end and found nothing wrong (false when mode is none:
+    /// nothing was checked).
     pub passed: bool,
 }
 

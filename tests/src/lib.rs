@@ -197,7 +197,8 @@ impl Vm {
         id
     }
 
-    /// Attaches a raw image as a USB stick behind an xHCI controller, first in boot order.
+    /// Attaches a raw image as a USB stick behind an xHCI controller, first in boot order
+    /// (unless a kernel is booted directly).
     pub fn usb_stick(&mut self, img: &Path) -> &mut Self {
         let id = self.drive(img);
         self.arg("-device").arg("qemu-xhci,id=xhci");
@@ -279,7 +280,15 @@ impl Vm {
                 ));
             }
         }
-        cmd.args(&self.args);
+        // QEMU's -kernel takes boot index 0: then the stick is only a disk, not the boot device.
+        let direct_kernel = self.args.iter().any(|a| a == "-kernel");
+        cmd.args(self.args.iter().map(|a| {
+            if direct_kernel {
+                a.replace(",bootindex=0", "")
+            } else {
+                a.clone()
+            }
+        }));
         cmd.stdin(Stdio::null()).stdout(Stdio::null());
         cmd.stderr(File::create(self.work.join("qemu.stderr"))?);
         eprintln!("e2e: {cmd:?}");

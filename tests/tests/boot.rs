@@ -151,3 +151,37 @@ fn pxe_boots_kernel_and_initrd_to_the_agent() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn settings_come_from_reprise_conf_and_the_command_line_wins() -> Result<()> {
+    let out = outputs()?;
+    let dir = tempfile::tempdir()?;
+    let stick = copy_stick(&out, dir.path())?;
+    DataPartition::of(&stick)?.write(
+        "reprise.conf",
+        "# operator and site from the stick\r\nreprise.operator=Camille Martin\r\nreprise.site=Site du stick\r\nreprise.lang=en\r\n",
+        dir.path(),
+    )?;
+    let run = Vm::new(dir.path(), Firmware::Bios)
+        .kernel(
+            &out.vmlinuz(),
+            &out.initrd(),
+            "console=ttyS0,115200 quiet reprise.poweroff=1 reprise.lang=fr \"reprise.site=Lycee Jean Moulin\"",
+        )
+        .usb_stick(&stick)
+        .run(BOOT_TIMEOUT)?;
+    ensure!(
+        run.serial.contains("reprise-init: keymap fr"),
+        "reprise.lang=fr did not load the French keymap:\n{}",
+        run.serial
+    );
+    ensure!(
+        run.serial.contains(
+            "reprise-init: starting: reprise run --data /run/reprise/data --lang fr --poweroff \
+             --operator Camille Martin --site Lycee Jean Moulin"
+        ),
+        "settings not merged as documented:\n{}",
+        run.serial
+    );
+    Ok(())
+}

@@ -167,7 +167,7 @@ pub struct Vm {
 pub struct Run {
     /// Everything the guest printed on its serial console.
     pub serial: String,
-    /// Time from QEMU's start to the first line the agent's init printed (for reports).
+    /// Time from QEMU's start to init starting the agent (for reports; never asserted).
     pub to_first_output: Option<Duration>,
 }
 
@@ -220,6 +220,36 @@ impl Vm {
         self.arg("-device").arg(format!("ahci,id={ctl}"));
         self.arg("-device")
             .arg(format!("ide-hd,drive={id},bus={ctl}.0,serial={serial}"))
+    }
+
+    /// Attaches a raw image as a SATA disk whose writes fail with EIO at `sector` (QEMU's
+    /// blkdebug driver): the guest kernel sees `I/O error, dev sdX, sector N`.
+    pub fn ahci_failing_write(
+        &mut self,
+        img: &Path,
+        serial: &str,
+        sector: u64,
+    ) -> Result<&mut Self> {
+        let rules = self.work.join(format!("blkdebug-{serial}.conf"));
+        fs::write(
+            &rules,
+            format!(
+                "[inject-error]\nevent = \"none\"\niotype = \"write\"\nerrno = \"5\"\nsector = \"{sector}\"\n"
+            ),
+        )
+        .with_context(|| format!("writing {}", rules.display()))?;
+        self.disks += 1;
+        let id = format!("d{}", self.disks);
+        self.arg("-drive").arg(format!(
+            "if=none,id={id},driver=blkdebug,config={},image.driver=raw,image.file.driver=file,image.file.filename={}",
+            rules.display(),
+            img.display()
+        ));
+        let ctl = format!("ahci{}", self.disks);
+        self.arg("-device").arg(format!("ahci,id={ctl}"));
+        self.arg("-device")
+            .arg(format!("ide-hd,drive={id},bus={ctl}.0,serial={serial}"));
+        Ok(self)
     }
 
     /// Sets the SMBIOS system identity (type 1).
@@ -300,7 +330,7 @@ impl Vm {
                 break status;
             }
             if to_first_output.is_none()
-                && read_lossy(&serial_path).is_ok_and(|s| s.contains("reprise-init:"))
+                && read_lossy(&serial_path).is_ok_and(|s| s.contains("reprise-init: starting:"))
             {
                 to_first_output = Some(start.elapsed());
             }

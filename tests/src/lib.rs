@@ -355,7 +355,7 @@ impl Vm {
         );
         if let Some(t) = to_first_output {
             eprintln!(
-                "e2e: QEMU start -> first init output: {:.1} s",
+                "e2e: QEMU start -> agent started: {:.1} s",
                 t.as_secs_f64()
             );
         }

@@ -354,10 +354,7 @@ impl Vm {
             tail(&serial, 60)
         );
         if let Some(t) = to_first_output {
-            eprintln!(
-                "e2e: QEMU start -> agent started: {:.1} s",
-                t.as_secs_f64()
-            );
+            eprintln!("e2e: QEMU start -> agent started: {:.1} s", t.as_secs_f64());
         }
         Ok(Run {
             serial,

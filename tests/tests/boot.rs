@@ -18,9 +18,10 @@ fn boot_stick(firmware: Firmware) -> Result<(tempfile::TempDir, Run)> {
     let dir = tempfile::tempdir()?;
     let stick = copy_stick(&out, dir.path())?;
     let data = DataPartition::of(&stick)?;
+    // `reprise probe` never waits for a keystroke (the serial console here has no keyboard).
     data.write(
         "reprise.conf",
-        "# written by the e2e test\nreprise.poweroff=1\n",
+        "# written by the e2e test\nreprise.poweroff=1\nreprise.cmd=probe\n",
         dir.path(),
     )?;
     let before = dir.path().join("before.img");
@@ -69,8 +70,9 @@ fn check_reached_agent(out: &Outputs, run: &Run) -> Result<()> {
         run.serial
     );
     ensure!(
-        run.serial.contains("reprise-init: starting: reprise run"),
-        "init did not start `reprise run`:\n{}",
+        run.serial.contains("reprise-init: starting: reprise probe")
+            && run.serial.contains("==== reprise cmd end (status "),
+        "init did not run `reprise probe` (reprise.cmd):\n{}",
         run.serial
     );
     Ok(())
@@ -127,7 +129,10 @@ fn pxe_boots_kernel_and_initrd_to_the_agent() -> Result<()> {
         script.starts_with("#!ipxe"),
         "boot.ipxe is not an iPXE script"
     );
-    let script = script.replace("reprise.wait=3", "reprise.wait=3 reprise.poweroff=1");
+    let script = script.replace(
+        "reprise.wait=3",
+        "reprise.wait=3 reprise.poweroff=1 reprise.cmd=probe",
+    );
     ensure!(
         script.contains("reprise.poweroff=1"),
         "boot.ipxe has no kernel line to extend"
@@ -157,9 +162,10 @@ fn settings_come_from_reprise_conf_and_the_command_line_wins() -> Result<()> {
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
     let stick = copy_stick(&out, dir.path())?;
+    // Automatic mode with no disk but the (protected) stick: nothing waits for a keystroke.
     DataPartition::of(&stick)?.write(
         "reprise.conf",
-        "# operator and site from the stick\r\nreprise.operator=Camille Martin\r\nreprise.site=Site du stick\r\nreprise.lang=en\r\n",
+        "# operator and site from the stick\r\nreprise.operator=Camille Martin\r\nreprise.site=Site du stick\r\nreprise.lang=en\r\nreprise.auto=clear\r\n",
         dir.path(),
     )?;
     let run = Vm::new(dir.path(), Firmware::Bios)
@@ -177,8 +183,8 @@ fn settings_come_from_reprise_conf_and_the_command_line_wins() -> Result<()> {
     );
     ensure!(
         run.serial.contains(
-            "reprise-init: starting: reprise run --data /run/reprise/data --lang fr --poweroff \
-             --operator Camille Martin --site Lycee Jean Moulin"
+            "reprise-init: starting: reprise run --data /run/reprise/data --lang fr --auto clear \
+             --poweroff --operator Camille Martin --site Lycee Jean Moulin"
         ),
         "settings not merged as documented:\n{}",
         run.serial

@@ -1,0 +1,503 @@
+//! Shared helpers of the end-to-end tests: build the live image once, boot it in QEMU (TCG only),
+//! and look at the results from outside (serial console, disk images, the stick's data partition).
+//!
+//! Every test works in its own temporary directory: it copies `out/reprise.img` there (the
+//! original stays pristine) and creates its own sparse disk images. Nothing here ever opens a
+//! device of the host: the only files written are inside the test's temporary directory.
+
+use std::fs::{self, File};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::thread::sleep;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context, Result, bail, ensure};
+
+/// The repository root (the workspace holding `scripts/build-image`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The files `scripts/build-image` writes into `out/`.
+#[derive(Debug, Clone)]
+pub struct Outputs {
+    /// The `out/` directory.
+    pub dir: PathBuf,
+}
+
+impl Outputs {
+    pub fn vmlinuz(&self) -> PathBuf {
+        self.dir.join("vmlinuz")
+    }
+    pub fn initrd(&self) -> PathBuf {
+        self.dir.join("initrd.img")
+    }
+    pub fn reprise_img(&self) -> PathBuf {
+        self.dir.join("reprise.img")
+    }
+    pub fn boot_ipxe(&self) -> PathBuf {
+        self.dir.join("boot.ipxe")
+    }
+    /// The test-only initramfs overlay with smartctl and nvme-cli.
+    pub fn tools_overlay(&self) -> PathBuf {
+        self.dir.join("test/tools.cpio.zst")
+    }
+    /// The image digest as the agent reports it: `sha256:` + SHA-256 of `image-manifest`.
+    pub fn image_digest(&self) -> Result<String> {
+        let out = Command::new("sha256sum")
+            .arg(self.dir.join("image-manifest"))
+            .output()
+            .context("running sha256sum")?;
+        let text = String::from_utf8(out.stdout)?;
+        let hex = text
+            .split_whitespace()
+            .next()
+            .context("sha256sum printed nothing")?;
+        Ok(format!("sha256:{hex}"))
+    }
+}
+
+/// Files whose change makes `out/` stale.
+fn build_inputs(root: &Path) -> Vec<PathBuf> {
+    let mut files = vec![
+        root.join("scripts/build-image"),
+        root.join("Cargo.lock"),
+        root.join("agent/Cargo.toml"),
+    ];
+    for dir in ["image", "agent/src"] {
+        collect_files(&root.join(dir), &mut files);
+    }
+    files
+}
+
+fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, files);
+        } else {
+            files.push(path);
+        }
+    }
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+static BUILD: Mutex<()> = Mutex::new(());
+
+/// Returns `out/`, running `scripts/build-image` first when an output is missing or older than
+/// an input. Test processes run in parallel: a file lock makes exactly one of them build.
+pub fn outputs() -> Result<Outputs> {
+    let root = repo_root();
+    let out = Outputs {
+        dir: root.join("out"),
+    };
+    let _in_process = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    fs::create_dir_all(root.join("target")).context("creating target/")?;
+    let lock_path = root.join("target/e2e-build-image.lock");
+    let lock =
+        File::create(&lock_path).with_context(|| format!("creating {}", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("locking {}", lock_path.display()))?;
+    let sums = out.dir.join("SHA256SUMS");
+    let stale = match mtime(&sums) {
+        None => true,
+        Some(built) => build_inputs(&root)
+            .iter()
+            .any(|f| mtime(f).is_some_and(|t| t > built)),
+    };
+    if stale {
+        eprintln!("e2e: out/ is missing or stale: running scripts/build-image");
+        let status = Command::new(root.join("scripts/build-image"))
+            .current_dir(&root)
+            .status()
+            .context("running scripts/build-image")?;
+        ensure!(status.success(), "scripts/build-image failed: {status}");
+    }
+    for f in [
+        out.vmlinuz(),
+        out.initrd(),
+        out.reprise_img(),
+        out.boot_ipxe(),
+        out.tools_overlay(),
+    ] {
+        ensure!(
+            f.is_file(),
+            "{} missing after scripts/build-image",
+            f.display()
+        );
+    }
+    Ok(out)
+}
+
+/// The firmware QEMU starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Firmware {
+    /// SeaBIOS (legacy BIOS).
+    Bios,
+    /// OVMF without Secure Boot.
+    Uefi,
+    /// OVMF with Secure Boot enforced and Microsoft's keys enrolled.
+    SecureBoot,
+}
+
+const OVMF: &str = "/usr/share/OVMF";
+
+/// A QEMU machine under construction; [`Vm::run`] boots it and waits for it to power off.
+#[derive(Debug)]
+pub struct Vm {
+    work: PathBuf,
+    firmware: Firmware,
+    args: Vec<String>,
+    disks: usize,
+}
+
+/// What a finished run left behind.
+#[derive(Debug)]
+pub struct Run {
+    /// Everything the guest printed on its serial console.
+    pub serial: String,
+    /// Time from QEMU's start to init starting the agent (for reports; never asserted).
+    pub to_first_output: Option<Duration>,
+}
+
+impl Vm {
+    /// A machine whose files (firmware variables, serial log) live in `work`.
+    pub fn new(work: &Path, firmware: Firmware) -> Self {
+        Vm {
+            work: work.to_path_buf(),
+            firmware,
+            args: Vec::new(),
+            disks: 0,
+        }
+    }
+
+    fn arg(&mut self, a: impl Into<String>) -> &mut Self {
+        self.args.push(a.into());
+        self
+    }
+
+    fn drive(&mut self, file: &Path) -> String {
+        self.disks += 1;
+        let id = format!("d{}", self.disks);
+        self.arg("-drive").arg(format!(
+            "if=none,id={id},format=raw,file={}",
+            file.display()
+        ));
+        id
+    }
+
+    /// Attaches a raw image as a USB stick behind an xHCI controller, first in boot order
+    /// (unless a kernel is booted directly).
+    pub fn usb_stick(&mut self, img: &Path) -> &mut Self {
+        let id = self.drive(img);
+        self.arg("-device").arg("qemu-xhci,id=xhci");
+        self.arg("-device")
+            .arg(format!("usb-storage,bus=xhci.0,drive={id},bootindex=0"))
+    }
+
+    /// Attaches a raw image as an NVMe controller with one namespace.
+    pub fn nvme(&mut self, img: &Path, serial: &str) -> &mut Self {
+        let id = self.drive(img);
+        self.arg("-device")
+            .arg(format!("nvme,serial={serial},drive={id}"))
+    }
+
+    /// Attaches a raw image as a SATA disk on its own AHCI controller.
+    pub fn ahci(&mut self, img: &Path, serial: &str) -> &mut Self {
+        let id = self.drive(img);
+        let ctl = format!("ahci{}", self.disks);
+        self.arg("-device").arg(format!("ahci,id={ctl}"));
+        self.arg("-device")
+            .arg(format!("ide-hd,drive={id},bus={ctl}.0,serial={serial}"))
+    }
+
+    /// Attaches a raw image as a SATA disk whose writes fail with EIO at `sector` (QEMU's
+    /// blkdebug driver): the guest kernel sees `I/O error, dev sdX, sector N`.
+    pub fn ahci_failing_write(
+        &mut self,
+        img: &Path,
+        serial: &str,
+        sector: u64,
+    ) -> Result<&mut Self> {
+        let rules = self.work.join(format!("blkdebug-{serial}.conf"));
+        fs::write(
+            &rules,
+            format!(
+                "[inject-error]\nevent = \"none\"\niotype = \"write\"\nerrno = \"5\"\nsector = \"{sector}\"\n"
+            ),
+        )
+        .with_context(|| format!("writing {}", rules.display()))?;
+        self.disks += 1;
+        let id = format!("d{}", self.disks);
+        self.arg("-drive").arg(format!(
+            "if=none,id={id},driver=blkdebug,config={},image.driver=raw,image.file.driver=file,image.file.filename={}",
+            rules.display(),
+            img.display()
+        ));
+        let ctl = format!("ahci{}", self.disks);
+        self.arg("-device").arg(format!("ahci,id={ctl}"));
+        self.arg("-device")
+            .arg(format!("ide-hd,drive={id},bus={ctl}.0,serial={serial}"));
+        Ok(self)
+    }
+
+    /// Sets the SMBIOS system identity (type 1).
+    pub fn smbios(&mut self, manufacturer: &str, product: &str, serial: &str) -> &mut Self {
+        self.arg("-smbios").arg(format!(
+            "type=1,manufacturer={manufacturer},product={product},serial={serial}"
+        ))
+    }
+
+    /// Boots a kernel and initramfs directly (QEMU's loader, no firmware boot menu).
+    pub fn kernel(&mut self, kernel: &Path, initrd: &Path, append: &str) -> &mut Self {
+        self.arg("-kernel").arg(kernel.display().to_string());
+        self.arg("-initrd").arg(initrd.display().to_string());
+        self.arg("-append").arg(append)
+    }
+
+    /// Boots over the network: iPXE on an e1000, user networking serving `tftp_dir`.
+    pub fn pxe(&mut self, tftp_dir: &Path, bootfile: &str) -> &mut Self {
+        self.arg("-netdev").arg(format!(
+            "user,id=n0,tftp={},bootfile={bootfile}",
+            tftp_dir.display()
+        ));
+        self.arg("-device").arg("e1000,netdev=n0");
+        self.arg("-boot").arg("n")
+    }
+
+    /// Boots the machine and waits until it powers off by itself, at most `timeout`.
+    pub fn run(&self, timeout: Duration) -> Result<Run> {
+        let serial_path = self.work.join("serial.log");
+        let mut cmd = Command::new("qemu-system-x86_64");
+        cmd.args(["-accel", "tcg", "-m", "1024", "-smp", "1"]);
+        cmd.args(["-display", "none", "-monitor", "none", "-no-reboot"]);
+        cmd.arg("-serial")
+            .arg(format!("file:{}", serial_path.display()));
+        match self.firmware {
+            Firmware::Bios => {}
+            Firmware::Uefi | Firmware::SecureBoot => {
+                let (code, vars) = if self.firmware == Firmware::Uefi {
+                    ("OVMF_CODE_4M.fd", "OVMF_VARS_4M.fd")
+                } else {
+                    ("OVMF_CODE_4M.secboot.fd", "OVMF_VARS_4M.ms.fd")
+                };
+                let vars_copy = self.work.join("OVMF_VARS.fd");
+                fs::copy(Path::new(OVMF).join(vars), &vars_copy)
+                    .with_context(|| format!("copying {OVMF}/{vars}"))?;
+                if self.firmware == Firmware::SecureBoot {
+                    cmd.args(["-machine", "q35,smm=on"]);
+                    cmd.args(["-global", "driver=cfi.pflash01,property=secure,value=on"]);
+                } else {
+                    cmd.args(["-machine", "q35"]);
+                }
+                cmd.arg("-drive").arg(format!(
+                    "if=pflash,format=raw,unit=0,readonly=on,file={OVMF}/{code}"
+                ));
+                cmd.arg("-drive").arg(format!(
+                    "if=pflash,format=raw,unit=1,file={}",
+                    vars_copy.display()
+                ));
+            }
+        }
+        // QEMU's -kernel takes boot index 0: then the stick is only a disk, not the boot device.
+        let direct_kernel = self.args.iter().any(|a| a == "-kernel");
+        cmd.args(self.args.iter().map(|a| {
+            if direct_kernel {
+                a.replace(",bootindex=0", "")
+            } else {
+                a.clone()
+            }
+        }));
+        cmd.stdin(Stdio::null()).stdout(Stdio::null());
+        cmd.stderr(File::create(self.work.join("qemu.stderr"))?);
+        eprintln!("e2e: {cmd:?}");
+        let start = Instant::now();
+        let mut child = cmd.spawn().context("starting qemu-system-x86_64")?;
+        let mut to_first_output = None;
+        let status = loop {
+            if let Some(status) = child.try_wait()? {
+                break status;
+            }
+            if to_first_output.is_none()
+                && read_lossy(&serial_path).is_ok_and(|s| s.contains("reprise-init: starting:"))
+            {
+                to_first_output = Some(start.elapsed());
+            }
+            if start.elapsed() > timeout {
+                let _ = child.kill();
+                let _ = child.wait();
+                let serial = read_lossy(&serial_path).unwrap_or_default();
+                bail!(
+                    "the guest did not power off within {timeout:?}; serial console:\n{}",
+                    tail(&serial, 60)
+                );
+            }
+            sleep(Duration::from_millis(100));
+        };
+        let serial = read_lossy(&serial_path)
+            .with_context(|| format!("reading {}", serial_path.display()))?;
+        let stderr = fs::read_to_string(self.work.join("qemu.stderr")).unwrap_or_default();
+        ensure!(
+            status.success(),
+            "qemu exited with {status}: {stderr}\nserial console:\n{}",
+            tail(&serial, 60)
+        );
+        if let Some(t) = to_first_output {
+            eprintln!("e2e: QEMU start -> agent started: {:.1} s", t.as_secs_f64());
+        }
+        Ok(Run {
+            serial,
+            to_first_output,
+        })
+    }
+}
+
+/// A console log as text (firmware prints escape sequences that are not always UTF-8).
+fn read_lossy(path: &Path) -> std::io::Result<String> {
+    Ok(String::from_utf8_lossy(&fs::read(path)?).into_owned())
+}
+
+/// The last `n` lines of a text.
+pub fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// The text between the line `==== BEGIN-MARKER ====` and the next line starting with
+/// `==== END-MARKER`, if both are present.
+pub fn between<'a>(text: &'a str, begin: &str, end: &str) -> Option<&'a str> {
+    let b = format!("==== {begin} ====");
+    let start = text.find(&b)? + b.len();
+    let len = text[start..].find(&format!("==== {end}"))?;
+    Some(text[start..start + len].trim())
+}
+
+/// Creates a sparse file of `size` bytes (a fresh virtual disk).
+pub fn sparse_disk(path: &Path, size: u64) -> Result<()> {
+    let f = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    f.set_len(size)
+        .with_context(|| format!("sizing {}", path.display()))?;
+    Ok(())
+}
+
+/// Copies the pristine `reprise.img` into `dir` and returns the copy's path.
+pub fn copy_stick(out: &Outputs, dir: &Path) -> Result<PathBuf> {
+    let copy = dir.join("stick.img");
+    fs::copy(out.reprise_img(), &copy).with_context(|| {
+        format!(
+            "copying {} to {}",
+            out.reprise_img().display(),
+            copy.display()
+        )
+    })?;
+    Ok(copy)
+}
+
+/// Byte range (offset, length) of GPT partition `number` (1-based) of a disk image.
+pub fn gpt_partition(img: &Path, number: u32) -> Result<(u64, u64)> {
+    let mut f = File::open(img).with_context(|| format!("opening {}", img.display()))?;
+    let mut header = [0u8; 92];
+    f.seek(SeekFrom::Start(512))?;
+    f.read_exact(&mut header)?;
+    ensure!(
+        &header[..8] == b"EFI PART",
+        "{}: no GPT header",
+        img.display()
+    );
+    let le64 = |b: &[u8]| u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+    let entries_lba = le64(&header[72..]);
+    let entry_size = u64::from(u32::from_le_bytes(header[84..88].try_into()?));
+    let mut entry = vec![0u8; usize::try_from(entry_size)?];
+    f.seek(SeekFrom::Start(
+        entries_lba * 512 + u64::from(number - 1) * entry_size,
+    ))?;
+    f.read_exact(&mut entry)?;
+    let (first, last) = (le64(&entry[32..]), le64(&entry[40..]));
+    ensure!(
+        first != 0 && last >= first,
+        "{}: no partition {number}",
+        img.display()
+    );
+    Ok((first * 512, (last - first + 1) * 512))
+}
+
+/// The stick's data partition (the FAT labelled REPRISE), addressed through mtools.
+#[derive(Debug)]
+pub struct DataPartition {
+    target: String,
+}
+
+impl DataPartition {
+    /// The data partition (GPT partition 3) of a copy of `reprise.img`.
+    pub fn of(img: &Path) -> Result<Self> {
+        let (offset, _) = gpt_partition(img, 3)?;
+        Ok(DataPartition {
+            target: format!("{}@@{offset}", img.display()),
+        })
+    }
+
+    fn mtools(&self, tool: &str, args: &[&str]) -> Result<Vec<u8>> {
+        let out = Command::new(tool)
+            .arg("-i")
+            .arg(&self.target)
+            .args(args)
+            .env("MTOOLS_SKIP_CHECK", "1")
+            .output()
+            .with_context(|| format!("running {tool}"))?;
+        ensure!(
+            out.status.success(),
+            "{tool} {args:?} on {}: {}",
+            self.target,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(out.stdout)
+    }
+
+    /// Writes `contents` to `path` (e.g. "reprise.conf") on the partition.
+    pub fn write(&self, path: &str, contents: &str, scratch: &Path) -> Result<()> {
+        let local = scratch.join("mtools-upload");
+        fs::write(&local, contents)?;
+        self.mtools(
+            "mcopy",
+            &["-o", &local.display().to_string(), &format!("::{path}")],
+        )?;
+        Ok(())
+    }
+
+    /// Reads file `path` from the partition.
+    pub fn read(&self, path: &str) -> Result<Vec<u8>> {
+        self.mtools("mcopy", &["-n", &format!("::{path}"), "-"])
+    }
+
+    /// Names of the entries of directory `dir`.
+    pub fn list(&self, dir: &str) -> Result<Vec<String>> {
+        let out = self.mtools("mdir", &["-b", &format!("::{dir}")])?;
+        Ok(String::from_utf8(out)?
+            .lines()
+            .filter_map(|l| l.rsplit('/').next())
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .collect())
+    }
+}
+
+/// Checks that two images have the same bytes everywhere except in `skip` (offset, length).
+pub fn same_outside(a: &Path, b: &Path, skip: (u64, u64)) -> Result<bool> {
+    let (x, y) = (fs::read(a)?, fs::read(b)?);
+    if x.len() != y.len() {
+        return Ok(false);
+    }
+    let (start, end) = (usize::try_from(skip.0)?, usize::try_from(skip.0 + skip.1)?);
+    Ok(x[..start] == y[..start] && x[end..] == y[end..])
+}

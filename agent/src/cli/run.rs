@@ -56,6 +56,10 @@ pub struct Args {
     /// Verdict policy (TOML); default: DATA/policy.toml if present, else built-in.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Workshop server to upload the certificate to. The collector does not exist yet: the
+    /// certificate stays on the data partition and the run says so.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
     /// Root of the sysfs/procfs view (tests); `/` on a real machine.
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
@@ -143,6 +147,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}: {verdict}", d.device.dev_path);
     }
     println!("Certificate: {}", outcome.certificate.display());
+    if let Some(server) = &args.server {
+        println!(
+            "Upload to {server}: not available in this version; the certificate is kept on the \
+             data partition."
+        );
+    }
     let shown = std::process::Command::new(std::env::current_exe()?)
         .arg("cert")
         .arg("show")

@@ -111,12 +111,22 @@ fn openssl_verify(envelope: &Value, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-#[test]
-fn automatic_clear_wipes_both_disks_and_signs_a_certificate() -> Result<()> {
+/// What an automatic run left: each disk (serial, old and new contents) and the certificate.
+struct Outcome {
+    disks: Vec<(&'static str, Vec<u8>, Vec<u8>)>,
+    certificate: Value,
+}
+
+/// One automatic run on an emulated laptop (SeaBIOS, stick on USB, NVMe + SATA disks pre-filled
+/// with random data). `failing_sector`: the SATA disk's writes fail there (blkdebug).
+/// Returns the disks' old and new contents and the certificate envelope, after the checks that
+/// hold in every case (power-off by itself, stick unchanged outside its data partition, one
+/// certificate that verifies with `reprise cert verify` and with openssl, naming the machine).
+fn automatic_run(failing_sector: Option<u64>) -> Result<Option<Outcome>> {
     let out = outputs()?;
     if !agent_has_auto_run()? {
         eprintln!("SKIPPED: this build's `reprise run` has no --auto option yet");
-        return Ok(());
+        return Ok(None);
     }
     let dir = tempfile::tempdir()?;
     let stick = copy_stick(&out, dir.path())?;
@@ -133,30 +143,19 @@ fn automatic_clear_wipes_both_disks_and_signs_a_certificate() -> Result<()> {
     fs::write(&nvme, &nvme_old)?;
     fs::write(&sata, &sata_old)?;
 
-    Vm::new(dir.path(), Firmware::Bios)
-        .usb_stick(&stick)
-        .nvme(&nvme, NVME_SERIAL)
-        .ahci(&sata, SATA_SERIAL)
-        .smbios("E2E Computers", "Auto Laptop", SYSTEM_SERIAL)
+    let mut vm = Vm::new(dir.path(), Firmware::Bios);
+    vm.usb_stick(&stick).nvme(&nvme, NVME_SERIAL);
+    match failing_sector {
+        None => vm.ahci(&sata, SATA_SERIAL),
+        Some(sector) => vm.ahci_failing_write(&sata, SATA_SERIAL, sector)?,
+    };
+    vm.smbios("E2E Computers", "Auto Laptop", SYSTEM_SERIAL)
         .run(Duration::from_secs(600))?;
 
-    for (img, old) in [(&nvme, &nvme_old), (&sata, &sata_old)] {
-        let new = fs::read(img)?;
-        let kept = new
-            .chunks(4096)
-            .zip(old.chunks(4096))
-            .position(|(n, o)| n == o);
-        ensure!(
-            kept.is_none(),
-            "{}: block {kept:?} (4 KiB) was not overwritten",
-            img.display()
-        );
-    }
     ensure!(
         same_outside(&before, &stick, gpt_partition(&stick, 3)?)?,
         "the stick changed outside its data partition"
     );
-
     let certs: Vec<String> = data
         .list("certs")?
         .into_iter()
@@ -169,18 +168,6 @@ fn automatic_clear_wipes_both_disks_and_signs_a_certificate() -> Result<()> {
     let bytes = data.read(&format!("certs/{}", certs[0]))?;
     let path = dir.path().join("cert.json");
     fs::write(&path, &bytes)?;
-    let text = String::from_utf8(bytes)?;
-    for needle in [
-        SYSTEM_SERIAL,
-        NVME_SERIAL,
-        SATA_SERIAL,
-        &out.image_digest()?,
-    ] {
-        ensure!(
-            text.contains(needle),
-            "the certificate does not name {needle}:\n{text}"
-        );
-    }
     let status = Command::new(agent())
         .args(["cert", "verify"])
         .arg(&path)
@@ -189,7 +176,105 @@ fn automatic_clear_wipes_both_disks_and_signs_a_certificate() -> Result<()> {
         status.success(),
         "`reprise cert verify` rejects the certificate: {status}"
     );
-    openssl_verify(&serde_json::from_str(&text)?, dir.path())
+    let envelope: Value = serde_json::from_slice(&bytes)?;
+    openssl_verify(&envelope, dir.path())?;
+    let certificate = envelope["certificate"].clone();
+    ensure!(
+        certificate["machine"]["identity"]["serial"] == SYSTEM_SERIAL,
+        "machine serial: {}",
+        certificate["machine"]["identity"]["serial"]
+    );
+    ensure!(
+        certificate["tool"]["image_digest"] == out.image_digest()?.as_str(),
+        "image digest: {}",
+        certificate["tool"]["image_digest"]
+    );
+    Ok(Some(Outcome {
+        disks: vec![
+            (NVME_SERIAL, nvme_old, fs::read(&nvme)?),
+            (SATA_SERIAL, sata_old, fs::read(&sata)?),
+        ],
+        certificate,
+    }))
+}
+
+/// The certificate's sanitization entry for the disk with `serial`.
+fn entry<'a>(certificate: &'a Value, serial: &str) -> Result<&'a Value> {
+    certificate["sanitization"]
+        .as_array()
+        .context("no sanitization list")?
+        .iter()
+        .find(|e| e["device"]["serial"] == serial)
+        .with_context(|| format!("no sanitization entry for {serial}"))
+}
+
+/// Every 4 KiB block differs from the random data it held before.
+fn fully_overwritten(old: &[u8], new: &[u8]) -> Option<usize> {
+    new.chunks(4096)
+        .zip(old.chunks(4096))
+        .position(|(n, o)| n == o)
+}
+
+#[test]
+fn automatic_clear_wipes_both_disks_and_signs_a_certificate() -> Result<()> {
+    let Some(run) = automatic_run(None)? else {
+        return Ok(());
+    };
+    for (serial, old, new) in &run.disks {
+        let e = entry(&run.certificate, serial)?;
+        ensure!(
+            e["result"] == "passed" && e["sanitized"] == true && e["level"] == "clear",
+            "{serial}: {e:#}"
+        );
+        ensure!(
+            e["bytes_written"] == DISK_SIZE as u64,
+            "{serial}: bytes_written {}",
+            e["bytes_written"]
+        );
+        let kept = fully_overwritten(old, new);
+        ensure!(
+            kept.is_none(),
+            "{serial}: 4 KiB block {kept:?} was not overwritten"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn a_write_error_fails_that_disk_only_and_says_where() -> Result<()> {
+    const SECTOR: u64 = 40_000;
+    let Some(run) = automatic_run(Some(SECTOR))? else {
+        return Ok(());
+    };
+    let (_, nvme_old, nvme_new) = &run.disks[0];
+    let good = entry(&run.certificate, NVME_SERIAL)?;
+    ensure!(
+        good["result"] == "passed" && good["sanitized"] == true,
+        "NVMe: {good:#}"
+    );
+    let kept = fully_overwritten(nvme_old, nvme_new);
+    ensure!(
+        kept.is_none(),
+        "NVMe: 4 KiB block {kept:?} was not overwritten"
+    );
+    let bad = entry(&run.certificate, SATA_SERIAL)?;
+    ensure!(
+        bad["result"] == "failed" && bad["sanitized"] == false,
+        "SATA: {bad:#}"
+    );
+    // The failed write covers the injected sector: its LBA is at or before it, within one
+    // write (a few MiB).
+    let where_ = bad["errors"]
+        .as_array()
+        .context("SATA: no errors list")?
+        .iter()
+        .filter_map(|e| e["lba"].as_u64())
+        .any(|lba| lba <= SECTOR && SECTOR - lba < (64 << 20) / 512);
+    ensure!(
+        where_,
+        "SATA: no error names an LBA at sector {SECTOR}: {bad:#}"
+    );
+    Ok(())
 }
 
 /// The outside verifier above accepts an envelope signed by openssl over the JCS bytes, and

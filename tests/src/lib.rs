@@ -282,6 +282,9 @@ impl Vm {
         let mut cmd = Command::new("qemu-system-x86_64");
         cmd.args(["-accel", "tcg", "-m", "1024", "-smp", "1"]);
         cmd.args(["-display", "none", "-monitor", "none", "-no-reboot"]);
+        // An entropy source, as real laptops have (RDRAND, TPM): without it the emulated CPU
+        // leaves the kernel's CRNG unseeded and getrandom() (station key, wipe key) blocks.
+        cmd.args(["-device", "virtio-rng-pci"]);
         cmd.arg("-serial")
             .arg(format!("file:{}", serial_path.display()));
         match self.firmware {

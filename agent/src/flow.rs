@@ -19,7 +19,7 @@ use crate::sys::atomic::{self, AtomicWriteError};
 use crate::sys::blockdev::WriteGuard;
 use crate::verdict::Policy;
 use crate::wipe::plan::PlanError;
-use crate::wipe::report::{DeviceIdentity, DeviceWipe, SCHEMA_VERSION, WipeReport};
+use crate::wipe::report::{DeviceIdentity, DeviceWipe, Level, SCHEMA_VERSION, WipeReport};
 use crate::wipe::{CancelToken, Method, VerifySpec, WipeEvent, WipeJob, WipePlan};
 
 /// What the operator (or the boot entry) asked for.
@@ -304,6 +304,8 @@ pub fn execute(
         schema_version: SCHEMA_VERSION,
         tool: crate::tool_version(),
         image_digest: ctx.image_digest.clone(),
+        // Firmware Purge does not exist yet: a Purge request runs Clear, and says so.
+        requested_level: (run_plan.mode == Mode::Purge).then_some(Level::Purge),
         devices,
     };
     let stamp = log_stamp();

@@ -39,6 +39,13 @@ fn opt<T: Clone>(f: &Field<T>) -> Option<T> {
     f.known().cloned()
 }
 
+fn level_name(l: Level) -> &'static str {
+    match l {
+        Level::Clear => "clear",
+        Level::Purge => "purge",
+    }
+}
+
 fn transport_name(t: Transport) -> &'static str {
     match t {
         Transport::Nvme => "nvme",
@@ -206,11 +213,12 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     .get(&dev.dev_path)
                     .cloned()
                     .unwrap_or_default(),
-                level: match w.level {
-                    Level::Clear => "clear",
-                    Level::Purge => "purge",
-                }
-                .into(),
+                level: level_name(w.level).into(),
+                requested_level: inputs
+                    .wipe
+                    .requested_level
+                    .filter(|r| *r != w.level)
+                    .map(|r| level_name(r).into()),
                 technique: w.technique.clone(),
                 method: w.method.clone(),
                 passes: w

@@ -173,8 +173,11 @@ pub struct DiskSanitization {
     pub device: DeviceRecord,
     /// Host protected area and device configuration overlay, before and after.
     pub hidden_areas: HiddenAreas,
-    /// "clear" or "purge".
+    /// "clear" or "purge": what was performed.
     pub level: String,
+    /// What the operator asked for when it differs from `level` ("purge" asked, "clear"
+    /// performed because firmware Purge was not available); null when they agree.
+    pub requested_level: Option<String>,
     pub technique: String,
     pub method: String,
     pub passes: Vec<PassRecord>,

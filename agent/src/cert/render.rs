@@ -227,12 +227,25 @@ fn disk_section(d: &DiskSanitization, l: Language) -> Section {
         (
             t(l, "Method", "Méthode").into(),
             format!(
-                "{} — {} ({}, {} {})",
+                "{} — {} ({}, {} {}){}",
                 d.level.to_uppercase(),
                 d.technique,
                 d.method,
                 d.passes.len(),
-                t(l, "pass(es)", "passe(s)")
+                t(l, "pass(es)", "passe(s)"),
+                match &d.requested_level {
+                    Some(r) => format!(
+                        " — {} {}, {}",
+                        r.to_uppercase(),
+                        t(l, "requested", "demandé"),
+                        t(
+                            l,
+                            "not available in this version: CLEAR performed",
+                            "non disponible dans cette version : CLEAR effectué"
+                        )
+                    ),
+                    None => String::new(),
+                }
             ),
         ),
         (

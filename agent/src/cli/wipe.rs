@@ -9,7 +9,7 @@
 //! (Ctrl-C cancels the running wipe; the report still gets written).
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc;
 
@@ -92,15 +92,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     .validate()
     .context("invalid wipe plan")?;
     let root = SysRoot::new(&args.root);
-    // The CLI has no probe: the guard's own checks (mounted, held, swap, read-only, O_EXCL)
-    // protect the running system, whose root filesystem is always mounted.
-    let guard = WriteGuard::new(root.clone(), Vec::new());
+    // The probe names the disks of the running system and of the boot medium (mounted, swap,
+    // `root=`, holders); the guard refuses them and re-checks mounts itself when opening.
+    let disks = crate::probe::disks::probe_disks(&root, true);
+    let protected = disks
+        .iter()
+        .filter(|d| d.holds_system)
+        .map(|d| PathBuf::from(&d.dev_path))
+        .collect();
+    let guard = WriteGuard::new(root.clone(), protected);
 
     // Open everything first: one refusal stops the whole command before any write.
     let mut opened: Vec<(Box<dyn BlockIo>, WipeJob)> = Vec::new();
     for dev in plan.devices() {
         let d = open_for_write(&plan, dev, &guard)?;
-        let mut identity = device_identity(&root, dev);
+        // The probe's view when it knows the disk (full ATA model, serial from VPD), else the
+        // minimal one (regular files, devices outside sysfs).
+        let canonical = std::fs::canonicalize(dev).unwrap_or_else(|_| dev.clone());
+        let mut identity = disks
+            .iter()
+            .find(|d| Path::new(&d.dev_path) == canonical)
+            .map(crate::flow::identity)
+            .unwrap_or_else(|| device_identity(&root, dev));
         identity.size_bytes = d.len();
         identity.logical_sector_size = d.sector_size();
         opened.push((Box::new(d), WipeJob::new(&plan, identity)));
@@ -181,6 +194,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let report = WipeReport {
+        requested_level: None,
         schema_version: SCHEMA_VERSION,
         tool: crate::tool_version(),
         image_digest: None,

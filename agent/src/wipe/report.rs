@@ -16,6 +16,11 @@ pub struct WipeReport {
     pub tool: String,
     /// SHA-256 of the live image the tool ran from, when known.
     pub image_digest: Option<String>,
+    /// The level the operator asked for, when it differs from what could be performed: Purge
+    /// asked, but only Clear exists (each device's `level` says what was done). Absent in
+    /// reports that predate it.
+    #[serde(default)]
+    pub requested_level: Option<Level>,
     pub devices: Vec<DeviceWipe>,
 }
 

@@ -165,29 +165,29 @@ pub fn plan(probe: &ProbeReport, settings: &Settings) -> RunPlan {
 /// Why a run could not finish with a certificate.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("invalid wipe plan: {0}")]
+    #[error("invalid wipe plan")]
     Plan(#[from] PlanError),
-    #[error("cannot read the station key {path}: {source}")]
+    #[error("cannot read the station key {path}")]
     ReadKey {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("invalid station key {path}: {source}")]
+    #[error("invalid station key {path}")]
     Key {
         path: PathBuf,
         source: sign::KeyError,
     },
-    #[error("cannot write the station key into {path}: {source}")]
+    #[error("cannot write the station key into {path}")]
     WriteKey {
         path: PathBuf,
         source: AtomicWriteError,
     },
-    #[error("cannot write the log {path}: {source}")]
+    #[error("cannot write the log {path}")]
     Log {
         path: PathBuf,
         source: AtomicWriteError,
     },
-    #[error("cannot issue the certificate: {0}")]
+    #[error("cannot issue the certificate")]
     Issue(#[from] IssueError),
 }
 

@@ -108,7 +108,7 @@ pub fn check(files: Vec<(String, Result<Verified, VerifyError>)>) -> ChainReport
         match result {
             Err(e) => report.gaps.push(Gap::Invalid {
                 file,
-                reason: e.to_string(),
+                reason: crate::error_chain(&e),
             }),
             Ok(v) => {
                 let id = &v.envelope.certificate.id;

@@ -44,7 +44,7 @@ pub struct SignatureBlock {
 /// Why an envelope could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
-    #[error("certificate {id} has no canonical form: {source}")]
+    #[error("certificate {id} has no canonical form")]
     Canonical { id: String, source: JcsError },
 }
 
@@ -67,7 +67,7 @@ pub enum VerifyError {
     UnexpectedKey { expected: String, actual: String },
     #[error("signature value is not base64 of 64 bytes: {0}")]
     SignatureEncoding(String),
-    #[error("certificate has no canonical form: {0}")]
+    #[error("certificate has no canonical form")]
     Canonical(#[from] JcsError),
     #[error("signature does not match the certificate content (altered content or wrong key)")]
     BadSignature,
@@ -120,7 +120,7 @@ pub fn to_file_bytes(envelope: &Envelope) -> Vec<u8> {
 
 /// Checks an envelope read from `bytes`; with `expected`, also that this key signed it.
 pub fn verify(bytes: &[u8], expected: Option<&VerifyingKey>) -> Result<Verified, VerifyError> {
-    let value = jcs::parse_strict(bytes).map_err(|e| VerifyError::Json(e.to_string()))?;
+    let value = jcs::parse_strict(bytes).map_err(|e| VerifyError::Json(crate::error_chain(&e)))?;
     let Value::Object(mut top) = value else {
         return Err(VerifyError::Malformed("top level is not an object".into()));
     };

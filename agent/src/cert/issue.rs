@@ -17,14 +17,14 @@ use crate::sys::atomic::{self, AtomicWriteError};
 /// Why a certificate could not be issued.
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
-    #[error("cannot read the certificate folder {path}: {source}")]
+    #[error("cannot read the certificate folder {path}")]
     ReadFolder {
         path: PathBuf,
         source: AtomicWriteError,
     },
-    #[error("cannot sign the certificate: {0}")]
+    #[error("cannot sign the certificate")]
     Sign(#[from] SignError),
-    #[error("cannot write the certificate into {path}: {source}")]
+    #[error("cannot write the certificate into {path}")]
     Write {
         path: PathBuf,
         source: AtomicWriteError,

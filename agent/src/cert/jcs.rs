@@ -141,7 +141,7 @@ fn write_string(s: &str, out: &mut String) {
 
 /// Why [`parse_strict`] refused its input.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid JSON: {0}")]
+#[error("invalid JSON")]
 pub struct ParseError(#[from] serde_json::Error);
 
 /// Parses JSON like `serde_json::from_slice::<Value>`, but rejects an object that repeats a key.

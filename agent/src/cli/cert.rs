@@ -169,9 +169,9 @@ fn verify_file(
     path: &Path,
     expected: Option<&ed25519_dalek::VerifyingKey>,
 ) -> anyhow::Result<envelope::Verified> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    envelope::verify(&bytes, expected)
-        .with_context(|| format!("{}: invalid certificate", path.display()))
+    // The caller names the file; the reasons here do not repeat it.
+    let bytes = std::fs::read(path).context("cannot read the file")?;
+    Ok(envelope::verify(&bytes, expected)?)
 }
 
 fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -212,7 +212,7 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
             ),
             Err(e) => {
                 failed += 1;
-                println!("{}: INVALID: {:#}", file.display(), e.root_cause());
+                println!("{}: INVALID: {e:#}", file.display());
             }
         }
     }

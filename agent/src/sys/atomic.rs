@@ -19,21 +19,21 @@ use std::path::{Path, PathBuf};
 pub enum AtomicWriteError {
     #[error("{path}: already exists; refusing to overwrite")]
     Exists { path: PathBuf },
-    #[error("{path}: cannot create temporary file: {source}")]
+    #[error("{path}: cannot create temporary file")]
     CreateTemp { path: PathBuf, source: io::Error },
-    #[error("{path}: cannot write: {source}")]
+    #[error("{path}: cannot write")]
     Write { path: PathBuf, source: io::Error },
-    #[error("{path}: cannot fsync: {source}")]
+    #[error("{path}: cannot fsync")]
     Sync { path: PathBuf, source: io::Error },
-    #[error("{path}: cannot move into place: {source}")]
+    #[error("{path}: cannot move into place")]
     Rename { path: PathBuf, source: io::Error },
-    #[error("{path}: cannot read directory: {source}")]
+    #[error("{path}: cannot read directory")]
     ReadDir { path: PathBuf, source: io::Error },
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Read { path: PathBuf, source: io::Error },
     #[error("{name:?}: not a plain file name")]
     BadName { name: String },
-    #[error("{path}: cannot create directory: {source}")]
+    #[error("{path}: cannot create directory")]
     CreateDir { path: PathBuf, source: io::Error },
 }
 

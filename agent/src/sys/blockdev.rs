@@ -222,25 +222,6 @@ fn check_block(guard: &WriteGuard, dev: &Path, rdev: u64) -> Result<(), OpenErro
     let members = members(root, &name, rdev);
     let parent = parent_disk(root, &name);
 
-    // Protected devices: the same device number, or the same disk family by name.
-    for p in &guard.protected {
-        let same_number =
-            fs::metadata(p).is_ok_and(|m| m.file_type().is_block_device() && m.rdev() == rdev);
-        let pname = fs::canonicalize(p)
-            .ok()
-            .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .or_else(|| p.file_name().map(|n| n.to_string_lossy().into_owned()));
-        let related = pname.as_deref().is_some_and(|pn| {
-            members.iter().any(|(m, _, _)| m == pn) || parent.as_deref() == Some(pn)
-        });
-        if same_number || related {
-            return Err(OpenError::Protected {
-                dev: dev.to_owned(),
-                protected: p.clone(),
-            });
-        }
-    }
-
     // Mounted filesystems on the device or any partition.
     let mi_path = root.join("proc/self/mountinfo");
     let text = read_optional(dev, mi_path.clone())?.ok_or_else(|| OpenError::Sysfs {
@@ -257,6 +238,26 @@ fn check_block(guard: &WriteGuard, dev: &Path, rdev: u64) -> Result<(), OpenErro
                 dev: dev.to_owned(),
                 part: part.clone(),
                 mount_point: m.mount_point,
+            });
+        }
+    }
+
+    // Protected devices (the probe's system and boot disks): the same device number, or the
+    // same disk family by name. Checked after mounts, whose refusal names the mount point.
+    for p in &guard.protected {
+        let same_number =
+            fs::metadata(p).is_ok_and(|m| m.file_type().is_block_device() && m.rdev() == rdev);
+        let pname = fs::canonicalize(p)
+            .ok()
+            .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .or_else(|| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+        let related = pname.as_deref().is_some_and(|pn| {
+            members.iter().any(|(m, _, _)| m == pn) || parent.as_deref() == Some(pn)
+        });
+        if same_number || related {
+            return Err(OpenError::Protected {
+                dev: dev.to_owned(),
+                protected: p.clone(),
             });
         }
     }

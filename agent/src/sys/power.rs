@@ -13,7 +13,7 @@ pub enum PowerError {
         "not running from the Reprise live image ({LIVE_IMAGE_MARKER} is absent): not powering off"
     )]
     NotLiveImage,
-    #[error("power-off failed: {0}")]
+    #[error("power-off failed")]
     Reboot(#[source] nix::Error),
 }
 

@@ -139,7 +139,7 @@ pub fn refused(job: WipeJob, err: &dyn std::error::Error) -> DeviceWipe {
             operation: "open".into(),
             lba: None,
             sectors: None,
-            message: err.to_string(),
+            message: crate::error_chain(err),
         }],
     }
 }

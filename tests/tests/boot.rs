@@ -184,9 +184,14 @@ fn settings_come_from_reprise_conf_and_the_command_line_wins() -> Result<()> {
     ensure!(
         run.serial.contains(
             "reprise-init: starting: reprise run --data /run/reprise/data --lang fr --auto clear \
-             --poweroff --operator Camille Martin --site Lycee Jean Moulin"
+             --operator Camille Martin --site Lycee Jean Moulin"
         ),
         "settings not merged as documented:\n{}",
+        run.serial
+    );
+    ensure!(
+        run.serial.contains("reprise-init: powering off"),
+        "reprise.poweroff=1 (command line) did not power off after the agent:\n{}",
         run.serial
     );
     Ok(())

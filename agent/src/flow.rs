@@ -90,18 +90,6 @@ pub fn media_type(disk: &Disk) -> &'static str {
     }
 }
 
-fn transport_name(t: Transport) -> &'static str {
-    match t {
-        Transport::Nvme => "nvme",
-        Transport::Sata => "sata",
-        Transport::Usb => "usb",
-        Transport::Mmc => "mmc",
-        Transport::Virtio => "virtio",
-        Transport::Scsi => "scsi",
-        Transport::Unknown => "unknown",
-    }
-}
-
 /// The wipe report's identity of a probed disk.
 pub fn identity(disk: &Disk) -> DeviceIdentity {
     DeviceIdentity {
@@ -110,7 +98,7 @@ pub fn identity(disk: &Disk) -> DeviceIdentity {
         serial: disk.serial.known().cloned(),
         firmware: disk.firmware.known().cloned(),
         vendor: disk.vendor.known().cloned(),
-        transport: transport_name(disk.transport).into(),
+        transport: disk.transport.as_str().into(),
         media_type: media_type(disk).into(),
         size_bytes: disk.size_bytes.known().copied().unwrap_or(0),
         logical_sector_size: disk.logical_sector_size.known().copied().unwrap_or(512),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::model::*;
-use crate::probe::model::{Field, ProbeReport, Transport};
+use crate::probe::model::{Field, ProbeReport};
 use crate::verdict::{self, Action, DiskHealth, Policy, Verdict, messages};
 use crate::wipe::report::{Level, Outcome, VerifyMode, WipeReport};
 
@@ -43,18 +43,6 @@ fn level_name(l: Level) -> &'static str {
     match l {
         Level::Clear => "clear",
         Level::Purge => "purge",
-    }
-}
-
-fn transport_name(t: Transport) -> &'static str {
-    match t {
-        Transport::Nvme => "nvme",
-        Transport::Sata => "sata",
-        Transport::Usb => "usb",
-        Transport::Mmc => "mmc",
-        Transport::Virtio => "virtio",
-        Transport::Scsi => "scsi",
-        Transport::Unknown => "unknown",
     }
 }
 
@@ -158,7 +146,7 @@ fn machine(p: &ProbeReport, health: &BTreeMap<String, DiskHealth>) -> Machine {
                 model: opt(&d.model),
                 serial: opt(&d.serial),
                 size_bytes: opt(&d.size_bytes),
-                interface: transport_name(d.transport).into(),
+                interface: d.transport.as_str().into(),
                 holds_system: d.holds_system,
                 health: health
                     .get(&d.dev_path)

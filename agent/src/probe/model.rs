@@ -179,6 +179,21 @@ pub enum Transport {
     Unknown,
 }
 
+impl Transport {
+    /// The name used in JSON, reports and certificates ("nvme", "sata", ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Nvme => "nvme",
+            Transport::Sata => "sata",
+            Transport::Usb => "usb",
+            Transport::Mmc => "mmc",
+            Transport::Virtio => "virtio",
+            Transport::Scsi => "scsi",
+            Transport::Unknown => "unknown",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Disk {
     /// Kernel name: sda, nvme0n1, mmcblk0.

@@ -662,17 +662,7 @@ fn random_u64() -> u64 {
 }
 
 fn unverified() -> Verification {
-    Verification {
-        mode: VerifyMode::None,
-        coverage_permille: 0,
-        seed: None,
-        subsections: 0,
-        blocks_checked: 0,
-        bytes_checked: 0,
-        mismatches: 0,
-        first_mismatch_lba: None,
-        passed: false,
-    }
+    Verification::not_run()
 }
 
 /// Verifies that the device holds pass `pass` (0-based) of `pattern` under `key`.

@@ -22,7 +22,7 @@ use std::sync::mpsc::Sender;
 pub use engine::{Tuning, WipeJob, verify_device, wipe_device};
 pub use io::{BlockIo, FakeDevice};
 pub use plan::{Method, PassPattern, ValidatedPlan, VerifySpec, WipePlan};
-use report::{DeviceWipe, Level, Outcome, Verification, VerifyMode, WipeError};
+use report::{DeviceWipe, Level, Outcome, Verification, WipeError};
 
 use crate::sys::blockdev::{WriteGuard, open_for_write};
 
@@ -123,17 +123,7 @@ pub fn refused(job: WipeJob, err: &dyn std::error::Error) -> DeviceWipe {
         finished_at: now,
         duration_ms: 0,
         write_rate_bps: 0,
-        verification: Verification {
-            mode: VerifyMode::None,
-            coverage_permille: 0,
-            seed: None,
-            subsections: 0,
-            blocks_checked: 0,
-            bytes_checked: 0,
-            mismatches: 0,
-            first_mismatch_lba: None,
-            passed: false,
-        },
+        verification: Verification::not_run(),
         outcome: Outcome::Failed,
         errors: vec![WipeError {
             operation: "open".into(),

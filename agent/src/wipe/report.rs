@@ -118,6 +118,23 @@ pub struct Verification {
     pub passed: bool,
 }
 
+impl Verification {
+    /// No verification took place (not asked, or the wipe never got that far): never passed.
+    pub fn not_run() -> Self {
+        Verification {
+            mode: VerifyMode::None,
+            coverage_permille: 0,
+            seed: None,
+            subsections: 0,
+            blocks_checked: 0,
+            bytes_checked: 0,
+            mismatches: 0,
+            first_mismatch_lba: None,
+            passed: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WipeError {
     /// "write", "read", "verify", "flush", "open", "device-gone", "cancelled".

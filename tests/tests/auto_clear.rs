@@ -232,6 +232,11 @@ fn automatic_clear_under_seabios_wipes_both_disks_and_signs_a_certificate() -> R
 }
 
 #[test]
+fn automatic_clear_under_uefi_wipes_both_disks_and_signs_a_certificate() -> Result<()> {
+    check_clear(&automatic_run(Firmware::Uefi, None)?)
+}
+
+#[test]
 fn automatic_clear_under_uefi_secure_boot_wipes_both_disks_and_signs_a_certificate() -> Result<()> {
     check_clear(&automatic_run(Firmware::SecureBoot, None)?)
 }

@@ -167,9 +167,11 @@ fn memory_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
     let slots = slots(probe);
     // Installed (SMBIOS) is the honest figure; usable (MemTotal) is lower by the firmware's and
     // kernel's reservations, so it is compared with a 10 % allowance.
-    let installed = match (&slots, probe.memory.total_usable_bytes.known()) {
-        (Some(s), _) if s.installed > 0 => s.installed,
-        (_, Some(&usable)) => usable + usable / 9,
+    // `installed` is compared with the policy; `shown` is what the operator reads (the usable
+    // figure when SMBIOS is silent, never the estimate).
+    let (installed, shown) = match (&slots, probe.memory.total_usable_bytes.known()) {
+        (Some(s), _) if s.installed > 0 => (s.installed, s.installed),
+        (_, Some(&usable)) => (usable + usable / 9, usable),
         (_, None) => {
             ev.unknown(Reason::RamUnknown, None);
             return;
@@ -182,18 +184,18 @@ fn memory_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
         Some(s) if s.free > 0 || s.swappable > 0 => {
             let action = if s.free > 0 {
                 Action::AddRam {
-                    installed_bytes: installed,
+                    installed_bytes: shown,
                     free_slots: s.free,
                 }
             } else {
                 Action::SwapRam {
-                    installed_bytes: installed,
+                    installed_bytes: shown,
                 }
             };
             if installed < min {
                 ev.fix(
                     Reason::RamTooLowUpgradable {
-                        installed_bytes: installed,
+                        installed_bytes: shown,
                         minimum_bytes: min,
                     },
                     action,
@@ -201,7 +203,7 @@ fn memory_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
             } else {
                 ev.fix(
                     Reason::RamBelowRecommended {
-                        installed_bytes: installed,
+                        installed_bytes: shown,
                         recommended_bytes: rec,
                     },
                     action,
@@ -211,22 +213,22 @@ fn memory_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
         Some(_) => {
             if installed < min {
                 ev.recycle(Reason::RamTooLowNotUpgradable {
-                    installed_bytes: installed,
+                    installed_bytes: shown,
                     minimum_bytes: min,
                 });
             } else {
                 ev.reasons.push(Reason::RamBelowRecommended {
-                    installed_bytes: installed,
+                    installed_bytes: shown,
                     recommended_bytes: rec,
                 });
             }
         }
         None => ev.unknown(
             Reason::RamSlotsUnknown {
-                installed_bytes: installed,
+                installed_bytes: shown,
             },
             Some(Action::CheckRamSlots {
-                installed_bytes: installed,
+                installed_bytes: shown,
             }),
         ),
     }

@@ -115,14 +115,16 @@ struct Outcome {
 /// Returns the disks' old and new contents and the certificate envelope, after the checks that
 /// hold in every case (power-off by itself, stick unchanged outside its data partition, one
 /// certificate that verifies with `reprise cert verify` and with openssl, naming the machine).
-fn automatic_run(firmware: Firmware, failing_sector: Option<u64>) -> Result<Outcome> {
+fn automatic_run(firmware: Firmware, mode: &str, failing_sector: Option<u64>) -> Result<Outcome> {
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
     let stick = copy_stick(&out, dir.path())?;
     let data = DataPartition::of(&stick)?;
     data.write(
         "reprise.conf",
-        "reprise.auto=clear\nreprise.poweroff=1\nreprise.operator=E2E\nreprise.site=QEMU\n",
+        &format!(
+            "reprise.auto={mode}\nreprise.poweroff=1\nreprise.operator=E2E\nreprise.site=QEMU\n"
+        ),
         dir.path(),
     )?;
     let before = dir.path().join("before.img");
@@ -228,23 +230,39 @@ fn check_clear(run: &Outcome) -> Result<()> {
 
 #[test]
 fn automatic_clear_under_seabios_wipes_both_disks_and_signs_a_certificate() -> Result<()> {
-    check_clear(&automatic_run(Firmware::Bios, None)?)
+    check_clear(&automatic_run(Firmware::Bios, "clear", None)?)
 }
 
 #[test]
 fn automatic_clear_under_uefi_wipes_both_disks_and_signs_a_certificate() -> Result<()> {
-    check_clear(&automatic_run(Firmware::Uefi, None)?)
+    check_clear(&automatic_run(Firmware::Uefi, "clear", None)?)
 }
 
 #[test]
 fn automatic_clear_under_uefi_secure_boot_wipes_both_disks_and_signs_a_certificate() -> Result<()> {
-    check_clear(&automatic_run(Firmware::SecureBoot, None)?)
+    check_clear(&automatic_run(Firmware::SecureBoot, "clear", None)?)
+}
+
+/// `reprise.auto=purge` before firmware Purge exists: Clear runs, and the certificate says that
+/// Purge was asked and Clear performed — it never claims Purge.
+#[test]
+fn automatic_purge_runs_clear_and_says_so() -> Result<()> {
+    let run = automatic_run(Firmware::Bios, "purge", None)?;
+    check_clear(&run)?;
+    for (serial, _, _) in &run.disks {
+        let e = entry(&run.certificate, serial)?;
+        ensure!(
+            e["level"] == "clear" && e["requested_level"] == "purge",
+            "{serial}: {e:#}"
+        );
+    }
+    Ok(())
 }
 
 #[test]
 fn a_write_error_fails_that_disk_only_and_says_where() -> Result<()> {
     const SECTOR: u64 = 40_000;
-    let run = automatic_run(Firmware::Bios, Some(SECTOR))?;
+    let run = automatic_run(Firmware::Bios, "clear", Some(SECTOR))?;
     let (_, nvme_old, nvme_new) = &run.disks[0];
     let good = entry(&run.certificate, NVME_SERIAL)?;
     ensure!(

@@ -5,7 +5,7 @@
 //! writes the logs; the console dialogue stays in `cli::run`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 
 use ed25519_dalek::SigningKey;
@@ -170,6 +170,11 @@ pub enum RunError {
         path: PathBuf,
         source: AtomicWriteError,
     },
+    #[error("cannot create the folder {path}")]
+    Folder {
+        path: PathBuf,
+        source: AtomicWriteError,
+    },
     #[error("cannot write the log {path}")]
     Log {
         path: PathBuf,
@@ -229,7 +234,7 @@ pub fn load_or_create_key(data: &DataDir) -> Result<(SigningKey, bool), RunError
                     source,
                 })?;
             let dir = data.keys();
-            atomic::ensure_dir(&dir).map_err(|source| RunError::WriteKey {
+            atomic::ensure_dir(&dir).map_err(|source| RunError::Folder {
                 path: dir.clone(),
                 source,
             })?;
@@ -311,7 +316,7 @@ pub fn execute(
         language: ctx.language,
         issued_at: None,
     };
-    atomic::ensure_dir(&ctx.data.certs()).map_err(|source| RunError::Log {
+    atomic::ensure_dir(&ctx.data.certs()).map_err(|source| RunError::Folder {
         path: ctx.data.certs(),
         source,
     })?;
@@ -368,7 +373,7 @@ fn log_stamp() -> String {
 
 fn write_log<T: serde::Serialize>(data: &DataDir, name: &str, value: &T) -> Result<(), RunError> {
     let dir = data.logs();
-    atomic::ensure_dir(&dir).map_err(|source| RunError::Log {
+    atomic::ensure_dir(&dir).map_err(|source| RunError::Folder {
         path: dir.clone(),
         source,
     })?;
@@ -384,21 +389,13 @@ fn write_log<T: serde::Serialize>(data: &DataDir, name: &str, value: &T) -> Resu
 
 /// The image digest recorded by the image build, if this runs from the live image.
 pub fn image_digest(root: &SysRoot) -> Option<String> {
-    let text = std::fs::read_to_string(root.join(IMAGE_DIGEST_FILE)).ok()?;
+    let text = std::fs::read_to_string(root.join(crate::sys::power::IMAGE_DIGEST_FILE)).ok()?;
     let d = text.trim();
     (!d.is_empty()).then(|| d.to_owned())
 }
-
-/// Where the live image records its own digest (relative to the root).
-pub const IMAGE_DIGEST_FILE: &str = "etc/reprise/image-digest";
 
 /// Path of a data folder's policy if the workshop put one there.
 pub fn workshop_policy(data: &DataDir) -> Option<PathBuf> {
     let p = data.policy();
     p.is_file().then_some(p)
-}
-
-/// Whether `path` exists and is a directory (used for `--data`).
-pub fn is_dir(path: &Path) -> bool {
-    path.is_dir()
 }

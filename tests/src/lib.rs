@@ -407,6 +407,32 @@ pub fn copy_stick(out: &Outputs, dir: &Path) -> Result<PathBuf> {
     Ok(copy)
 }
 
+/// A copy of the stick, configured with a `reprise.conf`, and a snapshot of it taken before boot.
+#[derive(Debug)]
+pub struct Stick {
+    pub path: PathBuf,
+    pub data: DataPartition,
+    before: PathBuf,
+}
+
+impl Stick {
+    /// Copies `reprise.img` into `dir`, writes `conf` as its `reprise.conf`, and keeps a
+    /// snapshot to compare with after the boot.
+    pub fn configured(out: &Outputs, dir: &Path, conf: &str) -> Result<Self> {
+        let path = copy_stick(out, dir)?;
+        let data = DataPartition::of(&path)?;
+        data.write("reprise.conf", conf, dir)?;
+        let before = dir.join("before.img");
+        fs::copy(&path, &before).with_context(|| format!("snapshot of {}", path.display()))?;
+        Ok(Stick { path, data, before })
+    }
+
+    /// Whether the boot left every byte outside the data partition as it was.
+    pub fn unchanged_outside_data(&self) -> Result<bool> {
+        same_outside(&self.before, &self.path, gpt_partition(&self.path, 3)?)
+    }
+}
+
 /// Byte range (offset, length) of GPT partition `number` (1-based) of a disk image.
 pub fn gpt_partition(img: &Path, number: u32) -> Result<(u64, u64)> {
     let mut f = File::open(img).with_context(|| format!("opening {}", img.display()))?;

@@ -10,9 +10,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
-use reprise_e2e::{
-    DataPartition, Firmware, Vm, copy_stick, gpt_partition, outputs, repo_root, same_outside,
-};
+use reprise_e2e::{Firmware, Stick, Vm, outputs, repo_root};
 use serde_json::Value;
 
 const DISK_SIZE: usize = 64 << 20;
@@ -118,24 +116,21 @@ struct Outcome {
 fn automatic_run(firmware: Firmware, mode: &str, failing_sector: Option<u64>) -> Result<Outcome> {
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
-    let stick = copy_stick(&out, dir.path())?;
-    let data = DataPartition::of(&stick)?;
-    data.write(
-        "reprise.conf",
+    let stick = Stick::configured(
+        &out,
+        dir.path(),
         &format!(
             "reprise.auto={mode}\nreprise.poweroff=1\nreprise.operator=E2E\nreprise.site=QEMU\n"
         ),
-        dir.path(),
     )?;
-    let before = dir.path().join("before.img");
-    fs::copy(&stick, &before)?;
+    let data = &stick.data;
     let (nvme, sata) = (dir.path().join("nvme.img"), dir.path().join("sata.img"));
     let (nvme_old, sata_old) = (random_bytes(DISK_SIZE, 1), random_bytes(DISK_SIZE, 2));
     fs::write(&nvme, &nvme_old)?;
     fs::write(&sata, &sata_old)?;
 
     let mut vm = Vm::new(dir.path(), firmware);
-    vm.usb_stick(&stick).nvme(&nvme, NVME_SERIAL);
+    vm.usb_stick(&stick.path).nvme(&nvme, NVME_SERIAL);
     match failing_sector {
         None => vm.ahci(&sata, SATA_SERIAL),
         Some(sector) => vm.ahci_failing_write(&sata, SATA_SERIAL, sector)?,
@@ -144,7 +139,7 @@ fn automatic_run(firmware: Firmware, mode: &str, failing_sector: Option<u64>) ->
         .run(Duration::from_secs(600))?;
 
     ensure!(
-        same_outside(&before, &stick, gpt_partition(&stick, 3)?)?,
+        stick.unchanged_outside_data()?,
         "the stick changed outside its data partition"
     );
     let certs: Vec<String> = data

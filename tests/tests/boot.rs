@@ -7,7 +7,7 @@ use std::fs;
 use std::time::Duration;
 
 use anyhow::{Result, ensure};
-use reprise_e2e::{DataPartition, Firmware, Outputs, Run, Vm, copy_stick, gpt_partition, outputs};
+use reprise_e2e::{DataPartition, Firmware, Outputs, Run, Stick, Vm, copy_stick, outputs};
 
 /// Generous but bounded: firmware + GRUB + kernel under TCG on a loaded 2-core machine.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -16,19 +16,16 @@ const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
 fn boot_stick(firmware: Firmware) -> Result<(tempfile::TempDir, Run)> {
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
-    let stick = copy_stick(&out, dir.path())?;
-    let data = DataPartition::of(&stick)?;
     // `reprise probe` never waits for a keystroke (the serial console here has no keyboard).
-    data.write(
-        "reprise.conf",
-        "# written by the e2e test\nreprise.poweroff=1\nreprise.cmd=probe\n",
+    let stick = Stick::configured(
+        &out,
         dir.path(),
+        "# written by the e2e test\nreprise.poweroff=1\nreprise.cmd=probe\n",
     )?;
-    let before = dir.path().join("before.img");
-    fs::copy(&stick, &before)?;
+    let data = &stick.data;
 
     let run = Vm::new(dir.path(), firmware)
-        .usb_stick(&stick)
+        .usb_stick(&stick.path)
         .run(BOOT_TIMEOUT)?;
     check_reached_agent(&out, &run)?;
     ensure!(
@@ -48,7 +45,7 @@ fn boot_stick(firmware: Firmware) -> Result<(tempfile::TempDir, Run)> {
         "no boot log on the data partition: {logs:?}"
     );
     ensure!(
-        reprise_e2e::same_outside(&before, &stick, gpt_partition(&stick, 3)?)?,
+        stick.unchanged_outside_data()?,
         "the stick changed outside its data partition"
     );
     Ok((dir, run))

@@ -153,14 +153,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
              data partition."
         );
     }
-    let shown = std::process::Command::new(std::env::current_exe()?)
-        .arg("cert")
-        .arg("show")
-        .arg(&outcome.certificate)
-        .status();
-    if shown.is_err() {
-        println!("(cannot show the certificate: run `reprise cert show` on it)");
-    }
+    // Read back what reached the data partition: the operator sees the certificate as an
+    // auditor will, and a file that does not verify is an error, not a silent success.
+    let bytes = std::fs::read(&outcome.certificate)
+        .with_context(|| format!("cannot read back {}", outcome.certificate.display()))?;
+    let verified = crate::cert::envelope::verify(&bytes, Some(&key.verifying_key()))
+        .with_context(|| format!("{} does not verify", outcome.certificate.display()))?;
+    println!(
+        "{}",
+        crate::cert::render::text(&verified.envelope.certificate, &verified.digest)
+    );
 
     let code = if outcome.all_sanitized() {
         ExitCode::SUCCESS

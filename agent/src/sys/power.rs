@@ -1,16 +1,21 @@
 //! Powering the machine off at the end of an automatic run — only ever from the live image.
 
-use std::path::Path;
+/// Where the live image records its own digest, relative to the root (`scripts/build-image`
+/// writes it; certificates carry it).
+pub const IMAGE_DIGEST_FILE: &str = "etc/reprise/image-digest";
 
 /// Present only in the live image's initramfs. Powering off is refused anywhere else, so that
 /// `reprise run --poweroff` started by mistake on a workstation (or by a test) never stops it.
-pub const LIVE_IMAGE_MARKER: &str = "/etc/reprise/image-digest";
+/// Always the real root, never `--root`: a fixture tree must not unlock a power-off.
+fn live_image_marker() -> std::path::PathBuf {
+    crate::sys::SysRoot::host().join(IMAGE_DIGEST_FILE)
+}
 
 /// Why the machine was not powered off.
 #[derive(Debug, thiserror::Error)]
 pub enum PowerError {
     #[error(
-        "not running from the Reprise live image ({LIVE_IMAGE_MARKER} is absent): not powering off"
+        "not running from the Reprise live image (/{IMAGE_DIGEST_FILE} is absent): not powering off"
     )]
     NotLiveImage,
     #[error("power-off failed")]
@@ -19,7 +24,7 @@ pub enum PowerError {
 
 /// Flushes the filesystems and powers off. Returns only on failure.
 pub fn power_off() -> Result<(), PowerError> {
-    if !Path::new(LIVE_IMAGE_MARKER).exists() {
+    if !live_image_marker().exists() {
         return Err(PowerError::NotLiveImage);
     }
     nix::unistd::sync();

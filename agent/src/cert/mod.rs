@@ -1,16 +1,12 @@
-//! Certificates of sanitization: content model, canonical form (RFC 8785), Ed25519 signatures,
-//! the per-station hash chain, and their text/HTML rendering.
+//! Certificates on the agent's side: building the content from the probe, the wipe report and
+//! the verdict ([`build`]), and issuing it into a station folder ([`issue`]: chain head, sign,
+//! atomic write).
 //!
-//! `model`, `jcs`, `sign`, `envelope`, `chain` and `render` are pure and free of agent-only
-//! dependencies, so that they can move to a crate shared with the collector (together with the
-//! verdict's `Reason`/`Action` types they serialize). `build` turns probe and wipe reports into
-//! content; `issue` adds the folder and the clock (through `sys`) and stays in the agent.
+//! The certificate contract itself (content model, canonical form, signatures, chain check,
+//! rendering) is the `reprise-cert` crate, shared with the collector; it is re-exported here so
+//! the agent speaks of one `cert`.
 
 pub mod build;
-pub mod chain;
-pub mod envelope;
 pub mod issue;
-pub mod jcs;
-pub mod model;
-pub mod render;
-pub mod sign;
+
+pub use reprise_cert::{chain, envelope, jcs, model, render, sign};

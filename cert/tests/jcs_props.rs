@@ -2,8 +2,8 @@
 //! come out in UTF-16 order, and no input bytes make verification panic.
 
 use proptest::prelude::*;
-use reprise::cert::envelope;
-use reprise::cert::jcs;
+use reprise_cert::envelope;
+use reprise_cert::jcs;
 use serde_json::{Map, Value};
 
 fn json_value() -> impl Strategy<Value = Value> {

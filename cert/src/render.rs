@@ -8,7 +8,7 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 
 use super::model::{Certificate, DiskSanitization, Language};
-use crate::verdict::messages;
+use crate::messages;
 
 /// Labels in both languages.
 fn t(lang: Language, en: &'static str, fr: &'static str) -> &'static str {

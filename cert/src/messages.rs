@@ -3,8 +3,8 @@
 //! The certificate stores the key and parameters (for machines) and the rendered sentence (for
 //! people); renderers and the collector can re-render in another language from the key.
 
-use super::{Action, Decision, Grade, Reason};
-use crate::cert::model::Language;
+use crate::model::Language;
+use crate::verdict::{Action, Decision, Grade, Reason};
 
 /// Human form of a byte count in GiB with one decimal ("3.8 GiB" / "3,8 Gio"), integers only.
 pub fn gib(bytes: u64, lang: Language) -> String {

@@ -1,0 +1,33 @@
+//! Reprise certificates of sanitization, shared by the agent (which issues them) and the
+//! collector (which verifies and stores them): the signed content model, its RFC 8785 canonical
+//! form, Ed25519 keys and signatures, the envelope, the per-station hash chain, the verdict's
+//! typed reasons and actions, and their rendering (text, printable HTML, QR code) in French and
+//! English.
+//!
+//! Everything here is pure (bytes or structs in, structs out) and knows nothing of the agent:
+//! no probe, no wipe engine, no file system. DESIGN §6 is the contract; `README.md` shows how to
+//! check a certificate with openssl alone.
+
+pub mod chain;
+pub mod envelope;
+pub mod jcs;
+pub mod messages;
+pub mod model;
+pub mod render;
+pub mod sign;
+pub mod verdict;
+
+pub use model::Language;
+
+/// An error and all its causes on one line ("cannot open x: permission denied"), for places that
+/// keep an error as text (per-file verdicts of a chain check).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}

@@ -1,0 +1,151 @@
+//! The verdict as a certificate records it: decision, grade, and typed reasons and actions.
+//!
+//! These are part of the signed content (a contract for outside tools): each reason or action is
+//! a key plus parameters, serialized as `{"key": ..., params...}`. How they are decided is the
+//! agent's business (its `verdict` module); how they read in French or English is
+//! [`crate::messages`].
+
+use serde::{Deserialize, Serialize};
+
+/// Where the machine goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Refurbish,
+    Recycle,
+}
+
+/// A: ready as is. B: one fix, or something unknown to check. C: several fixes, or recycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Grade {
+    A,
+    B,
+    C,
+}
+
+/// The outcome of the policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub decision: Decision,
+    pub grade: Grade,
+    pub reasons: Vec<Reason>,
+    pub actions: Vec<Action>,
+}
+
+/// A fact that weighed on the verdict. Counters that may exceed 2^53 are decimal strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "key", rename_all = "snake_case")]
+pub enum Reason {
+    /// The CPU lacks the x86-64 level the policy requires (0 = not x86-64).
+    CpuLevelTooLow {
+        level: u8,
+        minimum: u8,
+    },
+    CpuLevelUnknown,
+    TooFewCores {
+        cores: u32,
+        minimum: u32,
+    },
+    CoresUnknown,
+    /// RAM below the minimum and no way to add or swap modules.
+    RamTooLowNotUpgradable {
+        installed_bytes: u64,
+        minimum_bytes: u64,
+    },
+    /// RAM below the minimum, but a module can be added or swapped.
+    RamTooLowUpgradable {
+        installed_bytes: u64,
+        minimum_bytes: u64,
+    },
+    RamBelowRecommended {
+        installed_bytes: u64,
+        recommended_bytes: u64,
+    },
+    RamUnknown,
+    /// Whether modules can be added or swapped is unknown (SMBIOS memory devices not read).
+    RamSlotsUnknown {
+        installed_bytes: u64,
+    },
+    BatteryWorn {
+        battery: String,
+        health_permille: u32,
+        threshold_permille: u32,
+    },
+    BatteryHealthUnknown {
+        battery: String,
+    },
+    NoBattery,
+    SmartFailed {
+        disk: String,
+    },
+    ReallocatedSectors {
+        disk: String,
+        count: String,
+    },
+    PendingSectors {
+        disk: String,
+        count: String,
+    },
+    MediaErrors {
+        disk: String,
+        count: String,
+    },
+    DiskHealthUnknown {
+        disk: String,
+    },
+    /// Sanitization failed or was cancelled: the disk must not leave the workshop.
+    SanitizationFailed {
+        disk: String,
+        result: String,
+    },
+    /// The failed disk is built in (eMMC): it cannot be removed, so the machine cannot be reused.
+    FailedDiskNotRemovable {
+        disk: String,
+    },
+    /// A disk the probe saw was not in the wipe report (and is not the boot medium).
+    DiskNotSanitized {
+        disk: String,
+    },
+    NoDisk,
+}
+
+/// What the workshop must do before the machine leaves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "key", rename_all = "snake_case")]
+pub enum Action {
+    ReplaceBattery {
+        battery: String,
+        health_permille: u32,
+    },
+    CheckBattery {
+        battery: String,
+    },
+    FitBattery,
+    /// `problem` is a short machine key: smart_failed, reallocated, pending, media_errors.
+    ReplaceDisk {
+        disk: String,
+        problem: String,
+        count: Option<String>,
+    },
+    CheckDisk {
+        disk: String,
+    },
+    DestroyDisk {
+        disk: String,
+    },
+    FitNewDisk,
+    AddRam {
+        installed_bytes: u64,
+        free_slots: u32,
+    },
+    SwapRam {
+        installed_bytes: u64,
+    },
+    CheckRamSlots {
+        installed_bytes: u64,
+    },
+    SanitizeOrRemoveDisk {
+        disk: String,
+    },
+    Recycle,
+}

@@ -4,6 +4,7 @@
 pub mod cert;
 pub mod cli;
 pub mod flow;
+pub mod model;
 pub mod parse;
 pub mod probe;
 pub mod sys;

@@ -149,7 +149,7 @@ fn issue_verify_show_render_and_chain() {
         "{text}"
     );
     assert!(
-        text.contains("retirer le disque /dev/nvme0n1 et le détruire"),
+        text.contains("retirer le disque nvme:S41GNX0M123456:ns1 et le détruire"),
         "{text}"
     );
 

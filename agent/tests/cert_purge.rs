@@ -7,7 +7,7 @@ mod support;
 use reprise::cert::build::build_certificate;
 use reprise::cert::model::{ChainLink, Language};
 use reprise::cert::render;
-use reprise::wipe::report::Level;
+use reprise::model::Level;
 
 fn link() -> ChainLink {
     ChainLink {

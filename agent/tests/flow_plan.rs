@@ -17,13 +17,13 @@ fn probe_fixture(name: &str) -> reprise::probe::model::ProbeReport {
 
 fn summary(plan: &flow::RunPlan) -> (Vec<(String, String, String)>, Vec<String>) {
     let targets = plan
-        .targets
+        .targets()
         .iter()
         .map(|t| {
             (
-                t.disk.dev_path.clone(),
-                t.method.to_string(),
-                t.identity.media_type.clone(),
+                t.path().display().to_string(),
+                t.method().to_string(),
+                t.identity().media_type.as_str().to_owned(),
             )
         })
         .collect();
@@ -38,7 +38,7 @@ fn summary(plan: &flow::RunPlan) -> (Vec<(String, String, String)>, Vec<String>)
 #[test]
 fn boot_stick_is_never_planned_and_the_ssd_is() {
     let report = probe_fixture("laptop-sata-usb");
-    let plan = flow::plan(&report, &Settings::default());
+    let plan = flow::plan(&report, &Settings::default()).unwrap();
     let (targets, skipped) = summary(&plan);
     assert_eq!(
         targets,
@@ -50,7 +50,7 @@ fn boot_stick_is_never_planned_and_the_ssd_is() {
         "the reason names the mount: {}",
         plan.skipped[0].reason
     );
-    let id = &plan.targets[0].identity;
+    let id = plan.targets()[0].identity();
     assert_eq!(id.serial.as_deref(), Some("CVPR109301UZ120LGN"));
     assert_eq!(id.model.as_deref(), Some("INTEL SSDSA2CW120G3"));
     assert_eq!(id.size_bytes, 120_034_123_776);
@@ -64,7 +64,7 @@ fn nvme_laptop_gets_the_chosen_method() {
         method: Method::Random,
         verify: VerifySpec::Full,
     };
-    let plan = flow::plan(&report, &settings);
+    let plan = flow::plan(&report, &settings).unwrap();
     let (targets, skipped) = summary(&plan);
     assert_eq!(
         targets,
@@ -77,7 +77,7 @@ fn nvme_laptop_gets_the_chosen_method() {
 #[test]
 fn emmc_is_flash_and_gets_pattern_then_complement() {
     let report = probe_fixture("mini-emmc");
-    let plan = flow::plan(&report, &Settings::default());
+    let plan = flow::plan(&report, &Settings::default()).unwrap();
     let (targets, _) = summary(&plan);
     assert_eq!(
         targets,
@@ -87,7 +87,7 @@ fn emmc_is_flash_and_gets_pattern_then_complement() {
             "flash".into()
         )]
     );
-    assert_eq!(plan.targets[0].method.passes().len(), 2);
+    assert_eq!(plan.targets()[0].passes().len(), 2);
 }
 
 #[test]
@@ -96,14 +96,14 @@ fn read_only_and_empty_disks_are_skipped_with_a_reason() {
     let mut ro = report.disks[0].clone();
     ro.name = "sdz".into();
     ro.dev_path = "/dev/sdz".into();
-    ro.read_only = reprise::probe::model::Field::Known(true);
+    ro.read_only = reprise::model::Field::Known(true);
     let mut empty = report.disks[0].clone();
     empty.name = "sdy".into();
     empty.dev_path = "/dev/sdy".into();
-    empty.size_bytes = reprise::probe::model::Field::Known(0);
+    empty.size_bytes = reprise::model::Field::Known(0);
     report.disks.push(ro);
     report.disks.push(empty);
-    let plan = flow::plan(&report, &Settings::default());
+    let plan = flow::plan(&report, &Settings::default()).unwrap();
     let reasons: Vec<_> = plan
         .skipped
         .iter()
@@ -116,5 +116,5 @@ fn read_only_and_empty_disks_are_skipped_with_a_reason() {
             ("/dev/sdy", "no medium (size 0 or unknown)")
         ]
     );
-    assert_eq!(plan.targets.len(), 1);
+    assert_eq!(plan.targets().len(), 1);
 }

@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use reprise::probe::model::{CapacityUnit, Field, ProbeReport, Transport};
+use reprise::model::{Field, Transport};
+use reprise::probe::model::{CapacityUnit, ProbeReport};
 use reprise::probe::{self, ProbeOptions, render};
 use reprise::sys::SysRoot;
 
@@ -145,7 +146,7 @@ fn laptop_sata_usb_two_batteries_boot_stick_flagged() {
     assert!(sdb.partitions[1].mountpoints.is_empty());
 
     let human = render::human(&r);
-    assert!(human.contains("SYSTEM/BOOT MEDIUM — never wiped"));
+    assert!(human.contains("IN USE BY THE RUNNING SYSTEM — never wiped"));
     insta::assert_json_snapshot!("laptop_sata_usb_json", r);
     insta::assert_snapshot!("laptop_sata_usb_human", human);
 }

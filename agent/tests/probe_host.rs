@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use reprise::probe::model::Field;
+use reprise::model::Field;
 use reprise::probe::{probe, render};
 use reprise::sys::SysRoot;
 
@@ -52,7 +52,7 @@ fn probing_this_host_succeeds() {
             .iter()
             .find(|d| d.name == "vda")
             .expect("vda listed");
-        assert_eq!(vda.transport, reprise::probe::model::Transport::Virtio);
+        assert_eq!(vda.transport, reprise::model::Transport::Virtio);
         assert!(matches!(vda.size_bytes, Field::Known(n) if n > 0));
     }
     // The human screen renders.

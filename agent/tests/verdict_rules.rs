@@ -8,11 +8,19 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use reprise::probe::model::{Field, ProbeReport, Transport};
-use reprise::verdict::{Action, Decision, DiskHealth, Grade, Policy, Reason, Verdict, evaluate};
+use reprise::model::{DiskId, Field};
+use reprise::probe::model::{DiskHealth, ProbeReport};
+use reprise::verdict::{Action, Decision, Grade, Policy, Reason, Verdict, evaluate};
 use reprise::wipe::report::WipeReport;
 
 const GIB: u64 = 1 << 30;
+
+/// The NVMe disk of the fixtures, by its stable name.
+const NVME: &str = "nvme:S41GNX0M123456:ns1";
+
+fn nvme() -> DiskId {
+    NVME.parse().unwrap()
+}
 
 /// A machine with nothing to fix: one healthy battery, 8 GiB with a free slot, healthy disk.
 fn healthy() -> ProbeReport {
@@ -22,7 +30,7 @@ fn healthy() -> ProbeReport {
     p
 }
 
-fn eval(p: &ProbeReport, w: &WipeReport, h: &BTreeMap<String, DiskHealth>) -> Verdict {
+fn eval(p: &ProbeReport, w: &WipeReport, h: &BTreeMap<DiskId, DiskHealth>) -> Verdict {
     evaluate(p, w, h, &Policy::default())
 }
 
@@ -107,27 +115,17 @@ fn unknown_battery_health_is_stated_never_good() {
 #[test]
 fn unknown_smart_is_stated_and_asks_for_a_check() {
     let v = eval(&healthy(), &passed(), &BTreeMap::new());
-    assert_eq!(
-        v.reasons,
-        [Reason::DiskHealthUnknown {
-            disk: "/dev/nvme0n1".into()
-        }]
-    );
-    assert_eq!(
-        v.actions,
-        [Action::CheckDisk {
-            disk: "/dev/nvme0n1".into()
-        }]
-    );
+    assert_eq!(v.reasons, [Reason::DiskHealthUnknown { disk: NVME.into() }]);
+    assert_eq!(v.actions, [Action::CheckDisk { disk: NVME.into() }]);
     assert_eq!((v.decision, v.grade), (Decision::Refurbish, Grade::B));
-    let all_unknown = BTreeMap::from([("/dev/nvme0n1".to_string(), DiskHealth::default())]);
+    let all_unknown = BTreeMap::from([(nvme(), DiskHealth::default())]);
     assert_eq!(eval(&healthy(), &passed(), &all_unknown), v);
 }
 
 #[test]
 fn failing_smart_and_counters_replace_the_disk_once_with_every_reason() {
     let h = BTreeMap::from([(
-        "/dev/nvme0n1".to_string(),
+        nvme(),
         DiskHealth {
             smart_passed: Some(true),
             reallocated: Some(12),
@@ -140,17 +138,17 @@ fn failing_smart_and_counters_replace_the_disk_once_with_every_reason() {
     assert_eq!(
         v.actions,
         [Action::ReplaceDisk {
-            disk: "/dev/nvme0n1".into(),
+            disk: NVME.into(),
             problem: "reallocated".into(),
             count: Some("12".into())
         }]
     );
     assert_eq!(
         reprise::verdict::messages::action(&v.actions[0], reprise::cert::model::Language::En),
-        "replace disk /dev/nvme0n1: 12 reallocated sectors"
+        "replace disk nvme:S41GNX0M123456:ns1: 12 reallocated sectors"
     );
     let h = BTreeMap::from([(
-        "/dev/nvme0n1".to_string(),
+        nvme(),
         DiskHealth {
             smart_passed: Some(false),
             reallocated: None,
@@ -159,11 +157,12 @@ fn failing_smart_and_counters_replace_the_disk_once_with_every_reason() {
         },
     )]);
     let v = eval(&healthy(), &passed(), &h);
-    assert!(v.reasons.contains(&Reason::SmartFailed {
-        disk: "/dev/nvme0n1".into()
-    }));
+    assert!(
+        v.reasons
+            .contains(&Reason::SmartFailed { disk: NVME.into() })
+    );
     assert!(v.reasons.contains(&Reason::MediaErrors {
-        disk: "/dev/nvme0n1".into(),
+        disk: NVME.into(),
         count: u64::MAX.to_string()
     }));
     assert_eq!(v.decision, Decision::Refurbish);
@@ -180,9 +179,7 @@ fn failed_sanitization_destroys_the_disk_and_keeps_the_laptop() {
     assert_eq!(
         v.actions,
         [
-            Action::DestroyDisk {
-                disk: "/dev/nvme0n1".into()
-            },
+            Action::DestroyDisk { disk: NVME.into() },
             Action::FitNewDisk
         ]
     );
@@ -191,34 +188,123 @@ fn failed_sanitization_destroys_the_disk_and_keeps_the_laptop() {
 
 #[test]
 fn a_cancelled_or_unverified_wipe_is_not_sanitized() {
+    // A record that says passed while its verification did not pass is not sanitized (the one
+    // predicate checks the whole record), and the disk is destroyed.
     let mut w = passed();
     w.devices[0].verification.passed = false;
     let v = eval(&healthy(), &w, &support::good_health());
     assert!(v.reasons.contains(&Reason::SanitizationFailed {
-        disk: "/dev/nvme0n1".into(),
-        result: "verification_failed".into()
+        disk: NVME.into(),
+        result: "failed".into()
     }));
+    assert!(
+        v.actions
+            .contains(&Action::DestroyDisk { disk: NVME.into() })
+    );
+    // Cancelled: not sanitized, sanitize it again (nothing is wrong with the disk).
     let mut w = passed();
     w.devices[0].outcome = reprise::wipe::report::Outcome::Cancelled;
     let v = eval(&healthy(), &w, &support::good_health());
-    assert!(v.actions.contains(&Action::DestroyDisk {
-        disk: "/dev/nvme0n1".into()
+    assert_eq!(
+        v.reasons,
+        [Reason::SanitizationFailed {
+            disk: NVME.into(),
+            result: "cancelled".into()
+        }]
+    );
+    assert_eq!(
+        v.actions,
+        [Action::SanitizeOrRemoveDisk { disk: NVME.into() }]
+    );
+    // Written without verification: not sanitized, wipe again with a verification.
+    let mut w = passed();
+    w.devices[0].outcome = reprise::wipe::report::Outcome::Unverified;
+    w.devices[0].verification = reprise::wipe::report::Verification::not_run();
+    let v = eval(&healthy(), &w, &support::good_health());
+    assert_eq!(
+        v.reasons,
+        [Reason::SanitizationNotVerified { disk: NVME.into() }]
+    );
+    assert_eq!(v.grade, Grade::B);
+}
+
+#[test]
+fn a_retried_then_verified_write_is_sanitized_with_a_health_reason() {
+    let mut w = passed();
+    w.devices[0].errors.push(reprise::wipe::report::WipeError {
+        operation: reprise::model::ErrorKind::WriteRetried,
+        lba: Some(2048),
+        sectors: Some(16384),
+        message: "write at LBA 2048 failed then succeeded in smaller pieces".into(),
+    });
+    assert!(w.devices[0].is_sanitized());
+    let v = eval(&healthy(), &w, &support::good_health());
+    assert_eq!(
+        v.reasons,
+        [Reason::WritesRetried {
+            disk: NVME.into(),
+            count: 1
+        }]
+    );
+    assert_eq!(v.actions, [Action::CheckDisk { disk: NVME.into() }]);
+    assert!(
+        !v.actions
+            .iter()
+            .any(|a| matches!(a, Action::DestroyDisk { .. }))
+    );
+}
+
+#[test]
+fn every_disk_is_accounted_for_only_the_boot_medium_is_left_out() {
+    // The USB stick of the fixture is the proven boot medium: left out. Once it is not proven
+    // (two sticks, a network boot), it is a disk that was not sanitized.
+    let mut p = healthy();
+    let v = eval(&p, &passed(), &support::good_health());
+    assert_eq!(v.grade, Grade::A, "{v:?}");
+    p.disks[1].reprise_medium.as_mut().unwrap().booted = false;
+    let v = eval(&p, &passed(), &support::good_health());
+    assert!(v.reasons.contains(&Reason::DiskNotSanitized {
+        disk: "usb:4C530001230514118423".into(),
+        why: Some("it carries a Reprise image".into())
     }));
+    // A disk the mount table flags (it could not be read: every disk is flagged) is still a
+    // data-bearing disk: never "no disk".
+    let mut p = healthy();
+    p.disks[0].holds_system = true;
+    p.disks[0].system_reasons = vec!["mount table unreadable".into()];
+    let mut w = passed();
+    w.devices.clear();
+    let v = eval(&p, &w, &support::good_health());
+    assert!(!v.reasons.contains(&Reason::NoDisk), "{v:?}");
+    assert!(v.reasons.contains(&Reason::DiskNotSanitized {
+        disk: NVME.into(),
+        why: Some("mount table unreadable".into())
+    }));
+    assert_eq!(
+        v.actions,
+        [Action::SanitizeOrRemoveDisk { disk: NVME.into() }]
+    );
+    // No disk but the stick: fit one.
+    let mut p = healthy();
+    p.disks.remove(0);
+    let v = eval(&p, &w, &support::good_health());
+    assert_eq!(v.reasons, [Reason::NoDisk]);
 }
 
 #[test]
 fn a_failed_built_in_emmc_means_recycle() {
     let mut p = healthy();
-    p.disks[0].transport = Transport::Mmc;
+    p.disks[0].soldered = true;
     let v = eval(
         &p,
         &support::wipe("wipe-failed.json"),
         &support::good_health(),
     );
     assert_eq!((v.decision, v.grade), (Decision::Recycle, Grade::C));
-    assert!(v.reasons.contains(&Reason::FailedDiskNotRemovable {
-        disk: "/dev/nvme0n1".into()
-    }));
+    assert!(
+        v.reasons
+            .contains(&Reason::FailedDiskNotRemovable { disk: NVME.into() })
+    );
     assert_eq!(v.actions.last(), Some(&Action::Recycle));
 }
 
@@ -229,9 +315,7 @@ fn a_disk_left_out_of_the_wipe_must_be_sanitized_or_removed() {
     let v = eval(&healthy(), &w, &support::good_health());
     assert_eq!(
         v.actions,
-        [Action::SanitizeOrRemoveDisk {
-            disk: "/dev/nvme0n1".into()
-        }]
+        [Action::SanitizeOrRemoveDisk { disk: NVME.into() }]
     );
 }
 

@@ -7,42 +7,32 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
+use reprise::model::ErrorKind;
 use reprise::sys::SysRoot;
-use reprise::sys::blockdev::{WriteGuard, open_for_write};
-use reprise::wipe::report::{DeviceIdentity, DeviceWipe, Outcome, VerifyMode};
+use reprise::sys::blockdev::BlockIo;
+use reprise::wipe::report::{DeviceWipe, Outcome, VerifyMode};
 use reprise::wipe::sample::plan_sample;
 use reprise::wipe::{
-    BlockIo, CancelToken, FakeDevice, Method, PassPattern, Tuning, VerifySpec, WipeJob, WipePlan,
+    CancelToken, FakeDevice, Method, PassPattern, Tuning, VerifySpec, WipeJob, open_for_write,
     verify_device, wipe_device,
 };
-use support::{Scratch, expected_content};
+use support::{Scratch, expected_content, file_plan};
 
 const KEY: [u8; 16] = *b"reprise-test-key";
 
-fn identity(path: &str) -> DeviceIdentity {
-    DeviceIdentity {
-        dev_path: path.into(),
-        model: None,
-        serial: None,
-        firmware: None,
-        vendor: None,
-        transport: "file".into(),
-        media_type: "file".into(),
-        size_bytes: 0,
-        logical_sector_size: 512,
+/// The outcome a complete, error-free wipe must have: sanitized when verified, only
+/// "unverified" when no verification was asked for.
+fn clean_outcome(v: VerifySpec) -> Outcome {
+    if v == VerifySpec::None {
+        Outcome::Unverified
+    } else {
+        Outcome::Passed
     }
 }
 
 fn job(method: &str, verify: VerifySpec, tuning: Tuning) -> WipeJob {
-    let plan = WipePlan {
-        devices: vec![PathBuf::from("/fake")],
-        method: method.parse().unwrap(),
-        rounds: 1,
-        verify,
-    }
-    .validate()
-    .unwrap();
-    let mut j = WipeJob::new(&plan, identity("/fake"));
+    let plan = file_plan(&[PathBuf::from("/fake")], 1 << 20, method, verify);
+    let mut j = WipeJob::new(&plan, &plan.devices()[0]);
     j.key = Some(KEY);
     j.seed = Some(0x1234);
     j.tuning = tuning;
@@ -92,7 +82,8 @@ fn every_method_and_verify_mode_on_the_fake() {
         for v in verifies() {
             let mut dev = FakeDevice::new("/fake", len, 512);
             let r = run(&mut dev, job(m, v, small()));
-            assert_eq!(r.outcome, Outcome::Passed, "{m} {v:?}: {:?}", r.errors);
+            assert_eq!(r.outcome, clean_outcome(v), "{m} {v:?}: {:?}", r.errors);
+            assert_eq!(r.is_sanitized(), v != VerifySpec::None);
             assert!(r.errors.is_empty(), "{m} {v:?}: {:?}", r.errors);
             assert!(
                 dev.data() == expected_content(m, &KEY, len).as_slice(),
@@ -143,7 +134,7 @@ fn bad_sectors_fail_the_wipe_with_their_lbas_and_the_rest_is_written() {
     let ranges: Vec<_> = r
         .errors
         .iter()
-        .filter(|e| e.operation == "write")
+        .filter(|e| e.operation == ErrorKind::Write)
         .map(|e| (e.lba.unwrap(), e.sectors.unwrap()))
         .collect();
     assert_eq!(ranges, vec![(100, 2), (1500, 1), (2047, 1)]);
@@ -180,7 +171,11 @@ fn transient_errors_are_retried() {
     let r = run(&mut dev, job("one", VerifySpec::Full, small()));
     assert_eq!(r.outcome, Outcome::Passed, "{:?}", r.errors);
     assert_eq!(r.errors.len(), 1);
-    assert_eq!(r.errors[0].operation, "write-retried");
+    assert_eq!(r.errors[0].operation, ErrorKind::WriteRetried);
+    assert!(
+        r.is_sanitized(),
+        "a retried-then-written range is still sanitized"
+    );
     assert!(dev.data().iter().all(|&b| b == 0xff));
 }
 
@@ -213,7 +208,7 @@ fn a_vanished_device_fails_with_device_gone() {
     let gone = r
         .errors
         .iter()
-        .find(|e| e.operation == "device-gone")
+        .find(|e| e.operation == ErrorKind::DeviceGone)
         .unwrap();
     // Two writes are in flight and complete in any order: the first failure reported is one of
     // the chunks that can be in flight once three writes went through — chunk 2, 3 or 4
@@ -238,7 +233,7 @@ fn cancellation_gives_cancelled_never_passed() {
         assert_eq!(r.outcome, Outcome::Cancelled, "{m}");
         assert!(!r.verification.passed);
         assert!(r.bytes_written < 1 << 20);
-        assert!(r.errors.iter().any(|e| e.operation == "cancelled"));
+        assert!(r.errors.iter().any(|e| e.operation == ErrorKind::Cancelled));
     }
 }
 
@@ -246,8 +241,15 @@ fn cancellation_gives_cancelled_never_passed() {
 fn progress_events_reach_the_end_and_finish() {
     let (tx, rx) = mpsc::channel();
     let mut dev = FakeDevice::new("/dev/fake", 1 << 20, 512);
-    let mut j = job("dod-3pass", VerifySpec::Full, small());
-    j.identity.dev_path = "/dev/fake".into();
+    let plan = file_plan(
+        &[PathBuf::from("/dev/fake")],
+        1 << 20,
+        "dod-3pass",
+        VerifySpec::Full,
+    );
+    let mut j = WipeJob::new(&plan, &plan.devices()[0]);
+    j.key = Some(KEY);
+    j.tuning = small();
     let r = wipe_device(&mut dev, j, &tx, &CancelToken::new());
     drop(tx);
     assert_eq!(r.outcome, Outcome::Passed);
@@ -286,7 +288,7 @@ fn plant_and_verify(
 ) -> reprise::wipe::report::Verification {
     let mut dev = FakeDevice::new("/fake", len, 512);
     let r = run(&mut dev, job(method, VerifySpec::None, small()));
-    assert_eq!(r.outcome, Outcome::Passed);
+    assert_eq!(r.outcome, Outcome::Unverified);
     let old = dev.data()[offset];
     dev.poke(offset, old ^ 0x01);
     let pass = method.parse::<Method>().unwrap().passes();
@@ -353,27 +355,20 @@ fn sample_verify_catches_a_changed_byte_exactly_when_its_block_is_sampled() {
 #[test]
 fn files_every_method_through_the_write_guard() {
     let s = Scratch::new();
-    let guard = WriteGuard::new(SysRoot::host(), Vec::new());
+    let guard = support::file_guard(&SysRoot::host());
     // Not a multiple of the sector size: the O_DIRECT tail falls back to buffered I/O.
     let len = (1 << 20) + 100;
     for m in METHODS {
         for v in verifies() {
             let path = s.file("target.img", len);
             let path = support::checked_target(&path).unwrap().to_owned();
-            let plan = WipePlan {
-                devices: vec![path.clone()],
-                method: m.parse().unwrap(),
-                rounds: 1,
-                verify: v,
-            }
-            .validate()
-            .unwrap();
-            let mut dev = open_for_write(&plan, &path, &guard).unwrap();
-            let mut j = WipeJob::new(&plan, identity(&path.display().to_string()));
+            let plan = file_plan(std::slice::from_ref(&path), len as u64, m, v);
+            let mut dev = open_for_write(&plan, &path, &guard).unwrap().device;
+            let mut j = WipeJob::new(&plan, &plan.devices()[0]);
             j.key = Some(KEY);
             j.tuning = small();
             let r = run(&mut dev, j);
-            assert_eq!(r.outcome, Outcome::Passed, "{m} {v:?} {:?}", r.errors);
+            assert_eq!(r.outcome, clean_outcome(v), "{m} {v:?} {:?}", r.errors);
             assert_eq!(r.device.size_bytes, len as u64);
             drop(dev);
             let got = std::fs::read(&path).unwrap();
@@ -390,15 +385,13 @@ fn the_guard_refuses_what_the_plan_does_not_name_and_missing_paths() {
     let s = Scratch::new();
     let a = s.file("a.img", 4096);
     let b = s.file("b.img", 4096);
-    let plan = WipePlan {
-        devices: vec![a.clone(), PathBuf::from("/nonexistent/disk")],
-        method: Method::Zero,
-        rounds: 1,
-        verify: VerifySpec::Full,
-    }
-    .validate()
-    .unwrap();
-    let guard = WriteGuard::new(SysRoot::host(), Vec::new());
+    let plan = file_plan(
+        &[a.clone(), PathBuf::from("/nonexistent/disk")],
+        4096,
+        "zero",
+        VerifySpec::Full,
+    );
+    let guard = support::file_guard(&SysRoot::host());
     let e = open_for_write(&plan, &b, &guard).unwrap_err();
     assert!(
         e.to_string()
@@ -417,16 +410,61 @@ fn the_guard_refuses_what_the_plan_does_not_name_and_missing_paths() {
 
 #[test]
 fn pass_patterns_are_what_the_plan_says() {
-    let p = WipePlan {
-        devices: vec![PathBuf::from("/x")],
-        method: Method::Zero,
+    let p = reprise::wipe::WipePlan {
+        devices: vec![reprise::wipe::PlannedDevice {
+            path: PathBuf::from("/x"),
+            identity: reprise::model::DiskIdentity::for_file("/x", 4096),
+            method: Method::Zero,
+        }],
         rounds: 3,
         verify: VerifySpec::None,
     }
     .validate()
     .unwrap();
     assert_eq!(
-        p.passes(),
+        p.devices()[0].passes(),
         &[PassPattern::Zero, PassPattern::Zero, PassPattern::Zero]
+    );
+}
+
+#[test]
+fn a_failed_data_sync_fails_every_range_it_leaves_unproven() {
+    // Buffered devices report a writeback error once, at the next sync; the final flush then
+    // succeeds. The range written since the previous good sync must still be failed.
+    let mut dev = FakeDevice::new("/fake", 1 << 20, 512);
+    dev.fail_sync_after = Some(300 << 10);
+    let r = run(&mut dev, job("zero", VerifySpec::Full, small()));
+    assert_eq!(r.outcome, Outcome::Failed, "{:?}", r.errors);
+    assert!(!r.is_sanitized());
+    let sync = r
+        .errors
+        .iter()
+        .find(|e| e.operation == ErrorKind::Sync)
+        .expect("a sync error");
+    // The failing sync covered everything written so far (no earlier good sync).
+    assert_eq!(sync.lba, Some(0));
+    assert!(sync.sectors.unwrap() >= (300 << 10) / 512, "{sync:?}");
+    // Verification still ran and passed: the data reads back from the cache, which proves
+    // nothing about the media — the sync error alone decides.
+    assert!(r.verification.passed);
+}
+
+#[test]
+fn nothing_to_sanitize_is_never_sanitized() {
+    for len in [0usize, 100, 511] {
+        let mut dev = FakeDevice::new("/fake", len, 512);
+        let r = run(&mut dev, job("zero", VerifySpec::Full, small()));
+        assert_eq!(r.outcome, Outcome::Failed, "{len}");
+        assert!(!r.is_sanitized());
+        assert!(
+            r.errors[0].message.contains("not a disk to sanitize"),
+            "{:?}",
+            r.errors
+        );
+    }
+    let mut dev = FakeDevice::new("/fake", 4095, 4096);
+    assert_eq!(
+        run(&mut dev, job("zero", VerifySpec::Full, small())).outcome,
+        Outcome::Failed
     );
 }

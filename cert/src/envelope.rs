@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::jcs::{self, JcsError};
-use super::model::{Certificate, SCHEMA_VERSION};
+use super::model::{Certificate, SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS};
 use super::sign;
 
 /// The only signature algorithm.
@@ -182,7 +182,7 @@ pub fn verify(bytes: &[u8], expected: Option<&VerifyingKey>) -> Result<Verified,
         .map_err(|_| VerifyError::BadSignature)?;
     let certificate: Certificate =
         serde_json::from_value(content).map_err(|e| VerifyError::Schema(e.to_string()))?;
-    if certificate.schema_version != SCHEMA_VERSION {
+    if !SUPPORTED_SCHEMA_VERSIONS.contains(&certificate.schema_version) {
         return Err(VerifyError::Schema(format!(
             "schema_version {}",
             certificate.schema_version

@@ -187,19 +187,63 @@ pub fn reason(r: &Reason, lang: Language) -> String {
             format!("disque {disk} : santé (SMART) inconnue")
         }
         (Reason::SanitizationFailed { disk, result }, En) => {
-            format!("disk {disk}: sanitization not completed ({result})")
+            let why = match result.as_str() {
+                "failed" => "failed",
+                "cancelled" => "cancelled by the operator",
+                other => other,
+            };
+            format!("disk {disk}: sanitization not completed ({why})")
         }
         (Reason::SanitizationFailed { disk, result }, Fr) => {
-            format!("disque {disk} : effacement non abouti ({result})")
+            let why = match result.as_str() {
+                "failed" => "échec",
+                "cancelled" => "annulé par l'opérateur",
+                other => other,
+            };
+            format!("disque {disk} : effacement non abouti ({why})")
         }
+        (Reason::SanitizationNotVerified { disk }, En) => {
+            format!("disk {disk} was overwritten but not verified: not sanitized")
+        }
+        (Reason::SanitizationNotVerified { disk }, Fr) => {
+            format!("le disque {disk} a été écrasé sans vérification : effacement non prouvé")
+        }
+        (Reason::WritesRetried { disk, count }, En) => format!(
+            "disk {disk}: {count} write(s) failed before succeeding on retry (sanitized; health to check)"
+        ),
+        (Reason::WritesRetried { disk, count }, Fr) => format!(
+            "disque {disk} : {count} écriture(s) réussie(s) seulement après nouvel essai (effacé ; santé à vérifier)"
+        ),
         (Reason::FailedDiskNotRemovable { disk }, En) => {
             format!("disk {disk} is built in and could not be sanitized")
         }
         (Reason::FailedDiskNotRemovable { disk }, Fr) => {
             format!("le disque {disk} est soudé et n'a pas pu être effacé")
         }
-        (Reason::DiskNotSanitized { disk }, En) => format!("disk {disk} was not sanitized"),
-        (Reason::DiskNotSanitized { disk }, Fr) => format!("le disque {disk} n'a pas été effacé"),
+        (Reason::DiskNotSanitized { disk, why: None }, En) => {
+            format!("disk {disk} was not sanitized")
+        }
+        (Reason::DiskNotSanitized { disk, why: None }, Fr) => {
+            format!("le disque {disk} n'a pas été effacé")
+        }
+        (
+            Reason::DiskNotSanitized {
+                disk,
+                why: Some(why),
+            },
+            En,
+        ) => {
+            format!("disk {disk} was not sanitized ({why})")
+        }
+        (
+            Reason::DiskNotSanitized {
+                disk,
+                why: Some(why),
+            },
+            Fr,
+        ) => {
+            format!("le disque {disk} n'a pas été effacé ({why})")
+        }
         (Reason::NoDisk, En) => "no disk found".into(),
         (Reason::NoDisk, Fr) => "aucun disque détecté".into(),
     }

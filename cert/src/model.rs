@@ -9,8 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::verdict::{Action, Decision, Grade, Reason};
 
-/// Version of the certificate content schema.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the certificate content schema. 2 adds each disk's stable id, the `unverified`
+/// result and the sampler's inputs; a version 1 certificate still verifies and reads (the new
+/// members are then absent).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Schema versions this code reads.
+pub const SUPPORTED_SCHEMA_VERSIONS: std::ops::RangeInclusive<u32> = 1..=SCHEMA_VERSION;
 
 /// Language of the human-readable parts (messages, rendering).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -148,6 +153,10 @@ pub struct BatterySummary {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiskSummary {
+    /// Stable name of the disk ("sata:S3Z1NB0K123456A", "wwn:naa.5000…", "path:/dev/sdb"),
+    /// by which sanitization records and verdict reasons refer to it.
+    #[serde(default)]
+    pub id: String,
     pub name: String,
     pub model: Option<String>,
     pub serial: Option<String>,
@@ -155,6 +164,9 @@ pub struct DiskSummary {
     pub interface: String,
     /// The disk carried the boot medium or running system (not a target).
     pub holds_system: bool,
+    /// The disk is the Reprise stick the machine booted from (the one disk never sanitized).
+    #[serde(default)]
+    pub boot_medium: bool,
     pub health: DiskHealthRecord,
 }
 
@@ -187,17 +199,23 @@ pub struct DiskSanitization {
     pub duration_ms: u64,
     pub write_rate_bps: u64,
     pub verification: VerificationRecord,
-    /// "passed", "failed" or "cancelled", as the sanitizer reported it.
+    /// "passed", "unverified" (every byte written, no verification asked for), "failed" or
+    /// "cancelled", as the sanitizer reported it.
     pub result: String,
-    /// True only when the result is passed, verification passed and no error was recorded.
+    /// True only when the result is passed: every byte written and a verification that read
+    /// back what was written. The one truth of "sanitized" (ARCHITECTURE.md).
     pub sanitized: bool,
     pub errors: Vec<ErrorRecord>,
-    /// What must happen to this disk: "keep", "replace" or "destroy".
+    /// What must happen to this disk: "keep", "replace" (health), "sanitize_again" (not
+    /// verified, or cancelled) or "destroy" (sanitization failed).
     pub disposition: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceRecord {
+    /// Stable name of the disk (see [`DiskSummary::id`]).
+    #[serde(default)]
+    pub disk_id: String,
     pub dev_path: String,
     pub vendor: Option<String>,
     pub model: Option<String>,
@@ -231,8 +249,21 @@ pub struct PassRecord {
 pub struct VerificationRecord {
     /// "none", "sample" or "full".
     pub mode: String,
+    /// Share of the media asked for, per mille.
+    #[serde(default)]
+    pub requested_permille: u32,
+    /// Share of the media read back, per mille.
     pub coverage_permille: u32,
+    /// The sampler and its version ("reprise-nist-sample-v1"); with the seed, the device's
+    /// sector count and size, it lists exactly the blocks that were read (the algorithm is in
+    /// the agent's `wipe/SAMPLING.md`).
+    #[serde(default)]
+    pub algorithm: Option<String>,
     pub seed: Option<String>,
+    #[serde(default)]
+    pub total_sectors: u64,
+    #[serde(default)]
+    pub sector_size: u32,
     pub subsections: u64,
     pub blocks_checked: u64,
     pub bytes_checked: u64,

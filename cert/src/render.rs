@@ -187,6 +187,14 @@ fn disk_section(d: &DiskSanitization, l: Language) -> Section {
     };
     let mut rows = vec![
         (
+            t(l, "Disk id", "Identifiant du disque").into(),
+            if dev.disk_id.is_empty() {
+                dev.dev_path.clone()
+            } else {
+                format!("{} ({})", dev.disk_id, dev.dev_path)
+            },
+        ),
+        (
             t(l, "Maker / model", "Fabricant / modèle").into(),
             match &dev.vendor {
                 Some(vendor) => format!("{vendor} {}", or_unknown(&dev.model, l)),
@@ -278,6 +286,24 @@ fn disk_section(d: &DiskSanitization, l: Language) -> Section {
             d.disposition.clone(),
         ),
     ];
+    if let (Some(alg), Some(seed)) = (&v.algorithm, &v.seed) {
+        // Everything an auditor needs to list the sampled blocks again.
+        rows.insert(
+            rows.len() - 2,
+            (
+                t(l, "Sampling", "Échantillonnage").into(),
+                format!(
+                    "{alg}, {} {seed}, {} {}‰, {} × {} {}",
+                    t(l, "seed", "graine"),
+                    t(l, "requested", "demandé"),
+                    v.requested_permille,
+                    v.total_sectors,
+                    v.sector_size,
+                    t(l, "bytes", "octets")
+                ),
+            ),
+        );
+    }
     for e in &d.errors {
         let at = e.lba.map(|lba| format!(" (LBA {lba})")).unwrap_or_default();
         rows.push((

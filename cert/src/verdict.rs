@@ -102,9 +102,23 @@ pub enum Reason {
     FailedDiskNotRemovable {
         disk: String,
     },
-    /// A disk the probe saw was not in the wipe report (and is not the boot medium).
+    /// Every byte was overwritten, but no verification was asked for: NIST SP 800-88 requires
+    /// one, so the disk is not sanitized.
+    SanitizationNotVerified {
+        disk: String,
+    },
+    /// Sanitized, but `count` writes failed before succeeding when retried in smaller pieces:
+    /// the disk's health deserves a look.
+    WritesRetried {
+        disk: String,
+        count: u64,
+    },
+    /// A disk the probe saw was not in the wipe report (and is not the boot medium); `why`
+    /// says what kept it out, when known.
     DiskNotSanitized {
         disk: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
     },
     NoDisk,
 }

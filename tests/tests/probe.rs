@@ -8,7 +8,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
-use reprise::probe::model::{Field, ProbeReport};
+use reprise::model::Field;
+use reprise::probe::model::ProbeReport;
 use reprise_e2e::{Firmware, Vm, between, outputs, repo_root, sparse_disk};
 use serde_json::Value;
 

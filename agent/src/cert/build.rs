@@ -1,23 +1,26 @@
 //! Pure building of the certificate content from the probe report, the wipe report, disk health
-//! and the verdict. No I/O, no clock: time, chain link and tool version are parameters.
+//! and the verdict (decided beforehand by `verdict`, so that this module needs none of its
+//! rules). No I/O, no clock: time, chain link and tool version are parameters.
 
 use std::collections::BTreeMap;
 
 use super::model::*;
-use crate::probe::model::{Field, ProbeReport};
-use crate::verdict::{self, Action, DiskHealth, Policy, Verdict, messages};
-use crate::wipe::report::{Level, Outcome, VerifyMode, WipeReport};
+use crate::model::{DiskId, Field};
+use crate::probe::model::{DiskHealth, ProbeReport};
+use crate::verdict::{Action, Verdict, messages};
+use crate::wipe::report::{VerifyMode, WipeReport};
 
 /// Everything a certificate is made from, besides the key and the clock.
 #[derive(Debug, Clone)]
 pub struct IssueInputs {
     pub probe: ProbeReport,
     pub wipe: WipeReport,
-    /// SMART / NVMe health per device path; a disk absent here has unknown health.
-    pub health: BTreeMap<String, DiskHealth>,
-    /// HPA/DCO states per device path (the wipe report does not carry them yet).
-    pub hidden_areas: BTreeMap<String, HiddenAreas>,
-    pub policy: Policy,
+    /// The verdict on this probe and wipe (`verdict::evaluate`).
+    pub verdict: Verdict,
+    /// SMART / NVMe health per disk; a disk absent here has unknown health.
+    pub health: BTreeMap<DiskId, DiskHealth>,
+    /// HPA/DCO states per disk (the wipe report does not carry them yet).
+    pub hidden_areas: BTreeMap<DiskId, HiddenAreas>,
     pub organisation: Option<String>,
     pub site: String,
     pub operator: String,
@@ -39,13 +42,6 @@ fn opt<T: Clone>(f: &Field<T>) -> Option<T> {
     f.known().cloned()
 }
 
-fn level_name(l: Level) -> &'static str {
-    match l {
-        Level::Clear => "clear",
-        Level::Purge => "purge",
-    }
-}
-
 /// Builds the content. `tool_issuer` is e.g. "reprise 0.1.0".
 pub fn build_certificate(
     inputs: &IssueInputs,
@@ -53,7 +49,7 @@ pub fn build_certificate(
     chain: ChainLink,
     tool_issuer: String,
 ) -> Certificate {
-    let verdict = verdict::evaluate(&inputs.probe, &inputs.wipe, &inputs.health, &inputs.policy);
+    let verdict = &inputs.verdict;
     let lang = inputs.language;
     Certificate {
         schema_version: SCHEMA_VERSION,
@@ -72,13 +68,13 @@ pub fn build_certificate(
             image_digest: inputs.wipe.image_digest.clone(),
         },
         machine: machine(&inputs.probe, &inputs.health),
-        sanitization: sanitization(inputs, &verdict),
+        sanitization: sanitization(inputs, verdict),
         destination: verdict.decision,
-        verdict: verdict_record(&verdict, lang),
+        verdict: verdict_record(verdict, lang),
     }
 }
 
-fn machine(p: &ProbeReport, health: &BTreeMap<String, DiskHealth>) -> Machine {
+fn machine(p: &ProbeReport, health: &BTreeMap<DiskId, DiskHealth>) -> Machine {
     let id = &p.identity;
     let modules = &p.memory.modules;
     let sizes: Option<Vec<u64>> = modules
@@ -142,16 +138,15 @@ fn machine(p: &ProbeReport, health: &BTreeMap<String, DiskHealth>) -> Machine {
             .disks
             .iter()
             .map(|d| DiskSummary {
+                id: d.id.to_string(),
                 name: d.name.clone(),
                 model: opt(&d.model),
                 serial: opt(&d.serial),
                 size_bytes: opt(&d.size_bytes),
                 interface: d.transport.as_str().into(),
                 holds_system: d.holds_system,
-                health: health
-                    .get(&d.dev_path)
-                    .map(health_record)
-                    .unwrap_or_default(),
+                boot_medium: d.is_boot_medium(),
+                health: health.get(&d.id).map(health_record).unwrap_or_default(),
             })
             .collect(),
     }
@@ -173,19 +168,28 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
         .iter()
         .map(|w| {
             let dev = &w.device;
+            let id = dev.id.to_string();
             let names_disk = |a: &Action| match a {
-                Action::DestroyDisk { disk } | Action::ReplaceDisk { disk, .. } => {
-                    disk == &dev.dev_path
-                }
+                Action::DestroyDisk { disk }
+                | Action::ReplaceDisk { disk, .. }
+                | Action::SanitizeOrRemoveDisk { disk } => disk == &id,
                 _ => false,
             };
-            let disposition = match verdict.actions.iter().find(|a| names_disk(a)) {
-                Some(Action::DestroyDisk { .. }) => "destroy",
-                Some(_) => "replace",
-                None => "keep",
-            };
+            // The strongest instruction about this disk wins.
+            let disposition = verdict
+                .actions
+                .iter()
+                .filter(|a| names_disk(a))
+                .map(|a| match a {
+                    Action::DestroyDisk { .. } => (3, "destroy"),
+                    Action::SanitizeOrRemoveDisk { .. } => (2, "sanitize_again"),
+                    _ => (1, "replace"),
+                })
+                .max()
+                .map_or("keep", |(_, d)| d);
             DiskSanitization {
                 device: DeviceRecord {
+                    disk_id: id.clone(),
                     dev_path: dev.dev_path.clone(),
                     vendor: dev.vendor.clone(),
                     model: dev.model.clone(),
@@ -193,20 +197,20 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     firmware: dev.firmware.clone(),
                     capacity_bytes: dev.size_bytes,
                     logical_sector_size: dev.logical_sector_size,
-                    interface: dev.transport.clone(),
-                    media_type: dev.media_type.clone(),
+                    interface: dev.transport.as_str().into(),
+                    media_type: dev.media_type.as_str().into(),
                 },
                 hidden_areas: inputs
                     .hidden_areas
-                    .get(&dev.dev_path)
+                    .get(&dev.id)
                     .cloned()
                     .unwrap_or_default(),
-                level: level_name(w.level).into(),
+                level: w.level.as_str().into(),
                 requested_level: inputs
                     .wipe
                     .requested_level
                     .filter(|r| *r != w.level)
-                    .map(|r| level_name(r).into()),
+                    .map(|r| r.as_str().into()),
                 technique: w.technique.clone(),
                 method: w.method.clone(),
                 passes: w
@@ -231,8 +235,12 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                         VerifyMode::Full => "full",
                     }
                     .into(),
+                    requested_permille: w.verification.requested_permille,
                     coverage_permille: w.verification.coverage_permille,
+                    algorithm: w.verification.algorithm.clone(),
                     seed: w.verification.seed.clone(),
+                    total_sectors: w.verification.total_sectors,
+                    sector_size: w.verification.sector_size,
                     subsections: w.verification.subsections,
                     blocks_checked: w.verification.blocks_checked,
                     bytes_checked: w.verification.bytes_checked,
@@ -240,18 +248,13 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     first_mismatch_lba: w.verification.first_mismatch_lba,
                     passed: w.verification.passed,
                 },
-                result: match w.outcome {
-                    Outcome::Passed => "passed",
-                    Outcome::Failed => "failed",
-                    Outcome::Cancelled => "cancelled",
-                }
-                .into(),
-                sanitized: verdict::rules::is_sanitized(w),
+                result: w.outcome.as_str().into(),
+                sanitized: w.is_sanitized(),
                 errors: w
                     .errors
                     .iter()
                     .map(|e| ErrorRecord {
-                        operation: e.operation.clone(),
+                        operation: e.operation.as_str().into(),
                         lba: e.lba,
                         sectors: e.sectors,
                         message: e.message.clone(),

@@ -29,18 +29,6 @@ pub enum IssueError {
         path: PathBuf,
         source: AtomicWriteError,
     },
-    #[error("cannot format the current time: {0}")]
-    Clock(String),
-}
-
-/// Current UTC time as RFC 3339 with milliseconds ("2026-11-26T10:00:00.123Z").
-pub fn now_rfc3339() -> Result<String, IssueError> {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    time::OffsetDateTime::now_utc()
-        .format(&format)
-        .map_err(|e| IssueError::Clock(e.to_string()))
 }
 
 /// Issues the next certificate of the station `key` into `out_dir` and returns its path
@@ -64,7 +52,7 @@ pub fn issue_certificate(
     let (sequence, previous_digest) = chain::next_link(&station, &verified);
     let issued_at = match &inputs.issued_at {
         Some(t) => t.clone(),
-        None => now_rfc3339()?,
+        None => crate::sys::clock::now_rfc3339(),
     };
     let link = ChainLink {
         station_key_id: station.clone(),

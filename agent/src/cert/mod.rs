@@ -8,5 +8,6 @@
 
 pub mod build;
 pub mod issue;
+pub mod station;
 
 pub use reprise_cert::{chain, envelope, jcs, model, render, sign};

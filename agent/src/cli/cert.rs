@@ -1,20 +1,15 @@
 //! `reprise cert`: issue, verify, show and render certificates.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use serde::de::DeserializeOwned;
 
 use super::EXIT_CHECK_FAILED;
-use crate::cert::issue::{IssueInputs, issue_certificate};
-use crate::cert::model::Language;
 use crate::cert::{chain, envelope, render, sign};
-use crate::probe::model::ProbeReport;
-use crate::sys::atomic;
-use crate::verdict::{DiskHealth, Policy};
-use crate::wipe::report::WipeReport;
+use crate::flow::issue::{IssueRequest, issue_from_files};
+use crate::model::Language;
+use crate::sys::{atomic, file};
 
 /// Arguments of `reprise cert`.
 #[derive(Debug, clap::Args)]
@@ -60,7 +55,7 @@ struct IssueArgs {
     /// Verdict policy (TOML); built-in defaults otherwise.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
-    /// Disk health (JSON object: device path → {smart_passed, reallocated, pending, media_errors}).
+    /// Disk health (JSON object: disk id → {smart_passed, reallocated, pending, media_errors}).
     #[arg(long, value_name = "HEALTH.json")]
     health: Option<PathBuf>,
     #[arg(long, value_name = "NAME")]
@@ -95,70 +90,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Render { file, html } => {
             let v = verify_file(&file, None)?;
             let page = render::html(&v.envelope.certificate, &v.digest);
-            std::fs::write(&html, page)
-                .with_context(|| format!("cannot write {}", html.display()))?;
+            file::create_new(&html, page.as_bytes())?;
             println!("{}", html.display());
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))?;
-    serde_json::from_slice(&bytes)
-        .with_context(|| format!("{}: not a valid {what}", path.display()))
-}
-
-/// Probes the running machine (when no `--probe` report is given).
-fn probe_running_machine() -> anyhow::Result<ProbeReport> {
-    crate::probe::probe(&crate::sys::SysRoot::host()).context("cannot probe this machine")
-}
-
 fn issue(a: IssueArgs) -> anyhow::Result<ExitCode> {
-    let wipe: WipeReport = read_json(&a.report, "wipe report")?;
-    let probe = match &a.probe {
-        Some(p) => read_json(p, "probe report")?,
-        None => probe_running_machine()?,
-    };
-    let policy = match &a.policy {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read policy {}", p.display()))?;
-            Policy::from_toml(&text, p)?
-        }
-        None => Policy::default(),
-    };
-    let health: BTreeMap<String, DiskHealth> = match &a.health {
-        Some(p) => read_json(p, "disk health file")?,
-        None => BTreeMap::new(),
-    };
-    let pem = std::fs::read_to_string(&a.key)
-        .with_context(|| format!("cannot read key {}", a.key.display()))?;
-    let key = sign::signing_key_from_pem(&pem, &a.key.display().to_string())?;
     let language: Language = a.lang.parse().map_err(anyhow::Error::msg)?;
-    let inputs = IssueInputs {
-        probe,
-        wipe,
-        health,
-        hidden_areas: BTreeMap::new(),
-        policy,
+    let path = issue_from_files(IssueRequest {
+        report: a.report,
+        key: a.key,
+        probe: a.probe,
+        policy: a.policy,
+        health: a.health,
         organisation: a.org,
         site: a.site,
         operator: a.operator,
         language,
-        issued_at: None,
-    };
-    std::fs::create_dir_all(&a.out)
-        .with_context(|| format!("cannot create certificate folder {}", a.out.display()))?;
-    let path = issue_certificate(inputs, &key, &a.out)?;
+        out: a.out,
+    })?;
     println!("{}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
 fn read_pubkey(path: &Path) -> anyhow::Result<ed25519_dalek::VerifyingKey> {
-    let pem = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read public key {}", path.display()))?;
+    let pem = file::read_to_string(path).context("cannot read the public key")?;
     Ok(sign::verifying_key_from_pem(
         &pem,
         &path.display().to_string(),
@@ -170,7 +128,7 @@ fn verify_file(
     expected: Option<&ed25519_dalek::VerifyingKey>,
 ) -> anyhow::Result<envelope::Verified> {
     // The caller names the file; the reasons here do not repeat it.
-    let bytes = std::fs::read(path).context("cannot read the file")?;
+    let bytes = file::read(path).context("cannot read the file")?;
     Ok(envelope::verify(&bytes, expected)?)
 }
 

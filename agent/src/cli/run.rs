@@ -3,24 +3,23 @@
 //! Probe, show the machine and the plan, wait for the operator's "yes" (unless `--auto`), wipe
 //! every eligible disk in parallel with progress, then verdict and certificate on the data
 //! folder. Exit 0 when every planned disk was sanitized, `EXIT_CHECK_FAILED` when the
-//! certificate records a failure, `EXIT_CANCELLED` when the operator declined.
+//! certificate records a disk not sanitized, `EXIT_CANCELLED` when the operator declined or
+//! cancelled (Ctrl-C, SIGTERM). In automatic mode nothing is written unless the certificate has
+//! a durable home (the boot stick's data partition, or a workshop server that answers).
 
-use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::cert::model::Language;
+use super::console;
 use crate::cert::sign;
-use crate::flow::{self, DataDir, Mode, RunContext, RunPlan, Settings};
+use crate::flow::{self, DataDir, Mode, RunContext, RunPlan, RunStatus, Settings};
+use crate::model::Language;
 use crate::probe::render::size as format_bytes;
 use crate::sys::SysRoot;
-use crate::verdict::Policy;
-use crate::wipe::report::Outcome;
-use crate::wipe::{CancelToken, Method, Phase, VerifySpec, WipeEvent};
+use crate::wipe::{CancelToken, Method, VerifySpec};
 
 /// Arguments of `reprise run`.
 #[derive(Debug, clap::Args)]
@@ -60,7 +59,8 @@ pub struct Args {
     /// certificate stays on the data partition and the run says so.
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
-    /// Root of the sysfs/procfs view (tests); `/` on a real machine.
+    /// Root of the sysfs/procfs view (tests); `/` on a real machine. Any other root accepts
+    /// regular files only, never a block device.
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
 }
@@ -79,16 +79,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let probe = crate::probe::probe(&root).context("cannot probe this machine")?;
     println!("{}", crate::probe::render::human(&probe));
 
-    let policy_path = args.policy.clone().or_else(|| flow::workshop_policy(&data));
-    let policy = match &policy_path {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read the policy {}", p.display()))?;
-            Policy::from_toml(&text, p)?
-        }
-        None => Policy::default(),
+    let settings = Settings {
+        mode: match args.auto {
+            Some(AutoMode::Purge) => Mode::Purge,
+            _ => Mode::Clear,
+        },
+        method: args.method.clone(),
+        verify: args.verify,
     };
+    let run_plan = flow::plan(&probe, &settings)?;
+    print_plan(&run_plan);
+    if args.auto.is_some()
+        && let Err(why) = flow::check_auto_ready(&probe, &data, args.server.as_deref())
+    {
+        println!("NOTHING WAS WRITTEN: {why}.");
+        println!("Automatic mode needs somewhere to keep the certificate.");
+        return Err(flow::RunError::NotReady(why).into());
+    }
 
+    let policy = flow::load_policy(args.policy.as_deref(), Some(&data))?;
     let (key, created) = flow::load_or_create_key(&data)?;
     let key_id = sign::key_id(&key.verifying_key());
     if created {
@@ -98,24 +107,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("Station key: {key_id}");
     }
 
-    let settings = Settings {
-        mode: match args.auto {
-            Some(AutoMode::Purge) => Mode::Purge,
-            _ => Mode::Clear,
-        },
-        method: args.method.clone(),
-        verify: args.verify,
-    };
-    let run_plan = flow::plan(&probe, &settings);
-    print_plan(&run_plan);
-
-    if args.auto.is_none() && !run_plan.targets.is_empty() && !confirm(&run_plan)? {
-        println!("Nothing was written.");
-        return Ok(ExitCode::from(super::EXIT_CANCELLED));
+    if args.auto.is_none() && !run_plan.targets().is_empty() {
+        let disks: Vec<_> = run_plan
+            .targets()
+            .iter()
+            .map(|t| t.identity().clone())
+            .collect();
+        let what = console::describe_verify(run_plan.verify);
+        if !console::confirm(
+            &mut std::io::stdout().lock(),
+            &mut std::io::stdin().lock(),
+            &disks,
+            &what,
+        )? {
+            println!("Nothing was written.");
+            return Ok(ExitCode::from(super::EXIT_CANCELLED));
+        }
     }
 
     let (tx, rx) = mpsc::channel();
-    let printer = std::thread::spawn(move || print_progress(rx));
+    let cancel = CancelToken::new();
+    console::cancel_on_interrupt(&cancel);
+    let printer = std::thread::spawn(move || console::print_progress(rx, std::io::stdout()));
     let ctx = RunContext {
         root: &root,
         data: &data,
@@ -125,26 +138,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         site: args.site.clone(),
         operator: args.operator.clone(),
         language: args.lang,
-        image_digest: flow::image_digest(&root),
+        image_digest: crate::sys::power::image_digest(&root),
     };
-    let result = flow::execute(&probe, &run_plan, ctx, tx, CancelToken::new());
+    let result = flow::execute(&probe, &run_plan, ctx, tx, cancel);
     // The sender is gone once `execute` returns, so the printer ends by itself.
     let _ = printer.join();
     let outcome = result?;
 
     for d in &outcome.wipe.devices {
-        let verdict = match d.outcome {
-            Outcome::Passed => "SANITIZED".to_string(),
-            Outcome::Failed => format!(
-                "FAILED: {}",
-                d.errors
-                    .first()
-                    .map(|e| e.message.as_str())
-                    .unwrap_or("verification failed")
-            ),
-            Outcome::Cancelled => "CANCELLED".into(),
-        };
-        println!("{}: {verdict}", d.device.dev_path);
+        println!("{}", console::result_line(d));
     }
     println!("Certificate: {}", outcome.certificate.display());
     if let Some(server) = &args.server {
@@ -155,8 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // Read back what reached the data partition: the operator sees the certificate as an
     // auditor will, and a file that does not verify is an error, not a silent success.
-    let bytes = std::fs::read(&outcome.certificate)
-        .with_context(|| format!("cannot read back {}", outcome.certificate.display()))?;
+    let bytes = crate::sys::file::read(&outcome.certificate).context("cannot read it back")?;
     let verified = crate::cert::envelope::verify(&bytes, Some(&key.verifying_key()))
         .with_context(|| format!("{} does not verify", outcome.certificate.display()))?;
     println!(
@@ -164,15 +165,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         crate::cert::render::text(&verified.envelope.certificate, &verified.digest)
     );
 
-    let code = if outcome.all_sanitized() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(super::EXIT_CHECK_FAILED)
-    };
-    if args.poweroff {
+    let status = outcome.status();
+    // A run that did not sanitize everything never powers off by itself: the operator must see
+    // the result.
+    if args.poweroff && status == RunStatus::Sanitized {
         crate::sys::power::power_off().context("cannot power off")?;
+    } else if args.poweroff {
+        println!("Not powering off: not every disk was sanitized. The result stays on screen.");
     }
-    Ok(code)
+    Ok(console::exit_code(status))
 }
 
 fn print_plan(p: &RunPlan) {
@@ -182,81 +183,24 @@ fn print_plan(p: &RunPlan) {
              every disk gets Clear (overwrite + verification), and the certificate says so."
         );
     }
-    if p.targets.is_empty() {
+    if p.targets().is_empty() {
         println!("No disk to sanitize.");
     } else {
-        println!("Disks to sanitize ({}):", p.targets.len());
-        for t in &p.targets {
+        println!("Disks to sanitize ({}):", p.targets().len());
+        for t in p.targets() {
+            let id = t.identity();
             println!(
-                "  {}  {}  serial {}  {}  method {}  verify {}",
-                t.disk.dev_path,
-                t.identity.model.as_deref().unwrap_or("unknown model"),
-                t.identity.serial.as_deref().unwrap_or("unknown"),
-                format_bytes(t.identity.size_bytes),
-                t.method,
-                verify_name(p.verify),
+                "  {}  {}  serial {}  {}  method {}  {}",
+                id.dev_path,
+                id.model.as_deref().unwrap_or("unknown model"),
+                id.serial.as_deref().unwrap_or("unknown"),
+                format_bytes(id.size_bytes),
+                t.method(),
+                console::describe_verify(p.verify),
             );
         }
     }
     for s in &p.skipped {
         println!("  not touched: {}  ({})", s.disk.dev_path, s.reason);
-    }
-}
-
-fn verify_name(v: VerifySpec) -> String {
-    match v {
-        VerifySpec::None => "none".into(),
-        VerifySpec::Full => "full".into(),
-        VerifySpec::Sample { permille } => format!("sample {}.{} %", permille / 10, permille % 10),
-    }
-}
-
-/// Asks the operator; only the word "yes" (or "oui") goes on.
-fn confirm(p: &RunPlan) -> anyhow::Result<bool> {
-    print!(
-        "ALL DATA on these {} disk(s) will be destroyed. Type yes to go on: ",
-        p.targets.len()
-    );
-    std::io::stdout().flush()?;
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    let answer = line.trim().to_lowercase();
-    Ok(answer == "yes" || answer == "oui")
-}
-
-/// Prints one progress line per device every few seconds, and each device's end.
-fn print_progress(rx: mpsc::Receiver<WipeEvent>) {
-    let mut last: std::collections::HashMap<String, Instant> = Default::default();
-    for event in rx {
-        match event {
-            WipeEvent::Progress(p) => {
-                let due = last
-                    .get(&p.device)
-                    .is_none_or(|t| t.elapsed() >= Duration::from_secs(2));
-                if !due && p.bytes_done < p.bytes_total {
-                    continue;
-                }
-                last.insert(p.device.clone(), Instant::now());
-                let pct = (p.bytes_done * 100).checked_div(p.bytes_total).unwrap_or(0);
-                let phase = match p.phase {
-                    Phase::Write => "write",
-                    Phase::Verify => "verify",
-                };
-                let eta = p
-                    .eta_ms
-                    .map(|ms| format!(" ETA {}:{:02}", ms / 60_000, (ms / 1000) % 60))
-                    .unwrap_or_default();
-                println!(
-                    "{} pass {}/{} {phase} {pct:>3}% {}/s{eta}",
-                    p.device,
-                    p.pass,
-                    p.passes,
-                    format_bytes(p.rate_bps)
-                );
-            }
-            WipeEvent::Finished { device, outcome } => {
-                println!("{device}: finished, {outcome:?}");
-            }
-        }
     }
 }

@@ -22,6 +22,27 @@ pub fn parse(text: &str) -> Vec<MountEntry> {
     text.lines().filter_map(parse_line).collect()
 }
 
+/// One line of `/proc/mounts` (fstab format): source and mount point, without device number.
+/// The fallback when mountinfo cannot be read (very old kernels, odd containers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountsEntry {
+    pub source: String,
+    pub mount_point: String,
+}
+
+/// Parses `/proc/mounts`; lines with fewer than two fields are skipped.
+pub fn parse_mounts(text: &str) -> Vec<MountsEntry> {
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            Some(MountsEntry {
+                source: unescape(f.next()?),
+                mount_point: unescape(f.next()?),
+            })
+        })
+        .collect()
+}
+
 /// Parses one line: `36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue`.
 pub fn parse_line(line: &str) -> Option<MountEntry> {
     let (left, right) = line.split_once(" - ")?;
@@ -44,7 +65,7 @@ pub fn parse_line(line: &str) -> Option<MountEntry> {
 }
 
 /// Decodes the `\ooo` octal escapes the kernel uses for space, tab, newline and backslash.
-fn unescape(s: &str) -> String {
+pub fn unescape(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -71,6 +92,7 @@ fn unescape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn parses_the_proc5_example() {
@@ -98,6 +120,37 @@ mod tests {
         let all = parse(text);
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].mount_point, "/proc");
+    }
+
+    #[test]
+    fn proc_mounts_fallback() {
+        let m = parse_mounts("/dev/sdb1 /media/REPRISE\\040DATA vfat rw 0 0\nlonely\n");
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].source, "/dev/sdb1");
+        assert_eq!(m[0].mount_point, "/media/REPRISE DATA");
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_without_panic(text in ".{0,400}") {
+            for e in parse(&text) {
+                prop_assert!(!e.mount_point.contains('\n'));
+            }
+            let _ = parse_mounts(&text);
+        }
+
+        #[test]
+        fn well_formed_lines_parse(major in 0u32..4096, minor in 0u32..1_000_000, mp in "/[a-z]{1,12}") {
+            let line = format!("36 35 {major}:{minor} / {mp} rw - ext4 /dev/x rw");
+            let e = parse_line(&line).unwrap();
+            prop_assert_eq!((e.major, e.minor), (major, minor));
+            prop_assert_eq!(e.mount_point, mp);
+        }
+
+        #[test]
+        fn unescape_is_identity_without_backslash(s in "[^\\\\]{0,60}") {
+            prop_assert_eq!(unescape(&s), s);
+        }
     }
 
     #[test]

@@ -5,74 +5,13 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{Cpu, Field};
+use super::model::Cpu;
+use crate::model::Field;
+use crate::parse::cpuinfo::{CpuinfoBlock, parse_cpuinfo, x86_64_level};
 use crate::sys::{SysRoot, fs};
 
 const CPUINFO: &str = "proc/cpuinfo";
 const CPU_DIR: &str = "sys/devices/system/cpu";
-
-/// One `processor` block of /proc/cpuinfo, as (key, value) pairs in file order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CpuinfoBlock(pub Vec<(String, String)>);
-
-impl CpuinfoBlock {
-    /// Value of `key` (keys are compared after trimming the tab padding).
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Splits /proc/cpuinfo into blocks separated by blank lines; lines without ':' are ignored.
-pub fn parse_cpuinfo(text: &str) -> Vec<CpuinfoBlock> {
-    let mut blocks = Vec::new();
-    let mut cur = CpuinfoBlock::default();
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            if !cur.0.is_empty() {
-                blocks.push(std::mem::take(&mut cur));
-            }
-            continue;
-        }
-        if let Some((k, v)) = line.split_once(':') {
-            cur.0.push((k.trim().to_owned(), v.trim().to_owned()));
-        }
-    }
-    if !cur.0.is_empty() {
-        blocks.push(cur);
-    }
-    blocks
-}
-
-/// Flags a CPU must have for each x86-64 micro-architecture level (x86-64 psABI, §3.1.1), as
-/// Linux names them in /proc/cpuinfo. v1 is the AMD64 baseline (`lm` = long mode; `syscall` is
-/// SCE; OSFXSR is implied by `fxsr` under Linux). v3's LZCNT is reported as `abm`; OSXSAVE is not
-/// listed by Linux, `xsave` stands for it.
-pub const LEVEL_FLAGS: [&[&str]; 4] = [
-    &[
-        "lm", "cmov", "cx8", "fpu", "fxsr", "mmx", "syscall", "sse", "sse2",
-    ],
-    &["cx16", "lahf_lm", "popcnt", "sse4_1", "sse4_2", "ssse3"],
-    &[
-        "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave",
-    ],
-    &["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"],
-];
-
-/// x86-64 level (1 to 4) the flags reach; 0 when even the baseline is missing.
-pub fn x86_64_level(flags: &BTreeSet<&str>) -> u8 {
-    let mut level = 0;
-    for (i, needed) in LEVEL_FLAGS.iter().enumerate() {
-        if needed.iter().all(|f| flags.contains(f)) {
-            level = i as u8 + 1;
-        } else {
-            break;
-        }
-    }
-    level
-}
 
 /// Topology of one logical CPU: (package, core).
 type Topo = (u32, u32);
@@ -275,29 +214,6 @@ fn max_frequency(root: &SysRoot, nums: &[u32]) -> Field<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn flags(s: &str) -> BTreeSet<&str> {
-        s.split_whitespace().collect()
-    }
-
-    const V1: &str = "fpu cx8 cmov mmx fxsr sse sse2 syscall lm";
-    const V2: &str = "cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3";
-    const V3: &str = "avx avx2 bmi1 bmi2 f16c fma abm movbe xsave";
-    const V4: &str = "avx512f avx512bw avx512cd avx512dq avx512vl";
-
-    #[test]
-    fn levels_follow_the_psabi() {
-        assert_eq!(x86_64_level(&flags("fpu sse sse2")), 0);
-        assert_eq!(x86_64_level(&flags(V1)), 1);
-        assert_eq!(x86_64_level(&flags(&format!("{V1} {V2}"))), 2);
-        assert_eq!(x86_64_level(&flags(&format!("{V1} {V2} {V3}"))), 3);
-        assert_eq!(x86_64_level(&flags(&format!("{V1} {V2} {V3} {V4}"))), 4);
-        // A level is reached only when all lower levels are: AVX-512 without v2 stays v1.
-        assert_eq!(x86_64_level(&flags(&format!("{V1} {V3} {V4}"))), 1);
-        // Missing LZCNT (abm) keeps a Haswell-like CPU at v2.
-        let no_abm = V3.replace("abm", "");
-        assert_eq!(x86_64_level(&flags(&format!("{V1} {V2} {no_abm}"))), 2);
-    }
 
     #[test]
     fn topology_from_cpuinfo_when_sysfs_has_none() {

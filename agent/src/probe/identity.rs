@@ -1,6 +1,7 @@
 //! Machine identity (SMBIOS system, board, chassis, BIOS) from `ROOT/sys/class/dmi/id`.
 
-use super::model::{BiosId, BoardId, ChassisId, Field, Identity, SystemId};
+use super::model::{BiosId, BoardId, ChassisId, Identity, SystemId};
+use crate::model::Field;
 use crate::sys::{SysRoot, fs};
 
 /// Directory of the kernel's DMI attributes, relative to the root.

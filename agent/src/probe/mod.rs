@@ -6,6 +6,7 @@
 pub mod cpu;
 pub mod disks;
 pub mod identity;
+pub mod medium;
 pub mod memory;
 pub mod model;
 pub mod network;

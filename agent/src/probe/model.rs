@@ -7,28 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::{DevNo, DiskId, DiskIdentity, Field, MediaType, Transport};
+
 /// Version of the JSON schema of [`ProbeReport`]. Additive changes keep it; renames bump it.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// A value read from the machine, or the reason it is unknown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status", content = "value")]
-pub enum Field<T> {
-    /// Read successfully.
-    Known(T),
-    /// Not available; the string says why (e.g. "sys/class/dmi/id/product_serial: not found").
-    Unknown(String),
-}
-
-impl<T> Field<T> {
-    /// The value when known.
-    pub fn known(&self) -> Option<&T> {
-        match self {
-            Field::Known(v) => Some(v),
-            Field::Unknown(_) => None,
-        }
-    }
-}
 
 /// Everything the probe found on one machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,44 +149,26 @@ pub enum CapacityUnit {
     MicroAmpHours,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Transport {
-    Nvme,
-    Sata,
-    Usb,
-    Mmc,
-    Virtio,
-    Scsi,
-    Unknown,
-}
-
-impl Transport {
-    /// The name used in JSON, reports and certificates ("nvme", "sata", ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Nvme => "nvme",
-            Transport::Sata => "sata",
-            Transport::Usb => "usb",
-            Transport::Mmc => "mmc",
-            Transport::Virtio => "virtio",
-            Transport::Scsi => "scsi",
-            Transport::Unknown => "unknown",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Disk {
     /// Kernel name: sda, nvme0n1, mmcblk0.
     pub name: String,
     /// /dev path, e.g. /dev/nvme0n1.
     pub dev_path: String,
+    /// The disk's stable name (WWN, else transport + serial, else the path, said so), by which
+    /// the wipe report, the verdict and the certificate refer to it.
+    pub id: DiskId,
+    /// Device number ("8:0") when probed.
+    pub devno: Option<DevNo>,
     pub model: Field<String>,
     pub serial: Field<String>,
     pub firmware: Field<String>,
     pub vendor: Field<String>,
+    /// World-wide name (NAA or EUI), when the drive has one.
+    pub wwn: Field<String>,
     pub transport: Transport,
+    /// What the storage is made of, from the transport and the rotational flag.
+    pub media_type: MediaType,
     pub rotational: Field<bool>,
     pub removable: Field<bool>,
     pub size_bytes: Field<u64>,
@@ -214,10 +178,68 @@ pub struct Disk {
     pub partitions: Vec<Partition>,
     /// Mount points of the whole disk itself (a filesystem without partition table).
     pub mountpoints: Vec<String>,
-    /// The disk holds the running system or the boot medium: never wipe it.
+    /// The disk carries the Reprise live image (recognised by its partition table's fixed
+    /// GUIDs, not by what is mounted), and whether it is the medium this system booted from.
+    pub reprise_medium: Option<RepriseMedium>,
+    /// Soldered to the board (an eMMC, not an SD card in a reader): it cannot be removed.
+    pub soldered: bool,
+    /// The disk holds the running system: never wipe it.
     pub holds_system: bool,
     /// Why `holds_system` is true ("partition sdb1 mounted on /run/live", "root=... names it").
     pub system_reasons: Vec<String>,
+}
+
+/// A disk carrying the Reprise live image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepriseMedium {
+    /// Kernel name of its data partition (GPT partition 3, "REPRISE"), when the kernel has it.
+    pub data_partition: Option<String>,
+    /// Proven to be the medium this system booted from: the only Reprise medium present, and
+    /// the kernel was loaded from a disk (not over the network).
+    pub booted: bool,
+    /// How it was recognised, and why it is (or is not) taken as the boot medium.
+    pub reason: String,
+}
+
+/// SMART / NVMe health of one disk, as far as it could be read (`None` = unknown).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskHealth {
+    pub smart_passed: Option<bool>,
+    pub reallocated: Option<u64>,
+    pub pending: Option<u64>,
+    pub media_errors: Option<u64>,
+}
+
+impl Disk {
+    /// Whether this disk is the proven boot medium: the one disk the verdict leaves out.
+    pub fn is_boot_medium(&self) -> bool {
+        self.reprise_medium.as_ref().is_some_and(|m| m.booted)
+    }
+
+    /// Whether the run must leave this disk alone: it holds the running system or carries a
+    /// Reprise image (a stick is never wiped, booted from or not).
+    pub fn is_protected(&self) -> bool {
+        self.holds_system || self.reprise_medium.is_some()
+    }
+
+    /// The disk's identity as every later step records it: built here, once.
+    pub fn identity(&self) -> DiskIdentity {
+        DiskIdentity {
+            id: self.id.clone(),
+            dev_path: self.dev_path.clone(),
+            devno: self.devno,
+            vendor: self.vendor.known().cloned(),
+            model: self.model.known().cloned(),
+            serial: self.serial.known().cloned(),
+            firmware: self.firmware.known().cloned(),
+            wwn: self.wwn.known().cloned(),
+            transport: self.transport,
+            media_type: self.media_type,
+            size_bytes: self.size_bytes.known().copied().unwrap_or(0),
+            logical_sector_size: self.logical_sector_size.known().copied().unwrap_or(512),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! Network interfaces for inventory (name, MAC, driver) from `ROOT/sys/class/net/*`.
 
-use super::model::{Field, NetInterface};
+use super::model::NetInterface;
+use crate::model::Field;
 use crate::sys::{SysRoot, fs};
 
 const NET: &str = "sys/class/net";

@@ -4,7 +4,8 @@
 //! charge (µAh: `charge_*`); some omit the design value. Batteries of HID devices (a wireless
 //! mouse) are also type Battery but have `scope` = Device: they are not the machine's.
 
-use super::model::{Battery, CapacityUnit, Field, Power};
+use super::model::{Battery, CapacityUnit, Power};
+use crate::model::Field;
 use crate::sys::{SysRoot, fs};
 
 const POWER_SUPPLY: &str = "sys/class/power_supply";

@@ -6,7 +6,8 @@
 use std::fmt::Write as _;
 
 use super::identity::is_portable;
-use super::model::{Battery, CapacityUnit, Disk, Field, ProbeReport, Transport};
+use super::model::{Battery, CapacityUnit, Disk, ProbeReport};
+use crate::model::{Field, MediaType};
 
 /// Width of the left label column.
 const LABEL: usize = 10;
@@ -41,18 +42,6 @@ fn permille(p: u32) -> String {
 
 fn line(out: &mut String, label: &str, text: &str) {
     let _ = writeln!(out, "{label:<LABEL$}{text}");
-}
-
-fn transport_name(t: Transport) -> &'static str {
-    match t {
-        Transport::Nvme => "NVMe",
-        Transport::Sata => "SATA",
-        Transport::Usb => "USB",
-        Transport::Mmc => "MMC/eMMC",
-        Transport::Virtio => "virtio",
-        Transport::Scsi => "SCSI",
-        Transport::Unknown => "unknown transport",
-    }
 }
 
 fn capacity(unit: &Field<CapacityUnit>, v: &Field<u64>) -> String {
@@ -100,17 +89,15 @@ fn battery(out: &mut String, b: &Battery) {
 }
 
 fn disk(out: &mut String, d: &Disk) {
-    let mut kind = vec![transport_name(d.transport).to_owned()];
-    // USB bridges, card readers and virtio often claim "rotational" for flash or for storage
-    // whose nature they do not know: only trust the flag for real internal interfaces.
-    let internal = matches!(
-        d.transport,
-        Transport::Nvme | Transport::Sata | Transport::Scsi
-    );
-    match d.rotational {
-        Field::Known(true) if internal => kind.push("HDD".to_owned()),
-        Field::Known(false) if internal => kind.push("solid-state".to_owned()),
-        _ => {}
+    let mut kind = vec![d.transport.display_name().to_owned()];
+    match d.media_type {
+        MediaType::Hdd => kind.push("HDD".to_owned()),
+        MediaType::Ssd => kind.push("SSD".to_owned()),
+        MediaType::Flash => kind.push("flash".to_owned()),
+        MediaType::File | MediaType::Unknown => {}
+    }
+    if d.soldered {
+        kind.push("soldered".to_owned());
     }
     if d.removable == Field::Known(true) {
         kind.push("removable".to_owned());
@@ -149,7 +136,8 @@ fn disk(out: &mut String, d: &Disk) {
     );
     line(out, "", &ident);
     let sectors = format!(
-        "sectors {}/{} bytes (logical/physical)",
+        "id {} · sectors {}/{} bytes (logical/physical)",
+        d.id,
         show(&d.logical_sector_size),
         show(&d.physical_sector_size)
     );
@@ -176,12 +164,20 @@ fn disk(out: &mut String, d: &Disk) {
             .collect();
         line(out, "", &format!("partitions: {}", parts.join("; ")));
     }
+    if let Some(m) = &d.reprise_medium {
+        let what = if m.booted {
+            "BOOT MEDIUM (Reprise stick)"
+        } else {
+            "REPRISE STICK"
+        };
+        line(out, "", &format!("{what} — never wiped: {}", m.reason));
+    }
     if d.holds_system {
         line(
             out,
             "",
             &format!(
-                "SYSTEM/BOOT MEDIUM — never wiped: {}",
+                "IN USE BY THE RUNNING SYSTEM — never wiped: {}",
                 d.system_reasons.join("; ")
             ),
         );

@@ -123,8 +123,11 @@ fn publish(temp: &Path, target: &Path) -> Result<(), AtomicWriteError> {
             });
         }
         // EINVAL / ENOSYS: this filesystem or kernel lacks the flag; try a hard link.
-        Err(e) if matches!(e.raw_os_error(), Some(libc_einval) if libc_einval == nix::libc::EINVAL || libc_einval == nix::libc::ENOSYS) =>
-            {}
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(nix::libc::EINVAL | nix::libc::ENOSYS)
+            ) => {}
         Err(source) => {
             return Err(AtomicWriteError::Rename {
                 path: target.into(),
@@ -163,6 +166,36 @@ fn rename_noreplace(temp: &Path, target: &Path) -> io::Result<()> {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn rename_noreplace(_temp: &Path, _target: &Path) -> io::Result<()> {
     Err(io::Error::from_raw_os_error(nix::libc::ENOSYS))
+}
+
+/// Whether a file can be created, written and made durable in `dir` (a read-only or full data
+/// partition fails here, before anything is wiped). Leaves nothing behind.
+pub fn probe_writable(dir: &Path) -> Result<(), AtomicWriteError> {
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(|e| AtomicWriteError::CreateTemp {
+        path: dir.into(),
+        source: io::Error::other(e.to_string()),
+    })?;
+    let probe = dir.join(format!(".write-check.{}.tmp", hex::encode(random)));
+    let result = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&probe)
+        .map_err(|source| AtomicWriteError::CreateTemp {
+            path: probe.clone(),
+            source,
+        })
+        .and_then(|mut f| {
+            f.write_all(b"x")
+                .and_then(|()| f.sync_all())
+                .map_err(|source| AtomicWriteError::Write {
+                    path: probe.clone(),
+                    source,
+                })
+        });
+    let _ = fs::remove_file(&probe);
+    result
 }
 
 /// The `*.json` files of `dir` (hidden files skipped), sorted by name, with their bytes.

@@ -9,7 +9,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use super::SysRoot;
-use crate::probe::model::Field;
+use crate::model::Field;
 
 /// Largest file the probe reads (procfs files of big machines stay far below this); bounds the
 /// memory a hostile or broken tree can make us use.

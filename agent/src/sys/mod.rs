@@ -1,9 +1,17 @@
-//! The only code that touches the OS: sysfs/procfs reads under a root, block-device I/O, ioctls.
+//! The only code that touches the OS: sysfs/procfs reads under a root, block-device I/O, the
+//! ioctls (with all the `unsafe`), which devices the system uses, files (atomic creation, plain
+//! reads), the clock, signals and power.
 
 pub mod atomic;
 pub mod blockdev;
+pub mod clock;
+pub mod file;
 pub mod fs;
+pub mod ioctl;
+pub mod net;
 pub mod power;
+pub mod signals;
+pub mod usage;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +31,11 @@ impl SysRoot {
     /// The real machine.
     pub fn host() -> Self {
         SysRoot(PathBuf::from("/"))
+    }
+
+    /// Whether this is the real machine's root.
+    pub fn is_host(&self) -> bool {
+        self.0 == Path::new("/")
     }
 
     /// The root directory itself.

@@ -1,4 +1,7 @@
-//! Powering the machine off at the end of an automatic run — only ever from the live image.
+//! Powering the machine off at the end of an automatic run — only ever from the live image —
+//! and the image digest the live image records.
+
+use super::SysRoot;
 
 /// Where the live image records its own digest, relative to the root (`scripts/build-image`
 /// writes it; certificates carry it).
@@ -8,7 +11,15 @@ pub const IMAGE_DIGEST_FILE: &str = "etc/reprise/image-digest";
 /// `reprise run --poweroff` started by mistake on a workstation (or by a test) never stops it.
 /// Always the real root, never `--root`: a fixture tree must not unlock a power-off.
 fn live_image_marker() -> std::path::PathBuf {
-    crate::sys::SysRoot::host().join(IMAGE_DIGEST_FILE)
+    SysRoot::host().join(IMAGE_DIGEST_FILE)
+}
+
+/// The image digest recorded by the image build (`sha256:...`), if this runs from the live
+/// image (or `root` is a tree that has one).
+pub fn image_digest(root: &SysRoot) -> Option<String> {
+    let text = super::file::read_to_string(&root.join(IMAGE_DIGEST_FILE)).ok()?;
+    let d = text.trim();
+    (!d.is_empty()).then(|| d.to_owned())
 }
 
 /// Why the machine was not powered off.

@@ -5,38 +5,22 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use super::{Action, Decision, Grade, Policy, Reason, Verdict};
-use crate::probe::model::{ProbeReport, Transport};
-use crate::wipe::report::{DeviceWipe, Outcome, WipeReport};
-
-/// SMART / NVMe health of one disk, as far as it could be read (`None` = unknown).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DiskHealth {
-    pub smart_passed: Option<bool>,
-    pub reallocated: Option<u64>,
-    pub pending: Option<u64>,
-    pub media_errors: Option<u64>,
-}
+use crate::model::DiskId;
+use crate::probe::model::{DiskHealth, ProbeReport};
+use crate::wipe::report::{Outcome, WipeReport};
 
 /// SMBIOS chassis types of portable machines (laptop, notebook, sub-notebook, tablet,
 /// convertible, detachable, hand-held, portable).
 const PORTABLE_CHASSIS: [u8; 8] = [8, 9, 10, 14, 11, 30, 31, 32];
 
-/// Whether a wipe record proves the disk sanitized (result passed, verification passed, no
-/// error): the only case where the disk may stay in the machine.
-pub fn is_sanitized(wipe: &DeviceWipe) -> bool {
-    wipe.outcome == Outcome::Passed && wipe.verification.passed && wipe.errors.is_empty()
-}
-
-/// Applies `policy`. `health` maps a device path (`/dev/sda`) to its health; a disk absent from
-/// the map has unknown health.
+/// Applies `policy`. `health` maps a disk (by its id) to its health; a disk absent from the
+/// map has unknown health. Disks are joined across the probe, the wipe report and the health
+/// map by their [`DiskId`], never by their `/dev` name.
 pub fn evaluate(
     probe: &ProbeReport,
     wipe: &WipeReport,
-    health: &BTreeMap<String, DiskHealth>,
+    health: &BTreeMap<DiskId, DiskHealth>,
     policy: &Policy,
 ) -> Verdict {
     let mut ev = Evaluation::default();
@@ -282,59 +266,86 @@ fn battery_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
 fn disk_rules(
     probe: &ProbeReport,
     wipe: &WipeReport,
-    health: &BTreeMap<String, DiskHealth>,
+    health: &BTreeMap<DiskId, DiskHealth>,
     policy: &Policy,
     ev: &mut Evaluation,
 ) {
-    let targets: Vec<&crate::probe::model::Disk> = probe
-        .disks
-        .iter()
-        .filter(|d| !d.holds_system && d.removable.known() != Some(&true))
-        .collect();
-    if targets.is_empty() && wipe.devices.is_empty() {
+    // Every disk is accounted for: only the proven boot medium is left out. A disk the probe
+    // saw and the run did not sanitize (the running system's, a second Reprise stick, one that
+    // was skipped) is a reason and an action of its own.
+    let considered: Vec<&crate::probe::model::Disk> =
+        probe.disks.iter().filter(|d| !d.is_boot_medium()).collect();
+    if considered.is_empty() && wipe.devices.is_empty() {
         ev.fix(Reason::NoDisk, Action::FitNewDisk);
         return;
     }
-    for d in &targets {
-        if !wipe.devices.iter().any(|w| w.device.dev_path == d.dev_path) {
+    for d in &considered {
+        if !wipe.devices.iter().any(|w| w.device.id == d.id) {
+            let disk = d.id.to_string();
+            let why = if d.reprise_medium.is_some() {
+                Some("it carries a Reprise image".to_owned())
+            } else if d.holds_system {
+                Some(d.system_reasons.join("; "))
+            } else {
+                None
+            };
             ev.fix(
                 Reason::DiskNotSanitized {
-                    disk: d.dev_path.clone(),
+                    disk: disk.clone(),
+                    why,
                 },
-                Action::SanitizeOrRemoveDisk {
-                    disk: d.dev_path.clone(),
-                },
+                Action::SanitizeOrRemoveDisk { disk },
             );
         }
     }
     for w in &wipe.devices {
-        let disk = w.device.dev_path.clone();
-        if !is_sanitized(w) {
-            let result = match w.outcome {
-                Outcome::Passed => "verification_failed",
-                Outcome::Failed => "failed",
-                Outcome::Cancelled => "cancelled",
-            };
-            ev.fix(
+        let disk = w.device.id.to_string();
+        match w.outcome {
+            _ if w.is_sanitized() => {
+                let retried = w.writes_retried();
+                if retried > 0 {
+                    ev.fix(
+                        Reason::WritesRetried {
+                            disk: disk.clone(),
+                            count: retried,
+                        },
+                        Action::CheckDisk { disk: disk.clone() },
+                    );
+                }
+                health_rules(&disk, health.get(&w.device.id), policy, ev);
+            }
+            Outcome::Unverified => ev.fix(
+                Reason::SanitizationNotVerified { disk: disk.clone() },
+                Action::SanitizeOrRemoveDisk { disk },
+            ),
+            Outcome::Cancelled => ev.fix(
                 Reason::SanitizationFailed {
                     disk: disk.clone(),
-                    result: result.into(),
+                    result: Outcome::Cancelled.as_str().into(),
                 },
-                Action::DestroyDisk { disk: disk.clone() },
-            );
-            let built_in = w.device.transport == "mmc"
-                || probe
+                Action::SanitizeOrRemoveDisk { disk },
+            ),
+            Outcome::Failed | Outcome::Passed => {
+                ev.fix(
+                    Reason::SanitizationFailed {
+                        disk: disk.clone(),
+                        result: Outcome::Failed.as_str().into(),
+                    },
+                    Action::DestroyDisk { disk: disk.clone() },
+                );
+                // A soldered eMMC cannot be replaced: the machine cannot be reused. An SD card
+                // in a reader, or any removable disk, can.
+                let soldered = probe
                     .disks
                     .iter()
-                    .any(|d| d.dev_path == disk && d.transport == Transport::Mmc);
-            if built_in {
-                ev.recycle(Reason::FailedDiskNotRemovable { disk });
-            } else if !ev.actions.contains(&Action::FitNewDisk) {
-                ev.actions.push(Action::FitNewDisk);
+                    .any(|d| d.id == w.device.id && d.soldered);
+                if soldered {
+                    ev.recycle(Reason::FailedDiskNotRemovable { disk });
+                } else if !ev.actions.contains(&Action::FitNewDisk) {
+                    ev.actions.push(Action::FitNewDisk);
+                }
             }
-            continue;
         }
-        health_rules(&disk, health.get(&disk), policy, ev);
     }
 }
 

@@ -15,14 +15,14 @@ use std::sync::mpsc::{Sender, sync_channel};
 use std::time::Instant;
 
 use super::buf::AlignedBuf;
-use super::io::{BlockIo, is_device_gone};
 use super::pattern::{Filler, StreamKey};
-use super::plan::{PassPattern, ValidatedPlan, VerifySpec};
-use super::report::{
-    DeviceIdentity, DeviceWipe, Level, Outcome, PassReport, Verification, VerifyMode, WipeError,
-};
+use super::plan::{PassPattern, ValidatedDevice, ValidatedPlan, VerifySpec};
+use super::report::{DeviceWipe, Outcome, PassReport, Verification, VerifyMode, WipeError};
 use super::sample::{MAX_BLOCK_BYTES, plan_sample};
-use super::{CancelToken, Phase, Progress, WipeEvent, now_rfc3339};
+use super::{CancelToken, Phase, Progress, WipeEvent};
+use crate::model::{DiskId, DiskIdentity, ErrorKind, Level};
+use crate::sys::blockdev::{BlockIo, is_device_gone};
+use crate::sys::clock::now_rfc3339;
 
 /// Knobs of the engine; the defaults are what the benchmark was tuned with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,15 +52,14 @@ impl Default for Tuning {
     }
 }
 
-/// One device's work: who it is, what to write, how to check it.
+/// One device's work, derived from its entry of a validated plan (never edited afterwards):
+/// who it is, what to write, how to check it; plus the engine's knobs.
 #[derive(Debug, Clone)]
 pub struct WipeJob {
-    /// Identity as probed; size and sector size are overwritten with what the device reports.
-    pub identity: DeviceIdentity,
-    /// Method as named on the command line ("dod-3pass").
-    pub method: String,
-    pub passes: Vec<PassPattern>,
-    pub verify: VerifySpec,
+    identity: DiskIdentity,
+    method: String,
+    passes: Vec<PassPattern>,
+    verify: VerifySpec,
     /// Seed of the sample locations; `None` draws one from the OS.
     pub seed: Option<u64>,
     /// Key of the random stream; `None` (production) draws one from the OS. Tests set it to
@@ -70,17 +69,36 @@ pub struct WipeJob {
 }
 
 impl WipeJob {
-    /// The job for one device of a validated plan.
-    pub fn new(plan: &ValidatedPlan, identity: DeviceIdentity) -> Self {
+    /// The job of one device of a validated plan: exactly the passes and verification the plan
+    /// holds.
+    pub fn new(plan: &ValidatedPlan, device: &ValidatedDevice) -> Self {
         WipeJob {
-            identity,
-            method: plan.method().to_string(),
-            passes: plan.passes().to_vec(),
+            identity: device.identity().clone(),
+            method: device.method().to_string(),
+            passes: device.passes().to_vec(),
             verify: plan.verify(),
             seed: None,
             key: None,
             tuning: Tuning::default(),
         }
+    }
+
+    /// Who the device is, as planned.
+    pub fn identity(&self) -> &DiskIdentity {
+        &self.identity
+    }
+
+    /// The method's name ("dod-3pass").
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    pub fn passes(&self) -> &[PassPattern] {
+        &self.passes
+    }
+
+    pub fn verify(&self) -> VerifySpec {
+        self.verify
     }
 }
 
@@ -93,6 +111,7 @@ enum Stop {
 /// Progress accounting for one phase, throttled so the channel carries a few events a second.
 struct Meter<'a> {
     events: &'a Sender<WipeEvent>,
+    disk: DiskId,
     device: String,
     pass: u32,
     passes: u32,
@@ -123,6 +142,7 @@ impl Meter<'_> {
         let eta_ms = (rate > 0).then(|| (self.total - self.done.min(self.total)) * 1000 / rate);
         // A closed channel only means nobody is watching; the wipe goes on.
         let _ = self.events.send(WipeEvent::Progress(Progress {
+            disk: self.disk.clone(),
             device: self.device.clone(),
             pass: self.pass,
             passes: self.passes,
@@ -139,6 +159,7 @@ impl Meter<'_> {
 struct Ctx<'a> {
     events: &'a Sender<WipeEvent>,
     cancel: &'a CancelToken,
+    disk: DiskId,
     device: String,
     passes: u32,
     tuning: Tuning,
@@ -151,6 +172,7 @@ impl<'a> Ctx<'a> {
     fn meter(&self, pass: u32, phase: Phase, total: u64) -> Meter<'a> {
         Meter {
             events: self.events,
+            disk: self.disk.clone(),
             device: self.device.clone(),
             pass,
             passes: self.passes,
@@ -207,7 +229,7 @@ fn read_exact_at(io: &dyn BlockIo, mut buf: &mut [u8], mut offset: u64) -> io::R
 
 fn gone_error(ctx: &Ctx<'_>, op: &str, offset: u64, e: &io::Error) -> WipeError {
     WipeError {
-        operation: "device-gone".into(),
+        operation: ErrorKind::DeviceGone,
         lba: Some(offset / ctx.sector),
         sectors: None,
         message: format!("{}: {op} at byte {offset}: device gone: {e}", ctx.device),
@@ -276,7 +298,7 @@ fn write_chunk_slow(
         // The whole chunk failed but every piece went through on its own: note it, since a
         // flaky device deserves a look, but nothing is left unwritten.
         ctx.errors.push(WipeError {
-            operation: "write-retried".into(),
+            operation: ErrorKind::WriteRetried,
             lba: Some(offset / ctx.sector),
             sectors: Some(buf.len() as u64 / ctx.sector),
             message: format!(
@@ -293,7 +315,7 @@ fn write_chunk_slow(
 fn record_bad_sector(ctx: &mut Ctx<'_>, lba: u64, e: &io::Error) -> Result<(), Stop> {
     ctx.bad_sectors += 1;
     if let Some(last) = ctx.errors.last_mut()
-        && last.operation == "write"
+        && last.operation == ErrorKind::Write
         && let (Some(l), Some(n)) = (last.lba, last.sectors)
         && l + n == lba
     {
@@ -305,7 +327,7 @@ fn record_bad_sector(ctx: &mut Ctx<'_>, lba: u64, e: &io::Error) -> Result<(), S
         );
     } else {
         ctx.errors.push(WipeError {
-            operation: "write".into(),
+            operation: ErrorKind::Write,
             lba: Some(lba),
             sectors: Some(1),
             message: format!("{}: write failed at LBA {lba}: {e}", ctx.device),
@@ -313,7 +335,7 @@ fn record_bad_sector(ctx: &mut Ctx<'_>, lba: u64, e: &io::Error) -> Result<(), S
     }
     if ctx.bad_sectors > ctx.tuning.max_bad_sectors {
         return Err(Stop::Fatal(WipeError {
-            operation: "write".into(),
+            operation: ErrorKind::Write,
             lba: Some(lba),
             sectors: None,
             message: format!(
@@ -509,7 +531,7 @@ fn unreadable(ctx: &mut Ctx<'_>, t: &mut Tally, offset: u64, n: usize, e: &io::E
     t.mismatches += sectors;
     t.first = Some(t.first.map_or(lba, |f| f.min(lba)));
     ctx.errors.push(WipeError {
-        operation: "read".into(),
+        operation: ErrorKind::Read,
         lba: Some(lba),
         sectors: Some(sectors),
         message: format!("{}: verification read failed at LBA {lba}: {e}", ctx.device),
@@ -679,18 +701,25 @@ fn run_verify(
     let mut tally = Tally::default();
     let filler = Filler::new(pattern, key, pass);
     let sector = ctx.sector;
+    let total = io.len().div_ceil(sector);
     let r = match spec {
         VerifySpec::None => Ok(()),
         VerifySpec::Full => {
             verification.mode = VerifyMode::Full;
+            verification.requested_permille = 1000;
             verification.coverage_permille = 1000;
+            verification.total_sectors = total;
+            verification.sector_size = sector as u32;
             verify_full(io, ctx, filler, pass + 1, &mut tally)
         }
         VerifySpec::Sample { permille } => {
             let seed = seed.unwrap_or_else(random_u64);
-            let total = io.len().div_ceil(sector);
             let sample = plan_sample(total, sector as u32, permille, seed);
             verification.mode = VerifyMode::Sample;
+            verification.requested_permille = permille;
+            verification.algorithm = Some(Verification::sample_algorithm());
+            verification.total_sectors = total;
+            verification.sector_size = sector as u32;
             verification.seed = Some(format!("{seed:016x}"));
             verification.subsections = sample.subsections;
             verification.coverage_permille = (sample.sectors() * 1000 / total.max(1)) as u32;
@@ -705,7 +734,7 @@ fn run_verify(
         verification.passed = spec != VerifySpec::None && tally.mismatches == 0;
         if tally.mismatches > 0 {
             ctx.errors.push(WipeError {
-                operation: "verify".into(),
+                operation: ErrorKind::Verify,
                 lba: tally.first,
                 sectors: Some(tally.mismatches),
                 message: format!(
@@ -738,6 +767,7 @@ pub fn verify_device(
     let mut ctx = Ctx {
         events,
         cancel,
+        disk: DiskId::Path(device.to_owned()),
         device: device.to_owned(),
         passes: pass + 1,
         tuning: Tuning::default(),
@@ -750,13 +780,33 @@ pub fn verify_device(
         Ok(()) => {}
         Err(Stop::Fatal(e)) => ctx.errors.push(e),
         Err(Stop::Cancelled) => ctx.errors.push(WipeError {
-            operation: "cancelled".into(),
+            operation: ErrorKind::Cancelled,
             lba: None,
             sectors: None,
             message: format!("{device}: verification cancelled"),
         }),
     }
     (v, ctx.errors)
+}
+
+/// Turns the data syncs that failed during a pass (buffered mode) into errors covering every
+/// range they leave unproven.
+fn record_sync_failures(io: &dyn BlockIo, ctx: &mut Ctx<'_>) {
+    for f in io.take_sync_failures() {
+        let lba = f.offset / ctx.sector;
+        let sectors = f.len.div_ceil(ctx.sector);
+        ctx.errors.push(WipeError {
+            operation: ErrorKind::Sync,
+            lba: Some(lba),
+            sectors: Some(sectors),
+            message: format!(
+                "{}: syncing the writes of LBA {lba}..{} to the media failed ({}); they may never have reached it",
+                ctx.device,
+                lba + sectors,
+                f.error
+            ),
+        });
+    }
 }
 
 /// Sorts located errors by LBA (writes complete out of order when several are in flight) and
@@ -766,8 +816,8 @@ fn normalize_errors(errors: &mut Vec<WipeError>) {
     let mut out: Vec<WipeError> = Vec::with_capacity(errors.len());
     for e in errors.drain(..) {
         if let Some(prev) = out.last_mut()
-            && prev.operation == "write"
-            && e.operation == "write"
+            && prev.operation == ErrorKind::Write
+            && e.operation == ErrorKind::Write
             && let (Some(pl), Some(pn), Some(el), Some(en)) =
                 (prev.lba, prev.sectors, e.lba, e.sectors)
             && pl + pn == el
@@ -799,6 +849,7 @@ pub fn wipe_device(
     let mut ctx = Ctx {
         events,
         cancel,
+        disk: identity.id.clone(),
         device: device.clone(),
         passes: job.passes.len() as u32,
         tuning: job.tuning,
@@ -807,7 +858,7 @@ pub fn wipe_device(
         bad_sectors: 0,
     };
     let key_err = WipeError {
-        operation: "open".into(),
+        operation: ErrorKind::Open,
         lba: None,
         sectors: None,
         message: format!("{device}: the OS random generator failed; no key for the random pass"),
@@ -820,10 +871,27 @@ pub fn wipe_device(
         }
     };
     let mut stop: Option<Stop> = None;
+    // A device with no whole sector holds nothing to sanitize: never report it sanitized (the
+    // guard refuses such devices; this keeps the engine honest on any BlockIo).
+    let too_small = io.len() < sector;
+    if too_small {
+        stop = Some(Stop::Fatal(WipeError {
+            operation: ErrorKind::Open,
+            lba: None,
+            sectors: None,
+            message: format!(
+                "{device}: {} bytes is not a disk to sanitize (less than one {sector}-byte sector)",
+                io.len()
+            ),
+        }));
+    }
     let mut pass_reports = Vec::new();
     let mut write_ms = 0u64;
     let mut bytes_written = 0u64;
     for (i, pattern) in job.passes.iter().enumerate() {
+        if stop.is_some() {
+            break;
+        }
         let pass = i as u32;
         let Some(key) = key
             .as_ref()
@@ -835,6 +903,7 @@ pub fn wipe_device(
         let ts = Instant::now();
         let r = write_pass(&*io, &mut ctx, Filler::new(pattern, key, pass), pass + 1);
         let flushed = io.flush();
+        record_sync_failures(&*io, &mut ctx);
         let ms = ts.elapsed().as_millis() as u64;
         write_ms += ms;
         let n = match r {
@@ -856,7 +925,7 @@ pub fn wipe_device(
         }
         if let Err(e) = flushed {
             let err = WipeError {
-                operation: "flush".into(),
+                operation: ErrorKind::Flush,
                 lba: None,
                 sectors: None,
                 message: format!(
@@ -893,7 +962,7 @@ pub fn wipe_device(
     let outcome = match &stop {
         Some(Stop::Cancelled) => {
             ctx.errors.push(WipeError {
-                operation: "cancelled".into(),
+                operation: ErrorKind::Cancelled,
                 lba: None,
                 sectors: None,
                 message: format!("{device}: cancelled by the operator before the end"),
@@ -904,13 +973,18 @@ pub fn wipe_device(
             ctx.errors.push(e.clone());
             Outcome::Failed
         }
-        None if ctx.errors.iter().any(|e| e.operation != "write-retried") => Outcome::Failed,
-        None if job.passes.is_empty() => Outcome::Failed,
-        None => Outcome::Passed,
+        None if ctx.errors.iter().any(|e| e.operation.breaks_sanitization()) => Outcome::Failed,
+        None if job.passes.is_empty() || too_small => Outcome::Failed,
+        // Everything written; what is it worth? Only a verification that read back what was
+        // written makes it sanitized (NIST SP 800-88 §4.7).
+        None if job.verify == VerifySpec::None => Outcome::Unverified,
+        None if verification.passed => Outcome::Passed,
+        None => Outcome::Failed,
     };
     let duration_ms = t0.elapsed().as_millis() as u64;
     normalize_errors(&mut ctx.errors);
     let _ = events.send(WipeEvent::Finished {
+        disk: identity.id.clone(),
         device: device.clone(),
         outcome,
     });

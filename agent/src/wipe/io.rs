@@ -1,54 +1,19 @@
-//! The narrow seam between the wipe engine and a device: [`BlockIo`], and [`FakeDevice`], an
-//! in-memory device with real state that fails where a test tells it to.
+//! [`FakeDevice`]: an in-memory device with real state behind the engine's [`BlockIo`] seam,
+//! which fails where a test (or the demo) tells it to: bad sectors, flaky sectors, short writes,
+//! a device that vanishes, a data sync that fails.
 //!
-//! The real implementation (file or block device, `O_DIRECT`, ioctls) lives in
-//! `sys::blockdev`; the engine only ever sees this trait.
+//! The real implementation (file or block device, `O_DIRECT`, ioctls) is `sys::blockdev::Device`;
+//! the engine only ever sees the trait.
 
 use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use nix::libc;
+
 use super::CancelToken;
-
-/// Positioned I/O on a whole device (or a file standing in for one).
-pub trait BlockIo: Send + Sync {
-    /// The path the device was opened as (for messages and the report).
-    fn path(&self) -> &Path;
-    /// Size in bytes.
-    fn len(&self) -> u64;
-    /// Whether the device has no bytes at all.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// Logical sector size in bytes (512 for files).
-    fn sector_size(&self) -> u32;
-    /// Writes some of `buf` at `offset`; may write less than asked (a short write). Takes
-    /// `&self` so that several writes can be in flight at once (positioned I/O, like pwrite).
-    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize>;
-    /// Reads some of `buf` from `offset`; may read less than asked.
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
-    /// Makes every write durable on the media (data sync, device write-cache flush) and drops
-    /// cached pages, so that later reads come from the media and not from memory.
-    fn flush(&mut self) -> io::Result<()>;
-}
-
-/// Whether an error means the device itself is gone (unplugged, dead controller): retrying
-/// or narrowing would only repeat it.
-pub fn is_device_gone(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc_errno::ENODEV) | Some(libc_errno::ENXIO) | Some(libc_errno::ENOMEDIUM)
-    )
-}
-
-/// The few errno values the engine tells apart (kept here so the engine needs no libc).
-pub mod libc_errno {
-    pub const EIO: i32 = 5;
-    pub const ENXIO: i32 = 6;
-    pub const ENODEV: i32 = 19;
-    pub const ENOMEDIUM: i32 = 123;
-}
+use crate::sys::blockdev::{BlockIo, SyncFailure};
 
 /// An in-memory device for tests and demos: real bytes, plus faults at chosen places.
 #[derive(Debug)]
@@ -65,6 +30,10 @@ pub struct FakeDevice {
     pub vanish_after_writes: Option<u64>,
     /// Cancel this token when the given number of write calls has been made.
     pub cancel_after_writes: Option<(u64, CancelToken)>,
+    /// The data sync that follows a write ending past this byte offset fails, once: every
+    /// write since the previous sync is then unproven (what a buffered device reports when
+    /// writeback fails).
+    pub fail_sync_after: Option<u64>,
 }
 
 /// The mutable part of a [`FakeDevice`], behind a lock because writes may run concurrently.
@@ -75,6 +44,10 @@ struct FakeState {
     flaky: std::collections::BTreeMap<u64, u32>,
     writes: u64,
     flushes: u64,
+    /// Lowest offset and highest end written since the last sync, in buffered mode.
+    unsynced: Option<(u64, u64)>,
+    sync_failures: Vec<SyncFailure>,
+    sync_failed_once: bool,
 }
 
 impl FakeDevice {
@@ -92,6 +65,7 @@ impl FakeDevice {
             max_write: None,
             vanish_after_writes: None,
             cancel_after_writes: None,
+            fail_sync_after: None,
         }
     }
 
@@ -153,7 +127,7 @@ impl BlockIo for FakeDevice {
             token.cancel();
         }
         if self.gone(&st) {
-            return Err(os_err(libc_errno::ENODEV));
+            return Err(os_err(libc::ENODEV));
         }
         let len = buf.len().min(self.max_write.unwrap_or(usize::MAX));
         let end = offset
@@ -166,7 +140,7 @@ impl BlockIo for FakeDevice {
         let ss = u64::from(self.sector_size);
         let (first, last) = (offset / ss, (end - 1) / ss);
         if self.bad_sectors.range(first..=last).next().is_some() {
-            return Err(os_err(libc_errno::EIO));
+            return Err(os_err(libc::EIO));
         }
         let flaky: Vec<u64> = st
             .flaky
@@ -178,15 +152,33 @@ impl BlockIo for FakeDevice {
             for s in flaky {
                 *st.flaky.get_mut(&s).expect("key from range") -= 1;
             }
-            return Err(os_err(libc_errno::EIO));
+            return Err(os_err(libc::EIO));
         }
         st.data[offset as usize..end as usize].copy_from_slice(&buf[..len]);
+        st.unsynced = Some(match st.unsynced {
+            Some((lo, hi)) => (lo.min(offset), hi.max(end)),
+            None => (offset, end),
+        });
+        if let Some(limit) = self.fail_sync_after
+            && end > limit
+            && !st.sync_failed_once
+        {
+            // The periodic sync after this write fails: the whole unsynced range is unproven,
+            // and (as with the kernel's writeback errors) it is reported only this once.
+            st.sync_failed_once = true;
+            let (lo, hi) = st.unsynced.take().expect("set above");
+            st.sync_failures.push(SyncFailure {
+                offset: lo,
+                len: hi - lo,
+                error: os_err(libc::EIO),
+            });
+        }
         Ok(len)
     }
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         let st = self.state();
         if self.gone(&st) {
-            return Err(os_err(libc_errno::ENODEV));
+            return Err(os_err(libc::ENODEV));
         }
         let start = usize::try_from(offset)
             .ok()
@@ -199,9 +191,13 @@ impl BlockIo for FakeDevice {
     fn flush(&mut self) -> io::Result<()> {
         let mut st = self.state();
         st.flushes += 1;
+        st.unsynced = None;
         if self.gone(&st) {
-            return Err(os_err(libc_errno::ENODEV));
+            return Err(os_err(libc::ENODEV));
         }
         Ok(())
+    }
+    fn take_sync_failures(&self) -> Vec<SyncFailure> {
+        std::mem::take(&mut self.state().sync_failures)
     }
 }

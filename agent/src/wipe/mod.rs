@@ -1,30 +1,36 @@
-//! Sanitization: plan, overwrite engine, verification, and the report they produce.
+//! Sanitization: plan, write guard, overwrite engine, verification, and the report they produce.
 //!
-//! Flow: a [`plan::WipePlan`] is validated into a [`plan::ValidatedPlan`]; each device is opened
-//! through the single write-open function `sys::blockdev::open_for_write`, which refuses the
-//! system disk, mounted or busy devices, read-only devices and anything the plan does not
-//! name; [`engine::wipe_device`] writes and verifies it; [`run_wipes`] does all devices in
-//! parallel, one worker thread each, with progress on one channel.
+//! Flow: a [`plan::WipePlan`] is validated into a [`plan::ValidatedPlan`] — the only description
+//! of what gets written; each device is opened through [`guard::open_for_write`], the single
+//! write-open of Reprise, which refuses the boot medium, the running system, mounted or busy
+//! devices, read-only devices, anything the plan does not name, and a device that is not the
+//! disk the plan names; [`engine::wipe_device`] writes and verifies it; [`run_wipes`] does all
+//! devices in parallel, one worker thread each, with progress on one channel.
 
 pub mod buf;
 pub mod engine;
+pub mod guard;
 pub mod io;
 pub mod pattern;
 pub mod plan;
 pub mod report;
 pub mod sample;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
 pub use engine::{Tuning, WipeJob, verify_device, wipe_device};
-pub use io::{BlockIo, FakeDevice};
-pub use plan::{Method, PassPattern, ValidatedPlan, VerifySpec, WipePlan};
-use report::{DeviceWipe, Level, Outcome, Verification, WipeError};
+pub use guard::{OpenError, ProtectedDisk, WriteGuard, open_for_write};
+pub use io::FakeDevice;
+pub use plan::{
+    Method, PassPattern, PlannedDevice, ValidatedDevice, ValidatedPlan, VerifySpec, WipePlan,
+};
+use report::{DeviceWipe, Outcome, Verification, WipeError};
 
-use crate::sys::blockdev::{WriteGuard, open_for_write};
+use crate::model::{DiskId, Level};
+use crate::sys::blockdev::BlockIo;
+use crate::sys::clock::now_rfc3339;
 
 /// Shared flag that stops every worker at its next buffer boundary.
 #[derive(Debug, Clone, Default)]
@@ -52,7 +58,9 @@ pub enum Phase {
 /// A progress sample of one device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
-    /// Device path as in the report.
+    /// The disk, by its stable name.
+    pub disk: DiskId,
+    /// Its path, for the operator.
     pub device: String,
     /// 1-based pass number.
     pub pass: u32,
@@ -66,25 +74,16 @@ pub struct Progress {
     pub eta_ms: Option<u64>,
 }
 
-/// Events of all workers, on one channel (for the TUI and the CLI's progress line).
+/// Events of all workers, on one channel (for the console and the TUI).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WipeEvent {
     Progress(Progress),
     /// The device is done; its [`DeviceWipe`] is in the result of [`run_wipes`].
     Finished {
+        disk: DiskId,
         device: String,
         outcome: Outcome,
     },
-}
-
-/// Current UTC time as RFC 3339 with milliseconds ("2026-11-26T10:00:00.123Z").
-pub fn now_rfc3339() -> String {
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    time::OffsetDateTime::now_utc()
-        .format(&fmt)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".into())
 }
 
 /// Runs already opened devices in parallel, one worker thread each; results in job order.
@@ -109,14 +108,15 @@ pub fn run_devices(
     })
 }
 
-/// A device that could not even be opened: a failed entry that says why (never a pass).
-pub fn refused(job: WipeJob, err: &dyn std::error::Error) -> DeviceWipe {
+/// A device that could not even be opened (refused by the guard, gone, not the planned disk):
+/// a failed entry that says why — never a pass.
+pub fn refused(job: WipeJob, err: &OpenError) -> DeviceWipe {
     let now = now_rfc3339();
     DeviceWipe {
-        device: job.identity,
+        device: job.identity().clone(),
         level: Level::Clear,
         technique: "overwrite".into(),
-        method: job.method,
+        method: job.method().to_owned(),
         passes: Vec::new(),
         bytes_written: 0,
         started_at: now.clone(),
@@ -126,7 +126,7 @@ pub fn refused(job: WipeJob, err: &dyn std::error::Error) -> DeviceWipe {
         verification: Verification::not_run(),
         outcome: Outcome::Failed,
         errors: vec![WipeError {
-            operation: "open".into(),
+            operation: err.kind(),
             lba: None,
             sectors: None,
             message: crate::error_chain(err),
@@ -134,37 +134,62 @@ pub fn refused(job: WipeJob, err: &dyn std::error::Error) -> DeviceWipe {
     }
 }
 
-/// The library entry point for `reprise run`: opens every device of `jobs` through the write
-/// guard (a refusal becomes a failed entry naming the reason), then wipes them in parallel.
-/// `jobs` pairs each device path of `plan` with its job (see [`WipeJob::new`]).
-pub fn run_wipes(
-    plan: &ValidatedPlan,
-    guard: &WriteGuard,
-    jobs: Vec<(PathBuf, WipeJob)>,
+/// One device of a plan after the guard: its job, and the open device or the refusal.
+pub type OpenedJob = (WipeJob, Result<Box<dyn BlockIo>, OpenError>);
+
+/// Everything of a validated plan, opened through the guard: one entry per device, in plan
+/// order, either the open device with its job or the refusal.
+pub fn open_all(plan: &ValidatedPlan, guard: &WriteGuard) -> Vec<OpenedJob> {
+    plan.devices()
+        .iter()
+        .map(|d| {
+            let job = WipeJob::new(plan, d);
+            let opened = open_for_write(plan, d.path(), guard)
+                .map(|o| Box::new(o.device) as Box<dyn BlockIo>);
+            (job, opened)
+        })
+        .collect()
+}
+
+/// Wipes what [`open_all`] opened, in parallel; a refusal becomes a failed entry naming the
+/// reason. Results in plan order.
+pub fn run_opened(
+    opened: Vec<OpenedJob>,
     events: Sender<WipeEvent>,
     cancel: CancelToken,
 ) -> Vec<DeviceWipe> {
     let mut results: Vec<Option<DeviceWipe>> = Vec::new();
-    let mut opened = Vec::new();
+    let mut ready = Vec::new();
     let mut slots = Vec::new();
-    for (path, job) in jobs {
-        match open_for_write(plan, &path, guard) {
-            Ok(dev) => {
+    for (job, dev) in opened {
+        match dev {
+            Ok(io) => {
                 slots.push(results.len());
                 results.push(None);
-                opened.push((Box::new(dev) as Box<dyn BlockIo>, job));
+                ready.push((io, job));
             }
             Err(e) => {
                 let _ = events.send(WipeEvent::Finished {
-                    device: job.identity.dev_path.clone(),
+                    disk: job.identity().id.clone(),
+                    device: job.identity().dev_path.clone(),
                     outcome: Outcome::Failed,
                 });
                 results.push(Some(refused(job, &e)));
             }
         }
     }
-    for (slot, r) in slots.into_iter().zip(run_devices(opened, events, cancel)) {
+    for (slot, r) in slots.into_iter().zip(run_devices(ready, events, cancel)) {
         results[slot] = Some(r);
     }
     results.into_iter().flatten().collect()
+}
+
+/// Opens every device of `plan` through the guard, then wipes them in parallel.
+pub fn run_wipes(
+    plan: &ValidatedPlan,
+    guard: &WriteGuard,
+    events: Sender<WipeEvent>,
+    cancel: CancelToken,
+) -> Vec<DeviceWipe> {
+    run_opened(open_all(plan, guard), events, cancel)
 }

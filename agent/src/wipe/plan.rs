@@ -1,13 +1,16 @@
 //! The wipe planner: what the operator asked for ([`WipePlan`]) checked into a [`ValidatedPlan`].
 //!
 //! Pure: strings and structs in, structs out, no I/O. Only a [`ValidatedPlan`] can be handed to
-//! `sys::blockdev::open_for_write`, so a device the plan does not name can never be opened.
+//! `wipe::guard::open_for_write`, so a device the plan does not name can never be opened, and
+//! the passes it holds are exactly what the engine writes.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use thiserror::Error;
+
+use crate::model::DiskIdentity;
 
 /// What one pass writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,12 +173,21 @@ fn parse_percent_permille(s: &str) -> Option<u32> {
     (1..=1000).contains(&permille).then_some(permille)
 }
 
-/// What the operator asked for, unchecked.
+/// One device of a plan: where it is, who it is (as probed), and how to overwrite it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedDevice {
+    /// The path to open (`/dev/sdb`, or a regular file standing in for a disk).
+    pub path: PathBuf,
+    /// The identity the opened device must have (device number, serial, size).
+    pub identity: DiskIdentity,
+    pub method: Method,
+}
+
+/// What the operator (or the run) asked for, unchecked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WipePlan {
-    pub devices: Vec<PathBuf>,
-    pub method: Method,
-    /// How many times the method's pass sequence is repeated (1 = the method as named).
+    pub devices: Vec<PlannedDevice>,
+    /// How many times each method's pass sequence is repeated (1 = the method as named).
     pub rounds: u32,
     pub verify: VerifySpec,
 }
@@ -183,19 +195,21 @@ pub struct WipePlan {
 /// Most rounds accepted: more is never useful on modern media and only wears flash.
 pub const MAX_ROUNDS: u32 = 16;
 
-/// A plan that passed [`WipePlan::validate`]; the only key to `open_for_write`.
+/// One device of a validated plan: its passes are final.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidatedPlan {
-    devices: Vec<PathBuf>,
+pub struct ValidatedDevice {
+    path: PathBuf,
+    identity: DiskIdentity,
     method: Method,
     passes: Vec<PassPattern>,
-    verify: VerifySpec,
 }
 
-impl ValidatedPlan {
-    /// Devices named by the plan, as given.
-    pub fn devices(&self) -> &[PathBuf] {
-        &self.devices
+impl ValidatedDevice {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    pub fn identity(&self) -> &DiskIdentity {
+        &self.identity
     }
     pub fn method(&self) -> &Method {
         &self.method
@@ -204,13 +218,29 @@ impl ValidatedPlan {
     pub fn passes(&self) -> &[PassPattern] {
         &self.passes
     }
+}
+
+/// A plan that passed [`WipePlan::validate`]: the only description of what gets written, and
+/// the only key to `wipe::guard::open_for_write`. Nothing can change it after validation (its
+/// fields are private and it has no setter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidatedPlan {
+    devices: Vec<ValidatedDevice>,
+    verify: VerifySpec,
+}
+
+impl ValidatedPlan {
+    /// The plan's devices, in the order given.
+    pub fn devices(&self) -> &[ValidatedDevice] {
+        &self.devices
+    }
     pub fn verify(&self) -> VerifySpec {
         self.verify
     }
-    /// Whether `dev` is literally one of the plan's devices (the guard also compares the
+    /// The device of the plan at `path`, compared literally (the guard also compares the
     /// canonical forms, since `/dev/disk/by-id/...` and `/dev/sda` name the same disk).
-    pub fn names(&self, dev: &Path) -> bool {
-        self.devices.iter().any(|d| d == dev)
+    pub fn device(&self, path: &Path) -> Option<&ValidatedDevice> {
+        self.devices.iter().find(|d| d.path == path)
     }
 }
 
@@ -221,6 +251,8 @@ pub enum PlanError {
     NoDevices,
     #[error("device {0} is named twice in the plan")]
     DuplicateDevice(PathBuf),
+    #[error("{0} and {1} are the same disk ({2})")]
+    DuplicateDisk(PathBuf, PathBuf, String),
     #[error("device path {0:?} is empty")]
     BadDevicePath(PathBuf),
     #[error(
@@ -235,6 +267,14 @@ pub enum PlanError {
     BadCoverage(String),
     #[error("passes must be between 1 and {MAX_ROUNDS}, got {0}")]
     BadPasses(u32),
+    #[error(
+        "{path}: {size} bytes is not a disk to sanitize (empty, or smaller than one {sector}-byte sector)"
+    )]
+    TooSmall {
+        path: PathBuf,
+        size: u64,
+        sector: u32,
+    },
 }
 
 impl WipePlan {
@@ -242,14 +282,6 @@ impl WipePlan {
     pub fn validate(self) -> Result<ValidatedPlan, PlanError> {
         if self.devices.is_empty() {
             return Err(PlanError::NoDevices);
-        }
-        for (i, d) in self.devices.iter().enumerate() {
-            if d.as_os_str().is_empty() {
-                return Err(PlanError::BadDevicePath(d.clone()));
-            }
-            if self.devices[..i].contains(d) {
-                return Err(PlanError::DuplicateDevice(d.clone()));
-            }
         }
         if self.rounds == 0 || self.rounds > MAX_ROUNDS {
             return Err(PlanError::BadPasses(self.rounds));
@@ -259,12 +291,48 @@ impl WipePlan {
         {
             return Err(PlanError::BadCoverage(permille.to_string()));
         }
-        let one = self.method.passes();
-        let passes = (0..self.rounds).flat_map(|_| one.iter().cloned()).collect();
+        for (i, d) in self.devices.iter().enumerate() {
+            if d.path.as_os_str().is_empty() {
+                return Err(PlanError::BadDevicePath(d.path.clone()));
+            }
+            if let Some(prev) = self.devices[..i].iter().find(|p| p.path == d.path) {
+                return Err(PlanError::DuplicateDevice(prev.path.clone()));
+            }
+            if let Some(prev) = self.devices[..i]
+                .iter()
+                .find(|p| p.identity.id == d.identity.id)
+            {
+                return Err(PlanError::DuplicateDisk(
+                    prev.path.clone(),
+                    d.path.clone(),
+                    d.identity.id.to_string(),
+                ));
+            }
+            let (size, sector) = (d.identity.size_bytes, d.identity.logical_sector_size);
+            if sector == 0 || size < u64::from(sector) {
+                return Err(PlanError::TooSmall {
+                    path: d.path.clone(),
+                    size,
+                    sector,
+                });
+            }
+        }
+        let devices = self
+            .devices
+            .into_iter()
+            .map(|d| {
+                let one = d.method.passes();
+                let passes = (0..self.rounds).flat_map(|_| one.iter().cloned()).collect();
+                ValidatedDevice {
+                    path: d.path,
+                    identity: d.identity,
+                    method: d.method,
+                    passes,
+                }
+            })
+            .collect();
         Ok(ValidatedPlan {
-            devices: self.devices,
-            method: self.method,
-            passes,
+            devices,
             verify: self.verify,
         })
     }
@@ -343,8 +411,14 @@ mod tests {
 
     fn plan(devs: &[&str]) -> WipePlan {
         WipePlan {
-            devices: devs.iter().map(PathBuf::from).collect(),
-            method: Method::Dod3Pass,
+            devices: devs
+                .iter()
+                .map(|d| PlannedDevice {
+                    path: PathBuf::from(d),
+                    identity: DiskIdentity::for_file(d, 1 << 20),
+                    method: Method::Dod3Pass,
+                })
+                .collect(),
             rounds: 2,
             verify: VerifySpec::Full,
         }
@@ -353,9 +427,9 @@ mod tests {
     #[test]
     fn validation() {
         let v = plan(&["/dev/loop0"]).validate().unwrap();
-        assert_eq!(v.passes().len(), 6);
-        assert!(v.names(Path::new("/dev/loop0")));
-        assert!(!v.names(Path::new("/dev/loop1")));
+        assert_eq!(v.devices()[0].passes().len(), 6);
+        assert!(v.device(Path::new("/dev/loop0")).is_some());
+        assert!(v.device(Path::new("/dev/loop1")).is_none());
         assert_eq!(plan(&[]).validate(), Err(PlanError::NoDevices));
         assert!(matches!(
             plan(&["/dev/a", "/dev/a"]).validate(),
@@ -364,5 +438,19 @@ mod tests {
         let mut p = plan(&["/dev/a"]);
         p.rounds = 0;
         assert_eq!(p.validate(), Err(PlanError::BadPasses(0)));
+        // Two paths, one disk.
+        let mut p = plan(&["/dev/a", "/dev/b"]);
+        p.devices[1].identity.id = p.devices[0].identity.id.clone();
+        assert!(matches!(p.validate(), Err(PlanError::DuplicateDisk(..))));
+        // Nothing to sanitize: empty, or less than a sector.
+        for (size, sector) in [(0, 512), (511, 512), (4095, 4096), (4096, 0)] {
+            let mut p = plan(&["/dev/a"]);
+            p.devices[0].identity.size_bytes = size;
+            p.devices[0].identity.logical_sector_size = sector;
+            assert!(
+                matches!(p.validate(), Err(PlanError::TooSmall { .. })),
+                "{size} {sector}"
+            );
+        }
     }
 }

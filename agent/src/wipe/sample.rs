@@ -7,6 +7,10 @@
 //! so both ends of the media are always read. The same seed always gives the same blocks, so an
 //! auditor (or a test) can recompute exactly which sectors were checked.
 
+/// Name and version of this sampler, recorded with every sampled verification: an auditor
+/// recomputes the blocks from it (see `SAMPLING.md` beside this file).
+pub const ALGORITHM: &str = "reprise-nist-sample-v1";
+
 /// Fewest subsections NIST §4.7 asks for.
 pub const MIN_SUBSECTIONS: u64 = 1000;
 /// Largest sample block, in bytes: one read of at most this many bytes per block.

@@ -80,14 +80,72 @@ pub fn old_data(len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Whether loop devices can be used here (root and losetup present); prints why not.
-pub fn loop_available() -> bool {
-    let root = nix_is_root();
-    let losetup = Command::new("losetup").arg("--version").output().is_ok();
-    if !(root && losetup) {
-        eprintln!("SKIP: loop-device test needs root and losetup (util-linux)");
+/// Fails the test unless loop devices can be used here (root and losetup present): a test
+/// that needs them must fail where they are missing, never pass by skipping (CI runs as root
+/// with util-linux).
+pub fn require_loop() {
+    assert!(
+        nix_is_root(),
+        "this test needs root (loop devices); run the suite as root, as CI does"
+    );
+    assert!(
+        Command::new("losetup").arg("--version").output().is_ok(),
+        "this test needs losetup (Debian package util-linux)"
+    );
+}
+
+/// Fails the test unless `program` runs (`program --version`).
+pub fn require_program(program: &str, package: &str) {
+    assert!(
+        Command::new(program).arg("--version").output().is_ok(),
+        "this test needs {program} (Debian package {package})"
+    );
+}
+
+/// A validated plan for regular files (or the fake device) of `len` bytes, all with `method`.
+pub fn file_plan(
+    paths: &[PathBuf],
+    len: u64,
+    method: &str,
+    verify: reprise::wipe::VerifySpec,
+) -> reprise::wipe::ValidatedPlan {
+    reprise::wipe::WipePlan {
+        devices: paths
+            .iter()
+            .map(|p| reprise::wipe::PlannedDevice {
+                path: p.clone(),
+                identity: reprise::model::DiskIdentity::for_file(&p.display().to_string(), len),
+                method: method.parse().unwrap(),
+            })
+            .collect(),
+        rounds: 1,
+        verify,
     }
-    root && losetup
+    .validate()
+    .unwrap()
+}
+
+/// A write guard for regular files under `root`, protecting nothing (files are never disks of
+/// the system).
+pub fn file_guard(root: &reprise::sys::SysRoot) -> reprise::wipe::WriteGuard {
+    reprise::wipe::WriteGuard::new(root.clone(), Vec::new(), std::sync::Arc::new(|_, _| None))
+}
+
+/// The host's disks as the probe sees them (virtual ones included), and the write guard a run
+/// would use: the machine's own disks are protected.
+pub fn host_guard() -> reprise::wipe::WriteGuard {
+    let root = reprise::sys::SysRoot::host();
+    let disks = reprise::probe::disks::probe_disks(&root, true);
+    reprise::flow::guard(&root, &disks)
+}
+
+/// The probe's identity of a block device of this host (a loop device of ours).
+pub fn host_identity(dev: &Path) -> reprise::model::DiskIdentity {
+    let root = reprise::sys::SysRoot::host();
+    let devno = reprise::sys::blockdev::block_devno(dev).expect("a block device");
+    reprise::probe::disks::probe_devno(&root, devno)
+        .unwrap_or_else(|| panic!("the probe does not see {}", dev.display()))
+        .identity()
 }
 
 fn nix_is_root() -> bool {

@@ -1,0 +1,146 @@
+//! The line-based console dialogue shared by `reprise wipe` and `reprise run`: the confirmation
+//! that names every disk, the progress lines, each disk's result line and the exit code — all
+//! read off the one predicate of "sanitized" (`DeviceWipe::is_sanitized`).
+//!
+//! The TUI replaces this dialogue on a real terminal; both speak the same events.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use crate::flow::RunStatus;
+use crate::model::DiskIdentity;
+use crate::probe::render::size as human_size;
+use crate::wipe::report::{DeviceWipe, Outcome};
+use crate::wipe::{Phase, WipeEvent};
+
+/// Lists the disks about to be destroyed and waits for the word "yes" (or "oui"); anything else
+/// declines. `what` says how they will be written ("method zero, verify sample 10 %").
+pub fn confirm(
+    out: &mut dyn Write,
+    input: &mut dyn BufRead,
+    disks: &[DiskIdentity],
+    what: &str,
+) -> io::Result<bool> {
+    writeln!(out, "About to overwrite {} disk(s), {what}:", disks.len())?;
+    for d in disks {
+        writeln!(
+            out,
+            "  {}  {}  serial {}  {} ({} bytes)  id {}",
+            d.dev_path,
+            d.model.as_deref().unwrap_or("unknown model"),
+            d.serial.as_deref().unwrap_or("unknown"),
+            human_size(d.size_bytes),
+            d.size_bytes,
+            d.id
+        )?;
+    }
+    write!(
+        out,
+        "ALL DATA ON THEM WILL BE DESTROYED. Type yes to go on: "
+    )?;
+    out.flush()?;
+    let mut line = String::new();
+    input.read_line(&mut line)?;
+    let answer = line.trim().to_lowercase();
+    Ok(answer == "yes" || answer == "oui")
+}
+
+/// "zero, verify sample 10.0 %".
+pub fn describe_verify(v: crate::wipe::VerifySpec) -> String {
+    match v {
+        crate::wipe::VerifySpec::None => "no verification".into(),
+        crate::wipe::VerifySpec::Full => "full verification".into(),
+        crate::wipe::VerifySpec::Sample { permille } => {
+            format!("verify a sample of {}.{} %", permille / 10, permille % 10)
+        }
+    }
+}
+
+/// Prints one progress line per device every few seconds and each device's end, until the
+/// channel closes (every worker done). Runs on its own thread.
+pub fn print_progress(rx: Receiver<WipeEvent>, mut out: impl Write) {
+    let mut last: HashMap<String, Instant> = HashMap::new();
+    for event in rx {
+        let line = match event {
+            WipeEvent::Progress(p) => {
+                let due = last
+                    .get(&p.device)
+                    .is_none_or(|t| t.elapsed() >= Duration::from_secs(2));
+                if !due && p.bytes_done < p.bytes_total {
+                    continue;
+                }
+                last.insert(p.device.clone(), Instant::now());
+                let pct = (p.bytes_done * 100).checked_div(p.bytes_total).unwrap_or(0);
+                let phase = match p.phase {
+                    Phase::Write => "write",
+                    Phase::Verify => "verify",
+                };
+                let eta = p
+                    .eta_ms
+                    .map(|ms| format!(" ETA {}:{:02}", ms / 60_000, (ms / 1000) % 60))
+                    .unwrap_or_default();
+                format!(
+                    "{} pass {}/{} {phase} {pct:>3}% {}/s{eta}",
+                    p.device,
+                    p.pass,
+                    p.passes,
+                    human_size(p.rate_bps)
+                )
+            }
+            WipeEvent::Finished {
+                device, outcome, ..
+            } => format!("{device}: finished, {}", outcome.as_str()),
+        };
+        // Nobody reading is not a reason to stop the wipe.
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+/// The line that tells the operator what became of one disk.
+pub fn result_line(d: &DeviceWipe) -> String {
+    let first_error = || {
+        d.errors
+            .iter()
+            .find(|e| e.operation.breaks_sanitization())
+            .map_or("verification failed", |e| e.message.as_str())
+            .to_owned()
+    };
+    let verdict = if d.is_sanitized() {
+        match d.writes_retried() {
+            0 => "SANITIZED".to_owned(),
+            n => format!("SANITIZED ({n} write(s) needed a retry: check the disk's health)"),
+        }
+    } else {
+        match d.outcome {
+            Outcome::Unverified => {
+                "WRITTEN BUT NOT VERIFIED — not sanitized (verification none)".to_owned()
+            }
+            Outcome::Cancelled => "CANCELLED — not sanitized".to_owned(),
+            Outcome::Failed | Outcome::Passed => format!("FAILED — {}", first_error()),
+        }
+    };
+    format!("{} ({}): {verdict}", d.device.dev_path, d.device.id)
+}
+
+/// The exit code of a command that wiped: 0 all sanitized, 3 something not sanitized, 4
+/// cancelled.
+pub fn exit_code(status: RunStatus) -> ExitCode {
+    match status {
+        RunStatus::Sanitized => ExitCode::SUCCESS,
+        RunStatus::NotSanitized => ExitCode::from(super::EXIT_CHECK_FAILED),
+        RunStatus::Cancelled => ExitCode::from(super::EXIT_CANCELLED),
+    }
+}
+
+/// Makes Ctrl-C and SIGTERM cancel the wipe: the workers stop at the next buffer, and the report
+/// and certificate say `cancelled`. Call before the workers start.
+pub fn cancel_on_interrupt(cancel: &crate::wipe::CancelToken) {
+    let cancel = cancel.clone();
+    crate::sys::signals::on_interrupt(move |sig| {
+        eprintln!("reprise: {sig} received, cancelling (the report will say cancelled)");
+        cancel.cancel();
+    });
+}

@@ -1,0 +1,455 @@
+//! The whole flow on one machine (`reprise run`): probe → plan → wipe in parallel → verdict →
+//! signed certificate in the station's data folder; and the library side of the other commands
+//! that combine several layers (`reprise wipe` in [`wipe`], `cert issue` in [`issue`]).
+//!
+//! Planning is pure ([`plan`]): it builds the real passes of every disk and validates them, and
+//! the validated plan is what the engine writes. [`execute`] drives the wipe engine, the verdict
+//! and the certificate issuer and writes the logs; the console dialogue stays in `cli`.
+
+pub mod issue;
+pub mod wipe;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+
+use ed25519_dalek::SigningKey;
+
+use crate::cert::issue::{IssueError, IssueInputs, issue_certificate};
+use crate::cert::station::{self, StationKeyError};
+use crate::model::{Language, Level, MediaType};
+use crate::probe::model::{Disk, ProbeReport};
+use crate::sys::SysRoot;
+use crate::sys::atomic::{self, AtomicWriteError};
+use crate::sys::file::{self, FileError};
+use crate::verdict::{Policy, Verdict};
+use crate::wipe::plan::PlanError;
+use crate::wipe::report::{DeviceWipe, Outcome, SCHEMA_VERSION, WipeReport};
+use crate::wipe::{
+    CancelToken, Method, PlannedDevice, ProtectedDisk, ValidatedPlan, VerifySpec, WipeEvent,
+    WipePlan, WriteGuard,
+};
+
+/// What the operator (or the boot entry) asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// NIST Clear: overwrite and verify.
+    Clear,
+    /// NIST Purge was asked for. Firmware Purge does not exist yet: Clear runs instead, and the
+    /// report and certificate say so (requested Purge, performed Clear) — never claim Purge.
+    Purge,
+}
+
+/// Choices that apply to every disk of the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub mode: Mode,
+    /// Method for HDDs and SSDs; flash media (USB, SD, eMMC) always get pattern + complement.
+    pub method: Method,
+    pub verify: VerifySpec,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            mode: Mode::Clear,
+            method: Method::Zero,
+            verify: VerifySpec::Sample { permille: 100 },
+        }
+    }
+}
+
+/// A disk the run leaves alone, and why (shown to the operator).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub disk: Disk,
+    pub reason: String,
+}
+
+/// The plan of a run: the validated wipe plan (which disks, which passes each), and the disks
+/// left alone with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunPlan {
+    /// `None` when there is nothing to wipe.
+    pub wipe: Option<ValidatedPlan>,
+    pub skipped: Vec<Skipped>,
+    pub verify: VerifySpec,
+    pub mode: Mode,
+}
+
+impl RunPlan {
+    /// The disks that will be written, in order.
+    pub fn targets(&self) -> &[crate::wipe::ValidatedDevice] {
+        self.wipe.as_ref().map_or(&[], |p| p.devices())
+    }
+}
+
+/// Byte pattern of the Clear of flash media: 0x55 then its complement 0xAA, so every cell is
+/// programmed both ways (NIST SP 800-88 Table A-8 for flash: "overwrite ... pattern, then its
+/// complement").
+const FLASH_PATTERN: u8 = 0x55;
+
+/// Why a disk of the probe is not a target of the run, if it is not.
+fn skip_reason(disk: &Disk) -> Option<String> {
+    if let Some(m) = &disk.reprise_medium {
+        return Some(if m.booted {
+            format!("boot medium — never wiped ({})", m.reason)
+        } else {
+            format!("a Reprise stick — never wiped ({})", m.reason)
+        });
+    }
+    if disk.holds_system {
+        return Some(if disk.system_reasons.is_empty() {
+            "holds the running system".to_string()
+        } else {
+            format!("running system: {}", disk.system_reasons.join("; "))
+        });
+    }
+    if disk.read_only.known() == Some(&true) {
+        return Some("read-only device".into());
+    }
+    let sector = u64::from(disk.logical_sector_size.known().copied().unwrap_or(512));
+    if !matches!(disk.size_bytes.known(), Some(n) if *n >= sector) {
+        return Some("no medium (size 0 or unknown)".into());
+    }
+    None
+}
+
+/// Chooses the disks of a run from the probe and builds their validated plan. Pure: the write
+/// guard re-checks everything when the devices are opened, so a mistake here cannot reach a
+/// protected disk.
+pub fn plan(probe: &ProbeReport, settings: &Settings) -> Result<RunPlan, PlanError> {
+    let mut devices = Vec::new();
+    let mut skipped = Vec::new();
+    for disk in &probe.disks {
+        match skip_reason(disk) {
+            Some(reason) => skipped.push(Skipped {
+                disk: disk.clone(),
+                reason,
+            }),
+            None => {
+                let method = if disk.media_type == MediaType::Flash {
+                    Method::PatternComplement(vec![FLASH_PATTERN])
+                } else {
+                    settings.method.clone()
+                };
+                devices.push(PlannedDevice {
+                    path: PathBuf::from(&disk.dev_path),
+                    identity: disk.identity(),
+                    method,
+                });
+            }
+        }
+    }
+    let wipe = if devices.is_empty() {
+        None
+    } else {
+        Some(
+            WipePlan {
+                devices,
+                rounds: 1,
+                verify: settings.verify,
+            }
+            .validate()?,
+        )
+    };
+    Ok(RunPlan {
+        wipe,
+        skipped,
+        verify: settings.verify,
+        mode: settings.mode,
+    })
+}
+
+/// The disks the guard must refuse, from the probe: the running system's and every Reprise
+/// stick, with the reason.
+pub fn protected_disks(disks: &[Disk]) -> Vec<ProtectedDisk> {
+    disks
+        .iter()
+        .filter(|d| d.is_protected())
+        .map(|d| ProtectedDisk {
+            id: d.id.clone(),
+            devno: d.devno,
+            dev_path: d.dev_path.clone(),
+            why: skip_reason(d).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The write guard of a run: the probe's protected disks, and the probe's reader to re-identify
+/// an opened device.
+pub fn guard(root: &SysRoot, disks: &[Disk]) -> WriteGuard {
+    WriteGuard::new(
+        root.clone(),
+        protected_disks(disks),
+        Arc::new(|root, devno| crate::probe::disks::probe_devno(root, devno).map(|d| d.identity())),
+    )
+}
+
+/// Why a run could not finish with a certificate.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("invalid wipe plan")]
+    Plan(#[from] PlanError),
+    #[error("station key")]
+    Key(#[from] StationKeyError),
+    #[error("cannot create the folder {path}")]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: AtomicWriteError,
+    },
+    #[error("cannot write the log {path}")]
+    Log {
+        path: PathBuf,
+        #[source]
+        source: AtomicWriteError,
+    },
+    #[error("cannot read the policy")]
+    ReadPolicy(#[source] FileError),
+    #[error("invalid policy")]
+    Policy(#[from] crate::verdict::policy::PolicyError),
+    #[error("cannot issue the certificate")]
+    Issue(#[from] IssueError),
+    #[error("automatic mode cannot start: {0}")]
+    NotReady(String),
+}
+
+/// Where a station keeps its things on the data partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDir(pub PathBuf);
+
+impl DataDir {
+    pub fn keys(&self) -> PathBuf {
+        self.0.join("keys")
+    }
+    pub fn certs(&self) -> PathBuf {
+        self.0.join("certs")
+    }
+    pub fn logs(&self) -> PathBuf {
+        self.0.join("logs")
+    }
+    pub fn policy(&self) -> PathBuf {
+        self.0.join("policy.toml")
+    }
+}
+
+/// Loads the station key of a data folder, or creates it on a fresh data partition (first boot
+/// of a new stick). Returns the key and whether it was just created.
+pub fn load_or_create_key(data: &DataDir) -> Result<(SigningKey, bool), RunError> {
+    Ok(station::load_or_create(&data.keys())?)
+}
+
+/// The verdict policy: `explicit` if given, else the data folder's `policy.toml` when the
+/// workshop put one there, else the built-in defaults.
+pub fn load_policy(explicit: Option<&Path>, data: Option<&DataDir>) -> Result<Policy, RunError> {
+    let path = match (explicit, data) {
+        (Some(p), _) => Some(p.to_owned()),
+        (None, Some(d)) => Some(d.policy()),
+        (None, None) => None,
+    };
+    let Some(path) = path else {
+        return Ok(Policy::default());
+    };
+    let text = match file::read_optional(&path).map_err(RunError::ReadPolicy)? {
+        Some(text) => text,
+        // Only the data folder's policy is optional; a policy named on the command line must
+        // exist.
+        None if explicit.is_none() => return Ok(Policy::default()),
+        None => {
+            return Err(RunError::ReadPolicy(FileError::Read {
+                path,
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            }));
+        }
+    };
+    Ok(Policy::from_toml(&text, &path)?)
+}
+
+/// Everything [`execute`] needs besides the plan.
+#[derive(Debug)]
+pub struct RunContext<'a> {
+    pub root: &'a SysRoot,
+    pub data: &'a DataDir,
+    pub key: &'a SigningKey,
+    pub policy: Policy,
+    pub organisation: Option<String>,
+    pub site: String,
+    pub operator: String,
+    pub language: Language,
+    pub image_digest: Option<String>,
+}
+
+/// How a run (or a `reprise wipe`) ended, as the exit code says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Every disk written is sanitized.
+    Sanitized,
+    /// At least one disk is not sanitized (failed, or written without verification).
+    NotSanitized,
+    /// The operator cancelled (Ctrl-C, SIGTERM, or the cancel key).
+    Cancelled,
+}
+
+/// The status of a set of wipe records, from the one predicate of "sanitized".
+pub fn status(devices: &[DeviceWipe]) -> RunStatus {
+    if devices.iter().any(|d| d.outcome == Outcome::Cancelled) {
+        RunStatus::Cancelled
+    } else if devices.iter().all(DeviceWipe::is_sanitized) {
+        RunStatus::Sanitized
+    } else {
+        RunStatus::NotSanitized
+    }
+}
+
+/// What a finished run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub wipe: WipeReport,
+    pub verdict: Verdict,
+    pub certificate: PathBuf,
+}
+
+impl RunOutcome {
+    pub fn status(&self) -> RunStatus {
+        status(&self.wipe.devices)
+    }
+}
+
+/// Wipes the plan's targets in parallel (progress on `events`), decides the verdict, then issues
+/// the certificate into `DATA/certs` and keeps the probe and wipe reports in `DATA/logs`.
+pub fn execute(
+    probe: &ProbeReport,
+    run_plan: &RunPlan,
+    ctx: RunContext<'_>,
+    events: Sender<WipeEvent>,
+    cancel: CancelToken,
+) -> Result<RunOutcome, RunError> {
+    let devices = match &run_plan.wipe {
+        Some(plan) => crate::wipe::run_wipes(plan, &guard(ctx.root, &probe.disks), events, cancel),
+        None => Vec::new(),
+    };
+    let wipe = WipeReport {
+        schema_version: SCHEMA_VERSION,
+        tool: crate::tool_version(),
+        image_digest: ctx.image_digest.clone(),
+        // Firmware Purge does not exist yet: a Purge request runs Clear, and says so.
+        requested_level: (run_plan.mode == Mode::Purge).then_some(Level::Purge),
+        devices,
+    };
+    let stamp = crate::sys::clock::now_rfc3339().replace([':', '.'], "-");
+    write_log(ctx.data, &format!("{stamp}-probe.json"), probe)?;
+    write_log(ctx.data, &format!("{stamp}-wipe.json"), &wipe)?;
+    let health = BTreeMap::new();
+    let verdict = crate::verdict::evaluate(probe, &wipe, &health, &ctx.policy);
+    let inputs = IssueInputs {
+        probe: probe.clone(),
+        wipe: wipe.clone(),
+        verdict: verdict.clone(),
+        health,
+        hidden_areas: BTreeMap::new(),
+        organisation: ctx.organisation,
+        site: ctx.site,
+        operator: ctx.operator,
+        language: ctx.language,
+        issued_at: None,
+    };
+    let certs = ctx.data.certs();
+    atomic::ensure_dir(&certs).map_err(|source| RunError::Folder {
+        path: certs.clone(),
+        source,
+    })?;
+    let certificate = issue_certificate(inputs, ctx.key, &certs)?;
+    Ok(RunOutcome {
+        wipe,
+        verdict,
+        certificate,
+    })
+}
+
+fn write_log<T: serde::Serialize>(data: &DataDir, name: &str, value: &T) -> Result<(), RunError> {
+    let dir = data.logs();
+    atomic::ensure_dir(&dir).map_err(|source| RunError::Folder {
+        path: dir.clone(),
+        source,
+    })?;
+    let mut bytes = serde_json::to_vec_pretty(value).expect("reports serialize to JSON");
+    bytes.push(b'\n');
+    atomic::write_new(&dir, name, &bytes, 0o644)
+        .map(|_| ())
+        .map_err(|source| RunError::Log {
+            path: dir.join(name),
+            source,
+        })
+}
+
+/// Whether an automatic run may write anything: its certificate must have a durable home. That
+/// is the data partition of the proven boot medium, mounted at `data` and writable — or a
+/// workshop server that answers (a network boot has no stick). Otherwise the run must stop
+/// before writing a byte, and say why.
+pub fn check_auto_ready(
+    probe: &ProbeReport,
+    data: &DataDir,
+    server: Option<&str>,
+) -> Result<(), String> {
+    let stick = stick_data_partition(probe, &data.0);
+    let stick_why = match &stick {
+        Ok(()) => match atomic::probe_writable(&data.0) {
+            Ok(()) => return Ok(()),
+            Err(e) => format!(
+                "the data partition is not writable ({})",
+                crate::error_chain(&e)
+            ),
+        },
+        Err(why) => why.clone(),
+    };
+    match server {
+        Some(url) => match crate::sys::net::reachable(url) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(format!(
+                "{stick_why}, and the workshop server {url} does not answer ({e})"
+            )),
+        },
+        None => Err(format!("{stick_why}, and no workshop server is configured")),
+    }
+}
+
+/// Whether `data` is where the proven boot medium's data partition is mounted.
+fn stick_data_partition(probe: &ProbeReport, data: &Path) -> Result<(), String> {
+    let booted: Vec<&Disk> = probe.disks.iter().filter(|d| d.is_boot_medium()).collect();
+    let Some(stick) = booted.first() else {
+        let sticks = probe
+            .disks
+            .iter()
+            .filter(|d| d.reprise_medium.is_some())
+            .count();
+        return Err(match sticks {
+            0 => "no Reprise stick was found among the disks".to_owned(),
+            1 => "the Reprise stick present is not the boot medium (network boot)".to_owned(),
+            n => format!("{n} Reprise sticks are plugged in: the boot medium is not proven"),
+        });
+    };
+    let medium = stick.reprise_medium.as_ref().expect("boot medium");
+    let Some(part) = &medium.data_partition else {
+        return Err(format!(
+            "the stick {} has no data partition the kernel knows",
+            stick.dev_path
+        ));
+    };
+    let data = std::fs::canonicalize(data).unwrap_or_else(|_| data.to_owned());
+    let mounted = stick
+        .partitions
+        .iter()
+        .filter(|p| &p.name == part)
+        .flat_map(|p| &p.mountpoints)
+        .any(|m| Path::new(m) == data);
+    if mounted {
+        Ok(())
+    } else {
+        Err(format!(
+            "the stick's data partition {part} is not mounted on {}",
+            data.display()
+        ))
+    }
+}

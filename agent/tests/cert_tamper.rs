@@ -222,7 +222,7 @@ fn content_beyond_2_pow_53_is_refused_at_issue_with_its_path() {
     let mut inputs = support::inputs("wipe-passed.json", Language::En, "2026-11-26T10:00:00.000Z");
     inputs.wipe.devices[0].bytes_written = 1 << 53;
     let err = issue_certificate(inputs, &support::test_key(), dir.path()).unwrap_err();
-    let text = reprise::error_chain(&err);
+    let text = reprise::model::error_chain(&err);
     assert!(
         text.contains("$.sanitization[0].bytes_written") && text.contains("2^53"),
         "{text}"

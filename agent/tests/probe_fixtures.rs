@@ -26,7 +26,7 @@ fn probe_fixture(name: &str, all: bool) -> ProbeReport {
         },
     )
     .expect("probe fixture");
-    assert_eq!(r.tool_version, reprise::tool_version());
+    assert_eq!(r.tool_version, reprise::model::tool_version());
     r.tool_version = "reprise [version]".to_owned();
     r
 }

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use super::model::*;
 use crate::model::{DiskId, Field};
 use crate::probe::model::{DiskHealth, ProbeReport};
-use crate::verdict::{Action, Verdict, messages};
 use crate::wipe::report::{VerifyMode, WipeReport};
+use reprise_cert::messages;
+use reprise_cert::verdict::{Action, Verdict};
 
 /// Everything a certificate is made from, besides the key and the clock.
 #[derive(Debug, Clone)]

@@ -59,7 +59,7 @@ pub fn issue_certificate(
         sequence,
         previous_digest,
     };
-    let cert = build_certificate(&inputs, issued_at, link, crate::tool_version());
+    let cert = build_certificate(&inputs, issued_at, link, crate::model::tool_version());
     let envelope = envelope::seal(cert, key)?;
     let name = format!("{}.json", certificate_id(&station, sequence));
     atomic::write_new(out_dir, &name, &envelope::to_file_bytes(&envelope), 0o644).map_err(

@@ -49,7 +49,7 @@ pub fn create(dir: &Path) -> Result<SigningKey, StationKeyError> {
     })?;
     for name in [PRIVATE_KEY_FILE, PUBLIC_KEY_FILE] {
         let path = dir.join(name);
-        if std::fs::symlink_metadata(&path).is_ok() {
+        if file::exists(&path) {
             return Err(StationKeyError::Exists { path });
         }
     }

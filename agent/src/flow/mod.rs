@@ -332,7 +332,7 @@ pub fn execute(
     };
     let wipe = WipeReport {
         schema_version: SCHEMA_VERSION,
-        tool: crate::tool_version(),
+        tool: crate::model::tool_version(),
         image_digest: ctx.image_digest.clone(),
         // Firmware Purge does not exist yet: a Purge request runs Clear, and says so.
         requested_level: (run_plan.mode == Mode::Purge).then_some(Level::Purge),
@@ -399,7 +399,7 @@ pub fn check_auto_ready(
             Ok(()) => return Ok(()),
             Err(e) => format!(
                 "the data partition is not writable ({})",
-                crate::error_chain(&e)
+                crate::model::error_chain(&e)
             ),
         },
         Err(why) => why.clone(),
@@ -437,7 +437,7 @@ fn stick_data_partition(probe: &ProbeReport, data: &Path) -> Result<(), String> 
             stick.dev_path
         ));
     };
-    let data = std::fs::canonicalize(data).unwrap_or_else(|_| data.to_owned());
+    let data = file::canonical(data);
     let mounted = stick
         .partitions
         .iter()

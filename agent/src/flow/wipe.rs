@@ -10,7 +10,8 @@ use std::sync::mpsc::Sender;
 
 use crate::model::DiskIdentity;
 use crate::sys::SysRoot;
-use crate::sys::blockdev::{BlockIo, block_devno};
+use crate::sys::blockdev::BlockIo;
+use crate::sys::file::{self, Kind};
 use crate::wipe::plan::PlanError;
 use crate::wipe::report::{SCHEMA_VERSION, WipeReport};
 use crate::wipe::{
@@ -69,20 +70,20 @@ fn identity_of(
     disks: &[crate::probe::model::Disk],
     path: &Path,
 ) -> Result<DiskIdentity, WipeCommandError> {
-    let meta = std::fs::metadata(path).map_err(|source| WipeCommandError::NotFound {
+    let kind = file::kind(path).map_err(|source| WipeCommandError::NotFound {
         path: path.to_owned(),
         source,
     })?;
-    if meta.is_file() {
-        return Ok(DiskIdentity::for_file(
-            &path.display().to_string(),
-            meta.len(),
-        ));
-    }
-    let Some(devno) = block_devno(path) else {
-        return Err(WipeCommandError::NotADevice {
-            path: path.to_owned(),
-        });
+    let devno = match kind {
+        Kind::Regular { len } => {
+            return Ok(DiskIdentity::for_file(&path.display().to_string(), len));
+        }
+        Kind::Block { devno } => devno,
+        Kind::Directory | Kind::Other => {
+            return Err(WipeCommandError::NotADevice {
+                path: path.to_owned(),
+            });
+        }
     };
     disks
         .iter()
@@ -160,7 +161,7 @@ impl PreparedWipe {
     pub fn run(self, events: Sender<WipeEvent>, cancel: CancelToken) -> WipeReport {
         WipeReport {
             schema_version: SCHEMA_VERSION,
-            tool: crate::tool_version(),
+            tool: crate::model::tool_version(),
             image_digest: None,
             requested_level: None,
             devices: crate::wipe::run_devices(self.opened, events, cancel),

@@ -44,8 +44,8 @@ pub fn probe(root: &SysRoot) -> Result<ProbeReport, ProbeError> {
 /// Probes the machine seen through `root`.
 pub fn probe_with(root: &SysRoot, options: ProbeOptions) -> Result<ProbeReport, ProbeError> {
     let path = root.path().to_path_buf();
-    match std::fs::metadata(&path) {
-        Ok(m) if m.is_dir() => {}
+    match crate::sys::file::kind(&path) {
+        Ok(crate::sys::file::Kind::Directory) => {}
         Ok(_) => {
             return Err(ProbeError::RootNotDirectory {
                 path,
@@ -64,7 +64,7 @@ pub fn probe_with(root: &SysRoot, options: ProbeOptions) -> Result<ProbeReport, 
     }
     Ok(ProbeReport {
         schema_version: SCHEMA_VERSION,
-        tool_version: crate::tool_version(),
+        tool_version: crate::model::tool_version(),
         identity: identity::probe_identity(root),
         cpu: cpu::probe_cpu(root),
         memory: memory::probe_memory(root),

@@ -36,6 +36,50 @@ pub enum FileError {
     },
 }
 
+/// What a path names, following symlinks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A regular file of this many bytes.
+    Regular {
+        len: u64,
+    },
+    /// A block device.
+    Block {
+        devno: crate::model::DevNo,
+    },
+    Directory,
+    /// A FIFO, socket or character device.
+    Other,
+}
+
+/// What `path` names (after symlinks).
+pub fn kind(path: &Path) -> std::io::Result<Kind> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let m = std::fs::metadata(path)?;
+    let ft = m.file_type();
+    Ok(if ft.is_file() {
+        Kind::Regular { len: m.len() }
+    } else if ft.is_block_device() {
+        Kind::Block {
+            devno: super::blockdev::devno(m.rdev()),
+        }
+    } else if ft.is_dir() {
+        Kind::Directory
+    } else {
+        Kind::Other
+    })
+}
+
+/// Whether anything (even a dangling symlink) exists at `path`.
+pub fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// `path` with symlinks and `..` resolved, or `path` itself when it cannot be resolved.
+pub fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+}
+
 /// The bytes of the regular file at `path`.
 pub fn read(path: &Path) -> Result<Vec<u8>, FileError> {
     let err = |source| FileError::Read {

@@ -19,7 +19,8 @@ use thiserror::Error;
 
 use super::plan::{ValidatedDevice, ValidatedPlan};
 use crate::model::{DevNo, DiskId, DiskIdentity, ErrorKind, Transport};
-use crate::sys::blockdev::{BlockIo, Device, DeviceError, block_devno};
+use crate::sys::blockdev::{BlockIo, Device, DeviceError};
+use crate::sys::file::{self, Kind};
 use crate::sys::usage::{self, BlockUsage, UseKind};
 use crate::sys::{SysRoot, fs};
 
@@ -163,10 +164,10 @@ fn planned<'p>(plan: &'p ValidatedPlan, dev: &Path) -> Option<&'p ValidatedDevic
     if let Some(d) = plan.device(dev) {
         return Some(d);
     }
-    let canon = std::fs::canonicalize(dev).ok()?;
+    let canon = file::canonical(dev);
     plan.devices()
         .iter()
-        .find(|d| std::fs::canonicalize(d.path()).is_ok_and(|c| c == canon))
+        .find(|d| file::canonical(d.path()) == canon)
 }
 
 /// THE function that opens a device for writing. Everything that writes to a disk in Reprise
@@ -180,12 +181,15 @@ pub fn open_for_write<'p>(
         dev: dev.to_owned(),
     })?;
     let want = planned.identity();
-    let meta = std::fs::metadata(dev).map_err(|source| OpenError::NotFound {
+    let kind = file::kind(dev).map_err(|source| OpenError::NotFound {
         dev: dev.to_owned(),
         source,
     })?;
-    let is_file = meta.is_file();
-    let devno = block_devno(dev);
+    let is_file = matches!(kind, Kind::Regular { .. });
+    let devno = match kind {
+        Kind::Block { devno } => Some(devno),
+        _ => None,
+    };
     match (is_file, devno, want.transport == Transport::File) {
         (true, _, true) => {}
         (true, _, false) => {

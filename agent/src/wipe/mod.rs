@@ -129,7 +129,7 @@ pub fn refused(job: WipeJob, err: &OpenError) -> DeviceWipe {
             operation: err.kind(),
             lba: None,
             sectors: None,
-            message: crate::error_chain(err),
+            message: crate::model::error_chain(err),
         }],
     }
 }

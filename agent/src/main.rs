@@ -27,6 +27,8 @@ enum Command {
     Cert(cli::cert::Args),
     /// The whole flow on this machine: probe, wipe, verify, verdict, certificate.
     Run(cli::run::Args),
+    /// Print the data partition of the Reprise stick this system booted from (for init).
+    Medium(cli::medium::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Command::Key(args) => cli::key::run(args),
         Command::Cert(args) => cli::cert::run(args),
         Command::Run(args) => cli::run::run(args),
+        Command::Medium(args) => cli::medium::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,13 +1,13 @@
 //! The Reprise stick is known positively, by its partition table's fixed GUIDs, never only
-//! because something on it is mounted (issue: "the stick is never wiped"). Partition tables are
-//! written by `sgdisk` (an independent tool) exactly as `scripts/build-image` does, and the
-//! probe, the plan, the write guard and the automatic-mode check are asked about them.
+//! because something on it is mounted ("the stick is never wiped"). The partition tables were
+//! written by `sgdisk` (an independent tool) the way `scripts/build-image` does
+//! (`fixtures/gpt/README.md`), and the probe, the plan, the write guard and the automatic-mode
+//! check are asked about them.
 
 #[path = "support/tree.rs"]
 mod tree;
 
 use std::path::Path;
-use std::process::Command;
 
 use reprise::flow::{self, DataDir, Settings};
 use reprise::probe::probe;
@@ -15,39 +15,21 @@ use tree::{Tree, sata_laptop};
 
 const USB: &str = "sys/devices/pci0000:00/0000:00:14.0/usb3/3-1/3-1:1.0/host6/target6:0:0/6:0:0:0";
 
-/// The first 24 KiB of a disk image partitioned by sgdisk: with the Reprise stick's GUIDs
-/// (`reprise`), or with random GUIDs and the same partition names (a donor's disk that happens
-/// to carry a partition called REPRISE).
+/// The first 24 KiB of a disk partitioned by sgdisk (`fixtures/gpt/README.md`): with the Reprise
+/// stick's GUIDs (`reprise`), or with random GUIDs and the same partition names (a donor's disk
+/// that happens to carry a partition called REPRISE).
 fn gpt_head(reprise: bool) -> Vec<u8> {
-    let dir = tempfile::tempdir().unwrap();
-    let img = dir.path().join("stick.img");
-    std::fs::File::create(&img)
-        .unwrap()
-        .set_len(64 << 20)
-        .unwrap();
-    let mut cmd = Command::new("sgdisk");
-    if reprise {
-        cmd.args(["-U", "52455052-4953-4500-0000-000000000000"]);
-    }
-    let guid = |n: u32| format!("{n}:52455052-4953-4500-0000-00000000000{n}");
-    cmd.args(["-n", "1:2048:4095", "-t", "1:EF02", "-c", "1:bios"]);
-    cmd.args(["-n", "2:4096:69631", "-t", "2:EF00", "-c", "2:EFI"]);
-    cmd.args(["-n", "3:69632:120000", "-t", "3:0700", "-c", "3:REPRISE"]);
-    if reprise {
-        for n in 1..=3 {
-            cmd.args(["-u", &guid(n)]);
-        }
-    }
-    let out = cmd
-        .arg(&img)
-        .output()
-        .expect("this test needs sgdisk (Debian package gdisk), as scripts/build-image does");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::read(&img).unwrap()[..24 << 10].to_vec()
+    let name = if reprise {
+        "reprise-stick.head"
+    } else {
+        "donor-reprise-label.head"
+    };
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/gpt")
+            .join(name),
+    )
+    .unwrap()
 }
 
 /// Adds a USB stick `name` (devno 8:MINOR) with three partitions to the tree; `head` is what

@@ -277,3 +277,95 @@ fn bad_inputs_are_clear_errors() {
     let o = reprise(&["cert", "verify"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `cert issue` refuses a wipe report that claims what the engine cannot have done; nothing is
+/// issued.
+#[test]
+fn issue_refuses_a_report_that_claims_too_much() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = fx("key/test-station.key");
+    let good: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fx("wipe-passed.json")).unwrap()).unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 6] = [
+        ("a Purge level", |r| {
+            r["devices"][0]["level"] = "purge".into()
+        }),
+        ("a firmware technique", |r| {
+            r["devices"][0]["technique"] = "nvme-sanitize-crypto".into()
+        }),
+        ("sanitized with verification none", |r| {
+            r["devices"][0]["verification"]["mode"] = "none".into()
+        }),
+        ("fewer bytes than capacity × passes", |r| {
+            r["devices"][0]["bytes_written"] = 4096.into();
+            r["devices"][0]["passes"][0]["bytes_written"] = 4096.into();
+        }),
+        ("passes that are not the method's", |r| {
+            r["devices"][0]["passes"][0]["pattern"] = "zero".into()
+        }),
+        ("a breaking error beside passed", |r| {
+            r["devices"][0]["errors"] = serde_json::json!([{
+                "operation": "write", "lba": 8, "sectors": 1, "message": "EIO"
+            }])
+        }),
+    ];
+    for (what, edit) in edits {
+        let mut r = good.clone();
+        edit(&mut r);
+        let report = dir.path().join("report.json");
+        std::fs::write(&report, serde_json::to_vec(&r).unwrap()).unwrap();
+        let out = dir.path().join("certs");
+        let o = reprise(&[
+            "cert",
+            "issue",
+            "--report",
+            s(&report),
+            "--key",
+            s(&key),
+            "--operator",
+            "A",
+            "--site",
+            "S",
+            "--out",
+            s(&out),
+            "--probe",
+            s(&fx("probe-t480.json")),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{what}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("claims what the engine cannot have done"),
+            "{what}: {}",
+            stderr(&o)
+        );
+        assert!(
+            !out.exists() || support::json_files(&out).is_empty(),
+            "{what}: a certificate was issued"
+        );
+    }
+}
+
+/// `cert render --html` creates a new file: it never overwrites one, nor writes into a
+/// directory.
+#[test]
+fn render_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let golden = support::fixtures().join("golden");
+    let cert = golden.join(&support::json_files(&golden)[0]);
+    let page = dir.path().join("page.html");
+    std::fs::write(&page, "precious").unwrap();
+    for target in [page.as_path(), dir.path()] {
+        let o = reprise(&["cert", "render", s(&cert), "--html", s(target)]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    }
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), "precious");
+    let fresh = dir.path().join("fresh.html");
+    let o = reprise(&["cert", "render", s(&cert), "--html", s(&fresh)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::read_to_string(&fresh)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+}

@@ -12,23 +12,20 @@ use std::process::Command;
 use reprise::cert::issue::issue_certificate;
 use reprise::cert::model::Language;
 
-/// The README's recipe, as a shell script: prints "Signature Verified Successfully" or fails.
-const RECIPE: &str = r#"
-set -eu
-cert="$1"; pub="$2"; work="$3"
-python3 - "$cert" "$work" <<'PY'
-import base64, hashlib, json, sys
-cert, work = sys.argv[1], sys.argv[2]
-env = json.load(open(cert, encoding="utf-8"))
-payload = json.dumps(env["certificate"], sort_keys=True, separators=(",", ":"),
-                     ensure_ascii=False).encode("utf-8")
-open(work + "/payload", "wb").write(payload)
-open(work + "/sig.bin", "wb").write(base64.b64decode(env["signature"]["value"]))
-print("sha256:" + hashlib.sha256(payload).hexdigest())
-PY
-openssl pkeyutl -verify -pubin -inkey "$pub" -rawin -in "$work/payload" -sigfile "$work/sig.bin"
-"#;
-
+/// The README's recipe, read from the README itself: the first `sh` block after the heading
+/// "Verify a certificate with openssl alone", run with `set -eu` in a folder holding the
+/// certificate as `cert.json` and the public key as `station.pub`.
+fn recipe() -> String {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let section = &readme[readme
+        .find("### Verify a certificate with openssl alone")
+        .expect("README section")..];
+    let start = section.find("```sh\n").expect("an sh block") + "```sh\n".len();
+    let end = start + section[start..].find("```").expect("end of block");
+    format!("set -eu\n{}", &section[start..end])
+}
 /// Fails the test unless openssl and python3 run: the recipe is the README's, and CI has both.
 fn require_tools() {
     let ok = |cmd: &str, arg: &str| {
@@ -44,11 +41,13 @@ fn require_tools() {
 }
 
 fn run_recipe(cert: &Path, pubkey: &Path, work: &Path) -> (bool, String) {
+    // A fresh folder per run: nothing left by an earlier run can make this one pass.
+    let dir = tempfile::tempdir_in(work).unwrap();
+    std::fs::copy(cert, dir.path().join("cert.json")).unwrap();
+    std::fs::copy(pubkey, dir.path().join("station.pub")).unwrap();
     let out = Command::new("sh")
-        .args(["-c", RECIPE, "recipe"])
-        .arg(cert)
-        .arg(pubkey)
-        .arg(work)
+        .args(["-c", &recipe()])
+        .current_dir(dir.path())
         .output()
         .unwrap();
     (
@@ -82,10 +81,25 @@ fn openssl_alone_verifies_and_rejects() {
     // Python's digest of the canonical bytes is the one Reprise reports.
     let verified = reprise::cert::envelope::verify(&std::fs::read(&path).unwrap(), None).unwrap();
     assert!(
-        out.starts_with(&verified.digest),
+        out.contains(&format!("digest  {}", verified.digest)),
         "{out} vs {}",
         verified.digest
     );
+    // The recipe refuses a file that names a member twice (JSON parsers disagree on which one
+    // wins, so what is shown could differ from what was signed).
+    let text = std::fs::read_to_string(&path).unwrap();
+    let dup = dir.path().join("duplicate.json");
+    std::fs::write(
+        &dup,
+        text.replacen(
+            "\"operator\": ",
+            "\"operator\": \"Mallory\",\n      \"operator\": ",
+            1,
+        ),
+    )
+    .unwrap();
+    let (ok, out) = run_recipe(&dup, &pubkey, dir.path());
+    assert!(!ok && out.contains("appears twice"), "{out}");
 
     // The golden files too.
     for name in support::json_files(&support::fixtures().join("golden")) {

@@ -137,6 +137,7 @@ fn clear_errors_for_bad_input() {
 }
 
 #[test]
+#[ignore = "needs root and loop devices: scripts/test (and CI) run it as root"]
 fn loop_devices_every_method_from_the_command_line() {
     require_loop();
     let lo = LoopDevice::create(2 << 20, false, false);
@@ -196,6 +197,7 @@ fn loop_devices_every_method_from_the_command_line() {
 }
 
 #[test]
+#[ignore = "needs root and loop devices: scripts/test (and CI) run it as root"]
 fn sigint_cancels_and_the_report_says_cancelled() {
     require_loop();
     // Forty-eight passes over 64 MiB: seconds of work, so the signal always lands mid-wipe.
@@ -238,4 +240,59 @@ fn sigint_cancels_and_the_report_says_cancelled() {
     assert!(!r.devices[0].is_sanitized());
     assert!(rest.contains("CANCELLED"), "{rest}");
     assert_eq!(status.code(), Some(4), "EXIT_CANCELLED");
+}
+
+/// `--report` creates a new file through the atomic writer: an existing file or a directory is
+/// refused, and nothing is overwritten.
+#[test]
+fn the_report_never_overwrites_anything() {
+    let s = Scratch::new();
+    let f = s.file("disk.img", 64 << 10);
+    let f = support::checked_target(&f).unwrap().to_owned();
+    let existing = s.dir.path().join("existing.json");
+    std::fs::write(&existing, "precious").unwrap();
+    for target in [existing.as_path(), s.dir.path()] {
+        let out = reprise(
+            &[
+                "wipe",
+                f.to_str().unwrap(),
+                "--verify",
+                "full",
+                "--yes",
+                "--report",
+                target.to_str().unwrap(),
+            ],
+            "",
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("already exists"), "{err}");
+    }
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "precious");
+    assert!(
+        std::fs::read(&f).unwrap() == old_data(64 << 10),
+        "the disk was wiped although its report could not be saved"
+    );
+}
+
+/// With a system view other than the real machine (`--root` of a test tree), only regular
+/// files can be wiped: a block device is refused and left intact.
+#[test]
+#[ignore = "needs root and loop devices: scripts/test (and CI) run it as root"]
+fn a_test_root_never_reaches_a_block_device() {
+    require_loop();
+    let lo = LoopDevice::create(1 << 20, false, false);
+    let root = tempfile::tempdir().unwrap();
+    let out = reprise(
+        &[
+            "wipe",
+            lo.path().to_str().unwrap(),
+            "--yes",
+            "--root",
+            root.path().to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(lo.read_all() == old_data(1 << 20));
 }

@@ -72,6 +72,7 @@ fn small() -> Tuning {
 }
 
 #[test]
+#[ignore = "needs root and loop devices: scripts/test (and CI) run it as root"]
 fn every_method_and_verify_mode_on_a_loop_device() {
     require_loop();
     // 3 MiB + 512: spans several buffers, with a partial last one.
@@ -128,6 +129,7 @@ fn every_method_and_verify_mode_on_a_loop_device() {
 }
 
 #[test]
+#[ignore = "needs root and loop devices: scripts/test (and CI) run it as root"]
 fn full_verify_on_a_loop_device_catches_a_byte_changed_behind_its_back() {
     require_loop();
     let len = 2 * MIB;
@@ -179,6 +181,7 @@ fn full_verify_on_a_loop_device_catches_a_byte_changed_behind_its_back() {
 }
 
 #[test]
+#[ignore = "needs root and loop devices: scripts/test (and CI) run it as root"]
 fn a_mounted_loop_device_is_refused_and_left_intact() {
     require_loop();
     let lo = LoopDevice::create(16 * MIB, false, false);
@@ -235,6 +238,7 @@ fn a_mounted_loop_device_is_refused_and_left_intact() {
 }
 
 #[test]
+#[ignore = "needs root and loop devices: scripts/test (and CI) run it as root"]
 fn a_device_with_a_mounted_partition_is_refused() {
     require_loop();
     support::require_program("sfdisk", "fdisk");
@@ -288,6 +292,7 @@ fn a_device_with_a_mounted_partition_is_refused() {
 }
 
 #[test]
+#[ignore = "needs root and loop devices: scripts/test (and CI) run it as root"]
 fn protected_read_only_and_busy_devices_are_refused() {
     require_loop();
     let lo = LoopDevice::create(MIB, false, false);
@@ -355,6 +360,7 @@ fn protected_read_only_and_busy_devices_are_refused() {
 }
 
 #[test]
+#[ignore = "needs root and loop devices: scripts/test (and CI) run it as root"]
 fn two_devices_in_parallel_and_cancellation() {
     require_loop();
     let a = LoopDevice::create(4 * MIB, false, false);
@@ -413,6 +419,7 @@ fn two_devices_in_parallel_and_cancellation() {
 }
 
 #[test]
+#[ignore = "needs root and loop devices: scripts/test (and CI) run it as root"]
 fn the_device_opened_must_be_the_disk_planned() {
     require_loop();
     let a = LoopDevice::create(MIB, false, false);

@@ -153,13 +153,17 @@ pub enum Firmware {
 
 const OVMF: &str = "/usr/share/OVMF";
 
-/// A QEMU machine under construction; [`Vm::run`] boots it and waits for it to power off.
+/// A QEMU machine under construction; [`Vm::run`] boots it and waits for it to power off,
+/// [`Vm::run_until_finished`] for the agent to end whatever init then does.
 #[derive(Debug)]
 pub struct Vm {
     work: PathBuf,
     firmware: Firmware,
     args: Vec<String>,
     disks: usize,
+    /// Keystrokes on the laptop's keyboard: when the first text appears on the console, type
+    /// the second.
+    inputs: Vec<(String, String)>,
 }
 
 /// What a finished run left behind.
@@ -169,6 +173,28 @@ pub struct Run {
     pub serial: String,
     /// Time from QEMU's start to init starting the agent (for reports; never asserted).
     pub to_first_output: Option<Duration>,
+    /// The agent's exit status as init reported it (0 when the machine powered off).
+    pub agent_status: Option<i32>,
+}
+
+/// Init's line once the agent has ended and the logs are on the data partition.
+const AGENT_FINISHED: &str = "reprise-init: agent finished (status ";
+
+/// The agent's exit status from init's "agent finished (status N)" line.
+fn agent_status(serial: &str) -> Option<i32> {
+    let start = serial.find(AGENT_FINISHED)? + AGENT_FINISHED.len();
+    let end = serial[start..].find(')')?;
+    serial[start..start + end].parse().ok()
+}
+
+/// How a boot is expected to end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// The guest powers off by itself.
+    PowerOff,
+    /// Init says the agent finished; the machine then stays on (a failure shown to the
+    /// operator), so the test stops it.
+    AgentFinished,
 }
 
 impl Vm {
@@ -179,7 +205,25 @@ impl Vm {
             firmware,
             args: Vec::new(),
             disks: 0,
+            inputs: Vec::new(),
         }
+    }
+
+    /// Types `text` on the emulated keyboard (QEMU's `sendkey`, so it reaches the agent on
+    /// the VGA console as an operator's keystrokes would) once `after` has appeared on the
+    /// serial console. Letters, digits, space and `\r` (Enter).
+    pub fn type_after(&mut self, after: &str, text: &str) -> &mut Self {
+        self.inputs.push((after.to_owned(), text.to_owned()));
+        self
+    }
+
+    /// Attaches a raw image as an NVMe controller with one namespace of `sector`-byte logical
+    /// blocks (512 or 4096).
+    pub fn nvme_sectors(&mut self, img: &Path, serial: &str, sector: u32) -> &mut Self {
+        let id = self.drive(img);
+        self.arg("-device").arg(format!(
+            "nvme,serial={serial},drive={id},logical_block_size={sector},physical_block_size={sector}"
+        ))
     }
 
     fn arg(&mut self, a: impl Into<String>) -> &mut Self {
@@ -278,15 +322,36 @@ impl Vm {
 
     /// Boots the machine and waits until it powers off by itself, at most `timeout`.
     pub fn run(&self, timeout: Duration) -> Result<Run> {
+        self.boot(timeout, Ending::PowerOff)
+    }
+
+    /// Boots the machine and waits until init says the agent finished (the logs are then on
+    /// the data partition), at most `timeout`; then stops the machine, which a failed run leaves
+    /// on for the operator.
+    pub fn run_until_finished(&self, timeout: Duration) -> Result<Run> {
+        self.boot(timeout, Ending::AgentFinished)
+    }
+
+    fn boot(&self, timeout: Duration, ending: Ending) -> Result<Run> {
         let serial_path = self.work.join("serial.log");
+        let socket = self.work.join("serial.sock");
         let mut cmd = Command::new("qemu-system-x86_64");
         cmd.args(["-accel", "tcg", "-m", "1024", "-smp", "1"]);
-        cmd.args(["-display", "none", "-monitor", "none", "-no-reboot"]);
+        // The monitor: how the test presses keys on the emulated keyboard.
+        let monitor = self.work.join("monitor.sock");
+        cmd.args(["-display", "none", "-no-reboot"]);
+        cmd.arg("-monitor")
+            .arg(format!("unix:{},server=on,wait=off", monitor.display()));
         // An entropy source, as real laptops have (RDRAND, TPM): without it the emulated CPU
         // leaves the kernel's CRNG unseeded and getrandom() (station key, wipe key) blocks.
         cmd.args(["-device", "virtio-rng-pci"]);
-        cmd.arg("-serial")
-            .arg(format!("file:{}", serial_path.display()));
+        // The console: a socket the test types into, and a log file of everything printed.
+        cmd.arg("-chardev").arg(format!(
+            "socket,id=console,path={},server=on,wait=off,logfile={},logappend=off",
+            socket.display(),
+            serial_path.display()
+        ));
+        cmd.arg("-serial").arg("chardev:console");
         match self.firmware {
             Firmware::Bios => {}
             Firmware::Uefi | Firmware::SecureBoot => {
@@ -328,14 +393,42 @@ impl Vm {
         let start = Instant::now();
         let mut child = cmd.spawn().context("starting qemu-system-x86_64")?;
         let mut to_first_output = None;
+        let mut inputs = self.inputs.iter().peekable();
+        let mut console: Option<std::os::unix::net::UnixStream> = None;
         let status = loop {
             if let Some(status) = child.try_wait()? {
                 break status;
             }
-            if to_first_output.is_none()
-                && read_lossy(&serial_path).is_ok_and(|s| s.contains("reprise-init: starting:"))
-            {
+            let text = read_lossy(&serial_path).unwrap_or_default();
+            if to_first_output.is_none() && text.contains("reprise-init: starting:") {
                 to_first_output = Some(start.elapsed());
+            }
+            if let Some((after, keys)) = inputs.peek()
+                && text.contains(after.as_str())
+            {
+                if console.is_none() {
+                    console = Some(
+                        std::os::unix::net::UnixStream::connect(&monitor)
+                            .context("connecting to the QEMU monitor")?,
+                    );
+                }
+                let mon = console.as_mut().expect("connected above");
+                for key in keys.chars() {
+                    send_key(mon, key)?;
+                }
+                inputs.next();
+            }
+            if ending == Ending::AgentFinished && agent_status(&text).is_some() {
+                // Init has saved the logs and synced; the machine now waits for the operator.
+                sleep(Duration::from_millis(500));
+                let _ = child.kill();
+                let _ = child.wait();
+                let serial = read_lossy(&serial_path)?;
+                return Ok(Run {
+                    agent_status: agent_status(&serial),
+                    serial,
+                    to_first_output,
+                });
             }
             if start.elapsed() > timeout {
                 let _ = child.kill();
@@ -359,11 +452,34 @@ impl Vm {
         if let Some(t) = to_first_output {
             eprintln!("e2e: QEMU start -> agent started: {:.1} s", t.as_secs_f64());
         }
+        ensure!(
+            ending == Ending::PowerOff,
+            "the guest powered off before the agent finished:\n{}",
+            tail(&serial, 60)
+        );
         Ok(Run {
+            agent_status: agent_status(&serial).or(Some(0)),
             serial,
             to_first_output,
         })
     }
+}
+
+/// Presses and releases one key through the QEMU monitor (HMP `sendkey`).
+fn send_key(monitor: &mut std::os::unix::net::UnixStream, key: char) -> Result<()> {
+    use std::io::Write as _;
+    let name = match key {
+        'a'..='z' | '0'..='9' => key.to_string(),
+        ' ' => "spc".into(),
+        '\r' | '\n' => "ret".into(),
+        other => bail!("no key name for {other:?}"),
+    };
+    monitor
+        .write_all(format!("sendkey {name}\n").as_bytes())
+        .context("writing to the QEMU monitor")?;
+    // The guest's keyboard driver needs the press and release apart.
+    sleep(Duration::from_millis(150));
+    Ok(())
 }
 
 /// A console log as text (firmware prints escape sequences that are not always UTF-8).
@@ -529,4 +645,58 @@ pub fn same_outside(a: &Path, b: &Path, skip: (u64, u64)) -> Result<bool> {
     }
     let (start, end) = (usize::try_from(skip.0)?, usize::try_from(skip.0 + skip.1)?);
     Ok(x[..start] == y[..start] && x[end..] == y[end..])
+}
+
+/// Makes `img` (`size` bytes of `fill`) look like a disk that came with a laptop and carries a
+/// partition labelled REPRISE — GPT partition 1, FAT, holding `conf` as `reprise.conf` — made
+/// with sgdisk, mkfs.vfat and mtools, the way anyone could make one.
+pub fn donor_disk_with_reprise_partition(img: &Path, fill: &[u8], conf: &str) -> Result<()> {
+    fs::write(img, fill).with_context(|| format!("writing {}", img.display()))?;
+    let run = |prog: &str, args: &[&str]| -> Result<()> {
+        let out = Command::new(prog)
+            .args(args)
+            .env("MTOOLS_SKIP_CHECK", "1")
+            .output()
+            .with_context(|| format!("running {prog}"))?;
+        ensure!(
+            out.status.success(),
+            "{prog} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    };
+    let img_s = img.to_str().context("UTF-8 path")?;
+    run(
+        "sgdisk",
+        &[
+            "-n",
+            "1:2048:34815",
+            "-t",
+            "1:0700",
+            "-c",
+            "1:REPRISE",
+            img_s,
+        ],
+    )?;
+    let fat = img.with_extension("fat");
+    let fat_s = fat.to_str().context("UTF-8 path")?;
+    let _ = fs::remove_file(&fat);
+    run("mkfs.vfat", &["-n", "REPRISE", "-C", fat_s, "16384"])?;
+    let conf_file = img.with_extension("conf");
+    fs::write(&conf_file, conf)?;
+    run(
+        "mcopy",
+        &[
+            "-i",
+            fat_s,
+            conf_file.to_str().context("UTF-8 path")?,
+            "::reprise.conf",
+        ],
+    )?;
+    let bytes = fs::read(&fat)?;
+    let mut disk = fs::OpenOptions::new().write(true).open(img)?;
+    disk.seek(SeekFrom::Start(2048 * 512))?;
+    std::io::Write::write_all(&mut disk, &bytes)?;
+    disk.sync_all()?;
+    Ok(())
 }

@@ -1,8 +1,10 @@
 //! The whole flow on an emulated laptop, checked from outside: the stick boots (SeaBIOS, USB) in
 //! automatic Clear mode, wipes an NVMe and a SATA disk pre-filled with random data, writes a
-//! signed certificate on the data partition and powers off by itself. Afterwards: every 4 KiB
-//! block of both disks was overwritten, the stick is unchanged outside its data partition, and
-//! the certificate verifies with `reprise cert verify` and with openssl alone (DESIGN §6).
+//! signed certificate on the data partition and powers off by itself. Afterwards: every byte of
+//! both disks holds exactly what the method writes (zeros), the stick is unchanged outside its
+//! data partition, and the certificate verifies with `reprise cert verify` and with openssl
+//! alone (DESIGN §6). The SATA disk came with the laptop carrying a partition labelled REPRISE
+//! with its own `reprise.conf`: it configures nothing and is wiped like any other disk.
 
 use std::fs;
 use std::path::Path;
@@ -10,7 +12,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
-use reprise_e2e::{Firmware, Stick, Vm, outputs, repo_root};
+use reprise_e2e::{Firmware, Stick, Vm, donor_disk_with_reprise_partition, outputs, repo_root};
 use serde_json::Value;
 
 const DISK_SIZE: usize = 64 << 20;
@@ -114,6 +116,9 @@ struct Outcome {
 /// hold in every case (power-off by itself, stick unchanged outside its data partition, one
 /// certificate that verifies with `reprise cert verify` and with openssl, naming the machine).
 fn automatic_run(firmware: Firmware, mode: &str, failing_sector: Option<u64>) -> Result<Outcome> {
+    // A failed disk leaves the result on screen (no power-off): stop the machine once the agent
+    // has finished and the logs are saved.
+    let expect_success = failing_sector.is_none();
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
     let stick = Stick::configured(
@@ -125,9 +130,16 @@ fn automatic_run(firmware: Firmware, mode: &str, failing_sector: Option<u64>) ->
     )?;
     let data = &stick.data;
     let (nvme, sata) = (dir.path().join("nvme.img"), dir.path().join("sata.img"));
-    let (nvme_old, sata_old) = (random_bytes(DISK_SIZE, 1), random_bytes(DISK_SIZE, 2));
+    let nvme_old = random_bytes(DISK_SIZE, 1);
     fs::write(&nvme, &nvme_old)?;
-    fs::write(&sata, &sata_old)?;
+    // The SATA disk came with the laptop carrying its own "REPRISE" partition and settings: a
+    // disk of the laptop never configures the run.
+    donor_disk_with_reprise_partition(
+        &sata,
+        &random_bytes(DISK_SIZE, 2),
+        "reprise.operator=DONOR\nreprise.site=DONOR\nreprise.auto=purge\nreprise.lang=fr\n",
+    )?;
+    let sata_old = fs::read(&sata)?;
 
     let mut vm = Vm::new(dir.path(), firmware);
     vm.usb_stick(&stick.path).nvme(&nvme, NVME_SERIAL);
@@ -135,8 +147,30 @@ fn automatic_run(firmware: Firmware, mode: &str, failing_sector: Option<u64>) ->
         None => vm.ahci(&sata, SATA_SERIAL),
         Some(sector) => vm.ahci_failing_write(&sata, SATA_SERIAL, sector)?,
     };
-    vm.smbios("E2E Computers", "Auto Laptop", SYSTEM_SERIAL)
-        .run(Duration::from_secs(600))?;
+    vm.smbios("E2E Computers", "Auto Laptop", SYSTEM_SERIAL);
+    let run = if expect_success {
+        vm.run(Duration::from_secs(600))?
+    } else {
+        vm.run_until_finished(Duration::from_secs(600))?
+    };
+    ensure!(
+        run.serial.contains(&format!(
+            "reprise-init: starting: reprise run --data /run/reprise/data --lang en --auto {mode} --operator E2E --site QEMU"
+        )),
+        "the settings must come from the stick alone:\n{}",
+        run.serial
+    );
+    ensure!(
+        !run.serial.contains("DONOR"),
+        "the donor disk's reprise.conf was read:\n{}",
+        run.serial
+    );
+    let want_status = if expect_success { 0 } else { 3 };
+    ensure!(
+        run.agent_status == Some(want_status),
+        "agent status {:?}, expected {want_status}",
+        run.agent_status
+    );
 
     ensure!(
         stick.unchanged_outside_data()?,
@@ -194,11 +228,9 @@ fn entry<'a>(certificate: &'a Value, serial: &str) -> Result<&'a Value> {
         .with_context(|| format!("no sanitization entry for {serial}"))
 }
 
-/// Every 4 KiB block differs from the random data it held before.
-fn fully_overwritten(old: &[u8], new: &[u8]) -> Option<usize> {
-    new.chunks(4096)
-        .zip(old.chunks(4096))
-        .position(|(n, o)| n == o)
+/// The first byte that is not zero (what the zero method must leave everywhere).
+fn first_nonzero(new: &[u8]) -> Option<usize> {
+    new.iter().position(|&b| b != 0)
 }
 
 /// Both disks passed, every byte accounted for and overwritten.
@@ -214,11 +246,9 @@ fn check_clear(run: &Outcome) -> Result<()> {
             "{serial}: bytes_written {}",
             e["bytes_written"]
         );
-        let kept = fully_overwritten(old, new);
-        ensure!(
-            kept.is_none(),
-            "{serial}: 4 KiB block {kept:?} was not overwritten"
-        );
+        ensure!(old.len() == new.len() && old != new, "{serial}: unchanged");
+        let left = first_nonzero(new);
+        ensure!(left.is_none(), "{serial}: byte {left:?} is not zero");
     }
     Ok(())
 }
@@ -264,27 +294,33 @@ fn a_write_error_fails_that_disk_only_and_says_where() -> Result<()> {
         good["result"] == "passed" && good["sanitized"] == true,
         "NVMe: {good:#}"
     );
-    let kept = fully_overwritten(nvme_old, nvme_new);
-    ensure!(
-        kept.is_none(),
-        "NVMe: 4 KiB block {kept:?} was not overwritten"
-    );
+    ensure!(nvme_old != nvme_new, "NVMe: unchanged");
+    let left = first_nonzero(nvme_new);
+    ensure!(left.is_none(), "NVMe: byte {left:?} is not zero");
     let bad = entry(&run.certificate, SATA_SERIAL)?;
     ensure!(
         bad["result"] == "failed" && bad["sanitized"] == false,
         "SATA: {bad:#}"
     );
-    // The failed write covers the injected sector: its LBA is at or before it, within one
-    // write (a few MiB).
-    let where_ = bad["errors"]
+    // The engine narrows a failed write down to the sector: exactly the injected one, and
+    // every other sector holds zeros.
+    let writes: Vec<(u64, u64)> = bad["errors"]
         .as_array()
         .context("SATA: no errors list")?
         .iter()
-        .filter_map(|e| e["lba"].as_u64())
-        .any(|lba| lba <= SECTOR && SECTOR - lba < (64 << 20) / 512);
+        .filter(|e| e["operation"] == "write")
+        .filter_map(|e| Some((e["lba"].as_u64()?, e["sectors"].as_u64()?)))
+        .collect();
     ensure!(
-        where_,
-        "SATA: no error names an LBA at sector {SECTOR}: {bad:#}"
+        writes == [(SECTOR, 1)],
+        "SATA: the failed write is not exactly sector {SECTOR}: {bad:#}"
+    );
+    let (_, _, sata_new) = &run.disks[1];
+    let sector = SECTOR as usize * 512;
+    ensure!(
+        first_nonzero(&sata_new[..sector]).is_none()
+            && first_nonzero(&sata_new[sector + 512..]).is_none(),
+        "SATA: every sector but the failed one must hold zeros"
     );
     Ok(())
 }
@@ -336,5 +372,59 @@ fn the_openssl_verifier_checks_jcs_bytes() -> Result<()> {
         openssl_verify(&envelope, dir.path()).is_err(),
         "a changed certificate still verified"
     );
+    Ok(())
+}
+
+/// Disks of awkward shapes: an NVMe namespace of 4096-byte logical blocks and a SATA disk whose
+/// size is no multiple of the I/O chunk (8 MiB) nor of 4 KiB. Every byte holds zeros afterwards,
+/// and the certificate says what the devices really are.
+#[test]
+fn four_kib_sectors_and_odd_sizes_are_wiped_to_the_last_byte() -> Result<()> {
+    const NVME_4K: usize = (24 << 20) + 3 * 4096;
+    const SATA_ODD: usize = (20 << 20) + 5 * 512;
+    let out = outputs()?;
+    let dir = tempfile::tempdir()?;
+    let stick = Stick::configured(
+        &out,
+        dir.path(),
+        "reprise.auto=clear\nreprise.poweroff=1\nreprise.operator=E2E\nreprise.site=QEMU\nreprise.lang=en\n",
+    )?;
+    let (nvme, sata) = (dir.path().join("nvme4k.img"), dir.path().join("odd.img"));
+    fs::write(&nvme, random_bytes(NVME_4K, 3))?;
+    fs::write(&sata, random_bytes(SATA_ODD, 4))?;
+    Vm::new(dir.path(), Firmware::Bios)
+        .usb_stick(&stick.path)
+        .nvme_sectors(&nvme, "ODD-NVME-4K", 4096)
+        .ahci(&sata, "ODD-SATA-512")
+        .run(Duration::from_secs(600))?;
+    ensure!(
+        stick.unchanged_outside_data()?,
+        "the stick changed outside its data partition"
+    );
+    let names: Vec<String> = stick
+        .data
+        .list("certs")?
+        .into_iter()
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    ensure!(names.len() == 1, "one certificate expected: {names:?}");
+    let envelope: Value =
+        serde_json::from_slice(&stick.data.read(&format!("certs/{}", names[0]))?)?;
+    let cert = &envelope["certificate"];
+    for (serial, file, size, sector) in [
+        ("ODD-NVME-4K", &nvme, NVME_4K, 4096),
+        ("ODD-SATA-512", &sata, SATA_ODD, 512),
+    ] {
+        let e = entry(cert, serial)?;
+        ensure!(
+            e["sanitized"] == true
+                && e["device"]["capacity_bytes"] == size as u64
+                && e["device"]["logical_sector_size"] == sector
+                && e["bytes_written"] == size as u64,
+            "{serial}: {e:#}"
+        );
+        let left = first_nonzero(&fs::read(file)?);
+        ensure!(left.is_none(), "{serial}: byte {left:?} is not zero");
+    }
     Ok(())
 }

@@ -1,13 +1,15 @@
 //! Boot tests: the live image boots under SeaBIOS (USB stick), OVMF, OVMF with Secure Boot
-//! enforced, and over PXE, reaches the agent, and powers off by itself. Checked from outside:
-//! the serial console, the stick's data partition (boot log written), the rest of the stick
-//! unchanged.
+//! enforced, and over PXE, and reaches the agent. From a stick, an automatic run on a laptop
+//! without disks certifies that there was none and powers off; over PXE with no stick and no
+//! server, the automatic run refuses to start and the result stays on screen. Checked from
+//! outside: the serial console, the stick's data partition (certificate and boot log written),
+//! the rest of the stick unchanged.
 
 use std::fs;
 use std::time::Duration;
 
 use anyhow::{Result, ensure};
-use reprise_e2e::{DataPartition, Firmware, Outputs, Run, Stick, Vm, copy_stick, outputs};
+use reprise_e2e::{Firmware, Outputs, Run, Stick, Vm, outputs};
 
 /// Generous but bounded: firmware + GRUB + kernel under TCG on a loaded 2-core machine.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -16,22 +18,32 @@ const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
 fn boot_stick(firmware: Firmware) -> Result<(tempfile::TempDir, Run)> {
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
-    // `reprise probe` never waits for a keystroke (the serial console here has no keyboard).
+    // Automatic mode on a laptop with no disk: nothing waits for a keystroke.
     let stick = Stick::configured(
         &out,
         dir.path(),
-        "# written by the e2e test\nreprise.poweroff=1\nreprise.cmd=probe\n",
+        "# written by the e2e test\nreprise.poweroff=1\nreprise.auto=clear\n",
     )?;
     let data = &stick.data;
 
     let run = Vm::new(dir.path(), firmware)
         .usb_stick(&stick.path)
         .run(BOOT_TIMEOUT)?;
-    check_reached_agent(&out, &run)?;
+    check_reached_agent(
+        &out,
+        &run,
+        "reprise run --data /run/reprise/data --lang en --auto clear",
+    )?;
     ensure!(
-        run.serial.contains("reprise-init: data partition /dev/sd"),
+        run.serial
+            .contains("reprise-init: data partition /dev/sda3 of the boot medium mounted"),
         "the data partition was not found on the USB stick:\n{}",
         run.serial
+    );
+    let certs = data.list("certs")?;
+    ensure!(
+        certs.iter().filter(|n| n.ends_with(".json")).count() == 1,
+        "one certificate (no disk: fit one) expected on the stick: {certs:?}"
     );
     ensure!(
         run.serial.contains("reprise-init: powering off"),
@@ -51,8 +63,9 @@ fn boot_stick(firmware: Firmware) -> Result<(tempfile::TempDir, Run)> {
     Ok((dir, run))
 }
 
-/// The banner names this build's image digest and the agent (static binary) ran in the guest.
-fn check_reached_agent(out: &Outputs, run: &Run) -> Result<()> {
+/// The banner names this build's image digest and the agent (static binary) ran in the guest
+/// with the arguments init gave it.
+fn check_reached_agent(out: &Outputs, run: &Run, command: &str) -> Result<()> {
     let digest = out.image_digest()?;
     ensure!(
         run.serial
@@ -67,9 +80,9 @@ fn check_reached_agent(out: &Outputs, run: &Run) -> Result<()> {
         run.serial
     );
     ensure!(
-        run.serial.contains("reprise-init: starting: reprise probe")
-            && run.serial.contains("==== reprise cmd end (status "),
-        "init did not run `reprise probe` (reprise.cmd):\n{}",
+        run.serial
+            .contains(&format!("reprise-init: starting: {command}")),
+        "init did not start `{command}`:\n{}",
         run.serial
     );
     Ok(())
@@ -120,7 +133,9 @@ fn pxe_boots_kernel_and_initrd_to_the_agent() -> Result<()> {
     for f in [out.vmlinuz(), out.initrd()] {
         fs::copy(&f, tftp.join(f.file_name().expect("file name")))?;
     }
-    // The shipped script, plus power-off so that the test ends by itself.
+    // The shipped script, in automatic mode with power-off: with no stick and no server, the
+    // certificate would have nowhere to go, so the agent must refuse before writing anything,
+    // and the machine must stay on with the reason on screen.
     let script = fs::read_to_string(out.boot_ipxe())?;
     ensure!(
         script.starts_with("#!ipxe"),
@@ -128,7 +143,7 @@ fn pxe_boots_kernel_and_initrd_to_the_agent() -> Result<()> {
     );
     let script = script.replace(
         "reprise.wait=3",
-        "reprise.wait=3 reprise.poweroff=1 reprise.cmd=probe",
+        "reprise.wait=3 reprise.poweroff=1 reprise.auto=clear",
     );
     ensure!(
         script.contains("reprise.poweroff=1"),
@@ -138,12 +153,27 @@ fn pxe_boots_kernel_and_initrd_to_the_agent() -> Result<()> {
 
     let run = Vm::new(dir.path(), Firmware::Bios)
         .pxe(&tftp, "boot.ipxe")
-        .run(BOOT_TIMEOUT)?;
-    check_reached_agent(&out, &run)?;
+        .run_until_finished(BOOT_TIMEOUT)?;
+    check_reached_agent(
+        &out,
+        &run,
+        "reprise run --data /run/reprise/data --lang en --auto clear",
+    )?;
     ensure!(
         run.serial
-            .contains("reprise-init: no partition labelled REPRISE"),
+            .contains("no disk carries the Reprise image: settings from the command line only"),
         "PXE boot without a stick should run without a data partition:\n{}",
+        run.serial
+    );
+    ensure!(
+        run.serial.contains("NOTHING WAS WRITTEN: no Reprise stick was found among the disks, and no workshop server is configured"),
+        "the automatic run should refuse without a home for its certificate:\n{}",
+        run.serial
+    );
+    ensure!(
+        run.agent_status == Some(1) && run.serial.contains("reprise-init: not powering off"),
+        "a refused run must not power off (status {:?}):\n{}",
+        run.agent_status,
         run.serial
     );
     ensure!(
@@ -158,21 +188,25 @@ fn pxe_boots_kernel_and_initrd_to_the_agent() -> Result<()> {
 fn settings_come_from_reprise_conf_and_the_command_line_wins() -> Result<()> {
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
-    let stick = copy_stick(&out, dir.path())?;
     // Automatic mode with no disk but the (protected) stick: nothing waits for a keystroke.
-    DataPartition::of(&stick)?.write(
-        "reprise.conf",
-        "# operator and site from the stick\r\nreprise.operator=Camille Martin\r\nreprise.site=Site du stick\r\nreprise.lang=en\r\nreprise.auto=clear\r\n",
+    let stick = Stick::configured(
+        &out,
         dir.path(),
+        "# operator and site from the stick\r\nreprise.operator=Camille Martin\r\nreprise.site=Site du stick\r\nreprise.lang=en\r\nreprise.auto=clear\r\n",
     )?;
+    // BOOT_IMAGE= is what GRUB puts on the command line when it loads the kernel from the stick.
     let run = Vm::new(dir.path(), Firmware::Bios)
         .kernel(
             &out.vmlinuz(),
             &out.initrd(),
-            "console=ttyS0,115200 quiet reprise.poweroff=1 reprise.lang=fr \"reprise.site=Lycee Jean Moulin\"",
+            "BOOT_IMAGE=/boot/vmlinuz console=ttyS0,115200 quiet reprise.poweroff=1 reprise.lang=fr \"reprise.site=Lycee Jean Moulin\"",
         )
-        .usb_stick(&stick)
+        .usb_stick(&stick.path)
         .run(BOOT_TIMEOUT)?;
+    ensure!(
+        stick.unchanged_outside_data()?,
+        "the stick changed outside its data partition"
+    );
     ensure!(
         run.serial.contains("reprise-init: keymap fr"),
         "reprise.lang=fr did not load the French keymap:\n{}",

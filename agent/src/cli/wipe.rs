@@ -48,6 +48,16 @@ pub struct Args {
 
 /// Runs `reprise wipe`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // A report that could not be saved would leave a wipe without its record: check the path
+    // before anything is written (the atomic writer still refuses a race later).
+    if let Some(path) = &args.report
+        && crate::sys::file::exists(path)
+    {
+        anyhow::bail!(
+            "{}: already exists; refusing to overwrite it (nothing was written)",
+            path.display()
+        );
+    }
     let request = WipeRequest {
         root: SysRoot::new(&args.root),
         devices: args.devices.clone(),

@@ -453,3 +453,27 @@ fn stick_data_partition(probe: &ProbeReport, data: &Path) -> Result<(), String> 
         ))
     }
 }
+
+/// The data partition of the proven boot medium (`/dev/sdb3`), for init to mount: settings and
+/// keys are read only from there. `Err` says why there is none (no stick, two sticks, a network
+/// boot, a stick whose data partition the kernel has not shown yet).
+pub fn boot_data_partition(root: &SysRoot) -> Result<PathBuf, String> {
+    let disks = crate::probe::disks::probe_disks(root, false);
+    let booted: Vec<&Disk> = disks.iter().filter(|d| d.is_boot_medium()).collect();
+    match booted.as_slice() {
+        [stick] => {
+            let m = stick.reprise_medium.as_ref().expect("boot medium");
+            match &m.data_partition {
+                Some(p) => Ok(PathBuf::from(format!("/dev/{p}"))),
+                None => Err(format!(
+                    "the boot medium {} has no data partition in the kernel's view yet",
+                    stick.dev_path
+                )),
+            }
+        }
+        _ => Err(disks
+            .iter()
+            .find_map(|d| d.reprise_medium.as_ref().map(|m| m.reason.clone()))
+            .unwrap_or_else(|| "no disk carries the Reprise image".to_owned())),
+    }
+}

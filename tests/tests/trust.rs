@@ -1,0 +1,185 @@
+//! The paths where a data-wipe tool must not trust what it sees, on emulated laptops, checked
+//! from outside: a stick whose data partition cannot be mounted (automatic mode must not write
+//! a byte: the certificate would have nowhere to go), and a donor's disk carrying a REPRISE
+//! partition with its own settings (it must not configure the run; interactive mode waits for
+//! the operator, who declines: nothing is written).
+
+use std::fs;
+use std::time::Duration;
+
+use anyhow::{Result, ensure};
+use reprise_e2e::{Firmware, Stick, Vm, donor_disk_with_reprise_partition, gpt_partition, outputs};
+
+const DISK_SIZE: usize = 32 << 20;
+const TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Deterministic non-zero bytes: the disks' previous "user data".
+fn old_data(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3] ^ seed | 1)
+        .collect()
+}
+
+#[test]
+fn automatic_mode_writes_nothing_when_the_sticks_data_partition_cannot_be_mounted() -> Result<()> {
+    let out = outputs()?;
+    let dir = tempfile::tempdir()?;
+    let stick = Stick::configured(&out, dir.path(), "reprise.operator=E2E\n")?;
+    // Break the data partition's FAT boot sector: the partition is there, it cannot be mounted.
+    let (offset, _) = gpt_partition(&stick.path, 3)?;
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = fs::OpenOptions::new().write(true).open(&stick.path)?;
+        f.seek(SeekFrom::Start(offset))?;
+        f.write_all(&[0u8; 512])?;
+    }
+    let before = fs::read(&stick.path)?;
+    let nvme = dir.path().join("nvme.img");
+    let nvme_old = old_data(DISK_SIZE, 0x5a);
+    fs::write(&nvme, &nvme_old)?;
+    // As GRUB's "automatic Clear + power off" entry would start it (BOOT_IMAGE= included).
+    let run = Vm::new(dir.path(), Firmware::Bios)
+        .kernel(
+            &out.vmlinuz(),
+            &out.initrd(),
+            "BOOT_IMAGE=/boot/vmlinuz console=ttyS0,115200 quiet reprise.auto=clear reprise.poweroff=1 reprise.wait=5",
+        )
+        .usb_stick(&stick.path)
+        .nvme(&nvme, "TRUST-NVME-1")
+        .run_until_finished(TIMEOUT)?;
+    ensure!(
+        run.serial
+            .contains("cannot be mounted: settings from the command line only"),
+        "init should say the data partition could not be mounted:\n{}",
+        run.serial
+    );
+    ensure!(
+        run.serial.contains("NOTHING WAS WRITTEN: the stick's data partition sda3 is not mounted on /run/reprise/data"),
+        "the agent should refuse and say why:\n{}",
+        run.serial
+    );
+    ensure!(
+        run.agent_status == Some(1) && run.serial.contains("not powering off"),
+        "a refused run stays on screen (status {:?})",
+        run.agent_status
+    );
+    ensure!(fs::read(&nvme)? == nvme_old, "the NVMe disk was written");
+    ensure!(
+        fs::read(&stick.path)? == before,
+        "the stick was written (it must be left exactly as it was)"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_donor_disk_never_configures_the_run_and_a_declined_run_writes_nothing() -> Result<()> {
+    let out = outputs()?;
+    let dir = tempfile::tempdir()?;
+    // The operator's stick: interactive, English, no power-off.
+    let stick = Stick::configured(&out, dir.path(), "reprise.lang=en\nreprise.operator=E2E\n")?;
+    let sata = dir.path().join("donor.img");
+    donor_disk_with_reprise_partition(
+        &sata,
+        &old_data(DISK_SIZE, 0x33),
+        "reprise.auto=clear\nreprise.poweroff=1\nreprise.operator=DONOR\n",
+    )?;
+    let donor_before = fs::read(&sata)?;
+    let run = Vm::new(dir.path(), Firmware::Bios)
+        .usb_stick(&stick.path)
+        .ahci(&sata, "DONOR-SATA-1")
+        // The operator reads the plan and declines.
+        .type_after("Type yes to go on:", "no\r")
+        .run_until_finished(TIMEOUT)?;
+    ensure!(
+        run.serial.contains(
+            "reprise-init: starting: reprise run --data /run/reprise/data --lang en --operator E2E"
+        ) && !run.serial.contains("--auto"),
+        "the donor's settings were used:\n{}",
+        run.serial
+    );
+    ensure!(!run.serial.contains("DONOR\n"), "{}", run.serial);
+    ensure!(
+        run.serial.contains("Disks to sanitize (1):") && run.serial.contains("DONOR-SATA-1"),
+        "the donor disk is a disk like any other, planned for wiping:\n{}",
+        run.serial
+    );
+    ensure!(
+        run.serial.contains("Nothing was written.") && run.agent_status == Some(4),
+        "declining must end the run (status {:?}):\n{}",
+        run.agent_status,
+        run.serial
+    );
+    ensure!(
+        fs::read(&sata)? == donor_before,
+        "the donor disk was written although the operator declined"
+    );
+    ensure!(
+        stick.unchanged_outside_data()?,
+        "the stick changed outside its data partition"
+    );
+    Ok(())
+}
+
+#[test]
+fn sigterm_cancels_an_automatic_run_which_certifies_cancelled_and_stays_on() -> Result<()> {
+    let out = outputs()?;
+    let dir = tempfile::tempdir()?;
+    let stick = Stick::configured(
+        &out,
+        dir.path(),
+        "reprise.auto=clear\nreprise.poweroff=1\nreprise.operator=E2E\nreprise.lang=en\n",
+    )?;
+    let initrd = dir.path().join("initrd-tools.img");
+    let mut bytes = fs::read(out.initrd())?;
+    bytes.extend(fs::read(out.tools_overlay())?);
+    fs::write(&initrd, bytes)?;
+    let nvme = dir.path().join("nvme.img");
+    let old = old_data(128 << 20, 0x44);
+    fs::write(&nvme, &old)?;
+    let run = Vm::new(dir.path(), Firmware::Bios)
+        .kernel(
+            &out.vmlinuz(),
+            &initrd,
+            "BOOT_IMAGE=/boot/vmlinuz console=ttyS0,115200 quiet reprise.test-sigterm=1",
+        )
+        .usb_stick(&stick.path)
+        .nvme(&nvme, "TERM-NVME-1")
+        .run_until_finished(TIMEOUT)?;
+    ensure!(
+        run.serial.contains("==== test-hook: SIGTERM sent ===="),
+        "the test hook did not signal the agent:\n{}",
+        run.serial
+    );
+    ensure!(
+        run.agent_status == Some(4) && run.serial.contains("CANCELLED — not sanitized"),
+        "a cancelled run exits 4 and says so (status {:?}):\n{}",
+        run.agent_status,
+        run.serial
+    );
+    ensure!(
+        run.serial.contains("not powering off"),
+        "a cancelled run must stay on screen:\n{}",
+        run.serial
+    );
+    let names: Vec<String> = stick
+        .data
+        .list("certs")?
+        .into_iter()
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    ensure!(names.len() == 1, "one certificate expected: {names:?}");
+    let envelope: serde_json::Value =
+        serde_json::from_slice(&stick.data.read(&format!("certs/{}", names[0]))?)?;
+    let e = &envelope["certificate"]["sanitization"][0];
+    ensure!(
+        e["result"] == "cancelled"
+            && e["sanitized"] == false
+            && e["disposition"] == "sanitize_again",
+        "{e:#}"
+    );
+    ensure!(
+        stick.unchanged_outside_data()?,
+        "the stick changed outside its data partition"
+    );
+    Ok(())
+}

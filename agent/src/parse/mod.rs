@@ -11,5 +11,6 @@ pub mod libata;
 pub mod meminfo;
 pub mod mountinfo;
 pub mod names;
+pub mod sat;
 pub mod scsi;
 pub mod swaps;

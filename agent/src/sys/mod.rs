@@ -9,8 +9,10 @@ pub mod file;
 pub mod fs;
 pub mod ioctl;
 pub mod net;
+pub mod passthrough;
 pub mod power;
 pub mod signals;
+pub mod simdrive;
 pub mod usage;
 
 use std::path::{Path, PathBuf};

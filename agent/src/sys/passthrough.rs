@@ -1,0 +1,604 @@
+//! Commands to a drive's own firmware, behind the [`Passthrough`] seam: ATA commands through
+//! SCSI/ATA Translation (SG_IO carrying ATA PASS-THROUGH (16), SAT-4 §12.2.2) and NVMe admin
+//! commands (NVME_IOCTL_ADMIN_CMD). [`DeviceNode`] sends them to a real device; `simdrive`
+//! answers them from a simulated drive with real state, so everything above is tested without
+//! hardware.
+//!
+//! Reading a drive (IDENTIFY, SMART, logs, a self-test) goes through [`open_for_inspection`],
+//! which refuses every command that changes the media or the drive's security state
+//! ([`is_destructive_ata`], [`is_destructive_nvme`]): those belong to the firmware-erase path
+//! behind the write guard, never to the probe.
+
+use std::fs::{File, OpenOptions};
+use std::os::fd::AsFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use nix::libc;
+
+use super::ioctl::{self, NvmePassthruCmd, SgDirection};
+use crate::parse::sat::{AtaRegisters, ata_registers, sense_code};
+
+/// One ATA command (ACS-4 register model).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AtaCommand {
+    pub command: u8,
+    pub features: u16,
+    pub count: u16,
+    /// 28-bit (or 48-bit when `ext`) LBA field, also used as a parameter by many commands.
+    pub lba: u64,
+    pub device: u8,
+    /// A 48-bit (EXT) command.
+    pub ext: bool,
+    pub timeout: Duration,
+}
+
+impl AtaCommand {
+    /// A command with everything else zero, a 10-second timeout.
+    pub fn new(command: u8) -> AtaCommand {
+        AtaCommand {
+            command,
+            features: 0,
+            count: 0,
+            lba: 0,
+            device: 0,
+            ext: false,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// ATA command codes and SMART subcommands Reprise sends (ACS-4 §7).
+pub mod ata {
+    pub const IDENTIFY_DEVICE: u8 = 0xEC;
+    pub const SMART: u8 = 0xB0;
+    pub const SMART_READ_DATA: u16 = 0xD0;
+    pub const SMART_READ_THRESHOLDS: u16 = 0xD1;
+    pub const SMART_EXECUTE_OFFLINE_IMMEDIATE: u16 = 0xD4;
+    pub const SMART_READ_LOG: u16 = 0xD5;
+    pub const SMART_RETURN_STATUS: u16 = 0xDA;
+    /// LBA mid/high of SMART commands: the key that tells the drive it is meant.
+    pub const SMART_LBA_KEY: u64 = 0xC2_4F00;
+    pub const READ_NATIVE_MAX_ADDRESS_EXT: u8 = 0x27;
+    pub const READ_LOG_EXT: u8 = 0x2F;
+    pub const SECURITY_SET_PASSWORD: u8 = 0xF1;
+    pub const SECURITY_UNLOCK: u8 = 0xF2;
+    pub const SECURITY_ERASE_PREPARE: u8 = 0xF3;
+    pub const SECURITY_ERASE_UNIT: u8 = 0xF4;
+    pub const SECURITY_FREEZE_LOCK: u8 = 0xF5;
+    pub const SECURITY_DISABLE_PASSWORD: u8 = 0xF6;
+    pub const SANITIZE: u8 = 0xB4;
+    pub const SET_MAX_ADDRESS_EXT: u8 = 0x37;
+    pub const DEVICE_CONFIGURATION: u8 = 0xB1;
+    pub const DOWNLOAD_MICROCODE: u8 = 0x92;
+    pub const WRITE_SECTORS: u8 = 0x30;
+    pub const WRITE_SECTORS_EXT: u8 = 0x34;
+    pub const WRITE_DMA: u8 = 0xCA;
+    pub const WRITE_DMA_EXT: u8 = 0x35;
+    pub const TRIM_DATA_SET_MANAGEMENT: u8 = 0x06;
+}
+
+/// NVMe admin opcodes Reprise sends (NVMe Base 2.0 Figure 28).
+pub mod nvme {
+    pub const GET_LOG_PAGE: u8 = 0x02;
+    pub const IDENTIFY: u8 = 0x06;
+    pub const DEVICE_SELF_TEST: u8 = 0x14;
+    pub const FORMAT_NVM: u8 = 0x80;
+    pub const SANITIZE: u8 = 0x84;
+    pub const SECURITY_SEND: u8 = 0x81;
+    pub const FIRMWARE_COMMIT: u8 = 0x10;
+    pub const FIRMWARE_DOWNLOAD: u8 = 0x11;
+    pub const NAMESPACE_MANAGEMENT: u8 = 0x0D;
+    pub const SET_FEATURES: u8 = 0x09;
+    /// Identify CNS values.
+    pub const CNS_NAMESPACE: u32 = 0x00;
+    pub const CNS_CONTROLLER: u32 = 0x01;
+    /// Log page identifiers.
+    pub const LOG_SMART: u8 = 0x02;
+    pub const LOG_SELF_TEST: u8 = 0x06;
+    pub const LOG_SANITIZE: u8 = 0x81;
+}
+
+/// The data of an ATA command.
+#[derive(Debug)]
+pub enum AtaData<'a> {
+    None,
+    /// PIO data-in: the buffer's length in 512-byte blocks is the transfer.
+    In(&'a mut [u8]),
+    /// PIO data-out.
+    Out(&'a [u8]),
+}
+
+/// One NVMe admin command (submission queue entry fields that matter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NvmeCommand {
+    pub opcode: u8,
+    pub nsid: u32,
+    pub cdw10: u32,
+    pub cdw11: u32,
+    pub cdw12: u32,
+    pub cdw13: u32,
+    pub cdw14: u32,
+    pub cdw15: u32,
+    pub timeout: Duration,
+}
+
+impl NvmeCommand {
+    pub fn new(opcode: u8) -> NvmeCommand {
+        NvmeCommand {
+            opcode,
+            nsid: 0,
+            cdw10: 0,
+            cdw11: 0,
+            cdw12: 0,
+            cdw13: 0,
+            cdw14: 0,
+            cdw15: 0,
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Identify with `cns` for namespace `nsid` (4096 bytes of data).
+    pub fn identify(cns: u32, nsid: u32) -> NvmeCommand {
+        NvmeCommand {
+            nsid,
+            cdw10: cns,
+            ..NvmeCommand::new(nvme::IDENTIFY)
+        }
+    }
+
+    /// Get Log Page `lid` for `nsid`, `len` bytes (a multiple of 4).
+    pub fn get_log_page(lid: u8, nsid: u32, len: usize) -> NvmeCommand {
+        let dwords = (len / 4).saturating_sub(1) as u32;
+        NvmeCommand {
+            nsid,
+            cdw10: u32::from(lid) | (dwords & 0xffff) << 16,
+            cdw11: dwords >> 16,
+            ..NvmeCommand::new(nvme::GET_LOG_PAGE)
+        }
+    }
+}
+
+/// Why a command did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum PassthroughError {
+    #[error("{dev}: {why}")]
+    Unsupported { dev: String, why: String },
+    #[error(
+        "{dev}: ATA command {command:#04x} aborted by the drive (status {status:#04x}, error {error:#04x})"
+    )]
+    Aborted {
+        dev: String,
+        command: u8,
+        status: u8,
+        error: u8,
+    },
+    #[error("{dev}: NVMe admin command {opcode:#04x} failed: status {status:#06x} ({})", nvme_status_text(*status))]
+    NvmeStatus {
+        dev: String,
+        opcode: u8,
+        status: u16,
+    },
+    #[error(
+        "{dev}: ATA command {command:#04x}: SCSI status {status:#04x}, host {host:#x}, driver {driver:#x}, sense {sense}"
+    )]
+    Transport {
+        dev: String,
+        command: u8,
+        status: u8,
+        host: u16,
+        driver: u16,
+        sense: String,
+    },
+    #[error(
+        "{dev}: refusing {what}: it changes the drive; only the firmware-erase path may send it"
+    )]
+    Destructive { dev: String, what: String },
+    #[error("{dev}: {op} failed")]
+    Os {
+        dev: String,
+        op: &'static str,
+        #[source]
+        source: nix::Error,
+    },
+    #[error("{dev}: the drive is gone")]
+    Gone { dev: String },
+}
+
+/// The NVMe status field in words (Status Code Type and Status Code).
+pub fn nvme_status_text(status: u16) -> String {
+    let (sct, sc) = ((status >> 8) & 0x7, status & 0xff);
+    let what = match (sct, sc) {
+        (0, 0x01) => "invalid command opcode",
+        (0, 0x02) => "invalid field in command",
+        (0, 0x06) => "internal error",
+        (0, 0x0b) => "invalid namespace or format",
+        (0, 0x1d) => "sanitize failed",
+        (0, 0x1e) => "sanitize in progress",
+        (1, 0x0a) => "invalid format",
+        (1, 0x15) => "namespace is write protected",
+        (1, 0x1d) => "self-test in progress",
+        (2, 0x81) => "unrecovered read error",
+        _ => "see NVMe Base §4.6.1.2",
+    };
+    format!("type {sct}, code {sc:#04x}: {what}")
+}
+
+/// A drive's firmware, as commands reach it.
+pub trait Passthrough: Send {
+    /// The device this talks to, for messages.
+    fn name(&self) -> &str;
+    /// Sends an ATA command; returns the registers it left.
+    fn ata(
+        &mut self,
+        cmd: &AtaCommand,
+        data: AtaData<'_>,
+    ) -> Result<AtaRegisters, PassthroughError>;
+    /// Sends an NVMe admin command; returns completion dword 0.
+    fn nvme_admin(&mut self, cmd: &NvmeCommand, data: &mut [u8]) -> Result<u32, PassthroughError>;
+}
+
+/// Whether an ATA command changes the media, the capacity or the security state (or is unknown
+/// to the inspection whitelist): the inspection path refuses it.
+pub fn is_destructive_ata(cmd: &AtaCommand) -> bool {
+    match cmd.command {
+        ata::IDENTIFY_DEVICE | ata::READ_NATIVE_MAX_ADDRESS_EXT | ata::READ_LOG_EXT => false,
+        ata::SMART => !matches!(
+            cmd.features,
+            ata::SMART_READ_DATA
+                | ata::SMART_READ_THRESHOLDS
+                | ata::SMART_RETURN_STATUS
+                | ata::SMART_READ_LOG
+                | ata::SMART_EXECUTE_OFFLINE_IMMEDIATE
+        ),
+        // Everything else — writes, security, sanitize, SET MAX, DCO, microcode, trim — and any
+        // command not listed here.
+        _ => true,
+    }
+}
+
+/// Whether an NVMe admin command changes the media, the namespaces or the firmware (or is unknown
+/// to the inspection whitelist).
+pub fn is_destructive_nvme(cmd: &NvmeCommand) -> bool {
+    !matches!(
+        cmd.opcode,
+        nvme::IDENTIFY | nvme::GET_LOG_PAGE | nvme::DEVICE_SELF_TEST
+    )
+}
+
+/// Wraps a drive so that only commands that read it (and the self-test) pass.
+#[derive(Debug)]
+pub struct Inspection<P>(pub P);
+
+impl<P: Passthrough> Passthrough for Inspection<P> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn ata(
+        &mut self,
+        cmd: &AtaCommand,
+        data: AtaData<'_>,
+    ) -> Result<AtaRegisters, PassthroughError> {
+        if is_destructive_ata(cmd) || matches!(data, AtaData::Out(_)) {
+            return Err(PassthroughError::Destructive {
+                dev: self.0.name().to_owned(),
+                what: format!(
+                    "ATA command {:#04x} (features {:#06x})",
+                    cmd.command, cmd.features
+                ),
+            });
+        }
+        self.0.ata(cmd, data)
+    }
+    fn nvme_admin(&mut self, cmd: &NvmeCommand, data: &mut [u8]) -> Result<u32, PassthroughError> {
+        if is_destructive_nvme(cmd) {
+            return Err(PassthroughError::Destructive {
+                dev: self.0.name().to_owned(),
+                what: format!("NVMe admin command {:#04x}", cmd.opcode),
+            });
+        }
+        self.0.nvme_admin(cmd, data)
+    }
+}
+
+/// How a device node speaks to its drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// SCSI disk node of a SATA drive (libata) or behind a SAT-capable USB bridge.
+    Sat,
+    /// NVMe namespace or controller node.
+    Nvme,
+}
+
+/// A real device node, commands sent by ioctl.
+#[derive(Debug)]
+pub struct DeviceNode {
+    file: File,
+    name: String,
+    protocol: Protocol,
+}
+
+/// Opens the device node at `path` for inspection: read-only, and only commands that read the
+/// drive (or start its self-test) go through.
+pub fn open_for_inspection(
+    path: &Path,
+    protocol: Protocol,
+) -> Result<Inspection<DeviceNode>, PassthroughError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| PassthroughError::Os {
+            dev: path.display().to_string(),
+            op: "open",
+            source: nix::Error::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
+        })?;
+    Ok(Inspection(DeviceNode {
+        file,
+        name: path.display().to_string(),
+        protocol,
+    }))
+}
+
+/// The 16-byte ATA PASS-THROUGH (16) CDB of `cmd` (SAT-4 §12.2.2.3), with CK_COND set so that
+/// the registers come back in the sense data.
+pub fn ata_pass_through_16(cmd: &AtaCommand, data: &AtaData<'_>) -> [u8; 16] {
+    // PROTOCOL: 3 non-data, 4 PIO data-in, 5 PIO data-out.
+    let (protocol, t_dir, t_length) = match data {
+        AtaData::None => (3u8, 0u8, 0u8),
+        AtaData::In(_) => (4, 1, 2),
+        AtaData::Out(_) => (5, 0, 2),
+    };
+    let byt_blok = u8::from(t_length != 0);
+    let l = cmd.lba;
+    [
+        0x85,
+        (protocol << 1) | u8::from(cmd.ext),
+        (1 << 5) | (t_dir << 3) | (byt_blok << 2) | t_length,
+        (cmd.features >> 8) as u8,
+        cmd.features as u8,
+        (cmd.count >> 8) as u8,
+        cmd.count as u8,
+        (l >> 24) as u8,
+        l as u8,
+        (l >> 32) as u8,
+        (l >> 8) as u8,
+        (l >> 40) as u8,
+        (l >> 16) as u8,
+        cmd.device,
+        cmd.command,
+        0,
+    ]
+}
+
+impl Passthrough for DeviceNode {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn ata(
+        &mut self,
+        cmd: &AtaCommand,
+        data: AtaData<'_>,
+    ) -> Result<AtaRegisters, PassthroughError> {
+        if self.protocol != Protocol::Sat {
+            return Err(PassthroughError::Unsupported {
+                dev: self.name.clone(),
+                why: "an NVMe drive takes no ATA commands".into(),
+            });
+        }
+        let cdb = ata_pass_through_16(cmd, &data);
+        let timeout = u32::try_from(cmd.timeout.as_millis()).unwrap_or(u32::MAX);
+        let mut empty = [0u8; 0];
+        let (direction, buf): (SgDirection, &mut [u8]) = match data {
+            AtaData::None => (SgDirection::None, &mut empty),
+            AtaData::In(b) => (SgDirection::FromDevice, b),
+            // SG_IO takes a mutable pointer either way; copy to keep the caller's slice shared.
+            AtaData::Out(b) => {
+                let mut owned = b.to_vec();
+                return self.send_out(cmd, &cdb, &mut owned, timeout);
+            }
+        };
+        let out = ioctl::sg_io(self.file.as_fd(), &cdb, direction, buf, timeout)
+            .map_err(|e| self.os_error("SG_IO", e))?;
+        self.registers(cmd, &out)
+    }
+
+    fn nvme_admin(&mut self, cmd: &NvmeCommand, data: &mut [u8]) -> Result<u32, PassthroughError> {
+        if self.protocol != Protocol::Nvme {
+            return Err(PassthroughError::Unsupported {
+                dev: self.name.clone(),
+                why: "not an NVMe drive".into(),
+            });
+        }
+        let mut raw = NvmePassthruCmd {
+            opcode: cmd.opcode,
+            nsid: cmd.nsid,
+            cdw10: cmd.cdw10,
+            cdw11: cmd.cdw11,
+            cdw12: cmd.cdw12,
+            cdw13: cmd.cdw13,
+            cdw14: cmd.cdw14,
+            cdw15: cmd.cdw15,
+            timeout_ms: u32::try_from(cmd.timeout.as_millis()).unwrap_or(u32::MAX),
+            ..NvmePassthruCmd::default()
+        };
+        let status = ioctl::nvme_admin(self.file.as_fd(), &mut raw, data)
+            .map_err(|e| self.os_error("NVME_IOCTL_ADMIN_CMD", e))?;
+        if status != 0 {
+            return Err(PassthroughError::NvmeStatus {
+                dev: self.name.clone(),
+                opcode: cmd.opcode,
+                status,
+            });
+        }
+        Ok(raw.result)
+    }
+}
+
+impl DeviceNode {
+    fn send_out(
+        &mut self,
+        cmd: &AtaCommand,
+        cdb: &[u8; 16],
+        data: &mut [u8],
+        timeout: u32,
+    ) -> Result<AtaRegisters, PassthroughError> {
+        let out = ioctl::sg_io(self.file.as_fd(), cdb, SgDirection::ToDevice, data, timeout)
+            .map_err(|e| self.os_error("SG_IO", e))?;
+        self.registers(cmd, &out)
+    }
+
+    fn os_error(&self, op: &'static str, e: nix::Error) -> PassthroughError {
+        match e {
+            nix::Error::ENODEV | nix::Error::ENXIO | nix::Error::ENOMEDIUM => {
+                PassthroughError::Gone {
+                    dev: self.name.clone(),
+                }
+            }
+            source => PassthroughError::Os {
+                dev: self.name.clone(),
+                op,
+                source,
+            },
+        }
+    }
+
+    /// Reads the outcome of an ATA PASS-THROUGH: the registers from the sense data, or why
+    /// there are none (a USB bridge that does not translate ATA says ILLEGAL REQUEST).
+    fn registers(
+        &self,
+        cmd: &AtaCommand,
+        out: &ioctl::SgOutcome,
+    ) -> Result<AtaRegisters, PassthroughError> {
+        if let Some(regs) = ata_registers(&out.sense) {
+            if regs.failed() {
+                return Err(PassthroughError::Aborted {
+                    dev: self.name.clone(),
+                    command: cmd.command,
+                    status: regs.status,
+                    error: regs.error,
+                });
+            }
+            return Ok(regs);
+        }
+        let sense_text = hex::encode(&out.sense);
+        if let Some(code) = sense_code(&out.sense)
+            && code.key == 0x05
+        {
+            return Err(PassthroughError::Unsupported {
+                dev: self.name.clone(),
+                why: format!(
+                    "ATA pass-through refused (ILLEGAL REQUEST, ASC {:#04x}/{:#04x}): a USB bridge or SCSI disk that does not carry ATA commands",
+                    code.asc, code.ascq
+                ),
+            });
+        }
+        Err(PassthroughError::Transport {
+            dev: self.name.clone(),
+            command: cmd.command,
+            status: out.status,
+            host: out.host_status,
+            driver: out.driver_status,
+            sense: sense_text,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identify_cdb_is_the_sat_pio_in_form() {
+        let cdb = ata_pass_through_16(
+            &AtaCommand::new(ata::IDENTIFY_DEVICE),
+            &AtaData::In(&mut [0u8; 512]),
+        );
+        // PIO data-in (protocol 4), CK_COND, T_DIR in, BYT_BLOK, length in COUNT.
+        assert_eq!(cdb[..3], [0x85, 0x08, 0x2e]);
+        assert_eq!(cdb[14], 0xEC);
+        let smart = AtaCommand {
+            features: ata::SMART_RETURN_STATUS,
+            lba: ata::SMART_LBA_KEY,
+            ..AtaCommand::new(ata::SMART)
+        };
+        let cdb = ata_pass_through_16(&smart, &AtaData::None);
+        assert_eq!(cdb[..3], [0x85, 0x06, 0x20]);
+        assert_eq!(
+            (cdb[4], cdb[10], cdb[12], cdb[14]),
+            (0xDA, 0x4F, 0xC2, 0xB0)
+        );
+    }
+
+    #[test]
+    fn ext_commands_carry_48_bits() {
+        let cmd = AtaCommand {
+            lba: 0x0102_0304_0506,
+            count: 0xABCD,
+            ext: true,
+            ..AtaCommand::new(ata::READ_NATIVE_MAX_ADDRESS_EXT)
+        };
+        let cdb = ata_pass_through_16(&cmd, &AtaData::None);
+        assert_eq!(cdb[1] & 1, 1);
+        assert_eq!(
+            &cdb[5..13],
+            &[0xAB, 0xCD, 0x03, 0x06, 0x02, 0x05, 0x01, 0x04]
+        );
+    }
+
+    #[test]
+    fn inspection_lets_only_reading_commands_through() {
+        let read = [
+            AtaCommand::new(ata::IDENTIFY_DEVICE),
+            AtaCommand {
+                features: ata::SMART_READ_DATA,
+                ..AtaCommand::new(ata::SMART)
+            },
+        ];
+        for c in &read {
+            assert!(!is_destructive_ata(c), "{c:?}");
+        }
+        let destructive = [
+            AtaCommand::new(ata::SECURITY_ERASE_UNIT),
+            AtaCommand::new(ata::SECURITY_SET_PASSWORD),
+            AtaCommand::new(ata::SANITIZE),
+            AtaCommand::new(ata::SET_MAX_ADDRESS_EXT),
+            AtaCommand::new(ata::WRITE_SECTORS),
+            AtaCommand::new(0x00),
+            AtaCommand {
+                features: 0xD8, // SMART ENABLE OPERATIONS changes the drive's settings
+                ..AtaCommand::new(ata::SMART)
+            },
+        ];
+        for c in &destructive {
+            assert!(is_destructive_ata(c), "{c:?}");
+        }
+        assert!(!is_destructive_nvme(&NvmeCommand::identify(
+            nvme::CNS_CONTROLLER,
+            0
+        )));
+        assert!(!is_destructive_nvme(&NvmeCommand::get_log_page(
+            nvme::LOG_SMART,
+            0xffff_ffff,
+            512
+        )));
+        for op in [
+            nvme::FORMAT_NVM,
+            nvme::SANITIZE,
+            nvme::FIRMWARE_COMMIT,
+            0xC0,
+        ] {
+            assert!(is_destructive_nvme(&NvmeCommand::new(op)), "{op:#x}");
+        }
+    }
+
+    #[test]
+    fn get_log_page_counts_dwords() {
+        let c = NvmeCommand::get_log_page(nvme::LOG_SMART, 1, 512);
+        assert_eq!(c.cdw10, 0x02 | (127 << 16));
+        assert_eq!(c.cdw11, 0);
+        assert!(nvme_status_text(0x011d).contains("self-test in progress"));
+    }
+}

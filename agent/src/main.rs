@@ -29,6 +29,8 @@ enum Command {
     Run(cli::run::Args),
     /// Print the data partition of the Reprise stick this system booted from (for init).
     Medium(cli::medium::Args),
+    /// Send the certificates the workshop server has not acknowledged yet.
+    Upload(cli::upload::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         Command::Cert(args) => cli::cert::run(args),
         Command::Run(args) => cli::run::run(args),
         Command::Medium(args) => cli::medium::run(args),
+        Command::Upload(args) => cli::upload::run(args),
     };
     match result {
         Ok(code) => code,

@@ -9,6 +9,7 @@ pub mod key;
 pub mod medium;
 pub mod probe;
 pub mod run;
+pub mod upload;
 pub mod wipe;
 
 /// Exit code for an error (the chain is printed on stderr).

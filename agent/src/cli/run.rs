@@ -55,10 +55,15 @@ pub struct Args {
     /// Verdict policy (TOML); default: DATA/policy.toml if present, else built-in.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// Workshop server to upload the certificate to. The collector does not exist yet: the
-    /// certificate stays on the data partition and the run says so.
+    /// Workshop server (`reprise-collector`) to upload certificates to: every certificate of
+    /// the data folder not yet acknowledged is sent after the run. On a network boot (no stick)
+    /// the run does not end until the server has acknowledged the new certificate.
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
+    /// One-time enrolment token of a network boot (`reprise.enroll=`): the station key, new at
+    /// each network boot, is enrolled with the server before uploading.
+    #[arg(long, value_name = "TOKEN", requires = "server")]
+    pub enroll: Option<String>,
     /// Root of the sysfs/procfs view (tests); `/` on a real machine. Any other root accepts
     /// regular files only, never a block device.
     #[arg(long, value_name = "DIR", default_value = "/")]
@@ -128,6 +133,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (tx, rx) = mpsc::channel();
     let cancel = CancelToken::new();
     console::cancel_on_interrupt(&cancel);
+    let cancel_for_upload = cancel.clone();
     let printer = std::thread::spawn(move || console::print_progress(rx, std::io::stdout()));
     let ctx = RunContext {
         root: &root,
@@ -149,12 +155,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", console::result_line(d));
     }
     println!("Certificate: {}", outcome.certificate.display());
-    if let Some(server) = &args.server {
-        println!(
-            "Upload to {server}: not available in this version; the certificate is kept on the \
-             data partition."
-        );
-    }
+    let uploaded = match &args.server {
+        Some(server) => upload(
+            server,
+            args.enroll.as_deref(),
+            &data,
+            &key,
+            flow::data_is_durable(&probe, &data),
+            &outcome.certificate,
+            &cancel_for_upload,
+        )?,
+        None => true,
+    };
     // Read back what reached the data partition: the operator sees the certificate as an
     // auditor will, and a file that does not verify is an error, not a silent success.
     let bytes = crate::sys::file::read(&outcome.certificate).context("cannot read it back")?;
@@ -165,7 +177,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         crate::cert::render::text(&verified.envelope.certificate, &verified.digest)
     );
 
-    let status = outcome.status();
+    let status = if uploaded {
+        outcome.status()
+    } else {
+        // The certificate lives in memory only and the server never took it: this run must not
+        // look finished, and the machine must not power off.
+        RunStatus::NotSanitized
+    };
     // A run that did not sanitize everything never powers off by itself: the operator must see
     // the result.
     if args.poweroff && status == RunStatus::Sanitized {
@@ -202,5 +220,69 @@ fn print_plan(p: &RunPlan) {
     }
     for s in &p.skipped {
         println!("  not touched: {}  ({})", s.disk.dev_path, s.reason);
+    }
+}
+
+/// Uploads the certificates of the data folder not yet acknowledged. On a stick, what fails
+/// stays queued for the next run. In memory (network boot), keeps trying until the server
+/// acknowledges the new certificate, or the operator stops it: returns whether it did.
+fn upload(
+    server: &str,
+    enroll: Option<&str>,
+    data: &DataDir,
+    key: &ed25519_dalek::SigningKey,
+    durable: bool,
+    certificate: &std::path::Path,
+    cancel: &CancelToken,
+) -> anyhow::Result<bool> {
+    if let Some(token) = enroll {
+        let pem = sign::public_key_pem(&key.verifying_key())?;
+        match flow::upload::enroll_station(server, token, &pem) {
+            Ok(()) => println!("Station enrolled with {server}."),
+            Err(why) => println!("Station enrolment with {server} failed: {why}"),
+        }
+    }
+    let name = certificate
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut delay = std::time::Duration::from_secs(2);
+    loop {
+        let report = flow::upload::upload_pending(data, server)?;
+        for r in &report.uploaded {
+            let page = r.url.as_deref().unwrap_or("");
+            println!(
+                "Uploaded {} to {server} (HTTP {}) {page}",
+                r.certificate, r.status
+            );
+        }
+        for n in &report.not_uploaded {
+            println!("Not uploaded {}: {}", n.certificate, n.why);
+        }
+        let done = !report.not_uploaded.iter().any(|n| n.certificate == name);
+        if done {
+            return Ok(true);
+        }
+        if durable {
+            println!(
+                "The certificate stays on the data partition; it will be sent again at the next \
+                 run (or by `reprise upload`)."
+            );
+            return Ok(true);
+        }
+        if cancel.is_cancelled() {
+            println!(
+                "NOT ACKNOWLEDGED: this machine has no stick; the certificate is only in memory \
+                 and is lost at power-off. Do not power off."
+            );
+            return Ok(false);
+        }
+        println!(
+            "Waiting for {server} to take the certificate (no stick: it is only in memory); \
+             trying again in {} s.",
+            delay.as_secs()
+        );
+        std::thread::sleep(delay);
+        delay = (delay * 2).min(std::time::Duration::from_secs(30));
     }
 }

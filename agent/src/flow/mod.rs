@@ -7,6 +7,7 @@
 //! and the certificate issuer and writes the logs; the console dialogue stays in `cli`.
 
 pub mod issue;
+pub mod upload;
 pub mod wipe;
 
 use std::collections::BTreeMap;
@@ -413,6 +414,12 @@ pub fn check_auto_ready(
         },
         None => Err(format!("{stick_why}, and no workshop server is configured")),
     }
+}
+
+/// Whether certificates written to `data` survive the power-off: it is the proven boot medium's
+/// data partition (else it is memory, as on a network boot, and only the server keeps them).
+pub fn data_is_durable(probe: &ProbeReport, data: &DataDir) -> bool {
+    stick_data_partition(probe, &data.0).is_ok()
 }
 
 /// Whether `data` is where the proven boot medium's data partition is mounted.

@@ -1,0 +1,160 @@
+//! Uploading certificates to the workshop server: every certificate of the data folder without a
+//! receipt is pending; an upload the server acknowledges (201 stored, 200 already stored) leaves
+//! a receipt (`uploads/<certificate file name>`), anything else leaves it pending for the next
+//! run or `reprise upload`. Nothing is lost (the certificate stays on the data partition) and
+//! nothing is duplicated (the server is idempotent on the certificate's digest).
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::DataDir;
+use crate::sys::atomic::{self, AtomicWriteError};
+use crate::sys::net::{self, HttpError};
+
+/// What the server said when it kept a certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub certificate: String,
+    pub server: String,
+    /// 201 (stored) or 200 (already stored).
+    pub status: u16,
+    /// The certificate's page on the server (what its QR code points to).
+    pub url: Option<String>,
+    pub at: String,
+}
+
+/// One certificate that could not be uploaded, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotUploaded {
+    pub certificate: String,
+    pub why: String,
+    /// The server refused it (4xx): trying again will not help until something changes (the
+    /// station enrolled, say). Otherwise it was unreachable or busy.
+    pub refused: bool,
+}
+
+/// The outcome of one pass over the pending certificates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UploadReport {
+    pub uploaded: Vec<Receipt>,
+    pub not_uploaded: Vec<NotUploaded>,
+}
+
+/// Why the folder itself could not be worked on.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("cannot read the certificate folder {path}")]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: AtomicWriteError,
+    },
+    #[error("cannot write the upload receipt into {path}")]
+    Receipt {
+        path: PathBuf,
+        #[source]
+        source: AtomicWriteError,
+    },
+}
+
+impl DataDir {
+    /// Receipts of the certificates the server acknowledged.
+    pub fn uploads(&self) -> PathBuf {
+        self.0.join("uploads")
+    }
+}
+
+/// File names of the certificates that have no receipt yet, in name order.
+pub fn pending(data: &DataDir) -> Result<Vec<(String, Vec<u8>)>, UploadError> {
+    let certs = data.certs();
+    if !crate::sys::file::exists(&certs) {
+        return Ok(Vec::new());
+    }
+    let files = atomic::read_json_files(&certs).map_err(|source| UploadError::Folder {
+        path: certs.clone(),
+        source,
+    })?;
+    let uploads = data.uploads();
+    Ok(files
+        .into_iter()
+        .filter(|(name, _)| !crate::sys::file::exists(&uploads.join(name)))
+        .collect())
+}
+
+/// The server's error sentence, from its JSON error body or the status alone.
+fn server_says(status: u16, body: &[u8]) -> String {
+    let text = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned));
+    match text {
+        Some(t) => format!("HTTP {status}: {t}"),
+        None => format!("HTTP {status}"),
+    }
+}
+
+/// Uploads every pending certificate to `server` (its base URL); writes a receipt for each one
+/// the server acknowledged.
+pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, UploadError> {
+    let mut report = UploadReport::default();
+    let url = format!("{}/api/v1/certificates", server.trim_end_matches('/'));
+    for (name, bytes) in pending(data)? {
+        match net::http_request("POST", &url, "application/json", &bytes) {
+            Ok(r) if r.status == 200 || r.status == 201 => {
+                let page = serde_json::from_slice::<serde_json::Value>(&r.body)
+                    .ok()
+                    .and_then(|v| v.get("url").and_then(|u| u.as_str()).map(str::to_owned));
+                let receipt = Receipt {
+                    certificate: name.clone(),
+                    server: server.to_owned(),
+                    status: r.status,
+                    url: page,
+                    at: crate::sys::clock::now_rfc3339(),
+                };
+                let dir = data.uploads();
+                let write = atomic::ensure_dir(&dir).and_then(|()| {
+                    let mut json = serde_json::to_vec_pretty(&receipt).expect("serializes");
+                    json.push(b'\n');
+                    atomic::write_new(&dir, &name, &json, 0o644)
+                });
+                match write {
+                    Ok(_) => {}
+                    // A receipt already there: another run acknowledged it meanwhile.
+                    Err(AtomicWriteError::Exists { .. }) => {}
+                    Err(source) => {
+                        return Err(UploadError::Receipt { path: dir, source });
+                    }
+                }
+                report.uploaded.push(receipt);
+            }
+            Ok(r) => report.not_uploaded.push(NotUploaded {
+                certificate: name,
+                why: server_says(r.status, &r.body),
+                // 408 timeout, 429 busy, 5xx: the server may take it later.
+                refused: (400..500).contains(&r.status) && r.status != 408 && r.status != 429,
+            }),
+            Err(e) => report.not_uploaded.push(NotUploaded {
+                certificate: name,
+                why: match &e {
+                    HttpError::Url(w) => w.clone(),
+                    other => other.to_string(),
+                },
+                refused: matches!(e, HttpError::Url(_)),
+            }),
+        }
+    }
+    Ok(report)
+}
+
+/// Enrols this station's public key with the server, with the one-time token a PXE boot script
+/// carried (`reprise.enroll=`): a machine booted over the network has a fresh key each boot.
+pub fn enroll_station(server: &str, token: &str, public_key_pem: &str) -> Result<(), String> {
+    let url = format!("{}/api/v1/stations", server.trim_end_matches('/'));
+    let body = serde_json::json!({"token": token, "public_key": public_key_pem});
+    let body = serde_json::to_vec(&body).expect("serializes");
+    match net::http_request("POST", &url, "application/json", &body) {
+        Ok(r) if r.status == 200 || r.status == 201 => Ok(()),
+        Ok(r) => Err(server_says(r.status, &r.body)),
+        Err(e) => Err(e.to_string()),
+    }
+}

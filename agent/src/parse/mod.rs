@@ -1,2 +1,3 @@
 //! Pure parsers of untrusted bytes (SMBIOS, ATA IDENTIFY/SMART, NVMe): bytes in, structs out.
 pub mod mountinfo;
+pub mod smbios;

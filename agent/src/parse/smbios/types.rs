@@ -101,6 +101,9 @@ pub struct Bios {
     /// Size of the runtime image, (10000h − segment) × 16 bytes; `None` when the segment is 0.
     pub runtime_size_bytes: Option<u32>,
     pub rom_size: RomSize,
+    /// Byte 09h as written, and the extended ROM size word 18h (3.1) when present.
+    pub rom_size_raw: u8,
+    pub extended_rom_size_raw: Option<u16>,
     /// BIOS Characteristics (§7.1.1), raw 64-bit field.
     pub characteristics: u64,
     /// Extension bytes 1 and 2 (§7.1.2), when present.
@@ -127,6 +130,8 @@ impl Bios {
             starting_segment: segment,
             runtime_size_bytes: (segment != 0).then(|| (0x10000 - u32::from(segment)) << 4),
             rom_size: bios_rom_size(c.u8(0x09).unwrap_or(0), ext_rom),
+            rom_size_raw: c.u8(0x09).unwrap_or(0),
+            extended_rom_size_raw: ext_rom,
             characteristics: c.u64(0x0A).unwrap_or(0),
             characteristics_ext1: c.u8(0x12),
             characteristics_ext2: c.u8(0x13),

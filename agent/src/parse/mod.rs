@@ -1,3 +1,4 @@
 //! Pure parsers of untrusted bytes (SMBIOS, ATA IDENTIFY/SMART, NVMe): bytes in, structs out.
+pub mod ata;
 pub mod mountinfo;
 pub mod smbios;

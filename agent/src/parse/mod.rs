@@ -1,4 +1,5 @@
 //! Pure parsers of untrusted bytes (SMBIOS, ATA IDENTIFY/SMART, NVMe): bytes in, structs out.
 pub mod ata;
+pub mod ata_smart;
 pub mod mountinfo;
 pub mod smbios;

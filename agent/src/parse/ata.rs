@@ -278,6 +278,7 @@ pub struct AtaIdentify {
     pub physical_sector_size: u32,
     /// User addressable sectors (48-bit count when supported, else 28-bit) and bytes.
     pub capacity_sectors: u64,
+    #[serde(serialize_with = "crate::parse::json::u64_string")]
     pub capacity_bytes: u64,
     pub rotation_rate: RotationRate,
     pub form_factor: FormFactor,

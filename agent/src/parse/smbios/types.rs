@@ -105,6 +105,7 @@ pub struct Bios {
     pub rom_size_raw: u8,
     pub extended_rom_size_raw: Option<u16>,
     /// BIOS Characteristics (§7.1.1), raw 64-bit field.
+    #[serde(serialize_with = "crate::parse::json::u64_string")]
     pub characteristics: u64,
     /// Extension bytes 1 and 2 (§7.1.2), when present.
     pub characteristics_ext1: Option<u8>,
@@ -526,7 +527,10 @@ impl Processor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Capacity {
-    Bytes { bytes: u64 },
+    Bytes {
+        #[serde(serialize_with = "crate::parse::json::u64_string")]
+        bytes: u64,
+    },
     Unknown,
 }
 
@@ -866,6 +870,7 @@ pub struct Tpm {
     pub firmware: TpmFirmware,
     pub description: SmbiosString,
     /// Characteristics (§7.44.1) raw, and the names of bits 2-5 set.
+    #[serde(serialize_with = "crate::parse::json::u64_string")]
     pub characteristics: u64,
     pub characteristic_names: Vec<&'static str>,
     pub oem_defined: Option<u32>,

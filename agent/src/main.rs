@@ -27,6 +27,8 @@ enum Command {
     Cert(cli::cert::Args),
     /// The whole flow on this machine: probe, wipe, verify, verdict, certificate.
     Run(cli::run::Args),
+    /// Decode a firmware or drive dump (SMBIOS, ATA IDENTIFY/SMART, NVMe) for a support case.
+    Decode(cli::decode::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Command::Key(args) => cli::key::run(args),
         Command::Cert(args) => cli::cert::run(args),
         Command::Run(args) => cli::run::run(args),
+        Command::Decode(args) => cli::decode::run(args),
     };
     match result {
         Ok(code) => code,

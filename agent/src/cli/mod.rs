@@ -4,6 +4,7 @@
 //! logic lives in the library modules, not here.
 
 pub mod cert;
+pub mod decode;
 pub mod key;
 pub mod probe;
 pub mod run;

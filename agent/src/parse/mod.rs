@@ -4,4 +4,5 @@ pub mod ata_smart;
 pub mod json;
 pub mod mountinfo;
 pub mod nvme;
+pub mod render;
 pub mod smbios;

@@ -31,18 +31,13 @@ pub fn size(bytes: u128) -> String {
         Some((scale, u)) => {
             // One decimal, by integer arithmetic (no floating point anywhere in Reprise).
             let tenths = (bytes * 10 + scale / 2) / scale;
-            let text = if tenths % 10 == 0 {
+            let text = if tenths.is_multiple_of(10) {
                 format!("{} {u}", tenths / 10)
             } else {
                 format!("{}.{} {u}", tenths / 10, tenths % 10)
             };
-            if bytes % scale == 0 {
-                text
-            } else {
-                format!("~{text}")
-            }
-            .to_string()
-                + &format!(" ({bytes} bytes)")
+            let approx = if bytes.is_multiple_of(scale) { "" } else { "~" };
+            format!("{approx}{text} ({bytes} bytes)")
         }
     }
 }

@@ -648,6 +648,9 @@ pub struct MemoryDevice {
     pub total_width: u16,
     pub data_width: u16,
     pub size: MemorySize,
+    /// The size word 0Ch and the extended size dword 1Ch (from 2.7) as written.
+    pub size_raw: u16,
+    pub extended_size_raw: Option<u32>,
     pub form_factor: Code,
     /// Set number; 0: none, FFh: unknown.
     pub device_set: u8,
@@ -693,6 +696,8 @@ impl MemoryDevice {
             total_width: c.u16(0x08).unwrap_or(0),
             data_width: c.u16(0x0A).unwrap_or(0),
             size: memory_device_size(c.u16(0x0C).unwrap_or(0), ext_size),
+            size_raw: c.u16(0x0C).unwrap_or(0),
+            extended_size_raw: ext_size,
             form_factor: Code::new(c.u8(0x0E).unwrap_or(0).into(), names::memory_form_factor),
             device_set: c.u8(0x0F).unwrap_or(0),
             locator: c.string(0x10).unwrap_or(SmbiosString::None),

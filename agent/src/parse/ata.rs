@@ -174,8 +174,8 @@ pub struct Security {
 pub fn security(w: &[u16]) -> Security {
     let s = w[128];
     Security {
-        // Word 82 bit 1 says the feature set is supported; word 128 bit 0 says the same.
-        supported: s & 1 != 0 || (valid_word(w[83]) && w[82] & 2 != 0),
+        // Word 128 bit 0; word 82 bit 1 says the same in the command set words (kept raw).
+        supported: s & 1 != 0,
         enabled: s & 2 != 0,
         locked: s & 4 != 0,
         frozen: s & 8 != 0,
@@ -212,32 +212,31 @@ pub fn sanitize(w59: u16) -> Sanitize {
     }
 }
 
-/// Logical and physical sector sizes in bytes (word 106, words 117-118).
+/// Logical and physical sector sizes in bytes (word 106, words 117-118), as the drive states
+/// them: when word 106 bit 12 says the logical sector is longer than 256 words, words 117-118
+/// give its length in words, whatever that is (even 0); see `plausible_sector_size`.
 pub fn sector_sizes(w: &[u16]) -> (u32, u32) {
     let w106 = w[106];
     if !valid_word(w106) {
         return (512, 512);
     }
     let logical = if w106 & (1 << 12) != 0 {
-        let words = u32::from(w[117]) | (u32::from(w[118]) << 16);
-        // A zero or absurd count would make every capacity wrong: fall back to the 512 the
-        // standard assumes when bit 12 is clear, and keep the raw words for the record.
-        if (256..=32768).contains(&words) {
-            words * 2
-        } else {
-            512
-        }
+        (u32::from(w[117]) | (u32::from(w[118]) << 16)).wrapping_mul(2)
     } else {
         512
     };
     let physical = if w106 & (1 << 13) != 0 {
-        logical
-            .checked_shl(u32::from(w106 & 0x0F))
-            .unwrap_or(logical)
+        logical.checked_shl(u32::from(w106 & 0x0F)).unwrap_or(0)
     } else {
         logical
     };
     (logical, physical)
+}
+
+/// Whether a sector size is one a drive can have: a power of two from 512 bytes to 64 KiB.
+/// Anything else means the IDENTIFY data is corrupt and capacities in bytes are meaningless.
+pub fn plausible_sector_size(bytes: u32) -> bool {
+    bytes.is_power_of_two() && (512..=65536).contains(&bytes)
 }
 
 /// Major versions supported (word 80; bit n = ATA/ATAPI-n up to 7, 8 = ATA8-ACS, 9 = ACS-2,
@@ -276,6 +275,9 @@ pub struct AtaIdentify {
     pub lba48_sectors: Option<u64>,
     pub logical_sector_size: u32,
     pub physical_sector_size: u32,
+    /// Both sizes are powers of two from 512 to 65536 with physical ≥ logical; when false, the
+    /// sizes (and `capacity_bytes`) are as stated by corrupt data and must not be used.
+    pub sector_sizes_plausible: bool,
     /// User addressable sectors (48-bit count when supported, else 28-bit) and bytes.
     pub capacity_sectors: u64,
     #[serde(serialize_with = "crate::parse::json::u64_string")]
@@ -349,6 +351,9 @@ pub fn parse_identify(bytes: &[u8]) -> Result<AtaIdentify, AtaIdentifyError> {
         lba48_sectors: lba48,
         logical_sector_size: logical,
         physical_sector_size: physical,
+        sector_sizes_plausible: plausible_sector_size(logical)
+            && plausible_sector_size(physical)
+            && physical >= logical,
         capacity_sectors,
         capacity_bytes: capacity_sectors.saturating_mul(u64::from(logical)),
         rotation_rate: rotation_rate(w[217]),
@@ -446,6 +451,11 @@ mod tests {
         w[106] = 0x5000; // logical sector longer than 256 words
         w[117] = 2048;
         assert_eq!(sector_sizes(&w), (4096, 4096));
+        w[117] = 0;
+        assert_eq!(sector_sizes(&w), (0, 0));
+        assert!(!plausible_sector_size(0));
+        assert!(plausible_sector_size(4096));
+        assert!(!plausible_sector_size(520));
     }
 
     #[test]

@@ -676,8 +676,8 @@ mod tests {
         assert_eq!(
             interpret(0x00B3_7000_1119, RawFormat::Raw24Raw8),
             RawValue::Hours {
-                value: 0x70_1119 & 0xFF_FFFF,
-                high: [0, 0xB3, 0x00]
+                value: 0x00_1119,
+                high: [0x00, 0xB3, 0x70]
             }
         );
         assert_eq!(
@@ -703,7 +703,7 @@ mod tests {
         );
         // 00 00 HH LL 00 TT: min 15, max 54 in bytes 2-3.
         assert_eq!(
-            temperature(0x0036_0F00_001C),
+            temperature(0x0000_360F_001C),
             RawValue::Temperature {
                 celsius: 28,
                 min: Some(15),

@@ -91,6 +91,10 @@ pub enum SmbiosError {
         "SMBIOS dump: the entry point places the table at {address:#x}, beyond the {file_len}-byte file"
     )]
     TableOutsideDump { address: u64, file_len: usize },
+    #[error(
+        "SMBIOS structure table: the _SM_ entry point announces {announced:#x} bytes, the input holds {available:#x} (truncated at table offset {available:#x})"
+    )]
+    TableTruncated { announced: usize, available: usize },
 }
 
 /// SMBIOS version as the entry point gives it (the docrev is 0 for 2.x entry points).
@@ -132,6 +136,7 @@ pub const DUMP_BIN_TABLE_OFFSET: u64 = 0x20;
 /// table address is a physical address and is ignored).
 pub fn parse_sysfs(entry_point: &[u8], dmi: &[u8]) -> Result<Smbios, SmbiosError> {
     let ep = parse_entry_point(entry_point)?;
+    check_exact_length(&ep, dmi.len())?;
     let len = dmi.len().min(ep.table_max_len as usize);
     let table = parse_table(&dmi[..len], ep.effective_version(), ep.structure_count())?;
     Ok(Smbios {
@@ -140,9 +145,24 @@ pub fn parse_sysfs(entry_point: &[u8], dmi: &[u8]) -> Result<Smbios, SmbiosError
     })
 }
 
+/// A 2.x entry point gives the exact table length: fewer bytes means a truncated input. (A 3.x
+/// entry point gives a maximum; the table may end earlier, at type 127.)
+fn check_exact_length(ep: &EntryPoint, available: usize) -> Result<(), SmbiosError> {
+    let announced = ep.table_max_len as usize;
+    match ep.kind {
+        EntryPointKind::Smbios2 { .. } if available < announced => {
+            Err(SmbiosError::TableTruncated {
+                announced,
+                available,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Decodes a `dmidecode --dump-bin` file: entry point at offset 0, table at the address the entry
-/// point gives (0x20 in files dmidecode writes). A file shorter than the announced table gives
-/// the table it holds; a structure cut by the end of the file is then an error.
+/// point gives (0x20 in files dmidecode writes). A file shorter than a 2.x table is an error; a
+/// 3.x table may be shorter than its maximum, but a structure cut by the end is an error.
 pub fn parse_dump_bin(file: &[u8]) -> Result<Smbios, SmbiosError> {
     let ep = parse_entry_point(file)?;
     let start = usize::try_from(ep.table_address)
@@ -152,6 +172,7 @@ pub fn parse_dump_bin(file: &[u8]) -> Result<Smbios, SmbiosError> {
             address: ep.table_address,
             file_len: file.len(),
         })?;
+    check_exact_length(&ep, file.len() - start)?;
     let end = start
         .saturating_add(ep.table_max_len as usize)
         .min(file.len());

@@ -127,8 +127,8 @@ fn check_length_and_sum(
 
 /// `_SM3_` (§5.2.2, table 2).
 fn parse_smbios3(bytes: &[u8]) -> Result<EntryPoint, SmbiosError> {
-    // 0x17 is accepted beside 0x18 because the length byte is what the checksum covers; dmidecode
-    // requires 0x18 and so do we.
+    // The length byte must cover at least the 24 bytes of the structure (§5.2.2), as dmidecode
+    // requires; the checksum runs over that many bytes.
     let length = check_length_and_sum(bytes, "_SM3_", 0x06, 0x18)?;
     let mut fields = (
         tag(&b"_SM3_"[..]),

@@ -6,8 +6,11 @@
 //! `/sys/firmware/dmi/tables/{smbios_entry_point,DMI}` (entry point and table apart) and a
 //! `dmidecode --dump-bin` file (entry point at 0, table at the address it names, 0x20).
 //! What is tolerated follows dmidecode 3.4, the tool support technicians compare with: bad string
-//! indexes, strings without a final double NUL at the end of the table, a table shorter than the
-//! 3.x maximum size, values outside the specification (kept as codes, named "unknown").
+//! indexes (kept as such), an empty string ending a string set early, a 3.x table shorter than
+//! its announced maximum or without type 127, bytes after type 127, values outside the
+//! specification (kept as codes, named "unknown"). A structure cut by the end of the table, a
+//! length below the 4-byte header, a 2.x table shorter than its entry point says, or a decoded
+//! type shorter than its oldest layout is an error naming the structure and its offset.
 
 mod entry;
 mod names;

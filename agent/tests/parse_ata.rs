@@ -186,7 +186,7 @@ fn compare_with_hdparm(
     let w = &id.words;
     let valid = |i: usize| ata::valid_word(w[i]);
     // Compares an optional value; in random mode only when hdparm printed it.
-    let mut opt = |c: &mut Check, field: &str, ours: Option<String>, oracle: Option<String>| {
+    let opt = |c: &mut Check, field: &str, ours: Option<String>, oracle: Option<String>| {
         if !(random && oracle.is_none()) {
             c.eq(f, field, ours, oracle);
         }
@@ -267,7 +267,7 @@ fn compare_with_hdparm(
     // word 87 bits 15:14 are 01b; hdparm reads word 85 regardless, so the enabled mark is
     // compared only when word 87 is valid.
     let v87 = valid(87);
-    let mut feature = |c: &mut Check, field: &str, sup: bool, en: bool, name: &str| {
+    let feature = |c: &mut Check, field: &str, sup: bool, en: bool, name: &str| {
         let ours = sup.then_some(en);
         let theirs = hd_feature(hd, name);
         if random && theirs.is_none() {

@@ -859,3 +859,70 @@ proptest! {
         let _ = smbios::parse_table(&bin[0x20..], v, None);
     }
 }
+
+/// One well-formed structure: a decoded type at any length from its oldest layout up, random
+/// bytes, random (possibly bad) string indexes, a string set.
+fn arb_structure() -> impl Strategy<Value = (u8, Vec<u8>, Vec<String>)> {
+    let types = prop_oneof![
+        Just((0u8, 0x12u8)),
+        Just((1, 0x08)),
+        Just((2, 0x08)),
+        Just((3, 0x09)),
+        Just((4, 0x1A)),
+        Just((16, 0x0F)),
+        Just((17, 0x15)),
+        Just((22, 0x10)),
+        Just((43, 0x1B)),
+        Just((200, 0x04)),
+    ];
+    (
+        types,
+        0usize..0x60,
+        proptest::collection::vec(any::<u8>(), 0x100),
+        proptest::collection::vec("[ -~]{1,12}", 0..4),
+    )
+        .prop_map(|((t, min), extra, bytes, strings)| {
+            let len = (usize::from(min) + extra).min(0xFF);
+            let mut body = bytes[..len].to_vec();
+            body[0] = t;
+            body[1] = len as u8;
+            (t, body, strings)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// Any well-formed table decodes whole, whatever the field values, and serializes.
+    #[test]
+    fn well_formed_tables_always_decode(structures in proptest::collection::vec(arb_structure(), 0..12), v3 in any::<bool>()) {
+        let mut table = Vec::new();
+        for (handle, (_, body, strings)) in structures.iter().enumerate() {
+            let mut body = body.clone();
+            body[2..4].copy_from_slice(&(handle as u16).to_le_bytes());
+            table.extend(&body);
+            if strings.is_empty() {
+                table.extend([0, 0]);
+            } else {
+                for s in strings {
+                    table.extend(s.as_bytes());
+                    table.push(0);
+                }
+                table.push(0);
+            }
+        }
+        table.extend([127, 4, 0xFF, 0xFE, 0, 0]);
+        let v = if v3 {
+            smbios::Version { major: 3, minor: 7, docrev: 0 }
+        } else {
+            smbios::Version { major: 2, minor: 3, docrev: 0 }
+        };
+        let parsed = smbios::parse_table(&table, v, None);
+        prop_assert!(parsed.is_ok(), "{:?}", parsed.err());
+        let parsed = parsed.unwrap();
+        prop_assert_eq!(parsed.structures.len(), structures.len() + 1);
+        prop_assert_eq!(parsed.trailing_len, 0);
+        let json = serde_json::to_string(&parsed).unwrap();
+        prop_assert!(!json.is_empty());
+    }
+}

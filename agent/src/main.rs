@@ -31,6 +31,8 @@ enum Command {
     Medium(cli::medium::Args),
     /// Send the certificates the workshop server has not acknowledged yet.
     Upload(cli::upload::Args),
+    /// Decode a firmware or drive dump (SMBIOS, ATA IDENTIFY/SMART, NVMe) for a support case.
+    Decode(cli::decode::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Medium(args) => cli::medium::run(args),
         Command::Upload(args) => cli::upload::run(args),
+        Command::Decode(args) => cli::decode::run(args),
     };
     match result {
         Ok(code) => code,

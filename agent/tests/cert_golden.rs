@@ -83,7 +83,7 @@ fn golden_files_verify_and_say_what_the_fixtures_mean() {
     assert_eq!(
         messages,
         [
-            "add RAM: 4 GiB installed, 1 free slot(s)",
+            "add RAM: one 4 GiB DDR4 SODIMM module in a free slot (4 GiB installed, 1 free slot(s))",
             "replace battery BAT0 (41 %)"
         ]
     );

@@ -2,12 +2,16 @@
 //! (`tests/fixtures/probe/*`, rebuilt by `make-fixtures.sh`): key values asserted by hand, then
 //! the whole JSON and the human screen pinned by insta snapshots.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use reprise::model::{Field, Transport};
-use reprise::probe::model::{CapacityUnit, ProbeReport};
-use reprise::probe::{self, ProbeOptions, render};
+use reprise::probe::model::{CapacityUnit, DriveFacts, HealthStatus, ProbeReport};
+use reprise::probe::{self, Drives, ProbeOptions, render};
 use reprise::sys::SysRoot;
+use reprise::sys::passthrough::Passthrough;
+use reprise::sys::simdrive::{SimAta, SimNvme};
 
 fn fixture(name: &str) -> SysRoot {
     SysRoot::new(
@@ -17,12 +21,61 @@ fn fixture(name: &str) -> SysRoot {
     )
 }
 
+fn corpus(path: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/corpus")
+        .join(path);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The drives behind each fixture's disks, answering from real dumps of the corpus: the
+/// T480s's Toshiba NVMe (its SMART log taken from the SK hynix dump, the corpus has none of
+/// its own), the T430's Intel SATA SSD, and a USB stick whose bridge translates nothing.
+fn drives(name: &str) -> Drives {
+    let mut map: BTreeMap<String, Box<dyn Passthrough>> = BTreeMap::new();
+    match name {
+        "laptop-nvme" => {
+            map.insert(
+                "nvme0n1".into(),
+                Box::new(SimNvme::new(
+                    "nvme0n1",
+                    corpus("nvme/toshiba-thnsn5512gpu7.id-ctrl.bin"),
+                    corpus("nvme/skhynix-platinum-p41-2tb.id-ns.bin"),
+                    corpus("nvme/skhynix-platinum-p41-2tb.smart-log.bin"),
+                )),
+            );
+        }
+        "laptop-sata-usb" => {
+            let intel = "ata/INTEL_SSDSA2CW120G3--4PC10302";
+            map.insert(
+                "sda".into(),
+                Box::new(SimAta::new(
+                    "sda",
+                    corpus(&format!("{intel}.identify.bin")),
+                    Some((
+                        corpus(&format!("{intel}.smart-data.bin")),
+                        corpus(&format!("{intel}.smart-thresholds.bin")),
+                    )),
+                    Some(true),
+                )),
+            );
+            let mut stick = SimAta::new("sdb", vec![0; 512], None, None);
+            stick.bridge_refuses = true;
+            map.insert("sdb".into(), Box::new(stick));
+        }
+        // The eMMC has no drive-level health interface the probe reads.
+        _ => {}
+    }
+    Drives::Simulated(Arc::new(Mutex::new(map)))
+}
+
 /// Probes a fixture; the tool version is masked so that snapshots survive a version bump.
 fn probe_fixture(name: &str, all: bool) -> ProbeReport {
     let mut r = probe::probe_with(
         &fixture(name),
         ProbeOptions {
             include_virtual: all,
+            drives: drives(name),
         },
     )
     .expect("probe fixture");
@@ -85,6 +138,67 @@ fn laptop_nvme_one_energy_battery() {
     assert_eq!(d.partitions[3].name, "nvme0n1p4");
     assert!(!d.holds_system, "{:?}", d.system_reasons);
 
+    // Health from the SMART/Health log, the numbers nvme-cli prints for the same bytes
+    // (smart-log.nvme-cli.json: temperature 330 K, power_on_hours 28414, percent_used 0).
+    let h = &d.health;
+    assert_eq!(h.status, HealthStatus::Passed, "{:?}", h.why);
+    assert_eq!(h.source.as_deref(), Some("NVMe SMART/Health log"));
+    assert_eq!(h.smart_passed, Some(true));
+    assert_eq!(h.power_on_hours, Some(28_414));
+    assert_eq!(h.temperature_celsius, Some(57));
+    assert_eq!(h.percentage_used, Some(0));
+    assert_eq!(
+        (h.available_spare, h.available_spare_threshold),
+        (Some(100), Some(10))
+    );
+    assert_eq!(h.media_errors, Some(0));
+    assert!(h.critical_warnings.is_empty());
+    assert!(
+        matches!(d.drive, Some(DriveFacts::Nvme { .. })),
+        "{:?}",
+        d.drive
+    );
+
+    // SMBIOS (the T480s's own table): two DDR4 SODIMMs, 8 + 16 GB, both slots taken.
+    assert_eq!(k(&r.memory.smbios), "3.0.0");
+    assert_eq!(k(&r.memory.slots), 2);
+    let modules: Vec<(String, u64, String, String, bool)> = r
+        .memory
+        .modules
+        .iter()
+        .map(|m| {
+            (
+                k(&m.slot),
+                k(&m.size_bytes),
+                k(&m.memory_type),
+                k(&m.form_factor),
+                m.soldered,
+            )
+        })
+        .collect();
+    let gib = 1u64 << 30;
+    assert_eq!(
+        modules,
+        [
+            (
+                "ChannelA-DIMM0".into(),
+                8 * gib,
+                "DDR4".into(),
+                "SODIMM".into(),
+                false
+            ),
+            (
+                "ChannelB-DIMM0".into(),
+                16 * gib,
+                "DDR4".into(),
+                "SODIMM".into(),
+                false
+            ),
+        ]
+    );
+    // Its table has no type 43 and the tree no sys/class/tpm.
+    assert!(matches!(r.tpm, Field::Known(None)), "{:?}", r.tpm);
+
     let nets: Vec<(&str, String, String)> = r
         .network
         .iter()
@@ -130,6 +244,32 @@ fn laptop_sata_usb_two_batteries_boot_stick_flagged() {
     assert_eq!(k(&sda.vendor), "ATA");
     assert!(!k(&sda.rotational));
     assert!(!sda.holds_system, "{:?}", sda.system_reasons);
+    // SMART from the drive's own dump, as smartctl reads it (smartctl.json: passed, 45 hours,
+    // attribute 5 raw 0).
+    let h = &sda.health;
+    assert_eq!(h.status, HealthStatus::Passed, "{:?}", h.why);
+    assert_eq!(h.source.as_deref(), Some("ATA SMART"));
+    assert_eq!(h.smart_passed, Some(true));
+    assert_eq!(h.power_on_hours, Some(45));
+    assert_eq!(h.reallocated, Some(0));
+    assert!(
+        matches!(sda.drive, Some(DriveFacts::Ata { .. })),
+        "{:?}",
+        sda.drive
+    );
+    // The stick's bridge answers nothing: unknown, with the reason, never good.
+    assert_eq!(sdb.health.status, HealthStatus::Unknown);
+    assert!(sdb.health.why.is_some());
+    assert_eq!(sdb.drive, None);
+    // The T430: DDR3 in two SODIMM slots, SMBIOS 2.7.
+    assert_eq!(k(&r.memory.slots), 2);
+    assert_eq!(r.memory.modules.len(), 2);
+    assert!(
+        r.memory
+            .modules
+            .iter()
+            .all(|m| k(&m.memory_type) == "DDR3" && k(&m.form_factor) == "SODIMM")
+    );
 
     assert_eq!(sdb.transport, Transport::Usb);
     assert_eq!(k(&sdb.serial), "4C530001230817116153");
@@ -166,6 +306,16 @@ fn mini_pc_emmc_no_battery() {
     assert_eq!(k(&d.serial), "0x9f3a1b2c");
     assert_eq!(k(&d.vendor), "0x000045");
     assert_eq!(d.partitions.len(), 2);
+    assert_eq!(d.health.status, HealthStatus::Unknown);
+
+    // The EQ12's table: one DDR5 SODIMM and an empty slot; a TPM 2.0 from Intel (type 43).
+    assert_eq!(k(&r.memory.slots), 2);
+    let sizes: Vec<u64> = r.memory.modules.iter().map(|m| k(&m.size_bytes)).collect();
+    assert_eq!(sizes, [16 << 30, 0]);
+    let tpm = k(&r.tpm).expect("a TPM");
+    assert_eq!(tpm.spec_version, "2.0");
+    assert_eq!(tpm.vendor.as_deref(), Some("INTC"));
+    assert_eq!(tpm.source, "SMBIOS type 43");
 
     let human = render::human(&r);
     assert!(human.contains("BATTERY   No battery"), "{human}");

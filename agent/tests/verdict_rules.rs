@@ -131,6 +131,7 @@ fn failing_smart_and_counters_replace_the_disk_once_with_every_reason() {
             reallocated: Some(12),
             pending: Some(3),
             media_errors: Some(0),
+            ..DiskHealth::default()
         },
     )]);
     let v = eval(&healthy(), &passed(), &h);
@@ -154,6 +155,7 @@ fn failing_smart_and_counters_replace_the_disk_once_with_every_reason() {
             reallocated: None,
             pending: None,
             media_errors: Some(u64::MAX),
+            ..DiskHealth::default()
         },
     )]);
     let v = eval(&healthy(), &passed(), &h);
@@ -351,15 +353,40 @@ fn ram_rules_follow_the_slots() {
     // 2 GiB with a free slot: add RAM.
     let mut p = healthy();
     p.memory.modules[0].size_bytes = Field::Known(2 * GIB);
+    p.memory.modules[0].form_factor = Field::Unknown("not in the table".into());
+    let v = eval(&p, &passed(), &support::good_health());
+    // SMBIOS gave no form factor: the size to add is known, the kind is not.
+    assert_eq!(
+        v.actions,
+        [Action::AddRam {
+            installed_bytes: 2 * GIB,
+            free_slots: 1,
+            module_bytes: Some(8 * GIB),
+            module_kind: None,
+        }]
+    );
+    assert_eq!(v.decision, Decision::Refurbish);
+    // With the form factor, the operator is told which module to fetch from the shelf.
+    p.memory.modules[0].memory_type = Field::Known("DDR4".into());
+    p.memory.modules[0].form_factor = Field::Known("SODIMM".into());
     let v = eval(&p, &passed(), &support::good_health());
     assert_eq!(
         v.actions,
         [Action::AddRam {
             installed_bytes: 2 * GIB,
-            free_slots: 1
+            free_slots: 1,
+            module_bytes: Some(8 * GIB),
+            module_kind: Some("DDR4 SODIMM".into()),
         }]
     );
-    assert_eq!(v.decision, Decision::Refurbish);
+    // 3 GiB installed, 8 recommended: 5 missing, the next module size is 8 GiB.
+    p.memory.modules[0].size_bytes = Field::Known(3 * GIB);
+    let v = eval(&p, &passed(), &support::good_health());
+    assert!(matches!(
+        v.actions.as_slice(),
+        [Action::AddRam { module_bytes: Some(b), .. }] if *b == 8 * GIB
+    ));
+    p.memory.modules[0].size_bytes = Field::Known(2 * GIB);
     // 2 GiB soldered, no free slot: recycle.
     p.memory.modules.truncate(1);
     p.memory.modules[0].slot = Field::Known("Onboard Memory".into());

@@ -162,6 +162,32 @@ pub fn reason(r: &Reason, lang: Language) -> String {
         }
         (Reason::NoBattery, En) => "no battery found".into(),
         (Reason::NoBattery, Fr) => "aucune batterie détectée".into(),
+        (
+            Reason::DiskWornOut {
+                disk,
+                percentage_used,
+                limit,
+            },
+            En,
+        ) => format!(
+            "disk {disk}: {percentage_used} % of its rated endurance used (limit {limit} %)"
+        ),
+        (
+            Reason::DiskWornOut {
+                disk,
+                percentage_used,
+                limit,
+            },
+            Fr,
+        ) => format!(
+            "disque {disk} : {percentage_used} % de son endurance nominale consommée (limite {limit} %)"
+        ),
+        (Reason::SelfTestFailed { disk, result }, En) => {
+            format!("disk {disk}: its self-test failed ({result})")
+        }
+        (Reason::SelfTestFailed { disk, result }, Fr) => {
+            format!("disque {disk} : son autotest a échoué ({result})")
+        }
         (Reason::SmartFailed { disk }, En) => format!("disk {disk}: SMART health check failing"),
         (Reason::SmartFailed { disk }, Fr) => {
             format!("disque {disk} : test de santé SMART en échec")
@@ -320,6 +346,34 @@ pub fn action(a: &Action, lang: Language) -> String {
             Action::AddRam {
                 installed_bytes,
                 free_slots,
+                module_bytes: Some(size),
+                module_kind,
+            },
+            l,
+        ) => {
+            let kind = module_kind
+                .as_deref()
+                .map(|k| format!(" {k}"))
+                .unwrap_or_default();
+            match l {
+                En => format!(
+                    "add RAM: one {}{kind} module in a free slot ({} installed, {free_slots} free slot(s))",
+                    gib(*size, l),
+                    gib(*installed_bytes, l)
+                ),
+                Fr => format!(
+                    "ajouter de la mémoire : une barrette{kind} de {} dans un emplacement libre ({} installés, {free_slots} emplacement(s) libre(s))",
+                    gib(*size, l),
+                    gib(*installed_bytes, l)
+                ),
+            }
+        }
+        (
+            Action::AddRam {
+                installed_bytes,
+                free_slots,
+                module_bytes: None,
+                ..
             },
             l,
         ) => match l {
@@ -334,11 +388,11 @@ pub fn action(a: &Action, lang: Language) -> String {
         },
         (Action::SwapRam { installed_bytes }, l) => match l {
             En => format!(
-                "swap RAM for larger modules: {} installed, no free slot",
+                "no free slot: swap RAM for larger modules ({} installed)",
                 gib(*installed_bytes, l)
             ),
             Fr => format!(
-                "remplacer la mémoire par des barrettes plus grandes : {} installés, aucun emplacement libre",
+                "aucun emplacement libre : remplacer la mémoire par des barrettes plus grandes ({} installés)",
                 gib(*installed_bytes, l)
             ),
         },
@@ -401,6 +455,8 @@ mod tests {
         let a = Action::AddRam {
             installed_bytes: 2 << 30,
             free_slots: 1,
+            module_bytes: None,
+            module_kind: None,
         };
         assert_eq!(
             action(&a, Language::En),
@@ -409,6 +465,20 @@ mod tests {
         assert_eq!(
             action(&a, Language::Fr),
             "ajouter de la mémoire : 2 Gio installés, 1 emplacement(s) libre(s)"
+        );
+        let a = Action::AddRam {
+            installed_bytes: 4 << 30,
+            free_slots: 1,
+            module_bytes: Some(4 << 30),
+            module_kind: Some("DDR4 SODIMM".into()),
+        };
+        assert_eq!(
+            action(&a, Language::En),
+            "add RAM: one 4 GiB DDR4 SODIMM module in a free slot (4 GiB installed, 1 free slot(s))"
+        );
+        assert_eq!(
+            action(&a, Language::Fr),
+            "ajouter de la mémoire : une barrette DDR4 SODIMM de 4 Gio dans un emplacement libre (4 Gio installés, 1 emplacement(s) libre(s))"
         );
     }
 }

@@ -97,6 +97,9 @@ pub struct Machine {
     pub memory: MemorySummary,
     pub batteries: Vec<BatterySummary>,
     pub disks: Vec<DiskSummary>,
+    /// The TPM (schema 2).
+    #[serde(default)]
+    pub tpm: TpmRecord,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,6 +141,9 @@ pub struct MemorySummary {
     /// Memory slots listed by SMBIOS, when the table was read.
     pub slots: Option<u32>,
     pub free_slots: Option<u32>,
+    /// Every slot, installed or empty (schema 2).
+    #[serde(default)]
+    pub modules: Vec<MemoryModuleRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +183,66 @@ pub struct DiskHealthRecord {
     pub reallocated_sectors: Option<String>,
     pub pending_sectors: Option<String>,
     pub media_errors: Option<String>,
+    /// "passed", "failing" or "unknown", as the drive's firmware says (schema 2).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Why failing or unknown.
+    #[serde(default)]
+    pub why: Option<String>,
+    /// "ATA SMART", "NVMe SMART/Health log".
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub power_on_hours: Option<String>,
+    #[serde(default)]
+    pub temperature_celsius: Option<i32>,
+    /// Share of the rated endurance used, percent (may exceed 100).
+    #[serde(default)]
+    pub percentage_used: Option<u32>,
+    #[serde(default)]
+    pub available_spare: Option<u32>,
+    #[serde(default)]
+    pub available_spare_threshold: Option<u32>,
+    #[serde(default)]
+    pub critical_warnings: Vec<String>,
+    #[serde(default)]
+    pub self_test: Option<SelfTestRecord>,
+}
+
+/// A drive self-test run before the wipe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelfTestRecord {
+    /// "short" or "extended".
+    pub kind: String,
+    pub passed: bool,
+    pub result: String,
+    /// Decimal string.
+    pub failing_lba: Option<String>,
+    pub duration_ms: u64,
+}
+
+/// One memory slot (SMBIOS type 17).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryModuleRecord {
+    pub slot: Option<String>,
+    /// 0: empty slot; `null`: unknown.
+    pub size_bytes: Option<u64>,
+    pub memory_type: Option<String>,
+    pub speed_mts: Option<u32>,
+    pub form_factor: Option<String>,
+    pub manufacturer: Option<String>,
+    pub part_number: Option<String>,
+    pub serial: Option<String>,
+    pub soldered: bool,
+}
+
+/// The Trusted Platform Module; `present` null: unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TpmRecord {
+    pub present: Option<bool>,
+    pub spec_version: Option<String>,
+    pub vendor: Option<String>,
+    pub firmware: Option<String>,
 }
 
 /// What sanitized one disk, how, and with which result (NIST SP 800-88 Appendix G).

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use qrcode::QrCode;
 use qrcode::render::svg;
 
-use super::model::{Certificate, DiskSanitization, Language};
+use super::model::{
+    Certificate, DiskHealthRecord, DiskSanitization, Language, MemorySummary, TpmRecord,
+};
 use crate::messages;
 
 /// Labels in both languages.
@@ -124,13 +126,8 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
                 num_or_unknown(cpu.x86_64_level, l)
             ),
         ),
-        (
-            t(l, "Memory", "Mémoire").into(),
-            match (mem.installed_bytes, mem.usable_bytes) {
-                (Some(b), _) | (None, Some(b)) => messages::gib(b, l),
-                (None, None) => unknown(l).into(),
-            },
-        ),
+        (t(l, "Memory", "Mémoire").into(), memory(mem, l)),
+        ("TPM".into(), tpm(&c.machine.tpm, l)),
     ];
     for b in &c.machine.batteries {
         machine.push((
@@ -150,7 +147,13 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
         rows: machine,
     });
     for d in &c.sanitization {
-        out.push(disk_section(d, l));
+        let health = c
+            .machine
+            .disks
+            .iter()
+            .find(|s| !s.id.is_empty() && s.id == d.device.disk_id)
+            .map(|s| &s.health);
+        out.push(disk_section(d, health, l));
     }
     let v = &c.verdict;
     let mut verdict = vec![
@@ -176,7 +179,104 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
     out
 }
 
-fn disk_section(d: &DiskSanitization, l: Language) -> Section {
+/// "4 GiB (2 slots, 1 free; DDR4 SODIMM)": what a refurbisher needs to plan an upgrade.
+fn memory(m: &MemorySummary, l: Language) -> String {
+    let mut s = match (m.installed_bytes, m.usable_bytes) {
+        (Some(b), _) | (None, Some(b)) => messages::gib(b, l),
+        (None, None) => unknown(l).into(),
+    };
+    let kind = m.modules.iter().find_map(|module| {
+        let t = module.memory_type.as_deref()?;
+        Some(match &module.form_factor {
+            Some(f) => format!("{t} {f}"),
+            None => t.to_owned(),
+        })
+    });
+    let soldered = m.modules.iter().any(|module| module.soldered);
+    let mut detail = Vec::new();
+    if let Some(slots) = m.slots {
+        let free = m.free_slots.map_or_else(String::new, |f| {
+            format!(", {f} {}", t(l, "free", "libre(s)"))
+        });
+        detail.push(format!(
+            "{slots} {}{free}",
+            t(l, "slot(s)", "emplacement(s)")
+        ));
+    }
+    if let Some(k) = kind {
+        detail.push(k);
+    }
+    if soldered {
+        detail.push(t(l, "soldered", "soudée").into());
+    }
+    if !detail.is_empty() {
+        s.push_str(&format!(" ({})", detail.join("; ")));
+    }
+    s
+}
+
+fn tpm(t_: &TpmRecord, l: Language) -> String {
+    match t_.present {
+        Some(true) => {
+            let mut s = format!("TPM {}", or_unknown(&t_.spec_version, l));
+            if let Some(v) = &t_.vendor {
+                s.push_str(&format!(" ({})", v.trim()));
+            }
+            s
+        }
+        Some(false) => t(l, "none", "aucun").into(),
+        None => unknown(l).into(),
+    }
+}
+
+/// The drive's own health as recorded: status, then the numbers that decided it.
+fn health(h: &DiskHealthRecord, l: Language) -> String {
+    let mut s = match h.status.as_deref() {
+        Some("passed") => t(l, "passed", "bon").to_owned(),
+        Some("failing") => t(l, "FAILING", "DÉFAILLANT").to_owned(),
+        _ => match h.smart_passed {
+            Some(true) => t(l, "passed", "bon").to_owned(),
+            Some(false) => t(l, "FAILING", "DÉFAILLANT").to_owned(),
+            None => unknown(l).to_owned(),
+        },
+    };
+    if let Some(why) = &h.why {
+        s.push_str(&format!(" ({why})"));
+    }
+    let mut facts = Vec::new();
+    if let Some(source) = &h.source {
+        facts.push(source.clone());
+    }
+    if let Some(p) = h.percentage_used {
+        facts.push(format!("{p} % {}", t(l, "used", "d'usure")));
+    }
+    for (v, en, fr) in [
+        (&h.reallocated_sectors, "reallocated", "réalloués"),
+        (&h.pending_sectors, "pending", "en attente"),
+        (&h.media_errors, "media errors", "erreurs de support"),
+    ] {
+        if let Some(v) = v {
+            facts.push(format!("{v} {}", t(l, en, fr)));
+        }
+    }
+    if let Some(hours) = &h.power_on_hours {
+        facts.push(format!("{hours} h"));
+    }
+    if let Some(st) = &h.self_test {
+        facts.push(format!(
+            "{} {}: {}",
+            t(l, "self-test", "autotest"),
+            st.kind,
+            st.result
+        ));
+    }
+    if !facts.is_empty() {
+        s.push_str(&format!(" — {}", facts.join(", ")));
+    }
+    s
+}
+
+fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Language) -> Section {
     let dev = &d.device;
     let v = &d.verification;
     let hidden = |x: Option<u64>| {
@@ -221,6 +321,10 @@ fn disk_section(d: &DiskSanitization, l: Language) -> Section {
         (
             t(l, "Interface / media", "Interface / support").into(),
             format!("{} / {}", dev.interface, dev.media_type),
+        ),
+        (
+            t(l, "Drive health", "Santé du disque").into(),
+            health_.map_or_else(|| unknown(l).to_owned(), |h| health(h, l)),
         ),
         (
             "HPA / DCO".into(),

@@ -78,6 +78,18 @@ pub enum Reason {
     SmartFailed {
         disk: String,
     },
+    /// The drive says it has used up its rated endurance (NVMe percentage used, or an ATA wear
+    /// attribute), at or above the policy's limit.
+    DiskWornOut {
+        disk: String,
+        percentage_used: u16,
+        limit: u16,
+    },
+    /// The drive's own self-test failed.
+    SelfTestFailed {
+        disk: String,
+        result: String,
+    },
     ReallocatedSectors {
         disk: String,
         count: String,
@@ -151,6 +163,12 @@ pub enum Action {
     AddRam {
         installed_bytes: u64,
         free_slots: u32,
+        /// The module to add, when SMBIOS tells what the board takes: size and kind
+        /// ("DDR4 SODIMM").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        module_bytes: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        module_kind: Option<String>,
     },
     SwapRam {
         installed_bytes: u64,

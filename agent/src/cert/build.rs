@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::model::*;
 use crate::model::{DiskId, Field};
-use crate::probe::model::{DiskHealth, ProbeReport};
+use crate::probe::model::{DiskHealth, HealthStatus, ProbeReport};
 use crate::wipe::report::{VerifyMode, WipeReport};
 use reprise_cert::messages;
 use reprise_cert::verdict::{Action, Verdict};
@@ -121,6 +121,20 @@ fn machine(p: &ProbeReport, health: &BTreeMap<DiskId, DiskHealth>) -> Machine {
             installed_bytes: installed,
             slots,
             free_slots: free,
+            modules: modules
+                .iter()
+                .map(|m| MemoryModuleRecord {
+                    slot: opt(&m.slot),
+                    size_bytes: opt(&m.size_bytes),
+                    memory_type: opt(&m.memory_type),
+                    speed_mts: opt(&m.speed_mts),
+                    form_factor: opt(&m.form_factor),
+                    manufacturer: opt(&m.manufacturer),
+                    part_number: opt(&m.part_number),
+                    serial: opt(&m.serial),
+                    soldered: m.soldered,
+                })
+                .collect(),
         },
         batteries: p
             .power
@@ -147,9 +161,23 @@ fn machine(p: &ProbeReport, health: &BTreeMap<DiskId, DiskHealth>) -> Machine {
                 interface: d.transport.as_str().into(),
                 holds_system: d.holds_system,
                 boot_medium: d.is_boot_medium(),
-                health: health.get(&d.id).map(health_record).unwrap_or_default(),
+                // An explicit record (cert issue --health) wins over what the probe read.
+                health: health_record(health.get(&d.id).unwrap_or(&d.health)),
             })
             .collect(),
+        tpm: match &p.tpm {
+            Field::Known(Some(t)) => TpmRecord {
+                present: Some(true),
+                spec_version: Some(t.spec_version.clone()),
+                vendor: t.vendor.clone(),
+                firmware: t.firmware.clone(),
+            },
+            Field::Known(None) => TpmRecord {
+                present: Some(false),
+                ..TpmRecord::default()
+            },
+            Field::Unknown(_) => TpmRecord::default(),
+        },
     }
 }
 
@@ -159,6 +187,29 @@ fn health_record(h: &DiskHealth) -> DiskHealthRecord {
         reallocated_sectors: h.reallocated.map(|v| v.to_string()),
         pending_sectors: h.pending.map(|v| v.to_string()),
         media_errors: h.media_errors.map(|v| v.to_string()),
+        status: Some(
+            match h.status {
+                HealthStatus::Passed => "passed",
+                HealthStatus::Failing => "failing",
+                HealthStatus::Unknown => "unknown",
+            }
+            .into(),
+        ),
+        why: h.why.clone(),
+        source: h.source.clone(),
+        power_on_hours: h.power_on_hours.map(|v| v.to_string()),
+        temperature_celsius: h.temperature_celsius.map(i32::from),
+        percentage_used: h.percentage_used.map(u32::from),
+        available_spare: h.available_spare.map(u32::from),
+        available_spare_threshold: h.available_spare_threshold.map(u32::from),
+        critical_warnings: h.critical_warnings.clone(),
+        self_test: h.self_test.as_ref().map(|t| SelfTestRecord {
+            kind: t.kind.clone(),
+            passed: t.passed,
+            result: t.result.clone(),
+            failing_lba: t.failing_lba.map(|l| l.to_string()),
+            duration_ms: t.duration_ms,
+        }),
     }
 }
 

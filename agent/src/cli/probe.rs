@@ -28,6 +28,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = SysRoot::new(&args.root);
     let options = ProbeOptions {
         include_virtual: args.all,
+        drives: probe::Drives::for_root(&root),
     };
     let report = probe::probe_with(&root, options)
         .with_context(|| format!("cannot probe the machine under {}", args.root.display()))?;

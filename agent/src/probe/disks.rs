@@ -9,12 +9,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::medium;
-use super::model::{Disk, Partition, RepriseMedium};
+use super::model::{Disk, DiskHealth, DriveFacts, Partition, RepriseMedium};
+use super::{Drives, drive, medium};
 use crate::model::{DiskId, Field, MediaType, Transport};
 use crate::parse::libata::{ata_identity, parse_ata_id_text};
 use crate::parse::names::{is_mmc_hw_partition, is_virtual, natural_key};
 use crate::parse::scsi::{ata_model_from_wwid, parse_vpd_pg80, serial_from_wwid};
+use crate::sys::passthrough::{Protocol, open_for_inspection};
 use crate::sys::usage::{BlockUsage, dev_number};
 use crate::sys::{SysRoot, fs};
 
@@ -261,7 +262,7 @@ fn wwn(root: &SysRoot, dir: &str, transport: Transport) -> Field<String> {
     }
 }
 
-fn probe_disk(root: &SysRoot, name: &str, usage: &BlockUsage) -> Disk {
+fn probe_disk(root: &SysRoot, name: &str, usage: &BlockUsage, drives: &Drives) -> Disk {
     let dir = format!("{BLOCK}/{name}");
     let resolved = fs::resolve(root, &dir).ok();
     let path_text = resolved
@@ -306,6 +307,7 @@ fn probe_disk(root: &SysRoot, name: &str, usage: &BlockUsage) -> Disk {
     let devno = dev_number(root, &dir);
     let rotational = fs::read_bool(root, format!("{dir}/queue/rotational"));
     let removable = fs::read_bool(root, format!("{dir}/removable"));
+    let (drive, health) = read_drive(root, name, transport, drives);
     let reprise_medium = medium::recognise(root, name).map(|reason| RepriseMedium {
         data_partition: medium::partition_named(root, name, medium::DATA_PARTITION_NUMBER),
         booted: false,
@@ -333,8 +335,43 @@ fn probe_disk(root: &SysRoot, name: &str, usage: &BlockUsage) -> Disk {
         partitions,
         mountpoints: usage.mountpoints(name, devno),
         reprise_medium,
+        drive,
+        health,
         holds_system: !reasons.is_empty(),
         system_reasons: reasons,
+    }
+}
+
+/// The drive's facts and health through `drives` (see [`super::drive`]).
+fn read_drive(
+    root: &SysRoot,
+    name: &str,
+    transport: Transport,
+    drives: &Drives,
+) -> (Option<DriveFacts>, DiskHealth) {
+    let protocol = match transport {
+        Transport::Nvme => Protocol::Nvme,
+        Transport::Sata | Transport::Usb | Transport::Scsi => Protocol::Sat,
+        other => {
+            return (
+                None,
+                drive::unknown(format!("{} disk: no SMART to read", other.display_name())),
+            );
+        }
+    };
+    match drives {
+        Drives::None => (None, drive::unknown("drives not queried".into())),
+        Drives::Host => match open_for_inspection(&root.join(format!("dev/{name}")), protocol) {
+            Ok(mut node) => drive::read(&mut node, transport),
+            Err(e) => (None, drive::unknown(e.to_string())),
+        },
+        Drives::Simulated(sims) => {
+            let mut sims = sims.lock().unwrap_or_else(|e| e.into_inner());
+            match sims.get_mut(name) {
+                Some(sim) => drive::read(sim.as_mut(), transport),
+                None => (None, drive::unknown("no simulated drive".into())),
+            }
+        }
     }
 }
 
@@ -358,6 +395,11 @@ fn is_soldered_mmc(root: &SysRoot, dir: &str, removable: &Field<bool>) -> bool {
 /// Two disks must never share a name: when they would (cheap card readers and sticks often
 /// report the same serial), both are named by their path instead, which is then said.
 pub fn probe_disks(root: &SysRoot, include_virtual: bool) -> Vec<Disk> {
+    probe_disks_with(root, include_virtual, &Drives::None)
+}
+
+/// [`probe_disks`], reading each drive's facts and health through `drives`.
+pub fn probe_disks_with(root: &SysRoot, include_virtual: bool, drives: &Drives) -> Vec<Disk> {
     let Ok(mut names) = fs::list_dir(root, BLOCK) else {
         return Vec::new();
     };
@@ -369,7 +411,10 @@ pub fn probe_disks(root: &SysRoot, include_virtual: bool) -> Vec<Disk> {
     });
     names.sort_by_key(|n| natural_key(n));
     let usage = BlockUsage::read(root);
-    let mut disks: Vec<Disk> = names.iter().map(|n| probe_disk(root, n, &usage)).collect();
+    let mut disks: Vec<Disk> = names
+        .iter()
+        .map(|n| probe_disk(root, n, &usage, drives))
+        .collect();
     let mut seen: BTreeMap<DiskId, usize> = BTreeMap::new();
     for d in &disks {
         *seen.entry(d.id.clone()).or_default() += 1;

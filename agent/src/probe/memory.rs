@@ -1,4 +1,4 @@
-//! Memory: total usable RAM from `ROOT/proc/meminfo` (modules come from SMBIOS type 17 later).
+//! Memory: total usable RAM from `ROOT/proc/meminfo`, modules and slots from SMBIOS.
 
 use super::model::Memory;
 use crate::model::Field;
@@ -7,8 +7,11 @@ use crate::sys::{SysRoot, fs};
 
 const MEMINFO: &str = "proc/meminfo";
 
-/// Reads the memory summary.
-pub fn probe_memory(root: &SysRoot) -> Memory {
+/// Reads the memory summary (`smbios`: the table, read once by the probe).
+pub fn probe_memory(
+    root: &SysRoot,
+    smbios: &Result<crate::parse::smbios::Smbios, String>,
+) -> Memory {
     let total = match fs::read_text(root, MEMINFO) {
         Ok(text) => match parse_mem_total(&text) {
             Ok(b) => Field::Known(b),
@@ -16,8 +19,11 @@ pub fn probe_memory(root: &SysRoot) -> Memory {
         },
         Err(why) => Field::Unknown(why),
     };
+    let (modules, slots, smbios) = super::firmware::memory(smbios);
     Memory {
         total_usable_bytes: total,
-        modules: Vec::new(),
+        modules,
+        slots,
+        smbios,
     }
 }

@@ -24,6 +24,26 @@ pub struct ProbeReport {
     pub power: Power,
     pub disks: Vec<Disk>,
     pub network: Vec<NetInterface>,
+    /// The TPM (SMBIOS type 43, or the kernel's `sys/class/tpm`); `Known(None)`: none.
+    #[serde(default = "unknown_tpm")]
+    pub tpm: Field<Option<Tpm>>,
+}
+
+fn unknown_tpm() -> Field<Option<Tpm>> {
+    Field::Unknown("not probed (older report)".into())
+}
+
+/// A Trusted Platform Module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tpm {
+    /// Specification version: "2.0", "1.2".
+    pub spec_version: String,
+    /// Vendor ID as the TPM states it ("INTC", "IFX ", "STM ").
+    pub vendor: Option<String>,
+    /// Firmware version, when SMBIOS gives it.
+    pub firmware: Option<String>,
+    /// Where this comes from: "SMBIOS type 43" or "sys/class/tpm".
+    pub source: String,
 }
 
 /// SMBIOS identity of the machine (system, baseboard, chassis, BIOS).
@@ -96,8 +116,19 @@ pub struct Cpu {
 pub struct Memory {
     /// MemTotal from /proc/meminfo, in bytes.
     pub total_usable_bytes: Field<u64>,
-    /// Memory devices from SMBIOS type 17 (empty until the table is parsed).
+    /// Memory devices from SMBIOS type 17, one per slot (an empty slot has size 0); empty when
+    /// the table could not be read (`smbios` says why).
     pub modules: Vec<MemoryModule>,
+    /// Slots the memory arrays declare (SMBIOS type 16), when the table was read.
+    #[serde(default = "unknown_smbios")]
+    pub slots: Field<u32>,
+    /// The SMBIOS version the table was read from ("3.0.0"), or why it was not.
+    #[serde(default = "unknown_smbios")]
+    pub smbios: Field<String>,
+}
+
+fn unknown_smbios<T>() -> Field<T> {
+    Field::Unknown("not probed (older report)".into())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +141,13 @@ pub struct MemoryModule {
     pub manufacturer: Field<String>,
     pub part_number: Field<String>,
     pub serial: Field<String>,
+    /// "SODIMM", "DIMM", "Row Of Chips" (soldered).
+    #[serde(default = "unknown_smbios")]
+    pub form_factor: Field<String>,
+    /// Soldered to the board (form factor "Row Of Chips", or a locator that says so): it cannot
+    /// be swapped.
+    #[serde(default)]
+    pub soldered: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +221,15 @@ pub struct Disk {
     pub reprise_medium: Option<RepriseMedium>,
     /// Soldered to the board (an eMMC, not an SD card in a reader): it cannot be removed.
     pub soldered: bool,
+    /// What the drive's own firmware says of its health (SMART, NVMe SMART/Health log), read by
+    /// the agent itself; unknown with the reason when it cannot be read (a USB bridge without
+    /// ATA pass-through, SMART disabled, a test tree).
+    #[serde(default)]
+    pub health: DiskHealth,
+    /// What the drive's IDENTIFY / Identify Controller data says it can do (erase commands,
+    /// security state, hidden areas), when it was read.
+    #[serde(default)]
+    pub drive: Option<DriveFacts>,
     /// The disk holds the running system: never wipe it.
     pub holds_system: bool,
     /// Why `holds_system` is true ("partition sdb1 mounted on /run/live", "root=... names it").
@@ -201,14 +248,126 @@ pub struct RepriseMedium {
     pub reason: String,
 }
 
-/// SMART / NVMe health of one disk, as far as it could be read (`None` = unknown).
+/// Whether a drive's firmware considers it healthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// The drive reports no problem (SMART RETURN STATUS good and no pre-failure attribute at
+    /// or below its threshold; no NVMe critical warning).
+    Passed,
+    /// The drive reports a problem: `why` says which.
+    Failing,
+    /// Not read, or not readable: `why` says why. Never taken as good.
+    #[default]
+    Unknown,
+}
+
+/// SMART / NVMe health of one disk, as far as it could be read (`None` = unknown). Counters are
+/// raw values as the drive reports them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiskHealth {
+    #[serde(default)]
+    pub status: HealthStatus,
+    /// Why the status is failing or unknown ("attribute 5 Reallocated_Sector_Ct at or below
+    /// threshold", "USB bridge: no ATA pass-through").
+    #[serde(default)]
+    pub why: Option<String>,
+    /// Where the facts come from: "ATA SMART", "NVMe SMART/Health log".
+    #[serde(default)]
+    pub source: Option<String>,
+    /// SMART RETURN STATUS (ATA) or no critical warning (NVMe).
     pub smart_passed: Option<bool>,
+    /// ATA attribute 5.
     pub reallocated: Option<u64>,
+    /// ATA attribute 197.
     pub pending: Option<u64>,
+    /// ATA attribute 198 (offline uncorrectable) or NVMe media and data integrity errors.
     pub media_errors: Option<u64>,
+    #[serde(default)]
+    pub power_on_hours: Option<u64>,
+    #[serde(default)]
+    pub temperature_celsius: Option<i16>,
+    /// NVMe percentage used (may exceed 100), or ATA wear attribute 231/233 as 100 − value.
+    #[serde(default)]
+    pub percentage_used: Option<u16>,
+    /// NVMe available spare and its threshold, percent.
+    #[serde(default)]
+    pub available_spare: Option<u8>,
+    #[serde(default)]
+    pub available_spare_threshold: Option<u8>,
+    /// NVMe critical warnings set ("available spare below threshold", "reliability degraded").
+    #[serde(default)]
+    pub critical_warnings: Vec<String>,
+    /// The drive's short self-test, when one was run (`--self-test short`).
+    #[serde(default)]
+    pub self_test: Option<SelfTestResult>,
+}
+
+/// How a drive self-test ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelfTestResult {
+    /// "short" or "extended".
+    pub kind: String,
+    pub passed: bool,
+    /// In words: "completed without error", "read failure", "aborted by the host".
+    pub result: String,
+    /// First failing LBA, when the drive gives it.
+    pub failing_lba: Option<u64>,
+    pub duration_ms: u64,
+}
+
+/// What a drive says it can do, from IDENTIFY DEVICE (ATA) or Identify Controller (NVMe): the
+/// facts the sanitization plan and the operator need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "protocol", rename_all = "snake_case")]
+pub enum DriveFacts {
+    Ata {
+        model: String,
+        serial: String,
+        firmware: String,
+        /// User addressable sectors (what the drive shows now).
+        capacity_sectors: u64,
+        logical_sector_size: u32,
+        /// Nominal rotation rate in rpm; 0 for solid state; `None` not reported.
+        rotation_rpm: Option<u32>,
+        smart_supported: bool,
+        smart_enabled: bool,
+        security_supported: bool,
+        security_enabled: bool,
+        security_locked: bool,
+        security_frozen: bool,
+        enhanced_erase_supported: bool,
+        /// Erase times in minutes, when stated.
+        erase_minutes: Option<u32>,
+        enhanced_erase_minutes: Option<u32>,
+        sanitize_supported: bool,
+        sanitize_crypto: bool,
+        sanitize_block: bool,
+        sanitize_overwrite: bool,
+        hpa_supported: bool,
+        hpa_enabled: bool,
+        dco_supported: bool,
+        trim_supported: bool,
+        /// The IDENTIFY integrity word (checksum) is valid or absent.
+        identify_trusted: bool,
+    },
+    Nvme {
+        model: String,
+        serial: String,
+        firmware: String,
+        /// Number of namespaces the controller supports.
+        namespaces: u32,
+        format_supported: bool,
+        /// Format applies to all namespaces at once (FNA bit 0); crypto erase supported
+        /// (bit 2).
+        format_all_namespaces: bool,
+        crypto_erase_supported: bool,
+        sanitize_crypto: bool,
+        sanitize_block: bool,
+        sanitize_overwrite: bool,
+        self_test_supported: bool,
+    },
 }
 
 impl Disk {

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::identity::is_portable;
-use super::model::{Battery, CapacityUnit, Disk, ProbeReport};
+use super::model::{Battery, CapacityUnit, Disk, DiskHealth, HealthStatus, Memory, ProbeReport};
 use crate::model::{Field, MediaType};
 
 /// Width of the left label column.
@@ -88,6 +88,92 @@ fn battery(out: &mut String, b: &Battery) {
     );
 }
 
+/// The drive's own health in one line: what decides refurbish or recycle first.
+fn health(h: &DiskHealth) -> String {
+    let mut s = match h.status {
+        HealthStatus::Passed => "health PASSED".to_owned(),
+        HealthStatus::Failing => "health FAILING".to_owned(),
+        HealthStatus::Unknown => "health unknown".to_owned(),
+    };
+    if let Some(why) = &h.why {
+        let _ = write!(s, " ({why})");
+    }
+    let mut facts = Vec::new();
+    if let Some(p) = h.percentage_used {
+        facts.push(format!("{p} % used"));
+    }
+    if let Some(n) = h.reallocated {
+        facts.push(format!("{n} reallocated"));
+    }
+    if let Some(n) = h.pending {
+        facts.push(format!("{n} pending"));
+    }
+    if let Some(n) = h.media_errors {
+        facts.push(format!("{n} media errors"));
+    }
+    if let (Some(a), Some(t)) = (h.available_spare, h.available_spare_threshold) {
+        facts.push(format!("spare {a} % (threshold {t} %)"));
+    }
+    if let Some(hours) = h.power_on_hours {
+        facts.push(format!("{hours} h powered on"));
+    }
+    if let Some(t) = h.temperature_celsius {
+        facts.push(format!("{t} °C"));
+    }
+    for w in &h.critical_warnings {
+        facts.push(format!("WARNING {w}"));
+    }
+    if let Some(t) = &h.self_test {
+        facts.push(format!(
+            "{} self-test {}",
+            t.kind,
+            if t.passed { "passed" } else { "FAILED" }
+        ));
+    }
+    if !facts.is_empty() {
+        let _ = write!(s, " · {}", facts.join(" · "));
+    }
+    s
+}
+
+/// The SMBIOS slots: "2 slots: ChannelA-DIMM0 8 GiB DDR4 SODIMM; ChannelB-DIMM0 empty".
+fn modules(m: &Memory) -> Option<String> {
+    if m.modules.is_empty() {
+        return match &m.smbios {
+            Field::Unknown(why) => Some(format!("modules unknown ({why})")),
+            Field::Known(_) => None,
+        };
+    }
+    let list: Vec<String> = m
+        .modules
+        .iter()
+        .map(|module| {
+            let mut s = show(&module.slot);
+            match module.size_bytes {
+                Field::Known(0) => s.push_str(" empty"),
+                Field::Known(b) => {
+                    let _ = write!(s, " {} GiB", b >> 30);
+                    for f in [&module.memory_type, &module.form_factor] {
+                        if let Field::Known(v) = f {
+                            let _ = write!(s, " {v}");
+                        }
+                    }
+                    if module.soldered {
+                        s.push_str(" (soldered)");
+                    }
+                }
+                Field::Unknown(_) => s.push_str(" size unknown"),
+            }
+            s
+        })
+        .collect();
+    let slots = match m.slots {
+        Field::Known(n) => format!("{n} slots: "),
+        Field::Unknown(_) => String::new(),
+    };
+    Some(format!("{slots}{}", list.join("; ")))
+}
+
 fn disk(out: &mut String, d: &Disk) {
     let mut kind = vec![d.transport.display_name().to_owned()];
     match d.media_type {
@@ -142,6 +228,7 @@ fn disk(out: &mut String, d: &Disk) {
         show(&d.physical_sector_size)
     );
     line(out, "", &sectors);
+    line(out, "", &health(&d.health));
     if !d.mountpoints.is_empty() {
         line(out, "", &format!("mounted on {}", d.mountpoints.join(", ")));
     }
@@ -292,6 +379,23 @@ pub fn human(r: &ProbeReport) -> String {
         ref f => show_why(f),
     };
     line(&mut out, "MEMORY", &mem);
+    if let Some(m) = modules(&r.memory) {
+        line(&mut out, "", &m);
+    }
+    match &r.tpm {
+        Field::Known(Some(t)) => {
+            let mut s = format!("TPM {}", t.spec_version);
+            if let Some(v) = &t.vendor {
+                let _ = write!(s, " · vendor {}", v.trim());
+            }
+            if let Some(f) = &t.firmware {
+                let _ = write!(s, " · firmware {f}");
+            }
+            line(&mut out, "TPM", &s);
+        }
+        Field::Known(None) => line(&mut out, "TPM", "none found"),
+        Field::Unknown(why) => line(&mut out, "TPM", &format!("unknown ({why})")),
+    }
 
     let ac = match r.power.ac_online {
         Field::Known(true) => "AC adapter online".to_owned(),

@@ -29,8 +29,9 @@ pub struct BatteryPolicy {
     pub require_on_laptops: bool,
 }
 
-/// Defaults: any reallocated or pending sector or media error means "replace".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Defaults: any reallocated or pending sector or media error means "replace", and so does a
+/// drive that has used its whole rated endurance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DiskPolicy {
     /// Replace the disk when more sectors than this are reallocated.
@@ -39,6 +40,20 @@ pub struct DiskPolicy {
     pub max_pending: u64,
     /// Replace the disk when more media errors than this were logged.
     pub max_media_errors: u64,
+    /// Replace the disk when it has used this share of its rated endurance or more (NVMe
+    /// "percentage used", ATA wear attributes), percent.
+    pub max_percentage_used: u16,
+}
+
+impl Default for DiskPolicy {
+    fn default() -> Self {
+        DiskPolicy {
+            max_reallocated: 0,
+            max_pending: 0,
+            max_media_errors: 0,
+            max_percentage_used: 100,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -129,10 +129,11 @@ fn slots(probe: &ProbeReport) -> Option<Slots> {
     for m in modules {
         // A slot of unknown size tells nothing: the whole picture is unknown.
         let size = *m.size_bytes.known()?;
-        let soldered = m.slot.known().is_some_and(|name| {
-            let name = name.to_ascii_lowercase();
-            name.contains("onboard") || name.contains("soldered") || name.contains("on board")
-        });
+        let soldered = m.soldered
+            || m.slot.known().is_some_and(|name| {
+                let name = name.to_ascii_lowercase();
+                name.contains("onboard") || name.contains("soldered") || name.contains("on board")
+            });
         if size == 0 {
             s.free += 1;
         } else {
@@ -143,6 +144,29 @@ fn slots(probe: &ProbeReport) -> Option<Slots> {
         }
     }
     Some(s)
+}
+
+/// The module to add in a free slot: the smallest power-of-two size (at least 1 GiB) that
+/// brings the machine to the recommended amount, of the kind the installed modules are
+/// ("DDR4 SODIMM"), when SMBIOS says.
+fn suggested_module(
+    probe: &ProbeReport,
+    installed: u64,
+    recommended: u64,
+) -> (Option<u64>, Option<String>) {
+    let missing = recommended.saturating_sub(installed);
+    let size = (missing > 0).then(|| missing.next_power_of_two().max(1 << 30));
+    let kind = probe
+        .memory
+        .modules
+        .iter()
+        .filter(|m| m.size_bytes.known().is_some_and(|b| *b > 0) && !m.soldered)
+        .find_map(|m| {
+            let t = m.memory_type.known()?;
+            let f = m.form_factor.known()?;
+            Some(format!("{t} {f}"))
+        });
+    (size, kind)
 }
 
 fn memory_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
@@ -167,9 +191,12 @@ fn memory_rules(probe: &ProbeReport, policy: &Policy, ev: &mut Evaluation) {
     match slots {
         Some(s) if s.free > 0 || s.swappable > 0 => {
             let action = if s.free > 0 {
+                let (module_bytes, module_kind) = suggested_module(probe, installed, rec);
                 Action::AddRam {
                     installed_bytes: shown,
                     free_slots: s.free,
+                    module_bytes,
+                    module_kind,
                 }
             } else {
                 Action::SwapRam {
@@ -312,7 +339,14 @@ fn disk_rules(
                         Action::CheckDisk { disk: disk.clone() },
                     );
                 }
-                health_rules(&disk, health.get(&w.device.id), policy, ev);
+                // An explicit health record (cert issue --health) wins over what the probe
+                // read from the drive.
+                let probed = probe
+                    .disks
+                    .iter()
+                    .find(|d| d.id == w.device.id)
+                    .map(|d| &d.health);
+                health_rules(&disk, health.get(&w.device.id).or(probed), policy, ev);
             }
             Outcome::Unverified => ev.fix(
                 Reason::SanitizationNotVerified { disk: disk.clone() },
@@ -365,6 +399,30 @@ fn health_rules(disk: &str, health: Option<&DiskHealth>, policy: &Policy, ev: &m
             None,
         ));
     }
+    if let Some(t) = h.self_test.as_ref().filter(|t| !t.passed) {
+        problems.push((
+            Reason::SelfTestFailed {
+                disk: disk.into(),
+                result: t.result.clone(),
+            },
+            "self_test_failed",
+            None,
+        ));
+    }
+    if let Some(used) = h
+        .percentage_used
+        .filter(|u| *u >= policy.disk.max_percentage_used)
+    {
+        problems.push((
+            Reason::DiskWornOut {
+                disk: disk.into(),
+                percentage_used: used,
+                limit: policy.disk.max_percentage_used,
+            },
+            "worn_out",
+            Some(used.to_string()),
+        ));
+    }
     let counters = [
         (h.reallocated, policy.disk.max_reallocated, "reallocated"),
         (h.pending, policy.disk.max_pending, "pending"),
@@ -393,7 +451,8 @@ fn health_rules(disk: &str, health: Option<&DiskHealth>, policy: &Policy, ev: &m
     let all_unknown = h.smart_passed.is_none()
         && h.reallocated.is_none()
         && h.pending.is_none()
-        && h.media_errors.is_none();
+        && h.media_errors.is_none()
+        && h.percentage_used.is_none();
     if problems.is_empty() {
         if all_unknown {
             ev.unknown(

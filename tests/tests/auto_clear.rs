@@ -125,7 +125,7 @@ fn automatic_run(firmware: Firmware, mode: &str, failing_sector: Option<u64>) ->
         &out,
         dir.path(),
         &format!(
-            "reprise.auto={mode}\nreprise.poweroff=1\nreprise.operator=E2E\nreprise.site=QEMU\n"
+            "reprise.auto={mode}\nreprise.poweroff=1\nreprise.operator=E2E\nreprise.site=QEMU\nreprise.self-test=short\n"
         ),
     )?;
     let data = &stick.data;
@@ -155,7 +155,7 @@ fn automatic_run(firmware: Firmware, mode: &str, failing_sector: Option<u64>) ->
     };
     ensure!(
         run.serial.contains(&format!(
-            "reprise-init: starting: reprise run --data /run/reprise/data --lang en --auto {mode} --operator E2E --site QEMU"
+            "reprise-init: starting: reprise run --data /run/reprise/data --lang en --auto {mode} --self-test short --operator E2E --site QEMU"
         )),
         "the settings must come from the stick alone:\n{}",
         run.serial
@@ -208,6 +208,31 @@ fn automatic_run(firmware: Firmware, mode: &str, failing_sector: Option<u64>) ->
         certificate["tool"]["image_digest"] == out.image_digest()?.as_str(),
         "image digest: {}",
         certificate["tool"]["image_digest"]
+    );
+    // The drives' own short test ran before the wipe, through the agent's SG_IO path: QEMU's
+    // SATA disk logs it as passed; its NVMe controller has none, so nothing is recorded there.
+    let health = |serial: &str| {
+        certificate["machine"]["disks"]
+            .as_array()
+            .and_then(|d| d.iter().find(|d| d["serial"] == serial))
+            .map(|d| d["health"].clone())
+            .with_context(|| format!("no machine disk {serial}"))
+    };
+    let sata_health = health(SATA_SERIAL)?;
+    ensure!(
+        sata_health["self_test"]["passed"] == true && sata_health["self_test"]["kind"] == "short",
+        "SATA self-test: {sata_health:#}"
+    );
+    ensure!(
+        health(NVME_SERIAL)?["self_test"].is_null(),
+        "NVMe: {:#}",
+        health(NVME_SERIAL)?
+    );
+    ensure!(
+        run.serial
+            .lines()
+            .any(|l| l.starts_with("self-test /dev/sd") && l.contains(": PASSED (")),
+        "the operator sees the self-test result"
     );
     Ok(Outcome {
         disks: vec![

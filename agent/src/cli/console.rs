@@ -125,6 +125,52 @@ pub fn result_line(d: &DeviceWipe) -> String {
     format!("{} ({}): {verdict}", d.device.dev_path, d.device.id)
 }
 
+/// One line per self-test event; progress only when a drive's percentage moves, so that a slow
+/// test does not flood a serial console.
+pub fn self_test_printer(mut out: impl Write) -> impl FnMut(crate::flow::selftest::SelfTestEvent) {
+    use crate::flow::selftest::SelfTestEvent;
+    let mut last: HashMap<String, Option<u8>> = HashMap::new();
+    move |event| {
+        let line = match event {
+            SelfTestEvent::Started { dev_path } => {
+                format!("self-test {dev_path}: started (short)")
+            }
+            SelfTestEvent::Progress { dev_path, percent } => {
+                if last.insert(dev_path.clone(), percent) == Some(percent) {
+                    return;
+                }
+                match percent {
+                    Some(p) => format!("self-test {dev_path}: {p} %"),
+                    None => format!("self-test {dev_path}: running"),
+                }
+            }
+            SelfTestEvent::Finished(o) => self_test_line(&o),
+        };
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+/// What one drive's self-test gave, in one line.
+pub fn self_test_line(o: &crate::flow::selftest::SelfTestOutcome) -> String {
+    match &o.result {
+        Ok(r) if r.passed => format!(
+            "self-test {}: PASSED ({}, {} s)",
+            o.dev_path,
+            r.result,
+            r.duration_ms / 1000
+        ),
+        Ok(r) => format!(
+            "self-test {}: FAILED ({}{}) — this disk will not be overwritten: destroy it",
+            o.dev_path,
+            r.result,
+            r.failing_lba
+                .map(|l| format!(", first failing LBA {l}"))
+                .unwrap_or_default()
+        ),
+        Err(why) => format!("self-test {}: no result — {why}", o.dev_path),
+    }
+}
+
 /// The exit code of a command that wiped: 0 all sanitized, 3 something not sanitized, 4
 /// cancelled.
 pub fn exit_code(status: RunStatus) -> ExitCode {

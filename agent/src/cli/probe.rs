@@ -21,6 +21,10 @@ pub struct Args {
     /// Also list virtual block devices (loop, ram, zram, dm, md) and eMMC boot areas.
     #[arg(long)]
     pub all: bool,
+    /// Run the drives' own self-test first (`short`: one to two minutes, all drives at once,
+    /// no data touched) and include the results. Progress goes to stderr.
+    #[arg(long, value_name = "KIND")]
+    pub self_test: Option<super::run::SelfTestKind>,
 }
 
 /// Runs `reprise probe`.
@@ -30,8 +34,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         include_virtual: args.all,
         drives: probe::Drives::for_root(&root),
     };
-    let report = probe::probe_with(&root, options)
+    let drives = options.drives.clone();
+    let mut report = probe::probe_with(&root, options)
         .with_context(|| format!("cannot probe the machine under {}", args.root.display()))?;
+    if args.self_test.is_some() {
+        // Every drive but the running system's and the Reprise sticks: a self-test changes no
+        // data, but those are not the machine's disks.
+        let disks: Vec<_> = report
+            .disks
+            .iter()
+            .filter(|d| !d.holds_system && d.reprise_medium.is_none())
+            .map(|d| d.id.clone())
+            .collect();
+        let cancel = crate::wipe::CancelToken::new();
+        super::console::cancel_on_interrupt(&cancel);
+        crate::flow::selftest::run_short(
+            &root,
+            &drives,
+            &mut report,
+            &disks,
+            &mut crate::flow::selftest::WallClock::new(),
+            &cancel,
+            &mut super::console::self_test_printer(std::io::stderr()),
+        )?;
+    }
     if args.json {
         let text = serde_json::to_string_pretty(&report).context("cannot encode the report")?;
         println!("{text}");

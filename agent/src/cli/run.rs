@@ -64,10 +64,21 @@ pub struct Args {
     /// each network boot, is enrolled with the server before uploading.
     #[arg(long, value_name = "TOKEN", requires = "server")]
     pub enroll: Option<String>,
+    /// Run the drives' own self-test on the disks to wipe before anything is written (`short`:
+    /// one to two minutes, all drives at once). A disk that fails it is not overwritten: the
+    /// certificate sends it to destruction.
+    #[arg(long, value_name = "KIND")]
+    pub self_test: Option<SelfTestKind>,
     /// Root of the sysfs/procfs view (tests); `/` on a real machine. Any other root accepts
     /// regular files only, never a block device.
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
+}
+
+/// Drive self-tests the operator can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SelfTestKind {
+    Short,
 }
 
 /// The two automatic modes of the boot menu and `reprise.auto=`.
@@ -81,7 +92,7 @@ pub enum AutoMode {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = SysRoot::new(&args.root);
     let data = DataDir(args.data.clone());
-    let probe = crate::probe::probe(&root).context("cannot probe this machine")?;
+    let mut probe = crate::probe::probe(&root).context("cannot probe this machine")?;
     println!("{}", crate::probe::render::human(&probe));
 
     let settings = Settings {
@@ -92,7 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         method: args.method.clone(),
         verify: args.verify,
     };
-    let run_plan = flow::plan(&probe, &settings)?;
+    let mut run_plan = flow::plan(&probe, &settings)?;
     print_plan(&run_plan);
     if args.auto.is_some()
         && let Err(why) = flow::check_auto_ready(&probe, &data, args.server.as_deref())
@@ -130,9 +141,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
 
-    let (tx, rx) = mpsc::channel();
     let cancel = CancelToken::new();
     console::cancel_on_interrupt(&cancel);
+    if args.self_test.is_some() && !run_plan.targets().is_empty() {
+        let targets: Vec<_> = run_plan
+            .targets()
+            .iter()
+            .map(|t| t.identity().id.clone())
+            .collect();
+        let tested = flow::selftest::run_short(
+            &root,
+            &crate::probe::Drives::for_root(&root),
+            &mut probe,
+            &targets,
+            &mut flow::selftest::WallClock::new(),
+            &cancel,
+            &mut console::self_test_printer(std::io::stdout()),
+        );
+        if tested.is_err() {
+            println!("Self-tests cancelled. Nothing was written.");
+            return Ok(ExitCode::from(super::EXIT_CANCELLED));
+        }
+        // The plan again, with the results: it can only lose disks (a failed test), never gain
+        // one the operator did not confirm.
+        run_plan = flow::replan(&probe, &settings, &run_plan)?;
+    }
+
+    let (tx, rx) = mpsc::channel();
     let cancel_for_upload = cancel.clone();
     let printer = std::thread::spawn(move || console::print_progress(rx, std::io::stdout()));
     let ctx = RunContext {

@@ -7,6 +7,7 @@
 //! and the certificate issuer and writes the logs; the console dialogue stays in `cli`.
 
 pub mod issue;
+pub mod selftest;
 pub mod upload;
 pub mod wipe;
 
@@ -110,6 +111,14 @@ fn skip_reason(disk: &Disk) -> Option<String> {
     if disk.read_only.known() == Some(&true) {
         return Some("read-only device".into());
     }
+    if let Some(t) = disk.health.self_test.as_ref().filter(|t| !t.passed) {
+        // Overwriting a drive that fails its own test costs hours and proves nothing: it goes
+        // to destruction, which the verdict says.
+        return Some(format!(
+            "failed its self-test ({}) — not overwritten: destroy it",
+            t.result
+        ));
+    }
     let sector = u64::from(disk.logical_sector_size.known().copied().unwrap_or(512));
     if !matches!(disk.size_bytes.known(), Some(n) if *n >= sector) {
         return Some("no medium (size 0 or unknown)".into());
@@ -161,6 +170,25 @@ pub fn plan(probe: &ProbeReport, settings: &Settings) -> Result<RunPlan, PlanErr
         verify: settings.verify,
         mode: settings.mode,
     })
+}
+
+/// The plan made again from an updated probe (self-test results): it may drop disks, never add
+/// one, nor change a kept disk's passes — the operator confirmed `confirmed`.
+pub fn replan(
+    probe: &ProbeReport,
+    settings: &Settings,
+    confirmed: &RunPlan,
+) -> Result<RunPlan, PlanError> {
+    let again = plan(probe, settings)?;
+    for t in again.targets() {
+        let same = confirmed.targets().iter().any(|c| {
+            c.path() == t.path() && c.identity() == t.identity() && c.passes() == t.passes()
+        });
+        if !same {
+            return Err(PlanError::NotConfirmed(t.path().to_path_buf()));
+        }
+    }
+    Ok(again)
 }
 
 /// The disks the guard must refuse, from the probe: the running system's and every Reprise

@@ -641,6 +641,98 @@ pub fn health(attributes: &[Attribute], thresholds_known: bool) -> Health {
     }
 }
 
+/// Descriptors in the SMART self-test log (ACS-4 Table A.11: 21 entries of 24 bytes).
+pub const SELF_TEST_LOG_ENTRIES: usize = 21;
+
+/// One self-test log descriptor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AtaSelfTestEntry {
+    /// The LBA-low subcommand that started it: 1 short, 2 extended, 3 conveyance, 4 selective
+    /// (offline mode); 0x81-0x84 the same in captive mode.
+    pub subcommand: u8,
+    pub status: SelfTestStatus,
+    /// Power-on hours when it ended (16 bits, wraps).
+    pub lifetime_hours: u16,
+    /// First failing LBA (28 bits in the descriptor), when the status is a failure.
+    pub failing_lba: Option<u32>,
+}
+
+/// The SMART self-test log (log address 06h), newest entry first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AtaSelfTestLog {
+    pub revision: u16,
+    pub entries: Vec<AtaSelfTestEntry>,
+    pub checksum_valid: bool,
+}
+
+/// One 24-byte descriptor: subcommand, status, timestamp, checkpoint, failing LBA, vendor bytes.
+pub fn self_test_descriptor(input: &[u8]) -> nom::IResult<&[u8], AtaSelfTestEntry> {
+    let (rest, (subcommand, status, hours, _checkpoint, lba, _vendor)) = (
+        le_u8,
+        le_u8,
+        le_u16,
+        le_u8,
+        nom::number::complete::le_u32,
+        take(15usize),
+    )
+        .parse(input)?;
+    let status = self_test_status(status);
+    // The LBA means something only for a test that failed on an element (3h-8h); smartctl
+    // prints "-" otherwise.
+    let failed = matches!(
+        status.state,
+        SelfTestState::FatalError
+            | SelfTestState::FailedUnknownElement
+            | SelfTestState::FailedElectrical
+            | SelfTestState::FailedServo
+            | SelfTestState::FailedRead
+            | SelfTestState::FailedHandlingDamage
+    );
+    Ok((
+        rest,
+        AtaSelfTestEntry {
+            subcommand,
+            status,
+            lifetime_hours: hours,
+            failing_lba: (failed && lba != u32::MAX).then_some(lba & 0x0FFF_FFFF),
+        },
+    ))
+}
+
+/// Decodes the SMART self-test log sector. Byte 508 names the newest descriptor (1-21, 0: none
+/// logged); the log is circular, so entries are read backwards from it. Descriptors whose
+/// subcommand is 0 are empty.
+pub fn parse_self_test_log(b: &[u8]) -> Result<AtaSelfTestLog, AtaSmartError> {
+    if b.len() != SECTOR_LEN {
+        return Err(AtaSmartError::WrongLength {
+            what: "self-test log",
+            len: b.len(),
+        });
+    }
+    let short = |_| AtaSmartError::WrongLength {
+        what: "self-test log",
+        len: b.len(),
+    };
+    let (rest, revision) = le_u16::<_, nom::error::Error<&[u8]>>(b).map_err(short)?;
+    let (_, slots) = nom::multi::count(self_test_descriptor, SELF_TEST_LOG_ENTRIES)
+        .parse(rest)
+        .map_err(short)?;
+    let newest = usize::from(b[508]);
+    let entries = if (1..=SELF_TEST_LOG_ENTRIES).contains(&newest) {
+        (0..SELF_TEST_LOG_ENTRIES)
+            .map(|k| slots[(newest - 1 + SELF_TEST_LOG_ENTRIES - k) % SELF_TEST_LOG_ENTRIES])
+            .filter(|e| e.subcommand != 0)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(AtaSelfTestLog {
+        revision,
+        entries,
+        checksum_valid: checksum_ok(b),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -761,5 +853,39 @@ mod tests {
         assert!(parse_smart(&[0; 512], Some(&[0; 10]), MediaHint::Unknown).is_err());
         let s = parse_smart(&[0; 512], None, MediaHint::Unknown).unwrap();
         assert!(s.attributes.is_empty() && !s.health.passed && s.data_checksum_valid);
+    }
+
+    #[test]
+    fn self_test_log_reads_backwards_from_the_index() {
+        let mut b = vec![0u8; SECTOR_LEN];
+        b[0] = 1;
+        // Descriptor 1: short, passed; descriptor 2: short, read failure at LBA 0x123456.
+        let d = |i: usize| 2 + 24 * i;
+        b[d(0)] = 1;
+        b[d(0) + 2] = 10;
+        b[d(1)] = 1;
+        b[d(1) + 1] = 0x70;
+        b[d(1) + 2] = 11;
+        b[d(1) + 5..d(1) + 9].copy_from_slice(&0x0012_3456u32.to_le_bytes());
+        b[508] = 2;
+        let log = parse_self_test_log(&b).unwrap();
+        assert_eq!(log.entries.len(), 2);
+        assert_eq!(log.entries[0].status.state, SelfTestState::FailedRead);
+        assert_eq!(log.entries[0].failing_lba, Some(0x12_3456));
+        assert_eq!(log.entries[0].lifetime_hours, 11);
+        assert_eq!(
+            log.entries[1].status.state,
+            SelfTestState::CompletedWithoutError
+        );
+        assert_eq!(log.entries[1].failing_lba, None);
+        // Wrapped: the newest is descriptor 1, the one before it descriptor 21.
+        b[508] = 1;
+        b[d(20)] = 2;
+        let log = parse_self_test_log(&b).unwrap();
+        let subs: Vec<u8> = log.entries.iter().map(|e| e.subcommand).collect();
+        assert_eq!(subs, [1, 2, 1]);
+        b[508] = 0;
+        assert!(parse_self_test_log(&b).unwrap().entries.is_empty());
+        assert!(parse_self_test_log(&b[..100]).is_err());
     }
 }

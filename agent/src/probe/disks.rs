@@ -15,7 +15,6 @@ use crate::model::{DiskId, Field, MediaType, Transport};
 use crate::parse::libata::{ata_identity, parse_ata_id_text};
 use crate::parse::names::{is_mmc_hw_partition, is_virtual, natural_key};
 use crate::parse::scsi::{ata_model_from_wwid, parse_vpd_pg80, serial_from_wwid};
-use crate::sys::passthrough::{Protocol, open_for_inspection};
 use crate::sys::usage::{BlockUsage, dev_number};
 use crate::sys::{SysRoot, fs};
 
@@ -349,29 +348,9 @@ fn read_drive(
     transport: Transport,
     drives: &Drives,
 ) -> (Option<DriveFacts>, DiskHealth) {
-    let protocol = match transport {
-        Transport::Nvme => Protocol::Nvme,
-        Transport::Sata | Transport::Usb | Transport::Scsi => Protocol::Sat,
-        other => {
-            return (
-                None,
-                drive::unknown(format!("{} disk: no SMART to read", other.display_name())),
-            );
-        }
-    };
-    match drives {
-        Drives::None => (None, drive::unknown("drives not queried".into())),
-        Drives::Host => match open_for_inspection(&root.join(format!("dev/{name}")), protocol) {
-            Ok(mut node) => drive::read(&mut node, transport),
-            Err(e) => (None, drive::unknown(e.to_string())),
-        },
-        Drives::Simulated(sims) => {
-            let mut sims = sims.lock().unwrap_or_else(|e| e.into_inner());
-            match sims.get_mut(name) {
-                Some(sim) => drive::read(sim.as_mut(), transport),
-                None => (None, drive::unknown("no simulated drive".into())),
-            }
-        }
+    match drives.with(root, name, transport, |pt| drive::read(pt, transport)) {
+        Ok(read) => read,
+        Err(why) => (None, drive::unknown(why)),
     }
 }
 

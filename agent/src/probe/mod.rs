@@ -14,10 +14,13 @@ pub mod model;
 pub mod network;
 pub mod power;
 pub mod render;
+pub mod selftest;
 
 use std::path::PathBuf;
 
+use crate::model::Transport;
 use crate::sys::SysRoot;
+use crate::sys::passthrough::{Inspection, Passthrough, Protocol, open_for_inspection};
 use model::{ProbeReport, SCHEMA_VERSION};
 
 /// Why a probe could not run at all.
@@ -40,6 +43,10 @@ pub struct ProbeOptions {
     pub drives: Drives,
 }
 
+/// Simulated drives by kernel name ("sda", "nvme0n1"), shared with whoever set them up.
+pub type SimulatedDrives =
+    std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, Box<dyn Passthrough>>>>;
+
 /// How the probe reaches the drives' firmware (IDENTIFY, SMART, NVMe logs).
 #[derive(Clone, Default)]
 pub enum Drives {
@@ -50,13 +57,7 @@ pub enum Drives {
     /// the real machine's root.
     Host,
     /// Simulated drives by kernel name (tests, the demo).
-    Simulated(
-        std::sync::Arc<
-            std::sync::Mutex<
-                std::collections::BTreeMap<String, Box<dyn crate::sys::passthrough::Passthrough>>,
-            >,
-        >,
-    ),
+    Simulated(SimulatedDrives),
 }
 
 impl std::fmt::Debug for Drives {
@@ -77,6 +78,39 @@ impl Drives {
             Drives::Host
         } else {
             Drives::None
+        }
+    }
+
+    /// Runs `f` with the drive behind disk `name` (kernel name), reached through the
+    /// inspection-only passthrough: reads, and the self-test, and nothing else. `Err` says in
+    /// words why the drive cannot be reached (not queried, an SD card, no such node).
+    pub fn with<R>(
+        &self,
+        root: &SysRoot,
+        name: &str,
+        transport: Transport,
+        f: impl FnOnce(&mut dyn Passthrough) -> R,
+    ) -> Result<R, String> {
+        let protocol = match transport {
+            Transport::Nvme => Protocol::Nvme,
+            Transport::Sata | Transport::Usb | Transport::Scsi => Protocol::Sat,
+            other => return Err(format!("{} disk: no SMART to read", other.display_name())),
+        };
+        match self {
+            Drives::None => Err("drives not queried".into()),
+            Drives::Host => {
+                let mut node = open_for_inspection(&root.join(format!("dev/{name}")), protocol)
+                    .map_err(|e| e.to_string())?;
+                Ok(f(&mut node))
+            }
+            Drives::Simulated(sims) => {
+                let mut sims = sims.lock().unwrap_or_else(|e| e.into_inner());
+                match sims.get_mut(name) {
+                    // The simulated drive is wrapped too, so that tests meet the same refusals.
+                    Some(sim) => Ok(f(&mut Inspection(sim.as_mut()))),
+                    None => Err("no simulated drive".into()),
+                }
+            }
         }
     }
 }

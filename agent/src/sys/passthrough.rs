@@ -239,6 +239,24 @@ pub trait Passthrough: Send {
     fn nvme_admin(&mut self, cmd: &NvmeCommand, data: &mut [u8]) -> Result<u32, PassthroughError>;
 }
 
+/// A borrowed drive is a drive: lets a wrapper ([`Inspection`]) sit in front of a drive held
+/// elsewhere (a `Box<dyn Passthrough>` in a map of simulated drives).
+impl<T: Passthrough + ?Sized> Passthrough for &mut T {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn ata(
+        &mut self,
+        cmd: &AtaCommand,
+        data: AtaData<'_>,
+    ) -> Result<AtaRegisters, PassthroughError> {
+        (**self).ata(cmd, data)
+    }
+    fn nvme_admin(&mut self, cmd: &NvmeCommand, data: &mut [u8]) -> Result<u32, PassthroughError> {
+        (**self).nvme_admin(cmd, data)
+    }
+}
+
 /// Whether an ATA command changes the media, the capacity or the security state (or is unknown
 /// to the inspection whitelist): the inspection path refuses it.
 pub fn is_destructive_ata(cmd: &AtaCommand) -> bool {

@@ -51,9 +51,16 @@ pub struct SimAta {
     pub bridge_refuses: bool,
     pub self_test: SelfTest,
     pub self_test_end: SelfTestEnd,
+    /// SMART self-test log (log address 06h, 512 bytes): one descriptor per finished test.
+    pub self_test_log: Vec<u8>,
+    /// Power-on hours stamped into self-test log descriptors.
+    pub power_on_hours: u16,
     /// Every command received, in order ("ata 0xEC", "ata 0xB0/0xD0").
     pub commands: Vec<String>,
 }
+
+/// Log address of the SMART self-test log.
+const ATA_SELF_TEST_LOG: u64 = 0x06;
 
 impl SimAta {
     /// A drive answering IDENTIFY with `identify` (512 bytes) and, when given, SMART data and
@@ -77,8 +84,34 @@ impl SimAta {
             bridge_refuses: false,
             self_test: SelfTest::Idle,
             self_test_end: SelfTestEnd::Pass,
+            self_test_log: {
+                let mut log = vec![0; 512];
+                log[0] = 1;
+                fix_checksum(&mut log);
+                log
+            },
+            power_on_hours: 1000,
             commands: Vec::new(),
         }
+    }
+
+    /// Appends a finished test to the circular self-test log (ACS-4 A.11): the index in byte
+    /// 508 moves to the next of the 21 descriptors, which gets subcommand, status, hours and
+    /// the failing LBA.
+    fn log_self_test(&mut self, status: u8, lba: Option<u64>) {
+        let log = &mut self.self_test_log;
+        let next = usize::from(log[508]) % 21 + 1;
+        let d = 2 + 24 * (next - 1);
+        log[d..d + 24].fill(0);
+        log[d] = 1; // short, offline mode
+        log[d + 1] = status;
+        log[d + 2..d + 4].copy_from_slice(&self.power_on_hours.to_le_bytes());
+        let lba = lba.map_or(u32::MAX, |l| {
+            u32::try_from(l & 0x0FFF_FFFF).unwrap_or(u32::MAX)
+        });
+        log[d + 5..d + 9].copy_from_slice(&lba.to_le_bytes());
+        log[508] = u8::try_from(next).unwrap_or(1);
+        fix_checksum(log);
     }
 
     fn aborted(&self, cmd: &AtaCommand) -> PassthroughError {
@@ -90,26 +123,31 @@ impl SimAta {
         }
     }
 
-    /// Advances a running self-test by one progress read and writes its status byte.
+    /// Advances a running self-test by one progress read and writes its status byte; a test
+    /// that ends goes into the self-test log.
     fn tick_self_test(&mut self) {
+        let SelfTest::Running { reads_left } = self.self_test else {
+            return;
+        };
         let Some(data) = self.smart_data.as_mut() else {
             return;
         };
-        if let SelfTest::Running { reads_left } = self.self_test {
-            if reads_left == 0 {
-                self.self_test = SelfTest::Idle;
-                data[SELF_TEST_STATUS_BYTE] = match self.self_test_end {
-                    SelfTestEnd::Pass => 0x00,
-                    SelfTestEnd::ReadFailure { .. } => 0x70,
-                };
-            } else {
-                data[SELF_TEST_STATUS_BYTE] = 0xF0 | reads_left.min(9);
-                self.self_test = SelfTest::Running {
-                    reads_left: reads_left - 1,
-                };
-            }
+        if reads_left > 0 {
+            data[SELF_TEST_STATUS_BYTE] = 0xF0 | reads_left.min(9);
             fix_checksum(data);
+            self.self_test = SelfTest::Running {
+                reads_left: reads_left - 1,
+            };
+            return;
         }
+        self.self_test = SelfTest::Idle;
+        let (status, lba) = match self.self_test_end {
+            SelfTestEnd::Pass => (0x00, None),
+            SelfTestEnd::ReadFailure { lba } => (0x70, Some(lba)),
+        };
+        data[SELF_TEST_STATUS_BYTE] = status;
+        fix_checksum(data);
+        self.log_self_test(status, lba);
     }
 }
 
@@ -185,6 +223,13 @@ impl Passthrough for SimAta {
                 }
                 None => Err(self.aborted(cmd)),
             },
+            (ata::SMART, ata::SMART_READ_LOG)
+                if cmd.lba & 0xff == ATA_SELF_TEST_LOG && self.smart_data.is_some() =>
+            {
+                let log = self.self_test_log.clone();
+                copy_in(data, &log);
+                Ok(ok())
+            }
             (ata::SMART, ata::SMART_RETURN_STATUS) => match self.smart_status {
                 // The answer is in LBA mid/high: 4Fh/C2h healthy, F4h/2Ch threshold exceeded.
                 Some(true) => Ok(AtaRegisters {

@@ -309,6 +309,25 @@ fn disk_rules(
     for d in &considered {
         if !wipe.devices.iter().any(|w| w.device.id == d.id) {
             let disk = d.id.to_string();
+            if let Some(t) = d.health.self_test.as_ref().filter(|t| !t.passed) {
+                // Left alone because its own test failed: not sanitized, so destroyed.
+                ev.fix(
+                    Reason::SelfTestFailed {
+                        disk: disk.clone(),
+                        result: t.result.clone(),
+                    },
+                    Action::DestroyDisk { disk: disk.clone() },
+                );
+                ev.fix(
+                    Reason::DiskNotSanitized {
+                        disk: disk.clone(),
+                        why: Some("it failed its self-test".into()),
+                    },
+                    Action::DestroyDisk { disk: disk.clone() },
+                );
+                replace_destroyed(probe, &d.id, ev);
+                continue;
+            }
             let why = if d.reprise_medium.is_some() {
                 Some("it carries a Reprise image".to_owned())
             } else if d.holds_system {
@@ -367,19 +386,22 @@ fn disk_rules(
                     },
                     Action::DestroyDisk { disk: disk.clone() },
                 );
-                // A soldered eMMC cannot be replaced: the machine cannot be reused. An SD card
-                // in a reader, or any removable disk, can.
-                let soldered = probe
-                    .disks
-                    .iter()
-                    .any(|d| d.id == w.device.id && d.soldered);
-                if soldered {
-                    ev.recycle(Reason::FailedDiskNotRemovable { disk });
-                } else if !ev.actions.contains(&Action::FitNewDisk) {
-                    ev.actions.push(Action::FitNewDisk);
-                }
+                replace_destroyed(probe, &w.device.id, ev);
             }
         }
+    }
+}
+
+/// A disk going to destruction must be replaced — unless it is a soldered eMMC, which cannot
+/// be: then the machine cannot be reused. An SD card in a reader, or any removable disk, can.
+fn replace_destroyed(probe: &ProbeReport, id: &DiskId, ev: &mut Evaluation) {
+    let soldered = probe.disks.iter().any(|d| &d.id == id && d.soldered);
+    if soldered {
+        ev.recycle(Reason::FailedDiskNotRemovable {
+            disk: id.to_string(),
+        });
+    } else if !ev.actions.contains(&Action::FitNewDisk) {
+        ev.actions.push(Action::FitNewDisk);
     }
 }
 

@@ -275,6 +275,9 @@ pub enum PlanError {
         size: u64,
         sector: u32,
     },
+    /// A plan made again (after self-tests) named a disk the confirmed plan did not.
+    #[error("{0} was not in the plan the operator confirmed")]
+    NotConfirmed(PathBuf),
 }
 
 impl WipePlan {

@@ -1289,6 +1289,28 @@ proptest! {
     }
 
     #[test]
+    fn self_test_log_never_panics(data in proptest::collection::vec(any::<u8>(), 0..600)) {
+        match ata_smart::parse_self_test_log(&data) {
+            Ok(log) => {
+                prop_assert_eq!(data.len(), 512);
+                prop_assert!(log.entries.len() <= ata_smart::SELF_TEST_LOG_ENTRIES);
+                prop_assert!(log.entries.iter().all(|e| e.subcommand != 0));
+            }
+            Err(e) => prop_assert!(e.to_string().contains("offset"), "{}", e),
+        }
+    }
+
+    #[test]
+    fn self_test_log_full_random_sectors(data in proptest::collection::vec(any::<u8>(), 512)) {
+        let log = ata_smart::parse_self_test_log(&data).unwrap();
+        // The index names the newest: when valid and that descriptor is used, it comes first.
+        let newest = usize::from(data[508]);
+        if (1..=21).contains(&newest) && data[2 + 24 * (newest - 1)] != 0 {
+            prop_assert_eq!(log.entries[0].subcommand, data[2 + 24 * (newest - 1)]);
+        }
+    }
+
+    #[test]
     fn smart_full_random_sectors(data in proptest::collection::vec(any::<u8>(), 512), thr in proptest::collection::vec(any::<u8>(), 512)) {
         let s = ata_smart::parse_smart(&data, Some(&thr), MediaHint::Hdd).unwrap();
         prop_assert!(s.attributes.len() <= 30);

@@ -145,13 +145,48 @@ fn identify_agrees_with_hdparm_on_every_drive() {
     c.done(22 * 30);
 }
 
-/// The same over a directory of random sectors and their `hdparm --Istdin` output (see
-/// fuzz/differential/README.md): `REPRISE_ATA_DIFF_DIR=DIR cargo test -p reprise --test
-/// parse_ata -- --ignored`.
+/// The same over random sectors no drive produced, made by
+/// `fuzz/differential/gen_identify.py` (200 sectors, seed 20261201) and decoded by this
+/// machine's `hdparm --Istdin`. A directory made outside can be given instead:
+/// `REPRISE_ATA_DIFF_DIR=DIR` (see fuzz/differential/README.md).
 #[test]
-#[ignore = "needs REPRISE_ATA_DIFF_DIR: sectors and hdparm output made outside the repository"]
-fn identify_agrees_with_hdparm_on_a_directory() {
-    let dir = PathBuf::from(std::env::var("REPRISE_ATA_DIFF_DIR").expect("REPRISE_ATA_DIFF_DIR"));
+#[ignore = "needs python3 and hdparm (scripts/deps installs them)"]
+fn identify_agrees_with_hdparm_on_random_sectors() {
+    let generated;
+    let dir = match std::env::var_os("REPRISE_ATA_DIFF_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => {
+            generated = tempfile::tempdir().unwrap();
+            let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../fuzz/differential/gen_identify.py");
+            let ok = std::process::Command::new("python3")
+                .arg(&script)
+                .arg(generated.path())
+                .args(["200", "20261201"])
+                .status()
+                .expect("python3 (scripts/deps installs it)")
+                .success();
+            assert!(ok, "{} failed", script.display());
+            for e in std::fs::read_dir(generated.path()).unwrap() {
+                let name = e.unwrap().file_name().to_string_lossy().into_owned();
+                let Some(stem) = name.strip_suffix(".words.txt") else {
+                    continue;
+                };
+                let words = std::fs::File::open(generated.path().join(&name)).unwrap();
+                let out = std::process::Command::new("hdparm")
+                    .arg("--Istdin")
+                    .stdin(words)
+                    .output()
+                    .expect("hdparm (scripts/deps installs it)");
+                std::fs::write(
+                    generated.path().join(format!("{stem}.hdparm-I.txt")),
+                    out.stdout,
+                )
+                .unwrap();
+            }
+            generated.path().to_path_buf()
+        }
+    };
     let mut c = Check::default();
     let mut n = 0;
     for e in std::fs::read_dir(&dir).unwrap() {
@@ -167,6 +202,7 @@ fn identify_agrees_with_hdparm_on_a_directory() {
         compare_with_hdparm(&mut c, stem, &bin, &hd, true);
         n += 1;
     }
+    assert!(n >= 100, "{n} sectors in {}", dir.display());
     eprintln!("{n} sectors, {} fields compared", c.compared);
     c.done(n * 10);
 }

@@ -49,6 +49,63 @@ fn a_healthy_machine_is_grade_a_with_no_action() {
     assert!(v.reasons.is_empty() && v.actions.is_empty(), "{v:?}");
 }
 
+/// The health the probe read from the drive itself (no `--health` file): the SK hynix's real
+/// SMART/Health log makes a healthy machine grade A; its critical warning or wear at the limit
+/// make it "replace disk".
+#[test]
+fn the_probed_drive_health_alone_reaches_grade_a() {
+    let log = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/corpus/nvme/skhynix-platinum-p41-2tb.smart-log.bin"),
+    )
+    .unwrap();
+    let health = |log: &[u8]| {
+        reprise::probe::drive::nvme_health(&reprise::parse::nvme::parse_smart_log(log).unwrap())
+    };
+    let mut p = healthy();
+    p.disks[0].health = health(&log);
+    let none = BTreeMap::new();
+    let v = eval(&p, &passed(), &none);
+    assert_eq!(
+        (v.decision, v.grade),
+        (Decision::Refurbish, Grade::A),
+        "{v:?}"
+    );
+
+    // Without any health at all, never A: unknown is not good.
+    p.disks[0].health = DiskHealth::default();
+    let v = eval(&p, &passed(), &none);
+    assert_ne!(v.grade, Grade::A, "{v:?}");
+
+    // Critical warning bit 2 (reliability degraded): the drive says it is failing.
+    let mut bad = log.clone();
+    bad[0] = 0x04;
+    p.disks[0].health = health(&bad);
+    let v = eval(&p, &passed(), &none);
+    assert!(
+        v.actions
+            .iter()
+            .any(|a| matches!(a, Action::ReplaceDisk { problem, .. } if problem == "smart_failed")),
+        "{v:?}"
+    );
+
+    // Percentage used (byte 5) at the default limit of 100: worn out.
+    let mut worn = log;
+    worn[5] = 100;
+    p.disks[0].health = health(&worn);
+    let v = eval(&p, &passed(), &none);
+    assert!(
+        v.reasons.iter().any(|r| matches!(
+            r,
+            Reason::DiskWornOut {
+                percentage_used: 100,
+                ..
+            }
+        )),
+        "{v:?}"
+    );
+}
+
 #[test]
 fn two_batteries_are_judged_separately() {
     let mut p = healthy();

@@ -68,11 +68,15 @@ pub fn refusal_of(err: &VerifyError, body: &[u8]) -> Refusal {
     }
 }
 
-/// A JSON object without a `signature` member: a certificate someone did not (or could not)
-/// sign, told apart from garbage so the operator knows what to fix.
+/// A JSON object without a `signature` member that is a certificate envelope or content: a
+/// certificate someone did not (or could not) sign, told apart from garbage so the operator
+/// knows what to fix.
 fn unsigned(body: &[u8]) -> bool {
     match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(serde_json::Value::Object(map)) => !map.contains_key("signature"),
+        Ok(serde_json::Value::Object(map)) => {
+            !map.contains_key("signature")
+                && (map.contains_key("certificate") || map.contains_key("schema_version"))
+        }
         _ => false,
     }
 }
@@ -245,6 +249,10 @@ mod tests {
         assert_eq!((r.status, r.code), (400, "malformed"));
         let r = prepare(br#"{"certificate": {"id": "x"}}"#, "t").unwrap_err();
         assert_eq!((r.status, r.code), (422, "unsigned"));
+        let r = prepare(br#"{"schema_version": 1, "id": "x"}"#, "t").unwrap_err();
+        assert_eq!((r.status, r.code), (422, "unsigned"));
+        let r = prepare(b"{}", "t").unwrap_err();
+        assert_eq!((r.status, r.code), (400, "malformed"));
         let r = prepare(br#"[1, 2]"#, "t").unwrap_err();
         assert_eq!((r.status, r.code), (400, "malformed"));
     }

@@ -85,11 +85,8 @@ fn tampered_content_or_signature_is_422_and_not_stored(db: &str) {
     // One character of the signature value (still 64 bytes of base64).
     let mut env: serde_json::Value = serde_json::from_slice(&c.bytes).unwrap();
     let sig = env["signature"]["value"].as_str().unwrap().to_string();
-    let flipped = if sig.starts_with('A') {
-        format!("B{}", &sig[1..])
-    } else {
-        format!("A{}", &sig[1..])
-    };
+    let first = if sig.starts_with('A') { "B" } else { "A" };
+    let flipped = format!("{first}{}", &sig[1..]);
     env["signature"]["value"] = flipped.into();
     assert_error(
         &server.upload(&serde_json::to_vec(&env).unwrap()),

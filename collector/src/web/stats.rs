@@ -104,7 +104,8 @@ pub fn chart_svg(lang: Language, months: &BTreeMap<String, Counts>) -> String {
     const TOP: u64 = 30;
     const LEFT: u64 = 44;
     const STEP: u64 = 64;
-    let width = LEFT + 20 + STEP * (months.len().max(1) as u64);
+    // Wide enough for the legend (four entries, 150 px each) however few months.
+    let width = (LEFT + 20 + STEP * (months.len().max(1) as u64)).max(LEFT + 600);
     let max = months
         .values()
         .map(|c| (c.refurbished + c.recycled).max(c.disks_sanitized + c.failures))

@@ -185,6 +185,11 @@ pub fn cmdline(input: &ScriptInput<'_>) -> String {
     line
 }
 
+/// The script for a request that did not say which machine: fetch the real one with the MAC.
+pub fn rechain_script(base_url: &str) -> String {
+    format!("#!ipxe\nchain {base_url}/boot.ipxe?mac=${{net0/mac}}\n")
+}
+
 /// The iPXE script for one machine.
 pub fn script(input: &ScriptInput<'_>) -> String {
     let who = format!(
@@ -320,6 +325,14 @@ mod tests {
              reprise.site=college-pasteur reprise.enroll=ab12"
             ),
             "{line}"
+        );
+    }
+
+    #[test]
+    fn a_request_without_mac_is_sent_back_with_it() {
+        assert_eq!(
+            rechain_script("http://10.0.5.1:8080"),
+            "#!ipxe\nchain http://10.0.5.1:8080/boot.ipxe?mac=${net0/mac}\n"
         );
     }
 

@@ -80,7 +80,14 @@ async fn boot_script(
             "#!ipxe\necho This collector serves no boot files (serve --boot-dir)\nshell\n".into(),
         );
     }
-    let mac = web::query_param(&uri, "mac").and_then(|m| pxe::parse_mac(&m).ok());
+    let base = app.base_url(&headers);
+    let Some(mac) = web::query_param(&uri, "mac") else {
+        // Asked without a MAC (a DHCP boot filename that iPXE did not expand): ask again from
+        // a script, where iPXE always expands ${net0/mac}. A MAC that still does not parse is
+        // then taken as no MAC (never a loop).
+        return text(StatusCode::OK, pxe::rechain_script(&base));
+    };
+    let mac = pxe::parse_mac(&mac).ok();
     let ip = pxe::unmap(peer.ip());
     let marks = match app.store.marks().await {
         Ok(m) => m,
@@ -127,7 +134,6 @@ async fn boot_script(
             token = Some(t);
         }
     }
-    let base = app.base_url(&headers);
     text(
         StatusCode::OK,
         pxe::script(&pxe::ScriptInput {

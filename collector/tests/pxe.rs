@@ -101,7 +101,13 @@ fn only_marked_machines_boot_into_automatic_mode() {
     // Another machine on the same network is not.
     let other = script(&server, "52:54:00:00:00:99");
     assert!(!kernel_line(&other).contains("reprise.auto"), "{other}");
-    // Garbage MAC: treated as no MAC.
+    // No MAC at all: a script that asks again with iPXE's ${net0/mac}.
+    let ask = server.get("/boot.ipxe");
+    assert_eq!(
+        ask.text(),
+        "#!ipxe\nchain http://10.0.2.2:8080/boot.ipxe?mac=${net0/mac}\n"
+    );
+    // Garbage MAC (not expanded): treated as no MAC.
     let junk = script(&server, "%24%7Bnet0%2Fmac%7D");
     assert!(!kernel_line(&junk).contains("reprise.auto"), "{junk}");
     assert!(junk.contains("unknown MAC"), "{junk}");

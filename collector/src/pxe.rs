@@ -11,8 +11,12 @@ use crate::store::Mark;
 
 /// The kernel command line the live image boots with over PXE (as `image/boot.ipxe`): serial
 /// and screen consoles, quiet, DHCP in the initramfs, 3 s to look for a data partition (a
-/// PXE-booted machine has no stick, so not the 10 s a USB stick may need).
-pub const BASE_CMDLINE: &str = "console=ttyS0,115200 console=tty0 quiet ip=dhcp reprise.wait=3";
+/// PXE-booted machine has no stick, so not the 10 s a USB stick may need). `initrd=initrd.img`
+/// names the image iPXE loaded: the kernel's EFI stub loads the initramfs by that name under
+/// UEFI (Debian 12's iPXE has no other way to hand it over; without it the kernel finds no root
+/// file system), and legacy BIOS boots ignore it.
+pub const BASE_CMDLINE: &str =
+    "initrd=initrd.img console=ttyS0,115200 console=tty0 quiet ip=dhcp reprise.wait=3";
 
 /// `aa:bb:cc:dd:ee:ff` (lower case) from the usual spellings (`:`/`-` separated or bare hex).
 pub fn parse_mac(s: &str) -> Result<String, String> {
@@ -303,7 +307,7 @@ mod tests {
             interactive,
             "#!ipxe\n# Reprise for 52:54:00:12:34:56 (10.0.2.15): interactive (not marked for automatic mode)\n\
              echo Reprise: interactive - nothing is wiped without confirmation at this machine\n\
-             kernel http://10.0.2.2:8080/boot/vmlinuz console=ttyS0,115200 console=tty0 quiet ip=dhcp reprise.wait=3 reprise.server=http://10.0.2.2:8080\n\
+             kernel http://10.0.2.2:8080/boot/vmlinuz initrd=initrd.img console=ttyS0,115200 console=tty0 quiet ip=dhcp reprise.wait=3 reprise.server=http://10.0.2.2:8080\n\
              initrd http://10.0.2.2:8080/boot/initrd.img\nboot\n"
         );
         assert!(!interactive.contains("reprise.auto"));

@@ -291,6 +291,9 @@ fn the_cli_refuses_what_it_cannot_do_and_says_why() {
         db,
     ]);
     assert_eq!(key_id.trim(), st.key_id);
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(db).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a new database is readable by its owner only");
     let fails = |args: &[&str], says: &str| {
         let out = cli(args, None);
         let err = String::from_utf8_lossy(&out.stderr);

@@ -106,6 +106,13 @@ fn list_and_search_in_chromium() {
     let db = db.to_str().unwrap();
     let certs = workshop(db);
     let server = Server::start(db, &[]);
+    let plain = server.get("/certificates");
+    let csp = plain.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    assert_eq!(plain.header("x-content-type-options"), Some("nosniff"));
     let dom = dump_dom(&server.url("/certificates?lang=en"));
     assert!(dom.contains("<html lang=\"en\">"), "{dom}");
     assert_eq!(rows_of(&dom), certs.len(), "{dom}");

@@ -32,6 +32,9 @@ use super::*;
 /// Most writes committed together (a bound on the latency of the first one in a burst).
 pub const MAX_BATCH: usize = 256;
 
+/// Reader connections kept open between requests.
+const MAX_IDLE_READERS: usize = 8;
+
 /// How long a connection waits for another process's lock (the CLI enrolling a station while
 /// the server runs) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -255,6 +258,20 @@ impl SqliteStore {
     /// Opens or creates the database file and starts its writer thread (blocking).
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let name = path.display().to_string();
+        // A new database is readable by its owner only: it holds password and session hashes
+        // and people's names. SQLite gives its -wal and -shm files the same mode.
+        if !path.exists() {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| StoreError::Open {
+                    db: name.clone(),
+                    source: Box::new(e),
+                })?;
+        }
         let conn = connect(path, &name)?;
         conn.execute_batch(&format!("BEGIN IMMEDIATE; {DDL} COMMIT;"))
             .map_err(|e| query_err(&name, "cannot create the schema", e))?;
@@ -347,7 +364,10 @@ impl SqliteStore {
                     }
                 };
                 let result = work(&conn, &name);
-                if let Ok(mut p) = pool.lock() {
+                // Keep a few connections for the next readers; close the rest of a burst.
+                if let Ok(mut p) = pool.lock()
+                    && p.len() < MAX_IDLE_READERS
+                {
                     p.push(conn);
                 }
                 result

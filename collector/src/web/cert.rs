@@ -25,6 +25,20 @@ pub fn digest_from_path(hex: &str) -> Option<String> {
         .then(|| format!("sha256:{}", hex.to_ascii_lowercase()))
 }
 
+/// A certificate id as a download name: the id comes from the station, so only
+/// `[A-Za-z0-9._-]` is kept (no quote or line break can reach the header).
+fn file_name(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// `GET /c/{hex}` and `GET /c/{hex}.json`
 pub async fn page(
     State(app): State<Arc<App>>,
@@ -62,7 +76,10 @@ pub async fn page(
                 (header::CONTENT_TYPE, "application/json".to_string()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}.json\"", stored.row.id),
+                    format!(
+                        "attachment; filename=\"{}.json\"",
+                        file_name(&stored.row.id)
+                    ),
                 ),
             ],
             stored.body,
@@ -292,6 +309,12 @@ pub async fn page(
 #[cfg(test)]
 mod tests {
     use super::digest_from_path;
+
+    #[test]
+    fn download_names_keep_only_safe_characters() {
+        assert_eq!(super::file_name("0123abcd-00000001"), "0123abcd-00000001");
+        assert_eq!(super::file_name("a\"b\r\nc/d"), "a_b__c_d");
+    }
 
     #[test]
     fn only_64_hex_digits_name_a_certificate() {

@@ -133,8 +133,16 @@ pub fn chart_svg(lang: Language, months: &BTreeMap<String, Counts>) -> String {
             "Machines et disques par mois"
         ))
     );
-    for i in 0..=4 {
-        let v = top * i / 4;
+    // Whole-number grid lines: five (or four, or one per unit) steps up to the top.
+    let step = if top % 5 == 0 {
+        top / 5
+    } else if top % 4 == 0 {
+        top / 4
+    } else {
+        1
+    }
+    .max(1);
+    for v in (0..=top).step_by(usize::try_from(step).unwrap_or(1)) {
         let _ = writeln!(
             svg,
             "<line x1=\"{LEFT}\" x2=\"{width}\" y1=\"{0}\" y2=\"{0}\" stroke=\"#ddd\"/>\

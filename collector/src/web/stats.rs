@@ -134,9 +134,9 @@ pub fn chart_svg(lang: Language, months: &BTreeMap<String, Counts>) -> String {
         ))
     );
     // Whole-number grid lines: five (or four, or one per unit) steps up to the top.
-    let step = if top % 5 == 0 {
+    let step = if top.is_multiple_of(5) {
         top / 5
-    } else if top % 4 == 0 {
+    } else if top.is_multiple_of(4) {
         top / 4
     } else {
         1

@@ -110,7 +110,17 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-fn report(backend: &str, n: usize, o: &mut Outcome, db_bytes: u64) {
+/// CPU time (user + system) the server process has used so far, from /proc.
+fn cpu_seconds(server: &Server) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", server.child.id())).unwrap();
+    // Fields after the command name (which is in parentheses): utime is the 14th, stime 15th.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
+    ticks / 100.0 // USER_HZ
+}
+
+fn report(backend: &str, n: usize, o: &mut Outcome, db_bytes: u64, cpu: f64) {
     o.latencies.sort();
     #[allow(clippy::cast_precision_loss)]
     let rate = n as f64 / o.seconds;
@@ -125,6 +135,18 @@ fn report(backend: &str, n: usize, o: &mut Outcome, db_bytes: u64) {
         percentile(&o.latencies, 1.0),
         db_bytes as f64 / f64::from(1 << 20),
         per
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let per_cert_us = cpu * 1e6 / n as f64;
+    println!(
+        "{:<10} server CPU {cpu:.2} s = {per_cert_us:.0} µs/certificate; load average: {}",
+        "",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
 }
 
@@ -170,6 +192,7 @@ fn main() {
                 }
                 let server = Server::start(db, &[]);
                 let mut o = run(&server, &batches, clients);
+                let cpu = cpu_seconds(&server);
                 assert_eq!(server.count(), n, "every certificate stored");
                 server.kill();
                 // Everything into the main file first (as a clean shutdown or the next
@@ -178,7 +201,7 @@ fn main() {
                 conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
                     .unwrap();
                 drop(conn);
-                report("SQLite", n, &mut o, dir_size(dir.path()));
+                report("SQLite", n, &mut o, dir_size(dir.path()), cpu);
             }
             "postgres" => {
                 let pg = Postgres::start();
@@ -189,8 +212,9 @@ fn main() {
                 let server = Server::start(&db, &[]);
                 let empty = pg.database_size(&db);
                 let mut o = run(&server, &batches, clients);
+                let cpu = cpu_seconds(&server);
                 assert_eq!(server.count(), n, "every certificate stored");
-                report("PostgreSQL", n, &mut o, pg.database_size(&db) - empty);
+                report("PostgreSQL", n, &mut o, pg.database_size(&db) - empty, cpu);
             }
             other => panic!("unknown backend {other:?} (sqlite, postgres)"),
         }

@@ -149,8 +149,7 @@ impl Station {
 
 // ---------------------------------------------------------------- the binary
 
-/// Runs `reprise-collector ARGS` to completion; panics with its output if it fails and
-/// `must_succeed`.
+/// Runs `reprise-collector ARGS` to completion, with `stdin` as its standard input.
 pub fn cli(args: &[&str], stdin: Option<&str>) -> std::process::Output {
     let mut child = Command::new(BIN)
         .args(args)

@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS certificates (
     body BYTEA NOT NULL
 );
 CREATE INDEX IF NOT EXISTS certificates_station ON certificates (station_key_id, sequence);
-CREATE INDEX IF NOT EXISTS certificates_issued ON certificates (issued_at);
+CREATE INDEX IF NOT EXISTS certificates_issued ON certificates (issued_at, id);
 CREATE TABLE IF NOT EXISTS disks (
     digest TEXT NOT NULL REFERENCES certificates(digest),
     idx BIGINT NOT NULL,

@@ -45,6 +45,9 @@ pub struct Filter {
     pub result: Option<String>,
     /// A station key id.
     pub station: Option<String>,
+    /// Only rows after this (issued_at, id) in the list's order (newest first): keyset
+    /// pagination for exports, which never re-sorts what it has already sent.
+    pub before: Option<(String, String)>,
 }
 
 /// `%part%` for LIKE, with the user's `%`, `_` and `\` taken literally.
@@ -107,6 +110,11 @@ impl Filter {
         if let Some(s) = self.station.as_deref().filter(|s| !s.is_empty()) {
             let n = push(params, Param::Text(s.to_string()));
             terms.push(format!("c.station_key_id = ?{n}"));
+        }
+        if let Some((at, id)) = &self.before {
+            let a = push(params, Param::Text(at.clone()));
+            let b = push(params, Param::Text(id.clone()));
+            terms.push(format!("(c.issued_at, c.id) < (?{a}, ?{b})"));
         }
         if terms.is_empty() {
             String::new()
@@ -474,5 +482,15 @@ mod tests {
         assert!(w.ends_with("c.decision = ?4"), "{w}");
         assert_eq!(params[1], Param::Text("%pf1\\_\\%%".into()));
         assert_eq!(Filter::default().where_clause(&mut Vec::new()), "");
+        let after = Filter {
+            before: Some(("2026-11-26T10:00:00.000Z".into(), "abc-00000007".into())),
+            ..Filter::default()
+        };
+        let mut params = Vec::new();
+        assert_eq!(
+            after.where_clause(&mut params),
+            " WHERE (c.issued_at, c.id) < (?1, ?2)"
+        );
+        assert_eq!(params.len(), 2);
     }
 }

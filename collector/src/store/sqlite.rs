@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS certificates (
     body BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS certificates_station ON certificates (station_key_id, sequence);
-CREATE INDEX IF NOT EXISTS certificates_issued ON certificates (issued_at);
+CREATE INDEX IF NOT EXISTS certificates_issued ON certificates (issued_at, id);
 CREATE TABLE IF NOT EXISTS disks (
     digest TEXT NOT NULL REFERENCES certificates(digest),
     idx INTEGER NOT NULL,
@@ -249,8 +249,13 @@ fn connect(path: &Path, name: &str) -> Result<Connection, StoreError> {
             source: format!("journal_mode is {mode}, WAL refused").into(),
         });
     }
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-        .map_err(open_err)?;
+    // A 16 MiB page cache and the file mapped (256 MiB) instead of a pread per page: lists,
+    // exports and statistics read many rows.
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; \
+         PRAGMA mmap_size = 268435456;",
+    )
+    .map_err(open_err)?;
     Ok(conn)
 }
 

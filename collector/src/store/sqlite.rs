@@ -249,13 +249,8 @@ fn connect(path: &Path, name: &str) -> Result<Connection, StoreError> {
             source: format!("journal_mode is {mode}, WAL refused").into(),
         });
     }
-    // A 16 MiB page cache and the file mapped (256 MiB) instead of a pread per page: lists,
-    // exports and statistics read many rows.
-    conn.execute_batch(
-        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; \
-         PRAGMA mmap_size = 268435456;",
-    )
-    .map_err(open_err)?;
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        .map_err(open_err)?;
     Ok(conn)
 }
 
@@ -363,8 +358,14 @@ impl SqliteStore {
                     Some(c) => c,
                     None => {
                         let c = connect(&path, &name)?;
-                        c.execute_batch("PRAGMA query_only = ON")
-                            .map_err(|e| query_err(&name, "cannot open a reader", e))?;
+                        // Readers: a 16 MiB page cache and the file mapped (256 MiB) instead
+                        // of a pread per page, for lists, exports and statistics. (The writer
+                        // keeps the default: a large cache costs it at every commit.)
+                        c.execute_batch(
+                            "PRAGMA query_only = ON; PRAGMA cache_size = -16384; \
+                             PRAGMA mmap_size = 268435456;",
+                        )
+                        .map_err(|e| query_err(&name, "cannot open a reader", e))?;
                         c
                     }
                 };

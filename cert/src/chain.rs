@@ -100,10 +100,35 @@ impl ChainReport {
     }
 }
 
+/// One certificate as the chain sees it: enough to check links without the whole content (the
+/// collector checks stations from its indexed columns, not by re-reading every certificate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// How gaps name this certificate: a file name in a folder, a certificate id in the collector.
+    pub label: String,
+    pub sequence: u64,
+    /// `sha256:<hex>` of the certificate's canonical content.
+    pub digest: String,
+    pub previous_digest: Option<String>,
+}
+
+impl Link {
+    /// The link of a verified certificate, labelled `label`.
+    pub fn of(label: String, v: &Verified) -> Link {
+        let chain = &v.envelope.certificate.chain;
+        Link {
+            label,
+            sequence: chain.sequence,
+            digest: v.digest.clone(),
+            previous_digest: chain.previous_digest.clone(),
+        }
+    }
+}
+
 /// Checks the chain over already-verified files: `(file name, verification result)`.
 pub fn check(files: Vec<(String, Result<Verified, VerifyError>)>) -> ChainReport {
     let mut report = ChainReport::default();
-    let mut by_station: BTreeMap<String, Vec<(String, Verified)>> = BTreeMap::new();
+    let mut by_station: BTreeMap<String, Vec<Link>> = BTreeMap::new();
     for (file, result) in files {
         match result {
             Err(e) => report.gaps.push(Gap::Invalid {
@@ -121,90 +146,96 @@ pub fn check(files: Vec<(String, Result<Verified, VerifyError>)>) -> ChainReport
                 by_station
                     .entry(v.key_id.clone())
                     .or_default()
-                    .push((file, v));
+                    .push(Link::of(file, &v));
             }
         }
     }
-    for (station, mut certs) in by_station {
-        certs.sort_by(|a, b| {
-            (a.1.envelope.certificate.chain.sequence, &a.0)
-                .cmp(&(b.1.envelope.certificate.chain.sequence, &b.0))
-        });
-        let seq_of = |v: &Verified| v.envelope.certificate.chain.sequence;
-        let digest_to_seq: BTreeMap<&str, u64> = certs
-            .iter()
-            .map(|(_, v)| (v.digest.as_str(), seq_of(v)))
-            .collect();
-        let mut expected_next = 1u64;
-        let mut i = 0;
-        while i < certs.len() {
-            let seq = seq_of(&certs[i].1);
-            let group_end = certs[i..]
-                .iter()
-                .position(|(_, v)| seq_of(v) != seq)
-                .map_or(certs.len(), |p| i + p);
-            if group_end - i > 1 {
-                report.gaps.push(Gap::Fork {
-                    station: station.clone(),
-                    sequence: seq,
-                    files: certs[i..group_end].iter().map(|(f, _)| f.clone()).collect(),
-                });
-            }
-            if seq > expected_next {
-                report.gaps.push(Gap::Missing {
-                    station: station.clone(),
-                    from: expected_next,
-                    to: seq - 1,
-                });
-            }
-            // Only check links into a predecessor we hold; a missing one is already reported.
-            let predecessors: Vec<&Verified> = certs[..i]
-                .iter()
-                .filter(|(_, v)| seq_of(v) + 1 == seq)
-                .map(|(_, v)| v)
-                .collect();
-            for (file, v) in &certs[i..group_end] {
-                let prev = v.envelope.certificate.chain.previous_digest.as_deref();
-                let detail = match (seq, prev) {
-                    (0, _) => Some("has sequence 0 (sequences start at 1)".to_string()),
-                    (1, None) => None,
-                    (1, Some(d)) => Some(format!("is first but links to {d}")),
-                    (_, None) => Some("has no link to its predecessor".to_string()),
-                    (_, Some(d)) if predecessors.is_empty() => {
-                        // Predecessor deleted (reported as Missing) unless the link points elsewhere.
-                        digest_to_seq
-                            .get(d)
-                            .map(|other| format!("links to #{other} instead of #{}", seq - 1))
-                    }
-                    (_, Some(d)) if predecessors.iter().any(|p| p.digest == d) => None,
-                    (_, Some(d)) => Some(match digest_to_seq.get(d) {
-                        Some(other) => {
-                            format!("links to #{other} instead of #{} (reordered)", seq - 1)
-                        }
-                        None => {
-                            format!("links to {d}, not to #{} (replaced or reordered)", seq - 1)
-                        }
-                    }),
-                };
-                if let Some(detail) = detail {
-                    report.gaps.push(Gap::BrokenLink {
-                        station: station.clone(),
-                        file: file.clone(),
-                        sequence: seq,
-                        detail,
-                    });
-                }
-                report
-                    .stations
-                    .entry(station.clone())
-                    .or_default()
-                    .push((seq, file.clone()));
-            }
-            expected_next = seq.saturating_add(1);
-            i = group_end;
-        }
+    for (station, links) in by_station {
+        let (order, gaps) = check_station(&station, links);
+        report.gaps.extend(gaps);
+        report.stations.insert(station, order);
     }
     report
+}
+
+/// Checks the links of one station's certificates, given in any order: missing sequence numbers,
+/// forks and broken links. Returns the certificates in sequence order as (sequence, label), and
+/// the gaps.
+pub fn check_station(station: &str, mut certs: Vec<Link>) -> (Vec<(u64, String)>, Vec<Gap>) {
+    let mut order = Vec::with_capacity(certs.len());
+    let mut gaps = Vec::new();
+    certs.sort_by(|a, b| (a.sequence, &a.label).cmp(&(b.sequence, &b.label)));
+    let digest_to_seq: BTreeMap<&str, u64> = certs
+        .iter()
+        .map(|l| (l.digest.as_str(), l.sequence))
+        .collect();
+    let mut expected_next = 1u64;
+    let mut i = 0;
+    while i < certs.len() {
+        let seq = certs[i].sequence;
+        let group_end = certs[i..]
+            .iter()
+            .position(|l| l.sequence != seq)
+            .map_or(certs.len(), |p| i + p);
+        if group_end - i > 1 {
+            gaps.push(Gap::Fork {
+                station: station.to_string(),
+                sequence: seq,
+                files: certs[i..group_end]
+                    .iter()
+                    .map(|l| l.label.clone())
+                    .collect(),
+            });
+        }
+        if seq > expected_next {
+            gaps.push(Gap::Missing {
+                station: station.to_string(),
+                from: expected_next,
+                to: seq - 1,
+            });
+        }
+        // Only check links into a predecessor we hold; a missing one is already reported.
+        let predecessors: Vec<&Link> = certs[..i]
+            .iter()
+            .filter(|l| l.sequence + 1 == seq)
+            .collect();
+        for l in &certs[i..group_end] {
+            let prev = l.previous_digest.as_deref();
+            let detail = match (seq, prev) {
+                (0, _) => Some("has sequence 0 (sequences start at 1)".to_string()),
+                (1, None) => None,
+                (1, Some(d)) => Some(format!("is first but links to {d}")),
+                (_, None) => Some("has no link to its predecessor".to_string()),
+                (_, Some(d)) if predecessors.is_empty() => {
+                    // Predecessor deleted (reported as Missing) unless the link points elsewhere.
+                    digest_to_seq
+                        .get(d)
+                        .map(|other| format!("links to #{other} instead of #{}", seq - 1))
+                }
+                (_, Some(d)) if predecessors.iter().any(|p| p.digest == d) => None,
+                (_, Some(d)) => Some(match digest_to_seq.get(d) {
+                    Some(other) => {
+                        format!("links to #{other} instead of #{} (reordered)", seq - 1)
+                    }
+                    None => {
+                        format!("links to {d}, not to #{} (replaced or reordered)", seq - 1)
+                    }
+                }),
+            };
+            if let Some(detail) = detail {
+                gaps.push(Gap::BrokenLink {
+                    station: station.to_string(),
+                    file: l.label.clone(),
+                    sequence: seq,
+                    detail,
+                });
+            }
+            order.push((seq, l.label.clone()));
+        }
+        expected_next = seq.saturating_add(1);
+        i = group_end;
+    }
+    (order, gaps)
 }
 
 /// The link a new certificate of `station` must carry, from the station's verified certificates:
@@ -223,4 +254,48 @@ pub fn next_link<'a>(
                 Some(v.digest.clone()),
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(label: &str, sequence: u64, digest: &str, previous: Option<&str>) -> Link {
+        Link {
+            label: label.into(),
+            sequence,
+            digest: digest.into(),
+            previous_digest: previous.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn check_station_names_gaps_forks_and_broken_links_from_links_alone() {
+        let intact = vec![
+            link("c", 3, "d3", Some("d2")),
+            link("a", 1, "d1", None),
+            link("b", 2, "d2", Some("d1")),
+        ];
+        let (order, gaps) = check_station("s", intact);
+        assert!(gaps.is_empty(), "{gaps:?}");
+        assert_eq!(order, [(1, "a".into()), (2, "b".into()), (3, "c".into())]);
+
+        let broken = vec![
+            link("a", 1, "d1", None),
+            link("b", 2, "d2", Some("d1")),
+            link("b2", 2, "d2x", Some("d1")),
+            link("e", 5, "d5", Some("d4")),
+            link("f", 6, "d6", Some("d2")),
+        ];
+        let (_, gaps) = check_station("s", broken);
+        let text: Vec<String> = gaps.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "station s: fork: #2 is claimed by b, b2",
+                "station s: certificates #3 to #4 are missing (deleted)",
+                "station s: f (#6) links to #2 instead of #5 (reordered)",
+            ]
+        );
+    }
 }

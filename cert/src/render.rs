@@ -482,6 +482,26 @@ pub fn qr_svg(data: &str) -> String {
     }
 }
 
+/// The content of a certificate as HTML: one `<h2>` and one two-column `<table>` (key cells of
+/// class `k`) per section, every value escaped; no page, style, title or QR code around it, so
+/// the collector can frame it in its own page. [`html`] is this inside one A4 page.
+pub fn html_sections(c: &Certificate, digest: &str) -> String {
+    let mut out = String::new();
+    for s in sections(c, digest) {
+        let _ = write!(out, "<h2>{}</h2>\n<table>\n", escape(&s.title));
+        for (k, v) in s.rows {
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"k\">{}</td><td>{}</td></tr>",
+                escape(&k),
+                escape(&v)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    out
+}
+
 /// One printable A4 page of HTML, self-contained (inline CSS and SVG).
 pub fn html(c: &Certificate, digest: &str) -> String {
     let l = c.language;
@@ -516,18 +536,7 @@ td.k {{ width: 42mm; color: #333; word-break: normal; }}\n\
         escape(&messages::decision(c.destination, l).to_uppercase()),
         qr_svg(digest)
     );
-    for s in sections(c, digest) {
-        let _ = write!(out, "<h2>{}</h2>\n<table>\n", escape(&s.title));
-        for (k, v) in s.rows {
-            let _ = writeln!(
-                out,
-                "<tr><td class=\"k\">{}</td><td>{}</td></tr>",
-                escape(&k),
-                escape(&v)
-            );
-        }
-        out.push_str("</table>\n");
-    }
+    out.push_str(&html_sections(c, digest));
     let _ = write!(
         out,
         "<p>{}</p>\n</div>\n</body>\n</html>\n",
@@ -538,4 +547,43 @@ td.k {{ width: 42mm; color: #333; word-break: normal; }}\n\
         ))
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small certificate with content that needs escaping (every Option left out is null).
+    fn sample() -> Certificate {
+        serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "id": "0123456789abcdef-00000001", "language": "en",
+            "issued_at": "2026-11-26T10:00:00.000Z",
+            "issuer": {"site": "Collège <Pasteur> & Co", "operator": "A."},
+            "chain": {"station_key_id": "sha256:00", "sequence": 1},
+            "tool": {"issuer": "reprise 0.1.0", "sanitizer": "reprise 0.1.0"},
+            "machine": {
+                "identity": {}, "cpu": {}, "memory": {}, "batteries": [], "disks": []
+            },
+            "sanitization": [],
+            "verdict": {"decision": "refurbish", "grade": "A", "reasons": [], "actions": []},
+            "destination": "refurbish"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn html_sections_is_the_escaped_content_of_the_page_without_its_frame() {
+        let c = sample();
+        let sections = html_sections(&c, "sha256:ab");
+        assert!(
+            sections.starts_with("<h2>Certificate</h2>\n<table>\n"),
+            "{sections}"
+        );
+        assert!(
+            sections.contains("Collège &lt;Pasteur&gt; &amp; Co"),
+            "{sections}"
+        );
+        assert!(!sections.contains("<html") && !sections.contains("<svg"));
+        assert!(html(&c, "sha256:ab").contains(&sections));
+    }
 }

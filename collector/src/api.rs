@@ -1,0 +1,251 @@
+//! The HTTP API the agent talks to (documented in `collector/README.md`):
+//!
+//! - `POST /api/v1/certificates`: a certificate file; 201 stored, 200 already stored, 4xx refused
+//!   (nothing stored), 503 storage unavailable (retry). A 2xx is sent only once the row is
+//!   durable.
+//! - `POST /api/v1/stations`: enrol the station key of a PXE-booted machine with the one-time
+//!   token its `boot.ipxe` carried (`reprise.enroll=`).
+//! - `GET /healthz`.
+//!
+//! Every error is `{"error": "<sentence>", "code": "<stable code>"}`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::ingest::{self, MAX_BODY_BYTES, Refusal};
+use crate::store::{Conflict, Insert, Station, TokenEnroll};
+use crate::util;
+use crate::web::list::hex_of;
+use crate::web::{App, PxeEnroll};
+
+/// Past the limit, the rest of a body is read and dropped up to this size, so that the client
+/// (which is still sending) reads the 413 instead of a connection reset; beyond it, the
+/// connection is closed.
+const DRAIN_LIMIT: usize = 8 << 20;
+
+/// A JSON error response.
+pub fn error(status: u16, code: &str, message: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(json!({"error": message, "code": code}))).into_response()
+}
+
+fn refusal(r: &Refusal) -> Response {
+    error(r.status, r.code, &r.message)
+}
+
+/// Reads a body of at most `limit` bytes; Err is the response to send.
+async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u8>, Response> {
+    let too_large = || error(413, "too_large", &format!("the body exceeds {limit} bytes"));
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
+        return Err(too_large());
+    }
+    let mut body = body;
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(f) => f,
+            Err(e) => {
+                return Err(error(
+                    400,
+                    "malformed",
+                    &format!("cannot read the body: {}", util::error_chain(&e)),
+                ));
+            }
+        };
+        if let Ok(data) = frame.into_data() {
+            seen = seen.saturating_add(data.len());
+            if seen <= limit {
+                buf.extend_from_slice(&data);
+            } else if seen > DRAIN_LIMIT {
+                return Err(too_large());
+            }
+        }
+    }
+    if seen > limit {
+        return Err(too_large());
+    }
+    Ok(buf)
+}
+
+/// `POST /api/v1/certificates`
+pub async fn upload(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    let bytes = match read_limited(&headers, body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let received_at = util::now();
+    // Verification is CPU work (JSON, JCS, Ed25519): off the async threads for big bodies.
+    let prepared = if bytes.len() > 64 * 1024 {
+        let at = received_at.clone();
+        match tokio::task::spawn_blocking(move || ingest::prepare(&bytes, &at)).await {
+            Ok(p) => p,
+            Err(e) => return error(500, "internal", &util::error_chain(&e)),
+        }
+    } else {
+        ingest::prepare(&bytes, &received_at)
+    };
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(r) => return refusal(&r),
+    };
+    let row = prepared.new.row.clone();
+    let outcome = match app.store.insert(prepared.new).await {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("upload of {}: {}", row.id, util::error_chain(&e));
+            return error(
+                503,
+                "storage_unavailable",
+                &format!("not stored, try again: {}", util::error_chain(&e)),
+            );
+        }
+    };
+    let ok = |status: StatusCode, word: &str| {
+        (
+            status,
+            Json(json!({
+                "status": word,
+                "id": row.id,
+                "digest": row.digest,
+                "station_key_id": row.station_key_id,
+                "sequence": row.sequence,
+                "url": format!("{}/c/{}", app.base_url(&headers), hex_of(&row.digest)),
+            })),
+        )
+            .into_response()
+    };
+    match outcome {
+        Insert::Created => ok(StatusCode::CREATED, "created"),
+        Insert::Duplicate => ok(StatusCode::OK, "already_stored"),
+        Insert::UnknownKey => error(
+            403,
+            "unknown_key",
+            &format!(
+                "station key {} is not enrolled on this collector (reprise-collector enroll)",
+                row.station_key_id
+            ),
+        ),
+        Insert::RevokedKey { revoked_at } => error(
+            403,
+            "revoked_key",
+            &format!(
+                "station key {} was revoked on {revoked_at}",
+                row.station_key_id
+            ),
+        ),
+        Insert::IdConflict { existing_digest } => {
+            // The signature is valid and the key enrolled: keep a trace for the station page.
+            let conflict = Conflict {
+                station_key_id: row.station_key_id.clone(),
+                certificate_id: row.id.clone(),
+                digest: row.digest.clone(),
+                sequence: row.sequence,
+                received_at: received_at.clone(),
+            };
+            if let Err(e) = app.store.record_conflict(conflict).await {
+                eprintln!(
+                    "recording the conflict of {}: {}",
+                    row.id,
+                    util::error_chain(&e)
+                );
+            }
+            error(
+                409,
+                "id_conflict",
+                &format!(
+                    "certificate {} is already stored with other content (digest {existing_digest}; this one is {})",
+                    row.id, row.digest
+                ),
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// The `reprise.enroll=` value of the kernel command line.
+    pub token: String,
+    /// The station's public key, SPKI PEM (`keys/station.pub`).
+    pub public_key: String,
+}
+
+/// `POST /api/v1/stations`
+pub async fn enroll(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    if app.pxe_enroll == PxeEnroll::None || app.boot_dir.is_none() {
+        return error(
+            403,
+            "pxe_enroll_disabled",
+            "this collector does not enrol PXE stations (serve --boot-dir ... --pxe-enroll marked|all)",
+        );
+    }
+    let bytes = match read_limited(&headers, body, 16 * 1024).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let req: EnrollRequest = match serde_json::from_slice(&bytes) {
+        Ok(r) => r,
+        Err(e) => return error(400, "malformed", &format!("enrolment request: {e}")),
+    };
+    if !crate::web::auth::plausible_token(&req.token) {
+        return error(403, "token_refused", "not a token of this collector");
+    }
+    let key = match reprise_cert::sign::verifying_key_from_pem(&req.public_key, "public_key") {
+        Ok(k) => k,
+        Err(e) => return error(400, "malformed", &util::error_chain(&e)),
+    };
+    let key_id = reprise_cert::sign::key_id(&key);
+    let hex = hex_of(&key_id);
+    let station = Station {
+        key_id: key_id.clone(),
+        name: format!("pxe-{}", &hex[..hex.len().min(16)]),
+        site: String::new(),
+        public_key: base64_of(key.as_bytes()),
+        public_key_pem: req.public_key.clone(),
+        enrolled_at: util::now(),
+        revoked_at: None,
+        enrolled_via: "pxe".into(),
+        note: None,
+    };
+    let reply = |status: StatusCode, s: &Station| {
+        (
+            status,
+            Json(json!({"key_id": s.key_id, "station": s.name, "site": s.site})),
+        )
+            .into_response()
+    };
+    match app
+        .store
+        .enroll_with_token(util::sha256_hex(&req.token), station)
+        .await
+    {
+        Ok(TokenEnroll::Enrolled(s)) => reply(StatusCode::CREATED, &s),
+        Ok(TokenEnroll::Again(s)) => reply(StatusCode::OK, &s),
+        Ok(TokenEnroll::Refused(why)) => error(403, "token_refused", why),
+        Err(e) => error(503, "storage_unavailable", &util::error_chain(&e)),
+    }
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// `GET /healthz`
+pub async fn health() -> Response {
+    (StatusCode::OK, Json(json!({"status": "ok"}))).into_response()
+}

@@ -1,0 +1,412 @@
+//! The command line: enrol and revoke station keys, add web users, mark PXE machines, serve.
+//! Each subcommand is clap `Args` plus a little glue; the work is in `store`, `server` and `pxe`.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use base64::Engine as _;
+use clap::{Args, Parser, Subcommand};
+
+use crate::pxe;
+use crate::store::{self, Mark, Station};
+use crate::util;
+use crate::web::{App, PxeEnroll};
+
+/// Reprise workshop server: collects and verifies certificates, serves the web UI and the PXE
+/// rack. DB is a SQLite file path (created if needed) or a postgres:// URL.
+#[derive(Debug, Parser)]
+#[command(name = "reprise-collector", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Db {
+    /// SQLite file (created if needed) or postgres://user@host/db URL.
+    #[arg(long, value_name = "DB")]
+    pub db: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Enrol a station's public key; prints its key id to compare with the stick's fingerprint.
+    Enroll(EnrollArgs),
+    /// List the enrolled stations.
+    List(Db),
+    /// Revoke a station (by name or key id): its certificates are refused from now on.
+    Revoke(RevokeArgs),
+    /// Web UI users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Give automatic mode over PXE to a machine (MAC) or a rack (subnet).
+    Mark(MarkArgs),
+    /// Take automatic mode away from a MAC or subnet.
+    Unmark(UnmarkArgs),
+    /// List the PXE marks.
+    Marks(Db),
+    /// Run the server.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EnrollArgs {
+    /// The station's public key (SPKI PEM: keys/station.pub on the stick).
+    #[arg(value_name = "PUBKEY.pem")]
+    pub pubkey: PathBuf,
+    /// A name for the station (unique), e.g. "stick-3" or "rack-a".
+    #[arg(long, value_name = "NAME")]
+    pub station: String,
+    /// The site the station works for.
+    #[arg(long, value_name = "SITE")]
+    pub site: String,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Station name or key id (sha256:...).
+    #[arg(value_name = "STATION")]
+    pub station: String,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user, or set a new password; the password is read from the terminal (twice) or
+    /// from the first line of standard input.
+    Add {
+        #[arg(value_name = "NAME")]
+        name: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Debug, Args)]
+#[group(id = "target", required = true, multiple = false)]
+pub struct Target {
+    /// A machine's MAC address (aa:bb:cc:dd:ee:ff), as iPXE reports ${net0/mac}.
+    #[arg(long, value_name = "MAC", group = "target")]
+    pub mac: Option<String>,
+    /// A rack's subnet (CIDR, e.g. 10.0.5.0/24): every machine booting from it.
+    #[arg(long, value_name = "CIDR", group = "target")]
+    pub subnet: Option<String>,
+}
+
+impl Target {
+    /// ("mac" | "subnet", canonical value)
+    fn parse(&self) -> anyhow::Result<(String, String)> {
+        match (&self.mac, &self.subnet) {
+            (Some(m), None) => Ok(("mac".into(), pxe::parse_mac(m).map_err(anyhow::Error::msg)?)),
+            (None, Some(s)) => Ok((
+                "subnet".into(),
+                pxe::Subnet::parse(s)
+                    .map_err(anyhow::Error::msg)?
+                    .to_string(),
+            )),
+            _ => bail!("give --mac or --subnet"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    Clear,
+    Purge,
+}
+
+#[derive(Debug, Args)]
+pub struct MarkArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// The automatic mode given (reprise.auto=).
+    #[arg(long, value_enum)]
+    pub mode: Mode,
+    /// Site recorded by these machines (reprise.site=; one word) and given to their stations.
+    #[arg(long, value_name = "SITE")]
+    pub site: Option<String>,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+#[derive(Debug, Args)]
+pub struct UnmarkArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. On a loopback address the pages are open; on any other the pages
+    /// need a login (`user add`). Port 0 picks a free port (printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    #[command(flatten)]
+    pub db: Db,
+    /// Serve PXE boot files from DIR (vmlinuz, initrd.img: the `out/` of scripts/build-image).
+    #[arg(long, value_name = "DIR")]
+    pub boot_dir: Option<PathBuf>,
+    /// The collector's URL as laptops and browsers reach it (QR codes, iPXE scripts,
+    /// reprise.server=); default: http://<the Host of each request>.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Require a login even on loopback.
+    #[arg(long)]
+    pub require_login: bool,
+    /// Which PXE-booted machines get a one-time token to enrol their station key.
+    #[arg(long, value_enum, default_value = "marked")]
+    pub pxe_enroll: PxeEnroll,
+    /// How long a PXE enrolment token stays valid, in minutes.
+    #[arg(long, value_name = "MIN", default_value_t = 120)]
+    pub token_minutes: i64,
+}
+
+/// Runs a command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Enroll(a) => enroll(a).await,
+        Command::List(db) => list(db).await,
+        Command::Revoke(a) => {
+            let store = open(&a.db).await?;
+            let s = store
+                .revoke(a.station.clone(), util::now())
+                .await
+                .with_context(|| format!("cannot revoke {}", a.station))?;
+            println!(
+                "station {} ({}) revoked on {}",
+                s.name,
+                s.key_id,
+                s.revoked_at.unwrap_or_default()
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Add { name, db }) => user_add(name, db).await,
+        Command::Mark(a) => {
+            let (kind, value) = a.target.parse()?;
+            if let Some(site) = &a.site {
+                pxe::check_cmdline_word("--site", site).map_err(anyhow::Error::msg)?;
+            }
+            let mode = match a.mode {
+                Mode::Clear => "clear",
+                Mode::Purge => "purge",
+            };
+            let store = open(&a.db).await?;
+            store
+                .mark(Mark {
+                    kind: kind.clone(),
+                    value: value.clone(),
+                    mode: mode.into(),
+                    site: a.site,
+                    created_at: util::now(),
+                })
+                .await
+                .with_context(|| format!("cannot mark {kind} {value}"))?;
+            println!("{kind} {value}: automatic {mode} over PXE");
+            Ok(())
+        }
+        Command::Unmark(a) => {
+            let (kind, value) = a.target.parse()?;
+            let store = open(&a.db).await?;
+            let removed = store
+                .unmark(kind.clone(), value.clone())
+                .await
+                .with_context(|| format!("cannot unmark {kind} {value}"))?;
+            if removed {
+                println!("{kind} {value}: interactive over PXE");
+                Ok(())
+            } else {
+                bail!("{kind} {value} was not marked")
+            }
+        }
+        Command::Marks(db) => {
+            let store = open(&db).await?;
+            for m in store.marks().await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    m.kind,
+                    m.value,
+                    m.mode,
+                    m.site.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::Serve(a) => serve(a).await,
+    }
+}
+
+async fn open(db: &Db) -> anyhow::Result<Arc<dyn store::Store>> {
+    Ok(store::open(&db.db).await?)
+}
+
+async fn enroll(a: EnrollArgs) -> anyhow::Result<()> {
+    let pem = std::fs::read_to_string(&a.pubkey)
+        .with_context(|| format!("cannot read {}", a.pubkey.display()))?;
+    let key = reprise_cert::sign::verifying_key_from_pem(&pem, &a.pubkey.display().to_string())?;
+    let key_id = reprise_cert::sign::key_id(&key);
+    let store = open(&a.db).await?;
+    store
+        .enroll(Station {
+            key_id: key_id.clone(),
+            name: a.station.clone(),
+            site: a.site.clone(),
+            public_key: base64::engine::general_purpose::STANDARD.encode(key.as_bytes()),
+            public_key_pem: pem,
+            enrolled_at: util::now(),
+            revoked_at: None,
+            enrolled_via: "cli".into(),
+            note: None,
+        })
+        .await
+        .with_context(|| format!("cannot enrol {}", a.pubkey.display()))?;
+    println!("{key_id}");
+    eprintln!(
+        "Station {:?} (site {:?}) enrolled with the key id above. Compare it with the fingerprint \
+         the stick showed on its first boot; if they differ, revoke it: reprise-collector revoke {:?} --db ...",
+        a.station, a.site, a.station
+    );
+    Ok(())
+}
+
+async fn list(db: Db) -> anyhow::Result<()> {
+    let store = open(&db).await?;
+    println!("NAME\tSITE\tKEY ID\tSTATUS\tCERTIFICATES\tHIGHEST\tLAST RECEIVED");
+    for s in store.stations().await? {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            s.station.name,
+            s.station.site,
+            s.station.key_id,
+            s.station
+                .revoked_at
+                .map_or_else(|| "enrolled".to_string(), |at| format!("revoked {at}")),
+            s.certificates,
+            s.highest_sequence
+                .map_or_else(|| "-".to_string(), |n| format!("#{n}")),
+            s.last_received_at.unwrap_or_else(|| "-".into()),
+        );
+    }
+    Ok(())
+}
+
+/// Reads a password: twice without echo from a terminal, else the first line of stdin.
+fn read_password(name: &str) -> anyhow::Result<String> {
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {name}: "))
+            .context("cannot read the password")?;
+        let again = rpassword::prompt_password("Again: ").context("cannot read the password")?;
+        if first != again {
+            bail!("the two passwords differ");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    if password.chars().count() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    Ok(password)
+}
+
+async fn user_add(name: String, db: Db) -> anyhow::Result<()> {
+    if name.is_empty() || name.chars().any(char::is_control) {
+        bail!("user name {name:?} is empty or holds control characters");
+    }
+    let password = read_password(&name)?;
+    let hash = tokio::task::spawn_blocking(move || crate::web::auth::hash_password(&password))
+        .await
+        .context("password hashing thread")??;
+    let store = open(&db).await?;
+    store
+        .add_user(name.clone(), hash, util::now())
+        .await
+        .with_context(|| format!("cannot add user {name}"))?;
+    println!("user {name} can log in");
+    Ok(())
+}
+
+async fn serve(a: ServeArgs) -> anyhow::Result<()> {
+    let public_url = match a.public_url {
+        Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+            Some(u.trim_end_matches('/').to_string())
+        }
+        Some(u) => bail!("--public-url {u:?} must start with http:// or https://"),
+        None => None,
+    };
+    if let Some(dir) = &a.boot_dir {
+        if !dir.is_dir() {
+            bail!("--boot-dir {}: not a directory", dir.display());
+        }
+        for f in ["vmlinuz", "initrd.img"] {
+            if !dir.join(f).is_file() {
+                eprintln!(
+                    "warning: {} is missing: PXE boots will fail",
+                    dir.join(f).display()
+                );
+            }
+        }
+    }
+    if a.token_minutes <= 0 {
+        bail!("--token-minutes must be positive");
+    }
+    let store = open(&a.db).await?;
+    let listener = tokio::net::TcpListener::bind(&a.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", a.listen))?;
+    let local = listener
+        .local_addr()
+        .with_context(|| format!("cannot listen on {}", a.listen))?;
+    let require_login = a.require_login || !local.ip().is_loopback();
+    let app = Arc::new(App {
+        store: Arc::clone(&store),
+        public_url,
+        boot_dir: a.boot_dir,
+        require_login,
+        pxe_enroll: a.pxe_enroll,
+        token_lifetime_s: a.token_minutes * 60,
+    });
+    // The first line is for scripts and tests: the address really bound.
+    println!("listening on http://{local}");
+    eprintln!(
+        "database {}; web pages {}",
+        store.name(),
+        if require_login {
+            "need a login (reprise-collector user add)"
+        } else {
+            "open to this machine only (loopback)"
+        }
+    );
+    let _ = std::io::stdout().flush();
+    crate::server::serve(app, listener, shutdown_signal())
+        .await
+        .context("server stopped")?;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}

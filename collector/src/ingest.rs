@@ -1,0 +1,259 @@
+//! From the bytes of an upload to what is stored: verification with the shared certificate code
+//! (`reprise_cert::envelope::verify`), the HTTP status of every refusal, and the indexed fields.
+//!
+//! Pure: bytes in, a row or a refusal out. Whether the key is enrolled, and whether the id or
+//! digest is already stored, is the store's business (`store::Store::insert`, atomically).
+
+use reprise_cert::envelope::{self, Verified, VerifyError};
+use reprise_cert::model::{Certificate, DiskSanitization};
+use reprise_cert::verdict::{Decision, Grade};
+
+use crate::store::{CertRow, DiskRow, NewCertificate};
+
+/// Largest certificate accepted: 1 MiB. A real one is 5–10 KiB (one page per disk adds about
+/// 1.5 KiB), so this leaves room for laptops with many disks and errors while bounding what one
+/// request can make the server hold.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Why an upload is refused: the HTTP status, a stable machine code and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// A verified certificate, ready to store.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub new: NewCertificate,
+    pub verified: Verified,
+}
+
+/// The status and code of a verification failure. The signature block and the signature itself
+/// (algorithm, encodings, key id, value, station key in the content) are 422: the request was a
+/// certificate, but not a genuinely signed one. Anything that is not a certificate envelope at
+/// all, or whose signed content is not a certificate of this schema, is 400.
+pub fn refusal_of(err: &VerifyError, body: &[u8]) -> Refusal {
+    let message = reprise_cert::error_chain(err);
+    match err {
+        VerifyError::Json(_) | VerifyError::Canonical(_) => Refusal::new(400, "malformed", message),
+        VerifyError::Malformed(_) if unsigned(body) => Refusal::new(
+            422,
+            "unsigned",
+            format!("the certificate carries no signature ({message})"),
+        ),
+        VerifyError::Malformed(_) => Refusal::new(400, "malformed", message),
+        VerifyError::Schema(_) => Refusal::new(400, "schema", message),
+        VerifyError::Algorithm(_) => Refusal::new(422, "unsupported_algorithm", message),
+        VerifyError::PublicKeyEncoding(_)
+        | VerifyError::PublicKeyInvalid
+        | VerifyError::SignatureEncoding(_) => Refusal::new(422, "signature_malformed", message),
+        VerifyError::KeyIdMismatch { .. } | VerifyError::StationKeyMismatch { .. } => {
+            Refusal::new(422, "key_mismatch", message)
+        }
+        VerifyError::BadSignature | VerifyError::UnexpectedKey { .. } => {
+            Refusal::new(422, "bad_signature", message)
+        }
+    }
+}
+
+/// A JSON object without a `signature` member that is a certificate envelope or content: a
+/// certificate someone did not (or could not) sign, told apart from garbage so the operator
+/// knows what to fix.
+fn unsigned(body: &[u8]) -> bool {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(map)) => {
+            !map.contains_key("signature")
+                && (map.contains_key("certificate") || map.contains_key("schema_version"))
+        }
+        _ => false,
+    }
+}
+
+/// Verifies `body` and extracts the indexed fields; `received_at` is the server's clock.
+pub fn prepare(body: &[u8], received_at: &str) -> Result<Prepared, Refusal> {
+    if body.is_empty() {
+        return Err(Refusal::new(400, "malformed", "empty body"));
+    }
+    let verified = envelope::verify(body, None).map_err(|e| refusal_of(&e, body))?;
+    let c = &verified.envelope.certificate;
+    let range = |what: &str| Refusal::new(400, "malformed", format!("{what} out of range"));
+    let sequence = i64::try_from(c.chain.sequence).map_err(|_| range("chain.sequence"))?;
+    let disks = c
+        .sanitization
+        .iter()
+        .enumerate()
+        .map(|(i, d)| disk_row(i, d).ok_or_else(|| range("a disk capacity")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sanitized = c.sanitization.iter().filter(|d| d.sanitized).count();
+    let row = CertRow {
+        digest: verified.digest.clone(),
+        id: c.id.clone(),
+        station_key_id: verified.key_id.clone(),
+        sequence,
+        previous_digest: c.chain.previous_digest.clone(),
+        issued_at: c.issued_at.clone(),
+        received_at: received_at.to_string(),
+        site: c.issuer.site.clone(),
+        operator: c.issuer.operator.clone(),
+        organisation: c.issuer.organisation.clone(),
+        vendor: meaningful(&c.machine.identity.vendor),
+        product: meaningful(&c.machine.identity.product),
+        model_name: meaningful(&c.machine.identity.version)
+            .or_else(|| meaningful(&c.machine.identity.family)),
+        serial: meaningful(&c.machine.identity.serial),
+        machine_key: machine_key(c),
+        decision: decision(c.destination).to_string(),
+        grade: grade(c.verdict.grade).to_string(),
+        disks: i64::try_from(c.sanitization.len()).map_err(|_| range("disk count"))?,
+        disks_sanitized: i64::try_from(sanitized).map_err(|_| range("disk count"))?,
+        result: result_of(c).to_string(),
+        language: match c.language {
+            reprise_cert::Language::Fr => "fr",
+            reprise_cert::Language::En => "en",
+        }
+        .to_string(),
+    };
+    Ok(Prepared {
+        new: NewCertificate {
+            row,
+            disks,
+            body: body.to_vec(),
+        },
+        verified,
+    })
+}
+
+pub fn decision(d: Decision) -> &'static str {
+    match d {
+        Decision::Refurbish => "refurbish",
+        Decision::Recycle => "recycle",
+    }
+}
+
+pub fn grade(g: Grade) -> &'static str {
+    match g {
+        Grade::A => "A",
+        Grade::B => "B",
+        Grade::C => "C",
+    }
+}
+
+/// "sanitized" when every disk is, "failed" when one is not, "none" without disks.
+pub fn result_of(c: &Certificate) -> &'static str {
+    if c.sanitization.is_empty() {
+        "none"
+    } else if c.sanitization.iter().all(|d| d.sanitized) {
+        "sanitized"
+    } else {
+        "failed"
+    }
+}
+
+fn disk_row(index: usize, d: &DiskSanitization) -> Option<DiskRow> {
+    let v = &d.verification;
+    Some(DiskRow {
+        index: i64::try_from(index).ok()?,
+        dev_path: d.device.dev_path.clone(),
+        vendor: d.device.vendor.clone(),
+        model: d.device.model.clone(),
+        serial: d.device.serial.clone(),
+        capacity_bytes: i64::try_from(d.device.capacity_bytes).ok()?,
+        interface: d.device.interface.clone(),
+        media_type: d.device.media_type.clone(),
+        level: d.level.clone(),
+        method: d.method.clone(),
+        verification: format!(
+            "{} {}‰ {}",
+            v.mode,
+            v.coverage_permille,
+            if v.passed { "passed" } else { "not passed" }
+        ),
+        result: d.result.clone(),
+        sanitized: d.sanitized,
+        disposition: d.disposition.clone(),
+    })
+}
+
+/// Placeholders firmware writers leave in SMBIOS strings: they identify nothing.
+fn meaningful(v: &Option<String>) -> Option<String> {
+    let s = v.as_deref()?.trim();
+    let lower = s.to_ascii_lowercase();
+    let junk = s.is_empty()
+        || s.chars().all(|c| c == '0' || c == ' ' || c == '-')
+        || lower.contains("to be filled")
+        || lower.contains("default string")
+        || lower.contains("not specified")
+        || lower == "system serial number"
+        || lower == "none"
+        || lower == "n/a";
+    (!junk).then(|| s.to_string())
+}
+
+/// Which machine a certificate is about, for statistics (a laptop wiped twice is one machine):
+/// the maker and serial number, else the SMBIOS UUID, else the certificate itself.
+pub fn machine_key(c: &Certificate) -> String {
+    let id = &c.machine.identity;
+    if let Some(serial) = meaningful(&id.serial) {
+        let vendor = meaningful(&id.vendor).unwrap_or_default();
+        return format!("serial:{}|{}", vendor.to_uppercase(), serial.to_uppercase());
+    }
+    if let Some(uuid) = meaningful(&id.uuid)
+        && !uuid.eq_ignore_ascii_case("ffffffff-ffff-ffff-ffff-ffffffffffff")
+        && !uuid.eq_ignore_ascii_case("03000200-0400-0500-0006-000700080009")
+    {
+        return format!("uuid:{}", uuid.to_lowercase());
+    }
+    format!("certificate:{}", c.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_not_identities() {
+        for junk in [
+            "",
+            "  ",
+            "To be filled by O.E.M.",
+            "Default string",
+            "0000000",
+            "None",
+        ] {
+            assert_eq!(meaningful(&Some(junk.into())), None, "{junk:?}");
+        }
+        assert_eq!(
+            meaningful(&Some(" PF1ABCDE ".into())),
+            Some("PF1ABCDE".into())
+        );
+        assert_eq!(meaningful(&None), None);
+    }
+
+    #[test]
+    fn garbage_is_400_and_an_unsigned_certificate_is_422() {
+        let r = prepare(b"not json", "t").unwrap_err();
+        assert_eq!((r.status, r.code), (400, "malformed"));
+        let r = prepare(b"", "t").unwrap_err();
+        assert_eq!((r.status, r.code), (400, "malformed"));
+        let r = prepare(br#"{"certificate": {"id": "x"}}"#, "t").unwrap_err();
+        assert_eq!((r.status, r.code), (422, "unsigned"));
+        let r = prepare(br#"{"schema_version": 1, "id": "x"}"#, "t").unwrap_err();
+        assert_eq!((r.status, r.code), (422, "unsigned"));
+        let r = prepare(b"{}", "t").unwrap_err();
+        assert_eq!((r.status, r.code), (400, "malformed"));
+        let r = prepare(br#"[1, 2]"#, "t").unwrap_err();
+        assert_eq!((r.status, r.code), (400, "malformed"));
+    }
+}

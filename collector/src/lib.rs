@@ -1,0 +1,17 @@
+//! Reprise workshop server (`reprise-collector`): receives the certificates the agent uploads,
+//! verifies each with the shared certificate crate (`reprise_cert`) against enrolled station
+//! keys, stores it durably and idempotently (SQLite or PostgreSQL), checks every station's hash
+//! chain, and serves the web UI (list, search, certificate pages, statistics, CSV) and the PXE
+//! rack (per-machine iPXE scripts, kernel and initramfs).
+//!
+//! `collector/README.md` documents the commands, the API with its status codes, the URL scheme,
+//! the PXE setup and the security model.
+
+pub mod api;
+pub mod cli;
+pub mod ingest;
+pub mod pxe;
+pub mod server;
+pub mod store;
+pub mod util;
+pub mod web;

@@ -1,0 +1,198 @@
+//! The HTTP server: routes, the PXE boot files and scripts, and the listening loop.
+//!
+//! URL scheme (stable; the agent and printed QR codes depend on it):
+//!
+//! | URL | what |
+//! |---|---|
+//! | `POST /api/v1/certificates` | upload a certificate (API) |
+//! | `POST /api/v1/stations` | enrol a PXE station key with its one-time token (API) |
+//! | `GET /healthz` | liveness |
+//! | `GET /c/<hex>` | the certificate page (QR code: `<public-url>/c/<hex of the digest>`) |
+//! | `GET /c/<hex>.json` | the certificate file exactly as received |
+//! | `GET /certificates` | list and search |
+//! | `GET /certificates.csv` | the list as CSV, same filters |
+//! | `GET /stations`, `GET /stations/<hex of the key id>` | stations and their chains |
+//! | `GET /stats` | statistics per site and month |
+//! | `GET /login`, `POST /login`, `POST /logout` | web sessions |
+//! | `GET /boot.ipxe?mac=<MAC>` | the iPXE script of one machine (with `--boot-dir`) |
+//! | `GET /boot/vmlinuz`, `GET /boot/initrd.img` | the live image's kernel and initramfs |
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio_util::io::ReaderStream;
+
+use crate::pxe;
+use crate::store::EnrollToken;
+use crate::util;
+use crate::web::{self, App, PxeEnroll};
+
+/// All routes.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/certificates") }))
+        .route("/healthz", get(crate::api::health))
+        .route("/api/v1/certificates", post(crate::api::upload))
+        .route("/api/v1/stations", post(crate::api::enroll))
+        .route("/certificates", get(web::list::list))
+        .route("/certificates.csv", get(web::list::csv))
+        .route("/c/{name}", get(web::cert::page))
+        .route("/stations", get(web::stations::list))
+        .route("/stations/{hex}", get(web::stations::page))
+        .route("/stats", get(web::stats::page))
+        .route("/login", get(web::auth::login_page).post(web::auth::login))
+        .route("/logout", post(web::auth::logout))
+        .route("/boot.ipxe", get(boot_script))
+        .route("/boot/{file}", get(boot_file))
+        .with_state(app)
+}
+
+fn text(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /boot.ipxe?mac=${net0/mac}`: automatic mode only for marked machines.
+async fn boot_script(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    if app.boot_dir.is_none() {
+        return text(
+            StatusCode::NOT_FOUND,
+            "#!ipxe\necho This collector serves no boot files (serve --boot-dir)\nshell\n".into(),
+        );
+    }
+    let base = app.base_url(&headers);
+    let Some(mac) = web::query_param(&uri, "mac") else {
+        // Asked without a MAC (a DHCP boot filename that iPXE did not expand): ask again from
+        // a script, where iPXE always expands ${net0/mac}. A MAC that still does not parse is
+        // then taken as no MAC (never a loop).
+        return text(StatusCode::OK, pxe::rechain_script(&base));
+    };
+    let mac = pxe::parse_mac(&mac).ok();
+    let ip = pxe::unmap(peer.ip());
+    let marks = match app.store.marks().await {
+        Ok(m) => m,
+        Err(e) => {
+            // Without the marks nobody gets automatic mode; say why on the machine's screen.
+            return text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "#!ipxe\necho Reprise collector: {}\nshell\n",
+                    util::error_chain(&e).replace(['\n', '$'], " ")
+                ),
+            );
+        }
+    };
+    let auto = pxe::decide(&marks, mac.as_deref(), ip);
+    let want_token = match app.pxe_enroll {
+        PxeEnroll::None => false,
+        PxeEnroll::Marked => auto.is_some(),
+        PxeEnroll::All => true,
+    };
+    let mut token = None;
+    if want_token {
+        let t = match util::random_token() {
+            Ok(t) => t,
+            Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, util::error_chain(&e)),
+        };
+        let issued = EnrollToken {
+            token_hash: util::sha256_hex(&t),
+            mac: mac.clone(),
+            client_ip: ip.to_string(),
+            site: auto
+                .as_ref()
+                .and_then(|a| a.site.clone())
+                .unwrap_or_else(|| "PXE".into()),
+            created_at: util::now(),
+            expires_at: util::in_seconds(app.token_lifetime_s),
+        };
+        if let Err(e) = app.store.issue_token(issued).await {
+            eprintln!(
+                "boot.ipxe for {ip}: cannot issue a token: {}",
+                util::error_chain(&e)
+            );
+        } else {
+            token = Some(t);
+        }
+    }
+    text(
+        StatusCode::OK,
+        pxe::script(&pxe::ScriptInput {
+            base_url: &base,
+            mac: mac.as_deref(),
+            ip,
+            auto: auto.as_ref(),
+            enroll_token: token.as_deref(),
+        }),
+    )
+}
+
+/// `GET /boot/vmlinuz`, `GET /boot/initrd.img`: streamed from `--boot-dir`.
+async fn boot_file(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
+    let Some(dir) = &app.boot_dir else {
+        return text(StatusCode::NOT_FOUND, "no boot files here\n".into());
+    };
+    // Two fixed names: nothing else of the directory is reachable.
+    if file != "vmlinuz" && file != "initrd.img" {
+        return text(StatusCode::NOT_FOUND, format!("no boot file {file:?}\n"));
+    }
+    let path = dir.join(&file);
+    let f = match tokio::fs::File::open(&path).await {
+        Ok(f) => f,
+        Err(e) => {
+            return text(StatusCode::NOT_FOUND, format!("{}: {e}\n", path.display()));
+        }
+    };
+    let len = match f.metadata().await {
+        Ok(m) => m.len(),
+        Err(e) => {
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("{}: {e}\n", path.display()),
+            );
+        }
+    };
+    let mut resp = Body::from_stream(ReaderStream::with_capacity(f, 256 * 1024)).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
+        h.insert(header::CONTENT_LENGTH, v);
+    }
+    resp
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,334 @@
+//! Storage of stations, certificates, web users and PXE marks, behind one small trait with two
+//! backends: SQLite (one file, the embedded default) and PostgreSQL (a Département-wide server
+//! that several workshops share). `--db` chooses: a `postgres://` (or `postgresql://`) URL is
+//! PostgreSQL, anything else is the path of a SQLite file.
+//!
+//! Both backends run the same SQL (`sql.rs`, written with `?N` placeholders that PostgreSQL gets
+//! as `$N`) and map rows with the same functions; only connections, transactions and the DDL
+//! differ. Every write that a caller is told succeeded is durable (see each backend for how).
+
+pub mod postgres;
+mod sql;
+pub mod sqlite;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub use sql::Filter;
+
+/// A boxed `Send` future: the trait must be object-safe so one `Arc<dyn Store>` serves both
+/// backends (one copy of the web code instead of one per backend).
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why a storage operation failed. Every message names the database (path or URL without
+/// password) so an operator knows which one.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {db}: cannot open")]
+    Open {
+        db: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("database {db}: {what}")]
+    Query {
+        db: String,
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("database {db}: commit failed: {message}")]
+    Commit { db: String, message: String },
+    #[error("database {db}: the writer thread has stopped")]
+    WriterGone { db: String },
+    #[error("database {db}: schema version {found}, this collector knows version {known}")]
+    SchemaVersion { db: String, found: i64, known: i64 },
+    #[error("database {db}: {what} {name:?} already exists")]
+    Exists {
+        db: String,
+        what: &'static str,
+        name: String,
+    },
+    #[error("database {db}: no {what} {name:?}")]
+    NotFound {
+        db: String,
+        what: &'static str,
+        name: String,
+    },
+    #[error("database {db}: stored value out of range in {what}")]
+    Range { db: String, what: String },
+}
+
+/// An enrolled station key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Station {
+    /// `sha256:<hex of the raw public key>` (the fingerprint shown on the stick).
+    pub key_id: String,
+    pub name: String,
+    pub site: String,
+    /// Base64 of the 32-byte raw public key, as certificates carry it.
+    pub public_key: String,
+    /// SPKI PEM, as enrolled.
+    pub public_key_pem: String,
+    pub enrolled_at: String,
+    pub revoked_at: Option<String>,
+    /// "cli" (the operator compared the fingerprint) or "pxe" (a one-time PXE token).
+    pub enrolled_via: String,
+    /// For PXE enrolments: the MAC and IP address the token was given to.
+    pub note: Option<String>,
+}
+
+/// A station with what the collector has received from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationSummary {
+    pub station: Station,
+    pub certificates: u64,
+    /// Highest `chain.sequence` received, and when that certificate arrived.
+    pub highest_sequence: Option<u64>,
+    pub highest_received_at: Option<String>,
+    pub last_received_at: Option<String>,
+}
+
+/// The indexed fields of a certificate, extracted from its verified content (`ingest.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertRow {
+    /// `sha256:<hex>` of the canonical content.
+    pub digest: String,
+    pub id: String,
+    pub station_key_id: String,
+    pub sequence: i64,
+    pub previous_digest: Option<String>,
+    pub issued_at: String,
+    pub received_at: String,
+    pub site: String,
+    pub operator: String,
+    pub organisation: Option<String>,
+    pub vendor: Option<String>,
+    pub product: Option<String>,
+    /// SMBIOS version (Lenovo puts the marketing name there: "ThinkPad T480") or family.
+    pub model_name: Option<String>,
+    pub serial: Option<String>,
+    /// Identity of the machine for statistics: serial, else UUID, else the certificate id.
+    pub machine_key: String,
+    /// "refurbish" or "recycle".
+    pub decision: String,
+    /// "A", "B" or "C".
+    pub grade: String,
+    pub disks: i64,
+    pub disks_sanitized: i64,
+    /// "sanitized" (every disk), "failed" (at least one not), "none" (no disk).
+    pub result: String,
+    pub language: String,
+}
+
+/// One sanitized disk of a certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskRow {
+    pub index: i64,
+    pub dev_path: String,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    pub capacity_bytes: i64,
+    pub interface: String,
+    pub media_type: String,
+    pub level: String,
+    pub method: String,
+    pub verification: String,
+    pub result: String,
+    pub sanitized: bool,
+    pub disposition: String,
+}
+
+/// A certificate to store: its exact bytes and its indexed fields.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    pub row: CertRow,
+    pub disks: Vec<DiskRow>,
+    pub body: Vec<u8>,
+}
+
+/// What happened to an upload. Only `Created` stored anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Insert {
+    Created,
+    /// The same content (digest) is already stored: nothing changed.
+    Duplicate,
+    /// Another certificate with this id is stored (its digest): nothing stored.
+    IdConflict {
+        existing_digest: String,
+    },
+    UnknownKey,
+    RevokedKey {
+        revoked_at: String,
+    },
+}
+
+/// A stored certificate: its row and its exact bytes.
+#[derive(Debug, Clone)]
+pub struct StoredCertificate {
+    pub row: CertRow,
+    pub body: Vec<u8>,
+}
+
+/// A refused upload of a second, different certificate with an id already stored (a fork of the
+/// station's chain, or a re-issued certificate): kept so the station page can show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub station_key_id: String,
+    pub certificate_id: String,
+    pub digest: String,
+    pub sequence: i64,
+    pub received_at: String,
+}
+
+/// One line of the certificate list (and of the CSV).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRow {
+    pub row: CertRow,
+    pub station_name: Option<String>,
+}
+
+/// PXE automatic mode for a machine (by MAC) or a rack (by subnet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// "mac" or "subnet".
+    pub kind: String,
+    /// Lower-case `aa:bb:cc:dd:ee:ff`, or a CIDR in canonical form.
+    pub value: String,
+    /// "clear" or "purge".
+    pub mode: String,
+    /// Site given to stations enrolled from this mark (optional).
+    pub site: Option<String>,
+    pub created_at: String,
+}
+
+/// A web session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: String,
+    pub expires_at: String,
+}
+
+/// A one-time PXE enrolment token, as issued in a `boot.ipxe` script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollToken {
+    /// SHA-256 hex of the token (the token itself is never stored).
+    pub token_hash: String,
+    pub mac: Option<String>,
+    pub client_ip: String,
+    pub site: String,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+/// What a PXE enrolment did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenEnroll {
+    /// A new station was enrolled.
+    Enrolled(Station),
+    /// This token already enrolled this very key (a retried request).
+    Again(Station),
+    /// Unknown, expired or already used by another key.
+    Refused(&'static str),
+}
+
+/// Columns of the statistics (one per certificate; aggregated in `web::stats`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatsRow {
+    pub site: String,
+    pub issued_at: String,
+    pub machine_key: String,
+    pub decision: String,
+    pub disks: i64,
+    pub disks_sanitized: i64,
+}
+
+/// Where certificates, stations, users, sessions and marks live.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// How the database is named in messages (SQLite path, or the URL without its password).
+    fn name(&self) -> &str;
+
+    fn enroll(&self, station: Station) -> BoxFut<'_, Result<(), StoreError>>;
+    fn stations(&self) -> BoxFut<'_, Result<Vec<StationSummary>, StoreError>>;
+    fn station(&self, key_id: String) -> BoxFut<'_, Result<Option<Station>, StoreError>>;
+    /// Revokes by station name or key id; returns the station as it is now.
+    fn revoke(&self, name_or_key: String, at: String) -> BoxFut<'_, Result<Station, StoreError>>;
+
+    /// Stores a certificate atomically with its key check: the key must be enrolled and not
+    /// revoked at the moment of the insert. Returns only once `Created` is durable.
+    fn insert(&self, cert: NewCertificate) -> BoxFut<'_, Result<Insert, StoreError>>;
+    /// Records a refused conflicting upload (authenticated by a valid signature).
+    fn record_conflict(&self, conflict: Conflict) -> BoxFut<'_, Result<(), StoreError>>;
+    fn conflicts(&self, key_id: String) -> BoxFut<'_, Result<Vec<Conflict>, StoreError>>;
+    fn certificate(
+        &self,
+        digest: String,
+    ) -> BoxFut<'_, Result<Option<StoredCertificate>, StoreError>>;
+    fn disks(&self, digest: String) -> BoxFut<'_, Result<Vec<DiskRow>, StoreError>>;
+    /// Certificates matching `filter`, newest first: (total count, rows `offset..offset+limit`).
+    fn search(
+        &self,
+        filter: Filter,
+        offset: u64,
+        limit: u64,
+    ) -> BoxFut<'_, Result<(u64, Vec<ListRow>), StoreError>>;
+    /// Every certificate of a station, in sequence order (chain check, station page).
+    fn station_certificates(&self, key_id: String) -> BoxFut<'_, Result<Vec<CertRow>, StoreError>>;
+    /// The rows statistics are made of, for certificates matching `filter`.
+    fn stats_rows(&self, filter: Filter) -> BoxFut<'_, Result<Vec<StatsRow>, StoreError>>;
+    /// Distinct sites of stored certificates (filters, statistics).
+    fn sites(&self) -> BoxFut<'_, Result<Vec<String>, StoreError>>;
+
+    fn add_user(
+        &self,
+        name: String,
+        password_hash: String,
+        at: String,
+    ) -> BoxFut<'_, Result<(), StoreError>>;
+    fn password_hash(&self, name: String) -> BoxFut<'_, Result<Option<String>, StoreError>>;
+    fn create_session(
+        &self,
+        token_hash: String,
+        session: Session,
+    ) -> BoxFut<'_, Result<(), StoreError>>;
+    /// The session of a token hash if it has not expired at `now`.
+    fn session(
+        &self,
+        token_hash: String,
+        now: String,
+    ) -> BoxFut<'_, Result<Option<Session>, StoreError>>;
+    fn delete_session(&self, token_hash: String) -> BoxFut<'_, Result<(), StoreError>>;
+
+    /// Adds or replaces the mark of a MAC or subnet.
+    fn mark(&self, mark: Mark) -> BoxFut<'_, Result<(), StoreError>>;
+    /// Removes a mark; false when there was none.
+    fn unmark(&self, kind: String, value: String) -> BoxFut<'_, Result<bool, StoreError>>;
+    fn marks(&self) -> BoxFut<'_, Result<Vec<Mark>, StoreError>>;
+
+    fn issue_token(&self, token: EnrollToken) -> BoxFut<'_, Result<(), StoreError>>;
+    /// Enrols `station` with the token whose hash is given, if it is unused (or used by this
+    /// same key) and not expired at `station.enrolled_at`.
+    fn enroll_with_token(
+        &self,
+        token_hash: String,
+        station: Station,
+    ) -> BoxFut<'_, Result<TokenEnroll, StoreError>>;
+}
+
+/// Opens (creating if needed) the database `db`: a `postgres://` URL or a SQLite file path.
+pub async fn open(db: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open(db).await?))
+    } else {
+        let path = std::path::PathBuf::from(db);
+        let store = tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&path))
+            .await
+            .map_err(|e| StoreError::Open {
+                db: db.to_string(),
+                source: Box::new(e),
+            })??;
+        Ok(Arc::new(store))
+    }
+}

@@ -1,0 +1,496 @@
+//! The SQL both backends run, the search filter turned into a `WHERE` clause, and row mappers
+//! over a tiny cell-reading trait that both drivers implement.
+//!
+//! Statements use numbered `?N` placeholders: SQLite takes them as they are and PostgreSQL gets
+//! them as `$N` ([`pg`]). None of our SQL holds a `?` in a literal, so the rewrite is exact.
+
+use super::{CertRow, Conflict, DiskRow, Mark, Station, StationSummary, StatsRow};
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+}
+
+/// The same statement with PostgreSQL's `$N` placeholders.
+pub fn pg(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The search of the certificate list, the CSV and the statistics. Text criteria match a part
+/// of the value, ignoring ASCII case; dates are `YYYY-MM-DD` (UTC), both ends included.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Machine serial number or the serial of any of its disks.
+    pub serial: Option<String>,
+    /// Maker, product or model name (e.g. "T480", "20L5", "lenovo").
+    pub model: Option<String>,
+    pub site: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// "refurbish" or "recycle".
+    pub decision: Option<String>,
+    /// "sanitized", "failed" or "none".
+    pub result: Option<String>,
+    /// A station key id.
+    pub station: Option<String>,
+    /// Only rows after this (issued_at, id) in the list's order (newest first): keyset
+    /// pagination for exports, which never re-sorts what it has already sent.
+    pub before: Option<(String, String)>,
+}
+
+/// `%part%` for LIKE, with the user's `%`, `_` and `\` taken literally.
+fn like(part: &str) -> String {
+    let mut out = String::from("%");
+    for c in part.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+impl Filter {
+    /// ` WHERE ...` (or nothing) over table alias `c`, with placeholders numbered from
+    /// `params.len() + 1`; pushes the values onto `params`.
+    pub fn where_clause(&self, params: &mut Vec<Param>) -> String {
+        let mut terms: Vec<String> = Vec::new();
+        let push = |params: &mut Vec<Param>, p: Param| {
+            params.push(p);
+            params.len()
+        };
+        if let Some(s) = self.serial.as_deref().filter(|s| !s.is_empty()) {
+            let n = push(params, Param::Text(like(s)));
+            terms.push(format!(
+                "(lower(coalesce(c.serial, '')) LIKE ?{n} ESCAPE '\\' OR EXISTS (SELECT 1 FROM \
+                 disks d WHERE d.digest = c.digest AND lower(coalesce(d.serial, '')) LIKE ?{n} \
+                 ESCAPE '\\'))"
+            ));
+        }
+        if let Some(s) = self.model.as_deref().filter(|s| !s.is_empty()) {
+            let n = push(params, Param::Text(like(s)));
+            terms.push(format!(
+                "lower(coalesce(c.vendor, '') || ' ' || coalesce(c.product, '') || ' ' || \
+                 coalesce(c.model_name, '')) LIKE ?{n} ESCAPE '\\'"
+            ));
+        }
+        if let Some(s) = self.site.as_deref().filter(|s| !s.is_empty()) {
+            let n = push(params, Param::Text(like(s)));
+            terms.push(format!("lower(c.site) LIKE ?{n} ESCAPE '\\'"));
+        }
+        if let Some(s) = self.from.as_deref().filter(|s| !s.is_empty()) {
+            let n = push(params, Param::Text(s.to_string()));
+            terms.push(format!("substr(c.issued_at, 1, 10) >= ?{n}"));
+        }
+        if let Some(s) = self.to.as_deref().filter(|s| !s.is_empty()) {
+            let n = push(params, Param::Text(s.to_string()));
+            terms.push(format!("substr(c.issued_at, 1, 10) <= ?{n}"));
+        }
+        if let Some(s) = self.decision.as_deref().filter(|s| !s.is_empty()) {
+            let n = push(params, Param::Text(s.to_string()));
+            terms.push(format!("c.decision = ?{n}"));
+        }
+        if let Some(s) = self.result.as_deref().filter(|s| !s.is_empty()) {
+            let n = push(params, Param::Text(s.to_string()));
+            terms.push(format!("c.result = ?{n}"));
+        }
+        if let Some(s) = self.station.as_deref().filter(|s| !s.is_empty()) {
+            let n = push(params, Param::Text(s.to_string()));
+            terms.push(format!("c.station_key_id = ?{n}"));
+        }
+        if let Some((at, id)) = &self.before {
+            let a = push(params, Param::Text(at.clone()));
+            let b = push(params, Param::Text(id.clone()));
+            terms.push(format!("(c.issued_at, c.id) < (?{a}, ?{b})"));
+        }
+        if terms.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", terms.join(" AND "))
+        }
+    }
+}
+
+/// Reads one cell of a result row; implemented for both drivers' rows.
+pub trait Cells {
+    fn text(&self, i: usize) -> Result<String, CellError>;
+    fn opt_text(&self, i: usize) -> Result<Option<String>, CellError>;
+    fn int(&self, i: usize) -> Result<i64, CellError>;
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, CellError>;
+}
+
+/// A cell of an unexpected type (a schema that is not ours).
+pub type CellError = Box<dyn std::error::Error + Send + Sync>;
+
+pub fn station(r: &impl Cells) -> Result<Station, CellError> {
+    Ok(Station {
+        key_id: r.text(0)?,
+        name: r.text(1)?,
+        site: r.text(2)?,
+        public_key: r.text(3)?,
+        public_key_pem: r.text(4)?,
+        enrolled_at: r.text(5)?,
+        revoked_at: r.opt_text(6)?,
+        enrolled_via: r.text(7)?,
+        note: r.opt_text(8)?,
+    })
+}
+
+pub fn station_params(s: &Station) -> Vec<Param> {
+    vec![
+        Param::Text(s.key_id.clone()),
+        Param::Text(s.name.clone()),
+        Param::Text(s.site.clone()),
+        Param::Text(s.public_key.clone()),
+        Param::Text(s.public_key_pem.clone()),
+        Param::Text(s.enrolled_at.clone()),
+        Param::OptText(s.revoked_at.clone()),
+        Param::Text(s.enrolled_via.clone()),
+        Param::OptText(s.note.clone()),
+    ]
+}
+
+pub const INSERT_STATION: &str = "INSERT INTO stations (key_id, name, site, public_key, \
+     public_key_pem, enrolled_at, revoked_at, enrolled_via, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
+     ?7, ?8, ?9)";
+
+/// Stations with their counts; STATION_COLS then count, highest sequence, when it arrived, and
+/// the last arrival.
+pub const STATION_SUMMARIES: &str = "SELECT s.key_id, s.name, s.site, s.public_key, \
+     s.public_key_pem, s.enrolled_at, s.revoked_at, s.enrolled_via, s.note, \
+     (SELECT count(*) FROM certificates c WHERE c.station_key_id = s.key_id), \
+     (SELECT max(c.sequence) FROM certificates c WHERE c.station_key_id = s.key_id), \
+     (SELECT c.received_at FROM certificates c WHERE c.station_key_id = s.key_id \
+        ORDER BY c.sequence DESC, c.received_at DESC LIMIT 1), \
+     (SELECT max(c.received_at) FROM certificates c WHERE c.station_key_id = s.key_id) \
+     FROM stations s ORDER BY s.name";
+
+/// A station summary row: STATION_COLS then the four aggregates.
+pub fn station_summary(r: &impl Cells) -> Result<StationSummary, CellError> {
+    let to_u64 = |v: i64| u64::try_from(v).map_err(|e| -> CellError { Box::new(e) });
+    Ok(StationSummary {
+        station: station(r)?,
+        certificates: to_u64(r.int(9)?)?,
+        highest_sequence: r.opt_int(10)?.map(to_u64).transpose()?,
+        highest_received_at: r.opt_text(11)?,
+        last_received_at: r.opt_text(12)?,
+    })
+}
+
+pub const STATION_BY_KEY: &str = "SELECT s.key_id, s.name, s.site, s.public_key, \
+     s.public_key_pem, s.enrolled_at, s.revoked_at, s.enrolled_via, s.note FROM stations s WHERE \
+     s.key_id = ?1";
+
+pub const STATION_BY_NAME_OR_KEY: &str = "SELECT s.key_id, s.name, s.site, s.public_key, \
+     s.public_key_pem, s.enrolled_at, s.revoked_at, s.enrolled_via, s.note FROM stations s WHERE \
+     s.key_id = ?1 OR s.name = ?1";
+
+pub const REVOKE: &str =
+    "UPDATE stations SET revoked_at = coalesce(revoked_at, ?2) WHERE key_id = ?1";
+
+pub const CERT_COLS: &str = "c.digest, c.id, c.station_key_id, c.sequence, c.previous_digest, \
+     c.issued_at, c.received_at, c.site, c.operator, c.organisation, c.vendor, c.product, \
+     c.model_name, c.serial, c.machine_key, c.decision, c.grade, c.disks, c.disks_sanitized, \
+     c.result, c.language";
+/// Number of columns in [`CERT_COLS`].
+pub const CERT_NCOLS: usize = 21;
+
+pub fn cert_row(r: &impl Cells) -> Result<CertRow, CellError> {
+    Ok(CertRow {
+        digest: r.text(0)?,
+        id: r.text(1)?,
+        station_key_id: r.text(2)?,
+        sequence: r.int(3)?,
+        previous_digest: r.opt_text(4)?,
+        issued_at: r.text(5)?,
+        received_at: r.text(6)?,
+        site: r.text(7)?,
+        operator: r.text(8)?,
+        organisation: r.opt_text(9)?,
+        vendor: r.opt_text(10)?,
+        product: r.opt_text(11)?,
+        model_name: r.opt_text(12)?,
+        serial: r.opt_text(13)?,
+        machine_key: r.text(14)?,
+        decision: r.text(15)?,
+        grade: r.text(16)?,
+        disks: r.int(17)?,
+        disks_sanitized: r.int(18)?,
+        result: r.text(19)?,
+        language: r.text(20)?,
+    })
+}
+
+/// INSERT of a certificate row; `body` is `?22`. `conflict_clause` is "" (SQLite: the single
+/// writer checked before) or " ON CONFLICT DO NOTHING" (PostgreSQL: concurrent inserts).
+pub fn insert_certificate(conflict_clause: &str) -> String {
+    format!(
+        "INSERT INTO certificates (digest, id, station_key_id, sequence, previous_digest, \
+         issued_at, received_at, site, operator, organisation, vendor, product, model_name, \
+         serial, machine_key, decision, grade, disks, disks_sanitized, result, language, body) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+         ?19, ?20, ?21, ?22){conflict_clause}"
+    )
+}
+
+pub fn cert_params(c: &CertRow) -> Vec<Param> {
+    vec![
+        Param::Text(c.digest.clone()),
+        Param::Text(c.id.clone()),
+        Param::Text(c.station_key_id.clone()),
+        Param::Int(c.sequence),
+        Param::OptText(c.previous_digest.clone()),
+        Param::Text(c.issued_at.clone()),
+        Param::Text(c.received_at.clone()),
+        Param::Text(c.site.clone()),
+        Param::Text(c.operator.clone()),
+        Param::OptText(c.organisation.clone()),
+        Param::OptText(c.vendor.clone()),
+        Param::OptText(c.product.clone()),
+        Param::OptText(c.model_name.clone()),
+        Param::OptText(c.serial.clone()),
+        Param::Text(c.machine_key.clone()),
+        Param::Text(c.decision.clone()),
+        Param::Text(c.grade.clone()),
+        Param::Int(c.disks),
+        Param::Int(c.disks_sanitized),
+        Param::Text(c.result.clone()),
+        Param::Text(c.language.clone()),
+    ]
+}
+
+pub const INSERT_DISK: &str = "INSERT INTO disks (digest, idx, dev_path, vendor, model, serial, \
+     capacity_bytes, interface, media_type, level, method, verification, result, sanitized, \
+     disposition) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+pub fn disk_params(digest: &str, d: &DiskRow) -> Vec<Param> {
+    vec![
+        Param::Text(digest.to_string()),
+        Param::Int(d.index),
+        Param::Text(d.dev_path.clone()),
+        Param::OptText(d.vendor.clone()),
+        Param::OptText(d.model.clone()),
+        Param::OptText(d.serial.clone()),
+        Param::Int(d.capacity_bytes),
+        Param::Text(d.interface.clone()),
+        Param::Text(d.media_type.clone()),
+        Param::Text(d.level.clone()),
+        Param::Text(d.method.clone()),
+        Param::Text(d.verification.clone()),
+        Param::Text(d.result.clone()),
+        Param::Int(i64::from(d.sanitized)),
+        Param::Text(d.disposition.clone()),
+    ]
+}
+
+pub const DISKS_OF: &str = "SELECT idx, dev_path, vendor, model, serial, capacity_bytes, \
+     interface, media_type, level, method, verification, result, sanitized, disposition FROM disks \
+     WHERE digest = ?1 ORDER BY idx";
+
+pub fn disk_row(r: &impl Cells) -> Result<DiskRow, CellError> {
+    Ok(DiskRow {
+        index: r.int(0)?,
+        dev_path: r.text(1)?,
+        vendor: r.opt_text(2)?,
+        model: r.opt_text(3)?,
+        serial: r.opt_text(4)?,
+        capacity_bytes: r.int(5)?,
+        interface: r.text(6)?,
+        media_type: r.text(7)?,
+        level: r.text(8)?,
+        method: r.text(9)?,
+        verification: r.text(10)?,
+        result: r.text(11)?,
+        sanitized: r.int(12)? != 0,
+        disposition: r.text(13)?,
+    })
+}
+
+pub const STATION_STATUS: &str = "SELECT revoked_at FROM stations WHERE key_id = ?1";
+pub const DIGEST_EXISTS: &str = "SELECT digest FROM certificates WHERE digest = ?1";
+pub const DIGEST_OF_ID: &str = "SELECT digest FROM certificates WHERE id = ?1";
+
+pub fn certificate_by_digest() -> String {
+    format!("SELECT {CERT_COLS}, c.body FROM certificates c WHERE c.digest = ?1")
+}
+
+pub fn station_certificates() -> String {
+    format!(
+        "SELECT {CERT_COLS} FROM certificates c WHERE c.station_key_id = ?1 ORDER BY c.sequence, \
+         c.received_at"
+    )
+}
+
+/// Count, then page, of a search; `where_clause` from [`Filter::where_clause`] with
+/// `nparams` values, then LIMIT and OFFSET as the next two placeholders.
+pub fn search_count(where_clause: &str) -> String {
+    format!("SELECT count(*) FROM certificates c{where_clause}")
+}
+
+pub fn search_page(where_clause: &str, nparams: usize) -> String {
+    format!(
+        "SELECT {CERT_COLS}, s.name FROM certificates c LEFT JOIN stations s ON s.key_id = \
+         c.station_key_id{where_clause} ORDER BY c.issued_at DESC, c.id DESC LIMIT ?{} OFFSET ?{}",
+        nparams + 1,
+        nparams + 2
+    )
+}
+
+pub fn stats_rows(where_clause: &str) -> String {
+    format!(
+        "SELECT c.site, c.issued_at, c.machine_key, c.decision, c.disks, c.disks_sanitized FROM \
+         certificates c{where_clause} ORDER BY c.issued_at"
+    )
+}
+
+pub fn stats_row(r: &impl Cells) -> Result<StatsRow, CellError> {
+    Ok(StatsRow {
+        site: r.text(0)?,
+        issued_at: r.text(1)?,
+        machine_key: r.text(2)?,
+        decision: r.text(3)?,
+        disks: r.int(4)?,
+        disks_sanitized: r.int(5)?,
+    })
+}
+
+pub const SITES: &str = "SELECT DISTINCT site FROM certificates ORDER BY site";
+
+pub const INSERT_CONFLICT: &str = "INSERT INTO conflicts (station_key_id, certificate_id, digest, \
+     sequence, received_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+/// PostgreSQL and SQLite both take this form for "keep the first record of a digest".
+pub const INSERT_CONFLICT_SUFFIX: &str = " ON CONFLICT DO NOTHING";
+pub const CONFLICTS_OF: &str = "SELECT station_key_id, certificate_id, digest, sequence, \
+     received_at FROM conflicts WHERE station_key_id = ?1 ORDER BY received_at";
+
+pub fn conflict(r: &impl Cells) -> Result<Conflict, CellError> {
+    Ok(Conflict {
+        station_key_id: r.text(0)?,
+        certificate_id: r.text(1)?,
+        digest: r.text(2)?,
+        sequence: r.int(3)?,
+        received_at: r.text(4)?,
+    })
+}
+
+pub fn conflict_params(c: &Conflict) -> Vec<Param> {
+    vec![
+        Param::Text(c.station_key_id.clone()),
+        Param::Text(c.certificate_id.clone()),
+        Param::Text(c.digest.clone()),
+        Param::Int(c.sequence),
+        Param::Text(c.received_at.clone()),
+    ]
+}
+
+pub const INSERT_USER: &str =
+    "INSERT INTO users (name, password_hash, created_at) VALUES (?1, ?2, ?3)";
+pub const USER_EXISTS: &str = "SELECT name FROM users WHERE name = ?1";
+/// Replacing a password keeps the user (`user add` on an existing name sets a new password).
+pub const UPDATE_USER: &str = "UPDATE users SET password_hash = ?2 WHERE name = ?1";
+pub const USER_HASH: &str = "SELECT password_hash FROM users WHERE name = ?1";
+pub const INSERT_SESSION: &str =
+    "INSERT INTO sessions (token_hash, user_name, expires_at) VALUES (?1, ?2, ?3)";
+pub const SESSION: &str =
+    "SELECT user_name, expires_at FROM sessions WHERE token_hash = ?1 AND expires_at > ?2";
+pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token_hash = ?1";
+pub const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= ?1";
+
+pub const DELETE_MARK: &str = "DELETE FROM marks WHERE kind = ?1 AND value = ?2";
+pub const INSERT_MARK: &str =
+    "INSERT INTO marks (kind, value, mode, site, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+pub const MARKS: &str =
+    "SELECT kind, value, mode, site, created_at FROM marks ORDER BY kind, value";
+
+pub fn mark(r: &impl Cells) -> Result<Mark, CellError> {
+    Ok(Mark {
+        kind: r.text(0)?,
+        value: r.text(1)?,
+        mode: r.text(2)?,
+        site: r.opt_text(3)?,
+        created_at: r.text(4)?,
+    })
+}
+
+pub fn mark_params(m: &Mark) -> Vec<Param> {
+    vec![
+        Param::Text(m.kind.clone()),
+        Param::Text(m.value.clone()),
+        Param::Text(m.mode.clone()),
+        Param::OptText(m.site.clone()),
+        Param::Text(m.created_at.clone()),
+    ]
+}
+
+pub const INSERT_TOKEN: &str = "INSERT INTO enroll_tokens (token_hash, mac, client_ip, site, \
+     created_at, expires_at, used_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)";
+pub const TOKEN: &str =
+    "SELECT mac, client_ip, site, expires_at, used_by FROM enroll_tokens WHERE token_hash = ?1";
+pub const USE_TOKEN: &str = "UPDATE enroll_tokens SET used_by = ?2 WHERE token_hash = ?1";
+pub const DELETE_EXPIRED_TOKENS: &str =
+    "DELETE FROM enroll_tokens WHERE expires_at <= ?1 AND used_by IS NULL";
+
+/// How a PXE-enrolled station says where it came from.
+pub fn pxe_note(mac: Option<&str>, ip: &str) -> String {
+    format!("PXE boot from MAC {}, IP {ip}", mac.unwrap_or("unknown"))
+}
+
+/// Schema version both backends record; bump with a migration.
+pub const SCHEMA_VERSION: i64 = 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_dollars_for_postgres_and_nothing_else_changes() {
+        assert_eq!(
+            pg("SELECT a FROM t WHERE a = ?1 AND b LIKE ?12 ESCAPE '\\' AND c = '?'"),
+            "SELECT a FROM t WHERE a = $1 AND b LIKE $12 ESCAPE '\\' AND c = '?'"
+        );
+    }
+
+    #[test]
+    fn filter_numbers_placeholders_after_existing_ones_and_escapes_like() {
+        let f = Filter {
+            serial: Some("PF1_%".into()),
+            to: Some("2026-12-31".into()),
+            decision: Some("recycle".into()),
+            model: Some(String::new()),
+            ..Filter::default()
+        };
+        let mut params = vec![Param::Int(0)];
+        let w = f.where_clause(&mut params);
+        assert!(
+            w.starts_with(" WHERE (lower(coalesce(c.serial, '')) LIKE ?2"),
+            "{w}"
+        );
+        assert!(w.contains("substr(c.issued_at, 1, 10) <= ?3"), "{w}");
+        assert!(w.ends_with("c.decision = ?4"), "{w}");
+        assert_eq!(params[1], Param::Text("%pf1\\_\\%%".into()));
+        assert_eq!(Filter::default().where_clause(&mut Vec::new()), "");
+        let after = Filter {
+            before: Some(("2026-11-26T10:00:00.000Z".into(), "abc-00000007".into())),
+            ..Filter::default()
+        };
+        let mut params = Vec::new();
+        assert_eq!(
+            after.where_clause(&mut params),
+            " WHERE (c.issued_at, c.id) < (?1, ?2)"
+        );
+        assert_eq!(params.len(), 2);
+    }
+}

@@ -1,0 +1,330 @@
+//! The certificate page, `/c/<hex of the digest>`: the URL a certificate's QR code holds. It
+//! re-checks the stored bytes with `reprise_cert::envelope::verify` on every view, shows the
+//! station and the certificate's place in its chain, then the full content as
+//! `reprise_cert::render` writes it. `/c/<hex>.json` is the exact file as received.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::header::{self, HeaderMap};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use reprise_cert::chain;
+use reprise_cert::envelope;
+use reprise_cert::render;
+
+use super::list::{decision_label, hex_of, short_time};
+use super::stations::links_of;
+use super::{App, Ctx, t};
+use crate::util::esc;
+
+/// `sha256:<hex>` from the last part of the URL, if it is 64 hex digits.
+pub fn digest_from_path(hex: &str) -> Option<String> {
+    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| format!("sha256:{}", hex.to_ascii_lowercase()))
+}
+
+/// A certificate id as a download name: the id comes from the station, so only
+/// `[A-Za-z0-9._-]` is kept (no quote or line break can reach the header).
+fn file_name(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// `GET /c/{hex}` and `GET /c/{hex}.json`
+pub async fn page(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(name): Path<String>,
+) -> Response {
+    let ctx = match Ctx::guard(&app, &headers, &uri).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let l = ctx.lang;
+    let (hex, raw) = match name.strip_suffix(".json") {
+        Some(h) => (h, true),
+        None => (name.as_str(), false),
+    };
+    let not_found = || {
+        ctx.message(
+            StatusCode::NOT_FOUND,
+            t(l, "No such certificate.", "Certificat inconnu."),
+        )
+    };
+    let Some(digest) = digest_from_path(hex) else {
+        return not_found();
+    };
+    let stored = match app.store.certificate(digest.clone()).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return not_found(),
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    if raw {
+        let mut resp = (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/json".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}.json\"",
+                        file_name(&stored.row.id)
+                    ),
+                ),
+            ],
+            stored.body,
+        )
+            .into_response();
+        ctx.apply(&mut resp);
+        return resp;
+    }
+    let row = &stored.row;
+    let station = match app.store.station(row.station_key_id.clone()).await {
+        Ok(s) => s,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let siblings = match app
+        .store
+        .station_certificates(row.station_key_id.clone())
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let base = app.base_url(&headers);
+    let url = format!("{base}/c/{}", hex_of(&digest));
+
+    // The signature, checked again now, on the bytes as stored.
+    let verified = envelope::verify(&stored.body, None);
+    let mut check = String::new();
+    let cert = match &verified {
+        Ok(v) if v.digest == row.digest => {
+            let _ = writeln!(
+                check,
+                "<p id=\"signature\" class=\"ok\">✔ {}</p>\n<p>{} <span class=\"mono\">{}</span></p>",
+                t(
+                    l,
+                    "Signature valid: Ed25519 over the RFC 8785 canonical content, checked now on the stored file.",
+                    "Signature valide : Ed25519 sur le contenu canonique RFC 8785, vérifiée à l'instant sur le fichier conservé."
+                ),
+                t(l, "Signing key", "Clé de signature"),
+                esc(&v.key_id)
+            );
+            Some(&v.envelope.certificate)
+        }
+        Ok(v) => {
+            let _ = writeln!(
+                check,
+                "<p id=\"signature\" class=\"bad\">✘ {} {}</p>",
+                t(
+                    l,
+                    "Digest differs from the index:",
+                    "L'empreinte diffère de l'index :"
+                ),
+                esc(&v.digest)
+            );
+            Some(&v.envelope.certificate)
+        }
+        Err(e) => {
+            let _ = writeln!(
+                check,
+                "<p id=\"signature\" class=\"bad\">✘ {} {}</p>",
+                t(l, "Signature INVALID:", "Signature INVALIDE :"),
+                esc(&reprise_cert::error_chain(e))
+            );
+            None
+        }
+    };
+    match &station {
+        Some(s) => {
+            let status = match &s.revoked_at {
+                Some(at) => format!(
+                    "<span class=\"bad\">{} {}</span>",
+                    t(l, "key revoked on", "clé révoquée le"),
+                    esc(&short_time(at))
+                ),
+                None => format!(
+                    "<span class=\"ok\">{}</span>",
+                    t(l, "key enrolled", "clé enregistrée")
+                ),
+            };
+            let _ = writeln!(
+                check,
+                "<p>{} <a href=\"/stations/{}\">{}</a> ({}) — {status}; {} {}</p>",
+                t(l, "Station", "Station"),
+                esc(hex_of(&s.key_id)),
+                esc(&s.name),
+                esc(&s.site),
+                t(l, "received", "reçu le"),
+                esc(&short_time(&row.received_at)),
+            );
+        }
+        None => {
+            let _ = writeln!(
+                check,
+                "<p class=\"bad\">{}</p>",
+                t(
+                    l,
+                    "Station key not enrolled.",
+                    "Clé de station non enregistrée."
+                )
+            );
+        }
+    }
+
+    // Place in the chain.
+    let mut chain_html = String::new();
+    let highest = siblings.iter().map(|c| c.sequence).max().unwrap_or(0);
+    let _ = writeln!(
+        chain_html,
+        "<p id=\"position\">{} #{} — {} {}, {} #{}</p>",
+        t(l, "Certificate", "Certificat"),
+        row.sequence,
+        siblings.len(),
+        t(l, "received from this station", "reçus de cette station"),
+        t(l, "highest", "le plus élevé"),
+        highest
+    );
+    let prev = row
+        .previous_digest
+        .as_deref()
+        .map(|d| (d, siblings.iter().find(|c| c.digest == d)));
+    let _ = match prev {
+        None => writeln!(
+            chain_html,
+            "<p>{}: {}</p>",
+            t(l, "Previous", "Précédent"),
+            t(
+                l,
+                "none (first of the station)",
+                "aucun (premier de la station)"
+            )
+        ),
+        Some((d, Some(p))) => writeln!(
+            chain_html,
+            "<p>{}: <a href=\"/c/{}\">#{} {}</a></p>",
+            t(l, "Previous", "Précédent"),
+            esc(hex_of(d)),
+            p.sequence,
+            esc(&p.id)
+        ),
+        Some((d, None)) => writeln!(
+            chain_html,
+            "<p class=\"warn\">{}: <span class=\"mono\">{}</span> — {}</p>",
+            t(l, "Previous", "Précédent"),
+            esc(d),
+            t(l, "not received", "non reçu")
+        ),
+    };
+    let next: Vec<_> = siblings
+        .iter()
+        .filter(|c| c.previous_digest.as_deref() == Some(row.digest.as_str()))
+        .collect();
+    if next.is_empty() {
+        let _ = writeln!(
+            chain_html,
+            "<p>{}: {}</p>",
+            t(l, "Next", "Suivant"),
+            t(l, "none received yet", "aucun reçu pour l'instant")
+        );
+    }
+    for n in &next {
+        let _ = writeln!(
+            chain_html,
+            "<p>{}: <a href=\"/c/{}\">#{} {}</a></p>",
+            t(l, "Next", "Suivant"),
+            esc(hex_of(&n.digest)),
+            n.sequence,
+            esc(&n.id)
+        );
+    }
+    let (_, gaps) = chain::check_station(&row.station_key_id, links_of(&siblings));
+    let mine: Vec<String> = gaps
+        .iter()
+        .filter(|g| match g {
+            chain::Gap::Fork { sequence, .. } => {
+                *sequence == u64::try_from(row.sequence).unwrap_or(0)
+            }
+            chain::Gap::BrokenLink { file, .. } => *file == row.id,
+            _ => false,
+        })
+        .map(ToString::to_string)
+        .collect();
+    for g in &mine {
+        let _ = writeln!(chain_html, "<p class=\"bad\">⚠ {}</p>", esc(g));
+    }
+
+    let Some(cert) = cert else {
+        let body = format!(
+            "<h1>{}</h1>\n<div class=\"box\" id=\"check\">{check}</div>\n",
+            esc(&row.id)
+        );
+        return ctx.page(StatusCode::OK, &row.id, &body);
+    };
+    let title = t(
+        l,
+        "Certificate of data sanitization (NIST SP 800-88)",
+        "Certificat d'effacement des données (NIST SP 800-88)",
+    );
+    let body = format!(
+        "<div class=\"cert-head\"><div><h1>{title}</h1>\n<p class=\"dest\" id=\"destination\">{}: \
+         <strong>{}</strong></p>\n<p class=\"mono\">{}</p></div><div class=\"qr\">{}</div></div>\n\
+         <h2>{}</h2>\n<div class=\"box\" id=\"check\">{check}</div>\n\
+         <h2>{}</h2>\n<div class=\"box\" id=\"chain\">{chain_html}</div>\n\
+         <p class=\"noprint\"><a href=\"/c/{}.json\" id=\"download\">{}</a> — {}</p>\n\
+         <div id=\"content\" lang=\"{}\">\n{}</div>\n",
+        t(l, "Destination", "Destination"),
+        decision_label(l, &row.decision).to_uppercase(),
+        esc(&url),
+        render::qr_svg(&url),
+        t(l, "Signature check", "Vérification de la signature"),
+        t(l, "Chain of the station", "Chaîne de la station"),
+        esc(hex_of(&digest)),
+        t(
+            l,
+            "Download the signed file",
+            "Télécharger le fichier signé"
+        ),
+        t(
+            l,
+            "print this page with the browser's Print command.",
+            "imprimez cette page avec la commande Imprimer du navigateur."
+        ),
+        super::lang_code(cert.language),
+        render::html_sections(cert, &row.digest),
+    );
+    ctx.page(StatusCode::OK, &row.id, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::digest_from_path;
+
+    #[test]
+    fn download_names_keep_only_safe_characters() {
+        assert_eq!(super::file_name("0123abcd-00000001"), "0123abcd-00000001");
+        assert_eq!(super::file_name("a\"b\r\nc/d"), "a_b__c_d");
+    }
+
+    #[test]
+    fn only_64_hex_digits_name_a_certificate() {
+        let hex = "AB".repeat(32);
+        assert_eq!(
+            digest_from_path(&hex),
+            Some(format!("sha256:{}", "ab".repeat(32)))
+        );
+        assert_eq!(digest_from_path("ab"), None);
+        assert_eq!(digest_from_path(&"zz".repeat(32)), None);
+        assert_eq!(digest_from_path(&format!("{}/..", "a".repeat(61))), None);
+    }
+}

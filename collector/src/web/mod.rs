@@ -1,0 +1,428 @@
+//! The web UI: server-rendered HTML in French and English, no JavaScript.
+//!
+//! Every page handler starts with [`Ctx::guard`]: it picks the language (`?lang=`, then the
+//! `reprise_lang` cookie, then Accept-Language, then French), and — when the server requires a
+//! login — checks the session cookie or sends the browser to `/login`. Pages are plain strings
+//! built with [`crate::util::esc`] around every value that did not come from this file.
+
+pub mod auth;
+pub mod cert;
+pub mod list;
+pub mod stations;
+pub mod stats;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use reprise_cert::Language;
+
+use crate::store::Store;
+use crate::util::esc;
+
+/// Who may enrol a station key from a PXE boot (see `collector/README.md`, security model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PxeEnroll {
+    /// Nobody: PXE-booted machines need their key enrolled from the CLI (they cannot upload).
+    None,
+    /// Machines marked for automatic mode (by MAC or subnet) get a one-time token.
+    Marked,
+    /// Every machine that fetches `boot.ipxe` gets a one-time token.
+    All,
+}
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    /// Base URL of the collector as machines and browsers reach it (no trailing slash); when not
+    /// set, `http://<Host header>` of each request.
+    pub public_url: Option<String>,
+    /// Where `vmlinuz` and `initrd.img` are (PXE), if served.
+    pub boot_dir: Option<PathBuf>,
+    /// Pages need a login (the server listens beyond loopback, or `--require-login`).
+    pub require_login: bool,
+    pub pxe_enroll: PxeEnroll,
+    /// How long a PXE enrolment token stays valid, in seconds.
+    pub token_lifetime_s: i64,
+}
+
+impl App {
+    /// The base URL for links that leave the browser (QR codes, iPXE scripts).
+    pub fn base_url(&self, headers: &HeaderMap) -> String {
+        if let Some(u) = &self.public_url {
+            return u.trim_end_matches('/').to_string();
+        }
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
+            })
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    }
+
+    /// Cookies get `Secure` when the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// A cookie of the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A query parameter of `uri` (percent-decoded).
+pub fn query_param(uri: &Uri, name: &str) -> Option<String> {
+    let q = uri.query()?;
+    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(q);
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn serde_urlencoded_pairs(q: &str) -> Vec<(String, String)> {
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
+        &format!("/?{q}").parse().unwrap_or_default(),
+    )
+    .map(|axum::extract::Query(v)| v)
+    .unwrap_or_default()
+}
+
+/// Percent-encodes a query value.
+pub fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The language from Accept-Language: the first of French or English by preference.
+fn accept_language(headers: &HeaderMap) -> Option<Language> {
+    let value = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+    let mut best: Option<(u32, Language)> = None;
+    for (i, part) in value.split(',').enumerate() {
+        let mut pieces = part.trim().split(';');
+        let tag = pieces.next()?.trim().to_ascii_lowercase();
+        let q = pieces
+            .find_map(|p| p.trim().strip_prefix("q=").map(str::to_string))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let lang = if tag == "fr" || tag.starts_with("fr-") {
+            Language::Fr
+        } else if tag == "en" || tag.starts_with("en-") {
+            Language::En
+        } else {
+            continue;
+        };
+        // Rank by q (in thousandths), then by position.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let rank = (q.clamp(0.0, 1.0) * 1000.0) as u32 * 1000 + (999 - i.min(999) as u32);
+        if best.is_none_or(|(r, _)| rank > r) {
+            best = Some((rank, lang));
+        }
+    }
+    best.map(|(_, l)| l)
+}
+
+/// Label in the page language.
+pub fn t(lang: Language, en: &'static str, fr: &'static str) -> &'static str {
+    match lang {
+        Language::En => en,
+        Language::Fr => fr,
+    }
+}
+
+pub fn lang_code(lang: Language) -> &'static str {
+    match lang {
+        Language::En => "en",
+        Language::Fr => "fr",
+    }
+}
+
+/// The request context of a page: language, viewer, cookies to set.
+#[derive(Debug)]
+pub struct Ctx {
+    pub lang: Language,
+    pub user: Option<String>,
+    pub csrf: String,
+    pub uri: Uri,
+    set_cookies: Vec<String>,
+}
+
+impl Ctx {
+    /// Context of a page anyone may see (the login page).
+    pub fn public(app: &App, headers: &HeaderMap, uri: &Uri) -> Ctx {
+        let mut set_cookies = Vec::new();
+        let secure = if app.secure_cookies() { "; Secure" } else { "" };
+        let lang = match query_param(uri, "lang").and_then(|l| l.parse::<Language>().ok()) {
+            Some(l) => {
+                set_cookies.push(format!(
+                    "reprise_lang={}; Path=/; Max-Age=31536000; SameSite=Strict; HttpOnly{secure}",
+                    lang_code(l)
+                ));
+                l
+            }
+            None => cookie(headers, "reprise_lang")
+                .and_then(|l| l.parse().ok())
+                .or_else(|| accept_language(headers))
+                .unwrap_or(Language::Fr),
+        };
+        // The CSRF token of the few forms (login, logout): a random value in a Strict cookie
+        // that the form repeats (double submit); a cross-site form cannot read or send it.
+        let csrf = match cookie(headers, auth::CSRF_COOKIE).filter(|c| auth::plausible_token(c)) {
+            Some(c) => c,
+            None => {
+                let c = crate::util::random_token().unwrap_or_default();
+                set_cookies.push(format!(
+                    "{}={c}; Path=/; SameSite=Strict; HttpOnly{secure}",
+                    auth::CSRF_COOKIE
+                ));
+                c
+            }
+        };
+        Ctx {
+            lang,
+            user: None,
+            csrf,
+            uri: uri.clone(),
+            set_cookies,
+        }
+    }
+
+    /// Context of a protected page: Err is the response to send instead (to the login page).
+    pub async fn guard(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Ctx, Response> {
+        let mut ctx = Ctx::public(app, headers, uri);
+        if let Some(token) = cookie(headers, auth::SESSION_COOKIE) {
+            match app
+                .store
+                .session(crate::util::sha256_hex(&token), crate::util::now())
+                .await
+            {
+                Ok(Some(s)) => ctx.user = Some(s.user),
+                Ok(None) => {}
+                Err(e) => return Err(ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e)),
+            }
+        }
+        if app.require_login && ctx.user.is_none() {
+            let next = uri
+                .path_and_query()
+                .map_or("/".to_string(), |p| p.as_str().to_string());
+            let mut resp = StatusCode::SEE_OTHER.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("/login?next={}", enc(&next))) {
+                resp.headers_mut().insert(header::LOCATION, v);
+            }
+            ctx.apply(&mut resp);
+            return Err(resp);
+        }
+        Ok(ctx)
+    }
+
+    pub fn add_cookie(&mut self, cookie: String) {
+        self.set_cookies.push(cookie);
+    }
+
+    /// Adds the context's cookies to a response.
+    pub fn apply(&self, resp: &mut Response) {
+        for c in &self.set_cookies {
+            if let Ok(v) = HeaderValue::from_str(c) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+    }
+
+    /// An HTML page in the common frame.
+    pub fn page(&self, status: StatusCode, title: &str, body: &str) -> Response {
+        let html = layout(self, title, body);
+        let mut resp = (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response();
+        let h = resp.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        // No script anywhere, styles inline, forms to this site only, never in a frame.
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+                 form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
+        self.apply(&mut resp);
+        resp
+    }
+
+    /// An error page naming the error chain.
+    pub fn error(&self, status: StatusCode, err: &dyn std::error::Error) -> Response {
+        self.message(status, &crate::util::error_chain(err))
+    }
+
+    pub fn message(&self, status: StatusCode, text: &str) -> Response {
+        let title = t(self.lang, "Error", "Erreur");
+        self.page(
+            status,
+            title,
+            &format!(
+                "<h1>{} {}</h1>\n<p class=\"err\">{}</p>\n",
+                status.as_u16(),
+                esc(title),
+                esc(text)
+            ),
+        )
+    }
+
+    /// The current URL with `lang` set to `code`.
+    fn with_lang(&self, code: &str) -> String {
+        let mut pairs: Vec<(String, String)> = self
+            .uri
+            .query()
+            .map(serde_urlencoded_pairs)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| k != "lang")
+            .collect();
+        pairs.push(("lang".into(), code.into()));
+        let q: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+        format!("{}?{}", self.uri.path(), q.join("&"))
+    }
+}
+
+const STYLE: &str = "
+body { font-family: sans-serif; margin: 0; color: #111; background: #fff; }
+header { background: #1d3d5c; color: #fff; padding: 6px 16px; display: flex; gap: 18px; align-items: center; flex-wrap: wrap; }
+header a { color: #fff; text-decoration: none; font-weight: bold; }
+header .right { margin-left: auto; display: flex; gap: 10px; align-items: center; }
+header form { margin: 0; }
+main { padding: 12px 16px; }
+h1 { font-size: 1.35em; margin: 8px 0 12px 0; }
+h2 { font-size: 1.1em; margin: 16px 0 6px 0; border-bottom: 1px solid #999; }
+table { border-collapse: collapse; }
+table.list { width: 100%; font-size: 0.9em; }
+table.list th, table.list td { border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
+table.list th { background: #eef2f6; }
+td.k { color: #333; padding-right: 12px; vertical-align: top; white-space: nowrap; }
+td { word-break: break-word; }
+.mono { font-family: monospace; font-size: 0.9em; }
+.ok { color: #0a6b2b; font-weight: bold; }
+.bad { color: #a40000; font-weight: bold; }
+.warn { color: #8a5a00; font-weight: bold; }
+.err { color: #a40000; }
+form.search { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: end; margin-bottom: 10px; }
+form.search label { display: flex; flex-direction: column; font-size: 0.85em; }
+.box { border: 1px solid #999; padding: 8px 12px; margin: 8px 0; }
+.pager { margin: 10px 0; display: flex; gap: 14px; }
+.cert-head { display: flex; justify-content: space-between; align-items: flex-start; gap: 16px; }
+.qr svg { width: 36mm; height: 36mm; }
+@media print {
+  header, .noprint, form { display: none !important; }
+  main { padding: 0; }
+  body { font-size: 9pt; }
+}
+";
+
+fn layout(ctx: &Ctx, title: &str, body: &str) -> String {
+    let l = ctx.lang;
+    let user = match &ctx.user {
+        Some(u) => format!(
+            "<span>{}</span><form method=\"post\" action=\"/logout\"><input type=\"hidden\" \
+             name=\"csrf\" value=\"{}\"><button type=\"submit\">{}</button></form>",
+            esc(u),
+            esc(&ctx.csrf),
+            t(l, "Log out", "Se déconnecter")
+        ),
+        None => String::new(),
+    };
+    let switch = match l {
+        Language::Fr => format!(
+            "<a href=\"{}\" lang=\"en\" hreflang=\"en\">English</a>",
+            esc(&ctx.with_lang("en"))
+        ),
+        Language::En => format!(
+            "<a href=\"{}\" lang=\"fr\" hreflang=\"fr\">Français</a>",
+            esc(&ctx.with_lang("fr"))
+        ),
+    };
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{code}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title} — Reprise</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <header><a href=\"/certificates\">Reprise</a>\
+         <a href=\"/certificates\">{certs}</a><a href=\"/stations\">{stations}</a>\
+         <a href=\"/stats\">{stats}</a><span class=\"right\">{switch}{user}</span></header>\n\
+         <main>\n{body}</main>\n</body>\n</html>\n",
+        code = lang_code(l),
+        title = esc(title),
+        certs = t(l, "Certificates", "Certificats"),
+        stations = t(l, "Stations", "Stations"),
+        stats = t(l, "Statistics", "Statistiques"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(al: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(al).unwrap());
+        h
+    }
+
+    #[test]
+    fn accept_language_picks_french_or_english_by_preference() {
+        assert_eq!(
+            accept_language(&headers("en-GB,en;q=0.9,fr;q=0.8")),
+            Some(Language::En)
+        );
+        assert_eq!(
+            accept_language(&headers("de-DE,fr-FR;q=0.7,en;q=0.5")),
+            Some(Language::Fr)
+        );
+        assert_eq!(
+            accept_language(&headers("en;q=0.2, fr")),
+            Some(Language::Fr)
+        );
+        assert_eq!(accept_language(&headers("de")), None);
+    }
+
+    #[test]
+    fn query_values_are_encoded_and_decoded() {
+        let uri: Uri = format!("/certificates?site={}&lang=en", enc("Lycée & Co"))
+            .parse()
+            .unwrap();
+        assert_eq!(query_param(&uri, "site").as_deref(), Some("Lycée & Co"));
+        assert_eq!(query_param(&uri, "lang").as_deref(), Some("en"));
+        assert_eq!(query_param(&uri, "nothing"), None);
+    }
+}

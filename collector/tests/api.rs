@@ -1,0 +1,468 @@
+//! The upload API over a real socket on 127.0.0.1, against the real binary: genuine, repeated,
+//! tampered, unsigned, unknown-key, revoked, garbage, oversized and conflicting certificates,
+//! chain checks, restarts. The same cases run on SQLite (one test each) and on a PostgreSQL
+//! cluster the test starts itself (`postgres_runs_the_same_api_cases`).
+
+mod support;
+
+use reprise_cert::verdict::Decision;
+use support::{Postgres, Resp, Server, Signed, Spec, Station, cli_ok, enroll};
+
+/// Checks a refusal: status, JSON `{"error", "code"}`.
+fn assert_error(r: &Resp, status: u16, code: &str) {
+    assert_eq!(r.status, status, "{}", r.text());
+    assert!(
+        r.header("content-type")
+            .is_some_and(|c| c.starts_with("application/json")),
+        "{:?}",
+        r.headers
+    );
+    let j = r.json();
+    assert_eq!(j["code"], code, "{j}");
+    assert!(j["error"].as_str().is_some_and(|e| !e.is_empty()), "{j}");
+}
+
+fn assert_created(r: &Resp, s: &Signed) {
+    assert_eq!(r.status, 201, "{}", r.text());
+    let j = r.json();
+    assert_eq!(j["status"], "created");
+    assert_eq!(j["id"], s.id.as_str());
+    assert_eq!(j["digest"], s.digest.as_str());
+    assert!(
+        j["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/c/{}", s.hex())),
+        "{j}"
+    );
+}
+
+/// The stored file, byte for byte.
+fn stored(server: &Server, s: &Signed) -> Option<Vec<u8>> {
+    let r = server.get(&format!("/c/{}.json", s.hex()));
+    match r.status {
+        200 => Some(r.body),
+        404 => None,
+        other => panic!("GET {}.json: {other} {}", s.hex(), r.text()),
+    }
+}
+
+fn genuine_is_201_then_200_and_stored_byte_for_byte(db: &str) {
+    let mut st = Station::new();
+    let key_id = enroll(db, &st, "stick-1", "Collège Pasteur");
+    assert_eq!(
+        key_id, st.key_id,
+        "enroll prints the key id the stick shows"
+    );
+    let server = Server::start(db, &[]);
+    let c = st.issue(&Spec::default());
+    assert_created(&server.upload(&c.bytes), &c);
+    let again = server.upload(&c.bytes);
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(again.json()["status"], "already_stored");
+    // The same content in another layout is the same certificate (same digest): 200.
+    let compact =
+        serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(&c.bytes).unwrap())
+            .unwrap();
+    assert_ne!(compact, c.bytes);
+    assert_eq!(server.upload(&compact).status, 200);
+    assert_eq!(stored(&server, &c).as_deref(), Some(c.bytes.as_slice()));
+    assert_eq!(server.count(), 1);
+}
+
+fn tampered_content_or_signature_is_422_and_not_stored(db: &str) {
+    let mut st = Station::new();
+    enroll(db, &st, "stick-1", "Collège Pasteur");
+    let server = Server::start(db, &[]);
+    let c = st.issue(&Spec::default());
+    // One byte of the content: the serial number.
+    let text = String::from_utf8(c.bytes.clone()).unwrap();
+    let content = text
+        .replacen("\"PF1ABCDE\"", "\"PF1ABCDF\"", 1)
+        .into_bytes();
+    assert_ne!(content, c.bytes);
+    assert_error(&server.upload(&content), 422, "bad_signature");
+    // One character of the signature value (still 64 bytes of base64).
+    let mut env: serde_json::Value = serde_json::from_slice(&c.bytes).unwrap();
+    let sig = env["signature"]["value"].as_str().unwrap().to_string();
+    let first = if sig.starts_with('A') { "B" } else { "A" };
+    let flipped = format!("{first}{}", &sig[1..]);
+    env["signature"]["value"] = flipped.into();
+    assert_error(
+        &server.upload(&serde_json::to_vec(&env).unwrap()),
+        422,
+        "bad_signature",
+    );
+    // A byte of the raw bytes inside the signature block (not valid base64 any more).
+    let mut raw = c.bytes.clone();
+    let at = text.find(&sig).unwrap() + 10;
+    raw[at] = b'!';
+    assert_error(&server.upload(&raw), 422, "signature_malformed");
+    // Another key's public key in the block: the key id no longer matches.
+    let other = Station::new().issue(&Spec::default());
+    let other_env: serde_json::Value = serde_json::from_slice(&other.bytes).unwrap();
+    let mut env: serde_json::Value = serde_json::from_slice(&c.bytes).unwrap();
+    env["signature"]["public_key"] = other_env["signature"]["public_key"].clone();
+    assert_error(
+        &server.upload(&serde_json::to_vec(&env).unwrap()),
+        422,
+        "key_mismatch",
+    );
+    assert_eq!(server.count(), 0);
+    assert_eq!(stored(&server, &c), None);
+    // The genuine one is still welcome.
+    assert_created(&server.upload(&c.bytes), &c);
+}
+
+fn unsigned_is_422(db: &str) {
+    let mut st = Station::new();
+    enroll(db, &st, "stick-1", "Collège Pasteur");
+    let server = Server::start(db, &[]);
+    let c = st.issue(&Spec::default());
+    let env: serde_json::Value = serde_json::from_slice(&c.bytes).unwrap();
+    let no_signature = serde_json::json!({"certificate": env["certificate"]});
+    assert_error(
+        &server.upload(&serde_json::to_vec(&no_signature).unwrap()),
+        422,
+        "unsigned",
+    );
+    assert_error(
+        &server.upload(&serde_json::to_vec(&env["certificate"]).unwrap()),
+        422,
+        "unsigned",
+    );
+    assert_eq!(server.count(), 0);
+}
+
+fn unknown_key_is_403(db: &str) {
+    let mut enrolled = Station::new();
+    enroll(db, &enrolled, "stick-1", "Collège Pasteur");
+    let server = Server::start(db, &[]);
+    let c = Station::new().issue(&Spec::default());
+    let r = server.upload(&c.bytes);
+    assert_error(&r, 403, "unknown_key");
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains(&c.cert.chain.station_key_id)
+    );
+    assert_eq!(server.count(), 0);
+    assert_eq!(stored(&server, &c), None);
+    assert_eq!(
+        server
+            .upload(&enrolled.issue(&Spec::default()).bytes)
+            .status,
+        201
+    );
+}
+
+fn revoked_key_is_403_and_earlier_certificates_stay(db: &str) {
+    let mut st = Station::new();
+    let mut other = Station::new();
+    enroll(db, &st, "stick-1", "Collège Pasteur");
+    enroll(db, &other, "stick-2", "Collège Pasteur");
+    let server = Server::start(db, &[]);
+    let first = st.issue(&Spec::default());
+    assert_eq!(server.upload(&first.bytes).status, 201);
+    // Revoked while the server runs: by key id for one, by name for the other.
+    cli_ok(&["revoke", &st.key_id, "--db", db]);
+    cli_ok(&["revoke", "stick-2", "--db", db]);
+    let second = st.issue(&Spec::default());
+    assert_error(&server.upload(&second.bytes), 403, "revoked_key");
+    assert_error(
+        &server.upload(&other.issue(&Spec::default()).bytes),
+        403,
+        "revoked_key",
+    );
+    assert_eq!(server.count(), 1);
+    assert!(stored(&server, &first).is_some());
+    assert_eq!(stored(&server, &second), None);
+    let page = server.get(&format!("/stations/{}", &st.key_id[7..])).text();
+    assert!(
+        page.contains("révoquée") || page.contains("revoked"),
+        "{page}"
+    );
+    let list = cli_ok(&["list", "--db", db]);
+    assert!(
+        list.contains("stick-1") && list.contains("revoked"),
+        "{list}"
+    );
+}
+
+fn garbage_is_400(db: &str) {
+    let mut st = Station::new();
+    enroll(db, &st, "stick-1", "Collège Pasteur");
+    let server = Server::start(db, &[]);
+    let c = st.issue(&Spec::default());
+    let half = &c.bytes[..c.bytes.len() / 2];
+    let dup = {
+        let text = String::from_utf8(c.bytes.clone()).unwrap();
+        text.replacen("\"certificate\": {", "\"certificate\": {\"id\": \"x\", ", 1)
+    };
+    for (what, body) in [
+        ("empty", b"".as_slice()),
+        ("text", b"this is not a certificate".as_slice()),
+        ("null", b"null".as_slice()),
+        ("empty object", b"{}".as_slice()),
+        ("array", b"[1, 2, 3]".as_slice()),
+        ("binary", &[0xff, 0xfe, 0x00, 0x80, 0x7b][..]),
+        ("truncated", half),
+        ("duplicate key", dup.as_bytes()),
+        (
+            "wrong types",
+            br#"{"certificate": 1, "signature": {"algorithm": "Ed25519"}}"#.as_slice(),
+        ),
+    ] {
+        let r = server.upload(body);
+        assert_eq!(r.status, 400, "{what}: {}", r.text());
+        assert_error(&r, 400, "malformed");
+    }
+    assert_eq!(server.count(), 0);
+}
+
+fn oversized_is_413(db: &str) {
+    let mut st = Station::new();
+    enroll(db, &st, "stick-1", "Collège Pasteur");
+    let server = Server::start(db, &[]);
+    let c = st.issue(&Spec::default());
+    // A genuine certificate padded past 1 MiB with white space (still valid JSON).
+    let mut big = c.bytes.clone();
+    big.resize((1 << 20) + 1, b' ');
+    assert_error(&server.upload(&big), 413, "too_large");
+    // Far too large: refused from its Content-Length, before the body is sent.
+    let head = format!(
+        "POST /api/v1/certificates HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{{",
+        server.addr,
+        9 << 20
+    );
+    assert_error(
+        &support::raw(server.addr, head.as_bytes()),
+        413,
+        "too_large",
+    );
+    // Exactly at the limit is read (and this one is genuine).
+    let mut at_limit = c.bytes.clone();
+    at_limit.resize(1 << 20, b' ');
+    assert_created(&server.upload(&at_limit), &c);
+    assert_eq!(server.count(), 1);
+}
+
+fn same_id_other_content_is_409(db: &str) {
+    let mut st = Station::new();
+    enroll(db, &st, "stick-1", "Collège Pasteur");
+    let server = Server::start(db, &[]);
+    let first = st.issue(&Spec::default());
+    assert_eq!(server.upload(&first.bytes).status, 201);
+    let twin = st.make(
+        &Spec {
+            serial: "OTHER-SERIAL".into(),
+            ..Spec::default()
+        },
+        1,
+        None,
+    );
+    assert_eq!(twin.id, first.id);
+    assert_ne!(twin.digest, first.digest);
+    let r = server.upload(&twin.bytes);
+    assert_error(&r, 409, "id_conflict");
+    assert!(
+        r.json()["error"].as_str().unwrap().contains(&first.digest),
+        "{}",
+        r.text()
+    );
+    assert_eq!(server.count(), 1);
+    assert_eq!(stored(&server, &twin), None);
+    assert_eq!(
+        stored(&server, &first).as_deref(),
+        Some(first.bytes.as_slice())
+    );
+    // The refused twin is named on the station's page.
+    let page = server
+        .get(&format!("/stations/{}?lang=en", &st.key_id[7..]))
+        .text();
+    assert!(
+        page.contains("refused: a second, different certificate"),
+        "{page}"
+    );
+    assert!(page.contains(&twin.digest), "{page}");
+}
+
+fn chain_problems_are_flagged_on_the_station_page(db: &str) {
+    let mut st = Station::new();
+    let mut intact = Station::new();
+    enroll(db, &st, "stick-1", "Collège Pasteur");
+    enroll(db, &intact, "stick-2", "Collège Pasteur");
+    let server = Server::start(db, &[]);
+    let spec = Spec::default();
+    let c1 = st.issue(&spec);
+    let c2 = st.issue(&spec);
+    let _c3 = st.issue(&spec); // never uploaded: deleted from the stick
+    let c4 = st.issue(&spec);
+    // #5 links to #2 instead of #4 (re-sequenced), and a second #2 under another id (fork).
+    let c5 = st.make(&spec, 5, Some(c2.digest.clone()));
+    let mut fork = st
+        .make(
+            &Spec {
+                serial: "FORKED".into(),
+                ..Spec::default()
+            },
+            2,
+            Some(c1.digest.clone()),
+        )
+        .cert;
+    fork.id = format!("{}-fork", fork.id);
+    let fork = st.seal(fork);
+    // Arrival order does not matter: #4 before #1.
+    for c in [&c4, &c1, &c2, &c5, &fork] {
+        assert_eq!(server.upload(&c.bytes).status, 201, "{}", c.id);
+    }
+    for n in 0..3 {
+        assert_eq!(server.upload(&intact.issue(&spec).bytes).status, 201, "{n}");
+    }
+    let page = server
+        .get(&format!("/stations/{}?lang=en", &st.key_id[7..]))
+        .text();
+    assert!(page.contains("certificate #3 is missing"), "{page}");
+    assert!(page.contains("fork: #2 is claimed by"), "{page}");
+    assert!(page.contains("links to #2 instead of #4"), "{page}");
+    assert!(
+        page.contains("Highest sequence received: <strong>#5</strong>"),
+        "{page}"
+    );
+    let ok = server
+        .get(&format!("/stations/{}?lang=en", &intact.key_id[7..]))
+        .text();
+    assert!(ok.contains("Chain intact"), "{ok}");
+    assert!(ok.contains("<strong>#3</strong>"), "{ok}");
+    // The certificate page shows the chain position too.
+    let p4 = server.get(&format!("/c/{}?lang=en", c4.hex())).text();
+    assert!(
+        p4.contains("not received"),
+        "#4's predecessor #3 was never received: {p4}"
+    );
+    let list = server.get("/stations?lang=en").text();
+    assert!(
+        list.contains("problem(s)") && list.contains("intact"),
+        "{list}"
+    );
+}
+
+fn restart_keeps_everything(db: &str) {
+    let mut a = Station::new();
+    let mut b = Station::new();
+    enroll(db, &a, "stick-a", "Collège Pasteur");
+    enroll(db, &b, "stick-b", "Lycée Hugo");
+    let server = Server::start(db, &[]);
+    let mut all = Vec::new();
+    for i in 0..6 {
+        let st = if i % 2 == 0 { &mut a } else { &mut b };
+        let c = st.issue(&Spec {
+            serial: format!("SN{i}"),
+            ..Spec::default()
+        });
+        assert_eq!(server.upload(&c.bytes).status, 201);
+        all.push(c);
+    }
+    server.kill();
+    let server = Server::start(db, &[]);
+    assert_eq!(server.count(), all.len());
+    for c in &all {
+        assert_eq!(
+            stored(&server, c).as_deref(),
+            Some(c.bytes.as_slice()),
+            "{}",
+            c.id
+        );
+        assert_eq!(server.upload(&c.bytes).status, 200, "{}", c.id);
+    }
+    // And the stations and their keys.
+    let list = cli_ok(&["list", "--db", db]);
+    assert!(
+        list.contains("stick-a") && list.contains("stick-b"),
+        "{list}"
+    );
+    let next = a.issue(&Spec {
+        decision: Decision::Recycle,
+        ..Spec::default()
+    });
+    assert_eq!(server.upload(&next.bytes).status, 201);
+}
+
+type Case = fn(&str);
+
+/// Every case, for the PostgreSQL run.
+const CASES: &[(&str, Case)] = &[
+    ("genuine", genuine_is_201_then_200_and_stored_byte_for_byte),
+    (
+        "tampered",
+        tampered_content_or_signature_is_422_and_not_stored,
+    ),
+    ("unsigned", unsigned_is_422),
+    ("unknown key", unknown_key_is_403),
+    ("revoked", revoked_key_is_403_and_earlier_certificates_stay),
+    ("garbage", garbage_is_400),
+    ("oversized", oversized_is_413),
+    ("same id", same_id_other_content_is_409),
+    ("chain", chain_problems_are_flagged_on_the_station_page),
+    ("restart", restart_keeps_everything),
+];
+
+macro_rules! on_sqlite {
+    ($($case:ident),* $(,)?) => {
+        /// The cases on SQLite, one test each, each with its own database file.
+        mod sqlite {
+            $(
+                #[test]
+                fn $case() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let db = dir.path().join("collector.db");
+                    super::$case(db.to_str().unwrap());
+                }
+            )*
+        }
+    };
+}
+
+on_sqlite!(
+    genuine_is_201_then_200_and_stored_byte_for_byte,
+    tampered_content_or_signature_is_422_and_not_stored,
+    unsigned_is_422,
+    unknown_key_is_403,
+    revoked_key_is_403_and_earlier_certificates_stay,
+    garbage_is_400,
+    oversized_is_413,
+    same_id_other_content_is_409,
+    chain_problems_are_flagged_on_the_station_page,
+    restart_keeps_everything,
+);
+
+#[test]
+fn postgres_runs_the_same_api_cases() {
+    let pg = Postgres::start();
+    let dbs: Vec<String> = CASES.iter().map(|_| pg.database()).collect();
+    // Two at a time: each case runs its own collector; PostgreSQL serves them all.
+    let work: Vec<_> = CASES.iter().zip(&dbs).collect();
+    std::thread::scope(|s| {
+        for pair in work.chunks(2) {
+            let handles: Vec<_> = pair
+                .iter()
+                .map(|&((name, case), db)| {
+                    std::thread::Builder::new()
+                        .name(format!("postgres case {name}"))
+                        .spawn_scoped(s, move || case(db))
+                        .unwrap()
+                })
+                .collect();
+            for h in handles {
+                if h.join().is_err() {
+                    panic!(
+                        "a PostgreSQL case failed (see above); server log:\n{}",
+                        pg.log()
+                    );
+                }
+            }
+        }
+    });
+}

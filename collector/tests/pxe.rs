@@ -1,0 +1,393 @@
+//! The PXE rack, server side: boot files, per-machine iPXE scripts (automatic mode only for
+//! marked MACs and subnets), and the one-time enrolment of a PXE-booted station's key.
+//! Also the CLI around it (mark, unmark, marks, enroll errors).
+
+mod support;
+
+use support::{Server, Spec, Station, cli, cli_ok, request};
+
+struct Rack {
+    _dir: tempfile::TempDir,
+    db: String,
+    boot: std::path::PathBuf,
+}
+
+fn rack() -> Rack {
+    let dir = tempfile::tempdir().unwrap();
+    let boot = dir.path().join("out");
+    std::fs::create_dir(&boot).unwrap();
+    std::fs::write(boot.join("vmlinuz"), b"kernel bytes \x00\x01\x02").unwrap();
+    let initrd: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(boot.join("initrd.img"), initrd).unwrap();
+    std::fs::write(boot.join("station.key"), b"secret").unwrap();
+    Rack {
+        db: dir.path().join("c.db").to_str().unwrap().to_string(),
+        boot,
+        _dir: dir,
+    }
+}
+
+fn script(server: &Server, mac: &str) -> String {
+    let r = server.get(&format!("/boot.ipxe?mac={mac}"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let s = r.text();
+    assert!(s.starts_with("#!ipxe\n"), "{s}");
+    s
+}
+
+fn kernel_line(script: &str) -> &str {
+    script.lines().find(|l| l.starts_with("kernel ")).unwrap()
+}
+
+fn token_of(script: &str) -> Option<String> {
+    kernel_line(script)
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("reprise.enroll="))
+        .map(str::to_string)
+}
+
+#[test]
+fn only_marked_machines_boot_into_automatic_mode() {
+    let r = rack();
+    let db = r.db.as_str();
+    let server = Server::start(
+        db,
+        &[
+            "--boot-dir",
+            r.boot.to_str().unwrap(),
+            "--public-url",
+            "http://10.0.2.2:8080",
+        ],
+    );
+    // Nothing marked: interactive, no token (the default gives tokens to marked machines only).
+    let s = script(&server, "52:54:00:12:34:56");
+    let k = kernel_line(&s);
+    assert!(
+        k.starts_with("kernel http://10.0.2.2:8080/boot/vmlinuz initrd=initrd.img console=ttyS0,115200 console=tty0 quiet ip=dhcp reprise.wait=3 reprise.server=http://10.0.2.2:8080"),
+        "{s}"
+    );
+    assert!(
+        !k.contains("reprise.auto") && !k.contains("reprise.poweroff"),
+        "{s}"
+    );
+    assert_eq!(token_of(&s), None);
+    assert!(
+        s.contains("initrd http://10.0.2.2:8080/boot/initrd.img\nboot\n"),
+        "{s}"
+    );
+
+    // One machine by its MAC (any spelling), while the server runs.
+    cli_ok(&[
+        "mark",
+        "--mac",
+        "52-54-00-12-34-56",
+        "--mode",
+        "clear",
+        "--site",
+        "college-pasteur",
+        "--db",
+        db,
+    ]);
+    let s = script(&server, "52:54:00:12:34:56");
+    let k = kernel_line(&s);
+    assert!(
+        k.contains(
+            " reprise.auto=clear reprise.poweroff=1 reprise.site=college-pasteur reprise.enroll="
+        ),
+        "{s}"
+    );
+    assert!(s.contains("because of MAC 52:54:00:12:34:56"), "{s}");
+    assert!(token_of(&s).is_some_and(|t| t.len() == 64));
+    // Another machine on the same network is not.
+    let other = script(&server, "52:54:00:00:00:99");
+    assert!(!kernel_line(&other).contains("reprise.auto"), "{other}");
+    // No MAC at all: a script that asks again with iPXE's ${net0/mac}.
+    let ask = server.get("/boot.ipxe");
+    assert_eq!(
+        ask.text(),
+        "#!ipxe\nchain http://10.0.2.2:8080/boot.ipxe?mac=${net0/mac}\n"
+    );
+    // Garbage MAC (not expanded): treated as no MAC.
+    let junk = script(&server, "%24%7Bnet0%2Fmac%7D");
+    assert!(!kernel_line(&junk).contains("reprise.auto"), "{junk}");
+    assert!(junk.contains("unknown MAC"), "{junk}");
+
+    // The whole rack by subnet (the test connects from 127.0.0.1).
+    cli_ok(&[
+        "mark",
+        "--subnet",
+        "127.0.0.0/8",
+        "--mode",
+        "purge",
+        "--db",
+        db,
+    ]);
+    let other = script(&server, "52:54:00:00:00:99");
+    assert!(
+        kernel_line(&other).contains(" reprise.auto=purge reprise.poweroff=1"),
+        "{other}"
+    );
+    assert!(other.contains("because of subnet 127.0.0.0/8"), "{other}");
+    // The MAC mark still wins for its machine.
+    assert!(kernel_line(&script(&server, "52:54:00:12:34:56")).contains("reprise.auto=clear"));
+    let marks = cli_ok(&["marks", "--db", db]);
+    assert!(
+        marks.contains("mac\t52:54:00:12:34:56\tclear\tcollege-pasteur"),
+        "{marks}"
+    );
+    assert!(marks.contains("subnet\t127.0.0.0/8\tpurge"), "{marks}");
+
+    cli_ok(&["unmark", "--subnet", "127.0.0.1/8", "--db", db]);
+    cli_ok(&["unmark", "--mac", "52:54:00:12:34:56", "--db", db]);
+    for mac in ["52:54:00:12:34:56", "52:54:00:00:00:99"] {
+        assert!(
+            !kernel_line(&script(&server, mac)).contains("reprise.auto"),
+            "{mac}"
+        );
+    }
+    let out = cli(&["unmark", "--mac", "52:54:00:12:34:56", "--db", db], None);
+    assert!(
+        !out.status.success(),
+        "unmarking twice says it was not marked"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("was not marked"));
+}
+
+#[test]
+fn boot_files_are_served_and_nothing_else_of_the_directory() {
+    let r = rack();
+    let server = Server::start(&r.db, &["--boot-dir", r.boot.to_str().unwrap()]);
+    for f in ["vmlinuz", "initrd.img"] {
+        let resp = server.get(&format!("/boot/{f}"));
+        assert_eq!(resp.status, 200);
+        assert_eq!(resp.body, std::fs::read(r.boot.join(f)).unwrap(), "{f}");
+    }
+    for path in ["/boot/station.key", "/boot/..%2Fc.db", "/boot/"] {
+        assert_eq!(server.get(path).status, 404, "{path}");
+    }
+    // Without --public-url, URLs name the host the machine asked for.
+    let s = script(&server, "52:54:00:12:34:56");
+    assert!(
+        kernel_line(&s).contains(&format!("reprise.server=http://{}", server.addr)),
+        "{s}"
+    );
+    // No --boot-dir: no boot files, no scripts.
+    let bare = Server::start(&r.db, &[]);
+    assert_eq!(bare.get("/boot.ipxe?mac=52:54:00:12:34:56").status, 404);
+    assert_eq!(bare.get("/boot/vmlinuz").status, 404);
+}
+
+fn enrol(server: &Server, token: &str, st: &Station) -> support::Resp {
+    let body = serde_json::json!({
+        "token": token,
+        "public_key": std::fs::read_to_string(&st.pub_pem).unwrap(),
+    });
+    request(
+        server.addr,
+        "POST",
+        "/api/v1/stations",
+        &[("Content-Type", "application/json")],
+        &serde_json::to_vec(&body).unwrap(),
+    )
+}
+
+#[test]
+fn a_pxe_booted_station_enrols_once_with_its_token_then_uploads() {
+    let r = rack();
+    let db = r.db.as_str();
+    cli_ok(&[
+        "mark",
+        "--mac",
+        "52:54:00:12:34:56",
+        "--mode",
+        "clear",
+        "--site",
+        "rack-a",
+        "--db",
+        db,
+    ]);
+    let server = Server::start(db, &["--boot-dir", r.boot.to_str().unwrap()]);
+    let token = token_of(&script(&server, "52:54:00:12:34:56")).unwrap();
+    let mut st = Station::new();
+    let c = st.issue(&Spec::default());
+    assert_eq!(server.upload(&c.bytes).status, 403, "not enrolled yet");
+    let first = enrol(&server, &token, &st);
+    assert_eq!(first.status, 201, "{}", first.text());
+    let j = first.json();
+    assert_eq!(j["key_id"], st.key_id.as_str());
+    assert_eq!(j["site"], "rack-a");
+    // A retry of the same enrolment is fine; the token is spent for any other key.
+    assert_eq!(enrol(&server, &token, &st).status, 200);
+    let thief = enrol(&server, &token, &Station::new());
+    assert_eq!(thief.status, 403);
+    assert_eq!(thief.json()["code"], "token_refused");
+    assert_eq!(enrol(&server, &"0".repeat(64), &Station::new()).status, 403);
+    let bad = request(
+        server.addr,
+        "POST",
+        "/api/v1/stations",
+        &[],
+        br#"{"token": "x", "public_key": "not a key", "extra": 1}"#,
+    );
+    assert_eq!(bad.status, 400);
+    // Now its certificates are accepted, and the station page says how it was enrolled.
+    assert_eq!(server.upload(&c.bytes).status, 201);
+    let page = server
+        .get(&format!("/stations/{}?lang=en", &st.key_id[7..]))
+        .text();
+    assert!(
+        page.contains("pxe") && page.contains("MAC 52:54:00:12:34:56"),
+        "{page}"
+    );
+    // Unmarked machines get no token by default; with --pxe-enroll all they do; with none nobody.
+    let unmarked = script(&server, "52:54:00:00:00:01");
+    assert_eq!(token_of(&unmarked), None);
+    drop(server);
+    let all = Server::start(
+        db,
+        &[
+            "--boot-dir",
+            r.boot.to_str().unwrap(),
+            "--pxe-enroll",
+            "all",
+        ],
+    );
+    assert!(token_of(&script(&all, "52:54:00:00:00:01")).is_some());
+    drop(all);
+    let none = Server::start(
+        db,
+        &[
+            "--boot-dir",
+            r.boot.to_str().unwrap(),
+            "--pxe-enroll",
+            "none",
+        ],
+    );
+    let s = script(&none, "52:54:00:12:34:56");
+    assert!(
+        kernel_line(&s).contains("reprise.auto=clear"),
+        "marking still works: {s}"
+    );
+    assert_eq!(token_of(&s), None);
+    assert_eq!(
+        enrol(&none, &token, &st).json()["code"],
+        "pxe_enroll_disabled"
+    );
+}
+
+#[test]
+fn the_cli_refuses_what_it_cannot_do_and_says_why() {
+    let r = rack();
+    let db = r.db.as_str();
+    let st = Station::new();
+    let key_id = cli_ok(&[
+        "enroll",
+        st.pub_pem.to_str().unwrap(),
+        "--station",
+        "stick-1",
+        "--site",
+        "Collège Pasteur",
+        "--db",
+        db,
+    ]);
+    assert_eq!(key_id.trim(), st.key_id);
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(db).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a new database is readable by its owner only");
+    let fails = |args: &[&str], says: &str| {
+        let out = cli(args, None);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(err.contains(says), "{args:?}: {err}");
+    };
+    let pem = st.pub_pem.to_str().unwrap();
+    fails(
+        &[
+            "enroll",
+            pem,
+            "--station",
+            "again",
+            "--site",
+            "x",
+            "--db",
+            db,
+        ],
+        "already exists",
+    );
+    fails(
+        &[
+            "enroll",
+            Station::new().pub_pem.to_str().unwrap(),
+            "--station",
+            "stick-1",
+            "--site",
+            "x",
+            "--db",
+            db,
+        ],
+        "station \"stick-1\" already exists",
+    );
+    let garbage = r.boot.join("vmlinuz");
+    fails(
+        &[
+            "enroll",
+            garbage.to_str().unwrap(),
+            "--station",
+            "x",
+            "--site",
+            "x",
+            "--db",
+            db,
+        ],
+        "vmlinuz",
+    );
+    fails(&["revoke", "nobody", "--db", db], "no station \"nobody\"");
+    fails(
+        &["mark", "--mac", "52:54:00", "--mode", "clear", "--db", db],
+        "not a MAC address",
+    );
+    fails(
+        &[
+            "mark",
+            "--subnet",
+            "10.0.0.0/40",
+            "--mode",
+            "clear",
+            "--db",
+            db,
+        ],
+        "not a subnet",
+    );
+    fails(
+        &[
+            "mark",
+            "--mac",
+            "52:54:00:12:34:56",
+            "--mode",
+            "clear",
+            "--site",
+            "Lycée Hugo",
+            "--db",
+            db,
+        ],
+        "one word",
+    );
+    fails(
+        &["list", "--db", "/nonexistent-dir/c.db"],
+        "/nonexistent-dir/c.db",
+    );
+    fails(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            db,
+            "--boot-dir",
+            "/nonexistent-dir",
+        ],
+        "/nonexistent-dir",
+    );
+    let revoked = cli_ok(&["revoke", "stick-1", "--db", db]);
+    assert!(revoked.contains(&st.key_id), "{revoked}");
+}

@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 use reprise::parse::ata;
 
-fuzz_target!(|data: &[u8]| {
+fn check(data: &[u8]) {
     match ata::parse_identify(data) {
         Ok(id) => {
             if id.sector_sizes_plausible {
@@ -15,4 +15,12 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => assert!(e.to_string().contains("offset")),
     }
+}
+
+fuzz_target!(|data: &[u8]| {
+    check(data);
+    // Also cut or zero-padded to 512 bytes, so the field decoders are reached at once.
+    let mut sized = data.to_vec();
+    sized.resize(512, 0);
+    check(&sized);
 });

@@ -13,4 +13,11 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = ata_smart::parse_smart(d, None, MediaHint::Unknown);
+    // Both sectors cut or zero-padded to 512 bytes: always decodes.
+    let mut sized = data.to_vec();
+    sized.resize(1024, 0);
+    let s = ata_smart::parse_smart(&sized[..512], Some(&sized[512..]), MediaHint::Unknown)
+        .expect("two 512-byte sectors always decode");
+    assert_eq!(s.health.passed, s.health.failing_prefail.is_empty());
+    drop(serde_json::to_string(&s).expect("serializable"));
 });

@@ -11,6 +11,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let split = data.len().min(0x20);
     let _ = smbios::parse_sysfs(&data[..split], &data[split..]);
-    let v = smbios::Version { major: 2, minor: 6, docrev: 0 };
+    let v = smbios::Version {
+        major: 2,
+        minor: 6,
+        docrev: 0,
+    };
     let _ = smbios::parse_table(data, v, None);
 });

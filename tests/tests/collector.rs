@@ -1,0 +1,347 @@
+//! The agent and the workshop server together, over real sockets and the real binaries:
+//!
+//! - the agent's upload queue against a `reprise-collector` that is down, then up, then killed
+//!   and restarted: every certificate arrives once, nothing is lost, nothing is duplicated;
+//! - a QEMU laptop PXE-boots from the collector (iPXE over HTTP from QEMU's user network, which
+//!   reaches the host's loopback at 10.0.2.2): marked by its MAC it runs automatic Clear,
+//!   enrols its fresh station key with the one-time token of its boot script, uploads, and powers
+//!   off only once the server holds the certificate; not marked, it waits at the confirmation
+//!   and writes nothing.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail, ensure};
+use reprise::cert::issue::issue_certificate;
+use reprise::flow::DataDir;
+use reprise::flow::upload::{pending, upload_pending};
+use reprise::model::Language;
+use reprise_e2e::{Firmware, Vm, outputs, repo_root};
+
+#[path = "../../agent/tests/fixtures/cert/support.rs"]
+mod support;
+
+/// QEMU's first network card gets this MAC unless told otherwise.
+const QEMU_MAC: &str = "52:54:00:12:34:56";
+const DISK_SIZE: usize = 32 << 20;
+const SYSTEM_SERIAL: &str = "E2E-PXE-0042";
+
+/// The collector binary, built now if needed (a no-op when `scripts/test` built the workspace).
+fn collector_bin() -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(repo_root())
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "reprise-collector",
+            "--bin",
+            "reprise-collector",
+        ])
+        .status()
+        .context("running cargo build -p reprise-collector")?;
+    ensure!(status.success(), "cargo build -p reprise-collector failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    Ok(target.join("debug/reprise-collector"))
+}
+
+/// `reprise-collector ARGS`, which must succeed; its stdout.
+fn cli(args: &[&str]) -> Result<String> {
+    let out = Command::new(collector_bin()?).args(args).output()?;
+    ensure!(
+        out.status.success(),
+        "reprise-collector {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// A port nobody listens on now (the collector is then started on it: its public URL must be
+/// known before it starts).
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A running collector on loopback, killed (SIGKILL) on drop.
+struct Collector {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Collector {
+    fn start(db: &Path, port: u16, extra: &[&str]) -> Result<Collector> {
+        let listen = format!("127.0.0.1:{port}");
+        let mut child = Command::new(collector_bin()?)
+            .args(["serve", "--listen", &listen, "--db"])
+            .arg(db)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting reprise-collector serve")?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
+        let Some(addr) = line.trim().strip_prefix("listening on http://") else {
+            let _ = child.kill();
+            bail!("the collector did not start: {line:?}");
+        };
+        Ok(Collector {
+            addr: addr.parse()?,
+            child,
+        })
+    }
+
+    /// GET over HTTP/1.0 (no chunked body to decode): status and body.
+    fn get(&self, path: &str) -> Result<(u16, String)> {
+        let mut s = TcpStream::connect(self.addr)?;
+        write!(s, "GET {path} HTTP/1.0\r\nHost: {}\r\n\r\n", self.addr)?;
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw)?;
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").context("no HTTP head")?;
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .context("no HTTP status")?;
+        Ok((status, body.to_owned()))
+    }
+
+    /// The rows of the certificate list (CSV without its header line).
+    fn rows(&self) -> Result<Vec<String>> {
+        let (status, body) = self.get("/certificates.csv")?;
+        ensure!(status == 200, "certificates.csv: HTTP {status}: {body}");
+        Ok(body.lines().skip(1).map(str::to_owned).collect())
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn issue(data: &DataDir, at: &str) -> Result<PathBuf> {
+    let certs = data.certs();
+    fs::create_dir_all(&certs)?;
+    Ok(issue_certificate(
+        support::inputs("wipe-passed.json", Language::En, at),
+        &support::test_key(),
+        &certs,
+    )?)
+}
+
+#[test]
+fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("atelier.db");
+    let db_s = db.to_str().context("utf-8 path")?;
+    let key = support::fixtures().join("key/test-station.pub");
+    cli(&[
+        "enroll",
+        key.to_str().context("utf-8 path")?,
+        "--station",
+        "stick-1",
+        "--site",
+        "College-Pasteur",
+        "--db",
+        db_s,
+    ])?;
+    let data = DataDir(dir.path().join("data"));
+    issue(&data, "2026-12-01T09:00:00.000Z")?;
+    issue(&data, "2026-12-01T09:30:00.000Z")?;
+    let port = free_port()?;
+    let server = format!("http://127.0.0.1:{port}");
+
+    // Down: nothing sent, nothing lost, both still pending and not "refused".
+    let r = upload_pending(&data, &server)?;
+    ensure!(r.uploaded.is_empty() && r.not_uploaded.len() == 2, "{r:?}");
+    ensure!(r.not_uploaded.iter().all(|n| !n.refused), "{r:?}");
+    ensure!(pending(&data)?.len() == 2);
+
+    // Up: both go, each with a receipt naming its page on the server.
+    let c = Collector::start(&db, port, &[])?;
+    let r = upload_pending(&data, &server)?;
+    ensure!(r.uploaded.len() == 2 && r.not_uploaded.is_empty(), "{r:?}");
+    for receipt in &r.uploaded {
+        ensure!(receipt.status == 201, "{receipt:?}");
+        let url = receipt.url.as_deref().context("no url in the answer")?;
+        let path = url
+            .strip_prefix(&server)
+            .with_context(|| format!("{url} is not on {server}"))?;
+        let (status, page) = c.get(path)?;
+        ensure!(status == 200 && page.contains("stick-1"), "{url}: {status}");
+    }
+    ensure!(pending(&data)?.is_empty());
+    ensure!(c.rows()?.len() == 2);
+    // A second pass sends nothing.
+    let r = upload_pending(&data, &server)?;
+    ensure!(r.uploaded.is_empty() && r.not_uploaded.is_empty(), "{r:?}");
+
+    // Killed: the third certificate waits; restarted on the same database, it arrives, and the
+    // first two are still there (acknowledged means durable).
+    c.kill();
+    issue(&data, "2026-12-01T10:00:00.000Z")?;
+    let r = upload_pending(&data, &server)?;
+    ensure!(r.not_uploaded.len() == 1, "{r:?}");
+    let c = Collector::start(&db, port, &[])?;
+    let r = upload_pending(&data, &server)?;
+    ensure!(
+        r.uploaded.len() == 1 && r.uploaded[0].status == 201,
+        "{r:?}"
+    );
+    ensure!(c.rows()?.len() == 3);
+
+    // A receipt lost (the stick's folder copied without uploads/): sent again, stored once.
+    fs::remove_dir_all(data.uploads())?;
+    let r = upload_pending(&data, &server)?;
+    ensure!(
+        r.uploaded.len() == 3 && r.uploaded.iter().all(|u| u.status == 200),
+        "{r:?}"
+    );
+    ensure!(c.rows()?.len() == 3, "duplicated: {:?}", c.rows()?);
+
+    // Revoked: refused, and the certificate stays pending for an operator to sort out.
+    cli(&["revoke", "stick-1", "--db", db_s])?;
+    issue(&data, "2026-12-01T11:00:00.000Z")?;
+    let r = upload_pending(&data, &server)?;
+    ensure!(
+        r.not_uploaded.len() == 1 && r.not_uploaded[0].refused,
+        "{r:?}"
+    );
+    ensure!(pending(&data)?.len() == 1);
+    ensure!(c.rows()?.len() == 3);
+    Ok(())
+}
+
+/// What one PXE boot from the collector left.
+struct PxeRun {
+    serial: String,
+    agent_status: Option<i32>,
+    old: Vec<u8>,
+    new: Vec<u8>,
+    rows: Vec<String>,
+}
+
+/// A laptop with one NVMe disk of random data PXE-boots from a collector on loopback; `marked`:
+/// its MAC is marked for automatic Clear on the server.
+fn pxe_boot(marked: bool) -> Result<PxeRun> {
+    let out = outputs()?;
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("atelier.db");
+    let db_s = db.to_str().context("utf-8 path")?;
+    cli(&["marks", "--db", db_s])?;
+    if marked {
+        cli(&[
+            "mark", "--mac", QEMU_MAC, "--mode", "clear", "--site", "Rack-1", "--db", db_s,
+        ])?;
+    }
+    let port = free_port()?;
+    // The guest sees the host's loopback as 10.0.2.2 (QEMU user networking).
+    let public = format!("http://10.0.2.2:{port}");
+    let boot_dir = out.vmlinuz();
+    let boot_dir = boot_dir.parent().context("out/")?;
+    let c = Collector::start(
+        &db,
+        port,
+        &[
+            "--boot-dir",
+            boot_dir.to_str().context("utf-8 path")?,
+            "--public-url",
+            &public,
+        ],
+    )?;
+
+    let disk = dir.path().join("nvme.img");
+    let old: Vec<u8> = (0..DISK_SIZE)
+        .map(|i| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).to_le_bytes()[7] | 1)
+        .collect();
+    fs::write(&disk, &old)?;
+    let tftp = dir.path().join("tftp");
+    fs::create_dir(&tftp)?;
+    let mut vm = Vm::new(dir.path(), Firmware::Bios);
+    vm.pxe(&tftp, &format!("{public}/boot.ipxe"))
+        .nvme(&disk, "E2E-PXE-NVME")
+        .smbios("E2E Computers", "Rack Laptop", SYSTEM_SERIAL);
+    let run = if marked {
+        vm.run(Duration::from_secs(600))?
+    } else {
+        // At the confirmation, the operator answers no.
+        vm.type_after("Type yes to go on", "no\n");
+        vm.run_until_finished(Duration::from_secs(600))?
+    };
+    let rows = c.rows()?;
+    Ok(PxeRun {
+        serial: run.serial,
+        agent_status: run.agent_status,
+        old,
+        new: fs::read(&disk)?,
+        rows,
+    })
+}
+
+#[test]
+fn a_marked_laptop_pxe_boots_wipes_and_its_certificate_reaches_the_server() -> Result<()> {
+    let r = pxe_boot(true)?;
+    ensure!(
+        r.serial.contains("--auto clear") && r.serial.contains("--enroll"),
+        "the marked machine's script gives automatic Clear and an enrolment token:\n{}",
+        r.serial
+    );
+    ensure!(
+        r.agent_status == Some(0),
+        "agent status {:?}",
+        r.agent_status
+    );
+    ensure!(
+        r.new.iter().all(|&b| b == 0) && r.old != r.new,
+        "the disk was not overwritten with zeros"
+    );
+    // Powered off by itself only after the server acknowledged: the certificate is there, with
+    // this machine's serial.
+    ensure!(r.rows.len() == 1, "server rows: {:?}", r.rows);
+    ensure!(
+        r.rows[0].contains(SYSTEM_SERIAL),
+        "the row names the machine: {}",
+        r.rows[0]
+    );
+    Ok(())
+}
+
+#[test]
+fn an_unmarked_laptop_pxe_boots_to_the_question_and_writes_nothing() -> Result<()> {
+    let r = pxe_boot(false)?;
+    ensure!(
+        !r.serial.contains("--auto"),
+        "an unmarked machine must never run automatically:\n{}",
+        r.serial
+    );
+    ensure!(
+        r.serial.contains("Nothing was written."),
+        "the operator's no is honoured:\n{}",
+        r.serial
+    );
+    ensure!(
+        r.agent_status == Some(4),
+        "agent status {:?}",
+        r.agent_status
+    );
+    ensure!(r.new == r.old, "the disk changed");
+    ensure!(r.rows.is_empty(), "server rows: {:?}", r.rows);
+    Ok(())
+}

@@ -43,11 +43,61 @@ fn html_is_one_a4_page_with_a_qr_code_and_escaped_content() {
     assert!(!page.contains("src="));
 }
 
+/// Reads back the QR code of a page as a phone would: the SVG's modules (`M{x} {y}h{m}v{m}…`,
+/// one m-pixel square each) drawn into a bitmap, decoded by rqrr.
+fn decode_qr(page: &str) -> String {
+    let start = page.find("<svg").expect("an SVG QR code");
+    let svg = &page[start..start + page[start..].find("</svg>").expect("closed")];
+    let size: usize = svg
+        .split("width=\"")
+        .nth(1)
+        .and_then(|w| w.split('"').next())
+        .and_then(|w| w.parse().ok())
+        .expect("width");
+    let d = svg
+        .split(" d=\"")
+        .nth(1)
+        .expect("a path")
+        .split('"')
+        .next()
+        .unwrap();
+    let mut dark = vec![false; size * size];
+    for square in d.split('M').skip(1) {
+        let (x, rest) = square.split_once(' ').unwrap();
+        let y: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let m: String = rest[y.len() + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let (x, y, m): (usize, usize, usize) =
+            (x.parse().unwrap(), y.parse().unwrap(), m.parse().unwrap());
+        for yy in y..y + m {
+            for xx in x..x + m {
+                dark[yy * size + xx] = true;
+            }
+        }
+    }
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(size, size, |x, y| {
+        if dark[y * size + x] { 0 } else { 255 }
+    });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().expect("the QR code decodes").1
+}
+
 #[test]
-fn qr_code_encodes_the_digest() {
+fn qr_code_holds_the_digest_or_the_page_on_the_server() {
     let v = golden(0);
-    let svg = render::qr_svg(&v.digest);
-    assert!(svg.starts_with("<svg"), "{}", &svg[..40.min(svg.len())]);
+    let page = render::html(&v.envelope.certificate, &v.digest);
+    assert_eq!(decode_qr(&page), v.digest);
+    let page = render::html_for(
+        &v.envelope.certificate,
+        &v.digest,
+        Some("http://10.0.5.1:8080/"),
+    );
+    let hex = v.digest.strip_prefix("sha256:").unwrap();
+    assert_eq!(decode_qr(&page), format!("http://10.0.5.1:8080/c/{hex}"));
+    assert!(page.contains("page on the workshop server") || page.contains("serveur de l'atelier"));
     // Different digests give different codes.
-    assert_ne!(svg, render::qr_svg(&golden(1).digest));
+    assert_ne!(render::qr_svg(&v.digest), render::qr_svg(&golden(1).digest));
 }

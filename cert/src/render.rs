@@ -502,8 +502,29 @@ pub fn html_sections(c: &Certificate, digest: &str) -> String {
     out
 }
 
-/// One printable A4 page of HTML, self-contained (inline CSS and SVG).
+/// What the QR code of a certificate holds: the address of its page on the workshop server
+/// (`<server>/c/<64 hex of the digest>`, the collector's URL scheme) when the station knows its
+/// server, else the digest itself (`sha256:<hex>`), which any copy of the certificate can be
+/// checked against.
+pub fn qr_target(digest: &str, server: Option<&str>) -> String {
+    match server {
+        Some(base) => format!(
+            "{}/c/{}",
+            base.trim_end_matches('/'),
+            digest.strip_prefix("sha256:").unwrap_or(digest)
+        ),
+        None => digest.to_owned(),
+    }
+}
+
+/// One printable A4 page of HTML, self-contained (inline CSS and SVG); the QR code holds the
+/// digest.
 pub fn html(c: &Certificate, digest: &str) -> String {
+    html_for(c, digest, None)
+}
+
+/// [`html`], with the QR code pointing at the certificate's page on `server` when given.
+pub fn html_for(c: &Certificate, digest: &str, server: Option<&str>) -> String {
     let l = c.language;
     let lang = match l {
         Language::En => "en",
@@ -534,17 +555,30 @@ td.k {{ width: 42mm; color: #333; word-break: normal; }}\n\
         escape(title(l)),
         escape(t(l, "Destination", "Destination")),
         escape(&messages::decision(c.destination, l).to_uppercase()),
-        qr_svg(digest)
+        qr_svg(&qr_target(digest, server))
     );
     out.push_str(&html_sections(c, digest));
+    let qr = match server {
+        Some(_) => t(
+            l,
+            "the QR code holds the address of its page on the workshop server, named by that digest",
+            "le QR code contient l'adresse de sa page sur le serveur de l'atelier, nommée par cette empreinte",
+        ),
+        None => t(
+            l,
+            "the QR code holds that digest",
+            "le QR code contient cette empreinte",
+        ),
+    };
     let _ = write!(
         out,
-        "<p>{}</p>\n</div>\n</body>\n</html>\n",
+        "<p>{} {}.</p>\n</div>\n</body>\n</html>\n",
         escape(t(
             l,
-            "Signed with Ed25519 over the RFC 8785 canonical form of the certificate; the QR code holds its SHA-256 digest.",
-            "Signé en Ed25519 sur la forme canonique RFC 8785 du certificat ; le QR code contient son empreinte SHA-256."
-        ))
+            "Signed with Ed25519 over the RFC 8785 canonical form of the certificate, whose SHA-256 is its digest;",
+            "Signé en Ed25519 sur la forme canonique RFC 8785 du certificat, dont le SHA-256 est l'empreinte ;"
+        )),
+        escape(qr)
     );
     out
 }
@@ -552,6 +586,16 @@ td.k {{ width: 42mm; color: #333; word-break: normal; }}\n\
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_qr_code_names_the_page_on_the_server_or_the_digest() {
+        let d = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        assert_eq!(qr_target(d, None), d);
+        assert_eq!(
+            qr_target(d, Some("http://10.0.5.1:8080/")),
+            "http://10.0.5.1:8080/c/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+        );
+    }
 
     /// A small certificate with content that needs escaping (every Option left out is null).
     fn sample() -> Certificate {

@@ -31,6 +31,10 @@ enum Command {
         file: PathBuf,
         #[arg(long, value_name = "OUT.html")]
         html: PathBuf,
+        /// The workshop server the certificate was uploaded to: the QR code then holds the
+        /// address of its page there (`URL/c/<digest>`) instead of the bare digest.
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
     },
 }
 
@@ -87,9 +91,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             print!("{}", render::text(&v.envelope.certificate, &v.digest));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Render { file, html } => {
+        Command::Render { file, html, server } => {
             let v = verify_file(&file, None)?;
-            let page = render::html(&v.envelope.certificate, &v.digest);
+            let page = render::html_for(&v.envelope.certificate, &v.digest, server.as_deref());
             file::create_new(&html, page.as_bytes())?;
             println!("{}", html.display());
             Ok(ExitCode::SUCCESS)

@@ -59,6 +59,13 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     reprise_cert::error_chain(err)
 }
 
+/// `sha256:<hex>` from the last part of a URL (`/c/<hex>`, `/stations/<hex>`), if it is 64 hex
+/// digits.
+pub fn digest_from_path(hex: &str) -> Option<String> {
+    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| format!("sha256:{}", hex.to_ascii_lowercase()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,13 +17,7 @@ use reprise_cert::render;
 use super::list::{decision_label, hex_of, short_time};
 use super::stations::links_of;
 use super::{App, Ctx, t};
-use crate::util::esc;
-
-/// `sha256:<hex>` from the last part of the URL, if it is 64 hex digits.
-pub fn digest_from_path(hex: &str) -> Option<String> {
-    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()))
-        .then(|| format!("sha256:{}", hex.to_ascii_lowercase()))
-}
+use crate::util::{digest_from_path, esc};
 
 /// A certificate id as a download name: the id comes from the station, so only
 /// `[A-Za-z0-9._-]` is kept (no quote or line break can reach the header).
@@ -308,7 +302,7 @@ pub async fn page(
 
 #[cfg(test)]
 mod tests {
-    use super::digest_from_path;
+    use crate::util::digest_from_path;
 
     #[test]
     fn download_names_keep_only_safe_characters() {

@@ -184,7 +184,7 @@ pub async fn page(
         Err(r) => return r,
     };
     let l = ctx.lang;
-    let Some(key_id) = super::cert::digest_from_path(&hex) else {
+    let Some(key_id) = crate::util::digest_from_path(&hex) else {
         return ctx.message(
             StatusCode::NOT_FOUND,
             t(l, "No such station.", "Station inconnue."),

@@ -8,6 +8,7 @@ pub mod cmdline;
 pub mod cpuinfo;
 pub mod gpt;
 pub mod libata;
+pub mod live;
 pub mod meminfo;
 pub mod mountinfo;
 pub mod names;

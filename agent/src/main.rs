@@ -29,6 +29,8 @@ enum Command {
     Run(cli::run::Args),
     /// Print the data partition of the Reprise stick this system booted from (for init).
     Medium(cli::medium::Args),
+    /// The operator's screen over a simulated laptop: no root, no QEMU, no device written.
+    Demo(cli::demo::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         Command::Cert(args) => cli::cert::run(args),
         Command::Run(args) => cli::run::run(args),
         Command::Medium(args) => cli::medium::run(args),
+        Command::Demo(args) => cli::demo::run(args),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,7 @@
 
 pub mod cert;
 pub mod console;
+pub mod demo;
 pub mod key;
 pub mod medium;
 pub mod probe;

@@ -1,24 +1,30 @@
 //! `reprise run`: the whole flow on the running machine, with the operator at the console.
 //!
-//! Probe, show the machine and the plan, wait for the operator's "yes" (unless `--auto`), wipe
-//! every eligible disk in parallel with progress, then verdict and certificate on the data
-//! folder. Exit 0 when every planned disk was sanitized, `EXIT_CHECK_FAILED` when the
-//! certificate records a disk not sanitized, `EXIT_CANCELLED` when the operator declined or
+//! Probe, show the machine and the plan, wait for the operator's confirmation (unless `--auto`),
+//! wipe every eligible disk in parallel with progress, then verdict and certificate on the data
+//! folder. On a real terminal this is the operator's screen (`tui`); with `--no-tui`, or when
+//! stdout is not a terminal (a pipe, a test), the line console (`console`) asks for "yes". Both
+//! tell the same truth. Exit 0 when every planned disk was sanitized, `EXIT_CHECK_FAILED` when
+//! the certificate records a disk not sanitized, `EXIT_CANCELLED` when the operator declined or
 //! cancelled (Ctrl-C, SIGTERM). In automatic mode nothing is written unless the certificate has
 //! a durable home (the boot stick's data partition, or a workshop server that answers).
 
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
+use std::time::Duration;
 
 use anyhow::Context;
 
 use super::console;
 use crate::cert::sign;
+use crate::checks::keyboard::Layout;
 use crate::flow::{self, DataDir, Mode, RunContext, RunPlan, RunStatus, Settings};
 use crate::model::Language;
 use crate::probe::render::size as format_bytes;
 use crate::sys::SysRoot;
+use crate::tui::{self, Exit};
 use crate::wipe::{CancelToken, Method, VerifySpec};
 
 /// Arguments of `reprise run`.
@@ -43,9 +49,14 @@ pub struct Args {
     /// Data folder: keys/, certs/, logs/, policy.toml (the stick's REPRISE partition).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub data: PathBuf,
-    /// Language of the certificate and verdict: fr or en.
-    #[arg(long, default_value = "fr")]
-    pub lang: Language,
+    /// Language of the screen, the certificate and the verdict: fr or en (default: from
+    /// `LANG`, else fr).
+    #[arg(long)]
+    pub lang: Option<Language>,
+    /// Keyboard map of the keyboard check: fr (AZERTY) or us (QWERTY); default: fr when the
+    /// language is French.
+    #[arg(long, value_name = "MAP")]
+    pub keymap: Option<Keymap>,
     /// Overwrite method for HDDs and SSDs (flash media always get pattern + complement).
     #[arg(long, default_value = "zero")]
     pub method: Method,
@@ -63,6 +74,15 @@ pub struct Args {
     /// regular files only, never a block device.
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
+    /// The line console even on a terminal (no full-screen interface).
+    #[arg(long)]
+    pub no_tui: bool,
+    /// No RAM test while the disks are wiped.
+    #[arg(long)]
+    pub no_ram_test: bool,
+    /// How long the result stays on screen in automatic mode before the agent ends.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub linger: u64,
 }
 
 /// The two automatic modes of the boot menu and `reprise.auto=`.
@@ -72,12 +92,65 @@ pub enum AutoMode {
     Purge,
 }
 
+/// The keyboard maps of the keyboard check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Keymap {
+    Fr,
+    Us,
+}
+
+/// `--lang`, else `LANG` (fr… or en…), else French.
+pub fn language(arg: Option<Language>) -> Language {
+    arg.or_else(|| {
+        let lang = std::env::var("LANG").unwrap_or_default();
+        if lang.starts_with("fr") {
+            Some(Language::Fr)
+        } else if lang.starts_with("en") {
+            Some(Language::En)
+        } else {
+            None
+        }
+    })
+    .unwrap_or(Language::Fr)
+}
+
+/// `--keymap`, else AZERTY for French and QWERTY otherwise.
+pub fn keymap(arg: Option<Keymap>, lang: Language) -> Layout {
+    match (arg, lang) {
+        (Some(Keymap::Fr), _) | (None, Language::Fr) => Layout::FrAzerty,
+        (Some(Keymap::Us), _) | (None, Language::En) => Layout::UsQwerty,
+    }
+}
+
+/// Whether the operator's screen can run here: stdin and stdout are a terminal.
+pub fn on_a_terminal() -> bool {
+    std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+}
+
+/// Where the transcript goes while the screen runs: stderr when it is not the same terminal
+/// (in the live image, the serial console and the boot log); nowhere else, so that nothing
+/// writes over the screen.
+pub fn transcript_sink() -> Box<dyn Write + Send> {
+    if std::io::stderr().is_terminal() {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(std::io::stderr())
+    }
+}
+
 /// Runs `reprise run`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = SysRoot::new(&args.root);
     let data = DataDir(args.data.clone());
+    let lang = language(args.lang);
     let probe = crate::probe::probe(&root).context("cannot probe this machine")?;
-    println!("{}", crate::probe::render::human(&probe));
+    let tui = !args.no_tui && on_a_terminal();
+    let mut out: Box<dyn Write> = if tui {
+        transcript_sink()
+    } else {
+        Box::new(std::io::stdout())
+    };
+    writeln!(out, "{}", crate::probe::render::human(&probe))?;
 
     let settings = Settings {
         mode: match args.auto {
@@ -88,8 +161,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         verify: args.verify,
     };
     let run_plan = flow::plan(&probe, &settings)?;
-    print_plan(&run_plan);
-    if args.auto.is_some()
+    print_plan(&mut out, &run_plan)?;
+    if !tui
+        && args.auto.is_some()
         && let Err(why) = flow::check_auto_ready(&probe, &data, args.server.as_deref())
     {
         println!("NOTHING WAS WRITTEN: {why}.");
@@ -101,10 +175,45 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (key, created) = flow::load_or_create_key(&data)?;
     let key_id = sign::key_id(&key.verifying_key());
     if created {
-        println!("New station key created: {key_id}");
-        println!("Enrol this fingerprint with the workshop server.");
+        writeln!(out, "New station key created: {key_id}")?;
+        writeln!(out, "Enrol this fingerprint with the workshop server.")?;
     } else {
-        println!("Station key: {key_id}");
+        writeln!(out, "Station key: {key_id}")?;
+    }
+    drop(out);
+
+    if tui {
+        let session = tui::Session {
+            probe: probe.clone(),
+            root: root.clone(),
+            data: data.clone(),
+            key: key.clone(),
+            policy: policy.clone(),
+            organisation: args.org.clone(),
+            site: args.site.clone(),
+            operator: args.operator.clone(),
+            language: lang,
+            image_digest: crate::sys::power::image_digest(&root),
+            server: args.server.clone(),
+            demo: None,
+            transcript: transcript_sink(),
+        };
+        let cfg = tui::Config {
+            lang,
+            auto: args.auto.is_some(),
+            demo: false,
+            keymap: keymap(args.keymap, lang),
+            poweroff: args.poweroff,
+            ram_test: !args.no_ram_test,
+            cooling_ms: crate::checks::cooling::DEFAULT_DURATION_MS,
+            auto_step: Duration::from_secs(3),
+            linger: Duration::from_secs(args.linger),
+            certificate_home: data.certs().display().to_string(),
+            server: args.server.clone(),
+        };
+        let model = tui::Model::new(cfg, probe, policy, settings, Default::default());
+        let ending = tui::run(model, session)?;
+        return finish_screen(ending, &key, &data, args.server.as_deref(), args.poweroff);
     }
 
     if args.auto.is_none() && !run_plan.targets().is_empty() {
@@ -137,7 +246,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         organisation: args.org.clone(),
         site: args.site.clone(),
         operator: args.operator.clone(),
-        language: args.lang,
+        language: lang,
         image_digest: crate::sys::power::image_digest(&root),
     };
     let result = flow::execute(&probe, &run_plan, ctx, tx, cancel);
@@ -166,30 +275,124 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
 
     let status = outcome.status();
-    // A run that did not sanitize everything never powers off by itself: the operator must see
-    // the result.
-    if args.poweroff && status == RunStatus::Sanitized {
-        crate::sys::power::power_off().context("cannot power off")?;
-    } else if args.poweroff {
-        println!("Not powering off: not every disk was sanitized. The result stays on screen.");
-    }
+    power_off_if_asked(args.poweroff, status, &mut std::io::stdout())?;
     Ok(console::exit_code(status))
 }
 
-fn print_plan(p: &RunPlan) {
-    if p.mode == Mode::Purge {
-        println!(
-            "Purge was requested, but firmware Purge is not available in this version: \
-             every disk gets Clear (overwrite + verification), and the certificate says so."
+/// A run that did not sanitize everything never powers off by itself: the operator must see
+/// the result.
+fn power_off_if_asked(poweroff: bool, status: RunStatus, out: &mut dyn Write) -> anyhow::Result<()> {
+    if poweroff && status == RunStatus::Sanitized {
+        crate::sys::power::power_off().context("cannot power off")?;
+    } else if poweroff {
+        writeln!(
+            out,
+            "Not powering off: not every disk was sanitized. The result stays on screen."
+        )?;
+    }
+    Ok(())
+}
+
+/// After the screen: the same lines the line console prints (to the terminal and the
+/// transcript), the run's log on the data partition, the exit code.
+pub fn finish_screen(
+    ending: tui::Ending,
+    key: &ed25519_dalek::SigningKey,
+    data: &DataDir,
+    server: Option<&str>,
+    poweroff: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut lines: Vec<String> = Vec::new();
+    let code = match &ending.exit {
+        Exit::Declined => {
+            lines.push("Nothing was written.".into());
+            ExitCode::from(super::EXIT_CANCELLED)
+        }
+        Exit::NotReady(why) => {
+            lines.push(format!("NOTHING WAS WRITTEN: {why}."));
+            lines.push("Automatic mode needs somewhere to keep the certificate.".into());
+            emit(&lines, &ending, data);
+            return Err(flow::RunError::NotReady(why.clone()).into());
+        }
+        Exit::Failed(why) => {
+            emit(&lines, &ending, data);
+            anyhow::bail!("the run failed: {why}");
+        }
+        Exit::Finished(status) => {
+            if let Some(r) = &ending.result {
+                for d in &r.devices {
+                    lines.push(console::result_line(d));
+                }
+                lines.push(format!("Certificate: {}", r.certificate.display()));
+                if let Some(server) = server {
+                    lines.push(format!(
+                        "Upload to {server}: not available in this version; the certificate is \
+                         kept on the data partition."
+                    ));
+                }
+                let bytes = crate::sys::file::read(&r.certificate).context("cannot read it back")?;
+                let verified = crate::cert::envelope::verify(&bytes, Some(&key.verifying_key()))
+                    .with_context(|| format!("{} does not verify", r.certificate.display()))?;
+                lines.push(crate::cert::render::text(
+                    &verified.envelope.certificate,
+                    &verified.digest,
+                ));
+            }
+            console::exit_code(*status)
+        }
+    };
+    emit(&lines, &ending, data);
+    if let Exit::Finished(status) = ending.exit {
+        let mut transcript = transcript_sink();
+        power_off_if_asked(poweroff, status, &mut transcript)?;
+    }
+    Ok(code)
+}
+
+/// The closing lines on the terminal and in the transcript, and the run's log kept on the data
+/// partition (the transcript of the whole session).
+fn emit(lines: &[String], ending: &tui::Ending, data: &DataDir) {
+    let mut stdout = std::io::stdout();
+    let _ = write!(stdout, "\x1b[2J\x1b[H");
+    let mut transcript = transcript_sink();
+    for l in lines {
+        let _ = writeln!(stdout, "{l}");
+        let _ = writeln!(transcript, "{l}");
+    }
+    let mut log: Vec<u8> = Vec::new();
+    for l in ending.transcript.iter().chain(lines) {
+        log.extend_from_slice(l.as_bytes());
+        log.push(b'\n');
+    }
+    let dir = data.logs();
+    let stamp = crate::sys::clock::now_rfc3339().replace([':', '.'], "-");
+    let saved = crate::sys::atomic::ensure_dir(&dir)
+        .and_then(|()| crate::sys::atomic::write_new(&dir, &format!("{stamp}-run.log"), &log, 0o644));
+    if let Err(e) = saved {
+        let _ = writeln!(
+            transcript,
+            "reprise: the run's log could not be kept: {}",
+            crate::model::error_chain(&e)
         );
     }
+}
+
+fn print_plan(out: &mut dyn Write, p: &RunPlan) -> std::io::Result<()> {
+    if p.mode == Mode::Purge {
+        writeln!(
+            out,
+            "Purge was requested, but firmware Purge is not available in this version: \
+             every disk gets Clear (overwrite + verification), and the certificate says so."
+        )?;
+    }
     if p.targets().is_empty() {
-        println!("No disk to sanitize.");
+        writeln!(out, "No disk to sanitize.")?;
     } else {
-        println!("Disks to sanitize ({}):", p.targets().len());
+        writeln!(out, "Disks to sanitize ({}):", p.targets().len())?;
         for t in p.targets() {
             let id = t.identity();
-            println!(
+            writeln!(
+                out,
                 "  {}  {}  serial {}  {}  method {}  {}",
                 id.dev_path,
                 id.model.as_deref().unwrap_or("unknown model"),
@@ -197,10 +400,11 @@ fn print_plan(p: &RunPlan) {
                 format_bytes(id.size_bytes),
                 t.method(),
                 console::describe_verify(p.verify),
-            );
+            )?;
         }
     }
     for s in &p.skipped {
-        println!("  not touched: {}  ({})", s.disk.dev_path, s.reason);
+        writeln!(out, "  not touched: {}  ({})", s.disk.dev_path, s.reason)?;
     }
+    Ok(())
 }

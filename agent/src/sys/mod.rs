@@ -10,6 +10,7 @@ pub mod fs;
 pub mod ioctl;
 pub mod net;
 pub mod power;
+pub mod scratch;
 pub mod sensors;
 pub mod signals;
 pub mod usage;

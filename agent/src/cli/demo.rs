@@ -34,7 +34,7 @@ pub struct Args {
     #[arg(long, value_name = "DIR", default_value = DEMO_LAPTOP)]
     pub root: PathBuf,
     /// How fast the simulated disks write and read, MB/s.
-    #[arg(long, value_name = "MBPS", default_value_t = 40)]
+    #[arg(long, value_name = "MBPS", default_value_t = 25)]
     pub speed: u64,
     /// How long the cooling check loads the CPU, seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]

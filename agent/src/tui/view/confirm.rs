@@ -75,7 +75,7 @@ pub fn confirm(m: &Model, f: &mut Frame, area: Rect) {
                 "{} {} ({})",
                 t(l, "Not touched:", "Non touché :"),
                 s.disk.dev_path,
-                vga(&s.reason)
+                super::machine::skip_words(l, &s.reason)
             ),
             palette::dim(),
         )));

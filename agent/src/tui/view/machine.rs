@@ -40,6 +40,18 @@ fn is_placeholder(s: &str) -> bool {
         .any(|p| l.contains(p))
 }
 
+/// "Intel(R) Core(TM) i5-8350U CPU @ 1.70GHz" → "Intel Core i5-8350U": what is printed on the
+/// sticker, without the marks and the base clock.
+pub fn tidy_cpu(name: &str) -> String {
+    let name = name.split(" @ ").next().unwrap_or(name);
+    let name = name.replace("(R)", "").replace("(TM)", "").replace("(tm)", "");
+    let words: Vec<&str> = name
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "CPU" | "Processor"))
+        .collect();
+    words.join(" ")
+}
+
 fn unknown(l: Language) -> &'static str {
     t(l, "unknown", "inconnu")
 }
@@ -76,7 +88,7 @@ fn identity_lines(m: &Model) -> Vec<Line<'_>> {
     let cpu = &p.cpu;
     let cpu_line = format!(
         "{}, {} {} / {} {}, x86-64-v{}",
-        cpu.model_name.known().map_or(unknown(l), String::as_str),
+        cpu.model_name.known().map_or_else(|| unknown(l).to_owned(), |n| tidy_cpu(n)),
         cpu.physical_cores.known().map_or_else(|| "?".into(), u32::to_string),
         t(l, "cores", "coeurs"),
         cpu.threads.known().map_or_else(|| "?".into(), u32::to_string),
@@ -140,17 +152,11 @@ fn plan_text(m: &Model, disk: &Disk) -> (String, Style) {
     if let Some(target) = plan.targets().iter().find(|d| d.identity().id == disk.id) {
         let verify = match plan.verify {
             VerifySpec::None => t(l, "no check", "sans contrôle").to_owned(),
-            VerifySpec::Full => t(l, "full check", "contrôle total").to_owned(),
-            VerifySpec::Sample { permille } => {
-                format!("{} {}", t(l, "check", "contrôle"), i18n::percent(permille))
-            }
+            VerifySpec::Full => t(l, "all checked", "tout contrôlé").to_owned(),
+            VerifySpec::Sample { permille } => i18n::percent(permille),
         };
-        let level = if plan.mode == Mode::Purge {
-            t(l, "Purge->Clear", "Purge->Clear")
-        } else {
-            "Clear"
-        };
-        return (format!("{level} {} + {verify}", target.method()), palette::good());
+        let level = if plan.mode == Mode::Purge { "Purge>Clear" } else { "Clear" };
+        return (format!("{level}: {}, {verify}", target.method()), palette::good());
     }
     let reason = plan
         .skipped
@@ -162,7 +168,7 @@ fn plan_text(m: &Model, disk: &Disk) -> (String, Style) {
 }
 
 /// A skip reason in the screen's language (the plan's reasons are English).
-fn skip_words(l: Language, reason: &str) -> String {
+pub fn skip_words(l: Language, reason: &str) -> String {
     if reason.starts_with("boot medium") {
         t(l, "boot medium - never wiped", "support de démarrage - jamais effacé").into()
     } else if reason.starts_with("a Reprise stick") {
@@ -244,11 +250,11 @@ fn disk_table(m: &Model, f: &mut Frame, area: Rect) {
         ]
     } else {
         [
-            Constraint::Length(8),
-            Constraint::Length(16),
+            Constraint::Length(7),
+            Constraint::Length(15),
             Constraint::Length(12),
-            Constraint::Length(9),
             Constraint::Length(8),
+            Constraint::Length(7),
             Constraint::Min(10),
         ]
     };
@@ -261,7 +267,7 @@ fn disk_table(m: &Model, f: &mut Frame, area: Rect) {
         Table::new(rows, widths)
             .header(header)
             .column_spacing(1)
-            .block(boxed(title)),
+            .block(boxed(title).borders(ratatui::widgets::Borders::TOP)),
         area,
     );
 }
@@ -406,7 +412,7 @@ pub fn machine(m: &Model, f: &mut Frame, area: Rect) {
     let auto_rows = u16::from(m.cfg.auto);
     let [ident, table, checks, live, auto, verdict] = Layout::vertical([
         Constraint::Length(4),
-        Constraint::Length(disks + 3),
+        Constraint::Length(disks + 2),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(auto_rows),

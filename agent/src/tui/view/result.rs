@@ -91,23 +91,20 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
             ]));
         }
     }
-    if !v.reasons.is_empty() {
-        out.push(Line::from(Span::styled(t(l, "Reasons", "Motifs"), palette::label())));
-        for reason in &v.reasons {
-            out.push(Line::from(Span::styled(
-                format!(" • {}", vga(&messages::reason(reason, l))),
-                palette::dim(),
-            )));
-        }
-    }
     out.push(Line::from(Span::styled(t(l, "Certificate", "Certificat"), palette::label())));
-    out.push(Line::from(Span::styled(
-        format!(" {}", r.certificate.display()),
-        palette::value(),
-    )));
+    let home = std::path::Path::new(&m.cfg.certificate_home);
+    let shown = match r.certificate.strip_prefix(home.parent().unwrap_or(home)) {
+        Ok(rel) if !m.cfg.demo => format!(
+            " {} ({})",
+            rel.display(),
+            t(l, "on the data partition", "sur la partition de données")
+        ),
+        _ => format!(" {}", r.certificate.display()),
+    };
+    out.push(Line::from(Span::styled(shown, palette::value())));
     match &r.digest {
         Ok(d) => out.push(Line::from(vec![
-            Span::styled(format!(" {d}"), palette::value()),
+            Span::styled(format!(" {}...", d.chars().take(23).collect::<String>()), palette::value()),
             Span::styled(t(l, " (verified)", " (vérifié)"), palette::good()),
         ])),
         Err(e) => out.push(Line::from(Span::styled(
@@ -126,6 +123,15 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
         },
         palette::dim(),
     )));
+    if !v.reasons.is_empty() {
+        out.push(Line::from(Span::styled(t(l, "Reasons", "Motifs"), palette::label())));
+        for reason in &v.reasons {
+            out.push(Line::from(Span::styled(
+                format!(" • {}", vga(&messages::reason(reason, l))),
+                palette::dim(),
+            )));
+        }
+    }
     out
 }
 

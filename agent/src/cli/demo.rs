@@ -16,7 +16,10 @@ use crate::sys::SysRoot;
 use crate::tui;
 
 /// The recorded laptop the demo shows (see `make-demo-laptop.sh` next to it).
-const DEMO_LAPTOP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/probe/demo-laptop");
+const DEMO_LAPTOP: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/probe/demo-laptop"
+);
 
 /// Arguments of `reprise demo`.
 #[derive(Debug, clap::Args)]
@@ -58,7 +61,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = SysRoot::new(&args.root);
     let probe = crate::probe::probe(&root)
         .with_context(|| format!("cannot read the demo laptop {}", args.root.display()))?;
-    let dir = crate::sys::scratch::new_dir("reprise-demo").context("cannot create the demo's folder")?;
+    let dir =
+        crate::sys::scratch::new_dir("reprise-demo").context("cannot create the demo's folder")?;
     let disks_dir = dir.join("disks");
     crate::sys::atomic::ensure_dir(&disks_dir).context("cannot create the demo's folder")?;
     let transports: Vec<Transport> = probe.disks.iter().map(|d| d.transport).collect();

@@ -281,7 +281,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// A run that did not sanitize everything never powers off by itself: the operator must see
 /// the result.
-fn power_off_if_asked(poweroff: bool, status: RunStatus, out: &mut dyn Write) -> anyhow::Result<()> {
+fn power_off_if_asked(
+    poweroff: bool,
+    status: RunStatus,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     if poweroff && status == RunStatus::Sanitized {
         crate::sys::power::power_off().context("cannot power off")?;
     } else if poweroff {
@@ -330,7 +334,8 @@ pub fn finish_screen(
                          kept on the data partition."
                     ));
                 }
-                let bytes = crate::sys::file::read(&r.certificate).context("cannot read it back")?;
+                let bytes =
+                    crate::sys::file::read(&r.certificate).context("cannot read it back")?;
                 let verified = crate::cert::envelope::verify(&bytes, Some(&key.verifying_key()))
                     .with_context(|| format!("{} does not verify", r.certificate.display()))?;
                 lines.push(crate::cert::render::text(
@@ -366,8 +371,9 @@ fn emit(lines: &[String], ending: &tui::Ending, data: &DataDir) {
     }
     let dir = data.logs();
     let stamp = crate::sys::clock::now_rfc3339().replace([':', '.'], "-");
-    let saved = crate::sys::atomic::ensure_dir(&dir)
-        .and_then(|()| crate::sys::atomic::write_new(&dir, &format!("{stamp}-run.log"), &log, 0o644));
+    let saved = crate::sys::atomic::ensure_dir(&dir).and_then(|()| {
+        crate::sys::atomic::write_new(&dir, &format!("{stamp}-run.log"), &log, 0o644)
+    });
     if let Err(e) = saved {
         let _ = writeln!(
             transcript,

@@ -12,7 +12,11 @@ pub fn new_dir(prefix: &str) -> std::io::Result<PathBuf> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     for n in 0..100u32 {
-        let dir = base.join(format!("{prefix}-{}-{}", std::process::id(), nanos.wrapping_add(n)));
+        let dir = base.join(format!(
+            "{prefix}-{}-{}",
+            std::process::id(),
+            nanos.wrapping_add(n)
+        ));
         match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,

@@ -123,6 +123,14 @@ impl Key {
 
     /// Whether this is `q`, the demo's quit key.
     pub fn is_q(self) -> bool {
-        matches!(self, Key::Char { ch: 'q' | 'Q', ctrl: false, alt: false, .. })
+        matches!(
+            self,
+            Key::Char {
+                ch: 'q' | 'Q',
+                ctrl: false,
+                alt: false,
+                ..
+            }
+        )
     }
 }

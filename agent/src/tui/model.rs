@@ -16,8 +16,8 @@ use crate::model::{DiskId, Language};
 use crate::probe::model::{Disk, DiskHealth, ProbeReport};
 use crate::sys::sensors::LiveSample;
 use crate::verdict::{Policy, Verdict};
-use crate::wipe::report::{DeviceWipe, Outcome};
 use crate::wipe::Progress;
+use crate::wipe::report::{DeviceWipe, Outcome};
 
 use super::qr::QrMatrix;
 
@@ -91,7 +91,9 @@ pub enum Overlay {
     /// Leave without wiping (exit code 4).
     Quit,
     /// Stop the wipe: F10 then Enter; `armed` once F10 was pressed.
-    Cancel { armed: bool },
+    Cancel {
+        armed: bool,
+    },
 }
 
 /// How the session ended, for the exit code.
@@ -298,13 +300,7 @@ impl Model {
         self.plan = flow::plan_for(&self.probe, &self.settings, &self.excluded)
             .map_err(|e| crate::model::error_chain(&e));
         self.expected = self.plan.as_ref().ok().map(|p| {
-            flow::expect::expected_verdict(
-                &self.probe,
-                p,
-                &self.health,
-                &self.checks,
-                &self.policy,
-            )
+            flow::expect::expected_verdict(&self.probe, p, &self.health, &self.checks, &self.policy)
         });
     }
 

@@ -29,7 +29,11 @@ pub enum Msg {
     Live(LiveSample),
     CoolingSample(CoolingSample),
     CoolingDone(CoolingCheck),
-    RamProgress { done: u64, total: u64, errors: u64 },
+    RamProgress {
+        done: u64,
+        total: u64,
+        errors: u64,
+    },
     RamDone(MemoryCheck),
     /// Whether automatic mode may write (the certificate has a home), or why not.
     AutoReady(Result<(), String>),
@@ -44,15 +48,23 @@ pub enum Effect {
     CheckAutoReady,
     /// Wipe the plan's disks, then verdict and certificate (answers with `Msg::Wipe` events and
     /// one `Msg::RunDone`); the RAM test runs alongside when asked.
-    StartRun { plan: RunPlan, ram_test: bool },
+    StartRun {
+        plan: Box<RunPlan>,
+        ram_test: bool,
+    },
     /// Stop the wipe workers at their next buffer.
     Cancel,
     /// The checks finished so far: the run's certificate records what is here when it is
     /// issued. `busy`: a check is on screen; the certificate waits for it.
-    Checks { record: ChecksRecord, busy: bool },
+    Checks {
+        record: Box<ChecksRecord>,
+        busy: bool,
+    },
     /// Load every CPU for this long, reading the sensors (answers with `Msg::CoolingSample`s
     /// and one `Msg::CoolingDone`).
-    StartCooling { duration_ms: u64 },
+    StartCooling {
+        duration_ms: u64,
+    },
     StopCooling,
     /// A line for the transcript (the serial console and the run's log).
     Transcript(String),

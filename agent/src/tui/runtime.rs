@@ -143,8 +143,12 @@ pub fn run(mut model: Model, session: Session) -> Result<Ending, TuiError> {
     install_panic_hook();
     terminal::enable_raw_mode().map_err(TuiError::Terminal)?;
     let _guard = TerminalGuard;
-    execute!(std::io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)
-        .map_err(TuiError::Terminal)?;
+    execute!(
+        std::io::stdout(),
+        terminal::EnterAlternateScreen,
+        cursor::Hide
+    )
+    .map_err(TuiError::Terminal)?;
     let mut term =
         Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(TuiError::Terminal)?;
     term.clear().map_err(TuiError::Draw)?;
@@ -284,7 +288,10 @@ impl Runtime {
 
     /// The transcript so far; waits (briefly) for the writer to pass every line on.
     fn finish(mut self) -> Vec<String> {
-        drop(std::mem::replace(&mut self.transcript_tx, mpsc::channel().0));
+        drop(std::mem::replace(
+            &mut self.transcript_tx,
+            mpsc::channel().0,
+        ));
         if let Some(t) = self.transcript_thread.take() {
             let _ = t.join();
         }
@@ -296,12 +303,12 @@ impl Runtime {
             match e {
                 Effect::Transcript(l) => self.line(l),
                 Effect::CheckAutoReady => self.check_auto_ready(),
-                Effect::StartRun { plan, ram_test } => self.start_run(plan, ram_test),
+                Effect::StartRun { plan, ram_test } => self.start_run(*plan, ram_test),
                 Effect::Cancel => self.cancel.cancel(),
                 Effect::Checks { record, busy } => {
                     let (lock, cv) = &*self.store;
                     let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
-                    s.record = record;
+                    s.record = *record;
                     s.busy = busy;
                     cv.notify_all();
                 }
@@ -369,7 +376,9 @@ impl Runtime {
                 let _ = t.join();
             }
             let threads = u32::try_from(threads).unwrap_or(u32::MAX);
-            let _ = tx.send(Msg::CoolingDone(cooling::evaluate(&samples, threads, elapsed)));
+            let _ = tx.send(Msg::CoolingDone(cooling::evaluate(
+                &samples, threads, elapsed,
+            )));
         });
     }
 
@@ -413,7 +422,11 @@ impl ram::Host for RamHost {
     fn progress(&mut self, done: u64, total: u64, errors: u64) {
         if self.last.elapsed() >= Duration::from_millis(500) || done >= total {
             self.last = Instant::now();
-            let _ = self.tx.send(Msg::RamProgress { done, total, errors });
+            let _ = self.tx.send(Msg::RamProgress {
+                done,
+                total,
+                errors,
+            });
         }
     }
 }
@@ -519,12 +532,17 @@ fn run_and_read_back(
 }
 
 /// The device each demo stand-in replaces, by disk id (for the operator).
-pub fn stands_for(probe: &crate::probe::model::ProbeReport, stand_ins: &[StandIn]) -> BTreeMap<DiskId, String> {
+pub fn stands_for(
+    probe: &crate::probe::model::ProbeReport,
+    stand_ins: &[StandIn],
+) -> BTreeMap<DiskId, String> {
     probe
         .disks
         .iter()
         .filter_map(|d| {
-            let s = stand_ins.iter().find(|s| s.file.display().to_string() == d.dev_path)?;
+            let s = stand_ins
+                .iter()
+                .find(|s| s.file.display().to_string() == d.dev_path)?;
             Some((d.id.clone(), s.stands_for.clone()))
         })
         .collect()

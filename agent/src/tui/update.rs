@@ -17,9 +17,7 @@ use crate::wipe::{Phase, WipeEvent};
 
 use super::i18n::t;
 use super::keys::Key;
-use super::model::{
-    DiskProgress, Exit, Model, Overlay, RunResult, RunState, Screen,
-};
+use super::model::{DiskProgress, Exit, Model, Overlay, RunResult, RunState, Screen};
 use super::msg::{Effect, Msg};
 
 /// How often the transcript gets a progress line per disk.
@@ -42,7 +40,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.cooling.record = Some(r.clone());
             m.checks.cooling = Some(r);
             m.log(text.clone(), false);
-            fx.push(Effect::Transcript(format!("reprise: check cooling: {text}")));
+            fx.push(Effect::Transcript(format!(
+                "reprise: check cooling: {text}"
+            )));
             checks_changed(m, &mut fx);
         }
         Msg::RamProgress {
@@ -243,23 +243,21 @@ fn open_check(m: &mut Model, s: Screen, fx: &mut Vec<Effect>) {
     match s {
         Screen::Keyboard => m.keyboard = Some(KeyboardState::new(m.cfg.keymap)),
         Screen::Colours => m.colours = ScreenState::default(),
-        Screen::Cooling => {
-            if !m.cooling.running {
-                m.cooling = super::model::CoolingState {
-                    running: true,
-                    started: m.now,
-                    ..Default::default()
-                };
-                fx.push(Effect::StartCooling {
-                    duration_ms: m.cfg.cooling_ms,
-                });
-            }
+        Screen::Cooling if !m.cooling.running => {
+            m.cooling = super::model::CoolingState {
+                running: true,
+                started: m.now,
+                ..Default::default()
+            };
+            fx.push(Effect::StartCooling {
+                duration_ms: m.cfg.cooling_ms,
+            });
         }
         _ => {}
     }
     go(m, s, fx);
     fx.push(Effect::Checks {
-        record: m.checks.clone(),
+        record: Box::new(m.checks.clone()),
         busy: true,
     });
 }
@@ -274,16 +272,22 @@ fn close_check(m: &mut Model, fx: &mut Vec<Effect>) {
 fn checks_changed(m: &mut Model, fx: &mut Vec<Effect>) {
     m.replan();
     fx.push(Effect::Checks {
-        record: m.checks.clone(),
-        busy: matches!(m.screen, Screen::Keyboard | Screen::Colours | Screen::Cooling),
+        record: Box::new(m.checks.clone()),
+        busy: matches!(
+            m.screen,
+            Screen::Keyboard | Screen::Colours | Screen::Cooling
+        ),
     });
 }
 
 /// A check screen left without finishing (the demo's q): the run must not wait for it.
 fn end_busy_check(m: &mut Model, fx: &mut Vec<Effect>) {
-    if matches!(m.screen, Screen::Keyboard | Screen::Colours | Screen::Cooling) {
+    if matches!(
+        m.screen,
+        Screen::Keyboard | Screen::Colours | Screen::Cooling
+    ) {
         fx.push(Effect::Checks {
-            record: m.checks.clone(),
+            record: Box::new(m.checks.clone()),
             busy: false,
         });
     }
@@ -304,9 +308,15 @@ fn machine_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
         // Automatic mode: Esc stops the countdown; the run then waits for the operator.
         if k == Key::Esc {
             m.auto.stopped = true;
-            let text = t(m.cfg.lang, "Automatic mode stopped", "Mode automatique arrêté");
+            let text = t(
+                m.cfg.lang,
+                "Automatic mode stopped",
+                "Mode automatique arrêté",
+            );
             m.log(text, false);
-            fx.push(Effect::Transcript("reprise: automatic mode stopped by the operator".into()));
+            fx.push(Effect::Transcript(
+                "reprise: automatic mode stopped by the operator".into(),
+            ));
         }
         return;
     }
@@ -353,7 +363,9 @@ fn confirm_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
         if k == Key::Esc {
             m.auto.stopped = true;
             m.armed_at = None;
-            fx.push(Effect::Transcript("reprise: automatic mode stopped by the operator".into()));
+            fx.push(Effect::Transcript(
+                "reprise: automatic mode stopped by the operator".into(),
+            ));
         }
         return;
     }
@@ -412,10 +424,7 @@ fn start_run(m: &mut Model, fx: &mut Vec<Effect>) {
         cancelling: false,
     };
     let lang = m.cfg.lang;
-    m.log(
-        t(lang, "Wipe started", "Effacement commencé"),
-        false,
-    );
+    m.log(t(lang, "Wipe started", "Effacement commencé"), false);
     if plan.mode == Mode::Purge {
         m.log(
             t(
@@ -431,10 +440,13 @@ fn start_run(m: &mut Model, fx: &mut Vec<Effect>) {
         m.ram.running = true;
     }
     fx.push(Effect::Checks {
-        record: m.checks.clone(),
+        record: Box::new(m.checks.clone()),
         busy: false,
     });
-    fx.push(Effect::StartRun { plan, ram_test });
+    fx.push(Effect::StartRun {
+        plan: Box::new(plan),
+        ram_test,
+    });
     go(m, Screen::Wipe, fx);
 }
 
@@ -443,7 +455,9 @@ fn wipe_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
         return;
     }
     if matches!(k, Key::Esc | Key::CtrlC)
-        && let RunState::Running { cancelling: false, .. } = m.run
+        && let RunState::Running {
+            cancelling: false, ..
+        } = m.run
     {
         m.overlay = Some(Overlay::Cancel { armed: false });
     }
@@ -467,11 +481,20 @@ fn keyboard_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
     if let Step::Finished(r) = state.press(&press) {
         let lang = m.cfg.lang;
         let text = if r.keys_not_pressed.is_empty() {
-            t(lang, "Keyboard: every key answered", "Clavier : toutes les touches répondent").to_owned()
+            t(
+                lang,
+                "Keyboard: every key answered",
+                "Clavier : toutes les touches répondent",
+            )
+            .to_owned()
         } else {
             format!(
                 "{} {}",
-                t(lang, "Keyboard: never pressed:", "Clavier : jamais pressées :"),
+                t(
+                    lang,
+                    "Keyboard: never pressed:",
+                    "Clavier : jamais pressées :"
+                ),
                 r.keys_not_pressed.join(", ")
             )
         };
@@ -494,10 +517,19 @@ fn colours_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
         let text = match &r.defect_on {
             Some(c) => format!(
                 "{} {}",
-                t(lang, "Screen: defect seen on", "Écran : défaut constaté sur"),
+                t(
+                    lang,
+                    "Screen: defect seen on",
+                    "Écran : défaut constaté sur"
+                ),
                 colour_name(lang, c)
             ),
-            None => t(lang, "Screen: no defect seen", "Écran : aucun défaut constaté").to_owned(),
+            None => t(
+                lang,
+                "Screen: no defect seen",
+                "Écran : aucun défaut constaté",
+            )
+            .to_owned(),
         };
         m.log(text, defect);
         fx.push(Effect::Transcript(format!(
@@ -547,9 +579,7 @@ fn tick(m: &mut Model, now: Duration, fx: &mut Vec<Effect>) {
     // Automatic mode walks through the screens by itself.
     if m.automatic() && m.overlay.is_none() && m.fatal.is_none() {
         match m.screen {
-            Screen::Machine
-                if matches!(m.auto.ready, Some(Ok(()))) && since >= m.cfg.auto_step =>
-            {
+            Screen::Machine if matches!(m.auto.ready, Some(Ok(()))) && since >= m.cfg.auto_step => {
                 go(m, Screen::Confirm, fx)
             }
             Screen::Confirm if since >= m.cfg.auto_step => start_run(m, fx),
@@ -667,17 +697,20 @@ pub fn outcome_word(lang: Language, o: Outcome) -> &'static str {
 }
 
 fn cooling_line(lang: Language, r: &crate::cert::model::CoolingCheck) -> String {
-    let temp = r
-        .max_millicelsius
-        .map_or_else(|| t(lang, "unknown", "inconnue").to_owned(), super::i18n::celsius);
+    let temp = r.max_millicelsius.map_or_else(
+        || t(lang, "unknown", "inconnue").to_owned(),
+        super::i18n::celsius,
+    );
     format!(
         "{} {} {}, {} {}",
         t(lang, "Cooling:", "Refroidissement :"),
         t(lang, "peak", "maximum"),
         temp,
         t(lang, "throttling", "bridage"),
-        r.throttle_events
-            .map_or_else(|| t(lang, "unknown", "inconnu").to_owned(), |e| e.to_string())
+        r.throttle_events.map_or_else(
+            || t(lang, "unknown", "inconnu").to_owned(),
+            |e| e.to_string()
+        )
     )
 }
 

@@ -84,7 +84,10 @@ fn the_usual_path_is_three_keystrokes_and_names_every_planned_disk() {
 #[test]
 fn enter_alone_never_starts_a_wipe() {
     let mut m = model(false);
-    let fx = keys(&mut m, &[Key::Enter, Key::Enter, Key::Enter, Key::Space, Key::Enter]);
+    let fx = keys(
+        &mut m,
+        &[Key::Enter, Key::Enter, Key::Enter, Key::Space, Key::Enter],
+    );
     assert!(!started(&fx));
     assert_eq!(m.screen, Screen::Confirm);
     assert!(m.notice.as_deref().unwrap().contains("F10"));
@@ -113,7 +116,9 @@ fn any_key() -> impl Strategy<Value = Key> {
         Just(Key::Right),
         Just(Key::Backspace),
         Just(Key::CtrlC),
-        (1u8..=12).prop_filter("not F10", |n| *n != 10).prop_map(Key::F),
+        (1u8..=12)
+            .prop_filter("not F10", |n| *n != 10)
+            .prop_map(Key::F),
         "[a-z0-9]".prop_map(|s| letter(s.chars().next().unwrap())),
     ]
 }
@@ -155,9 +160,17 @@ fn deselecting_a_disk_leaves_it_out_and_the_forecast_says_so() {
     keys(&mut m, &[Key::Tab, Key::Space]);
     let plan = m.plan.as_ref().unwrap();
     assert_eq!(plan.targets().len(), 1);
-    assert!(plan.skipped.iter().any(|s| s.reason == crate::flow::NOT_SELECTED));
+    assert!(
+        plan.skipped
+            .iter()
+            .any(|s| s.reason == crate::flow::NOT_SELECTED)
+    );
     let v = m.expected.as_ref().unwrap();
-    assert!(v.actions.iter().any(|a| matches!(a, Action::SanitizeOrRemoveDisk { .. })));
+    assert!(
+        v.actions
+            .iter()
+            .any(|a| matches!(a, Action::SanitizeOrRemoveDisk { .. }))
+    );
     keys(&mut m, &[Key::Space]);
     assert_eq!(m.plan.as_ref().unwrap().targets().len(), 2);
 }
@@ -169,7 +182,11 @@ fn purge_asked_runs_clear_and_says_so() {
     assert!(m.purge_requested());
     let plan = m.plan.as_ref().unwrap();
     assert_eq!(plan.mode, crate::flow::Mode::Purge);
-    assert!(plan.targets().iter().all(|t| t.method().to_string() == "zero"));
+    assert!(
+        plan.targets()
+            .iter()
+            .all(|t| t.method().to_string() == "zero")
+    );
     let fx = keys(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
     assert!(started(&fx));
     assert!(m.log.iter().any(|l| l.text.contains("Clear runs")));
@@ -181,12 +198,20 @@ fn automatic_mode_presses_nothing_and_shows_every_screen() {
     let fx = start(&mut m);
     assert!(fx.contains(&Effect::CheckAutoReady));
     update(&mut m, Msg::Tick(Duration::from_secs(10)));
-    assert_eq!(m.screen, Screen::Machine, "never before the certificate has a home");
+    assert_eq!(
+        m.screen,
+        Screen::Machine,
+        "never before the certificate has a home"
+    );
     update(&mut m, Msg::AutoReady(Ok(())));
     update(&mut m, Msg::Tick(Duration::from_secs(14)));
     assert_eq!(m.screen, Screen::Confirm);
     update(&mut m, Msg::Tick(Duration::from_secs(15)));
-    assert_eq!(m.screen, Screen::Confirm, "the confirmation stays up its time");
+    assert_eq!(
+        m.screen,
+        Screen::Confirm,
+        "the confirmation stays up its time"
+    );
     let fx = update(&mut m, Msg::Tick(Duration::from_secs(18)));
     assert!(started(&fx));
     assert_eq!(m.screen, Screen::Wipe);
@@ -195,14 +220,20 @@ fn automatic_mode_presses_nothing_and_shows_every_screen() {
 #[test]
 fn automatic_mode_without_a_home_for_the_certificate_writes_nothing() {
     let mut m = model(true);
-    let fx = update(&mut m, Msg::AutoReady(Err("no Reprise stick was found".into())));
+    let fx = update(
+        &mut m,
+        Msg::AutoReady(Err("no Reprise stick was found".into())),
+    );
     assert!(fx.iter().any(|e| matches!(e, Effect::Transcript(t) if t.starts_with("NOTHING WAS WRITTEN: no Reprise stick"))));
     assert_eq!(m.screen, Screen::Error);
     for s in 0..30 {
         let fx = update(&mut m, Msg::Tick(Duration::from_secs(s)));
         assert!(!started(&fx));
     }
-    assert_eq!(m.exit, Some(Exit::NotReady("no Reprise stick was found".into())));
+    assert_eq!(
+        m.exit,
+        Some(Exit::NotReady("no Reprise stick was found".into()))
+    );
 }
 
 #[test]
@@ -214,7 +245,10 @@ fn esc_stops_the_automatic_countdown() {
         assert!(!started(&update(&mut m, Msg::Tick(Duration::from_secs(s)))));
     }
     assert_eq!(m.screen, Screen::Machine);
-    assert!(started(&keys(&mut m, &[Key::Enter, Key::F(10), Key::Enter])));
+    assert!(started(&keys(
+        &mut m,
+        &[Key::Enter, Key::F(10), Key::Enter]
+    )));
 }
 
 fn running() -> Model {
@@ -243,7 +277,10 @@ fn progress_and_a_worker_error_show_and_never_stop_the_screen() {
     let mut m = running();
     let p = progress(&m, 0, 10);
     let fx = update(&mut m, p);
-    assert!(fx.iter().any(|e| matches!(e, Effect::Transcript(t) if t.contains("pass 1/1 write"))));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Transcript(t) if t.contains("pass 1/1 write")))
+    );
     assert!(m.run.disks()[0].last.is_some());
     let d = m.run.disks()[1].clone();
     update(
@@ -269,7 +306,13 @@ fn cancel_needs_its_own_confirmation() {
     assert!(!keys(&mut m, &[Key::Enter]).contains(&Effect::Cancel));
     let fx = keys(&mut m, &[Key::F(10), Key::Enter]);
     assert!(fx.contains(&Effect::Cancel));
-    assert!(matches!(m.run, RunState::Running { cancelling: true, .. }));
+    assert!(matches!(
+        m.run,
+        RunState::Running {
+            cancelling: true,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -282,11 +325,17 @@ fn sigterm_cancels_at_once() {
 #[test]
 fn a_failed_run_shows_why_and_exits_with_it() {
     let mut m = running();
-    update(&mut m, Msg::RunDone(Box::new(Err("cannot issue the certificate".into()))));
+    update(
+        &mut m,
+        Msg::RunDone(Box::new(Err("cannot issue the certificate".into()))),
+    );
     assert_eq!(m.screen, Screen::Error);
     assert!(m.fatal.as_deref().unwrap().contains("cannot issue"));
     keys(&mut m, &[Key::Enter]);
-    assert_eq!(m.exit, Some(Exit::Failed("cannot issue the certificate".into())));
+    assert_eq!(
+        m.exit,
+        Some(Exit::Failed("cannot issue the certificate".into()))
+    );
 }
 
 #[test]
@@ -294,18 +343,29 @@ fn the_keyboard_check_lists_dead_keys_and_the_forecast_asks_for_a_new_keyboard()
     let mut m = model(false);
     let fx = keys(&mut m, &[Key::F(2)]);
     assert_eq!(m.screen, Screen::Keyboard);
-    assert!(fx.iter().any(|e| matches!(e, Effect::Checks { busy: true, .. })));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Checks { busy: true, .. }))
+    );
     // F1 is a key to test here, not help.
     keys(&mut m, &[Key::F(1), letter('a'), Key::Enter]);
     assert!(m.overlay.is_none());
     let fx = keys(&mut m, &[Key::Esc, Key::Esc, Key::Esc]);
     assert_eq!(m.screen, Screen::Machine);
-    assert!(fx.iter().any(|e| matches!(e, Effect::Checks { busy: false, record } if record.keyboard.is_some())));
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::Checks { busy: false, record } if record.keyboard.is_some())
+        )
+    );
     let k = m.checks.keyboard.as_ref().unwrap();
     assert!(k.keys_not_pressed.contains(&"E".to_owned()));
     assert!(!k.keys_not_pressed.contains(&"A".to_owned()));
     let v = m.expected.as_ref().unwrap();
-    assert!(v.actions.iter().any(|a| matches!(a, Action::ReplaceKeyboard { .. })));
+    assert!(
+        v.actions
+            .iter()
+            .any(|a| matches!(a, Action::ReplaceKeyboard { .. }))
+    );
 }
 
 #[test]
@@ -322,12 +382,17 @@ fn the_screen_check_records_the_colour_of_a_defect() {
 fn the_cooling_check_starts_the_load_and_records_its_readings() {
     let mut m = model(false);
     let fx = keys(&mut m, &[Key::F(4)]);
-    assert!(fx.contains(&Effect::StartCooling { duration_ms: 30_000 }));
-    let r = crate::checks::cooling::evaluate(&[], 8, 30_000);
-    update(&mut m, Msg::CoolingDone(crate::cert::model::CoolingCheck {
-        max_millicelsius: Some(99_000),
-        ..r
+    assert!(fx.contains(&Effect::StartCooling {
+        duration_ms: 30_000
     }));
+    let r = crate::checks::cooling::evaluate(&[], 8, 30_000);
+    update(
+        &mut m,
+        Msg::CoolingDone(crate::cert::model::CoolingCheck {
+            max_millicelsius: Some(99_000),
+            ..r
+        }),
+    );
     assert!(m.checks.cooling.is_some());
     keys(&mut m, &[Key::Esc]);
     assert_eq!(m.screen, Screen::Machine);
@@ -337,14 +402,26 @@ fn the_cooling_check_starts_the_load_and_records_its_readings() {
 
 #[test]
 fn the_demo_quits_on_q_even_mid_wipe_once_the_workers_stopped() {
-    let mut m = Model::new(cfg(false, true), demo_probe(), Policy::default(), Settings::default(), Default::default());
+    let mut m = Model::new(
+        cfg(false, true),
+        demo_probe(),
+        Policy::default(),
+        Settings::default(),
+        Default::default(),
+    );
     keys(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
     let fx = keys(&mut m, &[letter('q')]);
     assert!(fx.contains(&Effect::Cancel));
     assert!(m.exit.is_none(), "the workers stop first");
     update(&mut m, Msg::RunDone(Box::new(Err("cancelled".into()))));
     assert!(m.exit.is_some());
-    let mut idle = Model::new(cfg(false, true), demo_probe(), Policy::default(), Settings::default(), Default::default());
+    let mut idle = Model::new(
+        cfg(false, true),
+        demo_probe(),
+        Policy::default(),
+        Settings::default(),
+        Default::default(),
+    );
     assert!(keys(&mut idle, &[letter('q')]).contains(&Effect::Quit));
     // Outside the demo, q is nothing.
     let mut real = model(false);

@@ -29,7 +29,11 @@ pub fn keyboard(m: &Model, f: &mut Frame, area: Rect) {
             format!(
                 "{} {ESC_TO_FINISH} {}  ({}: {})",
                 t(l, "Esc", "Échap"),
-                t(l, "times in a row ends the check", "fois de suite termine le test"),
+                t(
+                    l,
+                    "times in a row ends the check",
+                    "fois de suite termine le test"
+                ),
                 t(l, "map", "disposition"),
                 k.layout.name()
             ),
@@ -43,7 +47,11 @@ pub fn keyboard(m: &Model, f: &mut Frame, area: Rect) {
         for cap in row {
             let lit = k.pressed.get(i).copied().unwrap_or(false);
             i += 1;
-            let style = if lit { palette::gauge_good() } else { palette::cursor() };
+            let style = if lit {
+                palette::gauge_good()
+            } else {
+                palette::cursor()
+            };
             spans.push(Span::styled(format!(" {} ", cap.label), style));
             spans.push(Span::raw(" "));
         }
@@ -52,10 +60,17 @@ pub fn keyboard(m: &Model, f: &mut Frame, area: Rect) {
     }
     let pressed = k.pressed.iter().filter(|p| **p).count();
     lines.push(Line::from(Span::styled(
-        format!("{pressed}/{} {}", k.caps.len(), t(l, "keys answered", "touches répondent")),
+        format!(
+            "{pressed}/{} {}",
+            k.caps.len(),
+            t(l, "keys answered", "touches répondent")
+        ),
         palette::label(),
     )));
-    f.render_widget(Paragraph::new(lines).block(boxed(t(l, "Keyboard", "Clavier"))), area);
+    f.render_widget(
+        Paragraph::new(lines).block(boxed(t(l, "Keyboard", "Clavier"))),
+        area,
+    );
 }
 
 fn solid(c: &str) -> Color {
@@ -109,7 +124,12 @@ pub fn cooling(m: &Model, f: &mut Frame, area: Rect) {
     ])
     .areas(area);
     let last = c.samples.last();
-    let max = c.samples.iter().skip(1).filter_map(|s| s.millicelsius).max();
+    let max = c
+        .samples
+        .iter()
+        .skip(1)
+        .filter_map(|s| s.millicelsius)
+        .max();
     let text = vec![
         Line::from(t(
             l,
@@ -117,21 +137,42 @@ pub fn cooling(m: &Model, f: &mut Frame, area: Rect) {
             "Tous les coeurs sont chargés ; un ventilateur encrassé ou une pâte sèche se voient vite.",
         )),
         Line::from(vec![
-            Span::styled(format!("{:<12}", t(l, "Temperature", "Température")), palette::label()),
             Span::styled(
-                last.and_then(|s| s.millicelsius)
-                    .map_or_else(|| t(l, "no sensor", "pas de capteur").to_owned(), i18n::celsius),
+                format!("{:<12}", t(l, "Temperature", "Température")),
+                palette::label(),
+            ),
+            Span::styled(
+                last.and_then(|s| s.millicelsius).map_or_else(
+                    || t(l, "no sensor", "pas de capteur").to_owned(),
+                    i18n::celsius,
+                ),
                 palette::value(),
             ),
             Span::styled(format!("   {} ", t(l, "peak", "max")), palette::label()),
-            Span::styled(max.map_or_else(|| "?".into(), i18n::celsius), palette::value()),
+            Span::styled(
+                max.map_or_else(|| "?".into(), i18n::celsius),
+                palette::value(),
+            ),
         ]),
         Line::from(vec![
-            Span::styled(format!("{:<12}", t(l, "Frequency", "Fréquence")), palette::label()),
-            Span::styled(last.and_then(|s| s.khz).map_or_else(|| "?".into(), |k| i18n::ghz(l, k)), palette::value()),
-            Span::styled(format!("   {} ", t(l, "throttling", "bridage")), palette::label()),
             Span::styled(
-                match (c.samples.first().and_then(|s| s.throttle_events), last.and_then(|s| s.throttle_events)) {
+                format!("{:<12}", t(l, "Frequency", "Fréquence")),
+                palette::label(),
+            ),
+            Span::styled(
+                last.and_then(|s| s.khz)
+                    .map_or_else(|| "?".into(), |k| i18n::ghz(l, k)),
+                palette::value(),
+            ),
+            Span::styled(
+                format!("   {} ", t(l, "throttling", "bridage")),
+                palette::label(),
+            ),
+            Span::styled(
+                match (
+                    c.samples.first().and_then(|s| s.throttle_events),
+                    last.and_then(|s| s.throttle_events),
+                ) {
                     (Some(a), Some(b)) => b.saturating_sub(a).to_string(),
                     _ => "?".into(),
                 },
@@ -140,8 +181,18 @@ pub fn cooling(m: &Model, f: &mut Frame, area: Rect) {
         ]),
         Line::from(Span::styled(
             match &c.record {
-                Some(_) => t(l, "Done: recorded. Esc or Enter: back.", "Terminé : noté. Échap ou Entrée : retour.").to_owned(),
-                None => t(l, "Esc: stop early (what was measured is kept)", "Échap : arrêter (les mesures sont gardées)").to_owned(),
+                Some(_) => t(
+                    l,
+                    "Done: recorded. Esc or Enter: back.",
+                    "Terminé : noté. Échap ou Entrée : retour.",
+                )
+                .to_owned(),
+                None => t(
+                    l,
+                    "Esc: stop early (what was measured is kept)",
+                    "Échap : arrêter (les mesures sont gardées)",
+                )
+                .to_owned(),
             },
             palette::dim(),
         )),
@@ -151,13 +202,23 @@ pub fn cooling(m: &Model, f: &mut Frame, area: Rect) {
     let permille = if c.record.is_some() {
         1000
     } else {
-        u32::try_from((elapsed * 1000).checked_div(m.cfg.cooling_ms).unwrap_or(0).min(1000)).unwrap_or(0)
+        u32::try_from(
+            (elapsed * 1000)
+                .checked_div(m.cfg.cooling_ms)
+                .unwrap_or(0)
+                .min(1000),
+        )
+        .unwrap_or(0)
     };
     gauge(
         f.buffer_mut(),
         bar,
         permille,
-        &format!(" {} / {}", i18n::clock(elapsed.min(m.cfg.cooling_ms)), i18n::clock(m.cfg.cooling_ms)),
+        &format!(
+            " {} / {}",
+            i18n::clock(elapsed.min(m.cfg.cooling_ms)),
+            i18n::clock(m.cfg.cooling_ms)
+        ),
         palette::gauge_done(),
     );
     let rows: Vec<Line<'_>> = c
@@ -175,5 +236,8 @@ pub fn cooling(m: &Model, f: &mut Frame, area: Rect) {
             ))
         })
         .collect();
-    f.render_widget(Paragraph::new(rows).block(boxed(t(l, "Readings", "Mesures"))), history);
+    f.render_widget(
+        Paragraph::new(rows).block(boxed(t(l, "Readings", "Mesures"))),
+        history,
+    );
 }

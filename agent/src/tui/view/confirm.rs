@@ -23,23 +23,37 @@ pub fn confirm(m: &Model, f: &mut Frame, area: Rect) {
     .areas(area);
     let Ok(plan) = &m.plan else {
         f.render_widget(
-            Paragraph::new(m.plan.as_ref().err().cloned().unwrap_or_default()).style(palette::bad()),
+            Paragraph::new(m.plan.as_ref().err().cloned().unwrap_or_default())
+                .style(palette::bad()),
             area,
         );
         return;
     };
     let n = plan.targets().len();
     let banner_text = if n == 0 {
-        t(l, " No disk will be written. ", " Aucun disque ne sera écrit. ").to_owned()
+        t(
+            l,
+            " No disk will be written. ",
+            " Aucun disque ne sera écrit. ",
+        )
+        .to_owned()
     } else {
         format!(
             " {} {n} {} ",
-            t(l, "ALL DATA WILL BE DESTROYED ON", "TOUTES LES DONNÉES SERONT DÉTRUITES SUR"),
+            t(
+                l,
+                "ALL DATA WILL BE DESTROYED ON",
+                "TOUTES LES DONNÉES SERONT DÉTRUITES SUR"
+            ),
             t(l, "DISK(S):", "DISQUE(S) :")
         )
     };
     f.render_widget(
-        Paragraph::new(banner_text).style(if n == 0 { palette::warn() } else { palette::danger() }),
+        Paragraph::new(banner_text).style(if n == 0 {
+            palette::warn()
+        } else {
+            palette::danger()
+        }),
         banner,
     );
     let verify = match plan.verify {
@@ -47,26 +61,39 @@ pub fn confirm(m: &Model, f: &mut Frame, area: Rect) {
         VerifySpec::Full => t(l, "full verification", "vérification complète").to_owned(),
         VerifySpec::Sample { permille } => format!(
             "{} {}",
-            t(l, "verification of a sample of", "vérification d'un échantillon de"),
+            t(l, "verification of a sample of", "vérification sur"),
             i18n::percent(permille)
         ),
     };
     let mut lines: Vec<Line<'_>> = Vec::new();
     for (i, d) in plan.targets().iter().enumerate() {
         let id = d.identity();
-        let name = m.stands_for.get(&id.id).cloned().unwrap_or_else(|| id.dev_path.clone());
+        let name = m
+            .stands_for
+            .get(&id.id)
+            .cloned()
+            .unwrap_or_else(|| id.dev_path.clone());
         lines.push(Line::from(vec![
             Span::styled(format!("{}. {name}  ", i + 1), palette::heading()),
             Span::styled(
-                vga(id.model.as_deref().unwrap_or(t(l, "unknown model", "modèle inconnu"))),
+                vga(id
+                    .model
+                    .as_deref()
+                    .unwrap_or(t(l, "unknown model", "modèle inconnu"))),
                 palette::value(),
             ),
         ]));
         lines.push(Line::from(vec![
             Span::styled(format!("   {} ", t(l, "S/N", "N/S")), palette::label()),
             Span::styled(vga(id.serial.as_deref().unwrap_or("?")), palette::value()),
-            Span::styled(format!("  {}  ", i18n::size(l, id.size_bytes)), palette::value()),
-            Span::styled(format!("{}: {}, {verify}", "Clear", d.method()), palette::dim()),
+            Span::styled(
+                format!("  {}  ", i18n::size(l, id.size_bytes)),
+                palette::value(),
+            ),
+            Span::styled(
+                format!("{}: {}, {verify}", "Clear", d.method()),
+                palette::dim(),
+            ),
         ]));
     }
     for s in &plan.skipped {
@@ -75,7 +102,7 @@ pub fn confirm(m: &Model, f: &mut Frame, area: Rect) {
                 "{} {} ({})",
                 t(l, "Not touched:", "Non touché :"),
                 s.disk.dev_path,
-                super::machine::skip_words(l, &s.reason)
+                super::machine::skip_words(l, &s.reason, false)
             ),
             palette::dim(),
         )));
@@ -97,11 +124,18 @@ pub fn confirm(m: &Model, f: &mut Frame, area: Rect) {
         list,
     );
     let step_lines = if m.automatic() {
-        let left = m.cfg.auto_step.saturating_sub(m.now.saturating_sub(m.auto.since));
+        let left = m
+            .cfg
+            .auto_step
+            .saturating_sub(m.now.saturating_sub(m.auto.since));
         vec![Line::from(Span::styled(
             format!(
                 "{} {} s. (Esc: {})",
-                t(l, "Automatic mode: the wipe starts in", "Mode automatique : l'effacement commence dans"),
+                t(
+                    l,
+                    "Automatic mode: the wipe starts in",
+                    "Mode automatique : l'effacement commence dans"
+                ),
                 left.as_secs() + u64::from(left.subsec_millis() > 0),
                 t(l, "stop", "arrêter")
             ),
@@ -120,10 +154,17 @@ pub fn confirm(m: &Model, f: &mut Frame, area: Rect) {
                 Span::raw(if armed { t(l, "  done", "  fait") } else { "" }),
             ]),
             Line::from(vec![Span::styled(
-                t(l, " 2. Then Enter: the wipe starts ", " 2. Puis Entrée : l'effacement commence "),
+                t(
+                    l,
+                    " 2. Then Enter: the wipe starts ",
+                    " 2. Puis Entrée : l'effacement commence ",
+                ),
                 two,
             )]),
-            Line::from(Span::styled(t(l, "Esc: back", "Échap : retour"), palette::dim())),
+            Line::from(Span::styled(
+                t(l, "Esc: back", "Échap : retour"),
+                palette::dim(),
+            )),
         ];
         if let Some(n) = &m.notice {
             v.push(Line::from(Span::styled(n.clone(), palette::warn())));

@@ -35,16 +35,26 @@ pub fn product(m: &Model) -> String {
 
 fn is_placeholder(s: &str) -> bool {
     let l = s.to_ascii_lowercase();
-    ["default string", "to be filled", "not available", "none", "not specified", "system version"]
-        .iter()
-        .any(|p| l.contains(p))
+    [
+        "default string",
+        "to be filled",
+        "not available",
+        "none",
+        "not specified",
+        "system version",
+    ]
+    .iter()
+    .any(|p| l.contains(p))
 }
 
 /// "Intel(R) Core(TM) i5-8350U CPU @ 1.70GHz" → "Intel Core i5-8350U": what is printed on the
 /// sticker, without the marks and the base clock.
 pub fn tidy_cpu(name: &str) -> String {
     let name = name.split(" @ ").next().unwrap_or(name);
-    let name = name.replace("(R)", "").replace("(TM)", "").replace("(tm)", "");
+    let name = name
+        .replace("(R)", "")
+        .replace("(TM)", "")
+        .replace("(tm)", "");
     let words: Vec<&str> = name
         .split_whitespace()
         .filter(|w| !matches!(*w, "CPU" | "Processor"))
@@ -67,7 +77,11 @@ fn identity_lines(m: &Model) -> Vec<Line<'_>> {
     let l = m.cfg.lang;
     let p = &m.probe;
     let sys = &p.identity.system;
-    let serial = sys.serial.known().cloned().unwrap_or_else(|| unknown(l).into());
+    let serial = sys
+        .serial
+        .known()
+        .cloned()
+        .unwrap_or_else(|| unknown(l).into());
     let asset = p
         .identity
         .chassis
@@ -88,12 +102,20 @@ fn identity_lines(m: &Model) -> Vec<Line<'_>> {
     let cpu = &p.cpu;
     let cpu_line = format!(
         "{}, {} {} / {} {}, x86-64-v{}",
-        cpu.model_name.known().map_or_else(|| unknown(l).to_owned(), |n| tidy_cpu(n)),
-        cpu.physical_cores.known().map_or_else(|| "?".into(), u32::to_string),
+        cpu.model_name
+            .known()
+            .map_or_else(|| unknown(l).to_owned(), |n| tidy_cpu(n)),
+        cpu.physical_cores
+            .known()
+            .map_or_else(|| "?".into(), u32::to_string),
         t(l, "cores", "coeurs"),
-        cpu.threads.known().map_or_else(|| "?".into(), u32::to_string),
+        cpu.threads
+            .known()
+            .map_or_else(|| "?".into(), u32::to_string),
         t(l, "threads", "threads"),
-        cpu.x86_64_level.known().map_or_else(|| "?".into(), u8::to_string),
+        cpu.x86_64_level
+            .known()
+            .map_or_else(|| "?".into(), u8::to_string),
     );
     let mem = &p.memory;
     let mut ram = mem.total_usable_bytes.known().map_or_else(
@@ -125,10 +147,18 @@ fn identity_lines(m: &Model) -> Vec<Line<'_>> {
             .map(|b| {
                 let health = b.health_permille.known().map_or_else(
                     || unknown(l).to_owned(),
-                    |h| format!("{} {}", i18n::percent(*h), t(l, "of design", "de l'origine")),
+                    |h| {
+                        format!(
+                            "{} {}",
+                            i18n::percent(*h),
+                            t(l, "of design", "de l'origine")
+                        )
+                    },
                 );
                 match b.cycle_count.known() {
-                    Some(Some(c)) => format!("{} {health}, {c} {}", b.name, t(l, "cycles", "cycles")),
+                    Some(Some(c)) => {
+                        format!("{} {health}, {c} {}", b.name, t(l, "cycles", "cycles"))
+                    }
                     _ => format!("{} {health}", b.name),
                 }
             })
@@ -155,26 +185,50 @@ fn plan_text(m: &Model, disk: &Disk) -> (String, Style) {
             VerifySpec::Full => t(l, "all checked", "tout contrôlé").to_owned(),
             VerifySpec::Sample { permille } => i18n::percent(permille),
         };
-        let level = if plan.mode == Mode::Purge { "Purge>Clear" } else { "Clear" };
-        return (format!("{level}: {}, {verify}", target.method()), palette::good());
+        let level = if plan.mode == Mode::Purge {
+            "Purge>Clear"
+        } else {
+            "Clear"
+        };
+        return (
+            format!("{level}: {}, {verify}", target.method()),
+            palette::good(),
+        );
     }
     let reason = plan
         .skipped
         .iter()
         .find(|s| s.disk.id == disk.id)
-        .map(|s| skip_words(l, &s.reason))
+        .map(|s| skip_words(l, &s.reason, true))
         .unwrap_or_default();
     (reason, palette::warn())
 }
 
 /// A skip reason in the screen's language (the plan's reasons are English).
-pub fn skip_words(l: Language, reason: &str) -> String {
-    if reason.starts_with("boot medium") {
-        t(l, "boot medium - never wiped", "support de démarrage - jamais effacé").into()
+pub fn skip_words(l: Language, reason: &str, short: bool) -> String {
+    if reason.starts_with("boot medium") && short {
+        t(l, "boot medium - never wiped", "démarrage - jamais effacé").into()
+    } else if reason.starts_with("boot medium") {
+        t(
+            l,
+            "boot medium - never wiped",
+            "support de démarrage - jamais effacé",
+        )
+        .into()
     } else if reason.starts_with("a Reprise stick") {
-        t(l, "Reprise stick - never wiped", "clé Reprise - jamais effacée").into()
+        t(
+            l,
+            "Reprise stick - never wiped",
+            "clé Reprise - jamais effacée",
+        )
+        .into()
     } else if reason.starts_with("running system") || reason.starts_with("holds the running") {
-        t(l, "running system - never wiped", "système en cours - jamais effacé").into()
+        t(
+            l,
+            "running system - never wiped",
+            "système en cours - jamais effacé",
+        )
+        .into()
     } else if reason == crate::flow::NOT_SELECTED {
         t(l, "not selected", "non sélectionné").into()
     } else if reason.starts_with("read-only") {
@@ -190,8 +244,15 @@ fn health_text(m: &Model, id: &DiskId) -> (String, Style) {
     let l = m.cfg.lang;
     match m.health.get(id) {
         None => (t(l, "unknown", "inconnue").into(), palette::dim()),
-        Some(h) if h.smart_passed == Some(false) => (t(l, "FAILING", "DÉFAILLANT").into(), palette::bad()),
-        Some(h) if h.reallocated.unwrap_or(0) + h.pending.unwrap_or(0) + h.media_errors.unwrap_or(0) > 0 => {
+        Some(h) if h.smart_passed == Some(false) => {
+            (t(l, "FAILING", "DÉFAILLANT").into(), palette::bad())
+        }
+        Some(h)
+            if h.reallocated.unwrap_or(0)
+                + h.pending.unwrap_or(0)
+                + h.media_errors.unwrap_or(0)
+                > 0 =>
+        {
             (t(l, "worn", "usé").into(), palette::warn())
         }
         Some(h) if h.smart_passed == Some(true) => ("OK".into(), palette::good()),
@@ -200,9 +261,10 @@ fn health_text(m: &Model, id: &DiskId) -> (String, Style) {
 }
 
 fn disk_name(m: &Model, d: &Disk) -> String {
-    m.stands_for
-        .get(&d.id)
-        .map_or_else(|| d.name.clone(), |dev| dev.trim_start_matches("/dev/").to_owned())
+    m.stands_for.get(&d.id).map_or_else(
+        || d.name.clone(),
+        |dev| dev.trim_start_matches("/dev/").to_owned(),
+    )
 }
 
 fn disk_table(m: &Model, f: &mut Frame, area: Rect) {
@@ -259,7 +321,11 @@ fn disk_table(m: &Model, f: &mut Frame, area: Rect) {
         ]
     };
     let title = if m.cfg.demo {
-        t(l, "Disks (demo: files stand in for them)", "Disques (démo : des fichiers les remplacent)")
+        t(
+            l,
+            "Disks (demo: files stand in for them)",
+            "Disques (démo : des fichiers les remplacent)",
+        )
     } else {
         t(l, "Disks", "Disques")
     };
@@ -287,13 +353,20 @@ pub fn verdict_lines(m: &Model, max: usize) -> Vec<Line<'_>> {
         Decision::Recycle => palette::bad(),
     };
     let head = match l {
-        Language::En => format!("Expected (if the {n} planned disks are sanitized): "),
-        Language::Fr => format!("Verdict attendu (si les {n} disques prévus sont effacés) : "),
+        Language::En => format!("Expected, if the {n} planned disk(s) are sanitized: "),
+        Language::Fr => format!("Verdict attendu, si le(s) {n} disque(s) prévu(s) sont effacés : "),
     };
     let mut lines = vec![Line::from(vec![
         Span::styled(head, palette::label()),
         Span::styled(messages::decision(v.decision, l).to_uppercase(), style),
-        Span::styled(format!(", {} {}", t(l, "grade", "note"), vga(messages::grade(v.grade, l))), palette::value()),
+        Span::styled(
+            format!(
+                ", {} {}",
+                t(l, "grade", "note"),
+                vga(messages::grade(v.grade, l))
+            ),
+            palette::value(),
+        ),
     ])];
     for a in &v.actions {
         lines.push(Line::from(vec![
@@ -311,7 +384,10 @@ pub fn verdict_lines(m: &Model, max: usize) -> Vec<Line<'_>> {
         let hidden = lines.len() - max + 1;
         lines.truncate(max.saturating_sub(1));
         lines.push(Line::from(Span::styled(
-            format!("   (+{hidden} {})", t(l, "more on the certificate", "de plus sur le certificat")),
+            format!(
+                "   (+{hidden} {})",
+                t(l, "more on the certificate", "de plus sur le certificat")
+            ),
             palette::dim(),
         )));
     }
@@ -322,12 +398,15 @@ pub fn verdict_lines(m: &Model, max: usize) -> Vec<Line<'_>> {
 pub fn checks_line(m: &Model) -> Line<'_> {
     let l = m.cfg.lang;
     let c = &m.checks;
-    let none = || (t(l, "not done", "non fait").to_owned(), palette::dim());
+    let none = || ("-".to_owned(), palette::dim());
     let kb = c.keyboard.as_ref().map_or_else(none, |k| {
         if k.keys_not_pressed.is_empty() {
             ("OK".into(), palette::good())
         } else {
-            (format!("{} {}", k.keys_not_pressed.len(), t(l, "dead", "HS")), palette::bad())
+            (
+                format!("{} {}", k.keys_not_pressed.len(), t(l, "dead", "HS")),
+                palette::bad(),
+            )
         }
     });
     let sc = c.screen.as_ref().map_or_else(none, |s| {
@@ -339,17 +418,29 @@ pub fn checks_line(m: &Model) -> Line<'_> {
     });
     let co = c.cooling.as_ref().map_or_else(none, |k| {
         let text = k.max_millicelsius.map_or_else(|| "?".into(), i18n::celsius);
-        let hot = k.max_millicelsius.is_some_and(|x| x > m.policy.checks.max_cpu_millicelsius)
-            || k.throttle_events.is_some_and(|e| e > m.policy.checks.max_throttle_events);
+        let hot = k
+            .max_millicelsius
+            .is_some_and(|x| x > m.policy.checks.max_cpu_millicelsius)
+            || k.throttle_events
+                .is_some_and(|e| e > m.policy.checks.max_throttle_events);
         (text, if hot { palette::bad() } else { palette::good() })
     });
     let ram = match (&c.memory, m.cfg.ram_test) {
-        (Some(r), _) if r.errors > 0 => (format!("{} {}", r.errors, t(l, "errors", "erreurs")), palette::bad()),
+        (Some(r), _) if r.errors > 0 => (
+            format!("{} {}", r.errors, t(l, "errors", "erreurs")),
+            palette::bad(),
+        ),
         (Some(_), _) => ("OK".into(), palette::good()),
-        (None, true) => (t(l, "during the wipe", "pendant l'effacement").into(), palette::value()),
-        (None, false) => (t(l, "off", "désactivé").into(), palette::dim()),
+        (None, true) => (
+            t(l, "with the wipe", "avec l'effacement").into(),
+            palette::value(),
+        ),
+        (None, false) => (t(l, "off", "non").into(), palette::dim()),
     };
-    let mut spans = vec![Span::styled(format!("{:<10}", t(l, "Checks", "Tests")), palette::label())];
+    let mut spans = vec![Span::styled(
+        format!("{:<10}", t(l, "Checks", "Tests")),
+        palette::label(),
+    )];
     for (i, (name, (text, style))) in [
         (t(l, "Keyboard", "Clavier"), kb),
         (t(l, "Screen", "Écran"), sc),
@@ -373,13 +464,20 @@ pub fn live_line(m: &Model) -> Line<'_> {
     let l = m.cfg.lang;
     let Some(s) = &m.live else {
         return Line::from(vec![
-            Span::styled(format!("{:<10}", t(l, "Live", "En direct")), palette::label()),
-            Span::styled(t(l, "reading the sensors...", "lecture des capteurs..."), palette::dim()),
+            Span::styled(
+                format!("{:<10}", t(l, "Live", "En direct")),
+                palette::label(),
+            ),
+            Span::styled(
+                t(l, "reading the sensors...", "lecture des capteurs..."),
+                palette::dim(),
+            ),
         ]);
     };
     let mut parts = vec![format!(
         "CPU {}",
-        s.cpu_load_permille.map_or_else(|| "?".into(), i18n::percent)
+        s.cpu_load_permille
+            .map_or_else(|| "?".into(), i18n::percent)
     )];
     if let Some(temp) = s.cpu_temperature() {
         parts.push(i18n::celsius(temp.millicelsius));
@@ -401,7 +499,10 @@ pub fn live_line(m: &Model) -> Line<'_> {
         parts.push(text);
     }
     Line::from(vec![
-        Span::styled(format!("{:<10}", t(l, "Live", "En direct")), palette::label()),
+        Span::styled(
+            format!("{:<10}", t(l, "Live", "En direct")),
+            palette::label(),
+        ),
         Span::styled(parts.join(" | "), palette::value()),
     ])
 }
@@ -438,7 +539,12 @@ pub fn machine(m: &Model, f: &mut Frame, area: Rect) {
 pub fn auto_line(m: &Model) -> Line<'_> {
     let l = m.cfg.lang;
     let text = match (&m.auto.ready, m.auto.stopped) {
-        (_, true) => t(l, "Automatic mode stopped: waiting for you.", "Mode automatique arrêté : à vous.").to_owned(),
+        (_, true) => t(
+            l,
+            "Automatic mode stopped: waiting for you.",
+            "Mode automatique arrêté : à vous.",
+        )
+        .to_owned(),
         (None, _) => t(
             l,
             "Automatic mode: checking where the certificate will be kept...",
@@ -446,10 +552,17 @@ pub fn auto_line(m: &Model) -> Line<'_> {
         )
         .to_owned(),
         (Some(Ok(())), _) => {
-            let left = m.cfg.auto_step.saturating_sub(m.now.saturating_sub(m.auto.since));
+            let left = m
+                .cfg
+                .auto_step
+                .saturating_sub(m.now.saturating_sub(m.auto.since));
             format!(
                 "{} {} s (Esc: {})",
-                t(l, "Automatic mode: next screen in", "Mode automatique : écran suivant dans"),
+                t(
+                    l,
+                    "Automatic mode: next screen in",
+                    "Mode automatique : écran suivant dans"
+                ),
                 left.as_secs() + u64::from(left.subsec_millis() > 0),
                 t(l, "stop", "arrêter")
             )
@@ -463,12 +576,20 @@ pub fn choose(m: &Model, f: &mut Frame, area: Rect) {
     let l = m.cfg.lang;
     let eligible = m.eligible();
     let mut lines: Vec<Line<'_>> = vec![Line::from(Span::styled(
-        t(l, "Disks to wipe (Space selects):", "Disques à effacer (Espace coche) :"),
+        t(
+            l,
+            "Disks to wipe (Space selects):",
+            "Disques à effacer (Espace coche) :",
+        ),
         palette::heading(),
     ))];
     for (i, d) in eligible.iter().enumerate() {
         let on = !m.excluded.contains(&d.id);
-        let style = if i == m.cursor { palette::cursor() } else { palette::value() };
+        let style = if i == m.cursor {
+            palette::cursor()
+        } else {
+            palette::value()
+        };
         lines.push(Line::from(Span::styled(
             vga(&format!(
                 " [{}] {:<8} {:<24} {} {:<16} {}",
@@ -482,8 +603,19 @@ pub fn choose(m: &Model, f: &mut Frame, area: Rect) {
             style,
         )));
     }
-    for d in m.probe.disks.iter().filter(|d| !eligible.iter().any(|e| e.id == d.id)) {
-        let (why, _) = plan_text(m, d);
+    for d in m
+        .probe
+        .disks
+        .iter()
+        .filter(|d| !eligible.iter().any(|e| e.id == d.id))
+    {
+        let why = m
+            .plan
+            .as_ref()
+            .ok()
+            .and_then(|p| p.skipped.iter().find(|s| s.disk.id == d.id))
+            .map(|s| skip_words(l, &s.reason, false))
+            .unwrap_or_default();
         lines.push(Line::from(Span::styled(
             format!("     {:<8} {why}", disk_name(m, d)),
             palette::dim(),
@@ -500,7 +632,11 @@ pub fn choose(m: &Model, f: &mut Frame, area: Rect) {
     };
     lines.push(Line::from(format!(
         " {clear} Clear: {}",
-        t(l, "overwrite and verify (NIST SP 800-88)", "écrasement et vérification (NIST SP 800-88)")
+        t(
+            l,
+            "overwrite and verify (NIST SP 800-88)",
+            "écrasement et vérification (NIST SP 800-88)"
+        )
     )));
     lines.push(Line::from(format!(
         " {purge} Purge: {}",

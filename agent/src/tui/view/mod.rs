@@ -75,7 +75,11 @@ fn too_small(m: &Model, f: &mut Frame, area: Rect) {
     let lang = m.cfg.lang;
     let text = format!(
         "Reprise: {} {MIN_WIDTH}×{MIN_HEIGHT} ({} 80×25)",
-        t(lang, "the screen must be at least", "l'écran doit faire au moins"),
+        t(
+            lang,
+            "the screen must be at least",
+            "l'écran doit faire au moins"
+        ),
         t(lang, "best", "idéal")
     );
     f.render_widget(
@@ -103,7 +107,11 @@ fn screen_title(lang: Language, s: Screen) -> &'static str {
 fn title_bar(m: &Model, buf: &mut Buffer, area: Rect) {
     let lang = m.cfg.lang;
     buf.set_style(area, palette::title());
-    let mut left = format!(" Reprise {} | {}", env!("CARGO_PKG_VERSION"), screen_title(lang, m.screen));
+    let mut left = format!(
+        " Reprise {} | {}",
+        env!("CARGO_PKG_VERSION"),
+        screen_title(lang, m.screen)
+    );
     if m.cfg.demo {
         left.push_str(t(lang, " | DEMO", " | DÉMO"));
     }
@@ -116,7 +124,13 @@ fn title_bar(m: &Model, buf: &mut Buffer, area: Rect) {
         id.vendor.known().map_or("", String::as_str),
         machine::product(m)
     );
-    buf.set_stringn(area.x, area.y, &left, usize::from(area.width), palette::title());
+    buf.set_stringn(
+        area.x,
+        area.y,
+        &left,
+        usize::from(area.width),
+        palette::title(),
+    );
     let rw = u16::try_from(right.chars().count()).unwrap_or(u16::MAX);
     let lw = u16::try_from(left.chars().count()).unwrap_or(u16::MAX);
     if lw + rw + 2 <= area.width {
@@ -134,11 +148,12 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
         Screen::Machine => vec![
             ("Enter", t(l, "Wipe", "Effacer")),
             ("Tab", t(l, "Choose", "Choisir")),
+            ("F1", t(l, "Help", "Aide")),
             ("F2", t(l, "Keys", "Clavier")),
             ("F3", t(l, "Screen", "Écran")),
             ("F4", t(l, "Cooling", "Refroid.")),
-            ("F5", t(l, "RAM", "RAM")),
             ("Esc", t(l, "Quit", "Quitter")),
+            ("F5", t(l, "RAM test", "Test RAM")),
         ],
         Screen::Choose => vec![
             ("Up/Down", t(l, "Move", "Aller")),
@@ -162,7 +177,11 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
         Screen::Result | Screen::Error => {
             if m.cfg.auto {
                 vec![]
-            } else if m.cfg.poweroff && m.result.as_ref().is_some_and(|r| r.status == crate::flow::RunStatus::Sanitized) {
+            } else if m.cfg.poweroff
+                && m.result
+                    .as_ref()
+                    .is_some_and(|r| r.status == crate::flow::RunStatus::Sanitized)
+            {
                 vec![("Enter", t(l, "Finish, power off", "Terminer, éteindre"))]
             } else {
                 vec![("Enter", t(l, "Finish", "Terminer"))]
@@ -172,7 +191,11 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
         Screen::Colours => vec![],
         Screen::Cooling => vec![("Esc", t(l, "Back", "Retour"))],
     };
-    if !matches!(m.screen, Screen::Keyboard | Screen::Colours) {
+    if !matches!(
+        m.screen,
+        Screen::Keyboard | Screen::Colours | Screen::Machine
+    ) || m.automatic()
+    {
         k.push(("F1", t(l, "Help", "Aide")));
     }
     if m.cfg.demo {
@@ -186,12 +209,19 @@ fn key_bar(buf: &mut Buffer, area: Rect, keys: &[(&str, &str)]) {
     let mut x = area.x;
     let end = area.x + area.width;
     for (key, what) in keys {
-        let need = u16::try_from(key.chars().count() + what.chars().count() + 2).unwrap_or(u16::MAX);
+        let need =
+            u16::try_from(key.chars().count() + what.chars().count() + 2).unwrap_or(u16::MAX);
         if x + need > end {
             break;
         }
         let (nx, _) = buf.set_stringn(x, area.y, key, usize::from(end - x), palette::key_name());
-        let (nx, _) = buf.set_stringn(nx, area.y, format!(" {what} "), usize::from(end - nx), palette::keys());
+        let (nx, _) = buf.set_stringn(
+            nx,
+            area.y,
+            format!(" {what} "),
+            usize::from(end - nx),
+            palette::keys(),
+        );
         x = nx;
     }
 }
@@ -224,7 +254,9 @@ fn popup(f: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>, style: St
         .max()
         .unwrap_or(0)
         .saturating_add(4);
-    let w = u16::try_from(w).unwrap_or(u16::MAX).clamp(30, area.width.saturating_sub(2).max(1));
+    let w = u16::try_from(w)
+        .unwrap_or(u16::MAX)
+        .clamp(30, area.width.saturating_sub(2).max(1));
     let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let r = centred(area, w, h);
     f.render_widget(Clear, r);
@@ -251,18 +283,38 @@ fn help(m: &Model, f: &mut Frame, area: Rect) {
             "décide reconditionner ou recycler, et signe un certificat.",
         )),
         Line::from(""),
-        Line::from(t(l, "Usual path: Enter, F10, Enter.", "Parcours habituel : Entrée, F10, Entrée.")),
+        Line::from(t(
+            l,
+            "Usual path: Enter, F10, Enter.",
+            "Parcours habituel : Entrée, F10, Entrée.",
+        )),
         Line::from(""),
     ];
     let rows: &[(&str, &str, &str)] = &[
-        ("Enter", "wipe the planned disks / next", "effacer les disques prévus / suite"),
-        ("Tab", "choose disks, Clear or Purge", "choisir disques, Clear ou Purge"),
-        ("F10 Enter", "confirm (two keys: no stray key)", "confirmer (deux touches)"),
+        (
+            "Enter",
+            "wipe the planned disks / next",
+            "effacer les disques prévus / suite",
+        ),
+        (
+            "Tab",
+            "choose disks, Clear or Purge",
+            "choisir disques, Clear ou Purge",
+        ),
+        (
+            "F10 Enter",
+            "confirm (two keys: no stray key)",
+            "confirmer (deux touches)",
+        ),
         ("Esc", "back, cancel, quit", "retour, annuler, quitter"),
         ("F2", "keyboard check", "test du clavier"),
         ("F3", "screen check (colours)", "test de l'écran (couleurs)"),
         ("F4", "cooling check (CPU load)", "test du refroidissement"),
-        ("F5", "RAM test during the wipe on/off", "test mémoire pendant l'effacement"),
+        (
+            "F5",
+            "RAM test during the wipe on/off",
+            "test mémoire pendant l'effacement",
+        ),
         ("F1", "this help", "cette aide"),
     ];
     for (k, en, fr) in rows {
@@ -287,9 +339,17 @@ fn quit(m: &Model, f: &mut Frame, area: Rect) {
         area,
         t(l, "Quit", "Quitter"),
         vec![
-            Line::from(t(l, "Leave without wiping anything?", "Quitter sans rien effacer ?")),
+            Line::from(t(
+                l,
+                "Leave without wiping anything?",
+                "Quitter sans rien effacer ?",
+            )),
             Line::from(""),
-            Line::from(t(l, "Enter: quit    Esc: stay", "Entrée : quitter    Échap : rester")),
+            Line::from(t(
+                l,
+                "Enter: quit    Esc: stay",
+                "Entrée : quitter    Échap : rester",
+            )),
         ],
         palette::base(),
     );
@@ -298,9 +358,17 @@ fn quit(m: &Model, f: &mut Frame, area: Rect) {
 fn cancel(m: &Model, f: &mut Frame, area: Rect, armed: bool) {
     let l = m.cfg.lang;
     let step = if armed {
-        t(l, "Enter: cancel the wipe    Esc: go on", "Entrée : annuler    Échap : continuer")
+        t(
+            l,
+            "Enter: cancel the wipe    Esc: go on",
+            "Entrée : annuler    Échap : continuer",
+        )
     } else {
-        t(l, "F10 then Enter: cancel    Esc: go on", "F10 puis Entrée : annuler    Échap : continuer")
+        t(
+            l,
+            "F10 then Enter: cancel    Esc: go on",
+            "F10 puis Entrée : annuler    Échap : continuer",
+        )
     };
     popup(
         f,

@@ -39,13 +39,18 @@ pub fn result_line(lang: Language, d: &DeviceWipe) -> (String, bool) {
             "ÉCRIT MAIS NON VÉRIFIÉ - non effacé",
         )
         .to_owned(),
-        Outcome::Cancelled => t(lang, "CANCELLED - not sanitized", "ANNULÉ - non effacé").to_owned(),
+        Outcome::Cancelled => {
+            t(lang, "CANCELLED - not sanitized", "ANNULÉ - non effacé").to_owned()
+        }
         Outcome::Failed | Outcome::Passed => {
             let why = d
                 .errors
                 .iter()
                 .find(|e| e.operation.breaks_sanitization())
-                .map_or(t(lang, "verification failed", "vérification en échec"), |e| e.message.as_str());
+                .map_or(
+                    t(lang, "verification failed", "vérification en échec"),
+                    |e| e.message.as_str(),
+                );
             format!("{} - {why}", t(lang, "FAILED", "ÉCHEC"))
         }
     };
@@ -54,7 +59,9 @@ pub fn result_line(lang: Language, d: &DeviceWipe) -> (String, bool) {
 
 fn lines(m: &Model) -> Vec<Line<'_>> {
     let l = m.cfg.lang;
-    let Some(r) = &m.result else { return Vec::new() };
+    let Some(r) = &m.result else {
+        return Vec::new();
+    };
     let v = &r.verdict;
     let style = match v.decision {
         Decision::Refurbish => palette::good(),
@@ -62,28 +69,59 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
     };
     let mut out = vec![Line::from(vec![
         Span::styled(messages::decision(v.decision, l).to_uppercase(), style),
-        Span::styled(format!("  {} {}", t(l, "grade", "note"), vga(messages::grade(v.grade, l))), palette::value()),
+        Span::styled(
+            format!(
+                "  {} {}",
+                t(l, "grade", "note"),
+                vga(messages::grade(v.grade, l))
+            ),
+            palette::value(),
+        ),
     ])];
-    out.push(Line::from(Span::styled(t(l, "Disks", "Disques"), palette::label())));
+    out.push(Line::from(Span::styled(
+        t(l, "Disks", "Disques"),
+        palette::label(),
+    )));
     if r.devices.is_empty() {
-        out.push(Line::from(t(l, " no disk was wiped", " aucun disque effacé")));
+        out.push(Line::from(t(
+            l,
+            " no disk was wiped",
+            " aucun disque effacé",
+        )));
     }
     for d in &r.devices {
         let (text, ok) = result_line(l, d);
-        let name = m.stands_for.get(&d.device.id).cloned().unwrap_or_else(|| d.device.dev_path.clone());
+        let name = m
+            .stands_for
+            .get(&d.device.id)
+            .cloned()
+            .unwrap_or_else(|| d.device.dev_path.clone());
         out.push(Line::from(vec![
-            Span::styled(format!(" {}: ", name.trim_start_matches("/dev/")), palette::value()),
-            Span::styled(vga(&text), if ok { palette::good() } else { palette::bad() }),
+            Span::styled(
+                format!(" {}: ", name.trim_start_matches("/dev/")),
+                palette::value(),
+            ),
+            Span::styled(
+                vga(&text),
+                if ok { palette::good() } else { palette::bad() },
+            ),
         ]));
     }
     if r.requested_purge {
         out.push(Line::from(Span::styled(
-            t(l, " Purge requested: Clear was performed", " Purge demandée : Clear a été effectué"),
+            t(
+                l,
+                " Purge requested: Clear was performed",
+                " Purge demandée : Clear a été effectué",
+            ),
             palette::warn(),
         )));
     }
     if !v.actions.is_empty() {
-        out.push(Line::from(Span::styled(t(l, "Actions", "Actions"), palette::label())));
+        out.push(Line::from(Span::styled(
+            t(l, "Actions", "Actions"),
+            palette::label(),
+        )));
         for a in &v.actions {
             out.push(Line::from(vec![
                 Span::styled(" -> ", palette::warn()),
@@ -91,7 +129,10 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
             ]));
         }
     }
-    out.push(Line::from(Span::styled(t(l, "Certificate", "Certificat"), palette::label())));
+    out.push(Line::from(Span::styled(
+        t(l, "Certificate", "Certificat"),
+        palette::label(),
+    )));
     let home = std::path::Path::new(&m.cfg.certificate_home);
     let shown = match r.certificate.strip_prefix(home.parent().unwrap_or(home)) {
         Ok(rel) if !m.cfg.demo => format!(
@@ -104,7 +145,10 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
     out.push(Line::from(Span::styled(shown, palette::value())));
     match &r.digest {
         Ok(d) => out.push(Line::from(vec![
-            Span::styled(format!(" {}...", d.chars().take(23).collect::<String>()), palette::value()),
+            Span::styled(
+                format!(" {}...", d.chars().take(23).collect::<String>()),
+                palette::value(),
+            ),
             Span::styled(t(l, " (verified)", " (vérifié)"), palette::good()),
         ])),
         Err(e) => out.push(Line::from(Span::styled(
@@ -117,14 +161,26 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
             Some(s) => format!(
                 " {} {s}: {}",
                 t(l, "Upload to", "Envoi vers"),
-                t(l, "not available in this version", "non disponible dans cette version")
+                t(
+                    l,
+                    "not available in this version",
+                    "non disponible dans cette version"
+                )
             ),
-            None => t(l, " Kept on the data partition (no workshop server)", " Gardé sur la partition de données (pas de serveur)").to_owned(),
+            None => t(
+                l,
+                " Upload: no workshop server",
+                " Envoi : pas de serveur d'atelier",
+            )
+            .to_owned(),
         },
         palette::dim(),
     )));
     if !v.reasons.is_empty() {
-        out.push(Line::from(Span::styled(t(l, "Reasons", "Motifs"), palette::label())));
+        out.push(Line::from(Span::styled(
+            t(l, "Reasons", "Motifs"),
+            palette::label(),
+        )));
         for reason in &v.reasons {
             out.push(Line::from(Span::styled(
                 format!(" • {}", vga(&messages::reason(reason, l))),
@@ -143,20 +199,38 @@ pub fn result(m: &Model, f: &mut Frame, area: Rect) {
     let fits_beside = qr.is_some() && area.width >= qw + 30 && area.height >= qh;
     if !fits_beside {
         f.render_widget(
-            Paragraph::new(text).block(boxed(t(l, "Result", "Résultat"))).wrap(Wrap { trim: false }),
+            Paragraph::new(text)
+                .block(boxed(t(l, "Result", "Résultat")))
+                .wrap(Wrap { trim: false }),
             area,
         );
         return;
     }
-    let [left, right] = Layout::horizontal([Constraint::Min(28), Constraint::Length(qw + 1)]).areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(28), Constraint::Length(qw + 1)]).areas(area);
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), left);
     let q = qr.expect("fits_beside needs a code");
-    let code = Rect { x: right.x + 1, y: right.y, width: qw, height: qh };
+    let code = Rect {
+        x: right.x + 1,
+        y: right.y,
+        width: qw,
+        height: qh,
+    };
     f.render_widget(Paragraph::new(q.lines()), code);
     if right.height > qh {
-        let caption = Rect { x: right.x + 1, y: right.y + qh, width: qw, height: 1 };
+        let caption = Rect {
+            x: right.x + 1,
+            y: right.y + qh,
+            width: qw,
+            height: 1,
+        };
         f.render_widget(
-            Paragraph::new(t(l, "scan: certificate digest", "scanner : empreinte du certificat")).style(palette::dim()),
+            Paragraph::new(t(
+                l,
+                "scan: certificate digest",
+                "scanner : empreinte du certificat",
+            ))
+            .style(palette::dim()),
             caption,
         );
     }

@@ -22,7 +22,13 @@ pub fn gauge(buf: &mut Buffer, area: Rect, permille: u32, label: &str, filled: S
     }
     let done = u16::try_from(u32::from(area.width) * permille.min(1000) / 1000).unwrap_or(0);
     buf.set_style(area, palette::gauge_rest());
-    buf.set_style(Rect { width: done, ..area }, filled);
+    buf.set_style(
+        Rect {
+            width: done,
+            ..area
+        },
+        filled,
+    );
     let text: String = label.chars().take(usize::from(area.width)).collect();
     for (i, ch) in text.chars().enumerate() {
         let x = area.x + u16::try_from(i).unwrap_or(0);
@@ -31,7 +37,9 @@ pub fn gauge(buf: &mut Buffer, area: Rect, permille: u32, label: &str, filled: S
         }
     }
     // The rest of the bar shows its cells as light shade, so it reads as a bar in monochrome too.
-    for x in area.x + u16::try_from(text.chars().count()).unwrap_or(0).max(done)..area.x + area.width {
+    for x in
+        area.x + u16::try_from(text.chars().count()).unwrap_or(0).max(done)..area.x + area.width
+    {
         if let Some(cell) = buf.cell_mut((x, area.y)) {
             cell.set_symbol("░");
         }
@@ -44,11 +52,23 @@ fn disk_gauge(m: &Model, d: &DiskProgress, buf: &mut Buffer, area: Rect) {
         (Some(o), _) => (
             1000,
             format!(" {} {}", d.name, outcome_word(l, *o)),
-            if *o == Outcome::Passed { palette::gauge_good() } else { palette::gauge_bad() },
+            if *o == Outcome::Passed {
+                palette::gauge_good()
+            } else {
+                palette::gauge_bad()
+            },
         ),
         (None, Some(p)) => {
-            let pm = u32::try_from((p.bytes_done * 1000).checked_div(p.bytes_total).unwrap_or(0)).unwrap_or(0);
-            let eta = p.eta_ms.map(|ms| format!(" ETA {}", i18n::clock(ms))).unwrap_or_default();
+            let pm = u32::try_from(
+                (p.bytes_done * 1000)
+                    .checked_div(p.bytes_total)
+                    .unwrap_or(0),
+            )
+            .unwrap_or(0);
+            let eta = p
+                .eta_ms
+                .map(|ms| format!(" ETA {}", i18n::clock(ms)))
+                .unwrap_or_default();
             (
                 pm,
                 format!(
@@ -64,7 +84,11 @@ fn disk_gauge(m: &Model, d: &DiskProgress, buf: &mut Buffer, area: Rect) {
                 palette::gauge_done(),
             )
         }
-        (None, None) => (0, format!(" {} {}", d.name, t(l, "opening...", "ouverture...")), palette::gauge_done()),
+        (None, None) => (
+            0,
+            format!(" {} {}", d.name, t(l, "opening...", "ouverture...")),
+            palette::gauge_done(),
+        ),
     };
     gauge(buf, area, permille, &vga(&text), style);
 }
@@ -81,7 +105,11 @@ pub fn wipe(m: &Model, f: &mut Frame, area: Rect) {
     ])
     .areas(area);
     let (elapsed, cancelling) = match &m.run {
-        RunState::Running { started, cancelling, .. } => (m.now.saturating_sub(*started), *cancelling),
+        RunState::Running {
+            started,
+            cancelling,
+            ..
+        } => (m.now.saturating_sub(*started), *cancelling),
         RunState::Done { took, .. } => (*took, false),
         RunState::NotStarted => (Default::default(), false),
     };
@@ -98,12 +126,19 @@ pub fn wipe(m: &Model, f: &mut Frame, area: Rect) {
     )];
     if m.purge_requested() {
         head_spans.push(Span::styled(
-            t(l, " | Purge requested: Clear runs", " | Purge demandée : Clear effectué"),
+            t(
+                l,
+                " | Purge requested: Clear runs",
+                " | Purge demandée : Clear effectué",
+            ),
             palette::warn(),
         ));
     }
     if cancelling {
-        head_spans.push(Span::styled(t(l, " | CANCELLING", " | ANNULATION"), palette::bad()));
+        head_spans.push(Span::styled(
+            t(l, " | CANCELLING", " | ANNULATION"),
+            palette::bad(),
+        ));
     }
     f.render_widget(Paragraph::new(Line::from(head_spans)), head);
     for (i, d) in disks.iter().enumerate() {
@@ -112,15 +147,21 @@ pub fn wipe(m: &Model, f: &mut Frame, area: Rect) {
             break;
         }
         if rows_per_disk == 2 {
-            let label = format!(
-                "{}  {}  {}",
-                d.name,
-                vga(&d.model),
-                i18n::size(l, d.size)
+            let label = format!("{}  {}  {}", d.name, vga(&d.model), i18n::size(l, d.size));
+            f.buffer_mut().set_stringn(
+                gauges.x,
+                y,
+                &label,
+                usize::from(gauges.width),
+                palette::value(),
             );
-            f.buffer_mut().set_stringn(gauges.x, y, &label, usize::from(gauges.width), palette::value());
         }
-        let bar = Rect { x: gauges.x, y: y + rows_per_disk - 1, width: gauges.width, height: 1 };
+        let bar = Rect {
+            x: gauges.x,
+            y: y + rows_per_disk - 1,
+            width: gauges.width,
+            height: 1,
+        };
         disk_gauge(m, d, f.buffer_mut(), bar);
     }
     let side = if rest.width >= 100 { 38 } else { 28 };
@@ -136,16 +177,31 @@ pub fn wipe(m: &Model, f: &mut Frame, area: Rect) {
         .map(|line| {
             Line::from(vec![
                 Span::styled(
-                    format!("{} ", i18n::clock(u64::try_from(line.at.as_millis()).unwrap_or(0))),
+                    format!(
+                        "{} ",
+                        i18n::clock(u64::try_from(line.at.as_millis()).unwrap_or(0))
+                    ),
                     palette::dim(),
                 ),
-                Span::styled(vga(&line.text), if line.bad { palette::bad() } else { palette::value() }),
+                Span::styled(
+                    vga(&line.text),
+                    if line.bad {
+                        palette::bad()
+                    } else {
+                        palette::value()
+                    },
+                ),
             ])
         })
         .collect();
-    f.render_widget(Paragraph::new(log).block(boxed(t(l, "Log", "Journal"))), log_area);
     f.render_widget(
-        Paragraph::new(live_panel(m)).block(boxed(t(l, "Live", "En direct"))).wrap(Wrap { trim: true }),
+        Paragraph::new(log).block(boxed(t(l, "Log", "Journal"))),
+        log_area,
+    );
+    f.render_widget(
+        Paragraph::new(live_panel(m))
+            .block(boxed(t(l, "Live", "En direct")))
+            .wrap(Wrap { trim: true }),
         live_area,
     );
 }
@@ -161,13 +217,22 @@ pub fn live_panel(m: &Model) -> Vec<Line<'_>> {
         ])
     };
     match &m.live {
-        None => lines.push(Line::from(Span::styled(t(l, "reading...", "lecture..."), palette::dim()))),
+        None => lines.push(Line::from(Span::styled(
+            t(l, "reading...", "lecture..."),
+            palette::dim(),
+        ))),
         Some(s) => {
-            lines.push(kv("CPU", s.cpu_load_permille.map_or_else(|| "?".into(), i18n::percent)));
+            lines.push(kv(
+                "CPU",
+                s.cpu_load_permille
+                    .map_or_else(|| "?".into(), i18n::percent),
+            ));
             lines.push(kv(
                 t(l, "Temp", "Temp"),
-                s.cpu_temperature()
-                    .map_or_else(|| t(l, "no sensor", "pas de capteur").into(), |t| i18n::celsius(t.millicelsius)),
+                s.cpu_temperature().map_or_else(
+                    || t(l, "no sensor", "pas de capteur").into(),
+                    |t| i18n::celsius(t.millicelsius),
+                ),
             ));
             if let Some(khz) = s.cpu_khz {
                 lines.push(kv(t(l, "Freq", "Fréq"), i18n::ghz(l, khz)));
@@ -203,7 +268,9 @@ pub fn live_panel(m: &Model) -> Vec<Line<'_>> {
             ),
             None => format!(
                 "{}, {} {}",
-                i18n::percent(u32::try_from((r.done * 1000).checked_div(r.total).unwrap_or(0)).unwrap_or(0)),
+                i18n::percent(
+                    u32::try_from((r.done * 1000).checked_div(r.total).unwrap_or(0)).unwrap_or(0)
+                ),
                 r.errors,
                 t(l, "err.", "err.")
             ),
@@ -212,7 +279,11 @@ pub fn live_panel(m: &Model) -> Vec<Line<'_>> {
             Span::styled(format!("{:<6}", t(l, "Test", "Test")), palette::label()),
             Span::styled(
                 format!("RAM {v}"),
-                if r.errors > 0 { palette::bad() } else { palette::value() },
+                if r.errors > 0 {
+                    palette::bad()
+                } else {
+                    palette::value()
+                },
             ),
         ]));
     }

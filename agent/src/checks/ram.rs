@@ -171,6 +171,10 @@ pub fn run(
     let mut patterns = Vec::new();
     let mut completed = taken > 0;
     'patterns: for pattern in Pattern::ALL {
+        if chunks.is_empty() || stop.load(Ordering::Relaxed) {
+            completed = false;
+            break;
+        }
         for c in &mut chunks {
             if stop.load(Ordering::Relaxed) {
                 completed = false;

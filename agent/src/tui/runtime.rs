@@ -176,6 +176,8 @@ where
     loop {
         term.draw(|f| view::view(model, f))
             .map_err(|e| TuiError::Draw(e.into()))?;
+        // Lines wait for the frame they speak of ("reprise: screen machine" once it is drawn).
+        rt.flush();
         let Ok(msg) = rx.recv() else { break };
         let mut batch = vec![msg];
         batch.extend(rx.try_iter().take(256));
@@ -189,6 +191,7 @@ where
     }
     term.draw(|f| view::view(model, f))
         .map_err(|e| TuiError::Draw(e.into()))?;
+    rt.flush();
     Ok(Ending {
         exit: model.exit.clone().unwrap_or(Exit::Declined),
         result: model.result.clone(),
@@ -245,6 +248,8 @@ struct Runtime {
     cooling_stop: Arc<AtomicBool>,
     transcript_tx: Sender<String>,
     transcript: Vec<String>,
+    /// Lines waiting for the next frame to be drawn.
+    pending: Vec<String>,
     transcript_thread: Option<JoinHandle<()>>,
     probe: crate::probe::model::ProbeReport,
     demo: Option<DemoRun>,
@@ -277,17 +282,26 @@ impl Runtime {
             cooling_stop: Arc::new(AtomicBool::new(false)),
             transcript_tx: ttx,
             transcript: Vec::new(),
+            pending: Vec::new(),
             transcript_thread: Some(transcript_thread),
         }
     }
 
     fn line(&mut self, line: String) {
-        let _ = self.transcript_tx.send(line.clone());
-        self.transcript.push(line);
+        self.pending.push(line);
+    }
+
+    /// Passes the waiting lines on to the transcript's writer.
+    fn flush(&mut self) {
+        for line in self.pending.drain(..) {
+            let _ = self.transcript_tx.send(line.clone());
+            self.transcript.push(line);
+        }
     }
 
     /// The transcript so far; waits (briefly) for the writer to pass every line on.
     fn finish(mut self) -> Vec<String> {
+        self.flush();
         drop(std::mem::replace(
             &mut self.transcript_tx,
             mpsc::channel().0,

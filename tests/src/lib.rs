@@ -535,6 +535,42 @@ pub const MARKS: &[&str] = &[
     "reprise: screen result",
 ];
 
+impl Run {
+    /// When a marked line appeared (`MARKS`), from QEMU's start.
+    pub fn mark(&self, line: &str) -> Option<Duration> {
+        self.marks.iter().find(|(m, _)| m == line).map(|(_, t)| *t)
+    }
+
+    /// Where the boot's time went, from QEMU's start to the agent's first screen: firmware to
+    /// GRUB, GRUB (menu and reading the kernel and initrd), the kernel (init's uptime), init up
+    /// to the data partition (drivers, USB), init to the agent, the agent to its first frame.
+    pub fn boot_breakdown(&self) -> Option<String> {
+        let uptime: f64 = self
+            .serial
+            .split("reprise-init: uptime ")
+            .nth(1)?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()?;
+        let s = |m: &str| self.mark(m).map(|d| d.as_secs_f64());
+        let grub = s("GNU GRUB")?;
+        let init = s("reprise-init: Reprise live image")?;
+        let kernel_start = init - uptime;
+        let data = s("reprise-init: data partition").unwrap_or(init);
+        let start = s("reprise-init: starting:")?;
+        let screen = s("reprise: screen machine")?;
+        Some(format!(
+            "first screen at {screen:.1} s: firmware {grub:.1} s, GRUB {:.1} s, kernel {uptime:.1} s, \
+             init to data partition {:.1} s, to agent {:.1} s, agent to first screen {:.1} s",
+            kernel_start - grub,
+            data - init,
+            start - data,
+            screen - start
+        ))
+    }
+}
+
 /// The QEMU key name of a character typed by `type_after`.
 fn key_name(c: char) -> Result<String> {
     Ok(match c {

@@ -27,6 +27,9 @@ fn timings(run: &Run) {
     for (mark, t) in &run.marks {
         eprintln!("e2e: {:>6.1} s  {mark}", t.as_secs_f64());
     }
+    if let Some(b) = run.boot_breakdown() {
+        eprintln!("e2e: {b}");
+    }
 }
 
 /// The certificate the run left on the stick, and its digest as a verifier computes it.

@@ -526,6 +526,7 @@ impl Vm {
 
 /// Lines of the serial console whose time from QEMU's start a run records (`Run::marks`).
 pub const MARKS: &[&str] = &[
+    "SYSLINUX",
     "GNU GRUB",
     "reprise-init: Reprise live image",
     "reprise-init: data partition",
@@ -541,9 +542,10 @@ impl Run {
         self.marks.iter().find(|(m, _)| m == line).map(|(_, t)| *t)
     }
 
-    /// Where the boot's time went, from QEMU's start to the agent's first screen: firmware to
-    /// GRUB, GRUB (menu and reading the kernel and initrd), the kernel (init's uptime), init up
-    /// to the data partition (drivers, USB), init to the agent, the agent to its first frame.
+    /// Where the boot's time went, from QEMU's start to the agent's first screen: the firmware
+    /// (to the boot loader's banner), the boot loader (reading the kernel and initrd), the
+    /// kernel (init's uptime), init up to the data partition (drivers, USB), on to the agent,
+    /// the agent to its first frame.
     pub fn boot_breakdown(&self) -> Option<String> {
         let uptime: f64 = self
             .serial
@@ -554,16 +556,18 @@ impl Run {
             .parse()
             .ok()?;
         let s = |m: &str| self.mark(m).map(|d| d.as_secs_f64());
-        let grub = s("GNU GRUB")?;
+        // The boot loader's banner on the serial console: SYSLINUX (legacy BIOS), GRUB (UEFI).
+        let loader = s("SYSLINUX").or_else(|| s("GNU GRUB"))?;
         let init = s("reprise-init: Reprise live image")?;
         let kernel_start = init - uptime;
         let data = s("reprise-init: data partition").unwrap_or(init);
         let start = s("reprise-init: starting:")?;
         let screen = s("reprise: screen machine")?;
         Some(format!(
-            "first screen at {screen:.1} s: firmware {grub:.1} s, GRUB {:.1} s, kernel {uptime:.1} s, \
-             init to data partition {:.1} s, to agent {:.1} s, agent to first screen {:.1} s",
-            kernel_start - grub,
+            "first screen at {screen:.1} s: firmware {loader:.1} s, boot loader {:.1} s, kernel \
+             {uptime:.1} s, init to data partition {:.1} s, to agent {:.1} s, agent to first \
+             screen {:.1} s",
+            kernel_start - loader,
             data - init,
             start - data,
             screen - start
@@ -647,13 +651,19 @@ const CP437: &str = "\u{0}☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕
 fn vga_font() -> Result<Vec<[u8; 16]>> {
     let rom = fs::read("/usr/share/seabios/vgabios-stdvga.bin")
         .context("reading QEMU's VGA BIOS (seabios package)")?;
-    let a: [u8; 16] = [0, 0, 0x10, 0x38, 0x6c, 0xc6, 0xc6, 0xfe, 0xc6, 0xc6, 0xc6, 0xc6, 0, 0, 0, 0];
+    let a: [u8; 16] = [
+        0, 0, 0x10, 0x38, 0x6c, 0xc6, 0xc6, 0xfe, 0xc6, 0xc6, 0xc6, 0xc6, 0, 0, 0, 0,
+    ];
     let at = rom
         .windows(16)
         .position(|w| w == a)
         .context("no 8x16 font in the VGA BIOS")?;
-    let base = at.checked_sub(0x41 * 16).context("font table starts before the ROM")?;
-    let table = rom.get(base..base + 256 * 16).context("font table cut short")?;
+    let base = at
+        .checked_sub(0x41 * 16)
+        .context("font table starts before the ROM")?;
+    let table = rom
+        .get(base..base + 256 * 16)
+        .context("font table cut short")?;
     Ok(table
         .chunks(16)
         .map(|g| g.try_into().expect("16 rows"))
@@ -710,7 +720,11 @@ pub fn read_screen(ppm_file: &Path) -> Result<String> {
             let mut best = (u32::MAX, ' ');
             for (code, g) in font.iter().enumerate() {
                 // Blank-looking glyphs (NUL, space, NBSP) read as space.
-                let c = if matches!(code, 0 | 0x20 | 0xff) { ' ' } else { chars[code] };
+                let c = if matches!(code, 0 | 0x20 | 0xff) {
+                    ' '
+                } else {
+                    chars[code]
+                };
                 for invert in [false, true] {
                     let s = score(g, invert);
                     if s < best.0 {

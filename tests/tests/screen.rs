@@ -47,7 +47,8 @@ fn certificate(stick: &Stick) -> Result<(serde_json::Value, String)> {
 }
 
 #[test]
-fn interactive_the_first_screen_is_on_the_laptops_display_and_three_keys_reach_the_certificate() -> Result<()> {
+fn interactive_the_first_screen_is_on_the_laptops_display_and_three_keys_reach_the_certificate()
+-> Result<()> {
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
     let stick = Stick::configured(&out, dir.path(), "reprise.lang=en\nreprise.operator=E2E\n")?;
@@ -67,28 +68,73 @@ fn interactive_the_first_screen_is_on_the_laptops_display_and_three_keys_reach_t
     timings(&run);
     let (machine, _) = screen(&run, "machine")?;
     eprintln!("{machine}");
-    for want in ["This machine", "E2E Computers", "SCREEN-LAPTOP-1", "nvme0n1", "SCREEN-NVME-1", "boot medium - never wiped", "Enter Wipe"] {
-        ensure!(machine.contains(want), "{want:?} is not on the first screen:\n{machine}");
+    for want in [
+        "This machine",
+        "E2E Computers",
+        "SCREEN-LAPTOP-1",
+        "nvme0n1",
+        "SCREEN-NVME-1",
+        "boot medium - never wiped",
+        "Enter Wipe",
+    ] {
+        ensure!(
+            machine.contains(want),
+            "{want:?} is not on the first screen:\n{machine}"
+        );
     }
     let (confirm, _) = screen(&run, "confirm")?;
     ensure!(
-        confirm.contains("ALL DATA WILL BE DESTROYED ON 1 DISK(S)") && confirm.contains("SCREEN-NVME-1"),
+        confirm.contains("ALL DATA WILL BE DESTROYED ON 1 DISK(S)")
+            && confirm.contains("SCREEN-NVME-1"),
         "the confirmation names the disk:\n{confirm}"
     );
     let (result, result_file) = screen(&run, "result")?;
     eprintln!("{result}");
     ensure!(result.contains("nvme0n1: SANITIZED"), "{result}");
-    ensure!(run.keystrokes == 4, "Enter, F10, Enter to the certificate, Enter to finish: {}", run.keystrokes);
-    ensure!(run.agent_status == Some(0), "agent status {:?}:\n{}", run.agent_status, tail(&run.serial, 40));
+    ensure!(
+        run.keystrokes == 4,
+        "Enter, F10, Enter to the certificate, Enter to finish: {}",
+        run.keystrokes
+    );
+    ensure!(
+        run.agent_status == Some(0),
+        "agent status {:?}:\n{}",
+        run.agent_status,
+        tail(&run.serial, 40)
+    );
     let (cert, digest) = certificate(&stick)?;
-    let destination = cert["certificate"]["destination"].as_str().unwrap_or_default().to_uppercase();
-    ensure!(result.contains(&destination), "the screen's verdict is the certificate's {destination}:\n{result}");
-    ensure!(read_qr(&result_file)? == digest, "the QR code on the laptop's screen holds the digest");
-    ensure!(cert["certificate"]["checks"]["memory"]["bytes_tested"].as_u64().unwrap_or(0) > 0, "the RAM test ran during the wipe");
-    ensure!(fs::read(&nvme)?.iter().all(|b| *b == 0), "the disk was wiped");
+    let destination = cert["certificate"]["destination"]
+        .as_str()
+        .unwrap_or_default()
+        .to_uppercase();
+    ensure!(
+        result.contains(&destination),
+        "the screen's verdict is the certificate's {destination}:\n{result}"
+    );
+    ensure!(
+        read_qr(&result_file)? == digest,
+        "the QR code on the laptop's screen holds the digest"
+    );
+    ensure!(
+        cert["certificate"]["checks"]["memory"]["bytes_tested"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "the RAM test ran during the wipe"
+    );
+    ensure!(
+        fs::read(&nvme)?.iter().all(|b| *b == 0),
+        "the disk was wiped"
+    );
     let logs = stick.data.list("logs")?;
-    ensure!(logs.iter().any(|n| n.ends_with("-run.log")), "the agent keeps its own log: {logs:?}");
-    ensure!(stick.unchanged_outside_data()?, "the stick changed outside its data partition");
+    ensure!(
+        logs.iter().any(|n| n.ends_with("-run.log")),
+        "the agent keeps its own log: {logs:?}"
+    );
+    ensure!(
+        stick.unchanged_outside_data()?,
+        "the stick changed outside its data partition"
+    );
     Ok(())
 }
 
@@ -115,15 +161,30 @@ fn automatic_every_screen_shows_without_a_key_and_the_qr_code_holds_the_digest()
     ensure!(run.keystrokes == 0);
     let (machine, _) = screen(&run, "machine")?;
     eprintln!("{machine}");
-    for want in ["Cette machine", "AUTOMATIQUE", "AUTO-SCREEN-1", "Mode automatique"] {
-        ensure!(machine.contains(want), "{want:?} is not on the first screen:\n{machine}");
+    for want in [
+        "Cette machine",
+        "AUTOMATIQUE",
+        "AUTO-SCREEN-1",
+        "Mode automatique",
+    ] {
+        ensure!(
+            machine.contains(want),
+            "{want:?} is not on the first screen:\n{machine}"
+        );
     }
     let (wipe, _) = screen(&run, "wipe")?;
     ensure!(wipe.contains("Effacement de 1 disque(s)"), "{wipe}");
     let (result, result_file) = screen(&run, "result")?;
     ensure!(result.contains("nvme0n1: EFFACÉ"), "{result}");
     let (_, digest) = certificate(&stick)?;
-    ensure!(read_qr(&result_file)? == digest, "the QR code holds the digest");
-    ensure!(run.serial.contains("reprise-init: powering off"), "{}", tail(&run.serial, 30));
+    ensure!(
+        read_qr(&result_file)? == digest,
+        "the QR code holds the digest"
+    );
+    ensure!(
+        run.serial.contains("reprise-init: powering off"),
+        "{}",
+        tail(&run.serial, 30)
+    );
     Ok(())
 }

@@ -206,7 +206,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             poweroff: args.poweroff,
             ram_test: !args.no_ram_test,
             cooling_ms: crate::checks::cooling::DEFAULT_DURATION_MS,
-            auto_step: Duration::from_secs(3),
+            auto_step: Duration::from_secs(2),
             linger: Duration::from_secs(args.linger),
             certificate_home: data.certs().display().to_string(),
             server: args.server.clone(),

@@ -17,15 +17,21 @@ use crate::tui::palette;
 use crate::verdict::{Decision, messages};
 use crate::wipe::VerifySpec;
 
-/// "ThinkPad T480s (20L8S07A14)": the family name people know, and the maker's model code.
+/// "ThinkPad T480s (20L8S07A14)": the name people know, and the maker's model code. Lenovo
+/// keeps the name in SMBIOS's version field and a code in the product name; other makers put
+/// the name in the product name (and QEMU its machine type in the version).
 pub fn product(m: &Model) -> String {
     let s = &m.probe.identity.system;
     let name = s.product_name.known().cloned().unwrap_or_default();
+    let lenovo = s
+        .vendor
+        .known()
+        .is_some_and(|v| v.eq_ignore_ascii_case("lenovo"));
     let friendly = s
         .version
         .known()
-        .filter(|v| v.chars().any(|c| c.is_ascii_alphabetic()) && !is_placeholder(v))
-        .or(s.family.known().filter(|f| !is_placeholder(f)));
+        .filter(|v| lenovo && !is_placeholder(v))
+        .or(s.family.known().filter(|f| !is_placeholder(f) && lenovo));
     match friendly {
         Some(f) if *f != name && !name.is_empty() => format!("{f} ({name})"),
         Some(f) => f.clone(),

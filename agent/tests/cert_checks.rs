@@ -59,20 +59,35 @@ fn checks() -> ChecksRecord {
 
 #[test]
 fn each_check_weighs_on_the_verdict_with_its_action() {
-    let (probe, wipe, health) = (support::probe(), support::wipe("wipe-passed.json"), support::good_health());
+    let (probe, wipe, health) = (
+        support::probe(),
+        support::wipe("wipe-passed.json"),
+        support::good_health(),
+    );
     let without = evaluate(&probe, &wipe, &health, &Policy::default());
     let with = evaluate_with_checks(&probe, &wipe, &health, &checks(), &Policy::default());
     assert!(!without.actions.contains(&Action::CleanCooling));
     for a in [
-        Action::ReplaceKeyboard { keys: vec!["E".into(), "Z".into(), "F5".into()] },
+        Action::ReplaceKeyboard {
+            keys: vec!["E".into(), "Z".into(), "F5".into()],
+        },
         Action::ReplaceScreen,
         Action::CleanCooling,
-        Action::ReplaceRam { module: Some("ChannelA-DIMM0".into()) },
+        Action::ReplaceRam {
+            module: Some("ChannelA-DIMM0".into()),
+        },
     ] {
-        assert!(with.actions.contains(&a), "{a:?} missing from {:?}", with.actions);
+        assert!(
+            with.actions.contains(&a),
+            "{a:?} missing from {:?}",
+            with.actions
+        );
     }
     assert!(with.reasons.contains(&Reason::CpuThrottled { events: 12 }));
-    assert!(with.reasons.contains(&Reason::CpuOverheated { max_millicelsius: 98_000, limit_millicelsius: 95_000 }));
+    assert!(with.reasons.contains(&Reason::CpuOverheated {
+        max_millicelsius: 98_000,
+        limit_millicelsius: 95_000
+    }));
     assert!(with.grade >= without.grade);
 }
 
@@ -80,8 +95,18 @@ fn each_check_weighs_on_the_verdict_with_its_action() {
 fn a_keyboard_check_left_half_done_proves_no_key_dead() {
     let mut c = checks();
     c.keyboard.as_mut().unwrap().completed = false;
-    let v = evaluate_with_checks(&support::probe(), &support::wipe("wipe-passed.json"), &support::good_health(), &c, &Policy::default());
-    assert!(!v.actions.iter().any(|a| matches!(a, Action::ReplaceKeyboard { .. })));
+    let v = evaluate_with_checks(
+        &support::probe(),
+        &support::wipe("wipe-passed.json"),
+        &support::good_health(),
+        &c,
+        &Policy::default(),
+    );
+    assert!(
+        !v.actions
+            .iter()
+            .any(|a| matches!(a, Action::ReplaceKeyboard { .. }))
+    );
 }
 
 #[test]
@@ -95,7 +120,10 @@ fn checks_are_signed_and_absent_when_none_was_done() {
     let verified = envelope::verify(&bytes, Some(&key.verifying_key())).unwrap();
     assert_eq!(verified.envelope.certificate.checks, Some(checks()));
     let text = reprise::cert::render::text(&verified.envelope.certificate, &verified.digest);
-    assert!(text.contains("Contrôles manuels") && text.contains("E, Z, F5"), "{text}");
+    assert!(
+        text.contains("Contrôles manuels") && text.contains("E, Z, F5"),
+        "{text}"
+    );
     // A check record that says nothing is no record.
     let mut empty = support::inputs("wipe-passed.json", Language::En, "2026-11-26T11:30:00.000Z");
     empty.checks = Some(ChecksRecord::default());

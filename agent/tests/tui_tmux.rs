@@ -31,7 +31,7 @@ impl Tmux {
         let err_file = dir.path().join("transcript");
         // The demo's temporary folder goes inside the test's own.
         let cmd = format!(
-            "TMPDIR={} {exe} demo {args} 2>{}; echo $? >{}; sleep 600",
+            "TMPDIR={} {exe} demo {args} 2>{}; echo $? >{}; exec sh",
             dir.path().display(),
             err_file.display(),
             status_file.display()
@@ -256,6 +256,37 @@ fn demo_auto_runs_through_every_screen_without_a_key_and_exits_0() {
         );
     }
     verify(&t.certificates()[0]);
+}
+
+#[test]
+fn a_panic_gives_the_terminal_back() {
+    let t = Tmux::start("--lang en --panic-after-first-frame", 80, 25);
+    let status = t.exit_status(Duration::from_secs(60));
+    assert_ne!(status, 0, "it panicked on purpose");
+    // Back in the shell of the pane: the terminal is in cooked mode again (echo, canonical).
+    let stty = t.dir.path().join("stty");
+    t.tmux(&[
+        "send-keys",
+        "-t",
+        &t.session,
+        &format!("stty -a > {}", stty.display()),
+        "Enter",
+    ]);
+    let start = Instant::now();
+    let mut modes = String::new();
+    while !modes.contains("icanon") && start.elapsed() < Duration::from_secs(10) {
+        sleep(Duration::from_millis(100));
+        modes = std::fs::read_to_string(&stty).unwrap_or_default();
+    }
+    assert!(
+        modes.contains(" icanon") && modes.contains(" echo"),
+        "raw mode left on:\n{modes}"
+    );
+    assert!(
+        t.transcript().contains("a panic on purpose"),
+        "{}",
+        t.transcript()
+    );
 }
 
 #[test]

@@ -42,6 +42,9 @@ pub struct Args {
     /// How long the cooling check loads the CPU, seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub cooling: u64,
+    /// Tests only: panic once the first screen is drawn (the terminal must come back).
+    #[arg(long, hide = true)]
+    pub panic_after_first_frame: bool,
 }
 
 /// Size of a stand-in: small enough to wipe in seconds at the demo's pace.
@@ -91,6 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             pace_bps: args.speed.max(1) * 1_000_000,
         }),
         transcript: transcript_sink(),
+        panic_after_first_frame: args.panic_after_first_frame,
     };
     let cfg = tui::Config {
         lang,

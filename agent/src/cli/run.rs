@@ -197,6 +197,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             server: args.server.clone(),
             demo: None,
             transcript: transcript_sink(),
+            panic_after_first_frame: false,
         };
         let cfg = tui::Config {
             lang,

@@ -70,6 +70,9 @@ pub struct Session {
     pub demo: Option<DemoRun>,
     /// Where the transcript goes (the serial console in the live image: stderr).
     pub transcript: Box<dyn Write + Send>,
+    /// Tests only (`reprise demo`'s hidden `--panic-after-first-frame`): panic once the first
+    /// screen is drawn, to show the terminal comes back from a panic too.
+    pub panic_after_first_frame: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -173,9 +176,14 @@ where
     let mut rt = Runtime::new(session, tx.clone());
     let first = update::start(model);
     rt.apply(first);
+    let panic_test = rt
+        .session
+        .as_ref()
+        .is_some_and(|s| s.panic_after_first_frame);
     loop {
         term.draw(|f| view::view(model, f))
             .map_err(|e| TuiError::Draw(e.into()))?;
+        assert!(!panic_test, "--panic-after-first-frame: a panic on purpose");
         // Lines wait for the frame they speak of ("reprise: screen machine" once it is drawn).
         rt.flush();
         let Ok(msg) = rx.recv() else { break };

@@ -89,9 +89,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 fx.push(Effect::Transcript(format!(
                     "reprise: {sig} received, cancelling (the report will say cancelled)"
                 )));
-            } else if m.result.is_none() && m.exit.is_none() {
-                m.exit = Some(Exit::Declined);
-                fx.push(Effect::Quit);
+            } else if m.exit.is_none() {
+                // Nothing running: leave as the screen stands (declined, or the run's result).
+                fx.push(Effect::Transcript(format!("reprise: {sig} received, leaving")));
+                leave(m, &mut fx);
             }
         }
     }
@@ -394,8 +395,12 @@ fn confirm_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
 }
 
 fn start_run(m: &mut Model, fx: &mut Vec<Effect>) {
-    let Ok(plan) = m.plan.clone() else {
-        return;
+    let plan = match m.plan.clone() {
+        Ok(plan) => plan,
+        Err(e) => {
+            m.notice = Some(e);
+            return;
+        }
     };
     m.armed_at = None;
     let disks = plan

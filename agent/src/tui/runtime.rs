@@ -168,7 +168,7 @@ pub fn drive<B: Backend>(
     rx: Receiver<Msg>,
 ) -> Result<Ending, TuiError>
 where
-    B::Error: Into<std::io::Error>,
+    B::Error: std::error::Error + Send + Sync + 'static,
 {
     let start = Instant::now();
     spawn_ticks(tx.clone(), start);
@@ -182,7 +182,7 @@ where
         .is_some_and(|s| s.panic_after_first_frame);
     loop {
         term.draw(|f| view::view(model, f))
-            .map_err(|e| TuiError::Draw(e.into()))?;
+            .map_err(|e| TuiError::Draw(std::io::Error::other(e)))?;
         assert!(!panic_test, "--panic-after-first-frame: a panic on purpose");
         // Lines wait for the frame they speak of ("reprise: screen machine" once it is drawn).
         rt.flush();
@@ -198,7 +198,7 @@ where
         }
     }
     term.draw(|f| view::view(model, f))
-        .map_err(|e| TuiError::Draw(e.into()))?;
+        .map_err(|e| TuiError::Draw(std::io::Error::other(e)))?;
     rt.flush();
     Ok(Ending {
         exit: model.exit.clone().unwrap_or(Exit::Declined),

@@ -91,7 +91,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 )));
             } else if m.exit.is_none() {
                 // Nothing running: leave as the screen stands (declined, or the run's result).
-                fx.push(Effect::Transcript(format!("reprise: {sig} received, leaving")));
+                fx.push(Effect::Transcript(format!(
+                    "reprise: {sig} received, leaving"
+                )));
                 leave(m, &mut fx);
             }
         }

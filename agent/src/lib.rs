@@ -2,11 +2,13 @@
 //! the certificate. See ARCHITECTURE.md for the map and the invariants.
 
 pub mod cert;
+pub mod checks;
 pub mod cli;
 pub mod flow;
 pub mod model;
 pub mod parse;
 pub mod probe;
 pub mod sys;
+pub mod tui;
 pub mod verdict;
 pub mod wipe;

@@ -33,6 +33,8 @@ enum Command {
     Upload(cli::upload::Args),
     /// Decode a firmware or drive dump (SMBIOS, ATA IDENTIFY/SMART, NVMe) for a support case.
     Decode(cli::decode::Args),
+    /// The operator's screen over a simulated laptop: no root, no QEMU, no device written.
+    Demo(cli::demo::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Medium(args) => cli::medium::run(args),
         Command::Upload(args) => cli::upload::run(args),
         Command::Decode(args) => cli::decode::run(args),
+        Command::Demo(args) => cli::demo::run(args),
     };
     match result {
         Ok(code) => code,

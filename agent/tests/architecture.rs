@@ -1,6 +1,6 @@
 //! The house rules of ARCHITECTURE.md, read from the code so that the house cannot bend
-//! silently: imports point one way (`cli → flow → {cert, verdict} → {wipe, probe} → sys →
-//! {parse, model}`), only `sys/` touches the OS, all `unsafe` lives in `sys/ioctl.rs`, and only
+//! silently: imports point one way (`cli → tui → flow → {cert, verdict} → {wipe, probe,
+//! checks} → sys → {parse, model}`), only `sys/` touches the OS, all `unsafe` lives in `sys/ioctl.rs`, and only
 //! the write guard opens a device for writing.
 //!
 //! The reading is textual (every `crate::MODULE` path in a file, outside comments and unit
@@ -17,10 +17,12 @@ const LAYERS: &[(&str, u32)] = &[
     ("sys", 1),
     ("probe", 2),
     ("wipe", 2),
+    ("checks", 2),
     ("cert", 3),
     ("verdict", 3),
     ("flow", 4),
-    ("cli", 5),
+    ("tui", 5),
+    ("cli", 6),
 ];
 
 fn src() -> PathBuf {

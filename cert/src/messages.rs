@@ -23,6 +23,24 @@ pub fn percent(permille: u32) -> String {
     format!("{} %", (permille + 5) / 10)
 }
 
+/// Millidegrees Celsius as whole degrees ("97 °C"), integers only.
+pub fn celsius(millicelsius: u32) -> String {
+    format!("{} °C", (millicelsius + 500) / 1000)
+}
+
+/// The screen check's colour names in French ("white" → "blanc").
+pub fn colour_fr(colour: &str) -> &str {
+    match colour {
+        "white" => "blanc",
+        "black" => "noir",
+        "red" => "rouge",
+        "green" => "vert",
+        "blue" => "bleu",
+        "grey" => "gris",
+        other => other,
+    }
+}
+
 /// The verdict's decision in words.
 pub fn decision(d: Decision, lang: Language) -> &'static str {
     match (d, lang) {
@@ -272,6 +290,56 @@ pub fn reason(r: &Reason, lang: Language) -> String {
         }
         (Reason::NoDisk, En) => "no disk found".into(),
         (Reason::NoDisk, Fr) => "aucun disque détecté".into(),
+        (Reason::KeysDead { keys }, En) => {
+            format!("keyboard: {} never answered", keys.join(", "))
+        }
+        (Reason::KeysDead { keys }, Fr) => {
+            format!("clavier : {} sans réponse", keys.join(", "))
+        }
+        (Reason::ScreenDefect { colour: None }, En) => "screen: defect seen".into(),
+        (Reason::ScreenDefect { colour: None }, Fr) => "écran : défaut constaté".into(),
+        (Reason::ScreenDefect { colour: Some(c) }, En) => {
+            format!("screen: defect seen on {c}")
+        }
+        (Reason::ScreenDefect { colour: Some(c) }, Fr) => {
+            format!("écran : défaut constaté sur le {}", colour_fr(c))
+        }
+        (
+            Reason::CpuOverheated {
+                max_millicelsius,
+                limit_millicelsius,
+            },
+            En,
+        ) => format!(
+            "CPU reached {} under load (limit {})",
+            celsius(*max_millicelsius),
+            celsius(*limit_millicelsius)
+        ),
+        (
+            Reason::CpuOverheated {
+                max_millicelsius,
+                limit_millicelsius,
+            },
+            Fr,
+        ) => format!(
+            "processeur à {} en charge (limite {})",
+            celsius(*max_millicelsius),
+            celsius(*limit_millicelsius)
+        ),
+        (Reason::CpuThrottled { events }, En) => {
+            format!("CPU throttled {events} time(s) under load to keep cool")
+        }
+        (Reason::CpuThrottled { events }, Fr) => {
+            format!("processeur bridé {events} fois en charge pour refroidir")
+        }
+        (Reason::MemoryErrors { errors, module }, En) => match module {
+            Some(m) => format!("RAM test: {errors} error(s), module {m}"),
+            None => format!("RAM test: {errors} error(s)"),
+        },
+        (Reason::MemoryErrors { errors, module }, Fr) => match module {
+            Some(m) => format!("test mémoire : {errors} erreur(s), barrette {m}"),
+            None => format!("test mémoire : {errors} erreur(s)"),
+        },
     }
 }
 
@@ -412,6 +480,22 @@ pub fn action(a: &Action, lang: Language) -> String {
         (Action::SanitizeOrRemoveDisk { disk }, Fr) => {
             format!("effacer le disque {disk}, ou le retirer")
         }
+        (Action::ReplaceKeyboard { keys }, En) => {
+            format!("replace the keyboard ({} dead)", keys.join(", "))
+        }
+        (Action::ReplaceKeyboard { keys }, Fr) => {
+            format!("remplacer le clavier ({} sans réponse)", keys.join(", "))
+        }
+        (Action::ReplaceScreen, En) => "replace the screen".into(),
+        (Action::ReplaceScreen, Fr) => "remplacer l'écran".into(),
+        (Action::CleanCooling, En) => "clean the fan, replace the thermal paste".into(),
+        (Action::CleanCooling, Fr) => "nettoyer le ventilateur, remplacer la pâte thermique".into(),
+        (Action::ReplaceRam { module: Some(m) }, En) => format!("replace RAM module {m}"),
+        (Action::ReplaceRam { module: Some(m) }, Fr) => {
+            format!("remplacer la barrette mémoire {m}")
+        }
+        (Action::ReplaceRam { module: None }, En) => "replace the faulty RAM".into(),
+        (Action::ReplaceRam { module: None }, Fr) => "remplacer la mémoire défectueuse".into(),
         (Action::Recycle, En) => "send to recycling".into(),
         (Action::Recycle, Fr) => "envoyer au recyclage".into(),
     }
@@ -427,6 +511,29 @@ mod tests {
         assert_eq!(gib(4_080_000_000, Language::En), "3.8 GiB");
         assert_eq!(gib(4_080_000_000, Language::Fr), "3,8 Gio");
         assert_eq!(gib(u64::MAX, Language::En), "17179869184 GiB");
+    }
+
+    #[test]
+    fn checks_read_as_a_workshop_says_them() {
+        let r = Reason::KeysDead {
+            keys: vec!["E".into(), "Z".into(), "F5".into()],
+        };
+        assert_eq!(
+            reason(&r, Language::En),
+            "keyboard: E, Z, F5 never answered"
+        );
+        assert_eq!(
+            action(&Action::CleanCooling, Language::En),
+            "clean the fan, replace the thermal paste"
+        );
+        let r = Reason::CpuOverheated {
+            max_millicelsius: 97_400,
+            limit_millicelsius: 95_000,
+        };
+        assert_eq!(
+            reason(&r, Language::Fr),
+            "processeur à 97 °C en charge (limite 95 °C)"
+        );
     }
 
     #[test]

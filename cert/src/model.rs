@@ -56,6 +56,11 @@ pub struct Certificate {
     pub verdict: VerdictRecord,
     /// Where the machine goes: the verdict's decision.
     pub destination: Decision,
+    /// The hands-on checks done at the station (keyboard, screen, cooling, RAM), when any was.
+    /// Additive: absent from certificates without checks, so their signed bytes are unchanged
+    /// and schema 2 still describes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<ChecksRecord>,
 }
 
 /// Who performed the sanitization.
@@ -367,4 +372,108 @@ pub struct ActionRecord {
     #[serde(flatten)]
     pub action: Action,
     pub message: String,
+}
+
+/// Hands-on checks a refurbisher does on every laptop. Each is optional: `null`/absent means
+/// "not done", never "passed". Integers only (milliseconds, millidegrees Celsius, kHz, bytes).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecksRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyboard: Option<KeyboardCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<ScreenCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooling: Option<CoolingCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<MemoryCheck>,
+}
+
+impl ChecksRecord {
+    /// Whether no check was done at all (the certificate then carries no `checks` member).
+    pub fn is_empty(&self) -> bool {
+        self.keyboard.is_none()
+            && self.screen.is_none()
+            && self.cooling.is_none()
+            && self.memory.is_none()
+    }
+}
+
+/// Keyboard: every key of the layout's map pressed in turn; the ones never pressed are listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyboardCheck {
+    /// The map the operator was shown ("fr-azerty", "us-qwerty").
+    pub layout: String,
+    /// Keys on the map that a terminal can report.
+    pub keys_total: u32,
+    pub keys_pressed: u32,
+    /// Labels of the keys never pressed ("E", "Z", "F5"), in map order.
+    pub keys_not_pressed: Vec<String>,
+    /// Whether the operator went through the whole map (true) or stopped before (false: the
+    /// keys not pressed are then not proven dead).
+    pub completed: bool,
+}
+
+/// Screen: full-screen solid colours in turn; the operator says whether a defect was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenCheck {
+    /// Colours shown ("white", "red", ...), in order.
+    pub colours: Vec<String>,
+    /// The operator's verdict: true = no dead pixel, bleed or stain seen.
+    pub passed: bool,
+    /// The colour on which the operator marked the defect, when failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defect_on: Option<String>,
+}
+
+/// Cooling and CPU: a short all-core load with temperatures, frequency and throttling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoolingCheck {
+    pub duration_ms: u64,
+    /// Load threads run (one per logical CPU).
+    pub threads: u32,
+    /// The sensor read ("coretemp Package id 0", "thermal_zone0 x86_pkg_temp"); null when the
+    /// machine exposes none.
+    pub sensor: Option<String>,
+    /// Temperature before the load and its maximum under load, millidegrees Celsius.
+    pub idle_millicelsius: Option<u32>,
+    pub max_millicelsius: Option<u32>,
+    /// Average and lowest CPU frequency under load, kHz.
+    pub average_khz: Option<u64>,
+    pub lowest_khz: Option<u64>,
+    /// Thermal throttling events the CPU counted during the load (Intel thermal_throttle).
+    pub throttle_events: Option<u64>,
+}
+
+/// RAM: pattern test over most of the free memory, while the disks are wiped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryCheck {
+    /// "walking-ones", "walking-zeros", "address-in-address", in the order run.
+    pub patterns: Vec<String>,
+    /// Memory tested (allocated and written by every pattern).
+    pub bytes_tested: u64,
+    /// Usable memory of the machine, for the share tested.
+    pub bytes_total: Option<u64>,
+    pub duration_ms: u64,
+    /// Every pattern ran over the whole tested memory (false: stopped when the wipe ended).
+    pub completed: bool,
+    /// Words that did not read back what was written.
+    pub errors: u64,
+    /// The first errors, with their addresses.
+    pub first_errors: Vec<MemoryErrorRecord>,
+    /// The module holding the first error, when SMBIOS maps the address to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+}
+
+/// One word that read back wrong. Addresses and words are hex strings (`0x…`): they may exceed
+/// 2^53.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryErrorRecord {
+    pub pattern: String,
+    /// Physical address when the kernel told it (`/proc/self/pagemap`, root), else null.
+    pub physical_address: Option<String>,
+    /// The test's own (virtual) address.
+    pub virtual_address: String,
+    pub expected: String,
+    pub found: String,
 }

@@ -8,7 +8,8 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 
 use super::model::{
-    Certificate, DiskHealthRecord, DiskSanitization, Language, MemorySummary, TpmRecord,
+    Certificate, ChecksRecord, DiskHealthRecord, DiskSanitization, Language, MemorySummary,
+    TpmRecord,
 };
 use crate::messages;
 
@@ -146,6 +147,9 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
         title: t(l, "Machine", "Machine").into(),
         rows: machine,
     });
+    if let Some(checks) = &c.checks {
+        out.push(checks_section(checks, l));
+    }
     for d in &c.sanitization {
         let health = c
             .machine
@@ -274,6 +278,102 @@ fn health(h: &DiskHealthRecord, l: Language) -> String {
         s.push_str(&format!(" — {}", facts.join(", ")));
     }
     s
+}
+
+fn checks_section(c: &ChecksRecord, l: Language) -> Section {
+    let mut rows = Vec::new();
+    if let Some(k) = &c.keyboard {
+        let state = if k.keys_not_pressed.is_empty() {
+            format!(
+                "{}/{} {}",
+                k.keys_pressed,
+                k.keys_total,
+                t(l, "keys answered", "touches répondent")
+            )
+        } else {
+            format!(
+                "{}/{} {}; {}: {}{}",
+                k.keys_pressed,
+                k.keys_total,
+                t(l, "keys answered", "touches répondent"),
+                t(l, "never pressed", "jamais pressées"),
+                k.keys_not_pressed.join(", "),
+                if k.completed {
+                    ""
+                } else {
+                    t(l, " (check stopped early)", " (test arrêté avant la fin)")
+                }
+            )
+        };
+        rows.push((
+            format!("{} ({})", t(l, "Keyboard", "Clavier"), k.layout),
+            state,
+        ));
+    }
+    if let Some(s) = &c.screen {
+        rows.push((
+            t(l, "Screen", "Écran").into(),
+            match (&s.defect_on, s.passed) {
+                (_, true) => t(l, "no defect seen", "aucun défaut constaté").into(),
+                (Some(c), false) => format!("{} ({c})", t(l, "defect seen", "défaut constaté")),
+                (None, false) => t(l, "defect seen", "défaut constaté").into(),
+            },
+        ));
+    }
+    if let Some(k) = &c.cooling {
+        let temp = |m: Option<u32>| m.map_or_else(|| unknown(l).to_string(), messages::celsius);
+        rows.push((
+            t(l, "Cooling", "Refroidissement").into(),
+            format!(
+                "{} s, {} {}: {} → {}, {} {}",
+                k.duration_ms / 1000,
+                k.threads,
+                t(l, "threads", "fils"),
+                temp(k.idle_millicelsius),
+                temp(k.max_millicelsius),
+                t(l, "throttling", "bridage"),
+                num_or_unknown(k.throttle_events, l)
+            ),
+        ));
+    }
+    if let Some(m) = &c.memory {
+        rows.push((
+            t(l, "RAM test", "Test mémoire").into(),
+            format!(
+                "{} {}, {} {}{}",
+                messages::gib(m.bytes_tested, l),
+                t(l, "tested", "testés"),
+                m.errors,
+                t(l, "error(s)", "erreur(s)"),
+                if m.completed {
+                    ""
+                } else {
+                    t(l, " (stopped with the wipe)", " (arrêté avec l'effacement)")
+                }
+            ),
+        ));
+        for e in &m.first_errors {
+            rows.push((
+                t(l, "RAM error", "Erreur mémoire").into(),
+                format!(
+                    "{} {} ({}): {} → {}",
+                    e.pattern,
+                    e.physical_address.as_deref().unwrap_or(&e.virtual_address),
+                    if e.physical_address.is_some() {
+                        t(l, "physical", "physique")
+                    } else {
+                        t(l, "virtual", "virtuelle")
+                    },
+                    e.expected,
+                    e.found
+                ),
+            ));
+        }
+    }
+    Section {
+        title: t(l, "Hands-on checks", "Contrôles manuels").into(),
+        rows,
+    }
 }
 
 fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Language) -> Section {

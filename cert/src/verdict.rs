@@ -133,6 +133,30 @@ pub enum Reason {
         why: Option<String>,
     },
     NoDisk,
+    /// Keyboard check: keys never pressed (dead, or missing keycaps).
+    KeysDead {
+        keys: Vec<String>,
+    },
+    /// Screen check: the operator saw dead pixels, bleed or stains.
+    ScreenDefect {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        colour: Option<String>,
+    },
+    /// Cooling check: the CPU got hotter than the policy allows under a short load.
+    CpuOverheated {
+        max_millicelsius: u32,
+        limit_millicelsius: u32,
+    },
+    /// Cooling check: the CPU throttled itself to keep cool.
+    CpuThrottled {
+        events: u64,
+    },
+    /// RAM check: words read back differently from what was written.
+    MemoryErrors {
+        errors: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        module: Option<String>,
+    },
 }
 
 /// What the workshop must do before the machine leaves.
@@ -178,6 +202,18 @@ pub enum Action {
     },
     SanitizeOrRemoveDisk {
         disk: String,
+    },
+    /// Keys found dead by the keyboard check.
+    ReplaceKeyboard {
+        keys: Vec<String>,
+    },
+    ReplaceScreen,
+    /// The cooling check overheated or throttled: clean the fan, replace the thermal paste.
+    CleanCooling,
+    /// The RAM check found errors; `module` names it when SMBIOS maps the address.
+    ReplaceRam {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        module: Option<String>,
     },
     Recycle,
 }

@@ -161,9 +161,18 @@ pub struct Vm {
     firmware: Firmware,
     args: Vec<String>,
     disks: usize,
-    /// Keystrokes on the laptop's keyboard: when the first text appears on the console, type
-    /// the second.
-    inputs: Vec<(String, String)>,
+    /// What to do on the laptop when a text appears on the serial console, in order: press
+    /// keys, or take a picture of its screen.
+    inputs: Vec<(String, Action)>,
+}
+
+/// Something done to the emulated laptop from outside.
+#[derive(Debug, Clone)]
+enum Action {
+    /// QEMU key names (`ret`, `f10`, `esc`, `a`...), pressed one after the other.
+    Keys(Vec<String>),
+    /// The VGA screen, saved by the QEMU monitor's `screendump` under this name.
+    Screendump(String),
 }
 
 /// What a finished run left behind.
@@ -173,6 +182,12 @@ pub struct Run {
     pub serial: String,
     /// Time from QEMU's start to init starting the agent (for reports; never asserted).
     pub to_first_output: Option<Duration>,
+    /// Times from QEMU's start to lines of the serial console the tests mark (`marks`).
+    pub marks: Vec<(String, Duration)>,
+    /// The screens saved by `screendump_after`, by name (PPM files).
+    pub screens: Vec<(String, PathBuf)>,
+    /// Keys pressed on the laptop's keyboard (`press_after`, `type_after`).
+    pub keystrokes: usize,
     /// The agent's exit status as init reported it (0 when the machine powered off).
     pub agent_status: Option<i32>,
 }
@@ -213,7 +228,27 @@ impl Vm {
     /// the VGA console as an operator's keystrokes would) once `after` has appeared on the
     /// serial console. Letters, digits, space and `\r` (Enter).
     pub fn type_after(&mut self, after: &str, text: &str) -> &mut Self {
-        self.inputs.push((after.to_owned(), text.to_owned()));
+        let keys = text.chars().map(key_name).collect::<Result<Vec<_>>>();
+        let keys = keys.unwrap_or_else(|e| panic!("type_after({text:?}): {e}"));
+        self.inputs.push((after.to_owned(), Action::Keys(keys)));
+        self
+    }
+
+    /// Presses keys by their QEMU names (`ret`, `f10`, `esc`, `tab`, `down`, `spc`...) once
+    /// `after` has appeared on the serial console.
+    pub fn press_after(&mut self, after: &str, keys: &[&str]) -> &mut Self {
+        self.inputs.push((
+            after.to_owned(),
+            Action::Keys(keys.iter().map(|k| (*k).to_owned()).collect()),
+        ));
+        self
+    }
+
+    /// Saves the laptop's screen (the emulated VGA) as `name` once `after` has appeared on the
+    /// serial console; `Run::screens` has it, [`read_screen`] reads its text.
+    pub fn screendump_after(&mut self, after: &str, name: &str) -> &mut Self {
+        self.inputs
+            .push((after.to_owned(), Action::Screendump(name.to_owned())));
         self
     }
 
@@ -393,6 +428,9 @@ impl Vm {
         let start = Instant::now();
         let mut child = cmd.spawn().context("starting qemu-system-x86_64")?;
         let mut to_first_output = None;
+        let mut marks: Vec<(String, Duration)> = Vec::new();
+        let mut screens: Vec<(String, PathBuf)> = Vec::new();
+        let mut keystrokes = 0;
         let mut inputs = self.inputs.iter().peekable();
         let mut console: Option<std::os::unix::net::UnixStream> = None;
         let status = loop {
@@ -403,7 +441,12 @@ impl Vm {
             if to_first_output.is_none() && text.contains("reprise-init: starting:") {
                 to_first_output = Some(start.elapsed());
             }
-            if let Some((after, keys)) = inputs.peek()
+            for mark in MARKS {
+                if !marks.iter().any(|(m, _)| m == mark) && text.contains(mark) {
+                    marks.push(((*mark).to_owned(), start.elapsed()));
+                }
+            }
+            while let Some((after, action)) = inputs.peek()
                 && text.contains(after.as_str())
             {
                 if console.is_none() {
@@ -413,8 +456,18 @@ impl Vm {
                     );
                 }
                 let mon = console.as_mut().expect("connected above");
-                for key in keys.chars() {
-                    send_key(mon, key)?;
+                match action {
+                    Action::Keys(keys) => {
+                        for key in keys {
+                            send_key(mon, key)?;
+                            keystrokes += 1;
+                        }
+                    }
+                    Action::Screendump(name) => {
+                        let file = self.work.join(format!("{name}.ppm"));
+                        screendump(mon, &file)?;
+                        screens.push((name.clone(), file));
+                    }
                 }
                 inputs.next();
             }
@@ -428,6 +481,9 @@ impl Vm {
                     agent_status: agent_status(&serial),
                     serial,
                     to_first_output,
+                    marks,
+                    screens,
+                    keystrokes,
                 });
             }
             if start.elapsed() > timeout {
@@ -461,25 +517,242 @@ impl Vm {
             agent_status: agent_status(&serial).or(Some(0)),
             serial,
             to_first_output,
+            marks,
+            screens,
+            keystrokes,
         })
     }
 }
 
-/// Presses and releases one key through the QEMU monitor (HMP `sendkey`).
-fn send_key(monitor: &mut std::os::unix::net::UnixStream, key: char) -> Result<()> {
-    use std::io::Write as _;
-    let name = match key {
-        'a'..='z' | '0'..='9' => key.to_string(),
+/// Lines of the serial console whose time from QEMU's start a run records (`Run::marks`).
+pub const MARKS: &[&str] = &[
+    "SYSLINUX",
+    "GNU GRUB",
+    "reprise-init: Reprise live image",
+    "reprise-init: data partition",
+    "reprise-init: starting:",
+    "reprise: screen machine",
+    "reprise: screen wipe",
+    "reprise: screen result",
+];
+
+impl Run {
+    /// When a marked line appeared (`MARKS`), from QEMU's start.
+    pub fn mark(&self, line: &str) -> Option<Duration> {
+        self.marks.iter().find(|(m, _)| m == line).map(|(_, t)| *t)
+    }
+
+    /// Where the boot's time went, from QEMU's start to the agent's first screen: the firmware
+    /// (to the boot loader's banner), the boot loader (reading the kernel and initrd), the
+    /// kernel (init's uptime), init up to the data partition (drivers, USB), on to the agent,
+    /// the agent to its first frame.
+    pub fn boot_breakdown(&self) -> Option<String> {
+        let uptime: f64 = self
+            .serial
+            .split("reprise-init: uptime ")
+            .nth(1)?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()?;
+        let s = |m: &str| self.mark(m).map(|d| d.as_secs_f64());
+        // The boot loader's banner on the serial console: SYSLINUX (legacy BIOS), GRUB (UEFI).
+        let loader = s("SYSLINUX").or_else(|| s("GNU GRUB"))?;
+        let init = s("reprise-init: Reprise live image")?;
+        let kernel_start = init - uptime;
+        let data = s("reprise-init: data partition").unwrap_or(init);
+        let start = s("reprise-init: starting:")?;
+        let screen = s("reprise: screen machine")?;
+        Some(format!(
+            "first screen at {screen:.1} s: firmware {loader:.1} s, boot loader {:.1} s, kernel \
+             {uptime:.1} s, init to data partition {:.1} s, to agent {:.1} s, agent to first \
+             screen {:.1} s",
+            kernel_start - loader,
+            data - init,
+            start - data,
+            screen - start
+        ))
+    }
+}
+
+/// The QEMU key name of a character typed by `type_after`.
+fn key_name(c: char) -> Result<String> {
+    Ok(match c {
+        'a'..='z' | '0'..='9' => c.to_string(),
         ' ' => "spc".into(),
         '\r' | '\n' => "ret".into(),
         other => bail!("no key name for {other:?}"),
-    };
+    })
+}
+
+/// Presses and releases one key through the QEMU monitor (HMP `sendkey`).
+fn send_key(monitor: &mut std::os::unix::net::UnixStream, key: &str) -> Result<()> {
+    use std::io::Write as _;
     monitor
-        .write_all(format!("sendkey {name}\n").as_bytes())
+        .write_all(format!("sendkey {key}\n").as_bytes())
         .context("writing to the QEMU monitor")?;
     // The guest's keyboard driver needs the press and release apart.
     sleep(Duration::from_millis(150));
     Ok(())
+}
+
+/// Saves the VGA screen to `file` (PPM) through the QEMU monitor, and waits until it is whole.
+fn screendump(monitor: &mut std::os::unix::net::UnixStream, file: &Path) -> Result<()> {
+    use std::io::Write as _;
+    monitor
+        .write_all(format!("screendump {}\n", file.display()).as_bytes())
+        .context("writing to the QEMU monitor")?;
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if let Ok(bytes) = fs::read(file)
+            && ppm(&bytes).is_ok()
+        {
+            return Ok(());
+        }
+        sleep(Duration::from_millis(100));
+    }
+    bail!("screendump {} did not appear", file.display())
+}
+
+/// A PPM (P6, 8-bit) image: width, height, RGB bytes.
+pub fn ppm(bytes: &[u8]) -> Result<(usize, usize, &[u8])> {
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'#') {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        ensure!(i > start, "truncated PPM header");
+        fields.push(std::str::from_utf8(&bytes[start..i])?.to_owned());
+    }
+    ensure!(fields[0] == "P6", "not a binary PPM: {}", fields[0]);
+    let (w, h): (usize, usize) = (fields[1].parse()?, fields[2].parse()?);
+    ensure!(fields[3] == "255", "PPM depth {}", fields[3]);
+    let data = &bytes[i + 1..];
+    ensure!(data.len() >= w * h * 3, "PPM shorter than {w}x{h}");
+    Ok((w, h, &data[..w * h * 3]))
+}
+
+/// Code page 437, the VGA text mode's characters, in code order.
+const CP437: &str = "\u{0}☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕‼¶§▬↨↑↓→←∟↔▲▼ !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~⌂ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}";
+
+/// The 8×16 font of QEMU's VGA BIOS (SeaVGABIOS), the glyphs a text-mode screendump is drawn
+/// with: found in the ROM by the standard glyph of `A`.
+fn vga_font() -> Result<Vec<[u8; 16]>> {
+    let rom = fs::read("/usr/share/seabios/vgabios-stdvga.bin")
+        .context("reading QEMU's VGA BIOS (seabios package)")?;
+    let a: [u8; 16] = [
+        0, 0, 0x10, 0x38, 0x6c, 0xc6, 0xc6, 0xfe, 0xc6, 0xc6, 0xc6, 0xc6, 0, 0, 0, 0,
+    ];
+    let at = rom
+        .windows(16)
+        .position(|w| w == a)
+        .context("no 8x16 font in the VGA BIOS")?;
+    let base = at
+        .checked_sub(0x41 * 16)
+        .context("font table starts before the ROM")?;
+    let table = rom
+        .get(base..base + 256 * 16)
+        .context("font table cut short")?;
+    Ok(table
+        .chunks(16)
+        .map(|g| g.try_into().expect("16 rows"))
+        .collect())
+}
+
+/// The text of a VGA text-mode screendump (80×25 cells of 9×16 or 8×16 pixels): each cell is
+/// matched against the VGA font, both ways round (the cell's colours tell background from
+/// foreground only by count).
+pub fn read_screen(ppm_file: &Path) -> Result<String> {
+    let bytes = fs::read(ppm_file).with_context(|| format!("reading {}", ppm_file.display()))?;
+    let (w, h, rgb) = ppm(&bytes)?;
+    ensure!(
+        h == 400 && (w == 720 || w == 640),
+        "{}: {w}x{h} is not an 80x25 text screen",
+        ppm_file.display()
+    );
+    let font = vga_font()?;
+    let cw = w / 80;
+    let chars: Vec<char> = CP437.chars().collect();
+    let mut out = String::new();
+    for row in 0..25 {
+        for col in 0..80 {
+            let px = |x: usize, y: usize| {
+                let i = ((row * 16 + y) * w + col * cw + x) * 3;
+                (rgb[i], rgb[i + 1], rgb[i + 2])
+            };
+            // The background: the colour of most of the cell's pixels.
+            let mut counts: Vec<((u8, u8, u8), usize)> = Vec::new();
+            for y in 0..16 {
+                for x in 0..8 {
+                    let p = px(x, y);
+                    match counts.iter_mut().find(|(c, _)| *c == p) {
+                        Some((_, n)) => *n += 1,
+                        None => counts.push((p, 1)),
+                    }
+                }
+            }
+            let bg = counts.iter().max_by_key(|(_, n)| *n).map(|(c, _)| *c);
+            let mut bits = [0u8; 16];
+            for (y, b) in bits.iter_mut().enumerate() {
+                for x in 0..8 {
+                    if Some(px(x, y)) != bg {
+                        *b |= 0x80 >> x;
+                    }
+                }
+            }
+            let score = |g: &[u8; 16], invert: bool| -> u32 {
+                g.iter()
+                    .zip(bits.iter())
+                    .map(|(a, b)| (if invert { !a } else { *a } ^ b).count_ones())
+                    .sum()
+            };
+            let mut best = (u32::MAX, ' ');
+            for (code, g) in font.iter().enumerate() {
+                // Blank-looking glyphs (NUL, space, NBSP) read as space.
+                let c = if matches!(code, 0 | 0x20 | 0xff) {
+                    ' '
+                } else {
+                    chars[code]
+                };
+                for invert in [false, true] {
+                    let s = score(g, invert);
+                    if s < best.0 {
+                        best = (s, c);
+                    }
+                }
+            }
+            out.push(best.1);
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The text of a QR code on a screendump, decoded.
+pub fn read_qr(ppm_file: &Path) -> Result<String> {
+    let bytes = fs::read(ppm_file)?;
+    let (w, h, rgb) = ppm(&bytes)?;
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        let i = (y * w + x) * 3;
+        ((u16::from(rgb[i]) + u16::from(rgb[i + 1]) + u16::from(rgb[i + 2])) / 3) as u8
+    });
+    let grids = img.detect_grids();
+    ensure!(!grids.is_empty(), "no QR code on {}", ppm_file.display());
+    let (_, content) = grids[0]
+        .decode()
+        .map_err(|e| anyhow::anyhow!("the QR code does not decode: {e:?}"))?;
+    Ok(content)
 }
 
 /// A console log as text (firmware prints escape sequences that are not always UTF-8).

@@ -87,8 +87,8 @@ fn a_donor_disk_never_configures_the_run_and_a_declined_run_writes_nothing() -> 
     let run = Vm::new(dir.path(), Firmware::Bios)
         .usb_stick(&stick.path)
         .ahci(&sata, "DONOR-SATA-1")
-        // The operator reads the plan and declines.
-        .type_after("Type yes to go on:", "no\r")
+        // The operator reads the plan on the first screen and leaves: Esc, then Enter.
+        .press_after("reprise: screen machine", &["esc", "ret"])
         .run_until_finished(TIMEOUT)?;
     ensure!(
         run.serial.contains(

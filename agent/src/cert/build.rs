@@ -28,6 +28,8 @@ pub struct IssueInputs {
     pub language: Language,
     /// RFC 3339 UTC issue time; `None` means now (tests inject a fixed one).
     pub issued_at: Option<String>,
+    /// The hands-on checks done at the station, if any (recorded as they are).
+    pub checks: Option<ChecksRecord>,
 }
 
 /// The certificate id for a station key id and sequence number.
@@ -72,6 +74,7 @@ pub fn build_certificate(
         sanitization: sanitization(inputs, verdict),
         destination: verdict.decision,
         verdict: verdict_record(verdict, lang),
+        checks: inputs.checks.clone().filter(|c| !c.is_empty()),
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod cert;
 pub mod console;
 pub mod decode;
+pub mod demo;
 pub mod key;
 pub mod medium;
 pub mod probe;

@@ -6,12 +6,14 @@
 //! the validated plan is what the engine writes. [`execute`] drives the wipe engine, the verdict
 //! and the certificate issuer and writes the logs; the console dialogue stays in `cli`.
 
+pub mod demo;
+pub mod expect;
 pub mod issue;
 pub mod selftest;
 pub mod upload;
 pub mod wipe;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
@@ -19,8 +21,9 @@ use std::sync::mpsc::Sender;
 use ed25519_dalek::SigningKey;
 
 use crate::cert::issue::{IssueError, IssueInputs, issue_certificate};
+use crate::cert::model::ChecksRecord;
 use crate::cert::station::{self, StationKeyError};
-use crate::model::{Language, Level, MediaType};
+use crate::model::{DiskId, Language, Level, MediaType};
 use crate::probe::model::{Disk, ProbeReport};
 use crate::sys::SysRoot;
 use crate::sys::atomic::{self, AtomicWriteError};
@@ -130,10 +133,25 @@ fn skip_reason(disk: &Disk) -> Option<String> {
 /// guard re-checks everything when the devices are opened, so a mistake here cannot reach a
 /// protected disk.
 pub fn plan(probe: &ProbeReport, settings: &Settings) -> Result<RunPlan, PlanError> {
+    plan_for(probe, settings, &BTreeSet::new())
+}
+
+/// Why a disk the operator left out of the run is skipped.
+pub const NOT_SELECTED: &str = "not selected by the operator";
+
+/// [`plan`], leaving out the eligible disks the operator deselected (`excluded`): they are
+/// skipped with [`NOT_SELECTED`], and the verdict then counts them as not sanitized.
+pub fn plan_for(
+    probe: &ProbeReport,
+    settings: &Settings,
+    excluded: &BTreeSet<DiskId>,
+) -> Result<RunPlan, PlanError> {
     let mut devices = Vec::new();
     let mut skipped = Vec::new();
     for disk in &probe.disks {
-        match skip_reason(disk) {
+        let reason = skip_reason(disk)
+            .or_else(|| excluded.contains(&disk.id).then(|| NOT_SELECTED.to_owned()));
+        match reason {
             Some(reason) => skipped.push(Skipped {
                 disk: disk.clone(),
                 reason,
@@ -355,10 +373,66 @@ pub fn execute(
     events: Sender<WipeEvent>,
     cancel: CancelToken,
 ) -> Result<RunOutcome, RunError> {
+    execute_with(probe, run_plan, ctx, events, cancel, RunExtras::default())
+}
+
+/// What a run may add to [`execute`]: the hands-on checks, and the demo's pace.
+pub struct RunExtras<'a> {
+    /// Called once every wipe has ended, before the verdict: the hands-on checks done meanwhile
+    /// (the RAM test runs while the disks are wiped), weighed by the verdict and recorded in the
+    /// certificate.
+    pub checks: Box<dyn FnOnce() -> ChecksRecord + Send + 'a>,
+    /// Caps each device's throughput (bytes per second) so that the demo's small files take
+    /// the time a disk would; `None` in a real run.
+    pub pace_bps: Option<u64>,
+}
+
+impl Default for RunExtras<'_> {
+    fn default() -> Self {
+        RunExtras {
+            checks: Box::new(ChecksRecord::default),
+            pace_bps: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for RunExtras<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunExtras")
+            .field("pace_bps", &self.pace_bps)
+            .finish_non_exhaustive()
+    }
+}
+
+/// [`execute`] with the hands-on checks and the demo's pace.
+pub fn execute_with(
+    probe: &ProbeReport,
+    run_plan: &RunPlan,
+    ctx: RunContext<'_>,
+    events: Sender<WipeEvent>,
+    cancel: CancelToken,
+    extras: RunExtras<'_>,
+) -> Result<RunOutcome, RunError> {
     let devices = match &run_plan.wipe {
-        Some(plan) => crate::wipe::run_wipes(plan, &guard(ctx.root, &probe.disks), events, cancel),
+        Some(plan) => {
+            let mut opened = crate::wipe::open_all(plan, &guard(ctx.root, &probe.disks));
+            if let Some(bps) = extras.pace_bps {
+                opened = opened
+                    .into_iter()
+                    .map(|(job, dev)| {
+                        let paced = dev.map(|io| {
+                            Box::new(crate::wipe::io::Paced::new(io, bps))
+                                as Box<dyn crate::sys::blockdev::BlockIo>
+                        });
+                        (job, paced)
+                    })
+                    .collect();
+            }
+            crate::wipe::run_opened(opened, events, cancel)
+        }
         None => Vec::new(),
     };
+    let checks = (extras.checks)();
     let wipe = WipeReport {
         schema_version: SCHEMA_VERSION,
         tool: crate::model::tool_version(),
@@ -371,7 +445,7 @@ pub fn execute(
     write_log(ctx.data, &format!("{stamp}-probe.json"), probe)?;
     write_log(ctx.data, &format!("{stamp}-wipe.json"), &wipe)?;
     let health = BTreeMap::new();
-    let verdict = crate::verdict::evaluate(probe, &wipe, &health, &ctx.policy);
+    let verdict = crate::verdict::evaluate_with_checks(probe, &wipe, &health, &checks, &ctx.policy);
     let inputs = IssueInputs {
         probe: probe.clone(),
         wipe: wipe.clone(),
@@ -383,6 +457,7 @@ pub fn execute(
         operator: ctx.operator,
         language: ctx.language,
         issued_at: None,
+        checks: Some(checks),
     };
     let certs = ctx.data.certs();
     atomic::ensure_dir(&certs).map_err(|source| RunError::Folder {

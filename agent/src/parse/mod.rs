@@ -13,6 +13,7 @@ pub mod cpuinfo;
 pub mod gpt;
 pub mod json;
 pub mod libata;
+pub mod live;
 pub mod meminfo;
 pub mod mountinfo;
 pub mod names;

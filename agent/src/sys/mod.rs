@@ -1,6 +1,6 @@
 //! The only code that touches the OS: sysfs/procfs reads under a root, block-device I/O, the
 //! ioctls (with all the `unsafe`), which devices the system uses, files (atomic creation, plain
-//! reads), the clock, signals and power.
+//! reads), the clock, signals, power, and the live sensors (load, temperatures, battery).
 
 pub mod atomic;
 pub mod blockdev;
@@ -11,6 +11,8 @@ pub mod ioctl;
 pub mod net;
 pub mod passthrough;
 pub mod power;
+pub mod scratch;
+pub mod sensors;
 pub mod signals;
 pub mod simdrive;
 pub mod usage;

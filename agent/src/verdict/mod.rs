@@ -10,4 +10,4 @@ pub mod rules;
 pub use policy::Policy;
 pub use reprise_cert::messages;
 pub use reprise_cert::verdict::{Action, Decision, Grade, Reason, Verdict};
-pub use rules::evaluate;
+pub use rules::{evaluate, evaluate_with_checks};

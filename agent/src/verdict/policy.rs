@@ -18,6 +18,35 @@ pub struct Policy {
     pub disk: DiskPolicy,
     pub memory: MemoryPolicy,
     pub cpu: CpuPolicy,
+    /// Thresholds of the hands-on checks (keyboard, cooling, RAM); a check not done is not
+    /// judged.
+    pub checks: ChecksPolicy,
+}
+
+/// Defaults: any dead key, any RAM error or throttling, or a CPU above 95 °C under load means
+/// a fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChecksPolicy {
+    /// Replace the keyboard when more keys than this never answered a completed keyboard check.
+    pub max_dead_keys: u32,
+    /// Clean the cooling when the CPU gets hotter than this under the load, millidegrees C.
+    pub max_cpu_millicelsius: u32,
+    /// Clean the cooling when the CPU throttled more times than this under the load.
+    pub max_throttle_events: u64,
+    /// Replace the RAM when the pattern test found more errors than this.
+    pub max_memory_errors: u64,
+}
+
+impl Default for ChecksPolicy {
+    fn default() -> Self {
+        ChecksPolicy {
+            max_dead_keys: 0,
+            max_cpu_millicelsius: 95_000,
+            max_throttle_events: 0,
+            max_memory_errors: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +252,15 @@ mod tests {
         assert!(matches!(err, PolicyError::Parse { line: 1, .. }), "{err}");
         let err = Policy::from_toml("[memory]\nminimum_bytes = -1\n", Path::new("p")).unwrap_err();
         assert!(matches!(err, PolicyError::Parse { line: 2, .. }), "{err}");
+    }
+
+    #[test]
+    fn checks_thresholds_can_be_set() {
+        let text = "[checks]\nmax_cpu_millicelsius = 90000\nmax_dead_keys = 1\n";
+        let p = Policy::from_toml(text, Path::new("p")).unwrap();
+        assert_eq!(p.checks.max_cpu_millicelsius, 90_000);
+        assert_eq!(p.checks.max_dead_keys, 1);
+        assert_eq!(p.checks.max_memory_errors, 0);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use reprise_cert::model::ChecksRecord;
+
 use super::{Action, Decision, Grade, Policy, Reason, Verdict};
 use crate::model::DiskId;
 use crate::probe::model::{DiskHealth, ProbeReport};
@@ -23,11 +25,24 @@ pub fn evaluate(
     health: &BTreeMap<DiskId, DiskHealth>,
     policy: &Policy,
 ) -> Verdict {
+    evaluate_with_checks(probe, wipe, health, &ChecksRecord::default(), policy)
+}
+
+/// [`evaluate`], with the hands-on checks done at the station weighed too (a check not done
+/// weighs nothing).
+pub fn evaluate_with_checks(
+    probe: &ProbeReport,
+    wipe: &WipeReport,
+    health: &BTreeMap<DiskId, DiskHealth>,
+    checks: &ChecksRecord,
+    policy: &Policy,
+) -> Verdict {
     let mut ev = Evaluation::default();
     cpu_rules(probe, policy, &mut ev);
     memory_rules(probe, policy, &mut ev);
     battery_rules(probe, policy, &mut ev);
     disk_rules(probe, wipe, health, policy, &mut ev);
+    check_rules(checks, policy, &mut ev);
     ev.finish()
 }
 
@@ -402,6 +417,63 @@ fn replace_destroyed(probe: &ProbeReport, id: &DiskId, ev: &mut Evaluation) {
         });
     } else if !ev.actions.contains(&Action::FitNewDisk) {
         ev.actions.push(Action::FitNewDisk);
+    }
+}
+
+/// The hands-on checks: dead keys, a screen defect, a CPU that overheats or throttles, RAM
+/// errors — each a fix with its action.
+fn check_rules(checks: &ChecksRecord, policy: &Policy, ev: &mut Evaluation) {
+    let p = &policy.checks;
+    if let Some(k) = &checks.keyboard {
+        // Keys not pressed in a check stopped early are not proven dead.
+        let dead = u32::try_from(k.keys_not_pressed.len()).unwrap_or(u32::MAX);
+        if k.completed && dead > p.max_dead_keys {
+            ev.fix(
+                Reason::KeysDead {
+                    keys: k.keys_not_pressed.clone(),
+                },
+                Action::ReplaceKeyboard {
+                    keys: k.keys_not_pressed.clone(),
+                },
+            );
+        }
+    }
+    if let Some(s) = &checks.screen
+        && !s.passed
+    {
+        ev.fix(
+            Reason::ScreenDefect {
+                colour: s.defect_on.clone(),
+            },
+            Action::ReplaceScreen,
+        );
+    }
+    if let Some(c) = &checks.cooling {
+        if let Some(max) = c.max_millicelsius.filter(|m| *m > p.max_cpu_millicelsius) {
+            ev.fix(
+                Reason::CpuOverheated {
+                    max_millicelsius: max,
+                    limit_millicelsius: p.max_cpu_millicelsius,
+                },
+                Action::CleanCooling,
+            );
+        }
+        if let Some(events) = c.throttle_events.filter(|e| *e > p.max_throttle_events) {
+            ev.fix(Reason::CpuThrottled { events }, Action::CleanCooling);
+        }
+    }
+    if let Some(m) = &checks.memory
+        && m.errors > p.max_memory_errors
+    {
+        ev.fix(
+            Reason::MemoryErrors {
+                errors: m.errors,
+                module: m.module.clone(),
+            },
+            Action::ReplaceRam {
+                module: m.module.clone(),
+            },
+        );
     }
 }
 

@@ -1,0 +1,88 @@
+//! The verdict a machine is heading for, shown on the first screen before anything is written:
+//! the policy applied as if every planned disk ends sanitized.
+//!
+//! It is a forecast and says so on screen ("expected, if the planned disks are sanitized"). The
+//! what-if wipe records built here never leave this function: they are not written, signed or
+//! shown as results — the run's own records, and the one predicate `is_sanitized`, decide the
+//! real verdict.
+
+use std::collections::BTreeMap;
+
+use super::RunPlan;
+use crate::cert::model::ChecksRecord;
+use crate::model::{DiskId, Level};
+use crate::probe::model::{DiskHealth, ProbeReport};
+use crate::verdict::{Policy, Verdict};
+use crate::wipe::ValidatedDevice;
+use crate::wipe::VerifySpec;
+use crate::wipe::report::{
+    DeviceWipe, Outcome, PassReport, SCHEMA_VERSION, Verification, VerifyMode, WipeReport,
+};
+
+/// The verdict if every disk of `plan` is sanitized, with what is known now: the probe, the
+/// disks' health, the hands-on checks done so far.
+pub fn expected_verdict(
+    probe: &ProbeReport,
+    plan: &RunPlan,
+    health: &BTreeMap<DiskId, DiskHealth>,
+    checks: &ChecksRecord,
+    policy: &Policy,
+) -> Verdict {
+    let wipe = WipeReport {
+        schema_version: SCHEMA_VERSION,
+        tool: crate::model::tool_version(),
+        image_digest: None,
+        requested_level: None,
+        devices: plan
+            .targets()
+            .iter()
+            .map(|d| as_if_sanitized(d, plan.verify))
+            .collect(),
+    };
+    crate::verdict::evaluate_with_checks(probe, &wipe, health, checks, policy)
+}
+
+/// The record a successful wipe of `d` would leave (every pass written, verification passed).
+fn as_if_sanitized(d: &ValidatedDevice, verify: VerifySpec) -> DeviceWipe {
+    let id = d.identity();
+    let size = id.size_bytes;
+    let passes: Vec<PassReport> = d
+        .passes()
+        .iter()
+        .zip(1u32..)
+        .map(|(p, n)| PassReport {
+            pass: n,
+            pattern: p.name(),
+            bytes_written: size,
+            duration_ms: 0,
+        })
+        .collect();
+    let mode = match verify {
+        VerifySpec::None => VerifyMode::None,
+        VerifySpec::Sample { .. } => VerifyMode::Sample,
+        VerifySpec::Full => VerifyMode::Full,
+    };
+    DeviceWipe {
+        device: id.clone(),
+        level: Level::Clear,
+        technique: "overwrite".into(),
+        method: d.method().to_string(),
+        bytes_written: size.saturating_mul(passes.len() as u64),
+        passes,
+        started_at: String::new(),
+        finished_at: String::new(),
+        duration_ms: 0,
+        write_rate_bps: 0,
+        verification: Verification {
+            mode,
+            passed: mode != VerifyMode::None,
+            ..Verification::not_run()
+        },
+        outcome: if mode == VerifyMode::None {
+            Outcome::Unverified
+        } else {
+            Outcome::Passed
+        },
+        errors: Vec::new(),
+    }
+}

@@ -1,0 +1,354 @@
+//! The state of the operator's screen (The Elm Architecture's `Model`): the machine, the plan
+//! and the operator's choices, the run's progress, the checks, the result — everything `view`
+//! draws and `update` changes. Time is a value here (`now`, moved by ticks), so that `update`
+//! stays pure and every screen can be rebuilt in a test.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cert::model::{ChecksRecord, CoolingCheck, MemoryCheck};
+use crate::checks::cooling::CoolingSample;
+use crate::checks::keyboard::{KeyboardState, Layout};
+use crate::checks::screen::ScreenState;
+use crate::flow::{self, Mode, RunPlan, RunStatus, Settings};
+use crate::model::{DiskId, Language};
+use crate::probe::model::{Disk, DiskHealth, ProbeReport};
+use crate::sys::sensors::LiveSample;
+use crate::verdict::{Policy, Verdict};
+use crate::wipe::Progress;
+use crate::wipe::report::{DeviceWipe, Outcome};
+
+use super::qr::QrMatrix;
+
+/// What stays the same for the whole session.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub lang: Language,
+    /// Automatic mode (the boot entry or `--auto`): no keystroke, every screen still shown.
+    pub auto: bool,
+    /// `reprise demo`: a simulated laptop; `q` quits.
+    pub demo: bool,
+    /// The keyboard map of the keyboard check.
+    pub keymap: Layout,
+    /// The machine powers off after a run that sanitized everything.
+    pub poweroff: bool,
+    /// Run the RAM test while the disks are wiped.
+    pub ram_test: bool,
+    /// How long the cooling check loads the CPU.
+    pub cooling_ms: u64,
+    /// How long each screen stays up in automatic mode before the next.
+    pub auto_step: Duration,
+    /// How long the result (or a refusal) stays up in automatic mode before the agent ends.
+    pub linger: Duration,
+    /// Where certificates are kept (the data partition), for the operator.
+    pub certificate_home: String,
+    /// The workshop server, when one is configured.
+    pub server: Option<String>,
+}
+
+/// The screens, in the order of a run; the checks open from the machine and wipe screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Identity, CPU, RAM, batteries, disks and the plan, the expected verdict.
+    Machine,
+    /// Which disks, Clear or Purge.
+    Choose,
+    /// The disks about to be destroyed, named; F10 then Enter.
+    Confirm,
+    /// One gauge per disk, the log, the live panel.
+    Wipe,
+    /// Verdict, reasons, actions, each disk's result, the certificate and its QR code.
+    Result,
+    Keyboard,
+    Colours,
+    Cooling,
+    /// Nothing can go on: automatic mode has no home for the certificate, or the run failed.
+    Error,
+}
+
+impl Screen {
+    /// The name the transcript gives it ("reprise: screen machine").
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::Machine => "machine",
+            Screen::Choose => "choose",
+            Screen::Confirm => "confirm",
+            Screen::Wipe => "wipe",
+            Screen::Result => "result",
+            Screen::Keyboard => "keyboard",
+            Screen::Colours => "colours",
+            Screen::Cooling => "cooling",
+            Screen::Error => "error",
+        }
+    }
+}
+
+/// A box over the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    /// Leave without wiping (exit code 4).
+    Quit,
+    /// Stop the wipe: F10 then Enter; `armed` once F10 was pressed.
+    Cancel {
+        armed: bool,
+    },
+}
+
+/// How the session ended, for the exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// The operator left before anything was written.
+    Declined,
+    /// A run ended; its status gives the exit code.
+    Finished(RunStatus),
+    /// Automatic mode refused to start: nothing was written.
+    NotReady(String),
+    /// The run could not finish with a certificate.
+    Failed(String),
+}
+
+/// Automatic mode's progress through the screens.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AutoState {
+    /// Whether the certificate has a home (`check_auto_ready`); `None` while it is checked.
+    pub ready: Option<Result<(), String>>,
+    /// When the current screen appeared.
+    pub since: Duration,
+    /// The operator pressed Esc: the run now waits for keys.
+    pub stopped: bool,
+}
+
+/// One disk being wiped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskProgress {
+    pub id: DiskId,
+    pub name: String,
+    pub model: String,
+    pub size: u64,
+    pub last: Option<Progress>,
+    pub finished: Option<Outcome>,
+    /// When the transcript last had a line for it.
+    pub logged_at: Option<Duration>,
+}
+
+/// The run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunState {
+    NotStarted,
+    Running {
+        started: Duration,
+        disks: Vec<DiskProgress>,
+        cancelling: bool,
+    },
+    Done {
+        disks: Vec<DiskProgress>,
+        took: Duration,
+    },
+}
+
+impl RunState {
+    pub fn disks(&self) -> &[DiskProgress] {
+        match self {
+            RunState::NotStarted => &[],
+            RunState::Running { disks, .. } | RunState::Done { disks, .. } => disks,
+        }
+    }
+    pub fn is_running(&self) -> bool {
+        matches!(self, RunState::Running { .. })
+    }
+}
+
+/// What a finished run produced, as the screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunResult {
+    pub status: RunStatus,
+    pub verdict: Verdict,
+    /// Every disk's record (each one's result line asks `is_sanitized`).
+    pub devices: Vec<DeviceWipe>,
+    pub certificate: PathBuf,
+    /// The certificate's digest once read back and verified, or why it does not verify.
+    pub digest: Result<String, String>,
+    pub requested_purge: bool,
+}
+
+/// The cooling check.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CoolingState {
+    pub running: bool,
+    pub started: Duration,
+    pub samples: Vec<CoolingSample>,
+    pub record: Option<CoolingCheck>,
+}
+
+/// The RAM test (runs with the wipe).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RamState {
+    pub running: bool,
+    pub done: u64,
+    pub total: u64,
+    pub errors: u64,
+    pub record: Option<MemoryCheck>,
+}
+
+/// A line of the log pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub at: Duration,
+    pub text: String,
+    pub bad: bool,
+}
+
+/// The whole state.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub cfg: Config,
+    pub now: Duration,
+    pub screen: Screen,
+    /// Where a check goes back to.
+    pub back: Screen,
+    pub overlay: Option<Overlay>,
+    pub probe: ProbeReport,
+    pub health: BTreeMap<DiskId, DiskHealth>,
+    pub policy: Policy,
+    pub settings: Settings,
+    /// Eligible disks the operator left out.
+    pub excluded: BTreeSet<DiskId>,
+    pub plan: Result<RunPlan, String>,
+    pub expected: Option<Verdict>,
+    /// Row under the cursor on the choosing screen (index into `eligible()`).
+    pub cursor: usize,
+    /// When F10 armed the confirmation.
+    pub armed_at: Option<Duration>,
+    /// A one-line hint ("press F10 first").
+    pub notice: Option<String>,
+    pub auto: AutoState,
+    pub run: RunState,
+    pub log: VecDeque<LogLine>,
+    pub live: Option<LiveSample>,
+    /// The checks finished so far, as the certificate will record them.
+    pub checks: ChecksRecord,
+    pub keyboard: Option<KeyboardState>,
+    pub colours: ScreenState,
+    pub cooling: CoolingState,
+    pub ram: RamState,
+    pub result: Option<RunResult>,
+    pub fatal: Option<String>,
+    /// How the session ends, once set: the runtime then leaves.
+    pub exit: Option<Exit>,
+    /// How the session will end once its last screen (result, refusal) has been seen.
+    pub pending_exit: Option<Exit>,
+    /// Leave as soon as the run is over (the demo's `q` during a wipe).
+    pub quit_after_run: bool,
+    /// Demo: the device each stand-in file replaces, by disk id.
+    pub stands_for: BTreeMap<DiskId, String>,
+}
+
+/// How long F10 keeps the confirmation armed.
+pub const ARMED_FOR: Duration = Duration::from_secs(30);
+/// Lines kept in the log pane.
+pub const LOG_LINES: usize = 200;
+
+impl Model {
+    /// The first screen of a session over `probe`.
+    pub fn new(
+        cfg: Config,
+        probe: ProbeReport,
+        policy: Policy,
+        settings: Settings,
+        stands_for: BTreeMap<DiskId, String>,
+    ) -> Model {
+        let mut m = Model {
+            cfg,
+            now: Duration::ZERO,
+            screen: Screen::Machine,
+            back: Screen::Machine,
+            overlay: None,
+            probe,
+            health: BTreeMap::new(),
+            policy,
+            settings,
+            excluded: BTreeSet::new(),
+            plan: Err(String::new()),
+            expected: None,
+            cursor: 0,
+            armed_at: None,
+            notice: None,
+            auto: AutoState::default(),
+            run: RunState::NotStarted,
+            log: VecDeque::new(),
+            live: None,
+            checks: ChecksRecord::default(),
+            keyboard: None,
+            colours: ScreenState::default(),
+            cooling: CoolingState::default(),
+            ram: RamState::default(),
+            result: None,
+            fatal: None,
+            exit: None,
+            pending_exit: None,
+            quit_after_run: false,
+            stands_for,
+        };
+        m.replan();
+        m
+    }
+
+    /// Rebuilds the plan from the operator's choices, and the verdict it heads for.
+    pub fn replan(&mut self) {
+        self.plan = flow::plan_for(&self.probe, &self.settings, &self.excluded)
+            .map_err(|e| crate::model::error_chain(&e));
+        self.expected = self.plan.as_ref().ok().map(|p| {
+            flow::expect::expected_verdict(&self.probe, p, &self.health, &self.checks, &self.policy)
+        });
+    }
+
+    /// The disks a run may write (not protected, not read-only, not empty), in probe order.
+    pub fn eligible(&self) -> Vec<&Disk> {
+        let all = flow::plan(&self.probe, &self.settings);
+        let skipped: Vec<&DiskId> = all
+            .as_ref()
+            .map(|p| p.skipped.iter().map(|s| &s.disk.id).collect())
+            .unwrap_or_default();
+        self.probe
+            .disks
+            .iter()
+            .filter(|d| !skipped.contains(&&d.id))
+            .collect()
+    }
+
+    /// Whether the operator asked for Purge (which runs Clear, and says so).
+    pub fn purge_requested(&self) -> bool {
+        self.settings.mode == Mode::Purge
+    }
+
+    /// Whether the confirmation is armed now.
+    pub fn armed(&self) -> bool {
+        self.armed_at
+            .is_some_and(|at| self.now.saturating_sub(at) < ARMED_FOR)
+    }
+
+    /// Whether automatic mode drives the screens now.
+    pub fn automatic(&self) -> bool {
+        self.cfg.auto && !self.auto.stopped
+    }
+
+    /// Adds a line to the log pane.
+    pub fn log(&mut self, text: impl Into<String>, bad: bool) {
+        self.log.push_back(LogLine {
+            at: self.now,
+            text: text.into(),
+            bad,
+        });
+        while self.log.len() > LOG_LINES {
+            self.log.pop_front();
+        }
+    }
+
+    /// The QR code of the certificate (its digest), once verified.
+    pub fn qr(&self) -> Option<QrMatrix> {
+        let digest = self.result.as_ref()?.digest.as_ref().ok()?;
+        QrMatrix::encode(digest)
+    }
+}

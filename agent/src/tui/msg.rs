@@ -1,0 +1,73 @@
+//! What reaches the screen (`Msg`: keys, ticks, the wipe workers' events, the run's end, the
+//! sensors, the checks) and what the screen asks for (`Effect`: start the run, cancel it, start
+//! a check, a transcript line, quit). Every `Msg` arrives on one channel; `update` turns each
+//! into a new model and effects, which the runtime carries out.
+
+use std::time::Duration;
+
+use crate::cert::model::{ChecksRecord, CoolingCheck, MemoryCheck};
+use crate::checks::cooling::CoolingSample;
+use crate::flow::RunPlan;
+use crate::sys::sensors::LiveSample;
+use crate::wipe::WipeEvent;
+
+use super::keys::Key;
+use super::model::RunResult;
+
+/// Everything that happens to the screen.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(Key),
+    /// The terminal changed size: draw again.
+    Resize,
+    /// Time since the session started.
+    Tick(Duration),
+    /// A wipe worker's progress or end.
+    Wipe(WipeEvent),
+    /// The run ended: its result, or why it could not finish with a certificate.
+    RunDone(Box<Result<RunResult, String>>),
+    Live(LiveSample),
+    CoolingSample(CoolingSample),
+    CoolingDone(CoolingCheck),
+    RamProgress {
+        done: u64,
+        total: u64,
+        errors: u64,
+    },
+    RamDone(MemoryCheck),
+    /// Whether automatic mode may write (the certificate has a home), or why not.
+    AutoReady(Result<(), String>),
+    /// SIGTERM or SIGINT from outside (power button, kill): cancel now, no question asked.
+    Signal(String),
+}
+
+/// What `update` asks the runtime to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Check that automatic mode may write (answers with `Msg::AutoReady`).
+    CheckAutoReady,
+    /// Wipe the plan's disks, then verdict and certificate (answers with `Msg::Wipe` events and
+    /// one `Msg::RunDone`); the RAM test runs alongside when asked.
+    StartRun {
+        plan: Box<RunPlan>,
+        ram_test: bool,
+    },
+    /// Stop the wipe workers at their next buffer.
+    Cancel,
+    /// The checks finished so far: the run's certificate records what is here when it is
+    /// issued. `busy`: a check is on screen; the certificate waits for it.
+    Checks {
+        record: Box<ChecksRecord>,
+        busy: bool,
+    },
+    /// Load every CPU for this long, reading the sensors (answers with `Msg::CoolingSample`s
+    /// and one `Msg::CoolingDone`).
+    StartCooling {
+        duration_ms: u64,
+    },
+    StopCooling,
+    /// A line for the transcript (the serial console and the run's log).
+    Transcript(String),
+    /// End the session (`Model::exit` says how).
+    Quit,
+}

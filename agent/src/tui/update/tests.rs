@@ -1,0 +1,429 @@
+//! `update` alone: keys, ticks and events in, model and effects out — no terminal, no thread.
+
+use std::time::Duration;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::checks::keyboard::Layout;
+use crate::flow::Settings;
+use crate::model::Language;
+use crate::sys::SysRoot;
+use crate::tui::model::{Config, Model};
+use crate::verdict::{Action, Policy};
+use crate::wipe::Progress;
+
+fn demo_probe() -> crate::probe::model::ProbeReport {
+    crate::probe::probe(&SysRoot::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/probe/demo-laptop"
+    )))
+    .unwrap()
+}
+
+fn cfg(auto: bool, demo: bool) -> Config {
+    Config {
+        lang: Language::En,
+        auto,
+        demo,
+        keymap: Layout::UsQwerty,
+        poweroff: false,
+        ram_test: true,
+        cooling_ms: 30_000,
+        auto_step: Duration::from_secs(3),
+        linger: Duration::from_secs(5),
+        certificate_home: "/run/reprise/data/certs".into(),
+        server: None,
+    }
+}
+
+fn model(auto: bool) -> Model {
+    Model::new(
+        cfg(auto, false),
+        demo_probe(),
+        Policy::default(),
+        Settings::default(),
+        Default::default(),
+    )
+}
+
+fn keys(m: &mut Model, keys: &[Key]) -> Vec<Effect> {
+    keys.iter().flat_map(|k| update(m, Msg::Key(*k))).collect()
+}
+
+fn started(fx: &[Effect]) -> bool {
+    fx.iter().any(|e| matches!(e, Effect::StartRun { .. }))
+}
+
+fn letter(ch: char) -> Key {
+    Key::Char {
+        ch,
+        shift: false,
+        ctrl: false,
+        alt: false,
+    }
+}
+
+#[test]
+fn the_usual_path_is_three_keystrokes_and_names_every_planned_disk() {
+    let mut m = model(false);
+    let planned = m.plan.as_ref().unwrap().targets().len();
+    assert_eq!(planned, 2, "the demo laptop's NVMe and SATA disks");
+    let fx = keys(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
+    let Some(Effect::StartRun { plan, ram_test }) =
+        fx.iter().find(|e| matches!(e, Effect::StartRun { .. }))
+    else {
+        panic!("no run started: {fx:?}");
+    };
+    assert_eq!(plan.targets().len(), 2);
+    assert!(ram_test);
+    assert_eq!(m.screen, Screen::Wipe);
+    assert!(fx.contains(&Effect::Transcript("reprise: screen wipe".into())));
+}
+
+#[test]
+fn enter_alone_never_starts_a_wipe() {
+    let mut m = model(false);
+    let fx = keys(
+        &mut m,
+        &[Key::Enter, Key::Enter, Key::Enter, Key::Space, Key::Enter],
+    );
+    assert!(!started(&fx));
+    assert_eq!(m.screen, Screen::Confirm);
+    assert!(m.notice.as_deref().unwrap().contains("F10"));
+}
+
+#[test]
+fn f10_is_forgotten_after_a_while() {
+    let mut m = model(false);
+    keys(&mut m, &[Key::Enter, Key::F(10)]);
+    update(&mut m, Msg::Tick(ARMED + Duration::from_secs(1)));
+    assert!(!m.armed());
+    assert!(!started(&keys(&mut m, &[Key::Enter])));
+}
+
+const ARMED: Duration = crate::tui::model::ARMED_FOR;
+
+fn any_key() -> impl Strategy<Value = Key> {
+    prop_oneof![
+        Just(Key::Enter),
+        Just(Key::Esc),
+        Just(Key::Tab),
+        Just(Key::Space),
+        Just(Key::Up),
+        Just(Key::Down),
+        Just(Key::Left),
+        Just(Key::Right),
+        Just(Key::Backspace),
+        Just(Key::CtrlC),
+        (1u8..=12)
+            .prop_filter("not F10", |n| *n != 10)
+            .prop_map(Key::F),
+        "[a-z0-9]".prop_map(|s| letter(s.chars().next().unwrap())),
+    ]
+}
+
+proptest! {
+    /// No stray keys, however many, start a wipe without F10 followed by Enter.
+    #[test]
+    fn no_sequence_without_f10_starts_a_wipe(seq in proptest::collection::vec(any_key(), 0..40)) {
+        let mut m = model(false);
+        let fx = keys(&mut m, &seq);
+        prop_assert!(!started(&fx));
+    }
+
+    /// A single stray key after F10 starts nothing unless it is Enter on the confirmation.
+    #[test]
+    fn f10_then_a_key_other_than_enter_starts_nothing(k in any_key()) {
+        prop_assume!(k != Key::Enter);
+        let mut m = model(false);
+        let fx = keys(&mut m, &[Key::Enter, Key::F(10), k]);
+        prop_assert!(!started(&fx));
+    }
+}
+
+#[test]
+fn esc_then_enter_leaves_without_writing() {
+    let mut m = model(false);
+    let fx = keys(&mut m, &[Key::Esc]);
+    assert_eq!(m.overlay, Some(Overlay::Quit));
+    assert!(fx.is_empty());
+    let fx = keys(&mut m, &[Key::Enter]);
+    assert_eq!(m.exit, Some(Exit::Declined));
+    assert!(fx.contains(&Effect::Quit));
+    assert!(fx.contains(&Effect::Transcript("Nothing was written.".into())));
+}
+
+#[test]
+fn deselecting_a_disk_leaves_it_out_and_the_forecast_says_so() {
+    let mut m = model(false);
+    keys(&mut m, &[Key::Tab, Key::Space]);
+    let plan = m.plan.as_ref().unwrap();
+    assert_eq!(plan.targets().len(), 1);
+    assert!(
+        plan.skipped
+            .iter()
+            .any(|s| s.reason == crate::flow::NOT_SELECTED)
+    );
+    let v = m.expected.as_ref().unwrap();
+    assert!(
+        v.actions
+            .iter()
+            .any(|a| matches!(a, Action::SanitizeOrRemoveDisk { .. }))
+    );
+    keys(&mut m, &[Key::Space]);
+    assert_eq!(m.plan.as_ref().unwrap().targets().len(), 2);
+}
+
+#[test]
+fn purge_asked_runs_clear_and_says_so() {
+    let mut m = model(false);
+    keys(&mut m, &[Key::Tab, Key::Right]);
+    assert!(m.purge_requested());
+    let plan = m.plan.as_ref().unwrap();
+    assert_eq!(plan.mode, crate::flow::Mode::Purge);
+    assert!(
+        plan.targets()
+            .iter()
+            .all(|t| t.method().to_string() == "zero")
+    );
+    let fx = keys(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
+    assert!(started(&fx));
+    assert!(m.log.iter().any(|l| l.text.contains("Clear runs")));
+}
+
+#[test]
+fn automatic_mode_presses_nothing_and_shows_every_screen() {
+    let mut m = model(true);
+    let fx = start(&mut m);
+    assert!(fx.contains(&Effect::CheckAutoReady));
+    update(&mut m, Msg::Tick(Duration::from_secs(10)));
+    assert_eq!(
+        m.screen,
+        Screen::Machine,
+        "never before the certificate has a home"
+    );
+    update(&mut m, Msg::AutoReady(Ok(())));
+    update(&mut m, Msg::Tick(Duration::from_secs(14)));
+    assert_eq!(m.screen, Screen::Confirm);
+    update(&mut m, Msg::Tick(Duration::from_secs(15)));
+    assert_eq!(
+        m.screen,
+        Screen::Confirm,
+        "the confirmation stays up its time"
+    );
+    let fx = update(&mut m, Msg::Tick(Duration::from_secs(18)));
+    assert!(started(&fx));
+    assert_eq!(m.screen, Screen::Wipe);
+}
+
+#[test]
+fn automatic_mode_without_a_home_for_the_certificate_writes_nothing() {
+    let mut m = model(true);
+    let fx = update(
+        &mut m,
+        Msg::AutoReady(Err("no Reprise stick was found".into())),
+    );
+    assert!(fx.iter().any(|e| matches!(e, Effect::Transcript(t) if t.starts_with("NOTHING WAS WRITTEN: no Reprise stick"))));
+    assert_eq!(m.screen, Screen::Error);
+    for s in 0..30 {
+        let fx = update(&mut m, Msg::Tick(Duration::from_secs(s)));
+        assert!(!started(&fx));
+    }
+    assert_eq!(
+        m.exit,
+        Some(Exit::NotReady("no Reprise stick was found".into()))
+    );
+}
+
+#[test]
+fn esc_stops_the_automatic_countdown() {
+    let mut m = model(true);
+    update(&mut m, Msg::AutoReady(Ok(())));
+    keys(&mut m, &[Key::Esc]);
+    for s in 0..60 {
+        assert!(!started(&update(&mut m, Msg::Tick(Duration::from_secs(s)))));
+    }
+    assert_eq!(m.screen, Screen::Machine);
+    assert!(started(&keys(
+        &mut m,
+        &[Key::Enter, Key::F(10), Key::Enter]
+    )));
+}
+
+fn running() -> Model {
+    let mut m = model(false);
+    keys(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
+    m
+}
+
+fn progress(m: &Model, i: usize, done: u64) -> Msg {
+    let d = &m.run.disks()[i];
+    Msg::Wipe(WipeEvent::Progress(Progress {
+        disk: d.id.clone(),
+        device: d.name.clone(),
+        pass: 1,
+        passes: 1,
+        phase: Phase::Write,
+        bytes_done: done,
+        bytes_total: d.size,
+        rate_bps: 100_000_000,
+        eta_ms: Some(60_000),
+    }))
+}
+
+#[test]
+fn progress_and_a_worker_error_show_and_never_stop_the_screen() {
+    let mut m = running();
+    let p = progress(&m, 0, 10);
+    let fx = update(&mut m, p);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Transcript(t) if t.contains("pass 1/1 write")))
+    );
+    assert!(m.run.disks()[0].last.is_some());
+    let d = m.run.disks()[1].clone();
+    update(
+        &mut m,
+        Msg::Wipe(WipeEvent::Finished {
+            disk: d.id.clone(),
+            device: d.name.clone(),
+            outcome: Outcome::Failed,
+        }),
+    );
+    assert_eq!(m.run.disks()[1].finished, Some(Outcome::Failed));
+    assert!(m.log.iter().any(|l| l.bad && l.text.contains("FAILED")));
+    // The screen goes on: keys still work.
+    keys(&mut m, &[Key::F(1)]);
+    assert_eq!(m.overlay, Some(Overlay::Help));
+}
+
+#[test]
+fn cancel_needs_its_own_confirmation() {
+    let mut m = running();
+    keys(&mut m, &[Key::Esc]);
+    assert_eq!(m.overlay, Some(Overlay::Cancel { armed: false }));
+    assert!(!keys(&mut m, &[Key::Enter]).contains(&Effect::Cancel));
+    let fx = keys(&mut m, &[Key::F(10), Key::Enter]);
+    assert!(fx.contains(&Effect::Cancel));
+    assert!(matches!(
+        m.run,
+        RunState::Running {
+            cancelling: true,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn sigterm_cancels_at_once() {
+    let mut m = running();
+    let fx = update(&mut m, Msg::Signal("SIGTERM".into()));
+    assert!(fx.contains(&Effect::Cancel));
+}
+
+#[test]
+fn a_failed_run_shows_why_and_exits_with_it() {
+    let mut m = running();
+    update(
+        &mut m,
+        Msg::RunDone(Box::new(Err("cannot issue the certificate".into()))),
+    );
+    assert_eq!(m.screen, Screen::Error);
+    assert!(m.fatal.as_deref().unwrap().contains("cannot issue"));
+    keys(&mut m, &[Key::Enter]);
+    assert_eq!(
+        m.exit,
+        Some(Exit::Failed("cannot issue the certificate".into()))
+    );
+}
+
+#[test]
+fn the_keyboard_check_lists_dead_keys_and_the_forecast_asks_for_a_new_keyboard() {
+    let mut m = model(false);
+    let fx = keys(&mut m, &[Key::F(2)]);
+    assert_eq!(m.screen, Screen::Keyboard);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Checks { busy: true, .. }))
+    );
+    // F1 is a key to test here, not help.
+    keys(&mut m, &[Key::F(1), letter('a'), Key::Enter]);
+    assert!(m.overlay.is_none());
+    let fx = keys(&mut m, &[Key::Esc, Key::Esc, Key::Esc]);
+    assert_eq!(m.screen, Screen::Machine);
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::Checks { busy: false, record } if record.keyboard.is_some())
+        )
+    );
+    let k = m.checks.keyboard.as_ref().unwrap();
+    assert!(k.keys_not_pressed.contains(&"E".to_owned()));
+    assert!(!k.keys_not_pressed.contains(&"A".to_owned()));
+    let v = m.expected.as_ref().unwrap();
+    assert!(
+        v.actions
+            .iter()
+            .any(|a| matches!(a, Action::ReplaceKeyboard { .. }))
+    );
+}
+
+#[test]
+fn the_screen_check_records_the_colour_of_a_defect() {
+    let mut m = model(false);
+    keys(&mut m, &[Key::F(3), Key::Enter, Key::F(8)]);
+    let s = m.checks.screen.as_ref().unwrap();
+    assert!(!s.passed);
+    assert_eq!(s.defect_on.as_deref(), Some("red"));
+    assert_eq!(m.screen, Screen::Machine);
+}
+
+#[test]
+fn the_cooling_check_starts_the_load_and_records_its_readings() {
+    let mut m = model(false);
+    let fx = keys(&mut m, &[Key::F(4)]);
+    assert!(fx.contains(&Effect::StartCooling {
+        duration_ms: 30_000
+    }));
+    let r = crate::checks::cooling::evaluate(&[], 8, 30_000);
+    update(
+        &mut m,
+        Msg::CoolingDone(crate::cert::model::CoolingCheck {
+            max_millicelsius: Some(99_000),
+            ..r
+        }),
+    );
+    assert!(m.checks.cooling.is_some());
+    keys(&mut m, &[Key::Esc]);
+    assert_eq!(m.screen, Screen::Machine);
+    let v = m.expected.as_ref().unwrap();
+    assert!(v.actions.contains(&Action::CleanCooling));
+}
+
+#[test]
+fn the_demo_quits_on_q_even_mid_wipe_once_the_workers_stopped() {
+    let mut m = Model::new(
+        cfg(false, true),
+        demo_probe(),
+        Policy::default(),
+        Settings::default(),
+        Default::default(),
+    );
+    keys(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
+    let fx = keys(&mut m, &[letter('q')]);
+    assert!(fx.contains(&Effect::Cancel));
+    assert!(m.exit.is_none(), "the workers stop first");
+    update(&mut m, Msg::RunDone(Box::new(Err("cancelled".into()))));
+    assert!(m.exit.is_some());
+    let mut idle = Model::new(
+        cfg(false, true),
+        demo_probe(),
+        Policy::default(),
+        Settings::default(),
+        Default::default(),
+    );
+    assert!(keys(&mut idle, &[letter('q')]).contains(&Effect::Quit));
+    // Outside the demo, q is nothing.
+    let mut real = model(false);
+    assert!(keys(&mut real, &[letter('q')]).is_empty());
+}

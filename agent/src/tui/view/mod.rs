@@ -1,0 +1,476 @@
+//! `view(&Model, &mut Frame)`: draws the model, nothing else — one module per screen.
+//!
+//! Every screen fits 80×25 (the VGA console) and uses more room when there is more. Whatever
+//! the size — even 1×1 — drawing never panics: each area is computed with saturating
+//! arithmetic and ratatui clips what does not fit. The last pass keeps only characters the VGA
+//! console's font has (code page 437), replacing the others.
+
+mod checks;
+mod confirm;
+mod machine;
+mod result;
+mod wipe;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::i18n::t;
+use super::model::{Model, Overlay, Screen};
+use super::palette;
+use crate::model::Language;
+
+pub use result::result_line;
+
+/// The smallest terminal a screen is drawn in; below, the screen says how big it should be.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+
+/// Draws the whole screen.
+pub fn view(m: &Model, f: &mut Frame) {
+    let area = f.area();
+    f.buffer_mut().set_style(area, palette::base());
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(m, f, area);
+    } else if m.screen == Screen::Colours {
+        checks::colours(m, f, area);
+    } else {
+        let body = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(2),
+            ..area
+        };
+        title_bar(m, f.buffer_mut(), Rect { height: 1, ..area });
+        match m.screen {
+            Screen::Machine => machine::machine(m, f, body),
+            Screen::Choose => machine::choose(m, f, body),
+            Screen::Confirm => confirm::confirm(m, f, body),
+            Screen::Wipe => wipe::wipe(m, f, body),
+            Screen::Result => result::result(m, f, body),
+            Screen::Keyboard => checks::keyboard(m, f, body),
+            Screen::Cooling => checks::cooling(m, f, body),
+            Screen::Error => error(m, f, body),
+            Screen::Colours => {}
+        }
+        let bar = Rect {
+            y: area.y + area.height.saturating_sub(1),
+            height: 1,
+            ..area
+        };
+        key_bar(f.buffer_mut(), bar, &keys(m));
+        match m.overlay {
+            Some(Overlay::Help) => help(m, f, area),
+            Some(Overlay::Quit) => quit(m, f, area),
+            Some(Overlay::Cancel { armed }) => cancel(m, f, area, armed),
+            None => {}
+        }
+    }
+    vga_only(f.buffer_mut(), area);
+}
+
+fn too_small(m: &Model, f: &mut Frame, area: Rect) {
+    let lang = m.cfg.lang;
+    let text = format!(
+        "Reprise: {} {MIN_WIDTH}×{MIN_HEIGHT} ({} 80×25)",
+        t(
+            lang,
+            "the screen must be at least",
+            "l'écran doit faire au moins"
+        ),
+        t(lang, "best", "idéal")
+    );
+    f.render_widget(
+        Paragraph::new(text)
+            .style(palette::warn())
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+fn screen_title(lang: Language, s: Screen) -> &'static str {
+    match s {
+        Screen::Machine => t(lang, "This machine", "Cette machine"),
+        Screen::Choose => t(lang, "Choose the disks", "Choix des disques"),
+        Screen::Confirm => t(lang, "Confirm the wipe", "Confirmer l'effacement"),
+        Screen::Wipe => t(lang, "Wiping", "Effacement"),
+        Screen::Result => t(lang, "Result", "Résultat"),
+        Screen::Keyboard => t(lang, "Keyboard check", "Test du clavier"),
+        Screen::Colours => t(lang, "Screen check", "Test de l'écran"),
+        Screen::Cooling => t(lang, "Cooling check", "Test du refroidissement"),
+        Screen::Error => t(lang, "Stopped", "Arrêt"),
+    }
+}
+
+fn title_bar(m: &Model, buf: &mut Buffer, area: Rect) {
+    let lang = m.cfg.lang;
+    buf.set_style(area, palette::title());
+    let mut left = format!(
+        " Reprise {} | {}",
+        env!("CARGO_PKG_VERSION"),
+        screen_title(lang, m.screen)
+    );
+    if m.cfg.demo {
+        left.push_str(t(lang, " | DEMO", " | DÉMO"));
+    }
+    if m.cfg.auto {
+        left.push_str(t(lang, " | AUTOMATIC", " | AUTOMATIQUE"));
+    }
+    let id = &m.probe.identity.system;
+    let right = format!(
+        "{} {} ",
+        id.vendor.known().map_or("", String::as_str),
+        machine::product(m)
+    );
+    buf.set_stringn(
+        area.x,
+        area.y,
+        &left,
+        usize::from(area.width),
+        palette::title(),
+    );
+    let rw = u16::try_from(right.chars().count()).unwrap_or(u16::MAX);
+    let lw = u16::try_from(left.chars().count()).unwrap_or(u16::MAX);
+    if lw + rw + 2 <= area.width {
+        buf.set_string(area.x + area.width - rw, area.y, &right, palette::title());
+    }
+}
+
+/// (key, what it does) pairs of the key bar.
+fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
+    let l = m.cfg.lang;
+    let mut k = match m.screen {
+        _ if m.automatic() && matches!(m.screen, Screen::Machine | Screen::Confirm) => {
+            vec![("Esc", t(l, "Stop automatic", "Arrêter l'auto"))]
+        }
+        Screen::Machine => vec![
+            ("Enter", t(l, "Wipe", "Effacer")),
+            ("Tab", t(l, "Choose", "Choisir")),
+            ("F1", t(l, "Help", "Aide")),
+            ("F2", t(l, "Keys", "Clavier")),
+            ("F3", t(l, "Screen", "Écran")),
+            ("F4", t(l, "Cooling", "Refroid.")),
+            ("Esc", t(l, "Quit", "Quitter")),
+            ("F5", t(l, "RAM test", "Test RAM")),
+        ],
+        Screen::Choose => vec![
+            ("Up/Down", t(l, "Move", "Aller")),
+            ("Space", t(l, "Select", "Cocher")),
+            ("Left/Right", "Clear/Purge"),
+            ("Enter", t(l, "Next", "Suite")),
+            ("Esc", t(l, "Back", "Retour")),
+        ],
+        Screen::Confirm => vec![
+            ("F10", t(l, "Arm", "Armer")),
+            ("Enter", t(l, "Start", "Lancer")),
+            ("Esc", t(l, "Back", "Retour")),
+        ],
+        Screen::Wipe if m.run.is_running() => vec![
+            ("Esc", t(l, "Cancel", "Annuler")),
+            ("F2", t(l, "Keys", "Clavier")),
+            ("F3", t(l, "Screen", "Écran")),
+            ("F4", t(l, "Cooling", "Refroid.")),
+        ],
+        Screen::Wipe => vec![],
+        Screen::Result | Screen::Error => {
+            if m.cfg.auto {
+                vec![]
+            } else if m.cfg.poweroff
+                && m.result
+                    .as_ref()
+                    .is_some_and(|r| r.status == crate::flow::RunStatus::Sanitized)
+            {
+                vec![("Enter", t(l, "Finish, power off", "Terminer, éteindre"))]
+            } else {
+                vec![("Enter", t(l, "Finish", "Terminer"))]
+            }
+        }
+        Screen::Keyboard => vec![("Esc Esc Esc", t(l, "End the check", "Finir le test"))],
+        Screen::Colours => vec![],
+        Screen::Cooling => vec![("Esc", t(l, "Back", "Retour"))],
+    };
+    if !matches!(
+        m.screen,
+        Screen::Keyboard | Screen::Colours | Screen::Machine
+    ) || m.automatic()
+    {
+        k.push(("F1", t(l, "Help", "Aide")));
+    }
+    if m.cfg.demo {
+        k.push(("q", t(l, "Quit", "Quitter")));
+    }
+    k
+}
+
+fn key_bar(buf: &mut Buffer, area: Rect, keys: &[(&str, &str)]) {
+    buf.set_style(area, palette::keys());
+    let mut x = area.x;
+    let end = area.x + area.width;
+    for (key, what) in keys {
+        let need =
+            u16::try_from(key.chars().count() + what.chars().count() + 2).unwrap_or(u16::MAX);
+        if x + need > end {
+            break;
+        }
+        let (nx, _) = buf.set_stringn(x, area.y, key, usize::from(end - x), palette::key_name());
+        let (nx, _) = buf.set_stringn(
+            nx,
+            area.y,
+            format!(" {what} "),
+            usize::from(end - nx),
+            palette::keys(),
+        );
+        x = nx;
+    }
+}
+
+/// A bordered box with a title.
+pub(super) fn boxed(title: &str) -> Block<'_> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(palette::frame())
+        .title(Span::styled(format!(" {title} "), palette::heading()))
+        .style(palette::base())
+}
+
+/// A centred rectangle of at most `w`×`h` inside `area`.
+pub(super) fn centred(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn popup(f: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>, style: Style) {
+    let w = lines
+        .iter()
+        .map(|l| l.width())
+        .max()
+        .unwrap_or(0)
+        .saturating_add(4);
+    let w = u16::try_from(w)
+        .unwrap_or(u16::MAX)
+        .clamp(30, area.width.saturating_sub(2).max(1));
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let r = centred(area, w, h);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(boxed(title).style(style).border_style(style))
+            .style(style)
+            .wrap(Wrap { trim: false }),
+        r,
+    );
+}
+
+fn help(m: &Model, f: &mut Frame, area: Rect) {
+    let l = m.cfg.lang;
+    let mut lines: Vec<Line<'_>> = vec![
+        Line::from(t(
+            l,
+            "Reprise probes this laptop, wipes its disks (NIST SP 800-88),",
+            "Reprise examine ce portable, efface ses disques (NIST SP 800-88),",
+        )),
+        Line::from(t(
+            l,
+            "decides refurbish or recycle, and signs a certificate.",
+            "décide reconditionner ou recycler, et signe un certificat.",
+        )),
+        Line::from(""),
+        Line::from(t(
+            l,
+            "Usual path: Enter, F10, Enter.",
+            "Parcours habituel : Entrée, F10, Entrée.",
+        )),
+        Line::from(""),
+    ];
+    let rows: &[(&str, &str, &str)] = &[
+        (
+            "Enter",
+            "wipe the planned disks / next",
+            "effacer les disques prévus / suite",
+        ),
+        (
+            "Tab",
+            "choose disks, Clear or Purge",
+            "choisir disques, Clear ou Purge",
+        ),
+        (
+            "F10 Enter",
+            "confirm (two keys: no stray key)",
+            "confirmer (deux touches)",
+        ),
+        ("Esc", "back, cancel, quit", "retour, annuler, quitter"),
+        ("F2", "keyboard check", "test du clavier"),
+        ("F3", "screen check (colours)", "test de l'écran (couleurs)"),
+        ("F4", "cooling check (CPU load)", "test du refroidissement"),
+        (
+            "F5",
+            "RAM test during the wipe on/off",
+            "test mémoire pendant l'effacement",
+        ),
+        ("F1", "this help", "cette aide"),
+    ];
+    for (k, en, fr) in rows {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k:<10}"), palette::label()),
+            Span::raw(t(l, en, fr)),
+        ]));
+    }
+    if m.cfg.demo {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<10}", "q"), palette::label()),
+            Span::raw(t(l, "leave the demo", "quitter la démo")),
+        ]));
+    }
+    popup(f, area, t(l, "Help", "Aide"), lines, palette::base());
+}
+
+fn quit(m: &Model, f: &mut Frame, area: Rect) {
+    let l = m.cfg.lang;
+    popup(
+        f,
+        area,
+        t(l, "Quit", "Quitter"),
+        vec![
+            Line::from(t(
+                l,
+                "Leave without wiping anything?",
+                "Quitter sans rien effacer ?",
+            )),
+            Line::from(""),
+            Line::from(t(
+                l,
+                "Enter: quit    Esc: stay",
+                "Entrée : quitter    Échap : rester",
+            )),
+        ],
+        palette::base(),
+    );
+}
+
+fn cancel(m: &Model, f: &mut Frame, area: Rect, armed: bool) {
+    let l = m.cfg.lang;
+    let step = if armed {
+        t(
+            l,
+            "Enter: cancel the wipe    Esc: go on",
+            "Entrée : annuler    Échap : continuer",
+        )
+    } else {
+        t(
+            l,
+            "F10 then Enter: cancel    Esc: go on",
+            "F10 puis Entrée : annuler    Échap : continuer",
+        )
+    };
+    popup(
+        f,
+        area,
+        t(l, "Cancel the wipe?", "Annuler l'effacement ?"),
+        vec![
+            Line::from(t(
+                l,
+                "The disks will NOT be sanitized; the certificate will say so.",
+                "Les disques ne seront PAS effacés ; le certificat le dira.",
+            )),
+            Line::from(""),
+            Line::from(step),
+        ],
+        palette::danger(),
+    );
+}
+
+fn error(m: &Model, f: &mut Frame, area: Rect) {
+    let l = m.cfg.lang;
+    let mut lines = vec![Line::from(Span::styled(
+        m.fatal.clone().unwrap_or_default(),
+        palette::bad(),
+    ))];
+    if matches!(m.pending_exit, Some(super::model::Exit::NotReady(_))) {
+        lines.push(Line::from(""));
+        lines.push(Line::from(t(
+            l,
+            "Automatic mode needs somewhere to keep the certificate: the boot stick's data partition, or a workshop server.",
+            "Le mode automatique doit pouvoir garder le certificat : sur la partition de données de la clé, ou sur un serveur d'atelier.",
+        )));
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(boxed(t(l, "Stopped", "Arrêt")))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// Characters of code page 437 beyond ASCII: the VGA console's font (the kernel maps these
+/// Unicode characters to its glyphs; anything else would show as a blob).
+const CP437: &str = "☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕‼¶§▬↨↑↓→←∟↔▲▼⌂\
+ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐\
+└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}";
+
+/// Whether the VGA console can show `c`.
+pub fn on_vga(c: char) -> bool {
+    (' '..='~').contains(&c) || CP437.contains(c)
+}
+
+/// The closest character the VGA console has.
+fn vga_fallback(c: char) -> char {
+    match c {
+        '—' | '–' | '‐' | '−' => '-',
+        '’' | '‘' | '′' => '\'',
+        '“' | '”' => '"',
+        '…' => '.',
+        'œ' => 'o',
+        'Œ' => 'O',
+        'À' | 'Â' => 'A',
+        'È' | 'Ê' | 'Ë' => 'E',
+        'Î' | 'Ï' => 'I',
+        'Ô' => 'O',
+        'Ù' | 'Û' => 'U',
+        'Ÿ' => 'Y',
+        '€' => 'E',
+        '×' => 'x',
+        '‰' => '%',
+        '\u{202f}' => ' ',
+        _ => '?',
+    }
+}
+
+/// Replaces, in the drawn buffer, every character the VGA font lacks.
+fn vga_only(buf: &mut Buffer, area: Rect) {
+    for y in area.y..area.y + area.height {
+        for x in area.x..area.x + area.width {
+            if let Some(cell) = buf.cell_mut((x, y)) {
+                let sym = cell.symbol();
+                if !sym.chars().all(on_vga) {
+                    let c = sym.chars().next().map_or(' ', vga_fallback);
+                    cell.set_symbol(&c.to_string());
+                }
+            }
+        }
+    }
+}
+
+/// A text with the characters the VGA font lacks written the long way ("cœur" → "coeur",
+/// "—" → "-"), for texts that come from elsewhere (messages, SMBIOS strings).
+pub fn vga(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            'œ' => out.push_str("oe"),
+            'Œ' => out.push_str("OE"),
+            '…' => out.push_str("..."),
+            '€' => out.push_str("EUR"),
+            c if on_vga(c) => out.push(c),
+            c => out.push(vga_fallback(c)),
+        }
+    }
+    out
+}

@@ -1,0 +1,237 @@
+//! The result: the verdict with its reasons and actions, each disk's result line (from the one
+//! predicate, `DeviceWipe::is_sanitized`), where the certificate was saved, and its QR code.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{boxed, vga};
+use crate::model::Language;
+use crate::tui::i18n::t;
+use crate::tui::model::Model;
+use crate::tui::palette;
+use crate::verdict::{Decision, messages};
+use crate::wipe::report::{DeviceWipe, Outcome};
+
+/// What became of one disk, in words, and whether it is sanitized — the same truth as the
+/// console's result line: only `is_sanitized` says SANITIZED.
+pub fn result_line(lang: Language, d: &DeviceWipe) -> (String, bool) {
+    if d.is_sanitized() {
+        let text = match d.writes_retried() {
+            0 => t(lang, "SANITIZED", "EFFACÉ").to_owned(),
+            n => format!(
+                "{} ({n} {})",
+                t(lang, "SANITIZED", "EFFACÉ"),
+                t(
+                    lang,
+                    "write(s) needed a retry: check the disk's health",
+                    "écriture(s) reprise(s) : vérifier la santé du disque"
+                )
+            ),
+        };
+        return (text, true);
+    }
+    let text = match d.outcome {
+        Outcome::Unverified => t(
+            lang,
+            "WRITTEN BUT NOT VERIFIED - not sanitized",
+            "ÉCRIT MAIS NON VÉRIFIÉ - non effacé",
+        )
+        .to_owned(),
+        Outcome::Cancelled => {
+            t(lang, "CANCELLED - not sanitized", "ANNULÉ - non effacé").to_owned()
+        }
+        Outcome::Failed | Outcome::Passed => {
+            let why = d
+                .errors
+                .iter()
+                .find(|e| e.operation.breaks_sanitization())
+                .map_or(
+                    t(lang, "verification failed", "vérification en échec"),
+                    |e| e.message.as_str(),
+                );
+            format!("{} - {why}", t(lang, "FAILED", "ÉCHEC"))
+        }
+    };
+    (text, false)
+}
+
+fn lines(m: &Model) -> Vec<Line<'_>> {
+    let l = m.cfg.lang;
+    let Some(r) = &m.result else {
+        return Vec::new();
+    };
+    let v = &r.verdict;
+    let style = match v.decision {
+        Decision::Refurbish => palette::good(),
+        Decision::Recycle => palette::bad(),
+    };
+    let mut out = vec![Line::from(vec![
+        Span::styled(messages::decision(v.decision, l).to_uppercase(), style),
+        Span::styled(
+            format!(
+                "  {} {}",
+                t(l, "grade", "note"),
+                vga(messages::grade(v.grade, l))
+            ),
+            palette::value(),
+        ),
+    ])];
+    out.push(Line::from(Span::styled(
+        t(l, "Disks", "Disques"),
+        palette::label(),
+    )));
+    if r.devices.is_empty() {
+        out.push(Line::from(t(
+            l,
+            " no disk was wiped",
+            " aucun disque effacé",
+        )));
+    }
+    for d in &r.devices {
+        let (text, ok) = result_line(l, d);
+        let name = m
+            .stands_for
+            .get(&d.device.id)
+            .cloned()
+            .unwrap_or_else(|| d.device.dev_path.clone());
+        out.push(Line::from(vec![
+            Span::styled(
+                format!(" {}: ", name.trim_start_matches("/dev/")),
+                palette::value(),
+            ),
+            Span::styled(
+                vga(&text),
+                if ok { palette::good() } else { palette::bad() },
+            ),
+        ]));
+    }
+    if r.requested_purge {
+        out.push(Line::from(Span::styled(
+            t(
+                l,
+                " Purge requested: Clear was performed",
+                " Purge demandée : Clear a été effectué",
+            ),
+            palette::warn(),
+        )));
+    }
+    if !v.actions.is_empty() {
+        out.push(Line::from(Span::styled(
+            t(l, "Actions", "Actions"),
+            palette::label(),
+        )));
+        for a in &v.actions {
+            out.push(Line::from(vec![
+                Span::styled(" -> ", palette::warn()),
+                Span::styled(vga(&messages::action(a, l)), palette::value()),
+            ]));
+        }
+    }
+    out.push(Line::from(Span::styled(
+        t(l, "Certificate", "Certificat"),
+        palette::label(),
+    )));
+    let home = std::path::Path::new(&m.cfg.certificate_home);
+    let shown = match r.certificate.strip_prefix(home.parent().unwrap_or(home)) {
+        Ok(rel) if !m.cfg.demo => format!(
+            " {} ({})",
+            rel.display(),
+            t(l, "on the data partition", "sur la partition de données")
+        ),
+        _ => format!(" {}", r.certificate.display()),
+    };
+    out.push(Line::from(Span::styled(shown, palette::value())));
+    match &r.digest {
+        Ok(d) => out.push(Line::from(vec![
+            Span::styled(
+                format!(" {}...", d.chars().take(23).collect::<String>()),
+                palette::value(),
+            ),
+            Span::styled(t(l, " (verified)", " (vérifié)"), palette::good()),
+        ])),
+        Err(e) => out.push(Line::from(Span::styled(
+            format!(" {}: {}", t(l, "DOES NOT VERIFY", "NON VÉRIFIABLE"), vga(e)),
+            palette::bad(),
+        ))),
+    }
+    out.push(Line::from(Span::styled(
+        match &m.cfg.server {
+            Some(s) => format!(
+                " {} {s}: {}",
+                t(l, "Upload to", "Envoi vers"),
+                t(
+                    l,
+                    "not available in this version",
+                    "non disponible dans cette version"
+                )
+            ),
+            None => t(
+                l,
+                " Upload: no workshop server",
+                " Envoi : pas de serveur d'atelier",
+            )
+            .to_owned(),
+        },
+        palette::dim(),
+    )));
+    if !v.reasons.is_empty() {
+        out.push(Line::from(Span::styled(
+            t(l, "Reasons", "Motifs"),
+            palette::label(),
+        )));
+        for reason in &v.reasons {
+            out.push(Line::from(Span::styled(
+                format!(" • {}", vga(&messages::reason(reason, l))),
+                palette::dim(),
+            )));
+        }
+    }
+    out
+}
+
+pub fn result(m: &Model, f: &mut Frame, area: Rect) {
+    let l = m.cfg.lang;
+    let text = lines(m);
+    let qr = m.qr();
+    let (qw, qh) = qr.as_ref().map_or((0, 0), |q| q.cells());
+    let fits_beside = qr.is_some() && area.width >= qw + 30 && area.height >= qh;
+    if !fits_beside {
+        f.render_widget(
+            Paragraph::new(text)
+                .block(boxed(t(l, "Result", "Résultat")))
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+        return;
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(28), Constraint::Length(qw + 1)]).areas(area);
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), left);
+    let q = qr.expect("fits_beside needs a code");
+    let code = Rect {
+        x: right.x + 1,
+        y: right.y,
+        width: qw,
+        height: qh,
+    };
+    f.render_widget(Paragraph::new(q.lines()), code);
+    if right.height > qh {
+        let caption = Rect {
+            x: right.x + 1,
+            y: right.y + qh,
+            width: qw,
+            height: 1,
+        };
+        f.render_widget(
+            Paragraph::new(t(
+                l,
+                "scan: certificate digest",
+                "scanner : empreinte du certificat",
+            ))
+            .style(palette::dim()),
+            caption,
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! The runtime around `update`, on ratatui's `TestBackend`: the screen's thread waits only on its
+//! message channel, so a disk that stops answering (here a stand-in paced at 1 kB/s, whose worker
+//! sleeps for hours in one write) never freezes it — a signal still gets its answer at once.
+
+use std::io::Write;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use reprise::checks::keyboard::Layout;
+use reprise::flow::{self, DataDir, Settings};
+use reprise::model::Language;
+use reprise::sys::SysRoot;
+use reprise::tui::Msg;
+use reprise::tui::keys::Key;
+use reprise::tui::model::{Config, Model};
+use reprise::tui::runtime::{DemoRun, Session, drive, stands_for};
+use reprise::verdict::Policy;
+
+const DEMO: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/probe/demo-laptop"
+);
+
+/// A transcript that hands each line to the test.
+struct Lines(mpsc::Sender<String>, Vec<u8>);
+
+impl Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.1.extend_from_slice(buf);
+        while let Some(i) = self.1.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.1.drain(..=i).collect();
+            let _ = self
+                .0
+                .send(String::from_utf8_lossy(&line).trim_end().to_owned());
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn wait_for(lines: &mpsc::Receiver<String>, what: &str, within: Duration) -> Duration {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if let Ok(l) = lines.recv_timeout(Duration::from_millis(50))
+            && l.contains(what)
+        {
+            return start.elapsed();
+        }
+    }
+    panic!("{what:?} not in the transcript within {within:?}");
+}
+
+#[test]
+fn a_stuck_disk_never_freezes_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let disks = dir.path().join("disks");
+    std::fs::create_dir(&disks).unwrap();
+    let root = SysRoot::new(DEMO);
+    let probe = reprise::probe::probe(&root).unwrap();
+    let (probe, stand_ins) = flow::demo::stand_in(&probe, &disks, |_| 16 << 20).unwrap();
+    let data = DataDir(dir.path().join("data"));
+    let (key, _) = flow::load_or_create_key(&data).unwrap();
+    let (lines_tx, lines) = mpsc::channel();
+    let session = Session {
+        probe: probe.clone(),
+        root,
+        data,
+        key,
+        policy: Policy::default(),
+        organisation: None,
+        site: "test".into(),
+        operator: "test".into(),
+        language: Language::En,
+        image_digest: None,
+        server: None,
+        demo: Some(DemoRun {
+            dir: disks.clone(),
+            stand_ins: stand_ins.clone(),
+            // 1 kB/s: the first 8 MiB write sleeps for hours, as a disk that stopped answering.
+            pace_bps: 1000,
+        }),
+        transcript: Box::new(Lines(lines_tx, Vec::new())),
+        panic_after_first_frame: false,
+    };
+    let cfg = Config {
+        lang: Language::En,
+        auto: false,
+        demo: true,
+        keymap: Layout::UsQwerty,
+        poweroff: false,
+        ram_test: false,
+        cooling_ms: 1000,
+        auto_step: Duration::from_secs(1),
+        linger: Duration::from_secs(1),
+        certificate_home: String::new(),
+        server: None,
+    };
+    let map = stands_for(&probe, &stand_ins);
+    let mut model = Model::new(cfg, probe, Policy::default(), Settings::default(), map);
+    let (tx, rx) = mpsc::channel();
+    let keys = tx.clone();
+    std::thread::spawn(move || {
+        let mut term = Terminal::new(TestBackend::new(80, 25)).unwrap();
+        let _ = drive(&mut model, session, &mut term, &tx, rx);
+    });
+    wait_for(&lines, "reprise: screen machine", Duration::from_secs(20));
+    for k in [Key::Enter, Key::F(10), Key::Enter] {
+        keys.send(Msg::Key(k)).unwrap();
+    }
+    wait_for(&lines, "reprise: screen wipe", Duration::from_secs(20));
+    // Let the workers get stuck in their first write.
+    std::thread::sleep(Duration::from_millis(500));
+    keys.send(Msg::Signal("SIGTERM".into())).unwrap();
+    let took = wait_for(
+        &lines,
+        "SIGTERM received, cancelling",
+        Duration::from_secs(5),
+    );
+    assert!(
+        took < Duration::from_secs(2),
+        "the screen answered after {took:?}"
+    );
+}

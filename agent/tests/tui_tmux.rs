@@ -1,0 +1,325 @@
+//! The real binary in a real terminal: `reprise demo` under tmux, driven by keys sent with
+//! `send-keys` and read back with `capture-pane` — start, (select,) confirm, watch the wipe, read
+//! the verdict off the screen — counting the keystrokes; `--auto` with none; resizing down to a
+//! few cells and back while it runs. tmux is a test dependency (`scripts/deps` installs it):
+//! without it these tests fail, they never pass by skipping.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// A tmux server of our own (its own socket), so nothing else's sessions are touched.
+struct Tmux {
+    socket: String,
+    session: String,
+    dir: tempfile::TempDir,
+    keystrokes: usize,
+}
+
+impl Tmux {
+    fn start(args: &str, w: u16, h: u16) -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = format!(
+            "reprise-test-{}-{}",
+            std::process::id(),
+            dir.path().file_name().unwrap().to_string_lossy()
+        );
+        let session = "demo".to_owned();
+        let exe = env!("CARGO_BIN_EXE_reprise");
+        let status_file = dir.path().join("status");
+        let err_file = dir.path().join("transcript");
+        // The demo's temporary folder goes inside the test's own.
+        let cmd = format!(
+            "TMPDIR={} {exe} demo {args} 2>{}; echo $? >{}; exec sh",
+            dir.path().display(),
+            err_file.display(),
+            status_file.display()
+        );
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+            ])
+            .args(["-x", &w.to_string(), "-y", &h.to_string(), &cmd])
+            .output()
+            .expect("tmux must be installed (scripts/deps installs it)");
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Tmux {
+            socket,
+            session,
+            dir,
+            keystrokes: 0,
+        }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.session])
+    }
+
+    /// One deliberate keystroke (tmux key name: Enter, F10, Tab, Space, Down...).
+    fn key(&mut self, k: &str) {
+        self.keystrokes += 1;
+        self.tmux(&["send-keys", "-t", &self.session, k]);
+        sleep(Duration::from_millis(300));
+    }
+
+    fn wait_for(&self, what: &[&str], timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if what.iter().all(|w| s.contains(w)) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "{what:?} never appeared on the screen; last screen:\n{s}\ntranscript:\n{}",
+                self.transcript()
+            );
+            sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn transcript(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("transcript")).unwrap_or_default()
+    }
+
+    fn exit_status(&self, timeout: Duration) -> i32 {
+        let path: PathBuf = self.dir.path().join("status");
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(s) = std::fs::read_to_string(&path)
+                && !s.trim().is_empty()
+            {
+                return s.trim().parse().unwrap();
+            }
+            sleep(Duration::from_millis(100));
+        }
+        panic!("the demo did not end; screen:\n{}", self.screen());
+    }
+
+    fn certificates(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for d in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
+            let certs = d.path().join("data/certs");
+            if let Ok(entries) = std::fs::read_dir(&certs) {
+                out.extend(entries.flatten().map(|e| e.path()));
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn verify(cert: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .args(["cert", "verify"])
+        .arg(cert)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_interactive_run_takes_three_keystrokes_from_the_first_screen_to_the_certificate() {
+    let mut t = Tmux::start("--lang en --speed 60 --cooling 2", 80, 25);
+    let first = t.wait_for(
+        &["This machine", "boot medium - never wiped"],
+        Duration::from_secs(30),
+    );
+    assert!(
+        first.contains("nvme0n1") && first.contains("sda"),
+        "{first}"
+    );
+    t.key("Enter");
+    let confirm = t.wait_for(
+        &["ALL DATA WILL BE DESTROYED ON 2 DISK(S)"],
+        Duration::from_secs(10),
+    );
+    assert!(
+        confirm.contains("37RSDEADBEEF") && confirm.contains("W62A1B2C"),
+        "each disk named:\n{confirm}"
+    );
+    t.key("F10");
+    t.key("Enter");
+    let wiping = t.wait_for(&["Wiping 2 disk(s)", "pass 1/1"], Duration::from_secs(20));
+    assert!(wiping.contains("MB/s"), "{wiping}");
+    let result = t.wait_for(&["REFURBISH", "Certificate"], Duration::from_secs(120));
+    assert!(
+        result.contains("nvme0n1: SANITIZED") && result.contains("sda: SANITIZED"),
+        "{result}"
+    );
+    assert!(result.contains("replace battery BAT0"), "{result}");
+    assert_eq!(t.keystrokes, 3, "first screen to certificate");
+    let certs = t.certificates();
+    assert_eq!(certs.len(), 1, "{certs:?}");
+    verify(&certs[0]);
+    t.key("Enter");
+    assert_eq!(t.exit_status(Duration::from_secs(20)), 0);
+    let transcript = t.transcript();
+    for s in ["machine", "confirm", "wipe", "result"] {
+        assert!(
+            transcript.contains(&format!("reprise: screen {s}")),
+            "{transcript}"
+        );
+    }
+    let cert: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&certs[0]).unwrap()).unwrap();
+    assert!(
+        cert["certificate"]["checks"]["memory"]["bytes_tested"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "the RAM test ran with the wipe"
+    );
+}
+
+#[test]
+fn selecting_one_disk_and_purge_runs_clear_on_it_alone_and_says_so() {
+    let mut t = Tmux::start("--lang fr --speed 60", 100, 30);
+    t.wait_for(&["Cette machine"], Duration::from_secs(30));
+    t.key("Tab");
+    t.key("Down");
+    t.key("Space");
+    t.key("Right");
+    let choose = t.wait_for(
+        &["[x] nvme0n1", "[ ] sda", "(o) Purge"],
+        Duration::from_secs(10),
+    );
+    assert!(choose.contains("Clear est effectué"), "{choose}");
+    t.key("Enter");
+    t.wait_for(
+        &["SERONT DÉTRUITES SUR 1 DISQUE(S)", "Purge demandée"],
+        Duration::from_secs(10),
+    );
+    t.key("F10");
+    t.key("Enter");
+    let result = t.wait_for(&["Résultat", "nvme0n1: EFFACÉ"], Duration::from_secs(120));
+    assert!(
+        result.contains("effacer le disque sata:W62A1B2C, ou le retirer"),
+        "{result}"
+    );
+    assert!(
+        result.contains("Purge demandée : Clear a été effectué"),
+        "{result}"
+    );
+    t.key("Enter");
+    // Exit codes speak of the planned disks (`flow::status`): the one planned was sanitized;
+    // the verdict and the certificate speak of the other.
+    assert_eq!(t.exit_status(Duration::from_secs(20)), 0);
+}
+
+#[test]
+fn demo_auto_runs_through_every_screen_without_a_key_and_exits_0() {
+    let t = Tmux::start("--auto --lang en --speed 80", 120, 40);
+    t.wait_for(&["This machine", "AUTOMATIC"], Duration::from_secs(30));
+    t.wait_for(&["Wiping"], Duration::from_secs(30));
+    t.wait_for(&["Result", "SANITIZED"], Duration::from_secs(120));
+    assert_eq!(t.exit_status(Duration::from_secs(60)), 0);
+    assert_eq!(t.keystrokes, 0);
+    let transcript = t.transcript();
+    for s in ["machine", "confirm", "wipe", "result"] {
+        assert!(
+            transcript.contains(&format!("reprise: screen {s}")),
+            "{transcript}"
+        );
+    }
+    verify(&t.certificates()[0]);
+}
+
+#[test]
+fn a_panic_gives_the_terminal_back() {
+    let t = Tmux::start("--lang en --panic-after-first-frame", 80, 25);
+    let status = t.exit_status(Duration::from_secs(60));
+    assert_ne!(status, 0, "it panicked on purpose");
+    // Back in the shell of the pane: the terminal is in cooked mode again (echo, canonical).
+    let stty = t.dir.path().join("stty");
+    t.tmux(&[
+        "send-keys",
+        "-t",
+        &t.session,
+        &format!("stty -a > {}", stty.display()),
+        "Enter",
+    ]);
+    let start = Instant::now();
+    let mut modes = String::new();
+    while !modes.contains("icanon") && start.elapsed() < Duration::from_secs(10) {
+        sleep(Duration::from_millis(100));
+        modes = std::fs::read_to_string(&stty).unwrap_or_default();
+    }
+    assert!(
+        modes.contains(" icanon") && modes.contains(" echo"),
+        "raw mode left on:\n{modes}"
+    );
+    assert!(
+        t.transcript().contains("a panic on purpose"),
+        "{}",
+        t.transcript()
+    );
+}
+
+#[test]
+fn resizing_to_a_few_cells_and_back_never_crashes_and_q_quits() {
+    let mut t = Tmux::start("--lang en --speed 20", 80, 25);
+    t.wait_for(&["This machine"], Duration::from_secs(30));
+    t.key("Enter");
+    t.key("F10");
+    t.key("Enter");
+    t.wait_for(&["Wiping"], Duration::from_secs(20));
+    for (w, h) in [(20, 5), (2, 2), (39, 11), (200, 60), (80, 25)] {
+        t.tmux(&[
+            "resize-window",
+            "-t",
+            &t.session,
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+        ]);
+        sleep(Duration::from_millis(300));
+    }
+    t.wait_for(&["Wiping"], Duration::from_secs(10));
+    t.key("q");
+    // q cancels the wipe, waits for the workers, and leaves: cancelled is exit 4.
+    assert_eq!(t.exit_status(Duration::from_secs(30)), 4);
+    let transcript = t.transcript();
+    assert!(
+        transcript.contains("CANCELLED — not sanitized"),
+        "the closing lines say it:\n{transcript}"
+    );
+    assert!(
+        t.screen().contains("REFURBISH"),
+        "the certificate's text closes the session"
+    );
+}

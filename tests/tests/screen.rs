@@ -1,0 +1,190 @@
+//! The operator's screen on the emulated laptop's own display: the stick boots through SeaBIOS
+//! and GRUB (as on a real laptop), the agent draws on the VGA console, and the test reads that
+//! console from outside — QEMU's monitor `screendump`, the text read back with the VGA BIOS's
+//! own font, the QR code decoded — in interactive mode (the operator's three keystrokes pressed
+//! on the emulated keyboard) and in automatic mode (none). Also recorded: how long the boot
+//! takes from QEMU's start to the first screen (README, "The live image").
+
+use std::fs;
+use std::time::Duration;
+
+use anyhow::{Context, Result, ensure};
+use reprise_e2e::{Firmware, Run, Stick, Vm, outputs, read_qr, read_screen, tail};
+
+const TIMEOUT: Duration = Duration::from_secs(600);
+const DISK: u64 = 16 << 20;
+
+fn screen(run: &Run, name: &str) -> Result<(String, std::path::PathBuf)> {
+    let (_, file) = run
+        .screens
+        .iter()
+        .find(|(n, _)| n == name)
+        .with_context(|| format!("no screendump {name}:\n{}", tail(&run.serial, 40)))?;
+    Ok((read_screen(file)?, file.clone()))
+}
+
+fn timings(run: &Run) {
+    for (mark, t) in &run.marks {
+        eprintln!("e2e: {:>6.1} s  {mark}", t.as_secs_f64());
+    }
+    if let Some(b) = run.boot_breakdown() {
+        eprintln!("e2e: {b}");
+    }
+}
+
+/// The certificate the run left on the stick, and its digest as a verifier computes it.
+fn certificate(stick: &Stick) -> Result<(serde_json::Value, String)> {
+    let names: Vec<String> = stick
+        .data
+        .list("certs")?
+        .into_iter()
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    ensure!(names.len() == 1, "one certificate expected: {names:?}");
+    let bytes = stick.data.read(&format!("certs/{}", names[0]))?;
+    let verified = reprise::cert::envelope::verify(&bytes, None)?;
+    Ok((serde_json::from_slice(&bytes)?, verified.digest))
+}
+
+#[test]
+fn interactive_the_first_screen_is_on_the_laptops_display_and_three_keys_reach_the_certificate()
+-> Result<()> {
+    let out = outputs()?;
+    let dir = tempfile::tempdir()?;
+    let stick = Stick::configured(&out, dir.path(), "reprise.lang=en\nreprise.operator=E2E\n")?;
+    let nvme = dir.path().join("nvme.img");
+    fs::write(&nvme, vec![0x5au8; DISK as usize])?;
+    let run = Vm::new(dir.path(), Firmware::Bios)
+        .usb_stick(&stick.path)
+        .nvme(&nvme, "SCREEN-NVME-1")
+        .smbios("E2E Computers", "Screen Laptop", "SCREEN-LAPTOP-1")
+        .screendump_after("reprise: screen machine", "machine")
+        .press_after("reprise: screen machine", &["ret"])
+        .screendump_after("reprise: screen confirm", "confirm")
+        .press_after("reprise: screen confirm", &["f10", "ret"])
+        .screendump_after("reprise: screen result", "result")
+        .press_after("reprise: screen result", &["ret"])
+        .run_until_finished(TIMEOUT)?;
+    timings(&run);
+    let (machine, _) = screen(&run, "machine")?;
+    eprintln!("{machine}");
+    for want in [
+        "This machine",
+        "E2E Computers",
+        "SCREEN-LAPTOP-1",
+        "nvme0n1",
+        "SCREEN-NVME-1",
+        "boot medium - never wiped",
+        "Enter Wipe",
+    ] {
+        ensure!(
+            machine.contains(want),
+            "{want:?} is not on the first screen:\n{machine}"
+        );
+    }
+    let (confirm, _) = screen(&run, "confirm")?;
+    ensure!(
+        confirm.contains("ALL DATA WILL BE DESTROYED ON 1 DISK(S)")
+            && confirm.contains("SCREEN-NVME-1"),
+        "the confirmation names the disk:\n{confirm}"
+    );
+    let (result, result_file) = screen(&run, "result")?;
+    eprintln!("{result}");
+    ensure!(result.contains("nvme0n1: SANITIZED"), "{result}");
+    ensure!(
+        run.keystrokes == 4,
+        "Enter, F10, Enter to the certificate, Enter to finish: {}",
+        run.keystrokes
+    );
+    ensure!(
+        run.agent_status == Some(0),
+        "agent status {:?}:\n{}",
+        run.agent_status,
+        tail(&run.serial, 40)
+    );
+    let (cert, digest) = certificate(&stick)?;
+    let destination = cert["certificate"]["destination"]
+        .as_str()
+        .unwrap_or_default()
+        .to_uppercase();
+    ensure!(
+        result.contains(&destination),
+        "the screen's verdict is the certificate's {destination}:\n{result}"
+    );
+    ensure!(
+        read_qr(&result_file)? == digest,
+        "the QR code on the laptop's screen holds the digest"
+    );
+    ensure!(
+        cert["certificate"]["checks"]["memory"]["bytes_tested"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "the RAM test ran during the wipe"
+    );
+    ensure!(
+        fs::read(&nvme)?.iter().all(|b| *b == 0),
+        "the disk was wiped"
+    );
+    let logs = stick.data.list("logs")?;
+    ensure!(
+        logs.iter().any(|n| n.ends_with("-run.log")),
+        "the agent keeps its own log: {logs:?}"
+    );
+    ensure!(
+        stick.unchanged_outside_data()?,
+        "the stick changed outside its data partition"
+    );
+    Ok(())
+}
+
+#[test]
+fn automatic_every_screen_shows_without_a_key_and_the_qr_code_holds_the_digest() -> Result<()> {
+    let out = outputs()?;
+    let dir = tempfile::tempdir()?;
+    let stick = Stick::configured(
+        &out,
+        dir.path(),
+        "reprise.lang=fr\nreprise.auto=clear\nreprise.poweroff=1\nreprise.operator=E2E\n",
+    )?;
+    let nvme = dir.path().join("nvme.img");
+    fs::write(&nvme, vec![0xa5u8; DISK as usize])?;
+    let run = Vm::new(dir.path(), Firmware::Bios)
+        .usb_stick(&stick.path)
+        .nvme(&nvme, "AUTO-SCREEN-1")
+        .smbios("E2E Computers", "Auto Screen", "AUTO-SCREEN-LAPTOP")
+        .screendump_after("reprise: screen machine", "machine")
+        .screendump_after("reprise: screen wipe", "wipe")
+        .screendump_after("reprise: screen result", "result")
+        .run(TIMEOUT)?;
+    timings(&run);
+    ensure!(run.keystrokes == 0);
+    let (machine, _) = screen(&run, "machine")?;
+    eprintln!("{machine}");
+    for want in [
+        "Cette machine",
+        "AUTOMATIQUE",
+        "AUTO-SCREEN-1",
+        "Mode automatique",
+    ] {
+        ensure!(
+            machine.contains(want),
+            "{want:?} is not on the first screen:\n{machine}"
+        );
+    }
+    let (wipe, _) = screen(&run, "wipe")?;
+    ensure!(wipe.contains("Effacement de 1 disque(s)"), "{wipe}");
+    let (result, result_file) = screen(&run, "result")?;
+    ensure!(result.contains("nvme0n1: EFFACÉ"), "{result}");
+    let (_, digest) = certificate(&stick)?;
+    ensure!(
+        read_qr(&result_file)? == digest,
+        "the QR code holds the digest"
+    );
+    ensure!(
+        run.serial.contains("reprise-init: powering off"),
+        "{}",
+        tail(&run.serial, 30)
+    );
+    Ok(())
+}

@@ -19,8 +19,10 @@ struct Opts {
 enum Command {
     /// Describe the machine: identity, CPU, memory, batteries, disks, network.
     Probe(cli::probe::Args),
-    /// Overwrite and verify disks (Clear).
+    /// Overwrite and verify disks (Clear), or sanitize them as planned (--level clear|purge).
     Wipe(cli::wipe::Args),
+    /// Show how each disk would be sanitized, and why (nothing is written).
+    Plan(cli::plan::Args),
     /// Manage the station's signing key.
     Key(cli::key::Args),
     /// Issue, verify, show and render certificates.
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     let result = match opts.command {
         Command::Probe(args) => cli::probe::run(args),
         Command::Wipe(args) => cli::wipe::run(args),
+        Command::Plan(args) => cli::plan::run(args),
         Command::Key(args) => cli::key::run(args),
         Command::Cert(args) => cli::cert::run(args),
         Command::Run(args) => cli::run::run(args),

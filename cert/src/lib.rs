@@ -12,6 +12,7 @@ pub mod chain;
 pub mod envelope;
 pub mod jcs;
 pub mod messages;
+pub mod plan;
 pub mod model;
 pub mod render;
 pub mod sign;

@@ -77,6 +77,7 @@ pub fn print_progress(rx: Receiver<WipeEvent>, mut out: impl Write) {
                 let phase = match p.phase {
                     Phase::Write => "write",
                     Phase::Verify => "verify",
+                    Phase::Erase => "firmware erase",
                 };
                 let eta = p
                     .eta_ms

@@ -8,6 +8,7 @@ pub mod console;
 pub mod decode;
 pub mod key;
 pub mod medium;
+pub mod plan;
 pub mod probe;
 pub mod run;
 pub mod upload;

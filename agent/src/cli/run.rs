@@ -17,17 +17,31 @@ use super::console;
 use crate::cert::sign;
 use crate::flow::{self, DataDir, Mode, RunContext, RunPlan, RunStatus, Settings};
 use crate::model::Language;
-use crate::probe::render::size as format_bytes;
 use crate::sys::SysRoot;
 use crate::wipe::{CancelToken, Method, VerifySpec};
 
 /// Arguments of `reprise run`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Run without asking: `clear` (overwrite + verify) or `purge` (firmware Purge is not
-    /// available yet: Clear runs and the certificate says so).
+    /// Run without asking: `clear` (overwrite + verify) or `purge` (each drive's own Purge
+    /// where it has one, checked before and after; a disk without one gets Clear, and the
+    /// certificate says so and why).
     #[arg(long, value_name = "MODE")]
     pub auto: Option<AutoMode>,
+    /// The level of an interactive run (`--auto` sets its own).
+    #[arg(long, default_value = "clear", conflicts_with = "auto")]
+    pub level: super::plan::LevelArg,
+    /// After a firmware erase, overwrite every disk with zeros and read it back.
+    #[arg(long)]
+    pub then_zero: bool,
+    /// Restore a Device Configuration Overlay to the drive's factory capacity before
+    /// sanitizing (without it, a disk whose DCO hides sectors cannot count as sanitized).
+    #[arg(long)]
+    pub dco_restore: bool,
+    /// Frozen drives: suspend to RAM for a few seconds to unfreeze them. `auto` (the default)
+    /// asks in an interactive run and does it in an automatic one, `never` does not.
+    #[arg(long, default_value = "auto")]
+    pub unfreeze: Unfreeze,
     /// Power the machine off at the end (only from the live image).
     #[arg(long)]
     pub poweroff: bool,
@@ -70,6 +84,13 @@ pub struct Args {
     pub root: PathBuf,
 }
 
+/// Whether to suspend and resume to unfreeze drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Unfreeze {
+    Auto,
+    Never,
+}
+
 /// The two automatic modes of the boot menu and `reprise.auto=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AutoMode {
@@ -87,19 +108,64 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let settings = Settings {
         mode: match args.auto {
             Some(AutoMode::Purge) => Mode::Purge,
-            _ => Mode::Clear,
+            Some(AutoMode::Clear) => Mode::Clear,
+            None => args.level.mode(),
         },
         method: args.method.clone(),
         verify: args.verify,
+        then_zero: args.then_zero,
+        dco_restore: args.dco_restore,
     };
-    let run_plan = flow::plan(&probe, &settings)?;
-    print_plan(&run_plan);
+    let mut inspection = flow::inspect(&root, &probe);
+    let mut run_plan = flow::plan_with(&probe, &inspection, &settings)?;
+    print_plan(&run_plan, &inspection, args.lang);
     if args.auto.is_some()
         && let Err(why) = flow::check_auto_ready(&probe, &data, args.server.as_deref())
     {
         println!("NOTHING WAS WRITTEN: {why}.");
         println!("Automatic mode needs somewhere to keep the certificate.");
         return Err(flow::RunError::NotReady(why).into());
+    }
+    // Frozen drives hide a better technique: suspend and resume once, then plan again.
+    let frozen = run_plan
+        .targets()
+        .iter()
+        .filter(|t| t.strategy().is_some_and(|s| s.unfreeze_would_help))
+        .count();
+    if frozen > 0 && args.unfreeze == Unfreeze::Auto {
+        match &inspection.can_suspend {
+            Some(Ok(())) => {
+                let go = args.auto.is_some() || {
+                    print!(
+                        "{frozen} drive(s) frozen by the firmware. Suspend for a few seconds to unfreeze them? Type yes: "
+                    );
+                    use std::io::Write as _;
+                    std::io::stdout().flush()?;
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    matches!(line.trim().to_lowercase().as_str(), "yes" | "oui")
+                };
+                if go {
+                    println!("Suspending to RAM; the machine wakes up by itself in 5 s.");
+                    match flow::unfreeze(&root) {
+                        Ok(slept) => {
+                            println!("Resumed after {} s; asking the drives again.", slept.as_secs());
+                            inspection = flow::inspect(&root, &probe);
+                            run_plan = flow::plan_with(&probe, &inspection, &settings)?;
+                            print_plan(&run_plan, &inspection, args.lang);
+                        }
+                        Err(e) => println!(
+                            "Suspend failed ({}): going on with the plan above.",
+                            crate::model::error_chain(&e)
+                        ),
+                    }
+                }
+            }
+            Some(Err(why)) => println!(
+                "{frozen} drive(s) frozen, and this machine cannot suspend to unfreeze them: {why}."
+            ),
+            None => {}
+        }
     }
 
     let policy = flow::load_policy(args.policy.as_deref(), Some(&data))?;
@@ -194,33 +260,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(console::exit_code(status))
 }
 
-fn print_plan(p: &RunPlan) {
-    if p.mode == Mode::Purge {
-        println!(
-            "Purge was requested, but firmware Purge is not available in this version: \
-             every disk gets Clear (overwrite + verification), and the certificate says so."
-        );
-    }
-    if p.targets().is_empty() {
-        println!("No disk to sanitize.");
-    } else {
-        println!("Disks to sanitize ({}):", p.targets().len());
-        for t in p.targets() {
-            let id = t.identity();
-            println!(
-                "  {}  {}  serial {}  {}  method {}  {}",
-                id.dev_path,
-                id.model.as_deref().unwrap_or("unknown model"),
-                id.serial.as_deref().unwrap_or("unknown"),
-                format_bytes(id.size_bytes),
-                t.method(),
-                console::describe_verify(p.verify),
-            );
-        }
-    }
-    for s in &p.skipped {
-        println!("  not touched: {}  ({})", s.disk.dev_path, s.reason);
-    }
+fn print_plan(p: &RunPlan, inspection: &flow::Inspection, lang: Language) {
+    print!("{}", super::plan::human(&super::plan::view(p, inspection, lang)));
 }
 
 /// Uploads the certificates of the data folder not yet acknowledged. On a stick, what fails

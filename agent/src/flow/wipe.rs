@@ -118,11 +118,11 @@ pub fn prepare(req: &WipeRequest) -> Result<PreparedWipe, WipeCommandError> {
         .devices
         .iter()
         .map(|p| {
-            Ok(PlannedDevice {
-                path: p.clone(),
-                identity: identity_of(&probe_disks, p)?,
-                method: req.method.clone(),
-            })
+            Ok(PlannedDevice::overwrite(
+                p.clone(),
+                identity_of(&probe_disks, p)?,
+                req.method.clone(),
+            ))
         })
         .collect::<Result<Vec<_>, WipeCommandError>>()?;
     let plan = WipePlan {

@@ -3,6 +3,7 @@
 //! reads), the clock, signals and power.
 
 pub mod atomic;
+pub mod attr;
 pub mod blockdev;
 pub mod clock;
 pub mod file;
@@ -13,6 +14,8 @@ pub mod passthrough;
 pub mod power;
 pub mod signals;
 pub mod simdrive;
+pub mod simfirmware;
+pub mod suspend;
 pub mod usage;
 
 use std::path::{Path, PathBuf};

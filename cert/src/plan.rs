@@ -38,21 +38,38 @@ impl SanitizeKind {
 pub enum Explanation {
     // --- what the drive offers, and what was chosen -------------------------------------------
     /// NVMe Sanitize with this action is supported (and chosen when `chosen`).
-    NvmeSanitize { action: SanitizeKind, chosen: bool },
+    NvmeSanitize {
+        action: SanitizeKind,
+        chosen: bool,
+    },
     /// NVMe Format NVM with Secure Erase Settings 2 (cryptographic erase).
-    NvmeFormatCrypto { chosen: bool },
-    /// NVMe Format NVM with Secure Erase Settings 1 (user data erase): a Clear, not a Purge.
-    NvmeFormatUserData { chosen: bool },
-    AtaSanitize { action: SanitizeKind, chosen: bool },
+    NvmeFormatCrypto {
+        chosen: bool,
+    },
+    /// NVMe Format NVM with Secure Erase Settings 1 (user data erase: "all user data,
+    /// regardless of location"), the last of the NVMe Purge techniques.
+    NvmeFormatUserData {
+        chosen: bool,
+    },
+    AtaSanitize {
+        action: SanitizeKind,
+        chosen: bool,
+    },
     /// ATA SECURITY ERASE UNIT (enhanced or normal); `minutes` is the drive's own estimate.
     AtaSecurityErase {
         enhanced: bool,
         minutes: Option<u32>,
         chosen: bool,
     },
-    ScsiSanitize { action: SanitizeKind, chosen: bool },
+    ScsiSanitize {
+        action: SanitizeKind,
+        chosen: bool,
+    },
     /// Clear by overwriting every sector (`method`), then reading back.
-    Overwrite { method: String, chosen: bool },
+    Overwrite {
+        method: String,
+        chosen: bool,
+    },
     /// After the firmware erase, every sector is overwritten with zeros and read back
     /// (`--then-zero`).
     ThenZero,
@@ -60,7 +77,9 @@ pub enum Explanation {
     /// Purge was asked for but this disk offers none: Clear is what it gets.
     PurgeUnavailable,
     /// A USB bridge that carries no ATA or SCSI commands to the drive.
-    UsbNoPassthrough { why: String },
+    UsbNoPassthrough {
+        why: String,
+    },
     /// A USB bridge that does carry commands, but a firmware erase through a bridge is not
     /// trusted (bridges time out long commands and hide the drive's state).
     UsbBridgeNotTrusted,
@@ -68,17 +87,25 @@ pub enum Explanation {
     /// required.
     FlashNoPurge,
     /// A virtual or unknown disk (virtio, loop, file): no drive firmware to reach.
-    NoDriveFirmware { transport: String },
+    NoDriveFirmware {
+        transport: String,
+    },
     /// The drive could not be asked what it supports.
-    NotInspected { why: String },
+    NotInspected {
+        why: String,
+    },
     /// The NVMe controller offers neither Sanitize nor a cryptographic Format.
     NvmeNoPurge,
     /// The ATA drive offers no SANITIZE and no SECURITY ERASE UNIT usable for Purge.
     AtaNoPurge,
     /// The SCSI drive reports no usable SANITIZE service action.
-    ScsiNoSanitize { why: String },
+    ScsiNoSanitize {
+        why: String,
+    },
     /// Controller-wide NVMe commands would also erase namespaces that the plan does not name.
-    NvmeOtherNamespaces { namespaces: Vec<u32> },
+    NvmeOtherNamespaces {
+        namespaces: Vec<u32>,
+    },
     // --- drive states -------------------------------------------------------------------------
     /// ATA security is frozen (by the BIOS, usually): SECURITY ERASE UNIT is refused until the
     /// drive is power-cycled; suspend-to-RAM and resume does that when the machine can suspend.
@@ -100,16 +127,27 @@ pub enum Explanation {
     AtaPasswordAttemptsExpired,
     // --- hidden areas -------------------------------------------------------------------------
     /// A Host Protected Area hides `sectors` sectors; removed before sanitizing when `remove`.
-    HpaFound { sectors: u64, remove: bool },
+    HpaFound {
+        sectors: u64,
+        remove: bool,
+    },
     /// A Device Configuration Overlay hides `sectors` sectors; restored when `restore`.
-    DcoFound { sectors: u64, restore: bool },
+    DcoFound {
+        sectors: u64,
+        restore: bool,
+    },
     /// HPA and DCO were checked: nothing hidden.
     NothingHidden,
     /// HPA/DCO could not be checked.
-    HiddenNotChecked { why: String },
+    HiddenNotChecked {
+        why: String,
+    },
     // --- during the run -----------------------------------------------------------------------
     /// The chosen technique was refused before it changed anything; the next one was used.
-    TechniqueRefused { technique: String, why: String },
+    TechniqueRefused {
+        technique: String,
+        why: String,
+    },
 }
 
 impl Explanation {
@@ -188,12 +226,12 @@ pub fn explanation(e: &Explanation, lang: Language) -> String {
             choice(*chosen, Fr, true)
         ),
         (Explanation::NvmeFormatUserData { chosen }, En) => format!(
-            "NVMe Format with user data erase (SES 1): supported — a Clear, not a Purge{}",
-            choice(*chosen, En, false)
+            "NVMe Format with user data erase (SES 1): supported — erases all user data wherever it is{}",
+            choice(*chosen, En, true)
         ),
         (Explanation::NvmeFormatUserData { chosen }, Fr) => format!(
-            "NVMe Format avec effacement des données (SES 1) : disponible — un Clear, pas un Purge{}",
-            choice(*chosen, Fr, false)
+            "NVMe Format avec effacement des données (SES 1) : disponible — efface toutes les données où qu'elles soient{}",
+            choice(*chosen, Fr, true)
         ),
         (Explanation::AtaSanitize { action, chosen }, l) => match l {
             En => format!(

@@ -213,7 +213,10 @@ pub fn human(v: &PlanView) -> String {
             if d.then_zero { " then zeros" } else { "" }
         ));
         if !d.fallbacks.is_empty() {
-            out.push_str(&format!("      if refused: {}\n", d.fallbacks.join(", then ")));
+            out.push_str(&format!(
+                "      if refused: {}\n",
+                d.fallbacks.join(", then ")
+            ));
         }
         for e in &d.explanations {
             out.push_str(&format!("      · {}\n", e.message));

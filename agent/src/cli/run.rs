@@ -135,21 +135,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if frozen > 0 && args.unfreeze == Unfreeze::Auto {
         match &inspection.can_suspend {
             Some(Ok(())) => {
-                let go = args.auto.is_some() || {
-                    print!(
-                        "{frozen} drive(s) frozen by the firmware. Suspend for a few seconds to unfreeze them? Type yes: "
-                    );
-                    use std::io::Write as _;
-                    std::io::stdout().flush()?;
-                    let mut line = String::new();
-                    std::io::stdin().read_line(&mut line)?;
-                    matches!(line.trim().to_lowercase().as_str(), "yes" | "oui")
-                };
+                let go = args.auto.is_some()
+                    || {
+                        print!(
+                            "{frozen} drive(s) frozen by the firmware. Suspend for a few seconds to unfreeze them? Type yes: "
+                        );
+                        use std::io::Write as _;
+                        std::io::stdout().flush()?;
+                        let mut line = String::new();
+                        std::io::stdin().read_line(&mut line)?;
+                        matches!(line.trim().to_lowercase().as_str(), "yes" | "oui")
+                    };
                 if go {
                     println!("Suspending to RAM; the machine wakes up by itself in 5 s.");
                     match flow::unfreeze(&root) {
                         Ok(slept) => {
-                            println!("Resumed after {} s; asking the drives again.", slept.as_secs());
+                            println!(
+                                "Resumed after {} s; asking the drives again.",
+                                slept.as_secs()
+                            );
                             inspection = flow::inspect(&root, &probe);
                             run_plan = flow::plan_with(&probe, &inspection, &settings)?;
                             print_plan(&run_plan, &inspection, args.lang);
@@ -261,7 +265,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn print_plan(p: &RunPlan, inspection: &flow::Inspection, lang: Language) {
-    print!("{}", super::plan::human(&super::plan::view(p, inspection, lang)));
+    print!(
+        "{}",
+        super::plan::human(&super::plan::view(p, inspection, lang))
+    );
 }
 
 /// Uploads the certificates of the data folder not yet acknowledged. On a stick, what fails

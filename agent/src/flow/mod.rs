@@ -27,8 +27,8 @@ use crate::sys::file::{self, FileError};
 use crate::verdict::{Policy, Verdict};
 use crate::wipe::capability::DriveFacts;
 use crate::wipe::plan::PlanError;
-use crate::wipe::strategy::{SanitizeRequest, choose};
 use crate::wipe::report::{DeviceWipe, Outcome, SCHEMA_VERSION, WipeReport};
+use crate::wipe::strategy::{SanitizeRequest, choose};
 use crate::wipe::{
     CancelToken, Method, PlannedDevice, ProtectedDisk, ValidatedPlan, VerifySpec, WipeEvent,
     WipePlan, WriteGuard,
@@ -203,7 +203,11 @@ pub fn plan_with(
     // The namespaces of each NVMe controller that this run sanitizes.
     let mut controllers: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
     for disk in probe.disks.iter().filter(|d| skip_reason(d).is_none()) {
-        if let Some(n) = inspection.drives.get(&disk.id).and_then(|f| f.nvme.as_ref()) {
+        if let Some(n) = inspection
+            .drives
+            .get(&disk.id)
+            .and_then(|f| f.nvme.as_ref())
+        {
             controllers
                 .entry(n.controller.clone())
                 .or_default()

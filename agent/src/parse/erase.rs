@@ -127,8 +127,7 @@ pub fn parse_dco_identify(b: &[u8]) -> Result<DcoIdentify, DcoError> {
     if let Integrity::Invalid { sum } = integrity {
         return Err(DcoError::Corrupt { sum });
     }
-    let max_lba =
-        (3..=6).fold(0u64, |acc, i| acc | (u64::from(w(i)) << (16 * (i - 3))));
+    let max_lba = (3..=6).fold(0u64, |acc, i| acc | (u64::from(w(i)) << (16 * (i - 3))));
     if max_lba == 0 {
         return Err(DcoError::Empty);
     }

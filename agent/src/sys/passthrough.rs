@@ -482,7 +482,10 @@ pub fn open_for_inspection(
 /// accepts commands which change the media or the drive's security state. `device` is what the
 /// write guard opened (read-write, `O_EXCL`, checked to be the planned disk); only the guard
 /// may call this — an architecture test fails if anything else does.
-pub fn firmware_handle(device: &Device, protocol: Protocol) -> Result<DeviceNode, PassthroughError> {
+pub fn firmware_handle(
+    device: &Device,
+    protocol: Protocol,
+) -> Result<DeviceNode, PassthroughError> {
     let name = device.path_display();
     if !device.is_block_device() {
         return Err(PassthroughError::Unsupported {
@@ -791,6 +794,13 @@ mod tests {
                 features: ata::SMART_READ_DATA,
                 ..AtaCommand::new(ata::SMART)
             },
+            // SANITIZE STATUS EXT, DEVICE CONFIGURATION IDENTIFY, GET NATIVE MAX ADDRESS EXT.
+            AtaCommand::new(ata::SANITIZE),
+            AtaCommand {
+                features: ata::DCO_IDENTIFY,
+                ..AtaCommand::new(ata::DEVICE_CONFIGURATION)
+            },
+            AtaCommand::new(ata::ACCESSIBLE_MAX_ADDRESS),
         ];
         for c in &read {
             assert!(!is_destructive_ata(c), "{c:?}");
@@ -798,7 +808,23 @@ mod tests {
         let destructive = [
             AtaCommand::new(ata::SECURITY_ERASE_UNIT),
             AtaCommand::new(ata::SECURITY_SET_PASSWORD),
-            AtaCommand::new(ata::SANITIZE),
+            AtaCommand {
+                features: ata::SANITIZE_CRYPTO_SCRAMBLE_EXT,
+                ..AtaCommand::new(ata::SANITIZE)
+            },
+            // SANITIZE STATUS EXT with CLEAR SANITIZE OPERATION FAILED changes the state.
+            AtaCommand {
+                count: 1,
+                ..AtaCommand::new(ata::SANITIZE)
+            },
+            AtaCommand {
+                features: ata::DCO_RESTORE,
+                ..AtaCommand::new(ata::DEVICE_CONFIGURATION)
+            },
+            AtaCommand {
+                features: ata::AMAC_SET_ACCESSIBLE_MAX,
+                ..AtaCommand::new(ata::ACCESSIBLE_MAX_ADDRESS)
+            },
             AtaCommand::new(ata::SET_MAX_ADDRESS_EXT),
             AtaCommand::new(ata::WRITE_SECTORS),
             AtaCommand::new(0x00),
@@ -827,6 +853,37 @@ mod tests {
         ] {
             assert!(is_destructive_nvme(&NvmeCommand::new(op)), "{op:#x}");
         }
+    }
+
+    #[test]
+    fn inspection_lets_only_reading_scsi_commands_through() {
+        for cdb in [
+            &[scsi::INQUIRY, 0, 0, 0, 96, 0][..],
+            &[scsi::REQUEST_SENSE, 0, 0, 0, 252, 0],
+            &[scsi::MAINTENANCE_IN, 0x0C, 3, 0x48, 0, 1, 0, 0, 0, 64, 0, 0],
+            &[scsi::SERVICE_ACTION_IN_16, 0x10],
+        ] {
+            assert!(!is_destructive_scsi(cdb), "{cdb:x?}");
+        }
+        for cdb in [
+            &[scsi::SANITIZE, 0x83][..],
+            &[0x2A, 0, 0, 0, 0, 0, 0, 0, 1, 0],
+            &[scsi::MAINTENANCE_IN, 0x0A],
+            &[],
+        ] {
+            assert!(is_destructive_scsi(cdb), "{cdb:x?}");
+        }
+        // The inspection wrapper refuses a SANITIZE before it reaches the drive.
+        let mut d = Inspection(crate::sys::simfirmware::SimScsi::new("/dev/sim", 64, 1));
+        let e = d
+            .scsi(
+                &[scsi::SANITIZE, 0x83, 0, 0, 0, 0, 0, 0, 0, 0],
+                ScsiData::None,
+                Duration::from_secs(1),
+            )
+            .unwrap_err();
+        assert!(matches!(e, PassthroughError::Destructive { .. }), "{e}");
+        assert!(d.0.commands.is_empty());
     }
 
     #[test]

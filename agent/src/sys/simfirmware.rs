@@ -39,6 +39,12 @@ use crate::parse::sat::AtaRegisters;
 // -------------------------------------------------------------------------------------------
 // Media
 
+/// A seed never used before: two crypto erases never leave the same bytes.
+pub fn fresh_seed() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0x5eed_0000);
+    NEXT.fetch_add(0x9e37_79b9, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// What an erase leaves on the media.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Erased {
@@ -200,8 +206,7 @@ impl BlockIo for SimBlock {
         }
         let sector = u64::from(m.sector.max(1));
         let end = (offset + buf.len() as u64).min(m.visible);
-        if m
-            .unreadable
+        if m.unreadable
             .iter()
             .any(|l| *l * sector < end && (*l + 1) * sector > offset)
         {
@@ -489,7 +494,7 @@ fn security_step(
                     // The whole native area, a Host Protected Area included (ACS-3 §7.40.3):
                     // normal erase writes zeros, enhanced a vendor pattern.
                     let content = if enhanced {
-                        Erased::Random(0xE4_4A5E)
+                        Erased::Random(fresh_seed())
                     } else {
                         Erased::Zeros
                     };
@@ -802,7 +807,7 @@ impl SimAta {
         let native = self.fw.native_sectors * 512;
         let s = self.fw.sanitize.as_mut().expect("sanitize present");
         let content = match feature {
-            ata::SANITIZE_CRYPTO_SCRAMBLE_EXT => Erased::Random(0xC2_7970),
+            ata::SANITIZE_CRYPTO_SCRAMBLE_EXT => Erased::Random(fresh_seed()),
             ata::SANITIZE_BLOCK_ERASE_EXT => s.block_content,
             _ => Erased::Pattern(pattern),
         };
@@ -910,8 +915,15 @@ impl SimAta {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NvmeSanState {
     /// SSTAT 0 (never) or 1 (completed successfully) as given.
-    Idle { sstat: u16 },
-    InProgress { cdw10: u32, pattern: u32, left: u8, total: u8 },
+    Idle {
+        sstat: u16,
+    },
+    InProgress {
+        cdw10: u32,
+        pattern: u32,
+        left: u8,
+        total: u8,
+    },
     Failed,
 }
 
@@ -930,6 +942,9 @@ pub struct SimNvmeFirmware {
     pub sanitize_instant: bool,
     /// Format NVM answers this status instead of formatting.
     pub format_status: Option<u16>,
+    /// Sanitize and Format report success without touching the media (a lying firmware: the
+    /// before/after check must catch it).
+    pub lies: bool,
     /// Opcodes that fail with a status whatever they ask.
     pub fail: Vec<(u8, u16)>,
     pub vanish_after: Option<u32>,
@@ -1053,11 +1068,11 @@ impl SimNvme {
 
     fn finish_nvme_sanitize(&mut self, cdw10: u32, pattern: u32) {
         let content = match cdw10 & 7 {
-            4 => Erased::Random(0xC0FFEE),
+            4 => Erased::Random(fresh_seed()),
             2 => self.dealloc_content(),
             _ => Erased::Pattern(pattern),
         };
-        for m in self.fw.media.values() {
+        for m in self.fw.media.values().filter(|_| !self.fw.lies) {
             if self.fw.sanitize_fails {
                 let half = m.total_bytes() / 2;
                 m.erase(0, half, content);
@@ -1143,17 +1158,16 @@ impl SimNvme {
                 if lbaf != current {
                     return Err(self.status(cmd, 0x010a));
                 }
-                let all =
-                    cmd.nsid == nvme::NSID_ALL || fna & 1 != 0 || (ses > 0 && fna & 2 != 0);
+                let all = cmd.nsid == nvme::NSID_ALL || fna & 1 != 0 || (ses > 0 && fna & 2 != 0);
                 if !all && !self.fw.media.contains_key(&cmd.nsid) {
                     return Err(self.status(cmd, 0x000b));
                 }
                 let content = match ses {
-                    2 => Erased::Random(0xF0_4A7),
+                    2 => Erased::Random(fresh_seed()),
                     _ => self.dealloc_content(),
                 };
                 for (nsid, m) in &self.fw.media {
-                    if all || *nsid == cmd.nsid {
+                    if (all || *nsid == cmd.nsid) && !self.fw.lies {
                         m.erase_all(content);
                     }
                 }
@@ -1251,7 +1265,7 @@ impl SimScsi {
                 let done = (u32::from(total - left) * 65536 / u32::from(total.max(1))) as u16;
                 if left <= 1 {
                     let content = match action {
-                        scsi::SANITIZE_CRYPTO_ERASE => Erased::Random(0x5C51),
+                        scsi::SANITIZE_CRYPTO_ERASE => Erased::Random(fresh_seed()),
                         scsi::SANITIZE_BLOCK_ERASE => Erased::Zeros,
                         _ => Erased::Pattern(0),
                     };

@@ -411,10 +411,7 @@ fn inspect_ata(drive: &mut dyn Passthrough) -> DriveFacts {
 fn inspect_nvme(drive: &mut dyn Passthrough) -> DriveFacts {
     let mut buf = vec![0u8; pnvme::IDENTIFY_LEN];
     let ctrl = match drive
-        .nvme_admin(
-            &NvmeCommand::identify(nvme::CNS_CONTROLLER, 0),
-            &mut buf,
-        )
+        .nvme_admin(&NvmeCommand::identify(nvme::CNS_CONTROLLER, 0), &mut buf)
         .map_err(|e| error_chain(&e))
         .and_then(|_| pnvme::parse_identify_controller(&buf).map_err(|e| e.to_string()))
     {

@@ -198,17 +198,15 @@ pub fn open_firmware<'p>(
             dev: dev.to_owned(),
         });
     };
-    let protocol = protocol(planned.identity().transport).ok_or_else(|| {
-        OpenError::NoFirmwarePlanned {
+    let protocol =
+        protocol(planned.identity().transport).ok_or_else(|| OpenError::NoFirmwarePlanned {
             dev: dev.to_owned(),
-        }
-    })?;
-    let drive = firmware_handle(&opened.device, protocol).map_err(|source| {
-        OpenError::Firmware {
+        })?;
+    let drive =
+        firmware_handle(&opened.device, protocol).map_err(|source| OpenError::Firmware {
             dev: dev.to_owned(),
             source,
-        }
-    })?;
+        })?;
     if let Some(n) = &strategy.facts.nvme
         && drive.nvme_nsid() != Some(n.nsid)
     {

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
 pub use engine::{Tuning, WipeJob, verify_device, wipe_device};
-pub use guard::{OpenError, ProtectedDisk, WriteGuard, open_for_write};
+pub use guard::{OpenError, ProtectedDisk, WriteGuard, open_firmware, open_for_write};
 pub use io::FakeDevice;
 pub use plan::{
     Method, PassPattern, PlannedDevice, ValidatedDevice, ValidatedPlan, VerifySpec, WipePlan,
@@ -34,9 +34,9 @@ use report::{DeviceWipe, Outcome, Verification, WipeError};
 
 use crate::model::{self as model, DiskId, DiskIdentity, Level};
 use crate::sys::blockdev::BlockIo;
+use crate::sys::clock::now_rfc3339;
 use crate::sys::passthrough::Passthrough;
 use firmware::FirmwareJob;
-use crate::sys::clock::now_rfc3339;
 
 /// Shared flag that stops every worker at its next buffer boundary.
 #[derive(Debug, Clone, Default)]
@@ -280,7 +280,12 @@ pub fn run_plan(
 ) -> Vec<DeviceWipe> {
     let n = opened.len();
     let mut results: Vec<Option<DeviceWipe>> = (0..n).map(|_| None).collect();
-    let group_of = |fj: &FirmwareJob| fj.strategy.controller.as_ref().map(|c| c.controller.clone());
+    let group_of = |fj: &FirmwareJob| {
+        fj.strategy
+            .controller
+            .as_ref()
+            .map(|c| c.controller.clone())
+    };
     // Controller groups with a refused member cannot run: the command would erase it too.
     let broken: Vec<(String, String)> = opened
         .iter()
@@ -290,8 +295,10 @@ pub fn run_plan(
         })
         .collect();
     let mut overwrites = Vec::new();
-    let mut groups: Vec<(Box<dyn Passthrough>, Vec<(usize, Box<dyn BlockIo>, FirmwareJob)>)> =
-        Vec::new();
+    let mut groups: Vec<(
+        Box<dyn Passthrough>,
+        Vec<(usize, Box<dyn BlockIo>, FirmwareJob)>,
+    )> = Vec::new();
     let mut group_keys: Vec<Option<String>> = Vec::new();
     for (i, o) in opened.into_iter().enumerate() {
         match o {
@@ -321,7 +328,10 @@ pub fn run_plan(
                     results[i] = Some(refused(fj.job, &e));
                     continue;
                 }
-                match key.as_ref().and_then(|k| group_keys.iter().position(|g| g.as_ref() == Some(k))) {
+                match key
+                    .as_ref()
+                    .and_then(|k| group_keys.iter().position(|g| g.as_ref() == Some(k)))
+                {
                     // The group's command goes through its first member's handle.
                     Some(g) => groups[g].1.push((i, io, fj)),
                     None => {
@@ -337,7 +347,8 @@ pub fn run_plan(
         for (i, mut io, job) in overwrites {
             let events = events.clone();
             let cancel = cancel.clone();
-            handles.push(s.spawn(move || vec![(i, wipe_device(io.as_mut(), job, &events, &cancel))]));
+            handles
+                .push(s.spawn(move || vec![(i, wipe_device(io.as_mut(), job, &events, &cancel))]));
         }
         for (mut drive, members) in groups {
             let events = events.clone();

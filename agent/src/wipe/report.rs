@@ -222,8 +222,7 @@ impl FirmwareCheck {
             .iter()
             .filter(|s| s.before.is_some() && s.before == s.after && !s.documented)
             .count() as u64;
-        if rule == super::technique::PostErase::Changed
-            && self.samples.iter().any(|s| s.documented)
+        if rule == super::technique::PostErase::Changed && self.samples.iter().any(|s| s.documented)
         {
             return Err("a sample counted as documented content under rule \"changed\"".into());
         }
@@ -288,10 +287,7 @@ impl DeviceWipe {
     /// `passed`, and no error that breaks sanitization beside either.
     pub fn check_consistency(&self) -> Result<(), String> {
         let dev = &self.device.dev_path;
-        let technique: Technique = self
-            .technique
-            .parse()
-            .map_err(|e| format!("{dev}: {e}"))?;
+        let technique: Technique = self.technique.parse().map_err(|e| format!("{dev}: {e}"))?;
         // Sectors left hidden (HPA, DCO) were not sanitized, whatever the technique.
         if let Some(h) = &self.hidden_areas
             && matches!(self.outcome, Outcome::Passed | Outcome::Unverified)
@@ -408,9 +404,12 @@ impl DeviceWipe {
     fn check_firmware(&self, technique: Technique) -> Result<(), String> {
         let dev = &self.device.dev_path;
         let media = self.device.media_type;
-        let level = technique
-            .level(media)
-            .ok_or_else(|| format!("{dev}: {technique} cannot sanitize {} media", media.as_str()))?;
+        let level = technique.level(media).ok_or_else(|| {
+            format!(
+                "{dev}: {technique} cannot sanitize {} media",
+                media.as_str()
+            )
+        })?;
         if self.level != level {
             return Err(format!(
                 "{dev}: {technique} on {} media is a {}, not a {}",
@@ -493,9 +492,7 @@ impl DeviceWipe {
                     ));
                 }
                 let v = &self.verification;
-                if !then_zero
-                    && (v.mode != VerifyMode::Sample || v.passed != c.passed)
-                {
+                if !then_zero && (v.mode != VerifyMode::Sample || v.passed != c.passed) {
                     return Err(format!(
                         "{dev}: the verification does not state the before/after check"
                     ));

@@ -301,7 +301,10 @@ pub fn choose(
                     (SanitizeKind::Crypto, s.crypto),
                 ]
             } else {
-                &[(SanitizeKind::Block, s.block), (SanitizeKind::Crypto, s.crypto)]
+                &[
+                    (SanitizeKind::Block, s.block),
+                    (SanitizeKind::Crypto, s.crypto),
+                ]
             };
             let usable: Vec<SanitizeKind> = order
                 .iter()
@@ -370,40 +373,43 @@ pub fn choose(
     });
 
     let firmware_ok = !flash && identity.transport != Transport::Usb;
-    let (technique, fallbacks, controller_wide) = if req.level == Level::Purge
-        && firmware_ok
-        && !candidates.is_empty()
-    {
-        let first = &candidates[0];
-        let mut rest: Vec<Technique> = candidates[1..]
-            .iter()
-            // A controller-wide fallback of a namespace-wide choice (or the reverse) would
-            // change what the plan checked; keep fallbacks of the same scope.
-            .filter(|c| c.controller_wide == first.controller_wide)
-            .map(|c| c.technique)
-            .collect();
-        rest.push(Technique::Overwrite);
-        (first.technique, rest, first.controller_wide)
-    } else {
-        if req.level == Level::Purge {
-            why.insert(0, Explanation::PurgeUnavailable);
-            if firmware_ok && candidates.is_empty() && facts.access == Access::Inspected {
-                if facts.nvme.is_some() {
-                    why.push(Explanation::NvmeNoPurge);
-                } else if facts.ata.is_some() {
-                    why.push(Explanation::AtaNoPurge);
-                } else if let Some(s) = &facts.scsi {
-                    why.push(Explanation::ScsiNoSanitize {
-                        why: s
-                            .why_unknown
-                            .clone()
-                            .unwrap_or_else(|| "no service action supported".into()),
-                    });
+    let (technique, fallbacks, controller_wide) =
+        if req.level == Level::Purge && firmware_ok && !candidates.is_empty() {
+            let first = &candidates[0];
+            let mut rest: Vec<Technique> = candidates[1..]
+                .iter()
+                // A controller-wide fallback of a namespace-wide choice (or the reverse) would
+                // change what the plan checked; keep fallbacks of the same scope.
+                .filter(|c| c.controller_wide == first.controller_wide)
+                .map(|c| c.technique)
+                .collect();
+            rest.push(Technique::Overwrite);
+            (first.technique, rest, first.controller_wide)
+        } else {
+            if req.level == Level::Purge {
+                why.insert(0, Explanation::PurgeUnavailable);
+                // "No Purge" is said only when unfreezing would not bring one either.
+                if firmware_ok
+                    && candidates.is_empty()
+                    && !unfreeze_would_help
+                    && facts.access == Access::Inspected
+                {
+                    if facts.nvme.is_some() {
+                        why.push(Explanation::NvmeNoPurge);
+                    } else if facts.ata.is_some() {
+                        why.push(Explanation::AtaNoPurge);
+                    } else if let Some(s) = &facts.scsi {
+                        why.push(Explanation::ScsiNoSanitize {
+                            why: s
+                                .why_unknown
+                                .clone()
+                                .unwrap_or_else(|| "no service action supported".into()),
+                        });
+                    }
                 }
             }
-        }
-        (Technique::Overwrite, Vec::new(), false)
-    };
+            (Technique::Overwrite, Vec::new(), false)
+        };
 
     // The technique chosen, then each fallback, as the operator reads them.
     let mut plan_lines = vec![explain(technique, true, &method, facts)];

@@ -28,7 +28,9 @@ pub enum Technique {
     NvmeSanitize(SanitizeKind),
     NvmeFormat(FormatErase),
     AtaSanitize(SanitizeKind),
-    AtaSecurityErase { enhanced: bool },
+    AtaSecurityErase {
+        enhanced: bool,
+    },
     ScsiSanitize(SanitizeKind),
 }
 

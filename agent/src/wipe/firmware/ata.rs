@@ -214,7 +214,12 @@ pub fn sanitize(
                         env.pace.elapsed().saturating_sub(rec.t0),
                         None,
                     );
-                    return Attempt::Done(rec.finish(&*env.pace, Completion::Completed, true, None));
+                    return Attempt::Done(rec.finish(
+                        &*env.pace,
+                        Completion::Completed,
+                        true,
+                        None,
+                    ));
                 } else if rec.polls > 10 {
                     return rec.failed(
                         &*env.pace,
@@ -227,7 +232,9 @@ pub fn sanitize(
                     );
                 }
             }
-            Err(PassthroughError::Aborted { lba, status, error, .. }) => {
+            Err(PassthroughError::Aborted {
+                lba, status, error, ..
+            }) => {
                 // The sanitize failed: the drive is in the sanitize failure state.
                 return rec.failed(
                     &*env.pace,
@@ -363,7 +370,12 @@ pub fn security_erase(
     if let Err(e) = result {
         let (completion, why) = classify(&e);
         let left = relock_state(drive, &password);
-        let mut r = rec.finish(&*env.pace, completion, false, Some(format!("{why}; {left}")));
+        let mut r = rec.finish(
+            &*env.pace,
+            completion,
+            false,
+            Some(format!("{why}; {left}")),
+        );
         r.security_disabled_after = security_now(drive).ok().map(|(en, _, _)| !en);
         return Attempt::Failed(
             r,
@@ -434,9 +446,7 @@ fn cleanup_then(
 ) -> Attempt {
     let (completion, why) = classify(&e);
     let left = relock_state(drive, password);
-    if completion != Completion::DeviceGone
-        && matches!(security_now(drive), Ok((false, _, _)))
-    {
+    if completion != Completion::DeviceGone && matches!(security_now(drive), Ok((false, _, _))) {
         return Attempt::NotStarted(format!("{why}; {left}"));
     }
     rec.failed(&*env.pace, completion, dev, format!("{why}; {left}"))

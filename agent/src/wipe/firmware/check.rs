@@ -215,7 +215,9 @@ pub fn as_verification(c: &FirmwareCheck) -> Verification {
     let bad_sectors: u64 = c
         .samples
         .iter()
-        .filter(|s| s.before.is_none() || s.after.is_none() || (s.before == s.after && !s.documented))
+        .filter(|s| {
+            s.before.is_none() || s.after.is_none() || (s.before == s.after && !s.documented)
+        })
         .map(|s| s.sectors)
         .sum();
     Verification {

@@ -299,9 +299,7 @@ pub(crate) fn classify(e: &PassthroughError) -> (Completion, String) {
         PassthroughError::Gone { .. } => Completion::DeviceGone,
         // SG_IO's host status 03h (DID_TIME_OUT) / driver TIMEOUT; an NVMe ioctl timeout.
         PassthroughError::Transport { host: 0x03, .. } => Completion::Timeout,
-        PassthroughError::Transport { driver, .. } if driver & 0x0f == 0x06 => {
-            Completion::Timeout
-        }
+        PassthroughError::Transport { driver, .. } if driver & 0x0f == 0x06 => Completion::Timeout,
         PassthroughError::Os { source, .. }
             if matches!(source, nix::Error::ETIMEDOUT | nix::Error::EINTR) =>
         {
@@ -324,20 +322,26 @@ fn random_seed() -> u64 {
 
 /// Runs the overwrite engine on `io` with its progress forwarded to `events` and its own
 /// end-of-device event withheld (this module says how the disk ended).
-fn run_engine(io: &mut dyn BlockIo, job: WipeJob, events: &Sender<WipeEvent>, cancel: &CancelToken) -> DeviceWipe {
+fn run_engine(
+    io: &mut dyn BlockIo,
+    job: WipeJob,
+    events: &Sender<WipeEvent>,
+    cancel: &CancelToken,
+) -> DeviceWipe {
     let (tx, rx) = channel::<WipeEvent>();
-    std::thread::scope(|s| {
-        let fwd = events.clone();
-        s.spawn(move || {
-            for e in rx {
-                if matches!(e, WipeEvent::Progress(_)) {
-                    let _ = fwd.send(e);
-                }
+    let fwd = events.clone();
+    let forwarder = std::thread::spawn(move || {
+        for e in rx {
+            if matches!(e, WipeEvent::Progress(_)) {
+                let _ = fwd.send(e);
             }
-        });
-        wipe_device(io, job, &tx, cancel)
-        // `tx` dropped here ends the forwarder.
-    })
+        }
+    });
+    let w = wipe_device(io, job, &tx, cancel);
+    // The last sender gone, the forwarder ends.
+    drop(tx);
+    let _ = forwarder.join();
+    w
 }
 
 /// What one member is doing while its group runs.
@@ -421,7 +425,10 @@ pub fn sanitize(
                         operation: ErrorKind::DeviceGone,
                         lba: None,
                         sectors: None,
-                        message: format!("{}: reading the sample before the erase: {e}", id.dev_path),
+                        message: format!(
+                            "{}: reading the sample before the erase: {e}",
+                            id.dev_path
+                        ),
                     });
                     st.stopped = Some(Outcome::Failed);
                 }
@@ -510,7 +517,9 @@ fn run_one(
         Technique::NvmeSanitize(kind) => {
             nvme::sanitize(drive, kind, strategy, targets, tuning, env, &dev)
         }
-        Technique::NvmeFormat(erase) => nvme::format(drive, erase, strategy, targets, tuning, env, &dev),
+        Technique::NvmeFormat(erase) => {
+            nvme::format(drive, erase, strategy, targets, tuning, env, &dev)
+        }
         Technique::AtaSanitize(kind) => ata::sanitize(drive, kind, targets, tuning, env, &dev),
         Technique::AtaSecurityErase { enhanced } => {
             ata::security_erase(drive, enhanced, strategy, targets, tuning, env, &dev)
@@ -654,7 +663,10 @@ fn finish_member(
             message: format!(
                 "{dev}: {}: the drive did not report success ({})",
                 record.command,
-                record.status.as_deref().unwrap_or(record.completion.as_str())
+                record
+                    .status
+                    .as_deref()
+                    .unwrap_or(record.completion.as_str())
             ),
         });
     }
@@ -675,7 +687,11 @@ fn finish_member(
         pass: 1,
         passes: 1,
     };
-    match st.before.as_ref().map(|b| check::after(&*m.io, b, rule, cancel, &rep)) {
+    match st
+        .before
+        .as_ref()
+        .map(|b| check::after(&*m.io, b, rule, cancel, &rep))
+    {
         None => {
             w.outcome = Outcome::Unverified;
         }

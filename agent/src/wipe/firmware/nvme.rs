@@ -153,7 +153,12 @@ pub fn sanitize(
                             env.pace.elapsed().saturating_sub(rec.t0),
                             rec.estimated,
                         );
-                        return Attempt::Done(rec.finish(env.pace, Completion::Completed, true, None));
+                        return Attempt::Done(rec.finish(
+                            env.pace,
+                            Completion::Completed,
+                            true,
+                            None,
+                        ));
                     }
                     SanitizeState::Failed => {
                         return rec.failed(

@@ -60,8 +60,14 @@ mod tests {
         assert!(text.starts_with("reprise"));
         assert!(text[7..].chars().all(|c| c.is_ascii_hexdigit()));
         // Trimmed: the same drive read twice gives the same password.
-        assert_eq!(p, temporary_password("Samsung SSD 860 EVO 500GB", "S3Z1NB0K123456A"));
-        assert_ne!(p, temporary_password("Samsung SSD 860 EVO 500GB", "S3Z1NB0K123456B"));
+        assert_eq!(
+            p,
+            temporary_password("Samsung SSD 860 EVO 500GB", "S3Z1NB0K123456A")
+        );
+        assert_ne!(
+            p,
+            temporary_password("Samsung SSD 860 EVO 500GB", "S3Z1NB0K123456B")
+        );
         let d = security_data(&p, 2);
         assert_eq!((d[0], d[1]), (2, 0));
         assert_eq!(&d[2..34], &p);

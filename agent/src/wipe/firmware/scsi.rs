@@ -65,7 +65,10 @@ pub fn sanitize(
     // OVERWRITE takes a parameter list: one pass (count 1), a 4-byte pattern of zeros.
     let params = [0x01u8, 0, 0, 4, 0, 0, 0, 0];
     let (cdb, data) = if kind == SanitizeKind::Overwrite {
-        (sanitize_cdb(sa, params.len() as u16), ScsiData::Out(&params))
+        (
+            sanitize_cdb(sa, params.len() as u16),
+            ScsiData::Out(&params),
+        )
     } else {
         (sanitize_cdb(sa, 0), ScsiData::None)
     };

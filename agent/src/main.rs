@@ -31,6 +31,8 @@ enum Command {
     Run(cli::run::Args),
     /// Print the data partition of the Reprise stick this system booted from (for init).
     Medium(cli::medium::Args),
+    /// Suspend to RAM and resume by the RTC alarm, to unfreeze drives frozen by the BIOS.
+    Unfreeze(cli::unfreeze::Args),
     /// Send the certificates the workshop server has not acknowledged yet.
     Upload(cli::upload::Args),
     /// Decode a firmware or drive dump (SMBIOS, ATA IDENTIFY/SMART, NVMe) for a support case.
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Medium(args) => cli::medium::run(args),
         Command::Upload(args) => cli::upload::run(args),
+        Command::Unfreeze(args) => cli::unfreeze::run(args),
         Command::Decode(args) => cli::decode::run(args),
     };
     match result {

@@ -11,6 +11,7 @@ pub mod medium;
 pub mod plan;
 pub mod probe;
 pub mod run;
+pub mod unfreeze;
 pub mod upload;
 pub mod wipe;
 

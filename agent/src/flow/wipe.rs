@@ -146,7 +146,7 @@ pub fn prepare(req: &WipeRequest) -> Result<PreparedWipe, WipeCommandError> {
     let guard = super::guard(&req.root, &probe_disks);
     let mut opened = Vec::new();
     for dev in crate::wipe::open_plan(&plan, &guard) {
-        opened.push(dev.map_err(|(_, _, e)| WipeCommandError::Refused(e))?);
+        opened.push(dev.map_err(|r| WipeCommandError::Refused(r.error))?);
     }
     Ok(PreparedWipe {
         plan,

@@ -201,10 +201,10 @@ pub fn run_opened(
 pub enum OpenedDevice {
     /// An overwrite (`--method`, or a plan whose technique is an overwrite and that changes no
     /// hidden area).
-    Overwrite(Box<dyn BlockIo>, WipeJob),
+    Overwrite(Box<dyn BlockIo>, Box<WipeJob>),
     /// A firmware erase (or hidden areas to remove): the device and its drive, from
     /// `guard::open_firmware`.
-    Firmware(Box<dyn BlockIo>, Box<dyn Passthrough>, FirmwareJob),
+    Firmware(Box<dyn BlockIo>, Box<dyn Passthrough>, Box<FirmwareJob>),
 }
 
 impl std::fmt::Debug for OpenedDevice {
@@ -232,12 +232,23 @@ impl OpenedDevice {
     }
 }
 
-/// A device the guard refused: its job, the NVMe controller group it belonged to (when its plan
-/// is a controller-wide command), and why.
-pub type Refusal = (WipeJob, Option<String>, OpenError);
+/// A device the guard refused.
+#[derive(Debug)]
+pub struct Refusal {
+    pub job: WipeJob,
+    /// The NVMe controller group it belonged to, when its plan is a controller-wide command.
+    pub group: Option<String>,
+    pub error: OpenError,
+}
 
 /// One device of a plan after the guard: opened, or refused.
-pub type OpenedPlanDevice = Result<OpenedDevice, Refusal>;
+pub type OpenedPlanDevice = Result<OpenedDevice, Box<Refusal>>;
+
+/// A firmware group: the drive's handle and its members (plan index, device, job).
+type Group = (
+    Box<dyn Passthrough>,
+    Vec<(usize, Box<dyn BlockIo>, Box<FirmwareJob>)>,
+);
 
 /// Opens every device of a validated plan through the guard, each the way its plan needs.
 pub fn open_plan(plan: &ValidatedPlan, guard: &WriteGuard) -> Vec<OpenedPlanDevice> {
@@ -256,14 +267,14 @@ pub fn open_plan(plan: &ValidatedPlan, guard: &WriteGuard) -> Vec<OpenedPlanDevi
                         OpenedDevice::Firmware(
                             Box::new(o.device) as Box<dyn BlockIo>,
                             Box::new(o.drive) as Box<dyn Passthrough>,
-                            fj,
+                            Box::new(fj),
                         )
                     })
-                    .map_err(|e| (job, group, e))
+                    .map_err(|error| Box::new(Refusal { job, group, error }))
             } else {
                 open_for_write(plan, d.path(), guard)
-                    .map(|o| OpenedDevice::Overwrite(Box::new(o.device), job.clone()))
-                    .map_err(|e| (job, group, e))
+                    .map(|o| OpenedDevice::Overwrite(Box::new(o.device), Box::new(job.clone())))
+                    .map_err(|error| Box::new(Refusal { job, group, error }))
             }
         })
         .collect()
@@ -290,27 +301,24 @@ pub fn run_plan(
     let broken: Vec<(String, String)> = opened
         .iter()
         .filter_map(|o| match o {
-            Err((_, Some(g), e)) => Some((g.clone(), model::error_chain(e))),
+            Err(r) => r.group.clone().map(|g| (g, model::error_chain(&r.error))),
             _ => None,
         })
         .collect();
     let mut overwrites = Vec::new();
-    let mut groups: Vec<(
-        Box<dyn Passthrough>,
-        Vec<(usize, Box<dyn BlockIo>, FirmwareJob)>,
-    )> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let mut group_keys: Vec<Option<String>> = Vec::new();
     for (i, o) in opened.into_iter().enumerate() {
         match o {
-            Err((job, _, e)) => {
+            Err(r) => {
                 let _ = events.send(WipeEvent::Finished {
-                    disk: job.identity().id.clone(),
-                    device: job.identity().dev_path.clone(),
+                    disk: r.job.identity().id.clone(),
+                    device: r.job.identity().dev_path.clone(),
                     outcome: Outcome::Failed,
                 });
-                results[i] = Some(refused(job, &e));
+                results[i] = Some(refused(r.job, &r.error));
             }
-            Ok(OpenedDevice::Overwrite(io, job)) => overwrites.push((i, io, job)),
+            Ok(OpenedDevice::Overwrite(io, job)) => overwrites.push((i, io, *job)),
             Ok(OpenedDevice::Firmware(io, drive, fj)) => {
                 let key = group_of(&fj);
                 if let Some((_, why)) = broken.iter().find(|(g, _)| Some(g) == key.as_ref()) {
@@ -325,7 +333,7 @@ pub fn run_plan(
                         device: fj.job.identity().dev_path.clone(),
                         outcome: Outcome::Failed,
                     });
-                    results[i] = Some(refused(fj.job, &e));
+                    results[i] = Some(refused(fj.job.clone(), &e));
                     continue;
                 }
                 match key
@@ -360,7 +368,7 @@ pub fn run_plan(
                     .iter_mut()
                     .map(|(_, io, fj)| firmware::Member {
                         io: io.as_mut(),
-                        job: fj.clone(),
+                        job: (**fj).clone(),
                     })
                     .collect();
                 let mut pace = firmware::RealPace::new();

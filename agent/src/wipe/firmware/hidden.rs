@@ -88,7 +88,7 @@ pub fn apply(
     io: &mut dyn BlockIo,
     plan: &HiddenPlan,
     dev: &str,
-) -> Result<HiddenAreas, (HiddenAreas, WipeError)> {
+) -> Result<HiddenAreas, Box<(HiddenAreas, WipeError)>> {
     let mut areas = HiddenAreas {
         hpa_sectors_before: plan.hpa_sectors,
         hpa_sectors_after: plan.hpa_sectors,
@@ -96,7 +96,7 @@ pub fn apply(
         dco_sectors_after: plan.dco_sectors,
     };
     let err = |areas: &HiddenAreas, why: String| {
-        (
+        Box::new((
             areas.clone(),
             WipeError {
                 operation: ErrorKind::HiddenArea,
@@ -104,12 +104,12 @@ pub fn apply(
                 sectors: None,
                 message: format!("{dev}: {why}"),
             },
-        )
+        ))
     };
     let hpa = plan.hpa_sectors.unwrap_or(0);
     let dco = plan.dco_sectors.unwrap_or(0);
     let restore = plan.restore_dco && dco > 0;
-    if !(hpa > 0 && plan.remove_hpa) && !restore {
+    if !(restore || hpa > 0 && plan.remove_hpa) {
         return Ok(areas);
     }
     if hpa > 0 && plan.remove_hpa {

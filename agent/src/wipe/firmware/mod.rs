@@ -300,11 +300,10 @@ pub(crate) fn classify(e: &PassthroughError) -> (Completion, String) {
         // SG_IO's host status 03h (DID_TIME_OUT) / driver TIMEOUT; an NVMe ioctl timeout.
         PassthroughError::Transport { host: 0x03, .. } => Completion::Timeout,
         PassthroughError::Transport { driver, .. } if driver & 0x0f == 0x06 => Completion::Timeout,
-        PassthroughError::Os { source, .. }
-            if matches!(source, nix::Error::ETIMEDOUT | nix::Error::EINTR) =>
-        {
-            Completion::Timeout
-        }
+        PassthroughError::Os {
+            source: nix::Error::ETIMEDOUT | nix::Error::EINTR,
+            ..
+        } => Completion::Timeout,
         _ => Completion::Failed,
     };
     (completion, why)
@@ -393,7 +392,8 @@ pub fn sanitize(
         {
             match hidden::apply(drive, m.io, h, &dev) {
                 Ok(areas) => st.hidden = Some(areas),
-                Err((areas, e)) => {
+                Err(b) => {
+                    let (areas, e) = *b;
                     st.hidden = Some(areas);
                     st.errors.push(e);
                     st.stopped = Some(Outcome::Failed);

@@ -19,7 +19,10 @@ use reprise::wipe::technique::Technique;
 use reprise::wipe::{PlannedDevice, VerifySpec, WipePlan};
 use reprise_cert::plan::{Explanation, SanitizeKind};
 
-fn names(s: &DiskStrategy) -> (String, Level, Vec<String>) {
+/// Technique, level, fallbacks.
+type Want = (String, Level, Vec<String>);
+
+fn names(s: &DiskStrategy) -> Want {
     (
         s.technique.name(),
         s.level,
@@ -34,11 +37,7 @@ fn t(name: &str) -> String {
 #[test]
 fn nvme_drives_get_their_best_purge() {
     let req = request(Level::Purge);
-    let cases: Vec<(
-        &str,
-        reprise::sys::simdrive::SimNvme,
-        (String, Level, Vec<String>),
-    )> = vec![
+    let cases: Vec<(&str, reprise::sys::simdrive::SimNvme, Want)> = vec![
         (
             "SK hynix P41: Sanitize block erase",
             hynix_p41(),
@@ -154,7 +153,7 @@ fn controller_wide_commands_never_reach_a_namespace_outside_the_plan() {
 #[test]
 fn ata_drives_by_media_and_state() {
     let req = request(Level::Purge);
-    let cases: Vec<(&str, SimAta, MediaType, (String, Level, Vec<String>))> = vec![
+    let cases: Vec<(&str, SimAta, MediaType, Want)> = vec![
         (
             "SSD with SANITIZE: block erase first",
             ssd_with_sanitize(),

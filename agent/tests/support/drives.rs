@@ -271,7 +271,13 @@ pub fn run(
 
 /// One device, default tuning, not cancelled.
 pub fn run1(drive: &mut dyn Passthrough, media: &SimMedia, plan: &ValidatedPlan) -> DeviceWipe {
-    run(drive, &[media.clone()], plan, |_| {}, &CancelToken::new())
+    run(
+        drive,
+        std::slice::from_ref(media),
+        plan,
+        |_| {},
+        &CancelToken::new(),
+    )
         .wipes
         .remove(0)
 }

@@ -62,7 +62,13 @@ fn nvme_sanitize_crypto_purges_every_namespace_and_says_how() {
     let old = media.snapshot();
     let (_, s) = strategy_of(&mut d, &id, &request(Level::Purge));
     let plan = plan_of(&id, s, SAMPLE);
-    let ran = run(&mut d, &[media.clone()], &plan, |_| {}, &CancelToken::new());
+    let ran = run(
+        &mut d,
+        std::slice::from_ref(&media),
+        &plan,
+        |_| {},
+        &CancelToken::new(),
+    );
     let w = &ran.wipes[0];
     assert_purged(w, "nvme-sanitize-crypto");
     assert!(all_erased(&media, &old));
@@ -605,7 +611,8 @@ fn edited_firmware_records_are_refused() {
     let (_, s) = strategy_of(&mut d, &id, &request(Level::Purge));
     let good = run1(&mut d, &media, &plan_of(&id, s, SAMPLE));
     assert!(good.is_sanitized());
-    let edits: Vec<(&str, Box<dyn Fn(&mut DeviceWipe)>)> = vec![
+    type Edit = Box<dyn Fn(&mut DeviceWipe)>;
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "never in progress",
             Box::new(|w| w.firmware.as_mut().unwrap().observed_in_progress = false),

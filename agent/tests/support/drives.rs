@@ -278,8 +278,8 @@ pub fn run1(drive: &mut dyn Passthrough, media: &SimMedia, plan: &ValidatedPlan)
         |_| {},
         &CancelToken::new(),
     )
-        .wipes
-        .remove(0)
+    .wipes
+    .remove(0)
 }
 
 pub fn zero_method() -> Method {

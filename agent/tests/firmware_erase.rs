@@ -687,3 +687,53 @@ fn edited_firmware_records_are_refused() {
             .starts_with("blake3:")
     );
 }
+
+// --- the guard ------------------------------------------------------------------------------
+
+#[test]
+fn the_firmware_path_is_refused_where_the_plan_needs_no_firmware() {
+    use reprise::wipe::capability::DriveFacts;
+    use reprise::wipe::{OpenError, WriteGuard, open_firmware, open_for_write};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("disk.img");
+    std::fs::write(&path, vec![0x5a; 1 << 20]).unwrap();
+    let id = reprise::model::DiskIdentity::for_file(&path.display().to_string(), 1 << 20);
+    let s = reprise::wipe::strategy::choose(
+        &id,
+        &DriveFacts::not_asked("a regular file has no drive firmware"),
+        &request(Level::Purge),
+        &Default::default(),
+    );
+    assert_eq!(s.technique, Technique::Overwrite);
+    let plan = plan_of(&id, s, SAMPLE);
+    assert!(!plan.devices()[0].needs_firmware());
+    let guard = WriteGuard::new(
+        reprise::sys::SysRoot::new(dir.path()),
+        Vec::new(),
+        std::sync::Arc::new(|_, _| None),
+    );
+    let e = open_firmware(&plan, &path, &guard).unwrap_err();
+    assert!(matches!(e, OpenError::NoFirmwarePlanned { .. }), "{e}");
+    assert!(open_for_write(&plan, &path, &guard).is_ok());
+    // A firmware technique cannot even be planned for a file.
+    let mut s = reprise::wipe::strategy::choose(
+        &id,
+        &DriveFacts::not_asked("x"),
+        &request(Level::Purge),
+        &Default::default(),
+    );
+    s.technique = Technique::NvmeFormat(reprise::wipe::technique::FormatErase::Crypto);
+    let e = reprise::wipe::WipePlan {
+        devices: vec![reprise::wipe::PlannedDevice {
+            path: path.clone(),
+            identity: id.clone(),
+            method: s.method.clone(),
+            strategy: Some(s),
+        }],
+        rounds: 1,
+        verify: SAMPLE,
+    }
+    .validate()
+    .unwrap_err();
+    assert!(e.to_string().contains("cannot sanitize a file disk"), "{e}");
+}

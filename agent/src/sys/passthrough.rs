@@ -62,6 +62,9 @@ pub mod ata {
     pub const SMART_EXECUTE_OFFLINE_IMMEDIATE: u16 = 0xD4;
     pub const SMART_READ_LOG: u16 = 0xD5;
     pub const SMART_RETURN_STATUS: u16 = 0xDA;
+    /// DEVICE register with the LBA bit: addresses in the LBA fields are LBAs, not
+    /// cylinder/head/sector (QEMU, and drives following ATA-1 rules, answer in CHS without it).
+    pub const DEVICE_LBA: u8 = 0x40;
     /// LBA mid/high of SMART commands: the key that tells the drive it is meant.
     pub const SMART_LBA_KEY: u64 = 0xC2_4F00;
     pub const READ_NATIVE_MAX_ADDRESS_EXT: u8 = 0x27;

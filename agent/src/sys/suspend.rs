@@ -11,7 +11,7 @@
 //! (cleared, then set to `+SECONDS`). On the real machine the write of `mem` returns once the
 //! machine has resumed.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 use super::SysRoot;
 use super::attr::{AttrError, write_attribute};
@@ -74,7 +74,8 @@ pub enum SuspendError {
 }
 
 /// Suspends the machine to RAM and lets the RTC wake it `wake_after` later (at least 2 s).
-/// Returns how long the write of `mem` blocked (the time asleep, on a real machine).
+/// Returns how long the write of `mem` took by the wall clock (the time asleep, on a real
+/// machine).
 pub fn suspend_and_resume(root: &SysRoot, wake_after: Duration) -> Result<Duration, SuspendError> {
     check(root)?;
     if file::exists(&root.join(MEM_SLEEP)) {
@@ -84,9 +85,10 @@ pub fn suspend_and_resume(root: &SysRoot, wake_after: Duration) -> Result<Durati
     write_attribute(root, WAKEALARM, "0")?;
     let secs = wake_after.as_secs().max(2);
     write_attribute(root, WAKEALARM, &format!("+{secs}"))?;
-    let t0 = Instant::now();
+    // The wall clock: the monotonic clock (Instant) stops while the machine sleeps.
+    let t0 = SystemTime::now();
     let slept = write_attribute(root, STATE, "mem");
-    let elapsed = t0.elapsed();
+    let elapsed = t0.elapsed().unwrap_or_default();
     // Never leave an alarm behind, whatever happened.
     let _ = write_attribute(root, WAKEALARM, "0");
     slept?;

@@ -310,11 +310,13 @@ fn inspect_ata(drive: &mut dyn Passthrough) -> DriveFacts {
         AtaCommand {
             features: ata::AMAC_GET_NATIVE_MAX,
             ext: true,
+            device: ata::DEVICE_LBA,
             ..AtaCommand::new(ata::ACCESSIBLE_MAX_ADDRESS)
         }
     } else {
         AtaCommand {
             ext: true,
+            device: ata::DEVICE_LBA,
             ..AtaCommand::new(ata::READ_NATIVE_MAX_ADDRESS_EXT)
         }
     };
@@ -323,6 +325,16 @@ fn inspect_ata(drive: &mut dyn Passthrough) -> DriveFacts {
         None
     } else {
         match drive.ata(&read_native, AtaData::None) {
+            // Below the accessible capacity is impossible: an answer not to be trusted (a
+            // translation that returned CHS, say).
+            Ok(r) if r.lba + 1 < id.capacity_sectors => {
+                hidden_why = Some(format!(
+                    "the native capacity reported ({} sectors) is below the accessible one ({}): not trusted",
+                    r.lba + 1,
+                    id.capacity_sectors
+                ));
+                None
+            }
             Ok(r) => Some(r.lba + 1),
             // A drive without the HPA feature set cannot hide anything behind one.
             Err(_) if !id.hpa_supported && !amac => Some(id.capacity_sectors),
@@ -358,6 +370,7 @@ fn inspect_ata(drive: &mut dyn Passthrough) -> DriveFacts {
             &AtaCommand {
                 features: ata::SANITIZE_STATUS_EXT,
                 ext: true,
+                device: ata::DEVICE_LBA,
                 ..AtaCommand::new(ata::SANITIZE)
             },
             AtaData::None,

@@ -37,6 +37,7 @@ use crate::sys::blockdev::BlockIo;
 use crate::sys::clock::now_rfc3339;
 use crate::sys::passthrough::Passthrough;
 use firmware::FirmwareJob;
+use strategy::DiskStrategy;
 
 /// Shared flag that stops every worker at its next buffer boundary.
 #[derive(Debug, Clone, Default)]
@@ -201,7 +202,7 @@ pub fn run_opened(
 pub enum OpenedDevice {
     /// An overwrite (`--method`, or a plan whose technique is an overwrite and that changes no
     /// hidden area).
-    Overwrite(Box<dyn BlockIo>, Box<WipeJob>),
+    Overwrite(Box<dyn BlockIo>, Box<WipeJob>, Option<Box<DiskStrategy>>),
     /// A firmware erase (or hidden areas to remove): the device and its drive, from
     /// `guard::open_firmware`.
     Firmware(Box<dyn BlockIo>, Box<dyn Passthrough>, Box<FirmwareJob>),
@@ -210,7 +211,9 @@ pub enum OpenedDevice {
 impl std::fmt::Debug for OpenedDevice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            OpenedDevice::Overwrite(io, _) => write!(f, "Overwrite({})", io.path().display()),
+            OpenedDevice::Overwrite(io, _, _) => {
+                write!(f, "Overwrite({})", io.path().display())
+            }
             OpenedDevice::Firmware(io, _, _) => write!(f, "Firmware({})", io.path().display()),
         }
     }
@@ -220,14 +223,14 @@ impl OpenedDevice {
     /// Who the device is, as planned.
     pub fn identity(&self) -> &DiskIdentity {
         match self {
-            OpenedDevice::Overwrite(_, j) => j.identity(),
+            OpenedDevice::Overwrite(_, j, _) => j.identity(),
             OpenedDevice::Firmware(_, _, j) => j.job.identity(),
         }
     }
 
     pub fn io(&self) -> &dyn BlockIo {
         match self {
-            OpenedDevice::Overwrite(io, _) | OpenedDevice::Firmware(io, _, _) => io.as_ref(),
+            OpenedDevice::Overwrite(io, _, _) | OpenedDevice::Firmware(io, _, _) => io.as_ref(),
         }
     }
 }
@@ -273,7 +276,13 @@ pub fn open_plan(plan: &ValidatedPlan, guard: &WriteGuard) -> Vec<OpenedPlanDevi
                     .map_err(|error| Box::new(Refusal { job, group, error }))
             } else {
                 open_for_write(plan, d.path(), guard)
-                    .map(|o| OpenedDevice::Overwrite(Box::new(o.device), Box::new(job.clone())))
+                    .map(|o| {
+                        OpenedDevice::Overwrite(
+                            Box::new(o.device),
+                            Box::new(job.clone()),
+                            d.strategy().map(|s| Box::new(s.clone())),
+                        )
+                    })
                     .map_err(|error| Box::new(Refusal { job, group, error }))
             }
         })
@@ -318,7 +327,9 @@ pub fn run_plan(
                 });
                 results[i] = Some(refused(r.job, &r.error));
             }
-            Ok(OpenedDevice::Overwrite(io, job)) => overwrites.push((i, io, *job)),
+            Ok(OpenedDevice::Overwrite(io, job, strategy)) => {
+                overwrites.push((i, io, *job, strategy))
+            }
             Ok(OpenedDevice::Firmware(io, drive, fj)) => {
                 let key = group_of(&fj);
                 if let Some((_, why)) = broken.iter().find(|(g, _)| Some(g) == key.as_ref()) {
@@ -352,11 +363,18 @@ pub fn run_plan(
     }
     std::thread::scope(|s| {
         let mut handles = Vec::new();
-        for (i, mut io, job) in overwrites {
+        for (i, mut io, job, strategy) in overwrites {
             let events = events.clone();
             let cancel = cancel.clone();
-            handles
-                .push(s.spawn(move || vec![(i, wipe_device(io.as_mut(), job, &events, &cancel))]));
+            handles.push(s.spawn(move || {
+                let w = match strategy {
+                    Some(st) => {
+                        firmware::overwrite_planned(io.as_mut(), job, &st, &events, &cancel)
+                    }
+                    None => wipe_device(io.as_mut(), job, &events, &cancel),
+                };
+                vec![(i, w)]
+            }));
         }
         for (mut drive, members) in groups {
             let events = events.clone();

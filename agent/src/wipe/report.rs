@@ -256,9 +256,10 @@ pub struct HiddenAreas {
 }
 
 impl HiddenAreas {
-    /// Sectors still hidden afterwards, when known.
-    pub fn hidden_after(&self) -> Option<u64> {
-        Some(self.hpa_sectors_after? + self.dco_sectors_after?)
+    /// Sectors known to be still hidden afterwards (what could not be read counts as none: it
+    /// stays "not checked" in the record).
+    pub fn hidden_after(&self) -> u64 {
+        self.hpa_sectors_after.unwrap_or(0) + self.dco_sectors_after.unwrap_or(0)
     }
 }
 
@@ -291,15 +292,12 @@ impl DeviceWipe {
         // Sectors left hidden (HPA, DCO) were not sanitized, whatever the technique.
         if let Some(h) = &self.hidden_areas
             && matches!(self.outcome, Outcome::Passed | Outcome::Unverified)
-            && h.hidden_after() != Some(0)
+            && h.hidden_after() > 0
         {
             return Err(format!(
-                "{dev}: outcome {} while hidden areas are {} afterwards",
+                "{dev}: outcome {} while {} sectors are still hidden (HPA/DCO)",
                 self.outcome.as_str(),
-                match h.hidden_after() {
-                    Some(n) => format!("{n} sectors"),
-                    None => "unknown".into(),
-                }
+                h.hidden_after()
             ));
         }
         if technique.is_firmware() {

@@ -28,6 +28,7 @@ fn status_cmd() -> AtaCommand {
     AtaCommand {
         features: ata::SANITIZE_STATUS_EXT,
         ext: true,
+        device: ata::DEVICE_LBA,
         ..AtaCommand::new(ata::SANITIZE)
     }
 }
@@ -159,6 +160,7 @@ pub fn sanitize(
         lba: key,
         ext: true,
         timeout: Duration::from_secs(60),
+        device: ata::DEVICE_LBA,
         ..AtaCommand::new(ata::SANITIZE)
     };
     match drive.ata(&cmd, AtaData::None) {

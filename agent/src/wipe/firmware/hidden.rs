@@ -33,11 +33,13 @@ fn measure(
         AtaCommand {
             features: ata::AMAC_GET_NATIVE_MAX,
             ext: true,
+            device: ata::DEVICE_LBA,
             ..AtaCommand::new(ata::ACCESSIBLE_MAX_ADDRESS)
         }
     } else {
         AtaCommand {
             ext: true,
+            device: ata::DEVICE_LBA,
             ..AtaCommand::new(ata::READ_NATIVE_MAX_ADDRESS_EXT)
         }
     };
@@ -65,6 +67,7 @@ fn set_max(drive: &mut dyn Passthrough, amac: bool, sectors: u64) -> Result<(), 
             lba: sectors - 1,
             ext: true,
             timeout: Duration::from_secs(30),
+            device: ata::DEVICE_LBA,
             ..AtaCommand::new(ata::ACCESSIBLE_MAX_ADDRESS)
         }
     } else {
@@ -75,6 +78,7 @@ fn set_max(drive: &mut dyn Passthrough, amac: bool, sectors: u64) -> Result<(), 
             count: 1,
             ext: true,
             timeout: Duration::from_secs(30),
+            device: ata::DEVICE_LBA,
             ..AtaCommand::new(ata::SET_MAX_ADDRESS_EXT)
         }
     };

@@ -148,6 +148,39 @@ impl std::fmt::Debug for Env<'_> {
     }
 }
 
+/// An overwrite that carries a plan (Clear, or a Purge that fell back before opening): the
+/// overwrite engine, then the plan's explanations and hidden areas on the record — and sectors
+/// a DCO still hides make it `failed`, since they were not written.
+pub fn overwrite_planned(
+    io: &mut dyn BlockIo,
+    job: WipeJob,
+    strategy: &DiskStrategy,
+    events: &Sender<WipeEvent>,
+    cancel: &CancelToken,
+) -> DeviceWipe {
+    let mut w = run_engine(io, job, events, cancel);
+    w.explanations = strategy.explanations.clone();
+    w.hidden_areas = strategy.hidden.as_ref().map(|h| HiddenAreas {
+        hpa_sectors_before: h.hpa_sectors,
+        hpa_sectors_after: h.hpa_sectors,
+        dco_sectors_before: h.dco_sectors,
+        dco_sectors_after: h.dco_sectors,
+    });
+    let left = w.hidden_areas.as_ref().map_or(0, HiddenAreas::hidden_after);
+    if left > 0 {
+        w.errors.push(hidden_error(&w.device.dev_path, left));
+        if matches!(w.outcome, Outcome::Passed | Outcome::Unverified) {
+            w.outcome = Outcome::Failed;
+        }
+    }
+    let _ = events.send(WipeEvent::Finished {
+        disk: w.device.id.clone(),
+        device: w.device.dev_path.clone(),
+        outcome: w.outcome,
+    });
+    w
+}
+
 /// One disk of a group: its device and job.
 pub struct Member<'a> {
     pub io: &'a mut dyn BlockIo,
@@ -390,6 +423,7 @@ pub fn sanitize(
         if st.stopped.is_none()
             && let Some(h) = &strategy.hidden
         {
+            // Nothing to change: the areas as measured are the areas after.
             match hidden::apply(drive, m.io, h, &dev) {
                 Ok(areas) => st.hidden = Some(areas),
                 Err(b) => {
@@ -550,8 +584,8 @@ fn finish_member(
     let hidden_left = st
         .hidden
         .as_ref()
-        .map(|h| h.hidden_after())
-        .and_then(|n| n.filter(|n| *n > 0));
+        .map(HiddenAreas::hidden_after)
+        .filter(|n| *n > 0);
     let base = |st: &State, identity: &crate::model::DiskIdentity, outcome: Outcome| DeviceWipe {
         device: identity.clone(),
         level: Level::Clear,

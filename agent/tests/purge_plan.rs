@@ -473,3 +473,40 @@ fn plan_text_of_simulated_drives() {
     );
     let _ = SanitizeKind::Crypto;
 }
+
+/// `flow::plan_with`: a recorded laptop's NVMe disk, with what its (simulated) drive says.
+#[test]
+fn the_run_plans_each_disk_from_what_its_drive_says() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/probe/laptop-nvme");
+    let probe = reprise::probe::probe(&reprise::sys::SysRoot::new(root)).unwrap();
+    let disk = probe
+        .disks
+        .iter()
+        .find(|d| d.transport == Transport::Nvme)
+        .unwrap();
+    let mut d = qemu_nvme();
+    let facts = inspect(&mut d, Transport::Nvme);
+    let inspection = Inspection {
+        drives: [(disk.id.clone(), facts)].into_iter().collect(),
+        can_suspend: Some(Err("test tree".into())),
+    };
+    let purge = reprise::flow::Settings {
+        mode: Mode::Purge,
+        ..Default::default()
+    };
+    let plan = reprise::flow::plan_with(&probe, &inspection, &purge).unwrap();
+    let s = plan.targets()[0].strategy().unwrap();
+    assert_eq!(
+        (s.technique.name().as_str(), s.level),
+        ("nvme-format-user-data", Level::Purge)
+    );
+    assert!(plan.targets()[0].needs_firmware());
+    let clear = reprise::flow::plan_with(&probe, &inspection, &Default::default()).unwrap();
+    let s = clear.targets()[0].strategy().unwrap();
+    assert_eq!(s.technique, Technique::Overwrite);
+    assert!(!clear.targets()[0].needs_firmware());
+    // Without inspection (a test tree), the plan is the overwrite it always was.
+    let plain = reprise::flow::plan(&probe, &purge).unwrap();
+    assert!(plain.targets()[0].strategy().is_none());
+}

@@ -24,7 +24,7 @@ pub fn confirm(
     disks: &[DiskIdentity],
     what: &str,
 ) -> io::Result<bool> {
-    writeln!(out, "About to overwrite {} disk(s), {what}:", disks.len())?;
+    writeln!(out, "About to sanitize {} disk(s), {what}:", disks.len())?;
     for d in disks {
         writeln!(
             out,

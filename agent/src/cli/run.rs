@@ -188,7 +188,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|t| t.identity().clone())
             .collect();
-        let what = console::describe_verify(run_plan.verify);
+        let what = match run_plan.mode {
+            Mode::Clear => console::describe_verify(run_plan.verify),
+            Mode::Purge => format!(
+                "as planned above, {}",
+                console::describe_verify(run_plan.verify)
+            ),
+        };
         if !console::confirm(
             &mut std::io::stdout().lock(),
             &mut std::io::stdin().lock(),

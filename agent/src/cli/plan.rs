@@ -182,10 +182,10 @@ pub fn human(v: &PlanView) -> String {
         out.push_str("No disk to sanitize.\n");
     } else {
         out.push_str(&format!(
-            "Plan: {} asked, {} ({} disk(s)):\n",
+            "Disks to sanitize ({}): {} asked, {}\n",
+            v.disks.len(),
             level(v.requested_level),
-            v.verify,
-            v.disks.len()
+            v.verify
         ));
     }
     for d in &v.disks {

@@ -7,7 +7,7 @@ seconds="${1:-600}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(smbios ata_identify ata_smart ata_self_test_log nvme_identify_ctrl nvme_identify_ns nvme_smart_log nvme_sanitize_log nvme_self_test_log)
+    targets=(smbios ata_identify ata_smart ata_self_test_log nvme_identify_ctrl nvme_identify_ns nvme_smart_log nvme_sanitize_log nvme_self_test_log firmware_erase)
 fi
 fixtures=../agent/tests/fixtures/corpus
 seed_for() {
@@ -15,6 +15,7 @@ seed_for() {
         smbios) echo "$fixtures/smbios" ;;
         ata_*) echo "$fixtures/ata" ;;
         nvme_*) echo "$fixtures/nvme" ;;
+        firmware_erase) echo "$fixtures/ata" ;;
     esac
 }
 export RUSTC_BOOTSTRAP=1

@@ -19,8 +19,10 @@ struct Opts {
 enum Command {
     /// Describe the machine: identity, CPU, memory, batteries, disks, network.
     Probe(cli::probe::Args),
-    /// Overwrite and verify disks (Clear).
+    /// Overwrite and verify disks (Clear), or sanitize them as planned (--level clear|purge).
     Wipe(cli::wipe::Args),
+    /// Show how each disk would be sanitized, and why (nothing is written).
+    Plan(cli::plan::Args),
     /// Manage the station's signing key.
     Key(cli::key::Args),
     /// Issue, verify, show and render certificates.
@@ -29,6 +31,8 @@ enum Command {
     Run(cli::run::Args),
     /// Print the data partition of the Reprise stick this system booted from (for init).
     Medium(cli::medium::Args),
+    /// Suspend to RAM and resume by the RTC alarm, to unfreeze drives frozen by the BIOS.
+    Unfreeze(cli::unfreeze::Args),
     /// Send the certificates the workshop server has not acknowledged yet.
     Upload(cli::upload::Args),
     /// Decode a firmware or drive dump (SMBIOS, ATA IDENTIFY/SMART, NVMe) for a support case.
@@ -42,11 +46,13 @@ fn main() -> ExitCode {
     let result = match opts.command {
         Command::Probe(args) => cli::probe::run(args),
         Command::Wipe(args) => cli::wipe::run(args),
+        Command::Plan(args) => cli::plan::run(args),
         Command::Key(args) => cli::key::run(args),
         Command::Cert(args) => cli::cert::run(args),
         Command::Run(args) => cli::run::run(args),
         Command::Medium(args) => cli::medium::run(args),
         Command::Upload(args) => cli::upload::run(args),
+        Command::Unfreeze(args) => cli::unfreeze::run(args),
         Command::Decode(args) => cli::decode::run(args),
         Command::Demo(args) => cli::demo::run(args),
     };

@@ -1,7 +1,8 @@
 //! The house rules of ARCHITECTURE.md, read from the code so that the house cannot bend
 //! silently: imports point one way (`cli → tui → flow → {cert, verdict} → {wipe, probe,
-//! checks} → sys → {parse, model}`), only `sys/` touches the OS, all `unsafe` lives in `sys/ioctl.rs`, and only
-//! the write guard opens a device for writing.
+//! checks} → sys → {parse, model}`), only `sys/` touches the OS, all `unsafe` lives in
+//! `sys/ioctl.rs`, and only the write guard opens a device for writing or makes a handle for
+//! destructive firmware commands.
 //!
 //! The reading is textual (every `crate::MODULE` path in a file, outside comments and unit
 //! tests), which is all these rules need: a module path cannot be written any other way.
@@ -209,13 +210,31 @@ fn only_the_write_guard_opens_a_device_for_writing() {
         })
         .collect();
     assert_eq!(callers, ["wipe/guard.rs"]);
-    // And nothing else in the agent opens a file with write access.
+    // The drive's destructive firmware commands: only through a handle the guard made from
+    // the device it opened (`sys::passthrough::firmware_handle`).
+    let firmware: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let code = shipped_code(f);
+            code.contains("firmware_handle(") && !code.contains("pub fn firmware_handle(")
+        })
+        .map(|f| {
+            f.strip_prefix(src())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(firmware, ["wipe/guard.rs"]);
+    // And nothing else in the agent opens a file with write access (kernel attributes are
+    // written by sys/attr.rs: capacity rescan, suspend).
     for f in &files {
         let code = shipped_code(f);
         let rel = f.strip_prefix(src()).unwrap();
         if code.contains(".write(true)") {
             assert!(
-                ["sys/blockdev.rs", "sys/atomic.rs"].contains(&rel.to_str().unwrap()),
+                ["sys/blockdev.rs", "sys/atomic.rs", "sys/attr.rs"]
+                    .contains(&rel.to_str().unwrap()),
                 "{}: opens a file for writing",
                 rel.display()
             );

@@ -63,6 +63,7 @@ fn nvme_laptop_gets_the_chosen_method() {
         mode: Mode::Clear,
         method: Method::Random,
         verify: VerifySpec::Full,
+        ..Settings::default()
     };
     let plan = flow::plan(&report, &settings).unwrap();
     let (targets, skipped) = summary(&plan);

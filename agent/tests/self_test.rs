@@ -368,7 +368,7 @@ fn a_disk_that_fails_its_test_leaves_the_plan_and_goes_to_destruction() {
         failing_lba: Some(4242),
         duration_ms: 60_000,
     });
-    let again = flow::replan(&probe, &settings, &confirmed).unwrap();
+    let again = flow::replan(&probe, &Default::default(), &settings, &confirmed).unwrap();
     let kept: Vec<&str> = again
         .targets()
         .iter()
@@ -395,7 +395,7 @@ fn a_disk_that_fails_its_test_leaves_the_plan_and_goes_to_destruction() {
         &settings,
     )
     .unwrap();
-    assert!(flow::replan(&grown, &settings, &only_nvme).is_err());
+    assert!(flow::replan(&grown, &Default::default(), &settings, &only_nvme).is_err());
 
     // The verdict: the untouched disk is destroyed and replaced.
     let wipe = support::wipe("wipe-passed.json");

@@ -296,3 +296,50 @@ fn a_test_root_never_reaches_a_block_device() {
     assert_eq!(out.status.code(), Some(1));
     assert!(lo.read_all() == old_data(1 << 20));
 }
+
+/// `--level purge` on a regular file: no drive to ask, so the plan is the Clear overwrite, and
+/// the report says why — never Purge.
+#[test]
+fn level_purge_on_a_file_is_a_clear_that_says_why() {
+    let s = Scratch::new();
+    let f = s.file("disk.img", 1 << 20);
+    let f = support::checked_target(&f).unwrap();
+    let report = s.dir.path().join("report.json");
+    let out = reprise(
+        &[
+            "wipe",
+            f.to_str().unwrap(),
+            "--level",
+            "purge",
+            "--yes",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let r: WipeReport = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r.requested_level, Some(reprise::model::Level::Purge));
+    let d = &r.devices[0];
+    assert_eq!(
+        (d.technique.as_str(), d.level),
+        ("overwrite", reprise::model::Level::Clear)
+    );
+    assert!(d.is_sanitized());
+    let keys: Vec<String> = d
+        .explanations
+        .iter()
+        .map(|e| {
+            serde_json::to_value(e).unwrap()["key"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        keys.contains(&"purge_unavailable".to_owned())
+            && keys.contains(&"no_drive_firmware".to_owned()),
+        "{keys:?}"
+    );
+    assert!(std::fs::read(f).unwrap().iter().all(|&b| b == 0));
+}

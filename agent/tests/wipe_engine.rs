@@ -415,6 +415,7 @@ fn pass_patterns_are_what_the_plan_says() {
             path: PathBuf::from("/x"),
             identity: reprise::model::DiskIdentity::for_file("/x", 4096),
             method: Method::Zero,
+            strategy: None,
         }],
         rounds: 3,
         verify: VerifySpec::None,

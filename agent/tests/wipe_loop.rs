@@ -40,6 +40,7 @@ fn plan(devs: Vec<PathBuf>, method: &str, verify: VerifySpec) -> ValidatedPlan {
                     path,
                     identity,
                     method: method.parse().unwrap(),
+                    strategy: None,
                 }
             })
             .collect(),
@@ -431,6 +432,7 @@ fn the_device_opened_must_be_the_disk_planned() {
             path: a.path().to_owned(),
             identity: host_identity(b.path()),
             method: "zero".parse().unwrap(),
+            strategy: None,
         }],
         rounds: 1,
         verify: VerifySpec::Full,
@@ -450,6 +452,7 @@ fn the_device_opened_must_be_the_disk_planned() {
             path: a.path().to_owned(),
             identity: id,
             method: "zero".parse().unwrap(),
+            strategy: None,
         }],
         rounds: 1,
         verify: VerifySpec::Full,

@@ -13,6 +13,7 @@ pub mod envelope;
 pub mod jcs;
 pub mod messages;
 pub mod model;
+pub mod plan;
 pub mod render;
 pub mod sign;
 pub mod verdict;

@@ -256,7 +256,8 @@ pub struct DiskSanitization {
     pub device: DeviceRecord,
     /// Host protected area and device configuration overlay, before and after.
     pub hidden_areas: HiddenAreas,
-    /// "clear" or "purge": what was performed.
+    /// "clear" or "purge": what was performed (read with `technique`: a Purge is claimed only
+    /// for a firmware technique the drive reported done, checked before and after).
     pub level: String,
     /// What the operator asked for when it differs from `level` ("purge" asked, "clear"
     /// performed because firmware Purge was not available); null when they agree.
@@ -280,6 +281,68 @@ pub struct DiskSanitization {
     /// What must happen to this disk: "keep", "replace" (health), "sanitize_again" (not
     /// verified, or cancelled) or "destroy" (sanitization failed).
     pub disposition: String,
+    /// Why this technique and level: the plan's facts about this disk (what the drive offers,
+    /// what was chosen, why Purge was not possible, hidden areas), each a key with parameters
+    /// and its sentence in `language`. Absent from certificates issued before firmware erases.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explanations: Vec<ExplanationRecord>,
+    /// The drive's own erase command, when the technique is a firmware one (absent for an
+    /// overwrite).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware: Option<FirmwareRecord>,
+}
+
+/// One fact of the plan: key and parameters for machines, the sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExplanationRecord {
+    #[serde(flatten)]
+    pub explanation: crate::plan::Explanation,
+    pub message: String,
+}
+
+/// What the drive's firmware was asked to do, and what it answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirmwareRecord {
+    /// The command as sent, e.g. "NVMe Format NVM (80h), SES 2, LBA format 0, namespace 1".
+    pub command: String,
+    /// NVMe namespaces the command erased (a Sanitize erases every namespace of the
+    /// controller); empty for ATA and SCSI.
+    pub namespaces: Vec<u32>,
+    /// The drive reported the operation in progress at least once. A sanitize is trusted only
+    /// then: an idle drive may report the success of an earlier one.
+    pub observed_in_progress: bool,
+    /// The drive reported that the operation completed without error.
+    pub reported_success: bool,
+    /// "completed", "failed", "timeout", "device_gone", "cancelled" or "not_started".
+    pub completion: String,
+    /// The drive's last status in words and codes, when it reported an error.
+    pub status: Option<String>,
+    pub duration_ms: u64,
+    /// The drive's own estimate of the duration, when it gives one.
+    pub estimated_ms: Option<u64>,
+    /// Status reads while waiting for the end.
+    pub polls: u64,
+    /// ATA SECURITY ERASE UNIT: security was found disabled afterwards (no password left).
+    pub security_disabled_after: Option<bool>,
+}
+
+/// The check of a firmware erase (DESIGN §4): the same pseudorandomly sampled blocks read
+/// before and after, compared by their blake3 digests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirmwareCheckRecord {
+    /// "changed_or_zeros": each block must differ from before or hold zeros (the content the
+    /// technique documents); "changed_or_ones"; "changed": each must differ from before.
+    pub rule: String,
+    pub blocks_checked: u64,
+    pub bytes_checked: u64,
+    /// Blocks that read the same as before and not the documented content.
+    pub unchanged_blocks: u64,
+    /// Blocks that could not be read after the erase.
+    pub unreadable_blocks: u64,
+    pub first_bad_lba: Option<u64>,
+    /// `blake3:<hex>` over the (LBA, digest before, digest after) list kept in the wipe report.
+    pub digests: String,
+    pub passed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -341,6 +404,10 @@ pub struct VerificationRecord {
     pub mismatches: u64,
     pub first_mismatch_lba: Option<u64>,
     pub passed: bool,
+    /// A firmware erase's before/after check of the sampled blocks (the sampler and seed above
+    /// list them). Absent for an overwrite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware_check: Option<FirmwareCheckRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -446,7 +446,9 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
                 d.passes.len(),
                 t(l, "pass(es)", "passe(s)"),
                 match &d.requested_level {
-                    Some(r) => format!(
+                    // Certificates from before firmware erases existed carry no explanation:
+                    // Purge simply did not exist in that version.
+                    Some(r) if d.explanations.is_empty() => format!(
                         " — {} {}, {}",
                         r.to_uppercase(),
                         t(l, "requested", "demandé"),
@@ -455,6 +457,14 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
                             "not available in this version: CLEAR performed",
                             "non disponible dans cette version : CLEAR effectué"
                         )
+                    ),
+                    Some(r) => format!(
+                        " — {} {}, {} {} {}",
+                        r.to_uppercase(),
+                        t(l, "requested", "demandé"),
+                        d.level.to_uppercase(),
+                        t(l, "performed", "effectué"),
+                        t(l, "(see Plan)", "(voir Plan)")
                     ),
                     None => String::new(),
                 }
@@ -507,6 +517,50 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
                 ),
             ),
         );
+    }
+    if let Some(f) = &d.firmware {
+        rows.insert(
+            rows.len() - 2,
+            (
+                t(l, "Firmware erase", "Effacement par le disque").into(),
+                format!(
+                    "{}: {}, {} {}, {} {}, {} ms{}",
+                    f.command,
+                    f.completion,
+                    t(l, "in progress seen", "en cours observé"),
+                    yes_no(f.observed_in_progress, l),
+                    t(l, "success reported", "succès annoncé"),
+                    yes_no(f.reported_success, l),
+                    f.duration_ms,
+                    f.status
+                        .as_ref()
+                        .map(|s| format!(" — {s}"))
+                        .unwrap_or_default()
+                ),
+            ),
+        );
+    }
+    if let Some(c) = &v.firmware_check {
+        rows.insert(
+            rows.len() - 2,
+            (
+                t(l, "Before/after check", "Contrôle avant/après").into(),
+                format!(
+                    "{}: {} {}, {} {}, {} {} — {}",
+                    c.rule,
+                    c.blocks_checked,
+                    t(l, "blocks", "blocs"),
+                    c.unchanged_blocks,
+                    t(l, "unchanged", "inchangés"),
+                    c.unreadable_blocks,
+                    t(l, "unreadable", "illisibles"),
+                    c.digests
+                ),
+            ),
+        );
+    }
+    for e in &d.explanations {
+        rows.push((t(l, "Plan", "Plan").into(), e.message.clone()));
     }
     for e in &d.errors {
         let at = e.lba.map(|lba| format!(" (LBA {lba})")).unwrap_or_default();

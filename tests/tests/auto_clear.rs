@@ -293,19 +293,88 @@ fn automatic_clear_under_uefi_secure_boot_wipes_both_disks_and_signs_a_certifica
     check_clear(&automatic_run(Firmware::SecureBoot, "clear", None)?)
 }
 
-/// `reprise.auto=purge` before firmware Purge exists: Clear runs, and the certificate says that
-/// Purge was asked and Clear performed — it never claims Purge.
+/// `reprise.auto=purge`: the NVMe disk is purged by its own firmware (QEMU's NVMe controller
+/// offers Format NVM, not Sanitize: a user data erase, SES 1), checked before and after on the
+/// same sampled blocks; the AHCI disk (QEMU offers neither the security nor the sanitize feature
+/// set) falls back to a Clear overwrite, and its certificate entry says Clear, not Purge, with
+/// the reason. Both disks are read back from outside: every byte zero.
 #[test]
-fn automatic_purge_runs_clear_and_says_so() -> Result<()> {
+fn automatic_purge_formats_the_nvme_disk_and_clears_the_sata_disk_saying_why() -> Result<()> {
     let run = automatic_run(Firmware::Bios, "purge", None)?;
-    check_clear(&run)?;
-    for (serial, _, _) in &run.disks {
-        let e = entry(&run.certificate, serial)?;
-        ensure!(
-            e["level"] == "clear" && e["requested_level"] == "purge",
-            "{serial}: {e:#}"
-        );
+    for (serial, old, new) in &run.disks {
+        ensure!(old.len() == new.len() && old != new, "{serial}: unchanged");
+        let left = first_nonzero(new);
+        ensure!(left.is_none(), "{serial}: byte {left:?} is not zero");
     }
+    let nvme = entry(&run.certificate, NVME_SERIAL)?;
+    ensure!(
+        nvme["level"] == "purge"
+            && nvme["technique"] == "nvme-format-user-data"
+            && nvme["result"] == "passed"
+            && nvme["sanitized"] == true
+            && nvme["requested_level"].is_null()
+            && nvme["bytes_written"] == 0
+            && nvme["method"] == "none",
+        "NVMe: {nvme:#}"
+    );
+    let fw = &nvme["firmware"];
+    ensure!(
+        fw["completion"] == "completed"
+            && fw["reported_success"] == true
+            && fw["namespaces"] == serde_json::json!([1])
+            && fw["command"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("NVMe Format NVM (80h), SES 1")),
+        "NVMe firmware record: {fw:#}"
+    );
+    let check = &nvme["verification"]["firmware_check"];
+    ensure!(
+        check["passed"] == true
+            && check["rule"] == "changed_or_zeros"
+            && check["unchanged_blocks"] == 0
+            && check["blocks_checked"].as_u64().is_some_and(|n| n > 1000)
+            && check["digests"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("blake3:"))
+            && nvme["verification"]["mode"] == "sample",
+        "NVMe check: {check:#}"
+    );
+    ensure!(
+        nvme["explanations"][0]["key"] == "nvme_format_user_data",
+        "NVMe explanations: {:#}",
+        nvme["explanations"]
+    );
+    let sata = entry(&run.certificate, SATA_SERIAL)?;
+    ensure!(
+        sata["level"] == "clear"
+            && sata["requested_level"] == "purge"
+            && sata["technique"] == "overwrite"
+            && sata["result"] == "passed"
+            && sata["sanitized"] == true
+            && sata["bytes_written"] == DISK_SIZE as u64
+            && sata["firmware"].is_null(),
+        "SATA: {sata:#}"
+    );
+    let keys: Vec<&str> = sata["explanations"]
+        .as_array()
+        .context("SATA: no explanations")?
+        .iter()
+        .filter_map(|e| e["key"].as_str())
+        .collect();
+    ensure!(
+        keys.contains(&"purge_unavailable") && keys.contains(&"ata_no_purge"),
+        "SATA explanations: {:#}",
+        sata["explanations"]
+    );
+    // QEMU answers READ NATIVE MAX ADDRESS and has no DCO: nothing hidden, and checked.
+    let h = &sata["hidden_areas"];
+    ensure!(
+        h["hpa_sectors_before"] == 0
+            && h["hpa_sectors_after"] == 0
+            && h["dco_sectors_before"] == 0
+            && h["dco_sectors_after"] == 0,
+        "SATA hidden areas: {h:#}"
+    );
     Ok(())
 }
 

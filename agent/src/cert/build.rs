@@ -20,7 +20,8 @@ pub struct IssueInputs {
     pub verdict: Verdict,
     /// SMART / NVMe health per disk; a disk absent here has unknown health.
     pub health: BTreeMap<DiskId, DiskHealth>,
-    /// HPA/DCO states per disk (the wipe report does not carry them yet).
+    /// HPA/DCO states per disk, overriding the wipe report's (which carries them since
+    /// firmware erases).
     pub hidden_areas: BTreeMap<DiskId, HiddenAreas>,
     pub organisation: Option<String>,
     pub site: String,
@@ -259,6 +260,7 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     .hidden_areas
                     .get(&dev.id)
                     .cloned()
+                    .or_else(|| w.hidden_areas.as_ref().map(hidden_record))
                     .unwrap_or_default(),
                 level: w.level.as_str().into(),
                 requested_level: inputs
@@ -302,6 +304,16 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     mismatches: w.verification.mismatches,
                     first_mismatch_lba: w.verification.first_mismatch_lba,
                     passed: w.verification.passed,
+                    firmware_check: w.firmware_check.as_ref().map(|c| FirmwareCheckRecord {
+                        rule: c.rule.clone(),
+                        blocks_checked: c.blocks_checked,
+                        bytes_checked: c.bytes_checked,
+                        unchanged_blocks: c.unchanged_blocks,
+                        unreadable_blocks: c.unreadable_blocks,
+                        first_bad_lba: c.first_bad_lba,
+                        digests: c.digest(),
+                        passed: c.passed,
+                    }),
                 },
                 result: w.outcome.as_str().into(),
                 sanitized: w.is_sanitized(),
@@ -316,9 +328,38 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     })
                     .collect(),
                 disposition: disposition.into(),
+                explanations: w
+                    .explanations
+                    .iter()
+                    .map(|e| ExplanationRecord {
+                        explanation: e.clone(),
+                        message: reprise_cert::plan::explanation(e, inputs.language),
+                    })
+                    .collect(),
+                firmware: w.firmware.as_ref().map(|f| FirmwareRecord {
+                    command: f.command.clone(),
+                    namespaces: f.namespaces.clone(),
+                    observed_in_progress: f.observed_in_progress,
+                    reported_success: f.reported_success,
+                    completion: f.completion.as_str().into(),
+                    status: f.status.clone(),
+                    duration_ms: f.duration_ms,
+                    estimated_ms: f.estimated_ms,
+                    polls: f.polls,
+                    security_disabled_after: f.security_disabled_after,
+                }),
             }
         })
         .collect()
+}
+
+fn hidden_record(h: &crate::wipe::report::HiddenAreas) -> HiddenAreas {
+    HiddenAreas {
+        hpa_sectors_before: h.hpa_sectors_before,
+        hpa_sectors_after: h.hpa_sectors_after,
+        dco_sectors_before: h.dco_sectors_before,
+        dco_sectors_after: h.dco_sectors_after,
+    }
 }
 
 /// The verdict with its sentences in `lang`.

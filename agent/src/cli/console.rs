@@ -24,7 +24,7 @@ pub fn confirm(
     disks: &[DiskIdentity],
     what: &str,
 ) -> io::Result<bool> {
-    writeln!(out, "About to overwrite {} disk(s), {what}:", disks.len())?;
+    writeln!(out, "About to sanitize {} disk(s), {what}:", disks.len())?;
     for d in disks {
         writeln!(
             out,
@@ -77,6 +77,7 @@ pub fn print_progress(rx: Receiver<WipeEvent>, mut out: impl Write) {
                 let phase = match p.phase {
                     Phase::Write => "write",
                     Phase::Verify => "verify",
+                    Phase::Erase => "firmware erase",
                 };
                 let eta = p
                     .eta_ms
@@ -109,9 +110,11 @@ pub fn result_line(d: &DeviceWipe) -> String {
             .to_owned()
     };
     let verdict = if d.is_sanitized() {
+        // The level reached and how: a Purge asked for may have been a Clear on this disk.
+        let done = format!("SANITIZED — {} by {}", d.level.as_str(), d.technique);
         match d.writes_retried() {
-            0 => "SANITIZED".to_owned(),
-            n => format!("SANITIZED ({n} write(s) needed a retry: check the disk's health)"),
+            0 => done,
+            n => format!("{done} ({n} write(s) needed a retry: check the disk's health)"),
         }
     } else {
         match d.outcome {

@@ -110,7 +110,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         server: None,
     };
     let stands_for = tui::runtime::stands_for(&probe, &stand_ins);
-    let model = tui::Model::new(cfg, probe, policy, settings, stands_for);
+    // On the demo's test tree no drive is asked: the plan says so for each disk under Purge.
+    let inspection = flow::inspect(&root, &probe);
+    let model =
+        tui::Model::new(cfg, probe, policy, settings, stands_for).with_inspection(inspection);
     let ending = tui::run(model, session)?;
     // The stand-ins are the demo's own files: they go; the certificate and logs stay to look at.
     for s in &stand_ins {

@@ -9,8 +9,10 @@ pub mod decode;
 pub mod demo;
 pub mod key;
 pub mod medium;
+pub mod plan;
 pub mod probe;
 pub mod run;
+pub mod unfreeze;
 pub mod upload;
 pub mod wipe;
 

@@ -22,7 +22,6 @@ use crate::cert::sign;
 use crate::checks::keyboard::Layout;
 use crate::flow::{self, DataDir, Mode, RunContext, RunPlan, RunStatus, Settings};
 use crate::model::Language;
-use crate::probe::render::size as format_bytes;
 use crate::sys::SysRoot;
 use crate::tui::{self, Exit};
 use crate::wipe::{CancelToken, Method, VerifySpec};
@@ -30,10 +29,25 @@ use crate::wipe::{CancelToken, Method, VerifySpec};
 /// Arguments of `reprise run`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Run without asking: `clear` (overwrite + verify) or `purge` (firmware Purge is not
-    /// available yet: Clear runs and the certificate says so).
+    /// Run without asking: `clear` (overwrite + verify) or `purge` (each drive's own Purge
+    /// where it has one, checked before and after; a disk without one gets Clear, and the
+    /// certificate says so and why).
     #[arg(long, value_name = "MODE")]
     pub auto: Option<AutoMode>,
+    /// The level of an interactive run (`--auto` sets its own).
+    #[arg(long, default_value = "clear", conflicts_with = "auto")]
+    pub level: super::plan::LevelArg,
+    /// After a firmware erase, overwrite every disk with zeros and read it back.
+    #[arg(long)]
+    pub then_zero: bool,
+    /// Restore a Device Configuration Overlay to the drive's factory capacity before
+    /// sanitizing (without it, a disk whose DCO hides sectors cannot count as sanitized).
+    #[arg(long)]
+    pub dco_restore: bool,
+    /// Frozen drives: suspend to RAM for a few seconds to unfreeze them. `auto` (the default)
+    /// asks in an interactive run and does it in an automatic one, `never` does not.
+    #[arg(long, default_value = "auto")]
+    pub unfreeze: Unfreeze,
     /// Power the machine off at the end (only from the live image).
     #[arg(long)]
     pub poweroff: bool,
@@ -99,6 +113,13 @@ pub struct Args {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SelfTestKind {
     Short,
+}
+
+/// Whether to suspend and resume to unfreeze drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Unfreeze {
+    Auto,
+    Never,
 }
 
 /// The two automatic modes of the boot menu and `reprise.auto=`.
@@ -171,13 +192,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let settings = Settings {
         mode: match args.auto {
             Some(AutoMode::Purge) => Mode::Purge,
-            _ => Mode::Clear,
+            Some(AutoMode::Clear) => Mode::Clear,
+            None => args.level.mode(),
         },
         method: args.method.clone(),
         verify: args.verify,
+        then_zero: args.then_zero,
+        dco_restore: args.dco_restore,
     };
-    let mut run_plan = flow::plan(&probe, &settings)?;
-    print_plan(&mut out, &run_plan)?;
+    let mut inspection = flow::inspect(&root, &probe);
+    let mut run_plan = flow::plan_with(&probe, &inspection, &settings)?;
+    print_plan(&mut out, &run_plan, &inspection, lang)?;
     let not_ready = match args.auto {
         Some(_) => flow::check_auto_ready(&probe, &data, args.server.as_deref()).err(),
         None => None,
@@ -187,6 +212,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("Automatic mode needs somewhere to keep the certificate.");
         return Err(flow::RunError::NotReady(why).into());
     }
+    // Frozen drives hide a better technique: suspend and resume once, then plan again.
+    if not_ready.is_none()
+        && args.unfreeze == Unfreeze::Auto
+        && offer_unfreeze(&root, &inspection, &run_plan, args.auto.is_some(), &mut out)?
+    {
+        inspection = flow::inspect(&root, &probe);
+        run_plan = flow::plan_with(&probe, &inspection, &settings)?;
+        print_plan(&mut out, &run_plan, &inspection, lang)?;
+    }
 
     // The drives' own tests, before the question and before the screen: a failing drive is
     // known (and out of the plan) before the operator confirms or minutes are spent on it.
@@ -195,12 +229,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             writeln!(out, "Self-tests cancelled. Nothing was written.")?;
             return Ok(ExitCode::from(super::EXIT_CANCELLED));
         };
-        run_plan = flow::replan(&probe, &settings, &run_plan)?;
+        run_plan = flow::replan(&probe, &inspection, &settings, &run_plan)?;
         if tested
             .iter()
             .any(|o| o.result.as_ref().is_ok_and(|r| !r.passed))
         {
-            print_plan(&mut out, &run_plan)?;
+            print_plan(&mut out, &run_plan, &inspection, lang)?;
         }
     }
 
@@ -246,7 +280,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             certificate_home: data.certs().display().to_string(),
             server: args.server.clone(),
         };
-        let model = tui::Model::new(cfg, probe, policy, settings, Default::default());
+        let model = tui::Model::new(cfg, probe, policy, settings, Default::default())
+            .with_inspection(inspection.clone());
         let ending = tui::run(model, session)?;
         let upload = args.server.as_deref().map(|server| Upload {
             server,
@@ -262,7 +297,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|t| t.identity().clone())
             .collect();
-        let what = console::describe_verify(run_plan.verify);
+        let what = match run_plan.mode {
+            Mode::Clear => console::describe_verify(run_plan.verify),
+            Mode::Purge => format!(
+                "as planned above, {}",
+                console::describe_verify(run_plan.verify)
+            ),
+        };
         if !console::confirm(
             &mut std::io::stdout().lock(),
             &mut std::io::stdin().lock(),
@@ -370,6 +411,74 @@ fn self_tests(
         w.stop();
     }
     Ok(tested.ok())
+}
+
+/// Offers to suspend and resume when frozen drives hide a better technique: asked on the
+/// terminal in an interactive run, done in an automatic one. Whether the machine slept (the
+/// drives must then be asked again).
+fn offer_unfreeze(
+    root: &SysRoot,
+    inspection: &flow::Inspection,
+    plan: &RunPlan,
+    auto: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    let frozen = plan
+        .targets()
+        .iter()
+        .filter(|t| t.strategy().is_some_and(|s| s.unfreeze_would_help))
+        .count();
+    if frozen == 0 {
+        return Ok(false);
+    }
+    match &inspection.can_suspend {
+        Some(Ok(())) => {}
+        Some(Err(why)) => {
+            writeln!(
+                out,
+                "{frozen} drive(s) frozen, and this machine cannot suspend to unfreeze them: {why}."
+            )?;
+            return Ok(false);
+        }
+        None => return Ok(false),
+    }
+    if !auto {
+        // Before any screen: the question is a plain line on the terminal.
+        let mut stdout = std::io::stdout();
+        write!(
+            stdout,
+            "{frozen} drive(s) frozen by the firmware. Suspend for a few seconds to unfreeze them? Type yes: "
+        )?;
+        stdout.flush()?;
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        if !matches!(line.trim().to_lowercase().as_str(), "yes" | "oui") {
+            return Ok(false);
+        }
+    }
+    writeln!(
+        out,
+        "Suspending to RAM; the machine wakes up by itself in 5 s."
+    )?;
+    out.flush()?;
+    match flow::unfreeze(root) {
+        Ok(slept) => {
+            writeln!(
+                out,
+                "Resumed after {} s; asking the drives again.",
+                slept.as_secs()
+            )?;
+            Ok(true)
+        }
+        Err(e) => {
+            writeln!(
+                out,
+                "Suspend failed ({}): going on with the plan above.",
+                crate::model::error_chain(&e)
+            )?;
+            Ok(false)
+        }
+    }
 }
 
 /// A run that did not sanitize everything never powers off by itself: the operator must see
@@ -498,36 +607,18 @@ fn emit(lines: &[String], ending: &tui::Ending, data: &DataDir) {
     }
 }
 
-fn print_plan(out: &mut dyn Write, p: &RunPlan) -> std::io::Result<()> {
-    if p.mode == Mode::Purge {
-        writeln!(
-            out,
-            "Purge was requested, but firmware Purge is not available in this version: \
-             every disk gets Clear (overwrite + verification), and the certificate says so."
-        )?;
-    }
-    if p.targets().is_empty() {
-        writeln!(out, "No disk to sanitize.")?;
-    } else {
-        writeln!(out, "Disks to sanitize ({}):", p.targets().len())?;
-        for t in p.targets() {
-            let id = t.identity();
-            writeln!(
-                out,
-                "  {}  {}  serial {}  {}  method {}  {}",
-                id.dev_path,
-                id.model.as_deref().unwrap_or("unknown model"),
-                id.serial.as_deref().unwrap_or("unknown"),
-                format_bytes(id.size_bytes),
-                t.method(),
-                console::describe_verify(p.verify),
-            )?;
-        }
-    }
-    for s in &p.skipped {
-        writeln!(out, "  not touched: {}  ({})", s.disk.dev_path, s.reason)?;
-    }
-    Ok(())
+/// The plan, as `reprise plan` shows it: each disk's technique for the level asked and why.
+fn print_plan(
+    out: &mut dyn Write,
+    p: &RunPlan,
+    inspection: &flow::Inspection,
+    lang: Language,
+) -> std::io::Result<()> {
+    write!(
+        out,
+        "{}",
+        super::plan::human(&super::plan::view(p, inspection, lang))
+    )
 }
 
 /// Where a run's certificates go besides the data folder.

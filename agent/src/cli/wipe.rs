@@ -25,9 +25,20 @@ pub struct Args {
     /// Devices (or files) to overwrite, e.g. /dev/sdb /dev/nvme0n1.
     #[arg(required = true, value_name = "DEVICE")]
     pub devices: Vec<PathBuf>,
-    /// zero, one, random, pattern:HEX, pattern-complement:HEX (flash), dod-3pass.
+    /// zero, one, random, pattern:HEX, pattern-complement:HEX (flash), dod-3pass. With
+    /// `--level`, the overwrite of the plan (its last fallback, or its Clear).
     #[arg(long, default_value = "zero")]
     pub method: Method,
+    /// Sanitize as planned for this level (`reprise plan` shows how): purge uses the drive's
+    /// own erase where it reaches Purge; without it, an explicit overwrite with --method.
+    #[arg(long)]
+    pub level: Option<super::plan::LevelArg>,
+    /// After a firmware erase, overwrite with zeros and read back (with --level).
+    #[arg(long, requires = "level")]
+    pub then_zero: bool,
+    /// Restore a Device Configuration Overlay to the factory capacity (with --level).
+    #[arg(long, requires = "level")]
+    pub dco_restore: bool,
     /// none, sample[:PCT] (NIST SP 800-88 §4.7, default 10 %), full.
     #[arg(long, default_value = "sample")]
     pub verify: VerifySpec,
@@ -64,15 +75,41 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         method: args.method.clone(),
         rounds: args.passes,
         verify: args.verify,
+        level: args.level.map(|l| l.mode().level()),
+        then_zero: args.then_zero,
+        dco_restore: args.dco_restore,
     };
     let prepared = prepare(&request)?;
     if !args.yes {
-        let what = format!(
-            "method {} ({} pass(es)), {}",
-            args.method,
-            prepared.plan().devices()[0].passes().len(),
-            console::describe_verify(args.verify)
-        );
+        let what = match args.level {
+            None => format!(
+                "method {} ({} pass(es)), {}",
+                args.method,
+                prepared.plan().devices()[0].passes().len(),
+                console::describe_verify(args.verify)
+            ),
+            Some(_) => {
+                let techniques: Vec<String> = prepared
+                    .plan()
+                    .devices()
+                    .iter()
+                    .map(|d| {
+                        let s = d.strategy().expect("--level plans every device");
+                        format!(
+                            "{}: {} ({})",
+                            d.identity().dev_path,
+                            s.technique,
+                            s.level.as_str().to_uppercase()
+                        )
+                    })
+                    .collect();
+                format!(
+                    "as planned — {}; {}",
+                    techniques.join(", "),
+                    console::describe_verify(args.verify)
+                )
+            }
+        };
         let confirmed = console::confirm(
             &mut std::io::stderr().lock(),
             &mut std::io::stdin().lock(),

@@ -62,10 +62,15 @@ fn as_if_sanitized(d: &ValidatedDevice, verify: VerifySpec) -> DeviceWipe {
         VerifySpec::Sample { .. } => VerifyMode::Sample,
         VerifySpec::Full => VerifyMode::Full,
     };
+    // The level and technique the plan chose (a firmware Purge where the drive has one).
+    let (level, technique, explanations) = match d.strategy() {
+        Some(s) => (s.level, s.technique.name(), s.explanations.clone()),
+        None => (Level::Clear, "overwrite".to_owned(), Vec::new()),
+    };
     DeviceWipe {
         device: id.clone(),
-        level: Level::Clear,
-        technique: "overwrite".into(),
+        level,
+        technique,
         method: d.method().to_string(),
         bytes_written: size.saturating_mul(passes.len() as u64),
         passes,
@@ -84,5 +89,9 @@ fn as_if_sanitized(d: &ValidatedDevice, verify: VerifySpec) -> DeviceWipe {
             Outcome::Passed
         },
         errors: Vec::new(),
+        explanations,
+        firmware: None,
+        firmware_check: None,
+        hidden_areas: None,
     }
 }

@@ -29,8 +29,10 @@ use crate::sys::SysRoot;
 use crate::sys::atomic::{self, AtomicWriteError};
 use crate::sys::file::{self, FileError};
 use crate::verdict::{Policy, Verdict};
+use crate::wipe::capability::DriveFacts;
 use crate::wipe::plan::PlanError;
 use crate::wipe::report::{DeviceWipe, Outcome, SCHEMA_VERSION, WipeReport};
+use crate::wipe::strategy::{SanitizeRequest, choose};
 use crate::wipe::{
     CancelToken, Method, PlannedDevice, ProtectedDisk, ValidatedPlan, VerifySpec, WipeEvent,
     WipePlan, WriteGuard,
@@ -41,9 +43,19 @@ use crate::wipe::{
 pub enum Mode {
     /// NIST Clear: overwrite and verify.
     Clear,
-    /// NIST Purge was asked for. Firmware Purge does not exist yet: Clear runs instead, and the
-    /// report and certificate say so (requested Purge, performed Clear) — never claim Purge.
+    /// NIST Purge: each disk's drive is asked what it can do, and the plan picks its firmware
+    /// Purge (`wipe::strategy`); a disk that offers none gets Clear, and the report and
+    /// certificate say so (requested Purge, performed Clear, and why) — never claim Purge.
     Purge,
+}
+
+impl Mode {
+    pub fn level(self) -> Level {
+        match self {
+            Mode::Clear => Level::Clear,
+            Mode::Purge => Level::Purge,
+        }
+    }
 }
 
 /// Choices that apply to every disk of the run.
@@ -53,6 +65,10 @@ pub struct Settings {
     /// Method for HDDs and SSDs; flash media (USB, SD, eMMC) always get pattern + complement.
     pub method: Method,
     pub verify: VerifySpec,
+    /// After a firmware erase, overwrite with zeros and read back (`--then-zero`).
+    pub then_zero: bool,
+    /// Restore a Device Configuration Overlay to the factory capacity (`--dco-restore`).
+    pub dco_restore: bool,
 }
 
 impl Default for Settings {
@@ -61,8 +77,48 @@ impl Default for Settings {
             mode: Mode::Clear,
             method: Method::Zero,
             verify: VerifySpec::Sample { permille: 100 },
+            then_zero: false,
+            dco_restore: false,
         }
     }
+}
+
+/// What the drives of a machine said they can do, and whether the machine can suspend to RAM
+/// (to unfreeze them): the input of the planner besides the probe.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Inspection {
+    /// Per disk (absent: not asked; its plan is then a plain overwrite).
+    pub drives: BTreeMap<DiskId, DriveFacts>,
+    pub can_suspend: Option<Result<(), String>>,
+}
+
+/// Asks the drive of every disk the run would sanitize what it can do (read-only commands
+/// through `wipe::capability`), and whether this machine can suspend. On a test tree (`--root`
+/// other than `/`) no drive is asked: the facts say so.
+pub fn inspect(root: &SysRoot, probe: &ProbeReport) -> Inspection {
+    let drives = probe
+        .disks
+        .iter()
+        .filter(|d| skip_reason(d).is_none())
+        .map(|d| {
+            let facts = if root.is_host() {
+                crate::wipe::capability::inspect_path(Path::new(&d.dev_path), d.transport)
+            } else {
+                DriveFacts::not_asked("the system view is a test tree: no drive is asked")
+            };
+            (d.id.clone(), facts)
+        })
+        .collect();
+    Inspection {
+        drives,
+        can_suspend: Some(crate::sys::suspend::check(root).map_err(|e| e.to_string())),
+    }
+}
+
+/// Suspends the machine to RAM and resumes it a few seconds later by its RTC alarm: the drives
+/// lose power and come back unfrozen (unless the firmware freezes them again on resume).
+pub fn unfreeze(root: &SysRoot) -> Result<std::time::Duration, crate::sys::suspend::SuspendError> {
+    crate::sys::suspend::suspend_and_resume(root, std::time::Duration::from_secs(5))
 }
 
 /// A disk the run leaves alone, and why (shown to the operator).
@@ -93,7 +149,7 @@ impl RunPlan {
 /// Byte pattern of the Clear of flash media: 0x55 then its complement 0xAA, so every cell is
 /// programmed both ways (NIST SP 800-88 Table A-8 for flash: "overwrite ... pattern, then its
 /// complement").
-const FLASH_PATTERN: u8 = 0x55;
+const FLASH_PATTERN: u8 = crate::wipe::strategy::FLASH_PATTERN;
 
 /// Why a disk of the probe is not a target of the run, if it is not.
 fn skip_reason(disk: &Disk) -> Option<String> {
@@ -129,25 +185,64 @@ fn skip_reason(disk: &Disk) -> Option<String> {
     None
 }
 
-/// Chooses the disks of a run from the probe and builds their validated plan. Pure: the write
-/// guard re-checks everything when the devices are opened, so a mistake here cannot reach a
-/// protected disk.
+/// Chooses the disks of a run from the probe and builds their validated plan, as overwrites
+/// (no drive was asked anything: see [`plan_with`]). Pure: the write guard re-checks everything
+/// when the devices are opened, so a mistake here cannot reach a protected disk.
 pub fn plan(probe: &ProbeReport, settings: &Settings) -> Result<RunPlan, PlanError> {
-    plan_for(probe, settings, &BTreeSet::new())
+    plan_with(probe, &Inspection::default(), settings)
+}
+
+/// [`plan`], with what the drives said ([`inspect`]): each disk the drives answered for gets
+/// its sanitization plan (`wipe::strategy::choose`: technique for the level asked, fallbacks,
+/// hidden areas, why). Pure.
+pub fn plan_with(
+    probe: &ProbeReport,
+    inspection: &Inspection,
+    settings: &Settings,
+) -> Result<RunPlan, PlanError> {
+    plan_for(probe, inspection, settings, &BTreeSet::new())
 }
 
 /// Why a disk the operator left out of the run is skipped.
 pub const NOT_SELECTED: &str = "not selected by the operator";
 
-/// [`plan`], leaving out the eligible disks the operator deselected (`excluded`): they are
-/// skipped with [`NOT_SELECTED`], and the verdict then counts them as not sanitized.
+/// [`plan_with`], leaving out the eligible disks the operator deselected (`excluded`): they are
+/// skipped with [`NOT_SELECTED`], and the verdict then counts them as not sanitized. A
+/// controller-wide firmware erase is planned only when every namespace it would erase is in
+/// the run, so a deselected namespace also keeps its siblings on an overwrite.
 pub fn plan_for(
     probe: &ProbeReport,
+    inspection: &Inspection,
     settings: &Settings,
     excluded: &BTreeSet<DiskId>,
 ) -> Result<RunPlan, PlanError> {
     let mut devices = Vec::new();
     let mut skipped = Vec::new();
+    let request = SanitizeRequest {
+        level: settings.mode.level(),
+        method: settings.method.clone(),
+        then_zero: settings.then_zero,
+        dco_restore: settings.dco_restore,
+        can_suspend: inspection
+            .can_suspend
+            .clone()
+            .unwrap_or_else(|| Err("not checked".into())),
+    };
+    // The namespaces of each NVMe controller that this run sanitizes.
+    let mut controllers: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    let in_run = |d: &&Disk| skip_reason(d).is_none() && !excluded.contains(&d.id);
+    for disk in probe.disks.iter().filter(in_run) {
+        if let Some(n) = inspection
+            .drives
+            .get(&disk.id)
+            .and_then(|f| f.nvme.as_ref())
+        {
+            controllers
+                .entry(n.controller.clone())
+                .or_default()
+                .insert(n.nsid);
+        }
+    }
     for disk in &probe.disks {
         let reason = skip_reason(disk)
             .or_else(|| excluded.contains(&disk.id).then(|| NOT_SELECTED.to_owned()));
@@ -162,10 +257,21 @@ pub fn plan_for(
                 } else {
                     settings.method.clone()
                 };
+                let identity = disk.identity();
+                let strategy = inspection.drives.get(&disk.id).map(|facts| {
+                    let empty = BTreeSet::new();
+                    let ns = facts
+                        .nvme
+                        .as_ref()
+                        .and_then(|n| controllers.get(&n.controller))
+                        .unwrap_or(&empty);
+                    choose(&identity, facts, &request, ns)
+                });
                 devices.push(PlannedDevice {
                     path: PathBuf::from(&disk.dev_path),
-                    identity: disk.identity(),
+                    identity,
                     method,
+                    strategy,
                 });
             }
         }
@@ -191,16 +297,20 @@ pub fn plan_for(
 }
 
 /// The plan made again from an updated probe (self-test results): it may drop disks, never add
-/// one, nor change a kept disk's passes — the operator confirmed `confirmed`.
+/// one, nor change a kept disk's passes or technique — the operator confirmed `confirmed`.
 pub fn replan(
     probe: &ProbeReport,
+    inspection: &Inspection,
     settings: &Settings,
     confirmed: &RunPlan,
 ) -> Result<RunPlan, PlanError> {
-    let again = plan(probe, settings)?;
+    let again = plan_with(probe, inspection, settings)?;
     for t in again.targets() {
         let same = confirmed.targets().iter().any(|c| {
-            c.path() == t.path() && c.identity() == t.identity() && c.passes() == t.passes()
+            c.path() == t.path()
+                && c.identity() == t.identity()
+                && c.passes() == t.passes()
+                && c.strategy() == t.strategy()
         });
         if !same {
             return Err(PlanError::NotConfirmed(t.path().to_path_buf()));
@@ -437,7 +547,8 @@ pub fn execute_with(
         schema_version: SCHEMA_VERSION,
         tool: crate::model::tool_version(),
         image_digest: ctx.image_digest.clone(),
-        // Firmware Purge does not exist yet: a Purge request runs Clear, and says so.
+        // Each disk's record says what was performed; the certificate states the request beside
+        // it when they differ (and the plan's explanations say why).
         requested_level: (run_plan.mode == Mode::Purge).then_some(Level::Purge),
         devices,
     };

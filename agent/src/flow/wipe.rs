@@ -8,15 +8,18 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 
-use crate::model::DiskIdentity;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{DiskIdentity, Level, Transport};
 use crate::sys::SysRoot;
-use crate::sys::blockdev::BlockIo;
 use crate::sys::file::{self, Kind};
+use crate::wipe::capability::DriveFacts;
 use crate::wipe::plan::PlanError;
 use crate::wipe::report::{SCHEMA_VERSION, WipeReport};
+use crate::wipe::strategy::{SanitizeRequest, choose};
 use crate::wipe::{
-    CancelToken, Method, OpenError, PlannedDevice, ValidatedPlan, VerifySpec, WipeEvent, WipeJob,
-    WipePlan,
+    CancelToken, Method, OpenError, OpenedDevice, PlannedDevice, ValidatedPlan, VerifySpec,
+    WipeEvent, WipePlan,
 };
 
 /// What the operator named on the command line.
@@ -27,6 +30,11 @@ pub struct WipeRequest {
     pub method: Method,
     pub rounds: u32,
     pub verify: VerifySpec,
+    /// `--level clear|purge`: each device sanitized as its plan says (`wipe::strategy`; its
+    /// drive is asked what it can do). `None`: an explicit overwrite with `method`.
+    pub level: Option<Level>,
+    pub then_zero: bool,
+    pub dco_restore: bool,
 }
 
 /// Why `reprise wipe` stopped before writing anything.
@@ -53,7 +61,8 @@ pub enum WipeCommandError {
 /// Devices opened and checked, ready to be written.
 pub struct PreparedWipe {
     plan: ValidatedPlan,
-    opened: Vec<(Box<dyn BlockIo>, WipeJob)>,
+    opened: Vec<OpenedDevice>,
+    requested: Option<Level>,
 }
 
 impl std::fmt::Debug for PreparedWipe {
@@ -114,17 +123,20 @@ pub fn prepare(req: &WipeRequest) -> Result<PreparedWipe, WipeCommandError> {
     if req.rounds == 0 || req.rounds > crate::wipe::plan::MAX_ROUNDS {
         return Err(PlanError::BadPasses(req.rounds).into());
     }
-    let devices = req
+    let mut devices = req
         .devices
         .iter()
         .map(|p| {
-            Ok(PlannedDevice {
-                path: p.clone(),
-                identity: identity_of(&probe_disks, p)?,
-                method: req.method.clone(),
-            })
+            Ok(PlannedDevice::overwrite(
+                p.clone(),
+                identity_of(&probe_disks, p)?,
+                req.method.clone(),
+            ))
         })
         .collect::<Result<Vec<_>, WipeCommandError>>()?;
+    if let Some(level) = req.level {
+        plan_strategies(req, level, &mut devices);
+    }
     let plan = WipePlan {
         devices,
         rounds: req.rounds,
@@ -133,10 +145,57 @@ pub fn prepare(req: &WipeRequest) -> Result<PreparedWipe, WipeCommandError> {
     .validate()?;
     let guard = super::guard(&req.root, &probe_disks);
     let mut opened = Vec::new();
-    for (job, dev) in crate::wipe::open_all(&plan, &guard) {
-        opened.push((dev.map_err(WipeCommandError::Refused)?, job));
+    for dev in crate::wipe::open_plan(&plan, &guard) {
+        opened.push(dev.map_err(|r| WipeCommandError::Refused(r.error))?);
     }
-    Ok(PreparedWipe { plan, opened })
+    Ok(PreparedWipe {
+        plan,
+        opened,
+        requested: req.level,
+    })
+}
+
+/// Asks each device's drive what it can do (block devices on the real machine only; a regular
+/// file has no drive) and gives each its sanitization plan for `level`.
+fn plan_strategies(req: &WipeRequest, level: Level, devices: &mut [PlannedDevice]) {
+    let facts: Vec<DriveFacts> = devices
+        .iter()
+        .map(|d| {
+            if d.identity.transport == Transport::File {
+                DriveFacts::not_asked("a regular file has no drive firmware")
+            } else if !req.root.is_host() {
+                DriveFacts::not_asked("the system view is a test tree: no drive is asked")
+            } else {
+                crate::wipe::capability::inspect_path(&d.path, d.identity.transport)
+            }
+        })
+        .collect();
+    let mut controllers: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    for f in facts.iter().filter_map(|f| f.nvme.as_ref()) {
+        controllers
+            .entry(f.controller.clone())
+            .or_default()
+            .insert(f.nsid);
+    }
+    let request = SanitizeRequest {
+        level,
+        method: req.method.clone(),
+        then_zero: req.then_zero,
+        dco_restore: req.dco_restore,
+        can_suspend: crate::sys::suspend::check(&req.root).map_err(|e| e.to_string()),
+    };
+    let empty = BTreeSet::new();
+    for (d, f) in devices.iter_mut().zip(&facts) {
+        let ns = f
+            .nvme
+            .as_ref()
+            .and_then(|n| controllers.get(&n.controller))
+            .unwrap_or(&empty);
+        let s = choose(&d.identity, f, &request, ns);
+        // The strategy decides the overwrite (flash: pattern + complement).
+        d.method = s.method.clone();
+        d.strategy = Some(s);
+    }
 }
 
 impl PreparedWipe {
@@ -144,10 +203,10 @@ impl PreparedWipe {
     pub fn devices(&self) -> Vec<DiskIdentity> {
         self.opened
             .iter()
-            .map(|(io, job)| {
-                let mut id = job.identity().clone();
-                id.size_bytes = io.len();
-                id.logical_sector_size = io.sector_size();
+            .map(|o| {
+                let mut id = o.identity().clone();
+                id.size_bytes = o.io().len();
+                id.logical_sector_size = o.io().sector_size();
                 id
             })
             .collect()
@@ -163,8 +222,12 @@ impl PreparedWipe {
             schema_version: SCHEMA_VERSION,
             tool: crate::model::tool_version(),
             image_digest: None,
-            requested_level: None,
-            devices: crate::wipe::run_devices(self.opened, events, cancel),
+            requested_level: self.requested,
+            devices: crate::wipe::run_plan(
+                self.opened.into_iter().map(Ok).collect(),
+                events,
+                cancel,
+            ),
         }
     }
 }

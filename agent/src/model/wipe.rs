@@ -47,6 +47,12 @@ pub enum ErrorKind {
     DeviceGone,
     /// The operator stopped the wipe.
     Cancelled,
+    /// A firmware erase command failed, was aborted, timed out, or reported success that
+    /// cannot be trusted.
+    Firmware,
+    /// A Host Protected Area or Device Configuration Overlay could not be removed, or still
+    /// hides sectors.
+    HiddenArea,
 }
 
 impl ErrorKind {
@@ -63,6 +69,8 @@ impl ErrorKind {
             ErrorKind::Sync => "sync",
             ErrorKind::DeviceGone => "device-gone",
             ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Firmware => "firmware",
+            ErrorKind::HiddenArea => "hidden-area",
         }
     }
 
@@ -90,6 +98,8 @@ mod tests {
             ErrorKind::Sync,
             ErrorKind::DeviceGone,
             ErrorKind::Cancelled,
+            ErrorKind::Firmware,
+            ErrorKind::HiddenArea,
         ] {
             assert_eq!(
                 serde_json::to_string(&k).unwrap(),

@@ -10,6 +10,7 @@ pub mod ata;
 pub mod ata_smart;
 pub mod cmdline;
 pub mod cpuinfo;
+pub mod erase;
 pub mod gpt;
 pub mod json;
 pub mod libata;

@@ -49,6 +49,12 @@ pub trait BlockIo: Send + Sync {
     fn take_sync_failures(&self) -> Vec<SyncFailure> {
         Vec::new()
     }
+    /// Asks for the capacity again after the drive's accessible size changed (a Host Protected
+    /// Area removed, a Device Configuration Overlay restored) and returns it; `len` then says
+    /// the new size.
+    fn reread_capacity(&mut self) -> io::Result<u64> {
+        Ok(self.len())
+    }
 }
 
 /// A failed periodic data sync: every byte written in `offset..offset + len` since the previous
@@ -211,6 +217,32 @@ impl Device {
         }
     }
 
+    /// The path as opened, for messages.
+    pub fn path_display(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// A second descriptor of the same open device (for the drive's firmware commands, which
+    /// must go to the very device the guard checked).
+    pub(super) fn clone_file(&self) -> io::Result<File> {
+        self.file.try_clone()
+    }
+
+    /// Reads the device's size again (after its capacity changed: a Host Protected Area or a
+    /// Device Configuration Overlay removed and the kernel told to rescan), and keeps it.
+    pub fn refresh_len(&mut self) -> Result<u64, DeviceError> {
+        if !self.is_block_device() {
+            return Ok(self.len);
+        }
+        self.len =
+            ioctl::block_size_bytes(self.file.as_fd()).map_err(|source| DeviceError::Ioctl {
+                path: self.path.clone(),
+                op: "BLKGETSIZE64",
+                source,
+            })?;
+        Ok(self.len)
+    }
+
     /// Device number of the open descriptor (`fstat`), for block devices.
     pub fn devno(&self) -> Option<DevNo> {
         self.rdev
@@ -335,6 +367,14 @@ impl BlockIo for Device {
     }
     fn take_sync_failures(&self) -> Vec<SyncFailure> {
         std::mem::take(&mut *self.sync_failures.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+    fn reread_capacity(&mut self) -> io::Result<u64> {
+        // A block device is written only on the real machine (the guard refuses one under a
+        // test root), so the kernel to ask is the host's.
+        if let Some(devno) = self.rdev {
+            super::attr::rescan_disk(&super::SysRoot::host(), devno).map_err(io::Error::other)?;
+        }
+        self.refresh_len().map_err(io::Error::other)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Every ioctl Reprise issues, and with them every `unsafe` block of the agent: block-device
 //! size, sector size, read-only flag and buffer flush; SCSI generic I/O (`SG_IO`, which carries
-//! ATA PASS-THROUGH commands to SATA disks) and NVMe admin commands.
+//! ATA PASS-THROUGH commands to SATA disks) and NVMe admin commands and namespace id.
 //!
 //! Each wrapper takes a borrowed descriptor and returns a typed result, so the rest of the agent
 //! stays in safe code (the workspace denies `unsafe_code`; this module alone allows it).
@@ -234,4 +234,19 @@ pub fn nvme_admin(
     // `data`, which outlives the call, so the kernel's copy in or out stays inside it.
     let status = unsafe { nvme_admin_raw(fd.as_raw_fd(), cmd) }?;
     Ok(u16::try_from(status).unwrap_or(u16::MAX))
+}
+
+nix::ioctl_none!(
+    /// NVME_IOCTL_ID: the namespace id of an NVMe namespace node.
+    nvme_ioctl_id,
+    b'N',
+    0x40
+);
+
+/// The namespace id of the NVMe namespace open on `fd` (ENOTTY on a controller node).
+pub fn nvme_namespace_id(fd: BorrowedFd<'_>) -> nix::Result<u32> {
+    // SAFETY: `fd` is live; NVME_IOCTL_ID takes no argument and touches no user memory; the
+    // namespace id is the ioctl's return value.
+    let id = unsafe { nvme_ioctl_id(fd.as_raw_fd()) }?;
+    u32::try_from(id).map_err(|_| nix::Error::EINVAL)
 }

@@ -3,6 +3,7 @@
 //! reads), the clock, signals, power, and the live sensors (load, temperatures, battery).
 
 pub mod atomic;
+pub mod attr;
 pub mod blockdev;
 pub mod clock;
 pub mod file;
@@ -15,6 +16,8 @@ pub mod scratch;
 pub mod sensors;
 pub mod signals;
 pub mod simdrive;
+pub mod simfirmware;
+pub mod suspend;
 pub mod usage;
 
 use std::path::{Path, PathBuf};

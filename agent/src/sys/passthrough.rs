@@ -6,8 +6,11 @@
 //!
 //! Reading a drive (IDENTIFY, SMART, logs, a self-test) goes through [`open_for_inspection`],
 //! which refuses every command that changes the media or the drive's security state
-//! ([`is_destructive_ata`], [`is_destructive_nvme`]): those belong to the firmware-erase path
-//! behind the write guard, never to the probe.
+//! ([`is_destructive_ata`], [`is_destructive_nvme`], [`is_destructive_scsi`]): those belong to
+//! the firmware-erase path behind the write guard, never to the probe. The refusal is made twice:
+//! by the [`Inspection`] wrapper, and by the [`DeviceNode`] itself, which only accepts such a
+//! command when it was made by [`firmware_handle`] from a device the write guard opened (an
+//! architecture test keeps that primitive to the guard).
 
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsFd;
@@ -17,6 +20,7 @@ use std::time::Duration;
 
 use nix::libc;
 
+use super::blockdev::Device;
 use super::ioctl::{self, NvmePassthruCmd, SgDirection};
 use crate::parse::sat::{AtaRegisters, ata_registers, sense_code};
 
@@ -58,6 +62,9 @@ pub mod ata {
     pub const SMART_EXECUTE_OFFLINE_IMMEDIATE: u16 = 0xD4;
     pub const SMART_READ_LOG: u16 = 0xD5;
     pub const SMART_RETURN_STATUS: u16 = 0xDA;
+    /// DEVICE register with the LBA bit: addresses in the LBA fields are LBAs, not
+    /// cylinder/head/sector (QEMU, and drives following ATA-1 rules, answer in CHS without it).
+    pub const DEVICE_LBA: u8 = 0x40;
     /// LBA mid/high of SMART commands: the key that tells the drive it is meant.
     pub const SMART_LBA_KEY: u64 = 0xC2_4F00;
     pub const READ_NATIVE_MAX_ADDRESS_EXT: u8 = 0x27;
@@ -72,6 +79,25 @@ pub mod ata {
     pub const SET_MAX_ADDRESS_EXT: u8 = 0x37;
     pub const DEVICE_CONFIGURATION: u8 = 0xB1;
     pub const DOWNLOAD_MICROCODE: u8 = 0x92;
+    /// ACCESSIBLE MAX ADDRESS CONFIGURATION (ACS-3 §7.5), successor of SET MAX and DCO.
+    pub const ACCESSIBLE_MAX_ADDRESS: u8 = 0x78;
+    /// Its features: GET NATIVE MAX ADDRESS EXT, SET ACCESSIBLE MAX ADDRESS EXT.
+    pub const AMAC_GET_NATIVE_MAX: u16 = 0x0000;
+    pub const AMAC_SET_ACCESSIBLE_MAX: u16 = 0x0001;
+    /// DEVICE CONFIGURATION features (ATA8-ACS §7.11): RESTORE, FREEZE LOCK, IDENTIFY, SET.
+    pub const DCO_RESTORE: u16 = 0x00C0;
+    pub const DCO_FREEZE_LOCK: u16 = 0x00C1;
+    pub const DCO_IDENTIFY: u16 = 0x00C2;
+    pub const DCO_SET: u16 = 0x00C3;
+    /// SANITIZE features (ACS-3 §7.36) and their LBA keys ("Cryp", "BkEr", "OW").
+    pub const SANITIZE_STATUS_EXT: u16 = 0x0000;
+    pub const SANITIZE_CRYPTO_SCRAMBLE_EXT: u16 = 0x0011;
+    pub const SANITIZE_BLOCK_ERASE_EXT: u16 = 0x0012;
+    pub const SANITIZE_OVERWRITE_EXT: u16 = 0x0014;
+    pub const SANITIZE_FREEZE_LOCK_EXT: u16 = 0x0020;
+    pub const SANITIZE_CRYPTO_KEY: u64 = 0x4372_7970;
+    pub const SANITIZE_BLOCK_KEY: u64 = 0x426B_4572;
+    pub const SANITIZE_OVERWRITE_KEY: u64 = 0x4F57 << 32;
     pub const WRITE_SECTORS: u8 = 0x30;
     pub const WRITE_SECTORS_EXT: u8 = 0x34;
     pub const WRITE_DMA: u8 = 0xCA;
@@ -94,10 +120,55 @@ pub mod nvme {
     /// Identify CNS values.
     pub const CNS_NAMESPACE: u32 = 0x00;
     pub const CNS_CONTROLLER: u32 = 0x01;
+    pub const CNS_ACTIVE_NAMESPACES: u32 = 0x02;
+    /// Every namespace (Format NVM, Get Log Page).
+    pub const NSID_ALL: u32 = 0xFFFF_FFFF;
     /// Log page identifiers.
     pub const LOG_SMART: u8 = 0x02;
     pub const LOG_SELF_TEST: u8 = 0x06;
     pub const LOG_SANITIZE: u8 = 0x81;
+}
+
+/// SCSI operation codes Reprise sends (SPC-4, SBC-3).
+pub mod scsi {
+    pub const TEST_UNIT_READY: u8 = 0x00;
+    pub const REQUEST_SENSE: u8 = 0x03;
+    pub const INQUIRY: u8 = 0x12;
+    pub const SANITIZE: u8 = 0x48;
+    pub const LOG_SENSE: u8 = 0x4D;
+    pub const MODE_SENSE_10: u8 = 0x5A;
+    pub const MAINTENANCE_IN: u8 = 0xA3;
+    /// MAINTENANCE IN service action REPORT SUPPORTED OPERATION CODES.
+    pub const REPORT_SUPPORTED_OPERATION_CODES: u8 = 0x0C;
+    pub const READ_CAPACITY_10: u8 = 0x25;
+    pub const SERVICE_ACTION_IN_16: u8 = 0x9E;
+    /// SANITIZE service actions (SBC-3 Table 81).
+    pub const SANITIZE_OVERWRITE: u8 = 0x01;
+    pub const SANITIZE_BLOCK_ERASE: u8 = 0x02;
+    pub const SANITIZE_CRYPTO_ERASE: u8 = 0x03;
+    pub const SANITIZE_EXIT_FAILURE_MODE: u8 = 0x1F;
+}
+
+/// The data of a SCSI command.
+#[derive(Debug)]
+pub enum ScsiData<'a> {
+    None,
+    In(&'a mut [u8]),
+    Out(&'a [u8]),
+}
+
+/// How a SCSI command ended at the device (a transport failure is an error instead).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScsiStatus {
+    /// SCSI status: 0 GOOD, 2 CHECK CONDITION (the sense data says why).
+    pub status: u8,
+    pub sense: Vec<u8>,
+}
+
+impl ScsiStatus {
+    pub fn good(&self) -> bool {
+        self.status == 0
+    }
 }
 
 /// The data of an ATA command.
@@ -173,6 +244,10 @@ pub enum PassthroughError {
         command: u8,
         status: u8,
         error: u8,
+        /// LBA and COUNT left by the drive: some commands say why there (SANITIZE: the reason
+        /// in LBA 7:0).
+        lba: u64,
+        count: u16,
     },
     #[error("{dev}: NVMe admin command {opcode:#04x} failed: status {status:#06x} ({})", nvme_status_text(*status))]
     NvmeStatus {
@@ -214,10 +289,10 @@ pub fn nvme_status_text(status: u16) -> String {
         (0, 0x02) => "invalid field in command",
         (0, 0x06) => "internal error",
         (0, 0x0b) => "invalid namespace or format",
-        (0, 0x1d) => "sanitize failed",
-        (0, 0x1e) => "sanitize in progress",
+        (0, 0x1c) => "sanitize failed",
+        (0, 0x1d) => "sanitize in progress",
+        (0, 0x20) => "namespace is write protected",
         (1, 0x0a) => "invalid format",
-        (1, 0x15) => "namespace is write protected",
         (1, 0x1d) => "self-test in progress",
         (2, 0x81) => "unrecovered read error",
         _ => "see NVMe Base §4.6.1.2",
@@ -237,6 +312,23 @@ pub trait Passthrough: Send {
     ) -> Result<AtaRegisters, PassthroughError>;
     /// Sends an NVMe admin command; returns completion dword 0.
     fn nvme_admin(&mut self, cmd: &NvmeCommand, data: &mut [u8]) -> Result<u32, PassthroughError>;
+    /// Sends a SCSI command (`cdb`) and returns its status and sense data. Drives that speak no
+    /// SCSI (NVMe) refuse it.
+    fn scsi(
+        &mut self,
+        _cdb: &[u8],
+        _data: ScsiData<'_>,
+        _timeout: Duration,
+    ) -> Result<ScsiStatus, PassthroughError> {
+        Err(PassthroughError::Unsupported {
+            dev: self.name().to_owned(),
+            why: "this drive takes no SCSI commands".into(),
+        })
+    }
+    /// The NVMe namespace id of the node commands go through, when it is an NVMe namespace.
+    fn nvme_nsid(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// A borrowed drive is a drive: lets a wrapper ([`Inspection`]) sit in front of a drive held
@@ -262,6 +354,11 @@ impl<T: Passthrough + ?Sized> Passthrough for &mut T {
 pub fn is_destructive_ata(cmd: &AtaCommand) -> bool {
     match cmd.command {
         ata::IDENTIFY_DEVICE | ata::READ_NATIVE_MAX_ADDRESS_EXT | ata::READ_LOG_EXT => false,
+        // Reading the overlay's capacity, the native capacity, or the sanitize status (without
+        // its CLEAR SANITIZE OPERATION FAILED bit, which changes the drive's state).
+        ata::DEVICE_CONFIGURATION => cmd.features != ata::DCO_IDENTIFY,
+        ata::ACCESSIBLE_MAX_ADDRESS => cmd.features != ata::AMAC_GET_NATIVE_MAX,
+        ata::SANITIZE => cmd.features != ata::SANITIZE_STATUS_EXT || cmd.count & 1 != 0,
         ata::SMART => !matches!(
             cmd.features,
             ata::SMART_READ_DATA
@@ -283,6 +380,28 @@ pub fn is_destructive_nvme(cmd: &NvmeCommand) -> bool {
         cmd.opcode,
         nvme::IDENTIFY | nvme::GET_LOG_PAGE | nvme::DEVICE_SELF_TEST
     )
+}
+
+/// Whether a SCSI command changes the media or the device (or is unknown to the inspection
+/// whitelist): only commands that read are let through.
+pub fn is_destructive_scsi(cdb: &[u8]) -> bool {
+    match (cdb.first().copied(), cdb.get(1).map(|b| b & 0x1f)) {
+        (
+            Some(
+                scsi::TEST_UNIT_READY
+                | scsi::REQUEST_SENSE
+                | scsi::INQUIRY
+                | scsi::LOG_SENSE
+                | scsi::MODE_SENSE_10
+                | scsi::READ_CAPACITY_10,
+            ),
+            _,
+        ) => false,
+        (Some(scsi::MAINTENANCE_IN), Some(scsi::REPORT_SUPPORTED_OPERATION_CODES)) => false,
+        // READ CAPACITY (16) is SERVICE ACTION IN (16) / 10h.
+        (Some(scsi::SERVICE_ACTION_IN_16), Some(0x10)) => false,
+        _ => true,
+    }
 }
 
 /// Wraps a drive so that only commands that read it (and the self-test) pass.
@@ -318,6 +437,23 @@ impl<P: Passthrough> Passthrough for Inspection<P> {
         }
         self.0.nvme_admin(cmd, data)
     }
+    fn scsi(
+        &mut self,
+        cdb: &[u8],
+        data: ScsiData<'_>,
+        timeout: Duration,
+    ) -> Result<ScsiStatus, PassthroughError> {
+        if is_destructive_scsi(cdb) || matches!(data, ScsiData::Out(_)) {
+            return Err(PassthroughError::Destructive {
+                dev: self.0.name().to_owned(),
+                what: format!("SCSI command {:#04x}", cdb.first().copied().unwrap_or(0)),
+            });
+        }
+        self.0.scsi(cdb, data, timeout)
+    }
+    fn nvme_nsid(&self) -> Option<u32> {
+        self.0.nvme_nsid()
+    }
 }
 
 /// How a device node speaks to its drive.
@@ -335,6 +471,9 @@ pub struct DeviceNode {
     file: File,
     name: String,
     protocol: Protocol,
+    /// Made from a device the write guard opened ([`firmware_handle`]): commands that change
+    /// the drive are allowed. False for inspection, which refuses them here too.
+    may_change: bool,
 }
 
 /// Opens the device node at `path` for inspection: read-only, and only commands that read the
@@ -356,7 +495,36 @@ pub fn open_for_inspection(
         file,
         name: path.display().to_string(),
         protocol,
+        may_change: false,
     }))
+}
+
+/// THE PRIMITIVE BEHIND THE FIRMWARE-ERASE PATH: a handle on the drive behind `device` that
+/// accepts commands which change the media or the drive's security state. `device` is what the
+/// write guard opened (read-write, `O_EXCL`, checked to be the planned disk); only the guard
+/// may call this — an architecture test fails if anything else does.
+pub fn firmware_handle(
+    device: &Device,
+    protocol: Protocol,
+) -> Result<DeviceNode, PassthroughError> {
+    let name = device.path_display();
+    if !device.is_block_device() {
+        return Err(PassthroughError::Unsupported {
+            dev: name,
+            why: "a regular file has no drive firmware".into(),
+        });
+    }
+    let file = device.clone_file().map_err(|e| PassthroughError::Os {
+        dev: name.clone(),
+        op: "dup",
+        source: nix::Error::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
+    })?;
+    Ok(DeviceNode {
+        file,
+        name,
+        protocol,
+        may_change: true,
+    })
 }
 
 /// The 16-byte ATA PASS-THROUGH (16) CDB of `cmd` (SAT-4 §12.2.2.3), with CK_COND set so that
@@ -406,6 +574,9 @@ impl Passthrough for DeviceNode {
                 why: "an NVMe drive takes no ATA commands".into(),
             });
         }
+        if !self.may_change && (is_destructive_ata(cmd) || matches!(data, AtaData::Out(_))) {
+            return Err(self.refused(format!("ATA command {:#04x}", cmd.command)));
+        }
         let cdb = ata_pass_through_16(cmd, &data);
         let timeout = u32::try_from(cmd.timeout.as_millis()).unwrap_or(u32::MAX);
         let mut empty = [0u8; 0];
@@ -430,6 +601,9 @@ impl Passthrough for DeviceNode {
                 why: "not an NVMe drive".into(),
             });
         }
+        if !self.may_change && is_destructive_nvme(cmd) {
+            return Err(self.refused(format!("NVMe admin command {:#04x}", cmd.opcode)));
+        }
         let mut raw = NvmePassthruCmd {
             opcode: cmd.opcode,
             nsid: cmd.nsid,
@@ -453,9 +627,74 @@ impl Passthrough for DeviceNode {
         }
         Ok(raw.result)
     }
+
+    fn scsi(
+        &mut self,
+        cdb: &[u8],
+        data: ScsiData<'_>,
+        timeout: Duration,
+    ) -> Result<ScsiStatus, PassthroughError> {
+        if self.protocol != Protocol::Sat {
+            return Err(PassthroughError::Unsupported {
+                dev: self.name.clone(),
+                why: "an NVMe drive takes no SCSI commands".into(),
+            });
+        }
+        if !self.may_change && (is_destructive_scsi(cdb) || matches!(data, ScsiData::Out(_))) {
+            return Err(self.refused(format!(
+                "SCSI command {:#04x}",
+                cdb.first().copied().unwrap_or(0)
+            )));
+        }
+        let timeout = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+        let mut empty = [0u8; 0];
+        let mut owned;
+        let (direction, buf): (SgDirection, &mut [u8]) = match data {
+            ScsiData::None => (SgDirection::None, &mut empty),
+            ScsiData::In(b) => (SgDirection::FromDevice, b),
+            ScsiData::Out(b) => {
+                owned = b.to_vec();
+                (SgDirection::ToDevice, &mut owned)
+            }
+        };
+        let out = ioctl::sg_io(self.file.as_fd(), cdb, direction, buf, timeout)
+            .map_err(|e| self.os_error("SG_IO", e))?;
+        // Host or driver trouble (a timeout, a reset, the device gone) is not the device's
+        // answer: no status to read.
+        let driver = out.driver_status & 0x0f;
+        if out.host_status != 0 || (driver != 0 && driver != 0x08) {
+            return Err(PassthroughError::Transport {
+                dev: self.name.clone(),
+                command: cdb.first().copied().unwrap_or(0),
+                status: out.status,
+                host: out.host_status,
+                driver: out.driver_status,
+                sense: hex::encode(&out.sense),
+            });
+        }
+        Ok(ScsiStatus {
+            status: out.status,
+            sense: out.sense,
+        })
+    }
+
+    fn nvme_nsid(&self) -> Option<u32> {
+        if self.protocol != Protocol::Nvme {
+            return None;
+        }
+        // The controller's character device (/dev/nvme0) has no namespace: ENOTTY.
+        ioctl::nvme_namespace_id(self.file.as_fd()).ok()
+    }
 }
 
 impl DeviceNode {
+    fn refused(&self, what: String) -> PassthroughError {
+        PassthroughError::Destructive {
+            dev: self.name.clone(),
+            what,
+        }
+    }
+
     fn send_out(
         &mut self,
         cmd: &AtaCommand,
@@ -497,6 +736,8 @@ impl DeviceNode {
                     command: cmd.command,
                     status: regs.status,
                     error: regs.error,
+                    lba: regs.lba,
+                    count: regs.count,
                 });
             }
             return Ok(regs);
@@ -574,6 +815,13 @@ mod tests {
                 features: ata::SMART_READ_DATA,
                 ..AtaCommand::new(ata::SMART)
             },
+            // SANITIZE STATUS EXT, DEVICE CONFIGURATION IDENTIFY, GET NATIVE MAX ADDRESS EXT.
+            AtaCommand::new(ata::SANITIZE),
+            AtaCommand {
+                features: ata::DCO_IDENTIFY,
+                ..AtaCommand::new(ata::DEVICE_CONFIGURATION)
+            },
+            AtaCommand::new(ata::ACCESSIBLE_MAX_ADDRESS),
         ];
         for c in &read {
             assert!(!is_destructive_ata(c), "{c:?}");
@@ -581,7 +829,23 @@ mod tests {
         let destructive = [
             AtaCommand::new(ata::SECURITY_ERASE_UNIT),
             AtaCommand::new(ata::SECURITY_SET_PASSWORD),
-            AtaCommand::new(ata::SANITIZE),
+            AtaCommand {
+                features: ata::SANITIZE_CRYPTO_SCRAMBLE_EXT,
+                ..AtaCommand::new(ata::SANITIZE)
+            },
+            // SANITIZE STATUS EXT with CLEAR SANITIZE OPERATION FAILED changes the state.
+            AtaCommand {
+                count: 1,
+                ..AtaCommand::new(ata::SANITIZE)
+            },
+            AtaCommand {
+                features: ata::DCO_RESTORE,
+                ..AtaCommand::new(ata::DEVICE_CONFIGURATION)
+            },
+            AtaCommand {
+                features: ata::AMAC_SET_ACCESSIBLE_MAX,
+                ..AtaCommand::new(ata::ACCESSIBLE_MAX_ADDRESS)
+            },
             AtaCommand::new(ata::SET_MAX_ADDRESS_EXT),
             AtaCommand::new(ata::WRITE_SECTORS),
             AtaCommand::new(0x00),
@@ -610,6 +874,37 @@ mod tests {
         ] {
             assert!(is_destructive_nvme(&NvmeCommand::new(op)), "{op:#x}");
         }
+    }
+
+    #[test]
+    fn inspection_lets_only_reading_scsi_commands_through() {
+        for cdb in [
+            &[scsi::INQUIRY, 0, 0, 0, 96, 0][..],
+            &[scsi::REQUEST_SENSE, 0, 0, 0, 252, 0],
+            &[scsi::MAINTENANCE_IN, 0x0C, 3, 0x48, 0, 1, 0, 0, 0, 64, 0, 0],
+            &[scsi::SERVICE_ACTION_IN_16, 0x10],
+        ] {
+            assert!(!is_destructive_scsi(cdb), "{cdb:x?}");
+        }
+        for cdb in [
+            &[scsi::SANITIZE, 0x83][..],
+            &[0x2A, 0, 0, 0, 0, 0, 0, 0, 1, 0],
+            &[scsi::MAINTENANCE_IN, 0x0A],
+            &[],
+        ] {
+            assert!(is_destructive_scsi(cdb), "{cdb:x?}");
+        }
+        // The inspection wrapper refuses a SANITIZE before it reaches the drive.
+        let mut d = Inspection(crate::sys::simfirmware::SimScsi::new("/dev/sim", 64, 1));
+        let e = d
+            .scsi(
+                &[scsi::SANITIZE, 0x83, 0, 0, 0, 0, 0, 0, 0, 0],
+                ScsiData::None,
+                Duration::from_secs(1),
+            )
+            .unwrap_err();
+        assert!(matches!(e, PassthroughError::Destructive { .. }), "{e}");
+        assert!(d.0.commands.is_empty());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use super::passthrough::{
     AtaCommand, AtaData, NvmeCommand, Passthrough, PassthroughError, ata, nvme,
 };
+use super::simfirmware::{SimAtaFirmware, SimNvmeFirmware};
 use crate::parse::sat::AtaRegisters;
 
 /// Status of the drive's self-test in SMART READ DATA byte 363 (ACS-4 Table A.19): high nibble
@@ -57,6 +58,8 @@ pub struct SimAta {
     pub power_on_hours: u16,
     /// Every command received, in order ("ata 0xEC", "ata 0xB0/0xD0").
     pub commands: Vec<String>,
+    /// Media, security, sanitize and hidden areas (`simfirmware`), when simulated.
+    pub fw: SimAtaFirmware,
 }
 
 /// Log address of the SMART self-test log.
@@ -92,6 +95,7 @@ impl SimAta {
             },
             power_on_hours: 1000,
             commands: Vec::new(),
+            fw: SimAtaFirmware::default(),
         }
     }
 
@@ -120,6 +124,8 @@ impl SimAta {
             command: cmd.command,
             status: 0x51,
             error: 0x04,
+            lba: 0,
+            count: 0,
         }
     }
 
@@ -196,9 +202,14 @@ impl Passthrough for SimAta {
                 why: "ATA pass-through refused (ILLEGAL REQUEST, ASC 0x20/0x00): a USB bridge or SCSI disk that does not carry ATA commands".into(),
             });
         }
+        if self.firmware_gone() {
+            return Err(PassthroughError::Gone {
+                dev: self.name.clone(),
+            });
+        }
         match (cmd.command, cmd.features) {
             (ata::IDENTIFY_DEVICE, _) => {
-                let id = self.identify.clone();
+                let id = self.identify_now();
                 copy_in(data, &id);
                 Ok(ok())
             }
@@ -257,7 +268,7 @@ impl Passthrough for SimAta {
                     _ => Err(self.aborted(cmd)),
                 }
             }
-            _ => Err(self.aborted(cmd)),
+            _ => self.firmware_command(cmd, data),
         }
     }
 
@@ -284,6 +295,8 @@ pub struct SimNvme {
     pub self_test: SelfTest,
     pub self_test_end: SelfTestEnd,
     pub commands: Vec<String>,
+    /// Media per namespace, Sanitize and Format (`simfirmware`), when simulated.
+    pub fw: SimNvmeFirmware,
 }
 
 /// Size of the Device Self-test log page (NVMe Base 2.0 Figure 213).
@@ -301,6 +314,7 @@ impl SimNvme {
             self_test: SelfTest::Idle,
             self_test_end: SelfTestEnd::Pass,
             commands: Vec::new(),
+            fw: SimNvmeFirmware::default(),
         }
     }
 
@@ -370,8 +384,17 @@ impl Passthrough for SimNvme {
 
     fn nvme_admin(&mut self, cmd: &NvmeCommand, data: &mut [u8]) -> Result<u32, PassthroughError> {
         self.commands.push(format!("nvme {:#04x}", cmd.opcode));
+        if self.firmware_gone() {
+            return Err(PassthroughError::Gone {
+                dev: self.name.clone(),
+            });
+        }
         match cmd.opcode {
             nvme::IDENTIFY => match cmd.cdw10 & 0xff {
+                nvme::CNS_ACTIVE_NAMESPACES => {
+                    copy_out(data, &self.active_namespaces());
+                    Ok(0)
+                }
                 nvme::CNS_CONTROLLER => {
                     copy_out(data, &self.id_ctrl.clone());
                     Ok(0)
@@ -396,6 +419,7 @@ impl Passthrough for SimNvme {
                     Ok(0)
                 }
                 nvme::LOG_SANITIZE => {
+                    self.tick_sanitize();
                     copy_out(data, &self.sanitize_log.clone());
                     Ok(0)
                 }
@@ -415,8 +439,12 @@ impl Passthrough for SimNvme {
                 }
                 _ => Err(self.failed(cmd, 0x0002)),
             },
-            _ => Err(self.failed(cmd, 0x0001)),
+            _ => self.firmware_admin(cmd, data),
         }
+    }
+
+    fn nvme_nsid(&self) -> Option<u32> {
+        (self.fw.node_nsid != 0).then_some(self.fw.node_nsid)
     }
 }
 

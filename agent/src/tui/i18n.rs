@@ -88,6 +88,42 @@ pub fn percent(permille: u32) -> String {
     crate::verdict::messages::percent(permille)
 }
 
+/// "Clear" / "Purge", as the screens name a level (the same word in both languages: it is the
+/// standard's term, and the certificate's).
+pub fn level(l: crate::model::Level) -> &'static str {
+    match l {
+        crate::model::Level::Clear => "Clear",
+        crate::model::Level::Purge => "Purge",
+    }
+}
+
+/// What the plan does to a disk, short: "Purge: nvme-format-crypto", "Clear: zero".
+pub fn technique(target: &crate::wipe::ValidatedDevice) -> String {
+    match target.strategy() {
+        Some(s) if s.technique.is_firmware() => {
+            format!("{}: {}", level(s.level), s.technique.name())
+        }
+        Some(s) => format!("{}: {}", level(s.level), target.method()),
+        None => format!("Clear: {}", target.method()),
+    }
+}
+
+/// Why the plan chose what it chose for a disk, in `lang`: the chosen technique's fact, or, when
+/// the disk gets less than was asked, the most specific reason it cannot have more.
+pub fn technique_reason(lang: Language, target: &crate::wipe::ValidatedDevice) -> Option<String> {
+    let s = target.strategy()?;
+    let fact = if s.level == s.requested {
+        s.explanations.iter().find(|e| e.is_chosen())
+    } else {
+        let mut why = s.explanations.iter().filter(|e| e.is_limitation());
+        let generic = |e: &&reprise_cert::plan::Explanation| {
+            matches!(e, reprise_cert::plan::Explanation::PurgeUnavailable)
+        };
+        why.clone().find(|e| !generic(e)).or_else(|| why.next())
+    }?;
+    Some(reprise_cert::plan::explanation(fact, lang))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

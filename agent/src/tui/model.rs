@@ -11,7 +11,7 @@ use crate::cert::model::{ChecksRecord, CoolingCheck, MemoryCheck};
 use crate::checks::cooling::CoolingSample;
 use crate::checks::keyboard::{KeyboardState, Layout};
 use crate::checks::screen::ScreenState;
-use crate::flow::{self, Mode, RunPlan, RunStatus, Settings};
+use crate::flow::{self, Inspection, Mode, RunPlan, RunStatus, Settings};
 use crate::model::{DiskId, Language};
 use crate::probe::model::{Disk, DiskHealth, ProbeReport};
 use crate::sys::sensors::LiveSample;
@@ -213,6 +213,9 @@ pub struct Model {
     pub health: BTreeMap<DiskId, DiskHealth>,
     pub policy: Policy,
     pub settings: Settings,
+    /// What the drives said they can do (firmware erases, hidden areas, frozen): the plan's
+    /// technique for each disk comes from it.
+    pub inspection: Inspection,
     /// Eligible disks the operator left out.
     pub excluded: BTreeSet<DiskId>,
     pub plan: Result<RunPlan, String>,
@@ -269,6 +272,7 @@ impl Model {
             health: BTreeMap::new(),
             policy,
             settings,
+            inspection: Inspection::default(),
             excluded: BTreeSet::new(),
             plan: Err(String::new()),
             expected: None,
@@ -295,10 +299,22 @@ impl Model {
         m
     }
 
+    /// The same session, planned with what the drives said (`flow::inspect`).
+    pub fn with_inspection(mut self, inspection: Inspection) -> Model {
+        self.inspection = inspection;
+        self.replan();
+        self
+    }
+
     /// Rebuilds the plan from the operator's choices, and the verdict it heads for.
     pub fn replan(&mut self) {
-        self.plan = flow::plan_for(&self.probe, &self.settings, &self.excluded)
-            .map_err(|e| crate::model::error_chain(&e));
+        self.plan = flow::plan_for(
+            &self.probe,
+            &self.inspection,
+            &self.settings,
+            &self.excluded,
+        )
+        .map_err(|e| crate::model::error_chain(&e));
         self.expected = self.plan.as_ref().ok().map(|p| {
             flow::expect::expected_verdict(&self.probe, p, &self.health, &self.checks, &self.policy)
         });
@@ -318,7 +334,7 @@ impl Model {
             .collect()
     }
 
-    /// Whether the operator asked for Purge (which runs Clear, and says so).
+    /// Whether the operator asked for Purge.
     pub fn purge_requested(&self) -> bool {
         self.settings.mode == Mode::Purge
     }

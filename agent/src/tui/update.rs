@@ -433,14 +433,14 @@ fn start_run(m: &mut Model, fx: &mut Vec<Effect>) {
     let lang = m.cfg.lang;
     m.log(t(lang, "Wipe started", "Effacement commencé"), false);
     if plan.mode == Mode::Purge {
-        m.log(
-            t(
-                lang,
-                "Purge requested: not available in this version, Clear runs (the certificate says so)",
-                "Purge demandée : non disponible dans cette version, Clear est effectué (le certificat le dit)",
-            ),
-            false,
-        );
+        for target in plan.targets() {
+            let text = format!(
+                "{}: {}",
+                target.identity().dev_path,
+                super::i18n::technique(target)
+            );
+            m.log(text, false);
+        }
     }
     let ram_test = m.cfg.ram_test;
     if ram_test {
@@ -687,6 +687,7 @@ fn wipe_event(m: &mut Model, e: WipeEvent, fx: &mut Vec<Effect>) {
 /// "write" / "écriture".
 pub fn phase_name(lang: Language, p: Phase) -> &'static str {
     match p {
+        Phase::Erase => t(lang, "firmware erase", "effacement firmware"),
         Phase::Write => t(lang, "write", "écriture"),
         Phase::Verify => t(lang, "verify", "vérification"),
     }

@@ -83,6 +83,16 @@ impl WipeJob {
         }
     }
 
+    /// The zero pass that follows a firmware erase (`--then-zero`): one pass of zeros over the
+    /// same device, verified as the plan says.
+    pub fn zero_pass(&self) -> WipeJob {
+        WipeJob {
+            method: "zero".into(),
+            passes: vec![PassPattern::Zero],
+            ..self.clone()
+        }
+    }
+
     /// Who the device is, as planned.
     pub fn identity(&self) -> &DiskIdentity {
         &self.identity
@@ -1002,5 +1012,9 @@ pub fn wipe_device(
         verification,
         outcome,
         errors: ctx.errors,
+        explanations: Vec::new(),
+        firmware: None,
+        firmware_check: None,
+        hidden_areas: None,
     }
 }

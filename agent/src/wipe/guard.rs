@@ -11,16 +11,21 @@
 //! that is mounted or claimed elsewhere. After opening, it checks that the open descriptor is
 //! the disk the plan names — device number, then the identity read afresh (id, serial, size) —
 //! and that there is at least one sector to write.
+//!
+//! [`open_firmware`] is the only way to a drive's destructive firmware commands: the same
+//! checks, then a passthrough handle made from the descriptor they opened.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use thiserror::Error;
 
+use super::capability::protocol;
 use super::plan::{ValidatedDevice, ValidatedPlan};
 use crate::model::{DevNo, DiskId, DiskIdentity, ErrorKind, Transport};
 use crate::sys::blockdev::{BlockIo, Device, DeviceError};
 use crate::sys::file::{self, Kind};
+use crate::sys::passthrough::{DeviceNode, Passthrough, firmware_handle};
 use crate::sys::usage::{self, BlockUsage, UseKind};
 use crate::sys::{SysRoot, fs};
 
@@ -138,6 +143,14 @@ pub enum OpenError {
         #[source]
         source: DeviceError,
     },
+    #[error("refusing {dev}: its plan sends no command to the drive's firmware")]
+    NoFirmwarePlanned { dev: PathBuf },
+    #[error("cannot reach the firmware of {dev}")]
+    Firmware {
+        dev: PathBuf,
+        #[source]
+        source: crate::sys::passthrough::PassthroughError,
+    },
 }
 
 impl OpenError {
@@ -157,6 +170,60 @@ impl OpenError {
 pub struct Opened<'p> {
     pub planned: &'p ValidatedDevice,
     pub device: Device,
+}
+
+/// A device the guard opened for a firmware erase: the open device (for the before/after check,
+/// the zero pass and the overwrite fallback) and a handle on its drive that accepts the commands
+/// which change the media — made from that very open descriptor.
+#[derive(Debug)]
+pub struct FirmwareOpened<'p> {
+    pub planned: &'p ValidatedDevice,
+    pub device: Device,
+    pub drive: DeviceNode,
+}
+
+/// THE path to a drive's destructive firmware commands: [`open_for_write`] with all its checks
+/// (the plan names the device, it is the planned disk, nothing uses it), then a passthrough
+/// handle on the descriptor it opened. Refused for a device whose plan needs no firmware
+/// command, and for an NVMe node whose namespace is not the one the plan inspected.
+pub fn open_firmware<'p>(
+    plan: &'p ValidatedPlan,
+    dev: &Path,
+    guard: &WriteGuard,
+) -> Result<FirmwareOpened<'p>, OpenError> {
+    let opened = open_for_write(plan, dev, guard)?;
+    let planned = opened.planned;
+    let Some(strategy) = planned.strategy().filter(|_| planned.needs_firmware()) else {
+        return Err(OpenError::NoFirmwarePlanned {
+            dev: dev.to_owned(),
+        });
+    };
+    let protocol =
+        protocol(planned.identity().transport).ok_or_else(|| OpenError::NoFirmwarePlanned {
+            dev: dev.to_owned(),
+        })?;
+    let drive =
+        firmware_handle(&opened.device, protocol).map_err(|source| OpenError::Firmware {
+            dev: dev.to_owned(),
+            source,
+        })?;
+    if let Some(n) = &strategy.facts.nvme
+        && drive.nvme_nsid() != Some(n.nsid)
+    {
+        return Err(OpenError::IdentityMismatch {
+            dev: dev.to_owned(),
+            what: format!(
+                "NVMe namespace {:?}, inspected as {}",
+                drive.nvme_nsid(),
+                n.nsid
+            ),
+        });
+    }
+    Ok(FirmwareOpened {
+        planned,
+        device: opened.device,
+        drive,
+    })
 }
 
 /// The plan's entry for `dev`, literally or after resolving symlinks.

@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
+use super::strategy::DiskStrategy;
 use crate::model::DiskIdentity;
 
 /// What one pass writes.
@@ -181,6 +182,21 @@ pub struct PlannedDevice {
     /// The identity the opened device must have (device number, serial, size).
     pub identity: DiskIdentity,
     pub method: Method,
+    /// The sanitization plan of the disk (technique, fallbacks, hidden areas, why), from
+    /// `wipe::strategy::choose`; `None`: an explicit overwrite with `method` (`--method`).
+    pub strategy: Option<DiskStrategy>,
+}
+
+impl PlannedDevice {
+    /// An explicit overwrite with `method`.
+    pub fn overwrite(path: PathBuf, identity: DiskIdentity, method: Method) -> PlannedDevice {
+        PlannedDevice {
+            path,
+            identity,
+            method,
+            strategy: None,
+        }
+    }
 }
 
 /// What the operator (or the run) asked for, unchecked.
@@ -202,6 +218,7 @@ pub struct ValidatedDevice {
     identity: DiskIdentity,
     method: Method,
     passes: Vec<PassPattern>,
+    strategy: Option<DiskStrategy>,
 }
 
 impl ValidatedDevice {
@@ -214,9 +231,21 @@ impl ValidatedDevice {
     pub fn method(&self) -> &Method {
         &self.method
     }
-    /// Every pass, all rounds flattened; verification applies to the last.
+    /// Every pass, all rounds flattened; verification applies to the last. For a firmware
+    /// technique, the passes of its last fallback (the overwrite).
     pub fn passes(&self) -> &[PassPattern] {
         &self.passes
+    }
+    /// The disk's sanitization plan, when it has one (else: an explicit overwrite).
+    pub fn strategy(&self) -> Option<&DiskStrategy> {
+        self.strategy.as_ref()
+    }
+    /// Whether the drive's firmware is needed (a firmware technique, or hidden areas to
+    /// remove): the device is then opened with a handle on its firmware.
+    pub fn needs_firmware(&self) -> bool {
+        self.strategy.as_ref().is_some_and(|s| {
+            s.technique.is_firmware() || s.hidden.as_ref().is_some_and(|h| h.changes_anything())
+        })
     }
 }
 
@@ -278,6 +307,29 @@ pub enum PlanError {
     /// A plan made again (after self-tests) named a disk the confirmed plan did not.
     #[error("{0} was not in the plan the operator confirmed")]
     NotConfirmed(PathBuf),
+    #[error("{path}: {technique} cannot sanitize a {media} disk over {transport}")]
+    TechniqueMismatch {
+        path: PathBuf,
+        technique: String,
+        media: &'static str,
+        transport: &'static str,
+    },
+    #[error("{path}: the plan overwrites with {planned}, its strategy with {strategy}")]
+    MethodMismatch {
+        path: PathBuf,
+        planned: String,
+        strategy: String,
+    },
+    #[error(
+        "{path}: {technique} erases every namespace of {controller} ({namespaces:?}), but the plan names only {planned:?} with it"
+    )]
+    ControllerScope {
+        path: PathBuf,
+        technique: String,
+        controller: String,
+        namespaces: Vec<u32>,
+        planned: Vec<u32>,
+    },
 }
 
 impl WipePlan {
@@ -320,6 +372,11 @@ impl WipePlan {
                 });
             }
         }
+        for d in &self.devices {
+            if let Some(s) = &d.strategy {
+                check_strategy(d, s, &self.devices)?;
+            }
+        }
         let devices = self
             .devices
             .into_iter()
@@ -331,6 +388,7 @@ impl WipePlan {
                     identity: d.identity,
                     method: d.method,
                     passes,
+                    strategy: d.strategy,
                 }
             })
             .collect();
@@ -339,6 +397,57 @@ impl WipePlan {
             verify: self.verify,
         })
     }
+}
+
+/// A strategy's techniques must fit the disk (transport, media), its overwrite must be the
+/// plan's method, and a controller-wide NVMe command must cover only namespaces the plan names,
+/// all with the same technique.
+fn check_strategy(
+    d: &PlannedDevice,
+    s: &DiskStrategy,
+    all: &[PlannedDevice],
+) -> Result<(), PlanError> {
+    let id = &d.identity;
+    for t in std::iter::once(&s.technique).chain(&s.fallbacks) {
+        if !t.fits(id.transport) || t.level(id.media_type).is_none() {
+            return Err(PlanError::TechniqueMismatch {
+                path: d.path.clone(),
+                technique: t.name(),
+                media: id.media_type.as_str(),
+                transport: id.transport.as_str(),
+            });
+        }
+    }
+    if s.method != d.method {
+        return Err(PlanError::MethodMismatch {
+            path: d.path.clone(),
+            planned: d.method.to_string(),
+            strategy: s.method.to_string(),
+        });
+    }
+    if let Some(scope) = &s.controller {
+        let mut planned: Vec<u32> = all
+            .iter()
+            .filter_map(|o| o.strategy.as_ref())
+            .filter_map(|o| o.controller.as_ref().map(|c| (o.technique, c)))
+            .filter(|(t, c)| c.controller == scope.controller && *t == s.technique)
+            .map(|(_, c)| c.nsid)
+            .collect();
+        planned.sort_unstable();
+        planned.dedup();
+        let mut want = scope.namespaces.clone();
+        want.sort_unstable();
+        if want.is_empty() || planned != want {
+            return Err(PlanError::ControllerScope {
+                path: d.path.clone(),
+                technique: s.technique.name(),
+                controller: scope.controller.clone(),
+                namespaces: want,
+                planned,
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -416,10 +525,12 @@ mod tests {
         WipePlan {
             devices: devs
                 .iter()
-                .map(|d| PlannedDevice {
-                    path: PathBuf::from(d),
-                    identity: DiskIdentity::for_file(d, 1 << 20),
-                    method: Method::Dod3Pass,
+                .map(|d| {
+                    PlannedDevice::overwrite(
+                        PathBuf::from(d),
+                        DiskIdentity::for_file(d, 1 << 20),
+                        Method::Dod3Pass,
+                    )
                 })
                 .collect(),
             rounds: 2,

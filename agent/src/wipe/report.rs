@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::Method;
 use super::sample;
+use super::technique::Technique;
 use crate::model::{DiskIdentity, ErrorKind, Level};
 
 /// Version of the JSON schema of [`WipeReport`]. 2: disk identity with its stable id, typed
@@ -67,9 +68,11 @@ pub struct DeviceWipe {
     /// Who the device is, as probed (size and sector size as the opened device reports them).
     pub device: DiskIdentity,
     pub level: Level,
-    /// "overwrite" (firmware techniques come later: "ata-sanitize-crypto", ...).
+    /// "overwrite", or the firmware technique ("nvme-sanitize-crypto", "ata-security-erase",
+    /// ...; `wipe::technique`).
     pub technique: String,
-    /// "zero", "one", "random", "pattern:a5", "dod-3pass", "pattern-complement:55".
+    /// "zero", "one", "random", "pattern:a5", "dod-3pass", "pattern-complement:55"; for a
+    /// firmware technique "none", or "zero" when a verified zero pass followed it.
     pub method: String,
     pub passes: Vec<PassReport>,
     pub bytes_written: u64,
@@ -82,6 +85,182 @@ pub struct DeviceWipe {
     pub verification: Verification,
     pub outcome: Outcome,
     pub errors: Vec<WipeError>,
+    /// The plan's facts about this disk: why this technique and level (absent in reports made
+    /// before firmware erases existed, and for explicit `--method` overwrites).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explanations: Vec<reprise_cert::plan::Explanation>,
+    /// The drive's own erase command and what it answered (firmware techniques only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware: Option<FirmwareRecord>,
+    /// The before/after check of a firmware erase, with every sample's digests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware_check: Option<FirmwareCheck>,
+    /// Host Protected Area and Device Configuration Overlay, before and after (ATA only;
+    /// absent: not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden_areas: Option<HiddenAreas>,
+}
+
+/// How a firmware command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Completion {
+    /// The drive reported the end of the operation (success or not: see `reported_success`).
+    Completed,
+    /// The drive reported that the operation failed, or a command of it was aborted.
+    Failed,
+    /// No end was reported within the time allowed.
+    Timeout,
+    DeviceGone,
+    /// The operator stopped waiting (the drive goes on by itself).
+    Cancelled,
+    /// Refused by the drive before it changed anything.
+    NotStarted,
+}
+
+impl Completion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Completion::Completed => "completed",
+            Completion::Failed => "failed",
+            Completion::Timeout => "timeout",
+            Completion::DeviceGone => "device_gone",
+            Completion::Cancelled => "cancelled",
+            Completion::NotStarted => "not_started",
+        }
+    }
+}
+
+/// What the drive's firmware was asked and what it answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirmwareRecord {
+    /// The technique's name, as in `DeviceWipe::technique`.
+    pub technique: String,
+    /// The command as sent ("NVMe Sanitize (84h), crypto erase, AUSE").
+    pub command: String,
+    /// NVMe namespaces it erased (a Sanitize: every namespace of the controller).
+    pub namespaces: Vec<u32>,
+    /// The drive reported the operation in progress at least once.
+    pub observed_in_progress: bool,
+    /// The drive reported that the operation completed without error.
+    pub reported_success: bool,
+    pub completion: Completion,
+    /// The last status the drive reported, in words with its codes, when not plain success.
+    pub status: Option<String>,
+    pub started_at: String,
+    pub duration_ms: u64,
+    /// The drive's own estimate, when it gave one.
+    pub estimated_ms: Option<u64>,
+    /// Status reads while waiting.
+    pub polls: u64,
+    /// ATA SECURITY ERASE UNIT: security disabled afterwards (no password left on the drive).
+    pub security_disabled_after: Option<bool>,
+}
+
+/// One sampled block before and after a firmware erase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SampleDigest {
+    pub lba: u64,
+    pub sectors: u64,
+    /// blake3 of the block's bytes, hex; `None` when it could not be read.
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// After: the block holds the technique's documented content (zeros, ones).
+    pub documented: bool,
+}
+
+/// The check of a firmware erase: the NIST §4.7 sample (sampler, seed) read before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirmwareCheck {
+    /// "changed", "changed_or_zeros" or "changed_or_ones" (`technique::PostErase`).
+    pub rule: String,
+    pub algorithm: String,
+    pub seed: String,
+    pub total_sectors: u64,
+    pub sector_size: u32,
+    pub requested_permille: u32,
+    pub coverage_permille: u32,
+    pub subsections: u64,
+    pub blocks_checked: u64,
+    pub bytes_checked: u64,
+    /// Blocks that read the same as before and not the documented content.
+    pub unchanged_blocks: u64,
+    /// Blocks that could not be read (before or after).
+    pub unreadable_blocks: u64,
+    pub first_bad_lba: Option<u64>,
+    pub passed: bool,
+    pub samples: Vec<SampleDigest>,
+}
+
+impl FirmwareCheck {
+    /// `blake3:<hex>` over every sample's LBA and digests: what the certificate records, so
+    /// the report's list can be matched to it.
+    pub fn digest(&self) -> String {
+        let mut h = blake3::Hasher::new();
+        for s in &self.samples {
+            h.update(&s.lba.to_le_bytes());
+            h.update(&s.sectors.to_le_bytes());
+            h.update(s.before.as_deref().unwrap_or("-").as_bytes());
+            h.update(b"/");
+            h.update(s.after.as_deref().unwrap_or("-").as_bytes());
+            h.update(b";");
+        }
+        format!("blake3:{}", h.finalize().to_hex())
+    }
+
+    /// Whether the samples say what the counters say (a report edited by hand does not).
+    fn consistent(&self) -> Result<(), String> {
+        let rule = super::technique::PostErase::from_rule(&self.rule)
+            .ok_or_else(|| format!("unknown rule {:?}", self.rule))?;
+        let unreadable = self
+            .samples
+            .iter()
+            .filter(|s| s.before.is_none() || s.after.is_none())
+            .count() as u64;
+        let unchanged = self
+            .samples
+            .iter()
+            .filter(|s| s.before.is_some() && s.before == s.after && !s.documented)
+            .count() as u64;
+        if rule == super::technique::PostErase::Changed && self.samples.iter().any(|s| s.documented)
+        {
+            return Err("a sample counted as documented content under rule \"changed\"".into());
+        }
+        if self.blocks_checked != self.samples.len() as u64
+            || unreadable != self.unreadable_blocks
+            || unchanged != self.unchanged_blocks
+        {
+            return Err(format!(
+                "{} samples, {unreadable} unreadable, {unchanged} unchanged, but the counters say {}, {}, {}",
+                self.samples.len(),
+                self.blocks_checked,
+                self.unreadable_blocks,
+                self.unchanged_blocks
+            ));
+        }
+        let ok = self.blocks_checked > 0 && unreadable == 0 && unchanged == 0;
+        if self.passed != ok {
+            return Err(format!("passed {} contradicts its samples", self.passed));
+        }
+        Ok(())
+    }
+}
+
+/// Hidden areas before and after (sectors).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HiddenAreas {
+    pub hpa_sectors_before: Option<u64>,
+    pub hpa_sectors_after: Option<u64>,
+    pub dco_sectors_before: Option<u64>,
+    pub dco_sectors_after: Option<u64>,
+}
+
+impl HiddenAreas {
+    /// Sectors known to be still hidden afterwards (what could not be read counts as none: it
+    /// stays "not checked" in the record).
+    pub fn hidden_after(&self) -> u64 {
+        self.hpa_sectors_after.unwrap_or(0) + self.dco_sectors_after.unwrap_or(0)
+    }
 }
 
 impl DeviceWipe {
@@ -109,13 +288,36 @@ impl DeviceWipe {
     /// `passed`, and no error that breaks sanitization beside either.
     pub fn check_consistency(&self) -> Result<(), String> {
         let dev = &self.device.dev_path;
-        if self.level != Level::Clear || self.technique != "overwrite" {
+        let technique: Technique = self.technique.parse().map_err(|e| format!("{dev}: {e}"))?;
+        // Sectors left hidden (HPA, DCO) were not sanitized, whatever the technique.
+        if let Some(h) = &self.hidden_areas
+            && matches!(self.outcome, Outcome::Passed | Outcome::Unverified)
+            && h.hidden_after() > 0
+        {
             return Err(format!(
-                "{dev}: level {} by technique {:?}: this engine performs only Clear by overwrite",
-                self.level.as_str(),
-                self.technique
+                "{dev}: outcome {} while {} sectors are still hidden (HPA/DCO)",
+                self.outcome.as_str(),
+                h.hidden_after()
             ));
         }
+        if technique.is_firmware() {
+            return self.check_firmware(technique);
+        }
+        if self.firmware.is_some() || self.firmware_check.is_some() {
+            return Err(format!("{dev}: an overwrite with a firmware record"));
+        }
+        if self.level != Level::Clear {
+            return Err(format!(
+                "{dev}: level {} by overwrite: an overwrite is a Clear",
+                self.level.as_str()
+            ));
+        }
+        self.check_overwrite()
+    }
+
+    /// The rules of an overwrite record (also the zero pass after a firmware erase).
+    fn check_overwrite(&self) -> Result<(), String> {
+        let dev = &self.device.dev_path;
         let method: Method = self
             .method
             .parse()
@@ -188,6 +390,118 @@ impl DeviceWipe {
         }
         if v.passed && v.mode == VerifyMode::None {
             return Err(format!("{dev}: verification none cannot have passed"));
+        }
+        Ok(())
+    }
+
+    /// The rules of a firmware erase: exactly what the technique can legitimately produce. A
+    /// Purge (or Clear) is claimed only when the drive reported success — after an observed
+    /// in-progress state for a sanitize, on completion of its command for a format or security
+    /// erase (with security found disabled afterwards) — and the before/after check passed;
+    /// with a zero pass afterwards, that pass must be a complete, verified overwrite.
+    fn check_firmware(&self, technique: Technique) -> Result<(), String> {
+        let dev = &self.device.dev_path;
+        let media = self.device.media_type;
+        let level = technique.level(media).ok_or_else(|| {
+            format!(
+                "{dev}: {technique} cannot sanitize {} media",
+                media.as_str()
+            )
+        })?;
+        if self.level != level {
+            return Err(format!(
+                "{dev}: {technique} on {} media is a {}, not a {}",
+                media.as_str(),
+                level.as_str(),
+                self.level.as_str()
+            ));
+        }
+        if !technique.fits(self.device.transport) {
+            return Err(format!(
+                "{dev}: {technique} over {}",
+                self.device.transport.as_str()
+            ));
+        }
+        let claims_done = matches!(self.outcome, Outcome::Passed | Outcome::Unverified);
+        if !claims_done {
+            return Ok(());
+        }
+        let fw = self
+            .firmware
+            .as_ref()
+            .ok_or_else(|| format!("{dev}: {technique} without a firmware record"))?;
+        if fw.technique != self.technique {
+            return Err(format!(
+                "{dev}: firmware record of {}, technique {}",
+                fw.technique, self.technique
+            ));
+        }
+        if fw.completion != Completion::Completed || !fw.reported_success {
+            return Err(format!(
+                "{dev}: outcome {} but the drive did not report success ({})",
+                self.outcome.as_str(),
+                fw.completion.as_str()
+            ));
+        }
+        if technique.runs_in_background() && !fw.observed_in_progress {
+            return Err(format!(
+                "{dev}: a sanitize reported done without ever being seen in progress"
+            ));
+        }
+        if matches!(technique, Technique::AtaSecurityErase { .. })
+            && fw.security_disabled_after != Some(true)
+        {
+            return Err(format!(
+                "{dev}: security erase without security disabled afterwards"
+            ));
+        }
+        if let Some(e) = self
+            .errors
+            .iter()
+            .find(|e| e.operation.breaks_sanitization())
+        {
+            return Err(format!(
+                "{dev}: outcome {} with a {} error",
+                self.outcome.as_str(),
+                e.operation.as_str()
+            ));
+        }
+        let then_zero = !self.passes.is_empty();
+        if then_zero {
+            if self.method != "zero" {
+                return Err(format!(
+                    "{dev}: the pass after a firmware erase is {}, not zero",
+                    self.method
+                ));
+            }
+            self.check_overwrite()?;
+        } else if self.method != "none" || self.bytes_written != 0 {
+            return Err(format!(
+                "{dev}: a firmware erase with method {} and {} bytes written",
+                self.method, self.bytes_written
+            ));
+        }
+        match (&self.firmware_check, self.outcome) {
+            (Some(c), _) => {
+                c.consistent().map_err(|e| format!("{dev}: {e}"))?;
+                if self.outcome == Outcome::Passed && !c.passed {
+                    return Err(format!(
+                        "{dev}: outcome passed, but the before/after check did not pass"
+                    ));
+                }
+                let v = &self.verification;
+                if !then_zero && (v.mode != VerifyMode::Sample || v.passed != c.passed) {
+                    return Err(format!(
+                        "{dev}: the verification does not state the before/after check"
+                    ));
+                }
+            }
+            (None, Outcome::Passed) => {
+                return Err(format!(
+                    "{dev}: outcome passed without a before/after check"
+                ));
+            }
+            (None, _) => {}
         }
         Ok(())
     }

@@ -116,6 +116,7 @@ pub fn file_plan(
                 path: p.clone(),
                 identity: reprise::model::DiskIdentity::for_file(&p.display().to_string(), len),
                 method: method.parse().unwrap(),
+                strategy: None,
             })
             .collect(),
         rounds: 1,

@@ -90,31 +90,29 @@ pub fn confirm(m: &Model, f: &mut Frame, area: Rect) {
                 format!("  {}  ", i18n::size(l, id.size_bytes)),
                 palette::value(),
             ),
-            Span::styled(
-                format!("{}: {}, {verify}", "Clear", d.method()),
-                palette::dim(),
-            ),
+            Span::styled(format!("{}, {verify}", i18n::technique(d)), palette::dim()),
         ]));
+        // Under Purge, why each disk gets what it gets: the operator confirms a firmware erase
+        // or an overwrite knowing which, and why a disk cannot be purged.
+        if plan.mode == Mode::Purge
+            && let Some(why) = i18n::technique_reason(l, d)
+        {
+            let style = match d.strategy().map(|s| s.level) {
+                Some(crate::model::Level::Purge) => palette::dim(),
+                _ => palette::warn(),
+            };
+            lines.push(Line::from(Span::styled(format!("   {}", vga(&why)), style)));
+        }
     }
     for s in &plan.skipped {
         lines.push(Line::from(Span::styled(
             format!(
                 "{} {} ({})",
                 t(l, "Not touched:", "Non touché :"),
-                s.disk.dev_path,
+                m.stands_for.get(&s.disk.id).unwrap_or(&s.disk.dev_path),
                 super::machine::skip_words(l, &s.reason, false)
             ),
             palette::dim(),
-        )));
-    }
-    if plan.mode == Mode::Purge {
-        lines.push(Line::from(Span::styled(
-            t(
-                l,
-                "Purge requested: not available in this version. Clear runs, and the certificate says so.",
-                "Purge demandée : non disponible dans cette version. Clear est effectué, et le certificat le dit.",
-            ),
-            palette::warn(),
         )));
     }
     f.render_widget(

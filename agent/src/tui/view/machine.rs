@@ -191,14 +191,19 @@ fn plan_text(m: &Model, disk: &Disk) -> (String, Style) {
             VerifySpec::Full => t(l, "all checked", "tout contrôlé").to_owned(),
             VerifySpec::Sample { permille } => i18n::percent(permille),
         };
-        let level = if plan.mode == Mode::Purge {
-            "Purge>Clear"
-        } else {
-            "Clear"
-        };
+        // A Purge asked for and not possible on this disk is the operator's business: in the
+        // warning colour.
+        let short = plan.mode == Mode::Purge
+            && target
+                .strategy()
+                .is_none_or(|s| s.level != crate::model::Level::Purge);
         return (
-            format!("{level}: {}, {verify}", target.method()),
-            palette::good(),
+            format!("{}, {verify}", i18n::technique(target)),
+            if short {
+                palette::warn()
+            } else {
+                palette::good()
+            },
         );
     }
     let reason = plan
@@ -271,6 +276,15 @@ fn disk_name(m: &Model, d: &Disk) -> String {
         || d.name.clone(),
         |dev| dev.trim_start_matches("/dev/").to_owned(),
     )
+}
+
+/// [`disk_name`] of a planned disk.
+fn disk_name_of(m: &Model, id: &crate::model::DiskIdentity) -> String {
+    m.stands_for
+        .get(&id.id)
+        .map_or(id.dev_path.as_str(), String::as_str)
+        .trim_start_matches("/dev/")
+        .to_owned()
 }
 
 fn disk_table(m: &Model, f: &mut Frame, area: Rect) {
@@ -648,15 +662,28 @@ pub fn choose(m: &Model, f: &mut Frame, area: Rect) {
         " {purge} Purge: {}",
         t(l, "firmware erase", "effacement par le micrologiciel")
     )));
-    if m.settings.mode == Mode::Purge {
-        lines.push(Line::from(Span::styled(
-            t(
-                l,
-                "     Purge is not available in this version: Clear runs, and the certificate says so.",
-                "     La Purge n'est pas disponible dans cette version : Clear est effectué, et le certificat le dit.",
-            ),
-            palette::warn(),
-        )));
+    if m.settings.mode == Mode::Purge
+        && let Ok(plan) = &m.plan
+    {
+        // Each disk's technique under Purge: a disk that can only be cleared says so here,
+        // before the confirmation.
+        for target in plan.targets() {
+            let purged = target
+                .strategy()
+                .is_some_and(|s| s.level == crate::model::Level::Purge);
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "     {:<8} {}",
+                    disk_name_of(m, target.identity()),
+                    i18n::technique(target)
+                ),
+                if purged {
+                    palette::dim()
+                } else {
+                    palette::warn()
+                },
+            )));
+        }
     }
     lines.push(Line::from(""));
     lines.extend(verdict_lines(m, 6));

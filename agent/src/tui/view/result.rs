@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{boxed, vga};
 use crate::model::Language;
-use crate::tui::i18n::t;
+use crate::tui::i18n::{self, t};
 use crate::tui::model::Model;
 use crate::tui::palette;
 use crate::verdict::{Decision, messages};
@@ -18,11 +18,15 @@ use crate::wipe::report::{DeviceWipe, Outcome};
 /// console's result line: only `is_sanitized` says SANITIZED.
 pub fn result_line(lang: Language, d: &DeviceWipe) -> (String, bool) {
     if d.is_sanitized() {
+        let done = format!(
+            "{} - {}",
+            t(lang, "SANITIZED", "EFFACÉ"),
+            i18n::level(d.level)
+        );
         let text = match d.writes_retried() {
-            0 => t(lang, "SANITIZED", "EFFACÉ").to_owned(),
+            0 => done,
             n => format!(
-                "{} ({n} {})",
-                t(lang, "SANITIZED", "EFFACÉ"),
+                "{done} ({n} {})",
                 t(
                     lang,
                     "write(s) needed a retry: check the disk's health",
@@ -107,12 +111,21 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
             ),
         ]));
     }
-    if r.requested_purge {
+    let cleared = r
+        .devices
+        .iter()
+        .filter(|d| d.level == crate::model::Level::Clear)
+        .count();
+    if r.requested_purge && cleared > 0 {
         out.push(Line::from(Span::styled(
-            t(
-                l,
-                " Purge requested: Clear was performed",
-                " Purge demandée : Clear a été effectué",
+            format!(
+                " {} {cleared} {}",
+                t(l, "Purge requested:", "Purge demandée :"),
+                t(
+                    l,
+                    "disk(s) could only be cleared",
+                    "disque(s) seulement en Clear"
+                ),
             ),
             palette::warn(),
         )));

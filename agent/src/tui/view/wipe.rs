@@ -125,14 +125,7 @@ pub fn wipe(m: &Model, f: &mut Frame, area: Rect) {
         palette::heading(),
     )];
     if m.purge_requested() {
-        head_spans.push(Span::styled(
-            t(
-                l,
-                " | Purge requested: Clear runs",
-                " | Purge demandée : Clear effectué",
-            ),
-            palette::warn(),
-        ));
+        head_spans.push(Span::styled(" | Purge", palette::warn()));
     }
     if cancelling {
         head_spans.push(Span::styled(

@@ -1,0 +1,808 @@
+//! Firmware erases: a disk's plan ([`DiskStrategy`]) carried out through the drive's own
+//! commands, on a device the write guard opened (`wipe::guard::open_firmware`), with the
+//! before/after check, the optional zero pass, hidden areas, and the fallbacks.
+//!
+//! One call ([`sanitize`]) handles a group of disks sharing one command: the namespaces of an
+//! NVMe controller that a Sanitize (or a controller-wide Format) erases together; any other disk
+//! is a group of one. In order:
+//!
+//! 1. ATA: a drive left locked with Reprise's temporary password is unlocked
+//!    ([`password`]); a Host Protected Area is removed and a Device Configuration Overlay
+//!    restored when the plan says so, the kernel told to re-read the capacity, and both states
+//!    read again ([`hidden`]).
+//! 2. The NIST §4.7 sample of each disk is read and hashed ([`check`]).
+//! 3. The techniques are tried in the plan's order: one the drive refuses before changing
+//!    anything ("not started": frozen, unsupported) gives way to the next, and the plan's last
+//!    fallback is an overwrite (Clear). Once a technique started, its outcome is final.
+//! 4. The sample is read again and judged; with `--then-zero`, every sector is then overwritten
+//!    with zeros and read back by the overwrite engine.
+//!
+//! The record says exactly what the drive reported; `DeviceWipe::check_consistency` decides
+//! what it proves (a sanitize seen in progress, then reported successful; a format or security
+//! erase that completed; and a check that passed).
+
+pub mod ata;
+pub mod check;
+pub mod hidden;
+pub mod nvme;
+pub mod password;
+pub mod scsi;
+
+use std::sync::mpsc::{Sender, channel};
+use std::time::{Duration, Instant};
+
+use reprise_cert::plan::Explanation;
+
+use super::engine::{WipeJob, wipe_device};
+use super::plan::{ValidatedDevice, ValidatedPlan};
+use super::report::{
+    Completion, DeviceWipe, FirmwareRecord, HiddenAreas, Outcome, Verification, WipeError,
+};
+use super::strategy::DiskStrategy;
+use super::technique::Technique;
+use super::{CancelToken, Phase, Progress, WipeEvent};
+use crate::model::{DiskId, ErrorKind, Level};
+use crate::sys::blockdev::BlockIo;
+use crate::sys::clock::now_rfc3339;
+use crate::sys::passthrough::{Passthrough, PassthroughError};
+
+/// Time, as the firmware path waits for a drive: real, or virtual in tests (a simulated sanitize
+/// that takes an hour then runs in no time, timeouts included).
+pub trait Pace: Send {
+    /// Time since the start.
+    fn elapsed(&self) -> Duration;
+    fn sleep(&mut self, d: Duration);
+}
+
+/// The real clock.
+#[derive(Debug)]
+pub struct RealPace(Instant);
+
+impl RealPace {
+    pub fn new() -> RealPace {
+        RealPace(Instant::now())
+    }
+}
+
+impl Default for RealPace {
+    fn default() -> Self {
+        RealPace::new()
+    }
+}
+
+impl Pace for RealPace {
+    fn elapsed(&self) -> Duration {
+        self.0.elapsed()
+    }
+    fn sleep(&mut self, d: Duration) {
+        std::thread::sleep(d);
+    }
+}
+
+/// A clock that moves only when slept on.
+#[derive(Debug, Default)]
+pub struct VirtualPace {
+    pub now: Duration,
+}
+
+impl Pace for VirtualPace {
+    fn elapsed(&self) -> Duration {
+        self.now
+    }
+    fn sleep(&mut self, d: Duration) {
+        self.now += d;
+    }
+}
+
+/// Knobs of the firmware path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirmwareTuning {
+    /// Between two status reads of a sanitize.
+    pub poll: Duration,
+    /// Longest wait for one operation; `None`: from the drive's estimate, or a default per
+    /// technique.
+    pub timeout: Option<Duration>,
+}
+
+impl Default for FirmwareTuning {
+    fn default() -> Self {
+        FirmwareTuning {
+            poll: Duration::from_secs(1),
+            timeout: None,
+        }
+    }
+}
+
+/// One disk's firmware job: its overwrite job (for the fallback and the zero pass) and plan.
+#[derive(Debug, Clone)]
+pub struct FirmwareJob {
+    pub job: WipeJob,
+    pub strategy: DiskStrategy,
+    pub tuning: FirmwareTuning,
+}
+
+impl FirmwareJob {
+    /// The job of a validated plan's device that has a strategy.
+    pub fn new(plan: &ValidatedPlan, device: &ValidatedDevice) -> Option<FirmwareJob> {
+        Some(FirmwareJob {
+            job: WipeJob::new(plan, device),
+            strategy: device.strategy()?.clone(),
+            tuning: FirmwareTuning::default(),
+        })
+    }
+}
+
+/// Where a firmware operation reports, and when it stops.
+pub struct Env<'a> {
+    pub events: &'a Sender<WipeEvent>,
+    pub cancel: &'a CancelToken,
+    pub pace: &'a mut dyn Pace,
+}
+
+impl std::fmt::Debug for Env<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env")
+            .field("cancelled", &self.cancel.is_cancelled())
+            .field("elapsed", &self.pace.elapsed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An overwrite that carries a plan (Clear, or a Purge that fell back before opening): the
+/// overwrite engine, then the plan's explanations and hidden areas on the record — and sectors
+/// a DCO still hides make it `failed`, since they were not written.
+pub fn overwrite_planned(
+    io: &mut dyn BlockIo,
+    job: WipeJob,
+    strategy: &DiskStrategy,
+    events: &Sender<WipeEvent>,
+    cancel: &CancelToken,
+) -> DeviceWipe {
+    let mut w = run_engine(io, job, events, cancel);
+    w.explanations = strategy.explanations.clone();
+    w.hidden_areas = strategy.hidden.as_ref().map(|h| HiddenAreas {
+        hpa_sectors_before: h.hpa_sectors,
+        hpa_sectors_after: h.hpa_sectors,
+        dco_sectors_before: h.dco_sectors,
+        dco_sectors_after: h.dco_sectors,
+    });
+    let left = w.hidden_areas.as_ref().map_or(0, HiddenAreas::hidden_after);
+    if left > 0 {
+        w.errors.push(hidden_error(&w.device.dev_path, left));
+        if matches!(w.outcome, Outcome::Passed | Outcome::Unverified) {
+            w.outcome = Outcome::Failed;
+        }
+    }
+    let _ = events.send(WipeEvent::Finished {
+        disk: w.device.id.clone(),
+        device: w.device.dev_path.clone(),
+        outcome: w.outcome,
+    });
+    w
+}
+
+/// One disk of a group: its device and job.
+pub struct Member<'a> {
+    pub io: &'a mut dyn BlockIo,
+    pub job: FirmwareJob,
+}
+
+impl std::fmt::Debug for Member<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Member")
+            .field("io", &self.io.path())
+            .field("job", &self.job)
+            .finish()
+    }
+}
+
+/// How one technique went.
+#[derive(Debug)]
+pub enum Attempt {
+    /// The drive accepted and reported an end (success or not: the record says).
+    Done(FirmwareRecord),
+    /// Refused before anything changed; the next technique may run.
+    NotStarted(String),
+    /// Started and failed (or timed out, or the drive vanished, or the operator stopped).
+    Failed(FirmwareRecord, WipeError),
+}
+
+/// A record under construction while a command runs.
+pub(crate) struct Recorder {
+    pub technique: Technique,
+    pub command: String,
+    pub namespaces: Vec<u32>,
+    pub started_at: String,
+    pub t0: Duration,
+    pub polls: u64,
+    pub observed_in_progress: bool,
+    pub estimated: Option<Duration>,
+}
+
+impl Recorder {
+    pub fn new(technique: Technique, command: String, pace: &dyn Pace) -> Recorder {
+        Recorder {
+            technique,
+            command,
+            namespaces: Vec::new(),
+            started_at: now_rfc3339(),
+            t0: pace.elapsed(),
+            polls: 0,
+            observed_in_progress: false,
+            estimated: None,
+        }
+    }
+
+    pub fn finish(
+        &self,
+        pace: &dyn Pace,
+        completion: Completion,
+        reported_success: bool,
+        status: Option<String>,
+    ) -> FirmwareRecord {
+        FirmwareRecord {
+            technique: self.technique.name(),
+            command: self.command.clone(),
+            namespaces: self.namespaces.clone(),
+            observed_in_progress: self.observed_in_progress,
+            reported_success,
+            completion,
+            status,
+            started_at: self.started_at.clone(),
+            duration_ms: (pace.elapsed().saturating_sub(self.t0)).as_millis() as u64,
+            estimated_ms: self.estimated.map(|d| d.as_millis() as u64),
+            polls: self.polls,
+            security_disabled_after: None,
+        }
+    }
+
+    /// A failed record with its error.
+    pub fn failed(
+        &self,
+        pace: &dyn Pace,
+        completion: Completion,
+        dev: &str,
+        why: String,
+    ) -> Attempt {
+        let kind = match completion {
+            Completion::DeviceGone => ErrorKind::DeviceGone,
+            Completion::Cancelled => ErrorKind::Cancelled,
+            _ => ErrorKind::Firmware,
+        };
+        Attempt::Failed(
+            self.finish(pace, completion, false, Some(why.clone())),
+            WipeError {
+                operation: kind,
+                lba: None,
+                sectors: None,
+                message: format!("{dev}: {}: {why}", self.command),
+            },
+        )
+    }
+
+    /// How long to wait at most: the tuning's, else twice the drive's estimate plus ten
+    /// minutes, else `default`.
+    pub fn deadline(&self, tuning: &FirmwareTuning, default: Duration) -> Duration {
+        tuning.timeout.unwrap_or(match self.estimated {
+            Some(e) => e * 2 + Duration::from_secs(600),
+            None => default,
+        })
+    }
+}
+
+/// The disks a group's progress is about: id, path, size.
+pub(crate) type Targets = Vec<(DiskId, String, u64)>;
+
+/// Sends the progress of a running firmware operation (`Phase::Erase`): `fraction` of 65536
+/// when the drive reports it, else the share of its estimate elapsed.
+pub(crate) fn erase_progress(
+    events: &Sender<WipeEvent>,
+    targets: &Targets,
+    fraction: Option<u16>,
+    elapsed: Duration,
+    estimate: Option<Duration>,
+) {
+    let est_ms = estimate.map(|e| e.as_millis() as u64);
+    let el_ms = elapsed.as_millis() as u64;
+    let frac = match (fraction, est_ms) {
+        (Some(f), _) => u64::from(f),
+        (None, Some(e)) if e > 0 => (el_ms.min(e) * 65535 / e).min(65535),
+        _ => 0,
+    };
+    for (disk, device, size) in targets {
+        let done = (u128::from(*size) * u128::from(frac) / 65536) as u64;
+        let _ = events.send(WipeEvent::Progress(Progress {
+            disk: disk.clone(),
+            device: device.clone(),
+            pass: 1,
+            passes: 1,
+            phase: Phase::Erase,
+            bytes_done: done,
+            bytes_total: *size,
+            rate_bps: 0,
+            eta_ms: est_ms.map(|e| e.saturating_sub(el_ms)),
+        }));
+    }
+}
+
+/// A firmware command's error in words, with its codes, and how it ended.
+pub(crate) fn classify(e: &PassthroughError) -> (Completion, String) {
+    let why = crate::model::error_chain(e);
+    let completion = match e {
+        PassthroughError::Gone { .. } => Completion::DeviceGone,
+        // SG_IO's host status 03h (DID_TIME_OUT) / driver TIMEOUT; an NVMe ioctl timeout.
+        PassthroughError::Transport { host: 0x03, .. } => Completion::Timeout,
+        PassthroughError::Transport { driver, .. } if driver & 0x0f == 0x06 => Completion::Timeout,
+        PassthroughError::Os {
+            source: nix::Error::ETIMEDOUT | nix::Error::EINTR,
+            ..
+        } => Completion::Timeout,
+        _ => Completion::Failed,
+    };
+    (completion, why)
+}
+
+fn random_seed() -> u64 {
+    let mut b = [0u8; 8];
+    if getrandom::fill(&mut b).is_err() {
+        return std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x5eed, |d| d.as_nanos() as u64);
+    }
+    u64::from_le_bytes(b)
+}
+
+/// Runs the overwrite engine on `io` with its progress forwarded to `events` and its own
+/// end-of-device event withheld (this module says how the disk ended).
+fn run_engine(
+    io: &mut dyn BlockIo,
+    job: WipeJob,
+    events: &Sender<WipeEvent>,
+    cancel: &CancelToken,
+) -> DeviceWipe {
+    let (tx, rx) = channel::<WipeEvent>();
+    let fwd = events.clone();
+    let forwarder = std::thread::spawn(move || {
+        for e in rx {
+            if matches!(e, WipeEvent::Progress(_)) {
+                let _ = fwd.send(e);
+            }
+        }
+    });
+    let w = wipe_device(io, job, &tx, cancel);
+    // The last sender gone, the forwarder ends.
+    drop(tx);
+    let _ = forwarder.join();
+    w
+}
+
+/// What one member is doing while its group runs.
+struct State {
+    explanations: Vec<Explanation>,
+    hidden: Option<HiddenAreas>,
+    errors: Vec<WipeError>,
+    before: Option<check::Before>,
+    /// Set when this disk already failed (or was cancelled) before the technique.
+    stopped: Option<Outcome>,
+}
+
+/// Sanitizes a group of disks that share `drive` (see the module documentation). Returns one
+/// record per member, in order.
+pub fn sanitize(
+    drive: &mut dyn Passthrough,
+    mut members: Vec<Member<'_>>,
+    mut env: Env<'_>,
+) -> Vec<DeviceWipe> {
+    let started_at = now_rfc3339();
+    let t0 = Instant::now();
+    let Some(first) = members.first() else {
+        return Vec::new();
+    };
+    let strategy = first.job.strategy.clone();
+    let mut states: Vec<State> = members
+        .iter()
+        .map(|m| State {
+            explanations: m.job.strategy.explanations.clone(),
+            hidden: None,
+            errors: Vec::new(),
+            before: None,
+            stopped: None,
+        })
+        .collect();
+
+    // 1. ATA: a drive locked by an interrupted run, and hidden areas.
+    if let (Some(a), Some(m)) = (&strategy.facts.ata, members.first_mut()) {
+        let dev = m.job.job.identity().dev_path.clone();
+        let st = &mut states[0];
+        if a.locked
+            && let Err(e) = ata::unlock_ours(drive, a, &dev)
+        {
+            st.errors.push(e);
+            st.stopped = Some(Outcome::Failed);
+        }
+        if st.stopped.is_none()
+            && let Some(h) = &strategy.hidden
+        {
+            // Nothing to change: the areas as measured are the areas after.
+            match hidden::apply(drive, m.io, h, &dev) {
+                Ok(areas) => st.hidden = Some(areas),
+                Err(b) => {
+                    let (areas, e) = *b;
+                    st.hidden = Some(areas);
+                    st.errors.push(e);
+                    st.stopped = Some(Outcome::Failed);
+                }
+            }
+        }
+    }
+
+    // 2. The sample before, when a firmware technique will run.
+    if strategy.technique.is_firmware() {
+        for (m, st) in members.iter_mut().zip(states.iter_mut()) {
+            if st.stopped.is_some() {
+                continue;
+            }
+            let seed = m.job.job.seed.unwrap_or_else(random_seed);
+            let id = m.job.job.identity();
+            let rep = check::Reporter {
+                events: env.events,
+                disk: id.id.clone(),
+                device: id.dev_path.clone(),
+                pass: 1,
+                passes: 1,
+            };
+            match check::before(&*m.io, m.job.job.verify(), seed, env.cancel, &rep) {
+                Ok(b) => st.before = b,
+                Err(check::Stopped::Cancelled) => st.stopped = Some(Outcome::Cancelled),
+                Err(check::Stopped::Gone(e)) => {
+                    st.errors.push(WipeError {
+                        operation: ErrorKind::DeviceGone,
+                        lba: None,
+                        sectors: None,
+                        message: format!(
+                            "{}: reading the sample before the erase: {e}",
+                            id.dev_path
+                        ),
+                    });
+                    st.stopped = Some(Outcome::Failed);
+                }
+            }
+        }
+    }
+
+    // 3. The techniques, in order.
+    let mut attempt: Option<(Technique, Attempt)> = None;
+    let mut overwrite = false;
+    let all_stopped = |states: &[State]| states.iter().all(|s| s.stopped.is_some());
+    if !all_stopped(&states) {
+        let targets: Targets = members
+            .iter()
+            .map(|m| {
+                let id = m.job.job.identity();
+                (id.id.clone(), id.dev_path.clone(), m.io.len())
+            })
+            .collect();
+        for t in std::iter::once(strategy.technique).chain(strategy.fallbacks.iter().copied()) {
+            if t == Technique::Overwrite {
+                overwrite = true;
+                break;
+            }
+            if env.cancel.is_cancelled() {
+                for st in states.iter_mut() {
+                    st.stopped.get_or_insert(Outcome::Cancelled);
+                }
+                break;
+            }
+            let a = run_one(t, drive, &members, &targets, &strategy, &mut env);
+            match a {
+                Attempt::NotStarted(why) => {
+                    for st in states.iter_mut() {
+                        st.explanations.push(Explanation::TechniqueRefused {
+                            technique: t.name(),
+                            why: why.clone(),
+                        });
+                    }
+                    attempt = Some((t, Attempt::NotStarted(why)));
+                }
+                a => {
+                    attempt = Some((t, a));
+                    break;
+                }
+            }
+        }
+    }
+
+    // 4. Each member's record.
+    let mut out = Vec::with_capacity(members.len());
+    for (m, st) in members.iter_mut().zip(states) {
+        let w = finish_member(
+            m,
+            st,
+            &strategy,
+            attempt.as_ref(),
+            overwrite,
+            env.events,
+            env.cancel,
+            &started_at,
+            t0,
+        );
+        let _ = env.events.send(WipeEvent::Finished {
+            disk: w.device.id.clone(),
+            device: w.device.dev_path.clone(),
+            outcome: w.outcome,
+        });
+        out.push(w);
+    }
+    out
+}
+
+/// Runs one firmware technique on the group.
+fn run_one(
+    t: Technique,
+    drive: &mut dyn Passthrough,
+    members: &[Member<'_>],
+    targets: &Targets,
+    strategy: &DiskStrategy,
+    env: &mut Env<'_>,
+) -> Attempt {
+    let tuning = &members[0].job.tuning;
+    let dev = members[0].job.job.identity().dev_path.clone();
+    match t {
+        Technique::NvmeSanitize(kind) => {
+            nvme::sanitize(drive, kind, strategy, targets, tuning, env, &dev)
+        }
+        Technique::NvmeFormat(erase) => {
+            nvme::format(drive, erase, strategy, targets, tuning, env, &dev)
+        }
+        Technique::AtaSanitize(kind) => ata::sanitize(drive, kind, targets, tuning, env, &dev),
+        Technique::AtaSecurityErase { enhanced } => {
+            ata::security_erase(drive, enhanced, strategy, targets, tuning, env, &dev)
+        }
+        Technique::ScsiSanitize(kind) => scsi::sanitize(drive, kind, targets, tuning, env, &dev),
+        Technique::Overwrite => Attempt::NotStarted("not a firmware technique".into()),
+    }
+}
+
+/// The record of one member once its group is done.
+#[allow(clippy::too_many_arguments)]
+fn finish_member(
+    m: &mut Member<'_>,
+    mut st: State,
+    strategy: &DiskStrategy,
+    attempt: Option<&(Technique, Attempt)>,
+    overwrite: bool,
+    events: &Sender<WipeEvent>,
+    cancel: &CancelToken,
+    started_at: &str,
+    t0: Instant,
+) -> DeviceWipe {
+    let job = &m.job.job;
+    let mut identity = job.identity().clone();
+    identity.size_bytes = m.io.len();
+    identity.logical_sector_size = m.io.sector_size();
+    let dev = identity.dev_path.clone();
+    let hidden_left = st
+        .hidden
+        .as_ref()
+        .map(HiddenAreas::hidden_after)
+        .filter(|n| *n > 0);
+    let base = |st: &State, identity: &crate::model::DiskIdentity, outcome: Outcome| DeviceWipe {
+        device: identity.clone(),
+        level: Level::Clear,
+        technique: "overwrite".into(),
+        method: job.method().to_owned(),
+        passes: Vec::new(),
+        bytes_written: 0,
+        started_at: started_at.to_owned(),
+        finished_at: now_rfc3339(),
+        duration_ms: t0.elapsed().as_millis() as u64,
+        write_rate_bps: 0,
+        verification: Verification::not_run(),
+        outcome,
+        errors: st.errors.clone(),
+        explanations: st.explanations.clone(),
+        firmware: None,
+        firmware_check: None,
+        hidden_areas: st.hidden.clone(),
+    };
+    if let Some(outcome) = st.stopped {
+        if outcome == Outcome::Cancelled {
+            st.errors.push(cancelled(&dev));
+        }
+        return base(&st, &identity, outcome);
+    }
+    // The overwrite: the plan's Clear, or its last fallback.
+    if overwrite {
+        let mut w = run_engine(m.io, job.clone(), events, cancel);
+        w.explanations = st.explanations;
+        w.hidden_areas = st.hidden;
+        let mut errors = st.errors;
+        errors.append(&mut w.errors);
+        w.errors = errors;
+        if let Some(n) = hidden_left {
+            w.errors.push(hidden_error(&dev, n));
+            if matches!(w.outcome, Outcome::Passed | Outcome::Unverified) {
+                w.outcome = Outcome::Failed;
+            }
+        }
+        w.started_at = started_at.to_owned();
+        w.duration_ms = t0.elapsed().as_millis() as u64;
+        return w;
+    }
+    let Some((t, attempt)) = attempt else {
+        // Cancelled before any technique.
+        st.errors.push(cancelled(&dev));
+        return base(&st, &identity, Outcome::Cancelled);
+    };
+    let t = *t;
+    let media = identity.media_type;
+    let mut w = base(&st, &identity, Outcome::Failed);
+    w.technique = t.name();
+    w.level = t.level(media).unwrap_or(Level::Clear);
+    w.method = "none".into();
+    let record = match attempt {
+        Attempt::NotStarted(why) => {
+            // The last technique refused and no overwrite to fall back on.
+            w.errors.push(WipeError {
+                operation: ErrorKind::Firmware,
+                lba: None,
+                sectors: None,
+                message: format!("{dev}: {t} refused by the drive: {why}"),
+            });
+            return w;
+        }
+        Attempt::Failed(rec, e) => {
+            w.firmware = Some(rec.clone());
+            w.errors.push(e.clone());
+            w.outcome = if rec.completion == Completion::Cancelled {
+                Outcome::Cancelled
+            } else {
+                Outcome::Failed
+            };
+            return w;
+        }
+        Attempt::Done(rec) => rec.clone(),
+    };
+    w.firmware = Some(record.clone());
+    // What the drive reported must be enough on its own.
+    let mut trusted = record.completion == Completion::Completed && record.reported_success;
+    if trusted && t.runs_in_background() && !record.observed_in_progress {
+        trusted = false;
+        w.errors.push(WipeError {
+            operation: ErrorKind::Firmware,
+            lba: None,
+            sectors: None,
+            message: format!(
+                "{dev}: the drive reported the sanitize done without ever reporting it in progress: an idle drive may report an earlier success, so this one is not trusted"
+            ),
+        });
+    }
+    if trusted
+        && matches!(t, Technique::AtaSecurityErase { .. })
+        && record.security_disabled_after != Some(true)
+    {
+        trusted = false;
+        w.errors.push(WipeError {
+            operation: ErrorKind::Firmware,
+            lba: None,
+            sectors: None,
+            message: format!("{dev}: security is still enabled after the erase"),
+        });
+    }
+    if !trusted && !w.errors.iter().any(|e| e.operation == ErrorKind::Firmware) {
+        w.errors.push(WipeError {
+            operation: ErrorKind::Firmware,
+            lba: None,
+            sectors: None,
+            message: format!(
+                "{dev}: {}: the drive did not report success ({})",
+                record.command,
+                record
+                    .status
+                    .as_deref()
+                    .unwrap_or(record.completion.as_str())
+            ),
+        });
+    }
+    if let Some(n) = hidden_left {
+        trusted = false;
+        w.errors.push(hidden_error(&dev, n));
+    }
+    if !trusted {
+        w.outcome = Outcome::Failed;
+        return w;
+    }
+    // The check after.
+    let rule = t.post_erase(strategy.dealloc());
+    let rep = check::Reporter {
+        events,
+        disk: identity.id.clone(),
+        device: dev.clone(),
+        pass: 1,
+        passes: 1,
+    };
+    match st
+        .before
+        .as_ref()
+        .map(|b| check::after(&*m.io, b, rule, cancel, &rep))
+    {
+        None => {
+            w.outcome = Outcome::Unverified;
+        }
+        Some(Err(check::Stopped::Cancelled)) => {
+            w.errors.push(cancelled(&dev));
+            w.outcome = Outcome::Cancelled;
+            return w;
+        }
+        Some(Err(check::Stopped::Gone(e))) => {
+            w.errors.push(WipeError {
+                operation: ErrorKind::DeviceGone,
+                lba: None,
+                sectors: None,
+                message: format!("{dev}: reading the sample after the erase: {e}"),
+            });
+            w.outcome = Outcome::Failed;
+            return w;
+        }
+        Some(Ok(c)) => {
+            w.verification = check::as_verification(&c);
+            if !c.passed {
+                w.errors.push(WipeError {
+                    operation: ErrorKind::Verify,
+                    lba: c.first_bad_lba,
+                    sectors: Some(w.verification.mismatches),
+                    message: format!(
+                        "{dev}: after {t}, {} sampled block(s) read as before and {} could not be read (rule {}); first at LBA {}",
+                        c.unchanged_blocks,
+                        c.unreadable_blocks,
+                        c.rule,
+                        c.first_bad_lba.unwrap_or(0)
+                    ),
+                });
+                w.outcome = Outcome::Failed;
+            } else {
+                w.outcome = Outcome::Passed;
+            }
+            w.firmware_check = Some(c);
+        }
+    }
+    // The zero pass, after a firmware erase that held.
+    if strategy.then_zero && w.outcome != Outcome::Failed {
+        let z = run_engine(m.io, job.zero_pass(), events, cancel);
+        w.method = z.method;
+        w.passes = z.passes;
+        w.bytes_written = z.bytes_written;
+        w.write_rate_bps = z.write_rate_bps;
+        w.verification = z.verification;
+        w.errors.extend(z.errors);
+        w.outcome = match (w.outcome, z.outcome) {
+            (_, Outcome::Cancelled) => Outcome::Cancelled,
+            (_, Outcome::Failed) => Outcome::Failed,
+            (Outcome::Passed, Outcome::Passed) => Outcome::Passed,
+            _ => Outcome::Unverified,
+        };
+    }
+    w.finished_at = now_rfc3339();
+    w.duration_ms = t0.elapsed().as_millis() as u64;
+    w
+}
+
+fn cancelled(dev: &str) -> WipeError {
+    WipeError {
+        operation: ErrorKind::Cancelled,
+        lba: None,
+        sectors: None,
+        message: format!("{dev}: cancelled by the operator before the end"),
+    }
+}
+
+fn hidden_error(dev: &str, sectors: u64) -> WipeError {
+    WipeError {
+        operation: ErrorKind::HiddenArea,
+        lba: None,
+        sectors: Some(sectors),
+        message: format!(
+            "{dev}: {sectors} sector(s) stay hidden (HPA/DCO): they were not sanitized"
+        ),
+    }
+}

@@ -4,6 +4,9 @@
 //! colours and 16 foreground colours, only characters its font has, and a QR code that a reader
 //! decodes back to the certificate's digest at 80×25.
 
+#[path = "support/drives.rs"]
+mod drives;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,14 +16,15 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use reprise::checks::cooling::CoolingSample;
 use reprise::checks::keyboard::{KeyboardState, Layout, Named, Press, Pressed};
-use reprise::flow::{self, DataDir, RunContext, Settings};
-use reprise::model::Language;
+use reprise::flow::{self, DataDir, Inspection, RunContext, Settings};
+use reprise::model::{Language, Transport};
 use reprise::sys::SysRoot;
 use reprise::sys::sensors::Sensors;
 use reprise::tui::keys::Key;
 use reprise::tui::model::{Config, Model, Overlay, RunResult, Screen};
 use reprise::tui::{Msg, palette, update, view};
 use reprise::verdict::Policy;
+use reprise::wipe::capability::inspect;
 use reprise::wipe::report::{Outcome, WipeError};
 use reprise::wipe::{CancelToken, Phase, Progress, WipeEvent};
 
@@ -62,6 +66,32 @@ fn machine(lang: Language) -> Model {
     );
     let mut sensors = Sensors::new(&SysRoot::new(DEMO));
     m.live = Some(sensors.sample());
+    m
+}
+
+/// The demo laptop with what its drives say: the NVMe disk answers as QEMU's controller does
+/// (Format with user data erase: a Purge), the SATA disk as a real Samsung 860 SSD (its security
+/// erase is no Purge on flash: a Clear, and the screen must say why).
+fn purging(lang: Language) -> Model {
+    let m = machine(lang);
+    let drives = m
+        .probe
+        .disks
+        .iter()
+        .filter_map(|d| {
+            let facts = match d.transport {
+                Transport::Nvme => inspect(&mut drives::qemu_nvme(), Transport::Nvme),
+                Transport::Sata => inspect(&mut drives::samsung_860(), Transport::Sata),
+                _ => return None,
+            };
+            Some((d.id.clone(), facts))
+        })
+        .collect();
+    let mut m = m.with_inspection(Inspection {
+        drives,
+        can_suspend: Some(Err("no suspend-to-RAM state (test)".into())),
+    });
+    press(&mut m, &[Key::Tab, Key::Right]);
     m
 }
 
@@ -190,6 +220,10 @@ fn screens(lang: Language) -> Vec<(&'static str, Model)> {
     let mut m = machine(lang);
     press(&mut m, &[Key::Enter]);
     out.push(("confirm", m));
+    out.push(("choose_purge", purging(lang)));
+    let mut m = purging(lang);
+    press(&mut m, &[Key::Enter]);
+    out.push(("confirm_purge", m));
     let mut m = machine(lang);
     press(&mut m, &[Key::Enter, Key::F(10)]);
     out.push(("confirm_armed", m));
@@ -388,4 +422,19 @@ fn the_keyboard_map_answers_in_both_layouts() {
     let m = machine(Language::Fr);
     assert_eq!(m.screen, Screen::Machine);
     assert!(m.overlay != Some(Overlay::Help));
+}
+
+#[test]
+fn under_purge_the_confirmation_names_each_disks_technique_and_why_not_purge() {
+    let mut m = purging(Language::En);
+    press(&mut m, &[Key::Enter]);
+    let screen = text(&draw(&m, 120, 40));
+    assert!(
+        screen.contains("Purge: nvme-format-user-data"),
+        "the NVMe disk is purged by its own Format:\n{screen}"
+    );
+    assert!(
+        screen.contains("Clear: zero") && screen.contains("ATA security frozen"),
+        "the frozen SATA disk is cleared, and the screen says why:\n{screen}"
+    );
 }

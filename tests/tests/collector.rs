@@ -281,8 +281,8 @@ fn pxe_boot(marked: bool) -> Result<PxeRun> {
     let run = if marked {
         vm.run(Duration::from_secs(600))?
     } else {
-        // At the confirmation, the operator answers no.
-        vm.type_after("Type yes to go on", "no\n");
+        // On the first screen, the operator reads the plan and leaves: Esc, then Enter.
+        vm.press_after("reprise: screen machine", &["esc", "ret"]);
         vm.run_until_finished(Duration::from_secs(600))?
     };
     let rows = c.rows()?;
@@ -324,7 +324,7 @@ fn a_marked_laptop_pxe_boots_wipes_and_its_certificate_reaches_the_server() -> R
 }
 
 #[test]
-fn an_unmarked_laptop_pxe_boots_to_the_question_and_writes_nothing() -> Result<()> {
+fn an_unmarked_laptop_pxe_boots_to_the_screen_and_writes_nothing() -> Result<()> {
     let r = pxe_boot(false)?;
     ensure!(
         !r.serial.contains("--auto"),

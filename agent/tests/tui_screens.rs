@@ -438,3 +438,32 @@ fn under_purge_the_confirmation_names_each_disks_technique_and_why_not_purge() {
         "the frozen SATA disk is cleared, and the screen says why:\n{screen}"
     );
 }
+
+#[test]
+fn the_disk_table_shows_the_health_the_probe_read() {
+    let mut m = machine(Language::En);
+    let nvme = m
+        .probe
+        .disks
+        .iter_mut()
+        .find(|d| d.transport == Transport::Nvme)
+        .unwrap();
+    nvme.health.smart_passed = Some(false);
+    let sata = m
+        .probe
+        .disks
+        .iter_mut()
+        .find(|d| d.transport == Transport::Sata)
+        .unwrap();
+    sata.health.smart_passed = Some(true);
+    let screen = text(&draw(&m, 120, 40));
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(row("nvme0n1").contains("FAILING"), "{screen}");
+    assert!(row("sda ").contains("OK"), "{screen}");
+}

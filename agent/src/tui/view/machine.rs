@@ -251,9 +251,18 @@ pub fn skip_words(l: Language, reason: &str, short: bool) -> String {
     }
 }
 
+/// The drive's health as its firmware reported it at the probe (SMART, NVMe health log), unless
+/// the session learned better since (`Model::health`).
 fn health_text(m: &Model, id: &DiskId) -> (String, Style) {
     let l = m.cfg.lang;
-    match m.health.get(id) {
+    let probed = || {
+        m.probe
+            .disks
+            .iter()
+            .find(|d| &d.id == id)
+            .map(|d| &d.health)
+    };
+    match m.health.get(id).or_else(probed) {
         None => (t(l, "unknown", "inconnue").into(), palette::dim()),
         Some(h) if h.smart_passed == Some(false) => {
             (t(l, "FAILING", "DÉFAILLANT").into(), palette::bad())

@@ -371,9 +371,15 @@ fn no_size_makes_a_screen_panic() {
 /// The half-block QR code, rendered as pixels the way a VGA console shows it (9×16 cells), is
 /// read back by a QR decoder as the certificate's digest.
 #[test]
-fn the_qr_code_at_80x25_scans_to_the_digest() {
-    for lang in [Language::En, Language::Fr] {
-        let m = finished(lang, false);
+fn the_qr_code_at_80x25_scans_to_the_digest_or_the_servers_page() {
+    const SERVER: &str = "http://10.0.5.1:8080";
+    for (lang, server) in [
+        (Language::En, None),
+        (Language::Fr, None),
+        (Language::Fr, Some(SERVER)),
+    ] {
+        let mut m = finished(lang, false);
+        m.cfg.server = server.map(str::to_owned);
         let b = draw(&m, 80, 25);
         let (cw, ch) = (9usize, 16usize);
         let (w, h) = (80 * cw, 25 * ch);
@@ -405,7 +411,11 @@ fn the_qr_code_at_80x25_scans_to_the_digest() {
         let grids = prepared.detect_grids();
         assert_eq!(grids.len(), 1, "one code on the result screen");
         let (_, content) = grids[0].decode().expect("the code decodes");
-        assert_eq!(content, DIGEST);
+        let expected = match server {
+            Some(s) => format!("{s}/c/{}", DIGEST.trim_start_matches("sha256:")),
+            None => DIGEST.to_owned(),
+        };
+        assert_eq!(content, expected);
     }
 }
 

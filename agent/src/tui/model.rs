@@ -362,9 +362,13 @@ impl Model {
         }
     }
 
-    /// The QR code of the certificate (its digest), once verified.
+    /// The QR code of the certificate once verified: its page on the workshop server when the
+    /// station has one, else its digest (`reprise_cert::render::qr_target`, as on paper).
     pub fn qr(&self) -> Option<QrMatrix> {
         let digest = self.result.as_ref()?.digest.as_ref().ok()?;
-        QrMatrix::encode(digest)
+        QrMatrix::encode(&reprise_cert::render::qr_target(
+            digest,
+            self.cfg.server.as_deref(),
+        ))
     }
 }

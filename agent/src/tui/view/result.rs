@@ -174,11 +174,7 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
             Some(s) => format!(
                 " {} {s}: {}",
                 t(l, "Upload to", "Envoi vers"),
-                t(
-                    l,
-                    "not available in this version",
-                    "non disponible dans cette version"
-                )
+                t(l, "when this screen closes", "à la fermeture de cet écran")
             ),
             None => t(
                 l,
@@ -238,11 +234,19 @@ pub fn result(m: &Model, f: &mut Frame, area: Rect) {
             height: 1,
         };
         f.render_widget(
-            Paragraph::new(t(
-                l,
-                "scan: certificate digest",
-                "scanner : empreinte du certificat",
-            ))
+            Paragraph::new(if m.cfg.server.is_some() {
+                t(
+                    l,
+                    "scan: certificate's page",
+                    "scanner : page du certificat",
+                )
+            } else {
+                t(
+                    l,
+                    "scan: certificate digest",
+                    "scanner : empreinte du certificat",
+                )
+            })
             .style(palette::dim()),
             caption,
         );

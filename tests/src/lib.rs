@@ -68,8 +68,10 @@ fn build_inputs(root: &Path) -> Vec<PathBuf> {
         root.join("scripts/build-image"),
         root.join("Cargo.lock"),
         root.join("agent/Cargo.toml"),
+        // The agent links the certificate crate: a change there changes the image's agent.
+        root.join("cert/Cargo.toml"),
     ];
-    for dir in ["image", "agent/src"] {
+    for dir in ["image", "agent/src", "cert/src"] {
         collect_files(&root.join(dir), &mut files);
     }
     files

@@ -13,9 +13,9 @@ use reprise::model::{DiskIdentity, Transport};
 use reprise::sys::blockdev::DeviceError;
 use reprise::wipe::report::Outcome;
 use reprise::wipe::{
-    CancelToken, OpenError, PlannedDevice, ProtectedDisk, Tuning, ValidatedPlan, VerifySpec,
-    WipeEvent, WipeJob, WipePlan, WriteGuard, open_all, open_for_write, run_opened, run_wipes,
-    wipe_device,
+    CancelToken, OpenError, OpenedDevice, PlannedDevice, ProtectedDisk, Tuning, ValidatedPlan,
+    VerifySpec, WipeEvent, WipeJob, WipePlan, WriteGuard, open_for_write, open_plan, run_plan,
+    run_wipes, wipe_device,
 };
 use support::{LoopDevice, expected_content, host_guard, host_identity, require_loop, sh};
 
@@ -386,11 +386,16 @@ fn two_devices_in_parallel_and_cancellation() {
     let c = LoopDevice::create(16 * MIB, false, false);
     let dev = c.path().to_owned();
     let p = plan(vec![dev.clone()], "random", VerifySpec::Full);
-    let mut opened = open_all(&p, &host_guard());
-    opened[0].0.tuning = Tuning {
-        buffer_bytes: 256 << 10,
-        ..Tuning::default()
-    };
+    let mut opened = open_plan(&p, &host_guard());
+    match &mut opened[0] {
+        Ok(OpenedDevice::Overwrite(_, job, _)) => {
+            job.tuning = Tuning {
+                buffer_bytes: 256 << 10,
+                ..Tuning::default()
+            }
+        }
+        other => panic!("a plain overwrite opens as one: {other:?}"),
+    }
     let cancel = CancelToken::new();
     let (tx, rx) = mpsc::channel();
     let watcher = {
@@ -401,7 +406,7 @@ fn two_devices_in_parallel_and_cancellation() {
             }
         })
     };
-    let res = run_opened(opened, tx, cancel);
+    let res = run_plan(opened, tx, cancel);
     watcher.join().unwrap();
     assert_eq!(res[0].outcome, Outcome::Cancelled);
     assert!(!res[0].verification.passed);

@@ -524,21 +524,17 @@ pub fn execute_with(
     extras: RunExtras<'_>,
 ) -> Result<RunOutcome, RunError> {
     let devices = match &run_plan.wipe {
+        // Each disk the way its plan says: an overwrite, or the drive's own erase with its
+        // check. The one path from a validated plan to the devices (`wipe::open_plan`).
         Some(plan) => {
-            let mut opened = crate::wipe::open_all(plan, &guard(ctx.root, &probe.disks));
+            let mut opened = crate::wipe::open_plan(plan, &guard(ctx.root, &probe.disks));
             if let Some(bps) = extras.pace_bps {
                 opened = opened
                     .into_iter()
-                    .map(|(job, dev)| {
-                        let paced = dev.map(|io| {
-                            Box::new(crate::wipe::io::Paced::new(io, bps))
-                                as Box<dyn crate::sys::blockdev::BlockIo>
-                        });
-                        (job, paced)
-                    })
+                    .map(|o| o.map(|dev| dev.paced(bps)))
                     .collect();
             }
-            crate::wipe::run_opened(opened, events, cancel)
+            crate::wipe::run_plan(opened, events, cancel)
         }
         None => Vec::new(),
     };

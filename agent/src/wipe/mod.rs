@@ -148,56 +148,6 @@ pub fn refused(job: WipeJob, err: &OpenError) -> DeviceWipe {
     }
 }
 
-/// One device of a plan after the guard: its job, and the open device or the refusal.
-pub type OpenedJob = (WipeJob, Result<Box<dyn BlockIo>, OpenError>);
-
-/// Everything of a validated plan, opened through the guard: one entry per device, in plan
-/// order, either the open device with its job or the refusal.
-pub fn open_all(plan: &ValidatedPlan, guard: &WriteGuard) -> Vec<OpenedJob> {
-    plan.devices()
-        .iter()
-        .map(|d| {
-            let job = WipeJob::new(plan, d);
-            let opened = open_for_write(plan, d.path(), guard)
-                .map(|o| Box::new(o.device) as Box<dyn BlockIo>);
-            (job, opened)
-        })
-        .collect()
-}
-
-/// Wipes what [`open_all`] opened, in parallel; a refusal becomes a failed entry naming the
-/// reason. Results in plan order.
-pub fn run_opened(
-    opened: Vec<OpenedJob>,
-    events: Sender<WipeEvent>,
-    cancel: CancelToken,
-) -> Vec<DeviceWipe> {
-    let mut results: Vec<Option<DeviceWipe>> = Vec::new();
-    let mut ready = Vec::new();
-    let mut slots = Vec::new();
-    for (job, dev) in opened {
-        match dev {
-            Ok(io) => {
-                slots.push(results.len());
-                results.push(None);
-                ready.push((io, job));
-            }
-            Err(e) => {
-                let _ = events.send(WipeEvent::Finished {
-                    disk: job.identity().id.clone(),
-                    device: job.identity().dev_path.clone(),
-                    outcome: Outcome::Failed,
-                });
-                results.push(Some(refused(job, &e)));
-            }
-        }
-    }
-    for (slot, r) in slots.into_iter().zip(run_devices(ready, events, cancel)) {
-        results[slot] = Some(r);
-    }
-    results.into_iter().flatten().collect()
-}
-
 /// A device of a plan opened through the guard, ready for its job.
 pub enum OpenedDevice {
     /// An overwrite (`--method`, or a plan whose technique is an overwrite and that changes no
@@ -225,6 +175,16 @@ impl OpenedDevice {
         match self {
             OpenedDevice::Overwrite(_, j, _) => j.identity(),
             OpenedDevice::Firmware(_, _, j) => j.job.identity(),
+        }
+    }
+
+    /// The same device with its throughput capped at `bps` bytes per second (the demo's small
+    /// files take the time a disk would).
+    pub fn paced(self, bps: u64) -> OpenedDevice {
+        let pace = |io: Box<dyn BlockIo>| Box::new(io::Paced::new(io, bps)) as Box<dyn BlockIo>;
+        match self {
+            OpenedDevice::Overwrite(io, job, s) => OpenedDevice::Overwrite(pace(io), job, s),
+            OpenedDevice::Firmware(io, drive, job) => OpenedDevice::Firmware(pace(io), drive, job),
         }
     }
 

@@ -342,8 +342,9 @@ fn disk_table(m: &Model, f: &mut Frame, area: Rect) {
     } else {
         [
             Constraint::Length(7),
-            Constraint::Length(15),
-            Constraint::Length(12),
+            // The serial names the disk the operator holds: it gets the width first.
+            Constraint::Length(13),
+            Constraint::Length(14),
             Constraint::Length(8),
             Constraint::Length(7),
             Constraint::Min(10),

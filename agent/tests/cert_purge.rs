@@ -34,7 +34,7 @@ fn purge_requested_clear_performed_is_stated() {
     }
     let text = render::text(&cert, "sha256:00");
     assert!(
-        text.contains("PURGE requested, not available in this version: CLEAR performed"),
+        text.contains("PURGE requested, not performed: CLEAR performed"),
         "{text}"
     );
 }

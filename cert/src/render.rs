@@ -446,16 +446,17 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
                 d.passes.len(),
                 t(l, "pass(es)", "passe(s)"),
                 match &d.requested_level {
-                    // Certificates from before firmware erases existed carry no explanation:
-                    // Purge simply did not exist in that version.
+                    // No explanation recorded (certificates from before firmware erases
+                    // existed, when Purge always ran Clear): what was asked and what was done,
+                    // nothing more is known.
                     Some(r) if d.explanations.is_empty() => format!(
                         " — {} {}, {}",
                         r.to_uppercase(),
                         t(l, "requested", "demandé"),
                         t(
                             l,
-                            "not available in this version: CLEAR performed",
-                            "non disponible dans cette version : CLEAR effectué"
+                            "not performed: CLEAR performed",
+                            "non effectué : CLEAR effectué"
                         )
                     ),
                     Some(r) => format!(

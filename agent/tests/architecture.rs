@@ -242,6 +242,40 @@ fn only_the_write_guard_opens_a_device_for_writing() {
     }
 }
 
+/// One path from a validated plan to the devices: outside `wipe/`, nothing opens a planned
+/// device or runs a wipe except through `wipe::open_plan` and `wipe::run_plan` (or
+/// `run_wipes`, which is both), so no caller can skip a disk's planned technique.
+#[test]
+fn the_plan_reaches_the_devices_one_way() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    for f in &files {
+        let rel = f
+            .strip_prefix(src())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if rel.starts_with("wipe/") {
+            continue;
+        }
+        let code = shipped_code(f);
+        for call in [
+            "open_for_write(",
+            "open_firmware(",
+            "wipe_device(",
+            "run_devices(",
+            "overwrite_planned(",
+            "firmware::sanitize(",
+        ] {
+            assert!(
+                !code.contains(call),
+                "{rel}: calls {call} — a plan reaches its devices only through wipe::open_plan \
+                 and wipe::run_plan"
+            );
+        }
+    }
+}
+
 /// The reader itself: what it must see, and what it must not.
 #[test]
 fn the_reading_is_right() {

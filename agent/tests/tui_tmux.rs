@@ -1,8 +1,9 @@
 //! The real binary in a real terminal: `reprise demo` under tmux, driven by keys sent with
 //! `send-keys` and read back with `capture-pane` — start, (select,) confirm, watch the wipe, read
 //! the verdict off the screen — counting the keystrokes; `--auto` with none; resizing down to a
-//! few cells and back while it runs. tmux is a test dependency (`scripts/deps` installs it):
-//! without it these tests fail, they never pass by skipping.
+//! few cells and back while it runs. tmux is a test dependency (`scripts/deps` installs it), so
+//! these tests are `#[ignore]`d for a plain `cargo test` (nothing to install) and run by
+//! `scripts/test` (`--run-ignored all`): there, without tmux, they fail — never pass by skipping.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -152,6 +153,7 @@ fn verify(cert: &Path) {
 }
 
 #[test]
+#[ignore = "needs tmux (scripts/deps installs it); scripts/test runs it"]
 fn an_interactive_run_takes_three_keystrokes_from_the_first_screen_to_the_certificate() {
     let mut t = Tmux::start("--lang en --speed 60 --cooling 2", 80, 25);
     let first = t.wait_for(
@@ -206,6 +208,7 @@ fn an_interactive_run_takes_three_keystrokes_from_the_first_screen_to_the_certif
 }
 
 #[test]
+#[ignore = "needs tmux (scripts/deps installs it); scripts/test runs it"]
 fn selecting_one_disk_and_purge_runs_clear_on_it_alone_and_says_so() {
     let mut t = Tmux::start("--lang fr --speed 60", 100, 30);
     t.wait_for(&["Cette machine"], Duration::from_secs(30));
@@ -247,6 +250,7 @@ fn selecting_one_disk_and_purge_runs_clear_on_it_alone_and_says_so() {
 }
 
 #[test]
+#[ignore = "needs tmux (scripts/deps installs it); scripts/test runs it"]
 fn demo_auto_runs_through_every_screen_without_a_key_and_exits_0() {
     let t = Tmux::start("--auto --lang en --speed 80", 120, 40);
     t.wait_for(&["This machine", "AUTOMATIC"], Duration::from_secs(30));
@@ -265,6 +269,7 @@ fn demo_auto_runs_through_every_screen_without_a_key_and_exits_0() {
 }
 
 #[test]
+#[ignore = "needs tmux (scripts/deps installs it); scripts/test runs it"]
 fn a_panic_gives_the_terminal_back() {
     let t = Tmux::start("--lang en --panic-after-first-frame", 80, 25);
     let status = t.exit_status(Duration::from_secs(60));
@@ -296,6 +301,7 @@ fn a_panic_gives_the_terminal_back() {
 }
 
 #[test]
+#[ignore = "needs tmux (scripts/deps installs it); scripts/test runs it"]
 fn resizing_to_a_few_cells_and_back_never_crashes_and_q_quits() {
     let mut t = Tmux::start("--lang en --speed 20", 80, 25);
     t.wait_for(&["This machine"], Duration::from_secs(30));

@@ -20,8 +20,11 @@ use reprise::flow::{self, DataDir, Inspection, RunContext, Settings};
 use reprise::model::{Language, Transport};
 use reprise::sys::SysRoot;
 use reprise::sys::sensors::Sensors;
+use reprise::sys::simdrive::SimAta;
+use reprise::sys::simfirmware::SimSecurity;
 use reprise::tui::keys::Key;
 use reprise::tui::model::{Config, Model, Overlay, RunResult, Screen};
+use reprise::tui::msg::Effect;
 use reprise::tui::{Msg, palette, update, view};
 use reprise::verdict::Policy;
 use reprise::wipe::capability::inspect;
@@ -73,7 +76,16 @@ fn machine(lang: Language) -> Model {
 /// (Format with user data erase: a Purge), the SATA disk as a real Samsung 860 SSD (its security
 /// erase is no Purge on flash: a Clear, and the screen must say why).
 fn purging(lang: Language) -> Model {
-    let m = machine(lang);
+    purging_on(
+        lang,
+        drives::samsung_860(),
+        Err("no suspend-to-RAM state (test)".into()),
+    )
+}
+
+/// What the demo laptop's drives say, `sata` answering for its SATA disk, on a machine that
+/// can suspend or not; Purge chosen.
+fn inspection(m: &Model, mut sata: SimAta, can_suspend: Result<(), String>) -> Inspection {
     let drives = m
         .probe
         .disks
@@ -81,16 +93,22 @@ fn purging(lang: Language) -> Model {
         .filter_map(|d| {
             let facts = match d.transport {
                 Transport::Nvme => inspect(&mut drives::qemu_nvme(), Transport::Nvme),
-                Transport::Sata => inspect(&mut drives::samsung_860(), Transport::Sata),
+                Transport::Sata => inspect(&mut sata, Transport::Sata),
                 _ => return None,
             };
             Some((d.id.clone(), facts))
         })
         .collect();
-    let mut m = m.with_inspection(Inspection {
+    Inspection {
         drives,
-        can_suspend: Some(Err("no suspend-to-RAM state (test)".into())),
-    });
+        can_suspend: Some(can_suspend),
+    }
+}
+
+fn purging_on(lang: Language, sata: SimAta, can_suspend: Result<(), String>) -> Model {
+    let m = machine(lang);
+    let i = inspection(&m, sata, can_suspend);
+    let mut m = m.with_inspection(i);
     press(&mut m, &[Key::Tab, Key::Right]);
     m
 }
@@ -476,4 +494,67 @@ fn the_disk_table_shows_the_health_the_probe_read() {
     };
     assert!(row("nvme0n1").contains("FAILING"), "{screen}");
     assert!(row("sda ").contains("OK"), "{screen}");
+}
+
+#[test]
+fn f6_suspends_to_unfreeze_and_the_frozen_disk_is_then_purged() {
+    // The SATA disk (a hard disk in the probe) is frozen by the BIOS: its enhanced security
+    // erase, a Purge on a hard disk, is out of reach until a suspend and resume.
+    let mut m = purging_on(Language::En, drives::samsung_860(), Ok(()));
+    let sata = |m: &Model| {
+        let plan = m.plan.as_ref().unwrap();
+        let t = plan
+            .targets()
+            .iter()
+            .find(|t| t.identity().transport == Transport::Sata)
+            .unwrap();
+        t.strategy().map(|s| (s.level, s.technique.name()))
+    };
+    assert_eq!(sata(&m).map(|(l, _)| l), Some(reprise::model::Level::Clear));
+    assert_eq!(m.frozen_to_unfreeze(), 1);
+    let screen = text(&draw(&m, 80, 25));
+    assert!(screen.contains("F6: 1 frozen drive(s)"), "{screen}");
+    let fx = update(&mut m, Msg::Key(Key::F(6)));
+    assert!(fx.contains(&Effect::Unfreeze), "{fx:?}");
+    assert!(m.unfreezing);
+    // A second F6 while asleep asks nothing more, and no wipe starts until the drives answered.
+    assert!(!update(&mut m, Msg::Key(Key::F(6))).contains(&Effect::Unfreeze));
+    press(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
+    assert!(!m.run.is_running(), "no wipe while the machine wakes");
+    // Back from the suspend: the drive is no longer frozen, and the plan purges it.
+    let mut awake = drives::samsung_860();
+    awake.fw.security = Some(SimSecurity {
+        erase_time: 2,
+        enhanced_erase_time: 4,
+        ..SimSecurity::ready()
+    });
+    let after = inspection(&m, awake, Ok(()));
+    update(
+        &mut m,
+        Msg::Unfrozen(Box::new(Ok((after, Duration::from_secs(5))))),
+    );
+    assert!(!m.unfreezing);
+    assert_eq!(m.frozen_to_unfreeze(), 0);
+    let (level, technique) = sata(&m).unwrap();
+    assert_eq!(level, reprise::model::Level::Purge, "{technique}");
+    assert!(m.log.iter().any(|l| l.text.contains("Resumed after 5 s")));
+}
+
+#[test]
+fn f6_is_not_offered_where_the_machine_cannot_suspend_and_a_failed_suspend_is_said() {
+    let mut m = purging(Language::En);
+    assert_eq!(m.frozen_to_unfreeze(), 0);
+    assert!(!update(&mut m, Msg::Key(Key::F(6))).contains(&Effect::Unfreeze));
+    let mut m = purging_on(Language::Fr, drives::samsung_860(), Ok(()));
+    update(&mut m, Msg::Key(Key::F(6)));
+    update(
+        &mut m,
+        Msg::Unfrozen(Box::new(Err("/sys/power/state: no mem".into()))),
+    );
+    assert!(!m.unfreezing);
+    assert!(
+        m.log
+            .iter()
+            .any(|l| l.bad && l.text.contains("Mise en veille impossible"))
+    );
 }

@@ -216,6 +216,8 @@ pub struct Model {
     /// What the drives said they can do (firmware erases, hidden areas, frozen): the plan's
     /// technique for each disk comes from it.
     pub inspection: Inspection,
+    /// The machine is suspending to unfreeze drives (`Effect::Unfreeze`), not back yet.
+    pub unfreezing: bool,
     /// Eligible disks the operator left out.
     pub excluded: BTreeSet<DiskId>,
     pub plan: Result<RunPlan, String>,
@@ -273,6 +275,7 @@ impl Model {
             policy,
             settings,
             inspection: Inspection::default(),
+            unfreezing: false,
             excluded: BTreeSet::new(),
             plan: Err(String::new()),
             expected: None,
@@ -332,6 +335,20 @@ impl Model {
             .iter()
             .filter(|d| !skipped.contains(&&d.id))
             .collect()
+    }
+
+    /// How many planned drives are frozen while a suspend-and-resume would let them be purged,
+    /// when this machine can suspend (so the screen offers it); 0 otherwise.
+    pub fn frozen_to_unfreeze(&self) -> usize {
+        if self.unfreezing || !matches!(self.inspection.can_suspend, Some(Ok(()))) {
+            return 0;
+        }
+        self.plan.as_ref().map_or(0, |p| {
+            p.targets()
+                .iter()
+                .filter(|t| t.strategy().is_some_and(|s| s.unfreeze_would_help))
+                .count()
+        })
     }
 
     /// Whether the operator asked for Purge.

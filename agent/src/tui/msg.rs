@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::cert::model::{ChecksRecord, CoolingCheck, MemoryCheck};
 use crate::checks::cooling::CoolingSample;
-use crate::flow::RunPlan;
+use crate::flow::{Inspection, RunPlan};
 use crate::sys::sensors::LiveSample;
 use crate::wipe::WipeEvent;
 
@@ -39,6 +39,9 @@ pub enum Msg {
     AutoReady(Result<(), String>),
     /// SIGTERM or SIGINT from outside (power button, kill): cancel now, no question asked.
     Signal(String),
+    /// The machine slept and woke (`Effect::Unfreeze`): what the drives say now and how long
+    /// it slept, or why it could not suspend.
+    Unfrozen(Box<Result<(Inspection, Duration), String>>),
 }
 
 /// What `update` asks the runtime to do.
@@ -68,6 +71,9 @@ pub enum Effect {
     StopCooling,
     /// A line for the transcript (the serial console and the run's log).
     Transcript(String),
+    /// Suspend to RAM for a few seconds (the RTC wakes the machine) so that frozen drives
+    /// unfreeze, then ask the drives again (answers with one `Msg::Unfrozen`).
+    Unfreeze,
     /// End the session (`Model::exit` says how).
     Quit,
 }

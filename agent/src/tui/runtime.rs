@@ -350,6 +350,7 @@ impl Runtime {
                 }
                 Effect::StartCooling { duration_ms } => self.start_cooling(duration_ms),
                 Effect::StopCooling => self.cooling_stop.store(true, Ordering::Relaxed),
+                Effect::Unfreeze => self.unfreeze(),
                 Effect::Quit => {
                     // A check left on screen must not hold the certificate back.
                     let (lock, cv) = &*self.store;
@@ -358,6 +359,18 @@ impl Runtime {
                 }
             }
         }
+    }
+
+    /// Suspends and resumes on its own thread (the screen keeps drawing until the kernel
+    /// freezes it), then asks the drives again.
+    fn unfreeze(&mut self) {
+        let (tx, root, probe) = (self.tx.clone(), self.root.clone(), self.probe.clone());
+        std::thread::spawn(move || {
+            let r = flow::unfreeze(&root)
+                .map(|slept| (flow::inspect(&root, &probe), slept))
+                .map_err(|e| crate::model::error_chain(&e));
+            let _ = tx.send(Msg::Unfrozen(Box::new(r)));
+        });
     }
 
     fn check_auto_ready(&mut self) {

@@ -83,6 +83,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             m.auto.ready = Some(r);
         }
+        Msg::Unfrozen(r) => unfrozen(m, *r, &mut fx),
         Msg::Signal(sig) => {
             if m.run.is_running() {
                 cancel(m, &mut fx);
@@ -355,9 +356,72 @@ fn choose_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
             };
             m.replan();
         }
+        Key::F(6) => unfreeze(m, fx),
         Key::Enter => go(m, Screen::Confirm, fx),
         Key::Esc | Key::Tab => go(m, Screen::Machine, fx),
         _ => {}
+    }
+}
+
+/// F6 on the choosing screen: frozen drives hide their Purge, and this machine can suspend —
+/// sleep a few seconds (the RTC wakes it), then ask the drives again.
+fn unfreeze(m: &mut Model, fx: &mut Vec<Effect>) {
+    let n = m.frozen_to_unfreeze();
+    if n == 0 {
+        return;
+    }
+    m.unfreezing = true;
+    let lang = m.cfg.lang;
+    m.log(
+        format!(
+            "{n} {}",
+            t(
+                lang,
+                "frozen drive(s): suspending to RAM, the machine wakes by itself",
+                "disque(s) gelé(s) : mise en veille, la machine se réveille seule"
+            )
+        ),
+        false,
+    );
+    fx.push(Effect::Transcript(format!(
+        "reprise: suspending to RAM to unfreeze {n} drive(s)"
+    )));
+    fx.push(Effect::Unfreeze);
+}
+
+/// Back from the suspend: the plan made again from what the drives say now.
+fn unfrozen(
+    m: &mut Model,
+    r: Result<(crate::flow::Inspection, Duration), String>,
+    fx: &mut Vec<Effect>,
+) {
+    m.unfreezing = false;
+    let lang = m.cfg.lang;
+    match r {
+        Ok((inspection, slept)) => {
+            m.inspection = inspection;
+            m.replan();
+            let text = format!(
+                "{} {} s; {}",
+                t(lang, "Resumed after", "Réveil après"),
+                slept.as_secs(),
+                t(
+                    lang,
+                    "the drives were asked again",
+                    "les disques ont été réinterrogés"
+                )
+            );
+            fx.push(Effect::Transcript(format!("reprise: {text}")));
+            m.log(text, false);
+        }
+        Err(why) => {
+            let text = format!(
+                "{} {why}",
+                t(lang, "Suspend failed:", "Mise en veille impossible :")
+            );
+            fx.push(Effect::Transcript(format!("reprise: {text}")));
+            m.log(text, true);
+        }
     }
 }
 
@@ -397,6 +461,18 @@ fn confirm_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
 }
 
 fn start_run(m: &mut Model, fx: &mut Vec<Effect>) {
+    if m.unfreezing {
+        // The plan is about to change with what the drives say after the suspend.
+        m.notice = Some(
+            t(
+                m.cfg.lang,
+                "Wait: the machine is waking up from the suspend.",
+                "Attendez : la machine sort de la mise en veille.",
+            )
+            .into(),
+        );
+        return;
+    }
     let plan = match m.plan.clone() {
         Ok(plan) => plan,
         Err(e) => {

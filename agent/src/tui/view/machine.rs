@@ -695,6 +695,29 @@ pub fn choose(m: &Model, f: &mut Frame, area: Rect) {
             )));
         }
     }
+    let frozen = m.frozen_to_unfreeze();
+    if frozen > 0 {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "     F6: {frozen} {}",
+                t(
+                    l,
+                    "frozen drive(s) - suspend a few seconds to unfreeze them and purge",
+                    "disque(s) gelé(s) - mise en veille quelques secondes pour les dégeler et purger"
+                )
+            ),
+            palette::warn(),
+        )));
+    } else if m.unfreezing {
+        lines.push(Line::from(Span::styled(
+            t(
+                l,
+                "     Suspending: the machine wakes by itself in a few seconds...",
+                "     Mise en veille : la machine se réveille seule dans quelques secondes...",
+            ),
+            palette::warn(),
+        )));
+    }
     lines.push(Line::from(""));
     lines.extend(verdict_lines(m, 6));
     f.render_widget(

@@ -191,6 +191,10 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
         Screen::Colours => vec![],
         Screen::Cooling => vec![("Esc", t(l, "Back", "Retour"))],
     };
+    // Only when it can help: frozen drives under Purge, and a machine that can suspend.
+    if m.screen == Screen::Choose && m.frozen_to_unfreeze() > 0 {
+        k.insert(3, ("F6", t(l, "Unfreeze", "Dégeler")));
+    }
     if !matches!(
         m.screen,
         Screen::Keyboard | Screen::Colours | Screen::Machine
@@ -314,6 +318,11 @@ fn help(m: &Model, f: &mut Frame, area: Rect) {
             "F5",
             "RAM test during the wipe on/off",
             "test mémoire pendant l'effacement",
+        ),
+        (
+            "F6",
+            "frozen drives: suspend to unfreeze (Purge)",
+            "disques gelés : veille pour dégeler (Purge)",
         ),
         ("F1", "this help", "cette aide"),
     ];

@@ -17,7 +17,10 @@ use super::super::report::{Completion, WipeError};
 use super::super::strategy::DiskStrategy;
 use super::super::technique::Technique;
 use super::password::{security_data, temporary_password};
-use super::{Attempt, Env, FirmwareTuning, Recorder, Targets, classify, erase_progress};
+use super::{
+    Attempt, Env, FirmwareTuning, Recorder, Status, Targets, classify, erase_progress,
+    poll_until_end, sanitize_deadline,
+};
 use crate::model::{ErrorKind, error_chain};
 use crate::parse::ata::parse_identify;
 use crate::parse::erase::{ata_sanitize_error, ata_sanitize_status};
@@ -136,14 +139,7 @@ pub fn sanitize(
         ),
         &*env.pace,
     );
-    let deadline = rec.deadline(
-        tuning,
-        Duration::from_secs(match kind {
-            SanitizeKind::Crypto => 600,
-            SanitizeKind::Block => 2 * 3600,
-            SanitizeKind::Overwrite => 24 * 3600,
-        }),
-    );
+    let deadline = rec.deadline(tuning, sanitize_deadline(kind));
     match drive.ata(&status_cmd(), AtaData::None) {
         Ok(r) if ata_sanitize_status(r.count, r.lba).in_progress => {
             return Attempt::NotStarted("a sanitize is already in progress".into());
@@ -184,88 +180,51 @@ pub fn sanitize(
             return rec.failed(&*env.pace, completion, dev, why);
         }
     }
-    let mut errors_in_a_row = 0u32;
-    loop {
-        if env.cancel.is_cancelled() {
-            return rec.failed(
-                &*env.pace,
-                Completion::Cancelled,
-                dev,
-                "the operator stopped waiting; the drive goes on sanitizing by itself (it cannot be stopped), then the disk must be checked again".into(),
-            );
-        }
-        rec.polls += 1;
-        match drive.ata(&status_cmd(), AtaData::None) {
+    poll_until_end(
+        &mut rec,
+        env,
+        dev,
+        targets,
+        (deadline, tuning.poll),
+        "drive",
+        |rec, pace| {
+            match drive.ata(&status_cmd(), AtaData::None) {
             Ok(r) => {
-                errors_in_a_row = 0;
                 let st = ata_sanitize_status(r.count, r.lba);
-                if st.in_progress {
-                    rec.observed_in_progress = true;
-                    erase_progress(
-                        env.events,
-                        targets,
-                        Some(st.progress),
-                        env.pace.elapsed().saturating_sub(rec.t0),
-                        None,
-                    );
+                Ok(if st.in_progress {
+                    Status::Running(Some(st.progress))
                 } else if st.completed_without_error {
-                    erase_progress(
-                        env.events,
-                        targets,
-                        Some(0xFFFF),
-                        env.pace.elapsed().saturating_sub(rec.t0),
-                        None,
-                    );
-                    return Attempt::Done(rec.finish(
-                        &*env.pace,
-                        Completion::Completed,
-                        true,
-                        None,
-                    ));
+                    Status::Completed
                 } else if rec.polls > 10 {
-                    return rec.failed(
-                        &*env.pace,
+                    Status::ended(rec.failed(
+                        pace,
                         Completion::Failed,
                         dev,
                         format!(
                             "the drive accepted the command but reports neither progress nor completion (status COUNT {:#06x})",
                             r.count
                         ),
-                    );
-                }
+                    ))
+                } else {
+                    Status::Waiting
+                })
             }
+            // The sanitize failed: the drive is in the sanitize failure state.
             Err(PassthroughError::Aborted {
                 lba, status, error, ..
-            }) => {
-                // The sanitize failed: the drive is in the sanitize failure state.
-                return rec.failed(
-                    &*env.pace,
-                    Completion::Failed,
-                    dev,
-                    format!(
-                        "SANITIZE STATUS EXT reports the operation failed: {} (status {status:#04x}, error {error:#04x})",
-                        ata_sanitize_error(lba).describe()
-                    ),
-                );
-            }
-            Err(e) => {
-                let (completion, why) = classify(&e);
-                errors_in_a_row += 1;
-                if completion == Completion::DeviceGone || errors_in_a_row >= 3 {
-                    return rec.failed(&*env.pace, completion, dev, why);
-                }
-            }
-        }
-        if env.pace.elapsed().saturating_sub(rec.t0) > deadline {
-            return rec.failed(
-                &*env.pace,
-                Completion::Timeout,
+            }) => Ok(Status::ended(rec.failed(
+                pace,
+                Completion::Failed,
                 dev,
-                format!("no end reported within {} s", deadline.as_secs()),
-            );
+                format!(
+                    "SANITIZE STATUS EXT reports the operation failed: {} (status {status:#04x}, error {error:#04x})",
+                    ata_sanitize_error(lba).describe()
+                ),
+            ))),
+            Err(e) => Err(e),
         }
-        env.pace.sleep(tuning.poll);
-    }
+        },
+    )
 }
 
 /// SECURITY ERASE UNIT: temporary password, ERASE PREPARE, ERASE UNIT (with the timeout the

@@ -290,6 +290,96 @@ impl Recorder {
     }
 }
 
+/// How long a sanitize of `kind` may run when neither the tuning nor the drive says.
+pub(crate) fn sanitize_deadline(kind: reprise_cert::plan::SanitizeKind) -> Duration {
+    use reprise_cert::plan::SanitizeKind;
+    Duration::from_secs(match kind {
+        SanitizeKind::Crypto => 600,
+        SanitizeKind::Block => 2 * 3600,
+        SanitizeKind::Overwrite => 24 * 3600,
+    })
+}
+
+/// What one status read of a running firmware operation says.
+pub(crate) enum Status {
+    /// It runs; its progress in 65536ths when the drive reports it.
+    Running(Option<u16>),
+    /// Nothing of ours yet (not started, or an earlier operation's state): read again.
+    Waiting,
+    /// It completed without error.
+    Completed,
+    /// It ended otherwise: the attempt as it stands.
+    Ended(Box<Attempt>),
+}
+
+impl Status {
+    pub(crate) fn ended(attempt: Attempt) -> Status {
+        Status::Ended(Box::new(attempt))
+    }
+}
+
+/// Polls an operation the drive runs by itself until it ends, `read` reading its status once
+/// (with the record so far, to decide). The same for every sanitize: the operator may stop
+/// waiting (the drive goes on: the disk must then be checked again); three transport errors in
+/// a row, or the device gone, fail it; so does the deadline; progress goes to the screen as
+/// the drive reports it. `who`: "drive" or "controller", as the operator is told.
+pub(crate) fn poll_until_end(
+    rec: &mut Recorder,
+    env: &mut Env<'_>,
+    dev: &str,
+    targets: &Targets,
+    (deadline, interval): (Duration, Duration),
+    who: &str,
+    mut read: impl FnMut(&Recorder, &dyn Pace) -> Result<Status, PassthroughError>,
+) -> Attempt {
+    let mut errors_in_a_row = 0u32;
+    loop {
+        if env.cancel.is_cancelled() {
+            return rec.failed(
+                env.pace,
+                Completion::Cancelled,
+                dev,
+                format!(
+                    "the operator stopped waiting; the {who} goes on sanitizing by itself (it cannot be stopped), then the disk must be checked again"
+                ),
+            );
+        }
+        rec.polls += 1;
+        let elapsed = |pace: &dyn Pace| pace.elapsed().saturating_sub(rec.t0);
+        match read(rec, env.pace) {
+            Ok(Status::Running(progress)) => {
+                errors_in_a_row = 0;
+                rec.observed_in_progress = true;
+                let at = elapsed(env.pace);
+                erase_progress(env.events, targets, progress, at, rec.estimated);
+            }
+            Ok(Status::Waiting) => errors_in_a_row = 0,
+            Ok(Status::Completed) => {
+                let at = elapsed(env.pace);
+                erase_progress(env.events, targets, Some(0xFFFF), at, rec.estimated);
+                return Attempt::Done(rec.finish(env.pace, Completion::Completed, true, None));
+            }
+            Ok(Status::Ended(attempt)) => return *attempt,
+            Err(e) => {
+                let (completion, why) = classify(&e);
+                errors_in_a_row += 1;
+                if completion == Completion::DeviceGone || errors_in_a_row >= 3 {
+                    return rec.failed(env.pace, completion, dev, why);
+                }
+            }
+        }
+        if elapsed(env.pace) > deadline {
+            return rec.failed(
+                env.pace,
+                Completion::Timeout,
+                dev,
+                format!("no end reported within {} s", deadline.as_secs()),
+            );
+        }
+        env.pace.sleep(interval);
+    }
+}
+
 /// The disks a group's progress is about: id, path, size.
 pub(crate) type Targets = Vec<(DiskId, String, u64)>;
 

@@ -13,7 +13,10 @@ use reprise_cert::plan::SanitizeKind;
 use super::super::report::Completion;
 use super::super::strategy::DiskStrategy;
 use super::super::technique::{FormatErase, Technique};
-use super::{Attempt, Env, FirmwareTuning, Recorder, Targets, classify, erase_progress};
+use super::{
+    Attempt, Env, FirmwareTuning, Recorder, Status, Targets, classify, erase_progress,
+    poll_until_end, sanitize_deadline,
+};
 use crate::parse::nvme::{LOG_512, SanitizeState, parse_sanitize_log};
 use crate::sys::passthrough::{NvmeCommand, Passthrough, PassthroughError, nvme};
 
@@ -75,14 +78,7 @@ pub fn sanitize(
         SanitizeKind::Overwrite => facts.estimate_overwrite_s,
     };
     rec.estimated = estimate.map(|s| Duration::from_secs(u64::from(s)));
-    let deadline = rec.deadline(
-        tuning,
-        Duration::from_secs(match kind {
-            SanitizeKind::Crypto => 600,
-            SanitizeKind::Block => 2 * 3600,
-            SanitizeKind::Overwrite => 24 * 3600,
-        }),
-    );
+    let deadline = rec.deadline(tuning, sanitize_deadline(kind));
     // Someone else's sanitize must not pass for ours.
     if let Ok(log) = read_log(drive)
         && log.state == SanitizeState::InProgress
@@ -111,90 +107,43 @@ pub fn sanitize(
             return rec.failed(env.pace, completion, dev, why);
         }
     }
-    let mut errors_in_a_row = 0u32;
-    loop {
-        if env.cancel.is_cancelled() {
-            return rec.failed(
-                env.pace,
-                Completion::Cancelled,
-                dev,
-                "the operator stopped waiting; the controller goes on sanitizing by itself (it cannot be stopped), then the disk must be checked again".into(),
-            );
-        }
-        rec.polls += 1;
-        match read_log(drive) {
-            Err(e) => {
-                let (completion, why) = classify(&e);
-                errors_in_a_row += 1;
-                if completion == Completion::DeviceGone || errors_in_a_row >= 3 {
-                    return rec.failed(env.pace, completion, dev, why);
+    poll_until_end(
+        &mut rec,
+        env,
+        dev,
+        targets,
+        (deadline, tuning.poll),
+        "controller",
+        |rec, pace| {
+            let log = read_log(drive)?;
+            Ok(match log.state {
+                SanitizeState::InProgress => Status::Running(Some(log.sprog)),
+                SanitizeState::CompletedSuccessfully | SanitizeState::CompletedNoDeallocate
+                    if log.cdw10.raw & 7 == action =>
+                {
+                    Status::Completed
                 }
-            }
-            Ok(log) => {
-                errors_in_a_row = 0;
-                match log.state {
-                    SanitizeState::InProgress => {
-                        rec.observed_in_progress = true;
-                        erase_progress(
-                            env.events,
-                            targets,
-                            Some(log.sprog),
-                            env.pace.elapsed().saturating_sub(rec.t0),
-                            rec.estimated,
-                        );
-                    }
-                    SanitizeState::CompletedSuccessfully | SanitizeState::CompletedNoDeallocate
-                        if log.cdw10.raw & 7 == action =>
-                    {
-                        erase_progress(
-                            env.events,
-                            targets,
-                            Some(0xFFFF),
-                            env.pace.elapsed().saturating_sub(rec.t0),
-                            rec.estimated,
-                        );
-                        return Attempt::Done(rec.finish(
-                            env.pace,
-                            Completion::Completed,
-                            true,
-                            None,
-                        ));
-                    }
-                    SanitizeState::Failed => {
-                        return rec.failed(
-                            env.pace,
-                            Completion::Failed,
-                            dev,
-                            "the controller reports the sanitize failed (Sanitize Status log SSTAT 3)".into(),
-                        );
-                    }
-                    // Never sanitized, or an earlier sanitize's completion: not ours yet.
-                    _ => {
-                        if !rec.observed_in_progress && rec.polls > 10 {
-                            return rec.failed(
-                                env.pace,
-                                Completion::Failed,
-                                dev,
-                                format!(
-                                    "the controller accepted the command but its Sanitize Status log never reported it (SSTAT {:#06x})",
-                                    log.sstat_raw
-                                ),
-                            );
-                        }
-                    }
-                }
-            }
-        }
-        if env.pace.elapsed().saturating_sub(rec.t0) > deadline {
-            return rec.failed(
-                env.pace,
-                Completion::Timeout,
-                dev,
-                format!("no end reported within {} s", deadline.as_secs()),
-            );
-        }
-        env.pace.sleep(tuning.poll);
-    }
+                SanitizeState::Failed => Status::ended(rec.failed(
+                    pace,
+                    Completion::Failed,
+                    dev,
+                    "the controller reports the sanitize failed (Sanitize Status log SSTAT 3)"
+                        .into(),
+                )),
+                // Never sanitized, or an earlier sanitize's completion: not ours yet.
+                _ if !rec.observed_in_progress && rec.polls > 10 => Status::ended(rec.failed(
+                    pace,
+                    Completion::Failed,
+                    dev,
+                    format!(
+                        "the controller accepted the command but its Sanitize Status log never reported it (SSTAT {:#06x})",
+                        log.sstat_raw
+                    ),
+                )),
+                _ => Status::Waiting,
+            })
+        },
+    )
 }
 
 fn read_log(

@@ -9,7 +9,10 @@ use reprise_cert::plan::SanitizeKind;
 
 use super::super::report::Completion;
 use super::super::technique::Technique;
-use super::{Attempt, Env, FirmwareTuning, Recorder, Targets, classify, erase_progress};
+use super::{
+    Attempt, Env, FirmwareTuning, Recorder, Status, Targets, classify, poll_until_end,
+    sanitize_deadline,
+};
 use crate::model::error_chain;
 use crate::parse::erase::{ScsiSanitizeSense, scsi_sanitize_sense};
 use crate::parse::sat::sense_code;
@@ -54,14 +57,7 @@ pub fn sanitize(
         ),
         &*env.pace,
     );
-    let deadline = rec.deadline(
-        tuning,
-        Duration::from_secs(match kind {
-            SanitizeKind::Crypto => 600,
-            SanitizeKind::Block => 2 * 3600,
-            SanitizeKind::Overwrite => 24 * 3600,
-        }),
-    );
+    let deadline = rec.deadline(tuning, sanitize_deadline(kind));
     // OVERWRITE takes a parameter list: one pass (count 1), a 4-byte pattern of zeros.
     let params = [0x01u8, 0, 0, 4, 0, 0, 0, 0];
     let (cdb, data) = if kind == SanitizeKind::Overwrite {
@@ -93,88 +89,48 @@ pub fn sanitize(
             return rec.failed(&*env.pace, completion, dev, why);
         }
     }
-    let mut errors_in_a_row = 0u32;
-    loop {
-        if env.cancel.is_cancelled() {
-            return rec.failed(
-                &*env.pace,
-                Completion::Cancelled,
-                dev,
-                "the operator stopped waiting; the drive goes on sanitizing by itself (it cannot be stopped), then the disk must be checked again".into(),
-            );
-        }
-        rec.polls += 1;
-        let mut sense = [0u8; 252];
-        match drive.scsi(
-            &[scsi::REQUEST_SENSE, 0, 0, 0, 252, 0],
-            ScsiData::In(&mut sense),
-            Duration::from_secs(15),
-        ) {
-            Ok(_) => {
-                errors_in_a_row = 0;
-                match scsi_sanitize_sense(&sense) {
-                    ScsiSanitizeSense::InProgress { progress } => {
-                        rec.observed_in_progress = true;
-                        erase_progress(
-                            env.events,
-                            targets,
-                            progress,
-                            env.pace.elapsed().saturating_sub(rec.t0),
-                            None,
-                        );
-                    }
-                    ScsiSanitizeSense::Idle if rec.observed_in_progress => {
-                        return Attempt::Done(rec.finish(
-                            &*env.pace,
-                            Completion::Completed,
-                            true,
-                            None,
-                        ));
-                    }
-                    ScsiSanitizeSense::Idle if rec.polls > 10 => {
-                        // Done before anyone saw it, or never started: not trusted either way.
-                        return Attempt::Done(rec.finish(
-                            &*env.pace,
-                            Completion::Completed,
-                            true,
-                            Some("no sanitize in progress was ever reported".into()),
-                        ));
-                    }
-                    ScsiSanitizeSense::Idle => {}
-                    ScsiSanitizeSense::Failed => {
-                        return rec.failed(
-                            &*env.pace,
-                            Completion::Failed,
-                            dev,
-                            "MEDIUM ERROR, SANITIZE COMMAND FAILED (31h/03h)".into(),
-                        );
-                    }
-                    ScsiSanitizeSense::Other { key, asc, ascq } => {
-                        return rec.failed(
-                            &*env.pace,
-                            Completion::Failed,
-                            dev,
-                            format!("unexpected sense: key {key:#x}, ASC {asc:#04x}/{ascq:#04x}"),
-                        );
-                    }
+    poll_until_end(
+        &mut rec,
+        env,
+        dev,
+        targets,
+        (deadline, tuning.poll),
+        "drive",
+        |rec, pace| {
+            let mut sense = [0u8; 252];
+            drive.scsi(
+                &[scsi::REQUEST_SENSE, 0, 0, 0, 252, 0],
+                ScsiData::In(&mut sense),
+                Duration::from_secs(15),
+            )?;
+            Ok(match scsi_sanitize_sense(&sense) {
+                ScsiSanitizeSense::InProgress { progress } => Status::Running(progress),
+                ScsiSanitizeSense::Idle if rec.observed_in_progress => Status::ended(
+                    Attempt::Done(rec.finish(pace, Completion::Completed, true, None)),
+                ),
+                // Done before anyone saw it, or never started: not trusted either way.
+                ScsiSanitizeSense::Idle if rec.polls > 10 => {
+                    Status::ended(Attempt::Done(rec.finish(
+                        pace,
+                        Completion::Completed,
+                        true,
+                        Some("no sanitize in progress was ever reported".into()),
+                    )))
                 }
-            }
-            Err(e) => {
-                let (completion, why) = classify(&e);
-                errors_in_a_row += 1;
-                if completion == Completion::DeviceGone || errors_in_a_row >= 3 {
-                    return rec.failed(&*env.pace, completion, dev, why);
-                }
-            }
-        }
-        if env.pace.elapsed().saturating_sub(rec.t0) > deadline {
-            return rec.failed(
-                &*env.pace,
-                Completion::Timeout,
-                dev,
-                format!("no end reported within {} s", deadline.as_secs()),
-            );
-        }
-        env.pace.sleep(tuning.poll);
-    }
+                ScsiSanitizeSense::Idle => Status::Waiting,
+                ScsiSanitizeSense::Failed => Status::ended(rec.failed(
+                    pace,
+                    Completion::Failed,
+                    dev,
+                    "MEDIUM ERROR, SANITIZE COMMAND FAILED (31h/03h)".into(),
+                )),
+                ScsiSanitizeSense::Other { key, asc, ascq } => Status::ended(rec.failed(
+                    pace,
+                    Completion::Failed,
+                    dev,
+                    format!("unexpected sense: key {key:#x}, ASC {asc:#04x}/{ascq:#04x}"),
+                )),
+            })
+        },
+    )
 }

@@ -3,6 +3,10 @@
 //! over every drive of the corpus; a failure names the file, the field and both values.
 //! Plus robustness properties: no panic on any input.
 
+#[path = "support/oracle.rs"]
+mod oracle;
+use oracle::Check;
+
 use std::path::PathBuf;
 
 use proptest::prelude::*;
@@ -32,40 +36,6 @@ fn read(stem: &str, suffix: &str) -> Option<Vec<u8>> {
 
 fn text(stem: &str, suffix: &str) -> String {
     String::from_utf8(read(stem, suffix).unwrap()).unwrap()
-}
-
-/// Collects mismatches as "file: field: ours X oracle Y".
-#[derive(Default)]
-struct Check {
-    failures: Vec<String>,
-    compared: usize,
-}
-
-impl Check {
-    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, file: &str, field: &str, ours: T, oracle: T) {
-        self.compared += 1;
-        if ours != oracle {
-            self.failures
-                .push(format!("{file}: {field}: ours {ours:?} oracle {oracle:?}"));
-        }
-    }
-    /// Same, with the oracle's value first.
-    fn eqo<T: PartialEq + std::fmt::Debug>(&mut self, file: &str, field: &str, oracle: T, ours: T) {
-        self.eq(file, field, ours, oracle)
-    }
-    fn done(self, minimum: usize) {
-        assert!(
-            self.failures.is_empty(),
-            "{} mismatches:\n{}",
-            self.failures.len(),
-            self.failures.join("\n")
-        );
-        assert!(
-            self.compared >= minimum,
-            "only {} fields compared",
-            self.compared
-        );
-    }
 }
 
 // ---- hdparm -I ---------------------------------------------------------------------------------

@@ -3,6 +3,10 @@
 //! no oracle in the corpus and are checked against the specification in the unit tests of
 //! `parse::nvme` and the properties below. A failure names the file, the field and both values.
 
+#[path = "support/oracle.rs"]
+mod oracle;
+use oracle::Check;
+
 use std::path::PathBuf;
 
 use proptest::prelude::*;
@@ -30,35 +34,6 @@ fn files(suffix: &str) -> Vec<(String, Vec<u8>)> {
 fn json(name: &str) -> Option<Value> {
     let b = std::fs::read(dir().join(name)).ok()?;
     Some(serde_json::from_slice(&b).unwrap())
-}
-
-#[derive(Default)]
-struct Check {
-    failures: Vec<String>,
-    compared: usize,
-}
-
-impl Check {
-    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, file: &str, field: &str, ours: T, oracle: T) {
-        self.compared += 1;
-        if ours != oracle {
-            self.failures
-                .push(format!("{file}: {field}: ours {ours:?} oracle {oracle:?}"));
-        }
-    }
-    fn done(self, minimum: usize) {
-        assert!(
-            self.failures.is_empty(),
-            "{} mismatches:\n{}",
-            self.failures.len(),
-            self.failures.join("\n")
-        );
-        assert!(
-            self.compared >= minimum,
-            "only {} fields compared",
-            self.compared
-        );
-    }
 }
 
 #[test]

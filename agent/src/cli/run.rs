@@ -423,11 +423,7 @@ fn offer_unfreeze(
     auto: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<bool> {
-    let frozen = plan
-        .targets()
-        .iter()
-        .filter(|t| t.strategy().is_some_and(|s| s.unfreeze_would_help))
-        .count();
+    let frozen = plan.frozen();
     if frozen == 0 {
         return Ok(false);
     }

@@ -144,6 +144,15 @@ impl RunPlan {
     pub fn targets(&self) -> &[crate::wipe::ValidatedDevice] {
         self.wipe.as_ref().map_or(&[], |p| p.devices())
     }
+
+    /// How many targets are frozen drives whose better technique a suspend-and-resume would
+    /// make possible.
+    pub fn frozen(&self) -> usize {
+        self.targets()
+            .iter()
+            .filter(|t| t.strategy().is_some_and(|s| s.unfreeze_would_help))
+            .count()
+    }
 }
 
 /// Byte pattern of the Clear of flash media: 0x55 then its complement 0xAA, so every cell is

@@ -343,12 +343,7 @@ impl Model {
         if self.unfreezing || !matches!(self.inspection.can_suspend, Some(Ok(()))) {
             return 0;
         }
-        self.plan.as_ref().map_or(0, |p| {
-            p.targets()
-                .iter()
-                .filter(|t| t.strategy().is_some_and(|s| s.unfreeze_would_help))
-                .count()
-        })
+        self.plan.as_ref().map_or(0, RunPlan::frozen)
     }
 
     /// Whether the operator asked for Purge.

@@ -161,7 +161,7 @@ fn pxe_boots_kernel_and_initrd_to_the_agent() -> Result<()> {
     )?;
     ensure!(
         run.serial
-            .contains("no disk carries the Reprise image: settings from the command line only"),
+            .contains("no boot medium: the kernel was not loaded from a disk (network boot): settings from the command line only"),
         "PXE boot without a stick should run without a data partition:\n{}",
         run.serial
     );

@@ -103,15 +103,13 @@ fn the_plan_of_the_emulated_drives_and_a_suspend_resume_by_rtc() -> Result<()> {
         serial.contains("reprise cmd end (status 0)") && text.contains("Resumed after"),
         "unfreeze:\n{text}"
     );
-    // The write of "mem" returns only once the RTC alarm woke the machine. The alarm counts
-    // whole seconds of the RTC from the second it was set in: "+2 s" set at x.9 rings at
-    // x+2.0, so at least 1 s asleep (1.26 s was seen under load), never less.
-    let ms: u64 = text
-        .split("Resumed after ")
-        .nth(1)
-        .and_then(|r| r.split(" ms").next())
-        .and_then(|n| n.trim().parse().ok())
-        .context("no sleep time")?;
-    ensure!(ms >= 1000, "asleep only {ms} ms:\n{text}");
+    // The proof of a real suspend is the kernel's own count (the agent refuses a write of
+    // "mem" that the count does not follow), not the time asleep: the RTC alarm rings on a
+    // whole second and the kernel adds the time asleep from the RTC, so anything from under a
+    // second to two is normal.
+    ensure!(
+        text.contains("(the kernel counts 1 suspend(s) since boot)"),
+        "no suspend counted by the kernel:\n{text}"
+    );
     Ok(())
 }

@@ -462,7 +462,7 @@ fn offer_unfreeze(
             writeln!(
                 out,
                 "Resumed after {} s; asking the drives again.",
-                slept.as_secs()
+                slept.asleep.as_secs()
             )?;
             Ok(true)
         }

@@ -34,9 +34,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "Suspending to RAM; the machine wakes up by itself in {} s.",
         args.seconds.max(2)
     );
-    let slept = crate::sys::suspend::suspend_and_resume(&root, Duration::from_secs(args.seconds))
+    let resumed = crate::sys::suspend::suspend_and_resume(&root, Duration::from_secs(args.seconds))
         .context("suspend to RAM failed")?;
-    println!("Resumed after {} ms.", slept.as_millis());
+    match resumed.suspends {
+        Some(n) => println!(
+            "Resumed after {} ms (the kernel counts {n} suspend(s) since boot).",
+            resumed.asleep.as_millis()
+        ),
+        None => println!("Resumed after {} ms.", resumed.asleep.as_millis()),
+    }
     let probe = crate::probe::probe(&root).context("cannot probe this machine")?;
     let inspection = crate::flow::inspect(&root, &probe);
     for d in &probe.disks {

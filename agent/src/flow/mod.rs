@@ -117,7 +117,9 @@ pub fn inspect(root: &SysRoot, probe: &ProbeReport) -> Inspection {
 
 /// Suspends the machine to RAM and resumes it a few seconds later by its RTC alarm: the drives
 /// lose power and come back unfrozen (unless the firmware freezes them again on resume).
-pub fn unfreeze(root: &SysRoot) -> Result<std::time::Duration, crate::sys::suspend::SuspendError> {
+pub fn unfreeze(
+    root: &SysRoot,
+) -> Result<crate::sys::suspend::Resumed, crate::sys::suspend::SuspendError> {
     crate::sys::suspend::suspend_and_resume(root, std::time::Duration::from_secs(5))
 }
 

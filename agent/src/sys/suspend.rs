@@ -20,6 +20,8 @@ use super::file;
 const STATE: &str = "sys/power/state";
 const MEM_SLEEP: &str = "sys/power/mem_sleep";
 const WAKEALARM: &str = "sys/class/rtc/rtc0/wakealarm";
+/// How many suspends have succeeded since boot (Linux 5.3 and later).
+const SUSPENDS: &str = "sys/power/suspend_stats/success";
 
 /// Why this machine cannot suspend to RAM and wake by itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,12 +73,35 @@ pub enum SuspendError {
     Cannot(#[from] CannotSuspend),
     #[error("suspend to RAM failed")]
     Attr(#[from] AttrError),
+    #[error(
+        "the write of \"mem\" returned, but the kernel counts no new suspend (/{SUSPENDS} went from {before} to {after}): the drives did not lose power"
+    )]
+    DidNotSleep { before: u64, after: u64 },
+}
+
+/// A suspend that came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resumed {
+    /// How long the write of `mem` took by the wall clock: the time asleep, give or take a
+    /// second (the kernel adds the time asleep from the RTC, which counts whole seconds).
+    pub asleep: Duration,
+    /// The kernel's count of successful suspends since boot, this one included, where the
+    /// kernel keeps it: the proof that the machine really slept.
+    pub suspends: Option<u64>,
+}
+
+fn suspend_count(root: &SysRoot) -> Option<u64> {
+    file::read_to_string(&root.join(SUSPENDS))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Suspends the machine to RAM and lets the RTC wake it `wake_after` later (at least 2 s).
-/// Returns how long the write of `mem` took by the wall clock (the time asleep, on a real
-/// machine).
-pub fn suspend_and_resume(root: &SysRoot, wake_after: Duration) -> Result<Duration, SuspendError> {
+/// A write of `mem` that returns without error is not taken as proof: the kernel's own count of
+/// suspends must have moved too, where it keeps one.
+pub fn suspend_and_resume(root: &SysRoot, wake_after: Duration) -> Result<Resumed, SuspendError> {
     check(root)?;
     if file::exists(&root.join(MEM_SLEEP)) {
         write_attribute(root, MEM_SLEEP, "deep")?;
@@ -85,6 +110,7 @@ pub fn suspend_and_resume(root: &SysRoot, wake_after: Duration) -> Result<Durati
     write_attribute(root, WAKEALARM, "0")?;
     let secs = wake_after.as_secs().max(2);
     write_attribute(root, WAKEALARM, &format!("+{secs}"))?;
+    let before = suspend_count(root);
     // The wall clock: the monotonic clock (Instant) stops while the machine sleeps.
     let t0 = SystemTime::now();
     let slept = write_attribute(root, STATE, "mem");
@@ -92,7 +118,16 @@ pub fn suspend_and_resume(root: &SysRoot, wake_after: Duration) -> Result<Durati
     // Never leave an alarm behind, whatever happened.
     let _ = write_attribute(root, WAKEALARM, "0");
     slept?;
-    Ok(elapsed)
+    let after = suspend_count(root);
+    if let (Some(before), Some(after)) = (before, after)
+        && after <= before
+    {
+        return Err(SuspendError::DidNotSleep { before, after });
+    }
+    Ok(Resumed {
+        asleep: elapsed,
+        suspends: after,
+    })
 }
 
 #[cfg(test)]
@@ -141,6 +176,28 @@ mod tests {
         let read = |rel| std::fs::read_to_string(d.path().join(rel)).unwrap();
         assert_eq!(read(MEM_SLEEP), "deep");
         assert_eq!(read(STATE), "mem");
+        assert_eq!(read(WAKEALARM), "0", "the alarm is cleared afterwards");
+    }
+
+    /// A kernel that keeps count and did not count this suspend: the machine did not sleep (a
+    /// file tree never does), and saying it did would let a frozen drive pass for unfrozen.
+    #[test]
+    fn a_suspend_the_kernel_did_not_count_is_an_error() {
+        let d = tree("freeze mem disk\n", Some("[s2idle] deep\n"), true);
+        std::fs::create_dir_all(d.path().join("sys/power/suspend_stats")).unwrap();
+        std::fs::write(d.path().join(SUSPENDS), "3\n").unwrap();
+        let e = suspend_and_resume(&SysRoot::new(d.path()), Duration::from_secs(2)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                SuspendError::DidNotSleep {
+                    before: 3,
+                    after: 3
+                }
+            ),
+            "{e}"
+        );
+        let read = |rel| std::fs::read_to_string(d.path().join(rel)).unwrap();
         assert_eq!(read(WAKEALARM), "0", "the alarm is cleared afterwards");
     }
 }

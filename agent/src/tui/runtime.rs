@@ -367,7 +367,7 @@ impl Runtime {
         let (tx, root, probe) = (self.tx.clone(), self.root.clone(), self.probe.clone());
         std::thread::spawn(move || {
             let r = flow::unfreeze(&root)
-                .map(|slept| (flow::inspect(&root, &probe), slept))
+                .map(|r| (flow::inspect(&root, &probe), r.asleep))
                 .map_err(|e| crate::model::error_chain(&e));
             let _ = tx.send(Msg::Unfrozen(Box::new(r)));
         });

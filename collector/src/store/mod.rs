@@ -4,8 +4,8 @@
 //! PostgreSQL, anything else is the path of a SQLite file.
 //!
 //! Both backends run the same SQL (`sql.rs`, written with `?N` placeholders that PostgreSQL gets
-//! as `$N`) and map rows with the same functions; only connections, transactions and the DDL
-//! differ. Every write that a caller is told succeeded is durable (see each backend for how).
+//! as `$N`), create the same tables (`sql::schema`, which differs only in two column types)
+//! and map rows with the same functions; only connections and transactions differ. Every write that a caller is told succeeded is durable (see each backend for how).
 
 pub mod postgres;
 mod sql;

@@ -23,99 +23,6 @@ const POOL_SIZE: usize = 16;
 /// Serializes schema creation between collectors starting at once (any constant will do).
 const SCHEMA_LOCK: i64 = 0x0052_4550_5249_5345;
 
-const DDL: &str = "
-CREATE TABLE IF NOT EXISTS reprise_schema (version BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS stations (
-    key_id TEXT PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    site TEXT NOT NULL,
-    public_key TEXT NOT NULL,
-    public_key_pem TEXT NOT NULL,
-    enrolled_at TEXT NOT NULL,
-    revoked_at TEXT,
-    enrolled_via TEXT NOT NULL,
-    note TEXT
-);
-CREATE TABLE IF NOT EXISTS certificates (
-    digest TEXT PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    station_key_id TEXT NOT NULL REFERENCES stations(key_id),
-    sequence BIGINT NOT NULL,
-    previous_digest TEXT,
-    issued_at TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    site TEXT NOT NULL,
-    operator TEXT NOT NULL,
-    organisation TEXT,
-    vendor TEXT,
-    product TEXT,
-    model_name TEXT,
-    serial TEXT,
-    machine_key TEXT NOT NULL,
-    decision TEXT NOT NULL,
-    grade TEXT NOT NULL,
-    disks BIGINT NOT NULL,
-    disks_sanitized BIGINT NOT NULL,
-    result TEXT NOT NULL,
-    language TEXT NOT NULL,
-    body BYTEA NOT NULL
-);
-CREATE INDEX IF NOT EXISTS certificates_station ON certificates (station_key_id, sequence);
-CREATE INDEX IF NOT EXISTS certificates_issued ON certificates (issued_at, id);
-CREATE TABLE IF NOT EXISTS disks (
-    digest TEXT NOT NULL REFERENCES certificates(digest),
-    idx BIGINT NOT NULL,
-    dev_path TEXT NOT NULL,
-    vendor TEXT,
-    model TEXT,
-    serial TEXT,
-    capacity_bytes BIGINT NOT NULL,
-    interface TEXT NOT NULL,
-    media_type TEXT NOT NULL,
-    level TEXT NOT NULL,
-    method TEXT NOT NULL,
-    verification TEXT NOT NULL,
-    result TEXT NOT NULL,
-    sanitized BIGINT NOT NULL,
-    disposition TEXT NOT NULL,
-    PRIMARY KEY (digest, idx)
-);
-CREATE TABLE IF NOT EXISTS conflicts (
-    station_key_id TEXT NOT NULL,
-    certificate_id TEXT NOT NULL,
-    digest TEXT PRIMARY KEY,
-    sequence BIGINT NOT NULL,
-    received_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY,
-    password_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    token_hash TEXT PRIMARY KEY,
-    user_name TEXT NOT NULL,
-    expires_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS marks (
-    kind TEXT NOT NULL,
-    value TEXT NOT NULL,
-    mode TEXT NOT NULL,
-    site TEXT,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (kind, value)
-);
-CREATE TABLE IF NOT EXISTS enroll_tokens (
-    token_hash TEXT PRIMARY KEY,
-    mac TEXT,
-    client_ip TEXT NOT NULL,
-    site TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    used_by TEXT
-);
-";
-
 impl Cells for tokio_postgres::Row {
     fn text(&self, i: usize) -> Result<String, CellError> {
         Ok(self.try_get(i)?)
@@ -301,7 +208,7 @@ impl PgStore {
         )
         .await
         .map(|_| ())?;
-        tx.batch_execute(DDL)
+        tx.batch_execute(&sql::schema(sql::Dialect::Postgres))
             .await
             .map_err(|e| query_err(&name, "cannot create the schema", e))?;
         let version = rows(

@@ -448,12 +448,138 @@ pub fn pxe_note(mac: Option<&str>, ip: &str) -> String {
     format!("PXE boot from MAC {}, IP {ip}", mac.unwrap_or("unknown"))
 }
 
+/// The SQL dialects of the two backends, for the one place they differ: column types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The tables, written once for both backends: `{INT}` is a 64-bit integer, `{BYTES}` a byte
+/// string.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS reprise_schema (version {INT} NOT NULL);
+CREATE TABLE IF NOT EXISTS stations (
+    key_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    site TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    public_key_pem TEXT NOT NULL,
+    enrolled_at TEXT NOT NULL,
+    revoked_at TEXT,
+    enrolled_via TEXT NOT NULL,
+    note TEXT
+);
+CREATE TABLE IF NOT EXISTS certificates (
+    digest TEXT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    station_key_id TEXT NOT NULL REFERENCES stations(key_id),
+    sequence {INT} NOT NULL,
+    previous_digest TEXT,
+    issued_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    site TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    organisation TEXT,
+    vendor TEXT,
+    product TEXT,
+    model_name TEXT,
+    serial TEXT,
+    machine_key TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    grade TEXT NOT NULL,
+    disks {INT} NOT NULL,
+    disks_sanitized {INT} NOT NULL,
+    result TEXT NOT NULL,
+    language TEXT NOT NULL,
+    body {BYTES} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS certificates_station ON certificates (station_key_id, sequence);
+CREATE INDEX IF NOT EXISTS certificates_issued ON certificates (issued_at, id);
+CREATE TABLE IF NOT EXISTS disks (
+    digest TEXT NOT NULL REFERENCES certificates(digest),
+    idx {INT} NOT NULL,
+    dev_path TEXT NOT NULL,
+    vendor TEXT,
+    model TEXT,
+    serial TEXT,
+    capacity_bytes {INT} NOT NULL,
+    interface TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    level TEXT NOT NULL,
+    method TEXT NOT NULL,
+    verification TEXT NOT NULL,
+    result TEXT NOT NULL,
+    sanitized {INT} NOT NULL,
+    disposition TEXT NOT NULL,
+    PRIMARY KEY (digest, idx)
+);
+CREATE TABLE IF NOT EXISTS conflicts (
+    station_key_id TEXT NOT NULL,
+    certificate_id TEXT NOT NULL,
+    digest TEXT PRIMARY KEY,
+    sequence {INT} NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS marks (
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    site TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (kind, value)
+);
+CREATE TABLE IF NOT EXISTS enroll_tokens (
+    token_hash TEXT PRIMARY KEY,
+    mac TEXT,
+    client_ip TEXT NOT NULL,
+    site TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_by TEXT
+);
+";
+
+/// The statements that create the tables (each `IF NOT EXISTS`) in `dialect`.
+pub fn schema(dialect: Dialect) -> String {
+    let (int, bytes) = match dialect {
+        Dialect::Sqlite => ("INTEGER", "BLOB"),
+        Dialect::Postgres => ("BIGINT", "BYTEA"),
+    };
+    SCHEMA.replace("{INT}", int).replace("{BYTES}", bytes)
+}
+
 /// Schema version both backends record; bump with a migration.
 pub const SCHEMA_VERSION: i64 = 1;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schema_differs_between_backends_only_in_its_column_types() {
+        let lite = schema(Dialect::Sqlite);
+        let pg = schema(Dialect::Postgres);
+        assert!(
+            !lite.contains('{') && !pg.contains('{'),
+            "a placeholder is left"
+        );
+        assert!(lite.contains("body BLOB NOT NULL") && pg.contains("body BYTEA NOT NULL"));
+        assert_eq!(
+            lite.replace("INTEGER", "BIGINT").replace("BLOB", "BYTEA"),
+            pg
+        );
+    }
 
     #[test]
     fn placeholders_become_dollars_for_postgres_and_nothing_else_changes() {

@@ -39,99 +39,6 @@ const MAX_IDLE_READERS: usize = 8;
 /// the server runs) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-const DDL: &str = "
-CREATE TABLE IF NOT EXISTS reprise_schema (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS stations (
-    key_id TEXT PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    site TEXT NOT NULL,
-    public_key TEXT NOT NULL,
-    public_key_pem TEXT NOT NULL,
-    enrolled_at TEXT NOT NULL,
-    revoked_at TEXT,
-    enrolled_via TEXT NOT NULL,
-    note TEXT
-);
-CREATE TABLE IF NOT EXISTS certificates (
-    digest TEXT PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    station_key_id TEXT NOT NULL REFERENCES stations(key_id),
-    sequence INTEGER NOT NULL,
-    previous_digest TEXT,
-    issued_at TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    site TEXT NOT NULL,
-    operator TEXT NOT NULL,
-    organisation TEXT,
-    vendor TEXT,
-    product TEXT,
-    model_name TEXT,
-    serial TEXT,
-    machine_key TEXT NOT NULL,
-    decision TEXT NOT NULL,
-    grade TEXT NOT NULL,
-    disks INTEGER NOT NULL,
-    disks_sanitized INTEGER NOT NULL,
-    result TEXT NOT NULL,
-    language TEXT NOT NULL,
-    body BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS certificates_station ON certificates (station_key_id, sequence);
-CREATE INDEX IF NOT EXISTS certificates_issued ON certificates (issued_at, id);
-CREATE TABLE IF NOT EXISTS disks (
-    digest TEXT NOT NULL REFERENCES certificates(digest),
-    idx INTEGER NOT NULL,
-    dev_path TEXT NOT NULL,
-    vendor TEXT,
-    model TEXT,
-    serial TEXT,
-    capacity_bytes INTEGER NOT NULL,
-    interface TEXT NOT NULL,
-    media_type TEXT NOT NULL,
-    level TEXT NOT NULL,
-    method TEXT NOT NULL,
-    verification TEXT NOT NULL,
-    result TEXT NOT NULL,
-    sanitized INTEGER NOT NULL,
-    disposition TEXT NOT NULL,
-    PRIMARY KEY (digest, idx)
-);
-CREATE TABLE IF NOT EXISTS conflicts (
-    station_key_id TEXT NOT NULL,
-    certificate_id TEXT NOT NULL,
-    digest TEXT PRIMARY KEY,
-    sequence INTEGER NOT NULL,
-    received_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY,
-    password_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    token_hash TEXT PRIMARY KEY,
-    user_name TEXT NOT NULL,
-    expires_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS marks (
-    kind TEXT NOT NULL,
-    value TEXT NOT NULL,
-    mode TEXT NOT NULL,
-    site TEXT,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (kind, value)
-);
-CREATE TABLE IF NOT EXISTS enroll_tokens (
-    token_hash TEXT PRIMARY KEY,
-    mac TEXT,
-    client_ip TEXT NOT NULL,
-    site TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    used_by TEXT
-);
-";
-
 impl rusqlite::ToSql for Param {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(match self {
@@ -273,8 +180,11 @@ impl SqliteStore {
                 })?;
         }
         let conn = connect(path, &name)?;
-        conn.execute_batch(&format!("BEGIN IMMEDIATE; {DDL} COMMIT;"))
-            .map_err(|e| query_err(&name, "cannot create the schema", e))?;
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {} COMMIT;",
+            sql::schema(sql::Dialect::Sqlite)
+        ))
+        .map_err(|e| query_err(&name, "cannot create the schema", e))?;
         let version: Option<i64> = conn
             .query_row("SELECT max(version) FROM reprise_schema", [], |r| r.get(0))
             .map_err(|e| query_err(&name, "cannot read the schema version", e))?;

@@ -603,7 +603,9 @@ pub fn text(c: &Certificate, digest: &str) -> String {
     out
 }
 
-fn escape(s: &str) -> String {
+/// Text for HTML content and attribute values (the certificate's page here, the workshop
+/// server's pages too).
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

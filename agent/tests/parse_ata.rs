@@ -122,41 +122,19 @@ fn identify_agrees_with_hdparm_on_every_drive() {
 #[test]
 #[ignore = "needs python3 and hdparm (scripts/deps installs them)"]
 fn identify_agrees_with_hdparm_on_random_sectors() {
-    let generated;
-    let dir = match std::env::var_os("REPRISE_ATA_DIFF_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => {
-            generated = tempfile::tempdir().unwrap();
-            let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../fuzz/differential/gen_identify.py");
-            let ok = std::process::Command::new("python3")
-                .arg(&script)
-                .arg(generated.path())
-                .args(["200", "20261201"])
-                .status()
-                .expect("python3 (scripts/deps installs it)")
-                .success();
-            assert!(ok, "{} failed", script.display());
-            for e in std::fs::read_dir(generated.path()).unwrap() {
-                let name = e.unwrap().file_name().to_string_lossy().into_owned();
-                let Some(stem) = name.strip_suffix(".words.txt") else {
-                    continue;
-                };
-                let words = std::fs::File::open(generated.path().join(&name)).unwrap();
-                let out = std::process::Command::new("hdparm")
-                    .arg("--Istdin")
-                    .stdin(words)
-                    .output()
-                    .expect("hdparm (scripts/deps installs it)");
-                std::fs::write(
-                    generated.path().join(format!("{stem}.hdparm-I.txt")),
-                    out.stdout,
-                )
-                .unwrap();
-            }
-            generated.path().to_path_buf()
-        }
-    };
+    let (_generated, dir) =
+        oracle::random_inputs("REPRISE_ATA_DIFF_DIR", "gen_identify.py", |dir, name| {
+            let Some(stem) = name.strip_suffix(".words.txt") else {
+                return;
+            };
+            let words = std::fs::File::open(dir.join(name)).unwrap();
+            let out = std::process::Command::new("hdparm")
+                .arg("--Istdin")
+                .stdin(words)
+                .output()
+                .expect("hdparm (scripts/deps installs it)");
+            std::fs::write(dir.join(format!("{stem}.hdparm-I.txt")), out.stdout).unwrap();
+        });
     let mut c = Check::default();
     let mut n = 0;
     for e in std::fs::read_dir(&dir).unwrap() {

@@ -6,6 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+#[path = "support/oracle.rs"]
+mod oracle;
+
 use proptest::prelude::*;
 use reprise::parse::smbios::{
     self, Capacity, Code, MemorySize, MemorySpeed, ProcessorVoltage, RomSize, SmbiosString,
@@ -647,35 +650,18 @@ fn smbios_agrees_with_dmidecode_on_every_dump() {
 #[test]
 #[ignore = "needs python3 and dmidecode (scripts/deps installs them)"]
 fn smbios_agrees_with_dmidecode_on_random_tables() {
-    let generated;
-    let dir = match std::env::var_os("REPRISE_SMBIOS_DIFF_DIR") {
-        Some(d) => std::path::PathBuf::from(d),
-        None => {
-            generated = tempfile::tempdir().unwrap();
-            let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../fuzz/differential/gen_smbios.py");
-            let ok = std::process::Command::new("python3")
-                .arg(&script)
-                .arg(generated.path())
-                .args(["200", "20261201"])
-                .status()
-                .expect("python3 (scripts/deps installs it)")
-                .success();
-            assert!(ok, "{} failed", script.display());
-            for e in std::fs::read_dir(generated.path()).unwrap() {
-                let path = e.unwrap().path();
-                if path.extension().is_some_and(|x| x == "bin") {
-                    let out = std::process::Command::new("dmidecode")
-                        .arg("--from-dump")
-                        .arg(&path)
-                        .output()
-                        .expect("dmidecode (scripts/deps installs it)");
-                    std::fs::write(path.with_extension("dmidecode.txt"), out.stdout).unwrap();
-                }
+    let (_generated, dir) =
+        oracle::random_inputs("REPRISE_SMBIOS_DIFF_DIR", "gen_smbios.py", |dir, name| {
+            let path = dir.join(name);
+            if path.extension().is_some_and(|x| x == "bin") {
+                let out = std::process::Command::new("dmidecode")
+                    .arg("--from-dump")
+                    .arg(&path)
+                    .output()
+                    .expect("dmidecode (scripts/deps installs it)");
+                std::fs::write(path.with_extension("dmidecode.txt"), out.stdout).unwrap();
             }
-            generated.path().to_path_buf()
-        }
-    };
+        });
     let dumps = dumps_in(&dir);
     assert!(
         dumps.len() >= 100,

@@ -150,7 +150,7 @@ pub struct ServeArgs {
     pub listen: String,
     #[command(flatten)]
     pub db: Db,
-    /// Serve PXE boot files from DIR (vmlinuz, initrd.img: the `out/` of scripts/build-image).
+    /// Serve PXE boot files from DIR (vmlinuz, vmlinuz-bios, initrd.img: the `out/` of scripts/build-image).
     #[arg(long, value_name = "DIR")]
     pub boot_dir: Option<PathBuf>,
     /// The collector's URL as laptops and browsers reach it (QR codes, iPXE scripts,
@@ -349,7 +349,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         if !dir.is_dir() {
             bail!("--boot-dir {}: not a directory", dir.display());
         }
-        for f in ["vmlinuz", "initrd.img"] {
+        for f in crate::pxe::BOOT_FILES {
             if !dir.join(f).is_file() {
                 eprintln!(
                     "warning: {} is missing: PXE boots will fail",

@@ -15,7 +15,7 @@
 //! | `GET /stats` | statistics per site and month |
 //! | `GET /login`, `POST /login`, `POST /logout` | web sessions |
 //! | `GET /boot.ipxe?mac=<MAC>` | the iPXE script of one machine (with `--boot-dir`) |
-//! | `GET /boot/vmlinuz`, `GET /boot/initrd.img` | the live image's kernel and initramfs |
+//! | `GET /boot/{vmlinuz,vmlinuz-bios,initrd.img}` | the live image's kernels and initramfs |
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -146,13 +146,13 @@ async fn boot_script(
     )
 }
 
-/// `GET /boot/vmlinuz`, `GET /boot/initrd.img`: streamed from `--boot-dir`.
+/// `GET /boot/{vmlinuz,vmlinuz-bios,initrd.img}`: streamed from `--boot-dir`.
 async fn boot_file(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
     let Some(dir) = &app.boot_dir else {
         return text(StatusCode::NOT_FOUND, "no boot files here\n".into());
     };
-    // Two fixed names: nothing else of the directory is reachable.
-    if file != "vmlinuz" && file != "initrd.img" {
+    // Fixed names: nothing else of the directory is reachable.
+    if !crate::pxe::BOOT_FILES.contains(&file.as_str()) {
         return text(StatusCode::NOT_FOUND, format!("no boot file {file:?}\n"));
     }
     let path = dir.join(&file);

@@ -17,6 +17,7 @@ fn rack() -> Rack {
     let boot = dir.path().join("out");
     std::fs::create_dir(&boot).unwrap();
     std::fs::write(boot.join("vmlinuz"), b"kernel bytes \x00\x01\x02").unwrap();
+    std::fs::write(boot.join("vmlinuz-bios"), b"BIOS kernel bytes \x00\x03").unwrap();
     let initrd: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(boot.join("initrd.img"), initrd).unwrap();
     std::fs::write(boot.join("station.key"), b"secret").unwrap();
@@ -63,7 +64,7 @@ fn only_marked_machines_boot_into_automatic_mode() {
     let s = script(&server, "52:54:00:12:34:56");
     let k = kernel_line(&s);
     assert!(
-        k.starts_with("kernel http://10.0.2.2:8080/boot/vmlinuz initrd=initrd.img console=ttyS0,115200 console=tty0 quiet ip=dhcp reprise.wait=3 reprise.server=http://10.0.2.2:8080"),
+        k.starts_with("kernel http://10.0.2.2:8080/boot/${reprise-kernel} initrd=initrd.img console=ttyS0,115200 console=tty0 quiet ip=dhcp reprise.wait=3 reprise.server=http://10.0.2.2:8080"),
         "{s}"
     );
     assert!(
@@ -157,7 +158,7 @@ fn only_marked_machines_boot_into_automatic_mode() {
 fn boot_files_are_served_and_nothing_else_of_the_directory() {
     let r = rack();
     let server = Server::start(&r.db, &["--boot-dir", r.boot.to_str().unwrap()]);
-    for f in ["vmlinuz", "initrd.img"] {
+    for f in ["vmlinuz", "vmlinuz-bios", "initrd.img"] {
         let resp = server.get(&format!("/boot/{f}"));
         assert_eq!(resp.status, 200);
         assert_eq!(resp.body, std::fs::read(r.boot.join(f)).unwrap(), "{f}");

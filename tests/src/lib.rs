@@ -31,8 +31,14 @@ pub struct Outputs {
 }
 
 impl Outputs {
+    /// Debian's signed kernel, as UEFI boots it.
     pub fn vmlinuz(&self) -> PathBuf {
         self.dir.join("vmlinuz")
+    }
+    /// The same kernel in a zstd bzImage, as a legacy BIOS boots it (the stick's SYSLINUX, iPXE
+    /// on a BIOS), and so as the tests boot it directly (`-kernel`).
+    pub fn vmlinuz_bios(&self) -> PathBuf {
+        self.dir.join("vmlinuz-bios")
     }
     pub fn initrd(&self) -> PathBuf {
         self.dir.join("initrd.img")
@@ -128,6 +134,7 @@ pub fn outputs() -> Result<Outputs> {
     }
     for f in [
         out.vmlinuz(),
+        out.vmlinuz_bios(),
         out.initrd(),
         out.reprise_img(),
         out.boot_ipxe(),

@@ -130,7 +130,7 @@ fn pxe_boots_kernel_and_initrd_to_the_agent() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let tftp = dir.path().join("tftp");
     fs::create_dir(&tftp)?;
-    for f in [out.vmlinuz(), out.initrd()] {
+    for f in [out.vmlinuz(), out.vmlinuz_bios(), out.initrd()] {
         fs::copy(&f, tftp.join(f.file_name().expect("file name")))?;
     }
     // The shipped script, in automatic mode with power-off: with no stick and no server, the
@@ -197,9 +197,9 @@ fn settings_come_from_reprise_conf_and_the_command_line_wins() -> Result<()> {
     // BOOT_IMAGE= is what GRUB puts on the command line when it loads the kernel from the stick.
     let run = Vm::new(dir.path(), Firmware::Bios)
         .kernel(
-            &out.vmlinuz(),
+            &out.vmlinuz_bios(),
             &out.initrd(),
-            "BOOT_IMAGE=/boot/vmlinuz console=ttyS0,115200 quiet reprise.poweroff=1 reprise.lang=fr \"reprise.site=Lycee Jean Moulin\"",
+            "BOOT_IMAGE=/boot/vmlinuz-bios console=ttyS0,115200 quiet reprise.poweroff=1 reprise.lang=fr \"reprise.site=Lycee Jean Moulin\"",
         )
         .usb_stick(&stick.path)
         .run(BOOT_TIMEOUT)?;

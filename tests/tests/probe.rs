@@ -163,7 +163,7 @@ fn probe_agrees_with_smartctl_and_nvme_cli() -> Result<()> {
 
     let run = Vm::new(dir.path(), Firmware::Bios)
         .kernel(
-            &out.vmlinuz(),
+            &out.vmlinuz_bios(),
             &initrd,
             "console=ttyS0,115200 quiet reprise.poweroff=1 reprise.wait=1 \"reprise.cmd=probe --json --self-test short\"",
         )

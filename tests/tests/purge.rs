@@ -33,7 +33,7 @@ fn boot(cmd: &str) -> Result<String> {
     sparse_disk(&sata, 32 << 20)?;
     let run = Vm::new(dir.path(), Firmware::Bios)
         .kernel(
-            &out.vmlinuz(),
+            &out.vmlinuz_bios(),
             &initrd,
             &format!(
                 "console=ttyS0,115200 quiet reprise.poweroff=1 reprise.wait=1 \"reprise.cmd={cmd}\""

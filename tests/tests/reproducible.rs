@@ -23,6 +23,7 @@ fn two_builds_give_identical_digests() -> Result<()> {
     );
     for name in [
         "vmlinuz",
+        "vmlinuz-bios",
         "initrd.img",
         "reprise.img",
         "boot.ipxe",

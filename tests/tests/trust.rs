@@ -40,9 +40,9 @@ fn automatic_mode_writes_nothing_when_the_sticks_data_partition_cannot_be_mounte
     // As GRUB's "automatic Clear + power off" entry would start it (BOOT_IMAGE= included).
     let run = Vm::new(dir.path(), Firmware::Bios)
         .kernel(
-            &out.vmlinuz(),
+            &out.vmlinuz_bios(),
             &out.initrd(),
-            "BOOT_IMAGE=/boot/vmlinuz console=ttyS0,115200 quiet reprise.auto=clear reprise.poweroff=1 reprise.wait=5",
+            "BOOT_IMAGE=/boot/vmlinuz-bios console=ttyS0,115200 quiet reprise.auto=clear reprise.poweroff=1 reprise.wait=5",
         )
         .usb_stick(&stick.path)
         .nvme(&nvme, "TRUST-NVME-1")
@@ -138,9 +138,9 @@ fn sigterm_cancels_an_automatic_run_which_certifies_cancelled_and_stays_on() -> 
     fs::write(&nvme, &old)?;
     let run = Vm::new(dir.path(), Firmware::Bios)
         .kernel(
-            &out.vmlinuz(),
+            &out.vmlinuz_bios(),
             &initrd,
-            "BOOT_IMAGE=/boot/vmlinuz console=ttyS0,115200 quiet reprise.test-sigterm=1",
+            "BOOT_IMAGE=/boot/vmlinuz-bios console=ttyS0,115200 quiet reprise.test-sigterm=1",
         )
         .usb_stick(&stick.path)
         .nvme(&nvme, "TERM-NVME-1")

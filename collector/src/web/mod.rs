@@ -40,7 +40,7 @@ pub struct App {
     /// Base URL of the collector as machines and browsers reach it (no trailing slash); when not
     /// set, `http://<Host header>` of each request.
     pub public_url: Option<String>,
-    /// Where `vmlinuz` and `initrd.img` are (PXE), if served.
+    /// Where the PXE boot files (`pxe::BOOT_FILES`) are, if served.
     pub boot_dir: Option<PathBuf>,
     /// Pages need a login (the server listens beyond loopback, or `--require-login`).
     pub require_login: bool,

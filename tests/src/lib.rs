@@ -51,7 +51,7 @@ impl Outputs {
     }
     /// The test-only initramfs overlay with smartctl and nvme-cli.
     pub fn tools_overlay(&self) -> PathBuf {
-        self.dir.join("test/tools.cpio.zst")
+        self.dir.join("test/tools.cpio.lz4")
     }
     /// The image digest as the agent reports it: `sha256:` + SHA-256 of `image-manifest`.
     pub fn image_digest(&self) -> Result<String> {

@@ -18,7 +18,7 @@ fn two_builds_give_identical_digests() -> Result<()> {
     eprintln!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
     ensure!(
         out.status.success(),
-        "the two builds differ: {}",
+        "the reproducibility check failed (a build failed, or the builds differ): {}",
         out.status
     );
     for name in [

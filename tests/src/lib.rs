@@ -72,6 +72,7 @@ impl Outputs {
 fn build_inputs(root: &Path) -> Vec<PathBuf> {
     let mut files = vec![
         root.join("scripts/build-image"),
+        root.join("scripts/bios-kernel"),
         root.join("Cargo.lock"),
         root.join("agent/Cargo.toml"),
         // The agent links the certificate crate: a change there changes the image's agent.

@@ -9,14 +9,18 @@ use std::net::IpAddr;
 
 use crate::store::Mark;
 
-/// The kernel command line the live image boots with over PXE (as `image/boot.ipxe`): serial
-/// and screen consoles, quiet, DHCP in the initramfs, 3 s to look for a data partition (a
-/// PXE-booted machine has no stick, so not the 10 s a USB stick may need). `initrd=initrd.img`
+/// The kernel command line the live image boots with over PXE (as `image/boot.ipxe`, tested):
+/// serial and screen consoles, quiet, the kernel's crypto self-tests and kprobe trace set-up
+/// skipped (as on the stick: `image/syslinux.cfg`), DHCP in the initramfs. No `reprise.wait`: a
+/// kernel no boot loader loaded from a disk has no boot medium, and init does not wait for one.
+/// `initrd=initrd.img`
 /// names the image iPXE loaded: the kernel's EFI stub loads the initramfs by that name under
 /// UEFI (Debian 12's iPXE has no other way to hand it over; without it the kernel finds no root
 /// file system), and legacy BIOS boots ignore it.
-pub const BASE_CMDLINE: &str =
-    "initrd=initrd.img console=ttyS0,115200 console=tty0 quiet ip=dhcp reprise.wait=3";
+pub const BASE_CMDLINE: &str = concat!(
+    "initrd=initrd.img console=ttyS0,115200 console=tty0 quiet ",
+    "cryptomgr.notests initcall_blacklist=init_kprobe_trace ip=dhcp"
+);
 
 /// The boot files served from `--boot-dir` (the `out/` of `scripts/build-image`), and nothing
 /// else of that directory: Debian's signed kernel (UEFI), the same kernel in a zstd bzImage
@@ -303,6 +307,18 @@ mod tests {
     }
 
     #[test]
+    fn the_command_line_and_the_choice_of_kernel_are_image_boot_ipxe_s() {
+        // The image's own script, for PXE servers other than the collector: one command line.
+        let boot_ipxe = include_str!("../../image/boot.ipxe");
+        let kernel = boot_ipxe
+            .lines()
+            .find_map(|l| l.strip_prefix("kernel ${reprise-kernel} "))
+            .expect("image/boot.ipxe has a kernel line");
+        assert_eq!(kernel, BASE_CMDLINE);
+        assert!(boot_ipxe.lines().any(|l| l == KERNEL_CHOICE));
+    }
+
+    #[test]
     fn the_script_boots_the_image_like_boot_ipxe_and_adds_auto_only_when_marked() {
         let base = "http://10.0.2.2:8080";
         let ip = "10.0.2.15".parse().unwrap();
@@ -318,7 +334,7 @@ mod tests {
             "#!ipxe\n# Reprise for 52:54:00:12:34:56 (10.0.2.15): interactive (not marked for automatic mode)\n\
              echo Reprise: interactive - nothing is wiped without confirmation at this machine\n\
              iseq ${platform} pcbios && set reprise-kernel vmlinuz-bios || set reprise-kernel vmlinuz\n\
-             kernel http://10.0.2.2:8080/boot/${reprise-kernel} initrd=initrd.img console=ttyS0,115200 console=tty0 quiet ip=dhcp reprise.wait=3 reprise.server=http://10.0.2.2:8080\n\
+             kernel http://10.0.2.2:8080/boot/${reprise-kernel} initrd=initrd.img console=ttyS0,115200 console=tty0 quiet cryptomgr.notests initcall_blacklist=init_kprobe_trace ip=dhcp reprise.server=http://10.0.2.2:8080\n\
              initrd http://10.0.2.2:8080/boot/initrd.img\nboot\n"
         );
         assert!(!interactive.contains("reprise.auto"));

@@ -64,7 +64,7 @@ fn only_marked_machines_boot_into_automatic_mode() {
     let s = script(&server, "52:54:00:12:34:56");
     let k = kernel_line(&s);
     assert!(
-        k.starts_with("kernel http://10.0.2.2:8080/boot/${reprise-kernel} initrd=initrd.img console=ttyS0,115200 console=tty0 quiet ip=dhcp reprise.wait=3 reprise.server=http://10.0.2.2:8080"),
+        k.starts_with("kernel http://10.0.2.2:8080/boot/${reprise-kernel} initrd=initrd.img console=ttyS0,115200 console=tty0 quiet cryptomgr.notests initcall_blacklist=init_kprobe_trace ip=dhcp reprise.server=http://10.0.2.2:8080"),
         "{s}"
     );
     assert!(

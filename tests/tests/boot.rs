@@ -141,10 +141,7 @@ fn pxe_boots_kernel_and_initrd_to_the_agent() -> Result<()> {
         script.starts_with("#!ipxe"),
         "boot.ipxe is not an iPXE script"
     );
-    let script = script.replace(
-        "reprise.wait=3",
-        "reprise.wait=3 reprise.poweroff=1 reprise.auto=clear",
-    );
+    let script = script.replace(" ip=dhcp", " ip=dhcp reprise.poweroff=1 reprise.auto=clear");
     ensure!(
         script.contains("reprise.poweroff=1"),
         "boot.ipxe has no kernel line to extend"

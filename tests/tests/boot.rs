@@ -50,6 +50,30 @@ fn boot_stick(firmware: Firmware) -> Result<(tempfile::TempDir, Run)> {
         "init did not power off as reprise.conf asked:\n{}",
         run.serial
     );
+    // Drivers by coldplug (the USB controller's, the network card's) and by hotplug: the
+    // virtio RNG's device only appears once virtio_pci has probed, so only mdev can load its
+    // driver; vfat comes with the stick's drivers.
+    let drivers = run
+        .serial
+        .lines()
+        .find_map(|l| l.strip_prefix("reprise-init: drivers loaded: "))
+        .unwrap_or_default()
+        .split(' ')
+        .collect::<Vec<_>>();
+    for driver in [
+        "xhci_pci",
+        "usb_storage",
+        "sd_mod",
+        "vfat",
+        "e1000e",
+        "virtio_rng",
+    ] {
+        ensure!(
+            drivers.contains(&driver),
+            "{driver} not among the drivers loaded: {drivers:?}\n{}",
+            run.serial
+        );
+    }
     let logs = data.list("logs")?;
     ensure!(
         logs.iter()
@@ -76,7 +100,7 @@ fn check_reached_agent(out: &Outputs, run: &Run, command: &str) -> Result<()> {
     let version = format!("reprise-init: reprise {}", env!("CARGO_PKG_VERSION"));
     ensure!(
         run.serial.contains(&version),
-        "the agent did not run (no `{version}`):\n{}",
+        "init did not name the agent's version (no `{version}`):\n{}",
         run.serial
     );
     ensure!(

@@ -50,9 +50,9 @@ fn boot_stick(firmware: Firmware) -> Result<(tempfile::TempDir, Run)> {
         "init did not power off as reprise.conf asked:\n{}",
         run.serial
     );
-    // Drivers by coldplug (the USB controller's, the network card's) and by hotplug: the
-    // virtio RNG's device only appears once virtio_pci has probed, so only mdev can load its
-    // driver; vfat comes with the stick's drivers.
+    // Drivers loaded by init (the USB controller's and vfat with the stick's, the network
+    // card's by coldplug) and by hotplug: the virtio RNG's device only appears once virtio_pci
+    // has probed, so only mdev can load its driver.
     let drivers = run
         .serial
         .lines()
@@ -87,8 +87,9 @@ fn boot_stick(firmware: Firmware) -> Result<(tempfile::TempDir, Run)> {
     Ok((dir, run))
 }
 
-/// The banner names this build's image digest and the agent (static binary) ran in the guest
-/// with the arguments init gave it.
+/// The banner names this build's image digest and the agent's version, and init started the
+/// agent with these arguments (that it ran, each caller sees from what it left: a certificate,
+/// its refusal).
 fn check_reached_agent(out: &Outputs, run: &Run, command: &str) -> Result<()> {
     let digest = out.image_digest()?;
     ensure!(

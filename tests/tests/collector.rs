@@ -22,7 +22,9 @@ use reprise::flow::upload::{pending, upload_pending};
 use reprise::model::Language;
 use reprise_e2e::{Firmware, Vm, outputs, repo_root};
 
-#[path = "../../agent/tests/fixtures/cert/support.rs"]
+// The agent's certificate fixtures, shared rather than copied; this test uses part of them.
+#[path = "../../agent/tests/it/support/certs.rs"]
+#[allow(dead_code)]
 mod support;
 
 /// QEMU's first network card gets this MAC unless told otherwise.

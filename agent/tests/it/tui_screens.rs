@@ -1,0 +1,559 @@
+//! Every screen of the operator's interface drawn through ratatui's `TestBackend`, at 80×25 (the
+//! VGA console) and 120×40, in French and English, kept as insta snapshots; and what must hold on
+//! every screen at every size: nothing panics (down to 0×0), only the VGA console's 8 background
+//! colours and 16 foreground colours, only characters its font has, and a QR code that a reader
+//! decodes back to the certificate's digest at 80×25.
+
+use crate::support::drives;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use reprise::checks::cooling::CoolingSample;
+use reprise::checks::keyboard::{KeyboardState, Layout, Named, Press, Pressed};
+use reprise::flow::{self, DataDir, Inspection, RunContext, Settings};
+use reprise::model::{Language, Transport};
+use reprise::sys::SysRoot;
+use reprise::sys::sensors::Sensors;
+use reprise::sys::simdrive::SimAta;
+use reprise::sys::simfirmware::SimSecurity;
+use reprise::tui::keys::Key;
+use reprise::tui::model::{Config, Model, Overlay, RunResult, Screen};
+use reprise::tui::msg::Effect;
+use reprise::tui::{Msg, palette, update, view};
+use reprise::verdict::Policy;
+use reprise::wipe::capability::inspect;
+use reprise::wipe::report::{Outcome, WipeError};
+use reprise::wipe::{CancelToken, Phase, Progress, WipeEvent};
+
+const DEMO: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/probe/demo-laptop"
+);
+/// A digest as a certificate has one (fixed, so the snapshots are).
+const DIGEST: &str = "sha256:5f0c3e1d9a7b2c4e8f6a1d3b5c7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e";
+
+fn cfg(lang: Language) -> Config {
+    Config {
+        lang,
+        auto: false,
+        demo: false,
+        keymap: if lang == Language::Fr {
+            Layout::FrAzerty
+        } else {
+            Layout::UsQwerty
+        },
+        poweroff: true,
+        ram_test: true,
+        cooling_ms: 30_000,
+        auto_step: Duration::from_secs(3),
+        linger: Duration::from_secs(5),
+        certificate_home: "/run/reprise/data/certs".into(),
+        server: None,
+    }
+}
+
+fn machine(lang: Language) -> Model {
+    let probe = reprise::probe::probe(&SysRoot::new(DEMO)).unwrap();
+    let mut m = Model::new(
+        cfg(lang),
+        probe,
+        Policy::default(),
+        Settings::default(),
+        Default::default(),
+    );
+    let mut sensors = Sensors::new(&SysRoot::new(DEMO));
+    m.live = Some(sensors.sample());
+    m
+}
+
+/// The demo laptop with what its drives say: the NVMe disk answers as QEMU's controller does
+/// (Format with user data erase: a Purge), the SATA disk as a real Samsung 860 SSD (its security
+/// erase is no Purge on flash: a Clear, and the screen must say why).
+fn purging(lang: Language) -> Model {
+    purging_on(
+        lang,
+        drives::samsung_860(),
+        Err("no suspend-to-RAM state (test)".into()),
+    )
+}
+
+/// What the demo laptop's drives say, `sata` answering for its SATA disk, on a machine that
+/// can suspend or not; Purge chosen.
+fn inspection(m: &Model, mut sata: SimAta, can_suspend: Result<(), String>) -> Inspection {
+    let drives = m
+        .probe
+        .disks
+        .iter()
+        .filter_map(|d| {
+            let facts = match d.transport {
+                Transport::Nvme => inspect(&mut drives::qemu_nvme(), Transport::Nvme),
+                Transport::Sata => inspect(&mut sata, Transport::Sata),
+                _ => return None,
+            };
+            Some((d.id.clone(), facts))
+        })
+        .collect();
+    Inspection {
+        drives,
+        can_suspend: Some(can_suspend),
+    }
+}
+
+fn purging_on(lang: Language, sata: SimAta, can_suspend: Result<(), String>) -> Model {
+    let m = machine(lang);
+    let i = inspection(&m, sata, can_suspend);
+    let mut m = m.with_inspection(i);
+    press(&mut m, &[Key::Tab, Key::Right]);
+    m
+}
+
+fn press(m: &mut Model, keys: &[Key]) {
+    for k in keys {
+        update(m, Msg::Key(*k));
+    }
+}
+
+fn wiping(lang: Language) -> Model {
+    let mut m = machine(lang);
+    press(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
+    update(&mut m, Msg::Tick(Duration::from_secs(42)));
+    let disks = m.run.disks().to_vec();
+    let p = |i: usize, phase, done| {
+        Msg::Wipe(WipeEvent::Progress(Progress {
+            disk: disks[i].id.clone(),
+            device: disks[i].name.clone(),
+            pass: 1,
+            passes: 1,
+            phase,
+            bytes_done: done,
+            bytes_total: disks[i].size,
+            rate_bps: 412_000_000,
+            eta_ms: Some(754_000),
+        }))
+    };
+    update(&mut m, p(0, Phase::Write, disks[0].size / 10 * 4));
+    update(&mut m, p(1, Phase::Verify, disks[1].size / 10 * 7));
+    update(
+        &mut m,
+        Msg::RamProgress {
+            done: 3,
+            total: 10,
+            errors: 0,
+        },
+    );
+    m
+}
+
+/// A real run over small stand-in files (the demo's way), its certificate path and digest then
+/// fixed so the screen is the same every time.
+fn finished(lang: Language, fail_second: bool) -> Model {
+    let dir = tempfile::tempdir().unwrap();
+    let disks = dir.path().join("disks");
+    std::fs::create_dir(&disks).unwrap();
+    let root = SysRoot::new(DEMO);
+    let probe = reprise::probe::probe(&root).unwrap();
+    let (probe, stand_ins) = flow::demo::stand_in(&probe, &disks, |_| 1 << 20).unwrap();
+    let mut m = Model::new(
+        cfg(lang),
+        probe.clone(),
+        Policy::default(),
+        Settings::default(),
+        reprise::tui::runtime::stands_for(&probe, &stand_ins),
+    );
+    press(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
+    let plan = m.plan.clone().unwrap();
+    let data = DataDir(dir.path().join("data"));
+    let (key, _) = flow::load_or_create_key(&data).unwrap();
+    let ctx = RunContext {
+        root: &root,
+        data: &data,
+        key: &key,
+        policy: Policy::default(),
+        organisation: None,
+        site: "test".into(),
+        operator: "test".into(),
+        language: lang,
+        image_digest: None,
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let outcome = flow::execute(&probe, &plan, ctx, tx, CancelToken::new()).unwrap();
+    for e in rx.try_iter() {
+        update(&mut m, Msg::Wipe(e));
+    }
+    let mut devices = outcome.wipe.devices;
+    let mut verdict = outcome.verdict;
+    if fail_second {
+        let d = &mut devices[1];
+        d.outcome = Outcome::Failed;
+        d.errors.push(WipeError {
+            operation: reprise::model::ErrorKind::Write,
+            lba: Some(2048),
+            sectors: Some(8),
+            message: "write failed at LBA 2048: Input/output error (os error 5)".into(),
+        });
+        let wipe = reprise::wipe::report::WipeReport {
+            devices: devices.clone(),
+            ..outcome_wipe_shell()
+        };
+        verdict =
+            reprise::verdict::evaluate(&probe, &wipe, &Default::default(), &Policy::default());
+    }
+    update(&mut m, Msg::Tick(Duration::from_secs(95)));
+    update(
+        &mut m,
+        Msg::RunDone(Box::new(Ok(RunResult {
+            status: flow::status(&devices),
+            verdict,
+            devices,
+            certificate: PathBuf::from("/run/reprise/data/certs/15641ff86eb03331-00000007.json"),
+            digest: Ok(DIGEST.into()),
+            requested_purge: false,
+        }))),
+    );
+    m
+}
+
+fn outcome_wipe_shell() -> reprise::wipe::report::WipeReport {
+    reprise::wipe::report::WipeReport {
+        schema_version: reprise::wipe::report::SCHEMA_VERSION,
+        tool: "reprise test".into(),
+        image_digest: None,
+        requested_level: None,
+        devices: Vec::new(),
+    }
+}
+
+/// Every screen worth a snapshot, by name.
+fn screens(lang: Language) -> Vec<(&'static str, Model)> {
+    let mut out = vec![("machine", machine(lang))];
+    let mut m = machine(lang);
+    press(&mut m, &[Key::Tab, Key::Down, Key::Space, Key::Right]);
+    out.push(("choose", m));
+    let mut m = machine(lang);
+    press(&mut m, &[Key::Enter]);
+    out.push(("confirm", m));
+    out.push(("choose_purge", purging(lang)));
+    let mut m = purging(lang);
+    press(&mut m, &[Key::Enter]);
+    out.push(("confirm_purge", m));
+    let mut m = machine(lang);
+    press(&mut m, &[Key::Enter, Key::F(10)]);
+    out.push(("confirm_armed", m));
+    let mut m = machine(lang);
+    m.cfg.auto = true;
+    update(&mut m, Msg::AutoReady(Ok(())));
+    update(&mut m, Msg::Tick(Duration::from_secs(1)));
+    out.push(("machine_auto", m));
+    out.push(("wipe", wiping(lang)));
+    let mut m = wiping(lang);
+    press(&mut m, &[Key::Esc, Key::F(10)]);
+    out.push(("wipe_cancel", m));
+    out.push(("result", finished(lang, false)));
+    out.push(("result_failed", finished(lang, true)));
+    let mut m = machine(lang);
+    press(&mut m, &[Key::F(1)]);
+    out.push(("help", m));
+    let mut m = machine(lang);
+    press(&mut m, &[Key::Esc]);
+    out.push(("quit", m));
+    let mut m = machine(lang);
+    press(&mut m, &[Key::F(2)]);
+    for ch in ['a', 'z', 'e', '1', ' '] {
+        press(
+            &mut m,
+            &[Key::Char {
+                ch,
+                shift: false,
+                ctrl: false,
+                alt: false,
+            }],
+        );
+    }
+    press(&mut m, &[Key::F(5), Key::Up]);
+    out.push(("keyboard", m));
+    let mut m = machine(lang);
+    press(&mut m, &[Key::F(3), Key::Enter]);
+    out.push(("colours", m));
+    let mut m = machine(lang);
+    press(&mut m, &[Key::F(4)]);
+    for (i, c) in [47_000, 78_000, 91_000, 96_000].into_iter().enumerate() {
+        update(
+            &mut m,
+            Msg::CoolingSample(CoolingSample {
+                at_ms: i as u64 * 1000,
+                sensor: Some("coretemp Package id 0".into()),
+                millicelsius: Some(c),
+                khz: Some(3_400_000 - i as u64 * 400_000),
+                throttle_events: Some(i as u64),
+                load_permille: Some(1000),
+            }),
+        );
+    }
+    update(&mut m, Msg::Tick(Duration::from_secs(4)));
+    out.push(("cooling", m));
+    let mut m = machine(lang);
+    m.cfg.auto = true;
+    update(
+        &mut m,
+        Msg::AutoReady(Err(
+            "no Reprise stick was found among the disks, and no workshop server is configured"
+                .into(),
+        )),
+    );
+    out.push(("error_not_ready", m));
+    out
+}
+
+fn draw(m: &Model, w: u16, h: u16) -> Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view(m, f)).unwrap();
+    term.backend().buffer().clone()
+}
+
+fn text(b: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..b.area.height {
+        for x in 0..b.area.width {
+            out.push_str(b[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn every_screen_in_both_languages_at_80x25_and_120x40() {
+    for lang in [Language::En, Language::Fr] {
+        let code = match lang {
+            Language::En => "en",
+            Language::Fr => "fr",
+        };
+        for (name, m) in screens(lang) {
+            for (w, h) in [(80, 25), (120, 40)] {
+                let b = draw(&m, w, h);
+                insta::assert_snapshot!(format!("{name}_{code}_{w}x{h}"), text(&b));
+            }
+        }
+    }
+}
+
+#[test]
+fn every_cell_is_vga_console_safe() {
+    for lang in [Language::En, Language::Fr] {
+        for (name, m) in screens(lang) {
+            for (w, h) in [(80, 25), (120, 40), (100, 30)] {
+                let b = draw(&m, w, h);
+                for cell in b.content() {
+                    assert!(
+                        palette::BACKGROUNDS.contains(&cell.bg),
+                        "{name} {w}x{h}: background {:?} is not one of the VGA console's 8",
+                        cell.bg
+                    );
+                    assert!(
+                        palette::is_console_colour(cell.fg),
+                        "{name}: foreground {:?}",
+                        cell.fg
+                    );
+                    assert!(
+                        cell.symbol().chars().all(reprise::tui::view::on_vga),
+                        "{name} {w}x{h}: {:?} is not in the VGA font",
+                        cell.symbol()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn no_size_makes_a_screen_panic() {
+    for (name, m) in screens(Language::Fr) {
+        for w in (0..=130).step_by(7) {
+            for h in (0..=45).step_by(4) {
+                let _ = draw(&m, w, h);
+                let _ = name;
+            }
+        }
+        for (w, h) in [(1, 1), (39, 11), (40, 12), (80, 24), (79, 25)] {
+            let _ = draw(&m, w, h);
+        }
+    }
+}
+
+/// The half-block QR code, rendered as pixels the way a VGA console shows it (9×16 cells), is
+/// read back by a QR decoder as the certificate's digest.
+#[test]
+fn the_qr_code_at_80x25_scans_to_the_digest_or_the_servers_page() {
+    const SERVER: &str = "http://10.0.5.1:8080";
+    for (lang, server) in [
+        (Language::En, None),
+        (Language::Fr, None),
+        (Language::Fr, Some(SERVER)),
+    ] {
+        let mut m = finished(lang, false);
+        m.cfg.server = server.map(str::to_owned);
+        let b = draw(&m, 80, 25);
+        let (cw, ch) = (9usize, 16usize);
+        let (w, h) = (80 * cw, 25 * ch);
+        let luma = |c: Color| match c {
+            Color::Black | Color::Reset => 0u8,
+            Color::Gray => 0xaa,
+            Color::White => 0xff,
+            _ => 0x55,
+        };
+        let mut img = vec![0u8; w * h];
+        for y in 0..25u16 {
+            for x in 0..80u16 {
+                let cell = &b[(x, y)];
+                let (top, bottom) = if cell.symbol() == "▀" {
+                    (luma(cell.fg), luma(cell.bg))
+                } else {
+                    // Text cells: dark background (a reader ignores them).
+                    (luma(cell.bg), luma(cell.bg))
+                };
+                for py in 0..ch {
+                    for px in 0..cw {
+                        img[(usize::from(y) * ch + py) * w + usize::from(x) * cw + px] =
+                            if py < ch / 2 { top } else { bottom };
+                    }
+                }
+            }
+        }
+        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| img[y * w + x]);
+        let grids = prepared.detect_grids();
+        assert_eq!(grids.len(), 1, "one code on the result screen");
+        let (_, content) = grids[0].decode().expect("the code decodes");
+        let expected = match server {
+            Some(s) => format!("{s}/c/{}", DIGEST.trim_start_matches("sha256:")),
+            None => DIGEST.to_owned(),
+        };
+        assert_eq!(content, expected);
+    }
+}
+
+#[test]
+fn the_keyboard_map_answers_in_both_layouts() {
+    let mut k = KeyboardState::new(Layout::FrAzerty);
+    k.press(&Press {
+        key: Pressed::Named(Named::F(5)),
+        shift: false,
+        ctrl: false,
+        alt: false,
+    });
+    assert!(k.pressed.iter().any(|p| *p));
+    let m = machine(Language::Fr);
+    assert_eq!(m.screen, Screen::Machine);
+    assert!(m.overlay != Some(Overlay::Help));
+}
+
+#[test]
+fn under_purge_the_confirmation_names_each_disks_technique_and_why_not_purge() {
+    let mut m = purging(Language::En);
+    press(&mut m, &[Key::Enter]);
+    let screen = text(&draw(&m, 120, 40));
+    assert!(
+        screen.contains("Purge: nvme-format-user-data"),
+        "the NVMe disk is purged by its own Format:\n{screen}"
+    );
+    assert!(
+        screen.contains("Clear: zero") && screen.contains("ATA security frozen"),
+        "the frozen SATA disk is cleared, and the screen says why:\n{screen}"
+    );
+}
+
+#[test]
+fn the_disk_table_shows_the_health_the_probe_read() {
+    let mut m = machine(Language::En);
+    let nvme = m
+        .probe
+        .disks
+        .iter_mut()
+        .find(|d| d.transport == Transport::Nvme)
+        .unwrap();
+    nvme.health.smart_passed = Some(false);
+    let sata = m
+        .probe
+        .disks
+        .iter_mut()
+        .find(|d| d.transport == Transport::Sata)
+        .unwrap();
+    sata.health.smart_passed = Some(true);
+    let screen = text(&draw(&m, 120, 40));
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(row("nvme0n1").contains("FAILING"), "{screen}");
+    assert!(row("sda ").contains("OK"), "{screen}");
+}
+
+#[test]
+fn f6_suspends_to_unfreeze_and_the_frozen_disk_is_then_purged() {
+    // The SATA disk (a hard disk in the probe) is frozen by the BIOS: its enhanced security
+    // erase, a Purge on a hard disk, is out of reach until a suspend and resume.
+    let mut m = purging_on(Language::En, drives::samsung_860(), Ok(()));
+    let sata = |m: &Model| {
+        let plan = m.plan.as_ref().unwrap();
+        let t = plan
+            .targets()
+            .iter()
+            .find(|t| t.identity().transport == Transport::Sata)
+            .unwrap();
+        t.strategy().map(|s| (s.level, s.technique.name()))
+    };
+    assert_eq!(sata(&m).map(|(l, _)| l), Some(reprise::model::Level::Clear));
+    assert_eq!(m.frozen_to_unfreeze(), 1);
+    let screen = text(&draw(&m, 80, 25));
+    assert!(screen.contains("F6: 1 frozen drive(s)"), "{screen}");
+    let fx = update(&mut m, Msg::Key(Key::F(6)));
+    assert!(fx.contains(&Effect::Unfreeze), "{fx:?}");
+    assert!(m.unfreezing);
+    // A second F6 while asleep asks nothing more, and no wipe starts until the drives answered.
+    assert!(!update(&mut m, Msg::Key(Key::F(6))).contains(&Effect::Unfreeze));
+    press(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
+    assert!(!m.run.is_running(), "no wipe while the machine wakes");
+    // Back from the suspend: the drive is no longer frozen, and the plan purges it.
+    let mut awake = drives::samsung_860();
+    awake.fw.security = Some(SimSecurity {
+        erase_time: 2,
+        enhanced_erase_time: 4,
+        ..SimSecurity::ready()
+    });
+    let after = inspection(&m, awake, Ok(()));
+    update(
+        &mut m,
+        Msg::Unfrozen(Box::new(Ok((after, Duration::from_secs(5))))),
+    );
+    assert!(!m.unfreezing);
+    assert_eq!(m.frozen_to_unfreeze(), 0);
+    let (level, technique) = sata(&m).unwrap();
+    assert_eq!(level, reprise::model::Level::Purge, "{technique}");
+    assert!(m.log.iter().any(|l| l.text.contains("Resumed after 5 s")));
+}
+
+#[test]
+fn f6_is_not_offered_where_the_machine_cannot_suspend_and_a_failed_suspend_is_said() {
+    let mut m = purging(Language::En);
+    assert_eq!(m.frozen_to_unfreeze(), 0);
+    assert!(!update(&mut m, Msg::Key(Key::F(6))).contains(&Effect::Unfreeze));
+    let mut m = purging_on(Language::Fr, drives::samsung_860(), Ok(()));
+    update(&mut m, Msg::Key(Key::F(6)));
+    update(
+        &mut m,
+        Msg::Unfrozen(Box::new(Err("/sys/power/state: no mem".into()))),
+    );
+    assert!(!m.unfreezing);
+    assert!(
+        m.log
+            .iter()
+            .any(|l| l.bad && l.text.contains("Mise en veille impossible"))
+    );
+}

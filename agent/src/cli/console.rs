@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::flow::RunStatus;
@@ -15,6 +16,58 @@ use crate::model::DiskIdentity;
 use crate::probe::render::size as human_size;
 use crate::wipe::report::{DeviceWipe, Outcome};
 use crate::wipe::{Phase, WipeEvent};
+
+/// The console's output: written through to the operator, and every line kept for the run's
+/// log. Clones share both (the progress printer runs on a thread of its own).
+#[derive(Clone)]
+pub struct Transcript {
+    shared: Arc<Mutex<Shared>>,
+}
+
+/// The operator's output, and the bytes written to it so far.
+struct Shared {
+    out: Box<dyn Write + Send>,
+    kept: Vec<u8>,
+}
+
+impl std::fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transcript").finish_non_exhaustive()
+    }
+}
+
+impl Transcript {
+    pub fn new(out: Box<dyn Write + Send>) -> Transcript {
+        Transcript {
+            shared: Arc::new(Mutex::new(Shared {
+                out,
+                kept: Vec::new(),
+            })),
+        }
+    }
+
+    /// Every line written so far.
+    pub fn lines(&self) -> Vec<String> {
+        let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        String::from_utf8_lossy(&shared.kept)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Write for Transcript {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared.kept.extend_from_slice(buf);
+        shared.out.write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared.out.flush()
+    }
+}
 
 /// Lists the disks about to be destroyed and waits for the word "yes" (or "oui"); anything else
 /// declines. `what` says how they will be written ("method zero, verify sample 10 %").

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use super::run::{Keymap, finish_screen, keymap, language, on_a_terminal, transcript_sink};
-use crate::flow::{self, DataDir, Settings};
-use crate::model::{Language, Transport};
+use super::run::{Keymap, on_a_terminal, on_screen};
+use crate::flow::config::{self, Given, RunFlags};
+use crate::flow::{self, DataDir};
+use crate::model::{Language, Level, Transport};
 use crate::sys::SysRoot;
 use crate::tui;
 
@@ -60,66 +61,49 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !on_a_terminal() {
         bail!("reprise demo needs a terminal (run it in a terminal window, or under tmux)");
     }
-    let lang = language(args.lang);
-    let root = SysRoot::new(&args.root);
-    let probe = crate::probe::probe(&root)
-        .with_context(|| format!("cannot read the demo laptop {}", args.root.display()))?;
     let dir =
         crate::sys::scratch::new_dir("reprise-demo").context("cannot create the demo's folder")?;
-    let disks_dir = dir.join("disks");
-    crate::sys::atomic::ensure_dir(&disks_dir).context("cannot create the demo's folder")?;
-    let transports: Vec<Transport> = probe.disks.iter().map(|d| d.transport).collect();
-    let (probe, stand_ins) = flow::demo::stand_in(&probe, &disks_dir, |i| {
-        stand_in_size(transports.get(i).copied().unwrap_or(Transport::Unknown))
-    })?;
-    let data = DataDir(dir.join("data"));
-    let (key, _) = flow::load_or_create_key(&data)?;
-    let policy = flow::load_policy(None, None)?;
-    let settings = Settings::default();
-    let session = tui::Session {
-        probe: probe.clone(),
-        root: root.clone(),
-        data: data.clone(),
-        key: key.clone(),
-        policy: policy.clone(),
+    let disks = dir.join("disks");
+    crate::sys::atomic::ensure_dir(&disks).context("cannot create the demo's folder")?;
+    let given = Given {
+        auto: args.auto.then_some(Level::Clear),
+        language: args.lang,
+        keymap: args.keymap.map(Keymap::layout),
         organisation: Some("Reprise demo".into()),
-        site: "demo".into(),
-        operator: "demo".into(),
-        language: lang,
-        image_digest: None,
-        server: None,
-        demo: Some(tui::DemoRun {
-            dir: disks_dir.clone(),
-            stand_ins: stand_ins.clone(),
-            pace_bps: args.speed.max(1) * 1_000_000,
-        }),
-        transcript: transcript_sink(),
-        panic_after_first_frame: args.panic_after_first_frame,
+        site: Some("demo".into()),
+        operator: Some("demo".into()),
+        ..Given::default()
     };
-    let cfg = tui::Config {
-        lang,
-        auto: args.auto,
-        demo: true,
-        keymap: keymap(args.keymap, lang),
-        poweroff: false,
-        ram_test: true,
-        cooling_ms: args.cooling.max(1) * 1000,
-        auto_step: Duration::from_millis(1500),
-        linger: Duration::from_secs(3),
-        certificate_home: data.certs().display().to_string(),
-        server: None,
-    };
-    let stands_for = tui::runtime::stands_for(&probe, &stand_ins);
+    // The recorded laptop configures nothing: no kernel command line, no reprise.conf.
+    let config = config::resolve(
+        given,
+        Given::default(),
+        RunFlags {
+            linger: Duration::from_secs(3),
+            ..RunFlags::new(SysRoot::new(&args.root), DataDir(dir.join("data")))
+        },
+        crate::sys::env::locale().as_deref(),
+    );
     // On the demo's test tree no drive is asked: the plan says so for each disk under Purge.
-    let inspection = flow::inspect(&root, &probe);
-    let model =
-        tui::Model::new(cfg, probe, policy, settings, stands_for).with_inspection(inspection);
-    let ending = tui::run(model, session)?;
+    let run = flow::demo::prepare(config, &disks, stand_in_size, args.speed.max(1) * 1_000_000)
+        .with_context(|| format!("cannot set up the demo laptop {}", args.root.display()))?;
+    let stand_ins = run
+        .demo
+        .as_ref()
+        .map(|d| d.stand_ins.clone())
+        .unwrap_or_default();
+    let station = run.station()?;
+    let mut cfg = tui::Config::new(&run.config);
+    cfg.demo = true;
+    cfg.cooling_ms = args.cooling.max(1) * 1000;
+    cfg.auto_step = Duration::from_millis(1500);
+    cfg.panic_after_first_frame = args.panic_after_first_frame;
+    let model = tui::Model::new(cfg, &run).ready(run.ready());
+    let code = on_screen(run, station, model, Vec::new());
     // The stand-ins are the demo's own files: they go; the certificate and logs stay to look at.
     for s in &stand_ins {
-        let _ = crate::sys::scratch::remove_file_in(&disks_dir, &s.file);
+        let _ = crate::sys::scratch::remove_file_in(&disks, &s.file);
     }
-    let code = finish_screen(ending, &key, &data, None, false);
     println!("Demo folder (certificate, logs): {}", dir.display());
     code
 }

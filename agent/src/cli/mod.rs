@@ -24,3 +24,12 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_CHECK_FAILED: u8 = 3;
 /// Exit code when the operator declined or cancelled.
 pub const EXIT_CANCELLED: u8 = 4;
+
+/// `--level` and `--auto`: `clear` or `purge`, as the one level type of the run.
+pub fn level_parser() -> impl clap::builder::TypedValueParser<Value = crate::model::Level> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["clear", "purge"]).map(|s| match s.as_str() {
+        "purge" => crate::model::Level::Purge,
+        _ => crate::model::Level::Clear,
+    })
+}

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::flow::{self, Mode, RunPlan, Settings};
+use crate::flow::{self, RunPlan, Settings};
 use crate::model::{Language, Level};
 use crate::probe::render::size as format_bytes;
 use crate::sys::SysRoot;
@@ -24,8 +24,8 @@ use crate::wipe::{Method, VerifySpec};
 pub struct Args {
     /// The level to plan for: clear (overwrite + verification) or purge (the drive's own erase
     /// where it has one that reaches Purge).
-    #[arg(long, default_value = "purge")]
-    pub level: LevelArg,
+    #[arg(long, default_value = "purge", value_parser = super::level_parser())]
+    pub level: Level,
     /// Overwrite method for HDDs and SSDs (flash media always get pattern + complement).
     #[arg(long, default_value = "zero")]
     pub method: Method,
@@ -45,22 +45,6 @@ pub struct Args {
     /// drive is asked anything.
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
-}
-
-/// `--level` of `plan`, `wipe` and `run`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LevelArg {
-    Clear,
-    Purge,
-}
-
-impl LevelArg {
-    pub fn mode(self) -> Mode {
-        match self {
-            LevelArg::Clear => Mode::Clear,
-            LevelArg::Purge => Mode::Purge,
-        }
-    }
 }
 
 /// One fact of a disk's plan, as JSON shows it.
@@ -129,7 +113,7 @@ pub fn view(p: &RunPlan, inspection: &flow::Inspection, lang: Language) -> PlanV
                 interface: id.transport.as_str(),
                 media_type: id.media_type.as_str(),
                 supports: s.map(|s| s.facts.supports()).unwrap_or_default(),
-                requested_level: p.mode.level(),
+                requested_level: p.level,
                 technique: s.map_or_else(|| "overwrite".into(), |s| s.technique.name()),
                 level: s.map_or(Level::Clear, |s| s.level),
                 fallbacks: s
@@ -154,7 +138,7 @@ pub fn view(p: &RunPlan, inspection: &flow::Inspection, lang: Language) -> PlanV
         })
         .collect();
     PlanView {
-        requested_level: p.mode.level(),
+        requested_level: p.level,
         verify: super::console::describe_verify(p.verify),
         suspend: match &inspection.can_suspend {
             Some(Ok(())) => "possible".into(),
@@ -168,7 +152,7 @@ pub fn view(p: &RunPlan, inspection: &flow::Inspection, lang: Language) -> PlanV
             .map(|s| SkippedView {
                 id: s.disk.id.to_string(),
                 path: s.disk.dev_path.clone(),
-                reason: s.reason.clone(),
+                reason: s.reason.to_string(),
             })
             .collect(),
     }
@@ -233,7 +217,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = SysRoot::new(&args.root);
     let probe = crate::probe::probe(&root).context("cannot probe this machine")?;
     let settings = Settings {
-        mode: args.level.mode(),
+        level: args.level,
         method: args.method.clone(),
         verify: VerifySpec::Sample { permille: 100 },
         then_zero: args.then_zero,

@@ -24,7 +24,7 @@ pub struct Args {
     /// Run the drives' own self-test first (`short`: one to two minutes, all drives at once,
     /// no data touched) and include the results. Progress goes to stderr.
     #[arg(long, value_name = "KIND")]
-    pub self_test: Option<super::run::SelfTestKind>,
+    pub self_test: Option<super::run::SelfTestArg>,
 }
 
 /// Runs `reprise probe`.

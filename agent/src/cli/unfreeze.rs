@@ -34,8 +34,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "Suspending to RAM; the machine wakes up by itself in {} s.",
         args.seconds.max(2)
     );
-    let resumed = crate::sys::suspend::suspend_and_resume(&root, Duration::from_secs(args.seconds))
-        .context("suspend to RAM failed")?;
+    let probe = crate::probe::probe(&root).context("cannot probe this machine")?;
+    let (inspection, resumed) =
+        crate::flow::run::unfreeze(&root, &probe, Duration::from_secs(args.seconds))
+            .context("suspend to RAM failed")?;
     match resumed.suspends {
         Some(n) => println!(
             "Resumed after {} ms (the kernel counts {n} suspend(s) since boot).",
@@ -43,8 +45,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ),
         None => println!("Resumed after {} ms.", resumed.asleep.as_millis()),
     }
-    let probe = crate::probe::probe(&root).context("cannot probe this machine")?;
-    let inspection = crate::flow::inspect(&root, &probe);
     for d in &probe.disks {
         if let Some(a) = inspection.drives.get(&d.id).and_then(|f| f.ata.as_ref()) {
             println!(

@@ -31,8 +31,8 @@ pub struct Args {
     pub method: Method,
     /// Sanitize as planned for this level (`reprise plan` shows how): purge uses the drive's
     /// own erase where it reaches Purge; without it, an explicit overwrite with --method.
-    #[arg(long)]
-    pub level: Option<super::plan::LevelArg>,
+    #[arg(long, value_parser = super::level_parser())]
+    pub level: Option<crate::model::Level>,
     /// After a firmware erase, overwrite with zeros and read back (with --level).
     #[arg(long, requires = "level")]
     pub then_zero: bool,
@@ -75,7 +75,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         method: args.method.clone(),
         rounds: args.passes,
         verify: args.verify,
-        level: args.level.map(|l| l.mode().level()),
+        level: args.level,
         then_zero: args.then_zero,
         dco_restore: args.dco_restore,
     };

@@ -11,7 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::RunPlan;
+use super::run::{Demo, Run};
+use super::{Config, RunError, RunPlan, SkipReason};
 use crate::model::{Field, MediaType, Transport};
 use crate::probe::model::ProbeReport;
 use crate::sys::atomic::{self, AtomicWriteError};
@@ -48,7 +49,7 @@ pub fn stand_in(
     let mut stand_ins = Vec::new();
     let mut seed = 0x5eed_u64;
     for (i, disk) in demo.disks.iter_mut().enumerate() {
-        if super::skip_reason(disk).is_some() {
+        if SkipReason::of(disk).is_some() {
             continue;
         }
         let bytes = pupils_files(size(i), &mut seed);
@@ -74,6 +75,28 @@ pub fn stand_in(
         disk.mountpoints.clear();
     }
     Ok((demo, stand_ins))
+}
+
+/// The demo's run: the recorded laptop of `config.root`, each disk the run would wipe stood in
+/// for by a file of `size(transport)` bytes in `disks` (the demo's own new folder), written at
+/// `pace_bps` bytes per second.
+pub fn prepare(
+    config: Config,
+    disks: &Path,
+    size: impl Fn(Transport) -> u64,
+    pace_bps: u64,
+) -> Result<Run, RunError> {
+    let probe = crate::probe::probe(&config.root).map_err(RunError::Probe)?;
+    let transports: Vec<Transport> = probe.disks.iter().map(|d| d.transport).collect();
+    let (probe, stand_ins) = stand_in(&probe, disks, |i| {
+        size(transports.get(i).copied().unwrap_or(Transport::Unknown))
+    })?;
+    let demo = Demo {
+        dir: disks.to_owned(),
+        stand_ins,
+        pace_bps,
+    };
+    Run::over(config, probe, Some(demo))
 }
 
 /// Pseudo-random bytes (xorshift): old data that a wipe visibly replaces.

@@ -7,7 +7,7 @@
 //! destruction. A test that cannot run or is interrupted records nothing: it is not a failure
 //! of the drive, and the operator is told why.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::model::DiskId;
 use crate::probe::Drives;
@@ -23,13 +23,13 @@ pub trait Pacer {
     fn elapsed(&self) -> Duration;
 }
 
-/// The wall clock.
+/// The real clock.
 #[derive(Debug)]
-pub struct WallClock(Instant);
+pub struct WallClock(crate::sys::clock::Stopwatch);
 
 impl WallClock {
     pub fn new() -> WallClock {
-        WallClock(Instant::now())
+        WallClock(crate::sys::clock::Stopwatch::start())
     }
 }
 
@@ -41,7 +41,7 @@ impl Default for WallClock {
 
 impl Pacer for WallClock {
     fn sleep(&mut self, d: Duration) {
-        std::thread::sleep(d);
+        crate::sys::clock::sleep(d);
     }
     fn elapsed(&self) -> Duration {
         self.0.elapsed()

@@ -2,15 +2,21 @@
 //! receipt is pending; an upload the server acknowledges (201 stored, 200 already stored) leaves
 //! a receipt (`uploads/<certificate file name>`), anything else leaves it pending for the next
 //! run or `reprise upload`. Nothing is lost (the certificate stays on the data partition) and
-//! nothing is duplicated (the server is idempotent on the certificate's digest).
+//! nothing is duplicated (the server is idempotent on the certificate's digest). A run with no
+//! stick ([`deliver`]) keeps trying until the server has its certificate.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 
 use super::DataDir;
+use super::config::Server;
 use crate::sys::atomic::{self, AtomicWriteError};
 use crate::sys::net::{self, HttpError};
+use crate::wipe::CancelToken;
 
 /// What the server said when it kept a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,13 +62,6 @@ pub enum UploadError {
         #[source]
         source: AtomicWriteError,
     },
-}
-
-impl DataDir {
-    /// Receipts of the certificates the server acknowledged.
-    pub fn uploads(&self) -> PathBuf {
-        self.0.join("uploads")
-    }
 }
 
 /// File names of the certificates that have no receipt yet, in name order.
@@ -156,5 +155,79 @@ pub fn enroll_station(server: &str, token: &str, public_key_pem: &str) -> Result
         Ok(r) if r.status == 200 || r.status == 201 => Ok(()),
         Ok(r) => Err(server_says(r.status, &r.body)),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// After a run: enrols the station when the network boot gave a token, then uploads every
+/// certificate not yet acknowledged, saying each on `out`. With a stick (`durable`), what fails
+/// stays queued for the next run. In memory (network boot), keeps trying — 2 s, then twice as
+/// long each time, up to 30 s — until the server acknowledges `certificate`, or the operator
+/// stops it (`cancel`). Returns whether the certificate has a durable home.
+pub fn deliver(
+    server: &Server,
+    data: &DataDir,
+    key: &SigningKey,
+    certificate: &Path,
+    durable: bool,
+    cancel: &CancelToken,
+    out: &mut dyn Write,
+) -> Result<bool, UploadError> {
+    let url = server.url.as_str();
+    // Nobody reading the terminal is no reason to stop: the lines are also the run's log.
+    let mut say = |line: String| {
+        let _ = writeln!(out, "{line}");
+    };
+    if let Some(token) = &server.enroll {
+        let enrolled = crate::cert::sign::public_key_pem(&key.verifying_key())
+            .map_err(|e| e.to_string())
+            .and_then(|pem| enroll_station(url, token, &pem));
+        match enrolled {
+            Ok(()) => say(format!("Station enrolled with {url}.")),
+            Err(why) => say(format!("Station enrolment with {url} failed: {why}")),
+        }
+    }
+    let name = certificate
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut delay = Duration::from_secs(2);
+    loop {
+        let report = upload_pending(data, url)?;
+        for r in &report.uploaded {
+            let page = r.url.as_deref().unwrap_or("");
+            say(format!(
+                "Uploaded {} to {url} (HTTP {}) {page}",
+                r.certificate, r.status
+            ));
+        }
+        for n in &report.not_uploaded {
+            say(format!("Not uploaded {}: {}", n.certificate, n.why));
+        }
+        if !report.not_uploaded.iter().any(|n| n.certificate == name) {
+            return Ok(true);
+        }
+        if durable {
+            say(
+                "The certificate stays on the data partition; it will be sent again at the next \
+                 run (or by `reprise upload`)."
+                    .into(),
+            );
+            return Ok(true);
+        }
+        if cancel.is_cancelled() {
+            say(
+                "NOT ACKNOWLEDGED: this machine has no stick; the certificate is only in memory \
+                 and is lost at power-off. Do not power off."
+                    .into(),
+            );
+            return Ok(false);
+        }
+        say(format!(
+            "Waiting for {url} to take the certificate (no stick: it is only in memory); \
+             trying again in {} s.",
+            delay.as_secs()
+        ));
+        crate::sys::clock::sleep(delay);
+        delay = (delay * 2).min(Duration::from_secs(30));
     }
 }

@@ -8,15 +8,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use crate::model::{DiskIdentity, Level, Transport};
+use crate::model::{DiskIdentity, Level};
 use crate::sys::SysRoot;
 use crate::sys::file::{self, Kind};
 use crate::wipe::capability::DriveFacts;
 use crate::wipe::plan::PlanError;
 use crate::wipe::report::{SCHEMA_VERSION, WipeReport};
-use crate::wipe::strategy::{SanitizeRequest, choose};
 use crate::wipe::{
     CancelToken, Method, OpenError, OpenedDevice, PlannedDevice, ValidatedPlan, VerifySpec,
     WipeEvent, WipePlan,
@@ -156,46 +153,27 @@ pub fn prepare(req: &WipeRequest) -> Result<PreparedWipe, WipeCommandError> {
 }
 
 /// Asks each device's drive what it can do (block devices on the real machine only; a regular
-/// file has no drive) and gives each its sanitization plan for `level`.
-fn plan_strategies(req: &WipeRequest, level: Level, devices: &mut [PlannedDevice]) {
+/// file has no drive) and gives each its sanitization plan for `level`, as a run would.
+fn plan_strategies(req: &WipeRequest, level: Level, devices: &mut Vec<PlannedDevice>) {
     let facts: Vec<DriveFacts> = devices
         .iter()
-        .map(|d| {
-            if d.identity.transport == Transport::File {
-                DriveFacts::not_asked("a regular file has no drive firmware")
-            } else if !req.root.is_host() {
-                DriveFacts::not_asked("the system view is a test tree: no drive is asked")
-            } else {
-                crate::wipe::capability::inspect_path(&d.path, d.identity.transport)
-            }
-        })
+        .map(|d| super::plan::facts_of(&req.root, &d.path, &d.identity))
         .collect();
-    let mut controllers: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
-    for f in facts.iter().filter_map(|f| f.nvme.as_ref()) {
-        controllers
-            .entry(f.controller.clone())
-            .or_default()
-            .insert(f.nsid);
-    }
-    let request = SanitizeRequest {
+    let settings = super::Settings {
         level,
         method: req.method.clone(),
+        verify: req.verify,
         then_zero: req.then_zero,
         dco_restore: req.dco_restore,
-        can_suspend: crate::sys::suspend::check(&req.root).map_err(|e| e.to_string()),
     };
-    let empty = BTreeSet::new();
-    for (d, f) in devices.iter_mut().zip(&facts) {
-        let ns = f
-            .nvme
-            .as_ref()
-            .and_then(|n| controllers.get(&n.controller))
-            .unwrap_or(&empty);
-        let s = choose(&d.identity, f, &request, ns);
-        // The strategy decides the overwrite (flash: pattern + complement).
-        d.method = s.method.clone();
-        d.strategy = Some(s);
-    }
+    let can_suspend = crate::sys::suspend::check(&req.root).map_err(|e| e.to_string());
+    let request = super::plan::request(&settings, Some(can_suspend));
+    let targets = std::mem::take(devices)
+        .into_iter()
+        .zip(&facts)
+        .map(|(d, f)| (d.path, d.identity, Some(f)))
+        .collect();
+    *devices = super::plan::planned_devices(targets, &request);
 }
 
 impl PreparedWipe {

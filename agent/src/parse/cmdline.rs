@@ -17,6 +17,35 @@ pub enum RootSpec {
     DevNum(u32, u32),
 }
 
+/// The `KEY=VALUE` words of a kernel command line, in order (`(word, "")` for a word without
+/// `=`), split as the kernel splits them: on white space, with double quotes grouping a value that
+/// holds spaces (`"reprise.site=Lycee Jean Moulin"`); `--` ends the kernel's part.
+pub fn words(cmdline: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = cmdline.trim_start();
+    while !rest.is_empty() {
+        // A word ends at white space outside double quotes.
+        let mut quoted = false;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                if c == '"' {
+                    quoted = !quoted;
+                }
+                c.is_whitespace() && !quoted
+            })
+            .map_or(rest.len(), |(i, _)| i);
+        let word = &rest[..end];
+        rest = rest[end..].trim_start();
+        if word == "--" {
+            break;
+        }
+        let (key, value) = word.split_once('=').unwrap_or((word, ""));
+        out.push((key.trim_matches('"'), value.trim_matches('"')));
+    }
+    out
+}
+
 /// The `root=` of a kernel command line, if any (the last one wins, as in the kernel).
 pub fn parse_cmdline_root(cmdline: &str) -> Option<RootSpec> {
     let value = cmdline

@@ -1,4 +1,5 @@
-//! The wall clock, as reports and certificates write it.
+//! The clocks: the wall clock, as reports and certificates write it, and the monotonic clock
+//! that measures durations.
 
 /// Current UTC time as RFC 3339 with milliseconds ("2026-11-26T10:00:00.123Z").
 ///
@@ -27,6 +28,25 @@ pub fn format_rfc3339(t: time::OffsetDateTime) -> String {
         t.second(),
         t.millisecond()
     )
+}
+
+/// Time elapsed since it was started, on the monotonic clock (never moved by a clock change).
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch(std::time::Instant);
+
+impl Stopwatch {
+    pub fn start() -> Stopwatch {
+        Stopwatch(std::time::Instant::now())
+    }
+
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.0.elapsed()
+    }
+}
+
+/// Waits `d` (a retry's back-off, a poll's interval).
+pub fn sleep(d: std::time::Duration) {
+    std::thread::sleep(d);
 }
 
 #[cfg(test)]

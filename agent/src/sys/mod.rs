@@ -6,6 +6,7 @@ pub mod atomic;
 pub mod attr;
 pub mod blockdev;
 pub mod clock;
+pub mod env;
 pub mod file;
 pub mod fs;
 pub mod ioctl;

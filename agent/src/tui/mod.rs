@@ -20,6 +20,6 @@ pub mod view;
 
 pub use model::{Config, Exit, Model, Screen};
 pub use msg::{Effect, Msg};
-pub use runtime::{DemoRun, Ending, Session, TuiError, restore_terminal, run};
+pub use runtime::{Ending, Session, TuiError, restore_terminal, run};
 pub use update::update;
 pub use view::view;

@@ -5,14 +5,17 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cert::model::{ChecksRecord, CoolingCheck, MemoryCheck};
 use crate::checks::cooling::CoolingSample;
 use crate::checks::keyboard::{KeyboardState, Layout};
 use crate::checks::screen::ScreenState;
-use crate::flow::{self, Inspection, Mode, RunPlan, RunStatus, Settings};
-use crate::model::{DiskId, Language};
+use crate::flow::medium::NotReady;
+use crate::flow::run::Run;
+use crate::flow::{self, Inspection, RunPlan, RunStatus, Settings};
+use crate::model::{DiskId, Language, Level};
 use crate::probe::model::{Disk, DiskHealth, ProbeReport};
 use crate::sys::sensors::LiveSample;
 use crate::verdict::{Policy, Verdict};
@@ -21,30 +24,67 @@ use crate::wipe::report::{DeviceWipe, Outcome};
 
 use super::qr::QrMatrix;
 
-/// What stays the same for the whole session.
+/// What stays the same for the whole session: the run's settings (resolved once, in
+/// `flow::config`), and how the screen paces itself.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub lang: Language,
-    /// Automatic mode (the boot entry or `--auto`): no keystroke, every screen still shown.
-    pub auto: bool,
+    pub run: Arc<flow::Config>,
     /// `reprise demo`: a simulated laptop; `q` quits.
     pub demo: bool,
-    /// The keyboard map of the keyboard check.
-    pub keymap: Layout,
-    /// The machine powers off after a run that sanitized everything.
-    pub poweroff: bool,
-    /// Run the RAM test while the disks are wiped.
-    pub ram_test: bool,
     /// How long the cooling check loads the CPU.
     pub cooling_ms: u64,
     /// How long each screen stays up in automatic mode before the next.
     pub auto_step: Duration,
+    /// Tests only (`reprise demo`'s hidden `--panic-after-first-frame`): panic once the first
+    /// screen is drawn, to show the terminal comes back from a panic too.
+    pub panic_after_first_frame: bool,
+}
+
+impl Config {
+    /// The screen of a run with `run`'s settings, paced as on a laptop.
+    pub fn new(run: &flow::Config) -> Config {
+        Config {
+            run: Arc::new(run.clone()),
+            demo: false,
+            cooling_ms: crate::checks::cooling::DEFAULT_DURATION_MS,
+            auto_step: Duration::from_secs(2),
+            panic_after_first_frame: false,
+        }
+    }
+
+    pub fn lang(&self) -> Language {
+        self.run.language
+    }
+
+    /// Automatic mode (the boot entry or `--auto`): no keystroke, every screen still shown.
+    pub fn auto(&self) -> bool {
+        self.run.auto.is_some()
+    }
+
+    /// The keyboard map of the keyboard check.
+    pub fn keymap(&self) -> Layout {
+        self.run.keymap
+    }
+
+    /// The machine powers off after a run that sanitized everything.
+    pub fn poweroff(&self) -> bool {
+        self.run.poweroff
+    }
+
     /// How long the result (or a refusal) stays up in automatic mode before the agent ends.
-    pub linger: Duration,
+    pub fn linger(&self) -> Duration {
+        self.run.linger
+    }
+
     /// Where certificates are kept (the data partition), for the operator.
-    pub certificate_home: String,
+    pub fn certificate_home(&self) -> PathBuf {
+        self.run.data.certs()
+    }
+
     /// The workshop server, when one is configured.
-    pub server: Option<String>,
+    pub fn server(&self) -> Option<&str> {
+        self.run.server.as_ref().map(|s| s.url.as_str())
+    }
 }
 
 /// The screens, in the order of a run; the checks open from the machine and wipe screens.
@@ -104,16 +144,17 @@ pub enum Exit {
     /// A run ended; its status gives the exit code.
     Finished(RunStatus),
     /// Automatic mode refused to start: nothing was written.
-    NotReady(String),
+    NotReady(NotReady),
     /// The run could not finish with a certificate.
     Failed(String),
 }
 
 /// Automatic mode's progress through the screens.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AutoState {
-    /// Whether the certificate has a home (`check_auto_ready`); `None` while it is checked.
-    pub ready: Option<Result<(), String>>,
+    /// Whether the run may write (`Run::ready`: in automatic mode, the certificate has a
+    /// durable home).
+    pub ready: Result<(), NotReady>,
     /// When the current screen appeared.
     pub since: Duration,
     /// The operator pressed Esc: the run now waits for keys.
@@ -171,6 +212,23 @@ pub struct RunResult {
     /// The certificate's digest once read back and verified, or why it does not verify.
     pub digest: Result<String, String>,
     pub requested_purge: bool,
+}
+
+impl RunResult {
+    /// What the screen shows of an executed run.
+    pub fn of(e: &flow::run::Executed) -> RunResult {
+        RunResult {
+            status: e.status(),
+            verdict: e.verdict.clone(),
+            devices: e.wipe.devices.clone(),
+            certificate: e.certificate.clone(),
+            digest: match &e.read_back {
+                Ok(r) => Ok(r.digest.clone()),
+                Err(why) => Err(why.clone()),
+            },
+            requested_purge: e.requested == Level::Purge,
+        }
+    }
 }
 
 /// The cooling check.
@@ -248,6 +306,8 @@ pub struct Model {
     pub quit_after_run: bool,
     /// Demo: the device each stand-in file replaces, by disk id.
     pub stands_for: BTreeMap<DiskId, String>,
+    /// Run the RAM test while the disks are wiped (F5 on the first screen turns it off).
+    pub ram_test: bool,
 }
 
 /// How long F10 keeps the confirmation armed.
@@ -256,25 +316,18 @@ pub const ARMED_FOR: Duration = Duration::from_secs(30);
 pub const LOG_LINES: usize = 200;
 
 impl Model {
-    /// The first screen of a session over `probe`.
-    pub fn new(
-        cfg: Config,
-        probe: ProbeReport,
-        policy: Policy,
-        settings: Settings,
-        stands_for: BTreeMap<DiskId, String>,
-    ) -> Model {
+    /// The first screen of a session over `run`'s machine and plan.
+    pub fn new(cfg: Config, run: &Run) -> Model {
         let mut m = Model {
-            cfg,
             now: Duration::ZERO,
             screen: Screen::Machine,
             back: Screen::Machine,
             overlay: None,
-            probe,
+            probe: run.probe.clone(),
             health: BTreeMap::new(),
-            policy,
-            settings,
-            inspection: Inspection::default(),
+            policy: run.policy.clone(),
+            settings: run.config.sanitize.clone(),
+            inspection: run.inspection.clone(),
             unfreezing: false,
             excluded: BTreeSet::new(),
             plan: Err(String::new()),
@@ -282,7 +335,11 @@ impl Model {
             cursor: 0,
             armed_at: None,
             notice: None,
-            auto: AutoState::default(),
+            auto: AutoState {
+                ready: Ok(()),
+                since: Duration::ZERO,
+                stopped: false,
+            },
             run: RunState::NotStarted,
             log: VecDeque::new(),
             live: None,
@@ -296,10 +353,19 @@ impl Model {
             exit: None,
             pending_exit: None,
             quit_after_run: false,
-            stands_for,
+            stands_for: run.stands_for(),
+            ram_test: cfg.run.ram_test,
+            cfg,
         };
         m.replan();
         m
+    }
+
+    /// The same session, knowing whether the run may write (`Run::ready`): a refusal is the
+    /// first thing the operator sees.
+    pub fn ready(mut self, ready: Result<(), NotReady>) -> Model {
+        self.auto.ready = ready;
+        self
     }
 
     /// The same session, planned with what the drives said (`flow::inspect`).
@@ -348,7 +414,7 @@ impl Model {
 
     /// Whether the operator asked for Purge.
     pub fn purge_requested(&self) -> bool {
-        self.settings.mode == Mode::Purge
+        self.settings.level == Level::Purge
     }
 
     /// Whether the confirmation is armed now.
@@ -359,7 +425,7 @@ impl Model {
 
     /// Whether automatic mode drives the screens now.
     pub fn automatic(&self) -> bool {
-        self.cfg.auto && !self.auto.stopped
+        self.cfg.auto() && !self.auto.stopped
     }
 
     /// Adds a line to the log pane.
@@ -378,9 +444,6 @@ impl Model {
     /// station has one, else its digest (`reprise_cert::render::qr_target`, as on paper).
     pub fn qr(&self) -> Option<QrMatrix> {
         let digest = self.result.as_ref()?.digest.as_ref().ok()?;
-        QrMatrix::encode(&reprise_cert::render::qr_target(
-            digest,
-            self.cfg.server.as_deref(),
-        ))
+        QrMatrix::encode(&reprise_cert::render::qr_target(digest, self.cfg.server()))
     }
 }

@@ -35,8 +35,6 @@ pub enum Msg {
         errors: u64,
     },
     RamDone(MemoryCheck),
-    /// Whether automatic mode may write (the certificate has a home), or why not.
-    AutoReady(Result<(), String>),
     /// SIGTERM or SIGINT from outside (power button, kill): cancel now, no question asked.
     Signal(String),
     /// The machine slept and woke (`Effect::Unfreeze`): what the drives say now and how long
@@ -47,8 +45,6 @@ pub enum Msg {
 /// What `update` asks the runtime to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Check that automatic mode may write (answers with `Msg::AutoReady`).
-    CheckAutoReady,
     /// Wipe the plan's disks, then verdict and certificate (answers with `Msg::Wipe` events and
     /// one `Msg::RunDone`); the RAM test runs alongside when asked.
     StartRun {

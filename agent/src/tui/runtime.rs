@@ -1,34 +1,29 @@
 //! The runtime around `update` and `view`: the terminal (raw mode, restored on every way out,
 //! panics included), the one channel every `Msg` arrives on, and the threads that feed it —
-//! keys, ticks, sensors, signals, the wipe workers (through `flow::execute_with`), the checks.
-//! The screen's thread only ever waits on that channel: a stuck disk, a slow serial console or a
-//! busy sensor can never freeze it.
+//! keys, ticks, sensors, signals, the run's steps (`flow::run`: execute, unfreeze), the
+//! cooling load. The screen's thread only ever waits on that channel: a stuck disk, a slow
+//! serial console or a busy sensor can never freeze it.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossterm::event::{self, Event};
 use crossterm::{cursor, execute, terminal};
-use ed25519_dalek::SigningKey;
 use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend};
 
-use crate::cert::model::{ChecksRecord, MemoryCheck};
+use crate::cert::model::ChecksRecord;
 use crate::checks::cooling::{self, CoolingSample};
-use crate::checks::ram;
-use crate::flow::demo::StandIn;
-use crate::flow::{self, DataDir, RunContext, RunExtras, RunPlan};
-use crate::model::{DiskId, Language};
+use crate::flow::RunPlan;
+use crate::flow::run::{Executed, Hooks, RamEvent, RamTest, Run, Station};
 use crate::sys::SysRoot;
+use crate::sys::clock::{Stopwatch, sleep};
 use crate::sys::sensors::Sensors;
-use crate::verdict::Policy;
 use crate::wipe::{CancelToken, WipeEvent};
 
 use super::model::{Exit, Model, RunResult};
@@ -44,43 +39,19 @@ pub enum TuiError {
     Draw(#[source] std::io::Error),
 }
 
-/// The demo's stand-ins and pace.
-#[derive(Debug, Clone)]
-pub struct DemoRun {
-    pub dir: PathBuf,
-    pub stand_ins: Vec<StandIn>,
-    /// Each stand-in's throughput, bytes per second.
-    pub pace_bps: u64,
-}
-
-/// Everything the run needs besides the model.
+/// The run the screen drives, and where its transcript goes.
 pub struct Session {
-    /// The machine as probed (the demo's: with its stand-ins).
-    pub probe: crate::probe::model::ProbeReport,
-    pub root: SysRoot,
-    pub data: DataDir,
-    pub key: SigningKey,
-    pub policy: Policy,
-    pub organisation: Option<String>,
-    pub site: String,
-    pub operator: String,
-    pub language: Language,
-    pub image_digest: Option<String>,
-    pub server: Option<String>,
-    pub demo: Option<DemoRun>,
+    /// The run's state and steps (`flow::run`).
+    pub run: Arc<Run>,
+    pub station: Station,
     /// Where the transcript goes (the serial console in the live image: stderr).
     pub transcript: Box<dyn Write + Send>,
-    /// Tests only (`reprise demo`'s hidden `--panic-after-first-frame`): panic once the first
-    /// screen is drawn, to show the terminal comes back from a panic too.
-    pub panic_after_first_frame: bool,
 }
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("root", &self.root)
-            .field("data", &self.data)
-            .field("demo", &self.demo)
+            .field("station", &self.station)
             .finish_non_exhaustive()
     }
 }
@@ -89,7 +60,8 @@ impl std::fmt::Debug for Session {
 #[derive(Debug, Clone)]
 pub struct Ending {
     pub exit: Exit,
-    pub result: Option<RunResult>,
+    /// What the run produced, when it ran (for the steps that follow the screen).
+    pub executed: Option<Executed>,
     /// Every transcript line, for the run's log file.
     pub transcript: Vec<String>,
 }
@@ -184,16 +156,12 @@ pub fn drive<B: Backend>(
 where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
-    let start = Instant::now();
-    spawn_ticks(tx.clone(), start);
-    spawn_sensors(tx.clone(), session.root.clone());
+    spawn_ticks(tx.clone(), Stopwatch::start());
+    spawn_sensors(tx.clone(), session.run.config.root.clone());
     let mut rt = Runtime::new(session, tx.clone());
     let first = update::start(model);
     rt.apply(first);
-    let panic_test = rt
-        .session
-        .as_ref()
-        .is_some_and(|s| s.panic_after_first_frame);
+    let panic_test = model.cfg.panic_after_first_frame;
     loop {
         term.draw(|f| view::view(model, f))
             .map_err(|e| TuiError::Draw(std::io::Error::other(e)))?;
@@ -214,9 +182,10 @@ where
     term.draw(|f| view::view(model, f))
         .map_err(|e| TuiError::Draw(std::io::Error::other(e)))?;
     rt.flush();
+    let executed = rt.executed.lock().unwrap_or_else(|e| e.into_inner()).take();
     Ok(Ending {
         exit: model.exit.clone().unwrap_or(Exit::Declined),
-        result: model.result.clone(),
+        executed,
         transcript: rt.finish(),
     })
 }
@@ -241,10 +210,10 @@ fn spawn_input(tx: Sender<Msg>) {
     });
 }
 
-fn spawn_ticks(tx: Sender<Msg>, start: Instant) {
+fn spawn_ticks(tx: Sender<Msg>, start: Stopwatch) {
     std::thread::spawn(move || {
         while tx.send(Msg::Tick(start.elapsed())).is_ok() {
-            std::thread::sleep(Duration::from_millis(250));
+            sleep(Duration::from_millis(250));
         }
     });
 }
@@ -256,28 +225,26 @@ fn spawn_sensors(tx: Sender<Msg>, root: SysRoot) {
             if tx.send(Msg::Live(sensors.sample())).is_err() {
                 break;
             }
-            std::thread::sleep(Duration::from_secs(1));
+            sleep(Duration::from_secs(1));
         }
     });
 }
 
 /// Carries out the effects.
 struct Runtime {
-    session: Option<Session>,
+    session: Session,
     tx: Sender<Msg>,
     cancel: CancelToken,
     store: Store,
+    /// What the run produced, for the steps after the screen.
+    executed: Arc<Mutex<Option<Executed>>>,
+    started: bool,
     cooling_stop: Arc<AtomicBool>,
     transcript_tx: Sender<String>,
     transcript: Vec<String>,
     /// Lines waiting for the next frame to be drawn.
     pending: Vec<String>,
     transcript_thread: Option<JoinHandle<()>>,
-    probe: crate::probe::model::ProbeReport,
-    demo: Option<DemoRun>,
-    root: SysRoot,
-    data: DataDir,
-    server: Option<String>,
 }
 
 impl Runtime {
@@ -292,15 +259,12 @@ impl Runtime {
             }
         });
         Runtime {
-            probe: session.probe.clone(),
-            root: session.root.clone(),
-            data: session.data.clone(),
-            server: session.server.clone(),
-            demo: session.demo.clone(),
-            session: Some(session),
+            session,
             tx,
             cancel: CancelToken::new(),
             store: Arc::default(),
+            executed: Arc::default(),
+            started: false,
             cooling_stop: Arc::new(AtomicBool::new(false)),
             transcript_tx: ttx,
             transcript: Vec::new(),
@@ -338,7 +302,6 @@ impl Runtime {
         for e in effects {
             match e {
                 Effect::Transcript(l) => self.line(l),
-                Effect::CheckAutoReady => self.check_auto_ready(),
                 Effect::StartRun { plan, ram_test } => self.start_run(*plan, ram_test),
                 Effect::Cancel => self.cancel.cancel(),
                 Effect::Checks { record, busy } => {
@@ -362,36 +325,25 @@ impl Runtime {
     }
 
     /// Suspends and resumes on its own thread (the screen keeps drawing until the kernel
-    /// freezes it), then asks the drives again.
+    /// freezes it), then asks the drives again — the run's one suspend path.
     fn unfreeze(&mut self) {
-        let (tx, root, probe) = (self.tx.clone(), self.root.clone(), self.probe.clone());
+        let (tx, run) = (self.tx.clone(), Arc::clone(&self.session.run));
         std::thread::spawn(move || {
-            let r = flow::unfreeze(&root)
-                .map(|r| (flow::inspect(&root, &probe), r.asleep))
-                .map_err(|e| crate::model::error_chain(&e));
+            let r = crate::flow::run::unfreeze(
+                &run.config.root,
+                &run.probe,
+                crate::flow::run::UNFREEZE_SLEEP,
+            )
+            .map(|(inspection, resumed)| (inspection, resumed.asleep))
+            .map_err(|e| crate::model::error_chain(&e));
             let _ = tx.send(Msg::Unfrozen(Box::new(r)));
-        });
-    }
-
-    fn check_auto_ready(&mut self) {
-        let tx = self.tx.clone();
-        let (data, server, demo) = (self.data.clone(), self.server.clone(), self.demo.clone());
-        let probe = self.probe.clone();
-        std::thread::spawn(move || {
-            let r = match &demo {
-                // The demo's certificate goes to its own folder: its safety is that every
-                // target is a stand-in file (checked again when the run starts).
-                Some(_) => Ok(()),
-                None => flow::check_auto_ready(&probe, &data, server.as_deref()),
-            };
-            let _ = tx.send(Msg::AutoReady(r));
         });
     }
 
     fn start_cooling(&mut self, duration_ms: u64) {
         let stop = Arc::new(AtomicBool::new(false));
         self.cooling_stop = Arc::clone(&stop);
-        let (tx, root) = (self.tx.clone(), self.root.clone());
+        let (tx, root) = (self.tx.clone(), self.session.run.config.root.clone());
         std::thread::spawn(move || {
             let threads = std::thread::available_parallelism().map_or(1, usize::from);
             let mut sensors = Sensors::new(&root);
@@ -411,10 +363,10 @@ impl Runtime {
             let _ = tx.send(Msg::CoolingSample(samples[0].clone()));
             let load_stop = Arc::new(AtomicBool::new(false));
             let load = cooling::start_load(threads, &load_stop);
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let mut elapsed = 0;
             while elapsed < duration_ms && !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(1000.min(duration_ms - elapsed)));
+                sleep(Duration::from_millis(1000.min(duration_ms - elapsed)));
                 elapsed = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
                 let s = read(&mut sensors, elapsed);
                 let _ = tx.send(Msg::CoolingSample(s.clone()));
@@ -431,70 +383,45 @@ impl Runtime {
         });
     }
 
+    /// The run's execute step on its own thread (the wipe workers on theirs), its wipe events
+    /// and the RAM test's progress forwarded to the screen.
     fn start_run(&mut self, plan: RunPlan, ram_test: bool) {
-        let Some(session) = self.session.take() else {
+        if std::mem::replace(&mut self.started, true) {
             return;
-        };
+        }
         let tx = self.tx.clone();
         let cancel = self.cancel.clone();
         let store = Arc::clone(&self.store);
-        let probe = self.probe.clone();
+        let run = Arc::clone(&self.session.run);
+        let station = self.session.station.clone();
+        let slot = Arc::clone(&self.executed);
         std::thread::spawn(move || {
             let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                run_and_read_back(session, probe, plan, ram_test, tx.clone(), cancel, store)
+                execute(&run, &station, &plan, ram_test, &tx, cancel, store)
             }))
             .unwrap_or_else(|_| Err("internal error: a worker stopped unexpectedly".to_owned()));
-            let _ = tx.send(Msg::RunDone(Box::new(result)));
+            let shown = result.map(|e| {
+                let shown = RunResult::of(&e);
+                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                shown
+            });
+            let _ = tx.send(Msg::RunDone(Box::new(shown)));
         });
     }
 }
 
-/// The RAM test's view of the machine.
-struct RamHost {
-    sensors: Sensors,
-    root: SysRoot,
-    tx: Sender<Msg>,
-    last: Instant,
-}
-
-impl ram::Host for RamHost {
-    fn available(&mut self) -> Option<u64> {
-        self.sensors.memory_available()
-    }
-    fn physical(&mut self, addr: usize) -> Option<u64> {
-        if self.root.is_host() {
-            crate::sys::sensors::physical_address(&self.root, addr)
-        } else {
-            None
-        }
-    }
-    fn progress(&mut self, done: u64, total: u64, errors: u64) {
-        if self.last.elapsed() >= Duration::from_millis(500) || done >= total {
-            self.last = Instant::now();
-            let _ = self.tx.send(Msg::RamProgress {
-                done,
-                total,
-                errors,
-            });
-        }
-    }
-}
-
-/// The run on its own thread: wipes (workers on theirs), RAM test alongside, checks, verdict,
-/// certificate; then the certificate read back and verified, as an auditor will.
-fn run_and_read_back(
-    session: Session,
-    probe: crate::probe::model::ProbeReport,
-    plan: RunPlan,
+/// `Run::execute` with the screen's hooks: wipe events and the RAM test's progress become
+/// messages, and the checks are taken from the screen once the wipes end — a check the
+/// operator is in the middle of is waited for, so the certificate records it.
+fn execute(
+    run: &Run,
+    station: &Station,
+    plan: &RunPlan,
     ram_test: bool,
-    tx: Sender<Msg>,
+    tx: &Sender<Msg>,
     cancel: CancelToken,
     store: Store,
-) -> Result<RunResult, String> {
-    if let Some(demo) = &session.demo {
-        flow::demo::check_targets(&plan, &demo.stand_ins, &demo.dir)
-            .map_err(|e| crate::model::error_chain(&e))?;
-    }
+) -> Result<Executed, String> {
     let (events_tx, events_rx) = mpsc::channel::<WipeEvent>();
     let forward = tx.clone();
     std::thread::spawn(move || {
@@ -504,95 +431,39 @@ fn run_and_read_back(
             }
         }
     });
-    let ram_stop = Arc::new(AtomicBool::new(false));
     let ram = ram_test.then(|| {
-        let stop = Arc::clone(&ram_stop);
-        let mut host = RamHost {
-            sensors: Sensors::new(&session.root),
-            root: session.root.clone(),
-            tx: tx.clone(),
-            last: Instant::now(),
-        };
-        let total = probe.memory.total_usable_bytes.known().copied();
-        let config = if session.demo.is_some() {
-            // The demo tests a little memory, not most of the host's.
-            ram::Config {
-                max_bytes: 256 << 20,
-                chunk_bytes: 16 << 20,
-                ..ram::Config::most_of(total)
-            }
-        } else {
-            ram::Config::most_of(total)
-        };
-        std::thread::spawn(move || ram::run(config, &stop, total, &mut host))
-    });
-    let checks_tx = tx.clone();
-    let checks = Box::new(move || {
-        ram_stop.store(true, Ordering::Relaxed);
-        let memory: Option<MemoryCheck> = ram.and_then(|h| h.join().ok());
-        if let Some(m) = &memory {
-            let _ = checks_tx.send(Msg::RamDone(m.clone()));
+        let tx = tx.clone();
+        RamTest {
+            on_event: Box::new(move |e| {
+                let _ = tx.send(match e {
+                    RamEvent::Progress {
+                        done,
+                        total,
+                        errors,
+                    } => Msg::RamProgress {
+                        done,
+                        total,
+                        errors,
+                    },
+                    RamEvent::Done(m) => Msg::RamDone(m),
+                });
+            }),
         }
+    });
+    let checks = Box::new(move || {
         let (lock, cv) = &*store;
         let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
-        // A check on screen (the operator mid-way through the keyboard) is waited for: the
-        // certificate records it.
         let guard = cv
             .wait_while(guard, |s| s.busy)
             .unwrap_or_else(|e| e.into_inner());
-        let mut record = guard.record.clone();
-        if memory.is_some() {
-            record.memory = memory;
-        }
-        record
+        guard.record.clone()
     });
-    let ctx = RunContext {
-        root: &session.root,
-        data: &session.data,
-        key: &session.key,
-        policy: session.policy.clone(),
-        organisation: session.organisation.clone(),
-        site: session.site.clone(),
-        operator: session.operator.clone(),
-        language: session.language,
-        image_digest: session.image_digest.clone(),
-    };
-    let extras = RunExtras {
+    let hooks = Hooks {
+        events: events_tx,
+        cancel,
+        ram,
         checks,
-        pace_bps: session.demo.as_ref().map(|d| d.pace_bps),
     };
-    let outcome = flow::execute_with(&probe, &plan, ctx, events_tx, cancel, extras)
-        .map_err(|e| crate::model::error_chain(&e))?;
-    let digest = crate::sys::file::read(&outcome.certificate)
+    run.execute(station, plan, hooks)
         .map_err(|e| crate::model::error_chain(&e))
-        .and_then(|bytes| {
-            crate::cert::envelope::verify(&bytes, Some(&session.key.verifying_key()))
-                .map(|v| v.digest)
-                .map_err(|e| crate::model::error_chain(&e))
-        });
-    Ok(RunResult {
-        status: outcome.status(),
-        verdict: outcome.verdict,
-        devices: outcome.wipe.devices,
-        certificate: outcome.certificate,
-        digest,
-        requested_purge: plan.mode == flow::Mode::Purge,
-    })
-}
-
-/// The device each demo stand-in replaces, by disk id (for the operator).
-pub fn stands_for(
-    probe: &crate::probe::model::ProbeReport,
-    stand_ins: &[StandIn],
-) -> BTreeMap<DiskId, String> {
-    probe
-        .disks
-        .iter()
-        .filter_map(|d| {
-            let s = stand_ins
-                .iter()
-                .find(|s| s.file.display().to_string() == d.dev_path)?;
-            Some((d.id.clone(), s.stands_for.clone()))
-        })
-        .collect()
 }

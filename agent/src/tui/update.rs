@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use crate::checks::keyboard::{KeyboardState, Step};
 use crate::checks::screen::ScreenState;
-use crate::flow::{Mode, RunStatus};
-use crate::model::Language;
+use crate::flow::RunStatus;
+use crate::model::{Language, Level};
 use crate::wipe::report::Outcome;
 use crate::wipe::{Phase, WipeEvent};
 
@@ -36,7 +36,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::CoolingSample(s) => m.cooling.samples.push(s),
         Msg::CoolingDone(r) => {
             m.cooling.running = false;
-            let text = cooling_line(m.cfg.lang, &r);
+            let text = cooling_line(m.cfg.lang(), &r);
             m.cooling.record = Some(r.clone());
             m.checks.cooling = Some(r);
             m.log(text.clone(), false);
@@ -55,7 +55,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::RamDone(r) => {
             m.ram.running = false;
-            let lang = m.cfg.lang;
+            let lang = m.cfg.lang();
             let text = format!(
                 "{} {} {}, {} {}",
                 t(lang, "RAM test:", "Test mémoire :"),
@@ -71,17 +71,6 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             )));
             m.ram.record = Some(r.clone());
             m.checks.memory = Some(r);
-        }
-        Msg::AutoReady(r) => {
-            if let Err(why) = &r {
-                fatal(
-                    m,
-                    format!("NOTHING WAS WRITTEN: {why}."),
-                    Exit::NotReady(why.clone()),
-                    &mut fx,
-                );
-            }
-            m.auto.ready = Some(r);
         }
         Msg::Unfrozen(r) => unfrozen(m, *r, &mut fx),
         Msg::Signal(sig) => {
@@ -102,12 +91,17 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     fx
 }
 
-/// The first effects of a session: its first screen in the transcript, and in automatic mode
-/// the check that the certificate has somewhere to go.
+/// The first effects of a session: its first screen in the transcript, and — when automatic
+/// mode has no home for the certificate (`Run::ready`) — the refusal, before anything else.
 pub fn start(m: &mut Model) -> Vec<Effect> {
     let mut fx = vec![Effect::Transcript(screen_line(m.screen))];
-    if m.cfg.auto {
-        fx.push(Effect::CheckAutoReady);
+    if let Err(why) = m.auto.ready.clone() {
+        fatal(
+            m,
+            format!("NOTHING WAS WRITTEN: {why}."),
+            Exit::NotReady(why),
+            &mut fx,
+        );
     }
     fx
 }
@@ -233,7 +227,7 @@ fn cancel(m: &mut Model, fx: &mut Vec<Effect>) {
     {
         *cancelling = true;
         let text = t(
-            m.cfg.lang,
+            m.cfg.lang(),
             "Cancelling: the disks will NOT be sanitized",
             "Annulation : les disques ne seront PAS effacés",
         );
@@ -245,7 +239,7 @@ fn cancel(m: &mut Model, fx: &mut Vec<Effect>) {
 fn open_check(m: &mut Model, s: Screen, fx: &mut Vec<Effect>) {
     m.back = m.screen;
     match s {
-        Screen::Keyboard => m.keyboard = Some(KeyboardState::new(m.cfg.keymap)),
+        Screen::Keyboard => m.keyboard = Some(KeyboardState::new(m.cfg.keymap())),
         Screen::Colours => m.colours = ScreenState::default(),
         Screen::Cooling if !m.cooling.running => {
             m.cooling = super::model::CoolingState {
@@ -313,7 +307,7 @@ fn machine_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
         if k == Key::Esc {
             m.auto.stopped = true;
             let text = t(
-                m.cfg.lang,
+                m.cfg.lang(),
                 "Automatic mode stopped",
                 "Mode automatique arrêté",
             );
@@ -330,7 +324,7 @@ fn machine_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
     match k {
         Key::Enter => go(m, Screen::Confirm, fx),
         Key::Tab => go(m, Screen::Choose, fx),
-        Key::F(5) => m.cfg.ram_test = !m.cfg.ram_test,
+        Key::F(5) => m.ram_test = !m.ram_test,
         Key::Esc | Key::CtrlC => m.overlay = Some(Overlay::Quit),
         _ => {}
     }
@@ -350,9 +344,9 @@ fn choose_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
             }
         }
         Key::Left | Key::Right => {
-            m.settings.mode = match m.settings.mode {
-                Mode::Clear => Mode::Purge,
-                Mode::Purge => Mode::Clear,
+            m.settings.level = match m.settings.level {
+                Level::Clear => Level::Purge,
+                Level::Purge => Level::Clear,
             };
             m.replan();
         }
@@ -371,7 +365,7 @@ fn unfreeze(m: &mut Model, fx: &mut Vec<Effect>) {
         return;
     }
     m.unfreezing = true;
-    let lang = m.cfg.lang;
+    let lang = m.cfg.lang();
     m.log(
         format!(
             "{n} {}",
@@ -396,7 +390,7 @@ fn unfrozen(
     fx: &mut Vec<Effect>,
 ) {
     m.unfreezing = false;
-    let lang = m.cfg.lang;
+    let lang = m.cfg.lang();
     match r {
         Ok((inspection, slept)) => {
             m.inspection = inspection;
@@ -445,7 +439,7 @@ fn confirm_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
         Key::Enter => {
             m.notice = Some(
                 t(
-                    m.cfg.lang,
+                    m.cfg.lang(),
                     "Press F10 first, then Enter.",
                     "Appuyez d'abord sur F10, puis sur Entrée.",
                 )
@@ -465,7 +459,7 @@ fn start_run(m: &mut Model, fx: &mut Vec<Effect>) {
         // The plan is about to change with what the drives say after the suspend.
         m.notice = Some(
             t(
-                m.cfg.lang,
+                m.cfg.lang(),
                 "Wait: the machine is waking up from the suspend.",
                 "Attendez : la machine sort de la mise en veille.",
             )
@@ -506,9 +500,9 @@ fn start_run(m: &mut Model, fx: &mut Vec<Effect>) {
         disks,
         cancelling: false,
     };
-    let lang = m.cfg.lang;
+    let lang = m.cfg.lang();
     m.log(t(lang, "Wipe started", "Effacement commencé"), false);
-    if plan.mode == Mode::Purge {
+    if plan.level == Level::Purge {
         for target in plan.targets() {
             let text = format!(
                 "{}: {}",
@@ -518,7 +512,7 @@ fn start_run(m: &mut Model, fx: &mut Vec<Effect>) {
             m.log(text, false);
         }
     }
-    let ram_test = m.cfg.ram_test;
+    let ram_test = m.ram_test;
     if ram_test {
         m.ram.running = true;
     }
@@ -562,7 +556,7 @@ fn keyboard_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
     };
     let Some(press) = k.press() else { return };
     if let Step::Finished(r) = state.press(&press) {
-        let lang = m.cfg.lang;
+        let lang = m.cfg.lang();
         let text = if r.keys_not_pressed.is_empty() {
             t(
                 lang,
@@ -594,7 +588,7 @@ fn keyboard_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
 }
 
 fn colours_key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
-    let lang = m.cfg.lang;
+    let lang = m.cfg.lang();
     let finish = |m: &mut Model, defect: bool, fx: &mut Vec<Effect>| {
         let r = m.colours.record(defect);
         let text = match &r.defect_on {
@@ -651,7 +645,7 @@ fn tick(m: &mut Model, now: Duration, fx: &mut Vec<Effect>) {
         m.armed_at = None;
         m.notice = Some(
             t(
-                m.cfg.lang,
+                m.cfg.lang(),
                 "F10 expired: press F10 again, then Enter.",
                 "F10 a expiré : appuyez à nouveau sur F10, puis sur Entrée.",
             )
@@ -662,15 +656,15 @@ fn tick(m: &mut Model, now: Duration, fx: &mut Vec<Effect>) {
     // Automatic mode walks through the screens by itself.
     if m.automatic() && m.overlay.is_none() && m.fatal.is_none() {
         match m.screen {
-            Screen::Machine if matches!(m.auto.ready, Some(Ok(()))) && since >= m.cfg.auto_step => {
+            Screen::Machine if m.auto.ready.is_ok() && since >= m.cfg.auto_step => {
                 go(m, Screen::Confirm, fx)
             }
             Screen::Confirm if since >= m.cfg.auto_step => start_run(m, fx),
-            Screen::Result if since >= m.cfg.linger => leave(m, fx),
+            Screen::Result if since >= m.cfg.linger() => leave(m, fx),
             _ => {}
         }
     }
-    if m.cfg.auto && m.screen == Screen::Error && since >= m.cfg.linger && m.exit.is_none() {
+    if m.cfg.auto() && m.screen == Screen::Error && since >= m.cfg.linger() && m.exit.is_none() {
         leave(m, fx);
     }
 }
@@ -686,7 +680,7 @@ fn disk_mut<'a>(m: &'a mut Model, id: &crate::model::DiskId) -> Option<&'a mut D
 
 fn wipe_event(m: &mut Model, e: WipeEvent, fx: &mut Vec<Effect>) {
     let now = m.now;
-    let lang = m.cfg.lang;
+    let lang = m.cfg.lang();
     match e {
         WipeEvent::Progress(p) => {
             let mut log_line = None;
@@ -809,7 +803,7 @@ fn run_done(m: &mut Model, r: Result<RunResult, String>, fx: &mut Vec<Effect>) {
     m.ram.running = false;
     match r {
         Ok(result) => {
-            let lang = m.cfg.lang;
+            let lang = m.cfg.lang();
             m.log(
                 match result.status {
                     RunStatus::Sanitized => t(lang, "Certificate signed", "Certificat signé"),

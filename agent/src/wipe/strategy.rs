@@ -29,8 +29,19 @@ use super::technique::{FormatErase, PostErase, Technique};
 use crate::model::{DiskIdentity, Level, MediaType, Transport};
 
 /// Byte pattern of the Clear of flash media: 0x55 then its complement 0xAA, so every cell is
-/// programmed both ways.
+/// programmed both ways (NIST SP 800-88 Table A-8 for flash: "overwrite ... pattern, then its
+/// complement").
 pub const FLASH_PATTERN: u8 = 0x55;
+
+/// The overwrite a disk gets: flash media (USB, SD, eMMC) always pattern + complement, whatever
+/// was asked — the one place of the flash rule; every other disk the method asked.
+pub fn overwrite_method(media: MediaType, asked: &Method) -> Method {
+    if media == MediaType::Flash {
+        Method::PatternComplement(vec![FLASH_PATTERN])
+    } else {
+        asked.clone()
+    }
+}
 
 /// What the operator asked for, for every disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,11 +173,7 @@ pub fn choose(
 ) -> DiskStrategy {
     let media = identity.media_type;
     let flash = media == MediaType::Flash;
-    let method = if flash {
-        Method::PatternComplement(vec![FLASH_PATTERN])
-    } else {
-        req.method.clone()
-    };
+    let method = overwrite_method(media, &req.method);
     let mut why: Vec<Explanation> = Vec::new();
     let mut unfreeze_would_help = false;
 

@@ -95,6 +95,7 @@ fn the_stick_is_the_boot_medium_even_when_its_data_partition_is_not_mounted() {
     assert!(
         plan.skipped[0]
             .reason
+            .to_string()
             .starts_with("boot medium — never wiped")
     );
     let protected = flow::protected_disks(&report.disks);
@@ -103,7 +104,9 @@ fn the_stick_is_the_boot_medium_even_when_its_data_partition_is_not_mounted() {
 
     // Automatic mode: the certificate would have nowhere to go: stop before writing.
     let data = tempfile::tempdir().unwrap();
-    let why = flow::check_auto_ready(&report, &DataDir(data.path().to_owned()), None).unwrap_err();
+    let why = flow::check_auto_ready(&report, &DataDir(data.path().to_owned()), None)
+        .unwrap_err()
+        .to_string();
     assert!(why.contains("sdb3 is not mounted"), "{why}");
     assert!(why.contains("no workshop server"), "{why}");
 }
@@ -148,7 +151,9 @@ fn two_sticks_or_a_network_boot_prove_no_boot_medium_and_both_stay_protected() {
     let plan = flow::plan(&report, &Settings::default()).unwrap();
     assert_eq!(plan.targets().len(), 1);
     let data = tempfile::tempdir().unwrap();
-    let why = flow::check_auto_ready(&report, &DataDir(data.path().to_owned()), None).unwrap_err();
+    let why = flow::check_auto_ready(&report, &DataDir(data.path().to_owned()), None)
+        .unwrap_err()
+        .to_string();
     assert!(why.contains("2 Reprise sticks"), "{why}");
 
     // Over PXE there is no BOOT_IMAGE: the stick left in the laptop is not the boot medium,

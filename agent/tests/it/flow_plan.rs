@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use reprise::flow::{self, Mode, Settings};
+use reprise::flow::{self, Settings, SkipReason};
+use reprise::model::Level;
 use reprise::probe::probe;
 use reprise::sys::SysRoot;
 use reprise::wipe::{Method, VerifySpec};
@@ -46,7 +47,10 @@ fn boot_stick_is_never_planned_and_the_ssd_is() {
     );
     assert_eq!(skipped, vec!["/dev/sdb".to_string()]);
     assert!(
-        plan.skipped[0].reason.contains("/run/reprise/data"),
+        plan.skipped[0]
+            .reason
+            .to_string()
+            .contains("/run/reprise/data"),
         "the reason names the mount: {}",
         plan.skipped[0].reason
     );
@@ -60,7 +64,7 @@ fn boot_stick_is_never_planned_and_the_ssd_is() {
 fn nvme_laptop_gets_the_chosen_method() {
     let report = probe_fixture("laptop-nvme");
     let settings = Settings {
-        mode: Mode::Clear,
+        level: Level::Clear,
         method: Method::Random,
         verify: VerifySpec::Full,
         ..Settings::default()
@@ -108,13 +112,13 @@ fn read_only_and_empty_disks_are_skipped_with_a_reason() {
     let reasons: Vec<_> = plan
         .skipped
         .iter()
-        .map(|s| (s.disk.dev_path.as_str(), s.reason.as_str()))
+        .map(|s| (s.disk.dev_path.as_str(), s.reason.clone()))
         .collect();
     assert_eq!(
         reasons,
         vec![
-            ("/dev/sdz", "read-only device"),
-            ("/dev/sdy", "no medium (size 0 or unknown)")
+            ("/dev/sdz", SkipReason::ReadOnly),
+            ("/dev/sdy", SkipReason::NoMedium)
         ]
     );
     assert_eq!(plan.targets().len(), 1);

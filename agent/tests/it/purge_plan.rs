@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use drives::*;
 use reprise::cli::plan::{human, view};
-use reprise::flow::{Inspection, Mode, RunPlan};
+use reprise::flow::{Inspection, RunPlan};
 use reprise::model::{Language, Level, MediaType, Transport};
 use reprise::sys::simdrive::SimAta;
 use reprise::wipe::capability::{DriveFacts, inspect};
@@ -449,7 +449,7 @@ fn plan_text_of_simulated_drives() {
         wipe: Some(plan),
         skipped: Vec::new(),
         verify: VerifySpec::Sample { permille: 100 },
-        mode: Mode::Purge,
+        level: Level::Purge,
     };
     let inspection = Inspection {
         drives: Default::default(),
@@ -491,7 +491,7 @@ fn the_run_plans_each_disk_from_what_its_drive_says() {
         can_suspend: Some(Err("test tree".into())),
     };
     let purge = reprise::flow::Settings {
-        mode: Mode::Purge,
+        level: Level::Purge,
         ..Default::default()
     };
     let plan = reprise::flow::plan_with(&probe, &inspection, &purge).unwrap();

@@ -377,6 +377,7 @@ fn a_disk_that_fails_its_test_leaves_the_plan_and_goes_to_destruction() {
     assert!(
         again.skipped.iter().any(|s| s.disk.name == "sda"
             && s.reason
+                .to_string()
                 .contains("failed its self-test (failed: read element)")),
         "{:?}",
         again.skipped

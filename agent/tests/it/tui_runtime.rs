@@ -3,20 +3,19 @@
 //! sleeps for hours in one write) never freezes it — a signal still gets its answer at once.
 
 use std::io::Write;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use reprise::checks::keyboard::Layout;
-use reprise::flow::{self, DataDir, Settings};
+use reprise::flow::config::{self, Given, RunFlags};
+use reprise::flow::{self, DataDir};
 use reprise::model::Language;
 use reprise::sys::SysRoot;
 use reprise::tui::Msg;
 use reprise::tui::keys::Key;
 use reprise::tui::model::{Config, Model};
-use reprise::tui::runtime::{DemoRun, Session, drive, stands_for};
-use reprise::verdict::Policy;
+use reprise::tui::runtime::{Session, drive};
 
 const DEMO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -59,48 +58,29 @@ fn a_stuck_disk_never_freezes_the_screen() {
     let dir = tempfile::tempdir().unwrap();
     let disks = dir.path().join("disks");
     std::fs::create_dir(&disks).unwrap();
-    let root = SysRoot::new(DEMO);
-    let probe = reprise::probe::probe(&root).unwrap();
-    let (probe, stand_ins) = flow::demo::stand_in(&probe, &disks, |_| 16 << 20).unwrap();
-    let data = DataDir(dir.path().join("data"));
-    let (key, _) = flow::load_or_create_key(&data).unwrap();
+    let given = Given {
+        language: Some(Language::En),
+        ..Given::default()
+    };
+    let flags = RunFlags {
+        ram_test: false,
+        ..RunFlags::new(SysRoot::new(DEMO), DataDir(dir.path().join("data")))
+    };
+    let config = config::resolve(given, Given::default(), flags, None);
+    // 1 kB/s: the first 8 MiB write sleeps for hours, as a disk that stopped answering.
+    let run = flow::demo::prepare(config, &disks, |_| 16 << 20, 1000).unwrap();
+    let station = run.station().unwrap();
+    let mut cfg = Config::new(&run.config);
+    cfg.demo = true;
+    cfg.cooling_ms = 1000;
+    cfg.auto_step = Duration::from_secs(1);
+    let mut model = Model::new(cfg, &run);
     let (lines_tx, lines) = mpsc::channel();
     let session = Session {
-        probe: probe.clone(),
-        root,
-        data,
-        key,
-        policy: Policy::default(),
-        organisation: None,
-        site: "test".into(),
-        operator: "test".into(),
-        language: Language::En,
-        image_digest: None,
-        server: None,
-        demo: Some(DemoRun {
-            dir: disks.clone(),
-            stand_ins: stand_ins.clone(),
-            // 1 kB/s: the first 8 MiB write sleeps for hours, as a disk that stopped answering.
-            pace_bps: 1000,
-        }),
+        run: Arc::new(run),
+        station,
         transcript: Box::new(Lines(lines_tx, Vec::new())),
-        panic_after_first_frame: false,
     };
-    let cfg = Config {
-        lang: Language::En,
-        auto: false,
-        demo: true,
-        keymap: Layout::UsQwerty,
-        poweroff: false,
-        ram_test: false,
-        cooling_ms: 1000,
-        auto_step: Duration::from_secs(1),
-        linger: Duration::from_secs(1),
-        certificate_home: String::new(),
-        server: None,
-    };
-    let map = stands_for(&probe, &stand_ins);
-    let mut model = Model::new(cfg, probe, Policy::default(), Settings::default(), map);
     let (tx, rx) = mpsc::channel();
     let keys = tx.clone();
     std::thread::spawn(move || {

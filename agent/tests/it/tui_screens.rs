@@ -15,8 +15,11 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use reprise::checks::cooling::CoolingSample;
 use reprise::checks::keyboard::{KeyboardState, Layout, Named, Press, Pressed};
-use reprise::flow::{self, DataDir, Inspection, RunContext, Settings};
-use reprise::model::{Language, Transport};
+use reprise::flow::config::{self, Given, RunFlags, Server};
+use reprise::flow::medium::{NoStick, NotReady};
+use reprise::flow::run::{Hooks, Run};
+use reprise::flow::{self, DataDir, Inspection};
+use reprise::model::{Language, Level, Transport};
 use reprise::sys::SysRoot;
 use reprise::sys::sensors::Sensors;
 use reprise::sys::simdrive::SimAta;
@@ -37,37 +40,40 @@ const DEMO: &str = concat!(
 /// A digest as a certificate has one (fixed, so the snapshots are).
 const DIGEST: &str = "sha256:5f0c3e1d9a7b2c4e8f6a1d3b5c7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e";
 
-fn cfg(lang: Language) -> Config {
-    Config {
-        lang,
-        auto: false,
-        demo: false,
-        keymap: if lang == Language::Fr {
-            Layout::FrAzerty
-        } else {
-            Layout::UsQwerty
-        },
-        poweroff: true,
-        ram_test: true,
-        cooling_ms: 30_000,
-        auto_step: Duration::from_secs(3),
-        linger: Duration::from_secs(5),
-        certificate_home: "/run/reprise/data/certs".into(),
-        server: None,
-    }
+/// The settings of a run over `root` in `lang`, powering off at the end.
+fn settings(lang: Language, root: &str, data: PathBuf) -> flow::Config {
+    let given = Given {
+        language: Some(lang),
+        poweroff: Some(true),
+        ..Given::default()
+    };
+    config::resolve(
+        given,
+        Given::default(),
+        RunFlags::new(SysRoot::new(root), DataDir(data)),
+        None,
+    )
+}
+
+fn cfg(run: &Run) -> Config {
+    let mut c = Config::new(&run.config);
+    c.cooling_ms = 30_000;
+    c.auto_step = Duration::from_secs(3);
+    c
 }
 
 fn machine(lang: Language) -> Model {
-    let probe = reprise::probe::probe(&SysRoot::new(DEMO)).unwrap();
-    let mut m = Model::new(
-        cfg(lang),
-        probe,
-        Policy::default(),
-        Settings::default(),
-        Default::default(),
-    );
+    let run = Run::prepare(settings(lang, DEMO, PathBuf::from("/run/reprise/data"))).unwrap();
+    let mut m = Model::new(cfg(&run), &run);
     let mut sensors = Sensors::new(&SysRoot::new(DEMO));
     m.live = Some(sensors.sample());
+    m
+}
+
+/// `machine`, in automatic mode.
+fn automatic(lang: Language) -> Model {
+    let mut m = machine(lang);
+    std::sync::Arc::make_mut(&mut m.cfg.run).auto = Some(Level::Clear);
     m
 }
 
@@ -155,33 +161,24 @@ fn finished(lang: Language, fail_second: bool) -> Model {
     let dir = tempfile::tempdir().unwrap();
     let disks = dir.path().join("disks");
     std::fs::create_dir(&disks).unwrap();
-    let root = SysRoot::new(DEMO);
-    let probe = reprise::probe::probe(&root).unwrap();
-    let (probe, stand_ins) = flow::demo::stand_in(&probe, &disks, |_| 1 << 20).unwrap();
-    let mut m = Model::new(
-        cfg(lang),
-        probe.clone(),
-        Policy::default(),
-        Settings::default(),
-        reprise::tui::runtime::stands_for(&probe, &stand_ins),
-    );
+    let run = flow::demo::prepare(
+        settings(lang, DEMO, dir.path().join("data")),
+        &disks,
+        |_| 1 << 20,
+        u64::MAX,
+    )
+    .unwrap();
+    let mut m = Model::new(cfg(&run), &run);
     press(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
     let plan = m.plan.clone().unwrap();
-    let data = DataDir(dir.path().join("data"));
-    let (key, _) = flow::load_or_create_key(&data).unwrap();
-    let ctx = RunContext {
-        root: &root,
-        data: &data,
-        key: &key,
-        policy: Policy::default(),
-        organisation: None,
-        site: "test".into(),
-        operator: "test".into(),
-        language: lang,
-        image_digest: None,
-    };
+    let station = run.station().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
-    let outcome = flow::execute(&probe, &plan, ctx, tx, CancelToken::new()).unwrap();
+    let outcome = run
+        .execute(&station, &plan, Hooks::plain(tx, CancelToken::new()))
+        .unwrap();
+    let probe = run.probe.clone();
+    // The screen shows the certificate's place on the stick, where a laptop's run keeps it.
+    std::sync::Arc::make_mut(&mut m.cfg.run).data = DataDir(PathBuf::from("/run/reprise/data"));
     for e in rx.try_iter() {
         update(&mut m, Msg::Wipe(e));
     }
@@ -244,9 +241,8 @@ fn screens(lang: Language) -> Vec<(&'static str, Model)> {
     let mut m = machine(lang);
     press(&mut m, &[Key::Enter, Key::F(10)]);
     out.push(("confirm_armed", m));
-    let mut m = machine(lang);
-    m.cfg.auto = true;
-    update(&mut m, Msg::AutoReady(Ok(())));
+    let mut m = automatic(lang);
+    update::start(&mut m);
     update(&mut m, Msg::Tick(Duration::from_secs(1)));
     out.push(("machine_auto", m));
     out.push(("wipe", wiping(lang)));
@@ -296,15 +292,11 @@ fn screens(lang: Language) -> Vec<(&'static str, Model)> {
     }
     update(&mut m, Msg::Tick(Duration::from_secs(4)));
     out.push(("cooling", m));
-    let mut m = machine(lang);
-    m.cfg.auto = true;
-    update(
-        &mut m,
-        Msg::AutoReady(Err(
-            "no Reprise stick was found among the disks, and no workshop server is configured"
-                .into(),
-        )),
-    );
+    let mut m = automatic(lang).ready(Err(NotReady {
+        stick: NoStick::None,
+        server: None,
+    }));
+    update::start(&mut m);
     out.push(("error_not_ready", m));
     out
 }
@@ -396,7 +388,10 @@ fn the_qr_code_at_80x25_scans_to_the_digest_or_the_servers_page() {
         (Language::Fr, Some(SERVER)),
     ] {
         let mut m = finished(lang, false);
-        m.cfg.server = server.map(str::to_owned);
+        std::sync::Arc::make_mut(&mut m.cfg.run).server = server.map(|url| Server {
+            url: url.to_owned(),
+            enroll: None,
+        });
         let b = draw(&m, 80, 25);
         let (cw, ch) = (9usize, 16usize);
         let (w, h) = (80 * cw, 25 * ch);

@@ -4,47 +4,46 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
+use std::path::PathBuf;
+
 use super::*;
 use crate::checks::keyboard::Layout;
-use crate::flow::Settings;
-use crate::model::Language;
+use crate::flow::config::{self, Given, RunFlags};
+use crate::flow::medium::{NoStick, NotReady};
+use crate::flow::run::Run;
+use crate::flow::{DataDir, SkipReason};
 use crate::sys::SysRoot;
 use crate::tui::model::{Config, Model};
-use crate::verdict::{Action, Policy};
+use crate::verdict::Action;
 use crate::wipe::Progress;
 
-fn demo_probe() -> crate::probe::model::ProbeReport {
-    crate::probe::probe(&SysRoot::new(concat!(
+/// A run over the demo laptop (a recorded machine; no drive is asked), in English.
+fn demo_run(auto: bool) -> Run {
+    let given = Given {
+        auto: auto.then_some(Level::Clear),
+        language: Some(Language::En),
+        keymap: Some(Layout::UsQwerty),
+        ..Given::default()
+    };
+    let root = SysRoot::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/probe/demo-laptop"
-    )))
-    .unwrap()
+    ));
+    let flags = RunFlags::new(root, DataDir(PathBuf::from("/run/reprise/data")));
+    Run::prepare(config::resolve(given, Given::default(), flags, None)).unwrap()
 }
 
-fn cfg(auto: bool, demo: bool) -> Config {
-    Config {
-        lang: Language::En,
-        auto,
-        demo,
-        keymap: Layout::UsQwerty,
-        poweroff: false,
-        ram_test: true,
-        cooling_ms: 30_000,
-        auto_step: Duration::from_secs(3),
-        linger: Duration::from_secs(5),
-        certificate_home: "/run/reprise/data/certs".into(),
-        server: None,
-    }
+fn screen(auto: bool, demo: bool) -> Model {
+    let run = demo_run(auto);
+    let mut cfg = Config::new(&run.config);
+    cfg.demo = demo;
+    cfg.cooling_ms = 30_000;
+    cfg.auto_step = Duration::from_secs(3);
+    Model::new(cfg, &run)
 }
 
 fn model(auto: bool) -> Model {
-    Model::new(
-        cfg(auto, false),
-        demo_probe(),
-        Policy::default(),
-        Settings::default(),
-        Default::default(),
-    )
+    screen(auto, false)
 }
 
 fn keys(m: &mut Model, keys: &[Key]) -> Vec<Effect> {
@@ -163,7 +162,7 @@ fn deselecting_a_disk_leaves_it_out_and_the_forecast_says_so() {
     assert!(
         plan.skipped
             .iter()
-            .any(|s| s.reason == crate::flow::NOT_SELECTED)
+            .any(|s| s.reason == SkipReason::NotSelected)
     );
     let v = m.expected.as_ref().unwrap();
     assert!(
@@ -181,7 +180,7 @@ fn purge_asked_runs_clear_and_says_so() {
     keys(&mut m, &[Key::Tab, Key::Right]);
     assert!(m.purge_requested());
     let plan = m.plan.as_ref().unwrap();
-    assert_eq!(plan.mode, crate::flow::Mode::Purge);
+    assert_eq!(plan.level, Level::Purge);
     assert!(
         plan.targets()
             .iter()
@@ -197,50 +196,42 @@ fn purge_asked_runs_clear_and_says_so() {
 fn automatic_mode_presses_nothing_and_shows_every_screen() {
     let mut m = model(true);
     let fx = start(&mut m);
-    assert!(fx.contains(&Effect::CheckAutoReady));
-    update(&mut m, Msg::Tick(Duration::from_secs(10)));
-    assert_eq!(
-        m.screen,
-        Screen::Machine,
-        "never before the certificate has a home"
-    );
-    update(&mut m, Msg::AutoReady(Ok(())));
-    update(&mut m, Msg::Tick(Duration::from_secs(14)));
+    assert_eq!(fx, [Effect::Transcript("reprise: screen machine".into())]);
+    update(&mut m, Msg::Tick(Duration::from_secs(2)));
+    assert_eq!(m.screen, Screen::Machine, "each screen stays up its time");
+    update(&mut m, Msg::Tick(Duration::from_secs(4)));
     assert_eq!(m.screen, Screen::Confirm);
-    update(&mut m, Msg::Tick(Duration::from_secs(15)));
+    update(&mut m, Msg::Tick(Duration::from_secs(5)));
     assert_eq!(
         m.screen,
         Screen::Confirm,
         "the confirmation stays up its time"
     );
-    let fx = update(&mut m, Msg::Tick(Duration::from_secs(18)));
+    let fx = update(&mut m, Msg::Tick(Duration::from_secs(8)));
     assert!(started(&fx));
     assert_eq!(m.screen, Screen::Wipe);
 }
 
 #[test]
 fn automatic_mode_without_a_home_for_the_certificate_writes_nothing() {
-    let mut m = model(true);
-    let fx = update(
-        &mut m,
-        Msg::AutoReady(Err("no Reprise stick was found".into())),
-    );
+    let why = NotReady {
+        stick: NoStick::None,
+        server: None,
+    };
+    let mut m = model(true).ready(Err(why.clone()));
+    let fx = start(&mut m);
     assert!(fx.iter().any(|e| matches!(e, Effect::Transcript(t) if t.starts_with("NOTHING WAS WRITTEN: no Reprise stick"))));
     assert_eq!(m.screen, Screen::Error);
     for s in 0..30 {
         let fx = update(&mut m, Msg::Tick(Duration::from_secs(s)));
         assert!(!started(&fx));
     }
-    assert_eq!(
-        m.exit,
-        Some(Exit::NotReady("no Reprise stick was found".into()))
-    );
+    assert_eq!(m.exit, Some(Exit::NotReady(why)));
 }
 
 #[test]
 fn esc_stops_the_automatic_countdown() {
     let mut m = model(true);
-    update(&mut m, Msg::AutoReady(Ok(())));
     keys(&mut m, &[Key::Esc]);
     for s in 0..60 {
         assert!(!started(&update(&mut m, Msg::Tick(Duration::from_secs(s)))));
@@ -403,26 +394,14 @@ fn the_cooling_check_starts_the_load_and_records_its_readings() {
 
 #[test]
 fn the_demo_quits_on_q_even_mid_wipe_once_the_workers_stopped() {
-    let mut m = Model::new(
-        cfg(false, true),
-        demo_probe(),
-        Policy::default(),
-        Settings::default(),
-        Default::default(),
-    );
+    let mut m = screen(false, true);
     keys(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
     let fx = keys(&mut m, &[letter('q')]);
     assert!(fx.contains(&Effect::Cancel));
     assert!(m.exit.is_none(), "the workers stop first");
     update(&mut m, Msg::RunDone(Box::new(Err("cancelled".into()))));
     assert!(m.exit.is_some());
-    let mut idle = Model::new(
-        cfg(false, true),
-        demo_probe(),
-        Policy::default(),
-        Settings::default(),
-        Default::default(),
-    );
+    let mut idle = screen(false, true);
     assert!(keys(&mut idle, &[letter('q')]).contains(&Effect::Quit));
     // Outside the demo, q is nothing.
     let mut real = model(false);

@@ -14,7 +14,7 @@ use crate::tui::palette;
 use crate::tui::update::colour_name;
 
 pub fn keyboard(m: &Model, f: &mut Frame, area: Rect) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let Some(k) = &m.keyboard else { return };
     let mut lines = vec![
         Line::from(Span::styled(
@@ -86,7 +86,7 @@ fn solid(c: &str) -> Color {
 /// A whole screen of one colour, drawn with full blocks: the VGA console can show bright
 /// colours only as foregrounds.
 pub fn colours(m: &Model, f: &mut Frame, area: Rect) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let Some(c) = m.colours.colour() else { return };
     let colour = solid(c);
     let buf = f.buffer_mut();
@@ -115,7 +115,7 @@ pub fn colours(m: &Model, f: &mut Frame, area: Rect) {
 }
 
 pub fn cooling(m: &Model, f: &mut Frame, area: Rect) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let c = &m.cooling;
     let [info, bar, history] = Layout::vertical([
         Constraint::Length(4),

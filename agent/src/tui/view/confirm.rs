@@ -7,14 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{boxed, vga};
-use crate::flow::Mode;
 use crate::tui::i18n::{self, t};
 use crate::tui::model::Model;
 use crate::tui::palette;
 use crate::wipe::VerifySpec;
 
 pub fn confirm(m: &Model, f: &mut Frame, area: Rect) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let [banner, list, steps] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
@@ -94,7 +93,7 @@ pub fn confirm(m: &Model, f: &mut Frame, area: Rect) {
         ]));
         // Under Purge, why each disk gets what it gets: the operator confirms a firmware erase
         // or an overwrite knowing which, and why a disk cannot be purged.
-        if plan.mode == Mode::Purge
+        if plan.level == crate::model::Level::Purge
             && let Some(why) = i18n::technique_reason(l, d)
         {
             let style = match d.strategy().map(|s| s.level) {
@@ -110,7 +109,7 @@ pub fn confirm(m: &Model, f: &mut Frame, area: Rect) {
                 "{} {} ({})",
                 t(l, "Not touched:", "Non touché :"),
                 m.stands_for.get(&s.disk.id).unwrap_or(&s.disk.dev_path),
-                super::machine::skip_words(l, &s.reason, false)
+                s.reason.words(l, false)
             ),
             palette::dim(),
         )));

@@ -8,8 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use super::{boxed, vga};
-use crate::flow::Mode;
-use crate::model::{DiskId, Language};
+use crate::model::{DiskId, Language, Level};
 use crate::probe::model::Disk;
 use crate::tui::i18n::{self, t};
 use crate::tui::model::Model;
@@ -80,7 +79,7 @@ fn row<'a>(label: &'a str, value: String) -> Line<'a> {
 }
 
 fn identity_lines(m: &Model) -> Vec<Line<'_>> {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let p = &m.probe;
     let sys = &p.identity.system;
     let serial = sys
@@ -181,7 +180,7 @@ fn identity_lines(m: &Model) -> Vec<Line<'_>> {
 
 /// What the plan does with `disk`: its method, or why it is left alone.
 fn plan_text(m: &Model, disk: &Disk) -> (String, Style) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let Ok(plan) = &m.plan else {
         return (unknown(l).into(), palette::bad());
     };
@@ -193,7 +192,7 @@ fn plan_text(m: &Model, disk: &Disk) -> (String, Style) {
         };
         // A Purge asked for and not possible on this disk is the operator's business: in the
         // warning colour.
-        let short = plan.mode == Mode::Purge
+        let short = plan.level == Level::Purge
             && target
                 .strategy()
                 .is_none_or(|s| s.level != crate::model::Level::Purge);
@@ -210,51 +209,15 @@ fn plan_text(m: &Model, disk: &Disk) -> (String, Style) {
         .skipped
         .iter()
         .find(|s| s.disk.id == disk.id)
-        .map(|s| skip_words(l, &s.reason, true))
+        .map(|s| s.reason.words(l, true))
         .unwrap_or_default();
     (reason, palette::warn())
-}
-
-/// A skip reason in the screen's language (the plan's reasons are English).
-pub fn skip_words(l: Language, reason: &str, short: bool) -> String {
-    if reason.starts_with("boot medium") && short {
-        t(l, "boot medium - never wiped", "démarrage - jamais effacé").into()
-    } else if reason.starts_with("boot medium") {
-        t(
-            l,
-            "boot medium - never wiped",
-            "support de démarrage - jamais effacé",
-        )
-        .into()
-    } else if reason.starts_with("a Reprise stick") {
-        t(
-            l,
-            "Reprise stick - never wiped",
-            "clé Reprise - jamais effacée",
-        )
-        .into()
-    } else if reason.starts_with("running system") || reason.starts_with("holds the running") {
-        t(
-            l,
-            "running system - never wiped",
-            "système en cours - jamais effacé",
-        )
-        .into()
-    } else if reason == crate::flow::NOT_SELECTED {
-        t(l, "not selected", "non sélectionné").into()
-    } else if reason.starts_with("read-only") {
-        t(l, "read-only", "lecture seule").into()
-    } else if reason.starts_with("no medium") {
-        t(l, "no medium", "pas de support").into()
-    } else {
-        reason.to_owned()
-    }
 }
 
 /// The drive's health as its firmware reported it at the probe (SMART, NVMe health log), unless
 /// the session learned better since (`Model::health`).
 fn health_text(m: &Model, id: &DiskId) -> (String, Style) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let probed = || {
         m.probe
             .disks
@@ -297,7 +260,7 @@ fn disk_name_of(m: &Model, id: &crate::model::DiskIdentity) -> String {
 }
 
 fn disk_table(m: &Model, f: &mut Frame, area: Rect) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let wide = area.width >= 110;
     let header = Row::new(vec![
         t(l, "Disk", "Disque"),
@@ -370,7 +333,7 @@ fn disk_table(m: &Model, f: &mut Frame, area: Rect) {
 
 /// The verdict the machine heads for, with its reasons and actions.
 pub fn verdict_lines(m: &Model, max: usize) -> Vec<Line<'_>> {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let Some(v) = &m.expected else {
         return vec![Line::from(Span::styled(
             m.plan.as_ref().err().cloned().unwrap_or_default(),
@@ -426,7 +389,7 @@ pub fn verdict_lines(m: &Model, max: usize) -> Vec<Line<'_>> {
 
 /// "Keyboard: 2 dead | Screen: OK | Cooling: 71 °C | RAM: during the wipe".
 pub fn checks_line(m: &Model) -> Line<'_> {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let c = &m.checks;
     let none = || ("-".to_owned(), palette::dim());
     let kb = c.keyboard.as_ref().map_or_else(none, |k| {
@@ -455,7 +418,7 @@ pub fn checks_line(m: &Model) -> Line<'_> {
                 .is_some_and(|e| e > m.policy.checks.max_throttle_events);
         (text, if hot { palette::bad() } else { palette::good() })
     });
-    let ram = match (&c.memory, m.cfg.ram_test) {
+    let ram = match (&c.memory, m.ram_test) {
         (Some(r), _) if r.errors > 0 => (
             format!("{} {}", r.errors, t(l, "errors", "erreurs")),
             palette::bad(),
@@ -491,7 +454,7 @@ pub fn checks_line(m: &Model) -> Line<'_> {
 
 /// "CPU 3 %  47 °C  1.9 GHz | RAM free 7.2 GiB | BAT0 63 % -6.1 W".
 pub fn live_line(m: &Model) -> Line<'_> {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let Some(s) = &m.live else {
         return Line::from(vec![
             Span::styled(
@@ -538,9 +501,9 @@ pub fn live_line(m: &Model) -> Line<'_> {
 }
 
 pub fn machine(m: &Model, f: &mut Frame, area: Rect) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let disks = u16::try_from(m.probe.disks.len()).unwrap_or(8).clamp(1, 8);
-    let auto_rows = u16::from(m.cfg.auto);
+    let auto_rows = u16::from(m.cfg.auto());
     let [ident, table, checks, live, auto, verdict] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Length(disks + 2),
@@ -554,7 +517,7 @@ pub fn machine(m: &Model, f: &mut Frame, area: Rect) {
     disk_table(m, f, table);
     f.render_widget(Paragraph::new(checks_line(m)), checks);
     f.render_widget(Paragraph::new(live_line(m)), live);
-    if m.cfg.auto {
+    if m.cfg.auto() {
         f.render_widget(Paragraph::new(auto_line(m)), auto);
     }
     let max = usize::from(verdict.height);
@@ -567,7 +530,7 @@ pub fn machine(m: &Model, f: &mut Frame, area: Rect) {
 
 /// Automatic mode's state on the first screens.
 pub fn auto_line(m: &Model) -> Line<'_> {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let text = match (&m.auto.ready, m.auto.stopped) {
         (_, true) => t(
             l,
@@ -575,13 +538,7 @@ pub fn auto_line(m: &Model) -> Line<'_> {
             "Mode automatique arrêté : à vous.",
         )
         .to_owned(),
-        (None, _) => t(
-            l,
-            "Automatic mode: checking where the certificate will be kept...",
-            "Mode automatique : vérification de l'endroit où garder le certificat...",
-        )
-        .to_owned(),
-        (Some(Ok(())), _) => {
+        (Ok(()), _) => {
             let left = m
                 .cfg
                 .auto_step
@@ -597,13 +554,13 @@ pub fn auto_line(m: &Model) -> Line<'_> {
                 t(l, "stop", "arrêter")
             )
         }
-        (Some(Err(_)), _) => t(l, "Automatic mode refused.", "Mode automatique refusé.").to_owned(),
+        (Err(_), _) => t(l, "Automatic mode refused.", "Mode automatique refusé.").to_owned(),
     };
     Line::from(Span::styled(text, palette::warn()))
 }
 
 pub fn choose(m: &Model, f: &mut Frame, area: Rect) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let eligible = m.eligible();
     let mut lines: Vec<Line<'_>> = vec![Line::from(Span::styled(
         t(
@@ -644,7 +601,7 @@ pub fn choose(m: &Model, f: &mut Frame, area: Rect) {
             .as_ref()
             .ok()
             .and_then(|p| p.skipped.iter().find(|s| s.disk.id == d.id))
-            .map(|s| skip_words(l, &s.reason, false))
+            .map(|s| s.reason.words(l, false))
             .unwrap_or_default();
         lines.push(Line::from(Span::styled(
             format!("     {:<8} {why}", disk_name(m, d)),
@@ -656,9 +613,9 @@ pub fn choose(m: &Model, f: &mut Frame, area: Rect) {
         t(l, "Level (Left/Right):", "Niveau (Gauche/Droite) :"),
         palette::heading(),
     )));
-    let (clear, purge) = match m.settings.mode {
-        Mode::Clear => ("(o)", "( )"),
-        Mode::Purge => ("( )", "(o)"),
+    let (clear, purge) = match m.settings.level {
+        Level::Clear => ("(o)", "( )"),
+        Level::Purge => ("( )", "(o)"),
     };
     lines.push(Line::from(format!(
         " {clear} Clear: {}",
@@ -672,7 +629,7 @@ pub fn choose(m: &Model, f: &mut Frame, area: Rect) {
         " {purge} Purge: {}",
         t(l, "firmware erase", "effacement par le micrologiciel")
     )));
-    if m.settings.mode == Mode::Purge
+    if m.settings.level == Level::Purge
         && let Ok(plan) = &m.plan
     {
         // Each disk's technique under Purge: a disk that can only be cleared says so here,

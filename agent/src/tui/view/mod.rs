@@ -72,7 +72,7 @@ pub fn view(m: &Model, f: &mut Frame) {
 }
 
 fn too_small(m: &Model, f: &mut Frame, area: Rect) {
-    let lang = m.cfg.lang;
+    let lang = m.cfg.lang();
     let text = format!(
         "Reprise: {} {MIN_WIDTH}×{MIN_HEIGHT} ({} 80×25)",
         t(
@@ -105,7 +105,7 @@ fn screen_title(lang: Language, s: Screen) -> &'static str {
 }
 
 fn title_bar(m: &Model, buf: &mut Buffer, area: Rect) {
-    let lang = m.cfg.lang;
+    let lang = m.cfg.lang();
     buf.set_style(area, palette::title());
     let mut left = format!(
         " Reprise {} | {}",
@@ -115,7 +115,7 @@ fn title_bar(m: &Model, buf: &mut Buffer, area: Rect) {
     if m.cfg.demo {
         left.push_str(t(lang, " | DEMO", " | DÉMO"));
     }
-    if m.cfg.auto {
+    if m.cfg.auto() {
         left.push_str(t(lang, " | AUTOMATIC", " | AUTOMATIQUE"));
     }
     let id = &m.probe.identity.system;
@@ -140,7 +140,7 @@ fn title_bar(m: &Model, buf: &mut Buffer, area: Rect) {
 
 /// (key, what it does) pairs of the key bar.
 fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let mut k = match m.screen {
         _ if m.automatic() && matches!(m.screen, Screen::Machine | Screen::Confirm) => {
             vec![("Esc", t(l, "Stop automatic", "Arrêter l'auto"))]
@@ -175,9 +175,9 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
         ],
         Screen::Wipe => vec![],
         Screen::Result | Screen::Error => {
-            if m.cfg.auto {
+            if m.cfg.auto() {
                 vec![]
-            } else if m.cfg.poweroff
+            } else if m.cfg.poweroff()
                 && m.result
                     .as_ref()
                     .is_some_and(|r| r.status == crate::flow::RunStatus::Sanitized)
@@ -274,7 +274,7 @@ fn popup(f: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>, style: St
 }
 
 fn help(m: &Model, f: &mut Frame, area: Rect) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let mut lines: Vec<Line<'_>> = vec![
         Line::from(t(
             l,
@@ -342,7 +342,7 @@ fn help(m: &Model, f: &mut Frame, area: Rect) {
 }
 
 fn quit(m: &Model, f: &mut Frame, area: Rect) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     popup(
         f,
         area,
@@ -365,7 +365,7 @@ fn quit(m: &Model, f: &mut Frame, area: Rect) {
 }
 
 fn cancel(m: &Model, f: &mut Frame, area: Rect, armed: bool) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let step = if armed {
         t(
             l,
@@ -397,11 +397,21 @@ fn cancel(m: &Model, f: &mut Frame, area: Rect, armed: bool) {
 }
 
 fn error(m: &Model, f: &mut Frame, area: Rect) {
-    let l = m.cfg.lang;
-    let mut lines = vec![Line::from(Span::styled(
-        m.fatal.clone().unwrap_or_default(),
-        palette::bad(),
-    ))];
+    let l = m.cfg.lang();
+    // What stopped the run, in the screen's language (the transcript keeps it in English).
+    let what = match &m.pending_exit {
+        Some(super::model::Exit::NotReady(why)) => format!(
+            "{} {}.",
+            t(l, "NOTHING WAS WRITTEN:", "RIEN N'A ÉTÉ ÉCRIT :"),
+            why.words(l)
+        ),
+        Some(super::model::Exit::Failed(why)) => format!(
+            "{} {why}",
+            t(l, "The run failed:", "L'exécution a échoué :")
+        ),
+        _ => m.fatal.clone().unwrap_or_default(),
+    };
+    let mut lines = vec![Line::from(Span::styled(what, palette::bad()))];
     if matches!(m.pending_exit, Some(super::model::Exit::NotReady(_))) {
         lines.push(Line::from(""));
         lines.push(Line::from(t(

@@ -62,7 +62,7 @@ pub fn result_line(lang: Language, d: &DeviceWipe) -> (String, bool) {
 }
 
 fn lines(m: &Model) -> Vec<Line<'_>> {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let Some(r) = &m.result else {
         return Vec::new();
     };
@@ -146,7 +146,8 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
         t(l, "Certificate", "Certificat"),
         palette::label(),
     )));
-    let home = std::path::Path::new(&m.cfg.certificate_home);
+    let home = m.cfg.certificate_home();
+    let home = home.as_path();
     let shown = match r.certificate.strip_prefix(home.parent().unwrap_or(home)) {
         Ok(rel) if !m.cfg.demo => format!(
             " {} ({})",
@@ -170,7 +171,7 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
         ))),
     }
     out.push(Line::from(Span::styled(
-        match &m.cfg.server {
+        match m.cfg.server() {
             Some(s) => format!(
                 " {} {s}: {}",
                 t(l, "Upload to", "Envoi vers"),
@@ -201,7 +202,7 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
 }
 
 pub fn result(m: &Model, f: &mut Frame, area: Rect) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let text = lines(m);
     let qr = m.qr();
     let (qw, qh) = qr.as_ref().map_or((0, 0), |q| q.cells());
@@ -234,7 +235,7 @@ pub fn result(m: &Model, f: &mut Frame, area: Rect) {
             height: 1,
         };
         f.render_widget(
-            Paragraph::new(if m.cfg.server.is_some() {
+            Paragraph::new(if m.cfg.server().is_some() {
                 t(
                     l,
                     "scan: certificate's page",

@@ -47,7 +47,7 @@ pub fn gauge(buf: &mut Buffer, area: Rect, permille: u32, label: &str, filled: S
 }
 
 fn disk_gauge(m: &Model, d: &DiskProgress, buf: &mut Buffer, area: Rect) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let (permille, text, style) = match (&d.finished, &d.last) {
         (Some(o), _) => (
             1000,
@@ -94,7 +94,7 @@ fn disk_gauge(m: &Model, d: &DiskProgress, buf: &mut Buffer, area: Rect) {
 }
 
 pub fn wipe(m: &Model, f: &mut Frame, area: Rect) {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let disks = m.run.disks();
     let n = u16::try_from(disks.len()).unwrap_or(u16::MAX);
     let rows_per_disk = if area.height >= n * 2 + 8 { 2 } else { 1 };
@@ -201,7 +201,7 @@ pub fn wipe(m: &Model, f: &mut Frame, area: Rect) {
 
 /// The live panel's lines: load, temperature, frequency, memory, batteries, the RAM test.
 pub fn live_panel(m: &Model) -> Vec<Line<'_>> {
-    let l = m.cfg.lang;
+    let l = m.cfg.lang();
     let mut lines = Vec::new();
     let kv = |k: &str, v: String| {
         Line::from(vec![

@@ -1,0 +1,216 @@
+//! Where a run's certificate can live: the proven boot medium's data partition, which survives
+//! the power-off, or — on a network boot — only the workshop server. Automatic mode writes
+//! nothing unless one of them is there ([`check_auto_ready`]), and init mounts only the
+//! partition [`boot_data_partition`] names.
+
+use std::path::{Path, PathBuf};
+
+use super::DataDir;
+use crate::model::Language;
+use crate::probe::model::{Disk, ProbeReport};
+use crate::sys::SysRoot;
+use crate::sys::{atomic, file};
+
+/// Why the data folder is not the proven boot medium's data partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoStick {
+    /// No disk carries the Reprise image.
+    None,
+    /// One stick is there, but the kernel was not loaded from it.
+    NetworkBoot,
+    /// Several sticks: which one booted cannot be proven.
+    Several(usize),
+    /// The kernel has not shown the stick's data partition.
+    NoDataPartition {
+        stick: String,
+    },
+    NotMounted {
+        partition: String,
+        data: PathBuf,
+    },
+    NotWritable {
+        why: String,
+    },
+}
+
+/// Why automatic mode may not write: the stick cannot keep the certificate, and no server can.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotReady {
+    pub stick: NoStick,
+    /// The server configured that does not answer (its URL and why), or `None` when there is
+    /// no server.
+    pub server: Option<(String, String)>,
+}
+
+impl std::fmt::Display for NoStick {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words(Language::En))
+    }
+}
+
+impl NoStick {
+    pub fn words(&self, lang: Language) -> String {
+        let fr = lang == Language::Fr;
+        match self {
+            NoStick::None if fr => "aucune clé Reprise parmi les disques".into(),
+            NoStick::None => "no Reprise stick was found among the disks".into(),
+            NoStick::NetworkBoot if fr => {
+                "la clé Reprise présente n'est pas le support de démarrage (démarrage réseau)"
+                    .into()
+            }
+            NoStick::NetworkBoot => {
+                "the Reprise stick present is not the boot medium (network boot)".into()
+            }
+            NoStick::Several(n) if fr => format!(
+                "{n} clés Reprise sont branchées : le support de démarrage n'est pas prouvé"
+            ),
+            NoStick::Several(n) => {
+                format!("{n} Reprise sticks are plugged in: the boot medium is not proven")
+            }
+            NoStick::NoDataPartition { stick } if fr => {
+                format!("la clé {stick} n'a pas de partition de données connue du noyau")
+            }
+            NoStick::NoDataPartition { stick } => {
+                format!("the stick {stick} has no data partition the kernel knows")
+            }
+            NoStick::NotMounted { partition, data } if fr => format!(
+                "la partition de données {partition} de la clé n'est pas montée sur {}",
+                data.display()
+            ),
+            NoStick::NotMounted { partition, data } => format!(
+                "the stick's data partition {partition} is not mounted on {}",
+                data.display()
+            ),
+            NoStick::NotWritable { why } if fr => {
+                format!("la partition de données n'est pas accessible en écriture ({why})")
+            }
+            NoStick::NotWritable { why } => {
+                format!("the data partition is not writable ({why})")
+            }
+        }
+    }
+}
+
+impl NotReady {
+    /// The whole reason in `lang`.
+    pub fn words(&self, lang: Language) -> String {
+        let stick = self.stick.words(lang);
+        match (&self.server, lang) {
+            (Some((url, why)), Language::En) => {
+                format!("{stick}, and the workshop server {url} does not answer ({why})")
+            }
+            (Some((url, why)), Language::Fr) => {
+                format!("{stick}, et le serveur de l'atelier {url} ne répond pas ({why})")
+            }
+            (None, Language::En) => format!("{stick}, and no workshop server is configured"),
+            (None, Language::Fr) => format!("{stick}, et aucun serveur d'atelier n'est configuré"),
+        }
+    }
+}
+
+impl std::fmt::Display for NotReady {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words(Language::En))
+    }
+}
+
+/// Whether an automatic run may write anything: its certificate must have a durable home. That
+/// is the data partition of the proven boot medium, mounted at `data` and writable — or a
+/// workshop server that answers (a network boot has no stick). Otherwise the run must stop
+/// before writing a byte, and say why.
+pub fn check_auto_ready(
+    probe: &ProbeReport,
+    data: &DataDir,
+    server: Option<&str>,
+) -> Result<(), NotReady> {
+    let stick = match stick_data_partition(probe, &data.0) {
+        Ok(()) => match atomic::probe_writable(&data.0) {
+            Ok(()) => return Ok(()),
+            Err(e) => NoStick::NotWritable {
+                why: crate::model::error_chain(&e),
+            },
+        },
+        Err(why) => why,
+    };
+    match server {
+        Some(url) => match crate::sys::net::reachable(url) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(NotReady {
+                stick,
+                server: Some((url.to_owned(), e.to_string())),
+            }),
+        },
+        None => Err(NotReady {
+            stick,
+            server: None,
+        }),
+    }
+}
+
+/// Whether certificates written to `data` survive the power-off: it is the proven boot medium's
+/// data partition (else it is memory, as on a network boot, and only the server keeps them).
+pub fn data_is_durable(probe: &ProbeReport, data: &DataDir) -> bool {
+    stick_data_partition(probe, &data.0).is_ok()
+}
+
+/// Whether `data` is where the proven boot medium's data partition is mounted.
+fn stick_data_partition(probe: &ProbeReport, data: &Path) -> Result<(), NoStick> {
+    let booted: Vec<&Disk> = probe.disks.iter().filter(|d| d.is_boot_medium()).collect();
+    let Some(stick) = booted.first() else {
+        let sticks = probe
+            .disks
+            .iter()
+            .filter(|d| d.reprise_medium.is_some())
+            .count();
+        return Err(match sticks {
+            0 => NoStick::None,
+            1 => NoStick::NetworkBoot,
+            n => NoStick::Several(n),
+        });
+    };
+    let medium = stick.reprise_medium.as_ref().expect("boot medium");
+    let Some(part) = &medium.data_partition else {
+        return Err(NoStick::NoDataPartition {
+            stick: stick.dev_path.clone(),
+        });
+    };
+    let data = file::canonical(data);
+    let mounted = stick
+        .partitions
+        .iter()
+        .filter(|p| &p.name == part)
+        .flat_map(|p| &p.mountpoints)
+        .any(|m| Path::new(m) == data);
+    if mounted {
+        Ok(())
+    } else {
+        Err(NoStick::NotMounted {
+            partition: part.clone(),
+            data,
+        })
+    }
+}
+
+/// The data partition of the proven boot medium (`/dev/sdb3`), for init to mount: settings and
+/// keys are read only from there. `Err` says why there is none (no stick, two sticks, a network
+/// boot, a stick whose data partition the kernel has not shown yet).
+pub fn boot_data_partition(root: &SysRoot) -> Result<PathBuf, String> {
+    let disks = crate::probe::disks::probe_disks(root, false);
+    let booted: Vec<&Disk> = disks.iter().filter(|d| d.is_boot_medium()).collect();
+    match booted.as_slice() {
+        [stick] => {
+            let m = stick.reprise_medium.as_ref().expect("boot medium");
+            match &m.data_partition {
+                Some(p) => Ok(PathBuf::from(format!("/dev/{p}"))),
+                None => Err(format!(
+                    "the boot medium {} has no data partition in the kernel's view yet",
+                    stick.dev_path
+                )),
+            }
+        }
+        _ => Err(disks
+            .iter()
+            .find_map(|d| d.reprise_medium.as_ref().map(|m| m.reason.clone()))
+            .unwrap_or_else(|| "no disk carries the Reprise image".to_owned())),
+    }
+}

@@ -1,0 +1,664 @@
+//! The run (`reprise run`, and `reprise demo` over a recorded laptop): one owner for its steps,
+//! as plain functions over one owned state ([`Run`]).
+//!
+//! ```text
+//! Config (settings resolved once)
+//!   → Run::prepare   probe, inspect the drives, plan, policy
+//!   → Run::ready     automatic mode: the certificate has a durable home, or nothing is written
+//!   → Run::unfreeze  suspend to RAM and resume (the only suspend path), drives asked again
+//!   → Run::self_tests  the drives' own tests; the plan made again without the failing ones
+//!   → Run::station   the station key (created on a fresh stick)
+//!   → Run::execute   wipe in parallel (RAM test alongside), checks, verdict, certificate,
+//!                    read back and verified once
+//!   → Run::finish    upload with retries, the no-stick rule, the run's log, power-off
+//! ```
+//!
+//! The console (`cli::run`), the operator's screen (`tui`) and the demo (`cli::demo`) are
+//! front-ends: each asks the operator in its own way, then calls these steps; none holds a step
+//! of its own.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+
+use super::config::{Config, SelfTestKind};
+use super::demo::{DemoError, StandIn};
+use super::medium::NotReady;
+use super::plan::{Inspection, RunPlan};
+use super::selftest::{Cancelled, SelfTestEvent, SelfTestOutcome};
+use super::{data, plan, upload};
+use crate::cert::issue::{IssueInputs, issue_certificate};
+use crate::cert::model::{ChecksRecord, MemoryCheck};
+use crate::cert::sign;
+use crate::checks::ram;
+use crate::model::{DiskId, Level};
+use crate::probe::model::ProbeReport;
+use crate::sys::SysRoot;
+use crate::sys::atomic;
+use crate::sys::sensors::Sensors;
+use crate::sys::suspend::{Resumed, SuspendError};
+use crate::verdict::{Policy, Verdict};
+use crate::wipe::report::{DeviceWipe, Outcome, SCHEMA_VERSION, WipeReport};
+use crate::wipe::{CancelToken, WipeEvent};
+
+pub use super::RunError;
+
+/// How a run (or a `reprise wipe`) ended, as the exit code says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Every disk written is sanitized.
+    Sanitized,
+    /// At least one disk is not sanitized (failed, or written without verification).
+    NotSanitized,
+    /// The operator cancelled (Ctrl-C, SIGTERM, or the cancel key).
+    Cancelled,
+}
+
+/// The status of a set of wipe records, from the one predicate of "sanitized".
+pub fn status(devices: &[DeviceWipe]) -> RunStatus {
+    if devices.iter().any(|d| d.outcome == Outcome::Cancelled) {
+        RunStatus::Cancelled
+    } else if devices.iter().all(DeviceWipe::is_sanitized) {
+        RunStatus::Sanitized
+    } else {
+        RunStatus::NotSanitized
+    }
+}
+
+/// The demo's stand-in disks (`reprise demo`): files it created in its own folder, paced like
+/// a disk.
+#[derive(Debug, Clone)]
+pub struct Demo {
+    pub dir: PathBuf,
+    pub stand_ins: Vec<StandIn>,
+    /// Each stand-in's throughput, bytes per second.
+    pub pace_bps: u64,
+}
+
+/// A run's state, from the probe to the certificate: owned here, read by the front-ends.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub config: Config,
+    /// The machine as probed (the demo's: with its stand-ins); self-tests add their results.
+    pub probe: ProbeReport,
+    /// What the drives said they can do (asked again after a resume).
+    pub inspection: Inspection,
+    /// The plan for the settings of the configuration (the screen makes its own from the
+    /// operator's choices, with the same planner).
+    pub plan: RunPlan,
+    pub policy: Policy,
+    /// SHA-256 of the live image this runs from (`None` outside it).
+    pub image_digest: Option<String>,
+    pub demo: Option<Demo>,
+}
+
+/// The station's signing key, and whether this run created it.
+#[derive(Clone)]
+pub struct Station {
+    key: SigningKey,
+    pub key_id: String,
+    pub created: bool,
+}
+
+impl std::fmt::Debug for Station {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Station")
+            .field("key_id", &self.key_id)
+            .field("created", &self.created)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Station {
+    pub fn new(key: SigningKey, created: bool) -> Station {
+        Station {
+            key_id: sign::key_id(&key.verifying_key()),
+            key,
+            created,
+        }
+    }
+}
+
+/// Frozen drives whose better technique a suspend-and-resume would make possible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frozen {
+    pub drives: usize,
+    /// Whether this machine can suspend to RAM, or why not.
+    pub can_suspend: Result<(), String>,
+}
+
+/// The RAM test's progress, for the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RamEvent {
+    Progress { done: u64, total: u64, errors: u64 },
+    Done(MemoryCheck),
+}
+
+/// The RAM test to run alongside the wipe, and who hears its progress.
+pub struct RamTest {
+    pub on_event: Box<dyn FnMut(RamEvent) + Send>,
+}
+
+impl std::fmt::Debug for RamTest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RamTest").finish_non_exhaustive()
+    }
+}
+
+/// What a front-end hands to [`Run::execute`].
+pub struct Hooks<'a> {
+    /// Every wipe worker's progress and end.
+    pub events: Sender<WipeEvent>,
+    /// Stops the workers at their next buffer (Ctrl-C, SIGTERM, the cancel key).
+    pub cancel: CancelToken,
+    /// The RAM test alongside the wipe (the screen), or none (the console).
+    pub ram: Option<RamTest>,
+    /// Called once every wipe has ended, before the verdict: the hands-on checks done
+    /// meanwhile, weighed by the verdict and recorded in the certificate (the screen waits here
+    /// for a check the operator is in the middle of).
+    pub checks: Box<dyn FnOnce() -> ChecksRecord + Send + 'a>,
+}
+
+impl std::fmt::Debug for Hooks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooks")
+            .field("ram", &self.ram)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hooks<'_> {
+    /// Wipe events on `events`, cancelled by `cancel`, no RAM test, no check.
+    pub fn plain(events: Sender<WipeEvent>, cancel: CancelToken) -> Hooks<'static> {
+        Hooks {
+            events,
+            cancel,
+            ram: None,
+            checks: Box::new(ChecksRecord::default),
+        }
+    }
+}
+
+/// The certificate as it was read back from where it was written and verified — what an
+/// auditor will see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadBack {
+    /// `sha256:…` of the canonical content (what the QR code holds).
+    pub digest: String,
+    /// The certificate rendered as text, in its language.
+    pub text: String,
+}
+
+/// What an executed run produced.
+#[derive(Debug, Clone)]
+pub struct Executed {
+    pub wipe: WipeReport,
+    pub verdict: Verdict,
+    pub certificate: PathBuf,
+    /// The certificate read back and verified, or why it does not verify.
+    pub read_back: Result<ReadBack, String>,
+    /// Purge was asked for (each disk's record says what it reached).
+    pub requested: Level,
+}
+
+impl Executed {
+    pub fn status(&self) -> RunStatus {
+        status(&self.wipe.devices)
+    }
+}
+
+/// How a finished run ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finished {
+    pub status: RunStatus,
+    /// The certificate reached a durable home (the stick, or the server's acknowledgement).
+    pub kept: bool,
+}
+
+impl Run {
+    /// Probes the machine, asks its drives what they can do, plans the run for the configured
+    /// level and reads the verdict policy. Nothing is written.
+    pub fn prepare(config: Config) -> Result<Run, RunError> {
+        let probe = crate::probe::probe(&config.root).map_err(RunError::Probe)?;
+        Run::over(config, probe, None)
+    }
+
+    /// A run over `probe` as given (the demo's, with its stand-ins).
+    pub fn over(config: Config, probe: ProbeReport, demo: Option<Demo>) -> Result<Run, RunError> {
+        let inspection = plan::inspect(&config.root, &probe);
+        let plan = plan::plan_with(&probe, &inspection, &config.sanitize)?;
+        let policy = data::load_policy(config.policy.as_deref(), Some(&config.data))?;
+        let image_digest = crate::sys::power::image_digest(&config.root);
+        Ok(Run {
+            config,
+            probe,
+            inspection,
+            plan,
+            policy,
+            image_digest,
+            demo,
+        })
+    }
+
+    /// Whether the run may write: always in an interactive run (the operator confirms what the
+    /// screen shows); in automatic mode only when the certificate has a durable home — the
+    /// boot medium's data partition, or a workshop server that answers. The demo writes only
+    /// its own stand-in files, checked when it starts.
+    pub fn ready(&self) -> Result<(), NotReady> {
+        if self.config.auto.is_none() || self.demo.is_some() {
+            return Ok(());
+        }
+        super::medium::check_auto_ready(
+            &self.probe,
+            &self.config.data,
+            self.config.server.as_ref().map(|s| s.url.as_str()),
+        )
+    }
+
+    /// The frozen drives of the plan a suspend would unfreeze, and whether it can be done;
+    /// `None` when there is nothing to gain or the configuration says never.
+    pub fn frozen(&self) -> Option<Frozen> {
+        let drives = self.plan.frozen();
+        if drives == 0 || !self.config.unfreeze {
+            return None;
+        }
+        let can_suspend = self
+            .inspection
+            .can_suspend
+            .clone()
+            .unwrap_or_else(|| Err("not checked".into()));
+        Some(Frozen {
+            drives,
+            can_suspend,
+        })
+    }
+
+    /// Suspends to RAM, resumes, asks the drives again and plans again; how long it slept.
+    pub fn unfreeze(&mut self) -> Result<Duration, SuspendError> {
+        let (inspection, resumed) = unfreeze(&self.config.root, &self.probe, UNFREEZE_SLEEP)?;
+        self.inspection = inspection;
+        // Nothing was confirmed yet: the plan is made anew from what the drives say now.
+        if let Ok(again) = plan::plan_with(&self.probe, &self.inspection, &self.config.sanitize) {
+            self.plan = again;
+        }
+        Ok(resumed.asleep)
+    }
+
+    /// Whether the configuration asks for the drives' self-tests and there is a disk to test.
+    pub fn wants_self_tests(&self) -> bool {
+        self.config.self_test == Some(SelfTestKind::Short) && !self.plan.targets().is_empty()
+    }
+
+    /// Runs the short self-test of every target drive at once (before anything is written and
+    /// before the operator confirms, so that a failing drive is known and out of the plan), and
+    /// plans again: a drive that failed is not overwritten. `Err` when cancelled.
+    pub fn self_tests(
+        &mut self,
+        cancel: &CancelToken,
+        on_event: &mut dyn FnMut(SelfTestEvent),
+    ) -> Result<Result<Vec<SelfTestOutcome>, Cancelled>, RunError> {
+        let targets: Vec<DiskId> = self
+            .plan
+            .targets()
+            .iter()
+            .map(|t| t.identity().id.clone())
+            .collect();
+        let tested = super::selftest::run_short(
+            &self.config.root,
+            &crate::probe::Drives::for_root(&self.config.root),
+            &mut self.probe,
+            &targets,
+            &mut super::selftest::WallClock::new(),
+            cancel,
+            on_event,
+        );
+        if tested.is_ok() {
+            self.plan = plan::replan(
+                &self.probe,
+                &self.inspection,
+                &self.config.sanitize,
+                &self.plan,
+            )?;
+        }
+        Ok(tested)
+    }
+
+    /// The station key of the data folder, created on a fresh one (first boot of a new stick).
+    pub fn station(&self) -> Result<Station, RunError> {
+        let (key, created) = data::load_or_create_key(&self.config.data)?;
+        Ok(Station::new(key, created))
+    }
+
+    /// Wipes `plan`'s targets in parallel (the RAM test alongside when asked), takes the
+    /// checks, decides the verdict, issues the certificate into `DATA/certs` (the probe and wipe
+    /// reports into `DATA/logs`), then reads the certificate back and verifies it.
+    pub fn execute(
+        &self,
+        station: &Station,
+        plan: &RunPlan,
+        hooks: Hooks<'_>,
+    ) -> Result<Executed, RunError> {
+        if let Some(demo) = &self.demo {
+            super::demo::check_targets(plan, &demo.stand_ins, &demo.dir).map_err(RunError::Demo)?;
+        }
+        let ram = hooks.ram.map(|t| self.start_ram_test(t));
+        let devices = match &plan.wipe {
+            // Each disk the way its plan says: an overwrite, or the drive's own erase with its
+            // check. The one path from a validated plan to the devices (`wipe::open_plan`).
+            Some(p) => {
+                let mut opened =
+                    crate::wipe::open_plan(p, &plan::guard(&self.config.root, &self.probe.disks));
+                if let Some(demo) = &self.demo {
+                    opened = opened
+                        .into_iter()
+                        .map(|o| o.map(|dev| dev.paced(demo.pace_bps)))
+                        .collect();
+                }
+                crate::wipe::run_plan(opened, hooks.events, hooks.cancel)
+            }
+            None => Vec::new(),
+        };
+        let memory = ram.and_then(RunningRamTest::stop);
+        let mut checks = (hooks.checks)();
+        if memory.is_some() {
+            checks.memory = memory;
+        }
+        let wipe = WipeReport {
+            schema_version: SCHEMA_VERSION,
+            tool: crate::model::tool_version(),
+            image_digest: self.image_digest.clone(),
+            // Each disk's record says what was performed; the certificate states the request
+            // beside it when they differ (and the plan's explanations say why).
+            requested_level: (plan.level == Level::Purge).then_some(Level::Purge),
+            devices,
+        };
+        let stamp = data::log_stamp();
+        data::write_json_log(
+            &self.config.data,
+            &format!("{stamp}-probe.json"),
+            &self.probe,
+        )?;
+        data::write_json_log(&self.config.data, &format!("{stamp}-wipe.json"), &wipe)?;
+        let health = BTreeMap::new();
+        let verdict = crate::verdict::evaluate_with_checks(
+            &self.probe,
+            &wipe,
+            &health,
+            &checks,
+            &self.policy,
+        );
+        let issuer = &self.config.issuer;
+        let inputs = IssueInputs {
+            probe: self.probe.clone(),
+            wipe: wipe.clone(),
+            verdict: verdict.clone(),
+            health,
+            hidden_areas: BTreeMap::new(),
+            organisation: issuer.organisation.clone(),
+            site: issuer.site.clone(),
+            operator: issuer.operator.clone(),
+            language: self.config.language,
+            issued_at: None,
+            checks: Some(checks),
+        };
+        let certs = self.config.data.certs();
+        atomic::ensure_dir(&certs).map_err(|source| RunError::Folder {
+            path: certs.clone(),
+            source,
+        })?;
+        let certificate = issue_certificate(inputs, &station.key, &certs)?;
+        let read_back = read_back(&certificate, station);
+        Ok(Executed {
+            wipe,
+            verdict,
+            certificate,
+            read_back,
+            requested: plan.level,
+        })
+    }
+
+    /// Starts the RAM test on its own thread: most of the free memory on a laptop, a little in
+    /// the demo (it shares the host's).
+    fn start_ram_test(&self, mut test: RamTest) -> RunningRamTest {
+        let stop = Arc::new(AtomicBool::new(false));
+        let total = self.probe.memory.total_usable_bytes.known().copied();
+        let config = if self.demo.is_some() {
+            ram::Config {
+                max_bytes: 256 << 20,
+                chunk_bytes: 16 << 20,
+                ..ram::Config::most_of(total)
+            }
+        } else {
+            ram::Config::most_of(total)
+        };
+        let root = self.config.root.clone();
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut host = RamHost {
+                sensors: Sensors::new(&root),
+                root,
+                on_event: &mut test.on_event,
+                last: None,
+            };
+            let record = ram::run(config, &flag, total, &mut host);
+            (test.on_event)(RamEvent::Done(record.clone()));
+            record
+        });
+        RunningRamTest { stop, thread }
+    }
+
+    /// The end of a run, after the front-end has shown its result: the certificates of the data
+    /// folder uploaded to the workshop server (on a network boot, until it acknowledges the new
+    /// one or the operator gives up), the run's log kept (`transcript`, then what this step
+    /// said), and the machine powered off when asked and every disk was sanitized. Lines for
+    /// the operator go to `out`.
+    pub fn finish(
+        &self,
+        station: &Station,
+        executed: Option<&Executed>,
+        transcript: &[String],
+        cancel: &CancelToken,
+        out: &mut dyn Write,
+    ) -> Result<Finished, RunError> {
+        let mut said = Recorder::new(out);
+        let kept = match (&self.config.server, executed) {
+            (Some(server), Some(e)) => upload::deliver(
+                server,
+                &self.config.data,
+                &station.key,
+                &e.certificate,
+                self.durable(),
+                cancel,
+                &mut said,
+            )?,
+            _ => true,
+        };
+        let status = match executed {
+            // A certificate kept in memory (network boot) that the server never took means the
+            // run must not look finished, and the machine must not power off.
+            Some(e) if kept => e.status(),
+            Some(_) => RunStatus::NotSanitized,
+            None => RunStatus::Cancelled,
+        };
+        let power_off = self.config.poweroff && status == RunStatus::Sanitized;
+        if self.config.poweroff && !power_off && executed.is_some() {
+            let _ = writeln!(
+                said,
+                "Not powering off: not every disk was sanitized. The result stays on screen."
+            );
+        }
+        let lines = said.into_lines();
+        let log: Vec<&str> = transcript
+            .iter()
+            .map(String::as_str)
+            .chain(lines.iter().map(String::as_str))
+            .collect();
+        if !log.is_empty() {
+            let mut bytes = log.join("\n").into_bytes();
+            bytes.push(b'\n');
+            data::write_log(
+                &self.config.data,
+                &format!("{}-run.log", data::log_stamp()),
+                &bytes,
+            )?;
+        }
+        if power_off {
+            crate::sys::power::power_off().map_err(RunError::PowerOff)?;
+        }
+        Ok(Finished { status, kept })
+    }
+
+    /// Whether certificates written to the data folder survive the power-off (the proven boot
+    /// medium's data partition; else memory, as on a network boot).
+    pub fn durable(&self) -> bool {
+        super::medium::data_is_durable(&self.probe, &self.config.data)
+    }
+
+    /// The device each demo stand-in replaces, by disk id (for the operator).
+    pub fn stands_for(&self) -> BTreeMap<DiskId, String> {
+        let Some(demo) = &self.demo else {
+            return BTreeMap::new();
+        };
+        self.probe
+            .disks
+            .iter()
+            .filter_map(|d| {
+                let s = demo
+                    .stand_ins
+                    .iter()
+                    .find(|s| s.file.display().to_string() == d.dev_path)?;
+                Some((d.id.clone(), s.stands_for.clone()))
+            })
+            .collect()
+    }
+}
+
+/// How long a run sleeps to unfreeze its drives: long enough for them to lose power.
+pub const UNFREEZE_SLEEP: Duration = Duration::from_secs(5);
+
+/// Suspends the machine to RAM and resumes it `asleep` later by its RTC alarm — the drives lose
+/// power and come back unfrozen (unless the firmware freezes them again on resume) — then asks
+/// them again. The one suspend path: the run's, the screen's (on a thread of its own) and
+/// `reprise unfreeze`'s.
+pub fn unfreeze(
+    root: &SysRoot,
+    probe: &ProbeReport,
+    asleep: Duration,
+) -> Result<(Inspection, Resumed), SuspendError> {
+    let resumed = crate::sys::suspend::suspend_and_resume(root, asleep)?;
+    Ok((plan::inspect(root, probe), resumed))
+}
+
+/// Reads the certificate back from where it was written and verifies it with the station's key.
+fn read_back(path: &std::path::Path, station: &Station) -> Result<ReadBack, String> {
+    let bytes = crate::sys::file::read(path)
+        .map_err(|e| format!("cannot read it back: {}", crate::model::error_chain(&e)))?;
+    let verified = crate::cert::envelope::verify(&bytes, Some(&station.key.verifying_key()))
+        .map_err(|e| {
+            format!(
+                "{} does not verify: {}",
+                path.display(),
+                crate::model::error_chain(&e)
+            )
+        })?;
+    Ok(ReadBack {
+        text: crate::cert::render::text(&verified.envelope.certificate, &verified.digest),
+        digest: verified.digest,
+    })
+}
+
+/// The RAM test running beside the wipe.
+struct RunningRamTest {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<MemoryCheck>,
+}
+
+impl RunningRamTest {
+    /// Stops it (the wipe is over) and takes its record.
+    fn stop(self) -> Option<MemoryCheck> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().ok()
+    }
+}
+
+/// The RAM test's view of the machine.
+struct RamHost<'a> {
+    sensors: Sensors,
+    root: SysRoot,
+    on_event: &'a mut Box<dyn FnMut(RamEvent) + Send>,
+    last: Option<crate::sys::clock::Stopwatch>,
+}
+
+impl ram::Host for RamHost<'_> {
+    fn available(&mut self) -> Option<u64> {
+        self.sensors.memory_available()
+    }
+    fn physical(&mut self, addr: usize) -> Option<u64> {
+        if self.root.is_host() {
+            crate::sys::sensors::physical_address(&self.root, addr)
+        } else {
+            None
+        }
+    }
+    fn progress(&mut self, done: u64, total: u64, errors: u64) {
+        // Twice a second is enough for a gauge.
+        let due = self
+            .last
+            .as_ref()
+            .is_none_or(|t| t.elapsed() >= Duration::from_millis(500));
+        if due || done >= total {
+            self.last = Some(crate::sys::clock::Stopwatch::start());
+            (self.on_event)(RamEvent::Progress {
+                done,
+                total,
+                errors,
+            });
+        }
+    }
+}
+
+/// Writes through to the operator and keeps every line for the run's log.
+struct Recorder<'a> {
+    out: &'a mut dyn Write,
+    kept: Vec<u8>,
+}
+
+impl<'a> Recorder<'a> {
+    fn new(out: &'a mut dyn Write) -> Recorder<'a> {
+        Recorder {
+            out,
+            kept: Vec::new(),
+        }
+    }
+
+    fn into_lines(self) -> Vec<String> {
+        String::from_utf8_lossy(&self.kept)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Write for Recorder<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.kept.extend_from_slice(buf);
+        // The operator's terminal may be gone; the log still keeps the line.
+        let _ = self.out.write_all(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl From<DemoError> for RunError {
+    fn from(e: DemoError) -> Self {
+        RunError::Demo(e)
+    }
+}

@@ -31,6 +31,8 @@ enum Command {
     Run(cli::run::Args),
     /// Print the data partition of the Reprise stick this system booted from (for init).
     Medium(cli::medium::Args),
+    /// Print this boot's settings (kernel command line, then reprise.conf), for init.
+    Settings(cli::settings::Args),
     /// Suspend to RAM and resume by the RTC alarm, to unfreeze drives frozen by the BIOS.
     Unfreeze(cli::unfreeze::Args),
     /// Send the certificates the workshop server has not acknowledged yet.
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Cert(args) => cli::cert::run(args),
         Command::Run(args) => cli::run::run(args),
         Command::Medium(args) => cli::medium::run(args),
+        Command::Settings(args) => cli::settings::run(args),
         Command::Upload(args) => cli::upload::run(args),
         Command::Unfreeze(args) => cli::unfreeze::run(args),
         Command::Decode(args) => cli::decode::run(args),

@@ -216,6 +216,17 @@ pub struct Run {
     pub agent_status: Option<i32>,
 }
 
+impl Run {
+    /// The settings of the boot as init logged them (`reprise settings`, one `KEY=VALUE` word
+    /// after another), or "" when init printed none.
+    pub fn settings(&self) -> &str {
+        self.serial
+            .lines()
+            .find_map(|l| l.trim_end().strip_prefix("reprise-init: settings: "))
+            .unwrap_or("")
+    }
+}
+
 /// Init's line once the agent has ended and the logs are on the data partition.
 const AGENT_FINISHED: &str = "reprise-init: agent finished (status ";
 

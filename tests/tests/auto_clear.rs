@@ -154,10 +154,12 @@ fn automatic_run(firmware: Firmware, mode: &str, failing_sector: Option<u64>) ->
         vm.run_until_finished(Duration::from_secs(600))?
     };
     ensure!(
-        run.serial.contains(&format!(
-            "reprise-init: starting: reprise run --data /run/reprise/data --lang en --auto {mode} --self-test short --operator E2E --site QEMU"
-        )),
-        "the settings must come from the stick alone:\n{}",
+        run.settings()
+            == format!(
+                "lang=en keymap=us auto={mode} poweroff=1 self-test=short operator=E2E site=QEMU"
+            ),
+        "the settings must come from the stick alone: {:?}\n{}",
+        run.settings(),
         run.serial
     );
     ensure!(

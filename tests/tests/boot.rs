@@ -32,7 +32,7 @@ fn boot_stick(firmware: Firmware) -> Result<(tempfile::TempDir, Run)> {
     check_reached_agent(
         &out,
         &run,
-        "reprise run --data /run/reprise/data --lang en --auto clear",
+        "lang=en keymap=us auto=clear poweroff=1 operator=unknown site=unknown",
     )?;
     ensure!(
         run.serial
@@ -90,7 +90,9 @@ fn boot_stick(firmware: Firmware) -> Result<(tempfile::TempDir, Run)> {
 /// The banner names this build's image digest and the agent's version, and init started the
 /// agent with these arguments (that it ran, each caller sees from what it left: a certificate,
 /// its refusal).
-fn check_reached_agent(out: &Outputs, run: &Run, command: &str) -> Result<()> {
+/// Init started the agent, from the image it says, with `settings` resolved from the stick and
+/// the command line.
+fn check_reached_agent(out: &Outputs, run: &Run, settings: &str) -> Result<()> {
     let digest = out.image_digest()?;
     ensure!(
         run.serial
@@ -104,10 +106,17 @@ fn check_reached_agent(out: &Outputs, run: &Run, command: &str) -> Result<()> {
         "init did not name the agent's version (no `{version}`):\n{}",
         run.serial
     );
+    let command = "reprise run --data /run/reprise/data";
     ensure!(
         run.serial
             .contains(&format!("reprise-init: starting: {command}")),
         "init did not start `{command}`:\n{}",
+        run.serial
+    );
+    ensure!(
+        run.settings() == settings,
+        "settings {:?}, expected {settings:?}:\n{}",
+        run.settings(),
         run.serial
     );
     Ok(())
@@ -179,7 +188,7 @@ fn pxe_boots_kernel_and_initrd_to_the_agent() -> Result<()> {
     check_reached_agent(
         &out,
         &run,
-        "reprise run --data /run/reprise/data --lang en --auto clear",
+        "lang=en keymap=us auto=clear poweroff=1 operator=unknown site=unknown",
     )?;
     ensure!(
         run.serial
@@ -235,11 +244,11 @@ fn settings_come_from_reprise_conf_and_the_command_line_wins() -> Result<()> {
         run.serial
     );
     ensure!(
-        run.serial.contains(
-            "reprise-init: starting: reprise run --data /run/reprise/data --lang fr --auto clear \
-             --operator Camille Martin --site Lycee Jean Moulin"
-        ),
-        "settings not merged as documented:\n{}",
+        run.settings()
+            == "lang=fr keymap=fr auto=clear poweroff=1 operator=Camille Martin \
+                site=Lycee Jean Moulin",
+        "settings not merged as documented (the command line wins over reprise.conf): {:?}\n{}",
+        run.settings(),
         run.serial
     );
     ensure!(

@@ -233,6 +233,8 @@ fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
 
 /// What one PXE boot from the collector left.
 struct PxeRun {
+    /// The settings init logged (`reprise settings`).
+    settings: String,
     serial: String,
     agent_status: Option<i32>,
     old: Vec<u8>,
@@ -289,6 +291,7 @@ fn pxe_boot(marked: bool) -> Result<PxeRun> {
     };
     let rows = c.rows()?;
     Ok(PxeRun {
+        settings: run.settings().to_owned(),
         serial: run.serial,
         agent_status: run.agent_status,
         old,
@@ -301,8 +304,9 @@ fn pxe_boot(marked: bool) -> Result<PxeRun> {
 fn a_marked_laptop_pxe_boots_wipes_and_its_certificate_reaches_the_server() -> Result<()> {
     let r = pxe_boot(true)?;
     ensure!(
-        r.serial.contains("--auto clear") && r.serial.contains("--enroll"),
-        "the marked machine's script gives automatic Clear and an enrolment token:\n{}",
+        r.settings.contains(" auto=clear ") && r.settings.ends_with(" enroll=given"),
+        "the marked machine's script gives automatic Clear and an enrolment token: {:?}\n{}",
+        r.settings,
         r.serial
     );
     ensure!(
@@ -329,8 +333,9 @@ fn a_marked_laptop_pxe_boots_wipes_and_its_certificate_reaches_the_server() -> R
 fn an_unmarked_laptop_pxe_boots_to_the_screen_and_writes_nothing() -> Result<()> {
     let r = pxe_boot(false)?;
     ensure!(
-        !r.serial.contains("--auto"),
-        "an unmarked machine must never run automatically:\n{}",
+        r.settings.starts_with("lang=") && !r.settings.contains(" auto="),
+        "an unmarked machine must never run automatically: {:?}\n{}",
+        r.settings,
         r.serial
     );
     ensure!(

@@ -12,6 +12,7 @@ pub mod medium;
 pub mod plan;
 pub mod probe;
 pub mod run;
+pub mod settings;
 pub mod unfreeze;
 pub mod upload;
 pub mod wipe;

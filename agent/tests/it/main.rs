@@ -27,6 +27,7 @@ mod probe_fixtures;
 mod probe_host;
 mod probe_parsers;
 mod purge_plan;
+mod run_console;
 mod sampling_audit;
 mod sanitized_truth;
 mod self_test;

@@ -1,0 +1,214 @@
+//! `reprise run` on the line console, as a workshop's serial console or a script sees it: the
+//! settings read from the kernel command line and the data folder's `reprise.conf` (and the
+//! agent's flags over both), the operator's "yes", each disk's result, the certificate read back,
+//! the run's log, the exit code — over a recorded laptop, whose block devices the write guard
+//! refuses (a test tree is never the real machine), so every disk ends `FAILED` and nothing of
+//! this machine is touched.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const DEMO: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/probe/demo-laptop"
+);
+
+/// `reprise ARGS` with `stdin` typed in, in English unless the settings say otherwise.
+fn reprise(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reprise"))
+        .args(args)
+        .env("LANG", "en_GB.UTF-8")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run reprise");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A copy of the demo laptop whose kernel command line is `cmdline`.
+fn laptop(dir: &Path, cmdline: &str) -> PathBuf {
+    let root = dir.join("laptop");
+    let copied = Command::new("cp")
+        .args(["-a", DEMO])
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    std::fs::write(root.join("proc/cmdline"), cmdline).unwrap();
+    root
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The only certificate of a data folder, as JSON.
+fn certificate(data: &Path) -> serde_json::Value {
+    let certs: Vec<_> = std::fs::read_dir(data.join("certs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    assert_eq!(certs.len(), 1, "{certs:?}");
+    serde_json::from_slice(&std::fs::read(&certs[0]).unwrap()).unwrap()
+}
+
+#[test]
+fn the_console_asks_wipes_signs_reads_back_and_keeps_the_runs_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = laptop(
+        dir.path(),
+        "BOOT_IMAGE=/boot/vmlinuz quiet \"reprise.site=Collège Jean Moulin\" reprise.lang=en",
+    );
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    // The stick's settings: the kernel command line wins over them, the agent's flags over both.
+    std::fs::write(
+        data.join("reprise.conf"),
+        "# the workshop's stick\r\nreprise.operator=Camille\r\nreprise.site=Stick\r\nreprise.lang=fr\r\n",
+    )
+    .unwrap();
+    let (root, data_arg) = (root.to_str().unwrap(), data.to_str().unwrap());
+    let out = reprise(
+        &[
+            "run", "--no-tui", "--root", root, "--data", data_arg, "--org", "Atelier",
+        ],
+        "yes\n",
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("About to sanitize 2 disk(s)"), "{stdout}");
+    assert!(stdout.contains("Type yes to go on:"), "{stdout}");
+    // The guard refuses a block device of a test tree: each disk says so, none is sanitized.
+    assert_eq!(stdout.matches(": FAILED — ").count(), 2, "{stdout}");
+    assert!(stdout.contains("Certificate: "), "{stdout}");
+    // The certificate as read back: rendered after it verified.
+    assert!(stdout.contains("sha256:"), "{stdout}");
+
+    let c = certificate(&data);
+    let issuer = &c["certificate"]["issuer"];
+    assert_eq!(issuer["operator"], "Camille");
+    assert_eq!(issuer["site"], "Collège Jean Moulin");
+    assert_eq!(issuer["organisation"], "Atelier");
+    assert_eq!(c["certificate"]["language"], "en");
+
+    // The run's log holds what the operator saw.
+    let logs: Vec<PathBuf> = std::fs::read_dir(data.join("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with("-run.log"))
+        .collect();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    let log = std::fs::read_to_string(&logs[0]).unwrap();
+    assert!(log.contains("About to sanitize 2 disk(s)"), "{log}");
+    assert!(log.contains("Certificate: "), "{log}");
+}
+
+#[test]
+fn a_no_writes_nothing_and_leaves_no_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = reprise(
+        &[
+            "run",
+            "--no-tui",
+            "--root",
+            DEMO,
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        "no\n",
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Nothing was written."));
+    assert!(!data.join("certs").exists());
+}
+
+#[test]
+fn automatic_mode_with_no_home_for_the_certificate_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = laptop(dir.path(), "BOOT_IMAGE=/boot/vmlinuz reprise.auto=clear");
+    let data = dir.path().join("data");
+    let out = reprise(
+        &[
+            "run",
+            "--no-tui",
+            "--root",
+            root.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        "",
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    // The recorded laptop booted from its stick, whose data partition is not this folder.
+    assert!(
+        stdout.contains("NOTHING WAS WRITTEN: the stick's data partition sdb3 is not mounted on ")
+            && stdout.contains(", and no workshop server is configured."),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("automatic mode cannot start"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!data.join("certs").exists());
+}
+
+#[test]
+fn settings_are_printed_for_init_and_a_bad_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = laptop(
+        dir.path(),
+        "BOOT_IMAGE=/boot/vmlinuz reprise.lang=fr reprise.server=http://10.0.2.2:8080 reprise.enroll=s3cret",
+    );
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(
+        data.join("reprise.conf"),
+        "reprise.poweroff=1\nreprise.auto=purge\n",
+    )
+    .unwrap();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a = vec![
+            "settings".to_owned(),
+            "--root".to_owned(),
+            root.display().to_string(),
+            "--data".to_owned(),
+            data.display().to_string(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let a = args(&[]);
+    let out = reprise(&a.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "lang=fr\nkeymap=fr\nauto=purge\npoweroff=1\noperator=unknown\nsite=unknown\n\
+         server=http://10.0.2.2:8080\nenroll=given\n"
+    );
+
+    std::fs::write(data.join("reprise.conf"), "reprise.auto=wipe\n").unwrap();
+    let out = reprise(&a.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("reprise.conf: reprise.auto=wipe: expected clear or purge"),
+        "{}",
+        text(&out.stderr)
+    );
+}

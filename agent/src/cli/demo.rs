@@ -85,7 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         crate::sys::env::locale().as_deref(),
     );
     // On the demo's test tree no drive is asked: the plan says so for each disk under Purge.
-    let run = flow::demo::prepare(config, &disks, stand_in_size, args.speed.max(1) * 1_000_000)
+    let run = flow::run::Run::demo(config, &disks, stand_in_size, args.speed.max(1) * 1_000_000)
         .with_context(|| format!("cannot set up the demo laptop {}", args.root.display()))?;
     let stand_ins = run
         .demo

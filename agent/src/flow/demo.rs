@@ -11,8 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::run::{Demo, Run};
-use super::{Config, RunError, RunPlan, SkipReason};
+use super::{RunPlan, SkipReason};
 use crate::model::{Field, MediaType, Transport};
 use crate::probe::model::ProbeReport;
 use crate::sys::atomic::{self, AtomicWriteError};
@@ -28,6 +27,15 @@ pub enum DemoError {
     },
     #[error("demo target {path} is not a stand-in file inside {dir}: refusing to run")]
     Escaped { path: PathBuf, dir: PathBuf },
+}
+
+/// The demo's stand-in disks: files it created in its own folder, paced like a disk.
+#[derive(Debug, Clone)]
+pub struct Demo {
+    pub dir: PathBuf,
+    pub stand_ins: Vec<StandIn>,
+    /// Each stand-in's throughput, bytes per second.
+    pub pace_bps: u64,
 }
 
 /// A disk of the fixture and the file standing in for it.
@@ -75,28 +83,6 @@ pub fn stand_in(
         disk.mountpoints.clear();
     }
     Ok((demo, stand_ins))
-}
-
-/// The demo's run: the recorded laptop of `config.root`, each disk the run would wipe stood in
-/// for by a file of `size(transport)` bytes in `disks` (the demo's own new folder), written at
-/// `pace_bps` bytes per second.
-pub fn prepare(
-    config: Config,
-    disks: &Path,
-    size: impl Fn(Transport) -> u64,
-    pace_bps: u64,
-) -> Result<Run, RunError> {
-    let probe = crate::probe::probe(&config.root).map_err(RunError::Probe)?;
-    let transports: Vec<Transport> = probe.disks.iter().map(|d| d.transport).collect();
-    let (probe, stand_ins) = stand_in(&probe, disks, |i| {
-        size(transports.get(i).copied().unwrap_or(Transport::Unknown))
-    })?;
-    let demo = Demo {
-        dir: disks.to_owned(),
-        stand_ins,
-        pace_bps,
-    };
-    Run::over(config, probe, Some(demo))
 }
 
 /// Pseudo-random bytes (xorshift): old data that a wipe visibly replaces.

@@ -28,7 +28,7 @@ use std::time::Duration;
 use ed25519_dalek::SigningKey;
 
 use super::config::{Config, SelfTestKind};
-use super::demo::{DemoError, StandIn};
+use super::demo::{Demo, DemoError};
 use super::medium::NotReady;
 use super::plan::{Inspection, RunPlan};
 use super::selftest::{Cancelled, SelfTestEvent, SelfTestOutcome};
@@ -69,16 +69,6 @@ pub fn status(devices: &[DeviceWipe]) -> RunStatus {
     } else {
         RunStatus::NotSanitized
     }
-}
-
-/// The demo's stand-in disks (`reprise demo`): files it created in its own folder, paced like
-/// a disk.
-#[derive(Debug, Clone)]
-pub struct Demo {
-    pub dir: PathBuf,
-    pub stand_ins: Vec<StandIn>,
-    /// Each stand-in's throughput, bytes per second.
-    pub pace_bps: u64,
 }
 
 /// A run's state, from the probe to the certificate: owned here, read by the front-ends.
@@ -227,6 +217,33 @@ impl Run {
     pub fn prepare(config: Config) -> Result<Run, RunError> {
         let probe = crate::probe::probe(&config.root).map_err(RunError::Probe)?;
         Run::over(config, probe, None)
+    }
+
+    /// The demo's run (`reprise demo`): the recorded laptop of `config.root`, each disk the run
+    /// would wipe stood in for by a file of `size(transport)` bytes in `disks` (the demo's own
+    /// new folder), written at `pace_bps` bytes per second.
+    pub fn demo(
+        config: Config,
+        disks: &std::path::Path,
+        size: impl Fn(crate::model::Transport) -> u64,
+        pace_bps: u64,
+    ) -> Result<Run, RunError> {
+        let probe = crate::probe::probe(&config.root).map_err(RunError::Probe)?;
+        let transports: Vec<_> = probe.disks.iter().map(|d| d.transport).collect();
+        let (probe, stand_ins) = super::demo::stand_in(&probe, disks, |i| {
+            size(
+                transports
+                    .get(i)
+                    .copied()
+                    .unwrap_or(crate::model::Transport::Unknown),
+            )
+        })?;
+        let demo = Demo {
+            dir: disks.to_owned(),
+            stand_ins,
+            pace_bps,
+        };
+        Run::over(config, probe, Some(demo))
     }
 
     /// A run over `probe` as given (the demo's, with its stand-ins).

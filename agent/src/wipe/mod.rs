@@ -13,6 +13,7 @@ pub mod engine;
 pub mod firmware;
 pub mod guard;
 pub mod io;
+pub mod method;
 pub mod pattern;
 pub mod plan;
 pub mod report;

@@ -24,7 +24,7 @@ use reprise_cert::plan::{Explanation, SanitizeKind};
 use serde::Serialize;
 
 use super::capability::{Access, DriveFacts};
-use super::plan::Method;
+use super::method::Method;
 use super::technique::{FormatErase, PostErase, Technique};
 use crate::model::{DiskIdentity, Level, MediaType, Transport};
 

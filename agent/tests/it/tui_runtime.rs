@@ -68,7 +68,7 @@ fn a_stuck_disk_never_freezes_the_screen() {
     };
     let config = config::resolve(given, Given::default(), flags, None);
     // 1 kB/s: the first 8 MiB write sleeps for hours, as a disk that stopped answering.
-    let run = flow::demo::prepare(config, &disks, |_| 16 << 20, 1000).unwrap();
+    let run = flow::run::Run::demo(config, &disks, |_| 16 << 20, 1000).unwrap();
     let station = run.station().unwrap();
     let mut cfg = Config::new(&run.config);
     cfg.demo = true;

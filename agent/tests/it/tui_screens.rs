@@ -161,7 +161,7 @@ fn finished(lang: Language, fail_second: bool) -> Model {
     let dir = tempfile::tempdir().unwrap();
     let disks = dir.path().join("disks");
     std::fs::create_dir(&disks).unwrap();
-    let run = flow::demo::prepare(
+    let run = flow::run::Run::demo(
         settings(lang, DEMO, dir.path().join("data")),
         &disks,
         |_| 1 << 20,

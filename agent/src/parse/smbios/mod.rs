@@ -13,12 +13,14 @@
 //! type shorter than its oldest layout is an error naming the structure and its offset.
 
 mod entry;
+mod fields;
 mod names;
 mod table;
 mod types;
 
 pub use entry::{EntryPoint, EntryPointKind, parse_entry_point};
-pub use table::{RawStructure, SmbiosString, Structure, StructureData, Table, parse_table};
+pub use fields::SmbiosString;
+pub use table::{RawStructure, Structure, StructureData, Table, parse_table};
 pub use types::*;
 
 use serde::Serialize;

@@ -2,15 +2,10 @@
 //! 7.44). Each field comes from one small function of the bytes; a field that the structure is
 //! too short to hold (an older SMBIOS version) is `None`, never a default.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
+use super::fields::{Ctx, SmbiosString, hex_bytes};
 use super::names;
-use super::table::{Ctx, SmbiosString};
-
-/// Serializes bytes as lowercase hex.
-pub fn hex_bytes<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&hex::encode(bytes))
-}
 
 /// An enumerated value: its code and, when the specification defines it, its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -3,11 +3,16 @@
 //! that several workshops share). `--db` chooses: a `postgres://` (or `postgresql://`) URL is
 //! PostgreSQL, anything else is the path of a SQLite file.
 //!
-//! Both backends run the same SQL (`sql.rs`, written with `?N` placeholders that PostgreSQL gets
-//! as `$N`), create the same tables (`sql::schema`, which differs only in two column types)
-//! and map rows with the same functions; only connections and transactions differ. Every write that a caller is told succeeded is durable (see each backend for how).
+//! The rules a store enforces — which key may upload, idempotency on the digest, one certificate
+//! per id, conflicts, enrolment tokens, users, sessions, marks, and what each case answers —
+//! are written once (`rules.rs`) over a few database primitives, and run the same SQL (`sql.rs`,
+//! written with `?N` placeholders that PostgreSQL gets as `$N`) on the same tables
+//! (`sql::schema`, which differs only in two column types). A backend keeps only what truly
+//! differs: connecting, how a rule gets a connection or a transaction, placeholders and types.
+//! Every write that a caller is told succeeded is durable (see each backend for how).
 
 pub mod postgres;
+mod rules;
 mod sql;
 pub mod sqlite;
 
@@ -58,6 +63,25 @@ pub enum StoreError {
     },
     #[error("database {db}: stored value out of range in {what}")]
     Range { db: String, what: String },
+    /// A SQLite rule waited on something: never expected, as every SQLite primitive completes
+    /// before it returns (`sqlite::run_now`).
+    #[error("database {db}: a query did not complete at once")]
+    Stalled { db: String },
+}
+
+impl StoreError {
+    /// A statement (`what`: its SQL, or what it was for) failed.
+    fn query(
+        db: &str,
+        what: &str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        StoreError::Query {
+            db: db.to_string(),
+            what: what.to_string(),
+            source: source.into(),
+        }
+    }
 }
 
 /// An enrolled station key.

@@ -3,6 +3,7 @@
 //!
 //! Statements use numbered `?N` placeholders: SQLite takes them as they are and PostgreSQL gets
 //! them as `$N` ([`pg`]). None of our SQL holds a `?` in a literal, so the rewrite is exact.
+//! Where the dialects differ (column types, row locks), the text is chosen here by [`Dialect`].
 
 use super::{CertRow, Conflict, DiskRow, Mark, Station, StationSummary, StatsRow};
 
@@ -12,6 +13,7 @@ pub enum Param {
     Text(String),
     OptText(Option<String>),
     Int(i64),
+    Bytes(Vec<u8>),
 }
 
 /// The same statement with PostgreSQL's `$N` placeholders.
@@ -130,12 +132,38 @@ pub trait Cells {
     fn opt_text(&self, i: usize) -> Result<Option<String>, CellError>;
     fn int(&self, i: usize) -> Result<i64, CellError>;
     fn opt_int(&self, i: usize) -> Result<Option<i64>, CellError>;
+    fn bytes(&self, i: usize) -> Result<Vec<u8>, CellError>;
 }
 
 /// A cell of an unexpected type (a schema that is not ours).
 pub type CellError = Box<dyn std::error::Error + Send + Sync>;
 
-pub fn station(r: &impl Cells) -> Result<Station, CellError> {
+/// Implements [`Cells`] for a driver's row type through its typed getter (`get` for rusqlite,
+/// `try_get` for tokio-postgres): the drivers convert, each with its own conversion traits.
+macro_rules! cells_through {
+    ($row:ty, $get:ident) => {
+        impl $crate::store::sql::Cells for $row {
+            fn text(&self, i: usize) -> Result<String, $crate::store::sql::CellError> {
+                Ok(self.$get(i)?)
+            }
+            fn opt_text(&self, i: usize) -> Result<Option<String>, $crate::store::sql::CellError> {
+                Ok(self.$get(i)?)
+            }
+            fn int(&self, i: usize) -> Result<i64, $crate::store::sql::CellError> {
+                Ok(self.$get(i)?)
+            }
+            fn opt_int(&self, i: usize) -> Result<Option<i64>, $crate::store::sql::CellError> {
+                Ok(self.$get(i)?)
+            }
+            fn bytes(&self, i: usize) -> Result<Vec<u8>, $crate::store::sql::CellError> {
+                Ok(self.$get(i)?)
+            }
+        }
+    };
+}
+pub(crate) use cells_through;
+
+pub fn station(r: &dyn Cells) -> Result<Station, CellError> {
     Ok(Station {
         key_id: r.text(0)?,
         name: r.text(1)?,
@@ -179,7 +207,7 @@ pub const STATION_SUMMARIES: &str = "SELECT s.key_id, s.name, s.site, s.public_k
      FROM stations s ORDER BY s.name";
 
 /// A station summary row: STATION_COLS then the four aggregates.
-pub fn station_summary(r: &impl Cells) -> Result<StationSummary, CellError> {
+pub fn station_summary(r: &dyn Cells) -> Result<StationSummary, CellError> {
     let to_u64 = |v: i64| u64::try_from(v).map_err(|e| -> CellError { Box::new(e) });
     Ok(StationSummary {
         station: station(r)?,
@@ -208,7 +236,7 @@ pub const CERT_COLS: &str = "c.digest, c.id, c.station_key_id, c.sequence, c.pre
 /// Number of columns in [`CERT_COLS`].
 pub const CERT_NCOLS: usize = 21;
 
-pub fn cert_row(r: &impl Cells) -> Result<CertRow, CellError> {
+pub fn cert_row(r: &dyn Cells) -> Result<CertRow, CellError> {
     Ok(CertRow {
         digest: r.text(0)?,
         id: r.text(1)?,
@@ -234,19 +262,18 @@ pub fn cert_row(r: &impl Cells) -> Result<CertRow, CellError> {
     })
 }
 
-/// INSERT of a certificate row; `body` is `?22`. `conflict_clause` is "" (SQLite: the single
-/// writer checked before) or " ON CONFLICT DO NOTHING" (PostgreSQL: concurrent inserts).
-pub fn insert_certificate(conflict_clause: &str) -> String {
-    format!(
-        "INSERT INTO certificates (digest, id, station_key_id, sequence, previous_digest, \
-         issued_at, received_at, site, operator, organisation, vendor, product, model_name, \
-         serial, machine_key, decision, grade, disks, disks_sanitized, result, language, body) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-         ?19, ?20, ?21, ?22){conflict_clause}"
-    )
-}
+/// INSERT of a certificate row ([`cert_params`]). A certificate whose digest or id is already
+/// stored is not inserted (zero rows), and the rules then look at what is there: PostgreSQL
+/// needs this for concurrent uploads (a failed INSERT would abort the transaction), and SQLite
+/// takes the same form.
+pub const INSERT_CERTIFICATE: &str = "INSERT INTO certificates (digest, id, station_key_id, \
+     sequence, previous_digest, issued_at, received_at, site, operator, organisation, vendor, \
+     product, model_name, serial, machine_key, decision, grade, disks, disks_sanitized, result, \
+     language, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
+     ?16, ?17, ?18, ?19, ?20, ?21, ?22) ON CONFLICT DO NOTHING";
 
-pub fn cert_params(c: &CertRow) -> Vec<Param> {
+/// The values of [`INSERT_CERTIFICATE`]: the row's fields, then its exact bytes.
+pub fn cert_params(c: &CertRow, body: Vec<u8>) -> Vec<Param> {
     vec![
         Param::Text(c.digest.clone()),
         Param::Text(c.id.clone()),
@@ -269,6 +296,7 @@ pub fn cert_params(c: &CertRow) -> Vec<Param> {
         Param::Int(c.disks_sanitized),
         Param::Text(c.result.clone()),
         Param::Text(c.language.clone()),
+        Param::Bytes(body),
     ]
 }
 
@@ -300,7 +328,7 @@ pub const DISKS_OF: &str = "SELECT idx, dev_path, vendor, model, serial, capacit
      interface, media_type, level, method, verification, result, sanitized, disposition FROM disks \
      WHERE digest = ?1 ORDER BY idx";
 
-pub fn disk_row(r: &impl Cells) -> Result<DiskRow, CellError> {
+pub fn disk_row(r: &dyn Cells) -> Result<DiskRow, CellError> {
     Ok(DiskRow {
         index: r.int(0)?,
         dev_path: r.text(1)?,
@@ -356,7 +384,7 @@ pub fn stats_rows(where_clause: &str) -> String {
     )
 }
 
-pub fn stats_row(r: &impl Cells) -> Result<StatsRow, CellError> {
+pub fn stats_row(r: &dyn Cells) -> Result<StatsRow, CellError> {
     Ok(StatsRow {
         site: r.text(0)?,
         issued_at: r.text(1)?,
@@ -369,14 +397,13 @@ pub fn stats_row(r: &impl Cells) -> Result<StatsRow, CellError> {
 
 pub const SITES: &str = "SELECT DISTINCT site FROM certificates ORDER BY site";
 
+/// Keeps the first record of a digest (PostgreSQL and SQLite both take this form).
 pub const INSERT_CONFLICT: &str = "INSERT INTO conflicts (station_key_id, certificate_id, digest, \
-     sequence, received_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-/// PostgreSQL and SQLite both take this form for "keep the first record of a digest".
-pub const INSERT_CONFLICT_SUFFIX: &str = " ON CONFLICT DO NOTHING";
+     sequence, received_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING";
 pub const CONFLICTS_OF: &str = "SELECT station_key_id, certificate_id, digest, sequence, \
      received_at FROM conflicts WHERE station_key_id = ?1 ORDER BY received_at";
 
-pub fn conflict(r: &impl Cells) -> Result<Conflict, CellError> {
+pub fn conflict(r: &dyn Cells) -> Result<Conflict, CellError> {
     Ok(Conflict {
         station_key_id: r.text(0)?,
         certificate_id: r.text(1)?,
@@ -415,7 +442,7 @@ pub const INSERT_MARK: &str =
 pub const MARKS: &str =
     "SELECT kind, value, mode, site, created_at FROM marks ORDER BY kind, value";
 
-pub fn mark(r: &impl Cells) -> Result<Mark, CellError> {
+pub fn mark(r: &dyn Cells) -> Result<Mark, CellError> {
     Ok(Mark {
         kind: r.text(0)?,
         value: r.text(1)?,
@@ -448,11 +475,32 @@ pub fn pxe_note(mac: Option<&str>, ip: &str) -> String {
     format!("PXE boot from MAC {}, IP {ip}", mac.unwrap_or("unknown"))
 }
 
-/// The SQL dialects of the two backends, for the one place they differ: column types.
+/// The SQL dialects of the two backends, for the places they differ: column types and row
+/// locks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Sqlite,
     Postgres,
+}
+
+/// A row lock taken by a read that a write of the same transaction depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// The row may not change until the transaction ends (a revocation waits for an upload).
+    Share,
+    /// Transactions reading the row for update settle one after the other.
+    Update,
+}
+
+/// `sql` (one SELECT) with `lock` in `dialect`. PostgreSQL runs transactions side by side and
+/// needs the row lock; SQLite has none and needs none: its one writer runs every write
+/// transaction alone.
+pub fn locked(sql: &str, lock: Lock, dialect: Dialect) -> String {
+    match (dialect, lock) {
+        (Dialect::Sqlite, _) => sql.to_string(),
+        (Dialect::Postgres, Lock::Share) => format!("{sql} FOR SHARE"),
+        (Dialect::Postgres, Lock::Update) => format!("{sql} FOR UPDATE"),
+    }
 }
 
 /// The tables, written once for both backends: `{INT}` is a 64-bit integer, `{BYTES}` a byte
@@ -561,6 +609,8 @@ pub fn schema(dialect: Dialect) -> String {
 
 /// Schema version both backends record; bump with a migration.
 pub const SCHEMA_VERSION: i64 = 1;
+pub const READ_SCHEMA_VERSION: &str = "SELECT max(version) FROM reprise_schema";
+pub const RECORD_SCHEMA_VERSION: &str = "INSERT INTO reprise_schema (version) VALUES (?1)";
 
 #[cfg(test)]
 mod tests {
@@ -579,6 +629,19 @@ mod tests {
             lite.replace("INTEGER", "BIGINT").replace("BLOB", "BYTEA"),
             pg
         );
+    }
+
+    #[test]
+    fn only_postgres_takes_row_locks() {
+        assert_eq!(
+            locked(STATION_STATUS, Lock::Share, Dialect::Postgres),
+            format!("{STATION_STATUS} FOR SHARE")
+        );
+        assert_eq!(
+            locked(TOKEN, Lock::Update, Dialect::Postgres),
+            format!("{TOKEN} FOR UPDATE")
+        );
+        assert_eq!(locked(TOKEN, Lock::Update, Dialect::Sqlite), TOKEN);
     }
 
     #[test]

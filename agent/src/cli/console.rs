@@ -9,11 +9,12 @@ use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::flow::RunStatus;
 use crate::model::DiskIdentity;
 use crate::probe::render::size as human_size;
+use crate::sys::clock::Stopwatch;
 use crate::wipe::report::{DeviceWipe, Outcome};
 use crate::wipe::{Phase, WipeEvent};
 
@@ -115,7 +116,7 @@ pub fn describe_verify(v: crate::wipe::VerifySpec) -> String {
 /// Prints one progress line per device every few seconds and each device's end, until the
 /// channel closes (every worker done). Runs on its own thread.
 pub fn print_progress(rx: Receiver<WipeEvent>, mut out: impl Write) {
-    let mut last: HashMap<String, Instant> = HashMap::new();
+    let mut last: HashMap<String, Stopwatch> = HashMap::new();
     for event in rx {
         let line = match event {
             WipeEvent::Progress(p) => {
@@ -125,7 +126,7 @@ pub fn print_progress(rx: Receiver<WipeEvent>, mut out: impl Write) {
                 if !due && p.bytes_done < p.bytes_total {
                     continue;
                 }
-                last.insert(p.device.clone(), Instant::now());
+                last.insert(p.device.clone(), Stopwatch::start());
                 let pct = (p.bytes_done * 100).checked_div(p.bytes_total).unwrap_or(0);
                 let phase = match p.phase {
                     Phase::Write => "write",

@@ -198,6 +198,17 @@ pub fn default_keymap(lang: Language) -> Layout {
     }
 }
 
+/// Who powers the machine off at the end of a run that sanitized every disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PowerOff {
+    No,
+    /// The boot's setting (`reprise.poweroff=1`): init does it, once the boot log is saved and
+    /// the data partition unmounted.
+    ByInit,
+    /// The agent's own `--poweroff` (a run started by hand on the live image).
+    ByAgent,
+}
+
 /// The workshop server and what a network boot needs of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
@@ -231,8 +242,8 @@ pub struct Config {
     /// automatic one; never when false.
     pub unfreeze: bool,
     pub self_test: Option<SelfTestKind>,
-    /// Power off at the end of a run that sanitized every disk.
-    pub poweroff: bool,
+    /// Power off at the end of a run that sanitized every disk, and who does it.
+    pub poweroff: PowerOff,
     pub issuer: Issuer,
     pub language: Language,
     pub keymap: Layout,
@@ -304,6 +315,13 @@ pub fn booted(root: &SysRoot, data: &DataDir) -> Result<Given, ConfigError> {
 /// command line, then `reprise.conf`), then the defaults — the language of the locale
 /// (`locale`, e.g. `LANG`), else French.
 pub fn resolve(flags: Given, booted: Given, run: RunFlags, locale: Option<&str>) -> Config {
+    let poweroff = if flags.poweroff == Some(true) {
+        PowerOff::ByAgent
+    } else if flags.poweroff.or(booted.poweroff) == Some(true) {
+        PowerOff::ByInit
+    } else {
+        PowerOff::No
+    };
     let g = flags.or(booted);
     let language = g
         .language
@@ -326,7 +344,7 @@ pub fn resolve(flags: Given, booted: Given, run: RunFlags, locale: Option<&str>)
         },
         unfreeze: run.unfreeze,
         self_test: g.self_test,
-        poweroff: g.poweroff.unwrap_or(false),
+        poweroff,
         issuer: Issuer {
             organisation: g.organisation,
             site: g.site.unwrap_or_else(|| "unknown".to_owned()),
@@ -360,7 +378,10 @@ impl Config {
         if let Some(level) = self.auto {
             out.push(("auto", level.as_str().to_owned()));
         }
-        out.push(("poweroff", u8::from(self.poweroff).to_string()));
+        out.push((
+            "poweroff",
+            u8::from(self.poweroff != PowerOff::No).to_string(),
+        ));
         if self.self_test.is_some() {
             out.push(("self-test", "short".to_owned()));
         }
@@ -416,7 +437,14 @@ mod tests {
         assert_eq!(c.keymap, Layout::FrAzerty);
         assert_eq!(c.auto, Some(Level::Clear));
         assert_eq!(c.sanitize.level, Level::Clear);
-        assert!(c.poweroff);
+        // The boot's setting is init's to carry out.
+        assert_eq!(c.poweroff, PowerOff::ByInit);
+        let flags = Given {
+            poweroff: Some(true),
+            ..Given::default()
+        };
+        let c = resolve(flags, Given::default(), run_flags(), None);
+        assert_eq!(c.poweroff, PowerOff::ByAgent);
     }
 
     #[test]
@@ -431,7 +459,7 @@ mod tests {
         let c = resolve(Given::default(), Given::default(), run_flags(), None);
         assert_eq!((c.language, c.keymap), (Language::Fr, Layout::FrAzerty));
         assert_eq!(c.issuer.operator, "unknown");
-        assert!(c.auto.is_none() && !c.poweroff && c.server.is_none());
+        assert!(c.auto.is_none() && c.poweroff == PowerOff::No && c.server.is_none());
     }
 
     #[test]

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
 
-use super::config::{Config, SelfTestKind};
+use super::config::{Config, PowerOff, SelfTestKind};
 use super::demo::{Demo, DemoError};
 use super::medium::NotReady;
 use super::plan::{Inspection, RunPlan};
@@ -503,8 +503,11 @@ impl Run {
             Some(_) => RunStatus::NotSanitized,
             None => RunStatus::Cancelled,
         };
-        let power_off = self.config.poweroff && status == RunStatus::Sanitized;
-        if self.config.poweroff && !power_off && executed.is_some() {
+        let asked = self.config.poweroff != PowerOff::No;
+        // In the live image init powers off (after saving the boot log); the agent only when
+        // its own flag says so.
+        let power_off = self.config.poweroff == PowerOff::ByAgent && status == RunStatus::Sanitized;
+        if asked && status != RunStatus::Sanitized && executed.is_some() {
             let _ = writeln!(
                 said,
                 "Not powering off: not every disk was sanitized. The result stays on screen."

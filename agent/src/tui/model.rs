@@ -68,7 +68,7 @@ impl Config {
 
     /// The machine powers off after a run that sanitized everything.
     pub fn poweroff(&self) -> bool {
-        self.run.poweroff
+        self.run.poweroff != flow::config::PowerOff::No
     }
 
     /// How long the result (or a refusal) stays up in automatic mode before the agent ends.

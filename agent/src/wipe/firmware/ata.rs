@@ -24,6 +24,7 @@ use super::{
 use crate::model::{ErrorKind, error_chain};
 use crate::parse::ata::parse_identify;
 use crate::parse::erase::{ata_sanitize_error, ata_sanitize_status};
+use crate::sys::clock;
 use crate::sys::passthrough::{AtaCommand, AtaData, Passthrough, PassthroughError, ata};
 use crate::wipe::capability::AtaFacts;
 
@@ -308,7 +309,7 @@ pub fn security_erase(
     };
     // The command blocks for the whole erase: progress is the share of the drive's estimate.
     let done = AtomicBool::new(false);
-    let t_start = std::time::Instant::now();
+    let t_start = clock::Stopwatch::start();
     let result = std::thread::scope(|s| {
         let events = env.events.clone();
         let est = rec.estimated;
@@ -320,7 +321,7 @@ pub fn security_erase(
                     if done.load(Ordering::Relaxed) {
                         return;
                     }
-                    std::thread::sleep(Duration::from_millis(100));
+                    clock::sleep(Duration::from_millis(100));
                 }
             }
         });

@@ -474,7 +474,7 @@ mod tests {
             }
         }
         fn interrupted(&self) -> bool {
-            self.calls.fetch_add(1, Ordering::Relaxed) % 2 == 0
+            self.calls.fetch_add(1, Ordering::Relaxed).is_multiple_of(2)
         }
     }
 

@@ -6,6 +6,7 @@ use serde::{Serialize, Serializer};
 
 use super::names;
 use super::table::{Ctx, SmbiosString};
+use crate::parse::gpt::Guid;
 
 /// Serializes bytes as lowercase hex.
 pub fn hex_bytes<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
@@ -167,21 +168,13 @@ pub fn system_uuid(p: &[u8; 16], version_2_6_or_later: bool) -> SystemUuid {
     if p.iter().all(|b| *b == 0) {
         return SystemUuid::NotPresent;
     }
-    let mut b = *p;
-    if version_2_6_or_later {
-        b[0..4].reverse();
-        b[4..6].reverse();
-        b[6..8].reverse();
-    }
-    let h = hex::encode(b);
-    SystemUuid::Id(format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    ))
+    // The wire format is the mixed-endian one GPT stores its GUIDs in.
+    let uuid = if version_2_6_or_later {
+        Guid::from_disk(p)
+    } else {
+        Guid(*p)
+    };
+    SystemUuid::Id(uuid.to_string())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

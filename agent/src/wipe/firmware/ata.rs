@@ -22,7 +22,7 @@ use super::{
     poll_until_end, sanitize_deadline,
 };
 use crate::model::{ErrorKind, error_chain};
-use crate::parse::ata::parse_identify;
+use crate::parse::ata::{AtaIdentify, parse_identify};
 use crate::parse::erase::{ata_sanitize_error, ata_sanitize_status};
 use crate::sys::clock;
 use crate::sys::passthrough::{AtaCommand, AtaData, Passthrough, PassthroughError, ata};
@@ -37,17 +37,23 @@ fn status_cmd() -> AtaCommand {
     }
 }
 
-/// The drive's security word now: (enabled, locked, frozen).
-fn security_now(drive: &mut dyn Passthrough) -> Result<(bool, bool, bool), PassthroughError> {
+/// The drive's IDENTIFY DEVICE data now; an answer that does not parse is taken as a path that
+/// cannot carry ATA commands (`Unsupported`).
+pub(super) fn identify(drive: &mut dyn Passthrough) -> Result<AtaIdentify, PassthroughError> {
     let mut buf = vec![0u8; 512];
     drive.ata(
         &AtaCommand::new(ata::IDENTIFY_DEVICE),
         AtaData::In(&mut buf),
     )?;
-    let id = parse_identify(&buf).map_err(|e| PassthroughError::Unsupported {
+    parse_identify(&buf).map_err(|e| PassthroughError::Unsupported {
         dev: drive.name().to_owned(),
         why: e.to_string(),
-    })?;
+    })
+}
+
+/// The drive's security word now: (enabled, locked, frozen).
+fn security_now(drive: &mut dyn Passthrough) -> Result<(bool, bool, bool), PassthroughError> {
+    let id = identify(drive)?;
     Ok((id.security.enabled, id.security.locked, id.security.frozen))
 }
 
@@ -173,13 +179,7 @@ pub fn sanitize(
                 ata_sanitize_error(lba).describe()
             ));
         }
-        Err(e @ PassthroughError::Unsupported { .. }) => {
-            return Attempt::NotStarted(error_chain(&e));
-        }
-        Err(e) => {
-            let (completion, why) = classify(&e);
-            return rec.failed(&*env.pace, completion, dev, why);
-        }
+        Err(e) => return rec.start_failed(&*env.pace, dev, &e),
     }
     poll_until_end(
         &mut rec,

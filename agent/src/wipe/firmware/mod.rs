@@ -253,6 +253,17 @@ impl Recorder {
         )
     }
 
+    /// The command that starts the technique did not go through: a path that cannot carry it
+    /// (`Unsupported`) changed nothing, so the next technique may run; any other error fails the
+    /// attempt, as [`classify`] says.
+    pub fn start_failed(&self, pace: &dyn Pace, dev: &str, e: &PassthroughError) -> Attempt {
+        if let PassthroughError::Unsupported { .. } = e {
+            return Attempt::NotStarted(crate::model::error_chain(e));
+        }
+        let (completion, why) = classify(e);
+        self.failed(pace, completion, dev, why)
+    }
+
     /// How long to wait at most: the tuning's, else twice the drive's estimate plus ten
     /// minutes, else `default`.
     pub fn deadline(&self, tuning: &FirmwareTuning, default: Duration) -> Duration {

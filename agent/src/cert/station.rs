@@ -8,6 +8,7 @@ use ed25519_dalek::SigningKey;
 use super::sign;
 use crate::sys::atomic::{self, AtomicWriteError};
 use crate::sys::file::{self, FileError};
+use crate::sys::random;
 
 /// File name of the private key in the key folder.
 pub const PRIVATE_KEY_FILE: &str = "station.key";
@@ -57,7 +58,10 @@ pub fn create(dir: &Path) -> Result<SigningKey, StationKeyError> {
         path: dir.join(PRIVATE_KEY_FILE),
         source,
     };
-    let key = sign::generate().map_err(invalid)?;
+    // The seed comes from the one OS random source (`sys::random`); from there the key is what
+    // `reprise_cert::sign::generate` makes.
+    let seed = random::bytes::<32>().map_err(|e| invalid(sign::KeyError::Random(e.to_string())))?;
+    let key = SigningKey::from_bytes(&seed);
     let private = sign::private_key_pem(&key).map_err(invalid)?;
     let public = sign::public_key_pem(&key.verifying_key()).map_err(invalid)?;
     let write = |name: &str, bytes: &[u8], mode: u32| {

@@ -10,9 +10,10 @@
 //! SMBIOS maps that address to one.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use reprise_cert::model::{MemoryCheck, MemoryErrorRecord};
+
+use crate::sys::clock::Stopwatch;
 
 /// What each word holds during a pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +143,7 @@ pub fn run(
     total: Option<u64>,
     host: &mut dyn Host,
 ) -> MemoryCheck {
-    let start = Instant::now();
+    let start = Stopwatch::start();
     let words_per_chunk = (config.chunk_bytes / 8).max(1);
     let mut chunks: Vec<Vec<u64>> = Vec::new();
     let mut taken: u64 = 0;
@@ -219,7 +220,7 @@ pub fn run(
         patterns,
         bytes_tested: taken,
         bytes_total: total,
-        duration_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+        duration_ms: start.elapsed_ms(),
         completed,
         errors,
         first_errors,

@@ -53,7 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             &drives,
             &mut report,
             &disks,
-            &mut crate::flow::selftest::WallClock::new(),
+            &mut crate::sys::clock::RealPace::new(),
             &cancel,
             &mut super::console::self_test_printer(std::io::stderr()),
         )?;

@@ -13,6 +13,7 @@ use std::time::Duration;
 use super::{DataDir, Settings};
 use crate::checks::keyboard::Layout;
 use crate::model::{Language, Level};
+use crate::parse::cmdline::SETTING_PREFIX;
 use crate::sys::SysRoot;
 use crate::wipe::{Method, VerifySpec};
 
@@ -78,17 +79,14 @@ pub struct Given {
 }
 
 impl Given {
-    /// The settings among `KEY=VALUE` words (`reprise.auto=clear`); words of other programs
-    /// (`quiet`, `ip=dhcp`) and settings of init alone (`reprise.wait`) are not the agent's.
-    pub fn from_words<'a>(
-        words: impl IntoIterator<Item = (&'a str, &'a str)>,
+    /// The settings among `(KEY, VALUE)` pairs, `reprise.` taken off (`("auto", "clear")`);
+    /// settings of init alone (`wait`) and of the tests (`cmd`) are not the agent's.
+    pub fn from_settings<'a>(
+        settings: impl IntoIterator<Item = (&'a str, &'a str)>,
         source: Source,
     ) -> Result<Given, ConfigError> {
         let mut g = Given::default();
-        for (key, value) in words {
-            let Some(key) = key.strip_prefix("reprise.") else {
-                continue;
-            };
+        for (key, value) in settings {
             let bad = |why| ConfigError::Value {
                 source_name: source,
                 key: key.to_owned(),
@@ -130,12 +128,12 @@ impl Given {
     /// The settings of `reprise.conf`: `reprise.KEY=VALUE` lines, `#` comments, blank lines, DOS
     /// line ends (the file is edited on the workshop's computers).
     pub fn from_conf(text: &str) -> Result<Given, ConfigError> {
-        let words = text
+        let settings = text
             .lines()
             .map(|l| l.trim_end_matches('\r').trim())
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(|l| l.split_once('=').unwrap_or((l, "")));
-        Given::from_words(words, Source::ConfFile)
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.strip_prefix(SETTING_PREFIX)?.split_once('='));
+        Given::from_settings(settings, Source::ConfFile)
     }
 
     /// `self`, with what it does not say taken from `fallback`.
@@ -298,8 +296,9 @@ impl RunFlags {
 /// folder's `reprise.conf` (absent: nothing).
 pub fn booted(root: &SysRoot, data: &DataDir) -> Result<Given, ConfigError> {
     let cmdline = crate::sys::fs::read_text(root, "proc/cmdline").unwrap_or_default();
-    let kernel = Given::from_words(
-        crate::parse::cmdline::words(&cmdline),
+    let settings = crate::parse::cmdline::reprise_settings(&cmdline);
+    let kernel = Given::from_settings(
+        settings.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         Source::KernelCommandLine,
     )?;
     let path = data.settings();
@@ -415,12 +414,12 @@ mod tests {
              reprise.lang=en\r\nreprise.auto=clear\r\n",
         )
         .unwrap();
-        let kernel = Given::from_words(
+        let kernel = Given::from_settings(
             [
-                ("BOOT_IMAGE", "/boot/vmlinuz"),
-                ("reprise.lang", "fr"),
-                ("reprise.site", "Lycee Jean Moulin"),
-                ("reprise.poweroff", "1"),
+                ("lang", "fr"),
+                ("site", "Lycee Jean Moulin"),
+                ("poweroff", "1"),
+                ("wait", "3"),
             ],
             Source::KernelCommandLine,
         )
@@ -476,8 +475,8 @@ mod tests {
             e.to_string(),
             "reprise.conf: reprise.auto=wipe: expected clear or purge"
         );
-        let e = Given::from_words([("reprise.poweroff", "maybe")], Source::KernelCommandLine)
-            .unwrap_err();
+        let e =
+            Given::from_settings([("poweroff", "maybe")], Source::KernelCommandLine).unwrap_err();
         assert!(
             e.to_string().starts_with("the kernel command line: "),
             "{e}"

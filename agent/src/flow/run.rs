@@ -331,7 +331,7 @@ impl Run {
             &crate::probe::Drives::for_root(&self.config.root),
             &mut self.probe,
             &targets,
-            &mut super::selftest::WallClock::new(),
+            &mut crate::sys::clock::RealPace::new(),
             cancel,
             on_event,
         );

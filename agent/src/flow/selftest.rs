@@ -14,39 +14,8 @@ use crate::probe::Drives;
 use crate::probe::model::{ProbeReport, SelfTestResult};
 use crate::probe::selftest::{self, Poll, Running};
 use crate::sys::SysRoot;
+use crate::sys::clock::Pace;
 use crate::wipe::CancelToken;
-
-/// Time as the polling loop sees it: real on a machine, virtual in tests.
-pub trait Pacer {
-    fn sleep(&mut self, d: Duration);
-    /// Time since the pacer was made.
-    fn elapsed(&self) -> Duration;
-}
-
-/// The real clock.
-#[derive(Debug)]
-pub struct WallClock(crate::sys::clock::Stopwatch);
-
-impl WallClock {
-    pub fn new() -> WallClock {
-        WallClock(crate::sys::clock::Stopwatch::start())
-    }
-}
-
-impl Default for WallClock {
-    fn default() -> Self {
-        WallClock::new()
-    }
-}
-
-impl Pacer for WallClock {
-    fn sleep(&mut self, d: Duration) {
-        crate::sys::clock::sleep(d);
-    }
-    fn elapsed(&self) -> Duration {
-        self.0.elapsed()
-    }
-}
 
 /// How often drives are asked for their progress: a short test takes one to two minutes, and
 /// each poll is one SMART READ DATA or one log page.
@@ -86,7 +55,7 @@ pub fn run_short(
     drives: &Drives,
     probe: &mut ProbeReport,
     disks: &[DiskId],
-    pacer: &mut dyn Pacer,
+    pacer: &mut dyn Pace,
     cancel: &CancelToken,
     on_event: &mut dyn FnMut(SelfTestEvent),
 ) -> Result<Vec<SelfTestOutcome>, Cancelled> {

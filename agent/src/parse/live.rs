@@ -1,20 +1,5 @@
-//! Parsers of the live figures the operator's screen shows: a `/proc/meminfo` field and the
-//! aggregate `cpu` line of `/proc/stat`.
-
-/// A `/proc/meminfo` field in bytes ("MemAvailable:  7523980 kB").
-pub fn meminfo_field(text: &str, field: &str) -> Option<u64> {
-    let line = text.lines().find_map(|l| {
-        l.strip_prefix(field)
-            .and_then(|rest| rest.strip_prefix(':'))
-    })?;
-    let mut parts = line.split_whitespace();
-    let n: u64 = parts.next()?.parse().ok()?;
-    match parts.next() {
-        Some("kB") | Some("KB") | Some("kb") => n.checked_mul(1024),
-        None => Some(n),
-        Some(_) => None,
-    }
-}
+//! Parser of the live CPU load the operator's screen shows: the aggregate `cpu` line of
+//! `/proc/stat` (its memory figures come from `parse::meminfo`).
 
 /// The aggregate `cpu` line of `/proc/stat` as (busy, total) jiffies: load is the share of busy
 /// time between two readings (idle and iowait are not busy).
@@ -43,15 +28,6 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn meminfo_fields_in_bytes() {
-        let text = "MemTotal:  8 kB\nMemAvailable:    7523980 kB\n";
-        assert_eq!(meminfo_field(text, "MemAvailable"), Some(7_523_980 * 1024));
-        assert_eq!(meminfo_field(text, "MemTotal"), Some(8192));
-        assert_eq!(meminfo_field(text, "MemFree"), None);
-        assert_eq!(meminfo_field("Mem: x kB", "Mem"), None);
-    }
-
-    #[test]
     fn stat_cpu_counts_idle_and_iowait_as_not_busy() {
         let text = "cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4\n";
         assert_eq!(stat_cpu(text), Some((150, 1000)));
@@ -62,7 +38,6 @@ mod tests {
     proptest! {
         #[test]
         fn any_text_is_a_value_or_none(text in ".{0,200}") {
-            let _ = meminfo_field(&text, "MemAvailable");
             let _ = stat_cpu(&text);
         }
     }

@@ -6,6 +6,7 @@
 //! from a disk by GRUB (`BOOT_IMAGE=` on the command line; iPXE sets none); the settings, keys and
 //! certificates of a run live only on that medium's data partition.
 
+use crate::parse::cmdline;
 use crate::parse::gpt::{self, Guid};
 use crate::sys::{SysRoot, blockdev, fs};
 
@@ -53,8 +54,7 @@ pub fn partition_named(root: &SysRoot, name: &str, number: u32) -> Option<String
 /// Whether the kernel was loaded from a disk by a boot loader (GRUB passes `BOOT_IMAGE=`), as
 /// opposed to over the network (iPXE passes none).
 pub fn booted_from_disk(root: &SysRoot) -> bool {
-    fs::read_text(root, "proc/cmdline")
-        .is_ok_and(|c| c.split_whitespace().any(|w| w.starts_with("BOOT_IMAGE=")))
+    fs::read_text(root, "proc/cmdline").is_ok_and(|c| cmdline::has_param(&c, "BOOT_IMAGE"))
 }
 
 #[cfg(test)]

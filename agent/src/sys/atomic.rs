@@ -60,10 +60,9 @@ pub fn write_new(
     if target.exists() {
         return Err(AtomicWriteError::Exists { path: target });
     }
-    let mut random = [0u8; 8];
-    getrandom::fill(&mut random).map_err(|e| AtomicWriteError::CreateTemp {
+    let random = super::random::bytes::<8>().map_err(|source| AtomicWriteError::CreateTemp {
         path: dir.into(),
-        source: io::Error::other(e.to_string()),
+        source,
     })?;
     let temp = dir.join(format!(
         ".{name}.{}.{}.tmp",
@@ -171,10 +170,9 @@ fn rename_noreplace(_temp: &Path, _target: &Path) -> io::Result<()> {
 /// Whether a file can be created, written and made durable in `dir` (a read-only or full data
 /// partition fails here, before anything is wiped). Leaves nothing behind.
 pub fn probe_writable(dir: &Path) -> Result<(), AtomicWriteError> {
-    let mut random = [0u8; 8];
-    getrandom::fill(&mut random).map_err(|e| AtomicWriteError::CreateTemp {
+    let random = super::random::bytes::<8>().map_err(|source| AtomicWriteError::CreateTemp {
         path: dir.into(),
-        source: io::Error::other(e.to_string()),
+        source,
     })?;
     let probe = dir.join(format!(".write-check.{}.tmp", hex::encode(random)));
     let result = OpenOptions::new()

@@ -75,6 +75,60 @@ pub fn is_device_gone(e: &io::Error) -> bool {
     )
 }
 
+/// Writes all of `buf` at `offset`, following short writes and retrying interrupted ones; a
+/// write that accepts no bytes is an error (the device would never take the rest).
+pub fn write_all_at(io: &dyn BlockIo, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match io.write_at(buf, offset) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "device accepted no bytes (short write)",
+                ));
+            }
+            Ok(n) => {
+                buf = buf.get(n..).unwrap_or_default();
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Reads all of `buf` from `offset`, following short reads; the end of the device before `buf`
+/// is full is an error.
+pub fn read_exact_at(io: &dyn BlockIo, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    if read_full_at(|b, o| io.read_at(b, o), buf, offset)? < buf.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "device returned no bytes before its end (short read)",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads from `offset` until `buf` is full or a read returns nothing (the end), following short
+/// reads and retrying interrupted ones; returns how many bytes were read. The one read loop of
+/// this module: exact reads of the engine and the firmware check, and the probe's peek.
+fn read_full_at(
+    read_at: impl Fn(&mut [u8], u64) -> io::Result<usize>,
+    buf: &mut [u8],
+    offset: u64,
+) -> io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        match read_at(&mut buf[done..], offset + done as u64) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done.min(buf.len()))
+}
+
 /// In buffered mode, sync every this many bytes so dirty pages stay bounded, the rate shown is
 /// the device's, and a writeback error is pinned to a bounded range.
 pub const BUFFERED_SYNC_BYTES: u64 = 128 << 20;
@@ -395,15 +449,102 @@ pub fn read_head(path: &Path, len: usize) -> io::Result<Vec<u8>> {
         .custom_flags(libc::O_CLOEXEC | libc::O_NONBLOCK)
         .open(path)?;
     let mut buf = vec![0u8; len];
-    let mut done = 0;
-    while done < len {
-        match file.read_at(&mut buf[done..], done as u64) {
-            Ok(0) => break,
-            Ok(n) => done += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let done = read_full_at(|b, o| file.read_at(b, o), &mut buf, 0)?;
     buf.truncate(done);
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A device that moves at most three bytes a call and is interrupted every other call.
+    struct Chunky {
+        data: Mutex<Vec<u8>>,
+        calls: std::sync::atomic::AtomicU32,
+        accepts: bool,
+    }
+
+    impl Chunky {
+        fn new(len: usize, accepts: bool) -> Chunky {
+            Chunky {
+                data: Mutex::new((0..len).map(|i| i as u8).collect()),
+                calls: Default::default(),
+                accepts,
+            }
+        }
+        fn interrupted(&self) -> bool {
+            self.calls.fetch_add(1, Ordering::Relaxed).is_multiple_of(2)
+        }
+    }
+
+    impl BlockIo for Chunky {
+        fn path(&self) -> &Path {
+            Path::new("chunky")
+        }
+        fn len(&self) -> u64 {
+            self.data.lock().unwrap().len() as u64
+        }
+        fn sector_size(&self) -> u32 {
+            512
+        }
+        fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
+            if self.interrupted() {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            if !self.accepts {
+                return Ok(0);
+            }
+            let mut data = self.data.lock().unwrap();
+            let n = buf.len().min(3);
+            data[offset as usize..][..n].copy_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+            if self.interrupted() {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let data = self.data.lock().unwrap();
+            let rest = data.get(offset as usize..).unwrap_or_default();
+            let n = buf.len().min(3).min(rest.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn exact_reads_follow_short_and_interrupted_reads() {
+        let dev = Chunky::new(20, true);
+        let mut buf = [0u8; 10];
+        read_exact_at(&dev, &mut buf, 5).unwrap();
+        assert_eq!(buf, [5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+        read_exact_at(&dev, &mut [], 20).unwrap();
+        let e = read_exact_at(&dev, &mut buf, 15).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn whole_writes_follow_short_writes_and_refuse_a_device_that_takes_nothing() {
+        let dev = Chunky::new(20, true);
+        write_all_at(&dev, &[0xaa; 7], 2).unwrap();
+        let mut buf = [0u8; 10];
+        read_exact_at(&dev, &mut buf, 0).unwrap();
+        assert_eq!(buf, [0, 1, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 9]);
+        let stuck = Chunky::new(20, false);
+        let e = write_all_at(&stuck, &[1; 4], 0).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WriteZero);
+    }
+
+    #[test]
+    fn the_head_of_a_short_file_is_what_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("disk");
+        std::fs::write(&path, [7u8; 100]).unwrap();
+        assert_eq!(read_head(&path, 4096).unwrap(), vec![7u8; 100]);
+        assert_eq!(read_head(&path, 10).unwrap(), vec![7u8; 10]);
+        assert!(read_head(dir.path(), 10).is_err());
+    }
 }

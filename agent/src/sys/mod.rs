@@ -1,6 +1,7 @@
 //! The only code that touches the OS: sysfs/procfs reads under a root, block-device I/O, the
 //! ioctls (with all the `unsafe`), which devices the system uses, files (atomic creation, plain
-//! reads), the clock, signals, power, and the live sensors (load, temperatures, battery).
+//! reads), the clocks, the OS random source, signals, power, and the live sensors (load,
+//! temperatures, battery).
 
 pub mod atomic;
 pub mod attr;
@@ -13,6 +14,7 @@ pub mod ioctl;
 pub mod net;
 pub mod passthrough;
 pub mod power;
+pub mod random;
 pub mod scratch;
 pub mod sensors;
 pub mod signals;

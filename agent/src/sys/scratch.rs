@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 pub fn new_dir(prefix: &str) -> std::io::Result<PathBuf> {
     use std::os::unix::fs::DirBuilderExt;
     let base = std::env::temp_dir();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
+    // Only a starting point for the names tried (the pid and create-new make them unique).
+    let nanos = super::clock::now_utc().nanosecond();
     for n in 0..100u32 {
         let dir = base.join(format!(
             "{prefix}-{}-{}",

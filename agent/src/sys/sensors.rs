@@ -8,8 +8,11 @@
 //! Integers only: permille, kHz, millidegrees Celsius, bytes, microwatts.
 
 use crate::model::Field;
-use crate::parse::live::{meminfo_field, stat_cpu};
+use crate::parse::live::stat_cpu;
+use crate::parse::meminfo;
 use crate::sys::{SysRoot, fs};
+
+const MEMINFO: &str = "proc/meminfo";
 
 /// One temperature sensor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,13 +154,10 @@ impl Sensors {
                 }
                 self.last_stat = stat;
                 s.cpu_khz = average_khz(&self.root);
-                let meminfo = fs::read_text(&self.root, "proc/meminfo").ok();
-                s.memory_total = meminfo
-                    .as_deref()
-                    .and_then(|t| meminfo_field(t, "MemTotal"));
-                s.memory_available = meminfo
-                    .as_deref()
-                    .and_then(|t| meminfo_field(t, "MemAvailable"));
+                let text = fs::read_text(&self.root, MEMINFO).ok();
+                let field = |name| text.as_deref().and_then(|t| meminfo::field(t, name).ok());
+                s.memory_total = field("MemTotal");
+                s.memory_available = field("MemAvailable");
                 s.temperatures = hwmon(&self.root);
             }
         }
@@ -169,9 +169,9 @@ impl Sensors {
 
     /// Memory the kernel could give now without swapping (`MemAvailable`), for the RAM test.
     pub fn memory_available(&self) -> Option<u64> {
-        fs::read_text(&self.root, "proc/meminfo")
+        fs::read_text(&self.root, MEMINFO)
             .ok()
-            .and_then(|t| meminfo_field(&t, "MemAvailable"))
+            .and_then(|t| meminfo::field(&t, "MemAvailable").ok())
     }
 }
 

@@ -54,7 +54,7 @@ pub fn watch_phase(on_signal: impl FnOnce(Signal) + Send + 'static) -> Option<Ph
                     }
                     return;
                 }
-                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(100)),
+                Ok(None) => super::clock::sleep(std::time::Duration::from_millis(100)),
                 Err(_) => return,
             }
         }

@@ -11,7 +11,7 @@
 //! (cleared, then set to `+SECONDS`). On the real machine the write of `mem` returns once the
 //! machine has resumed.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use super::SysRoot;
 use super::attr::{AttrError, write_attribute};
@@ -112,9 +112,9 @@ pub fn suspend_and_resume(root: &SysRoot, wake_after: Duration) -> Result<Resume
     write_attribute(root, WAKEALARM, &format!("+{secs}"))?;
     let before = suspend_count(root);
     // The wall clock: the monotonic clock (Instant) stops while the machine sleeps.
-    let t0 = SystemTime::now();
+    let t0 = super::clock::now_utc();
     let slept = write_attribute(root, STATE, "mem");
-    let elapsed = t0.elapsed().unwrap_or_default();
+    let elapsed = Duration::try_from(super::clock::now_utc() - t0).unwrap_or_default();
     // Never leave an alarm behind, whatever happened.
     let _ = write_attribute(root, WAKEALARM, "0");
     slept?;

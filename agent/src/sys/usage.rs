@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::{SysRoot, fs};
 use crate::model::DevNo;
-use crate::parse::cmdline::{RootSpec, parse_cmdline_root};
+use crate::parse::cmdline::{self, RootSpec};
 use crate::parse::names::natural_key;
 use crate::parse::{mountinfo, swaps};
 
@@ -309,13 +309,9 @@ fn kernel_name_of_dev(root: &SysRoot, rel: &str) -> String {
 
 fn read_root_arg(root: &SysRoot) -> Option<RootArg> {
     let text = fs::read_text(root, CMDLINE).ok()?;
-    let raw = text
-        .split_whitespace()
-        .take_while(|t| *t != "--")
-        .filter(|t| t.starts_with("root="))
-        .last()?
-        .to_owned();
-    let spec = parse_cmdline_root(&text)?;
+    let value = cmdline::last_value(&text, "root")?;
+    let raw = format!("root={value}");
+    let spec = cmdline::root_spec(value)?;
     // Resolve through /dev links when the tree has them (udev's by-uuid, by-label...).
     let link = |dir: &str, v: &str| {
         fs::resolve(root, format!("dev/disk/{dir}/{v}"))

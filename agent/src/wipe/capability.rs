@@ -291,6 +291,26 @@ pub fn inspect(drive: &mut dyn Passthrough, transport: Transport) -> DriveFacts 
     }
 }
 
+/// The command that reads an ATA drive's native maximum address: GET NATIVE MAX ADDRESS EXT of
+/// ACCESSIBLE MAX ADDRESS CONFIGURATION on the (ACS-3) drives that have it (`amac`), else READ
+/// NATIVE MAX ADDRESS EXT.
+pub(crate) fn read_native_max(amac: bool) -> AtaCommand {
+    if amac {
+        AtaCommand {
+            features: ata::AMAC_GET_NATIVE_MAX,
+            ext: true,
+            device: ata::DEVICE_LBA,
+            ..AtaCommand::new(ata::ACCESSIBLE_MAX_ADDRESS)
+        }
+    } else {
+        AtaCommand {
+            ext: true,
+            device: ata::DEVICE_LBA,
+            ..AtaCommand::new(ata::READ_NATIVE_MAX_ADDRESS_EXT)
+        }
+    }
+}
+
 fn inspect_ata(drive: &mut dyn Passthrough) -> DriveFacts {
     let mut buf = vec![0u8; 512];
     if let Err(e) = drive.ata(
@@ -306,20 +326,7 @@ fn inspect_ata(drive: &mut dyn Passthrough) -> DriveFacts {
     let w = &id.words;
     let amac = pata::valid_word(w[119]) && w[119] & (1 << 8) != 0;
     let mut hidden_why = None;
-    let read_native = if amac {
-        AtaCommand {
-            features: ata::AMAC_GET_NATIVE_MAX,
-            ext: true,
-            device: ata::DEVICE_LBA,
-            ..AtaCommand::new(ata::ACCESSIBLE_MAX_ADDRESS)
-        }
-    } else {
-        AtaCommand {
-            ext: true,
-            device: ata::DEVICE_LBA,
-            ..AtaCommand::new(ata::READ_NATIVE_MAX_ADDRESS_EXT)
-        }
-    };
+    let read_native = read_native_max(amac);
     let native_sectors = if !id.lba48_supported {
         hidden_why = Some("a 28-bit drive: native capacity not read".to_owned());
         None

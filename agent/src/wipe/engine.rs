@@ -21,8 +21,9 @@ use super::report::{DeviceWipe, Outcome, PassReport, Verification, VerifyMode, W
 use super::sample::{MAX_BLOCK_BYTES, plan_sample};
 use super::{CancelToken, Phase, Progress, WipeEvent};
 use crate::model::{DiskId, DiskIdentity, ErrorKind, Level};
-use crate::sys::blockdev::{BlockIo, is_device_gone};
-use crate::sys::clock::now_rfc3339;
+use crate::sys::blockdev::{BlockIo, is_device_gone, read_exact_at, write_all_at};
+use crate::sys::clock::{Stopwatch, monotonic_now, now_rfc3339};
+use crate::sys::random;
 
 /// Knobs of the engine; the defaults are what the benchmark was tuned with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +136,7 @@ struct Meter<'a> {
 impl Meter<'_> {
     fn advance(&mut self, n: u64) {
         self.done += n;
-        let now = Instant::now();
+        let now = monotonic_now();
         if self
             .last
             .is_none_or(|l| now.duration_since(l).as_millis() >= 200)
@@ -189,52 +190,10 @@ impl<'a> Ctx<'a> {
             phase,
             total,
             done: 0,
-            start: Instant::now(),
+            start: monotonic_now(),
             last: None,
         }
     }
-}
-
-/// Writes all of `buf` at `offset`, following short writes; a zero-byte write is an error.
-fn write_all_at(io: &dyn BlockIo, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
-    while !buf.is_empty() {
-        match io.write_at(buf, offset) {
-            Ok(0) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::WriteZero,
-                    "device accepted no bytes (short write)",
-                ));
-            }
-            Ok(n) => {
-                buf = &buf[n..];
-                offset += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
-/// Reads all of `buf` from `offset`, following short reads; end of device is an error.
-fn read_exact_at(io: &dyn BlockIo, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
-    while !buf.is_empty() {
-        match io.read_at(buf, offset) {
-            Ok(0) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "device returned no bytes before its end (short read)",
-                ));
-            }
-            Ok(n) => {
-                buf = &mut buf[n..];
-                offset += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 fn gone_error(ctx: &Ctx<'_>, op: &str, offset: u64, e: &io::Error) -> WipeError {
@@ -681,18 +640,6 @@ fn verify_sample(
     Ok(())
 }
 
-fn random_u64() -> u64 {
-    let mut b = [0u8; 8];
-    // A failing OS RNG would be extraordinary; a time-based fallback still gives distinct
-    // sample locations, which is all the seed is for (it is recorded in the report).
-    if getrandom::fill(&mut b).is_err() {
-        return std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0x5eed, |d| d.as_nanos() as u64);
-    }
-    u64::from_le_bytes(b)
-}
-
 fn unverified() -> Verification {
     Verification::not_run()
 }
@@ -723,7 +670,7 @@ fn run_verify(
             verify_full(io, ctx, filler, pass + 1, &mut tally)
         }
         VerifySpec::Sample { permille } => {
-            let seed = seed.unwrap_or_else(random_u64);
+            let seed = seed.unwrap_or_else(random::seed);
             let sample = plan_sample(total, sector as u32, permille, seed);
             verification.mode = VerifyMode::Sample;
             verification.requested_permille = permille;
@@ -850,7 +797,7 @@ pub fn wipe_device(
     cancel: &CancelToken,
 ) -> DeviceWipe {
     let started_at = now_rfc3339();
-    let t0 = Instant::now();
+    let t0 = Stopwatch::start();
     let mut identity = job.identity;
     identity.size_bytes = io.len();
     identity.logical_sector_size = io.sector_size();
@@ -875,10 +822,7 @@ pub fn wipe_device(
     };
     let key = match job.key {
         Some(k) => Some(k),
-        None => {
-            let mut k = [0u8; 16];
-            getrandom::fill(&mut k).ok().map(|()| k)
-        }
+        None => random::bytes::<16>().ok(),
     };
     let mut stop: Option<Stop> = None;
     // A device with no whole sector holds nothing to sanitize: never report it sanitized (the
@@ -910,11 +854,11 @@ pub fn wipe_device(
             stop = Some(Stop::Fatal(key_err.clone()));
             break;
         };
-        let ts = Instant::now();
+        let ts = Stopwatch::start();
         let r = write_pass(&*io, &mut ctx, Filler::new(pattern, key, pass), pass + 1);
         let flushed = io.flush();
         record_sync_failures(&*io, &mut ctx);
-        let ms = ts.elapsed().as_millis() as u64;
+        let ms = ts.elapsed_ms();
         write_ms += ms;
         let n = match r {
             Ok(n) => n,
@@ -991,7 +935,7 @@ pub fn wipe_device(
         None if verification.passed => Outcome::Passed,
         None => Outcome::Failed,
     };
-    let duration_ms = t0.elapsed().as_millis() as u64;
+    let duration_ms = t0.elapsed_ms();
     normalize_errors(&mut ctx.errors);
     let _ = events.send(WipeEvent::Finished {
         disk: identity.id.clone(),

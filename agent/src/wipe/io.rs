@@ -14,6 +14,7 @@ use nix::libc;
 
 use super::CancelToken;
 use crate::sys::blockdev::{BlockIo, SyncFailure};
+use crate::sys::clock;
 
 /// An in-memory device for tests and demos: real bytes, plus faults at chosen places.
 #[derive(Debug)]
@@ -226,7 +227,7 @@ impl Paced {
         Paced {
             inner,
             bytes_per_second: bytes_per_second.max(1),
-            next_free: Mutex::new(std::time::Instant::now()),
+            next_free: Mutex::new(clock::monotonic_now()),
         }
     }
 
@@ -238,11 +239,11 @@ impl Paced {
         );
         let until = {
             let mut next = self.next_free.lock().unwrap_or_else(|e| e.into_inner());
-            *next = (*next).max(std::time::Instant::now()) + cost;
+            *next = (*next).max(clock::monotonic_now()) + cost;
             *next
         };
-        if let Some(wait) = until.checked_duration_since(std::time::Instant::now()) {
-            std::thread::sleep(wait);
+        if let Some(wait) = until.checked_duration_since(clock::monotonic_now()) {
+            clock::sleep(wait);
         }
     }
 }

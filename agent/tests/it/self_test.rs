@@ -8,13 +8,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use reprise::flow::selftest::{self, Pacer, SelfTestEvent};
+use reprise::flow::selftest::{self, SelfTestEvent};
 use reprise::flow::{self, Settings};
 use reprise::model::{DiskId, Field, Transport};
 use reprise::probe::model::{Disk, ProbeReport};
 use reprise::probe::selftest::{Poll, SelfTestError, start};
 use reprise::probe::{Drives, SimulatedDrives};
 use reprise::sys::SysRoot;
+use reprise::sys::clock::Pace;
 use reprise::sys::passthrough::Passthrough;
 use reprise::sys::simdrive::{SelfTest, SelfTestEnd, SimAta, SimNvme};
 use reprise::verdict::{Action, Reason};
@@ -56,7 +57,7 @@ fn hynix(name: &str) -> SimNvme {
 #[derive(Default)]
 struct Virtual(Duration);
 
-impl Pacer for Virtual {
+impl Pace for Virtual {
     fn sleep(&mut self, d: Duration) {
         self.0 += d;
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::fields::{Ctx, SmbiosString, hex_bytes};
 use super::names;
+use crate::parse::gpt::Guid;
 
 /// An enumerated value: its code and, when the specification defines it, its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -162,21 +163,13 @@ pub fn system_uuid(p: &[u8; 16], version_2_6_or_later: bool) -> SystemUuid {
     if p.iter().all(|b| *b == 0) {
         return SystemUuid::NotPresent;
     }
-    let mut b = *p;
-    if version_2_6_or_later {
-        b[0..4].reverse();
-        b[4..6].reverse();
-        b[6..8].reverse();
-    }
-    let h = hex::encode(b);
-    SystemUuid::Id(format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    ))
+    // The wire format is the mixed-endian one GPT stores its GUIDs in.
+    let uuid = if version_2_6_or_later {
+        Guid::from_disk(p)
+    } else {
+        Guid(*p)
+    };
+    SystemUuid::Id(uuid.to_string())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -22,8 +22,9 @@ use super::{
     poll_until_end, sanitize_deadline,
 };
 use crate::model::{ErrorKind, error_chain};
-use crate::parse::ata::parse_identify;
+use crate::parse::ata::{AtaIdentify, parse_identify};
 use crate::parse::erase::{ata_sanitize_error, ata_sanitize_status};
+use crate::sys::clock;
 use crate::sys::passthrough::{AtaCommand, AtaData, Passthrough, PassthroughError, ata};
 use crate::wipe::capability::AtaFacts;
 
@@ -36,17 +37,23 @@ fn status_cmd() -> AtaCommand {
     }
 }
 
-/// The drive's security word now: (enabled, locked, frozen).
-fn security_now(drive: &mut dyn Passthrough) -> Result<(bool, bool, bool), PassthroughError> {
+/// The drive's IDENTIFY DEVICE data now; an answer that does not parse is taken as a path that
+/// cannot carry ATA commands (`Unsupported`).
+pub(super) fn identify(drive: &mut dyn Passthrough) -> Result<AtaIdentify, PassthroughError> {
     let mut buf = vec![0u8; 512];
     drive.ata(
         &AtaCommand::new(ata::IDENTIFY_DEVICE),
         AtaData::In(&mut buf),
     )?;
-    let id = parse_identify(&buf).map_err(|e| PassthroughError::Unsupported {
+    parse_identify(&buf).map_err(|e| PassthroughError::Unsupported {
         dev: drive.name().to_owned(),
         why: e.to_string(),
-    })?;
+    })
+}
+
+/// The drive's security word now: (enabled, locked, frozen).
+fn security_now(drive: &mut dyn Passthrough) -> Result<(bool, bool, bool), PassthroughError> {
+    let id = identify(drive)?;
     Ok((id.security.enabled, id.security.locked, id.security.frozen))
 }
 
@@ -172,13 +179,7 @@ pub fn sanitize(
                 ata_sanitize_error(lba).describe()
             ));
         }
-        Err(e @ PassthroughError::Unsupported { .. }) => {
-            return Attempt::NotStarted(error_chain(&e));
-        }
-        Err(e) => {
-            let (completion, why) = classify(&e);
-            return rec.failed(&*env.pace, completion, dev, why);
-        }
+        Err(e) => return rec.start_failed(&*env.pace, dev, &e),
     }
     poll_until_end(
         &mut rec,
@@ -308,7 +309,7 @@ pub fn security_erase(
     };
     // The command blocks for the whole erase: progress is the share of the drive's estimate.
     let done = AtomicBool::new(false);
-    let t_start = std::time::Instant::now();
+    let t_start = clock::Stopwatch::start();
     let result = std::thread::scope(|s| {
         let events = env.events.clone();
         let est = rec.estimated;
@@ -320,7 +321,7 @@ pub fn security_erase(
                     if done.load(Ordering::Relaxed) {
                         return;
                     }
-                    std::thread::sleep(Duration::from_millis(100));
+                    clock::sleep(Duration::from_millis(100));
                 }
             }
         });

@@ -7,7 +7,6 @@
 
 use std::io;
 use std::sync::mpsc::Sender;
-use std::time::Instant;
 
 use super::super::buf::AlignedBuf;
 use super::super::plan::VerifySpec;
@@ -16,7 +15,8 @@ use super::super::sample::{ALGORITHM, MAX_BLOCK_BYTES, Sample, plan_sample};
 use super::super::technique::PostErase;
 use super::super::{CancelToken, Phase, Progress, WipeEvent};
 use crate::model::DiskId;
-use crate::sys::blockdev::{BlockIo, is_device_gone};
+use crate::sys::blockdev::{BlockIo, is_device_gone, read_exact_at};
+use crate::sys::clock::Stopwatch;
 
 /// The sample read before the erase.
 #[derive(Debug, Clone)]
@@ -35,26 +35,6 @@ pub struct Before {
 pub enum Stopped {
     Cancelled,
     Gone(io::Error),
-}
-
-fn read_exact_at(io: &dyn BlockIo, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
-    while !buf.is_empty() {
-        match io.read_at(buf, offset) {
-            Ok(0) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "short read before the end of the device",
-                ));
-            }
-            Ok(n) => {
-                buf = &mut buf[n..];
-                offset += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// Progress of reading the sample, for the screen.
@@ -79,7 +59,7 @@ fn read_sample(
     let total: u64 = sample.blocks.iter().map(|b| b.sectors * sector).sum();
     let cap = MAX_BLOCK_BYTES.max(sector) as usize;
     let mut buf = AlignedBuf::new(cap);
-    let (t0, mut last, mut done) = (Instant::now(), Instant::now(), 0u64);
+    let (t0, mut last, mut done) = (Stopwatch::start(), Stopwatch::start(), 0u64);
     for (i, b) in sample.blocks.iter().enumerate() {
         if cancel.is_cancelled() {
             return Err(Stopped::Cancelled);
@@ -96,9 +76,9 @@ fn read_sample(
             Err(_) => each(i, None),
         }
         done += n as u64;
-        if last.elapsed().as_millis() >= 200 || done >= total {
-            last = Instant::now();
-            let ms = t0.elapsed().as_millis().max(1) as u64;
+        if last.elapsed_ms() >= 200 || done >= total {
+            last = Stopwatch::start();
+            let ms = t0.elapsed_ms().max(1);
             let rate = done.saturating_mul(1000) / ms;
             let _ = report.events.send(WipeEvent::Progress(Progress {
                 disk: report.disk.clone(),

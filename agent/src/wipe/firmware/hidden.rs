@@ -7,10 +7,11 @@
 
 use std::time::Duration;
 
+use super::super::capability::read_native_max;
 use super::super::report::{HiddenAreas, WipeError};
 use super::super::strategy::HiddenPlan;
+use super::ata::identify;
 use crate::model::{ErrorKind, error_chain};
-use crate::parse::ata::parse_identify;
 use crate::parse::erase::parse_dco_identify;
 use crate::sys::blockdev::BlockIo;
 use crate::sys::passthrough::{AtaCommand, AtaData, Passthrough, PassthroughError, ata};
@@ -20,30 +21,8 @@ fn measure(
     drive: &mut dyn Passthrough,
     amac: bool,
 ) -> Result<(u64, u64, Option<u64>), PassthroughError> {
-    let mut buf = vec![0u8; 512];
-    drive.ata(
-        &AtaCommand::new(ata::IDENTIFY_DEVICE),
-        AtaData::In(&mut buf),
-    )?;
-    let id = parse_identify(&buf).map_err(|e| PassthroughError::Unsupported {
-        dev: drive.name().to_owned(),
-        why: e.to_string(),
-    })?;
-    let read_native = if amac {
-        AtaCommand {
-            features: ata::AMAC_GET_NATIVE_MAX,
-            ext: true,
-            device: ata::DEVICE_LBA,
-            ..AtaCommand::new(ata::ACCESSIBLE_MAX_ADDRESS)
-        }
-    } else {
-        AtaCommand {
-            ext: true,
-            device: ata::DEVICE_LBA,
-            ..AtaCommand::new(ata::READ_NATIVE_MAX_ADDRESS_EXT)
-        }
-    };
-    let native = drive.ata(&read_native, AtaData::None)?.lba + 1;
+    let id = identify(drive)?;
+    let native = drive.ata(&read_native_max(amac), AtaData::None)?.lba + 1;
     let factory = if id.dco_supported {
         let mut d = vec![0u8; 512];
         drive.ata(

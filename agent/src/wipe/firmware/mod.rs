@@ -29,7 +29,7 @@ pub mod password;
 pub mod scsi;
 
 use std::sync::mpsc::{Sender, channel};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reprise_cert::plan::Explanation;
 
@@ -43,41 +43,14 @@ use super::technique::Technique;
 use super::{CancelToken, Phase, Progress, WipeEvent};
 use crate::model::{DiskId, ErrorKind, Level};
 use crate::sys::blockdev::BlockIo;
-use crate::sys::clock::now_rfc3339;
+use crate::sys::clock::{Stopwatch, now_rfc3339};
 use crate::sys::passthrough::{Passthrough, PassthroughError};
+use crate::sys::random;
 
-/// Time, as the firmware path waits for a drive: real, or virtual in tests (a simulated sanitize
-/// that takes an hour then runs in no time, timeouts included).
-pub trait Pace: Send {
-    /// Time since the start.
-    fn elapsed(&self) -> Duration;
-    fn sleep(&mut self, d: Duration);
-}
-
-/// The real clock.
-#[derive(Debug)]
-pub struct RealPace(Instant);
-
-impl RealPace {
-    pub fn new() -> RealPace {
-        RealPace(Instant::now())
-    }
-}
-
-impl Default for RealPace {
-    fn default() -> Self {
-        RealPace::new()
-    }
-}
-
-impl Pace for RealPace {
-    fn elapsed(&self) -> Duration {
-        self.0.elapsed()
-    }
-    fn sleep(&mut self, d: Duration) {
-        std::thread::sleep(d);
-    }
-}
+/// Time, as the firmware path waits for a drive: real ([`RealPace`]), or virtual in tests (a
+/// simulated sanitize that takes an hour then runs in no time, timeouts included). The one real
+/// clock is in `sys::clock`; the names stay here for the callers that wait on a drive.
+pub use crate::sys::clock::{Pace, RealPace};
 
 /// A clock that moves only when slept on.
 #[derive(Debug, Default)]
@@ -280,6 +253,17 @@ impl Recorder {
         )
     }
 
+    /// The command that starts the technique did not go through: a path that cannot carry it
+    /// (`Unsupported`) changed nothing, so the next technique may run; any other error fails the
+    /// attempt, as [`classify`] says.
+    pub fn start_failed(&self, pace: &dyn Pace, dev: &str, e: &PassthroughError) -> Attempt {
+        if let PassthroughError::Unsupported { .. } = e {
+            return Attempt::NotStarted(crate::model::error_chain(e));
+        }
+        let (completion, why) = classify(e);
+        self.failed(pace, completion, dev, why)
+    }
+
     /// How long to wait at most: the tuning's, else twice the drive's estimate plus ten
     /// minutes, else `default`.
     pub fn deadline(&self, tuning: &FirmwareTuning, default: Duration) -> Duration {
@@ -432,16 +416,6 @@ pub(crate) fn classify(e: &PassthroughError) -> (Completion, String) {
     (completion, why)
 }
 
-fn random_seed() -> u64 {
-    let mut b = [0u8; 8];
-    if getrandom::fill(&mut b).is_err() {
-        return std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0x5eed, |d| d.as_nanos() as u64);
-    }
-    u64::from_le_bytes(b)
-}
-
 /// Runs the overwrite engine on `io` with its progress forwarded to `events` and its own
 /// end-of-device event withheld (this module says how the disk ended).
 fn run_engine(
@@ -484,7 +458,7 @@ pub fn sanitize(
     mut env: Env<'_>,
 ) -> Vec<DeviceWipe> {
     let started_at = now_rfc3339();
-    let t0 = Instant::now();
+    let t0 = Stopwatch::start();
     let Some(first) = members.first() else {
         return Vec::new();
     };
@@ -532,7 +506,7 @@ pub fn sanitize(
             if st.stopped.is_some() {
                 continue;
             }
-            let seed = m.job.job.seed.unwrap_or_else(random_seed);
+            let seed = m.job.job.seed.unwrap_or_else(random::seed);
             let id = m.job.job.identity();
             let rep = check::Reporter {
                 events: env.events,
@@ -664,7 +638,7 @@ fn finish_member(
     events: &Sender<WipeEvent>,
     cancel: &CancelToken,
     started_at: &str,
-    t0: Instant,
+    t0: Stopwatch,
 ) -> DeviceWipe {
     let job = &m.job.job;
     let mut identity = job.identity().clone();
@@ -685,7 +659,7 @@ fn finish_member(
         bytes_written: 0,
         started_at: started_at.to_owned(),
         finished_at: now_rfc3339(),
-        duration_ms: t0.elapsed().as_millis() as u64,
+        duration_ms: t0.elapsed_ms(),
         write_rate_bps: 0,
         verification: Verification::not_run(),
         outcome,
@@ -716,7 +690,7 @@ fn finish_member(
             }
         }
         w.started_at = started_at.to_owned();
-        w.duration_ms = t0.elapsed().as_millis() as u64;
+        w.duration_ms = t0.elapsed_ms();
         return w;
     }
     let Some((t, attempt)) = attempt else {
@@ -873,7 +847,7 @@ fn finish_member(
         };
     }
     w.finished_at = now_rfc3339();
-    w.duration_ms = t0.elapsed().as_millis() as u64;
+    w.duration_ms = t0.elapsed_ms();
     w
 }
 

@@ -14,8 +14,8 @@ use super::super::report::Completion;
 use super::super::strategy::DiskStrategy;
 use super::super::technique::{FormatErase, Technique};
 use super::{
-    Attempt, Env, FirmwareTuning, Recorder, Status, Targets, classify, erase_progress,
-    poll_until_end, sanitize_deadline,
+    Attempt, Env, FirmwareTuning, Pace, Recorder, Status, Targets, erase_progress, poll_until_end,
+    sanitize_deadline,
 };
 use crate::parse::nvme::{LOG_512, SanitizeState, parse_sanitize_log};
 use crate::sys::passthrough::{NvmeCommand, Passthrough, PassthroughError, nvme};
@@ -93,19 +93,7 @@ pub fn sanitize(
     };
     match drive.nvme_admin(&cmd, &mut []) {
         Ok(_) => {}
-        Err(PassthroughError::NvmeStatus { status, .. }) if refused_before_start(status) => {
-            return Attempt::NotStarted(format!(
-                "status {status:#06x} ({})",
-                crate::sys::passthrough::nvme_status_text(status)
-            ));
-        }
-        Err(e @ PassthroughError::Unsupported { .. }) => {
-            return Attempt::NotStarted(crate::model::error_chain(&e));
-        }
-        Err(e) => {
-            let (completion, why) = classify(&e);
-            return rec.failed(env.pace, completion, dev, why);
-        }
+        Err(e) => return start_failed(&rec, env.pace, dev, &e),
     }
     poll_until_end(
         &mut rec,
@@ -227,18 +215,20 @@ pub fn format(
             );
             Attempt::Done(rec.finish(env.pace, Completion::Completed, true, None))
         }
-        Err(PassthroughError::NvmeStatus { status, .. }) if refused_before_start(status) => {
+        Err(e) => start_failed(&rec, env.pace, dev, &e),
+    }
+}
+
+/// An admin command that starts an erase did not go through: a status that says the controller
+/// refused it before starting changed nothing, like a path that cannot carry it.
+fn start_failed(rec: &Recorder, pace: &dyn Pace, dev: &str, e: &PassthroughError) -> Attempt {
+    match e {
+        PassthroughError::NvmeStatus { status, .. } if refused_before_start(*status) => {
             Attempt::NotStarted(format!(
                 "status {status:#06x} ({})",
-                crate::sys::passthrough::nvme_status_text(status)
+                crate::sys::passthrough::nvme_status_text(*status)
             ))
         }
-        Err(e @ PassthroughError::Unsupported { .. }) => {
-            Attempt::NotStarted(crate::model::error_chain(&e))
-        }
-        Err(e) => {
-            let (completion, why) = classify(&e);
-            rec.failed(env.pace, completion, dev, why)
-        }
+        _ => rec.start_failed(pace, dev, e),
     }
 }

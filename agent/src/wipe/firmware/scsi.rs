@@ -10,13 +10,11 @@ use reprise_cert::plan::SanitizeKind;
 use super::super::report::Completion;
 use super::super::technique::Technique;
 use super::{
-    Attempt, Env, FirmwareTuning, Recorder, Status, Targets, classify, poll_until_end,
-    sanitize_deadline,
+    Attempt, Env, FirmwareTuning, Recorder, Status, Targets, poll_until_end, sanitize_deadline,
 };
-use crate::model::error_chain;
 use crate::parse::erase::{ScsiSanitizeSense, scsi_sanitize_sense};
 use crate::parse::sat::sense_code;
-use crate::sys::passthrough::{Passthrough, PassthroughError, ScsiData, scsi};
+use crate::sys::passthrough::{Passthrough, ScsiData, scsi};
 
 /// The SANITIZE CDB (10 bytes): IMMED, AUSE, the service action, the parameter list length.
 pub fn sanitize_cdb(service_action: u8, parameter_len: u16) -> [u8; 10] {
@@ -81,13 +79,7 @@ pub fn sanitize(
                 None => format!("SANITIZE refused: status {:#04x}", st.status),
             });
         }
-        Err(e @ PassthroughError::Unsupported { .. }) => {
-            return Attempt::NotStarted(error_chain(&e));
-        }
-        Err(e) => {
-            let (completion, why) = classify(&e);
-            return rec.failed(&*env.pace, completion, dev, why);
-        }
+        Err(e) => return rec.start_failed(&*env.pace, dev, &e),
     }
     poll_until_end(
         &mut rec,

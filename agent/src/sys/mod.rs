@@ -15,8 +15,6 @@ pub mod power;
 pub mod scratch;
 pub mod sensors;
 pub mod signals;
-pub mod simdrive;
-pub mod simfirmware;
 pub mod suspend;
 pub mod usage;
 

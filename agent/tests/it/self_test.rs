@@ -16,8 +16,10 @@ use reprise::probe::selftest::{Poll, SelfTestError, start};
 use reprise::probe::{Drives, SimulatedDrives};
 use reprise::sys::SysRoot;
 use reprise::sys::passthrough::Passthrough;
-use reprise::sys::simdrive::{SelfTest, SelfTestEnd, SimAta, SimNvme};
 use reprise::verdict::{Action, Reason};
+use reprise_sim::ata::SimAta;
+use reprise_sim::nvme::SimNvme;
+use reprise_sim::self_test::{SelfTest, SelfTestEnd};
 
 use crate::support::certs;
 

@@ -19,8 +19,6 @@ use reprise::flow::{self, DataDir, Inspection, RunContext, Settings};
 use reprise::model::{Language, Transport};
 use reprise::sys::SysRoot;
 use reprise::sys::sensors::Sensors;
-use reprise::sys::simdrive::SimAta;
-use reprise::sys::simfirmware::SimSecurity;
 use reprise::tui::keys::Key;
 use reprise::tui::model::{Config, Model, Overlay, RunResult, Screen};
 use reprise::tui::msg::Effect;
@@ -29,6 +27,7 @@ use reprise::verdict::Policy;
 use reprise::wipe::capability::inspect;
 use reprise::wipe::report::{Outcome, WipeError};
 use reprise::wipe::{CancelToken, Phase, Progress, WipeEvent};
+use reprise_sim::ata::{SimAta, SimSecurity};
 
 const DEMO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -9,11 +9,14 @@
 //! else). One module per protocol — [`ata`] (with what a USB bridge answers), [`nvme`],
 //! [`scsi`] — which do not import each other; what they share is below them: the medium
 //! ([`media`]), a self-test's course ([`self_test`]), and the answers to a protocol a drive
-//! does not speak (`refusal`).
+//! does not speak (`refusal`). Beside them, the overwrite engine's in-memory device with faults
+//! ([`device`]) and the firmware path's virtual clock ([`pace`]).
 
 pub mod ata;
+pub mod device;
 pub mod media;
 pub mod nvme;
+pub mod pace;
 mod refusal;
 pub mod scsi;
 pub mod self_test;

@@ -26,7 +26,6 @@ use std::sync::mpsc::Sender;
 
 pub use engine::{Tuning, WipeJob, verify_device, wipe_device};
 pub use guard::{OpenError, ProtectedDisk, WriteGuard, open_firmware, open_for_write};
-pub use io::FakeDevice;
 pub use plan::{
     Method, PassPattern, PlannedDevice, ValidatedDevice, ValidatedPlan, VerifySpec, WipePlan,
 };

@@ -79,21 +79,6 @@ impl Pace for RealPace {
     }
 }
 
-/// A clock that moves only when slept on.
-#[derive(Debug, Default)]
-pub struct VirtualPace {
-    pub now: Duration,
-}
-
-impl Pace for VirtualPace {
-    fn elapsed(&self) -> Duration {
-        self.now
-    }
-    fn sleep(&mut self, d: Duration) {
-        self.now += d;
-    }
-}
-
 /// Knobs of the firmware path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FirmwareTuning {

@@ -243,8 +243,8 @@ fn only_the_write_guard_opens_a_device_for_writing() {
 }
 
 /// One path from a validated plan to the devices: outside `wipe/`, nothing opens a planned
-/// device or runs a wipe except through `wipe::open_plan` and `wipe::run_plan` (or
-/// `run_wipes`, which is both), so no caller can skip a disk's planned technique.
+/// device or runs a wipe except through `wipe::open_plan` and `wipe::run_plan`, so no caller
+/// can skip a disk's planned technique.
 #[test]
 fn the_plan_reaches_the_devices_one_way() {
     let mut files = Vec::new();
@@ -263,7 +263,6 @@ fn the_plan_reaches_the_devices_one_way() {
             "open_for_write(",
             "open_firmware(",
             "wipe_device(",
-            "run_devices(",
             "overwrite_planned(",
             "firmware::sanitize(",
         ] {

@@ -112,13 +112,6 @@ pub struct Table {
     pub announced_count: Option<u16>,
 }
 
-impl Table {
-    /// Structures of one type, in table order.
-    pub fn of_type(&self, stype: u8) -> impl Iterator<Item = &Structure> {
-        self.structures.iter().filter(move |s| s.stype == stype)
-    }
-}
-
 /// What a type decoder sees: the formatted area, the strings, and where it sits.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ctx<'a> {

@@ -210,11 +210,6 @@ impl DiskId {
             None => DiskId::Path(path.to_owned()),
         }
     }
-
-    /// Whether the name survives a reboot or a re-plug (false only for the path fallback).
-    pub fn is_stable(&self) -> bool {
-        !matches!(self, DiskId::Path(_))
-    }
 }
 
 /// `naa.` + 16 or 32 hex digits, or `eui.` + 16 or 32 hex digits, and not all zeros (firmware
@@ -335,16 +330,6 @@ impl DiskIdentity {
             logical_sector_size: 512,
         }
     }
-
-    /// One line for the operator: "/dev/sda  Samsung SSD 860 EVO  S/N S3Z1NB0K  500.1 GB".
-    pub fn describe(&self) -> String {
-        format!(
-            "{}  {}  S/N {}",
-            self.dev_path,
-            self.model.as_deref().unwrap_or("unknown model"),
-            self.serial.as_deref().unwrap_or("unknown")
-        )
-    }
 }
 
 #[cfg(test)]
@@ -411,7 +396,6 @@ mod tests {
         );
         let p = id(None, Transport::Usb, Some("  "), None);
         assert_eq!(p.to_string(), "path:/dev/sda");
-        assert!(!p.is_stable());
     }
 
     #[test]

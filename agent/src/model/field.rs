@@ -31,20 +31,4 @@ impl<T> Field<T> {
             Field::Unknown(_) => None,
         }
     }
-
-    /// Applies `f` to a known value; an unknown keeps its reason.
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Field<U> {
-        match self {
-            Field::Known(v) => Field::Known(f(v)),
-            Field::Unknown(why) => Field::Unknown(why),
-        }
-    }
-
-    /// The reason when unknown.
-    pub fn reason(&self) -> Option<&str> {
-        match self {
-            Field::Known(_) => None,
-            Field::Unknown(why) => Some(why),
-        }
-    }
 }

@@ -18,11 +18,6 @@ pub fn opt_u64_string<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::
     }
 }
 
-/// A 128-bit field as a decimal string.
-pub fn u128_string<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&v.to_string())
-}
-
 /// An optional 128-bit field as a decimal string or `null`.
 pub fn opt_u128_string<S: Serializer>(v: &Option<u128>, s: S) -> Result<S::Ok, S::Error> {
     match v {

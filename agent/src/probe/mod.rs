@@ -56,7 +56,7 @@ pub enum Drives {
     /// The real device nodes (`/dev/NAME`), through the inspection-only passthrough. Only for
     /// the real machine's root.
     Host,
-    /// Simulated drives by kernel name (tests, the demo).
+    /// Simulated drives by kernel name (the tests, with the drives of `reprise-sim`).
     Simulated(SimulatedDrives),
 }
 

@@ -191,11 +191,6 @@ fn start_nvme(pt: &mut dyn Passthrough, dev: String) -> Result<Running, SelfTest
 }
 
 impl Running {
-    /// The device, for messages.
-    pub fn dev(&self) -> &str {
-        &self.dev
-    }
-
     /// Asks the drive where its test stands; `elapsed` is the time since [`start`], recorded in
     /// the result.
     pub fn poll(&self, pt: &mut dyn Passthrough, elapsed: Duration) -> Result<Poll, SelfTestError> {

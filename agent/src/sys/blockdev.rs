@@ -368,12 +368,6 @@ pub fn devno(rdev: u64) -> DevNo {
     }
 }
 
-/// Device number of the block device at `path`, if it is one (follows symlinks).
-pub fn block_devno(path: &Path) -> Option<DevNo> {
-    let m = std::fs::metadata(path).ok()?;
-    m.file_type().is_block_device().then(|| devno(m.rdev()))
-}
-
 impl BlockIo for Device {
     fn path(&self) -> &Path {
         &self.path

@@ -18,8 +18,6 @@ pub mod random;
 pub mod scratch;
 pub mod sensors;
 pub mod signals;
-pub mod simdrive;
-pub mod simfirmware;
 pub mod suspend;
 pub mod usage;
 

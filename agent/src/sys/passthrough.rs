@@ -1,8 +1,8 @@
 //! Commands to a drive's own firmware, behind the [`Passthrough`] seam: ATA commands through
 //! SCSI/ATA Translation (SG_IO carrying ATA PASS-THROUGH (16), SAT-4 §12.2.2) and NVMe admin
-//! commands (NVME_IOCTL_ADMIN_CMD). [`DeviceNode`] sends them to a real device; `simdrive`
-//! answers them from a simulated drive with real state, so everything above is tested without
-//! hardware.
+//! commands (NVME_IOCTL_ADMIN_CMD). [`DeviceNode`] sends them to a real device; the simulated
+//! drives of the tests' own crate (`reprise-sim`, in `sim/`) answer them with real state, so
+//! everything above is tested without hardware.
 //!
 //! Reading a drive (IDENTIFY, SMART, logs, a self-test) goes through [`open_for_inspection`],
 //! which refuses every command that changes the media or the drive's security state
@@ -78,17 +78,14 @@ pub mod ata {
     pub const SANITIZE: u8 = 0xB4;
     pub const SET_MAX_ADDRESS_EXT: u8 = 0x37;
     pub const DEVICE_CONFIGURATION: u8 = 0xB1;
-    pub const DOWNLOAD_MICROCODE: u8 = 0x92;
     /// ACCESSIBLE MAX ADDRESS CONFIGURATION (ACS-3 §7.5), successor of SET MAX and DCO.
     pub const ACCESSIBLE_MAX_ADDRESS: u8 = 0x78;
     /// Its features: GET NATIVE MAX ADDRESS EXT, SET ACCESSIBLE MAX ADDRESS EXT.
     pub const AMAC_GET_NATIVE_MAX: u16 = 0x0000;
     pub const AMAC_SET_ACCESSIBLE_MAX: u16 = 0x0001;
-    /// DEVICE CONFIGURATION features (ATA8-ACS §7.11): RESTORE, FREEZE LOCK, IDENTIFY, SET.
+    /// DEVICE CONFIGURATION features (ATA8-ACS §7.11): RESTORE, IDENTIFY.
     pub const DCO_RESTORE: u16 = 0x00C0;
-    pub const DCO_FREEZE_LOCK: u16 = 0x00C1;
     pub const DCO_IDENTIFY: u16 = 0x00C2;
-    pub const DCO_SET: u16 = 0x00C3;
     /// SANITIZE features (ACS-3 §7.36) and their LBA keys ("Cryp", "BkEr", "OW").
     pub const SANITIZE_STATUS_EXT: u16 = 0x0000;
     pub const SANITIZE_CRYPTO_SCRAMBLE_EXT: u16 = 0x0011;
@@ -98,11 +95,6 @@ pub mod ata {
     pub const SANITIZE_CRYPTO_KEY: u64 = 0x4372_7970;
     pub const SANITIZE_BLOCK_KEY: u64 = 0x426B_4572;
     pub const SANITIZE_OVERWRITE_KEY: u64 = 0x4F57 << 32;
-    pub const WRITE_SECTORS: u8 = 0x30;
-    pub const WRITE_SECTORS_EXT: u8 = 0x34;
-    pub const WRITE_DMA: u8 = 0xCA;
-    pub const WRITE_DMA_EXT: u8 = 0x35;
-    pub const TRIM_DATA_SET_MANAGEMENT: u8 = 0x06;
 }
 
 /// NVMe admin opcodes Reprise sends (NVMe Base 2.0 Figure 28).
@@ -112,11 +104,6 @@ pub mod nvme {
     pub const DEVICE_SELF_TEST: u8 = 0x14;
     pub const FORMAT_NVM: u8 = 0x80;
     pub const SANITIZE: u8 = 0x84;
-    pub const SECURITY_SEND: u8 = 0x81;
-    pub const FIRMWARE_COMMIT: u8 = 0x10;
-    pub const FIRMWARE_DOWNLOAD: u8 = 0x11;
-    pub const NAMESPACE_MANAGEMENT: u8 = 0x0D;
-    pub const SET_FEATURES: u8 = 0x09;
     /// Identify CNS values.
     pub const CNS_NAMESPACE: u32 = 0x00;
     pub const CNS_CONTROLLER: u32 = 0x01;
@@ -146,7 +133,6 @@ pub mod scsi {
     pub const SANITIZE_OVERWRITE: u8 = 0x01;
     pub const SANITIZE_BLOCK_ERASE: u8 = 0x02;
     pub const SANITIZE_CRYPTO_ERASE: u8 = 0x03;
-    pub const SANITIZE_EXIT_FAILURE_MODE: u8 = 0x1F;
 }
 
 /// The data of a SCSI command.
@@ -847,7 +833,7 @@ mod tests {
                 ..AtaCommand::new(ata::ACCESSIBLE_MAX_ADDRESS)
             },
             AtaCommand::new(ata::SET_MAX_ADDRESS_EXT),
-            AtaCommand::new(ata::WRITE_SECTORS),
+            AtaCommand::new(0x30), // WRITE SECTORS
             AtaCommand::new(0x00),
             AtaCommand {
                 features: 0xD8, // SMART ENABLE OPERATIONS changes the drive's settings
@@ -869,7 +855,7 @@ mod tests {
         for op in [
             nvme::FORMAT_NVM,
             nvme::SANITIZE,
-            nvme::FIRMWARE_COMMIT,
+            0x10, // Firmware Commit
             0xC0,
         ] {
             assert!(is_destructive_nvme(&NvmeCommand::new(op)), "{op:#x}");
@@ -894,17 +880,8 @@ mod tests {
         ] {
             assert!(is_destructive_scsi(cdb), "{cdb:x?}");
         }
-        // The inspection wrapper refuses a SANITIZE before it reaches the drive.
-        let mut d = Inspection(crate::sys::simfirmware::SimScsi::new("/dev/sim", 64, 1));
-        let e = d
-            .scsi(
-                &[scsi::SANITIZE, 0x83, 0, 0, 0, 0, 0, 0, 0, 0],
-                ScsiData::None,
-                Duration::from_secs(1),
-            )
-            .unwrap_err();
-        assert!(matches!(e, PassthroughError::Destructive { .. }), "{e}");
-        assert!(d.0.commands.is_empty());
+        // That the `Inspection` wrapper refuses them before they reach a drive is tested
+        // against a simulated disk (`agent/tests/it/firmware_erase.rs`).
     }
 
     #[test]

@@ -104,10 +104,6 @@ impl WipeJob {
         &self.method
     }
 
-    pub fn passes(&self) -> &[PassPattern] {
-        &self.passes
-    }
-
     pub fn verify(&self) -> VerifySpec {
         self.verify
     }

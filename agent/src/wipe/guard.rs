@@ -70,10 +70,6 @@ impl WriteGuard {
             reidentify,
         }
     }
-
-    pub fn root(&self) -> &SysRoot {
-        &self.root
-    }
 }
 
 /// Why a device was not opened for writing.

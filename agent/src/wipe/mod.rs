@@ -4,8 +4,9 @@
 //! of what gets written; each device is opened through [`guard::open_for_write`], the single
 //! write-open of Reprise, which refuses the boot medium, the running system, mounted or busy
 //! devices, read-only devices, anything the plan does not name, and a device that is not the
-//! disk the plan names; [`engine::wipe_device`] writes and verifies it; [`run_wipes`] does all
-//! devices in parallel, one worker thread each, with progress on one channel.
+//! disk the plan names; [`engine::wipe_device`] writes and verifies it. [`open_plan`] opens
+//! every device of a plan that way (or through [`guard::open_firmware`] for a firmware erase)
+//! and [`run_plan`] runs them in parallel, one worker thread each, with progress on one channel.
 
 pub mod buf;
 pub mod capability;
@@ -27,7 +28,6 @@ use std::sync::mpsc::Sender;
 
 pub use engine::{Tuning, WipeJob, verify_device, wipe_device};
 pub use guard::{OpenError, ProtectedDisk, WriteGuard, open_firmware, open_for_write};
-pub use io::FakeDevice;
 pub use plan::{
     Method, PassPattern, PlannedDevice, ValidatedDevice, ValidatedPlan, VerifySpec, WipePlan,
 };
@@ -89,34 +89,12 @@ pub struct Progress {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WipeEvent {
     Progress(Progress),
-    /// The device is done; its [`DeviceWipe`] is in the result of [`run_wipes`].
+    /// The device is done; its [`DeviceWipe`] is in the result of [`run_plan`].
     Finished {
         disk: DiskId,
         device: String,
         outcome: Outcome,
     },
-}
-
-/// Runs already opened devices in parallel, one worker thread each; results in job order.
-pub fn run_devices(
-    devices: Vec<(Box<dyn BlockIo>, WipeJob)>,
-    events: Sender<WipeEvent>,
-    cancel: CancelToken,
-) -> Vec<DeviceWipe> {
-    std::thread::scope(|s| {
-        let handles: Vec<_> = devices
-            .into_iter()
-            .map(|(mut io, job)| {
-                let events = events.clone();
-                let cancel = cancel.clone();
-                s.spawn(move || wipe_device(io.as_mut(), job, &events, &cancel))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("wipe worker panicked"))
-            .collect()
-    })
 }
 
 /// A device that could not even be opened (refused by the guard, gone, not the planned disk):
@@ -370,15 +348,4 @@ pub fn run_plan(
         }
     });
     results.into_iter().flatten().collect()
-}
-
-/// Opens every device of `plan` through the guard, then sanitizes them in parallel, each the
-/// way its plan says (an overwrite, or a firmware erase with its check).
-pub fn run_wipes(
-    plan: &ValidatedPlan,
-    guard: &WriteGuard,
-    events: Sender<WipeEvent>,
-    cancel: CancelToken,
-) -> Vec<DeviceWipe> {
-    run_plan(open_plan(plan, guard), events, cancel)
 }

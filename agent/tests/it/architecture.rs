@@ -1,8 +1,8 @@
 //! The house rules of ARCHITECTURE.md, read from the code so that the house cannot bend
 //! silently: imports point one way (`cli → tui → flow → {cert, verdict} → {wipe, probe,
 //! checks} → sys → {parse, model}`), only `sys/` touches the OS, all `unsafe` lives in
-//! `sys/ioctl.rs`, and only the write guard opens a device for writing or makes a handle for
-//! destructive firmware commands.
+//! `sys/ioctl.rs`, only the write guard opens a device for writing or makes a handle for
+//! destructive firmware commands, and the tests' simulated drives stay out of the binary.
 //!
 //! The reading is textual (every `crate::MODULE` path in a file, outside comments and unit
 //! tests), which is all these rules need: a module path cannot be written any other way.
@@ -243,8 +243,8 @@ fn only_the_write_guard_opens_a_device_for_writing() {
 }
 
 /// One path from a validated plan to the devices: outside `wipe/`, nothing opens a planned
-/// device or runs a wipe except through `wipe::open_plan` and `wipe::run_plan` (or
-/// `run_wipes`, which is both), so no caller can skip a disk's planned technique.
+/// device or runs a wipe except through `wipe::open_plan` and `wipe::run_plan`, so no caller
+/// can skip a disk's planned technique.
 #[test]
 fn the_plan_reaches_the_devices_one_way() {
     let mut files = Vec::new();
@@ -263,7 +263,6 @@ fn the_plan_reaches_the_devices_one_way() {
             "open_for_write(",
             "open_firmware(",
             "wipe_device(",
-            "run_devices(",
             "overwrite_planned(",
             "firmware::sanitize(",
         ] {
@@ -273,6 +272,57 @@ fn the_plan_reaches_the_devices_one_way() {
                  and wipe::run_plan"
             );
         }
+    }
+}
+
+/// The simulated drives (`reprise-sim`, in `sim/`) are for the tests: the agent takes them as a
+/// dev-dependency only, and no file of its library or binary names them, so none of their code
+/// can reach the `reprise` binary.
+#[test]
+fn the_simulated_drives_stay_out_of_the_binary() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    // A dependency table names the crate by its key, or by `package` or `path` when renamed.
+    let names_sim = |deps: Option<&toml::Value>| {
+        deps.and_then(toml::Value::as_table).is_some_and(|deps| {
+            deps.iter().any(|(key, dep)| {
+                key == "reprise-sim"
+                    || ["package", "path"].iter().any(|field| {
+                        dep.get(field)
+                            .and_then(toml::Value::as_str)
+                            .is_some_and(|v| v == "reprise-sim" || v.ends_with("/sim"))
+                    })
+            })
+        })
+    };
+    assert!(
+        names_sim(manifest.get("dev-dependencies")),
+        "the tests use it"
+    );
+    let mut tables = vec![("", &manifest)];
+    if let Some(targets) = manifest.get("target").and_then(toml::Value::as_table) {
+        for (name, target) in targets {
+            tables.extend(target.as_table().map(|t| (name.as_str(), t)));
+        }
+    }
+    for (target, table) in tables {
+        for kind in ["dependencies", "build-dependencies"] {
+            assert!(
+                !names_sim(table.get(kind)),
+                "agent/Cargo.toml: reprise-sim in {target} [{kind}]: the simulated drives would \
+                 ship in the binary; they are a dev-dependency only"
+            );
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(
+            !text.contains("reprise_sim"),
+            "{}: names reprise_sim; the library and the binary never use the simulated drives",
+            f.display()
+        );
     }
 }
 

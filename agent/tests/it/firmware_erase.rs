@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use drives::*;
 use reprise::model::{ErrorKind, Level, MediaType};
-use reprise::sys::simfirmware::{EraseUnitFault, SanState, SecState, SimMedia};
+use reprise::sys::passthrough::{Inspection, Passthrough, PassthroughError, ScsiData, scsi};
 use reprise::wipe::firmware::password::temporary_password;
 use reprise::wipe::report::{Completion, DeviceWipe, Outcome};
 use reprise::wipe::technique::Technique;
 use reprise::wipe::{CancelToken, Phase, VerifySpec, WipeEvent};
 use reprise_cert::plan::Explanation;
+use reprise_sim::ata::{EraseUnitFault, SanState, SecState};
+use reprise_sim::media::{Erased, SimMedia};
 
 const SAMPLE: VerifySpec = VerifySpec::Sample { permille: 100 };
 
@@ -126,7 +128,7 @@ fn a_blank_disk_purged_to_zeros_passes_as_documented_content() {
     let mut d = qemu_nvme();
     let id = nvme_identity(&d, 1);
     let media = d.media(1).clone();
-    media.erase(0, 1 << 22, reprise::sys::simfirmware::Erased::Zeros);
+    media.erase(0, 1 << 22, Erased::Zeros);
     let (_, s) = strategy_of(&mut d, &id, &request(Level::Purge));
     let w = run1(&mut d, &media, &plan_of(&id, s, SAMPLE));
     assert_purged(&w, "nvme-format-user-data");
@@ -500,6 +502,22 @@ fn scsi_sanitize_and_its_failure() {
 }
 
 // --- hidden areas -----------------------------------------------------------------------
+
+/// The probe's handle (`Inspection`) refuses a SANITIZE before it reaches the drive: the drive
+/// sees no command at all.
+#[test]
+fn inspection_refuses_a_scsi_sanitize_before_the_drive_sees_it() {
+    let mut d = Inspection(sas_disk());
+    let e = d
+        .scsi(
+            &[scsi::SANITIZE, 0x83, 0, 0, 0, 0, 0, 0, 0, 0],
+            ScsiData::None,
+            Duration::from_secs(1),
+        )
+        .unwrap_err();
+    assert!(matches!(e, PassthroughError::Destructive { .. }), "{e}");
+    assert!(d.0.commands.is_empty());
+}
 
 #[test]
 fn an_hpa_is_removed_before_the_overwrite_and_recorded() {

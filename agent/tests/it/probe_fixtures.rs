@@ -11,7 +11,8 @@ use reprise::probe::model::{CapacityUnit, DriveFacts, HealthStatus, ProbeReport}
 use reprise::probe::{self, Drives, ProbeOptions, render};
 use reprise::sys::SysRoot;
 use reprise::sys::passthrough::Passthrough;
-use reprise::sys::simdrive::{SimAta, SimNvme};
+use reprise_sim::ata::SimAta;
+use reprise_sim::nvme::SimNvme;
 
 fn fixture(name: &str) -> SysRoot {
     SysRoot::new(

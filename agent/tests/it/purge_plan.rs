@@ -11,12 +11,12 @@ use drives::*;
 use reprise::cli::plan::{human, view};
 use reprise::flow::{Inspection, RunPlan};
 use reprise::model::{Language, Level, MediaType, Transport};
-use reprise::sys::simdrive::SimAta;
 use reprise::wipe::capability::{DriveFacts, inspect};
 use reprise::wipe::strategy::{DiskStrategy, choose};
 use reprise::wipe::technique::Technique;
 use reprise::wipe::{PlannedDevice, VerifySpec, WipePlan};
 use reprise_cert::plan::{Explanation, SanitizeKind};
+use reprise_sim::ata::{SimAta, SimSecurity};
 
 /// Technique, level, fallbacks.
 type Want = (String, Level, Vec<String>);
@@ -36,7 +36,7 @@ fn t(name: &str) -> String {
 #[test]
 fn nvme_drives_get_their_best_purge() {
     let req = request(Level::Purge);
-    let cases: Vec<(&str, reprise::sys::simdrive::SimNvme, Want)> = vec![
+    let cases: Vec<(&str, reprise_sim::nvme::SimNvme, Want)> = vec![
         (
             "SK hynix P41: Sanitize block erase",
             hynix_p41(),
@@ -101,7 +101,7 @@ fn controller_wide_commands_never_reach_a_namespace_outside_the_plan() {
     let mut d = hynix_p41();
     d.fw.media.insert(
         2,
-        reprise::sys::simfirmware::SimMedia::new((SECTORS * 512) as usize, 512, 9),
+        reprise_sim::media::SimMedia::new((SECTORS * 512) as usize, 512, 9),
     );
     d.id_ns.insert(2, id_ns());
     let id = nvme_identity(&d, 1);
@@ -213,7 +213,7 @@ fn ata_drives_by_media_and_state() {
 #[test]
 fn a_frozen_hdd_asks_for_a_suspend_and_gets_its_purge_after_it() {
     let mut d = toshiba_hdd();
-    d.fw.security = Some(reprise::sys::simfirmware::SimSecurity::frozen_by_bios());
+    d.fw.security = Some(SimSecurity::frozen_by_bios());
     let id = ata_identity(&d, MediaType::Hdd);
     let (_, s) = strategy_of(&mut d, &id, &request(Level::Purge));
     assert_eq!(s.technique, Technique::Overwrite);
@@ -225,7 +225,7 @@ fn a_frozen_hdd_asks_for_a_suspend_and_gets_its_purge_after_it() {
     assert_eq!(s.level, Level::Purge);
     // A machine that cannot suspend says so plainly.
     let mut d = toshiba_hdd();
-    d.fw.security = Some(reprise::sys::simfirmware::SimSecurity::frozen_by_bios());
+    d.fw.security = Some(SimSecurity::frozen_by_bios());
     let mut req = request(Level::Purge);
     req.can_suspend = Err("the firmware offers only suspend-to-idle".into());
     let (_, s) = strategy_of(&mut d, &id, &req);
@@ -413,7 +413,7 @@ fn plan_text_of_simulated_drives() {
     id.id = reprise::model::DiskId::derive(None, Transport::Sata, Some("S3Z1-860"), None, "x");
     add(id.clone(), strategy_of(&mut d, &id, &req).1);
     let mut d = toshiba_hdd();
-    d.fw.security = Some(reprise::sys::simfirmware::SimSecurity::frozen_by_bios());
+    d.fw.security = Some(SimSecurity::frozen_by_bios());
     let mut id = ata_identity(&d, MediaType::Hdd);
     id.dev_path = "/dev/sdc".into();
     add(id.clone(), strategy_of(&mut d, &id, &req).1);

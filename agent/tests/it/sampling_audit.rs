@@ -15,7 +15,8 @@ use reprise::model::Language;
 use reprise::verdict::Policy;
 use reprise::wipe::report::{SCHEMA_VERSION, WipeReport};
 use reprise::wipe::sample::plan_sample;
-use reprise::wipe::{CancelToken, FakeDevice, Tuning, VerifySpec, WipeJob, wipe_device};
+use reprise::wipe::{CancelToken, Tuning, VerifySpec, WipeJob, wipe_device};
+use reprise_sim::device::FakeDevice;
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sampling/reprise_sample.py")

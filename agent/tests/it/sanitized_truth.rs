@@ -18,7 +18,8 @@ use reprise::cli::console;
 use reprise::flow::{self, RunStatus};
 use reprise::verdict::{Policy, Reason};
 use reprise::wipe::report::{DeviceWipe, Outcome, SCHEMA_VERSION, WipeReport};
-use reprise::wipe::{CancelToken, FakeDevice, Tuning, VerifySpec, WipeJob, wipe_device};
+use reprise::wipe::{CancelToken, Tuning, VerifySpec, WipeJob, wipe_device};
+use reprise_sim::device::FakeDevice;
 
 const LEN: usize = 256 << 10;
 

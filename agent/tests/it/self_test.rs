@@ -17,8 +17,10 @@ use reprise::probe::{Drives, SimulatedDrives};
 use reprise::sys::SysRoot;
 use reprise::sys::clock::Pace;
 use reprise::sys::passthrough::Passthrough;
-use reprise::sys::simdrive::{SelfTest, SelfTestEnd, SimAta, SimNvme};
 use reprise::verdict::{Action, Reason};
+use reprise_sim::ata::SimAta;
+use reprise_sim::nvme::SimNvme;
+use reprise_sim::self_test::{SelfTest, SelfTestEnd};
 
 use crate::support::certs;
 

@@ -22,8 +22,6 @@ use reprise::flow::{self, DataDir, Inspection};
 use reprise::model::{Language, Level, Transport};
 use reprise::sys::SysRoot;
 use reprise::sys::sensors::Sensors;
-use reprise::sys::simdrive::SimAta;
-use reprise::sys::simfirmware::SimSecurity;
 use reprise::tui::keys::Key;
 use reprise::tui::model::{Config, Model, Overlay, RunResult, Screen};
 use reprise::tui::msg::Effect;
@@ -32,6 +30,7 @@ use reprise::verdict::Policy;
 use reprise::wipe::capability::inspect;
 use reprise::wipe::report::{Outcome, WipeError};
 use reprise::wipe::{CancelToken, Phase, Progress, WipeEvent};
+use reprise_sim::ata::{SimAta, SimSecurity};
 
 const DEMO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

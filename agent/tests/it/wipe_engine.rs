@@ -14,9 +14,10 @@ use reprise::sys::blockdev::BlockIo;
 use reprise::wipe::report::{DeviceWipe, Outcome, VerifyMode};
 use reprise::wipe::sample::plan_sample;
 use reprise::wipe::{
-    CancelToken, FakeDevice, Method, PassPattern, Tuning, VerifySpec, WipeJob, open_for_write,
-    verify_device, wipe_device,
+    CancelToken, Method, PassPattern, Tuning, VerifySpec, WipeJob, open_for_write, verify_device,
+    wipe_device,
 };
+use reprise_sim::device::FakeDevice;
 
 const KEY: [u8; 16] = *b"reprise-test-key";
 

@@ -16,7 +16,7 @@ use reprise::wipe::report::Outcome;
 use reprise::wipe::{
     CancelToken, OpenError, OpenedDevice, PlannedDevice, ProtectedDisk, Tuning, ValidatedPlan,
     VerifySpec, WipeEvent, WipeJob, WipePlan, WriteGuard, open_for_write, open_plan, run_plan,
-    run_wipes, wipe_device,
+    wipe_device,
 };
 
 const KEY: [u8; 16] = *b"loop-device-key!";
@@ -369,7 +369,7 @@ fn two_devices_in_parallel_and_cancellation() {
     let devs = vec![a.path().to_owned(), b.path().to_owned()];
     let p = plan(devs.clone(), "one", VerifySpec::Full);
     let (tx, rx) = mpsc::channel();
-    let res = run_wipes(&p, &host_guard(), tx, CancelToken::new());
+    let res = run_plan(open_plan(&p, &host_guard()), tx, CancelToken::new());
     assert_eq!(res.len(), 2);
     for (r, lo) in res.iter().zip([&a, &b]) {
         assert_eq!(r.outcome, Outcome::Passed, "{:?}", r.errors);
@@ -418,7 +418,7 @@ fn two_devices_in_parallel_and_cancellation() {
         VerifySpec::None,
     );
     let (tx, _rx) = mpsc::channel();
-    let res = run_wipes(&p, &host_guard(), tx, CancelToken::new());
+    let res = run_plan(open_plan(&p, &host_guard()), tx, CancelToken::new());
     assert_eq!(res[0].outcome, Outcome::Unverified);
     assert_eq!(res[1].outcome, Outcome::Failed);
     assert!(res[1].errors[0].message.contains("/nonexistent/disk"));

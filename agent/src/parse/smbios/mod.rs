@@ -134,9 +134,6 @@ pub struct Smbios {
     pub table: Table,
 }
 
-/// Where a `dmidecode --dump-bin` file keeps its table (dmidecode rewrites the address to this).
-pub const DUMP_BIN_TABLE_OFFSET: u64 = 0x20;
-
 /// Decodes the sysfs pair: `smbios_entry_point` and `DMI` (the table alone; the entry point's
 /// table address is a physical address and is ignored).
 pub fn parse_sysfs(entry_point: &[u8], dmi: &[u8]) -> Result<Smbios, SmbiosError> {

@@ -65,13 +65,6 @@ pub struct Table {
     pub announced_count: Option<u16>,
 }
 
-impl Table {
-    /// Structures of one type, in table order.
-    pub fn of_type(&self, stype: u8) -> impl Iterator<Item = &Structure> {
-        self.structures.iter().filter(move |s| s.stype == stype)
-    }
-}
-
 /// The 4-byte header (§6.1.2): type, length, handle.
 pub fn header(input: &[u8]) -> nom::IResult<&[u8], (u8, u8, u16)> {
     (le_u8, le_u8, le_u16).parse(input)

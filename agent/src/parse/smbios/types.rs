@@ -578,15 +578,6 @@ pub enum MemorySize {
     },
 }
 
-impl MemorySize {
-    pub fn bytes(self) -> Option<u64> {
-        match self {
-            MemorySize::Bytes { bytes } => Some(bytes),
-            _ => None,
-        }
-    }
-}
-
 /// Decodes the size word 0Ch: bit 15 set = KiB units, clear = MiB; 7FFFh = see the extended
 /// size dword 1Ch (MiB, bits 30:0), when the structure holds it.
 pub fn memory_device_size(word: u16, extended: Option<u32>) -> MemorySize {
@@ -941,14 +932,12 @@ mod tests {
     fn memory_sizes() {
         assert_eq!(memory_device_size(0, None), MemorySize::NotInstalled);
         assert_eq!(memory_device_size(0xFFFF, None), MemorySize::Unknown);
-        assert_eq!(memory_device_size(8192, None).bytes(), Some(8 << 30));
-        assert_eq!(memory_device_size(0x8200, None).bytes(), Some(512 << 10));
-        assert_eq!(
-            memory_device_size(0x7FFF, Some(65536)).bytes(),
-            Some(64 << 30)
-        );
+        let bytes = |bytes: u64| MemorySize::Bytes { bytes };
+        assert_eq!(memory_device_size(8192, None), bytes(8 << 30));
+        assert_eq!(memory_device_size(0x8200, None), bytes(512 << 10));
+        assert_eq!(memory_device_size(0x7FFF, Some(65536)), bytes(64 << 30));
         // Without the extended field (structure too short), 7FFFh is 32767 MiB as written.
-        assert_eq!(memory_device_size(0x7FFF, None).bytes(), Some(32767 << 20));
+        assert_eq!(memory_device_size(0x7FFF, None), bytes(32767 << 20));
     }
 
     #[test]

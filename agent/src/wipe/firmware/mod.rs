@@ -52,21 +52,6 @@ use crate::sys::random;
 /// clock is in `sys::clock`; the names stay here for the callers that wait on a drive.
 pub use crate::sys::clock::{Pace, RealPace};
 
-/// A clock that moves only when slept on.
-#[derive(Debug, Default)]
-pub struct VirtualPace {
-    pub now: Duration,
-}
-
-impl Pace for VirtualPace {
-    fn elapsed(&self) -> Duration {
-        self.now
-    }
-    fn sleep(&mut self, d: Duration) {
-        self.now += d;
-    }
-}
-
 /// Knobs of the firmware path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FirmwareTuning {

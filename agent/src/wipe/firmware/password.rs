@@ -33,11 +33,6 @@ pub fn temporary_password(model: &str, serial: &str) -> [u8; 32] {
     out
 }
 
-/// The password as text (what `hdparm` takes).
-pub fn as_text(password: &[u8; 32]) -> String {
-    String::from_utf8_lossy(password).into_owned()
-}
-
 /// The 512-byte data of SECURITY SET PASSWORD / UNLOCK / DISABLE PASSWORD / ERASE UNIT: word 0
 /// the control bits (bit 0: master password; bit 1: enhanced erase; bit 8: maximum security
 /// level), words 1-16 the password.
@@ -55,7 +50,7 @@ mod tests {
     #[test]
     fn derived_from_the_drive_and_32_characters() {
         let p = temporary_password("Samsung SSD 860 EVO 500GB ", " S3Z1NB0K123456A");
-        let text = as_text(&p);
+        let text = String::from_utf8_lossy(&p);
         assert_eq!(text.len(), 32);
         assert!(text.starts_with("reprise"));
         assert!(text[7..].chars().all(|c| c.is_ascii_hexdigit()));

@@ -7,6 +7,7 @@
 //! nor a file inside one of this process's own temp dirs.
 
 use std::collections::HashSet;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -142,7 +143,13 @@ pub fn host_guard() -> reprise::wipe::WriteGuard {
 /// The probe's identity of a block device of this host (a loop device of ours).
 pub fn host_identity(dev: &Path) -> reprise::model::DiskIdentity {
     let root = reprise::sys::SysRoot::host();
-    let devno = reprise::sys::blockdev::block_devno(dev).expect("a block device");
+    let meta = std::fs::metadata(dev).unwrap_or_else(|e| panic!("{}: {e}", dev.display()));
+    assert!(
+        meta.file_type().is_block_device(),
+        "{}: not a block device",
+        dev.display()
+    );
+    let devno = reprise::sys::blockdev::devno(meta.rdev());
     reprise::probe::disks::probe_devno(&root, devno)
         .unwrap_or_else(|| panic!("the probe does not see {}", dev.display()))
         .identity()

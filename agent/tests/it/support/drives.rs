@@ -9,13 +9,16 @@ use std::sync::mpsc::channel;
 
 use reprise::model::{DiskId, DiskIdentity, Level, MediaType, Transport};
 use reprise::sys::passthrough::Passthrough;
-use reprise::sys::simdrive::{SimAta, SimNvme};
-use reprise::sys::simfirmware::{SimMedia, SimSanitize, SimScsi, SimSecurity};
 use reprise::wipe::capability::{DriveFacts, inspect};
-use reprise::wipe::firmware::{self, Env, FirmwareJob, Member, VirtualPace};
+use reprise::wipe::firmware::{self, Env, FirmwareJob, Member};
 use reprise::wipe::report::DeviceWipe;
 use reprise::wipe::strategy::{DiskStrategy, SanitizeRequest, choose};
 use reprise::wipe::{CancelToken, PlannedDevice, ValidatedPlan, VerifySpec, WipeEvent, WipePlan};
+use reprise_sim::ata::{SimAta, SimSanitize, SimSecurity};
+use reprise_sim::media::SimMedia;
+use reprise_sim::nvme::SimNvme;
+use reprise_sim::pace::VirtualPace;
+use reprise_sim::scsi::SimScsi;
 
 /// 8 MiB of 512-byte sectors.
 pub const SECTORS: u64 = 16384;

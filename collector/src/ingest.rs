@@ -259,19 +259,17 @@ mod tests {
         assert_eq!(meaningful(&None), None);
     }
 
-    /// A schema 1 certificate, signed as it was issued (its content untouched but for the
-    /// station key), is stored with the very words it carries: the disk rows, hence the CSV and
-    /// the pages, say what the certificate says.
-    #[test]
-    fn a_schema_1_certificate_is_stored_with_its_own_words() {
+    /// The schema 1 fixture's content, changed by `edit`, signed by a fresh station key: the
+    /// content and the envelope as uploaded.
+    fn signed(edit: impl FnOnce(&mut serde_json::Value)) -> (serde_json::Value, Vec<u8>) {
         use base64::Engine as _;
         use reprise_cert::{jcs, sign};
         let key = sign::generate().unwrap();
         let vk = key.verifying_key();
         let mut content: serde_json::Value =
             serde_json::from_str(include_str!("../tests/fixtures/content-failed.json")).unwrap();
-        assert_eq!(content["schema_version"], 1);
         content["chain"]["station_key_id"] = sign::key_id(&vk).into();
+        edit(&mut content);
         let signature = sign::sign(&key, &jcs::canonicalize(&content).unwrap());
         let b64 = base64::engine::general_purpose::STANDARD;
         let envelope = serde_json::json!({
@@ -283,7 +281,17 @@ mod tests {
                 "value": b64.encode(signature),
             }
         });
-        let prepared = prepare(&serde_json::to_vec(&envelope).unwrap(), "t").unwrap();
+        (content, serde_json::to_vec(&envelope).unwrap())
+    }
+
+    /// A schema 1 certificate, signed as it was issued (its content untouched but for the
+    /// station key), is stored with the very words it carries: the disk rows, hence the CSV and
+    /// the pages, say what the certificate says.
+    #[test]
+    fn a_schema_1_certificate_is_stored_with_its_own_words() {
+        let (content, body) = signed(|_| {});
+        assert_eq!(content["schema_version"], 1);
+        let prepared = prepare(&body, "t").unwrap();
         let row = &prepared.new.row;
         assert_eq!(
             (
@@ -299,6 +307,20 @@ mod tests {
         assert_eq!(d.result, disk["result"]);
         assert_eq!(d.disposition, disk["disposition"]);
         assert_eq!(d.verification, "sample 12‰ not passed");
+    }
+
+    /// A signed certificate carrying a word Reprise never wrote is not read as a certificate:
+    /// 400 `schema`, naming the word and the words expected.
+    #[test]
+    fn a_word_outside_its_set_is_a_schema_error_naming_it() {
+        let (_, body) = signed(|c| c["sanitization"][0]["result"] = "partly".into());
+        let r = prepare(&body, "t").unwrap_err();
+        assert_eq!((r.status, r.code), (400, "schema"));
+        assert!(
+            r.message.contains("unknown variant `partly`"),
+            "{}",
+            r.message
+        );
     }
 
     #[test]

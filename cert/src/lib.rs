@@ -9,6 +9,8 @@
 //! check a certificate with openssl alone.
 
 pub mod chain;
+#[macro_use]
+pub mod closed;
 pub mod envelope;
 pub mod jcs;
 pub mod messages;
@@ -18,6 +20,7 @@ pub mod render;
 pub mod sign;
 pub mod verdict;
 
+pub use closed::UnknownWord;
 pub use model::Language;
 
 /// An error and all its causes on one line ("cannot open x: permission denied"), for places that

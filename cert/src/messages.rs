@@ -1,10 +1,12 @@
-//! Reasons and actions in words, in French or English.
+//! Reasons, actions and the contract's closed sets (level, result, health, decision, grade,
+//! disk problem) in words, in French or English: the one place where the agent's screen, the
+//! rendered certificate and the collector find them.
 //!
 //! The certificate stores the key and parameters (for machines) and the rendered sentence (for
 //! people); renderers and the collector can re-render in another language from the key.
 
-use crate::model::Language;
-use crate::verdict::{Action, Decision, Grade, Reason};
+use crate::model::{HealthStatus, Language, Level, Outcome};
+use crate::verdict::{Action, Decision, DiskProblem, Grade, Reason};
 
 /// Human form of a byte count in GiB with one decimal ("3.8 GiB" / "3,8 Gio"), integers only.
 pub fn gib(bytes: u64, lang: Language) -> String {
@@ -38,6 +40,62 @@ pub fn colour_fr(colour: &str) -> &str {
         "blue" => "bleu",
         "grey" => "gris",
         other => other,
+    }
+}
+
+/// "Clear" / "Purge": the same word in both languages (the standard's term, and the
+/// certificate's).
+pub fn level(l: Level) -> &'static str {
+    match l {
+        Level::Clear => "Clear",
+        Level::Purge => "Purge",
+    }
+}
+
+/// How a disk's sanitization ended, as the screen's log says it (whether the disk is sanitized
+/// is the record's business: `Passed` alone is not enough).
+pub fn outcome(o: Outcome, lang: Language) -> &'static str {
+    match (o, lang) {
+        (Outcome::Passed, Language::En) => "written and verified",
+        (Outcome::Passed, Language::Fr) => "écrit et vérifié",
+        (Outcome::Unverified, Language::En) => "written, NOT verified",
+        (Outcome::Unverified, Language::Fr) => "écrit, NON vérifié",
+        (Outcome::Failed, Language::En) => "FAILED",
+        (Outcome::Failed, Language::Fr) => "ÉCHEC",
+        (Outcome::Cancelled, Language::En) => "CANCELLED",
+        (Outcome::Cancelled, Language::Fr) => "ANNULÉ",
+    }
+}
+
+/// A drive's own health status in words.
+pub fn health_status(s: HealthStatus, lang: Language) -> &'static str {
+    match (s, lang) {
+        (HealthStatus::Passed, Language::En) => "passed",
+        (HealthStatus::Passed, Language::Fr) => "bon",
+        (HealthStatus::Failing, Language::En) => "FAILING",
+        (HealthStatus::Failing, Language::Fr) => "DÉFAILLANT",
+        (HealthStatus::Unknown, Language::En) => "unknown",
+        (HealthStatus::Unknown, Language::Fr) => "inconnu",
+    }
+}
+
+/// Why a disk is to be replaced, with its count ("12 reallocated sectors").
+pub fn disk_problem(p: DiskProblem, count: Option<&str>, lang: Language) -> String {
+    use Language::{En, Fr};
+    let count = count.unwrap_or("?");
+    match (p, lang) {
+        (DiskProblem::SmartFailed, En) => "SMART failing".to_owned(),
+        (DiskProblem::SmartFailed, Fr) => "SMART en échec".to_owned(),
+        (DiskProblem::SelfTestFailed, En) => "self-test failed".to_owned(),
+        (DiskProblem::SelfTestFailed, Fr) => "autotest en échec".to_owned(),
+        (DiskProblem::WornOut, En) => format!("{count} % of its rated endurance used"),
+        (DiskProblem::WornOut, Fr) => format!("{count} % de son endurance nominale consommée"),
+        (DiskProblem::Reallocated, En) => format!("{count} reallocated sectors"),
+        (DiskProblem::Reallocated, Fr) => format!("{count} secteurs réalloués"),
+        (DiskProblem::Pending, En) => format!("{count} pending sectors"),
+        (DiskProblem::Pending, Fr) => format!("{count} secteurs en attente"),
+        (DiskProblem::MediaErrors, En) => format!("{count} media errors"),
+        (DiskProblem::MediaErrors, Fr) => format!("{count} erreurs de support"),
     }
 }
 
@@ -231,18 +289,19 @@ pub fn reason(r: &Reason, lang: Language) -> String {
             format!("disque {disk} : santé (SMART) inconnue")
         }
         (Reason::SanitizationFailed { disk, result }, En) => {
-            let why = match result.as_str() {
-                "failed" => "failed",
-                "cancelled" => "cancelled by the operator",
-                other => other,
+            let why = match result {
+                Outcome::Failed => "failed",
+                Outcome::Cancelled => "cancelled by the operator",
+                // Never a reason (the verdict says failed or cancelled).
+                other => outcome(*other, En),
             };
             format!("disk {disk}: sanitization not completed ({why})")
         }
         (Reason::SanitizationFailed { disk, result }, Fr) => {
-            let why = match result.as_str() {
-                "failed" => "échec",
-                "cancelled" => "annulé par l'opérateur",
-                other => other,
+            let why = match result {
+                Outcome::Failed => "échec",
+                Outcome::Cancelled => "annulé par l'opérateur",
+                other => outcome(*other, Fr),
             };
             format!("disque {disk} : effacement non abouti ({why})")
         }
@@ -380,25 +439,7 @@ pub fn action(a: &Action, lang: Language) -> String {
             },
             l,
         ) => {
-            let what = match (problem.as_str(), l) {
-                ("smart_failed", En) => "SMART failing".to_string(),
-                ("smart_failed", Fr) => "SMART en échec".to_string(),
-                ("reallocated", En) => {
-                    format!("{} reallocated sectors", count.as_deref().unwrap_or("?"))
-                }
-                ("reallocated", Fr) => {
-                    format!("{} secteurs réalloués", count.as_deref().unwrap_or("?"))
-                }
-                ("pending", En) => format!("{} pending sectors", count.as_deref().unwrap_or("?")),
-                ("pending", Fr) => {
-                    format!("{} secteurs en attente", count.as_deref().unwrap_or("?"))
-                }
-                ("media_errors", En) => format!("{} media errors", count.as_deref().unwrap_or("?")),
-                ("media_errors", Fr) => {
-                    format!("{} erreurs de support", count.as_deref().unwrap_or("?"))
-                }
-                (other, _) => other.to_string(),
-            };
+            let what = disk_problem(*problem, count.as_deref(), l);
             match l {
                 En => format!("replace disk {disk}: {what}"),
                 Fr => format!("remplacer le disque {disk} : {what}"),
@@ -536,6 +577,32 @@ mod tests {
         );
     }
 
+    /// Every disk problem has its words: no machine key ("worn_out", "smart_failed") in a
+    /// sentence.
+    #[test]
+    fn disk_problems_read_as_words_in_both_languages() {
+        for p in DiskProblem::ALL {
+            for lang in [Language::En, Language::Fr] {
+                let a = Action::ReplaceDisk {
+                    disk: "sata:S1".into(),
+                    problem: *p,
+                    count: Some("97".into()),
+                };
+                let text = action(&a, lang);
+                assert!(!text.contains('_'), "{text}");
+            }
+        }
+        let a = Action::ReplaceDisk {
+            disk: "sata:S1".into(),
+            problem: DiskProblem::WornOut,
+            count: Some("103".into()),
+        };
+        assert_eq!(
+            action(&a, Language::Fr),
+            "remplacer le disque sata:S1 : 103 % de son endurance nominale consommée"
+        );
+    }
+
     #[test]
     fn percent_rounds() {
         assert_eq!(percent(414), "41 %");
@@ -552,7 +619,7 @@ mod tests {
         assert_eq!(action(&a, Language::En), "replace battery BAT0 (41 %)");
         let a = Action::ReplaceDisk {
             disk: "/dev/sda".into(),
-            problem: "reallocated".into(),
+            problem: DiskProblem::Reallocated,
             count: Some("12".into()),
         };
         assert_eq!(

@@ -37,6 +37,136 @@ impl std::str::FromStr for Language {
     }
 }
 
+closed_set! {
+    /// NIST SP 800-88 sanitization level: what a disk's sanitization reached (`level`), what the
+    /// operator asked for (`requested_level`), what a plan or a command line asks for.
+    pub enum Level ("level") {
+        Clear = "clear",
+        Purge = "purge",
+    }
+}
+
+closed_set! {
+    /// How one disk's sanitization ended: the certificate's `result`, the wipe report's
+    /// `outcome`. Only `Passed` (with a consistent record) means sanitized.
+    pub enum Outcome ("result") {
+        /// Every byte written, every flush and sync succeeded, and the verification that was
+        /// asked for (sample or full) read back what was written: the disk is sanitized.
+        Passed = "passed",
+        /// Every byte written, but no verification was asked for (`--verify none`): NIST SP
+        /// 800-88 requires one, so the disk is NOT sanitized; it can be wiped again with
+        /// verification. Schema 2.
+        Unverified = "unverified",
+        /// A write, flush, sync or read failed, the verification found a mismatch, the device
+        /// vanished, or it was refused: see `errors`.
+        Failed = "failed",
+        /// Stopped by the operator before the end: never counts as sanitized.
+        Cancelled = "cancelled",
+    }
+}
+
+closed_set! {
+    /// What must happen to a disk after its sanitization: the strongest instruction of the
+    /// verdict's actions about it (the declaration order is that strength, hence `Ord`).
+    #[derive(PartialOrd, Ord)]
+    pub enum Disposition ("disposition") {
+        /// Sanitized, and no action names it: it stays in the machine.
+        Keep = "keep",
+        /// Sanitized, but an action about its health names it (replace it, or check it).
+        Replace = "replace",
+        /// Not proven sanitized (not verified, or cancelled): sanitize it again, or remove it.
+        SanitizeAgain = "sanitize_again",
+        /// Sanitization failed: remove it and destroy it.
+        Destroy = "destroy",
+    }
+}
+
+closed_set! {
+    /// How a drive's firmware erase command ended.
+    pub enum Completion ("completion") {
+        /// The drive reported the end of the operation (success or not: see
+        /// `reported_success`).
+        Completed = "completed",
+        /// The drive reported that the operation failed, or a command of it was aborted.
+        Failed = "failed",
+        /// No end was reported within the time allowed.
+        Timeout = "timeout",
+        /// The drive disappeared while erasing.
+        DeviceGone = "device_gone",
+        /// The operator stopped waiting (the drive goes on by itself).
+        Cancelled = "cancelled",
+        /// Refused by the drive before it changed anything.
+        NotStarted = "not_started",
+    }
+}
+
+closed_set! {
+    /// What a firmware erase documents the media to hold afterwards, and so the rule of its
+    /// before/after check (DESIGN §4): each sampled block must differ from before, or hold the
+    /// documented content.
+    pub enum PostErase ("rule") {
+        /// Nothing predictable (a new key, a vendor pattern): every sample must differ from
+        /// before.
+        Changed = "changed",
+        /// Zeros (or else differ from before).
+        Zeros = "changed_or_zeros",
+        /// 0xFF bytes (or else differ from before).
+        Ones = "changed_or_ones",
+    }
+}
+
+impl PostErase {
+    /// Whether `bytes` hold the documented content (never, for `Changed`).
+    pub fn holds(self, bytes: &[u8]) -> bool {
+        // Compared 4 KiB at a time against a constant block: a memcmp, not a byte loop (it runs
+        // over every sampled byte after the erase).
+        static ZEROS: [u8; 4096] = [0; 4096];
+        static ONES: [u8; 4096] = [0xff; 4096];
+        let block = match self {
+            PostErase::Changed => return false,
+            PostErase::Zeros => &ZEROS,
+            PostErase::Ones => &ONES,
+        };
+        bytes.chunks(block.len()).all(|c| c == &block[..c.len()])
+    }
+}
+
+closed_set! {
+    /// How much of the media was read back after it was written.
+    pub enum VerifyMode ("verification mode") {
+        /// Nothing read back: never sanitized.
+        None = "none",
+        /// The NIST SP 800-88 §4.7 sample (`wipe/SAMPLING.md` in the agent).
+        Sample = "sample",
+        Full = "full",
+    }
+}
+
+closed_set! {
+    /// Whether a drive's firmware considers it healthy.
+    #[derive(Default)]
+    pub enum HealthStatus ("health status") {
+        /// The drive reports no problem (SMART RETURN STATUS good and no pre-failure attribute
+        /// at or below its threshold; no NVMe critical warning).
+        Passed = "passed",
+        /// The drive reports a problem: `why` says which.
+        Failing = "failing",
+        /// Not read, or not readable: `why` says why. Never taken as good.
+        #[default]
+        Unknown = "unknown",
+    }
+}
+
+closed_set! {
+    /// A drive's own self-test.
+    pub enum SelfTestKind ("self-test") {
+        /// One to two minutes.
+        Short = "short",
+        /// The whole media: hours.
+        Extended = "extended",
+    }
+}
+
 /// The signed content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Certificate {
@@ -188,9 +318,9 @@ pub struct DiskHealthRecord {
     pub reallocated_sectors: Option<String>,
     pub pending_sectors: Option<String>,
     pub media_errors: Option<String>,
-    /// "passed", "failing" or "unknown", as the drive's firmware says (schema 2).
+    /// As the drive's firmware says (schema 2; absent before).
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<HealthStatus>,
     /// Why failing or unknown.
     #[serde(default)]
     pub why: Option<String>,
@@ -217,8 +347,7 @@ pub struct DiskHealthRecord {
 /// A drive self-test run before the wipe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelfTestRecord {
-    /// "short" or "extended".
-    pub kind: String,
+    pub kind: SelfTestKind,
     pub passed: bool,
     pub result: String,
     /// Decimal string.
@@ -256,12 +385,12 @@ pub struct DiskSanitization {
     pub device: DeviceRecord,
     /// Host protected area and device configuration overlay, before and after.
     pub hidden_areas: HiddenAreas,
-    /// "clear" or "purge": what was performed (read with `technique`: a Purge is claimed only
-    /// for a firmware technique the drive reported done, checked before and after).
-    pub level: String,
+    /// What was performed (read with `technique`: a Purge is claimed only for a firmware
+    /// technique the drive reported done, checked before and after).
+    pub level: Level,
     /// What the operator asked for when it differs from `level` ("purge" asked, "clear"
     /// performed because firmware Purge was not available); null when they agree.
-    pub requested_level: Option<String>,
+    pub requested_level: Option<Level>,
     pub technique: String,
     pub method: String,
     pub passes: Vec<PassRecord>,
@@ -271,16 +400,14 @@ pub struct DiskSanitization {
     pub duration_ms: u64,
     pub write_rate_bps: u64,
     pub verification: VerificationRecord,
-    /// "passed", "unverified" (every byte written, no verification asked for), "failed" or
-    /// "cancelled", as the sanitizer reported it.
-    pub result: String,
+    /// As the sanitizer reported it.
+    pub result: Outcome,
     /// True only when the result is passed: every byte written and a verification that read
     /// back what was written. The one truth of "sanitized" (ARCHITECTURE.md).
     pub sanitized: bool,
     pub errors: Vec<ErrorRecord>,
-    /// What must happen to this disk: "keep", "replace" (health), "sanitize_again" (not
-    /// verified, or cancelled) or "destroy" (sanitization failed).
-    pub disposition: String,
+    /// What must happen to this disk.
+    pub disposition: Disposition,
     /// Why this technique and level: the plan's facts about this disk (what the drive offers,
     /// what was chosen, why Purge was not possible, hidden areas), each a key with parameters
     /// and its sentence in `language`. Absent from certificates issued before firmware erases.
@@ -313,8 +440,7 @@ pub struct FirmwareRecord {
     pub observed_in_progress: bool,
     /// The drive reported that the operation completed without error.
     pub reported_success: bool,
-    /// "completed", "failed", "timeout", "device_gone", "cancelled" or "not_started".
-    pub completion: String,
+    pub completion: Completion,
     /// The drive's last status in words and codes, when it reported an error.
     pub status: Option<String>,
     pub duration_ms: u64,
@@ -332,7 +458,7 @@ pub struct FirmwareRecord {
 pub struct FirmwareCheckRecord {
     /// "changed_or_zeros": each block must differ from before or hold zeros (the content the
     /// technique documents); "changed_or_ones"; "changed": each must differ from before.
-    pub rule: String,
+    pub rule: PostErase,
     pub blocks_checked: u64,
     pub bytes_checked: u64,
     /// Blocks that read the same as before and not the documented content.
@@ -381,8 +507,7 @@ pub struct PassRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerificationRecord {
-    /// "none", "sample" or "full".
-    pub mode: String,
+    pub mode: VerifyMode,
     /// Share of the media asked for, per mille.
     #[serde(default)]
     pub requested_permille: u32,
@@ -543,4 +668,227 @@ pub struct MemoryErrorRecord {
     pub virtual_address: String,
     pub expected: String,
     pub found: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::{Debug, Display};
+    use std::str::FromStr;
+
+    use serde::de::DeserializeOwned;
+
+    use super::*;
+    use crate::closed::UnknownWord;
+    use crate::jcs;
+    use crate::verdict::DiskProblem;
+
+    /// Serde writes and reads each value as exactly its word, `FromStr` reads it back, and a
+    /// word outside the set is refused by both.
+    fn words_of<T>(all: &[T]) -> Vec<String>
+    where
+        T: Copy + PartialEq + Debug + Display + Serialize + DeserializeOwned,
+        T: FromStr<Err = UnknownWord>,
+    {
+        for v in all {
+            let word = v.to_string();
+            assert_eq!(serde_json::to_string(v).unwrap(), format!("\"{word}\""));
+            assert_eq!(
+                serde_json::from_str::<T>(&format!("\"{word}\"")).unwrap(),
+                *v
+            );
+            assert_eq!(word.parse::<T>().unwrap(), *v);
+        }
+        assert!(serde_json::from_str::<T>("\"bogus\"").is_err());
+        assert!("bogus".parse::<T>().is_err());
+        all.iter().map(ToString::to_string).collect()
+    }
+
+    /// The words are the strings certificates have always carried (schema 1 and 2): changing
+    /// one breaks the contract.
+    #[test]
+    fn closed_sets_are_the_words_certificates_carry() {
+        assert_eq!(words_of(Level::ALL), ["clear", "purge"]);
+        assert_eq!(
+            words_of(Outcome::ALL),
+            ["passed", "unverified", "failed", "cancelled"]
+        );
+        assert_eq!(
+            words_of(Disposition::ALL),
+            ["keep", "replace", "sanitize_again", "destroy"]
+        );
+        assert_eq!(
+            words_of(Completion::ALL),
+            [
+                "completed",
+                "failed",
+                "timeout",
+                "device_gone",
+                "cancelled",
+                "not_started"
+            ]
+        );
+        assert_eq!(
+            words_of(PostErase::ALL),
+            ["changed", "changed_or_zeros", "changed_or_ones"]
+        );
+        assert_eq!(words_of(VerifyMode::ALL), ["none", "sample", "full"]);
+        assert_eq!(
+            words_of(HealthStatus::ALL),
+            ["passed", "failing", "unknown"]
+        );
+        assert_eq!(words_of(SelfTestKind::ALL), ["short", "extended"]);
+        assert_eq!(words_of(Decision::ALL), ["refurbish", "recycle"]);
+        assert_eq!(words_of(Grade::ALL), ["A", "B", "C"]);
+        assert_eq!(
+            words_of(DiskProblem::ALL),
+            [
+                "smart_failed",
+                "self_test_failed",
+                "worn_out",
+                "reallocated",
+                "pending",
+                "media_errors"
+            ]
+        );
+        assert_eq!(
+            "bogus".parse::<Level>().unwrap_err().to_string(),
+            "unknown level \"bogus\" (expected clear, purge)"
+        );
+    }
+
+    /// The strongest instruction wins: the order of [`Disposition`] is its strength.
+    #[test]
+    fn dispositions_are_ordered_by_strength() {
+        let mut all = Disposition::ALL.to_vec();
+        all.sort();
+        assert_eq!(all, Disposition::ALL);
+        assert_eq!(Disposition::ALL.iter().max(), Some(&Disposition::Destroy));
+    }
+
+    #[test]
+    fn post_erase_holds_its_documented_content() {
+        assert!(PostErase::Zeros.holds(&[0; 8]) && !PostErase::Zeros.holds(&[0, 1]));
+        assert!(PostErase::Ones.holds(&[0xff; 5000]) && !PostErase::Ones.holds(&[0; 1]));
+        assert!(!PostErase::Changed.holds(&[0; 8]));
+    }
+
+    /// A schema 2 certificate with a closed word in every place that has one, `result` as given.
+    fn content(result: &str) -> serde_json::Value {
+        let text = r#"{
+            "schema_version": 2, "id": "0123456789abcdef-00000001", "language": "fr",
+            "issued_at": "2026-11-26T10:00:00.000Z",
+            "issuer": {"organisation": null, "site": "S", "operator": "A."},
+            "chain": {"station_key_id": "sha256:00", "sequence": 1, "previous_digest": null},
+            "tool": {"issuer": "reprise 0.1.0", "sanitizer": "reprise 0.1.0", "image_digest": null},
+            "machine": {
+                "identity": {
+                    "vendor": null, "product": null, "version": null, "serial": null,
+                    "uuid": null, "sku": null, "family": null, "board_vendor": null,
+                    "board_product": null, "board_serial": null, "chassis_type": null,
+                    "chassis_serial": null, "bios_vendor": null, "bios_version": null,
+                    "bios_date": null
+                },
+                "cpu": {
+                    "vendor": null, "model": null, "physical_cores": null, "threads": null,
+                    "max_frequency_khz": null, "x86_64_level": null
+                },
+                "memory": {
+                    "usable_bytes": null, "installed_bytes": null, "slots": null,
+                    "free_slots": null, "modules": []
+                },
+                "batteries": [],
+                "disks": [{
+                    "id": "nvme:S1:ns1", "name": "nvme0n1", "model": null, "serial": "S1",
+                    "size_bytes": 4096, "interface": "nvme", "holds_system": false,
+                    "boot_medium": false,
+                    "health": {
+                        "smart_passed": false, "reallocated_sectors": null,
+                        "pending_sectors": null, "media_errors": "3", "status": "failing",
+                        "why": "media errors", "source": "NVMe SMART/Health log",
+                        "power_on_hours": null, "temperature_celsius": null,
+                        "percentage_used": null, "available_spare": null,
+                        "available_spare_threshold": null, "critical_warnings": [],
+                        "self_test": {
+                            "kind": "short", "passed": false, "result": "read failure",
+                            "failing_lba": "7", "duration_ms": 1000
+                        }
+                    }
+                }],
+                "tpm": {"present": null, "spec_version": null, "vendor": null, "firmware": null}
+            },
+            "sanitization": [{
+                "device": {
+                    "disk_id": "nvme:S1:ns1", "dev_path": "/dev/nvme0n1", "vendor": null,
+                    "model": null, "serial": "S1", "firmware": null, "capacity_bytes": 4096,
+                    "logical_sector_size": 512, "interface": "nvme", "media_type": "ssd"
+                },
+                "hidden_areas": {
+                    "hpa_sectors_before": null, "hpa_sectors_after": null,
+                    "dco_sectors_before": null, "dco_sectors_after": null
+                },
+                "level": "clear", "requested_level": "purge",
+                "technique": "nvme-format-user-data", "method": "none", "passes": [],
+                "bytes_written": 0, "started_at": "t", "finished_at": "t", "duration_ms": 1,
+                "write_rate_bps": 0,
+                "verification": {
+                    "mode": "sample", "requested_permille": 10, "coverage_permille": 10,
+                    "algorithm": "reprise-nist-sample-v1", "seed": "00", "total_sectors": 8,
+                    "sector_size": 512, "subsections": 1, "blocks_checked": 1,
+                    "bytes_checked": 512, "mismatches": 0, "first_mismatch_lba": null,
+                    "passed": false,
+                    "firmware_check": {
+                        "rule": "changed_or_zeros", "blocks_checked": 1, "bytes_checked": 512,
+                        "unchanged_blocks": 1, "unreadable_blocks": 0, "first_bad_lba": 0,
+                        "digests": "blake3:00", "passed": false
+                    }
+                },
+                "result": "RESULT", "sanitized": false, "errors": [],
+                "disposition": "destroy",
+                "firmware": {
+                    "command": "NVMe Format NVM (80h), SES 1", "namespaces": [1],
+                    "observed_in_progress": false, "reported_success": false,
+                    "completion": "device_gone", "status": null, "duration_ms": 1,
+                    "estimated_ms": null, "polls": 0, "security_disabled_after": null
+                }
+            }],
+            "verdict": {
+                "decision": "recycle", "grade": "C",
+                "reasons": [{
+                    "key": "sanitization_failed", "disk": "nvme:S1:ns1", "result": "failed",
+                    "message": "disque nvme:S1:ns1 : effacement non abouti (échec)"
+                }],
+                "actions": [{
+                    "key": "replace_disk", "disk": "nvme:S1:ns1", "problem": "media_errors",
+                    "count": "3", "message": "remplacer le disque nvme:S1:ns1 : 3 erreurs de support"
+                }]
+            },
+            "destination": "recycle"
+        }"#;
+        serde_json::from_str(&text.replace("RESULT", result)).unwrap()
+    }
+
+    /// Reading a certificate into the typed content and writing it again gives the same
+    /// canonical (signed) bytes: the enums are exactly the strings they replaced.
+    #[test]
+    fn typed_content_writes_back_the_same_signed_bytes() {
+        let value = content("failed");
+        let typed: Certificate = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(typed.sanitization[0].result, Outcome::Failed);
+        assert_eq!(typed.sanitization[0].requested_level, Some(Level::Purge));
+        assert_eq!(
+            jcs::to_canonical(&typed).unwrap(),
+            jcs::canonicalize(&value).unwrap()
+        );
+    }
+
+    /// A word Reprise never wrote is not a certificate this code reads (the envelope's
+    /// verification then says the content is not a schema 2 certificate).
+    #[test]
+    fn a_word_outside_its_set_is_refused_by_name() {
+        let err = serde_json::from_value::<Certificate>(content("partly")).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown variant `partly`"),
+            "{err}"
+        );
+    }
 }

@@ -8,8 +8,8 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 
 use super::model::{
-    Certificate, ChecksRecord, DiskHealthRecord, DiskSanitization, Language, MemorySummary,
-    TpmRecord,
+    Certificate, ChecksRecord, DiskHealthRecord, DiskSanitization, HealthStatus, Language,
+    MemorySummary, TpmRecord,
 };
 use crate::messages;
 
@@ -235,15 +235,14 @@ fn tpm(t_: &TpmRecord, l: Language) -> String {
 
 /// The drive's own health as recorded: status, then the numbers that decided it.
 fn health(h: &DiskHealthRecord, l: Language) -> String {
-    let mut s = match h.status.as_deref() {
-        Some("passed") => t(l, "passed", "bon").to_owned(),
-        Some("failing") => t(l, "FAILING", "DÉFAILLANT").to_owned(),
-        _ => match h.smart_passed {
-            Some(true) => t(l, "passed", "bon").to_owned(),
-            Some(false) => t(l, "FAILING", "DÉFAILLANT").to_owned(),
-            None => unknown(l).to_owned(),
-        },
+    // Schema 1 records no status: SMART's answer stands for it.
+    let status = match (h.status, h.smart_passed) {
+        (Some(s @ (HealthStatus::Passed | HealthStatus::Failing)), _) => s,
+        (_, Some(true)) => HealthStatus::Passed,
+        (_, Some(false)) => HealthStatus::Failing,
+        (_, None) => HealthStatus::Unknown,
     };
+    let mut s = messages::health_status(status, l).to_owned();
     if let Some(why) = &h.why {
         s.push_str(&format!(" ({why})"));
     }
@@ -270,7 +269,7 @@ fn health(h: &DiskHealthRecord, l: Language) -> String {
         facts.push(format!(
             "{} {}: {}",
             t(l, "self-test", "autotest"),
-            st.kind,
+            st.kind.as_str(),
             st.result
         ));
     }
@@ -376,6 +375,9 @@ fn checks_section(c: &ChecksRecord, l: Language) -> Section {
     }
 }
 
+/// One disk's sanitization. The result, disposition, verification mode, firmware completion and
+/// check rule are printed as the contract writes them, in both languages: the words an auditor
+/// finds in the JSON and in the workshop server's CSV.
 fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Language) -> Section {
     let dev = &d.device;
     let v = &d.verification;
@@ -440,7 +442,7 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
             t(l, "Method", "Méthode").into(),
             format!(
                 "{} — {} ({}, {} {}){}",
-                d.level.to_uppercase(),
+                messages::level(d.level).to_uppercase(),
                 d.technique,
                 d.method,
                 d.passes.len(),
@@ -451,7 +453,7 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
                     // nothing more is known.
                     Some(r) if d.explanations.is_empty() => format!(
                         " — {} {}, {}",
-                        r.to_uppercase(),
+                        messages::level(*r).to_uppercase(),
                         t(l, "requested", "demandé"),
                         t(
                             l,
@@ -461,9 +463,9 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
                     ),
                     Some(r) => format!(
                         " — {} {}, {} {} {}",
-                        r.to_uppercase(),
+                        messages::level(*r).to_uppercase(),
                         t(l, "requested", "demandé"),
-                        d.level.to_uppercase(),
+                        messages::level(d.level).to_uppercase(),
                         t(l, "performed", "effectué"),
                         t(l, "(see Plan)", "(voir Plan)")
                     ),
@@ -479,7 +481,7 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
             t(l, "Verification", "Vérification").into(),
             format!(
                 "{} {}‰, {} {}, {} {}",
-                v.mode,
+                v.mode.as_str(),
                 v.coverage_permille,
                 v.blocks_checked,
                 t(l, "blocks checked", "blocs vérifiés"),
@@ -491,14 +493,14 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
             t(l, "Result", "Résultat").into(),
             format!(
                 "{} — {}: {}",
-                d.result,
+                d.result.as_str(),
                 t(l, "sanitized", "effacé"),
                 yes_no(d.sanitized, l)
             ),
         ),
         (
             t(l, "Disposition", "Devenir du disque").into(),
-            d.disposition.clone(),
+            d.disposition.as_str().to_owned(),
         ),
     ];
     if let (Some(alg), Some(seed)) = (&v.algorithm, &v.seed) {
@@ -527,7 +529,7 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
                 format!(
                     "{}: {}, {} {}, {} {}, {} ms{}",
                     f.command,
-                    f.completion,
+                    f.completion.as_str(),
                     t(l, "in progress seen", "en cours observé"),
                     yes_no(f.observed_in_progress, l),
                     t(l, "success reported", "succès annoncé"),
@@ -548,7 +550,7 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
                 t(l, "Before/after check", "Contrôle avant/après").into(),
                 format!(
                     "{}: {} {}, {} {}, {} {} — {}",
-                    c.rule,
+                    c.rule.as_str(),
                     c.blocks_checked,
                     t(l, "blocks", "blocs"),
                     c.unchanged_blocks,

@@ -7,20 +7,42 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Where the machine goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    Refurbish,
-    Recycle,
+use crate::model::Outcome;
+
+closed_set! {
+    /// Where the machine goes.
+    pub enum Decision ("decision") {
+        Refurbish = "refurbish",
+        Recycle = "recycle",
+    }
 }
 
-/// A: ready as is. B: one fix, or something unknown to check. C: several fixes, or recycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Grade {
-    A,
-    B,
-    C,
+closed_set! {
+    /// A: ready as is. B: one fix, or something unknown to check. C: several fixes, or recycle.
+    #[derive(PartialOrd, Ord)]
+    pub enum Grade ("grade") {
+        A = "A",
+        B = "B",
+        C = "C",
+    }
+}
+
+closed_set! {
+    /// Why a disk must be replaced: its first health problem ([`Action::ReplaceDisk`]).
+    pub enum DiskProblem ("disk problem") {
+        /// SMART RETURN STATUS (ATA) or a critical warning (NVMe) says failing.
+        SmartFailed = "smart_failed",
+        /// The drive's own self-test failed.
+        SelfTestFailed = "self_test_failed",
+        /// Its rated endurance used up (the count is the percentage used).
+        WornOut = "worn_out",
+        /// Reallocated sectors above the policy's limit.
+        Reallocated = "reallocated",
+        /// Sectors pending reallocation above the policy's limit.
+        Pending = "pending",
+        /// Media errors above the policy's limit.
+        MediaErrors = "media_errors",
+    }
 }
 
 /// The outcome of the policy.
@@ -108,7 +130,8 @@ pub enum Reason {
     /// Sanitization failed or was cancelled: the disk must not leave the workshop.
     SanitizationFailed {
         disk: String,
-        result: String,
+        /// `failed` or `cancelled`.
+        result: Outcome,
     },
     /// The failed disk is built in (eMMC): it cannot be removed, so the machine cannot be reused.
     FailedDiskNotRemovable {
@@ -171,10 +194,10 @@ pub enum Action {
         battery: String,
     },
     FitBattery,
-    /// `problem` is a short machine key: smart_failed, reallocated, pending, media_errors.
+    /// The disk's first health problem, with its count when it has one.
     ReplaceDisk {
         disk: String,
-        problem: String,
+        problem: DiskProblem,
         count: Option<String>,
     },
     CheckDisk {

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
+use reprise_cert::model::Level;
 
 use crate::pxe;
 use crate::store::{self, Mark, Station};
@@ -114,10 +116,10 @@ impl Target {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Mode {
-    Clear,
-    Purge,
+/// A level by its word, offered by name in the help and in the error for any other word.
+fn level_parser() -> impl clap::builder::TypedValueParser<Value = Level> {
+    clap::builder::PossibleValuesParser::new(Level::WORDS.iter().copied())
+        .try_map(|word| word.parse::<Level>())
 }
 
 #[derive(Debug, Args)]
@@ -125,8 +127,8 @@ pub struct MarkArgs {
     #[command(flatten)]
     pub target: Target,
     /// The automatic mode given (reprise.auto=).
-    #[arg(long, value_enum)]
-    pub mode: Mode,
+    #[arg(long, value_parser = level_parser())]
+    pub mode: Level,
     /// Site recorded by these machines (reprise.site=; one word) and given to their stations.
     #[arg(long, value_name = "SITE")]
     pub site: Option<String>,
@@ -193,10 +195,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(site) = &a.site {
                 pxe::check_cmdline_word("--site", site).map_err(anyhow::Error::msg)?;
             }
-            let mode = match a.mode {
-                Mode::Clear => "clear",
-                Mode::Purge => "purge",
-            };
+            let mode = a.mode.as_str();
             let store = open(&a.db).await?;
             store
                 .mark(Mark {

@@ -6,7 +6,6 @@
 
 use reprise_cert::envelope::{self, Verified, VerifyError};
 use reprise_cert::model::{Certificate, DiskSanitization};
-use reprise_cert::verdict::{Decision, Grade};
 
 use crate::store::{CertRow, DiskRow, NewCertificate};
 
@@ -114,11 +113,11 @@ pub fn prepare(body: &[u8], received_at: &str) -> Result<Prepared, Refusal> {
             .or_else(|| meaningful(&c.machine.identity.family)),
         serial: meaningful(&c.machine.identity.serial),
         machine_key: machine_key(c),
-        decision: decision(c.destination).to_string(),
-        grade: grade(c.verdict.grade).to_string(),
+        decision: c.destination.as_str().to_owned(),
+        grade: c.verdict.grade.as_str().to_owned(),
         disks: i64::try_from(c.sanitization.len()).map_err(|_| range("disk count"))?,
         disks_sanitized: i64::try_from(sanitized).map_err(|_| range("disk count"))?,
-        result: result_of(c).to_string(),
+        result: CertResult::of(c).as_str().to_owned(),
         language: match c.language {
             reprise_cert::Language::Fr => "fr",
             reprise_cert::Language::En => "en",
@@ -135,29 +134,48 @@ pub fn prepare(body: &[u8], received_at: &str) -> Result<Prepared, Refusal> {
     })
 }
 
-pub fn decision(d: Decision) -> &'static str {
-    match d {
-        Decision::Refurbish => "refurbish",
-        Decision::Recycle => "recycle",
-    }
+/// A certificate's result as the list shows and searches it (a column of the collector's own:
+/// the certificate records each disk's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertResult {
+    /// Every disk sanitized.
+    Sanitized,
+    /// At least one disk not sanitized.
+    Failed,
+    /// No disk.
+    NoDisk,
 }
 
-pub fn grade(g: Grade) -> &'static str {
-    match g {
-        Grade::A => "A",
-        Grade::B => "B",
-        Grade::C => "C",
-    }
-}
+impl CertResult {
+    /// Every value, in the order the search form offers them.
+    pub const ALL: [CertResult; 3] = [
+        CertResult::Sanitized,
+        CertResult::Failed,
+        CertResult::NoDisk,
+    ];
 
-/// "sanitized" when every disk is, "failed" when one is not, "none" without disks.
-pub fn result_of(c: &Certificate) -> &'static str {
-    if c.sanitization.is_empty() {
-        "none"
-    } else if c.sanitization.iter().all(|d| d.sanitized) {
-        "sanitized"
-    } else {
-        "failed"
+    pub fn of(c: &Certificate) -> CertResult {
+        if c.sanitization.is_empty() {
+            CertResult::NoDisk
+        } else if c.sanitization.iter().all(|d| d.sanitized) {
+            CertResult::Sanitized
+        } else {
+            CertResult::Failed
+        }
+    }
+
+    /// The word stored and searched ("sanitized", "failed", "none").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertResult::Sanitized => "sanitized",
+            CertResult::Failed => "failed",
+            CertResult::NoDisk => "none",
+        }
+    }
+
+    /// The value of a stored or searched word, if it is one.
+    pub fn from_word(word: &str) -> Option<CertResult> {
+        CertResult::ALL.into_iter().find(|r| r.as_str() == word)
     }
 }
 
@@ -172,17 +190,17 @@ fn disk_row(index: usize, d: &DiskSanitization) -> Option<DiskRow> {
         capacity_bytes: i64::try_from(d.device.capacity_bytes).ok()?,
         interface: d.device.interface.clone(),
         media_type: d.device.media_type.clone(),
-        level: d.level.clone(),
+        level: d.level.as_str().to_owned(),
         method: d.method.clone(),
         verification: format!(
             "{} {}‰ {}",
-            v.mode,
+            v.mode.as_str(),
             v.coverage_permille,
             if v.passed { "passed" } else { "not passed" }
         ),
-        result: d.result.clone(),
+        result: d.result.as_str().to_owned(),
         sanitized: d.sanitized,
-        disposition: d.disposition.clone(),
+        disposition: d.disposition.as_str().to_owned(),
     })
 }
 
@@ -239,6 +257,70 @@ mod tests {
             Some("PF1ABCDE".into())
         );
         assert_eq!(meaningful(&None), None);
+    }
+
+    /// The schema 1 fixture's content, changed by `edit`, signed by a fresh station key: the
+    /// content and the envelope as uploaded.
+    fn signed(edit: impl FnOnce(&mut serde_json::Value)) -> (serde_json::Value, Vec<u8>) {
+        use base64::Engine as _;
+        use reprise_cert::{jcs, sign};
+        let key = sign::generate().unwrap();
+        let vk = key.verifying_key();
+        let mut content: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/content-failed.json")).unwrap();
+        content["chain"]["station_key_id"] = sign::key_id(&vk).into();
+        edit(&mut content);
+        let signature = sign::sign(&key, &jcs::canonicalize(&content).unwrap());
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let envelope = serde_json::json!({
+            "certificate": content,
+            "signature": {
+                "algorithm": "Ed25519",
+                "key_id": sign::key_id(&vk),
+                "public_key": b64.encode(vk.as_bytes()),
+                "value": b64.encode(signature),
+            }
+        });
+        (content, serde_json::to_vec(&envelope).unwrap())
+    }
+
+    /// A schema 1 certificate, signed as it was issued (its content untouched but for the
+    /// station key), is stored with the very words it carries: the disk rows, hence the CSV and
+    /// the pages, say what the certificate says.
+    #[test]
+    fn a_schema_1_certificate_is_stored_with_its_own_words() {
+        let (content, body) = signed(|_| {});
+        assert_eq!(content["schema_version"], 1);
+        let prepared = prepare(&body, "t").unwrap();
+        let row = &prepared.new.row;
+        assert_eq!(
+            (
+                row.decision.as_str(),
+                row.grade.as_str(),
+                row.result.as_str()
+            ),
+            ("refurbish", "C", "failed")
+        );
+        let d = &prepared.new.disks[0];
+        let disk = &content["sanitization"][0];
+        assert_eq!(d.level, disk["level"]);
+        assert_eq!(d.result, disk["result"]);
+        assert_eq!(d.disposition, disk["disposition"]);
+        assert_eq!(d.verification, "sample 12‰ not passed");
+    }
+
+    /// A signed certificate carrying a word Reprise never wrote is not read as a certificate:
+    /// 400 `schema`, naming the word and the words expected.
+    #[test]
+    fn a_word_outside_its_set_is_a_schema_error_naming_it() {
+        let (_, body) = signed(|c| c["sanitization"][0]["result"] = "partly".into());
+        let r = prepare(&body, "t").unwrap_err();
+        assert_eq!((r.status, r.code), (400, "schema"));
+        assert!(
+            r.message.contains("unknown variant `partly`"),
+            "{}",
+            r.message
+        );
     }
 
     #[test]

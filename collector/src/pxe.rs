@@ -7,6 +7,8 @@
 
 use std::net::IpAddr;
 
+use reprise_cert::model::Level;
+
 use crate::store::Mark;
 
 /// The kernel command line the live image boots with over PXE (as `image/boot.ipxe`, tested):
@@ -140,21 +142,21 @@ pub fn check_cmdline_word(what: &str, s: &str) -> Result<(), String> {
 /// Why a machine gets automatic mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AutoMode {
-    /// "clear" or "purge".
-    pub mode: String,
+    pub mode: Level,
     /// The mark that gave it: "MAC aa:.." or "subnet 10.0.5.0/24".
     pub because: String,
     pub site: Option<String>,
 }
 
 /// The mark that applies to a machine: its MAC first, else the most specific subnet holding
-/// its address. `None`: the interactive agent.
+/// its address. `None`: the interactive agent. A mark whose mode is not a level (the database
+/// edited by hand) gives no automatic mode: nothing is wiped unasked.
 pub fn decide(marks: &[Mark], mac: Option<&str>, ip: IpAddr) -> Option<AutoMode> {
     if let Some(mac) = mac
         && let Some(m) = marks.iter().find(|m| m.kind == "mac" && m.value == mac)
     {
         return Some(AutoMode {
-            mode: m.mode.clone(),
+            mode: m.mode.parse().ok()?,
             because: format!("MAC {}", m.value),
             site: m.site.clone(),
         });
@@ -165,10 +167,12 @@ pub fn decide(marks: &[Mark], mac: Option<&str>, ip: IpAddr) -> Option<AutoMode>
         .filter_map(|m| Subnet::parse(&m.value).ok().map(|s| (s, m)))
         .filter(|(s, _)| s.contains(ip))
         .max_by_key(|(s, _)| s.prefix())
-        .map(|(s, m)| AutoMode {
-            mode: m.mode.clone(),
-            because: format!("subnet {s}"),
-            site: m.site.clone(),
+        .and_then(|(s, m)| {
+            Some(AutoMode {
+                mode: m.mode.parse().ok()?,
+                because: format!("subnet {s}"),
+                site: m.site.clone(),
+            })
         })
 }
 
@@ -220,7 +224,7 @@ pub fn script(input: &ScriptInput<'_>) -> String {
             format!("automatic {} because of {}", a.mode, a.because),
             format!(
                 "Reprise: AUTOMATIC {} of this machine's disks ({}), then power off",
-                a.mode.to_uppercase(),
+                a.mode.as_str().to_uppercase(),
                 a.because
             ),
         ),
@@ -297,13 +301,15 @@ mod tests {
         let ip = "10.0.5.9".parse().unwrap();
         let by_mac = decide(&marks, Some("52:54:00:00:00:01"), ip).unwrap();
         assert_eq!(
-            (by_mac.mode.as_str(), by_mac.because.as_str()),
-            ("clear", "MAC 52:54:00:00:00:01")
+            (by_mac.mode, by_mac.because.as_str()),
+            (Level::Clear, "MAC 52:54:00:00:00:01")
         );
         let by_net = decide(&marks, Some("52:54:00:00:00:02"), ip).unwrap();
         assert_eq!(by_net.because, "subnet 10.0.5.0/24");
-        assert_eq!(by_net.mode, "purge");
+        assert_eq!(by_net.mode, Level::Purge);
         assert_eq!(decide(&marks, None, "192.168.1.4".parse().unwrap()), None);
+        let unreadable = [mark("mac", "52:54:00:00:00:01", "wipe-everything")];
+        assert_eq!(decide(&unreadable, Some("52:54:00:00:00:01"), ip), None);
     }
 
     #[test]
@@ -339,7 +345,7 @@ mod tests {
         );
         assert!(!interactive.contains("reprise.auto"));
         let auto = AutoMode {
-            mode: "clear".into(),
+            mode: Level::Clear,
             because: "MAC 52:54:00:12:34:56".into(),
             site: Some("college-pasteur".into()),
         };

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use reprise::model::Field;
-use reprise::probe::model::{DiskHealth, HealthStatus, ProbeReport};
+use reprise::probe::model::{DiskHealth, HealthStatus, ProbeReport, SelfTestKind};
 use reprise_e2e::{Firmware, Vm, between, outputs, sparse_disk};
 use serde_json::Value;
 
@@ -277,7 +277,7 @@ fn probe_agrees_with_smartctl_and_nvme_cli() -> Result<()> {
         .as_ref()
         .context("sda: no self-test result")?;
     ensure!(
-        test.passed && test.kind == "short",
+        test.passed && test.kind == SelfTestKind::Short,
         "sda self-test: {test:?}"
     );
     let ctrl = tool_json(&run.serial, "nvme-id-ctrl", "nvme0n1")?;

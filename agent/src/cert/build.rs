@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use super::model::*;
 use crate::model::{DiskId, Field};
-use crate::probe::model::{DiskHealth, HealthStatus, ProbeReport};
-use crate::wipe::report::{VerifyMode, WipeReport};
+use crate::probe::model::{DiskHealth, ProbeReport};
+use crate::wipe::report::WipeReport;
 use reprise_cert::messages;
 use reprise_cert::verdict::{Action, Verdict};
 
@@ -191,14 +191,7 @@ fn health_record(h: &DiskHealth) -> DiskHealthRecord {
         reallocated_sectors: h.reallocated.map(|v| v.to_string()),
         pending_sectors: h.pending.map(|v| v.to_string()),
         media_errors: h.media_errors.map(|v| v.to_string()),
-        status: Some(
-            match h.status {
-                HealthStatus::Passed => "passed",
-                HealthStatus::Failing => "failing",
-                HealthStatus::Unknown => "unknown",
-            }
-            .into(),
-        ),
+        status: Some(h.status),
         why: h.why.clone(),
         source: h.source.clone(),
         power_on_hours: h.power_on_hours.map(|v| v.to_string()),
@@ -208,7 +201,7 @@ fn health_record(h: &DiskHealth) -> DiskHealthRecord {
         available_spare_threshold: h.available_spare_threshold.map(u32::from),
         critical_warnings: h.critical_warnings.clone(),
         self_test: h.self_test.as_ref().map(|t| SelfTestRecord {
-            kind: t.kind.clone(),
+            kind: t.kind,
             passed: t.passed,
             result: t.result.clone(),
             failing_lba: t.failing_lba.map(|l| l.to_string()),
@@ -231,18 +224,18 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                 | Action::SanitizeOrRemoveDisk { disk } => disk == &id,
                 _ => false,
             };
-            // The strongest instruction about this disk wins.
+            // The strongest instruction about this disk wins (`Disposition`'s order).
             let disposition = verdict
                 .actions
                 .iter()
                 .filter(|a| names_disk(a))
                 .map(|a| match a {
-                    Action::DestroyDisk { .. } => (3, "destroy"),
-                    Action::SanitizeOrRemoveDisk { .. } => (2, "sanitize_again"),
-                    _ => (1, "replace"),
+                    Action::DestroyDisk { .. } => Disposition::Destroy,
+                    Action::SanitizeOrRemoveDisk { .. } => Disposition::SanitizeAgain,
+                    _ => Disposition::Replace,
                 })
                 .max()
-                .map_or("keep", |(_, d)| d);
+                .unwrap_or(Disposition::Keep);
             DiskSanitization {
                 device: DeviceRecord {
                     disk_id: id.clone(),
@@ -262,12 +255,8 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     .cloned()
                     .or_else(|| w.hidden_areas.as_ref().map(hidden_record))
                     .unwrap_or_default(),
-                level: w.level.as_str().into(),
-                requested_level: inputs
-                    .wipe
-                    .requested_level
-                    .filter(|r| *r != w.level)
-                    .map(|r| r.as_str().into()),
+                level: w.level,
+                requested_level: inputs.wipe.requested_level.filter(|r| *r != w.level),
                 technique: w.technique.clone(),
                 method: w.method.clone(),
                 passes: w
@@ -286,12 +275,7 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                 duration_ms: w.duration_ms,
                 write_rate_bps: w.write_rate_bps,
                 verification: VerificationRecord {
-                    mode: match w.verification.mode {
-                        VerifyMode::None => "none",
-                        VerifyMode::Sample => "sample",
-                        VerifyMode::Full => "full",
-                    }
-                    .into(),
+                    mode: w.verification.mode,
                     requested_permille: w.verification.requested_permille,
                     coverage_permille: w.verification.coverage_permille,
                     algorithm: w.verification.algorithm.clone(),
@@ -305,7 +289,7 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     first_mismatch_lba: w.verification.first_mismatch_lba,
                     passed: w.verification.passed,
                     firmware_check: w.firmware_check.as_ref().map(|c| FirmwareCheckRecord {
-                        rule: c.rule.clone(),
+                        rule: c.rule,
                         blocks_checked: c.blocks_checked,
                         bytes_checked: c.bytes_checked,
                         unchanged_blocks: c.unchanged_blocks,
@@ -315,7 +299,7 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                         passed: c.passed,
                     }),
                 },
-                result: w.outcome.as_str().into(),
+                result: w.outcome,
                 sanitized: w.is_sanitized(),
                 errors: w
                     .errors
@@ -327,7 +311,7 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                         message: e.message.clone(),
                     })
                     .collect(),
-                disposition: disposition.into(),
+                disposition,
                 explanations: w
                     .explanations
                     .iter()
@@ -341,7 +325,7 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     namespaces: f.namespaces.clone(),
                     observed_in_progress: f.observed_in_progress,
                     reported_success: f.reported_success,
-                    completion: f.completion.as_str().into(),
+                    completion: f.completion,
                     status: f.status.clone(),
                     duration_ms: f.duration_ms,
                     estimated_ms: f.estimated_ms,

@@ -19,18 +19,16 @@ pub mod wipe;
 
 /// Exit code for an error (the chain is printed on stderr).
 pub const EXIT_ERROR: u8 = 1;
-/// Exit code when clap rejects the command line.
-pub const EXIT_USAGE: u8 = 2;
+// Exit code 2: clap rejects the command line (its own, not one of ours).
 /// Exit code when a check ran and found a problem (verification failed, wipe failed).
 pub const EXIT_CHECK_FAILED: u8 = 3;
 /// Exit code when the operator declined or cancelled.
 pub const EXIT_CANCELLED: u8 = 4;
 
-/// `--level` and `--auto`: `clear` or `purge`, as the one level type of the run.
+/// `--level` and `--auto`: the words of the one level type (`clear`, `purge`), listed in the
+/// help and checked by clap.
 pub fn level_parser() -> impl clap::builder::TypedValueParser<Value = crate::model::Level> {
+    use crate::model::Level;
     use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(["clear", "purge"]).map(|s| match s.as_str() {
-        "purge" => crate::model::Level::Purge,
-        _ => crate::model::Level::Clear,
-    })
+    clap::builder::PossibleValuesParser::new(Level::WORDS).try_map(|s| s.parse::<Level>())
 }

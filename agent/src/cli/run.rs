@@ -16,10 +16,11 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::console::{self, Transcript};
-use crate::flow::config::{self, Given, RunFlags, SelfTestKind};
+use crate::flow::config::{self, Given, RunFlags};
 use crate::flow::run::{Executed, Hooks, Run, Station};
 use crate::flow::{Config, DataDir, RunError};
 use crate::model::{Language, Level};
+use crate::probe::model::SelfTestKind;
 use crate::sys::SysRoot;
 use crate::tui::{self, Exit};
 use crate::wipe::{CancelToken, Method, VerifySpec};

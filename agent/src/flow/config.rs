@@ -14,6 +14,7 @@ use super::{DataDir, Settings};
 use crate::checks::keyboard::Layout;
 use crate::model::{Language, Level};
 use crate::parse::cmdline::SETTING_PREFIX;
+use crate::probe::model::SelfTestKind;
 use crate::sys::SysRoot;
 use crate::wipe::{Method, VerifySpec};
 
@@ -56,12 +57,6 @@ pub enum ConfigError {
     },
 }
 
-/// The self-tests the run can ask the drives for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SelfTestKind {
-    Short,
-}
-
 /// The settings one source gives; `None`: this source says nothing of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Given {
@@ -96,9 +91,7 @@ impl Given {
             let text = || (!value.is_empty()).then(|| value.to_owned());
             // Later words win, as the kernel's own parameters do.
             match key {
-                "auto" => {
-                    g.auto = Some(level(value).ok_or_else(|| bad("expected clear or purge"))?)
-                }
+                "auto" => g.auto = Some(value.parse().map_err(|_| bad("expected clear or purge"))?),
                 "poweroff" => {
                     g.poweroff = Some(match value {
                         "1" | "yes" => true,
@@ -113,9 +106,10 @@ impl Given {
                 "org" => g.organisation = text(),
                 "server" => g.server = text(),
                 "enroll" => g.enroll = text(),
+                // The run waits for a short test (a minute or two); an extended one takes hours.
                 "self-test" => {
-                    g.self_test = Some(match value {
-                        "short" => SelfTestKind::Short,
+                    g.self_test = Some(match value.parse() {
+                        Ok(SelfTestKind::Short) => SelfTestKind::Short,
                         _ => return Err(bad("expected short")),
                     })
                 }
@@ -150,14 +144,6 @@ impl Given {
             enroll: self.enroll.or(fallback.enroll),
             self_test: self.self_test.or(fallback.self_test),
         }
-    }
-}
-
-fn level(value: &str) -> Option<Level> {
-    match value {
-        "clear" => Some(Level::Clear),
-        "purge" => Some(Level::Purge),
-        _ => None,
     }
 }
 

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
 
-use super::config::{Config, PowerOff, SelfTestKind};
+use super::config::{Config, PowerOff};
 use super::demo::{Demo, DemoError};
 use super::medium::NotReady;
 use super::plan::{Inspection, RunPlan};
@@ -39,6 +39,7 @@ use crate::cert::sign;
 use crate::checks::ram;
 use crate::model::{DiskId, Level};
 use crate::probe::model::ProbeReport;
+use crate::probe::model::SelfTestKind;
 use crate::sys::SysRoot;
 use crate::sys::atomic;
 use crate::sys::sensors::Sensors;
@@ -429,6 +430,9 @@ impl Run {
             path: certs.clone(),
             source,
         })?;
+        // A run cut by a power loss mid-write left a hidden temporary file, which readers
+        // ignore; it goes now. Failing to remove it harms nothing.
+        let _ = atomic::remove_stale_temps(&certs);
         let certificate = issue_certificate(inputs, &station.key, &certs)?;
         let read_back = read_back(&certificate, station);
         Ok(Executed {

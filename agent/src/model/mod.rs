@@ -1,7 +1,8 @@
 //! The types every layer shares (the bottom of the house, with `parse`): a value read from the
 //! machine or why it is unknown ([`Field`]), how a disk is attached ([`Transport`]) and what it is
 //! made of ([`MediaType`]), its stable name ([`DiskId`]) and its one identity ([`DiskIdentity`]),
-//! the sanitization level ([`Level`]) and the kind of a wipe error ([`ErrorKind`]).
+//! the sanitization level ([`Level`]) and the kind of a wipe error ([`ErrorKind`]). [`Level`] and
+//! [`Language`] are defined in `reprise-cert` and re-exported here: the certificate records them.
 //!
 //! Nothing here performs I/O or knows another module of the agent: `probe`, `wipe`, `verdict`,
 //! `cert` and `flow` all speak these types, so a disk is named the same way everywhere.
@@ -13,7 +14,8 @@ mod wipe;
 pub use disk::{DevNo, DiskId, DiskIdentity, MediaType, Transport, is_world_wide_name};
 pub use field::Field;
 pub use reprise_cert::Language;
-pub use wipe::{ErrorKind, Level};
+pub use reprise_cert::model::Level;
+pub use wipe::ErrorKind;
 
 /// Name and version of this tool as recorded in reports and certificates.
 pub fn tool_version() -> String {

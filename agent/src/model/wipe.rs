@@ -1,24 +1,7 @@
-//! Words of the sanitization record shared by the wipe engine, the verdict and the certificate.
+//! Words of the sanitization record shared by the wipe engine, the verdict and the certificate
+//! (the level is `reprise_cert`'s [`Level`](crate::model::Level): the certificate records it).
 
 use serde::{Deserialize, Serialize};
-
-/// NIST SP 800-88 sanitization level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Clear,
-    Purge,
-}
-
-impl Level {
-    /// The name used in reports and certificates ("clear", "purge").
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Clear => "clear",
-            Level::Purge => "purge",
-        }
-    }
-}
 
 /// What a wipe error is about. Serialized in kebab-case ("write-retried"), the names the wipe
 /// report and the certificate have always used.
@@ -106,6 +89,5 @@ mod tests {
                 format!("\"{}\"", k.as_str())
             );
         }
-        assert_eq!(Level::Purge.as_str(), "purge");
     }
 }

@@ -248,19 +248,9 @@ pub struct RepriseMedium {
     pub reason: String,
 }
 
-/// Whether a drive's firmware considers it healthy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HealthStatus {
-    /// The drive reports no problem (SMART RETURN STATUS good and no pre-failure attribute at
-    /// or below its threshold; no NVMe critical warning).
-    Passed,
-    /// The drive reports a problem: `why` says which.
-    Failing,
-    /// Not read, or not readable: `why` says why. Never taken as good.
-    #[default]
-    Unknown,
-}
+/// Whether a drive's firmware considers it healthy, and which self-test ran: defined in
+/// `reprise-cert`, whose certificate records them.
+pub use reprise_cert::model::{HealthStatus, SelfTestKind};
 
 /// SMART / NVMe health of one disk, as far as it could be read (`None` = unknown). Counters are
 /// raw values as the drive reports them.
@@ -307,8 +297,7 @@ pub struct DiskHealth {
 /// How a drive self-test ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelfTestResult {
-    /// "short" or "extended".
-    pub kind: String,
+    pub kind: SelfTestKind,
     pub passed: bool,
     /// In words: "completed without error", "read failure", "aborted by the host".
     pub result: String,

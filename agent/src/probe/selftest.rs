@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use super::model::SelfTestResult;
+use super::model::{SelfTestKind, SelfTestResult};
 use crate::model::Transport;
 use crate::parse::ata_smart::{self, MediaHint, SelfTestState};
 use crate::parse::nvme::{self as nvme_parse, SelfTestCode};
@@ -205,7 +205,7 @@ impl Running {
             // and record why — a drive that cannot finish its own check is not passed.
             let _ = self.abort(pt);
             return Ok(Poll::Done(SelfTestResult {
-                kind: "short".into(),
+                kind: SelfTestKind::Short,
                 passed: false,
                 result: format!(
                     "did not finish within {} s (aborted)",
@@ -257,7 +257,7 @@ impl Running {
             .map(u64::from)
         };
         Ok(Poll::Done(SelfTestResult {
-            kind: "short".into(),
+            kind: SelfTestKind::Short,
             passed,
             result: result.into(),
             failing_lba,
@@ -302,7 +302,7 @@ impl Running {
             R::Reserved(_) | R::Unused => (false, "ended with a reserved result"),
         };
         Ok(Poll::Done(SelfTestResult {
-            kind: "short".into(),
+            kind: SelfTestKind::Short,
             passed,
             result: result.into(),
             failing_lba: if passed { None } else { entry.failing_lba },

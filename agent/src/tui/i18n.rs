@@ -2,6 +2,7 @@
 //! temperatures) written the way each language writes them — integers only.
 
 use crate::model::Language;
+use crate::verdict::messages;
 
 /// `en` or `fr` by the screen's language.
 pub fn t(lang: Language, en: &'static str, fr: &'static str) -> &'static str {
@@ -88,22 +89,13 @@ pub fn percent(permille: u32) -> String {
     crate::verdict::messages::percent(permille)
 }
 
-/// "Clear" / "Purge", as the screens name a level (the same word in both languages: it is the
-/// standard's term, and the certificate's).
-pub fn level(l: crate::model::Level) -> &'static str {
-    match l {
-        crate::model::Level::Clear => "Clear",
-        crate::model::Level::Purge => "Purge",
-    }
-}
-
 /// What the plan does to a disk, short: "Purge: nvme-format-crypto", "Clear: zero".
 pub fn technique(target: &crate::wipe::ValidatedDevice) -> String {
     match target.strategy() {
         Some(s) if s.technique.is_firmware() => {
-            format!("{}: {}", level(s.level), s.technique.name())
+            format!("{}: {}", messages::level(s.level), s.technique.name())
         }
-        Some(s) => format!("{}: {}", level(s.level), target.method()),
+        Some(s) => format!("{}: {}", messages::level(s.level), target.method()),
         None => format!("Clear: {}", target.method()),
     }
 }

@@ -12,6 +12,7 @@ use crate::checks::keyboard::{KeyboardState, Step};
 use crate::checks::screen::ScreenState;
 use crate::flow::RunStatus;
 use crate::model::{Language, Level};
+use crate::verdict::messages;
 use crate::wipe::report::Outcome;
 use crate::wipe::{Phase, WipeEvent};
 
@@ -742,7 +743,8 @@ fn wipe_event(m: &mut Model, e: WipeEvent, fx: &mut Vec<Effect>) {
                 format!(
                     "{}: {}",
                     name.unwrap_or_else(|| device.clone()),
-                    outcome_word(lang, outcome)
+                    // The result screen says whether the disk is sanitized, from its record.
+                    messages::outcome(outcome, lang)
                 ),
                 bad,
             );
@@ -760,17 +762,6 @@ pub fn phase_name(lang: Language, p: Phase) -> &'static str {
         Phase::Erase => t(lang, "firmware erase", "effacement firmware"),
         Phase::Write => t(lang, "write", "écriture"),
         Phase::Verify => t(lang, "verify", "vérification"),
-    }
-}
-
-/// A worker's end as the log says it (the result screen says whether the disk is sanitized,
-/// from its record).
-pub fn outcome_word(lang: Language, o: Outcome) -> &'static str {
-    match o {
-        Outcome::Passed => t(lang, "written and verified", "écrit et vérifié"),
-        Outcome::Unverified => t(lang, "written, NOT verified", "écrit, NON vérifié"),
-        Outcome::Failed => t(lang, "FAILED", "ÉCHEC"),
-        Outcome::Cancelled => t(lang, "CANCELLED", "ANNULÉ"),
     }
 }
 

@@ -9,5 +9,5 @@ pub mod rules;
 
 pub use policy::Policy;
 pub use reprise_cert::messages;
-pub use reprise_cert::verdict::{Action, Decision, Grade, Reason, Verdict};
+pub use reprise_cert::verdict::{Action, Decision, DiskProblem, Grade, Reason, Verdict};
 pub use rules::{evaluate, evaluate_with_checks};

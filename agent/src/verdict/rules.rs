@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use reprise_cert::model::ChecksRecord;
 
-use super::{Action, Decision, Grade, Policy, Reason, Verdict};
+use super::{Action, Decision, DiskProblem, Grade, Policy, Reason, Verdict};
 use crate::model::DiskId;
 use crate::probe::model::{DiskHealth, ProbeReport};
 use crate::wipe::report::{Outcome, WipeReport};
@@ -389,7 +389,7 @@ fn disk_rules(
             Outcome::Cancelled => ev.fix(
                 Reason::SanitizationFailed {
                     disk: disk.clone(),
-                    result: Outcome::Cancelled.as_str().into(),
+                    result: Outcome::Cancelled,
                 },
                 Action::SanitizeOrRemoveDisk { disk },
             ),
@@ -397,7 +397,7 @@ fn disk_rules(
                 ev.fix(
                     Reason::SanitizationFailed {
                         disk: disk.clone(),
-                        result: Outcome::Failed.as_str().into(),
+                        result: Outcome::Failed,
                     },
                     Action::DestroyDisk { disk: disk.clone() },
                 );
@@ -489,7 +489,7 @@ fn health_rules(disk: &str, health: Option<&DiskHealth>, policy: &Policy, ev: &m
     if h.smart_passed == Some(false) {
         problems.push((
             Reason::SmartFailed { disk: disk.into() },
-            "smart_failed",
+            DiskProblem::SmartFailed,
             None,
         ));
     }
@@ -499,7 +499,7 @@ fn health_rules(disk: &str, health: Option<&DiskHealth>, policy: &Policy, ev: &m
                 disk: disk.into(),
                 result: t.result.clone(),
             },
-            "self_test_failed",
+            DiskProblem::SelfTestFailed,
             None,
         ));
     }
@@ -513,24 +513,32 @@ fn health_rules(disk: &str, health: Option<&DiskHealth>, policy: &Policy, ev: &m
                 percentage_used: used,
                 limit: policy.disk.max_percentage_used,
             },
-            "worn_out",
+            DiskProblem::WornOut,
             Some(used.to_string()),
         ));
     }
     let counters = [
-        (h.reallocated, policy.disk.max_reallocated, "reallocated"),
-        (h.pending, policy.disk.max_pending, "pending"),
-        (h.media_errors, policy.disk.max_media_errors, "media_errors"),
+        (
+            h.reallocated,
+            policy.disk.max_reallocated,
+            DiskProblem::Reallocated,
+        ),
+        (h.pending, policy.disk.max_pending, DiskProblem::Pending),
+        (
+            h.media_errors,
+            policy.disk.max_media_errors,
+            DiskProblem::MediaErrors,
+        ),
     ];
     for (value, max, problem) in counters {
         if let Some(v) = value.filter(|v| *v > max) {
             let count = v.to_string();
             let reason = match problem {
-                "reallocated" => Reason::ReallocatedSectors {
+                DiskProblem::Reallocated => Reason::ReallocatedSectors {
                     disk: disk.into(),
                     count: count.clone(),
                 },
-                "pending" => Reason::PendingSectors {
+                DiskProblem::Pending => Reason::PendingSectors {
                     disk: disk.into(),
                     count: count.clone(),
                 },
@@ -560,7 +568,7 @@ fn health_rules(disk: &str, health: Option<&DiskHealth>, policy: &Policy, ev: &m
     let (_, problem, count) = &problems[0];
     let action = Action::ReplaceDisk {
         disk: disk.into(),
-        problem: (*problem).into(),
+        problem: *problem,
         count: count.clone(),
     };
     for (reason, _, _) in problems {

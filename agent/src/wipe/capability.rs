@@ -112,7 +112,6 @@ pub struct NvmeFacts {
     pub pi: u8,
     pub pil: bool,
     /// What deallocated blocks read as (DLFEAT): "changed_or_zeros", "changed_or_ones".
-    #[serde(serialize_with = "post_erase_name")]
     pub dealloc: Option<PostErase>,
     /// The controller's estimates for a sanitize, seconds (Sanitize Status log).
     pub estimate_crypto_s: Option<u32>,
@@ -120,13 +119,6 @@ pub struct NvmeFacts {
     pub estimate_overwrite_s: Option<u32>,
     /// A sanitize is in progress or failed (from the log).
     pub sanitize_state: Option<String>,
-}
-
-fn post_erase_name<S: serde::Serializer>(v: &Option<PostErase>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(p) => s.serialize_some(p.rule()),
-        None => s.serialize_none(),
-    }
 }
 
 /// What a SCSI disk reports for SANITIZE.

@@ -16,6 +16,10 @@ use super::sample;
 use super::technique::Technique;
 use crate::model::{DiskIdentity, ErrorKind, Level};
 
+/// How a device's sanitization ended, how a firmware command ended, how much was read back, the
+/// rule of a firmware erase's check: the certificate records them as they are here.
+pub use reprise_cert::model::{Completion, Outcome, PostErase, VerifyMode};
+
 /// Version of the JSON schema of [`WipeReport`]. 2: disk identity with its stable id, typed
 /// error kinds, the `unverified` outcome, the sampler's inputs.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -32,35 +36,6 @@ pub struct WipeReport {
     #[serde(default)]
     pub requested_level: Option<Level>,
     pub devices: Vec<DeviceWipe>,
-}
-
-/// How one device's sanitization ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Every byte written, every flush and sync succeeded, and the verification that was asked
-    /// for (sample or full) read back what was written: the disk is sanitized.
-    Passed,
-    /// Every byte written, but no verification was asked for (`--verify none`): NIST SP 800-88
-    /// requires one, so the disk is NOT sanitized; it can be wiped again with verification.
-    Unverified,
-    /// A write, flush, sync or read failed, the verification found a mismatch, the device
-    /// vanished, or it was refused: see `errors`.
-    Failed,
-    /// Stopped by the operator before the end: never counts as sanitized.
-    Cancelled,
-}
-
-impl Outcome {
-    /// The name used in reports and certificates ("passed", "unverified", ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Passed => "passed",
-            Outcome::Unverified => "unverified",
-            Outcome::Failed => "failed",
-            Outcome::Cancelled => "cancelled",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,36 +74,6 @@ pub struct DeviceWipe {
     /// absent: not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden_areas: Option<HiddenAreas>,
-}
-
-/// How a firmware command ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Completion {
-    /// The drive reported the end of the operation (success or not: see `reported_success`).
-    Completed,
-    /// The drive reported that the operation failed, or a command of it was aborted.
-    Failed,
-    /// No end was reported within the time allowed.
-    Timeout,
-    DeviceGone,
-    /// The operator stopped waiting (the drive goes on by itself).
-    Cancelled,
-    /// Refused by the drive before it changed anything.
-    NotStarted,
-}
-
-impl Completion {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Completion::Completed => "completed",
-            Completion::Failed => "failed",
-            Completion::Timeout => "timeout",
-            Completion::DeviceGone => "device_gone",
-            Completion::Cancelled => "cancelled",
-            Completion::NotStarted => "not_started",
-        }
-    }
 }
 
 /// What the drive's firmware was asked and what it answered.
@@ -172,8 +117,8 @@ pub struct SampleDigest {
 /// The check of a firmware erase: the NIST §4.7 sample (sampler, seed) read before and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirmwareCheck {
-    /// "changed", "changed_or_zeros" or "changed_or_ones" (`technique::PostErase`).
-    pub rule: String,
+    /// What the blocks must hold afterwards, besides differing from before.
+    pub rule: PostErase,
     pub algorithm: String,
     pub seed: String,
     pub total_sectors: u64,
@@ -210,8 +155,6 @@ impl FirmwareCheck {
 
     /// Whether the samples say what the counters say (a report edited by hand does not).
     fn consistent(&self) -> Result<(), String> {
-        let rule = super::technique::PostErase::from_rule(&self.rule)
-            .ok_or_else(|| format!("unknown rule {:?}", self.rule))?;
         let unreadable = self
             .samples
             .iter()
@@ -222,8 +165,7 @@ impl FirmwareCheck {
             .iter()
             .filter(|s| s.before.is_some() && s.before == s.after && !s.documented)
             .count() as u64;
-        if rule == super::technique::PostErase::Changed && self.samples.iter().any(|s| s.documented)
-        {
+        if self.rule == PostErase::Changed && self.samples.iter().any(|s| s.documented) {
             return Err("a sample counted as documented content under rule \"changed\"".into());
         }
         if self.blocks_checked != self.samples.len() as u64
@@ -515,14 +457,6 @@ pub struct PassReport {
     pub pattern: String,
     pub bytes_written: u64,
     pub duration_ms: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerifyMode {
-    None,
-    Sample,
-    Full,
 }
 
 /// What was read back, and how an auditor can recompute which blocks (`wipe/SAMPLING.md`).

@@ -43,47 +43,9 @@ pub enum Family {
     Scsi,
 }
 
-/// What a technique documents the media to hold afterwards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PostErase {
-    /// Nothing predictable (a new key, a vendor pattern): every sample must differ from before.
-    Changed,
-    /// Zeros (or else differ from before).
-    Zeros,
-    /// 0xFF bytes (or else differ from before).
-    Ones,
-}
-
-impl PostErase {
-    /// The rule as the report and certificate name it.
-    pub fn rule(self) -> &'static str {
-        match self {
-            PostErase::Changed => "changed",
-            PostErase::Zeros => "changed_or_zeros",
-            PostErase::Ones => "changed_or_ones",
-        }
-    }
-
-    /// Whether `bytes` hold the documented content.
-    pub fn holds(self, bytes: &[u8]) -> bool {
-        // Compared 4 KiB at a time against a constant block: a memcmp, not a byte loop (it runs
-        // over every sampled byte after the erase).
-        static ZEROS: [u8; 4096] = [0; 4096];
-        static ONES: [u8; 4096] = [0xff; 4096];
-        let block = match self {
-            PostErase::Changed => return false,
-            PostErase::Zeros => &ZEROS,
-            PostErase::Ones => &ONES,
-        };
-        bytes.chunks(block.len()).all(|c| c == &block[..c.len()])
-    }
-
-    pub fn from_rule(rule: &str) -> Option<PostErase> {
-        [PostErase::Changed, PostErase::Zeros, PostErase::Ones]
-            .into_iter()
-            .find(|p| p.rule() == rule)
-    }
-}
+/// What a technique documents the media to hold afterwards, which is the rule of its
+/// before/after check: defined in `reprise-cert`, whose certificate records it.
+pub use reprise_cert::model::PostErase;
 
 impl Technique {
     /// The name in reports and certificates ("nvme-sanitize-crypto", "overwrite", ...).
@@ -275,10 +237,5 @@ mod tests {
             Technique::NvmeSanitize(SanitizeKind::Crypto).post_erase(z),
             PostErase::Changed
         );
-        assert!(PostErase::Zeros.holds(&[0; 8]) && !PostErase::Zeros.holds(&[0, 1]));
-        assert!(!PostErase::Changed.holds(&[0; 8]));
-        for p in [PostErase::Changed, PostErase::Zeros, PostErase::Ones] {
-            assert_eq!(PostErase::from_rule(p.rule()), Some(p));
-        }
     }
 }

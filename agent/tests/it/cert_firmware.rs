@@ -9,7 +9,7 @@ use crate::support::drives;
 
 use drives::*;
 use reprise::cert::build::build_certificate;
-use reprise::cert::model::{ChainLink, Language};
+use reprise::cert::model::{ChainLink, Completion, Language};
 use reprise::cert::render;
 use reprise::model::{Level, MediaType};
 use reprise::wipe::VerifySpec;
@@ -57,13 +57,13 @@ fn a_firmware_purge_certificate_says_what_the_drive_did() {
         "t".into(),
     );
     let d = &cert.sanitization[0];
-    assert_eq!(d.level, "purge");
+    assert_eq!(d.level, Level::Purge);
     assert_eq!(d.requested_level, None, "asked and performed agree");
     assert_eq!(d.technique, "nvme-sanitize-crypto");
     assert!(d.sanitized);
     let fw = d.firmware.as_ref().unwrap();
     assert!(fw.observed_in_progress && fw.reported_success);
-    assert_eq!(fw.completion, "completed");
+    assert_eq!(fw.completion, Completion::Completed);
     let c = d.verification.firmware_check.as_ref().unwrap();
     assert!(c.passed);
     assert_eq!(c.digests, w.firmware_check.as_ref().unwrap().digest());
@@ -124,8 +124,8 @@ fn purge_requested_clear_performed_says_why_in_both_languages() {
             "t".into(),
         );
         let d = &cert.sanitization[0];
-        assert_eq!(d.level, "clear");
-        assert_eq!(d.requested_level.as_deref(), Some("purge"));
+        assert_eq!(d.level, Level::Clear);
+        assert_eq!(d.requested_level, Some(Level::Purge));
         assert!(d.firmware.is_none());
         assert!(
             d.explanations.iter().any(|e| e.message == plan_words),

@@ -4,9 +4,9 @@
 
 use crate::support::certs;
 
-use reprise::cert::envelope;
 use reprise::cert::issue::issue_certificate;
-use reprise::cert::model::Language;
+use reprise::cert::model::{Disposition, Language};
+use reprise::cert::{envelope, jcs};
 use reprise::verdict::{Decision, Grade};
 
 #[test]
@@ -69,7 +69,7 @@ fn golden_files_verify_and_say_what_the_fixtures_mean() {
     assert_eq!(c1.language, Language::En);
     assert_eq!(c1.sanitization.len(), 1);
     assert!(c1.sanitization[0].sanitized);
-    assert_eq!(c1.sanitization[0].disposition, "keep");
+    assert_eq!(c1.sanitization[0].disposition, Disposition::Keep);
     assert_eq!(c1.destination, Decision::Refurbish);
     // Battery at 41 % and 4 GiB with a free slot: two fixes.
     assert_eq!(c1.verdict.grade, Grade::C);
@@ -99,7 +99,7 @@ fn golden_files_verify_and_say_what_the_fixtures_mean() {
         Some(v1.digest.as_str())
     );
     assert!(!c2.sanitization[0].sanitized);
-    assert_eq!(c2.sanitization[0].disposition, "destroy");
+    assert_eq!(c2.sanitization[0].disposition, Disposition::Destroy);
     assert_eq!(c2.sanitization[0].errors[0].lba, Some(8_388_608));
     assert_eq!(
         c2.destination,
@@ -112,4 +112,23 @@ fn golden_files_verify_and_say_what_the_fixtures_mean() {
             .iter()
             .any(|a| a.message == "installer un disque neuf")
     );
+}
+
+/// Reading an issued certificate into the typed content (its closed sets are enums) and writing
+/// it again gives exactly the bytes that were signed: the types lose nothing and add nothing.
+#[test]
+fn golden_files_read_into_types_and_write_back_their_signed_bytes() {
+    let golden = certs::fixtures().join("golden");
+    for name in certs::json_files(&golden) {
+        let bytes = std::fs::read(golden.join(&name)).unwrap();
+        let envelope: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let received = &envelope["certificate"];
+        let typed: reprise::cert::model::Certificate =
+            serde_json::from_value(received.clone()).unwrap();
+        assert_eq!(
+            jcs::to_canonical(&typed).unwrap(),
+            jcs::canonicalize(received).unwrap(),
+            "{name:?}"
+        );
+    }
 }

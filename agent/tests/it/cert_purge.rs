@@ -28,8 +28,8 @@ fn purge_requested_clear_performed_is_stated() {
     );
     assert!(!cert.sanitization.is_empty());
     for d in &cert.sanitization {
-        assert_eq!(d.level, "clear", "never claims Purge");
-        assert_eq!(d.requested_level.as_deref(), Some("purge"));
+        assert_eq!(d.level, Level::Clear, "never claims Purge");
+        assert_eq!(d.requested_level, Some(Level::Purge));
     }
     let text = render::text(&cert, "sha256:00");
     assert!(

@@ -12,7 +12,7 @@ use drives::*;
 use reprise::model::{ErrorKind, Level, MediaType};
 use reprise::sys::passthrough::{Inspection, Passthrough, PassthroughError, ScsiData, scsi};
 use reprise::wipe::firmware::password::temporary_password;
-use reprise::wipe::report::{Completion, DeviceWipe, Outcome};
+use reprise::wipe::report::{Completion, DeviceWipe, Outcome, PostErase};
 use reprise::wipe::technique::Technique;
 use reprise::wipe::{CancelToken, Phase, VerifySpec, WipeEvent};
 use reprise_cert::plan::Explanation;
@@ -79,7 +79,7 @@ fn nvme_sanitize_crypto_purges_every_namespace_and_says_how() {
     assert_eq!(fw.namespaces, vec![1]);
     assert!(fw.polls >= 3, "{fw:?}");
     assert!(fw.command.starts_with("NVMe Sanitize (84h), crypto erase"));
-    assert_eq!(w.firmware_check.as_ref().unwrap().rule, "changed");
+    assert_eq!(w.firmware_check.as_ref().unwrap().rule, PostErase::Changed);
     assert_eq!(w.method, "none");
     assert_eq!(w.bytes_written, 0);
     // Progress of the erase reached the screen, from the drive's SPROG.
@@ -109,7 +109,7 @@ fn nvme_format_of_the_qemu_kind_is_a_purge_checked_against_zeros() {
     );
     let w = run1(&mut d, &media, &plan_of(&id, s, SAMPLE));
     assert_purged(&w, "nvme-format-user-data");
-    assert_eq!(w.firmware_check.as_ref().unwrap().rule, "changed_or_zeros");
+    assert_eq!(w.firmware_check.as_ref().unwrap().rule, PostErase::Zeros);
     assert!(media.snapshot().iter().all(|&b| b == 0));
     let fw = w.firmware.unwrap();
     assert!(

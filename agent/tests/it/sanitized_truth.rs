@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 
 use reprise::cert::build::build_certificate;
-use reprise::cert::model::{ChainLink, Language};
+use reprise::cert::model::{ChainLink, Disposition, Language};
 use reprise::cli::console;
 use reprise::flow::{self, RunStatus};
 use reprise::verdict::{Policy, Reason};
@@ -178,11 +178,11 @@ fn every_surface_tells_the_same_truth() {
                     );
                     let rec = &cert.sanitization[0];
                     assert_eq!(rec.sanitized, sanitized, "{case}");
-                    assert_eq!(rec.result, want.as_str(), "{case}");
+                    assert_eq!(rec.result, want, "{case}");
                     let disposition = match want {
-                        Outcome::Passed => "keep",
-                        Outcome::Failed => "destroy",
-                        Outcome::Unverified | Outcome::Cancelled => "sanitize_again",
+                        Outcome::Passed => Disposition::Keep,
+                        Outcome::Failed => Disposition::Destroy,
+                        Outcome::Unverified | Outcome::Cancelled => Disposition::SanitizeAgain,
                     };
                     // A sanitized disk with retried writes is kept (the health check is an
                     // action of its own, not a disposition).

@@ -364,7 +364,7 @@ fn a_disk_that_fails_its_test_leaves_the_plan_and_goes_to_destruction() {
     let confirmed = flow::plan(&probe, &settings).unwrap();
     assert_eq!(confirmed.targets().len(), 2);
     probe.disks[1].health.self_test = Some(reprise::probe::model::SelfTestResult {
-        kind: "short".into(),
+        kind: reprise::probe::model::SelfTestKind::Short,
         passed: false,
         result: "failed: read element".into(),
         failing_lba: Some(4242),

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use reprise::model::{DiskId, Field};
 use reprise::probe::model::{DiskHealth, ProbeReport};
-use reprise::verdict::{Action, Decision, Grade, Policy, Reason, Verdict, evaluate};
-use reprise::wipe::report::WipeReport;
+use reprise::verdict::{Action, Decision, DiskProblem, Grade, Policy, Reason, Verdict, evaluate};
+use reprise::wipe::report::{Outcome, WipeReport};
 
 const GIB: u64 = 1 << 30;
 
@@ -84,7 +84,7 @@ fn the_probed_drive_health_alone_reaches_grade_a() {
     assert!(
         v.actions
             .iter()
-            .any(|a| matches!(a, Action::ReplaceDisk { problem, .. } if problem == "smart_failed")),
+            .any(|a| matches!(a, Action::ReplaceDisk { problem, .. } if *problem == DiskProblem::SmartFailed)),
         "{v:?}"
     );
 
@@ -196,7 +196,7 @@ fn failing_smart_and_counters_replace_the_disk_once_with_every_reason() {
         v.actions,
         [Action::ReplaceDisk {
             disk: NVME.into(),
-            problem: "reallocated".into(),
+            problem: DiskProblem::Reallocated,
             count: Some("12".into())
         }]
     );
@@ -253,7 +253,7 @@ fn a_cancelled_or_unverified_wipe_is_not_sanitized() {
     let v = eval(&healthy(), &w, &certs::good_health());
     assert!(v.reasons.contains(&Reason::SanitizationFailed {
         disk: NVME.into(),
-        result: "failed".into()
+        result: Outcome::Failed
     }));
     assert!(
         v.actions
@@ -261,13 +261,13 @@ fn a_cancelled_or_unverified_wipe_is_not_sanitized() {
     );
     // Cancelled: not sanitized, sanitize it again (nothing is wrong with the disk).
     let mut w = passed();
-    w.devices[0].outcome = reprise::wipe::report::Outcome::Cancelled;
+    w.devices[0].outcome = Outcome::Cancelled;
     let v = eval(&healthy(), &w, &certs::good_health());
     assert_eq!(
         v.reasons,
         [Reason::SanitizationFailed {
             disk: NVME.into(),
-            result: "cancelled".into()
+            result: Outcome::Cancelled
         }]
     );
     assert_eq!(

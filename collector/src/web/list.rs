@@ -9,9 +9,12 @@ use axum::http::header::{self, HeaderMap};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use reprise_cert::Language;
+use reprise_cert::messages;
+use reprise_cert::verdict::Decision;
 use serde::Deserialize;
 
 use super::{App, Ctx, enc, t};
+use crate::ingest::CertResult;
 use crate::store::{CertRow, Filter, ListRow};
 use crate::util::esc;
 
@@ -68,14 +71,13 @@ impl ListQuery {
         }
         let decision = clean(&self.decision);
         if let Some(d) = &decision
-            && d != "refurbish"
-            && d != "recycle"
+            && d.parse::<Decision>().is_err()
         {
             return Err(format!("decision={d:?}: refurbish | recycle"));
         }
         let result = clean(&self.result);
         if let Some(r) = &result
-            && !matches!(r.as_str(), "sanitized" | "failed" | "none")
+            && CertResult::from_word(r).is_none()
         {
             return Err(format!("result={r:?}: sanitized | failed | none"));
         }
@@ -125,20 +127,22 @@ pub fn machine(r: &CertRow) -> String {
     }
 }
 
+/// A stored decision in words ("?" for a word that is none).
 pub fn decision_label(lang: Language, d: &str) -> &'static str {
-    match d {
-        "refurbish" => t(lang, "refurbish", "reconditionner"),
-        "recycle" => t(lang, "recycle", "recycler"),
-        _ => "?",
-    }
+    d.parse::<Decision>()
+        .map_or("?", |d| messages::decision(d, lang))
 }
 
+/// A stored result in words ("?" for a word that is none).
 pub fn result_label(lang: Language, r: &str) -> &'static str {
+    CertResult::from_word(r).map_or("?", |r| result_words(lang, r))
+}
+
+fn result_words(lang: Language, r: CertResult) -> &'static str {
     match r {
-        "sanitized" => t(lang, "all disks sanitized", "tous les disques effacés"),
-        "failed" => t(lang, "sanitization failed", "effacement en échec"),
-        "none" => t(lang, "no disk", "aucun disque"),
-        _ => "?",
+        CertResult::Sanitized => t(lang, "all disks sanitized", "tous les disques effacés"),
+        CertResult::Failed => t(lang, "sanitization failed", "effacement en échec"),
+        CertResult::NoDisk => t(lang, "no disk", "aucun disque"),
     }
 }
 
@@ -199,22 +203,25 @@ fn search_form(lang: Language, q: &ListQuery) -> String {
         select(
             "decision",
             q.decision.as_deref().filter(|s| !s.is_empty()),
-            &[
-                ("", t(lang, "any", "tous")),
-                ("refurbish", decision_label(lang, "refurbish")),
-                ("recycle", decision_label(lang, "recycle")),
-            ]
+            &std::iter::once(("", t(lang, "any", "tous")))
+                .chain(
+                    Decision::ALL
+                        .iter()
+                        .map(|d| (d.as_str(), messages::decision(*d, lang)))
+                )
+                .collect::<Vec<_>>()
         ),
         t(lang, "Result", "Résultat"),
         select(
             "result",
             q.result.as_deref().filter(|s| !s.is_empty()),
-            &[
-                ("", t(lang, "any", "tous")),
-                ("sanitized", result_label(lang, "sanitized")),
-                ("failed", result_label(lang, "failed")),
-                ("none", result_label(lang, "none")),
-            ]
+            &std::iter::once(("", t(lang, "any", "tous")))
+                .chain(
+                    CertResult::ALL
+                        .iter()
+                        .map(|r| (r.as_str(), result_words(lang, *r)))
+                )
+                .collect::<Vec<_>>()
         ),
         t(lang, "Search", "Rechercher"),
     )
@@ -237,10 +244,10 @@ pub fn table(lang: Language, rows: &[ListRow]) -> String {
     );
     for lr in rows {
         let r = &lr.row;
-        let class = match r.result.as_str() {
-            "sanitized" => "ok",
-            "failed" => "bad",
-            _ => "warn",
+        let class = match CertResult::from_word(&r.result) {
+            Some(CertResult::Sanitized) => "ok",
+            Some(CertResult::Failed) => "bad",
+            Some(CertResult::NoDisk) | None => "warn",
         };
         let _ = writeln!(
             out,

@@ -19,6 +19,7 @@ use axum::http::header::HeaderMap;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use reprise_cert::Language;
+use reprise_cert::verdict::Decision;
 use serde::Deserialize;
 
 use super::{App, Ctx, t};
@@ -38,17 +39,18 @@ pub struct Counts {
 
 fn count(rows: &[&StatsRow]) -> Counts {
     // Rows come in issued_at order: the last decision seen for a machine is its latest.
-    let mut machines: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut machines: BTreeMap<&str, Option<Decision>> = BTreeMap::new();
     let mut c = Counts::default();
     for r in rows {
-        machines.insert(&r.machine_key, &r.decision);
+        machines.insert(&r.machine_key, r.decision.parse().ok());
         c.certificates += 1;
         c.disks_sanitized += u64::try_from(r.disks_sanitized).unwrap_or(0);
         c.failures += u64::try_from(r.disks - r.disks_sanitized).unwrap_or(0);
     }
     c.received = machines.len() as u64;
-    c.refurbished = machines.values().filter(|d| **d == "refurbish").count() as u64;
-    c.recycled = machines.values().filter(|d| **d == "recycle").count() as u64;
+    let decided = |decision| machines.values().filter(|d| **d == Some(decision)).count() as u64;
+    c.refurbished = decided(Decision::Refurbish);
+    c.recycled = decided(Decision::Recycle);
     c
 }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{boxed, vga};
 use crate::model::Language;
-use crate::tui::i18n::{self, t};
+use crate::tui::i18n::t;
 use crate::tui::model::Model;
 use crate::tui::palette;
 use crate::verdict::{Decision, messages};
@@ -21,7 +21,7 @@ pub fn result_line(lang: Language, d: &DeviceWipe) -> (String, bool) {
         let done = format!(
             "{} - {}",
             t(lang, "SANITIZED", "EFFACÉ"),
-            i18n::level(d.level)
+            messages::level(d.level)
         );
         let text = match d.writes_retried() {
             0 => done,

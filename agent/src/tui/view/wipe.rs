@@ -12,7 +12,8 @@ use super::{boxed, vga};
 use crate::tui::i18n::{self, t};
 use crate::tui::model::{DiskProgress, Model, RunState};
 use crate::tui::palette;
-use crate::tui::update::{outcome_word, phase_name};
+use crate::tui::update::phase_name;
+use crate::verdict::messages;
 use crate::wipe::report::Outcome;
 
 /// A gauge: `label` over a bar filled to `permille`.
@@ -51,7 +52,7 @@ fn disk_gauge(m: &Model, d: &DiskProgress, buf: &mut Buffer, area: Rect) {
     let (permille, text, style) = match (&d.finished, &d.last) {
         (Some(o), _) => (
             1000,
-            format!(" {} {}", d.name, outcome_word(l, *o)),
+            format!(" {} {}", d.name, messages::outcome(*o, l)),
             if *o == Outcome::Passed {
                 palette::gauge_good()
             } else {

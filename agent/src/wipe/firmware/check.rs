@@ -172,7 +172,7 @@ pub fn after(
     let first_bad_lba = samples.iter().find(|s| bad(s)).map(|s| s.lba);
     let blocks = samples.len() as u64;
     Ok(FirmwareCheck {
-        rule: rule.rule().to_owned(),
+        rule,
         algorithm: ALGORITHM.to_owned(),
         seed: format!("{:016x}", before.seed),
         total_sectors: before.total_sectors,

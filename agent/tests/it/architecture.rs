@@ -174,6 +174,50 @@ fn only_sys_touches_the_os() {
     assert!(violations.is_empty(), "\n{}", violations.join("\n"));
 }
 
+/// What reads the clocks, the OS's randomness or the environment, or makes a thread wait: only
+/// `sys`, so that time and chance are parameters everywhere else (a test gives a virtual clock
+/// and a seed) and the list of environment variables the agent heeds is one module.
+const SYS_ONLY: &[&str] = &[
+    "Instant::now",
+    "SystemTime",
+    "OffsetDateTime::now",
+    "getrandom",
+    "thread::sleep",
+    "std::env",
+];
+
+/// The places outside `sys` allowed one of [`SYS_ONLY`], and why.
+const SYS_ONLY_EXCEPTIONS: &[(&str, &str, &str)] = &[];
+
+#[test]
+fn clocks_randomness_and_the_environment_come_from_sys() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut violations = Vec::new();
+    for f in &files {
+        if module_of(f).as_deref() == Some("sys") {
+            continue;
+        }
+        let rel = f.strip_prefix(src()).unwrap().to_string_lossy().into_owned();
+        let code = shipped_code(f);
+        for word in SYS_ONLY {
+            let excepted = SYS_ONLY_EXCEPTIONS
+                .iter()
+                .any(|(file, w, _why)| *file == rel && w == word);
+            if code.contains(word) && !excepted {
+                violations.push(format!("src/{rel}: uses {word} outside sys/"));
+            }
+        }
+    }
+    // An exception that no longer applies is removed, not kept as a licence.
+    for (file, word, why) in SYS_ONLY_EXCEPTIONS {
+        assert!(!why.is_empty(), "src/{file}: an exception says why");
+        let code = shipped_code(&src().join(file));
+        assert!(code.contains(word), "src/{file} no longer uses {word}: drop its exception");
+    }
+    assert!(violations.is_empty(), "\n{}", violations.join("\n"));
+}
+
 #[test]
 fn all_unsafe_lives_in_the_ioctl_module() {
     let mut files = Vec::new();

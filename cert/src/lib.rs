@@ -19,9 +19,10 @@ pub mod plan;
 pub mod render;
 pub mod sign;
 pub mod verdict;
+pub mod words;
 
 pub use closed::UnknownWord;
-pub use model::Language;
+pub use words::Language;
 
 /// An error and all its causes on one line ("cannot open x: permission denied"), for places that
 /// keep an error as text (per-file verdicts of a chain check).

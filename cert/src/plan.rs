@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Language;
+use crate::words::Language;
 
 /// A sanitize operation of a drive's firmware (NVMe Sanitize, ATA SANITIZE, SCSI SANITIZE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

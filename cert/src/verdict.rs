@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Outcome;
+use crate::words::Outcome;
 
 closed_set! {
     /// Where the machine goes.

@@ -198,7 +198,11 @@ fn clocks_randomness_and_the_environment_come_from_sys() {
         if module_of(f).as_deref() == Some("sys") {
             continue;
         }
-        let rel = f.strip_prefix(src()).unwrap().to_string_lossy().into_owned();
+        let rel = f
+            .strip_prefix(src())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let code = shipped_code(f);
         for word in SYS_ONLY {
             let excepted = SYS_ONLY_EXCEPTIONS
@@ -213,7 +217,10 @@ fn clocks_randomness_and_the_environment_come_from_sys() {
     for (file, word, why) in SYS_ONLY_EXCEPTIONS {
         assert!(!why.is_empty(), "src/{file}: an exception says why");
         let code = shipped_code(&src().join(file));
-        assert!(code.contains(word), "src/{file} no longer uses {word}: drop its exception");
+        assert!(
+            code.contains(word),
+            "src/{file} no longer uses {word}: drop its exception"
+        );
     }
     assert!(violations.is_empty(), "\n{}", violations.join("\n"));
 }

@@ -1,0 +1,157 @@
+//! The closed sets of words a certificate carries — its language, the level, each disk's
+//! result and disposition, how a firmware erase completed and the rule of its check, the
+//! verification mode, a drive's health and self-test — each written exactly as the signed JSON
+//! writes it. Below the content model, the plan's explanations and the verdict, which all speak
+//! them; their sentences in French and English are in `messages`.
+
+use serde::{Deserialize, Serialize};
+
+/// Language of the human-readable parts (messages, rendering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    Fr,
+    En,
+}
+
+impl std::str::FromStr for Language {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "fr" => Ok(Language::Fr),
+            "en" => Ok(Language::En),
+            other => Err(format!("unknown language {other:?} (expected fr or en)")),
+        }
+    }
+}
+
+closed_set! {
+    /// NIST SP 800-88 sanitization level: what a disk's sanitization reached (`level`), what the
+    /// operator asked for (`requested_level`), what a plan or a command line asks for.
+    pub enum Level ("level") {
+        Clear = "clear",
+        Purge = "purge",
+    }
+}
+
+closed_set! {
+    /// How one disk's sanitization ended: the certificate's `result`, the wipe report's
+    /// `outcome`. Only `Passed` (with a consistent record) means sanitized.
+    pub enum Outcome ("result") {
+        /// Every byte written, every flush and sync succeeded, and the verification that was
+        /// asked for (sample or full) read back what was written: the disk is sanitized.
+        Passed = "passed",
+        /// Every byte written, but no verification was asked for (`--verify none`): NIST SP
+        /// 800-88 requires one, so the disk is NOT sanitized; it can be wiped again with
+        /// verification. Schema 2.
+        Unverified = "unverified",
+        /// A write, flush, sync or read failed, the verification found a mismatch, the device
+        /// vanished, or it was refused: see `errors`.
+        Failed = "failed",
+        /// Stopped by the operator before the end: never counts as sanitized.
+        Cancelled = "cancelled",
+    }
+}
+
+closed_set! {
+    /// What must happen to a disk after its sanitization: the strongest instruction of the
+    /// verdict's actions about it (the declaration order is that strength, hence `Ord`).
+    #[derive(PartialOrd, Ord)]
+    pub enum Disposition ("disposition") {
+        /// Sanitized, and no action names it: it stays in the machine.
+        Keep = "keep",
+        /// Sanitized, but an action about its health names it (replace it, or check it).
+        Replace = "replace",
+        /// Not proven sanitized (not verified, or cancelled): sanitize it again, or remove it.
+        SanitizeAgain = "sanitize_again",
+        /// Sanitization failed: remove it and destroy it.
+        Destroy = "destroy",
+    }
+}
+
+closed_set! {
+    /// How a drive's firmware erase command ended.
+    pub enum Completion ("completion") {
+        /// The drive reported the end of the operation (success or not: see
+        /// `reported_success`).
+        Completed = "completed",
+        /// The drive reported that the operation failed, or a command of it was aborted.
+        Failed = "failed",
+        /// No end was reported within the time allowed.
+        Timeout = "timeout",
+        /// The drive disappeared while erasing.
+        DeviceGone = "device_gone",
+        /// The operator stopped waiting (the drive goes on by itself).
+        Cancelled = "cancelled",
+        /// Refused by the drive before it changed anything.
+        NotStarted = "not_started",
+    }
+}
+
+closed_set! {
+    /// What a firmware erase documents the media to hold afterwards, and so the rule of its
+    /// before/after check (DESIGN §4): each sampled block must differ from before, or hold the
+    /// documented content.
+    pub enum PostErase ("rule") {
+        /// Nothing predictable (a new key, a vendor pattern): every sample must differ from
+        /// before.
+        Changed = "changed",
+        /// Zeros (or else differ from before).
+        Zeros = "changed_or_zeros",
+        /// 0xFF bytes (or else differ from before).
+        Ones = "changed_or_ones",
+    }
+}
+
+impl PostErase {
+    /// Whether `bytes` hold the documented content (never, for `Changed`).
+    pub fn holds(self, bytes: &[u8]) -> bool {
+        // Compared 4 KiB at a time against a constant block: a memcmp, not a byte loop (it runs
+        // over every sampled byte after the erase).
+        static ZEROS: [u8; 4096] = [0; 4096];
+        static ONES: [u8; 4096] = [0xff; 4096];
+        let block = match self {
+            PostErase::Changed => return false,
+            PostErase::Zeros => &ZEROS,
+            PostErase::Ones => &ONES,
+        };
+        bytes.chunks(block.len()).all(|c| c == &block[..c.len()])
+    }
+}
+
+closed_set! {
+    /// How much of the media was read back after it was written.
+    pub enum VerifyMode ("verification mode") {
+        /// Nothing read back: never sanitized.
+        None = "none",
+        /// The NIST SP 800-88 §4.7 sample (`wipe/SAMPLING.md` in the agent).
+        Sample = "sample",
+        Full = "full",
+    }
+}
+
+closed_set! {
+    /// Whether a drive's firmware considers it healthy.
+    #[derive(Default)]
+    pub enum HealthStatus ("health status") {
+        /// The drive reports no problem (SMART RETURN STATUS good and no pre-failure attribute
+        /// at or below its threshold; no NVMe critical warning).
+        Passed = "passed",
+        /// The drive reports a problem: `why` says which.
+        Failing = "failing",
+        /// Not read, or not readable: `why` says why. Never taken as good.
+        #[default]
+        Unknown = "unknown",
+    }
+}
+
+closed_set! {
+    /// A drive's own self-test.
+    pub enum SelfTestKind ("self-test") {
+        /// One to two minutes.
+        Short = "short",
+        /// The whole media: hours.
+        Extended = "extended",
+    }
+}

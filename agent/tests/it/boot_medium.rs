@@ -4,12 +4,12 @@
 //! (`fixtures/gpt/README.md`), and the probe, the plan, the write guard and the automatic-mode
 //! check are asked about them.
 
-use crate::support::tree;
-
 use std::path::Path;
 
 use reprise::flow::{self, DataDir, Settings};
 use reprise::probe::probe;
+
+use crate::support::tree;
 use tree::{Tree, sata_laptop};
 
 const USB: &str = "sys/devices/pci0000:00/0000:00:14.0/usb3/3-1/3-1:1.0/host6/target6:0:0/6:0:0:0";

@@ -1,7 +1,5 @@
 //! The per-station hash chain: deletions, reorderings, forks and swapped files are each named.
 
-use crate::support::certs;
-
 use std::path::Path;
 
 use ed25519_dalek::SigningKey;
@@ -11,6 +9,8 @@ use reprise::cert::envelope;
 use reprise::cert::issue::issue_certificate;
 use reprise::cert::model::{ChainLink, Language};
 use reprise::cert::sign;
+
+use crate::support::certs;
 
 fn issue_n(dir: &Path, key: &SigningKey, n: u64) -> Vec<String> {
     (1..=n)

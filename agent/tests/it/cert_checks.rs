@@ -3,8 +3,6 @@
 //! verified like the rest; the policy turns dead keys, a screen defect, an overheating CPU and
 //! RAM errors into reasons and actions, and weighs nothing it was not given.
 
-use crate::support::certs;
-
 use reprise::cert::envelope;
 use reprise::cert::issue::issue_certificate;
 use reprise::cert::model::{
@@ -12,6 +10,8 @@ use reprise::cert::model::{
     ScreenCheck,
 };
 use reprise::verdict::{Action, Policy, Reason, evaluate, evaluate_with_checks};
+
+use crate::support::certs;
 
 fn checks() -> ChecksRecord {
     ChecksRecord {

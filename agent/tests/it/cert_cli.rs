@@ -1,18 +1,12 @@
 //! The exact command-line forms scripts rely on: `reprise key generate`, `reprise cert issue`,
 //! `verify` (files and `--chain`), `show`, `render`.
 
-use crate::support::certs;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn reprise(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_reprise"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::support::certs;
+use crate::support::cli::reprise;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -3,17 +3,16 @@
 //! certificate's language, hidden areas before and after — and a Purge asked for but not
 //! possible stated as such: "Purge requested, Clear performed", with the reason.
 
-use crate::support::certs;
-
-use crate::support::drives;
-
-use drives::*;
 use reprise::cert::build::build_certificate;
 use reprise::cert::model::{ChainLink, Completion, Language};
 use reprise::cert::render;
 use reprise::model::{Level, MediaType};
 use reprise::wipe::VerifySpec;
 use reprise::wipe::report::DeviceWipe;
+
+use crate::support::certs;
+use crate::support::drives;
+use drives::*;
 
 fn link() -> ChainLink {
     ChainLink {

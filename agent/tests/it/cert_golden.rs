@@ -2,12 +2,12 @@
 //! byte-for-byte the committed files (set REPRISE_UPDATE_GOLDEN=1 to rewrite them, then review
 //! the diff), and the committed files verify.
 
-use crate::support::certs;
-
 use reprise::cert::issue::issue_certificate;
 use reprise::cert::model::{Disposition, Language};
 use reprise::cert::{envelope, jcs};
 use reprise::verdict::{Decision, Grade};
+
+use crate::support::certs;
 
 #[test]
 fn issued_certificates_match_the_golden_files() {

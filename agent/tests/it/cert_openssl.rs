@@ -3,13 +3,13 @@
 //! ensure_ascii=False)` is RFC 8785), the `openssl` binary checks the Ed25519 signature. This is
 //! exactly the README's "Verify a certificate with openssl alone".
 
-use crate::support::certs;
-
 use std::path::Path;
 use std::process::Command;
 
 use reprise::cert::issue::issue_certificate;
 use reprise::cert::model::Language;
+
+use crate::support::certs;
 
 /// The README's recipe, read from the README itself: the first `sh` block after the heading
 /// "Verify a certificate with openssl alone", run with `set -eu` in a folder holding the

@@ -1,12 +1,12 @@
 //! A Purge request that could only be met by Clear is recorded as such: the certificate says
 //! "purge requested, clear performed" and never claims Purge.
 
-use crate::support::certs;
-
 use reprise::cert::build::build_certificate;
 use reprise::cert::model::{ChainLink, Language};
 use reprise::cert::render;
 use reprise::model::Level;
+
+use crate::support::certs;
 
 fn link() -> ChainLink {
     ChainLink {

@@ -1,9 +1,9 @@
 //! Rendering of the golden certificates: the text form is snapshotted (insta); the HTML page is
 //! one self-contained A4 document in the certificate's language with a QR code of its digest.
 
-use crate::support::certs;
-
 use reprise::cert::{envelope, render};
+
+use crate::support::certs;
 
 fn golden(index: usize) -> envelope::Verified {
     let dir = certs::fixtures().join("golden");

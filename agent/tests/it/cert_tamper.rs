@@ -1,13 +1,13 @@
 //! Tampering: any change to a certificate's content, or a wrong key, makes verification fail.
 
-use crate::support::certs;
-
 use base64::Engine as _;
 use reprise::cert::envelope::{self, VerifyError};
 use reprise::cert::issue::issue_certificate;
 use reprise::cert::model::Language;
 use reprise::cert::sign;
 use serde_json::Value;
+
+use crate::support::certs;
 
 fn issued() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();

@@ -4,11 +4,8 @@
 //! `failed` with the drive's codes, never sanitized. Time is virtual: an hour-long sanitize and
 //! its timeout run in no time.
 
-use crate::support::drives;
-
 use std::time::Duration;
 
-use drives::*;
 use reprise::model::{ErrorKind, Level, MediaType};
 use reprise::sys::passthrough::{Inspection, Passthrough, PassthroughError, ScsiData, scsi};
 use reprise::wipe::firmware::password::temporary_password;
@@ -18,6 +15,9 @@ use reprise::wipe::{CancelToken, Phase, VerifySpec, WipeEvent};
 use reprise_cert::plan::Explanation;
 use reprise_sim::ata::{EraseUnitFault, SanState, SecState};
 use reprise_sim::media::{Erased, SimMedia};
+
+use crate::support::drives;
+use drives::*;
 
 const SAMPLE: VerifySpec = VerifySpec::Sample { permille: 100 };
 

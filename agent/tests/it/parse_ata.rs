@@ -3,13 +3,13 @@
 //! over every drive of the corpus; a failure names the file, the field and both values.
 //! Plus robustness properties: no panic on any input.
 
-use crate::support::oracle;
-use oracle::Check;
-
 use std::path::PathBuf;
 
 use proptest::prelude::*;
 use reprise::parse::ata::{self, EraseTime, Integrity, RotationRate};
+
+use crate::support::oracle;
+use oracle::Check;
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/ata")

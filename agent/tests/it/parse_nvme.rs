@@ -3,14 +3,14 @@
 //! no oracle in the corpus and are checked against the specification in the unit tests of
 //! `parse::nvme` and the properties below. A failure names the file, the field and both values.
 
-use crate::support::oracle;
-use oracle::Check;
-
 use std::path::PathBuf;
 
 use proptest::prelude::*;
 use reprise::parse::nvme;
 use serde_json::Value;
+
+use crate::support::oracle;
+use oracle::Check;
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/nvme")

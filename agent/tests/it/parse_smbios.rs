@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::support::oracle;
-
 use proptest::prelude::*;
 use reprise::parse::smbios::{
     self, Capacity, Code, MemorySize, MemorySpeed, ProcessorVoltage, RomSize, SmbiosString,
     Structure, StructureData, SystemUuid, TpmFirmware,
 };
+
+use crate::support::oracle;
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/smbios")

@@ -1,14 +1,8 @@
 //! `reprise probe` as a user runs it: the binary, its exit codes, its JSON and its messages.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn reprise(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_reprise"))
-        .args(args)
-        .output()
-        .expect("run reprise")
-}
+use crate::support::cli::reprise;
 
 fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

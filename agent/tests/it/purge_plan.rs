@@ -3,11 +3,8 @@
 //! reads. The drives start from real IDENTIFY / Identify data (the corpus); the whole plan text
 //! is a snapshot an operator can read (`snapshots/purge_plan__*.snap`).
 
-use crate::support::drives;
-
 use std::collections::BTreeSet;
 
-use drives::*;
 use reprise::cli::plan::{human, view};
 use reprise::flow::{Inspection, RunPlan};
 use reprise::model::{Language, Level, MediaType, Transport};
@@ -17,6 +14,9 @@ use reprise::wipe::technique::Technique;
 use reprise::wipe::{PlannedDevice, VerifySpec, WipePlan};
 use reprise_cert::plan::{Explanation, SanitizeKind};
 use reprise_sim::ata::{SimAta, SimSecurity};
+
+use crate::support::drives;
+use drives::*;
 
 /// Technique, level, fallbacks.
 type Want = (String, Level, Vec<String>);

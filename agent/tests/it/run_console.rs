@@ -5,33 +5,15 @@
 //! refuses (a test tree is never the real machine), so every disk ends `FAILED` and nothing of
 //! this machine is touched.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
+
+use crate::support::cli::reprise_typing;
 
 const DEMO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/probe/demo-laptop"
 );
-
-/// `reprise ARGS` with `stdin` typed in, in English unless the settings say otherwise.
-fn reprise(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reprise"))
-        .args(args)
-        .env("LANG", "en_GB.UTF-8")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run reprise");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
 
 /// A copy of the demo laptop whose kernel command line is `cmdline`.
 fn laptop(dir: &Path, cmdline: &str) -> PathBuf {
@@ -77,7 +59,7 @@ fn the_console_asks_wipes_signs_reads_back_and_keeps_the_runs_log() {
     )
     .unwrap();
     let (root, data_arg) = (root.to_str().unwrap(), data.to_str().unwrap());
-    let out = reprise(
+    let out = reprise_typing(
         &[
             "run", "--no-tui", "--root", root, "--data", data_arg, "--org", "Atelier",
         ],
@@ -121,7 +103,7 @@ fn the_console_asks_wipes_signs_reads_back_and_keeps_the_runs_log() {
 fn a_no_writes_nothing_and_leaves_no_certificate() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let out = reprise(
+    let out = reprise_typing(
         &[
             "run",
             "--no-tui",
@@ -142,7 +124,7 @@ fn automatic_mode_with_no_home_for_the_certificate_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let root = laptop(dir.path(), "BOOT_IMAGE=/boot/vmlinuz reprise.auto=clear");
     let data = dir.path().join("data");
-    let out = reprise(
+    let out = reprise_typing(
         &[
             "run",
             "--no-tui",
@@ -195,7 +177,7 @@ fn settings_are_printed_for_init_and_a_bad_one_is_named() {
         a
     };
     let a = args(&[]);
-    let out = reprise(&a.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    let out = reprise_typing(&a.iter().map(String::as_str).collect::<Vec<_>>(), "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
@@ -204,7 +186,7 @@ fn settings_are_printed_for_init_and_a_bad_one_is_named() {
     );
 
     std::fs::write(data.join("reprise.conf"), "reprise.auto=wipe\n").unwrap();
-    let out = reprise(&a.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    let out = reprise_typing(&a.iter().map(String::as_str).collect::<Vec<_>>(), "");
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("reprise.conf: reprise.auto=wipe: expected clear or purge"),

@@ -2,9 +2,6 @@
 //! implementation of `wipe/SAMPLING.md` lists exactly the blocks the agent read back — for
 //! devices of several sizes, 512- and 4096-byte sectors, and several requested shares.
 
-use crate::support::certs;
-use crate::support::devices;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,6 +14,9 @@ use reprise::wipe::report::{SCHEMA_VERSION, WipeReport};
 use reprise::wipe::sample::plan_sample;
 use reprise::wipe::{CancelToken, Tuning, VerifySpec, WipeJob, wipe_device};
 use reprise_sim::device::FakeDevice;
+
+use crate::support::certs;
+use crate::support::devices;
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sampling/reprise_sample.py")

@@ -4,10 +4,6 @@
 //! `disposition`) and the verdict. The expected answer is written here once, from
 //! ARCHITECTURE.md ("One truth for sanitized"), independently of the code under test.
 
-use crate::support::devices;
-
-use crate::support::certs;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -20,6 +16,9 @@ use reprise::verdict::{Policy, Reason};
 use reprise::wipe::report::{DeviceWipe, Outcome, SCHEMA_VERSION, WipeReport};
 use reprise::wipe::{CancelToken, Tuning, VerifySpec, WipeJob, wipe_device};
 use reprise_sim::device::FakeDevice;
+
+use crate::support::certs;
+use crate::support::devices;
 
 const LEN: usize = 256 << 10;
 

@@ -4,8 +4,6 @@
 //! colours and 16 foreground colours, only characters its font has, and a QR code that a reader
 //! decodes back to the certificate's digest at 80×25.
 
-use crate::support::drives;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -31,6 +29,8 @@ use reprise::wipe::capability::inspect;
 use reprise::wipe::report::{Outcome, WipeError};
 use reprise::wipe::{CancelToken, Phase, Progress, WipeEvent};
 use reprise_sim::ata::{SimAta, SimSecurity};
+
+use crate::support::drives;
 
 const DEMO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -3,22 +3,15 @@
 //! receipt; nothing is sent twice; a refusal leaves the certificate pending. The server here is
 //! a small HTTP responder of the test's own (the collector's own tests run the real one).
 
-use crate::support::certs;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
 use reprise::cert::issue::issue_certificate;
 use reprise::model::Language;
 
-fn reprise(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_reprise"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::support::certs;
+use crate::support::cli::reprise;
 
 /// A server answering every request with `status` and a JSON body; returns its port and the
 /// bodies it received.

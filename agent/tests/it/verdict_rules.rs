@@ -2,8 +2,6 @@
 //! disk health (failing, counters, unknown), failed sanitization (removable or built in), CPU,
 //! cores, RAM (upgradable or not, unknown), and a policy file that changes the outcome.
 
-use crate::support::certs;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -11,6 +9,8 @@ use reprise::model::{DiskId, Field};
 use reprise::probe::model::{DiskHealth, ProbeReport};
 use reprise::verdict::{Action, Decision, DiskProblem, Grade, Policy, Reason, Verdict, evaluate};
 use reprise::wipe::report::{Outcome, WipeReport};
+
+use crate::support::certs;
 
 const GIB: u64 = 1 << 30;
 

@@ -1,29 +1,12 @@
 //! `reprise wipe` as the operator runs it: confirmation, report, exit codes, clear errors.
 
-use crate::support::devices;
+use std::process::{Command, Stdio};
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-use devices::{LoopDevice, Scratch, old_data, require_loop};
 use reprise::wipe::report::{Outcome, VerifyMode, WipeReport};
 
-fn reprise(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reprise"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
+use crate::support::cli::reprise_typing;
+use crate::support::devices;
+use devices::{LoopDevice, Scratch, old_data, require_loop};
 
 #[test]
 fn declining_writes_nothing_and_exits_non_zero() {
@@ -31,7 +14,7 @@ fn declining_writes_nothing_and_exits_non_zero() {
     let f = s.file("disk.img", 1 << 20);
     let f = devices::checked_target(&f).unwrap();
     for answer in ["no\n", "y\n", "", "YES please\n"] {
-        let out = reprise(&["wipe", f.to_str().unwrap(), "--method", "zero"], answer);
+        let out = reprise_typing(&["wipe", f.to_str().unwrap(), "--method", "zero"], answer);
         assert_eq!(out.status.code(), Some(4), "{answer:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -49,7 +32,7 @@ fn confirmed_wipe_writes_the_report() {
     let f = s.file("disk.img", 3 << 20);
     let f = devices::checked_target(&f).unwrap();
     let report = s.dir.path().join("report.json");
-    let out = reprise(
+    let out = reprise_typing(
         &[
             "wipe",
             f.to_str().unwrap(),
@@ -103,7 +86,7 @@ fn confirmed_wipe_writes_the_report() {
 
 #[test]
 fn clear_errors_for_bad_input() {
-    let out = reprise(&["wipe", "/nonexistent/disk", "--yes"], "");
+    let out = reprise_typing(&["wipe", "/nonexistent/disk", "--yes"], "");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -111,7 +94,7 @@ fn clear_errors_for_bad_input() {
         "{err}"
     );
 
-    let out = reprise(
+    let out = reprise_typing(
         &[
             "wipe",
             "/nonexistent/disk",
@@ -124,14 +107,14 @@ fn clear_errors_for_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad byte pattern"));
 
-    let out = reprise(&["wipe", "/x", "--verify", "sample:200", "--yes"], "");
+    let out = reprise_typing(&["wipe", "/x", "--verify", "sample:200", "--yes"], "");
     assert_eq!(out.status.code(), Some(2));
 
-    let out = reprise(&["wipe", "/x", "/x", "--yes"], "");
+    let out = reprise_typing(&["wipe", "/x", "/x", "--yes"], "");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("named twice"));
 
-    let out = reprise(&["wipe", "/x", "--passes", "0", "--yes"], "");
+    let out = reprise_typing(&["wipe", "/x", "--passes", "0", "--yes"], "");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("passes"));
 }
@@ -152,7 +135,7 @@ fn loop_devices_every_method_from_the_command_line() {
     ] {
         let s = Scratch::new();
         let report = s.dir.path().join("r.json");
-        let out = reprise(
+        let out = reprise_typing(
             &[
                 "wipe",
                 &dev,
@@ -252,7 +235,7 @@ fn the_report_never_overwrites_anything() {
     let existing = s.dir.path().join("existing.json");
     std::fs::write(&existing, "precious").unwrap();
     for target in [existing.as_path(), s.dir.path()] {
-        let out = reprise(
+        let out = reprise_typing(
             &[
                 "wipe",
                 f.to_str().unwrap(),
@@ -283,7 +266,7 @@ fn a_test_root_never_reaches_a_block_device() {
     require_loop();
     let lo = LoopDevice::create(1 << 20, false, false);
     let root = tempfile::tempdir().unwrap();
-    let out = reprise(
+    let out = reprise_typing(
         &[
             "wipe",
             lo.path().to_str().unwrap(),
@@ -305,7 +288,7 @@ fn level_purge_on_a_file_is_a_clear_that_says_why() {
     let f = s.file("disk.img", 1 << 20);
     let f = devices::checked_target(&f).unwrap();
     let report = s.dir.path().join("report.json");
-    let out = reprise(
+    let out = reprise_typing(
         &[
             "wipe",
             f.to_str().unwrap(),

@@ -2,12 +2,9 @@
 //! verification mode, write errors, short writes, a vanished device, cancellation, planted
 //! corruption. Content is checked byte by byte against an independent computation.
 
-use crate::support::devices;
-
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use devices::{Scratch, expected_content, file_plan};
 use reprise::model::ErrorKind;
 use reprise::sys::SysRoot;
 use reprise::sys::blockdev::BlockIo;
@@ -18,6 +15,9 @@ use reprise::wipe::{
     wipe_device,
 };
 use reprise_sim::device::FakeDevice;
+
+use crate::support::devices;
+use devices::{Scratch, expected_content, file_plan};
 
 const KEY: [u8; 16] = *b"reprise-test-key";
 

@@ -3,13 +3,10 @@
 //! protected, read-only and busy devices and leaving their data intact; several devices in
 //! parallel; cancellation mid-wipe.
 
-use crate::support::devices;
-
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::sync::mpsc;
 
-use devices::{LoopDevice, expected_content, host_guard, host_identity, require_loop, sh};
 use reprise::model::{DiskIdentity, Transport};
 use reprise::sys::blockdev::DeviceError;
 use reprise::wipe::report::Outcome;
@@ -18,6 +15,9 @@ use reprise::wipe::{
     VerifySpec, WipeEvent, WipeJob, WipePlan, WriteGuard, open_for_write, open_plan, run_plan,
     wipe_device,
 };
+
+use crate::support::devices;
+use devices::{LoopDevice, expected_content, host_guard, host_identity, require_loop, sh};
 
 const KEY: [u8; 16] = *b"loop-device-key!";
 const MIB: usize = 1 << 20;

@@ -57,6 +57,25 @@ impl ErrorKind {
         }
     }
 
+    /// What went wrong, in French: the report's messages are the engine's and the OS's, in
+    /// English, so the French screen says the kind instead.
+    pub fn words_fr(self) -> &'static str {
+        match self {
+            ErrorKind::Open => "ouverture refusée",
+            ErrorKind::Identity => "ce n'est pas le disque prévu",
+            ErrorKind::Write => "écriture impossible",
+            ErrorKind::WriteRetried => "écriture réussie au second essai",
+            ErrorKind::Read => "relecture impossible",
+            ErrorKind::Verify => "contenu relu différent de l'écrit",
+            ErrorKind::Flush => "vidage du cache du disque impossible",
+            ErrorKind::Sync => "synchronisation des écritures impossible",
+            ErrorKind::DeviceGone => "disque disparu",
+            ErrorKind::Cancelled => "annulé",
+            ErrorKind::Firmware => "effacement par le firmware en échec",
+            ErrorKind::HiddenArea => "zone cachée (HPA/DCO) restante",
+        }
+    }
+
     /// Whether an error of this kind leaves bytes that may not hold what was written. Only a
     /// retried-then-written range does not: every other kind means the disk is not sanitized.
     pub fn breaks_sanitization(self) -> bool {

@@ -51,9 +51,17 @@ pub fn result_line(lang: Language, d: &DeviceWipe) -> (String, bool) {
                 .errors
                 .iter()
                 .find(|e| e.operation.breaks_sanitization())
-                .map_or(
-                    t(lang, "verification failed", "vérification en échec"),
-                    |e| e.message.as_str(),
+                .map_or_else(
+                    || t(lang, "verification failed", "vérification en échec").to_owned(),
+                    // The record's message is the engine's, in English; in French, its kind
+                    // and where.
+                    |e| match lang {
+                        Language::En => e.message.clone(),
+                        Language::Fr => match e.lba {
+                            Some(lba) => format!("{} (LBA {lba})", e.operation.words_fr()),
+                            None => e.operation.words_fr().to_owned(),
+                        },
+                    },
                 );
             format!("{} - {why}", t(lang, "FAILED", "ÉCHEC"))
         }

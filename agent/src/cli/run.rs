@@ -306,8 +306,8 @@ fn on_console(run: &Run, station: &Station, mut out: Transcript) -> anyhow::Resu
         anyhow::bail!("the certificate {why}");
     }
     let lines = out.lines();
-    let finished = run.finish(station, Some(&executed), &lines, &cancel, &mut out)?;
-    Ok(console::exit_code(finished.status))
+    let status = run.finish(station, Some(&executed), &lines, &cancel, &mut out)?;
+    Ok(console::exit_code(status))
 }
 
 /// The operator's screen, then what follows it on the terminal and in the transcript: the
@@ -354,7 +354,7 @@ pub fn on_screen(
     let cancel = CancelToken::new();
     let c = cancel.clone();
     let watch = crate::sys::signals::watch_phase(move |_| c.cancel());
-    let finished = run.finish(
+    let status = run.finish(
         &station,
         ending.executed.as_ref(),
         &transcript,
@@ -364,13 +364,13 @@ pub fn on_screen(
     if let Some(w) = watch {
         w.stop();
     }
-    let finished = finished?;
+    let status = status?;
     if let Some(e) = refused {
         return Err(e);
     }
     Ok(match ending.exit {
         Exit::Declined => ExitCode::from(super::EXIT_CANCELLED),
-        _ => console::exit_code(finished.status),
+        _ => console::exit_code(status),
     })
 }
 

@@ -68,7 +68,7 @@ pub enum RunError {
     #[error("automatic mode cannot start: {0}")]
     NotReady(NotReady),
     #[error("the demo refused to run")]
-    Demo(#[source] demo::DemoError),
+    Demo(#[from] demo::DemoError),
     #[error("cannot upload to the workshop server")]
     Upload(#[from] upload::UploadError),
     #[error("cannot power off")]

@@ -28,7 +28,7 @@ use std::time::Duration;
 use ed25519_dalek::SigningKey;
 
 use super::config::{Config, PowerOff};
-use super::demo::{Demo, DemoError};
+use super::demo::Demo;
 use super::medium::NotReady;
 use super::plan::{Inspection, RunPlan};
 use super::selftest::{Cancelled, SelfTestEvent, SelfTestOutcome};
@@ -194,7 +194,7 @@ pub struct Executed {
     pub certificate: PathBuf,
     /// The certificate read back and verified, or why it does not verify.
     pub read_back: Result<ReadBack, String>,
-    /// Purge was asked for (each disk's record says what it reached).
+    /// The level asked for (each disk's record says what it reached).
     pub requested: Level,
 }
 
@@ -202,14 +202,6 @@ impl Executed {
     pub fn status(&self) -> RunStatus {
         status(&self.wipe.devices)
     }
-}
-
-/// How a finished run ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Finished {
-    pub status: RunStatus,
-    /// The certificate reached a durable home (the stick, or the server's acknowledgement).
-    pub kept: bool,
 }
 
 impl Run {
@@ -363,7 +355,7 @@ impl Run {
         hooks: Hooks<'_>,
     ) -> Result<Executed, RunError> {
         if let Some(demo) = &self.demo {
-            super::demo::check_targets(plan, &demo.stand_ins, &demo.dir).map_err(RunError::Demo)?;
+            super::demo::check_targets(plan, &demo.stand_ins, &demo.dir)?;
         }
         let ram = hooks.ram.map(|t| self.start_ram_test(t));
         let devices = match &plan.wipe {
@@ -478,7 +470,8 @@ impl Run {
     /// folder uploaded to the workshop server (on a network boot, until it acknowledges the new
     /// one or the operator gives up), the run's log kept (`transcript`, then what this step
     /// said), and the machine powered off when asked and every disk was sanitized. Lines for
-    /// the operator go to `out`.
+    /// the operator go to `out`. How the run ends: a certificate that reached no durable home
+    /// (no stick, and the server never took it) makes it `NotSanitized`.
     pub fn finish(
         &self,
         station: &Station,
@@ -486,7 +479,7 @@ impl Run {
         transcript: &[String],
         cancel: &CancelToken,
         out: &mut dyn Write,
-    ) -> Result<Finished, RunError> {
+    ) -> Result<RunStatus, RunError> {
         let mut said = Recorder::new(out);
         let kept = match (&self.config.server, executed) {
             (Some(server), Some(e)) => upload::deliver(
@@ -535,7 +528,7 @@ impl Run {
         if power_off {
             crate::sys::power::power_off().map_err(RunError::PowerOff)?;
         }
-        Ok(Finished { status, kept })
+        Ok(status)
     }
 
     /// Whether certificates written to the data folder survive the power-off (the proven boot
@@ -678,11 +671,5 @@ impl Write for Recorder<'_> {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
-    }
-}
-
-impl From<DemoError> for RunError {
-    fn from(e: DemoError) -> Self {
-        RunError::Demo(e)
     }
 }

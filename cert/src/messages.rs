@@ -349,6 +349,12 @@ pub fn reason(r: &Reason, lang: Language) -> String {
         }
         (Reason::NoDisk, En) => "no disk found".into(),
         (Reason::NoDisk, Fr) => "aucun disque détecté".into(),
+        (Reason::DiskAppeared { disk }, En) => {
+            format!("disk {disk} appeared during the run — not sanitized")
+        }
+        (Reason::DiskAppeared { disk }, Fr) => {
+            format!("le disque {disk} est apparu pendant l'effacement — non effacé")
+        }
         (Reason::KeysDead { keys }, En) => {
             format!("keyboard: {} never answered", keys.join(", "))
         }

@@ -156,6 +156,11 @@ pub enum Reason {
         why: Option<String>,
     },
     NoDisk,
+    /// A disk that was not there when the run was planned appeared while it was under way (a
+    /// late driver, a hot-plugged disk): it was not sanitized.
+    DiskAppeared {
+        disk: String,
+    },
     /// Keyboard check: keys never pressed (dead, or missing keycaps).
     KeysDead {
         keys: Vec<String>,

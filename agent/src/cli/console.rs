@@ -182,6 +182,14 @@ pub fn result_line(d: &DeviceWipe) -> String {
     format!("{} ({}): {verdict}", d.device.dev_path, d.device.id)
 }
 
+/// The line for a disk that appeared while the run was under way.
+pub fn appeared_line(d: &DiskIdentity) -> String {
+    format!(
+        "{} ({}): APPEARED DURING THE RUN — not sanitized",
+        d.dev_path, d.id
+    )
+}
+
 /// One line per self-test event; progress only when a drive's percentage moves, so that a slow
 /// test does not flood a serial console.
 pub fn self_test_printer(mut out: impl Write) -> impl FnMut(crate::flow::selftest::SelfTestEvent) {

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use super::console::{self, Transcript};
 use crate::flow::config::{self, Given, RunFlags};
+use crate::flow::medium::Home;
 use crate::flow::run::{Executed, Hooks, Run, Station};
 use crate::flow::{Config, DataDir, RunError};
 use crate::model::{Language, Level};
@@ -298,7 +299,7 @@ fn on_console(run: &Run, station: &Station, mut out: Transcript) -> anyhow::Resu
     // The sender is gone once `execute` returns, so the printer ends by itself.
     let _ = printer.join();
     let executed = executed?;
-    for line in closing_lines(&executed) {
+    for line in closing_lines(run, &executed) {
         writeln!(out, "{line}")?;
     }
     // A certificate that does not verify where it was written is an error, not a success.
@@ -338,7 +339,7 @@ pub fn on_screen(
         Exit::Finished(_) => {}
     }
     if let Some(e) = &ending.executed {
-        lines.extend(closing_lines(e));
+        lines.extend(closing_lines(&run, e));
     }
     // The screen is gone: the closing lines on the terminal and in the transcript.
     let mut out = Tee(std::io::stdout(), transcript_sink());
@@ -375,9 +376,19 @@ pub fn on_screen(
 }
 
 /// What became of each disk, where the certificate is, and the certificate as read back.
-fn closing_lines(e: &Executed) -> Vec<String> {
+fn closing_lines(run: &Run, e: &Executed) -> Vec<String> {
     let mut lines: Vec<String> = e.wipe.devices.iter().map(console::result_line).collect();
+    lines.extend(e.appeared.iter().map(console::appeared_line));
     lines.push(format!("Certificate: {}", e.certificate.display()));
+    if run.home() == Home::Memory {
+        lines.push(
+            match &run.config.server {
+                Some(_) => "ONLY IN MEMORY (no stick): it is kept once the workshop server has it.",
+                None => "ONLY IN MEMORY (no stick, no server): it is LOST at power-off.",
+            }
+            .to_owned(),
+        );
+    }
     if let Ok(r) = &e.read_back {
         lines.push(r.text.clone());
     }

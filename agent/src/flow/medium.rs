@@ -147,6 +147,30 @@ pub fn check_auto_ready(
     }
 }
 
+/// Where a run's certificate lives once written, for the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Home {
+    /// The boot medium's data partition: it survives the power-off.
+    Stick,
+    /// A folder of a system that is not the live image (a run by hand, the demo): it stays.
+    Folder,
+    /// The live image's memory (no stick: a network boot, or a data partition that could not
+    /// be mounted): lost at power-off unless the workshop server takes it.
+    Memory,
+}
+
+/// Where certificates written to `data` live: the proven boot medium's data partition, a
+/// folder outside the live image (`in_live_image` false), or memory.
+pub fn certificate_home(probe: &ProbeReport, data: &DataDir, in_live_image: bool) -> Home {
+    if data_is_durable(probe, data) {
+        Home::Stick
+    } else if in_live_image {
+        Home::Memory
+    } else {
+        Home::Folder
+    }
+}
+
 /// Whether certificates written to `data` survive the power-off: it is the proven boot medium's
 /// data partition (else it is memory, as on a network boot, and only the server keeps them).
 pub fn data_is_durable(probe: &ProbeReport, data: &DataDir) -> bool {

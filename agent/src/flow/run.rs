@@ -194,13 +194,20 @@ pub struct Executed {
     pub certificate: PathBuf,
     /// The certificate read back and verified, or why it does not verify.
     pub read_back: Result<ReadBack, String>,
+    /// Disks that were not there when the run was planned and appeared before the first write
+    /// or before signing: not sanitized, and the run is not a success.
+    pub appeared: Vec<crate::model::DiskIdentity>,
     /// The level asked for (each disk's record says what it reached).
     pub requested: Level,
 }
 
 impl Executed {
+    /// How the run ended: a disk that appeared during it was not sanitized.
     pub fn status(&self) -> RunStatus {
-        status(&self.wipe.devices)
+        match status(&self.wipe.devices) {
+            RunStatus::Sanitized if !self.appeared.is_empty() => RunStatus::NotSanitized,
+            s => s,
+        }
     }
 }
 
@@ -357,6 +364,9 @@ impl Run {
         if let Some(demo) = &self.demo {
             super::demo::check_targets(plan, &demo.stand_ins, &demo.dir)?;
         }
+        // The set of disks is checked again right before the first write (a late driver, a
+        // disk plugged in while the operator read the plan)...
+        let mut appeared = self.appeared();
         let ram = hooks.ram.map(|t| self.start_ram_test(t));
         let devices = match &plan.wipe {
             // Each disk the way its plan says: an overwrite, or the drive's own erase with its
@@ -375,6 +385,18 @@ impl Run {
             None => Vec::new(),
         };
         let memory = ram.and_then(RunningRamTest::stop);
+        // ...and again before signing.
+        for d in self.appeared() {
+            if !appeared.iter().any(|a| a.name == d.name) {
+                appeared.push(d);
+            }
+        }
+        // The verdict and the certificate see them, as disks not sanitized.
+        let mut probe = self.probe.clone();
+        probe.disks.extend(appeared.iter().cloned().map(|mut d| {
+            d.appeared_during_run = true;
+            d
+        }));
         let mut checks = (hooks.checks)();
         if memory.is_some() {
             checks.memory = memory;
@@ -389,23 +411,14 @@ impl Run {
             devices,
         };
         let stamp = data::log_stamp();
-        data::write_json_log(
-            &self.config.data,
-            &format!("{stamp}-probe.json"),
-            &self.probe,
-        )?;
+        data::write_json_log(&self.config.data, &format!("{stamp}-probe.json"), &probe)?;
         data::write_json_log(&self.config.data, &format!("{stamp}-wipe.json"), &wipe)?;
         let health = BTreeMap::new();
-        let verdict = crate::verdict::evaluate_with_checks(
-            &self.probe,
-            &wipe,
-            &health,
-            &checks,
-            &self.policy,
-        );
+        let verdict =
+            crate::verdict::evaluate_with_checks(&probe, &wipe, &health, &checks, &self.policy);
         let issuer = &self.config.issuer;
         let inputs = IssueInputs {
-            probe: self.probe.clone(),
+            probe,
             wipe: wipe.clone(),
             verdict: verdict.clone(),
             health,
@@ -432,8 +445,19 @@ impl Run {
             verdict,
             certificate,
             read_back,
+            appeared: appeared.iter().map(|d| d.identity()).collect(),
             requested: plan.level,
         })
+    }
+
+    /// The disks present now that the probe did not see (by kernel name).
+    fn appeared(&self) -> Vec<crate::probe::model::Disk> {
+        let known: std::collections::BTreeSet<&str> =
+            self.probe.disks.iter().map(|d| d.name.as_str()).collect();
+        crate::probe::disks::probe_disks(&self.config.root, false)
+            .into_iter()
+            .filter(|d| !known.contains(d.name.as_str()))
+            .collect()
     }
 
     /// Starts the RAM test on its own thread: most of the free memory on a laptop, a little in
@@ -491,7 +515,10 @@ impl Run {
                 cancel,
                 &mut said,
             )?,
-            _ => true,
+            // Only in memory, and no server to take it: it is lost at power-off (the screen and
+            // the console said so), so the run is not a finished one.
+            (None, Some(_)) => self.home() != super::medium::Home::Memory,
+            (_, None) => true,
         };
         let status = match executed {
             // A certificate kept in memory (network boot) that the server never took means the
@@ -529,6 +556,11 @@ impl Run {
             crate::sys::power::power_off().map_err(RunError::PowerOff)?;
         }
         Ok(status)
+    }
+
+    /// Where the certificate will live once written (the screen and the console say it).
+    pub fn home(&self) -> super::medium::Home {
+        super::medium::certificate_home(&self.probe, &self.config.data, self.image_digest.is_some())
     }
 
     /// Whether certificates written to the data folder survive the power-off (the proven boot

@@ -338,6 +338,7 @@ fn probe_disk(root: &SysRoot, name: &str, usage: &BlockUsage, drives: &Drives) -
         health,
         holds_system: !reasons.is_empty(),
         system_reasons: reasons,
+        appeared_during_run: false,
     }
 }
 

@@ -234,6 +234,11 @@ pub struct Disk {
     pub holds_system: bool,
     /// Why `holds_system` is true ("partition sdb1 mounted on /run/live", "root=... names it").
     pub system_reasons: Vec<String>,
+    /// The disk was not there when the run was planned: it appeared while the run was under
+    /// way (a late driver, a hot-plugged disk), so it was not sanitized. Absent from a probe's
+    /// own report.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub appeared_during_run: bool,
 }
 
 /// A disk carrying the Reprise live image.

@@ -212,6 +212,8 @@ pub struct RunResult {
     /// The certificate's digest once read back and verified, or why it does not verify.
     pub digest: Result<String, String>,
     pub requested_purge: bool,
+    /// Disks that appeared while the run was under way (not sanitized).
+    pub appeared: Vec<crate::model::DiskIdentity>,
 }
 
 impl RunResult {
@@ -227,6 +229,7 @@ impl RunResult {
                 Err(why) => Err(why.clone()),
             },
             requested_purge: e.requested == Level::Purge,
+            appeared: e.appeared.clone(),
         }
     }
 }
@@ -308,6 +311,8 @@ pub struct Model {
     pub stands_for: BTreeMap<DiskId, String>,
     /// Run the RAM test while the disks are wiped (F5 on the first screen turns it off).
     pub ram_test: bool,
+    /// Where the certificate will live (the result screen says it; memory is said as lost).
+    pub home: flow::medium::Home,
 }
 
 /// How long F10 keeps the confirmation armed.
@@ -355,6 +360,7 @@ impl Model {
             quit_after_run: false,
             stands_for: run.stands_for(),
             ram_test: cfg.run.ram_test,
+            home: run.home(),
             cfg,
         };
         m.replan();

@@ -324,6 +324,13 @@ fn disk_rules(
     for d in &considered {
         if !wipe.devices.iter().any(|w| w.device.id == d.id) {
             let disk = d.id.to_string();
+            if d.appeared_during_run {
+                ev.fix(
+                    Reason::DiskAppeared { disk: disk.clone() },
+                    Action::SanitizeOrRemoveDisk { disk },
+                );
+                continue;
+            }
             if let Some(t) = d.health.self_test.as_ref().filter(|t| !t.passed) {
                 // Left alone because its own test failed: not sanitized, so destroyed.
                 ev.fix(

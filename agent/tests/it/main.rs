@@ -28,6 +28,7 @@ mod probe_host;
 mod probe_parsers;
 mod purge_plan;
 mod run_console;
+mod run_steps;
 mod sampling_audit;
 mod sanitized_truth;
 mod self_test;

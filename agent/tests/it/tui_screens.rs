@@ -14,7 +14,7 @@ use ratatui::style::Color;
 use reprise::checks::cooling::CoolingSample;
 use reprise::checks::keyboard::{KeyboardState, Layout, Named, Press, Pressed};
 use reprise::flow::config::{self, Given, RunFlags, Server};
-use reprise::flow::medium::{NoStick, NotReady};
+use reprise::flow::medium::{Home, NoStick, NotReady};
 use reprise::flow::run::{Hooks, Run};
 use reprise::flow::{self, DataDir, Inspection};
 use reprise::model::{Language, Level, Transport};
@@ -178,6 +178,7 @@ fn finished(lang: Language, fail_second: bool) -> Model {
     let probe = run.probe.clone();
     // The screen shows the certificate's place on the stick, where a laptop's run keeps it.
     std::sync::Arc::make_mut(&mut m.cfg.run).data = DataDir(PathBuf::from("/run/reprise/data"));
+    m.home = Home::Stick;
     for e in rx.try_iter() {
         update(&mut m, Msg::Wipe(e));
     }
@@ -209,6 +210,7 @@ fn finished(lang: Language, fail_second: bool) -> Model {
             certificate: PathBuf::from("/run/reprise/data/certs/15641ff86eb03331-00000007.json"),
             digest: Ok(DIGEST.into()),
             requested_purge: false,
+            appeared: Vec::new(),
         }))),
     );
     m
@@ -250,6 +252,9 @@ fn screens(lang: Language) -> Vec<(&'static str, Model)> {
     out.push(("wipe_cancel", m));
     out.push(("result", finished(lang, false)));
     out.push(("result_failed", finished(lang, true)));
+    let mut m = finished(lang, false);
+    m.home = Home::Memory;
+    out.push(("result_no_stick", m));
     let mut m = machine(lang);
     press(&mut m, &[Key::F(1)]);
     out.push(("help", m));

@@ -181,6 +181,8 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
                 && m.result
                     .as_ref()
                     .is_some_and(|r| r.status == crate::flow::RunStatus::Sanitized)
+                // A certificate only in memory with no server to take it is no finished run.
+                && (m.home != crate::flow::medium::Home::Memory || m.cfg.server().is_some())
             {
                 vec![("Enter", t(l, "Finish, power off", "Terminer, éteindre"))]
             } else {

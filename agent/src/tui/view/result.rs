@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{boxed, vga};
+use crate::flow::medium::Home;
 use crate::model::Language;
 use crate::tui::i18n::t;
 use crate::tui::model::Model;
@@ -119,6 +120,22 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
             ),
         ]));
     }
+    for d in &r.appeared {
+        out.push(Line::from(vec![
+            Span::styled(
+                format!(" {}: ", d.dev_path.trim_start_matches("/dev/")),
+                palette::value(),
+            ),
+            Span::styled(
+                t(
+                    l,
+                    "APPEARED DURING THE RUN - not sanitized",
+                    "APPARU PENDANT L'EFFACEMENT - non effacé",
+                ),
+                palette::bad(),
+            ),
+        ]));
+    }
     let cleared = r
         .devices
         .iter()
@@ -154,17 +171,48 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
         t(l, "Certificate", "Certificat"),
         palette::label(),
     )));
-    let home = m.cfg.certificate_home();
-    let home = home.as_path();
-    let shown = match r.certificate.strip_prefix(home.parent().unwrap_or(home)) {
-        Ok(rel) if !m.cfg.demo => format!(
-            " {} ({})",
-            rel.display(),
-            t(l, "on the data partition", "sur la partition de données")
-        ),
-        _ => format!(" {}", r.certificate.display()),
-    };
-    out.push(Line::from(Span::styled(shown, palette::value())));
+    let folder = m.cfg.certificate_home();
+    let folder = folder.as_path();
+    match (
+        m.home,
+        r.certificate
+            .strip_prefix(folder.parent().unwrap_or(folder)),
+    ) {
+        (Home::Stick, Ok(rel)) => out.push(Line::from(Span::styled(
+            format!(
+                " {} ({})",
+                rel.display(),
+                t(l, "on the data partition", "sur la partition de données")
+            ),
+            palette::value(),
+        ))),
+        (Home::Memory, _) => {
+            out.push(Line::from(Span::styled(
+                format!(" {}", r.certificate.display()),
+                palette::value(),
+            )));
+            // No stick: the operator must know the certificate is not kept yet.
+            out.push(Line::from(Span::styled(
+                match m.cfg.server() {
+                    Some(_) => t(
+                        l,
+                        " ONLY IN MEMORY (no stick): kept once the workshop server has it",
+                        " SEULEMENT EN MÉMOIRE (pas de clé) : gardé quand le serveur l'aura reçu",
+                    ),
+                    None => t(
+                        l,
+                        " ONLY IN MEMORY (no stick, no server): LOST at power-off",
+                        " SEULEMENT EN MÉMOIRE (ni clé ni serveur) : PERDU à l'extinction",
+                    ),
+                },
+                palette::bad(),
+            )));
+        }
+        _ => out.push(Line::from(Span::styled(
+            format!(" {}", r.certificate.display()),
+            palette::value(),
+        ))),
+    }
     match &r.digest {
         Ok(d) => out.push(Line::from(vec![
             Span::styled(

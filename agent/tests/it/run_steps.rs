@@ -1,0 +1,169 @@
+//! The run's steps over a recorded laptop whose disk is a stand-in file (nothing of this machine
+//! is touched): the set of disks is checked again before the first write and before signing (a
+//! disk that appears meanwhile is in the certificate as not sanitized, and the run is not a
+//! success); a certificate that lives only in memory with no server to take it is no finished
+//! run.
+
+use std::path::Path;
+
+use reprise::flow::DataDir;
+use reprise::flow::config::{self, Given, RunFlags};
+use reprise::flow::medium::Home;
+use reprise::flow::run::{Hooks, Run, RunStatus};
+use reprise::model::Language;
+use reprise::verdict::{Decision, Reason};
+use reprise::wipe::CancelToken;
+
+use crate::support::tree::{self, Tree};
+
+/// A SATA laptop (the tree's base) whose disk a stand-in file replaces.
+fn run_over(t: &Tree, dir: &Path) -> Run {
+    let given = Given {
+        language: Some(Language::En),
+        ..Given::default()
+    };
+    let flags = RunFlags::new(t.root(), DataDir(dir.join("data")));
+    let disks = dir.join("disks");
+    std::fs::create_dir(&disks).unwrap();
+    let config = config::resolve(given, Given::default(), flags, None);
+    Run::demo(config, &disks, |_| 1 << 20, u64::MAX).unwrap()
+}
+
+/// A USB disk `sdc` plugged in.
+fn plug_usb_disk(t: &Tree) {
+    let dev = "sys/devices/pci0000:00/0000:00:14.0/usb2/2-2/2-2:1.0/host7/target7:0:0/7:0:0:0";
+    t.file(&format!("{dev}/model"), "Cruzer Blade    \n")
+        .file(&format!("{dev}/vendor"), "SanDisk \n")
+        .file(&format!("{dev}/block/sdc/dev"), "8:32\n")
+        .file(&format!("{dev}/block/sdc/size"), "2048\n")
+        .file(&format!("{dev}/block/sdc/removable"), "1\n")
+        .file(&format!("{dev}/block/sdc/queue/rotational"), "0\n")
+        .link(&format!("{dev}/block/sdc/device"), "../../../7:0:0:0")
+        .dir(&format!("{dev}/block/sdc/holders"))
+        .link(
+            "sys/block/sdc",
+            &format!("../{}/block/sdc", &dev["sys/".len()..]),
+        );
+}
+
+fn execute(run: &Run) -> reprise::flow::run::Executed {
+    let station = run.station().unwrap();
+    let (tx, _rx) = std::sync::mpsc::channel();
+    run.execute(&station, &run.plan, Hooks::plain(tx, CancelToken::new()))
+        .unwrap()
+}
+
+#[test]
+fn a_disk_that_appears_during_the_run_is_not_sanitized_and_the_run_is_no_success() {
+    let t = Tree::new();
+    tree::sata_laptop(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_over(&t, dir.path());
+    assert_eq!(
+        run.plan.targets().len(),
+        1,
+        "the laptop's disk, as a stand-in"
+    );
+
+    // The operator confirmed the plan; then a USB disk shows up.
+    plug_usb_disk(&t);
+    let e = execute(&run);
+    assert!(
+        e.wipe.devices.iter().all(|d| d.is_sanitized()),
+        "{:?}",
+        e.wipe
+    );
+    assert_eq!(e.appeared.len(), 1);
+    assert_eq!(e.appeared[0].dev_path, "/dev/sdc");
+    assert_eq!(e.status(), RunStatus::NotSanitized);
+    let appeared = e.appeared[0].id.to_string();
+    assert!(
+        e.verdict.reasons.iter().any(|r| *r
+            == Reason::DiskAppeared {
+                disk: appeared.clone()
+            }),
+        "{:?}",
+        e.verdict.reasons
+    );
+    assert_eq!(e.verdict.decision, Decision::Recycle);
+    // The certificate as read back says it, in words and as a key.
+    let text = &e.read_back.as_ref().unwrap().text;
+    assert!(
+        text.contains("appeared during the run — not sanitized"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&e.certificate).unwrap()).unwrap();
+    let reasons = json["certificate"]["verdict"]["reasons"]
+        .as_array()
+        .unwrap();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r["key"] == "disk_appeared" && r["disk"] == appeared.as_str()),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn with_no_disk_appearing_the_same_run_is_a_success() {
+    let t = Tree::new();
+    tree::sata_laptop(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_over(&t, dir.path());
+    let e = execute(&run);
+    assert!(e.appeared.is_empty());
+    assert_eq!(e.status(), RunStatus::Sanitized);
+    assert!(
+        !e.verdict
+            .reasons
+            .iter()
+            .any(|r| matches!(r, Reason::DiskAppeared { .. }))
+    );
+}
+
+#[test]
+fn a_certificate_only_in_memory_with_no_server_is_no_finished_run() {
+    let t = Tree::new();
+    tree::sata_laptop(&t);
+    // The live image (its digest is there), and no stick: the data folder is memory.
+    t.file("etc/reprise/image-digest", "sha256:00\n");
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_over(&t, dir.path());
+    assert_eq!(run.home(), Home::Memory);
+    let e = execute(&run);
+    assert_eq!(e.status(), RunStatus::Sanitized, "every disk was sanitized");
+    let mut said = Vec::new();
+    let ended = run
+        .finish(
+            &run.station().unwrap(),
+            Some(&e),
+            &[],
+            &CancelToken::new(),
+            &mut said,
+        )
+        .unwrap();
+    assert_eq!(
+        ended,
+        RunStatus::NotSanitized,
+        "lost at power-off: no success"
+    );
+
+    // Outside the live image, the same folder keeps it.
+    let t = Tree::new();
+    tree::sata_laptop(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_over(&t, dir.path());
+    assert_eq!(run.home(), Home::Folder);
+    let e = execute(&run);
+    let ended = run
+        .finish(
+            &run.station().unwrap(),
+            Some(&e),
+            &[],
+            &CancelToken::new(),
+            &mut said,
+        )
+        .unwrap();
+    assert_eq!(ended, RunStatus::Sanitized);
+}

@@ -334,6 +334,26 @@ impl Vm {
             .arg(format!("nvme,serial={serial},drive={id}"))
     }
 
+    /// Attaches a raw image as an SD card in the laptop's reader (an SDHCI controller on PCI).
+    /// QEMU wants a card whose size is a power of two: the image is grown to one (a GPT's
+    /// primary table, at the start, is all a reader needs).
+    pub fn sd_card(&mut self, img: &Path) -> Result<&mut Self> {
+        let len = fs::metadata(img)
+            .with_context(|| format!("sizing {}", img.display()))?
+            .len();
+        fs::OpenOptions::new()
+            .write(true)
+            .open(img)
+            .and_then(|f| f.set_len(len.next_power_of_two()))
+            .with_context(|| format!("growing {} to a power of two", img.display()))?;
+        let id = self.drive(img);
+        let ctl = format!("sdhci{}", self.disks);
+        self.arg("-device").arg(format!("sdhci-pci,id={ctl}"));
+        Ok(self
+            .arg("-device")
+            .arg(format!("sd-card,drive={id},bus={ctl}-bus.0")))
+    }
+
     /// Attaches a raw image as a SATA disk on its own AHCI controller.
     pub fn ahci(&mut self, img: &Path, serial: &str) -> &mut Self {
         let id = self.drive(img);

@@ -84,19 +84,58 @@ fn a_donor_disk_never_configures_the_run_and_a_declined_run_writes_nothing() -> 
         "reprise.auto=clear\nreprise.poweroff=1\nreprise.operator=DONOR\n",
     )?;
     let donor_before = fs::read(&sata)?;
-    let run = Vm::new(dir.path(), Firmware::Bios)
-        .usb_stick(&stick.path)
+    // The laptop's SD card reader holds a copy of the image with a donor's settings: two disks
+    // carry the image, so nothing is read from either until the operator says which one booted.
+    let sd_dir = dir.path().join("sd");
+    fs::create_dir(&sd_dir)?;
+    let sd = Stick::configured(
+        &out,
+        &sd_dir,
+        "reprise.auto=clear\nreprise.poweroff=1\nreprise.operator=DONOR-SD\nreprise.lang=fr\n",
+    )?;
+    let mut vm = Vm::new(dir.path(), Firmware::Bios);
+    vm.usb_stick(&stick.path)
         .ahci(&sata, "DONOR-SATA-1")
+        .sd_card(&sd.path)?;
+    let sd_before = fs::read(&sd.path)?;
+    let run = vm
+        // The USB stick is listed first: the operator types 1.
+        .press_after("Number / Numéro: ", &["1", "ret"])
         // The operator reads the plan on the first screen and leaves: Esc, then Enter.
         .press_after("reprise: screen machine", &["esc", "ret"])
         .run_until_finished(TIMEOUT)?;
+    ensure!(
+        run.serial.contains(
+            "Several disks carry the Reprise image. Which one did this laptop boot from?"
+        ) && run.serial.contains("1) /dev/sda")
+            && run.serial.contains("2) /dev/mmcblk0")
+            && run
+                .serial
+                .contains("/dev/sda chosen as the boot medium by the operator."),
+        "the operator was not asked which stick booted:\n{}",
+        run.serial
+    );
+    ensure!(
+        run.serial
+            .contains("the operator chose this one as the boot medium"),
+        "the run's log does not record why the stick is the boot medium:\n{}",
+        run.serial
+    );
+    ensure!(
+        fs::read(&sd.path)? == sd_before,
+        "the SD card carrying a copy of the image was written"
+    );
     ensure!(
         run.settings() == "lang=en keymap=us poweroff=0 operator=E2E site=unknown",
         "the donor's settings were used: {:?}\n{}",
         run.settings(),
         run.serial
     );
-    ensure!(!run.serial.contains("DONOR\n"), "{}", run.serial);
+    ensure!(
+        !run.serial.contains("DONOR\n") && !run.serial.contains("DONOR-SD"),
+        "{}",
+        run.serial
+    );
     ensure!(
         run.serial.contains("Disks to sanitize (1):") && run.serial.contains("DONOR-SATA-1"),
         "the donor disk is a disk like any other, planned for wiping:\n{}",

@@ -214,6 +214,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Box::new(std::io::stdout())
     });
     let mut run = Run::prepare(config)?;
+    if let Some(s) = &run.settled {
+        writeln!(
+            out,
+            "reprise: storage {} after {} ms ({} block devices)",
+            if s.gave_up {
+                "still changing"
+            } else {
+                "settled"
+            },
+            s.waited.as_millis(),
+            s.devices.len()
+        )?;
+    }
     writeln!(out, "{}", crate::probe::render::human(&run.probe))?;
     print_plan(&mut out, &run)?;
     let ready = run.ready();

@@ -1,7 +1,7 @@
 //! Where a run's certificate can live: the proven boot medium's data partition, which survives
 //! the power-off, or — on a network boot — only the workshop server. Automatic mode writes
 //! nothing unless one of them is there ([`check_auto_ready`]), and init mounts only the
-//! partition [`boot_data_partition`] names.
+//! partition [`boot_medium`] names (or the one the operator chose among several sticks).
 
 use std::path::{Path, PathBuf};
 
@@ -215,26 +215,94 @@ fn stick_data_partition(probe: &ProbeReport, data: &Path) -> Result<(), NoStick>
     }
 }
 
-/// The data partition of the proven boot medium (`/dev/sdb3`), for init to mount: settings and
-/// keys are read only from there. `Err` says why there is none (no stick, two sticks, a network
-/// boot, a stick whose data partition the kernel has not shown yet).
-pub fn boot_data_partition(root: &SysRoot) -> Result<PathBuf, String> {
+/// What init learns of the boot medium (`reprise medium`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BootMedium {
+    /// The proven boot medium's data partition (`/dev/sdb3`), to mount.
+    Found(PathBuf),
+    /// Several sticks carry the image and none was chosen: the operator must say which one
+    /// booted (nothing is read from any of them until then). The sticks, USB ones first.
+    Choose(Vec<Disk>),
+    /// No boot medium (no stick, a network boot, a stick whose data partition the kernel has
+    /// not shown yet): why.
+    None(String),
+}
+
+/// The boot medium, for init: settings and keys are read only from its data partition.
+pub fn boot_medium(root: &SysRoot) -> BootMedium {
     let disks = crate::probe::disks::probe_disks(root, false);
     let booted: Vec<&Disk> = disks.iter().filter(|d| d.is_boot_medium()).collect();
+    let sticks: Vec<&Disk> = disks
+        .iter()
+        .filter(|d| d.reprise_medium.is_some())
+        .collect();
     match booted.as_slice() {
         [stick] => {
             let m = stick.reprise_medium.as_ref().expect("boot medium");
             match &m.data_partition {
-                Some(p) => Ok(PathBuf::from(format!("/dev/{p}"))),
-                None => Err(format!(
+                Some(p) => BootMedium::Found(PathBuf::from(format!("/dev/{p}"))),
+                None => BootMedium::None(format!(
                     "the boot medium {} has no data partition in the kernel's view yet",
                     stick.dev_path
                 )),
             }
         }
-        _ => Err(disks
-            .iter()
-            .find_map(|d| d.reprise_medium.as_ref().map(|m| m.reason.clone()))
-            .unwrap_or_else(|| "no disk carries the Reprise image".to_owned())),
+        _ if sticks.len() > 1 && crate::probe::medium::booted_from_disk(root) => {
+            let mut sticks: Vec<Disk> = sticks.into_iter().cloned().collect();
+            // The usual case first: the USB stick, then SD cards and the rest.
+            sticks.sort_by_key(|d| d.transport != crate::model::Transport::Usb);
+            BootMedium::Choose(sticks)
+        }
+        _ => BootMedium::None(
+            sticks
+                .first()
+                .map(|d| d.reprise_medium.as_ref().expect("a stick").reason.clone())
+                .unwrap_or_else(|| "no disk carries the Reprise image".to_owned()),
+        ),
     }
+}
+
+/// Keeps the operator's choice of `stick` as the boot medium for this boot (the probe then
+/// takes it as proven), and returns its data partition.
+pub fn choose_boot_medium(root: &SysRoot, stick: &Disk) -> Result<PathBuf, ChoiceError> {
+    let devno = stick
+        .devno
+        .ok_or_else(|| ChoiceError::NoDevice(stick.dev_path.clone()))?;
+    let choice = crate::probe::medium::Choice {
+        name: stick.name.clone(),
+        devno,
+    };
+    let path = root.join(crate::probe::medium::CHOICE);
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    atomic::ensure_dir(&dir)
+        .and_then(|()| atomic::write_new(&dir, &name, choice.to_line().as_bytes(), 0o600))
+        .map_err(|source| ChoiceError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    match boot_medium(root) {
+        BootMedium::Found(p) => Ok(p),
+        BootMedium::Choose(_) | BootMedium::None(_) => {
+            Err(ChoiceError::NotTaken(stick.dev_path.clone()))
+        }
+    }
+}
+
+/// Why the operator's choice could not be kept.
+#[derive(Debug, thiserror::Error)]
+pub enum ChoiceError {
+    #[error("{0} has no device number: it cannot be chosen")]
+    NoDevice(String),
+    #[error("cannot keep the choice in {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: crate::sys::atomic::AtomicWriteError,
+    },
+    #[error("{0} was chosen, but it is not a stick the kernel was loaded from")]
+    NotTaken(String),
 }

@@ -25,7 +25,7 @@ use std::path::PathBuf;
 
 pub use config::Config;
 pub use data::{DataDir, load_or_create_key, load_policy};
-pub use medium::{NotReady, boot_data_partition, check_auto_ready, data_is_durable};
+pub use medium::{BootMedium, NotReady, boot_medium, check_auto_ready, data_is_durable};
 pub use plan::{
     Inspection, RunPlan, Settings, SkipReason, Skipped, guard, inspect, plan, plan_for, plan_with,
     protected_disks, replan,

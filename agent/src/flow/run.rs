@@ -87,6 +87,8 @@ pub struct Run {
     /// SHA-256 of the live image this runs from (`None` outside it).
     pub image_digest: Option<String>,
     pub demo: Option<Demo>,
+    /// How the live image's storage settled before the probe (`None` outside the image).
+    pub settled: Option<crate::sys::settle::Settled>,
 }
 
 /// The station's signing key, and whether this run created it.
@@ -215,8 +217,15 @@ impl Run {
     /// Probes the machine, asks its drives what they can do, plans the run for the configured
     /// level and reads the verdict policy. Nothing is written.
     pub fn prepare(config: Config) -> Result<Run, RunError> {
+        // In the live image drivers still load by hotplug (a USB disk, an SD card after its
+        // host's scan, virtio): the probe waits until the block devices stop changing.
+        let settled = crate::sys::power::image_digest(&config.root)
+            .is_some()
+            .then(|| crate::sys::settle::storage(&config.root));
         let probe = crate::probe::probe(&config.root).map_err(RunError::Probe)?;
-        Run::over(config, probe, None)
+        let mut run = Run::over(config, probe, None)?;
+        run.settled = settled;
+        Ok(run)
     }
 
     /// The demo's run (`reprise demo`): the recorded laptop of `config.root`, each disk the run
@@ -260,6 +269,7 @@ impl Run {
             policy,
             image_digest,
             demo,
+            settled: None,
         })
     }
 

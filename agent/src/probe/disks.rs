@@ -307,11 +307,27 @@ fn probe_disk(root: &SysRoot, name: &str, usage: &BlockUsage, drives: &Drives) -
     let rotational = fs::read_bool(root, format!("{dir}/queue/rotational"));
     let removable = fs::read_bool(root, format!("{dir}/removable"));
     let (drive, health) = read_drive(root, name, transport, drives);
-    let reprise_medium = medium::recognise(root, name).map(|reason| RepriseMedium {
-        data_partition: medium::partition_named(root, name, medium::DATA_PARTITION_NUMBER),
-        booted: false,
-        reason,
-    });
+    let soldered = transport == Transport::Mmc && is_soldered_mmc(root, &dir, &removable);
+    // A copy of the image on the laptop's own storage is the laptop's disk, not a stick: a
+    // workshop that installed Reprise on it, or a donor's, must not configure the run.
+    let (reprise_medium, reprise_copy) = match medium::recognise(root, name) {
+        Some(reason) if medium::is_internal(transport, &removable, soldered) => (
+            None,
+            Some(format!(
+                "{reason}; built into the laptop: never taken for the stick, sanitized like any \
+                 other disk"
+            )),
+        ),
+        Some(reason) => (
+            Some(RepriseMedium {
+                data_partition: medium::partition_named(root, name, medium::DATA_PARTITION_NUMBER),
+                booted: false,
+                reason,
+            }),
+            None,
+        ),
+        None => (None, None),
+    };
     Disk {
         name: name.to_owned(),
         dev_path,
@@ -325,7 +341,7 @@ fn probe_disk(root: &SysRoot, name: &str, usage: &BlockUsage, drives: &Drives) -
         transport,
         media_type: MediaType::classify(transport, rotational.known().copied()),
         rotational,
-        soldered: transport == Transport::Mmc && is_soldered_mmc(root, &dir, &removable),
+        soldered,
         removable,
         size_bytes: size_of(root, &dir),
         logical_sector_size: fs::read_num(root, format!("{dir}/queue/logical_block_size")),
@@ -334,6 +350,7 @@ fn probe_disk(root: &SysRoot, name: &str, usage: &BlockUsage, drives: &Drives) -
         partitions,
         mountpoints: usage.mountpoints(name, devno),
         reprise_medium,
+        reprise_copy,
         drive,
         health,
         holds_system: !reasons.is_empty(),
@@ -408,13 +425,26 @@ pub fn probe_disks_with(root: &SysRoot, include_virtual: bool, drives: &Drives) 
     disks
 }
 
-/// Takes the Reprise stick as the boot medium only when it is proven: the one disk carrying
-/// the image, and a kernel loaded from a disk. Two sticks, or a network boot, prove nothing:
-/// every stick stays protected, none is "the" boot medium.
+/// Takes the Reprise stick as the boot medium only when it is proven: the one stick carrying
+/// the image (the laptop's own disks are never candidates), or the one the operator chose
+/// among several (`reprise medium --choose`), and a kernel loaded from a disk. Several sticks
+/// and no choice, or a network boot, prove nothing: every stick stays protected, none is "the"
+/// boot medium.
 fn mark_boot_medium(root: &SysRoot, disks: &mut [Disk]) {
     let sticks = disks.iter().filter(|d| d.reprise_medium.is_some()).count();
     let from_disk = medium::booted_from_disk(root);
+    let chosen = medium::operator_choice(root);
+    let is_chosen = |d: &Disk| {
+        chosen
+            .as_ref()
+            .is_some_and(|c| c.name == d.name && Some(c.devno) == d.devno)
+    };
+    let choice_valid = sticks > 1
+        && disks
+            .iter()
+            .any(|d| d.reprise_medium.is_some() && is_chosen(d));
     for d in disks.iter_mut() {
+        let this_chosen = is_chosen(d);
         let Some(m) = d.reprise_medium.as_mut() else {
             continue;
         };
@@ -422,9 +452,20 @@ fn mark_boot_medium(root: &SysRoot, disks: &mut [Disk]) {
             m.booted = true;
             m.reason
                 .push_str("; the only one present, and the kernel was loaded from a disk");
+        } else if choice_valid && from_disk && this_chosen {
+            m.booted = true;
+            m.reason.push_str(&format!(
+                "; {sticks} disks carry the image, and the operator chose this one as the \
+                 boot medium"
+            ));
+        } else if choice_valid && from_disk {
+            m.reason.push_str(&format!(
+                "; {sticks} disks carry the image, and the operator chose another one"
+            ));
         } else if sticks > 1 {
             m.reason.push_str(&format!(
-                "; {sticks} disks carry the image: none is taken as the boot medium"
+                "; {sticks} disks carry the image: none is taken as the boot medium until the \
+                 operator chooses"
             ));
         } else {
             m.reason.push_str(

@@ -1,11 +1,14 @@
 //! The Reprise stick, recognised positively: by the fixed GUIDs of its partition table (a fact
 //! of the medium itself), never only because something on it happens to be mounted.
 //!
-//! `scripts/build-image` writes the same GUIDs (a test keeps the two in step). A disk carrying
-//! them is never wiped. It is the *boot* medium when it is the only one and the kernel was loaded
-//! from a disk by GRUB (`BOOT_IMAGE=` on the command line; iPXE sets none); the settings, keys and
+//! `scripts/build-image` writes the same GUIDs (a test keeps the two in step). A stick carrying
+//! them is never wiped; a copy on the laptop's own storage (NVMe, fixed SATA, eMMC) is the
+//! laptop's disk, never a stick. A stick is the *boot* medium when it is the only one — or the
+//! one the operator chose among several — and the kernel was loaded from a disk by a boot
+//! loader (`BOOT_IMAGE=` on the command line; iPXE sets none); the settings, keys and
 //! certificates of a run live only on that medium's data partition.
 
+use crate::model::{DevNo, Field, Transport};
 use crate::parse::cmdline;
 use crate::parse::gpt::{self, Guid};
 use crate::sys::{SysRoot, blockdev, fs};
@@ -48,6 +51,46 @@ pub fn partition_named(root: &SysRoot, name: &str, number: u32) -> Option<String
     fs::list_dir(root, &dir).ok()?.into_iter().find(|p| {
         p.starts_with(name)
             && fs::read_num::<u32>(root, format!("{dir}/{p}/partition")).known() == Some(&number)
+    })
+}
+
+/// Whether a disk is built into the laptop (an NVMe disk, a fixed SATA/SAS disk, a soldered
+/// eMMC, a virtual machine's disk): a copy of the image there is never the stick. A USB disk,
+/// an SD card, a removable SATA disk are not.
+pub fn is_internal(transport: Transport, removable: &Field<bool>, soldered: bool) -> bool {
+    match transport {
+        Transport::Nvme | Transport::Virtio => true,
+        Transport::Sata | Transport::Scsi => removable.known() != Some(&true),
+        Transport::Mmc => soldered,
+        _ => false,
+    }
+}
+
+/// Where `reprise medium --choose` keeps the operator's choice among several sticks, for this
+/// boot only (tmpfs).
+pub const CHOICE: &str = "run/reprise/boot-medium";
+
+/// The stick the operator chose as the boot medium: its kernel name and device number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub name: String,
+    pub devno: DevNo,
+}
+
+impl Choice {
+    /// The file's content: `sda 8:0`.
+    pub fn to_line(&self) -> String {
+        format!("{} {}\n", self.name, self.devno)
+    }
+}
+
+/// The operator's choice, if one was made this boot (a malformed file is no choice).
+pub fn operator_choice(root: &SysRoot) -> Option<Choice> {
+    let text = fs::read_text(root, CHOICE).ok()?;
+    let (name, devno) = text.trim().split_once(' ')?;
+    Some(Choice {
+        name: name.to_owned(),
+        devno: devno.parse().ok()?,
     })
 }
 

@@ -219,6 +219,11 @@ pub struct Disk {
     /// The disk carries the Reprise live image (recognised by its partition table's fixed
     /// GUIDs, not by what is mounted), and whether it is the medium this system booted from.
     pub reprise_medium: Option<RepriseMedium>,
+    /// The disk carries a copy of the Reprise image but is built into the laptop (NVMe, a
+    /// fixed SATA disk, an eMMC): never taken for the stick, nothing is read from it, and it is
+    /// sanitized like any other disk. Why, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reprise_copy: Option<String>,
     /// Soldered to the board (an eMMC, not an SD card in a reader): it cannot be removed.
     pub soldered: bool,
     /// What the drive's own firmware says of its health (SMART, NVMe SMART/Health log), read by

@@ -259,6 +259,13 @@ fn disk(out: &mut String, d: &Disk) {
         };
         line(out, "", &format!("{what} — never wiped: {}", m.reason));
     }
+    if let Some(why) = &d.reprise_copy {
+        line(
+            out,
+            "",
+            &format!("COPY OF THE REPRISE IMAGE — not a stick: {why}"),
+        );
+    }
     if d.holds_system {
         line(
             out,

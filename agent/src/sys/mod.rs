@@ -17,6 +17,7 @@ pub mod power;
 pub mod random;
 pub mod scratch;
 pub mod sensors;
+pub mod settle;
 pub mod signals;
 pub mod suspend;
 pub mod usage;

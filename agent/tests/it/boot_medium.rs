@@ -9,6 +9,7 @@ use std::path::Path;
 use reprise::flow::{self, DataDir, Settings};
 use reprise::probe::probe;
 
+use crate::support::cli::{reprise, reprise_typing};
 use crate::support::tree;
 use tree::{Tree, sata_laptop};
 
@@ -195,4 +196,92 @@ fn a_donor_disk_with_a_reprise_label_is_an_ordinary_target() {
     booted_from_usb(&t);
     usb_stick(&t, "sdb", 16, None);
     assert!(probe(&t.root()).unwrap().disks[1].reprise_medium.is_none());
+}
+
+#[test]
+fn a_copy_of_the_image_on_the_laptops_own_disk_is_never_the_stick() {
+    // The laptop's SATA disk carries the image (a workshop installed Reprise on it, or a
+    // donor did); the operator's USB stick carries it too.
+    let t = Tree::new();
+    sata_laptop(&t);
+    booted_from_usb(&t);
+    t.file("dev/sda", gpt_head(true));
+    usb_stick(&t, "sdb", 16, Some(gpt_head(true)));
+    let report = probe(&t.root()).unwrap();
+    let internal = &report.disks[0];
+    assert_eq!(internal.name, "sda");
+    assert!(
+        internal.reprise_medium.is_none(),
+        "{:?}",
+        internal.reprise_medium
+    );
+    assert!(
+        internal
+            .reprise_copy
+            .as_deref()
+            .is_some_and(|w| w.contains("built into the laptop")),
+        "{:?}",
+        internal.reprise_copy
+    );
+    assert!(
+        !internal.is_protected(),
+        "the laptop's disk is sanitized like any other"
+    );
+    let stick = &report.disks[1];
+    assert!(stick.is_boot_medium(), "{:?}", stick.reprise_medium);
+    let plan = flow::plan(&report, &Settings::default()).unwrap();
+    let targets: Vec<_> = plan.targets().iter().map(|t| t.path().to_owned()).collect();
+    assert_eq!(targets, [Path::new("/dev/sda")]);
+    assert!(
+        reprise::probe::render::human(&report).contains("COPY OF THE REPRISE IMAGE — not a stick")
+    );
+    assert_eq!(
+        flow::boot_medium(&t.root()),
+        flow::BootMedium::Found("/dev/sdb3".into())
+    );
+}
+
+#[test]
+fn several_sticks_wait_for_the_operators_choice() {
+    let t = Tree::new();
+    sata_laptop(&t);
+    booted_from_usb(&t);
+    usb_stick(&t, "sdb", 16, Some(gpt_head(true)));
+    usb_stick(&t, "sdc", 32, Some(gpt_head(true)));
+    let flow::BootMedium::Choose(sticks) = flow::boot_medium(&t.root()) else {
+        panic!("two sticks: the operator must choose");
+    };
+    let names: Vec<_> = sticks.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["sdb", "sdc"]);
+    let root = t.root().path().to_str().unwrap().to_owned();
+
+    // Without --choose, init learns it must ask; nothing is read from either.
+    let out = reprise(&["medium", "--root", &root]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(out.stdout.is_empty());
+    // A wrong answer chooses nothing.
+    let out = reprise_typing(&["medium", "--choose", "--root", &root], "7\n");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(out.stdout.is_empty());
+    assert!(!t.path("run/reprise/boot-medium").exists());
+
+    let out = reprise_typing(&["medium", "--choose", "--root", &root], "2\n");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "/dev/sdc3\n");
+    let asked = String::from_utf8_lossy(&out.stderr);
+    assert!(asked.contains("2) /dev/sdc"), "{asked}");
+    // From now on the probe takes the chosen one as proven, and the other as a stick.
+    let report = probe(&t.root()).unwrap();
+    let (b, c) = (&report.disks[1], &report.disks[2]);
+    assert!(c.is_boot_medium(), "{:?}", c.reprise_medium);
+    assert!(
+        c.reprise_medium
+            .as_ref()
+            .unwrap()
+            .reason
+            .contains("the operator chose this one"),
+        "{:?}",
+        c.reprise_medium
+    );
+    assert!(!b.is_boot_medium() && b.is_protected());
 }

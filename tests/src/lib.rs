@@ -197,6 +197,8 @@ enum Action {
     Keys(Vec<String>),
     /// The VGA screen, saved by the QEMU monitor's `screendump` under this name.
     Screendump(String),
+    /// A QEMU monitor command (HMP), e.g. `device_add` of a disk.
+    Monitor(String),
 }
 
 /// What a finished run left behind.
@@ -291,6 +293,19 @@ impl Vm {
     pub fn screendump_after(&mut self, after: &str, name: &str) -> &mut Self {
         self.inputs
             .push((after.to_owned(), Action::Screendump(name.to_owned())));
+        self
+    }
+
+    /// Plugs a raw image in as a USB disk (behind the stick's xHCI controller) once `after` has
+    /// appeared on the serial console: a disk that shows up while the run is under way.
+    pub fn usb_disk_after(&mut self, after: &str, img: &Path) -> &mut Self {
+        let id = self.drive(img);
+        self.inputs.push((
+            after.to_owned(),
+            Action::Monitor(format!(
+                "device_add usb-storage,bus=xhci.0,drive={id},id=hot{id}"
+            )),
+        ));
         self
     }
 
@@ -536,6 +551,7 @@ impl Vm {
                         screendump(mon, &file)?;
                         screens.push((name.clone(), file));
                     }
+                    Action::Monitor(command) => monitor_command(mon, command)?,
                 }
                 inputs.next();
             }
@@ -662,6 +678,14 @@ fn send_key(monitor: &mut std::os::unix::net::UnixStream, key: &str) -> Result<(
     // The guest's keyboard driver needs the press and release apart.
     sleep(Duration::from_millis(150));
     Ok(())
+}
+
+/// Sends one HMP command through the QEMU monitor.
+fn monitor_command(monitor: &mut std::os::unix::net::UnixStream, command: &str) -> Result<()> {
+    use std::io::Write as _;
+    monitor
+        .write_all(format!("{command}\n").as_bytes())
+        .with_context(|| format!("writing `{command}` to the QEMU monitor"))
 }
 
 /// Saves the VGA screen to `file` (PPM) through the QEMU monitor, and waits until it is whole.

@@ -362,11 +362,10 @@ impl Vm {
             .and_then(|f| f.set_len(len.next_power_of_two()))
             .with_context(|| format!("growing {} to a power of two", img.display()))?;
         let id = self.drive(img);
-        let ctl = format!("sdhci{}", self.disks);
-        self.arg("-device").arg(format!("sdhci-pci,id={ctl}"));
-        Ok(self
-            .arg("-device")
-            .arg(format!("sd-card,drive={id},bus={ctl}-bus.0")))
+        // The controller's bus is named "sd-bus" whatever its id: the card finds it alone (one
+        // reader per laptop).
+        self.arg("-device").arg("sdhci-pci");
+        Ok(self.arg("-device").arg(format!("sd-card,drive={id}")))
     }
 
     /// Attaches a raw image as a SATA disk on its own AHCI controller.

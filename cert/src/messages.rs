@@ -45,6 +45,56 @@ pub fn colour_fr(colour: &str) -> &str {
 
 /// "Clear" / "Purge": the same word in both languages (the standard's term, and the
 /// certificate's).
+/// Where a certificate's time comes from, and what was done about a laptop clock found too
+/// early: "the laptop's clock, 17 years behind: set to the image's build time".
+pub fn time(r: &crate::model::TimeRecord, lang: Language) -> String {
+    use crate::model::{TimeFloor, TimeSource};
+    let fr = lang == Language::Fr;
+    let source = match (r.source, fr) {
+        (TimeSource::Rtc, false) => "the laptop's clock",
+        (TimeSource::Rtc, true) => "l'horloge du portable",
+        (TimeSource::Server, false) => "the workshop server",
+        (TimeSource::Server, true) => "le serveur de l'atelier",
+        (TimeSource::Ntp, false) => "a network time server (NTP)",
+        (TimeSource::Ntp, true) => "un serveur de temps du réseau (NTP)",
+    };
+    let offset = r.rtc_offset_ms.map(|ms| {
+        let (secs, behind) = (ms.unsigned_abs() / 1000, ms < 0);
+        let amount = if secs >= 2 * 86_400 * 365 {
+            format!(
+                "{} {}",
+                secs / (86_400 * 365),
+                if fr { "ans" } else { "years" }
+            )
+        } else if secs >= 2 * 86_400 {
+            format!("{} {}", secs / 86_400, if fr { "jours" } else { "days" })
+        } else {
+            format!("{secs} s")
+        };
+        match (behind, fr) {
+            (true, false) => format!("the laptop's clock was {amount} behind"),
+            (true, true) => format!("l'horloge du portable retardait de {amount}"),
+            (false, false) => format!("the laptop's clock was {amount} ahead"),
+            (false, true) => format!("l'horloge du portable avançait de {amount}"),
+        }
+    });
+    let floor = r.corrected_to.map(|f| match (f, fr) {
+        (TimeFloor::ImageBuild, false) => "set to the build time of the image",
+        (TimeFloor::ImageBuild, true) => "ramenée à la date de construction de l'image",
+        (TimeFloor::PreviousCertificate, false) => "set to the time of the previous certificate",
+        (TimeFloor::PreviousCertificate, true) => "ramenée à la date du certificat précédent",
+    });
+    let mut out = source.to_owned();
+    if let Some(o) = offset {
+        out.push_str(&format!(" ({o}"));
+        if let Some(f) = floor {
+            out.push_str(&format!(": {f}"));
+        }
+        out.push(')');
+    }
+    out
+}
+
 pub fn level(l: Level) -> &'static str {
     match l {
         Level::Clear => "Clear",

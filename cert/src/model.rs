@@ -12,7 +12,7 @@ use crate::verdict::{Action, Decision, Grade, Reason};
 // named from here as they always were.
 pub use crate::words::{
     Completion, Disposition, HealthStatus, Language, Level, Outcome, PostErase, SelfTestKind,
-    VerifyMode,
+    TimeFloor, TimeSource, VerifyMode,
 };
 
 /// Version of the certificate content schema. 2 adds each disk's stable id, the `unverified`
@@ -33,6 +33,10 @@ pub struct Certificate {
     pub language: Language,
     /// RFC 3339 UTC.
     pub issued_at: String,
+    /// Where `issued_at` comes from and how far the laptop's clock was from it. Additive:
+    /// absent from certificates issued before the agent said it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeRecord>,
     pub issuer: Issuer,
     pub chain: ChainLink,
     pub tool: ToolInfo,
@@ -47,6 +51,20 @@ pub struct Certificate {
     /// and schema 2 still describes them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checks: Option<ChecksRecord>,
+}
+
+/// The source of a certificate's time, and what was done about the laptop's clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRecord {
+    pub source: TimeSource,
+    /// The laptop's clock minus the time written, milliseconds (negative: behind). With a
+    /// server or NTP, how wrong the clock was; for a clock corrected to a floor, at least how
+    /// far behind it was; null when nothing measured it.
+    pub rtc_offset_ms: Option<i64>,
+    /// The laptop's clock was earlier than this floor and was not believed: `issued_at` is the
+    /// floor itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrected_to: Option<TimeFloor>,
 }
 
 /// Who performed the sanitization.
@@ -593,6 +611,11 @@ mod tests {
             ["passed", "failing", "unknown"]
         );
         assert_eq!(words_of(SelfTestKind::ALL), ["short", "extended"]);
+        assert_eq!(words_of(TimeSource::ALL), ["rtc", "server", "ntp"]);
+        assert_eq!(
+            words_of(TimeFloor::ALL),
+            ["image_build", "previous_certificate"]
+        );
         assert_eq!(words_of(Decision::ALL), ["refurbish", "recycle"]);
         assert_eq!(words_of(Grade::ALL), ["A", "B", "C"]);
         assert_eq!(

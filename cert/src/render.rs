@@ -56,44 +56,52 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
         rows: vec![
             ("ID".into(), c.id.clone()),
             (t(l, "Issued at", "Émis le").into(), c.issued_at.clone()),
-            (
-                t(l, "Organisation", "Organisation").into(),
-                c.issuer
-                    .organisation
-                    .clone()
-                    .unwrap_or_else(|| t(l, "not given", "non renseignée").into()),
-            ),
-            (t(l, "Site", "Site").into(), c.issuer.site.clone()),
-            (
-                t(l, "Operator", "Opérateur").into(),
-                c.issuer.operator.clone(),
-            ),
-            (
-                t(l, "Station key", "Clé de la station").into(),
-                c.chain.station_key_id.clone(),
-            ),
-            (
-                t(l, "Sequence", "Numéro d'ordre").into(),
-                c.chain.sequence.to_string(),
-            ),
-            (
-                t(l, "Previous certificate", "Certificat précédent").into(),
-                c.chain
-                    .previous_digest
-                    .clone()
-                    .unwrap_or_else(|| t(l, "none (first)", "aucun (premier)").into()),
-            ),
-            (t(l, "Digest", "Empreinte").into(), digest.into()),
-            (
-                t(l, "Tool", "Outil").into(),
-                format!("{} / {}", c.tool.issuer, c.tool.sanitizer),
-            ),
-            (
-                t(l, "Image digest", "Empreinte de l'image").into(),
-                or_unknown(&c.tool.image_digest, l),
-            ),
         ],
     }];
+    if let Some(time) = &c.time {
+        out[0].rows.push((
+            t(l, "Time from", "Heure de").into(),
+            messages::time(time, l),
+        ));
+    }
+    out[0].rows.extend([
+        (
+            t(l, "Organisation", "Organisation").into(),
+            c.issuer
+                .organisation
+                .clone()
+                .unwrap_or_else(|| t(l, "not given", "non renseignée").into()),
+        ),
+        (t(l, "Site", "Site").into(), c.issuer.site.clone()),
+        (
+            t(l, "Operator", "Opérateur").into(),
+            c.issuer.operator.clone(),
+        ),
+        (
+            t(l, "Station key", "Clé de la station").into(),
+            c.chain.station_key_id.clone(),
+        ),
+        (
+            t(l, "Sequence", "Numéro d'ordre").into(),
+            c.chain.sequence.to_string(),
+        ),
+        (
+            t(l, "Previous certificate", "Certificat précédent").into(),
+            c.chain
+                .previous_digest
+                .clone()
+                .unwrap_or_else(|| t(l, "none (first)", "aucun (premier)").into()),
+        ),
+        (t(l, "Digest", "Empreinte").into(), digest.into()),
+        (
+            t(l, "Tool", "Outil").into(),
+            format!("{} / {}", c.tool.issuer, c.tool.sanitizer),
+        ),
+        (
+            t(l, "Image digest", "Empreinte de l'image").into(),
+            or_unknown(&c.tool.image_digest, l),
+        ),
+    ]);
     let cpu = &c.machine.cpu;
     let mem = &c.machine.memory;
     let mut machine = vec![

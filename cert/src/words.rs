@@ -155,3 +155,26 @@ closed_set! {
         Extended = "extended",
     }
 }
+
+closed_set! {
+    /// Where a certificate's time comes from.
+    pub enum TimeSource ("time source") {
+        /// The laptop's own clock (its RTC), as found, or corrected to a floor.
+        Rtc = "rtc",
+        /// The workshop server's time, stated on an exchange the agent authenticated.
+        Server = "server",
+        /// A time server the network offered (NTP).
+        Ntp = "ntp",
+    }
+}
+
+closed_set! {
+    /// What a laptop clock found too early was corrected to: no certificate is dated before
+    /// the tool existed, nor before the station's previous certificate.
+    pub enum TimeFloor ("time floor") {
+        /// The build time of the live image the agent runs from.
+        ImageBuild = "image_build",
+        /// The issue time of the station's previous certificate.
+        PreviousCertificate = "previous_certificate",
+    }
+}

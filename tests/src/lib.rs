@@ -296,6 +296,12 @@ impl Vm {
         self
     }
 
+    /// Sets the laptop's clock (its RTC) at boot: `2009-06-01` is a school laptop whose CMOS
+    /// battery went flat in a cupboard.
+    pub fn rtc(&mut self, base: &str) -> &mut Self {
+        self.arg("-rtc").arg(format!("base={base}"))
+    }
+
     /// Plugs a raw image in as a USB disk (behind the stick's xHCI controller) once `after` has
     /// appeared on the serial console: a disk that shows up while the run is under way.
     pub fn usb_disk_after(&mut self, after: &str, img: &Path) -> &mut Self {

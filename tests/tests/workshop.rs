@@ -1,6 +1,7 @@
 //! The workshop's laptops, not QEMU's default one: what real machines do to a run, emulated —
-//! here, a disk that appears while the run is under way (a late driver, a disk plugged in), which
-//! must be in the certificate as not sanitized, and the run no success.
+//! a flat CMOS battery (the clock in 2009) and a disk that appears while the run is under way (a
+//! late driver, a disk plugged in), which must be in the certificate as not sanitized, and the
+//! run no success. One boot holds both, to keep the suite's time.
 
 use std::fs;
 use std::time::Duration;
@@ -24,8 +25,7 @@ fn old_data(len: usize, seed: u8) -> Vec<u8> {
 }
 
 #[test]
-fn a_disk_plugged_in_during_an_automatic_run_is_not_sanitized_and_the_run_is_no_success()
--> Result<()> {
+fn a_flat_cmos_clock_and_a_disk_plugged_in_during_an_automatic_run() -> Result<()> {
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
     let stick = Stick::configured(
@@ -39,6 +39,7 @@ fn a_disk_plugged_in_during_an_automatic_run_is_not_sanitized_and_the_run_is_no_
     let hot_old = old_data(16 << 20, 9);
     fs::write(&hot, &hot_old)?;
     let run = Vm::new(dir.path(), Firmware::Bios)
+        .rtc("2009-06-01")
         .usb_stick(&stick.path)
         .nvme(&nvme, "E2E-NVME-1")
         // Once the plan is on screen, a USB disk is plugged in: it was not in the plan.
@@ -80,6 +81,20 @@ fn a_disk_plugged_in_during_an_automatic_run_is_not_sanitized_and_the_run_is_no_
     ensure!(
         reasons.iter().any(|r| r["key"] == "disk_appeared"),
         "the certificate does not name the disk that appeared: {reasons:?}"
+    );
+    // The clock said 2009: the certificate is dated at the image's build, and says why.
+    let c = &cert["certificate"];
+    let issued = c["issued_at"].as_str().context("issued_at")?;
+    ensure!(
+        issued.as_bytes()[..4] >= *b"2026",
+        "a certificate dated before the tool existed: {issued}"
+    );
+    ensure!(
+        c["time"]["source"] == "rtc"
+            && c["time"]["corrected_to"] == "image_build"
+            && c["time"]["rtc_offset_ms"].as_i64().is_some_and(|ms| ms < 0),
+        "the certificate does not say its time was corrected: {}",
+        c["time"]
     );
     Ok(())
 }

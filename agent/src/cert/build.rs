@@ -29,6 +29,8 @@ pub struct IssueInputs {
     pub language: Language,
     /// RFC 3339 UTC issue time; `None` means now (tests inject a fixed one).
     pub issued_at: Option<String>,
+    /// Where `issued_at` comes from (`flow::time`), when the caller decided it.
+    pub time: Option<TimeRecord>,
     /// The hands-on checks done at the station, if any (recorded as they are).
     pub checks: Option<ChecksRecord>,
 }
@@ -60,6 +62,7 @@ pub fn build_certificate(
         id: certificate_id(&chain.station_key_id, chain.sequence),
         language: lang,
         issued_at,
+        time: inputs.time.clone(),
         issuer: Issuer {
             organisation: inputs.organisation.clone(),
             site: inputs.site.clone(),

@@ -31,6 +31,19 @@ pub enum IssueError {
     },
 }
 
+/// The issue time of the station's newest certificate in `out_dir` (the chain head), if any: no
+/// later certificate may be dated before it.
+pub fn previous_issued_at(key: &SigningKey, out_dir: &Path) -> Option<String> {
+    let station = sign::key_id(&key.verifying_key());
+    let files = atomic::read_json_files(out_dir).ok()?;
+    files
+        .iter()
+        .filter_map(|(_, bytes)| envelope::verify(bytes, Some(&key.verifying_key())).ok())
+        .filter(|v| v.key_id == station)
+        .max_by_key(|v| v.envelope.certificate.chain.sequence)
+        .map(|v| v.envelope.certificate.issued_at.clone())
+}
+
 /// Issues the next certificate of the station `key` into `out_dir` and returns its path
 /// (`out_dir/<id>.json`). The chain head is the newest certificate in `out_dir` signed by `key`
 /// (files that do not verify are ignored). Never overwrites: a concurrent issuer of the same

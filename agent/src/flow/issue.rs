@@ -128,6 +128,7 @@ pub fn issue_from_files(req: IssueRequest) -> Result<PathBuf, IssueCommandError>
         operator: req.operator,
         language: req.language,
         issued_at: None,
+        time: None,
         checks: None,
     };
     atomic::ensure_dir(&req.out).map_err(|source| IssueCommandError::Folder {

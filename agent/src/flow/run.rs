@@ -426,6 +426,7 @@ impl Run {
         let health = BTreeMap::new();
         let verdict =
             crate::verdict::evaluate_with_checks(&probe, &wipe, &health, &checks, &self.policy);
+        let (issued_at, time) = self.time_of_issue(station);
         let issuer = &self.config.issuer;
         let inputs = IssueInputs {
             probe,
@@ -437,7 +438,8 @@ impl Run {
             site: issuer.site.clone(),
             operator: issuer.operator.clone(),
             language: self.config.language,
-            issued_at: None,
+            issued_at: Some(issued_at),
+            time: Some(time),
             checks: Some(checks),
         };
         let certs = self.config.data.certs();
@@ -458,6 +460,30 @@ impl Run {
             appeared: appeared.iter().map(|d| d.identity()).collect(),
             requested: plan.level,
         })
+    }
+
+    /// The time to write on the certificate: the laptop's clock, unless it is earlier than the
+    /// live image's build or the station's previous certificate (a flat CMOS battery), then the
+    /// latest of those, said so.
+    fn time_of_issue(&self, station: &Station) -> (String, crate::cert::model::TimeRecord) {
+        use super::time::{Floor, from_rtc, parse};
+        use crate::cert::model::TimeFloor;
+        let build = crate::sys::power::image_build_time(&self.config.root)
+            .and_then(|t| parse(&t))
+            .map(|at| Floor {
+                kind: TimeFloor::ImageBuild,
+                at,
+            });
+        let previous =
+            crate::cert::issue::previous_issued_at(&station.key, &self.config.data.certs())
+                .and_then(|t| parse(&t))
+                .map(|at| Floor {
+                    kind: TimeFloor::PreviousCertificate,
+                    at,
+                });
+        let floors: Vec<Floor> = build.into_iter().chain(previous).collect();
+        let (at, record) = from_rtc(crate::sys::clock::now_utc(), &floors);
+        (crate::sys::clock::format_rfc3339(at), record)
     }
 
     /// The disks present now that the probe did not see (by kernel name).

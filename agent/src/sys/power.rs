@@ -22,6 +22,17 @@ pub fn image_digest(root: &SysRoot) -> Option<String> {
     (!d.is_empty()).then(|| d.to_owned())
 }
 
+/// Where the live image keeps its build time (RFC 3339, UTC): the time of its sources
+/// (`SOURCE_DATE_EPOCH`), covered by the image digest.
+pub const IMAGE_BUILD_TIME_FILE: &str = "etc/reprise/build-time";
+
+/// The live image's build time as written by `scripts/build-image`, when running from it.
+pub fn image_build_time(root: &SysRoot) -> Option<String> {
+    let text = super::file::read_to_string(&root.join(IMAGE_BUILD_TIME_FILE)).ok()?;
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
 /// Why the machine was not powered off.
 #[derive(Debug, thiserror::Error)]
 pub enum PowerError {

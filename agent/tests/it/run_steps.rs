@@ -16,14 +16,20 @@ use reprise::wipe::CancelToken;
 
 use crate::support::tree::{self, Tree};
 
-/// A SATA laptop (the tree's base) whose disk a stand-in file replaces.
+/// A SATA laptop (the tree's base) whose disk a stand-in file replaces; the station's data
+/// folder is `dir/data`.
 fn run_over(t: &Tree, dir: &Path) -> Run {
+    run_in(t, dir, "disks")
+}
+
+/// [`run_over`], its stand-ins in `dir/DISKS` (a station's next run has new ones).
+fn run_in(t: &Tree, dir: &Path, disks: &str) -> Run {
     let given = Given {
         language: Some(Language::En),
         ..Given::default()
     };
     let flags = RunFlags::new(t.root(), DataDir(dir.join("data")));
-    let disks = dir.join("disks");
+    let disks = dir.join(disks);
     std::fs::create_dir(&disks).unwrap();
     let config = config::resolve(given, Given::default(), flags, None);
     Run::demo(config, &disks, |_| 1 << 20, u64::MAX).unwrap()
@@ -166,4 +172,41 @@ fn a_certificate_only_in_memory_with_no_server_is_no_finished_run() {
         )
         .unwrap();
     assert_eq!(ended, RunStatus::Sanitized);
+}
+
+#[test]
+fn a_clock_earlier_than_the_image_is_corrected_to_its_build_time_and_the_certificate_says_so() {
+    let t = Tree::new();
+    tree::sata_laptop(&t);
+    // An image built in the future of this machine's clock: the clock is "too early".
+    t.file("etc/reprise/build-time", "2100-01-01T00:00:00Z\n");
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_over(&t, dir.path());
+    let e = execute(&run);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&e.certificate).unwrap()).unwrap();
+    let c = &json["certificate"];
+    assert_eq!(c["issued_at"], "2100-01-01T00:00:00.000Z");
+    assert_eq!(c["time"]["source"], "rtc");
+    assert_eq!(c["time"]["corrected_to"], "image_build");
+    assert!(c["time"]["rtc_offset_ms"].as_i64().unwrap() < 0);
+    let text = &e.read_back.as_ref().unwrap().text;
+    assert!(
+        text.contains("the laptop's clock (the laptop's clock was")
+            && text.contains("behind: set to the build time of the image)"),
+        "{text}"
+    );
+
+    // The next certificate of the same station is not dated before it either, whatever the
+    // image says.
+    std::fs::remove_file(t.path("etc/reprise/build-time")).unwrap();
+    let run = run_in(&t, dir.path(), "disks-again");
+    let e = execute(&run);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&e.certificate).unwrap()).unwrap();
+    assert_eq!(json["certificate"]["issued_at"], "2100-01-01T00:00:00.000Z");
+    assert_eq!(
+        json["certificate"]["time"]["corrected_to"],
+        "previous_certificate"
+    );
 }

@@ -84,6 +84,7 @@ fn the_python_sampler_lists_the_blocks_the_agent_read() {
                 operator: "audit".into(),
                 language: Language::En,
                 issued_at: Some("2026-12-01T00:00:00.000Z".into()),
+                time: None,
                 checks: None,
             },
             &key,

@@ -163,6 +163,7 @@ fn every_surface_tells_the_same_truth() {
                         operator: "test".into(),
                         language: Language::En,
                         issued_at: None,
+                        time: None,
                         checks: None,
                     };
                     let cert = build_certificate(

@@ -61,6 +61,7 @@ pub fn inputs(wipe_fixture: &str, language: Language, issued_at: &str) -> IssueI
         operator: "Amina K.".into(),
         language,
         issued_at: Some(issued_at.into()),
+        time: None,
         checks: None,
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! A SANITIZE runs in the background and an idle drive may report the success of an earlier
 //! one: success is trusted after the status showed it in progress, or when the status changed
-//! across the command. What SANITIZE STATUS EXT offers for that (ACS-3 §7.36.7): COUNT bit 15
+//! across the command. What SANITIZE STATUS EXT offers for that (ACS-3 Table 144): COUNT bit 15
 //! (the last sanitize completed without error), bit 14 (one is in progress), bits 13:12 (frozen,
 //! antifreeze: not about an operation) and the progress in LBA 15:0 — no operation counter, no
 //! record of which sanitize ended. Bits 15:14 are compared: a fast sanitize shows a change only

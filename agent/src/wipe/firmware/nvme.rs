@@ -6,8 +6,8 @@
 //! trusted when the log reports it completed with the action of this command (SCDW10) and
 //! either showed it in progress first, or differs from the log read just before the command.
 //!
-//! What the Sanitize Status log offers to tell this sanitize's end from an earlier one (NVMe
-//! Base 2.0 §5.16.1.25): SSTAT (the most recent operation's status: never, completed, in
+//! What the Sanitize Status log (log page 81h, NVMe Base 2.0) offers to tell this sanitize's
+//! end from an earlier one: SSTAT (the most recent operation's status: never, completed, in
 //! progress, failed, completed without deallocation; overwrite passes completed; Global Data
 //! Erased), SCDW10 (the command dword 10 of the most recent sanitize), SPROG (progress, FFFFh
 //! when none runs; not compared) and the estimates. There is no operation counter. What makes

@@ -1,11 +1,11 @@
 //! Reasons, actions and the contract's closed sets (level, result, health, decision, grade,
-//! disk problem) in words, in French or English: the one place where the agent's screen, the
+//! disk problem, the rules of a firmware erase's check) in words, in French or English: the one place where the agent's screen, the
 //! rendered certificate and the collector find them.
 //!
 //! The certificate stores the key and parameters (for machines) and the rendered sentence (for
 //! people); renderers and the collector can re-render in another language from the key.
 
-use crate::model::{HealthStatus, Language, Level, Outcome};
+use crate::model::{CanaryRule, HealthStatus, Language, Level, Outcome, PostErase};
 use crate::verdict::{Action, Decision, DiskProblem, Grade, Reason};
 
 /// Human form of a byte count in GiB with one decimal ("3.8 GiB" / "3,8 Gio"), integers only.
@@ -114,6 +114,47 @@ pub fn outcome(o: Outcome, lang: Language) -> &'static str {
         (Outcome::Failed, Language::Fr) => "ÉCHEC",
         (Outcome::Cancelled, Language::En) => "CANCELLED",
         (Outcome::Cancelled, Language::Fr) => "ANNULÉ",
+    }
+}
+
+/// The rule of a firmware erase's canary check, as a sentence.
+pub fn canary_rule(r: CanaryRule, lang: Language) -> &'static str {
+    match (r, lang) {
+        (CanaryRule::Differs, Language::En) => {
+            "each sampled block written with random bytes before the erase, and none of them left afterwards"
+        }
+        (CanaryRule::Differs, Language::Fr) => {
+            "chaque bloc échantillonné écrit d'octets aléatoires avant l'effacement, et aucun d'eux ne reste après"
+        }
+        (CanaryRule::Zeros, Language::En) => {
+            "each sampled block written with random bytes before the erase, and holding zeros afterwards"
+        }
+        (CanaryRule::Zeros, Language::Fr) => {
+            "chaque bloc échantillonné écrit d'octets aléatoires avant l'effacement, et rempli de zéros après"
+        }
+        (CanaryRule::Ones, Language::En) => {
+            "each sampled block written with random bytes before the erase, and holding FFh bytes afterwards"
+        }
+        (CanaryRule::Ones, Language::Fr) => {
+            "chaque bloc échantillonné écrit d'octets aléatoires avant l'effacement, et rempli d'octets FFh après"
+        }
+    }
+}
+
+/// The rule of a firmware erase's check made before canaries (certificates issued before them):
+/// each block read before and after.
+pub fn before_after_rule(r: PostErase, lang: Language) -> &'static str {
+    match (r, lang) {
+        (PostErase::Changed, Language::En) => "each sampled block different from before",
+        (PostErase::Changed, Language::Fr) => "chaque bloc échantillonné différent d'avant",
+        (PostErase::Zeros, Language::En) => "each sampled block different from before, or zeros",
+        (PostErase::Zeros, Language::Fr) => {
+            "chaque bloc échantillonné différent d'avant, ou rempli de zéros"
+        }
+        (PostErase::Ones, Language::En) => "each sampled block different from before, or FFh bytes",
+        (PostErase::Ones, Language::Fr) => {
+            "chaque bloc échantillonné différent d'avant, ou rempli d'octets FFh"
+        }
     }
 }
 

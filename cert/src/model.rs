@@ -11,8 +11,8 @@ use crate::verdict::{Action, Decision, Grade, Reason};
 // The words of the content: defined below it (the plan and the verdict use them too), and
 // named from here as they always were.
 pub use crate::words::{
-    Completion, Disposition, HealthStatus, Language, Level, Outcome, PostErase, SelfTestKind,
-    TimeFloor, TimeSource, VerifyMode,
+    CanaryRule, Completion, Disposition, HealthStatus, Language, Level, Outcome, PostErase,
+    SelfTestKind, TimeFloor, TimeSource, VerifyMode,
 };
 
 /// Version of the certificate content schema. 2 adds each disk's stable id, the `unverified`
@@ -309,8 +309,9 @@ pub struct FirmwareRecord {
     /// NVMe namespaces the command erased (a Sanitize erases every namespace of the
     /// controller); empty for ATA and SCSI.
     pub namespaces: Vec<u32>,
-    /// The drive reported the operation in progress at least once. A sanitize is trusted only
-    /// then: an idle drive may report the success of an earlier one.
+    /// The drive reported the operation in progress at least once. A sanitize is trusted when
+    /// it was, or when its status changed across the command (`status_before`,
+    /// `status_after`): an idle drive may report the success of an earlier one.
     pub observed_in_progress: bool,
     /// The drive reported that the operation completed without error.
     pub reported_success: bool,
@@ -324,25 +325,54 @@ pub struct FirmwareRecord {
     pub polls: u64,
     /// ATA SECURITY ERASE UNIT: security was found disabled afterwards (no password left).
     pub security_disabled_after: Option<bool>,
+    /// A sanitize: the drive's sanitize status read just before the command, as compared (NVMe:
+    /// SSTAT and SCDW10 of the Sanitize Status log; ATA: bits 15:14 of SANITIZE STATUS EXT's
+    /// COUNT). Additive: absent from certificates issued before it, and where the protocol
+    /// keeps no such status (SCSI) or it could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_before: Option<String>,
+    /// The same status as the drive reported the end. When it differs from `status_before`,
+    /// the end reported is this command's, even if it completed before any status read could
+    /// see it in progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_after: Option<String>,
 }
 
-/// The check of a firmware erase (DESIGN §4): the same pseudorandomly sampled blocks read
-/// before and after, compared by their blake3 digests.
+/// The check of a firmware erase (DESIGN §4) on the pseudorandomly sampled blocks, compared by
+/// their blake3 digests. Since canaries (`canaries` present): each block written with fresh
+/// random bytes before the erase, flushed and read back, then judged by `canary_rule`. Before
+/// them: each block read before and after, judged by `rule` alone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirmwareCheckRecord {
-    /// "changed_or_zeros": each block must differ from before or hold zeros (the content the
-    /// technique documents); "changed_or_ones"; "changed": each must differ from before.
+    /// What the technique documents the media to hold afterwards ("changed": nothing
+    /// predictable; "changed_or_zeros": zeros; "changed_or_ones": 0xFF). Without canaries it was
+    /// the whole rule: each block had to differ from before or hold that content.
     pub rule: PostErase,
     pub blocks_checked: u64,
     pub bytes_checked: u64,
-    /// Blocks that read the same as before and not the documented content.
+    /// Blocks that read the same as before (with canaries: still their canary), and not the
+    /// documented content.
     pub unchanged_blocks: u64,
-    /// Blocks that could not be read after the erase.
+    /// Blocks that could not be read after the erase (with canaries: also those whose canary
+    /// could not be written, or did not read back).
     pub unreadable_blocks: u64,
     pub first_bad_lba: Option<u64>,
-    /// `blake3:<hex>` over the (LBA, digest before, digest after) list kept in the wipe report.
+    /// `blake3:<hex>` over the (LBA, digest before, digest after) list kept in the wipe report
+    /// (with canaries, "before" is the canary's digest).
     pub digests: String,
     pub passed: bool,
+    /// Sampled blocks that held their canary (fresh random bytes, written, flushed and read back
+    /// intact) when the erase started. Additive: absent from certificates issued before
+    /// canaries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canaries: Option<u64>,
+    /// The rule the blocks were judged by, with canaries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary_rule: Option<CanaryRule>,
+    /// With canaries: blocks that no longer held their canary but not the documented content
+    /// either (never counted under "differs_from_canary").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrong_content_blocks: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -403,8 +433,9 @@ pub struct VerificationRecord {
     pub mismatches: u64,
     pub first_mismatch_lba: Option<u64>,
     pub passed: bool,
-    /// A firmware erase's before/after check of the sampled blocks (the sampler and seed above
-    /// list them). Absent for an overwrite.
+    /// A firmware erase's check of the sampled blocks (the sampler and seed above list them): by
+    /// canaries, or, in certificates issued before them, read before and after. Absent for an
+    /// overwrite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmware_check: Option<FirmwareCheckRecord>,
 }
@@ -605,6 +636,17 @@ mod tests {
             words_of(PostErase::ALL),
             ["changed", "changed_or_zeros", "changed_or_ones"]
         );
+        assert_eq!(
+            words_of(CanaryRule::ALL),
+            [
+                "differs_from_canary",
+                "differs_from_canary_holds_zeros",
+                "differs_from_canary_holds_ones"
+            ]
+        );
+        for r in CanaryRule::ALL {
+            assert_eq!(CanaryRule::of(r.content()), *r);
+        }
         assert_eq!(words_of(VerifyMode::ALL), ["none", "sample", "full"]);
         assert_eq!(
             words_of(HealthStatus::ALL),
@@ -758,6 +800,53 @@ mod tests {
             jcs::to_canonical(&typed).unwrap(),
             jcs::canonicalize(&value).unwrap()
         );
+    }
+
+    /// The canary check's members and the sanitize status are additive: a certificate without
+    /// them reads as before (none of them), and one with them writes back the same bytes.
+    #[test]
+    fn canary_members_are_additive() {
+        let old: Certificate = serde_json::from_value(content("failed")).unwrap();
+        let d = &old.sanitization[0];
+        let c = d.verification.firmware_check.as_ref().unwrap();
+        assert_eq!(
+            (c.canaries, c.canary_rule, c.wrong_content_blocks),
+            (None, None, None)
+        );
+        let fw = d.firmware.as_ref().unwrap();
+        assert_eq!((&fw.status_before, &fw.status_after), (&None, &None));
+        // Rendered as the check it was, in the certificate's language.
+        let text = crate::render::text(&old, "sha256:00");
+        assert!(text.contains("Contrôle avant/après"), "{text}");
+        assert!(
+            text.contains("chaque bloc échantillonné différent d'avant, ou rempli de zéros (changed_or_zeros): 1 blocs, 1 inchangés"),
+            "{text}"
+        );
+        let mut value = content("failed");
+        let s = &mut value["sanitization"][0];
+        let c = &mut s["verification"]["firmware_check"];
+        c["canaries"] = 1.into();
+        c["canary_rule"] = "differs_from_canary_holds_zeros".into();
+        c["wrong_content_blocks"] = 0.into();
+        s["firmware"]["status_before"] = "SSTAT 0000h, SCDW10 00000000h".into();
+        s["firmware"]["status_after"] = "SSTAT 0101h, SCDW10 00000002h".into();
+        let typed: Certificate = serde_json::from_value(value.clone()).unwrap();
+        let c = typed.sanitization[0].verification.firmware_check.as_ref();
+        assert_eq!(c.and_then(|c| c.canary_rule), Some(CanaryRule::Zeros));
+        let text = crate::render::text(&typed, "sha256:00");
+        assert!(text.contains("Contrôle par témoins"), "{text}");
+        assert!(
+            text.contains("état du sanitize SSTAT 0000h, SCDW10 00000000h → SSTAT 0101h"),
+            "{text}"
+        );
+        assert!(!text.contains("avant/après"), "{text}");
+        assert_eq!(
+            jcs::to_canonical(&typed).unwrap(),
+            jcs::canonicalize(&value).unwrap()
+        );
+        value["sanitization"][0]["verification"]["firmware_check"]["canary_rule"] =
+            "changed_or_zeros".into();
+        assert!(serde_json::from_value::<Certificate>(value).is_err());
     }
 
     /// A word Reprise never wrote is not a certificate this code reads (the envelope's

@@ -535,13 +535,20 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
             (
                 t(l, "Firmware erase", "Effacement par le disque").into(),
                 format!(
-                    "{}: {}, {} {}, {} {}, {} ms{}",
+                    "{}: {}, {} {}, {} {}{}, {} ms{}",
                     f.command,
                     f.completion.as_str(),
                     t(l, "in progress seen", "en cours observé"),
                     yes_no(f.observed_in_progress, l),
                     t(l, "success reported", "succès annoncé"),
                     yes_no(f.reported_success, l),
+                    match (&f.status_before, &f.status_after) {
+                        (Some(b), Some(a)) => format!(
+                            ", {} {b} → {a}",
+                            t(l, "sanitize status", "état du sanitize")
+                        ),
+                        _ => String::new(),
+                    },
                     f.duration_ms,
                     f.status
                         .as_ref()
@@ -552,12 +559,31 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
         );
     }
     if let Some(c) = &v.firmware_check {
-        rows.insert(
-            rows.len() - 2,
-            (
+        let row = match (c.canaries, c.canary_rule) {
+            (Some(canaries), Some(rule)) => (
+                t(l, "Canary check", "Contrôle par témoins").into(),
+                format!(
+                    "{} ({}): {canaries} {}, {} {}, {} {}, {} {}, {} {} — {}",
+                    messages::canary_rule(rule, l),
+                    rule.as_str(),
+                    t(l, "canaries", "témoins"),
+                    c.blocks_checked,
+                    t(l, "blocks", "blocs"),
+                    c.unchanged_blocks,
+                    t(l, "still their canary", "encore leur témoin"),
+                    c.wrong_content_blocks.unwrap_or(0),
+                    t(l, "other content", "autre contenu"),
+                    c.unreadable_blocks,
+                    t(l, "unreadable", "illisibles"),
+                    c.digests
+                ),
+            ),
+            // A certificate issued before canaries: its check as it was made.
+            _ => (
                 t(l, "Before/after check", "Contrôle avant/après").into(),
                 format!(
-                    "{}: {} {}, {} {}, {} {} — {}",
+                    "{} ({}): {} {}, {} {}, {} {} — {}",
+                    messages::before_after_rule(c.rule, l),
                     c.rule.as_str(),
                     c.blocks_checked,
                     t(l, "blocks", "blocs"),
@@ -568,7 +594,8 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
                     c.digests
                 ),
             ),
-        );
+        };
+        rows.insert(rows.len() - 2, row);
     }
     for e in &d.explanations {
         rows.push((t(l, "Plan", "Plan").into(), e.message.clone()));

@@ -1,5 +1,5 @@
 //! The closed sets of words a certificate carries — its language, the level, each disk's
-//! result and disposition, how a firmware erase completed and the rule of its check, the
+//! result and disposition, how a firmware erase completed and the rules of its check, the
 //! verification mode, a drive's health and self-test — each written exactly as the signed JSON
 //! writes it. Below the content model, the plan's explanations and the verdict, which all speak
 //! them; their sentences in French and English are in `messages`.
@@ -90,17 +90,54 @@ closed_set! {
 }
 
 closed_set! {
-    /// What a firmware erase documents the media to hold afterwards, and so the rule of its
-    /// before/after check (DESIGN §4): each sampled block must differ from before, or hold the
-    /// documented content.
+    /// What a firmware erase documents the media to hold afterwards (`rule` of the check). The
+    /// words are those of the first check, which compared each sampled block with what it held
+    /// before: a block had to differ from before, or hold the documented content. That rule
+    /// proves nothing where the media was blank before (a lying drive passes; a deallocating
+    /// one fails), so a check now plants canaries and judges by [`CanaryRule`]; certificates
+    /// issued before canaries keep these words as their rule.
     pub enum PostErase ("rule") {
-        /// Nothing predictable (a new key, a vendor pattern): every sample must differ from
-        /// before.
+        /// Nothing predictable (a new key, a vendor pattern).
         Changed = "changed",
-        /// Zeros (or else differ from before).
+        /// Zeros.
         Zeros = "changed_or_zeros",
-        /// 0xFF bytes (or else differ from before).
+        /// 0xFF bytes.
         Ones = "changed_or_ones",
+    }
+}
+
+closed_set! {
+    /// The rule of a firmware erase's canary check (DESIGN §4): before the erase, every sampled
+    /// block was written with fresh random bytes (its canary), flushed and read back; after, each
+    /// block must no longer hold its canary and, where the technique documents a content, hold
+    /// it. What the media held before (data, blank, trimmed) no longer matters.
+    pub enum CanaryRule ("canary rule") {
+        /// Each block differs from its canary (the technique documents nothing predictable).
+        Differs = "differs_from_canary",
+        /// Each block differs from its canary and holds zeros.
+        Zeros = "differs_from_canary_holds_zeros",
+        /// Each block differs from its canary and holds 0xFF bytes.
+        Ones = "differs_from_canary_holds_ones",
+    }
+}
+
+impl CanaryRule {
+    /// The canary rule of a technique that documents `content`.
+    pub fn of(content: PostErase) -> CanaryRule {
+        match content {
+            PostErase::Changed => CanaryRule::Differs,
+            PostErase::Zeros => CanaryRule::Zeros,
+            PostErase::Ones => CanaryRule::Ones,
+        }
+    }
+
+    /// The content each block must hold afterwards (`Changed`: none in particular).
+    pub fn content(self) -> PostErase {
+        match self {
+            CanaryRule::Differs => PostErase::Changed,
+            CanaryRule::Zeros => PostErase::Zeros,
+            CanaryRule::Ones => PostErase::Ones,
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! The simulated medium every simulated drive is made of: its bytes ([`SimMedia`]), shared
-//! with the block view the host sees of it ([`SimBlock`], what the wipe engine and the
-//! before/after check read), and changed by the firmware's erases ([`Erased`]). Its visible
-//! length follows the drive's accessible capacity (HPA, DCO).
+//! with the block view the host sees of it ([`SimBlock`], what the wipe engine writes and the
+//! firmware erase's canary check writes and reads), and changed by the firmware's erases
+//! ([`Erased`]). Its visible length follows the drive's accessible capacity (HPA, DCO). It
+//! counts the host's writes (what NVMe's Global Data Erased follows), and can drop them (a
+//! drive that acknowledges writes it never stores).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -35,6 +37,10 @@ struct MediaState {
     gone: bool,
     /// Reads fail with EIO at these sectors.
     unreadable: Vec<u64>,
+    /// Writes from the host that stored at least one byte.
+    host_writes: u64,
+    /// Writes are acknowledged and not stored.
+    drops_writes: bool,
 }
 
 /// The bytes of a simulated drive (cheap to clone: clones share the media).
@@ -64,7 +70,19 @@ impl SimMedia {
             sector,
             gone: false,
             unreadable: Vec::new(),
+            host_writes: 0,
+            drops_writes: false,
         })))
+    }
+
+    /// Writes from the host so far (firmware erases are not host writes).
+    pub fn host_writes(&self) -> u64 {
+        self.lock().host_writes
+    }
+
+    /// From now on, writes are acknowledged in full and never stored.
+    pub fn drop_writes(&self) {
+        self.lock().drops_writes = true;
     }
 
     fn lock(&self) -> MutexGuard<'_, MediaState> {
@@ -166,7 +184,13 @@ impl BlockIo for SimBlock {
         }
         let end = (offset + buf.len() as u64).min(m.visible) as usize;
         let start = (offset as usize).min(end);
+        if m.drops_writes {
+            return Ok(end - start);
+        }
         m.data[start..end].copy_from_slice(&buf[..end - start]);
+        if end > start {
+            m.host_writes += 1;
+        }
         Ok(end - start)
     }
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {

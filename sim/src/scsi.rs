@@ -1,6 +1,6 @@
 //! A simulated SCSI (SAS) disk ([`SimScsi`]): REPORT SUPPORTED OPERATION CODES and SANITIZE
 //! (overwrite, block erase, crypto erase) with IMMED, its progress in REQUEST SENSE, and a
-//! sanitize that fails or a disk that vanishes when a test asks.
+//! sanitize that fails, a firmware that lies, or a disk that vanishes when a test asks.
 
 use std::time::Duration;
 
@@ -26,6 +26,9 @@ pub struct SimScsi {
     pub state: ScsiSanState,
     pub duration_polls: u8,
     pub fails: bool,
+    /// SANITIZE reports success without touching the media (a lying firmware: the canary check
+    /// must catch it).
+    pub lies: bool,
     pub commands: Vec<String>,
 }
 
@@ -62,6 +65,7 @@ impl SimScsi {
             state: ScsiSanState::Idle,
             duration_polls: 3,
             fails: false,
+            lies: false,
             commands: Vec::new(),
         }
     }
@@ -91,7 +95,9 @@ impl SimScsi {
                         self.media.erase(0, half, content);
                         self.state = ScsiSanState::Failed;
                     } else {
-                        self.media.erase_all(content);
+                        if !self.lies {
+                            self.media.erase_all(content);
+                        }
                         self.state = ScsiSanState::Idle;
                     }
                 } else {

@@ -296,8 +296,9 @@ fn automatic_clear_under_uefi_secure_boot_wipes_both_disks_and_signs_a_certifica
 }
 
 /// `reprise.auto=purge`: the NVMe disk is purged by its own firmware (QEMU's NVMe controller
-/// offers Format NVM, not Sanitize: a user data erase, SES 1), checked before and after on the
-/// same sampled blocks; the AHCI disk (QEMU offers neither the security nor the sanitize feature
+/// offers Format NVM, not Sanitize: a user data erase, SES 1), proven by canaries written to the
+/// sampled blocks before (through the kernel's NVMe driver, flushed, read back) and gone after,
+/// every block holding the zeros its deallocated blocks read as; the AHCI disk (QEMU offers neither the security nor the sanitize feature
 /// set) falls back to a Clear overwrite, and its certificate entry says Clear, not Purge, with
 /// the reason. Both disks are read back from outside: every byte zero.
 #[test]
@@ -333,7 +334,11 @@ fn automatic_purge_formats_the_nvme_disk_and_clears_the_sata_disk_saying_why() -
     ensure!(
         check["passed"] == true
             && check["rule"] == "changed_or_zeros"
+            && check["canary_rule"] == "differs_from_canary_holds_zeros"
+            && check["canaries"] == check["blocks_checked"]
+            && check["wrong_content_blocks"] == 0
             && check["unchanged_blocks"] == 0
+            && check["unreadable_blocks"] == 0
             && check["blocks_checked"].as_u64().is_some_and(|n| n > 1000)
             && check["digests"]
                 .as_str()

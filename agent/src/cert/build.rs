@@ -300,6 +300,9 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                         first_bad_lba: c.first_bad_lba,
                         digests: c.digest(),
                         passed: c.passed,
+                        canaries: c.canaries,
+                        canary_rule: c.canary_rule(),
+                        wrong_content_blocks: c.wrong_content_blocks,
                     }),
                 },
                 result: w.outcome,
@@ -334,6 +337,8 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     estimated_ms: f.estimated_ms,
                     polls: f.polls,
                     security_disabled_after: f.security_disabled_after,
+                    status_before: f.status_before.clone(),
+                    status_after: f.status_after.clone(),
                 }),
             }
         })

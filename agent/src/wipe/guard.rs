@@ -168,7 +168,7 @@ pub struct Opened<'p> {
     pub device: Device,
 }
 
-/// A device the guard opened for a firmware erase: the open device (for the before/after check,
+/// A device the guard opened for a firmware erase: the open device (for the canary check,
 /// the zero pass and the overwrite fallback) and a handle on its drive that accepts the commands
 /// which change the media — made from that very open descriptor.
 #[derive(Debug)]

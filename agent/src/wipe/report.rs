@@ -17,8 +17,8 @@ use super::technique::Technique;
 use crate::model::{DiskIdentity, ErrorKind, Level};
 
 /// How a device's sanitization ended, how a firmware command ended, how much was read back, the
-/// rule of a firmware erase's check: the certificate records them as they are here.
-pub use reprise_cert::model::{Completion, Outcome, PostErase, VerifyMode};
+/// rules of a firmware erase's check: the certificate records them as they are here.
+pub use reprise_cert::model::{CanaryRule, Completion, Outcome, PostErase, VerifyMode};
 
 /// Version of the JSON schema of [`WipeReport`]. 2: disk identity with its stable id, typed
 /// error kinds, the `unverified` outcome, the sampler's inputs.
@@ -67,7 +67,7 @@ pub struct DeviceWipe {
     /// The drive's own erase command and what it answered (firmware techniques only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmware: Option<FirmwareRecord>,
-    /// The before/after check of a firmware erase, with every sample's digests.
+    /// The canary check of a firmware erase, with every sample's digests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmware_check: Option<FirmwareCheck>,
     /// Host Protected Area and Device Configuration Overlay, before and after (ATA only;
@@ -100,6 +100,31 @@ pub struct FirmwareRecord {
     pub polls: u64,
     /// ATA SECURITY ERASE UNIT: security disabled afterwards (no password left on the drive).
     pub security_disabled_after: Option<bool>,
+    /// A sanitize: the drive's sanitize status just before the command, as compared (NVMe: SSTAT
+    /// and SCDW10 of the Sanitize Status log; ATA: bits 15:14 of SANITIZE STATUS EXT's COUNT);
+    /// absent where the protocol keeps none (SCSI) or it could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_before: Option<String>,
+    /// The same status when the drive reported the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_after: Option<String>,
+}
+
+impl FirmwareRecord {
+    /// Whether the end the drive reported is this command's, for an operation that runs in the
+    /// background (a sanitize): it was seen in progress, or its status changed across the
+    /// command. An idle drive reports the success of its last sanitize, so a success alone may
+    /// be an earlier one; a fast sanitize that completed before the first status read is told
+    /// apart by the status it leaves (`firmware::nvme`, `firmware::ata` say what each protocol
+    /// offers).
+    pub fn end_is_ours(&self) -> bool {
+        self.observed_in_progress || self.status_changed()
+    }
+
+    /// Both statuses were read and they differ.
+    pub fn status_changed(&self) -> bool {
+        matches!((&self.status_before, &self.status_after), (Some(b), Some(a)) if b != a)
+    }
 }
 
 /// One sampled block before and after a firmware erase.
@@ -107,17 +132,44 @@ pub struct FirmwareRecord {
 pub struct SampleDigest {
     pub lba: u64,
     pub sectors: u64,
-    /// blake3 of the block's bytes, hex; `None` when it could not be read.
+    /// blake3 of the block's bytes before the erase, hex: its canary, written, flushed and read
+    /// back intact (a check without canaries, from an older report: what it held). `None`: the
+    /// canary could not be written or did not read back (could not be read).
     pub before: Option<String>,
+    /// blake3 of the block's bytes after the erase; `None` when it could not be read.
     pub after: Option<String>,
     /// After: the block holds the technique's documented content (zeros, ones).
     pub documented: bool,
 }
 
-/// The check of a firmware erase: the NIST §4.7 sample (sampler, seed) read before and after.
+/// How one sampled block fares under its check's rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleVerdict {
+    /// It proves the erase.
+    Good,
+    /// No canary (or nothing read) before, or nothing read after: nothing proven.
+    Unreadable,
+    /// It reads as before: still its canary (with canaries); the same as before and not the
+    /// documented content (without).
+    Unchanged,
+    /// With canaries: no longer its canary, but not the content the technique documents.
+    WrongContent,
+}
+
+impl SampleVerdict {
+    pub fn is_bad(self) -> bool {
+        self != SampleVerdict::Good
+    }
+}
+
+/// The check of a firmware erase on the NIST §4.7 sample (sampler, seed): each block written
+/// with a canary before and read after (`canaries` present); in reports made before canaries,
+/// read before and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirmwareCheck {
-    /// What the blocks must hold afterwards, besides differing from before.
+    /// What the technique documents the blocks to hold afterwards. With canaries, each block
+    /// must hold it and no longer its canary ([`CanaryRule`]); without, differ from before or
+    /// hold it.
     pub rule: PostErase,
     pub algorithm: String,
     pub seed: String,
@@ -128,13 +180,23 @@ pub struct FirmwareCheck {
     pub subsections: u64,
     pub blocks_checked: u64,
     pub bytes_checked: u64,
-    /// Blocks that read the same as before and not the documented content.
+    /// Blocks that read the same as before (with canaries: still their canary) and not the
+    /// documented content.
     pub unchanged_blocks: u64,
-    /// Blocks that could not be read (before or after).
+    /// Blocks with nothing proven: no canary in place (or not read) before, or not read after.
     pub unreadable_blocks: u64,
     pub first_bad_lba: Option<u64>,
     pub passed: bool,
     pub samples: Vec<SampleDigest>,
+    /// Blocks that held their canary (fresh random bytes, written through the guarded
+    /// descriptor, flushed and read back intact) when the erase started. Absent from reports
+    /// made before canaries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canaries: Option<u64>,
+    /// With canaries: blocks that no longer held their canary but not the documented content
+    /// either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrong_content_blocks: Option<u64>,
 }
 
 impl FirmwareCheck {
@@ -153,36 +215,92 @@ impl FirmwareCheck {
         format!("blake3:{}", h.finalize().to_hex())
     }
 
+    /// The rule a canary check judged by; `None` for a check made before canaries.
+    pub fn canary_rule(&self) -> Option<CanaryRule> {
+        self.canaries.map(|_| CanaryRule::of(self.rule))
+    }
+
+    /// How `s` fares under this check's rule: THE rule, for the check as it runs
+    /// (`firmware::check`), the verification record it states, and the consistency of a report
+    /// read back.
+    pub fn judge(&self, s: &SampleDigest) -> SampleVerdict {
+        let (Some(before), Some(after)) = (&s.before, &s.after) else {
+            return SampleVerdict::Unreadable;
+        };
+        if self.canaries.is_some() {
+            // The canary was random bytes, so "changed" is proven for every block; the content
+            // documented must be there too (blank media before cannot stand in for it).
+            if before == after {
+                SampleVerdict::Unchanged
+            } else if self.rule != PostErase::Changed && !s.documented {
+                SampleVerdict::WrongContent
+            } else {
+                SampleVerdict::Good
+            }
+        } else if before == after && !s.documented {
+            SampleVerdict::Unchanged
+        } else {
+            SampleVerdict::Good
+        }
+    }
+
+    /// The counters, `passed` and the first bad LBA, from the samples.
+    pub fn tally(&mut self) {
+        let verdicts: Vec<SampleVerdict> = self.samples.iter().map(|s| self.judge(s)).collect();
+        let count = |v: SampleVerdict| verdicts.iter().filter(|x| **x == v).count() as u64;
+        self.blocks_checked = self.samples.len() as u64;
+        self.unreadable_blocks = count(SampleVerdict::Unreadable);
+        self.unchanged_blocks = count(SampleVerdict::Unchanged);
+        if self.canaries.is_some() {
+            self.canaries = Some(self.samples.iter().filter(|s| s.before.is_some()).count() as u64);
+            self.wrong_content_blocks = Some(count(SampleVerdict::WrongContent));
+        }
+        self.first_bad_lba = self
+            .samples
+            .iter()
+            .zip(&verdicts)
+            .find(|(_, v)| v.is_bad())
+            .map(|(s, _)| s.lba);
+        self.passed = self.blocks_checked > 0 && verdicts.iter().all(|v| !v.is_bad());
+    }
+
+    /// Sectors of the blocks that prove nothing or fail the rule.
+    pub fn bad_sectors(&self) -> u64 {
+        self.samples
+            .iter()
+            .filter(|s| self.judge(s).is_bad())
+            .map(|s| s.sectors)
+            .sum()
+    }
+
     /// Whether the samples say what the counters say (a report edited by hand does not).
     fn consistent(&self) -> Result<(), String> {
-        let unreadable = self
-            .samples
-            .iter()
-            .filter(|s| s.before.is_none() || s.after.is_none())
-            .count() as u64;
-        let unchanged = self
-            .samples
-            .iter()
-            .filter(|s| s.before.is_some() && s.before == s.after && !s.documented)
-            .count() as u64;
         if self.rule == PostErase::Changed && self.samples.iter().any(|s| s.documented) {
             return Err("a sample counted as documented content under rule \"changed\"".into());
         }
-        if self.blocks_checked != self.samples.len() as u64
-            || unreadable != self.unreadable_blocks
-            || unchanged != self.unchanged_blocks
-        {
+        if self.canaries.is_some() != self.wrong_content_blocks.is_some() {
+            return Err("a canary check without its count of other content, or the reverse".into());
+        }
+        let mut recount = self.clone();
+        recount.tally();
+        if recount != *self {
             return Err(format!(
-                "{} samples, {unreadable} unreadable, {unchanged} unchanged, but the counters say {}, {}, {}",
-                self.samples.len(),
+                "{} samples: {} unreadable, {} unchanged, {} other content, {} canaries, first bad LBA {:?}, passed {}; but the record says {}, {}, {}, {:?}, {:?}, {:?}, {}",
+                recount.blocks_checked,
+                recount.unreadable_blocks,
+                recount.unchanged_blocks,
+                recount.wrong_content_blocks.unwrap_or(0),
+                recount.canaries.unwrap_or(0),
+                recount.first_bad_lba,
+                recount.passed,
                 self.blocks_checked,
                 self.unreadable_blocks,
-                self.unchanged_blocks
+                self.unchanged_blocks,
+                self.wrong_content_blocks,
+                self.canaries,
+                self.first_bad_lba,
+                self.passed
             ));
-        }
-        let ok = self.blocks_checked > 0 && unreadable == 0 && unchanged == 0;
-        if self.passed != ok {
-            return Err(format!("passed {} contradicts its samples", self.passed));
         }
         Ok(())
     }
@@ -337,10 +455,11 @@ impl DeviceWipe {
     }
 
     /// The rules of a firmware erase: exactly what the technique can legitimately produce. A
-    /// Purge (or Clear) is claimed only when the drive reported success — after an observed
-    /// in-progress state for a sanitize, on completion of its command for a format or security
-    /// erase (with security found disabled afterwards) — and the before/after check passed;
-    /// with a zero pass afterwards, that pass must be a complete, verified overwrite.
+    /// Purge (or Clear) is claimed only when the drive reported success — for a sanitize, after
+    /// an observed in-progress state or a status that changed across the command; on completion
+    /// of its command for a format or security erase (with security found disabled afterwards)
+    /// — and the canary check passed; with a zero pass afterwards, that pass must be a complete,
+    /// verified overwrite.
     fn check_firmware(&self, technique: Technique) -> Result<(), String> {
         let dev = &self.device.dev_path;
         let media = self.device.media_type;
@@ -385,9 +504,9 @@ impl DeviceWipe {
                 fw.completion.as_str()
             ));
         }
-        if technique.runs_in_background() && !fw.observed_in_progress {
+        if technique.runs_in_background() && !fw.end_is_ours() {
             return Err(format!(
-                "{dev}: a sanitize reported done without ever being seen in progress"
+                "{dev}: a sanitize reported done without ever being seen in progress, and its status did not change across the command"
             ));
         }
         if matches!(technique, Technique::AtaSecurityErase { .. })
@@ -428,20 +547,25 @@ impl DeviceWipe {
                 c.consistent().map_err(|e| format!("{dev}: {e}"))?;
                 if self.outcome == Outcome::Passed && !c.passed {
                     return Err(format!(
-                        "{dev}: outcome passed, but the before/after check did not pass"
+                        "{dev}: outcome passed, but the canary check did not pass"
+                    ));
+                }
+                // A block blank before and blank after proved nothing: without canaries a lying
+                // drive passes on blank media (issue 21), so no such check proves a pass.
+                if self.outcome == Outcome::Passed && c.canaries.is_none() {
+                    return Err(format!(
+                        "{dev}: outcome passed on a before/after check without canaries, which proves nothing where the media was blank"
                     ));
                 }
                 let v = &self.verification;
                 if !then_zero && (v.mode != VerifyMode::Sample || v.passed != c.passed) {
                     return Err(format!(
-                        "{dev}: the verification does not state the before/after check"
+                        "{dev}: the verification does not state the canary check"
                     ));
                 }
             }
             (None, Outcome::Passed) => {
-                return Err(format!(
-                    "{dev}: outcome passed without a before/after check"
-                ));
+                return Err(format!("{dev}: outcome passed without a canary check"));
             }
             (None, _) => {}
         }

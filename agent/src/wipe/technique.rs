@@ -1,6 +1,7 @@
 //! The sanitization techniques Reprise performs, the level each one reaches on each kind of
 //! media (DESIGN §4, NIST SP 800-88 Rev.1 Appendix A), and what each documents the media to
-//! hold afterwards (what the before/after check accepts besides "changed").
+//! hold afterwards (what the canary check requires of each sampled block, besides no longer
+//! holding its canary).
 //!
 //! Pure. The names are the contract of the wipe report and the certificate (`technique`).
 
@@ -43,8 +44,8 @@ pub enum Family {
     Scsi,
 }
 
-/// What a technique documents the media to hold afterwards, which is the rule of its
-/// before/after check: defined in `reprise-cert`, whose certificate records it.
+/// What a technique documents the media to hold afterwards, which the canary check requires
+/// (`CanaryRule::of`): defined in `reprise-cert`, whose certificate records it.
 pub use reprise_cert::model::PostErase;
 
 impl Technique {
@@ -132,9 +133,15 @@ impl Technique {
             // NVMe: a block erase or user data erase leaves deallocated blocks.
             Technique::NvmeSanitize(SanitizeKind::Block)
             | Technique::NvmeFormat(FormatErase::UserData) => dealloc.unwrap_or(PostErase::Changed),
+            // NVMe: Reprise asks for pattern 0, and leaves No-Deallocate After Sanitize clear,
+            // so the controller may deallocate afterwards: zeros either way only when
+            // deallocated blocks read as zeros; otherwise one of two contents.
+            Technique::NvmeSanitize(SanitizeKind::Overwrite) => match dealloc {
+                Some(PostErase::Zeros) => PostErase::Zeros,
+                _ => PostErase::Changed,
+            },
             // Reprise asks the firmware to overwrite with zeros (pattern 0).
-            Technique::NvmeSanitize(SanitizeKind::Overwrite)
-            | Technique::AtaSanitize(SanitizeKind::Overwrite)
+            Technique::AtaSanitize(SanitizeKind::Overwrite)
             | Technique::ScsiSanitize(SanitizeKind::Overwrite) => PostErase::Zeros,
             // ACS-3: a normal erase writes binary zeros.
             Technique::AtaSecurityErase { enhanced: false } => PostErase::Zeros,
@@ -237,5 +244,13 @@ mod tests {
             Technique::NvmeSanitize(SanitizeKind::Crypto).post_erase(z),
             PostErase::Changed
         );
+        let overwrite = Technique::NvmeSanitize(SanitizeKind::Overwrite);
+        assert_eq!(overwrite.post_erase(z), PostErase::Zeros);
+        assert_eq!(
+            overwrite.post_erase(Some(PostErase::Ones)),
+            PostErase::Changed,
+            "pattern 0, or FFh where deallocated"
+        );
+        assert_eq!(overwrite.post_erase(None), PostErase::Changed);
     }
 }

@@ -1,20 +1,21 @@
 //! Every firmware technique against simulated drives with real state, the failure paths
-//! included: a Purge is claimed only when the drive reported success (after an observed
-//! in-progress state for a sanitize) and the before/after check passed; every failure is
-//! `failed` with the drive's codes, never sanitized. Time is virtual: an hour-long sanitize and
-//! its timeout run in no time.
+//! included: a Purge is claimed only when the drive reported success (for a sanitize, after an
+//! observed in-progress state or a status changed across the command) and the canary check
+//! passed (`firmware_canary.rs` has the canaries' own tests); every failure is `failed` with
+//! the drive's codes, never sanitized. Time is virtual: an hour-long sanitize and its timeout
+//! run in no time.
 
 use std::time::Duration;
 
 use reprise::model::{ErrorKind, Level, MediaType};
 use reprise::sys::passthrough::{Inspection, Passthrough, PassthroughError, ScsiData, scsi};
 use reprise::wipe::firmware::password::temporary_password;
-use reprise::wipe::report::{Completion, DeviceWipe, Outcome, PostErase};
+use reprise::wipe::report::{CanaryRule, Completion, DeviceWipe, Outcome, PostErase};
 use reprise::wipe::technique::Technique;
 use reprise::wipe::{CancelToken, Phase, VerifySpec, WipeEvent};
 use reprise_cert::plan::Explanation;
 use reprise_sim::ata::{EraseUnitFault, SanState, SecState};
-use reprise_sim::media::{Erased, SimMedia};
+use reprise_sim::media::SimMedia;
 
 use crate::support::drives;
 use drives::*;
@@ -33,6 +34,11 @@ fn assert_purged(w: &DeviceWipe, technique: &str) {
     let c = w.firmware_check.as_ref().unwrap();
     assert!(c.passed && c.blocks_checked > 1000 && c.unchanged_blocks == 0);
     assert_eq!(c.samples.len() as u64, c.blocks_checked);
+    assert_eq!(
+        c.canaries,
+        Some(c.blocks_checked),
+        "a canary in every block"
+    );
 }
 
 fn assert_failed(w: &DeviceWipe, kind: ErrorKind, words: &str) {
@@ -47,7 +53,7 @@ fn assert_failed(w: &DeviceWipe, kind: ErrorKind, words: &str) {
     );
 }
 
-/// Every byte of `media` changed from `old`, or holds `byte`.
+/// Every sector of `media` changed from `old`.
 fn all_erased(media: &SimMedia, old: &[u8]) -> bool {
     let now = media.snapshot();
     now.chunks(512).zip(old.chunks(512)).all(|(n, o)| n != o)
@@ -80,6 +86,19 @@ fn nvme_sanitize_crypto_purges_every_namespace_and_says_how() {
     assert!(fw.polls >= 3, "{fw:?}");
     assert!(fw.command.starts_with("NVMe Sanitize (84h), crypto erase"));
     assert_eq!(w.firmware_check.as_ref().unwrap().rule, PostErase::Changed);
+    assert_eq!(
+        w.firmware_check.as_ref().unwrap().canary_rule(),
+        Some(CanaryRule::Differs)
+    );
+    // The controller deallocated: the namespace reads as DLFEAT says (zeros).
+    assert!(media.snapshot().iter().all(|&b| b == 0));
+    assert_eq!(
+        (fw.status_before.as_deref(), fw.status_after.as_deref()),
+        (
+            Some("SSTAT 0000h, SCDW10 00000000h"),
+            Some("SSTAT 0101h, SCDW10 0000000Ch")
+        )
+    );
     assert_eq!(w.method, "none");
     assert_eq!(w.bytes_written, 0);
     // Progress of the erase reached the screen, from the drive's SPROG.
@@ -123,24 +142,6 @@ fn nvme_format_of_the_qemu_kind_is_a_purge_checked_against_zeros() {
 }
 
 #[test]
-fn a_blank_disk_purged_to_zeros_passes_as_documented_content() {
-    // Blocks that were zeros before and are zeros after hold the documented content.
-    let mut d = qemu_nvme();
-    let id = nvme_identity(&d, 1);
-    let media = d.media(1).clone();
-    media.erase(0, 1 << 22, Erased::Zeros);
-    let (_, s) = strategy_of(&mut d, &id, &request(Level::Purge));
-    let w = run1(&mut d, &media, &plan_of(&id, s, SAMPLE));
-    assert_purged(&w, "nvme-format-user-data");
-    let c = w.firmware_check.unwrap();
-    assert!(
-        c.samples
-            .iter()
-            .any(|s| s.before == s.after && s.documented)
-    );
-}
-
-#[test]
 fn a_firmware_that_reports_success_without_erasing_is_caught() {
     for mut d in [samsung_pm(), qemu_nvme()] {
         d.fw.lies = true;
@@ -148,27 +149,29 @@ fn a_firmware_that_reports_success_without_erasing_is_caught() {
         let media = d.media(1).clone();
         let (_, s) = strategy_of(&mut d, &id, &request(Level::Purge));
         let w = run1(&mut d, &media, &plan_of(&id, s, SAMPLE));
-        assert_failed(&w, ErrorKind::Verify, "sampled block(s) read as before");
+        assert_failed(&w, ErrorKind::Verify, "still held their canary");
         assert!(w.firmware.as_ref().unwrap().reported_success);
-        assert!(w.firmware_check.as_ref().unwrap().unchanged_blocks > 0);
+        let c = w.firmware_check.as_ref().unwrap();
+        assert_eq!(c.unchanged_blocks, c.blocks_checked);
     }
 }
 
 #[test]
-fn a_sanitize_never_seen_in_progress_is_not_trusted() {
+fn a_sanitize_reported_done_in_a_status_that_never_changed_is_not_trusted() {
+    // Completed before the first status read, on a controller whose log reads the same before
+    // and after (sanitized the same way before, no Global Data Erased): not this command's end.
     let mut d = samsung_pm();
     d.fw.sanitize_instant = true;
+    d.fw.no_gde = true;
+    d.sanitized_before(4 | 1 << 3);
     let id = nvme_identity(&d, 1);
     let media = d.media(1).clone();
     let (_, s) = strategy_of(&mut d, &id, &request(Level::Purge));
     let w = run1(&mut d, &media, &plan_of(&id, s, SAMPLE));
-    assert_failed(
-        &w,
-        ErrorKind::Firmware,
-        "without ever reporting it in progress",
-    );
+    assert_failed(&w, ErrorKind::Firmware, "never reported it");
     let fw = w.firmware.unwrap();
-    assert!(fw.reported_success && !fw.observed_in_progress);
+    assert!(!fw.reported_success && !fw.observed_in_progress);
+    assert!(!fw.status_changed());
 }
 
 #[test]
@@ -442,7 +445,7 @@ fn an_idle_drive_reporting_success_is_not_believed() {
     assert_failed(
         &w,
         ErrorKind::Firmware,
-        "without ever reporting it in progress",
+        "reports neither progress nor a completion that differs from before the command",
     );
 }
 
@@ -631,8 +634,53 @@ fn edited_firmware_records_are_refused() {
     type Edit = Box<dyn Fn(&mut DeviceWipe)>;
     let edits: Vec<(&str, Edit)> = vec![
         (
-            "never in progress",
-            Box::new(|w| w.firmware.as_mut().unwrap().observed_in_progress = false),
+            "never in progress, status unchanged",
+            Box::new(|w| {
+                let fw = w.firmware.as_mut().unwrap();
+                fw.observed_in_progress = false;
+                fw.status_after = fw.status_before.clone();
+            }),
+        ),
+        (
+            "never in progress, status before not read",
+            Box::new(|w| {
+                let fw = w.firmware.as_mut().unwrap();
+                fw.observed_in_progress = false;
+                fw.status_before = None;
+            }),
+        ),
+        (
+            "a check without canaries",
+            Box::new(|w| {
+                let c = w.firmware_check.as_mut().unwrap();
+                c.canaries = None;
+                c.wrong_content_blocks = None;
+            }),
+        ),
+        (
+            "canaries miscounted",
+            Box::new(|w| {
+                let c = w.firmware_check.as_mut().unwrap();
+                c.canaries = c.canaries.map(|n| n + 1);
+            }),
+        ),
+        (
+            "a block still its canary",
+            Box::new(|w| {
+                let c = w.firmware_check.as_mut().unwrap();
+                c.samples[5].after = c.samples[5].before.clone();
+            }),
+        ),
+        (
+            "a canary missing",
+            Box::new(|w| w.firmware_check.as_mut().unwrap().samples[9].before = None),
+        ),
+        (
+            "the rule changed after the check",
+            Box::new(|w| {
+                let c = w.firmware_check.as_mut().unwrap();
+                c.rule = PostErase::Zeros;
+            }),
         ),
         (
             "no success",

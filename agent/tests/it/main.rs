@@ -16,6 +16,7 @@ mod cert_openssl;
 mod cert_purge;
 mod cert_render;
 mod cert_tamper;
+mod firmware_canary;
 mod firmware_erase;
 mod flow_plan;
 mod parse_ata;

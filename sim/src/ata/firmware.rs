@@ -9,7 +9,8 @@
 //!
 //! Failures a test can ask for: a command aborted, an ERASE UNIT that times out or leaves the
 //! drive locked, a sanitize that fails, ends before anyone could see it in progress, or reports
-//! success when none ran, a drive that vanishes.
+//! success when none ran, a firmware that reports every erase done without touching the media,
+//! a drive that vanishes.
 
 use reprise::parse::sat::AtaRegisters;
 use reprise::sys::passthrough::{AtaCommand, AtaData, PassthroughError, ata};
@@ -141,6 +142,9 @@ pub struct SimSanitize {
     pub fails: bool,
     /// What a block erase leaves.
     pub block_content: Erased,
+    /// What a crypto scramble leaves: `None`, the old data under a new key (noise); an SSD that
+    /// also deallocates reads as it says (zeros, usually).
+    pub crypto_content: Option<Erased>,
 }
 
 impl SimSanitize {
@@ -157,6 +161,7 @@ impl SimSanitize {
             instant: false,
             fails: false,
             block_content: Erased::Zeros,
+            crypto_content: None,
         }
     }
 }
@@ -182,6 +187,9 @@ pub struct SimAtaFirmware {
     /// After this many more commands, the drive vanishes.
     pub vanish_after: Option<u32>,
     pub gone: bool,
+    /// SANITIZE and SECURITY ERASE UNIT report success without touching the media (a lying
+    /// firmware: the canary check must catch it).
+    pub lies: bool,
 }
 
 fn set_word(id: &mut [u8], w: usize, v: u16) {
@@ -218,14 +226,14 @@ enum SecOutcome {
 }
 
 /// One security command against the security state (ACS-3 Table 14, "Security mode command
-/// actions"); erases the media for ERASE UNIT.
+/// actions"); erases the media for ERASE UNIT (unless the firmware `lies`).
 fn security_step(
     s: &mut SimSecurity,
     command: u8,
     password: Option<[u8; 32]>,
     control: u16,
     media: &SimMedia,
-    native: u64,
+    (native, lies): (u64, bool),
 ) -> SecOutcome {
     use SecOutcome::{Abort, Done, Timeout};
     use SecState::*;
@@ -288,7 +296,9 @@ fn security_step(
                     } else {
                         Erased::Zeros
                     };
-                    media.erase(0, native, content);
+                    if !lies {
+                        media.erase(0, native, content);
+                    }
                     if fault != EraseUnitFault::StaysLocked {
                         s.user_password = None;
                         s.state = Sec1;
@@ -562,7 +572,15 @@ impl SimAta {
         let media = self.media().clone();
         let native = self.fw.native_sectors * 512;
         let mut s = self.fw.security.take().expect("checked by the caller");
-        let out = security_step(&mut s, cmd.command, password, control, &media, native);
+        let lies = self.fw.lies;
+        let out = security_step(
+            &mut s,
+            cmd.command,
+            password,
+            control,
+            &media,
+            (native, lies),
+        );
         self.fw.security = Some(s);
         match out {
             SecOutcome::Done => Ok(regs(0, 0)),
@@ -597,16 +615,21 @@ impl SimAta {
         let native = self.fw.native_sectors * 512;
         let s = self.fw.sanitize.as_mut().expect("sanitize present");
         let content = match feature {
-            ata::SANITIZE_CRYPTO_SCRAMBLE_EXT => Erased::Random(fresh_seed()),
+            ata::SANITIZE_CRYPTO_SCRAMBLE_EXT => s
+                .crypto_content
+                .unwrap_or_else(|| Erased::Random(fresh_seed())),
             ata::SANITIZE_BLOCK_ERASE_EXT => s.block_content,
             _ => Erased::Pattern(pattern),
         };
+        let lies = self.fw.lies;
         if s.fails {
             media.erase(0, native / 2, content);
             s.state = SanState::Failed;
             s.completed_ok = false;
         } else {
-            media.erase(0, native, content);
+            if !lies {
+                media.erase(0, native, content);
+            }
             s.state = SanState::Idle;
             s.completed_ok = true;
         }

@@ -3,6 +3,12 @@
 //! log, Format NVM (SES 0, 1, 2) per namespace or controller-wide as FNA says, the active
 //! namespace list.
 //!
+//! As a real SSD does: a sanitize deallocates every block once it succeeds (Reprise never sets
+//! No-Deallocate After Sanitize), so they read as DLFEAT says — zeros, 0xFF, or (DLFEAT "not
+//! reported") whatever the controller returns, noise here; a user data erase (Format SES 1)
+//! deallocates too. The log's Global Data Erased bit (SSTAT bit 8) is set by a successful
+//! sanitize and cleared by the host's next write, unless the controller does not keep it.
+//!
 //! Failures a test can ask for: a command that fails with a status, a sanitize or format that
 //! fails, a sanitize that ends before anyone could see it in progress, a firmware that reports
 //! success without touching the media, a controller that vanishes.
@@ -17,7 +23,8 @@ use crate::media::{Erased, SimMedia, fresh_seed};
 /// The Sanitize state of a simulated NVMe controller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NvmeSanState {
-    /// SSTAT 0 (never) or 1 (completed successfully) as given.
+    /// SSTAT bits 2:0 as given: 0 (never), 1 (completed successfully); Global Data Erased is
+    /// added when the log is read.
     Idle {
         sstat: u16,
     },
@@ -46,8 +53,13 @@ pub struct SimNvmeFirmware {
     /// Format NVM answers this status instead of formatting.
     pub format_status: Option<u16>,
     /// Sanitize and Format report success without touching the media (a lying firmware: the
-    /// before/after check must catch it).
+    /// canary check must catch it).
     pub lies: bool,
+    /// The controller does not keep Global Data Erased (always 0 in SSTAT).
+    pub no_gde: bool,
+    /// The host's writes (over every namespace) when the last sanitize succeeded: Global Data
+    /// Erased holds while they have not moved.
+    pub erased_at_writes: Option<u64>,
     /// Opcodes that fail with a status whatever they ask.
     pub fail: Vec<(u8, u16)>,
     pub vanish_after: Option<u32>,
@@ -115,12 +127,31 @@ impl SimNvme {
         }
     }
 
-    /// What the deallocated blocks read as (DLFEAT bits 2:0 of namespace 1).
+    /// What the deallocated blocks read as (DLFEAT bits 2:0 of namespace 1): zeros, 0xFF, or
+    /// (not reported) whatever the controller returns.
     fn dealloc_content(&self) -> Erased {
         match self.id_ns.get(&1).and_then(|n| n.get(33)).map(|b| b & 7) {
+            Some(1) => Erased::Zeros,
             Some(2) => Erased::Ones,
-            _ => Erased::Zeros,
+            _ => Erased::Random(fresh_seed()),
         }
+    }
+
+    fn host_writes(&self) -> u64 {
+        self.fw.media.values().map(SimMedia::host_writes).sum()
+    }
+
+    /// SSTAT bit 8, Global Data Erased: nothing written since the last successful sanitize.
+    fn global_data_erased(&self) -> bool {
+        !self.fw.no_gde && self.fw.erased_at_writes == Some(self.host_writes())
+    }
+
+    /// The controller's last sanitize was `cdw10` and it completed successfully, and nothing
+    /// has been written since (a disk sanitized before, by Reprise or another tool).
+    pub fn sanitized_before(&mut self, cdw10: u32) {
+        self.fw.sanitize = Some(NvmeSanState::Idle { sstat: 1 });
+        self.sanitize_log[4..8].copy_from_slice(&cdw10.to_le_bytes());
+        self.fw.erased_at_writes = Some(self.host_writes());
     }
 
     /// Writes the Sanitize Status log from the state (and advances a sanitize in progress by
@@ -129,8 +160,9 @@ impl SimNvme {
         let Some(state) = self.fw.sanitize else {
             return;
         };
+        let gde = u16::from(self.global_data_erased()) << 8;
         let (sprog, sstat, cdw10) = match state {
-            NvmeSanState::Idle { sstat } => (0xFFFF, sstat, self.last_sanitize_cdw10()),
+            NvmeSanState::Idle { sstat } => (0xFFFF, sstat | gde, self.last_sanitize_cdw10()),
             NvmeSanState::Failed => (0xFFFF, 3, self.last_sanitize_cdw10()),
             NvmeSanState::InProgress {
                 cdw10,
@@ -167,24 +199,33 @@ impl SimNvme {
     }
 
     fn finish_nvme_sanitize(&mut self, cdw10: u32, pattern: u32) {
-        let content = match cdw10 & 7 {
+        // What the operation itself leaves (a new key: noise; a block erase: erased cells, read
+        // as deallocated; an overwrite: the pattern), then, once it succeeded, deallocation
+        // unless No-Deallocate After Sanitize (bit 9) was asked.
+        let done = match cdw10 & 7 {
             4 => Erased::Random(fresh_seed()),
             2 => self.dealloc_content(),
             _ => Erased::Pattern(pattern),
         };
+        let after = if cdw10 & (1 << 9) == 0 {
+            self.dealloc_content()
+        } else {
+            done
+        };
         for m in self.fw.media.values().filter(|_| !self.fw.lies) {
             if self.fw.sanitize_fails {
                 let half = m.total_bytes() / 2;
-                m.erase(0, half, content);
+                m.erase(0, half, done);
             } else {
-                m.erase_all(content);
+                m.erase_all(after);
             }
         }
         self.fw.sanitize = Some(if self.fw.sanitize_fails {
             NvmeSanState::Failed
         } else {
-            // Completed successfully, global data erased.
-            NvmeSanState::Idle { sstat: 1 | 1 << 8 }
+            // Completed successfully; global data erased until the next write.
+            self.fw.erased_at_writes = Some(self.host_writes());
+            NvmeSanState::Idle { sstat: 1 }
         });
     }
 

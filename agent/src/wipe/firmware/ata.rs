@@ -3,7 +3,14 @@
 //! Reprise's temporary password ([`super::password`]).
 //!
 //! A SANITIZE runs in the background and an idle drive may report the success of an earlier
-//! one: success is trusted only after the status showed it in progress. SECURITY ERASE UNIT
+//! one: success is trusted after the status showed it in progress, or when the status changed
+//! across the command. What SANITIZE STATUS EXT offers for that (ACS-3 Table 144): COUNT bit 15
+//! (the last sanitize completed without error), bit 14 (one is in progress), bits 13:12 (frozen,
+//! antifreeze: not about an operation) and the progress in LBA 15:0 — no operation counter, no
+//! record of which sanitize ended. Bits 15:14 are compared: a fast sanitize shows a change only
+//! when the previous one had not completed without error (a new drive, or one whose last
+//! sanitize failed); on a drive whose last sanitize succeeded, a completion too fast to be seen
+//! cannot be told from that earlier one, and is not trusted. SECURITY ERASE UNIT
 //! completes with its command; afterwards security must be found disabled — a drive still
 //! holding the password is unlocked and disabled, and if it refuses, the disk fails (the next
 //! boot recognises the password and unlocks it).
@@ -35,6 +42,12 @@ fn status_cmd() -> AtaCommand {
         device: ata::DEVICE_LBA,
         ..AtaCommand::new(ata::SANITIZE)
     }
+}
+
+/// The bits of SANITIZE STATUS EXT's COUNT that say how the last sanitize ended: 15 (completed
+/// without error) and 14 (in progress).
+fn status_words(count: u16) -> String {
+    format!("COUNT {:04X}h", count & 0xC000)
 }
 
 /// The drive's IDENTIFY DEVICE data now; an answer that does not parse is taken as a path that
@@ -154,7 +167,10 @@ pub fn sanitize(
         Ok(r) if ata_sanitize_status(r.count, r.lba).frozen => {
             return Attempt::NotStarted("the drive is in the sanitize frozen state".into());
         }
-        _ => {}
+        Ok(r) => rec.status_before = Some(status_words(r.count)),
+        // Unread (a failure state left by an earlier sanitize, say): only an end seen in
+        // progress is trusted.
+        Err(_) => {}
     }
     let cmd = AtaCommand {
         features: feature,
@@ -192,18 +208,23 @@ pub fn sanitize(
             match drive.ata(&status_cmd(), AtaData::None) {
             Ok(r) => {
                 let st = ata_sanitize_status(r.count, r.lba);
+                let now = status_words(r.count);
+                // A success that reads exactly as before the command, never seen running, may be
+                // the earlier sanitize's: read again.
+                let ours = rec.observed_in_progress || rec.status_before.as_deref() != Some(&now);
                 Ok(if st.in_progress {
                     Status::Running(Some(st.progress))
-                } else if st.completed_without_error {
-                    Status::Completed
+                } else if st.completed_without_error && ours {
+                    Status::Completed(Some(now))
                 } else if rec.polls > 10 {
                     Status::ended(rec.failed(
                         pace,
                         Completion::Failed,
                         dev,
                         format!(
-                            "the drive accepted the command but reports neither progress nor completion (status COUNT {:#06x})",
-                            r.count
+                            "the drive accepted the command but reports neither progress nor a completion that differs from before the command (status COUNT {:#06x}; before: {})",
+                            r.count,
+                            rec.status_before.as_deref().unwrap_or("not read")
                         ),
                     ))
                 } else {

@@ -1,6 +1,6 @@
 //! Firmware erases: a disk's plan ([`DiskStrategy`]) carried out through the drive's own
 //! commands, on a device the write guard opened (`wipe::guard::open_firmware`), with the
-//! before/after check, the optional zero pass, hidden areas, and the fallbacks.
+//! canary check, the optional zero pass, hidden areas, and the fallbacks.
 //!
 //! One call ([`sanitize`]) handles a group of disks sharing one command: the namespaces of an
 //! NVMe controller that a Sanitize (or a controller-wide Format) erases together; any other disk
@@ -10,16 +10,19 @@
 //!    ([`password`]); a Host Protected Area is removed and a Device Configuration Overlay
 //!    restored when the plan says so, the kernel told to re-read the capacity, and both states
 //!    read again ([`hidden`]).
-//! 2. The NIST §4.7 sample of each disk is read and hashed ([`check`]).
+//! 2. A canary is put in every block of each disk's NIST §4.7 sample: fresh random bytes,
+//!    written through the guarded descriptor, flushed, read back ([`check`]).
 //! 3. The techniques are tried in the plan's order: one the drive refuses before changing
 //!    anything ("not started": frozen, unsupported) gives way to the next, and the plan's last
 //!    fallback is an overwrite (Clear). Once a technique started, its outcome is final.
-//! 4. The sample is read again and judged; with `--then-zero`, every sector is then overwritten
-//!    with zeros and read back by the overwrite engine.
+//! 4. The sample is read again and judged (no block may still hold its canary, and each must
+//!    hold the technique's documented content, if any); with `--then-zero`, every sector is
+//!    then overwritten with zeros and read back by the overwrite engine.
 //!
 //! The record says exactly what the drive reported; `DeviceWipe::check_consistency` decides
-//! what it proves (a sanitize seen in progress, then reported successful; a format or security
-//! erase that completed; and a check that passed).
+//! what it proves (a sanitize seen in progress, or whose status changed across the command,
+//! then reported successful; a format or security erase that completed; and a canary check
+//! that passed).
 
 pub mod ata;
 pub mod check;
@@ -175,6 +178,10 @@ pub(crate) struct Recorder {
     pub polls: u64,
     pub observed_in_progress: bool,
     pub estimated: Option<Duration>,
+    /// A sanitize's status just before its command, and as the drive reported the end
+    /// ([`FirmwareRecord::end_is_ours`]).
+    pub status_before: Option<String>,
+    pub status_after: Option<String>,
 }
 
 impl Recorder {
@@ -188,6 +195,8 @@ impl Recorder {
             polls: 0,
             observed_in_progress: false,
             estimated: None,
+            status_before: None,
+            status_after: None,
         }
     }
 
@@ -211,6 +220,8 @@ impl Recorder {
             estimated_ms: self.estimated.map(|d| d.as_millis() as u64),
             polls: self.polls,
             security_disabled_after: None,
+            status_before: self.status_before.clone(),
+            status_after: self.status_after.clone(),
         }
     }
 
@@ -275,8 +286,9 @@ pub(crate) enum Status {
     Running(Option<u16>),
     /// Nothing of ours yet (not started, or an earlier operation's state): read again.
     Waiting,
-    /// It completed without error.
-    Completed,
+    /// It completed without error; the sanitize status that says so, as compared with the one
+    /// read before the command (`None` where the protocol keeps none).
+    Completed(Option<String>),
     /// It ended otherwise: the attempt as it stands.
     Ended(Box<Attempt>),
 }
@@ -323,7 +335,8 @@ pub(crate) fn poll_until_end(
                 erase_progress(env.events, targets, progress, at, rec.estimated);
             }
             Ok(Status::Waiting) => errors_in_a_row = 0,
-            Ok(Status::Completed) => {
+            Ok(Status::Completed(status)) => {
+                rec.status_after = status;
                 let at = elapsed(env.pace);
                 erase_progress(env.events, targets, Some(0xFFFF), at, rec.estimated);
                 return Attempt::Done(rec.finish(env.pace, Completion::Completed, true, None));
@@ -430,7 +443,7 @@ struct State {
     explanations: Vec<Explanation>,
     hidden: Option<HiddenAreas>,
     errors: Vec<WipeError>,
-    before: Option<check::Before>,
+    canaries: Option<check::Canaries>,
     /// Set when this disk already failed (or was cancelled) before the technique.
     stopped: Option<Outcome>,
 }
@@ -454,7 +467,7 @@ pub fn sanitize(
             explanations: m.job.strategy.explanations.clone(),
             hidden: None,
             errors: Vec::new(),
-            before: None,
+            canaries: None,
             stopped: None,
         })
         .collect();
@@ -485,7 +498,7 @@ pub fn sanitize(
         }
     }
 
-    // 2. The sample before, when a firmware technique will run.
+    // 2. The canaries, when a firmware technique will run.
     if strategy.technique.is_firmware() {
         for (m, st) in members.iter_mut().zip(states.iter_mut()) {
             if st.stopped.is_some() {
@@ -500,8 +513,8 @@ pub fn sanitize(
                 pass: 1,
                 passes: 1,
             };
-            match check::before(&*m.io, m.job.job.verify(), seed, env.cancel, &rep) {
-                Ok(b) => st.before = b,
+            match check::plant(&mut *m.io, m.job.job.verify(), seed, env.cancel, &rep) {
+                Ok(c) => st.canaries = c,
                 Err(check::Stopped::Cancelled) => st.stopped = Some(Outcome::Cancelled),
                 Err(check::Stopped::Gone(e)) => {
                     st.errors.push(WipeError {
@@ -509,9 +522,18 @@ pub fn sanitize(
                         lba: None,
                         sectors: None,
                         message: format!(
-                            "{}: reading the sample before the erase: {e}",
+                            "{}: putting the canaries in place before the erase: {e}",
                             id.dev_path
                         ),
+                    });
+                    st.stopped = Some(Outcome::Failed);
+                }
+                Err(check::Stopped::Failed { kind, why }) => {
+                    st.errors.push(WipeError {
+                        operation: kind,
+                        lba: None,
+                        sectors: None,
+                        message: format!("{}: {why}; the erase was not started", id.dev_path),
                     });
                     st.stopped = Some(Outcome::Failed);
                 }
@@ -715,14 +737,16 @@ fn finish_member(
     w.firmware = Some(record.clone());
     // What the drive reported must be enough on its own.
     let mut trusted = record.completion == Completion::Completed && record.reported_success;
-    if trusted && t.runs_in_background() && !record.observed_in_progress {
+    if trusted && t.runs_in_background() && !record.end_is_ours() {
         trusted = false;
         w.errors.push(WipeError {
             operation: ErrorKind::Firmware,
             lba: None,
             sectors: None,
             message: format!(
-                "{dev}: the drive reported the sanitize done without ever reporting it in progress: an idle drive may report an earlier success, so this one is not trusted"
+                "{dev}: the drive reported the sanitize done without ever reporting it in progress, and its sanitize status did not change across the command ({} before, {} after): an idle drive may report an earlier success, so this one is not trusted",
+                record.status_before.as_deref().unwrap_or("not read"),
+                record.status_after.as_deref().unwrap_or("not read"),
             ),
         });
     }
@@ -771,7 +795,7 @@ fn finish_member(
         passes: 1,
     };
     match st
-        .before
+        .canaries
         .as_ref()
         .map(|b| check::after(&*m.io, b, rule, cancel, &rep))
     {
@@ -793,19 +817,34 @@ fn finish_member(
             w.outcome = Outcome::Failed;
             return w;
         }
+        Some(Err(check::Stopped::Failed { kind, why })) => {
+            w.errors.push(WipeError {
+                operation: kind,
+                lba: None,
+                sectors: None,
+                message: format!("{dev}: reading the sample after the erase: {why}"),
+            });
+            w.outcome = Outcome::Failed;
+            return w;
+        }
         Some(Ok(c)) => {
             w.verification = check::as_verification(&c);
             if !c.passed {
+                let rule_words = c.canary_rule().map_or(c.rule.as_str(), |r| r.as_str());
+                let missing = canaries_missing(&st)
+                    .map(|(lba, why)| format!("; LBA {lba}: {why}"))
+                    .unwrap_or_default();
+                let first = c.first_bad_lba.unwrap_or(0);
                 w.errors.push(WipeError {
                     operation: ErrorKind::Verify,
                     lba: c.first_bad_lba,
                     sectors: Some(w.verification.mismatches),
                     message: format!(
-                        "{dev}: after {t}, {} sampled block(s) read as before and {} could not be read (rule {}); first at LBA {}",
+                        "{dev}: after {t}, {} of {} sampled block(s) still held their canary, {} held other content than the technique documents, {} proved nothing (no canary in place, or unreadable after) (rule {rule_words}); first at LBA {first}{missing}",
                         c.unchanged_blocks,
+                        c.blocks_checked,
+                        c.wrong_content_blocks.unwrap_or(0),
                         c.unreadable_blocks,
-                        c.rule,
-                        c.first_bad_lba.unwrap_or(0)
                     ),
                 });
                 w.outcome = Outcome::Failed;
@@ -834,6 +873,11 @@ fn finish_member(
     w.finished_at = now_rfc3339();
     w.duration_ms = t0.elapsed_ms();
     w
+}
+
+/// The first block of a member without its canary, and why.
+fn canaries_missing(st: &State) -> Option<(u64, String)> {
+    st.canaries.as_ref().and_then(|c| c.first_missing.clone())
 }
 
 fn cancelled(dev: &str) -> WipeError {

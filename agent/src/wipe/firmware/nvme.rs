@@ -3,8 +3,21 @@
 //! user data erase, SES 2 cryptographic erase; §5.23), which completes with its command.
 //!
 //! A Sanitize runs in the background, over every namespace of the controller: success is
-//! trusted only when the log showed it in progress and then reported it completed, with the
-//! action of this command (SCDW10).
+//! trusted when the log reports it completed with the action of this command (SCDW10) and
+//! either showed it in progress first, or differs from the log read just before the command.
+//!
+//! What the Sanitize Status log (log page 81h, NVMe Base 2.0) offers to tell this sanitize's
+//! end from an earlier one: SSTAT (the most recent operation's status: never, completed, in
+//! progress, failed, completed without deallocation; overwrite passes completed; Global Data
+//! Erased), SCDW10 (the command dword 10 of the most recent sanitize), SPROG (progress, FFFFh
+//! when none runs; not compared) and the estimates. There is no operation counter. What makes
+//! a fast sanitize visible is Global Data Erased (SSTAT bit 8): it is cleared by any write to the
+//! media and set again only by a successful sanitize — and the canaries written just before the
+//! command (`super::check`) clear it. So a controller that keeps it shows "completed, no data
+//! written since" after a sanitize of its own even when the previous one was the same action;
+//! one that does not keep it shows a change only when its previous state was another (never
+//! sanitized, failed, another action). No change: the end may be an earlier one's, and is not
+//! trusted.
 
 use std::time::Duration;
 
@@ -79,11 +92,14 @@ pub fn sanitize(
     };
     rec.estimated = estimate.map(|s| Duration::from_secs(u64::from(s)));
     let deadline = rec.deadline(tuning, sanitize_deadline(kind));
-    // Someone else's sanitize must not pass for ours.
-    if let Ok(log) = read_log(drive)
-        && log.state == SanitizeState::InProgress
-    {
-        return Attempt::NotStarted("a sanitize is already in progress".into());
+    // Someone else's sanitize must not pass for ours; and the status now is what a fast one
+    // must change. Unread, only an end seen in progress is trusted.
+    match read_log(drive) {
+        Ok(log) if log.state == SanitizeState::InProgress => {
+            return Attempt::NotStarted("a sanitize is already in progress".into());
+        }
+        Ok(log) => rec.status_before = Some(status_words(&log)),
+        Err(_) => {}
     }
     let cmd = NvmeCommand {
         cdw10,
@@ -104,12 +120,16 @@ pub fn sanitize(
         "controller",
         |rec, pace| {
             let log = read_log(drive)?;
+            let now = status_words(&log);
+            // A completion that reads exactly as before the command, never seen running, may be
+            // the earlier one's (the controller not yet at ours): read again.
+            let ours = rec.observed_in_progress || rec.status_before.as_deref() != Some(&now);
             Ok(match log.state {
                 SanitizeState::InProgress => Status::Running(Some(log.sprog)),
                 SanitizeState::CompletedSuccessfully | SanitizeState::CompletedNoDeallocate
-                    if log.cdw10.raw & 7 == action =>
+                    if log.cdw10.raw & 7 == action && ours =>
                 {
-                    Status::Completed
+                    Status::Completed(Some(now))
                 }
                 SanitizeState::Failed => Status::ended(rec.failed(
                     pace,
@@ -124,13 +144,21 @@ pub fn sanitize(
                     Completion::Failed,
                     dev,
                     format!(
-                        "the controller accepted the command but its Sanitize Status log never reported it (SSTAT {:#06x})",
-                        log.sstat_raw
+                        "the controller accepted the command but its Sanitize Status log never reported it: neither in progress nor a completion that differs from before the command ({now})"
                     ),
                 )),
                 _ => Status::Waiting,
             })
         },
+    )
+}
+
+/// The part of the Sanitize Status log that says which sanitize ended how: SSTAT (status,
+/// overwrite passes, Global Data Erased) and SCDW10; not SPROG, which only moves while one runs.
+fn status_words(log: &crate::parse::nvme::SanitizeLog) -> String {
+    format!(
+        "SSTAT {:04X}h, SCDW10 {:08X}h",
+        log.sstat_raw, log.cdw10.raw
     )
 }
 

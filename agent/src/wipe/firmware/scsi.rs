@@ -1,7 +1,10 @@
 //! SCSI SANITIZE (SBC-3 §5.30): overwrite, block erase or cryptographic erase, started with
 //! IMMED and followed through REQUEST SENSE, which reports NOT READY / SANITIZE IN PROGRESS
 //! with a progress indication until the end, then nothing (success) or MEDIUM ERROR / SANITIZE
-//! COMMAND FAILED. Success is trusted only after the in-progress state was seen.
+//! COMMAND FAILED. Success is trusted only after the in-progress state was seen: SCSI keeps no
+//! status of a past sanitize (the sense data of its end is reported once, then cleared; no log
+//! page records it), so a sanitize that ends before the first REQUEST SENSE leaves nothing that
+//! differs from before the command.
 
 use std::time::Duration;
 

@@ -17,6 +17,18 @@ use std::collections::BTreeMap;
 
 use super::envelope::{Verified, VerifyError};
 
+/// The id of a station's certificate number `sequence`: the first 16 hex digits of the station
+/// key id, a dash, the sequence on 8 digits (`f8889d3b4fd36bcb-00000001`). An id belongs to its
+/// signer: [`super::envelope::verify`] refuses a certificate whose id is not this function of
+/// its own signing key and sequence, so no key can claim the ids of another station.
+pub fn certificate_id(station_key_id: &str, sequence: u64) -> String {
+    let hex = station_key_id
+        .strip_prefix("sha256:")
+        .unwrap_or(station_key_id);
+    let prefix: String = hex.chars().take(16).collect();
+    format!("{prefix}-{sequence:08}")
+}
+
 /// One problem found in a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Gap {
@@ -267,6 +279,16 @@ mod tests {
             digest: digest.into(),
             previous_digest: previous.map(Into::into),
         }
+    }
+
+    #[test]
+    fn an_id_is_the_key_prefix_and_the_sequence() {
+        let key = "sha256:f8889d3b4fd36bcb9c0ed9347e4a432b10f2037ac9101a644f82dd3e24337045";
+        assert_eq!(certificate_id(key, 1), "f8889d3b4fd36bcb-00000001");
+        assert_eq!(
+            certificate_id(key, 123_456_789),
+            "f8889d3b4fd36bcb-123456789"
+        );
     }
 
     #[test]

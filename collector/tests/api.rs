@@ -54,7 +54,7 @@ fn genuine_is_201_then_200_and_stored_byte_for_byte(db: &str) {
         key_id, st.key_id,
         "enroll prints the key id the stick shows"
     );
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let c = st.issue(&Spec::default());
     assert_created(&server.upload(&c.bytes), &c);
     let again = server.upload(&c.bytes);
@@ -73,7 +73,7 @@ fn genuine_is_201_then_200_and_stored_byte_for_byte(db: &str) {
 fn tampered_content_or_signature_is_422_and_not_stored(db: &str) {
     let mut st = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let c = st.issue(&Spec::default());
     // One byte of the content: the serial number.
     let text = String::from_utf8(c.bytes.clone()).unwrap();
@@ -117,7 +117,7 @@ fn tampered_content_or_signature_is_422_and_not_stored(db: &str) {
 fn unsigned_is_422(db: &str) {
     let mut st = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let c = st.issue(&Spec::default());
     let env: serde_json::Value = serde_json::from_slice(&c.bytes).unwrap();
     let no_signature = serde_json::json!({"certificate": env["certificate"]});
@@ -137,7 +137,7 @@ fn unsigned_is_422(db: &str) {
 fn unknown_key_is_403(db: &str) {
     let mut enrolled = Station::new();
     enroll(db, &enrolled, "stick-1", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let c = Station::new().issue(&Spec::default());
     let r = server.upload(&c.bytes);
     assert_error(&r, 403, "unknown_key");
@@ -162,7 +162,7 @@ fn revoked_key_is_403_and_earlier_certificates_stay(db: &str) {
     let mut other = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
     enroll(db, &other, "stick-2", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let first = st.issue(&Spec::default());
     assert_eq!(server.upload(&first.bytes).status, 201);
     // Revoked while the server runs: by key id for one, by name for the other.
@@ -193,7 +193,7 @@ fn revoked_key_is_403_and_earlier_certificates_stay(db: &str) {
 fn garbage_is_400(db: &str) {
     let mut st = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let c = st.issue(&Spec::default());
     let half = &c.bytes[..c.bytes.len() / 2];
     let dup = {
@@ -224,7 +224,7 @@ fn garbage_is_400(db: &str) {
 fn oversized_is_413(db: &str) {
     let mut st = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let c = st.issue(&Spec::default());
     // A genuine certificate padded past 1 MiB with white space (still valid JSON).
     let mut big = c.bytes.clone();
@@ -252,7 +252,7 @@ fn oversized_is_413(db: &str) {
 fn same_id_other_content_is_409(db: &str) {
     let mut st = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let first = st.issue(&Spec::default());
     assert_eq!(server.upload(&first.bytes).status, 201);
     let twin = st.make(
@@ -294,30 +294,28 @@ fn chain_problems_are_flagged_on_the_station_page(db: &str) {
     let mut intact = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
     enroll(db, &intact, "stick-2", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let spec = Spec::default();
     let c1 = st.issue(&spec);
     let c2 = st.issue(&spec);
     let _c3 = st.issue(&spec); // never uploaded: deleted from the stick
     let c4 = st.issue(&spec);
-    // #5 links to #2 instead of #4 (re-sequenced), and a second #2 under another id (fork).
+    // #5 links to #2 instead of #4 (re-sequenced), and a second, different #2 (fork): its id
+    // is #2's (an id is its key's and sequence's), so it is refused and recorded.
     let c5 = st.make(&spec, 5, Some(c2.digest.clone()));
-    let mut fork = st
-        .make(
-            &Spec {
-                serial: "FORKED".into(),
-                ..Spec::default()
-            },
-            2,
-            Some(c1.digest.clone()),
-        )
-        .cert;
-    fork.id = format!("{}-fork", fork.id);
-    let fork = st.seal(fork);
+    let fork = st.make(
+        &Spec {
+            serial: "FORKED".into(),
+            ..Spec::default()
+        },
+        2,
+        Some(c1.digest.clone()),
+    );
     // Arrival order does not matter: #4 before #1.
-    for c in [&c4, &c1, &c2, &c5, &fork] {
+    for c in [&c4, &c1, &c2, &c5] {
         assert_eq!(server.upload(&c.bytes).status, 201, "{}", c.id);
     }
+    assert_error(&server.upload(&fork.bytes), 409, "id_conflict");
     for n in 0..3 {
         assert_eq!(server.upload(&intact.issue(&spec).bytes).status, 201, "{n}");
     }
@@ -325,7 +323,10 @@ fn chain_problems_are_flagged_on_the_station_page(db: &str) {
         .get(&format!("/stations/{}?lang=en", &st.key_id[7..]))
         .text();
     assert!(page.contains("certificate #3 is missing"), "{page}");
-    assert!(page.contains("fork: #2 is claimed by"), "{page}");
+    assert!(
+        page.contains("refused: a second, different certificate") && page.contains(&fork.digest),
+        "{page}"
+    );
     assert!(page.contains("links to #2 instead of #4"), "{page}");
     assert!(
         page.contains("Highest sequence received: <strong>#5</strong>"),
@@ -354,7 +355,7 @@ fn restart_keeps_everything(db: &str) {
     let mut b = Station::new();
     enroll(db, &a, "stick-a", "Collège Pasteur");
     enroll(db, &b, "stick-b", "Lycée Hugo");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let mut all = Vec::new();
     for i in 0..6 {
         let st = if i % 2 == 0 { &mut a } else { &mut b };
@@ -366,7 +367,7 @@ fn restart_keeps_everything(db: &str) {
         all.push(c);
     }
     server.kill();
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     assert_eq!(server.count(), all.len());
     for c in &all {
         assert_eq!(

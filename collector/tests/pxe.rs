@@ -157,7 +157,7 @@ fn only_marked_machines_boot_into_automatic_mode() {
 #[test]
 fn boot_files_are_served_and_nothing_else_of_the_directory() {
     let r = rack();
-    let server = Server::start(&r.db, &["--boot-dir", r.boot.to_str().unwrap()]);
+    let server = Server::open(&r.db, &["--boot-dir", r.boot.to_str().unwrap()]);
     for f in ["vmlinuz", "vmlinuz-bios", "initrd.img"] {
         let resp = server.get(&format!("/boot/{f}"));
         assert_eq!(resp.status, 200);
@@ -173,7 +173,7 @@ fn boot_files_are_served_and_nothing_else_of_the_directory() {
         "{s}"
     );
     // No --boot-dir: no boot files, no scripts.
-    let bare = Server::start(&r.db, &[]);
+    let bare = Server::open(&r.db, &[]);
     assert_eq!(bare.get("/boot.ipxe?mac=52:54:00:12:34:56").status, 404);
     assert_eq!(bare.get("/boot/vmlinuz").status, 404);
 }
@@ -207,7 +207,7 @@ fn a_pxe_booted_station_enrols_once_with_its_token_then_uploads() {
         "--db",
         db,
     ]);
-    let server = Server::start(db, &["--boot-dir", r.boot.to_str().unwrap()]);
+    let server = Server::open(db, &["--boot-dir", r.boot.to_str().unwrap()]);
     let token = token_of(&script(&server, "52:54:00:12:34:56")).unwrap();
     let mut st = Station::new();
     let c = st.issue(&Spec::default());
@@ -244,7 +244,7 @@ fn a_pxe_booted_station_enrols_once_with_its_token_then_uploads() {
     let unmarked = script(&server, "52:54:00:00:00:01");
     assert_eq!(token_of(&unmarked), None);
     drop(server);
-    let all = Server::start(
+    let all = Server::open(
         db,
         &[
             "--boot-dir",
@@ -255,7 +255,7 @@ fn a_pxe_booted_station_enrols_once_with_its_token_then_uploads() {
     );
     assert!(token_of(&script(&all, "52:54:00:00:00:01")).is_some());
     drop(all);
-    let none = Server::start(
+    let none = Server::open(
         db,
         &[
             "--boot-dir",

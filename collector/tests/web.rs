@@ -71,7 +71,7 @@ fn workshop(db: &str) -> Vec<Signed> {
             "Latitude 5490",
         ),
     ];
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let mut out = Vec::new();
     for (serial, site, at, failed, decision, product) in specs {
         let st = if site.starts_with("Lycée") {
@@ -105,7 +105,7 @@ fn list_and_search_in_chromium() {
     let db = dir.path().join("c.db");
     let db = db.to_str().unwrap();
     let certs = workshop(db);
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let plain = server.get("/certificates");
     let csp = plain.header("content-security-policy").unwrap();
     assert!(
@@ -184,7 +184,7 @@ fn certificate_page_in_chromium() {
     let db = dir.path().join("c.db");
     let db = db.to_str().unwrap();
     let certs = workshop(db);
-    let server = Server::start(db, &["--public-url", "http://collector.example:8080/"]);
+    let server = Server::open(db, &["--public-url", "http://collector.localhost:8080/"]);
     let failed = &certs[1];
     let url = server.url(&format!("/c/{}", failed.hex()));
     let dom = dump_dom(&format!("{url}?lang=fr"));
@@ -192,7 +192,10 @@ fn certificate_page_in_chromium() {
     assert!(dom.contains(&failed.id) && dom.contains("SN-101"), "{dom}");
     assert!(dom.contains("<svg"), "QR code: {dom}");
     assert!(
-        dom.contains(&format!("http://collector.example:8080/c/{}", failed.hex())),
+        dom.contains(&format!(
+            "http://collector.localhost:8080/c/{}",
+            failed.hex()
+        )),
         "the QR URL uses --public-url: {dom}"
     );
     // Chain position: #2 of stick-a, after #1.
@@ -221,7 +224,7 @@ fn statistics_in_chromium() {
     let db = dir.path().join("c.db");
     let db = db.to_str().unwrap();
     workshop(db);
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let dom = dump_dom(&server.url("/stats?lang=en"));
     assert!(
         dom.contains("<svg") && dom.contains("id=\"chart\""),
@@ -260,7 +263,7 @@ fn csv_exports_what_the_list_shows() {
     let db = dir.path().join("c.db");
     let db = db.to_str().unwrap();
     let certs = workshop(db);
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let r = server.get("/certificates.csv?site=Pasteur&decision=refurbish");
     assert_eq!(r.status, 200);
     assert!(r.header("content-type").unwrap().starts_with("text/csv"));

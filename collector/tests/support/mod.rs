@@ -205,7 +205,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// `serve --listen 127.0.0.1:0 --db DB EXTRA...`
+    /// `serve --listen 127.0.0.1:0 --db DB EXTRA...` (pages need a login unless EXTRA says
+    /// `--no-login`).
     pub fn start(db: &str, extra: &[&str]) -> Server {
         let logs = tempfile::tempdir().unwrap();
         let stderr = logs.path().join("stderr");
@@ -236,6 +237,13 @@ impl Server {
             stderr,
             _logs: logs,
         }
+    }
+
+    /// `serve --no-login ...`: pages open to this machine, as most tests read them.
+    pub fn open(db: &str, extra: &[&str]) -> Server {
+        let mut args = vec!["--no-login"];
+        args.extend_from_slice(extra);
+        Server::start(db, &args)
     }
 
     pub fn url(&self, path: &str) -> String {

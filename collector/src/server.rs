@@ -257,3 +257,40 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     crate::conn::serve(router(app), listener, limits, shutdown).await
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    /// A route that panics answers 500; the router serves the next request as before.
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_for_its_request_only() {
+        let app = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    let s = "2026-11-26T10:0é:00Z";
+                    s[11..16].to_string()
+                }),
+            )
+            .route("/fine", get(|| async { "fine" }))
+            .layer(axum::middleware::from_fn(catch_panic));
+        let call = |path: &str| {
+            app.clone()
+                .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        };
+        let boom = call("/boom").await.unwrap();
+        assert_eq!(boom.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        for _ in 0..3 {
+            assert_eq!(call("/fine").await.unwrap().status(), StatusCode::OK);
+            assert_eq!(
+                call("/boom").await.unwrap().status(),
+                StatusCode::INTERNAL_SERVER_ERROR
+            );
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! The upload API over a real socket on 127.0.0.1, against the real binary: genuine, repeated,
 //! tampered, unsigned, unknown-key, revoked, garbage, oversized and conflicting certificates,
-//! chain checks, restarts. The same cases run on SQLite (one test each) and on a PostgreSQL
+//! another key's ids, malformed times, chain checks, restarts. The same cases run on SQLite (one test each) and on a PostgreSQL
 //! cluster the test starts itself (`postgres_runs_the_same_api_cases`).
 
 mod support;
@@ -289,6 +289,100 @@ fn same_id_other_content_is_409(db: &str) {
     assert!(page.contains(&twin.digest), "{page}");
 }
 
+/// Any enrolled key (a PXE token is enough to enrol one) signs certificates under another
+/// station's next ids: every one is refused (422 `id_mismatch`, nothing stored), and that
+/// station's genuine certificates are still accepted.
+fn another_key_cannot_take_a_station_s_ids(db: &str) {
+    let mut stick = Station::new();
+    let squatter = Station::new();
+    enroll(db, &stick, "stick-1", "Collège Pasteur");
+    enroll(db, &squatter, "pxe-0123456789abcdef", "PXE");
+    let server = Server::open(db, &[]);
+    let first = stick.issue(&Spec::default());
+    assert_created(&server.upload(&first.bytes), &first);
+    // The stick's next two certificates are still on the stick when the squatter strikes.
+    let second = stick.issue(&Spec::default());
+    let third = stick.issue(&Spec::default());
+    // The stick's next ids, re-signed by the squatter (its own key in the chain, honestly).
+    for sequence in 2..=6 {
+        let mut c = stick
+            .make(
+                &Spec {
+                    serial: "SQUAT".into(),
+                    ..Spec::default()
+                },
+                sequence,
+                None,
+            )
+            .cert;
+        c.chain.station_key_id = squatter.key_id.clone();
+        let forged = squatter.seal(c);
+        assert!(forged.id.starts_with(&stick.key_id[7..23]), "{}", forged.id);
+        let r = server.upload(&forged.bytes);
+        assert_error(&r, 422, "id_mismatch");
+        assert!(
+            r.json()["error"].as_str().unwrap().contains(&forged.id),
+            "{}",
+            r.text()
+        );
+        assert_eq!(stored(&server, &forged), None);
+    }
+    // Signed by the stick itself under the squatter's id: refused too.
+    let mut c = stick
+        .make(&Spec::default(), 2, Some(first.digest.clone()))
+        .cert;
+    c.id = format!("{}-00000002", &squatter.key_id[7..23]);
+    assert_error(&server.upload(&stick.seal(c).bytes), 422, "id_mismatch");
+    // The stick's genuine certificates go on being accepted.
+    assert_created(&server.upload(&second.bytes), &second);
+    assert_created(&server.upload(&third.bytes), &third);
+    assert_eq!(server.count(), 3);
+    let page = server
+        .get(&format!("/stations/{}?lang=en", &stick.key_id[7..]))
+        .text();
+    assert!(page.contains("Chain intact"), "{page}");
+}
+
+/// A signed certificate whose `issued_at` pages would slice wrongly (a multibyte character,
+/// an offset, another format) is refused at ingest (400 `schema`, nothing stored); every page
+/// is still served.
+fn a_time_that_is_not_strict_utc_is_refused(db: &str) {
+    let mut st = Station::new();
+    enroll(db, &st, "stick-1", "Collège Pasteur");
+    let server = Server::open(db, &[]);
+    for at in [
+        "2026-11-26T10:0é:00Z",
+        "2026-11-26T1é:00:00.000Z",
+        "2026-11-26T10:00:00+01:00",
+        "2026-11-26 10:00:00Z",
+        "26/11/2026 10:00",
+        "2026-02-30T10:00:00Z",
+    ] {
+        let c = st.make(
+            &Spec {
+                issued_at: at.into(),
+                ..Spec::default()
+            },
+            1,
+            None,
+        );
+        let r = server.upload(&c.bytes);
+        assert_error(&r, 400, "schema");
+        assert!(
+            r.json()["error"].as_str().unwrap().contains("issued_at"),
+            "{at}: {}",
+            r.text()
+        );
+        assert_eq!(stored(&server, &c), None, "{at}");
+    }
+    for page in ["/certificates", "/certificates.csv", "/stats", "/stations"] {
+        assert_eq!(server.get(page).status, 200, "{page}");
+    }
+    let c = st.issue(&Spec::default());
+    assert_created(&server.upload(&c.bytes), &c);
+    assert_eq!(server.get("/certificates").status, 200);
+}
+
 fn chain_problems_are_flagged_on_the_station_page(db: &str) {
     let mut st = Station::new();
     let mut intact = Station::new();
@@ -406,6 +500,8 @@ const CASES: &[(&str, Case)] = &[
     ("garbage", garbage_is_400),
     ("oversized", oversized_is_413),
     ("same id", same_id_other_content_is_409),
+    ("another key's ids", another_key_cannot_take_a_station_s_ids),
+    ("strict times", a_time_that_is_not_strict_utc_is_refused),
     ("chain", chain_problems_are_flagged_on_the_station_page),
     ("restart", restart_keeps_everything),
 ];
@@ -435,6 +531,8 @@ on_sqlite!(
     garbage_is_400,
     oversized_is_413,
     same_id_other_content_is_409,
+    another_key_cannot_take_a_station_s_ids,
+    a_time_that_is_not_strict_utc_is_refused,
     chain_problems_are_flagged_on_the_station_page,
     restart_keeps_everything,
 );

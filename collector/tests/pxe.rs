@@ -277,6 +277,79 @@ fn a_pxe_booted_station_enrols_once_with_its_token_then_uploads() {
 }
 
 #[test]
+fn enrolment_tokens_are_capped_per_mac() {
+    let r = rack();
+    let db = r.db.as_str();
+    for mac in ["52:54:00:12:34:56", "52:54:00:12:34:57"] {
+        cli_ok(&["mark", "--mac", mac, "--mode", "clear", "--db", db]);
+    }
+    let server = Server::start(
+        db,
+        &[
+            "--boot-dir",
+            r.boot.to_str().unwrap(),
+            "--pxe-tokens-per-mac",
+            "2",
+        ],
+    );
+    let a = "52:54:00:12:34:56";
+    let first = token_of(&script(&server, a)).expect("a token");
+    let second = token_of(&script(&server, a)).expect("a second token");
+    assert_ne!(first, second);
+    // Past the cap the machine still boots (automatic mode as marked), without a token; the
+    // MAC's spelling does not matter.
+    for spelling in [a, "52-54-00-12-34-56", "525400123456"] {
+        let s = script(&server, spelling);
+        assert!(kernel_line(&s).contains("reprise.auto=clear"), "{s}");
+        assert_eq!(token_of(&s), None, "{s}");
+    }
+    // Another machine is not held up by it, and the tokens given stay good.
+    assert!(token_of(&script(&server, "52:54:00:12:34:57")).is_some());
+    assert_eq!(enrol(&server, &second, &Station::new()).status, 201);
+}
+
+/// A PXE token is enough to enrol a key; that key still cannot take a stick's ids.
+#[test]
+fn a_pxe_enrolled_key_cannot_take_a_stick_s_ids() {
+    let r = rack();
+    let db = r.db.as_str();
+    cli_ok(&[
+        "mark",
+        "--mac",
+        "52:54:00:12:34:56",
+        "--mode",
+        "clear",
+        "--db",
+        db,
+    ]);
+    let mut stick = Station::new();
+    support::enroll(db, &stick, "stick-1", "Collège Pasteur");
+    let server = Server::open(
+        db,
+        &[
+            "--boot-dir",
+            r.boot.to_str().unwrap(),
+            "--pxe-enroll",
+            "all",
+        ],
+    );
+    let token = token_of(&script(&server, "52:54:00:99:99:99")).unwrap();
+    let pxe = Station::new();
+    assert_eq!(enrol(&server, &token, &pxe).status, 201);
+    let genuine = stick.issue(&Spec::default());
+    let mut forged = genuine.cert.clone();
+    forged.chain.station_key_id = pxe.key_id.clone();
+    forged.machine.identity.serial = Some("NOT-THE-STICK-S".into());
+    let forged = pxe.seal(forged);
+    assert_eq!(forged.id, genuine.id);
+    let refused = server.upload(&forged.bytes);
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert_eq!(refused.json()["code"], "id_mismatch");
+    assert_eq!(server.upload(&genuine.bytes).status, 201);
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
 fn the_cli_refuses_what_it_cannot_do_and_says_why() {
     let r = rack();
     let db = r.db.as_str();

@@ -1,6 +1,7 @@
 //! The per-station hash chain, and the check of a folder of certificates against it.
 //!
-//! Each certificate carries `chain.sequence` (1, 2, 3, ... per station key) and
+//! A certificate's id is its station's and sequence's ([`certificate_id`]). Each certificate
+//! carries `chain.sequence` (1, 2, 3, ... per station key) and
 //! `chain.previous_digest`: the `sha256:<hex>` of the canonical (JCS) bytes of the previous
 //! certificate's *content* (the signed `certificate` member, not the envelope). The content was
 //! chosen because it is exactly what is signed and what the QR code shows: the same digest names

@@ -6,7 +6,8 @@
 //!   of the oldest *idle* one — connected but with no request in flight: a client that sent
 //!   nothing or only part of a request head, or a keep-alive connection between requests — so
 //!   idle connections, however many, cannot keep an upload out. When every connection has a
-//!   request in flight, the new one waits (in the kernel's queue) until one ends.
+//!   request in flight, the new one waits until one ends (and the next ones in the kernel's
+//!   queue).
 //! - **A read timeout** (`--read-timeout`): a request head must arrive within it (hyper's
 //!   header timeout, which also closes a keep-alive connection idle that long), and a request
 //!   body within it of the head, counted as a whole and not between bytes — a client sending a
@@ -244,7 +245,13 @@ impl Task {
             let conn = Arc::clone(&conn);
             hyper::service::service_fn(move |req: Request<Incoming>| {
                 let in_flight = InFlight::new(&conn);
-                let mut req = req.map(|b| Body::new(DeadlineBody::new(b, limits.read_timeout)));
+                let mut req = req.map(|b| {
+                    if b.is_end_stream() {
+                        Body::new(b)
+                    } else {
+                        Body::new(DeadlineBody::new(b, limits.read_timeout))
+                    }
+                });
                 req.extensions_mut().insert(ConnectInfo(peer));
                 let router = router.clone();
                 async move {

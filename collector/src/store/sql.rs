@@ -268,9 +268,8 @@ pub fn cert_row(r: &dyn Cells) -> Result<CertRow, CellError> {
 
 /// INSERT of a certificate row ([`cert_params`]). A certificate whose digest, or whose id for
 /// its station, is already stored is not inserted (zero rows), and the rules then look at what
-/// is there: PostgreSQL
-/// needs this for concurrent uploads (a failed INSERT would abort the transaction), and SQLite
-/// takes the same form.
+/// is there: PostgreSQL needs this for concurrent uploads (a failed INSERT would abort the
+/// transaction), and SQLite takes the same form.
 pub const INSERT_CERTIFICATE: &str = "INSERT INTO certificates (digest, id, station_key_id, \
      sequence, previous_digest, issued_at, received_at, site, operator, organisation, vendor, \
      product, model_name, serial, machine_key, decision, grade, disks, disks_sanitized, result, \

@@ -100,11 +100,21 @@ pub fn forwarded_by(headers: &HeaderMap) -> Option<&'static str> {
 /// Whether a host name (from a URL or a Host header, port and brackets allowed) names this
 /// machine: `localhost`, `*.localhost`, or a loopback address.
 pub fn is_loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None if host.matches(':').count() > 1 => host,
-        None => host.split(':').next().unwrap_or(""),
+    let (name, port) = match host.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((name, rest)) if rest.is_empty() => (name, None),
+            Some((name, rest)) => (name, Some(rest.strip_prefix(':').unwrap_or("x"))),
+            None => return false,
+        },
+        None if host.matches(':').count() > 1 => (host, None),
+        None => match host.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        },
     };
+    if port.is_some_and(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     name == "localhost"
         || name.ends_with(".localhost")
@@ -535,6 +545,9 @@ mod tests {
             "[fd00::1]:80",
             "localhost.evil.example",
             "127.0.0.1.nip.io",
+            "localhost:80.evil.example",
+            "[::1]evil",
+            "localhost:",
         ] {
             assert!(!is_loopback_host(host), "{host}");
         }

@@ -102,7 +102,7 @@ pub fn forwarded_by(headers: &HeaderMap) -> Option<&'static str> {
 pub fn is_loopback_host(host: &str) -> bool {
     let (name, port) = match host.strip_prefix('[') {
         Some(v6) => match v6.split_once(']') {
-            Some((name, rest)) if rest.is_empty() => (name, None),
+            Some((name, "")) => (name, None),
             Some((name, rest)) => (name, Some(rest.strip_prefix(':').unwrap_or("x"))),
             None => return false,
         },

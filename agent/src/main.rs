@@ -43,7 +43,20 @@ enum Command {
     Demo(cli::demo::Args),
 }
 
+/// Any panic ends the whole process at once, in every build: no thread may go on wiping, signing
+/// or uploading after another one panicked. (The workspace's release profile unwinds, for the
+/// collector; the agent's policy is this hook, which runs after the message is printed and after
+/// the screen's own hook has given the terminal back.)
+fn abort_on_panic() {
+    let print = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        print(info);
+        std::process::abort();
+    }));
+}
+
 fn main() -> ExitCode {
+    abort_on_panic();
     let opts = Opts::parse();
     let result = match opts.command {
         Command::Probe(args) => cli::probe::run(args),

@@ -1,6 +1,7 @@
 //! The per-station hash chain, and the check of a folder of certificates against it.
 //!
-//! Each certificate carries `chain.sequence` (1, 2, 3, ... per station key) and
+//! A certificate's id is its station's and sequence's ([`certificate_id`]). Each certificate
+//! carries `chain.sequence` (1, 2, 3, ... per station key) and
 //! `chain.previous_digest`: the `sha256:<hex>` of the canonical (JCS) bytes of the previous
 //! certificate's *content* (the signed `certificate` member, not the envelope). The content was
 //! chosen because it is exactly what is signed and what the QR code shows: the same digest names
@@ -16,6 +17,18 @@
 use std::collections::BTreeMap;
 
 use super::envelope::{Verified, VerifyError};
+
+/// The id of a station's certificate number `sequence`: the first 16 hex digits of the station
+/// key id, a dash, the sequence on 8 digits (`f8889d3b4fd36bcb-00000001`). An id belongs to its
+/// signer: [`super::envelope::verify`] refuses a certificate whose id is not this function of
+/// its own signing key and sequence, so no key can claim the ids of another station.
+pub fn certificate_id(station_key_id: &str, sequence: u64) -> String {
+    let hex = station_key_id
+        .strip_prefix("sha256:")
+        .unwrap_or(station_key_id);
+    let prefix: String = hex.chars().take(16).collect();
+    format!("{prefix}-{sequence:08}")
+}
 
 /// One problem found in a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,6 +280,16 @@ mod tests {
             digest: digest.into(),
             previous_digest: previous.map(Into::into),
         }
+    }
+
+    #[test]
+    fn an_id_is_the_key_prefix_and_the_sequence() {
+        let key = "sha256:f8889d3b4fd36bcb9c0ed9347e4a432b10f2037ac9101a644f82dd3e24337045";
+        assert_eq!(certificate_id(key, 1), "f8889d3b4fd36bcb-00000001");
+        assert_eq!(
+            certificate_id(key, 123_456_789),
+            "f8889d3b4fd36bcb-123456789"
+        );
     }
 
     #[test]

@@ -5,6 +5,12 @@
 //! (duplicate keys refused), canonicalized (JCS) and checked against the signature; only then is
 //! it read into the typed [`Certificate`]. Unknown members of the envelope or of the signature
 //! block are refused: nothing unsigned may ride along.
+//!
+//! A valid signature is not enough: the certificate must also belong to its signer. Its
+//! `chain.station_key_id` must be the signing key, and its `id` must be
+//! [`certificate_id`]`(signing key id, chain.sequence)`. Without the second rule any key could
+//! sign a certificate under another station's id — a collector that keeps one certificate per
+//! id would then refuse that station's genuine certificate as a conflict.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -12,6 +18,7 @@ use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::chain::certificate_id;
 use super::jcs::{self, JcsError};
 use super::model::{Certificate, SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS};
 use super::sign;
@@ -75,6 +82,15 @@ pub enum VerifyError {
     Schema(String),
     #[error("certificate.chain.station_key_id {stated} differs from the signing key {actual}")]
     StationKeyMismatch { stated: String, actual: String },
+    #[error(
+        "certificate id {stated} is not its signer's: the signing key's certificate number \
+         {sequence} is {expected}"
+    )]
+    IdMismatch {
+        stated: String,
+        expected: String,
+        sequence: u64,
+    },
 }
 
 /// A certificate whose signature checked out.
@@ -119,6 +135,10 @@ pub fn to_file_bytes(envelope: &Envelope) -> Vec<u8> {
 }
 
 /// Checks an envelope read from `bytes`; with `expected`, also that this key signed it.
+///
+/// `Ok` means: the signature is valid for the canonical content, the content is a certificate
+/// of a supported schema, and it belongs to its signer (`chain.station_key_id` is the signing
+/// key and `id` is [`certificate_id`] of that key and `chain.sequence`).
 pub fn verify(bytes: &[u8], expected: Option<&VerifyingKey>) -> Result<Verified, VerifyError> {
     let value = jcs::parse_strict(bytes).map_err(|e| VerifyError::Json(crate::error_chain(&e)))?;
     let Value::Object(mut top) = value else {
@@ -192,6 +212,14 @@ pub fn verify(bytes: &[u8], expected: Option<&VerifyingKey>) -> Result<Verified,
         return Err(VerifyError::StationKeyMismatch {
             stated: certificate.chain.station_key_id,
             actual,
+        });
+    }
+    let expected_id = certificate_id(&actual, certificate.chain.sequence);
+    if certificate.id != expected_id {
+        return Err(VerifyError::IdMismatch {
+            stated: certificate.id,
+            expected: expected_id,
+            sequence: certificate.chain.sequence,
         });
     }
     Ok(Verified {

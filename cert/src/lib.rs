@@ -4,6 +4,12 @@
 //! typed reasons and actions, and their rendering (text, printable HTML, QR code) in French and
 //! English.
 //!
+//! [`envelope::verify`] is the one check of a certificate, for the agent and the collector alike:
+//! a valid Ed25519 signature over the canonical content, a supported schema, and a certificate
+//! that belongs to its signer — `chain.station_key_id` is the signing key and `id` is
+//! [`chain::certificate_id`] of that key and `chain.sequence`, so no key can sign under another
+//! station's ids.
+//!
 //! Everything here is pure (bytes or structs in, structs out) and knows nothing of the agent:
 //! no probe, no wipe engine, no file system. DESIGN §6 is the contract; `README.md` shows how to
 //! check a certificate with openssl alone.

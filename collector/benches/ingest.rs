@@ -190,7 +190,7 @@ fn main() {
                 for (i, st) in stations.iter().enumerate() {
                     enroll(db, st, &format!("bench-{i}"), "Bench");
                 }
-                let server = Server::start(db, &[]);
+                let server = Server::open(db, &[]);
                 let mut o = run(&server, &batches, clients);
                 let cpu = cpu_seconds(&server);
                 assert_eq!(server.count(), n, "every certificate stored");
@@ -209,7 +209,7 @@ fn main() {
                 for (i, st) in stations.iter().enumerate() {
                     enroll(&db, st, &format!("bench-{i}"), "Bench");
                 }
-                let server = Server::start(&db, &[]);
+                let server = Server::open(&db, &[]);
                 let empty = pg.database_size(&db);
                 let mut o = run(&server, &batches, clients);
                 let cpu = cpu_seconds(&server);

@@ -42,7 +42,8 @@ fn refusal(r: &Refusal) -> Response {
     error(r.status, r.code, &r.message)
 }
 
-/// Reads a body of at most `limit` bytes; Err is the response to send.
+/// Reads a body of at most `limit` bytes; Err is the response to send: 413 past the limit, 408
+/// (and the connection closed) when it did not arrive within the read timeout (`conn`).
 async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u8>, Response> {
     let too_large = || error(413, "too_large", &format!("the body exceeds {limit} bytes"));
     let declared = headers
@@ -58,6 +59,14 @@ async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> Result<V
     while let Some(frame) = body.frame().await {
         let frame = match frame {
             Ok(f) => f,
+            Err(e) if crate::conn::is_body_timeout(&e) => {
+                let mut r = error(408, "timeout", &util::error_chain(&e));
+                r.headers_mut().insert(
+                    header::CONNECTION,
+                    header::HeaderValue::from_static("close"),
+                );
+                return Err(r);
+            }
             Err(e) => {
                 return Err(error(
                     400,

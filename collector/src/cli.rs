@@ -146,8 +146,7 @@ pub struct UnmarkArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. On a loopback address the pages are open; on any other the pages
-    /// need a login (`user add`). Port 0 picks a free port (printed).
+    /// Address to listen on. Port 0 picks a free port (printed).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: String,
     #[command(flatten)]
@@ -159,8 +158,14 @@ pub struct ServeArgs {
     /// reprise.server=); default: http://<the Host of each request>.
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
-    /// Require a login even on loopback.
-    #[arg(long)]
+    /// Serve the pages without a login, to this machine only: refused unless --listen and
+    /// --public-url are loopback addresses, and pages refuse requests that came through a proxy
+    /// (X-Forwarded-For, Forwarded...) or name another host. Without it, pages need a login
+    /// (`user add`).
+    #[arg(long, conflicts_with = "require_login")]
+    pub no_login: bool,
+    /// Pages need a login: the default (kept for scripts written when loopback was open).
+    #[arg(long, hide = true)]
     pub require_login: bool,
     /// Which PXE-booted machines get a one-time token to enrol their station key.
     #[arg(long, value_enum, default_value = "marked")]
@@ -168,6 +173,29 @@ pub struct ServeArgs {
     /// How long a PXE enrolment token stays valid, in minutes.
     #[arg(long, value_name = "MIN", default_value_t = 120)]
     pub token_minutes: i64,
+    /// PXE enrolment tokens minted for one MAC within --token-minutes; past it, that machine's
+    /// boot script carries none (it boots, but cannot enrol and upload).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub pxe_tokens_per_mac: u32,
+    /// Connections served at once; past it a new connection replaces the oldest idle one, or
+    /// waits when none is idle.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub max_connections: usize,
+    /// Seconds for a request head to arrive, and for its body (as a whole); an idle
+    /// connection is closed after it too.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub read_timeout: u64,
+    /// Login attempts per client (address; behind a local proxy, the address it appends to
+    /// X-Forwarded-For) and minute.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub login_attempts: u32,
+}
+
+/// The host of an `http(s)://` URL (with its port), if it has one.
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit('@').next().unwrap_or("")
 }
 
 /// Runs a command.
@@ -360,6 +388,21 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     if a.token_minutes <= 0 {
         bail!("--token-minutes must be positive");
     }
+    if a.max_connections == 0 || a.read_timeout == 0 || a.login_attempts == 0 {
+        bail!("--max-connections, --read-timeout and --login-attempts must be positive");
+    }
+    // Behind a reverse proxy every request arrives from loopback: only a public URL on this
+    // machine says that nobody else reaches the pages.
+    if a.no_login
+        && let Some(url) = &public_url
+        && !crate::web::is_loopback_host(url_host(url))
+    {
+        bail!(
+            "--no-login with --public-url {url}: pages without a login would be served to \
+             whoever reaches that URL (through a proxy, every request comes from loopback); \
+             drop --no-login and add users (reprise-collector user add)"
+        );
+    }
     let store = open(&a.db).await?;
     let listener = tokio::net::TcpListener::bind(&a.listen)
         .await
@@ -367,7 +410,13 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     let local = listener
         .local_addr()
         .with_context(|| format!("cannot listen on {}", a.listen))?;
-    let require_login = a.require_login || !local.ip().is_loopback();
+    if a.no_login && !local.ip().is_loopback() {
+        bail!(
+            "--no-login with --listen {}: pages without a login only on a loopback address",
+            a.listen
+        );
+    }
+    let require_login = !a.no_login;
     let app = Arc::new(App {
         store: Arc::clone(&store),
         public_url,
@@ -375,7 +424,13 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         require_login,
         pxe_enroll: a.pxe_enroll,
         token_lifetime_s: a.token_minutes * 60,
+        tokens_per_mac: a.pxe_tokens_per_mac,
+        logins: crate::web::auth::LoginLimiter::new(a.login_attempts),
     });
+    let limits = crate::conn::Limits {
+        max_connections: a.max_connections,
+        read_timeout: std::time::Duration::from_secs(a.read_timeout),
+    };
     // The first line is for scripts and tests: the address really bound.
     println!("listening on http://{local}");
     eprintln!(
@@ -384,11 +439,11 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         if require_login {
             "need a login (reprise-collector user add)"
         } else {
-            "open to this machine only (loopback)"
+            "open without a login to this machine only (--no-login)"
         }
     );
     let _ = std::io::stdout().flush();
-    crate::server::serve(app, listener, shutdown_signal())
+    crate::server::serve(app, listener, limits, shutdown_signal())
         .await
         .context("server stopped")?;
     Ok(())
@@ -407,5 +462,21 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         () = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_of_a_public_url() {
+        assert_eq!(
+            url_host("https://reprise.example.org/x"),
+            "reprise.example.org"
+        );
+        assert_eq!(url_host("http://127.0.0.1:8080"), "127.0.0.1:8080");
+        assert_eq!(url_host("http://u:p@[::1]:80/?q"), "[::1]:80");
+        assert_eq!(url_host("http://localhost@evil.example/"), "evil.example");
     }
 }

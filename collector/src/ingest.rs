@@ -41,7 +41,8 @@ pub struct Prepared {
 
 /// The status and code of a verification failure. The signature block and the signature itself
 /// (algorithm, encodings, key id, value, station key in the content) are 422: the request was a
-/// certificate, but not a genuinely signed one. Anything that is not a certificate envelope at
+/// certificate, but not a genuinely signed one; so is a certificate whose id is not its signer's
+/// (`id_mismatch`: a key claiming another station's ids). Anything that is not a certificate envelope at
 /// all, or whose signed content is not a certificate of this schema, is 400.
 pub fn refusal_of(err: &VerifyError, body: &[u8]) -> Refusal {
     let message = reprise_cert::error_chain(err);
@@ -61,6 +62,7 @@ pub fn refusal_of(err: &VerifyError, body: &[u8]) -> Refusal {
         VerifyError::KeyIdMismatch { .. } | VerifyError::StationKeyMismatch { .. } => {
             Refusal::new(422, "key_mismatch", message)
         }
+        VerifyError::IdMismatch { .. } => Refusal::new(422, "id_mismatch", message),
         VerifyError::BadSignature | VerifyError::UnexpectedKey { .. } => {
             Refusal::new(422, "bad_signature", message)
         }
@@ -87,6 +89,10 @@ pub fn prepare(body: &[u8], received_at: &str) -> Result<Prepared, Refusal> {
     }
     let verified = envelope::verify(body, None).map_err(|e| refusal_of(&e, body))?;
     let c = &verified.envelope.certificate;
+    // Pages, CSV and SQL slice and sort issued_at as text: only the strict form is stored.
+    crate::util::check_utc_time(&c.issued_at).map_err(|why| {
+        Refusal::new(400, "schema", format!("issued_at {:?}: {why}", c.issued_at))
+    })?;
     let range = |what: &str| Refusal::new(400, "malformed", format!("{what} out of range"));
     let sequence = i64::try_from(c.chain.sequence).map_err(|_| range("chain.sequence"))?;
     let disks = c
@@ -269,6 +275,8 @@ mod tests {
         let mut content: serde_json::Value =
             serde_json::from_str(include_str!("../tests/fixtures/content-failed.json")).unwrap();
         content["chain"]["station_key_id"] = sign::key_id(&vk).into();
+        let sequence = content["chain"]["sequence"].as_u64().unwrap();
+        content["id"] = reprise_cert::chain::certificate_id(&sign::key_id(&vk), sequence).into();
         edit(&mut content);
         let signature = sign::sign(&key, &jcs::canonicalize(&content).unwrap());
         let b64 = base64::engine::general_purpose::STANDARD;
@@ -321,6 +329,29 @@ mod tests {
             "{}",
             r.message
         );
+    }
+
+    /// A signed time that pages and SQL could not slice is refused before it is stored.
+    #[test]
+    fn a_time_that_is_not_strict_utc_is_a_schema_error() {
+        for at in [
+            "2026-11-26T10:0é:00Z",
+            "2026-11-26T11:00:00+01:00",
+            "yesterday",
+        ] {
+            let (_, body) = signed(|c| c["issued_at"] = at.into());
+            let r = prepare(&body, "t").unwrap_err();
+            assert_eq!((r.status, r.code), (400, "schema"), "{at}: {}", r.message);
+            assert!(r.message.contains("issued_at"), "{}", r.message);
+        }
+    }
+
+    /// Another key's id, validly signed: refused as not the signer's.
+    #[test]
+    fn an_id_of_another_key_is_422() {
+        let (_, body) = signed(|c| c["id"] = "0123456789abcdef-00000002".into());
+        let r = prepare(&body, "t").unwrap_err();
+        assert_eq!((r.status, r.code), (422, "id_mismatch"), "{}", r.message);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod conn;
 pub mod ingest;
 pub mod pxe;
 pub mod server;

@@ -1,4 +1,5 @@
-//! The HTTP server: routes, the PXE boot files and scripts, and the listening loop.
+//! The HTTP server: routes, the PXE boot files and scripts, a panic in a handler turned into a
+//! 500 for that request alone, and the listening loop (`conn`: caps and timeouts).
 //!
 //! URL scheme (stable; the agent and printed QR codes depend on it):
 //!
@@ -18,13 +19,17 @@
 //! | `GET /boot/{vmlinuz,vmlinuz-bios,initrd.img}` | the live image's kernels and initramfs |
 
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
@@ -35,8 +40,12 @@ use crate::store::EnrollToken;
 use crate::util;
 use crate::web::{self, App, PxeEnroll};
 
-/// All routes.
+/// All routes, each behind [`catch_panic`].
 pub fn router(app: Arc<App>) -> Router {
+    routes(app).layer(axum::middleware::from_fn(catch_panic))
+}
+
+fn routes(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/certificates") }))
         .route("/healthz", get(crate::api::health))
@@ -53,6 +62,50 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/boot.ipxe", get(boot_script))
         .route("/boot/{file}", get(boot_file))
         .with_state(app)
+}
+
+// The collector's promise that no input stops it rests on unwinding: with `panic = "abort"`
+// the first panicking request would end the server and every connection with it.
+#[cfg(not(panic = "unwind"))]
+compile_error!(
+    "reprise-collector needs panic = \"unwind\" (see the workspace Cargo.toml and ARCHITECTURE.md)"
+);
+
+/// A future that turns a panic while it is polled into `Err` (the panic's message).
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, String>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into()))),
+        }
+    }
+}
+
+/// A handler that panics answers 500 to its own request; the server, the other requests and
+/// the connections go on (the panic's message and place are on stderr, from the panic hook).
+/// Whatever it held is dropped: a store rule either committed or did not.
+async fn catch_panic(req: Request, next: Next) -> Response {
+    let what = format!("{} {}", req.method(), req.uri().path());
+    match CatchUnwind(Box::pin(next.run(req))).await {
+        Ok(resp) => resp,
+        Err(message) => {
+            eprintln!("{what}: the handler panicked ({message}); answered 500");
+            text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "500 Internal Server Error: this request failed (the server goes on)\n".into(),
+            )
+        }
+    }
 }
 
 fn text(status: StatusCode, body: String) -> Response {
@@ -125,13 +178,25 @@ async fn boot_script(
             created_at: util::now(),
             expires_at: util::in_seconds(app.token_lifetime_s),
         };
-        if let Err(e) = app.store.issue_token(issued).await {
-            eprintln!(
+        // At most --pxe-tokens-per-mac within a token's lifetime: a machine reboots a few
+        // times; whoever asks in a loop (a spoofed MAC) gets no more.
+        let since = util::in_seconds(-app.token_lifetime_s);
+        match app
+            .store
+            .issue_token(issued, app.tokens_per_mac, since)
+            .await
+        {
+            Ok(true) => token = Some(t),
+            Ok(false) => eprintln!(
+                "boot.ipxe for {} ({ip}): no enrolment token, {} already minted within {} min",
+                mac.as_deref().unwrap_or("no MAC"),
+                app.tokens_per_mac,
+                app.token_lifetime_s / 60
+            ),
+            Err(e) => eprintln!(
                 "boot.ipxe for {ip}: cannot issue a token: {}",
                 util::error_chain(&e)
-            );
-        } else {
-            token = Some(t);
+            ),
         }
     }
     text(
@@ -183,16 +248,49 @@ async fn boot_file(State(app): State<Arc<App>>, Path(file): Path<String>) -> Res
     resp
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, within `limits`.
 pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,
+    limits: crate::conn::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    crate::conn::serve(router(app), listener, limits, shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    /// A route that panics answers 500; the router serves the next request as before.
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_for_its_request_only() {
+        let app = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    let s = "2026-11-26T10:0é:00Z";
+                    s[11..16].to_string()
+                }),
+            )
+            .route("/fine", get(|| async { "fine" }))
+            .layer(axum::middleware::from_fn(catch_panic));
+        let call = |path: &str| {
+            app.clone()
+                .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        };
+        let boom = call("/boom").await.unwrap();
+        assert_eq!(boom.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        for _ in 0..3 {
+            assert_eq!(call("/fine").await.unwrap().status(), StatusCode::OK);
+            assert_eq!(
+                call("/boom").await.unwrap().status(),
+                StatusCode::INTERNAL_SERVER_ERROR
+            );
+        }
+    }
 }

@@ -26,6 +26,65 @@ pub fn in_seconds(seconds: i64) -> String {
     at(OffsetDateTime::now_utc() + time::Duration::seconds(seconds))
 }
 
+/// Checks that `s` is a time as certificates carry it: RFC 3339 in UTC, ASCII only,
+/// `YYYY-MM-DDTHH:MM:SS` with an optional fraction of 1 to 9 digits, then `Z` (upper-case `T`
+/// and `Z`; no offset, not even `+00:00`), a date that exists and a time of day (no leap second).
+/// Every time the collector stores from a certificate passes here, so that pages, CSV and SQL
+/// can slice it by byte position (`YYYY-MM-DD` is its first 10 bytes) and sort it as text.
+pub fn check_utc_time(s: &str) -> Result<(), String> {
+    let b = s.as_bytes();
+    let shape = || "not an RFC 3339 UTC time YYYY-MM-DDTHH:MM:SS[.fraction]Z".to_string();
+    if !s.is_ascii() || b.len() < 20 || b.len() > 30 {
+        return Err(shape());
+    }
+    let seps = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if seps.iter().any(|&(i, c)| b[i] != c) || b[b.len() - 1] != b'Z' {
+        return Err(shape());
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let fields = (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    );
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = fields
+    else {
+        return Err(shape());
+    };
+    let fraction = &b[19..b.len() - 1];
+    if !fraction.is_empty()
+        && (fraction[0] != b'.'
+            || fraction.len() < 2
+            || !fraction[1..].iter().all(u8::is_ascii_digit))
+    {
+        return Err(shape());
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(format!("month {month:02} does not exist")),
+    };
+    if day == 0 || day > days {
+        return Err(format!("day {day:02} of month {month:02} does not exist"));
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return Err(format!(
+            "{hour:02}:{minute:02}:{second:02} is not a time of day"
+        ));
+    }
+    Ok(())
+}
+
 /// A fresh random token: 32 bytes from the OS, hex.
 pub fn random_token() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 32];
@@ -62,6 +121,47 @@ mod tests {
         let t = OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap();
         assert_eq!(at(t), "2026-11-18T11:06:40.000Z");
         assert!(now() < in_seconds(60));
+    }
+
+    #[test]
+    fn certificate_times_are_strict_rfc_3339_utc() {
+        for good in [
+            "2026-11-26T10:00:00.000Z",
+            "2026-11-26T10:00:00Z",
+            "2028-02-29T23:59:59.123456789Z",
+            "2000-02-29T00:00:00.5Z",
+        ] {
+            assert_eq!(check_utc_time(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "2026-11-26",
+            "2026-11-26T10:0é:00Z",
+            "2026-11-26T10:00:00.00é",
+            "２026-11-26T10:00:00Z",
+            "2026-11-26T10:00:00+00:00",
+            "2026-11-26T10:00:00.000+01:00",
+            "2026-11-26t10:00:00Z",
+            "2026-11-26T10:00:00z",
+            "2026-11-26 10:00:00Z",
+            "2026-11-26T10:00:00.Z",
+            "2026-11-26T10:00:00.1234567890Z",
+            "2026-11-26T10:00Z",
+            "+2026-11-26T10:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-00-01T00:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-11-00T00:00:00Z",
+            "2026-11-26T24:00:00Z",
+            "2026-11-26T10:60:00Z",
+            "2026-12-31T23:59:60Z",
+            "2026-11-26T10:00:00.000Z\n",
+            "2026-1-26T10:00:00.000Z",
+        ] {
+            assert!(check_utc_time(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

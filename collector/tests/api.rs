@@ -1,6 +1,6 @@
 //! The upload API over a real socket on 127.0.0.1, against the real binary: genuine, repeated,
 //! tampered, unsigned, unknown-key, revoked, garbage, oversized and conflicting certificates,
-//! chain checks, restarts. The same cases run on SQLite (one test each) and on a PostgreSQL
+//! another key's ids, malformed times, chain checks, restarts. The same cases run on SQLite (one test each) and on a PostgreSQL
 //! cluster the test starts itself (`postgres_runs_the_same_api_cases`).
 
 mod support;
@@ -54,7 +54,7 @@ fn genuine_is_201_then_200_and_stored_byte_for_byte(db: &str) {
         key_id, st.key_id,
         "enroll prints the key id the stick shows"
     );
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let c = st.issue(&Spec::default());
     assert_created(&server.upload(&c.bytes), &c);
     let again = server.upload(&c.bytes);
@@ -73,7 +73,7 @@ fn genuine_is_201_then_200_and_stored_byte_for_byte(db: &str) {
 fn tampered_content_or_signature_is_422_and_not_stored(db: &str) {
     let mut st = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let c = st.issue(&Spec::default());
     // One byte of the content: the serial number.
     let text = String::from_utf8(c.bytes.clone()).unwrap();
@@ -117,7 +117,7 @@ fn tampered_content_or_signature_is_422_and_not_stored(db: &str) {
 fn unsigned_is_422(db: &str) {
     let mut st = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let c = st.issue(&Spec::default());
     let env: serde_json::Value = serde_json::from_slice(&c.bytes).unwrap();
     let no_signature = serde_json::json!({"certificate": env["certificate"]});
@@ -137,7 +137,7 @@ fn unsigned_is_422(db: &str) {
 fn unknown_key_is_403(db: &str) {
     let mut enrolled = Station::new();
     enroll(db, &enrolled, "stick-1", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let c = Station::new().issue(&Spec::default());
     let r = server.upload(&c.bytes);
     assert_error(&r, 403, "unknown_key");
@@ -162,7 +162,7 @@ fn revoked_key_is_403_and_earlier_certificates_stay(db: &str) {
     let mut other = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
     enroll(db, &other, "stick-2", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let first = st.issue(&Spec::default());
     assert_eq!(server.upload(&first.bytes).status, 201);
     // Revoked while the server runs: by key id for one, by name for the other.
@@ -193,7 +193,7 @@ fn revoked_key_is_403_and_earlier_certificates_stay(db: &str) {
 fn garbage_is_400(db: &str) {
     let mut st = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let c = st.issue(&Spec::default());
     let half = &c.bytes[..c.bytes.len() / 2];
     let dup = {
@@ -224,7 +224,7 @@ fn garbage_is_400(db: &str) {
 fn oversized_is_413(db: &str) {
     let mut st = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let c = st.issue(&Spec::default());
     // A genuine certificate padded past 1 MiB with white space (still valid JSON).
     let mut big = c.bytes.clone();
@@ -252,7 +252,7 @@ fn oversized_is_413(db: &str) {
 fn same_id_other_content_is_409(db: &str) {
     let mut st = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let first = st.issue(&Spec::default());
     assert_eq!(server.upload(&first.bytes).status, 201);
     let twin = st.make(
@@ -289,35 +289,127 @@ fn same_id_other_content_is_409(db: &str) {
     assert!(page.contains(&twin.digest), "{page}");
 }
 
+/// Any enrolled key (a PXE token is enough to enrol one) signs certificates under another
+/// station's next ids: every one is refused (422 `id_mismatch`, nothing stored), and that
+/// station's genuine certificates are still accepted.
+fn another_key_cannot_take_a_station_s_ids(db: &str) {
+    let mut stick = Station::new();
+    let squatter = Station::new();
+    enroll(db, &stick, "stick-1", "Collège Pasteur");
+    enroll(db, &squatter, "pxe-0123456789abcdef", "PXE");
+    let server = Server::open(db, &[]);
+    let first = stick.issue(&Spec::default());
+    assert_created(&server.upload(&first.bytes), &first);
+    // The stick's next two certificates are still on the stick when the squatter strikes.
+    let second = stick.issue(&Spec::default());
+    let third = stick.issue(&Spec::default());
+    // The stick's next ids, re-signed by the squatter (its own key in the chain, honestly).
+    for sequence in 2..=6 {
+        let mut c = stick
+            .make(
+                &Spec {
+                    serial: "SQUAT".into(),
+                    ..Spec::default()
+                },
+                sequence,
+                None,
+            )
+            .cert;
+        c.chain.station_key_id = squatter.key_id.clone();
+        let forged = squatter.seal(c);
+        assert!(forged.id.starts_with(&stick.key_id[7..23]), "{}", forged.id);
+        let r = server.upload(&forged.bytes);
+        assert_error(&r, 422, "id_mismatch");
+        assert!(
+            r.json()["error"].as_str().unwrap().contains(&forged.id),
+            "{}",
+            r.text()
+        );
+        assert_eq!(stored(&server, &forged), None);
+    }
+    // Signed by the stick itself under the squatter's id: refused too.
+    let mut c = stick
+        .make(&Spec::default(), 2, Some(first.digest.clone()))
+        .cert;
+    c.id = format!("{}-00000002", &squatter.key_id[7..23]);
+    assert_error(&server.upload(&stick.seal(c).bytes), 422, "id_mismatch");
+    // The stick's genuine certificates go on being accepted.
+    assert_created(&server.upload(&second.bytes), &second);
+    assert_created(&server.upload(&third.bytes), &third);
+    assert_eq!(server.count(), 3);
+    let page = server
+        .get(&format!("/stations/{}?lang=en", &stick.key_id[7..]))
+        .text();
+    assert!(page.contains("Chain intact"), "{page}");
+}
+
+/// A signed certificate whose `issued_at` pages would slice wrongly (a multibyte character,
+/// an offset, another format) is refused at ingest (400 `schema`, nothing stored); every page
+/// is still served.
+fn a_time_that_is_not_strict_utc_is_refused(db: &str) {
+    let mut st = Station::new();
+    enroll(db, &st, "stick-1", "Collège Pasteur");
+    let server = Server::open(db, &[]);
+    for at in [
+        "2026-11-26T10:0é:00Z",
+        "2026-11-26T1é:00:00.000Z",
+        "2026-11-26T10:00:00+01:00",
+        "2026-11-26 10:00:00Z",
+        "26/11/2026 10:00",
+        "2026-02-30T10:00:00Z",
+    ] {
+        let c = st.make(
+            &Spec {
+                issued_at: at.into(),
+                ..Spec::default()
+            },
+            1,
+            None,
+        );
+        let r = server.upload(&c.bytes);
+        assert_error(&r, 400, "schema");
+        assert!(
+            r.json()["error"].as_str().unwrap().contains("issued_at"),
+            "{at}: {}",
+            r.text()
+        );
+        assert_eq!(stored(&server, &c), None, "{at}");
+    }
+    for page in ["/certificates", "/certificates.csv", "/stats", "/stations"] {
+        assert_eq!(server.get(page).status, 200, "{page}");
+    }
+    let c = st.issue(&Spec::default());
+    assert_created(&server.upload(&c.bytes), &c);
+    assert_eq!(server.get("/certificates").status, 200);
+}
+
 fn chain_problems_are_flagged_on_the_station_page(db: &str) {
     let mut st = Station::new();
     let mut intact = Station::new();
     enroll(db, &st, "stick-1", "Collège Pasteur");
     enroll(db, &intact, "stick-2", "Collège Pasteur");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let spec = Spec::default();
     let c1 = st.issue(&spec);
     let c2 = st.issue(&spec);
     let _c3 = st.issue(&spec); // never uploaded: deleted from the stick
     let c4 = st.issue(&spec);
-    // #5 links to #2 instead of #4 (re-sequenced), and a second #2 under another id (fork).
+    // #5 links to #2 instead of #4 (re-sequenced), and a second, different #2 (fork): its id
+    // is #2's (an id is its key's and sequence's), so it is refused and recorded.
     let c5 = st.make(&spec, 5, Some(c2.digest.clone()));
-    let mut fork = st
-        .make(
-            &Spec {
-                serial: "FORKED".into(),
-                ..Spec::default()
-            },
-            2,
-            Some(c1.digest.clone()),
-        )
-        .cert;
-    fork.id = format!("{}-fork", fork.id);
-    let fork = st.seal(fork);
+    let fork = st.make(
+        &Spec {
+            serial: "FORKED".into(),
+            ..Spec::default()
+        },
+        2,
+        Some(c1.digest.clone()),
+    );
     // Arrival order does not matter: #4 before #1.
-    for c in [&c4, &c1, &c2, &c5, &fork] {
+    for c in [&c4, &c1, &c2, &c5] {
         assert_eq!(server.upload(&c.bytes).status, 201, "{}", c.id);
     }
+    assert_error(&server.upload(&fork.bytes), 409, "id_conflict");
     for n in 0..3 {
         assert_eq!(server.upload(&intact.issue(&spec).bytes).status, 201, "{n}");
     }
@@ -325,7 +417,10 @@ fn chain_problems_are_flagged_on_the_station_page(db: &str) {
         .get(&format!("/stations/{}?lang=en", &st.key_id[7..]))
         .text();
     assert!(page.contains("certificate #3 is missing"), "{page}");
-    assert!(page.contains("fork: #2 is claimed by"), "{page}");
+    assert!(
+        page.contains("refused: a second, different certificate") && page.contains(&fork.digest),
+        "{page}"
+    );
     assert!(page.contains("links to #2 instead of #4"), "{page}");
     assert!(
         page.contains("Highest sequence received: <strong>#5</strong>"),
@@ -354,7 +449,7 @@ fn restart_keeps_everything(db: &str) {
     let mut b = Station::new();
     enroll(db, &a, "stick-a", "Collège Pasteur");
     enroll(db, &b, "stick-b", "Lycée Hugo");
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let mut all = Vec::new();
     for i in 0..6 {
         let st = if i % 2 == 0 { &mut a } else { &mut b };
@@ -366,7 +461,7 @@ fn restart_keeps_everything(db: &str) {
         all.push(c);
     }
     server.kill();
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     assert_eq!(server.count(), all.len());
     for c in &all {
         assert_eq!(
@@ -405,6 +500,8 @@ const CASES: &[(&str, Case)] = &[
     ("garbage", garbage_is_400),
     ("oversized", oversized_is_413),
     ("same id", same_id_other_content_is_409),
+    ("another key's ids", another_key_cannot_take_a_station_s_ids),
+    ("strict times", a_time_that_is_not_strict_utc_is_refused),
     ("chain", chain_problems_are_flagged_on_the_station_page),
     ("restart", restart_keeps_everything),
 ];
@@ -434,6 +531,8 @@ on_sqlite!(
     garbage_is_400,
     oversized_is_413,
     same_id_other_content_is_409,
+    another_key_cannot_take_a_station_s_ids,
+    a_time_that_is_not_strict_utc_is_refused,
     chain_problems_are_flagged_on_the_station_page,
     restart_keeps_everything,
 );

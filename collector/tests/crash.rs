@@ -34,7 +34,7 @@ fn burst_then_kill(db: &str) {
                 .collect()
         })
         .collect();
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let addr = server.addr;
     let acked: Arc<Mutex<Vec<Signed>>> = Arc::new(Mutex::new(Vec::new()));
     let clients: Vec<_> = batches
@@ -74,7 +74,7 @@ fn burst_then_kill(db: &str) {
         acked.len()
     );
 
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     for c in &acked {
         let r = server.get(&format!("/c/{}.json", c.hex()));
         assert_eq!(r.status, 200, "acknowledged {} lost after kill -9", c.id);

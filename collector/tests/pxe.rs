@@ -157,7 +157,7 @@ fn only_marked_machines_boot_into_automatic_mode() {
 #[test]
 fn boot_files_are_served_and_nothing_else_of_the_directory() {
     let r = rack();
-    let server = Server::start(&r.db, &["--boot-dir", r.boot.to_str().unwrap()]);
+    let server = Server::open(&r.db, &["--boot-dir", r.boot.to_str().unwrap()]);
     for f in ["vmlinuz", "vmlinuz-bios", "initrd.img"] {
         let resp = server.get(&format!("/boot/{f}"));
         assert_eq!(resp.status, 200);
@@ -173,7 +173,7 @@ fn boot_files_are_served_and_nothing_else_of_the_directory() {
         "{s}"
     );
     // No --boot-dir: no boot files, no scripts.
-    let bare = Server::start(&r.db, &[]);
+    let bare = Server::open(&r.db, &[]);
     assert_eq!(bare.get("/boot.ipxe?mac=52:54:00:12:34:56").status, 404);
     assert_eq!(bare.get("/boot/vmlinuz").status, 404);
 }
@@ -207,7 +207,7 @@ fn a_pxe_booted_station_enrols_once_with_its_token_then_uploads() {
         "--db",
         db,
     ]);
-    let server = Server::start(db, &["--boot-dir", r.boot.to_str().unwrap()]);
+    let server = Server::open(db, &["--boot-dir", r.boot.to_str().unwrap()]);
     let token = token_of(&script(&server, "52:54:00:12:34:56")).unwrap();
     let mut st = Station::new();
     let c = st.issue(&Spec::default());
@@ -244,7 +244,7 @@ fn a_pxe_booted_station_enrols_once_with_its_token_then_uploads() {
     let unmarked = script(&server, "52:54:00:00:00:01");
     assert_eq!(token_of(&unmarked), None);
     drop(server);
-    let all = Server::start(
+    let all = Server::open(
         db,
         &[
             "--boot-dir",
@@ -255,7 +255,7 @@ fn a_pxe_booted_station_enrols_once_with_its_token_then_uploads() {
     );
     assert!(token_of(&script(&all, "52:54:00:00:00:01")).is_some());
     drop(all);
-    let none = Server::start(
+    let none = Server::open(
         db,
         &[
             "--boot-dir",
@@ -274,6 +274,79 @@ fn a_pxe_booted_station_enrols_once_with_its_token_then_uploads() {
         enrol(&none, &token, &st).json()["code"],
         "pxe_enroll_disabled"
     );
+}
+
+#[test]
+fn enrolment_tokens_are_capped_per_mac() {
+    let r = rack();
+    let db = r.db.as_str();
+    for mac in ["52:54:00:12:34:56", "52:54:00:12:34:57"] {
+        cli_ok(&["mark", "--mac", mac, "--mode", "clear", "--db", db]);
+    }
+    let server = Server::start(
+        db,
+        &[
+            "--boot-dir",
+            r.boot.to_str().unwrap(),
+            "--pxe-tokens-per-mac",
+            "2",
+        ],
+    );
+    let a = "52:54:00:12:34:56";
+    let first = token_of(&script(&server, a)).expect("a token");
+    let second = token_of(&script(&server, a)).expect("a second token");
+    assert_ne!(first, second);
+    // Past the cap the machine still boots (automatic mode as marked), without a token; the
+    // MAC's spelling does not matter.
+    for spelling in [a, "52-54-00-12-34-56", "525400123456"] {
+        let s = script(&server, spelling);
+        assert!(kernel_line(&s).contains("reprise.auto=clear"), "{s}");
+        assert_eq!(token_of(&s), None, "{s}");
+    }
+    // Another machine is not held up by it, and the tokens given stay good.
+    assert!(token_of(&script(&server, "52:54:00:12:34:57")).is_some());
+    assert_eq!(enrol(&server, &second, &Station::new()).status, 201);
+}
+
+/// A PXE token is enough to enrol a key; that key still cannot take a stick's ids.
+#[test]
+fn a_pxe_enrolled_key_cannot_take_a_stick_s_ids() {
+    let r = rack();
+    let db = r.db.as_str();
+    cli_ok(&[
+        "mark",
+        "--mac",
+        "52:54:00:12:34:56",
+        "--mode",
+        "clear",
+        "--db",
+        db,
+    ]);
+    let mut stick = Station::new();
+    support::enroll(db, &stick, "stick-1", "Collège Pasteur");
+    let server = Server::open(
+        db,
+        &[
+            "--boot-dir",
+            r.boot.to_str().unwrap(),
+            "--pxe-enroll",
+            "all",
+        ],
+    );
+    let token = token_of(&script(&server, "52:54:00:99:99:99")).unwrap();
+    let pxe = Station::new();
+    assert_eq!(enrol(&server, &token, &pxe).status, 201);
+    let genuine = stick.issue(&Spec::default());
+    let mut forged = genuine.cert.clone();
+    forged.chain.station_key_id = pxe.key_id.clone();
+    forged.machine.identity.serial = Some("NOT-THE-STICK-S".into());
+    let forged = pxe.seal(forged);
+    assert_eq!(forged.id, genuine.id);
+    let refused = server.upload(&forged.bytes);
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert_eq!(refused.json()["code"], "id_mismatch");
+    assert_eq!(server.upload(&genuine.bytes).status, 201);
+    assert_eq!(server.count(), 1);
 }
 
 #[test]

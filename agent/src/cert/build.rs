@@ -35,14 +35,9 @@ pub struct IssueInputs {
     pub checks: Option<ChecksRecord>,
 }
 
-/// The certificate id for a station key id and sequence number.
-pub fn certificate_id(station_key_id: &str, sequence: u64) -> String {
-    let hex = station_key_id
-        .strip_prefix("sha256:")
-        .unwrap_or(station_key_id);
-    let prefix: String = hex.chars().take(16).collect();
-    format!("{prefix}-{sequence:08}")
-}
+/// The certificate id for a station key id and sequence number (the contract's, which
+/// `envelope::verify` holds every certificate to).
+pub use reprise_cert::chain::certificate_id;
 
 fn opt<T: Clone>(f: &Field<T>) -> Option<T> {
     f.known().cloned()

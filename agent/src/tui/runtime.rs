@@ -88,7 +88,7 @@ impl Drop for TerminalGuard {
 }
 
 /// A panic restores the terminal before anything is printed, so the message is readable and the
-/// console usable (with `panic = "abort"` the hook still runs before the abort).
+/// console usable (then the binary's own hook prints the message and aborts: `main.rs`).
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

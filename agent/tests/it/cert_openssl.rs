@@ -84,6 +84,12 @@ fn openssl_alone_verifies_and_rejects() {
         "{out} vs {}",
         verified.digest
     );
+    // And the id the recipe expects of the signer is the certificate's.
+    let id = &verified.envelope.certificate.id;
+    assert!(
+        out.contains(&format!("id      {id} (its signer's: {id})")),
+        "{out}"
+    );
     // The recipe refuses a file that names a member twice (JSON parsers disagree on which one
     // wins, so what is shown could differ from what was signed).
     let text = std::fs::read_to_string(&path).unwrap();

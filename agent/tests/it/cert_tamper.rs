@@ -179,6 +179,28 @@ fn re_signing_with_another_key_is_caught_by_the_station_id() {
 }
 
 #[test]
+fn an_id_belongs_to_its_signer() {
+    // Another station's key signs a certificate under this station's id (chain key honest, id
+    // borrowed): refused, so that nobody can take the ids of another station.
+    let v: Value = serde_json::from_slice(&issued()).unwrap();
+    let mut cert: reprise::cert::model::Certificate =
+        serde_json::from_value(v["certificate"].clone()).unwrap();
+    let other = sign::generate().unwrap();
+    cert.chain.station_key_id = sign::key_id(&other.verifying_key());
+    let borrowed = cert.id.clone();
+    let forged = envelope::seal(cert.clone(), &other).unwrap();
+    let err = envelope::verify(&envelope::to_file_bytes(&forged), None).unwrap_err();
+    assert!(
+        matches!(&err, VerifyError::IdMismatch { stated, .. } if *stated == borrowed),
+        "{err}"
+    );
+    // The same content under the signer's own id for that sequence is fine.
+    cert.id = reprise::cert::build::certificate_id(&cert.chain.station_key_id, cert.chain.sequence);
+    let own = envelope::seal(cert, &other).unwrap();
+    envelope::verify(&envelope::to_file_bytes(&own), None).unwrap();
+}
+
+#[test]
 fn signature_block_damage_is_named() {
     let original: Value = serde_json::from_slice(&issued()).unwrap();
     let cases: [(&str, Value); 4] = [

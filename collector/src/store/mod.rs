@@ -4,7 +4,8 @@
 //! PostgreSQL, anything else is the path of a SQLite file.
 //!
 //! The rules a store enforces — which key may upload, idempotency on the digest, one certificate
-//! per id, conflicts, enrolment tokens, users, sessions, marks, and what each case answers —
+//! per id and station, conflicts, enrolment tokens (a cap per MAC), users, sessions, marks, and
+//! what each case answers —
 //! are written once (`rules.rs`) over a few database primitives, and run the same SQL (`sql.rs`,
 //! written with `?N` placeholders that PostgreSQL gets as `$N`) on the same tables
 //! (`sql::schema`, which differs only in two column types). A backend keeps only what truly
@@ -331,7 +332,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn unmark(&self, kind: String, value: String) -> BoxFut<'_, Result<bool, StoreError>>;
     fn marks(&self) -> BoxFut<'_, Result<Vec<Mark>, StoreError>>;
 
-    fn issue_token(&self, token: EnrollToken) -> BoxFut<'_, Result<(), StoreError>>;
+    /// Stores a token unless `cap` were already minted since `since` for its MAC (for its
+    /// address when it has no MAC); true when stored.
+    fn issue_token(
+        &self,
+        token: EnrollToken,
+        cap: u32,
+        since: String,
+    ) -> BoxFut<'_, Result<bool, StoreError>>;
     /// Enrols `station` with the token whose hash is given, if it is unused (or used by this
     /// same key) and not expired at `station.enrolled_at`.
     fn enroll_with_token(

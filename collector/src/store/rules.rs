@@ -3,9 +3,9 @@
 //!
 //! What a store enforces lives only here: an upload's key must be enrolled and not revoked in
 //! the same transaction as the insert; the digest makes uploads idempotent; one certificate per
-//! id, a second one being a conflict; which refusal each case gets; station names and keys
-//! unique; PXE tokens used once, by one key, before they expire; users, sessions, marks; the
-//! schema version. A backend decides only how a rule runs: on which connection, in which
+//! id and station, a second one being a conflict; which refusal each case gets; station names
+//! and keys unique; PXE tokens used once, by one key, before they expire, and a cap on those
+//! minted per MAC; users, sessions, marks; the schema version and its migrations. A backend decides only how a rule runs: on which connection, in which
 //! transaction (SQLite: a savepoint of the writer thread's group commit; PostgreSQL: a
 //! transaction of its own), with which placeholders and value types.
 //!
@@ -99,29 +99,42 @@ async fn station_by(c: &impl Db, sql: &str, key: &str) -> Result<Option<Station>
     first(c, sql, &[Param::Text(key.to_string())], sql::station).await
 }
 
-/// Creates the tables if needed and checks or records the schema version, in the caller's
-/// transaction (which the backend serializes between collectors starting at once).
+/// Creates the tables if needed, migrates an older schema and checks or records the schema
+/// version, in the caller's transaction (which the backend serializes between collectors
+/// starting at once): a migration that fails leaves the database as it was.
 pub async fn prepare_schema<C: Db>(c: &C) -> Result<(), StoreError> {
-    c.batch(&sql::schema(C::DIALECT), "cannot create the schema")
-        .await?;
+    let schema = sql::schema(C::DIALECT);
+    c.batch(&schema, "cannot create the schema").await?;
     let version = first(c, sql::READ_SCHEMA_VERSION, &[], |r| r.opt_int(0))
         .await?
         .flatten();
-    match version {
-        None => {
-            c.exec(
-                sql::RECORD_SCHEMA_VERSION,
-                &[Param::Int(sql::SCHEMA_VERSION)],
-            )
+    let Some(mut version) = version else {
+        c.exec(
+            sql::RECORD_SCHEMA_VERSION,
+            &[Param::Int(sql::SCHEMA_VERSION)],
+        )
+        .await?;
+        return Ok(());
+    };
+    while version < sql::SCHEMA_VERSION {
+        let Some(steps) = sql::migration(version, C::DIALECT) else {
+            break;
+        };
+        let what = format!("cannot migrate the schema from version {version}");
+        c.batch(&steps, &what).await?;
+        c.batch(&schema, &what).await?;
+        version += 1;
+        c.exec(sql::RECORD_SCHEMA_VERSION, &[Param::Int(version)])
             .await?;
-            Ok(())
-        }
-        Some(v) if v == sql::SCHEMA_VERSION => Ok(()),
-        Some(found) => Err(StoreError::SchemaVersion {
+    }
+    if version == sql::SCHEMA_VERSION {
+        Ok(())
+    } else {
+        Err(StoreError::SchemaVersion {
             db: c.name().to_string(),
-            found,
+            found: version,
             known: sql::SCHEMA_VERSION,
-        }),
+        })
     }
 }
 
@@ -171,9 +184,10 @@ async fn revoke(c: &impl Db, name_or_key: String, at: String) -> Result<Station,
 }
 
 /// Stores a certificate if its key is enrolled and not revoked, checked in the same
-/// transaction. The insert comes first and does nothing when the digest or the id is already
-/// stored (perhaps by a concurrent upload, which PostgreSQL's ON CONFLICT waited for); what is
-/// there then says which.
+/// transaction. The insert comes first and does nothing when the digest, or the id for this
+/// station, is already stored (perhaps by a concurrent upload, which PostgreSQL's ON CONFLICT
+/// waited for); what is there then says which. Ids are unique per station: another station's
+/// certificate never stands in the way.
 async fn insert(c: &impl Db, cert: NewCertificate) -> Result<Insert, StoreError> {
     let NewCertificate { row, disks, body } = cert;
     let status = sql::locked(sql::STATION_STATUS, Lock::Share, Dialect::of(c));
@@ -191,7 +205,10 @@ async fn insert(c: &impl Db, cert: NewCertificate) -> Result<Insert, StoreError>
         if one_text(c, sql::DIGEST_EXISTS, &digest).await?.is_some() {
             return Ok(Insert::Duplicate);
         }
-        let id = [Param::Text(row.id.clone())];
+        let id = [
+            Param::Text(row.station_key_id.clone()),
+            Param::Text(row.id.clone()),
+        ];
         return match one_text(c, sql::DIGEST_OF_ID, &id).await? {
             Some(existing_digest) => Ok(Insert::IdConflict { existing_digest }),
             None => Err(StoreError::Commit {
@@ -260,13 +277,38 @@ async fn create_session(
     Ok(())
 }
 
-/// A new token; unused expired ones go at the same time.
-async fn issue_token(c: &impl Db, token: EnrollToken) -> Result<(), StoreError> {
+/// A new token, unless `cap` tokens were already minted since `since` for the same MAC (for
+/// the same address when there is no MAC); unused expired ones go at the same time. True when
+/// the token was stored.
+async fn issue_token(
+    c: &impl Db,
+    token: EnrollToken,
+    cap: u32,
+    since: String,
+) -> Result<bool, StoreError> {
     c.exec(
         sql::DELETE_EXPIRED_TOKENS,
         &[Param::Text(token.created_at.clone())],
     )
     .await?;
+    if let Some(serialize) = sql::one_at_a_time(Dialect::of(c)) {
+        c.exec(serialize, &[Param::Int(sql::TOKEN_LOCK)]).await?;
+    }
+    let minted = first(
+        c,
+        sql::TOKENS_MINTED_SINCE,
+        &[
+            Param::OptText(token.mac.clone()),
+            Param::Text(since),
+            Param::Text(token.client_ip.clone()),
+        ],
+        |r| r.int(0),
+    )
+    .await?
+    .unwrap_or(0);
+    if minted >= i64::from(cap) {
+        return Ok(false);
+    }
     c.exec(
         sql::INSERT_TOKEN,
         &[
@@ -279,7 +321,7 @@ async fn issue_token(c: &impl Db, token: EnrollToken) -> Result<(), StoreError> 
         ],
     )
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// A PXE enrolment: the token must be known and unexpired, and unused — or used by this very
@@ -564,8 +606,13 @@ impl<B: Backend> Store for B {
         self.read(|c| Box::pin(c.rows(sql::MARKS, &[], sql::mark)))
     }
 
-    fn issue_token(&self, token: EnrollToken) -> BoxFut<'_, Result<(), StoreError>> {
-        self.write(move |c| Box::pin(issue_token(c, token)))
+    fn issue_token(
+        &self,
+        token: EnrollToken,
+        cap: u32,
+        since: String,
+    ) -> BoxFut<'_, Result<bool, StoreError>> {
+        self.write(move |c| Box::pin(issue_token(c, token, cap, since)))
     }
 
     fn enroll_with_token(

@@ -47,9 +47,10 @@ pub struct Filter {
     pub result: Option<String>,
     /// A station key id.
     pub station: Option<String>,
-    /// Only rows after this (issued_at, id) in the list's order (newest first): keyset
-    /// pagination for exports, which never re-sorts what it has already sent.
-    pub before: Option<(String, String)>,
+    /// Only rows after this (issued_at, id, digest) in the list's order (newest first): keyset
+    /// pagination for exports, which never re-sorts what it has already sent. (The digest
+    /// breaks ties: ids are unique per station only.)
+    pub before: Option<(String, String, String)>,
 }
 
 /// `%part%` for LIKE, with the user's `%`, `_` and `\` taken literally.
@@ -113,10 +114,13 @@ impl Filter {
             let n = push(params, Param::Text(s.to_string()));
             terms.push(format!("c.station_key_id = ?{n}"));
         }
-        if let Some((at, id)) = &self.before {
+        if let Some((at, id, digest)) = &self.before {
             let a = push(params, Param::Text(at.clone()));
             let b = push(params, Param::Text(id.clone()));
-            terms.push(format!("(c.issued_at, c.id) < (?{a}, ?{b})"));
+            let d = push(params, Param::Text(digest.clone()));
+            terms.push(format!(
+                "(c.issued_at, c.id, c.digest) < (?{a}, ?{b}, ?{d})"
+            ));
         }
         if terms.is_empty() {
             String::new()
@@ -262,10 +266,10 @@ pub fn cert_row(r: &dyn Cells) -> Result<CertRow, CellError> {
     })
 }
 
-/// INSERT of a certificate row ([`cert_params`]). A certificate whose digest or id is already
-/// stored is not inserted (zero rows), and the rules then look at what is there: PostgreSQL
-/// needs this for concurrent uploads (a failed INSERT would abort the transaction), and SQLite
-/// takes the same form.
+/// INSERT of a certificate row ([`cert_params`]). A certificate whose digest, or whose id for
+/// its station, is already stored is not inserted (zero rows), and the rules then look at what
+/// is there: PostgreSQL needs this for concurrent uploads (a failed INSERT would abort the
+/// transaction), and SQLite takes the same form.
 pub const INSERT_CERTIFICATE: &str = "INSERT INTO certificates (digest, id, station_key_id, \
      sequence, previous_digest, issued_at, received_at, site, operator, organisation, vendor, \
      product, model_name, serial, machine_key, decision, grade, disks, disks_sanitized, result, \
@@ -349,7 +353,10 @@ pub fn disk_row(r: &dyn Cells) -> Result<DiskRow, CellError> {
 
 pub const STATION_STATUS: &str = "SELECT revoked_at FROM stations WHERE key_id = ?1";
 pub const DIGEST_EXISTS: &str = "SELECT digest FROM certificates WHERE digest = ?1";
-pub const DIGEST_OF_ID: &str = "SELECT digest FROM certificates WHERE id = ?1";
+/// The certificate a station already has under an id (ids are unique per station: the
+/// certificate's id is a function of its signing key, `reprise_cert::chain::certificate_id`).
+pub const DIGEST_OF_ID: &str =
+    "SELECT digest FROM certificates WHERE station_key_id = ?1 AND id = ?2";
 
 pub fn certificate_by_digest() -> String {
     format!("SELECT {CERT_COLS}, c.body FROM certificates c WHERE c.digest = ?1")
@@ -371,7 +378,8 @@ pub fn search_count(where_clause: &str) -> String {
 pub fn search_page(where_clause: &str, nparams: usize) -> String {
     format!(
         "SELECT {CERT_COLS}, s.name FROM certificates c LEFT JOIN stations s ON s.key_id = \
-         c.station_key_id{where_clause} ORDER BY c.issued_at DESC, c.id DESC LIMIT ?{} OFFSET ?{}",
+         c.station_key_id{where_clause} ORDER BY c.issued_at DESC, c.id DESC, c.digest DESC \
+         LIMIT ?{} OFFSET ?{}",
         nparams + 1,
         nparams + 2
     )
@@ -462,6 +470,10 @@ pub fn mark_params(m: &Mark) -> Vec<Param> {
     ]
 }
 
+/// Tokens minted since ?2 for one MAC (?1), or for one address (?3) when the script was asked
+/// without a MAC: what the cap per machine counts (used tokens included).
+pub const TOKENS_MINTED_SINCE: &str = "SELECT count(*) FROM enroll_tokens WHERE created_at > ?2 \
+     AND ((?1 IS NOT NULL AND mac = ?1) OR (?1 IS NULL AND mac IS NULL AND client_ip = ?3))";
 pub const INSERT_TOKEN: &str = "INSERT INTO enroll_tokens (token_hash, mac, client_ip, site, \
      created_at, expires_at, used_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)";
 pub const TOKEN: &str =
@@ -503,6 +515,20 @@ pub fn locked(sql: &str, lock: Lock, dialect: Dialect) -> String {
     }
 }
 
+/// Key of the lock that makes token minting one transaction at a time (the count of tokens
+/// minted for a MAC and the new token must not interleave).
+pub const TOKEN_LOCK: i64 = 0x0052_4550_544f_4b4e;
+
+/// A statement (parameter: a lock key) after which transactions taking the same key run one at
+/// a time: PostgreSQL's advisory lock, held until the transaction ends. SQLite needs none: its
+/// one writer runs every write transaction alone.
+pub fn one_at_a_time(dialect: Dialect) -> Option<&'static str> {
+    match dialect {
+        Dialect::Sqlite => None,
+        Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(?1)"),
+    }
+}
+
 /// The tables, written once for both backends: `{INT}` is a 64-bit integer, `{BYTES}` a byte
 /// string.
 const SCHEMA: &str = "
@@ -520,7 +546,7 @@ CREATE TABLE IF NOT EXISTS stations (
 );
 CREATE TABLE IF NOT EXISTS certificates (
     digest TEXT PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     station_key_id TEXT NOT NULL REFERENCES stations(key_id),
     sequence {INT} NOT NULL,
     previous_digest TEXT,
@@ -540,7 +566,8 @@ CREATE TABLE IF NOT EXISTS certificates (
     disks_sanitized {INT} NOT NULL,
     result TEXT NOT NULL,
     language TEXT NOT NULL,
-    body {BYTES} NOT NULL
+    body {BYTES} NOT NULL,
+    UNIQUE (station_key_id, id)
 );
 CREATE INDEX IF NOT EXISTS certificates_station ON certificates (station_key_id, sequence);
 CREATE INDEX IF NOT EXISTS certificates_issued ON certificates (issued_at, id);
@@ -607,8 +634,39 @@ pub fn schema(dialect: Dialect) -> String {
     SCHEMA.replace("{INT}", int).replace("{BYTES}", bytes)
 }
 
-/// Schema version both backends record; bump with a migration.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Schema version both backends record; bump with a migration ([`migration`]).
+///
+/// 2: a certificate id is unique per station (`UNIQUE (station_key_id, id)`), no longer across
+/// the database: ids belong to their signer, and a key that uploaded another station's future
+/// ids under schema 1 blocked that station's genuine certificates.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// The statements that take a database from `from` to `from + 1` in `dialect`, run in the
+/// schema's transaction. The tables of [`schema`] are created (if missing) before, and again
+/// after (indexes of a rebuilt table).
+pub fn migration(from: i64, dialect: Dialect) -> Option<String> {
+    match (from, dialect) {
+        // SQLite cannot drop a column's UNIQUE: the table is rebuilt. Foreign keys are on and
+        // cannot be turned off inside a transaction, so they are deferred to the COMMIT: the
+        // disks lose their certificates at the DROP and find them again at the INSERT.
+        (1, Dialect::Sqlite) => Some(
+            "PRAGMA defer_foreign_keys = ON;
+             CREATE TABLE certificates_schema_1 AS SELECT * FROM certificates;
+             DROP TABLE certificates;"
+                .to_string()
+                + &schema(Dialect::Sqlite)
+                + "INSERT INTO certificates SELECT * FROM certificates_schema_1;
+                   DROP TABLE certificates_schema_1;",
+        ),
+        // PostgreSQL named the column's constraint <table>_<column>_key.
+        (1, Dialect::Postgres) => Some(
+            "ALTER TABLE certificates DROP CONSTRAINT certificates_id_key;
+             ALTER TABLE certificates ADD UNIQUE (station_key_id, id);"
+                .to_string(),
+        ),
+        _ => None,
+    }
+}
 pub const READ_SCHEMA_VERSION: &str = "SELECT max(version) FROM reprise_schema";
 pub const RECORD_SCHEMA_VERSION: &str = "INSERT INTO reprise_schema (version) VALUES (?1)";
 
@@ -672,14 +730,18 @@ mod tests {
         assert_eq!(params[1], Param::Text("%pf1\\_\\%%".into()));
         assert_eq!(Filter::default().where_clause(&mut Vec::new()), "");
         let after = Filter {
-            before: Some(("2026-11-26T10:00:00.000Z".into(), "abc-00000007".into())),
+            before: Some((
+                "2026-11-26T10:00:00.000Z".into(),
+                "abc-00000007".into(),
+                "sha256:00".into(),
+            )),
             ..Filter::default()
         };
         let mut params = Vec::new();
         assert_eq!(
             after.where_clause(&mut params),
-            " WHERE (c.issued_at, c.id) < (?1, ?2)"
+            " WHERE (c.issued_at, c.id, c.digest) < (?1, ?2, ?3)"
         );
-        assert_eq!(params.len(), 2);
+        assert_eq!(params.len(), 3);
     }
 }

@@ -5,14 +5,21 @@
 //! the database opens no session. CSRF: SameSite=Strict already keeps cookies off cross-site
 //! requests; the forms also repeat a random token from a Strict cookie (double submit), and a
 //! POST whose `Origin` names another host is refused.
+//!
+//! Argon2 is costly by design, so logins are limited ([`LoginLimiter`]): a number of attempts
+//! per client ([`super::client_of`]) and minute, and as many checks at once as the machine has
+//! cores (the others wait their turn).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -82,11 +89,75 @@ pub fn csrf_ok(headers: &HeaderMap, form_token: &str) -> bool {
     cookie_ok && origin_ok
 }
 
-/// Where to go after logging in: only a path of this site.
+/// Where to go after logging in: only a path of this site. Browsers drop tabs and line breaks
+/// from a URL and read `\` as `/`, so `/<tab>/evil.example` or `/\evil.example` would leave the
+/// site: a `next` with anything but visible ASCII other than `\`, or that starts with `//`,
+/// is replaced by the list.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.into()
+        }
         _ => "/certificates".into(),
+    }
+}
+
+/// Logins per client and minute, and argon2 checks at once.
+#[derive(Debug)]
+pub struct LoginLimiter {
+    per_minute: u32,
+    /// Per client: when its minute started, and its attempts in it.
+    clients: Mutex<HashMap<String, (Instant, u32)>>,
+    checks: tokio::sync::Semaphore,
+}
+
+/// Clients remembered at once; past it, expired windows are forgotten, and if every one is
+/// still running a new client waits for the oldest to end (the table cannot grow without bound).
+const MAX_CLIENTS: usize = 4096;
+const WINDOW: Duration = Duration::from_secs(60);
+
+impl LoginLimiter {
+    /// `per_minute` attempts per client; argon2 checks at once: the machine's cores.
+    pub fn new(per_minute: u32) -> LoginLimiter {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        LoginLimiter {
+            per_minute,
+            clients: Mutex::new(HashMap::new()),
+            checks: tokio::sync::Semaphore::new(cores),
+        }
+    }
+
+    /// Counts an attempt of `client` now; Err is how long to wait before the next one.
+    pub fn admit(&self, client: &str) -> Result<(), Duration> {
+        self.admit_at(client, Instant::now())
+    }
+
+    fn admit_at(&self, client: &str, now: Instant) -> Result<(), Duration> {
+        let mut clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !clients.contains_key(client) && clients.len() >= MAX_CLIENTS {
+            clients.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+            if clients.len() >= MAX_CLIENTS {
+                let oldest = clients.values().map(|(start, _)| *start).min();
+                return Err(oldest.map_or(WINDOW, |o| WINDOW.saturating_sub(now - o)));
+            }
+        }
+        let (start, count) = clients.entry(client.to_string()).or_insert((now, 0));
+        if now.duration_since(*start) >= WINDOW {
+            *start = now;
+            *count = 0;
+        }
+        if *count >= self.per_minute {
+            return Err(WINDOW.saturating_sub(now.duration_since(*start)));
+        }
+        *count += 1;
+        Ok(())
     }
 }
 
@@ -135,12 +206,29 @@ pub struct LoginForm {
 /// `POST /login`
 pub async fn login(
     State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     uri: Uri,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let mut ctx = Ctx::public(&app, &headers, &uri);
     let next = safe_next(form.next.as_deref());
+    if let Err(wait) = app.logins.admit(&super::client_of(peer, &headers)) {
+        let msg = t(
+            ctx.lang,
+            "Too many login attempts from here: wait a minute.",
+            "Trop de tentatives de connexion d'ici : attendez une minute.",
+        );
+        let mut resp = ctx.page(
+            StatusCode::TOO_MANY_REQUESTS,
+            t(ctx.lang, "Log in", "Connexion"),
+            &login_body(&ctx, &next, Some(msg)),
+        );
+        if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return resp;
+    }
     if !csrf_ok(&headers, &form.csrf) {
         let msg = t(
             ctx.lang,
@@ -157,8 +245,12 @@ pub async fn login(
         Ok(h) => h,
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
-    // Argon2 takes tens of milliseconds of CPU: off the async threads. An unknown user is
-    // checked against a dummy hash so both cases take the same time.
+    // Argon2 takes tens of milliseconds of CPU: off the async threads, as many at once as there
+    // are cores. An unknown user is checked against a dummy hash so both cases take the same
+    // time.
+    let Ok(_turn) = app.logins.checks.acquire().await else {
+        return ctx.message(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    };
     let password = form.password;
     let ok = tokio::task::spawn_blocking(move || match stored {
         Some(phc) => check_password(&password, &phc),
@@ -266,9 +358,64 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/stats?site=a")), "/stats?site=a");
-        for bad in ["//evil.example/", "https://evil.example/", "/\\evil", ""] {
-            assert_eq!(safe_next(Some(bad)), "/certificates", "{bad}");
+        assert_eq!(
+            safe_next(Some("/certificates?site=Lyc%C3%A9e")),
+            "/certificates?site=Lyc%C3%A9e"
+        );
+        for bad in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/é",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/certificates", "{bad:?}");
         }
+        assert_eq!(safe_next(None), "/certificates");
+    }
+
+    #[test]
+    fn logins_are_counted_per_client_and_minute() {
+        let limiter = LoginLimiter::new(3);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(limiter.admit_at("198.51.100.7", t0), Ok(()));
+        }
+        let wait = limiter.admit_at("198.51.100.7", t0 + Duration::from_secs(20));
+        assert_eq!(wait, Err(Duration::from_secs(40)));
+        assert_eq!(
+            limiter.admit_at("198.51.100.8", t0),
+            Ok(()),
+            "another client"
+        );
+        assert_eq!(
+            limiter.admit_at("198.51.100.7", t0 + WINDOW),
+            Ok(()),
+            "a new minute"
+        );
+    }
+
+    #[test]
+    fn the_table_of_clients_stays_bounded() {
+        let limiter = LoginLimiter::new(1);
+        let t0 = Instant::now();
+        for i in 0..MAX_CLIENTS {
+            assert_eq!(limiter.admit_at(&format!("c{i}"), t0), Ok(()));
+        }
+        assert!(
+            limiter.admit_at("late", t0).is_err(),
+            "full of live windows"
+        );
+        assert_eq!(
+            limiter.admit_at("late", t0 + WINDOW),
+            Ok(()),
+            "expired ones go"
+        );
+        assert!(limiter.clients.lock().unwrap().len() <= MAX_CLIENTS);
     }
 
     #[test]

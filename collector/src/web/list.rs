@@ -146,12 +146,12 @@ fn result_words(lang: Language, r: CertResult) -> &'static str {
     }
 }
 
-/// "2026-11-26 10:00 UTC" from an RFC 3339 time stamp (as stored).
+/// "2026-11-26 10:00" from an RFC 3339 time stamp (as stored); anything else as it is. Never
+/// panics, whatever an older database holds (times are checked at ingest since schema 2).
 pub fn short_time(s: &str) -> String {
-    if s.len() >= 16 && s.as_bytes()[10] == b'T' {
-        format!("{} {}", &s[..10], &s[11..16])
-    } else {
-        s.to_string()
+    match (s.get(..10), s.get(10..11), s.get(11..16)) {
+        (Some(day), Some("T"), Some(minute)) => format!("{day} {minute}"),
+        _ => s.to_string(),
     }
 }
 
@@ -334,19 +334,40 @@ pub async fn list(
     ctx.page(StatusCode::OK, t(l, "Certificates", "Certificats"), &body)
 }
 
-/// One CSV field (RFC 4180): quoted when it holds a quote, comma or line break, quotes doubled.
-/// A value a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a
-/// leading `'` (OWASP's CSV-injection advice): certificate text comes from the stations.
+/// Where a spreadsheet may start a new cell inside one of our fields: a French-locale one
+/// splits on `;`, others on `,` or tab, and a line break ends a row when the quoting is not
+/// understood.
+const CELL_BREAKS: [char; 5] = [';', ',', '\t', '\r', '\n'];
+
+/// What a spreadsheet runs as a formula when a cell starts with it (OWASP, CSV injection).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// One CSV field (RFC 4180): quoted when it holds a quote, a separator (`,`, `;`, tab) or a
+/// line break, quotes doubled.
+///
+/// Certificate text comes from the stations, and much of it from the donated machine (SMBIOS
+/// strings), so no part of a field may run as a formula in whatever way a spreadsheet cuts the
+/// line: every segment of the field — its start, and whatever follows a `;`, `,`, tab or line
+/// break — that begins with `=`, `+`, `-`, `@`, tab or CR (after spaces or quotes) gets a
+/// leading `'`. Guarding only the field's first character is not enough: a French spreadsheet
+/// reads `Lycée;=HYPERLINK(…)` as two cells.
 pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
+    let mut out = String::with_capacity(s.len() + 2);
+    let mut segment_start = true;
+    for (i, c) in s.char_indices() {
+        if segment_start {
+            let first = s[i..].chars().find(|c| !matches!(c, ' ' | '"'));
+            if first.is_some_and(|f| FORMULA_STARTS.contains(&f)) {
+                out.push('\'');
+            }
+        }
+        out.push(c);
+        segment_start = CELL_BREAKS.contains(&c);
+    }
+    if out.contains(|c| c == '"' || CELL_BREAKS.contains(&c)) {
+        format!("\"{}\"", out.replace('"', "\"\""))
     } else {
-        s.to_string()
-    };
-    if s.contains(['"', ',', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
+        out
     }
 }
 
@@ -415,9 +436,13 @@ pub async fn csv(
             Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
         };
         let n = rows.len() as u64;
-        filter.before = rows
-            .last()
-            .map(|lr| (lr.row.issued_at.clone(), lr.row.id.clone()));
+        filter.before = rows.last().map(|lr| {
+            (
+                lr.row.issued_at.clone(),
+                lr.row.id.clone(),
+                lr.row.digest.clone(),
+            )
+        });
         for lr in rows {
             let r = lr.row;
             let url = format!("{base}/c/{}", hex_of(&r.digest));
@@ -482,6 +507,42 @@ mod tests {
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(csv_field(""), "");
+        assert_eq!(
+            csv_field("2026-11-26T10:00:00.000Z"),
+            "2026-11-26T10:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn no_segment_of_a_csv_field_starts_a_formula() {
+        assert_eq!(csv_field("Lycée;=1+1"), "\"Lycée;'=1+1\"");
+        assert_eq!(csv_field("a, -2+3"), "\"a,' -2+3\"");
+        assert_eq!(csv_field("a;\"@SUM(A1)"), "\"a;'\"\"@SUM(A1)\"");
+        assert_eq!(csv_field("a;\t=x"), "\"a;'\t'=x\"");
+        assert_eq!(csv_field("x\r\n+cmd"), "\"x\r\n'+cmd\"");
+        assert_eq!(csv_field("T480;20L5"), "\"T480;20L5\"");
+        // Every way of cutting the field leaves no cell that starts a formula.
+        for field in ["Lycée;=1+1", "a,+1;-1\t@1\r=1\n=1", "; =1", ",\"=1"] {
+            let out = csv_field(field);
+            for cell in out.split(CELL_BREAKS) {
+                let cell = cell.trim_start_matches([' ', '"']);
+                assert!(!cell.starts_with(FORMULA_STARTS), "{field:?} -> {out:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn short_times_never_panic() {
+        assert_eq!(short_time("2026-11-26T10:00:00.000Z"), "2026-11-26 10:00");
+        for odd in [
+            "2026-11-26T10:0é:00Z",
+            "2026-11-2éT10:00Z",
+            "é",
+            "",
+            "2026-11-26",
+        ] {
+            assert_eq!(short_time(odd), odd);
+        }
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The web UI: server-rendered HTML in French and English, no JavaScript.
 //!
 //! Every page handler starts with [`Ctx::guard`]: it picks the language (`?lang=`, then the
-//! `reprise_lang` cookie, then Accept-Language, then French), and — when the server requires a
-//! login — checks the session cookie or sends the browser to `/login`. Pages are plain strings
-//! built with [`crate::util::esc`] around every value that did not come from this file.
+//! `reprise_lang` cookie, then Accept-Language, then French), and checks the session cookie or
+//! sends the browser to `/login` — unless the server runs with `--no-login`, where it serves
+//! only requests made on this machine: none that came through a proxy (forwarding headers) or
+//! names another host (DNS rebinding). Pages are plain strings built with
+//! [`crate::util::esc`] around every value that did not come from this file.
 
 pub mod auth;
 pub mod cert;
@@ -11,6 +13,7 @@ pub mod list;
 pub mod stations;
 pub mod stats;
 
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -42,11 +45,15 @@ pub struct App {
     pub public_url: Option<String>,
     /// Where the PXE boot files (`pxe::BOOT_FILES`) are, if served.
     pub boot_dir: Option<PathBuf>,
-    /// Pages need a login (the server listens beyond loopback, or `--require-login`).
+    /// Pages need a login: always, unless `--no-login` (loopback only, checked at start).
     pub require_login: bool,
     pub pxe_enroll: PxeEnroll,
     /// How long a PXE enrolment token stays valid, in seconds.
     pub token_lifetime_s: i64,
+    /// At most this many tokens minted per MAC within a token lifetime.
+    pub tokens_per_mac: u32,
+    /// Login attempts per client and minute, and the argon2 checks running at once.
+    pub logins: auth::LoginLimiter,
 }
 
 impl App {
@@ -71,6 +78,72 @@ impl App {
         self.public_url
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// Headers a reverse proxy adds to the requests it forwards.
+pub const FORWARDING_HEADERS: [&str; 5] = [
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+];
+
+/// The forwarding header a request carries, if any: it came through a proxy.
+pub fn forwarded_by(headers: &HeaderMap) -> Option<&'static str> {
+    FORWARDING_HEADERS
+        .into_iter()
+        .find(|h| headers.contains_key(*h))
+}
+
+/// Whether a host name (from a URL or a Host header, port and brackets allowed) names this
+/// machine: `localhost`, `*.localhost`, or a loopback address.
+pub fn is_loopback_host(host: &str) -> bool {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((name, "")) => (name, None),
+            Some((name, rest)) => (name, Some(rest.strip_prefix(':').unwrap_or("x"))),
+            None => return false,
+        },
+        None if host.matches(':').count() > 1 => (host, None),
+        None => match host.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        },
+    };
+    if port.is_some_and(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Who is asking, for limits per client: the peer address, or — when the peer is this machine
+/// and the request came through a proxy — the address the proxy names last in
+/// `X-Forwarded-For` (the one it appended: earlier entries are the client's own words).
+/// IPv6 clients count per /64 (one host can hold a whole /64).
+pub fn client_of(peer: SocketAddr, headers: &HeaderMap) -> String {
+    let mut ip = crate::pxe::unmap(peer.ip());
+    if ip.is_loopback()
+        && let Some(last) = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|a| a.trim().parse::<IpAddr>().ok())
+    {
+        ip = crate::pxe::unmap(last);
+    }
+    match ip {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        v4 => v4.to_string(),
     }
 }
 
@@ -208,9 +281,44 @@ impl Ctx {
         }
     }
 
-    /// Context of a protected page: Err is the response to send instead (to the login page).
+    /// Context of a protected page: Err is the response to send instead (to the login page, or
+    /// a refusal in `--no-login` mode for a request that did not come from this machine).
     pub async fn guard(app: &App, headers: &HeaderMap, uri: &Uri) -> Result<Ctx, Response> {
         let mut ctx = Ctx::public(app, headers, uri);
+        if !app.require_login {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("");
+            let refusal = if let Some(h) = forwarded_by(headers) {
+                Some(format!(
+                    "{} ({h})",
+                    t(
+                        ctx.lang,
+                        "This collector runs without logins (--no-login) and serves this machine \
+                         only: this request came through a proxy",
+                        "Ce collecteur fonctionne sans connexion (--no-login) et ne sert que \
+                         cette machine : cette requête est passée par un proxy",
+                    )
+                ))
+            } else if !is_loopback_host(host) {
+                Some(format!(
+                    "{} ({host:?})",
+                    t(
+                        ctx.lang,
+                        "This collector runs without logins (--no-login) and answers only to \
+                         a loopback name, not to",
+                        "Ce collecteur fonctionne sans connexion (--no-login) et ne répond \
+                         qu'à un nom de cette machine, pas à",
+                    )
+                ))
+            } else {
+                None
+            };
+            if let Some(text) = refusal {
+                return Err(ctx.message(StatusCode::FORBIDDEN, &text));
+            }
+        }
         if let Some(token) = cookie(headers, auth::SESSION_COOKIE) {
             match app
                 .store
@@ -414,6 +522,56 @@ mod tests {
             Some(Language::Fr)
         );
         assert_eq!(accept_language(&headers("de")), None);
+    }
+
+    #[test]
+    fn loopback_hosts_are_named_or_numbered_as_this_machine() {
+        for host in [
+            "localhost",
+            "localhost:8080",
+            "LOCALHOST.",
+            "reprise.localhost:80",
+            "127.0.0.1",
+            "127.0.0.2:8080",
+            "[::1]:8080",
+            "::1",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "collector.example",
+            "10.0.5.1:8080",
+            "[fd00::1]:80",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io",
+            "localhost:80.evil.example",
+            "[::1]evil",
+            "localhost:",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn a_client_is_its_address_or_what_a_local_proxy_appended() {
+        let mut h = HeaderMap::new();
+        let far: SocketAddr = "203.0.113.9:4000".parse().unwrap();
+        let near: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+        assert_eq!(client_of(far, &h), "203.0.113.9");
+        assert_eq!(client_of(near, &h), "127.0.0.1");
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("1.2.3.4, 198.51.100.7"),
+        );
+        assert_eq!(client_of(near, &h), "198.51.100.7");
+        assert_eq!(
+            client_of(far, &h),
+            "203.0.113.9",
+            "only a local proxy is heard"
+        );
+        let v6: SocketAddr = "[2001:db8:1:2:3:4:5:6]:80".parse().unwrap();
+        assert_eq!(client_of(v6, &HeaderMap::new()), "2001:db8:1:2::/64");
     }
 
     #[test]

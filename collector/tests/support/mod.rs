@@ -205,7 +205,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// `serve --listen 127.0.0.1:0 --db DB EXTRA...`
+    /// `serve --listen 127.0.0.1:0 --db DB EXTRA...` (pages need a login unless EXTRA says
+    /// `--no-login`).
     pub fn start(db: &str, extra: &[&str]) -> Server {
         let logs = tempfile::tempdir().unwrap();
         let stderr = logs.path().join("stderr");
@@ -236,6 +237,13 @@ impl Server {
             stderr,
             _logs: logs,
         }
+    }
+
+    /// `serve --no-login ...`: pages open to this machine, as most tests read them.
+    pub fn open(db: &str, extra: &[&str]) -> Server {
+        let mut args = vec!["--no-login"];
+        args.extend_from_slice(extra);
+        Server::start(db, &args)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -278,6 +286,83 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------- a reverse proxy
+
+/// A stand-in for a reverse proxy (nginx with `proxy_set_header X-Forwarded-For ...`) on
+/// 127.0.0.1: each connection is forwarded to `upstream` with `headers` added to its request
+/// head. One request per connection (the test client sends `Connection: close`). Its thread
+/// ends when the proxy is dropped.
+#[derive(Debug)]
+pub struct Proxy {
+    pub addr: SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Proxy {
+    pub fn start(upstream: SocketAddr, headers: &[(&str, &str)]) -> Proxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let extra: String = headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
+        let flag = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || {
+            while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        let extra = extra.clone();
+                        std::thread::spawn(move || {
+                            let _ = Proxy::forward(client, upstream, &extra);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        Proxy { addr, stop }
+    }
+
+    fn forward(client: TcpStream, upstream: SocketAddr, extra: &str) -> std::io::Result<()> {
+        client.set_nonblocking(false)?;
+        client.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let mut reader = BufReader::new(client.try_clone()?);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            let end = line == "\r\n";
+            if end {
+                head.push_str(extra);
+            }
+            head.push_str(&line);
+            if end {
+                break;
+            }
+        }
+        let mut up = TcpStream::connect(upstream)?;
+        up.write_all(head.as_bytes())?;
+        up.write_all(reader.buffer())?;
+        let mut up_reader = up.try_clone()?;
+        let mut client_writer = client.try_clone()?;
+        let back = std::thread::spawn(move || std::io::copy(&mut up_reader, &mut client_writer));
+        let mut client_reader = client;
+        let _ = std::io::copy(&mut client_reader, &mut up);
+        let _ = back.join();
+        Ok(())
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -602,6 +687,25 @@ impl Postgres {
         ]);
         run_ok(c, "CREATE DATABASE");
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Runs `sql` (one or more statements) in the database at `url` (made by
+    /// [`Postgres::database`]); stops at the first error.
+    pub fn execute(&self, url: &str, sql: &str) {
+        let name = url.rsplit('/').next().unwrap();
+        let mut c = Command::new(self.bin.join("psql"));
+        c.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            name,
+        ])
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql]);
+        run_ok(c, "psql");
     }
 
     /// `pg_database_size` of the database at `url` (made by [`Postgres::database`]).

@@ -47,6 +47,17 @@ impl Transport {
         }
     }
 
+    /// Whether a disk on this interface can have sectors hidden from the host by the drive
+    /// (an ATA Host Protected Area or Device Configuration Overlay): SATA, anything behind a USB
+    /// bridge or a SCSI layer (a SATA drive can sit behind either), and an unknown interface.
+    /// NVMe, SD/eMMC, virtual disks and files have no such thing.
+    pub fn may_hide_sectors(self) -> bool {
+        matches!(
+            self,
+            Transport::Sata | Transport::Usb | Transport::Scsi | Transport::Unknown
+        )
+    }
+
     /// Operator-facing name ("NVMe", "SATA", "USB", "SD/eMMC").
     pub fn display_name(self) -> &'static str {
         match self {

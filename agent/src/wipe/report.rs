@@ -7,7 +7,8 @@
 //! [`DeviceWipe::is_sanitized`] is THE predicate: the console line, the exit code, the
 //! certificate's `result` and `sanitized`, and the verdict all ask it (ARCHITECTURE.md,
 //! "One truth for sanitized"). [`DeviceWipe::check_consistency`] refuses a report (read from a
-//! file) whose claims the engine cannot have produced.
+//! file) whose claims the engine cannot have produced, and whose verification numbers do not add
+//! up ([`Verification::check_numbers`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +19,7 @@ use crate::model::{DiskIdentity, ErrorKind, Level};
 
 /// How a device's sanitization ended, how a firmware command ended, how much was read back, the
 /// rule of a firmware erase's check: the certificate records them as they are here.
-pub use reprise_cert::model::{Completion, Outcome, PostErase, VerifyMode};
+pub use reprise_cert::model::{Completion, HiddenAreaState, Outcome, PostErase, VerifyMode};
 
 /// Version of the JSON schema of [`WipeReport`]. 2: disk identity with its stable id, typed
 /// error kinds, the `unverified` outcome, the sampler's inputs.
@@ -198,10 +199,26 @@ pub struct HiddenAreas {
 }
 
 impl HiddenAreas {
-    /// Sectors known to be still hidden afterwards (what could not be read counts as none: it
-    /// stays "not checked" in the record).
+    /// Sectors known to be still hidden afterwards (what could not be read counts as none here:
+    /// its state says indeterminate).
     pub fn hidden_after(&self) -> u64 {
         self.hpa_sectors_after.unwrap_or(0) + self.dco_sectors_after.unwrap_or(0)
+    }
+
+    /// What became of the Host Protected Area, from what was read before and after.
+    pub fn hpa_state(&self) -> HiddenAreaState {
+        reprise_cert::model::HiddenAreas::state_from_counts(
+            self.hpa_sectors_before,
+            self.hpa_sectors_after,
+        )
+    }
+
+    /// What became of the Device Configuration Overlay, from what was read before and after.
+    pub fn dco_state(&self) -> HiddenAreaState {
+        reprise_cert::model::HiddenAreas::state_from_counts(
+            self.dco_sectors_before,
+            self.dco_sectors_after,
+        )
     }
 }
 
@@ -213,6 +230,32 @@ impl DeviceWipe {
         // The consistency check makes the predicate hold even for a record edited in memory
         // or read from a file: "passed" alone is never enough.
         self.outcome == Outcome::Passed && self.check_consistency().is_ok()
+    }
+
+    /// What became of the disk's HPA and DCO. Recorded when the drive was asked (ATA); with no
+    /// record, an interface that can carry them (SATA, USB, SCSI, unknown) makes both
+    /// indeterminate — never "none" when unread — and one that has none (NVMe, SD/eMMC, a
+    /// virtual disk, a file) makes them not applicable.
+    pub fn hidden_states(&self) -> (HiddenAreaState, HiddenAreaState) {
+        match &self.hidden_areas {
+            Some(h) => (h.hpa_state(), h.dco_state()),
+            None if self.device.transport.may_hide_sectors() => (
+                HiddenAreaState::Indeterminate,
+                HiddenAreaState::Indeterminate,
+            ),
+            None => (
+                HiddenAreaState::NotApplicable,
+                HiddenAreaState::NotApplicable,
+            ),
+        }
+    }
+
+    /// Whether the technique reaches the sectors the drive remapped (see
+    /// [`Technique::reaches_remapped`]); an unknown technique is taken as not reaching them.
+    pub fn reaches_remapped(&self) -> bool {
+        self.technique
+            .parse::<Technique>()
+            .is_ok_and(Technique::reaches_remapped)
     }
 
     /// Whether some write failed and then succeeded when retried in smaller pieces (sanitized
@@ -231,6 +274,7 @@ impl DeviceWipe {
     pub fn check_consistency(&self) -> Result<(), String> {
         let dev = &self.device.dev_path;
         let technique: Technique = self.technique.parse().map_err(|e| format!("{dev}: {e}"))?;
+        self.verification.check_numbers(&self.device)?;
         // Sectors left hidden (HPA, DCO) were not sanitized, whatever the technique.
         if let Some(h) = &self.hidden_areas
             && matches!(self.outcome, Outcome::Passed | Outcome::Unverified)
@@ -488,6 +532,139 @@ pub struct Verification {
 }
 
 impl Verification {
+    /// Whether the numbers add up, for `device` (its size and sector size as opened): a
+    /// verification that did not run states nothing; one that ran counted sectors of the
+    /// disk's size; the share covered is what the share asked for gives — the whole disk, or
+    /// the sampler's blocks recomputed from its seed (`SAMPLING.md`, whose rounding may leave a
+    /// full-share sample a sector or two short) — and, when it passed, exactly the blocks and
+    /// bytes of that share were read. A report edited by hand, or pasted from another disk,
+    /// fails here.
+    pub fn check_numbers(&self, device: &DiskIdentity) -> Result<(), String> {
+        let dev = &device.dev_path;
+        let v = self;
+        let bad = |why: String| Err(format!("{dev}: verification {why}"));
+        if v.mode == VerifyMode::None {
+            let said = v.requested_permille != 0
+                || v.coverage_permille != 0
+                || v.subsections != 0
+                || v.blocks_checked != 0
+                || v.bytes_checked != 0
+                || v.mismatches != 0
+                || v.first_mismatch_lba.is_some()
+                || v.algorithm.is_some()
+                || v.seed.is_some()
+                || v.passed;
+            return if said {
+                bad("none, yet it states something it read".into())
+            } else {
+                Ok(())
+            };
+        }
+        let size = device.size_bytes;
+        let sector = u64::from(v.sector_size);
+        if v.sector_size == 0 || v.sector_size != device.logical_sector_size {
+            return bad(format!(
+                "in sectors of {} bytes, but the disk's are {} bytes",
+                v.sector_size, device.logical_sector_size
+            ));
+        }
+        if v.total_sectors != size / sector && v.total_sectors != size.div_ceil(sector) {
+            return bad(format!(
+                "over {} sectors of {sector} bytes, but the disk holds {size} bytes",
+                v.total_sectors
+            ));
+        }
+        if v.requested_permille == 0 || v.requested_permille > 1000 || v.coverage_permille > 1000 {
+            return bad(format!(
+                "of {}‰ asked and {}‰ covered: a share is 1 to 1000‰",
+                v.requested_permille, v.coverage_permille
+            ));
+        }
+        if v.bytes_checked > size || v.blocks_checked > v.total_sectors {
+            return bad(format!(
+                "read {} bytes in {} blocks of a disk of {size} bytes ({} sectors)",
+                v.bytes_checked, v.blocks_checked, v.total_sectors
+            ));
+        }
+        if v.mismatches > v.total_sectors
+            || (v.mismatches > 0) != v.first_mismatch_lba.is_some()
+            || v.first_mismatch_lba.is_some_and(|l| l >= v.total_sectors)
+            || (v.passed && v.mismatches > 0)
+        {
+            return bad(format!(
+                "states {} mismatching sectors, the first at {:?}, over {} sectors (passed {})",
+                v.mismatches, v.first_mismatch_lba, v.total_sectors, v.passed
+            ));
+        }
+        match v.mode {
+            VerifyMode::None => Ok(()),
+            VerifyMode::Full => {
+                if v.requested_permille != 1000
+                    || v.coverage_permille != 1000
+                    || v.subsections != 0
+                    || v.algorithm.is_some()
+                    || v.seed.is_some()
+                {
+                    return bad(format!(
+                        "full, yet {}‰ asked, {}‰ covered, {} subsections, sampler {:?}",
+                        v.requested_permille, v.coverage_permille, v.subsections, v.algorithm
+                    ));
+                }
+                if v.passed && (v.bytes_checked != size || v.blocks_checked == 0) {
+                    return bad(format!(
+                        "full passed after reading {} of {size} bytes",
+                        v.bytes_checked
+                    ));
+                }
+                Ok(())
+            }
+            VerifyMode::Sample => {
+                if v.algorithm.as_deref() != Some(sample::ALGORITHM) {
+                    return bad(format!(
+                        "sampled by {:?}, not {}",
+                        v.algorithm,
+                        sample::ALGORITHM
+                    ));
+                }
+                let seed = v
+                    .seed
+                    .as_deref()
+                    .filter(|s| s.len() == 16)
+                    .and_then(|s| u64::from_str_radix(s, 16).ok());
+                let Some(seed) = seed else {
+                    return bad(format!("seed {:?} is not 16 hexadecimal digits", v.seed));
+                };
+                // The sampler is pure: the same inputs list the same blocks.
+                let s =
+                    sample::plan_sample(v.total_sectors, v.sector_size, v.requested_permille, seed);
+                let covered = (s.sectors() * 1000 / v.total_sectors.max(1)) as u32;
+                let blocks = s.blocks.len() as u64;
+                let bytes = s.bytes(v.sector_size, size);
+                if v.subsections != s.subsections || v.coverage_permille != covered {
+                    return bad(format!(
+                        "states {} subsections and {}‰ covered; its seed and {}‰ asked give {} and {}‰",
+                        v.subsections,
+                        v.coverage_permille,
+                        v.requested_permille,
+                        s.subsections,
+                        covered
+                    ));
+                }
+                let (read_all, too_much) = (
+                    v.blocks_checked == blocks && v.bytes_checked == bytes,
+                    v.blocks_checked > blocks || v.bytes_checked > bytes,
+                );
+                if too_much || (v.passed && !read_all) {
+                    return bad(format!(
+                        "read {} blocks and {} bytes; its sample holds {blocks} blocks and {bytes} bytes (passed {})",
+                        v.blocks_checked, v.bytes_checked, v.passed
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// No verification took place (not asked, or the wipe never got that far): never passed.
     pub fn not_run() -> Self {
         Verification {

@@ -37,6 +37,16 @@ impl Sample {
         self.blocks.iter().map(|b| b.sectors).sum()
     }
 
+    /// Bytes the blocks hold on a device of `device_bytes` bytes in sectors of `sector_size`
+    /// (a last sector cut short by the device's end counts for what it has).
+    pub fn bytes(&self, sector_size: u32, device_bytes: u64) -> u64 {
+        let sector = u64::from(sector_size.max(1));
+        self.blocks
+            .iter()
+            .map(|b| (b.sectors * sector).min(device_bytes.saturating_sub(b.lba * sector)))
+            .sum()
+    }
+
     /// Whether `lba` is inside one of the blocks.
     pub fn contains(&self, lba: u64) -> bool {
         let i = self.blocks.partition_point(|b| b.lba + b.sectors <= lba);

@@ -198,10 +198,10 @@ pub fn incident(i: &Incident, lang: Language) -> String {
     use Language::{En, Fr};
     match (i, lang) {
         (Incident::LogNotWritten { file, error }, En) => format!(
-            "the run's log {file} could not be written ({error}); this certificate holds what it would have said"
+            "the log {file} could not be kept ({error}); this certificate was written all the same"
         ),
         (Incident::LogNotWritten { file, error }, Fr) => format!(
-            "le journal {file} de la session n'a pas pu être écrit ({error}) ; ce certificat en contient l'essentiel"
+            "le journal {file} n'a pas pu être conservé ({error}) ; ce certificat a été écrit malgré tout"
         ),
         (
             Incident::SequenceSkipped {
@@ -769,6 +769,62 @@ mod tests {
         assert_eq!(
             action(&a, Language::Fr),
             "remplacer le disque sata:S1 : 103 % de son endurance nominale consommée"
+        );
+    }
+
+    /// Every word of the new closed sets, every incident and exception has its sentence in both
+    /// languages, and no sentence shows a machine key.
+    #[test]
+    fn evidence_reads_as_words_in_both_languages() {
+        let incidents = [
+            Incident::LogNotWritten {
+                file: "2026-probe.json".into(),
+                error: "no space left on device".into(),
+            },
+            Incident::SequenceSkipped {
+                sequence: 7,
+                file: "ab-00000007.json".into(),
+                occupant: Occupant::NotAFile,
+                error: None,
+            },
+            Incident::FileUnreadable {
+                file: "ab-00000003.json".into(),
+                error: "Input/output error".into(),
+            },
+        ];
+        let e = LevelException::RemappedSectorsUnreachable {
+            sectors: "12".into(),
+        };
+        for lang in [Language::En, Language::Fr] {
+            let mut said: Vec<String> = Vec::new();
+            said.extend(ValidationRule::ALL.iter().map(|r| validation(*r, lang)));
+            said.extend(
+                HiddenAreaState::ALL
+                    .iter()
+                    .map(|s| hidden_area_state(*s, lang).to_owned()),
+            );
+            said.extend(Occupant::ALL.iter().map(|o| occupant(*o, lang).to_owned()));
+            said.extend(incidents.iter().map(|i| incident(i, lang)));
+            said.push(exception(Level::Clear, &e, lang));
+            for text in &said {
+                let words = text
+                    .replace("ab-00000007.json", "")
+                    .replace("ab-00000003.json", "")
+                    .replace("2026-probe.json", "");
+                assert!(!words.contains('_'), "{text}");
+            }
+        }
+        assert_eq!(
+            exception(Level::Clear, &e, Language::En),
+            "Clear, with exception: 12 remapped sectors not reachable"
+        );
+        assert_eq!(
+            exception(Level::Clear, &e, Language::Fr),
+            "Clear, avec exception : 12 secteurs réalloués hors d'atteinte"
+        );
+        assert_eq!(
+            incident(&incidents[1], Language::En),
+            "sequence number 7 skipped: its file name ab-00000007.json is held by something that is not a file"
         );
     }
 

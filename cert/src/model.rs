@@ -455,18 +455,39 @@ impl HiddenAreas {
         }
     }
 
-    /// The HPA's state: as recorded, else from its counters.
-    pub fn hpa_state(&self) -> HiddenAreaState {
-        self.hpa.unwrap_or_else(|| {
-            Self::state_from_counts(self.hpa_sectors_before, self.hpa_sectors_after)
-        })
+    /// The HPA's and the DCO's states on a disk attached by `interface` (the certificate's
+    /// word, "sata", "nvme"…): as recorded; else, for a certificate issued before the states
+    /// were, from the counters — a count never read being indeterminate, unless the interface
+    /// has no hidden areas at all.
+    pub fn states(&self, interface: &str) -> (HiddenAreaState, HiddenAreaState) {
+        let derived = |before: Option<u64>, after: Option<u64>| match (before, after) {
+            (None, None) if !interface_may_hide_sectors(interface) => {
+                HiddenAreaState::NotApplicable
+            }
+            _ => Self::state_from_counts(before, after),
+        };
+        (
+            self.hpa
+                .unwrap_or_else(|| derived(self.hpa_sectors_before, self.hpa_sectors_after)),
+            self.dco
+                .unwrap_or_else(|| derived(self.dco_sectors_before, self.dco_sectors_after)),
+        )
     }
+}
 
-    /// The DCO's state: as recorded, else from its counters.
-    pub fn dco_state(&self) -> HiddenAreaState {
-        self.dco.unwrap_or_else(|| {
-            Self::state_from_counts(self.dco_sectors_before, self.dco_sectors_after)
-        })
+/// Whether a disk attached by `interface` (the certificate's word) can have sectors hidden
+/// from the host by its drive (an ATA Host Protected Area or Device Configuration Overlay):
+/// SATA, anything behind a USB bridge or a SCSI layer (a SATA drive can sit behind either), and
+/// an unknown interface. NVMe, SD/eMMC, virtual disks and files have no such thing. The agent
+/// asks this too, so that the rule is written once.
+pub fn interface_may_hide_sectors(interface: &str) -> bool {
+    !matches!(interface, "nvme" | "mmc" | "virtio" | "loop" | "file")
+}
+
+impl DiskSanitization {
+    /// What became of this disk's HPA and DCO ([`HiddenAreas::states`]).
+    pub fn hidden_states(&self) -> (HiddenAreaState, HiddenAreaState) {
+        self.hidden_areas.states(&self.device.interface)
     }
 }
 
@@ -710,6 +731,37 @@ mod tests {
             ["passed", "failing", "unknown"]
         );
         assert_eq!(words_of(SelfTestKind::ALL), ["short", "extended"]);
+        assert_eq!(
+            words_of(HiddenAreaState::ALL),
+            [
+                "absent",
+                "removed",
+                "present",
+                "indeterminate",
+                "not_applicable"
+            ]
+        );
+        assert_eq!(
+            words_of(ValidationOutcome::ALL),
+            ["approve", "reject", "escalate"]
+        );
+        assert_eq!(
+            words_of(ValidationRule::ALL),
+            [
+                "overwrite_verified",
+                "firmware_erase_checked",
+                "remapped_sectors_unreachable",
+                "hidden_areas_indeterminate",
+                "hidden_sectors_left",
+                "not_verified",
+                "sanitization_failed",
+                "sanitization_cancelled"
+            ]
+        );
+        assert_eq!(
+            words_of(Occupant::ALL),
+            ["unreadable", "not_a_file", "not_a_certificate"]
+        );
         assert_eq!(words_of(Decision::ALL), ["refurbish", "recycle"]);
         assert_eq!(words_of(Grade::ALL), ["A", "B", "C"]);
         assert_eq!(
@@ -848,6 +900,69 @@ mod tests {
         let typed: Certificate = serde_json::from_value(value.clone()).unwrap();
         assert_eq!(typed.sanitization[0].result, Outcome::Failed);
         assert_eq!(typed.sanitization[0].requested_level, Some(Level::Purge));
+        assert_eq!(
+            jcs::to_canonical(&typed).unwrap(),
+            jcs::canonicalize(&value).unwrap()
+        );
+    }
+
+    /// The members added for issue 21 (hidden areas' states, a level's exception, the
+    /// validation, the incidents) are additive: content without them reads and writes back the
+    /// same signed bytes, and content with them reads them as typed and writes them back.
+    #[test]
+    fn evidence_members_are_additive() {
+        let mut value = content("passed");
+        let typed: Certificate = serde_json::from_value(value.clone()).unwrap();
+        let d = &typed.sanitization[0];
+        assert_eq!((d.hidden_areas.hpa, d.exception.as_ref()), (None, None));
+        assert!(d.validation.is_none() && typed.incidents.is_empty());
+        assert_eq!(
+            jcs::to_canonical(&typed).unwrap(),
+            jcs::canonicalize(&value).unwrap()
+        );
+        let entry = &mut value["sanitization"][0];
+        entry["hidden_areas"]["hpa"] = "indeterminate".into();
+        entry["hidden_areas"]["dco"] = "not_applicable".into();
+        entry["exception"] = serde_json::json!({
+            "key": "remapped_sectors_unreachable", "sectors": "12",
+            "message": "Clear, with exception: 12 remapped sectors not reachable"
+        });
+        entry["validation"] = serde_json::json!({
+            "outcome": "escalate", "rule": "remapped_sectors_unreachable", "message": "m"
+        });
+        value["incidents"] = serde_json::json!([
+            {"key": "log_not_written", "file": "x-probe.json", "error": "disk full", "message": "m"},
+            {"key": "sequence_skipped", "sequence": 7, "file": "a-00000007.json",
+             "occupant": "not_a_certificate", "message": "m"}
+        ]);
+        let typed: Certificate = serde_json::from_value(value.clone()).unwrap();
+        let d = &typed.sanitization[0];
+        assert_eq!(
+            d.hidden_states(),
+            (
+                HiddenAreaState::Indeterminate,
+                HiddenAreaState::NotApplicable
+            )
+        );
+        assert_eq!(
+            d.exception.as_ref().unwrap().exception,
+            LevelException::RemappedSectorsUnreachable {
+                sectors: "12".into()
+            }
+        );
+        assert_eq!(
+            d.validation.as_ref().unwrap().rule,
+            ValidationRule::RemappedSectorsUnreachable
+        );
+        assert_eq!(
+            typed.incidents[1].incident,
+            Incident::SequenceSkipped {
+                sequence: 7,
+                file: "a-00000007.json".into(),
+                occupant: Occupant::NotACertificate,
+                error: None
+            }
+        );
         assert_eq!(
             jcs::to_canonical(&typed).unwrap(),
             jcs::canonicalize(&value).unwrap()

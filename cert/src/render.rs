@@ -8,8 +8,8 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 
 use super::model::{
-    Certificate, ChecksRecord, DiskHealthRecord, DiskSanitization, HealthStatus, HiddenAreas,
-    Language, MemorySummary, TpmRecord,
+    Certificate, ChecksRecord, DiskHealthRecord, DiskSanitization, HealthStatus, Language,
+    MemorySummary, TpmRecord,
 };
 use crate::messages;
 use crate::text;
@@ -439,7 +439,7 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
             t(l, "Drive health", "Santé du disque").into(),
             health_.map_or_else(|| unknown(l).to_owned(), |h| health(h, l)),
         ),
-        ("HPA / DCO".into(), hidden_areas(&d.hidden_areas, hidden, l)),
+        ("HPA / DCO".into(), hidden_areas(d, hidden, l)),
         (
             t(l, "Method", "Méthode").into(),
             format!(
@@ -606,54 +606,44 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
 
 /// HPA and DCO: with their states when the certificate records them ("HPA removed (2048 → 0)
 /// / DCO none (0 → 0)"), else their counters as certificates issued before the states said them.
-fn hidden_areas(h: &HiddenAreas, count: impl Fn(Option<u64>) -> String, l: Language) -> String {
-    match (h.hpa, h.dco) {
-        (None, None) => format!(
+fn hidden_areas(
+    d: &DiskSanitization,
+    count: impl Fn(Option<u64>) -> String,
+    l: Language,
+) -> String {
+    let h = &d.hidden_areas;
+    if h.hpa.is_none() && h.dco.is_none() {
+        return format!(
             "{} → {} / {} → {}",
             count(h.hpa_sectors_before),
             count(h.hpa_sectors_after),
             count(h.dco_sectors_before),
             count(h.dco_sectors_after)
-        ),
-        _ if h.hpa_state() == h.dco_state()
-            && [
-                h.hpa_sectors_before,
-                h.hpa_sectors_after,
-                h.dco_sectors_before,
-                h.dco_sectors_after,
-            ]
-            .iter()
-            .all(Option::is_none) =>
-        {
-            messages::hidden_area_state(h.hpa_state(), l).to_owned()
-        }
-        _ => {
-            let area = |name: &str, state, before, after| match (before, after) {
-                (None, None) => format!("{name} {}", messages::hidden_area_state(state, l)),
-                _ => format!(
-                    "{name} {} ({} → {})",
-                    messages::hidden_area_state(state, l),
-                    count(before),
-                    count(after)
-                ),
-            };
-            format!(
-                "{} / {}",
-                area(
-                    "HPA",
-                    h.hpa_state(),
-                    h.hpa_sectors_before,
-                    h.hpa_sectors_after
-                ),
-                area(
-                    "DCO",
-                    h.dco_state(),
-                    h.dco_sectors_before,
-                    h.dco_sectors_after
-                )
-            )
-        }
+        );
     }
+    let (hpa, dco) = d.hidden_states();
+    let counts = [
+        (h.hpa_sectors_before, h.hpa_sectors_after),
+        (h.dco_sectors_before, h.dco_sectors_after),
+    ];
+    if hpa == dco && counts.iter().all(|c| *c == (None, None)) {
+        return messages::hidden_area_state(hpa, l).to_owned();
+    }
+    let area =
+        |name: &str, state, (before, after): (Option<u64>, Option<u64>)| match (before, after) {
+            (None, None) => format!("{name} {}", messages::hidden_area_state(state, l)),
+            _ => format!(
+                "{name} {} ({} → {})",
+                messages::hidden_area_state(state, l),
+                count(before),
+                count(after)
+            ),
+        };
+    format!(
+        "{} / {}",
+        area("HPA", hpa, counts[0]),
+        area("DCO", dco, counts[1])
+    )
 }
 
 fn title(l: Language) -> &'static str {

@@ -229,7 +229,8 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
             let names_disk = |a: &Action| match a {
                 Action::DestroyDisk { disk }
                 | Action::ReplaceDisk { disk, .. }
-                | Action::SanitizeOrRemoveDisk { disk } => disk == &id,
+                | Action::SanitizeOrRemoveDisk { disk }
+                | Action::PurgeDisk { disk } => disk == &id,
                 _ => false,
             };
             // The strongest instruction about this disk wins (`Disposition`'s order).
@@ -239,7 +240,9 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                 .filter(|a| names_disk(a))
                 .map(|a| match a {
                     Action::DestroyDisk { .. } => Disposition::Destroy,
-                    Action::SanitizeOrRemoveDisk { .. } => Disposition::SanitizeAgain,
+                    Action::SanitizeOrRemoveDisk { .. } | Action::PurgeDisk { .. } => {
+                        Disposition::SanitizeAgain
+                    }
                     _ => Disposition::Replace,
                 })
                 .max()

@@ -52,10 +52,8 @@ impl Transport {
     /// bridge or a SCSI layer (a SATA drive can sit behind either), and an unknown interface.
     /// NVMe, SD/eMMC, virtual disks and files have no such thing.
     pub fn may_hide_sectors(self) -> bool {
-        matches!(
-            self,
-            Transport::Sata | Transport::Usb | Transport::Scsi | Transport::Unknown
-        )
+        // One rule, the certificate's, over the word the certificate records.
+        reprise_cert::model::interface_may_hide_sectors(self.as_str())
     }
 
     /// Operator-facing name ("NVMe", "SATA", "USB", "SD/eMMC").

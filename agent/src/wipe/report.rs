@@ -701,3 +701,78 @@ pub struct WipeError {
     pub sectors: Option<u64>,
     pub message: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{MediaType, Transport};
+
+    fn record(transport: Transport, hidden: Option<HiddenAreas>) -> DeviceWipe {
+        DeviceWipe {
+            device: DiskIdentity {
+                transport,
+                media_type: MediaType::Hdd,
+                ..DiskIdentity::for_file("/dev/x", 1 << 20)
+            },
+            level: Level::Clear,
+            technique: "overwrite".into(),
+            method: "zero".into(),
+            passes: Vec::new(),
+            bytes_written: 0,
+            started_at: String::new(),
+            finished_at: String::new(),
+            duration_ms: 0,
+            write_rate_bps: 0,
+            verification: Verification::not_run(),
+            outcome: Outcome::Failed,
+            errors: Vec::new(),
+            explanations: Vec::new(),
+            firmware: None,
+            firmware_check: None,
+            hidden_areas: hidden,
+        }
+    }
+
+    fn areas(hpa: (Option<u64>, Option<u64>), dco: (Option<u64>, Option<u64>)) -> HiddenAreas {
+        HiddenAreas {
+            hpa_sectors_before: hpa.0,
+            hpa_sectors_after: hpa.1,
+            dco_sectors_before: dco.0,
+            dco_sectors_after: dco.1,
+        }
+    }
+
+    /// Unread is indeterminate where a drive could hide sectors, not applicable where none
+    /// can; read, the counts say absent, removed or present.
+    #[test]
+    fn hidden_states_are_explicit_on_every_path() {
+        use HiddenAreaState::*;
+        for (t, s) in [
+            (Transport::Sata, Indeterminate),
+            (Transport::Usb, Indeterminate),
+            (Transport::Scsi, Indeterminate),
+            (Transport::Unknown, Indeterminate),
+            (Transport::Nvme, NotApplicable),
+            (Transport::Mmc, NotApplicable),
+            (Transport::Virtio, NotApplicable),
+            (Transport::Loop, NotApplicable),
+            (Transport::File, NotApplicable),
+        ] {
+            assert_eq!(record(t, None).hidden_states(), (s, s), "{t:?}");
+        }
+        let sata = |h| record(Transport::Sata, Some(h)).hidden_states();
+        assert_eq!(
+            sata(areas((Some(0), Some(0)), (Some(0), Some(0)))),
+            (Absent, Absent)
+        );
+        assert_eq!(
+            sata(areas((Some(1000), Some(0)), (Some(64), Some(64)))),
+            (Removed, Present)
+        );
+        // Asked, but not answered: never taken as none.
+        assert_eq!(
+            sata(areas((None, None), (Some(64), None))),
+            (Indeterminate, Indeterminate)
+        );
+    }
+}

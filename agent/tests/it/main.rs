@@ -10,6 +10,7 @@ mod cert_atomic;
 mod cert_chain;
 mod cert_checks;
 mod cert_cli;
+mod cert_evidence;
 mod cert_firmware;
 mod cert_golden;
 mod cert_openssl;

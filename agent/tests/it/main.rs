@@ -13,6 +13,7 @@ mod cert_cli;
 mod cert_evidence;
 mod cert_firmware;
 mod cert_golden;
+mod cert_incidents;
 mod cert_openssl;
 mod cert_purge;
 mod cert_render;

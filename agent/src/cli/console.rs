@@ -299,3 +299,60 @@ pub fn cancel_on_interrupt(cancel: &crate::wipe::CancelToken) {
         cancel.cancel();
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shared buffer standing in for the operator's terminal.
+    #[derive(Clone, Default)]
+    struct Screen(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Screen {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Whatever passes through the console's writers — even a control sequence cut between two
+    /// writes — reaches the terminal and the log escaped; its own line feeds stay.
+    #[test]
+    fn the_consoles_writers_escape_every_control_but_the_line_feed() {
+        let screen = Screen::default();
+        let mut t = Transcript::new(Box::new(screen.clone()));
+        let bytes = "disk \u{1b}[2J\u{7}\r\u{202e}ok\nnext\n".as_bytes();
+        let (a, b) = bytes.split_at(7);
+        t.write_all(a).unwrap();
+        t.write_all(b).unwrap();
+        let shown = String::from_utf8(screen.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(shown, "disk \\u{1b}[2J\\u{7}\\u{d}\\u{202e}ok\nnext\n");
+        assert_eq!(
+            t.lines(),
+            ["disk \\u{1b}[2J\\u{7}\\u{d}\\u{202e}ok", "next"]
+        );
+
+        let mut e = Escaped::new(Vec::new());
+        e.write_all(b"\x1b]0;title\x07line\n").unwrap();
+        assert_eq!(e.inner, b"\\u{1b}]0;title\\u{7}line\n");
+    }
+
+    /// A disk's model or serial cannot break the confirmation's lines: each disk is one line.
+    #[test]
+    fn the_confirmation_names_each_disk_on_one_line() {
+        let mut d = DiskIdentity::for_file("/dev/sdb", 1 << 30);
+        d.model = Some("X\r\nALL DATA IS SAFE: type yes".into());
+        let mut out = Vec::new();
+        let yes = confirm(&mut out, &mut "no\n".as_bytes(), &[d], "zero").unwrap();
+        assert!(!yes);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(
+            text.contains("X\\u{d}\\u{a}ALL DATA IS SAFE: type yes"),
+            "{text}"
+        );
+    }
+}

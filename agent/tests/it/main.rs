@@ -18,6 +18,7 @@ mod cert_openssl;
 mod cert_purge;
 mod cert_render;
 mod cert_tamper;
+mod donor_strings;
 mod firmware_erase;
 mod flow_plan;
 mod parse_ata;

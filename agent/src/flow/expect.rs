@@ -90,7 +90,7 @@ fn as_if_sanitized(d: &ValidatedDevice, verify: VerifySpec) -> DeviceWipe {
 
 /// The verification a complete, clean read-back of `verify` on a disk of `size` bytes would
 /// state: its numbers add up as the engine's do (`Verification::check_numbers`), the sample
-/// drawn from seed 0.
+/// drawn from seed 0 (counted, not listed).
 fn what_if_verification(verify: VerifySpec, size: u64, sector_size: u32) -> Verification {
     let sector_size = sector_size.max(1);
     let total_sectors = size.div_ceil(u64::from(sector_size));
@@ -111,16 +111,16 @@ fn what_if_verification(verify: VerifySpec, size: u64, sector_size: u32) -> Veri
             ..read
         },
         VerifySpec::Sample { permille } => {
-            let s = sample::plan_sample(total_sectors, sector_size, permille, 0);
+            let s = sample::counts(total_sectors, sector_size, permille);
             Verification {
                 mode: VerifyMode::Sample,
                 requested_permille: permille,
-                coverage_permille: (s.sectors() * 1000 / total_sectors.max(1)) as u32,
+                coverage_permille: s.permille(total_sectors),
                 algorithm: Some(Verification::sample_algorithm()),
                 seed: Some(format!("{:016x}", 0)),
                 subsections: s.subsections,
-                blocks_checked: s.blocks.len() as u64,
-                bytes_checked: s.bytes(sector_size, size),
+                blocks_checked: s.blocks,
+                bytes_checked: s.bytes(sector_size, total_sectors, size),
                 ..read
             }
         }

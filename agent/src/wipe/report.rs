@@ -626,20 +626,19 @@ impl Verification {
                         sample::ALGORITHM
                     ));
                 }
-                let seed = v
+                let seed_ok = v
                     .seed
                     .as_deref()
-                    .filter(|s| s.len() == 16)
-                    .and_then(|s| u64::from_str_radix(s, 16).ok());
-                let Some(seed) = seed else {
+                    .is_some_and(|s| s.len() == 16 && u64::from_str_radix(s, 16).is_ok());
+                if !seed_ok {
                     return bad(format!("seed {:?} is not 16 hexadecimal digits", v.seed));
-                };
-                // The sampler is pure: the same inputs list the same blocks.
-                let s =
-                    sample::plan_sample(v.total_sectors, v.sector_size, v.requested_permille, seed);
-                let covered = (s.sectors() * 1000 / v.total_sectors.max(1)) as u32;
-                let blocks = s.blocks.len() as u64;
-                let bytes = s.bytes(v.sector_size, size);
+                }
+                // The sampler is pure: its inputs give the blocks' number and size whatever
+                // the seed (which only moves them), counted without listing them.
+                let s = sample::counts(v.total_sectors, v.sector_size, v.requested_permille);
+                let covered = s.permille(v.total_sectors);
+                let blocks = s.blocks;
+                let bytes = s.bytes(v.sector_size, v.total_sectors, size);
                 if v.subsections != s.subsections || v.coverage_permille != covered {
                     return bad(format!(
                         "states {} subsections and {}‰ covered; its seed and {}‰ asked give {} and {}‰",

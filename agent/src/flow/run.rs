@@ -392,28 +392,26 @@ impl Run {
         // of them. A log that cannot be written (a full or failing stick) never keeps the
         // certificate from being written: it is recorded in it.
         let stamp = data::log_stamp();
-        let mut incidents = Vec::new();
-        for (file, written) in [
+        let (probe_log, wipe_log) = (format!("{stamp}-probe.json"), format!("{stamp}-wipe.json"));
+        let written = [
             (
-                format!("{stamp}-probe.json"),
-                data::write_json_log(
-                    &self.config.data,
-                    &format!("{stamp}-probe.json"),
-                    &self.probe,
-                ),
+                data::write_json_log(&self.config.data, &probe_log, &self.probe),
+                probe_log,
             ),
             (
-                format!("{stamp}-wipe.json"),
-                data::write_json_log(&self.config.data, &format!("{stamp}-wipe.json"), &wipe),
+                data::write_json_log(&self.config.data, &wipe_log, &wipe),
+                wipe_log,
             ),
-        ] {
-            if let Err(e) = written {
-                incidents.push(Incident::LogNotWritten {
+        ];
+        let incidents: Vec<Incident> = written
+            .into_iter()
+            .filter_map(|(r, file)| {
+                r.err().map(|e| Incident::LogNotWritten {
                     file,
                     error: crate::model::error_chain(&e),
-                });
-            }
-        }
+                })
+            })
+            .collect();
         let health = BTreeMap::new();
         let verdict = crate::verdict::evaluate_with_checks(
             &self.probe,

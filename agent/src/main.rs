@@ -75,7 +75,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("reprise: error: {err:#}");
+            // An error may quote what a disk said (a serial, a model): escaped, on one line.
+            eprintln!(
+                "reprise: error: {}",
+                reprise::model::text::escape(&format!("{err:#}"))
+            );
             ExitCode::from(cli::EXIT_ERROR)
         }
     }

@@ -24,6 +24,8 @@ pub mod model;
 pub mod plan;
 pub mod render;
 pub mod sign;
+pub mod text;
+pub mod validation;
 pub mod verdict;
 pub mod words;
 

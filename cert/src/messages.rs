@@ -1,11 +1,15 @@
-//! Reasons, actions and the contract's closed sets (level, result, health, decision, grade,
-//! disk problem, the rules of a firmware erase's check) in words, in French or English: the one place where the agent's screen, the
-//! rendered certificate and the collector find them.
+//! Reasons, actions, incidents, exceptions and the contract's closed sets (level, result,
+//! health, decision, grade, disk problem, the rules of a firmware erase's check, hidden area
+//! state, validation outcome and rule) in words, in French or English: the one place where the
+//! agent's screen, the rendered certificate and the collector find them.
 //!
 //! The certificate stores the key and parameters (for machines) and the rendered sentence (for
 //! people); renderers and the collector can re-render in another language from the key.
 
-use crate::model::{CanaryRule, HealthStatus, Language, Level, Outcome, PostErase};
+use crate::model::{
+    CanaryRule, HealthStatus, HiddenAreaState, Incident, Language, Level, LevelException, Occupant,
+    Outcome, PostErase, ValidationOutcome, ValidationRule,
+};
 use crate::verdict::{Action, Decision, DiskProblem, Grade, Reason};
 
 /// Human form of a byte count in GiB with one decimal ("3.8 GiB" / "3,8 Gio"), integers only.
@@ -167,6 +171,159 @@ pub fn health_status(s: HealthStatus, lang: Language) -> &'static str {
         (HealthStatus::Failing, Language::Fr) => "DÉFAILLANT",
         (HealthStatus::Unknown, Language::En) => "unknown",
         (HealthStatus::Unknown, Language::Fr) => "inconnu",
+    }
+}
+
+/// What became of a hidden area (HPA or DCO) in words.
+pub fn hidden_area_state(s: HiddenAreaState, lang: Language) -> &'static str {
+    match (s, lang) {
+        (HiddenAreaState::Absent, Language::En) => "none",
+        (HiddenAreaState::Absent, Language::Fr) => "aucune",
+        (HiddenAreaState::Removed, Language::En) => "removed",
+        (HiddenAreaState::Removed, Language::Fr) => "supprimée",
+        (HiddenAreaState::Present, Language::En) => "STILL HIDING SECTORS",
+        (HiddenAreaState::Present, Language::Fr) => "CACHE ENCORE DES SECTEURS",
+        (HiddenAreaState::Indeterminate, Language::En) => "indeterminate (could not be read)",
+        (HiddenAreaState::Indeterminate, Language::Fr) => "indéterminée (illisible)",
+        (HiddenAreaState::NotApplicable, Language::En) => "not applicable (no such feature)",
+        (HiddenAreaState::NotApplicable, Language::Fr) => "sans objet (fonction absente)",
+    }
+}
+
+/// A validation outcome in words.
+pub fn validation_outcome(o: ValidationOutcome, lang: Language) -> &'static str {
+    match (o, lang) {
+        (ValidationOutcome::Approve, Language::En) => "APPROVE",
+        (ValidationOutcome::Approve, Language::Fr) => "APPROUVÉ",
+        (ValidationOutcome::Reject, Language::En) => "REJECT",
+        (ValidationOutcome::Reject, Language::Fr) => "REJETÉ",
+        (ValidationOutcome::Escalate, Language::En) => "ESCALATE",
+        (ValidationOutcome::Escalate, Language::Fr) => "À ARBITRER",
+    }
+}
+
+/// The sentence of a validation rule: its outcome, then why.
+pub fn validation(r: ValidationRule, lang: Language) -> String {
+    use Language::{En, Fr};
+    let why = match (r, lang) {
+        (ValidationRule::OverwriteVerified, En) => {
+            "every addressable sector was overwritten, then read back as written"
+        }
+        (ValidationRule::OverwriteVerified, Fr) => {
+            "chaque secteur adressable a été écrasé, puis relu conforme"
+        }
+        (ValidationRule::FirmwareEraseChecked, En) => {
+            "the drive reported its own erase done, and the sampled blocks, read before and after, hold what the technique documents"
+        }
+        (ValidationRule::FirmwareEraseChecked, Fr) => {
+            "le disque a annoncé son effacement terminé, et les blocs échantillonnés, lus avant et après, contiennent ce que la technique prévoit"
+        }
+        (ValidationRule::RemappedSectorsUnreachable, En) => {
+            "sectors the drive remapped keep their old content out of an overwrite's reach: purge the disk with its own erase command, or destroy it"
+        }
+        (ValidationRule::RemappedSectorsUnreachable, Fr) => {
+            "les secteurs réalloués par le disque gardent leur ancien contenu hors de portée d'un écrasement : purger le disque par sa propre commande d'effacement, ou le détruire"
+        }
+        (ValidationRule::HiddenAreasIndeterminate, En) => {
+            "its hidden areas (HPA/DCO) could not be read: sectors may be hidden that were not sanitized"
+        }
+        (ValidationRule::HiddenAreasIndeterminate, Fr) => {
+            "ses zones cachées (HPA/DCO) n'ont pas pu être lues : des secteurs non effacés peuvent y être cachés"
+        }
+        (ValidationRule::HiddenSectorsLeft, En) => {
+            "sectors still hidden by an HPA or DCO were not sanitized"
+        }
+        (ValidationRule::HiddenSectorsLeft, Fr) => {
+            "des secteurs encore cachés par une HPA ou un DCO n'ont pas été effacés"
+        }
+        (ValidationRule::NotVerified, En) => {
+            "written, but never read back: nothing proves the result"
+        }
+        (ValidationRule::NotVerified, Fr) => "écrit, mais jamais relu : rien ne prouve le résultat",
+        (ValidationRule::SanitizationFailed, En) => "the sanitization failed (see its errors)",
+        (ValidationRule::SanitizationFailed, Fr) => "l'effacement a échoué (voir ses erreurs)",
+        (ValidationRule::SanitizationCancelled, En) => {
+            "the sanitization was stopped before the end"
+        }
+        (ValidationRule::SanitizationCancelled, Fr) => "l'effacement a été arrêté avant la fin",
+    };
+    match lang {
+        En => format!("{}: {why}", validation_outcome(r.outcome(), lang)),
+        Fr => format!("{} : {why}", validation_outcome(r.outcome(), lang)),
+    }
+}
+
+/// What a level did not reach, said with the level: "Clear, with exception: 12 remapped
+/// sectors not reachable".
+pub fn exception(l: Level, e: &LevelException, lang: Language) -> String {
+    match (e, lang) {
+        (LevelException::RemappedSectorsUnreachable { sectors }, Language::En) => format!(
+            "{}, with exception: {sectors} remapped sectors not reachable",
+            level(l)
+        ),
+        (LevelException::RemappedSectorsUnreachable { sectors }, Language::Fr) => format!(
+            "{}, avec exception : {sectors} secteurs réalloués hors d'atteinte",
+            level(l)
+        ),
+    }
+}
+
+/// What held a sequence number's file name, in words.
+pub fn occupant(o: Occupant, lang: Language) -> &'static str {
+    match (o, lang) {
+        (Occupant::Unreadable, Language::En) => "a file that cannot be read",
+        (Occupant::Unreadable, Language::Fr) => "un fichier illisible",
+        (Occupant::NotAFile, Language::En) => "something that is not a file",
+        (Occupant::NotAFile, Language::Fr) => "autre chose qu'un fichier",
+        (Occupant::NotACertificate, Language::En) => {
+            "a file that is not a certificate of this station"
+        }
+        (Occupant::NotACertificate, Language::Fr) => {
+            "un fichier qui n'est pas un certificat de cette station"
+        }
+    }
+}
+
+/// An incident as a sentence.
+pub fn incident(i: &Incident, lang: Language) -> String {
+    use Language::{En, Fr};
+    match (i, lang) {
+        (Incident::LogNotWritten { file, error }, En) => format!(
+            "the log {file} could not be kept ({error}); this certificate was written all the same"
+        ),
+        (Incident::LogNotWritten { file, error }, Fr) => format!(
+            "le journal {file} n'a pas pu être conservé ({error}) ; ce certificat a été écrit malgré tout"
+        ),
+        (
+            Incident::SequenceSkipped {
+                sequence,
+                file,
+                occupant: o,
+                error,
+            },
+            l,
+        ) => {
+            let why = error
+                .as_ref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default();
+            match l {
+                En => format!(
+                    "sequence number {sequence} skipped: its file name {file} is held by {}{why}",
+                    occupant(*o, l)
+                ),
+                Fr => format!(
+                    "numéro d'ordre {sequence} sauté : le nom {file} est occupé par {}{why}",
+                    occupant(*o, l)
+                ),
+            }
+        }
+        (Incident::FileUnreadable { file, error }, En) => format!(
+            "the certificate folder's file {file} could not be read ({error}): if it is a later certificate of this station, this one does not link to it"
+        ),
+        (Incident::FileUnreadable { file, error }, Fr) => format!(
+            "le fichier {file} du dossier des certificats n'a pas pu être lu ({error}) : si c'est un certificat plus récent de cette station, celui-ci n'y est pas lié"
+        ),
     }
 }
 
@@ -375,6 +532,12 @@ pub fn reason(r: &Reason, lang: Language) -> String {
         (Reason::MediaErrors { disk, count }, Fr) => {
             format!("disque {disk} : {count} erreurs de support")
         }
+        (Reason::RemappedSectorsUnreachable { disk, sectors }, En) => format!(
+            "disk {disk}: cleared by an overwrite, with exception: {sectors} remapped sectors not reachable (they may keep old data)"
+        ),
+        (Reason::RemappedSectorsUnreachable { disk, sectors }, Fr) => format!(
+            "disque {disk} : effacé par écrasement, avec exception : {sectors} secteurs réalloués hors d'atteinte (ils peuvent garder d'anciennes données)"
+        ),
         (Reason::DiskHealthUnknown { disk }, En) => format!("disk {disk}: health (SMART) unknown"),
         (Reason::DiskHealthUnknown { disk }, Fr) => {
             format!("disque {disk} : santé (SMART) inconnue")
@@ -544,6 +707,12 @@ pub fn action(a: &Action, lang: Language) -> String {
         }
         (Action::CheckDisk { disk }, En) => format!("check the health of disk {disk}"),
         (Action::CheckDisk { disk }, Fr) => format!("vérifier la santé du disque {disk}"),
+        (Action::PurgeDisk { disk }, En) => format!(
+            "purge disk {disk} with the drive's own erase (run again at Purge level), or destroy it if it has none"
+        ),
+        (Action::PurgeDisk { disk }, Fr) => format!(
+            "purger le disque {disk} par sa propre commande d'effacement (relancer en Purge), ou le détruire s'il n'en a pas"
+        ),
         (Action::DestroyDisk { disk }, En) => format!("remove disk {disk} and destroy it"),
         (Action::DestroyDisk { disk }, Fr) => format!("retirer le disque {disk} et le détruire"),
         (Action::FitNewDisk, En) => "fit a new disk".into(),
@@ -697,6 +866,62 @@ mod tests {
         assert_eq!(
             action(&a, Language::Fr),
             "remplacer le disque sata:S1 : 103 % de son endurance nominale consommée"
+        );
+    }
+
+    /// Every word of the new closed sets, every incident and exception has its sentence in both
+    /// languages, and no sentence shows a machine key.
+    #[test]
+    fn evidence_reads_as_words_in_both_languages() {
+        let incidents = [
+            Incident::LogNotWritten {
+                file: "2026-probe.json".into(),
+                error: "no space left on device".into(),
+            },
+            Incident::SequenceSkipped {
+                sequence: 7,
+                file: "ab-00000007.json".into(),
+                occupant: Occupant::NotAFile,
+                error: None,
+            },
+            Incident::FileUnreadable {
+                file: "ab-00000003.json".into(),
+                error: "Input/output error".into(),
+            },
+        ];
+        let e = LevelException::RemappedSectorsUnreachable {
+            sectors: "12".into(),
+        };
+        for lang in [Language::En, Language::Fr] {
+            let mut said: Vec<String> = Vec::new();
+            said.extend(ValidationRule::ALL.iter().map(|r| validation(*r, lang)));
+            said.extend(
+                HiddenAreaState::ALL
+                    .iter()
+                    .map(|s| hidden_area_state(*s, lang).to_owned()),
+            );
+            said.extend(Occupant::ALL.iter().map(|o| occupant(*o, lang).to_owned()));
+            said.extend(incidents.iter().map(|i| incident(i, lang)));
+            said.push(exception(Level::Clear, &e, lang));
+            for text in &said {
+                let words = text
+                    .replace("ab-00000007.json", "")
+                    .replace("ab-00000003.json", "")
+                    .replace("2026-probe.json", "");
+                assert!(!words.contains('_'), "{text}");
+            }
+        }
+        assert_eq!(
+            exception(Level::Clear, &e, Language::En),
+            "Clear, with exception: 12 remapped sectors not reachable"
+        );
+        assert_eq!(
+            exception(Level::Clear, &e, Language::Fr),
+            "Clear, avec exception : 12 secteurs réalloués hors d'atteinte"
+        );
+        assert_eq!(
+            incident(&incidents[1], Language::En),
+            "sequence number 7 skipped: its file name ab-00000007.json is held by something that is not a file"
         );
     }
 

@@ -11,13 +11,17 @@ use crate::verdict::{Action, Decision, Grade, Reason};
 // The words of the content: defined below it (the plan and the verdict use them too), and
 // named from here as they always were.
 pub use crate::words::{
-    CanaryRule, Completion, Disposition, HealthStatus, Language, Level, Outcome, PostErase,
-    SelfTestKind, TimeFloor, TimeSource, VerifyMode,
+    CanaryRule, Completion, Disposition, HealthStatus, HiddenAreaState, Language, Level, Occupant,
+    Outcome, PostErase, SelfTestKind, TimeFloor, TimeSource, ValidationOutcome, ValidationRule,
+    VerifyMode,
 };
 
 /// Version of the certificate content schema. 2 adds each disk's stable id, the `unverified`
 /// result and the sampler's inputs; a version 1 certificate still verifies and reads (the new
-/// members are then absent).
+/// members are then absent). Later members are additive and absent when they say nothing (the
+/// checks, the plan's explanations, a firmware record, the hidden areas' states, a level's
+/// exception, the validation, the incidents), so certificates issued before them keep their
+/// signed bytes and still read.
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// Schema versions this code reads.
@@ -51,6 +55,48 @@ pub struct Certificate {
     /// and schema 2 still describes them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checks: Option<ChecksRecord>,
+    /// What went wrong around the certificate without keeping it from being written (a log
+    /// that could not be kept, a sequence number skipped): each a key with parameters and its
+    /// sentence in `language`. Additive: absent when nothing went wrong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incidents: Vec<IncidentRecord>,
+}
+
+/// One incident of the issue: key and parameters for machines, the sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentRecord {
+    #[serde(flatten)]
+    pub incident: Incident,
+    pub message: String,
+}
+
+/// Something that went wrong before or while the certificate was written, and did not keep it
+/// from being written: nothing before the certificate can block it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "key", rename_all = "snake_case")]
+pub enum Incident {
+    /// A report of the run (the probe's, the wipe's) could not be kept in the logs folder; its
+    /// content is in this certificate all the same.
+    LogNotWritten {
+        /// The log's file name.
+        file: String,
+        /// Why, as the system said it.
+        error: String,
+    },
+    /// The file name of sequence number `sequence` was held by something that is not a
+    /// certificate of this station: the sequence was skipped and this certificate took the next
+    /// free one (the chain shows a gap there, explained here).
+    SequenceSkipped {
+        sequence: u64,
+        file: String,
+        occupant: Occupant,
+        /// What reading it said, when it said something.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A file of the certificate folder could not be read: if it was a later certificate of
+    /// this station, this one does not link to it.
+    FileUnreadable { file: String, error: String },
 }
 
 /// The source of a certificate's time, and what was done about the laptop's clock.
@@ -291,6 +337,42 @@ pub struct DiskSanitization {
     /// overwrite).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmware: Option<FirmwareRecord>,
+    /// What the level performed did not reach ("Clear, with exception: 12 remapped sectors not
+    /// reachable"). Additive: absent when nothing is known to be out of reach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<ExceptionRecord>,
+    /// The sanitization validation of this disk (NIST SP 800-88 Rev. 2) and the rule that
+    /// decided it (`crate::validation`). Absent from certificates issued before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<ValidationRecord>,
+}
+
+/// What a level did not reach on one disk: key and parameters, and the sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionRecord {
+    #[serde(flatten)]
+    pub exception: LevelException,
+    pub message: String,
+}
+
+/// Why a disk's level holds with an exception.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "key", rename_all = "snake_case")]
+pub enum LevelException {
+    /// The drive had remapped `sectors` (reallocated, or pending reallocation, as its health
+    /// said before the wipe; a decimal string): an overwrite goes through the addresses, which
+    /// no longer lead to them, so their old content may remain. A firmware Purge reaches them.
+    RemappedSectorsUnreachable { sectors: String },
+}
+
+/// A disk's sanitization validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationRecord {
+    /// approve, reject or escalate: always `rule`'s outcome.
+    pub outcome: ValidationOutcome,
+    pub rule: ValidationRule,
+    /// The rule's sentence in `language`.
+    pub message: String,
 }
 
 /// One fact of the plan: key and parameters for machines, the sentence for people.
@@ -391,7 +473,9 @@ pub struct DeviceRecord {
     pub media_type: String,
 }
 
-/// HPA/DCO state; `null` everywhere means "not checked" (the sanitizer did not report it).
+/// HPA/DCO: the sectors each hid before and after, and what became of each. A count the drive
+/// did not give is `null`; the state then says why (`indeterminate`: could not be read,
+/// `not_applicable`: the interface has none), never "none".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct HiddenAreas {
     /// Sectors hidden by an HPA before sanitization (0 = none).
@@ -399,6 +483,61 @@ pub struct HiddenAreas {
     pub hpa_sectors_after: Option<u64>,
     pub dco_sectors_before: Option<u64>,
     pub dco_sectors_after: Option<u64>,
+    /// What became of the Host Protected Area. Additive: absent from certificates issued
+    /// before it (their counters alone say what is known: `null` there was never read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hpa: Option<HiddenAreaState>,
+    /// What became of the Device Configuration Overlay (as `hpa`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dco: Option<HiddenAreaState>,
+}
+
+impl HiddenAreas {
+    /// The state of an area from its counters alone: what a certificate issued before the
+    /// states were recorded says. A count never read is indeterminate.
+    pub fn state_from_counts(before: Option<u64>, after: Option<u64>) -> HiddenAreaState {
+        match (before, after) {
+            (Some(0), Some(0) | None) => HiddenAreaState::Absent,
+            (_, Some(n)) if n > 0 => HiddenAreaState::Present,
+            (Some(_), Some(0)) => HiddenAreaState::Removed,
+            _ => HiddenAreaState::Indeterminate,
+        }
+    }
+
+    /// The HPA's and the DCO's states on a disk attached by `interface` (the certificate's
+    /// word, "sata", "nvme"…): as recorded; else, for a certificate issued before the states
+    /// were, from the counters — a count never read being indeterminate, unless the interface
+    /// has no hidden areas at all.
+    pub fn states(&self, interface: &str) -> (HiddenAreaState, HiddenAreaState) {
+        let derived = |before: Option<u64>, after: Option<u64>| match (before, after) {
+            (None, None) if !interface_may_hide_sectors(interface) => {
+                HiddenAreaState::NotApplicable
+            }
+            _ => Self::state_from_counts(before, after),
+        };
+        (
+            self.hpa
+                .unwrap_or_else(|| derived(self.hpa_sectors_before, self.hpa_sectors_after)),
+            self.dco
+                .unwrap_or_else(|| derived(self.dco_sectors_before, self.dco_sectors_after)),
+        )
+    }
+}
+
+/// Whether a disk attached by `interface` (the certificate's word) can have sectors hidden
+/// from the host by its drive (an ATA Host Protected Area or Device Configuration Overlay):
+/// SATA, anything behind a USB bridge or a SCSI layer (a SATA drive can sit behind either), and
+/// an unknown interface. NVMe, SD/eMMC, virtual disks and files have no such thing. The agent
+/// asks this too, so that the rule is written once.
+pub fn interface_may_hide_sectors(interface: &str) -> bool {
+    !matches!(interface, "nvme" | "mmc" | "virtio" | "loop" | "file")
+}
+
+impl DiskSanitization {
+    /// What became of this disk's HPA and DCO ([`HiddenAreas::states`]).
+    pub fn hidden_states(&self) -> (HiddenAreaState, HiddenAreaState) {
+        self.hidden_areas.states(&self.device.interface)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -658,6 +797,37 @@ mod tests {
             words_of(TimeFloor::ALL),
             ["image_build", "previous_certificate"]
         );
+        assert_eq!(
+            words_of(HiddenAreaState::ALL),
+            [
+                "absent",
+                "removed",
+                "present",
+                "indeterminate",
+                "not_applicable"
+            ]
+        );
+        assert_eq!(
+            words_of(ValidationOutcome::ALL),
+            ["approve", "reject", "escalate"]
+        );
+        assert_eq!(
+            words_of(ValidationRule::ALL),
+            [
+                "overwrite_verified",
+                "firmware_erase_checked",
+                "remapped_sectors_unreachable",
+                "hidden_areas_indeterminate",
+                "hidden_sectors_left",
+                "not_verified",
+                "sanitization_failed",
+                "sanitization_cancelled"
+            ]
+        );
+        assert_eq!(
+            words_of(Occupant::ALL),
+            ["unreadable", "not_a_file", "not_a_certificate"]
+        );
         assert_eq!(words_of(Decision::ALL), ["refurbish", "recycle"]);
         assert_eq!(words_of(Grade::ALL), ["A", "B", "C"]);
         assert_eq!(
@@ -847,6 +1017,69 @@ mod tests {
         value["sanitization"][0]["verification"]["firmware_check"]["canary_rule"] =
             "changed_or_zeros".into();
         assert!(serde_json::from_value::<Certificate>(value).is_err());
+    }
+
+    /// The members added for issue 21 (hidden areas' states, a level's exception, the
+    /// validation, the incidents) are additive: content without them reads and writes back the
+    /// same signed bytes, and content with them reads them as typed and writes them back.
+    #[test]
+    fn evidence_members_are_additive() {
+        let mut value = content("passed");
+        let typed: Certificate = serde_json::from_value(value.clone()).unwrap();
+        let d = &typed.sanitization[0];
+        assert_eq!((d.hidden_areas.hpa, d.exception.as_ref()), (None, None));
+        assert!(d.validation.is_none() && typed.incidents.is_empty());
+        assert_eq!(
+            jcs::to_canonical(&typed).unwrap(),
+            jcs::canonicalize(&value).unwrap()
+        );
+        let entry = &mut value["sanitization"][0];
+        entry["hidden_areas"]["hpa"] = "indeterminate".into();
+        entry["hidden_areas"]["dco"] = "not_applicable".into();
+        entry["exception"] = serde_json::json!({
+            "key": "remapped_sectors_unreachable", "sectors": "12",
+            "message": "Clear, with exception: 12 remapped sectors not reachable"
+        });
+        entry["validation"] = serde_json::json!({
+            "outcome": "escalate", "rule": "remapped_sectors_unreachable", "message": "m"
+        });
+        value["incidents"] = serde_json::json!([
+            {"key": "log_not_written", "file": "x-probe.json", "error": "disk full", "message": "m"},
+            {"key": "sequence_skipped", "sequence": 7, "file": "a-00000007.json",
+             "occupant": "not_a_certificate", "message": "m"}
+        ]);
+        let typed: Certificate = serde_json::from_value(value.clone()).unwrap();
+        let d = &typed.sanitization[0];
+        assert_eq!(
+            d.hidden_states(),
+            (
+                HiddenAreaState::Indeterminate,
+                HiddenAreaState::NotApplicable
+            )
+        );
+        assert_eq!(
+            d.exception.as_ref().unwrap().exception,
+            LevelException::RemappedSectorsUnreachable {
+                sectors: "12".into()
+            }
+        );
+        assert_eq!(
+            d.validation.as_ref().unwrap().rule,
+            ValidationRule::RemappedSectorsUnreachable
+        );
+        assert_eq!(
+            typed.incidents[1].incident,
+            Incident::SequenceSkipped {
+                sequence: 7,
+                file: "a-00000007.json".into(),
+                occupant: Occupant::NotACertificate,
+                error: None
+            }
+        );
+        assert_eq!(
+            jcs::to_canonical(&typed).unwrap(),
+            jcs::canonicalize(&value).unwrap()
+        );
     }
 
     /// A word Reprise never wrote is not a certificate this code reads (the envelope's

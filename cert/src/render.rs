@@ -12,6 +12,7 @@ use super::model::{
     MemorySummary, TpmRecord,
 };
 use crate::messages;
+use crate::text;
 
 /// Labels in both languages.
 fn t(lang: Language, en: &'static str, fr: &'static str) -> &'static str {
@@ -102,6 +103,16 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
             or_unknown(&c.tool.image_digest, l),
         ),
     ]);
+    if !c.incidents.is_empty() {
+        out.push(Section {
+            title: t(l, "Incidents", "Incidents").into(),
+            rows: c
+                .incidents
+                .iter()
+                .map(|i| (t(l, "Incident", "Incident").into(), i.message.clone()))
+                .collect(),
+        });
+    }
     let cpu = &c.machine.cpu;
     let mem = &c.machine.memory;
     let mut machine = vec![
@@ -436,16 +447,7 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
             t(l, "Drive health", "Santé du disque").into(),
             health_.map_or_else(|| unknown(l).to_owned(), |h| health(h, l)),
         ),
-        (
-            "HPA / DCO".into(),
-            format!(
-                "{} → {} / {} → {}",
-                hidden(d.hidden_areas.hpa_sectors_before),
-                hidden(d.hidden_areas.hpa_sectors_after),
-                hidden(d.hidden_areas.dco_sectors_before),
-                hidden(d.hidden_areas.dco_sectors_after)
-            ),
-        ),
+        ("HPA / DCO".into(), hidden_areas(d, hidden, l)),
         (
             t(l, "Method", "Méthode").into(),
             format!(
@@ -511,10 +513,34 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
             d.disposition.as_str().to_owned(),
         ),
     ];
+    if let Some(e) = &d.exception {
+        // Beside the method, where the level is said.
+        let at = rows
+            .iter()
+            .position(|(k, _)| k == t(l, "Method", "Méthode"));
+        let row = (t(l, "Exception", "Exception").into(), e.message.clone());
+        match at {
+            Some(i) => rows.insert(i + 1, row),
+            None => rows.push(row),
+        }
+    }
+    if let Some(val) = &d.validation {
+        rows.push((
+            "Validation".into(),
+            format!(
+                "{} — {} ({})",
+                val.message,
+                val.rule.as_str(),
+                t(l, "NIST SP 800-88 Rev. 2", "NIST SP 800-88 rév. 2")
+            ),
+        ));
+    }
+    // The rows below go before the result and the disposition (and the validation, when there).
+    let tail = 2 + usize::from(d.validation.is_some());
     if let (Some(alg), Some(seed)) = (&v.algorithm, &v.seed) {
         // Everything an auditor needs to list the sampled blocks again.
         rows.insert(
-            rows.len() - 2,
+            rows.len() - tail,
             (
                 t(l, "Sampling", "Échantillonnage").into(),
                 format!(
@@ -531,7 +557,7 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
     }
     if let Some(f) = &d.firmware {
         rows.insert(
-            rows.len() - 2,
+            rows.len() - tail,
             (
                 t(l, "Firmware erase", "Effacement par le disque").into(),
                 format!(
@@ -595,7 +621,7 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
                 ),
             ),
         };
-        rows.insert(rows.len() - 2, row);
+        rows.insert(rows.len() - tail, row);
     }
     for e in &d.explanations {
         rows.push((t(l, "Plan", "Plan").into(), e.message.clone()));
@@ -613,6 +639,48 @@ fn disk_section(d: &DiskSanitization, health_: Option<&DiskHealthRecord>, l: Lan
     }
 }
 
+/// HPA and DCO: with their states when the certificate records them ("HPA removed (2048 → 0)
+/// / DCO none (0 → 0)"), else their counters as certificates issued before the states said them.
+fn hidden_areas(
+    d: &DiskSanitization,
+    count: impl Fn(Option<u64>) -> String,
+    l: Language,
+) -> String {
+    let h = &d.hidden_areas;
+    if h.hpa.is_none() && h.dco.is_none() {
+        return format!(
+            "{} → {} / {} → {}",
+            count(h.hpa_sectors_before),
+            count(h.hpa_sectors_after),
+            count(h.dco_sectors_before),
+            count(h.dco_sectors_after)
+        );
+    }
+    let (hpa, dco) = d.hidden_states();
+    let counts = [
+        (h.hpa_sectors_before, h.hpa_sectors_after),
+        (h.dco_sectors_before, h.dco_sectors_after),
+    ];
+    if hpa == dco && counts.iter().all(|c| *c == (None, None)) {
+        return messages::hidden_area_state(hpa, l).to_owned();
+    }
+    let area =
+        |name: &str, state, (before, after): (Option<u64>, Option<u64>)| match (before, after) {
+            (None, None) => format!("{name} {}", messages::hidden_area_state(state, l)),
+            _ => format!(
+                "{name} {} ({} → {})",
+                messages::hidden_area_state(state, l),
+                count(before),
+                count(after)
+            ),
+        };
+    format!(
+        "{} / {}",
+        area("HPA", hpa, counts[0]),
+        area("DCO", dco, counts[1])
+    )
+}
+
 fn title(l: Language) -> &'static str {
     t(
         l,
@@ -621,18 +689,25 @@ fn title(l: Language) -> &'static str {
     )
 }
 
-/// Plain text form; `digest` is the verified certificate digest.
+/// Plain text form; `digest` is the verified certificate digest. Every title, label and value
+/// is escaped here, where the lines are made ([`text::escape`]): what the laptop told us (its
+/// SMBIOS strings, its disks' models and serials) reaches a terminal or a log as visible
+/// escapes, never as control sequences, and cannot break a line.
 pub fn text(c: &Certificate, digest: &str) -> String {
     let mut out = format!("{}\n", title(c.language));
     for s in sections(c, digest) {
-        let _ = writeln!(out, "\n{}", s.title);
-        let width = s
+        let _ = writeln!(out, "\n{}", text::escape(&s.title));
+        let rows: Vec<(String, String)> = s
             .rows
+            .iter()
+            .map(|(k, v)| (text::escape(k).into_owned(), text::escape(v).into_owned()))
+            .collect();
+        let width = rows
             .iter()
             .map(|(k, _)| k.chars().count())
             .max()
             .unwrap_or(0);
-        for (k, v) in s.rows {
+        for (k, v) in rows {
             let pad = width - k.chars().count();
             let _ = writeln!(out, "  {k}{}  {v}", " ".repeat(pad));
         }

@@ -124,6 +124,13 @@ pub enum Reason {
         disk: String,
         count: String,
     },
+    /// Sanitized by an overwrite, but the drive had remapped `sectors` (reallocated or pending,
+    /// from its health before the wipe): their old content is out of an overwrite's reach. The
+    /// certificate's entry says "Clear, with exception".
+    RemappedSectorsUnreachable {
+        disk: String,
+        sectors: String,
+    },
     DiskHealthUnknown {
         disk: String,
     },
@@ -206,6 +213,11 @@ pub enum Action {
         count: Option<String>,
     },
     CheckDisk {
+        disk: String,
+    },
+    /// Sanitize the disk again at Purge, with its own erase command (which reaches remapped
+    /// sectors); destroy it if it offers none.
+    PurgeDisk {
         disk: String,
     },
     DestroyDisk {

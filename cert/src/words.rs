@@ -2,6 +2,10 @@
 //! result and disposition, how a firmware erase completed and the rules of its check, the
 //! verification mode, a drive's health and self-test — each written exactly as the signed JSON
 //! writes it. Below the content model, the plan's explanations and the verdict, which all speak
+//! result and disposition, how a firmware erase completed and the rule of its check, the
+//! verification mode, a drive's health and self-test, the state of its hidden areas, its
+//! sanitization validation and the rule that decided it, what kept a certificate from its
+//! sequence number — each written exactly as the signed JSON writes it. Below the content model, the plan's explanations and the verdict, which all speak
 //! them; their sentences in French and English are in `messages`.
 
 use serde::{Deserialize, Serialize};
@@ -206,6 +210,27 @@ closed_set! {
 }
 
 closed_set! {
+    /// What became of one hidden area of a disk — its Host Protected Area, or its Device
+    /// Configuration Overlay — as read from the drive before and after. A value the drive did not
+    /// give is `Indeterminate`, never `Absent`.
+    pub enum HiddenAreaState ("hidden area state") {
+        /// Read from the drive: it hides nothing.
+        Absent = "absent",
+        /// It hid sectors; they were given back to the host before sanitizing, and the drive,
+        /// read again, hides nothing.
+        Removed = "removed",
+        /// It still hides sectors afterwards (left in place, or its removal failed): they were
+        /// not sanitized.
+        Present = "present",
+        /// It could not be read (a USB bridge that carries no ATA command, a drive that was not
+        /// asked, a command that failed): sectors may be hidden, and were then not sanitized.
+        Indeterminate = "indeterminate",
+        /// The interface has no such thing (NVMe, SD/eMMC, a virtual disk or a file).
+        NotApplicable = "not_applicable",
+    }
+}
+
+closed_set! {
     /// What a laptop clock found too early was corrected to: no certificate is dated before
     /// the tool existed, nor before the station's previous certificate.
     pub enum TimeFloor ("time floor") {
@@ -213,5 +238,77 @@ closed_set! {
         ImageBuild = "image_build",
         /// The issue time of the station's previous certificate.
         PreviousCertificate = "previous_certificate",
+    }
+}
+
+closed_set! {
+    /// The outcome of a disk's sanitization validation (NIST SP 800-88 Rev. 2, which replaced
+    /// Rev. 1's verification with a validation of the sanitization's effectiveness): whether the
+    /// record proves the level it states, decided by one [`ValidationRule`].
+    pub enum ValidationOutcome ("validation outcome") {
+        /// The record proves the level stated: nothing is known to be left.
+        Approve = "approve",
+        /// The record does not prove the disk sanitized.
+        Reject = "reject",
+        /// The addressable media was sanitized and verified, but something out of its reach is
+        /// known or may be left: a person decides (Purge, or destruction).
+        Escalate = "escalate",
+    }
+}
+
+closed_set! {
+    /// The rule that decided a disk's validation outcome (`reprise_cert::validation` decides it
+    /// from the disk's entry alone, so a reader can decide it again).
+    pub enum ValidationRule ("validation rule") {
+        /// Every addressable sector written, then read back (sample or full) as written.
+        OverwriteVerified = "overwrite_verified",
+        /// The drive reported its own erase done and the sampled blocks, read before and after,
+        /// hold what the technique documents.
+        FirmwareEraseChecked = "firmware_erase_checked",
+        /// Sanitized by an overwrite, but the drive had remapped sectors, whose old content no
+        /// overwrite reaches.
+        RemappedSectorsUnreachable = "remapped_sectors_unreachable",
+        /// Sanitized, but an HPA or DCO could not be read: sectors may be hidden.
+        HiddenAreasIndeterminate = "hidden_areas_indeterminate",
+        /// Sectors an HPA or DCO still hides were not sanitized.
+        HiddenSectorsLeft = "hidden_sectors_left",
+        /// Written, never read back.
+        NotVerified = "not_verified",
+        /// A write, flush, verification or firmware erase failed.
+        SanitizationFailed = "sanitization_failed",
+        /// Stopped before the end.
+        SanitizationCancelled = "sanitization_cancelled",
+    }
+}
+
+impl ValidationRule {
+    /// The outcome this rule gives: one place, so that a record cannot pair a rule with
+    /// another outcome unnoticed.
+    pub fn outcome(self) -> ValidationOutcome {
+        match self {
+            ValidationRule::OverwriteVerified | ValidationRule::FirmwareEraseChecked => {
+                ValidationOutcome::Approve
+            }
+            ValidationRule::RemappedSectorsUnreachable
+            | ValidationRule::HiddenAreasIndeterminate => ValidationOutcome::Escalate,
+            ValidationRule::HiddenSectorsLeft
+            | ValidationRule::NotVerified
+            | ValidationRule::SanitizationFailed
+            | ValidationRule::SanitizationCancelled => ValidationOutcome::Reject,
+        }
+    }
+}
+
+closed_set! {
+    /// What held the file name of a certificate's sequence number, so that the sequence was
+    /// skipped (a certificate is never kept from being written: it takes the next free one).
+    pub enum Occupant ("occupant") {
+        /// A file that could not be read.
+        Unreadable = "unreadable",
+        /// Something that is not a plain file (a folder, a broken link).
+        NotAFile = "not_a_file",
+        /// A file that is not a certificate of this station (corrupt, cut short, or signed by
+        /// another key).
+        NotACertificate = "not_a_certificate",
     }
 }

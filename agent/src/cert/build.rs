@@ -8,8 +8,8 @@ use super::model::*;
 use crate::model::{DiskId, Field};
 use crate::probe::model::{DiskHealth, ProbeReport};
 use crate::wipe::report::WipeReport;
-use reprise_cert::messages;
-use reprise_cert::verdict::{Action, Verdict};
+use reprise_cert::verdict::{Action, Reason, Verdict};
+use reprise_cert::{messages, validation};
 
 /// Everything a certificate is made from, besides the key and the clock.
 #[derive(Debug, Clone)]
@@ -20,9 +20,9 @@ pub struct IssueInputs {
     pub verdict: Verdict,
     /// SMART / NVMe health per disk; a disk absent here has unknown health.
     pub health: BTreeMap<DiskId, DiskHealth>,
-    /// HPA/DCO states per disk, overriding the wipe report's (which carries them since
-    /// firmware erases).
-    pub hidden_areas: BTreeMap<DiskId, HiddenAreas>,
+    /// What went wrong before the certificate without keeping it from being written (a log
+    /// not kept): recorded in it. Issuing adds its own (a sequence number skipped).
+    pub incidents: Vec<Incident>,
     pub organisation: Option<String>,
     pub site: String,
     pub operator: String,
@@ -74,6 +74,14 @@ pub fn build_certificate(
         destination: verdict.decision,
         verdict: verdict_record(verdict, lang),
         checks: inputs.checks.clone().filter(|c| !c.is_empty()),
+        incidents: inputs
+            .incidents
+            .iter()
+            .map(|i| IncidentRecord {
+                incident: i.clone(),
+                message: messages::incident(i, lang),
+            })
+            .collect(),
     }
 }
 
@@ -219,7 +227,8 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
             let names_disk = |a: &Action| match a {
                 Action::DestroyDisk { disk }
                 | Action::ReplaceDisk { disk, .. }
-                | Action::SanitizeOrRemoveDisk { disk } => disk == &id,
+                | Action::SanitizeOrRemoveDisk { disk }
+                | Action::PurgeDisk { disk } => disk == &id,
                 _ => false,
             };
             // The strongest instruction about this disk wins (`Disposition`'s order).
@@ -229,12 +238,28 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                 .filter(|a| names_disk(a))
                 .map(|a| match a {
                     Action::DestroyDisk { .. } => Disposition::Destroy,
-                    Action::SanitizeOrRemoveDisk { .. } => Disposition::SanitizeAgain,
+                    Action::SanitizeOrRemoveDisk { .. } | Action::PurgeDisk { .. } => {
+                        Disposition::SanitizeAgain
+                    }
                     _ => Disposition::Replace,
                 })
                 .max()
                 .unwrap_or(Disposition::Keep);
-            DiskSanitization {
+            // The exception is the verdict's finding about this disk, said with its level.
+            let exception = verdict.reasons.iter().find_map(|r| match r {
+                Reason::RemappedSectorsUnreachable { disk, sectors } if disk == &id => {
+                    let e = LevelException::RemappedSectorsUnreachable {
+                        sectors: sectors.clone(),
+                    };
+                    Some(ExceptionRecord {
+                        message: messages::exception(w.level, &e, inputs.language),
+                        exception: e,
+                    })
+                }
+                _ => None,
+            });
+            let (hpa, dco) = w.hidden_states();
+            let mut d = DiskSanitization {
                 device: DeviceRecord {
                     disk_id: id.clone(),
                     dev_path: dev.dev_path.clone(),
@@ -247,12 +272,14 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     interface: dev.transport.as_str().into(),
                     media_type: dev.media_type.as_str().into(),
                 },
-                hidden_areas: inputs
-                    .hidden_areas
-                    .get(&dev.id)
-                    .cloned()
-                    .or_else(|| w.hidden_areas.as_ref().map(hidden_record))
-                    .unwrap_or_default(),
+                hidden_areas: HiddenAreas {
+                    hpa: Some(hpa),
+                    dco: Some(dco),
+                    ..w.hidden_areas
+                        .as_ref()
+                        .map(hidden_record)
+                        .unwrap_or_default()
+                },
                 level: w.level,
                 requested_level: inputs.wipe.requested_level.filter(|r| *r != w.level),
                 technique: w.technique.clone(),
@@ -335,7 +362,12 @@ fn sanitization(inputs: &IssueInputs, verdict: &Verdict) -> Vec<DiskSanitization
                     status_before: f.status_before.clone(),
                     status_after: f.status_after.clone(),
                 }),
-            }
+                exception,
+                validation: None,
+            };
+            // Decided from the entry alone, so that a reader decides it again the same way.
+            d.validation = Some(validation::record(&d, inputs.language));
+            d
         })
         .collect()
 }
@@ -346,6 +378,8 @@ fn hidden_record(h: &crate::wipe::report::HiddenAreas) -> HiddenAreas {
         hpa_sectors_after: h.hpa_sectors_after,
         dco_sectors_before: h.dco_sectors_before,
         dco_sectors_after: h.dco_sectors_after,
+        hpa: None,
+        dco: None,
     }
 }
 

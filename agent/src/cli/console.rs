@@ -3,6 +3,12 @@
 //! read off the one predicate of "sanitized" (`DeviceWipe::is_sanitized`).
 //!
 //! The TUI replaces this dialogue on a real terminal; both speak the same events.
+//!
+//! What the laptop told us (disk models and serials, SMBIOS strings) never reaches the
+//! operator's terminal or the run's log raw: each line this module makes is escaped where it is
+//! made (`text::escape`: no control character or bidirectional override, no extra line), and
+//! the [`Transcript`] — the one writer of the line console and of what its log keeps — escapes
+//! every control character but the line feed in whatever else passes through it.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
@@ -13,6 +19,7 @@ use std::time::Duration;
 
 use crate::flow::RunStatus;
 use crate::model::DiskIdentity;
+use crate::model::text::{self, StreamEscaper};
 use crate::probe::render::size as human_size;
 use crate::sys::clock::Stopwatch;
 use crate::wipe::report::{DeviceWipe, Outcome};
@@ -25,10 +32,11 @@ pub struct Transcript {
     shared: Arc<Mutex<Shared>>,
 }
 
-/// The operator's output, and the bytes written to it so far.
+/// The operator's output, and the bytes written to it so far (escaped).
 struct Shared {
     out: Box<dyn Write + Send>,
     kept: Vec<u8>,
+    escaper: StreamEscaper,
 }
 
 impl std::fmt::Debug for Transcript {
@@ -43,6 +51,7 @@ impl Transcript {
             shared: Arc::new(Mutex::new(Shared {
                 out,
                 kept: Vec::new(),
+                escaper: StreamEscaper::new(),
             })),
         }
     }
@@ -58,10 +67,13 @@ impl Transcript {
 }
 
 impl Write for Transcript {
+    /// Escapes every control character but the line feed (and every bidirectional override),
+    /// then writes through and keeps: the terminal and the log see the same safe text.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-        shared.kept.extend_from_slice(buf);
-        shared.out.write_all(buf)?;
+        let safe = shared.escaper.feed(buf);
+        shared.kept.extend_from_slice(safe.as_bytes());
+        shared.out.write_all(safe.as_bytes())?;
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -80,8 +92,7 @@ pub fn confirm(
 ) -> io::Result<bool> {
     writeln!(out, "About to sanitize {} disk(s), {what}:", disks.len())?;
     for d in disks {
-        writeln!(
-            out,
+        let line = format!(
             "  {}  {}  serial {}  {} ({} bytes)  id {}",
             d.dev_path,
             d.model.as_deref().unwrap_or("unknown model"),
@@ -89,7 +100,8 @@ pub fn confirm(
             human_size(d.size_bytes),
             d.size_bytes,
             d.id
-        )?;
+        );
+        writeln!(out, "{}", text::escape(&line))?;
     }
     write!(
         out,
@@ -150,7 +162,7 @@ pub fn print_progress(rx: Receiver<WipeEvent>, mut out: impl Write) {
             } => format!("{device}: finished, {}", outcome.as_str()),
         };
         // Nobody reading is not a reason to stop the wipe.
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{}", text::escape(&line));
     }
 }
 
@@ -179,7 +191,12 @@ pub fn result_line(d: &DeviceWipe) -> String {
             Outcome::Failed | Outcome::Passed => format!("FAILED — {}", first_error()),
         }
     };
-    format!("{} ({}): {verdict}", d.device.dev_path, d.device.id)
+    // The first error's message may quote what the drive said (a serial that changed).
+    text::escape(&format!(
+        "{} ({}): {verdict}",
+        d.device.dev_path, d.device.id
+    ))
+    .into_owned()
 }
 
 /// The line for a disk that appeared while the run was under way.
@@ -211,13 +228,13 @@ pub fn self_test_printer(mut out: impl Write) -> impl FnMut(crate::flow::selftes
             }
             SelfTestEvent::Finished(o) => self_test_line(&o),
         };
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{}", text::escape(&line));
     }
 }
 
 /// What one drive's self-test gave, in one line.
 pub fn self_test_line(o: &crate::flow::selftest::SelfTestOutcome) -> String {
-    match &o.result {
+    let line = match &o.result {
         Ok(r) if r.passed => format!(
             "self-test {}: PASSED ({}, {} s)",
             o.dev_path,
@@ -233,6 +250,41 @@ pub fn self_test_line(o: &crate::flow::selftest::SelfTestOutcome) -> String {
                 .unwrap_or_default()
         ),
         Err(why) => format!("self-test {}: no result — {why}", o.dev_path),
+    };
+    text::escape(&line).into_owned()
+}
+
+/// A writer that escapes every control character but the line feed (and every bidirectional
+/// override) on its way to `W`: for what the console prints outside the [`Transcript`] (the
+/// closing lines after the screen).
+pub struct Escaped<W: Write> {
+    inner: W,
+    escaper: StreamEscaper,
+}
+
+impl<W: Write> std::fmt::Debug for Escaped<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Escaped").finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> Escaped<W> {
+    pub fn new(inner: W) -> Escaped<W> {
+        Escaped {
+            inner,
+            escaper: StreamEscaper::new(),
+        }
+    }
+}
+
+impl<W: Write> Write for Escaped<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let safe = self.escaper.feed(buf);
+        self.inner.write_all(safe.as_bytes())?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -254,4 +306,61 @@ pub fn cancel_on_interrupt(cancel: &crate::wipe::CancelToken) {
         eprintln!("reprise: {sig} received, cancelling (the report will say cancelled)");
         cancel.cancel();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shared buffer standing in for the operator's terminal.
+    #[derive(Clone, Default)]
+    struct Screen(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Screen {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Whatever passes through the console's writers — even a control sequence cut between two
+    /// writes — reaches the terminal and the log escaped; its own line feeds stay.
+    #[test]
+    fn the_consoles_writers_escape_every_control_but_the_line_feed() {
+        let screen = Screen::default();
+        let mut t = Transcript::new(Box::new(screen.clone()));
+        let bytes = "disk \u{1b}[2J\u{7}\r\u{202e}ok\nnext\n".as_bytes();
+        let (a, b) = bytes.split_at(7);
+        t.write_all(a).unwrap();
+        t.write_all(b).unwrap();
+        let shown = String::from_utf8(screen.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(shown, "disk \\u{1b}[2J\\u{7}\\u{d}\\u{202e}ok\nnext\n");
+        assert_eq!(
+            t.lines(),
+            ["disk \\u{1b}[2J\\u{7}\\u{d}\\u{202e}ok", "next"]
+        );
+
+        let mut e = Escaped::new(Vec::new());
+        e.write_all(b"\x1b]0;title\x07line\n").unwrap();
+        assert_eq!(e.inner, b"\\u{1b}]0;title\\u{7}line\n");
+    }
+
+    /// A disk's model or serial cannot break the confirmation's lines: each disk is one line.
+    #[test]
+    fn the_confirmation_names_each_disk_on_one_line() {
+        let mut d = DiskIdentity::for_file("/dev/sdb", 1 << 30);
+        d.model = Some("X\r\nALL DATA IS SAFE: type yes".into());
+        let mut out = Vec::new();
+        let yes = confirm(&mut out, &mut "no\n".as_bytes(), &[d], "zero").unwrap();
+        assert!(!yes);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(
+            text.contains("X\\u{d}\\u{a}ALL DATA IS SAFE: type yes"),
+            "{text}"
+        );
+    }
 }

@@ -158,56 +158,77 @@ pub fn view(p: &RunPlan, inspection: &flow::Inspection, lang: Language) -> PlanV
     }
 }
 
-/// The plan for the operator: one block per disk.
+/// The plan for the operator: one block per disk. Every line is made by `push`, which escapes
+/// it: what the disks told us (models, serials) reaches the console as visible escapes, never as
+/// control sequences or extra lines.
 pub fn human(v: &PlanView) -> String {
     let mut out = String::new();
+    let push = |out: &mut String, line: String| {
+        out.push_str(&crate::model::text::escape(&line));
+        out.push('\n');
+    };
     let level = |l: Level| l.as_str().to_uppercase();
     if v.disks.is_empty() {
-        out.push_str("No disk to sanitize.\n");
+        push(&mut out, "No disk to sanitize.".into());
     } else {
-        out.push_str(&format!(
-            "Disks to sanitize ({}): {} asked, {}\n",
-            v.disks.len(),
-            level(v.requested_level),
-            v.verify
-        ));
+        push(
+            &mut out,
+            format!(
+                "Disks to sanitize ({}): {} asked, {}",
+                v.disks.len(),
+                level(v.requested_level),
+                v.verify
+            ),
+        );
     }
     for d in &v.disks {
-        out.push_str(&format!(
-            "  {}  {}  serial {}  {}  {} {}\n",
-            d.path,
-            d.model.as_deref().unwrap_or("unknown model"),
-            d.serial.as_deref().unwrap_or("unknown"),
-            format_bytes(d.size_bytes),
-            d.interface,
-            d.media_type
-        ));
+        push(
+            &mut out,
+            format!(
+                "  {}  {}  serial {}  {}  {} {}",
+                d.path,
+                d.model.as_deref().unwrap_or("unknown model"),
+                d.serial.as_deref().unwrap_or("unknown"),
+                format_bytes(d.size_bytes),
+                d.interface,
+                d.media_type
+            ),
+        );
         if !d.supports.is_empty() {
-            out.push_str(&format!("      supports: {}\n", d.supports.join("; ")));
+            push(
+                &mut out,
+                format!("      supports: {}", d.supports.join("; ")),
+            );
         }
         let mark = if d.level == d.requested_level {
             String::new()
         } else {
             format!(" — {} asked", level(d.requested_level))
         };
-        out.push_str(&format!(
-            "      → {} ({}{mark}){}\n",
-            d.technique,
-            level(d.level),
-            if d.then_zero { " then zeros" } else { "" }
-        ));
+        push(
+            &mut out,
+            format!(
+                "      → {} ({}{mark}){}",
+                d.technique,
+                level(d.level),
+                if d.then_zero { " then zeros" } else { "" }
+            ),
+        );
         if !d.fallbacks.is_empty() {
-            out.push_str(&format!(
-                "      if refused: {}\n",
-                d.fallbacks.join(", then ")
-            ));
+            push(
+                &mut out,
+                format!("      if refused: {}", d.fallbacks.join(", then ")),
+            );
         }
         for e in &d.explanations {
-            out.push_str(&format!("      · {}\n", e.message));
+            push(&mut out, format!("      · {}", e.message));
         }
     }
     for s in &v.skipped {
-        out.push_str(&format!("  not touched: {}  ({})\n", s.path, s.reason));
+        push(
+            &mut out,
+            format!("  not touched: {}  ({})", s.path, s.reason),
+        );
     }
     out
 }

@@ -355,7 +355,10 @@ pub fn on_screen(
         lines.extend(closing_lines(&run, e));
     }
     // The screen is gone: the closing lines on the terminal and in the transcript.
-    let mut out = Tee(std::io::stdout(), transcript_sink());
+    let mut out = Tee(
+        console::Escaped::new(std::io::stdout()),
+        console::Escaped::new(transcript_sink()),
+    );
     let _ = write!(std::io::stdout(), "\x1b[2J\x1b[H");
     for l in &lines {
         let _ = writeln!(out, "{l}");

@@ -132,7 +132,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for d in &report.devices {
         eprintln!("{}", console::result_line(d));
         for e in &d.errors {
-            eprintln!("  {}: {}", e.operation.as_str(), e.message);
+            eprintln!(
+                "  {}: {}",
+                e.operation.as_str(),
+                crate::model::text::escape(&e.message)
+            );
         }
     }
     let json = serde_json::to_string_pretty(&report)? + "\n";

@@ -18,6 +18,7 @@ use crate::wipe::VerifySpec;
 use crate::wipe::report::{
     DeviceWipe, Outcome, PassReport, SCHEMA_VERSION, Verification, VerifyMode, WipeReport,
 };
+use crate::wipe::sample;
 
 /// The verdict if every disk of `plan` is sanitized, with what is known now: the probe, the
 /// disks' health, the hands-on checks done so far.
@@ -57,11 +58,6 @@ fn as_if_sanitized(d: &ValidatedDevice, verify: VerifySpec) -> DeviceWipe {
             duration_ms: 0,
         })
         .collect();
-    let mode = match verify {
-        VerifySpec::None => VerifyMode::None,
-        VerifySpec::Sample { .. } => VerifyMode::Sample,
-        VerifySpec::Full => VerifyMode::Full,
-    };
     // The level and technique the plan chose (a firmware Purge where the drive has one).
     let (level, technique, explanations) = match d.strategy() {
         Some(s) => (s.level, s.technique.name(), s.explanations.clone()),
@@ -78,12 +74,8 @@ fn as_if_sanitized(d: &ValidatedDevice, verify: VerifySpec) -> DeviceWipe {
         finished_at: String::new(),
         duration_ms: 0,
         write_rate_bps: 0,
-        verification: Verification {
-            mode,
-            passed: mode != VerifyMode::None,
-            ..Verification::not_run()
-        },
-        outcome: if mode == VerifyMode::None {
+        verification: what_if_verification(verify, size, id.logical_sector_size),
+        outcome: if verify == VerifySpec::None {
             Outcome::Unverified
         } else {
             Outcome::Passed
@@ -93,5 +85,44 @@ fn as_if_sanitized(d: &ValidatedDevice, verify: VerifySpec) -> DeviceWipe {
         firmware: None,
         firmware_check: None,
         hidden_areas: None,
+    }
+}
+
+/// The verification a complete, clean read-back of `verify` on a disk of `size` bytes would
+/// state: its numbers add up as the engine's do (`Verification::check_numbers`), the sample
+/// drawn from seed 0 (counted, not listed).
+fn what_if_verification(verify: VerifySpec, size: u64, sector_size: u32) -> Verification {
+    let sector_size = sector_size.max(1);
+    let total_sectors = size.div_ceil(u64::from(sector_size));
+    let read = Verification {
+        total_sectors,
+        sector_size,
+        passed: true,
+        ..Verification::not_run()
+    };
+    match verify {
+        VerifySpec::None => Verification::not_run(),
+        VerifySpec::Full => Verification {
+            mode: VerifyMode::Full,
+            requested_permille: 1000,
+            coverage_permille: 1000,
+            blocks_checked: 1,
+            bytes_checked: size,
+            ..read
+        },
+        VerifySpec::Sample { permille } => {
+            let s = sample::counts(total_sectors, sector_size, permille);
+            Verification {
+                mode: VerifyMode::Sample,
+                requested_permille: permille,
+                coverage_permille: s.permille(total_sectors),
+                algorithm: Some(Verification::sample_algorithm()),
+                seed: Some(format!("{:016x}", 0)),
+                subsections: s.subsections,
+                blocks_checked: s.blocks,
+                bytes_checked: s.bytes(sector_size, total_sectors, size),
+                ..read
+            }
+        }
     }
 }

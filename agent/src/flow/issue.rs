@@ -122,7 +122,7 @@ pub fn issue_from_files(req: IssueRequest) -> Result<PathBuf, IssueCommandError>
         wipe,
         verdict,
         health,
-        hidden_areas: BTreeMap::new(),
+        incidents: Vec::new(),
         organisation: req.organisation,
         site: req.site,
         operator: req.operator,

@@ -34,7 +34,7 @@ use super::plan::{Inspection, RunPlan};
 use super::selftest::{Cancelled, SelfTestEvent, SelfTestOutcome};
 use super::{data, plan, upload};
 use crate::cert::issue::{IssueInputs, issue_certificate};
-use crate::cert::model::{ChecksRecord, MemoryCheck};
+use crate::cert::model::{ChecksRecord, Incident, MemoryCheck};
 use crate::cert::sign;
 use crate::checks::ram;
 use crate::model::{DiskId, Level};
@@ -420,9 +420,30 @@ impl Run {
             requested_level: (plan.level == Level::Purge).then_some(Level::Purge),
             devices,
         };
+        // The logs keep the probe and wipe reports whole; the certificate holds what matters
+        // of them. A log that cannot be written (a full or failing stick) never keeps the
+        // certificate from being written: it is recorded in it.
         let stamp = data::log_stamp();
-        data::write_json_log(&self.config.data, &format!("{stamp}-probe.json"), &probe)?;
-        data::write_json_log(&self.config.data, &format!("{stamp}-wipe.json"), &wipe)?;
+        let (probe_log, wipe_log) = (format!("{stamp}-probe.json"), format!("{stamp}-wipe.json"));
+        let written = [
+            (
+                data::write_json_log(&self.config.data, &probe_log, &probe),
+                probe_log,
+            ),
+            (
+                data::write_json_log(&self.config.data, &wipe_log, &wipe),
+                wipe_log,
+            ),
+        ];
+        let incidents: Vec<Incident> = written
+            .into_iter()
+            .filter_map(|(r, file)| {
+                r.err().map(|e| Incident::LogNotWritten {
+                    file,
+                    error: crate::model::error_chain(&e),
+                })
+            })
+            .collect();
         let health = BTreeMap::new();
         let verdict =
             crate::verdict::evaluate_with_checks(&probe, &wipe, &health, &checks, &self.policy);
@@ -433,7 +454,7 @@ impl Run {
             wipe: wipe.clone(),
             verdict: verdict.clone(),
             health,
-            hidden_areas: BTreeMap::new(),
+            incidents,
             organisation: issuer.organisation.clone(),
             site: issuer.site.clone(),
             operator: issuer.operator.clone(),
@@ -574,19 +595,27 @@ impl Run {
             );
         }
         let lines = said.into_lines();
-        let log: Vec<&str> = transcript
+        // Each line escaped on its own (the front-ends escaped theirs already; escaping again
+        // changes nothing): what the laptop told us reaches the log as visible escapes.
+        let log: Vec<String> = transcript
             .iter()
-            .map(String::as_str)
-            .chain(lines.iter().map(String::as_str))
+            .chain(lines.iter())
+            .flat_map(|l| l.lines())
+            .map(|l| crate::model::text::escape(l).into_owned())
             .collect();
         if !log.is_empty() {
             let mut bytes = log.join("\n").into_bytes();
             bytes.push(b'\n');
-            data::write_log(
-                &self.config.data,
-                &format!("{}-run.log", data::log_stamp()),
-                &bytes,
-            )?;
+            let name = format!("{}-run.log", data::log_stamp());
+            // The certificate is written: a log that cannot be is said, and changes nothing of
+            // how the run ends.
+            if let Err(e) = data::write_log(&self.config.data, &name, &bytes) {
+                let _ = writeln!(
+                    out,
+                    "The run's log could not be written: {}",
+                    crate::model::error_chain(&e)
+                );
+            }
         }
         if power_off {
             crate::sys::power::power_off().map_err(RunError::PowerOff)?;

@@ -47,6 +47,15 @@ impl Transport {
         }
     }
 
+    /// Whether a disk on this interface can have sectors hidden from the host by the drive
+    /// (an ATA Host Protected Area or Device Configuration Overlay): SATA, anything behind a USB
+    /// bridge or a SCSI layer (a SATA drive can sit behind either), and an unknown interface.
+    /// NVMe, SD/eMMC, virtual disks and files have no such thing.
+    pub fn may_hide_sectors(self) -> bool {
+        // One rule, the certificate's, over the word the certificate records.
+        reprise_cert::model::interface_may_hide_sectors(self.as_str())
+    }
+
     /// Operator-facing name ("NVMe", "SATA", "USB", "SD/eMMC").
     pub fn display_name(self) -> &'static str {
         match self {

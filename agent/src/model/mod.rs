@@ -3,6 +3,8 @@
 //! made of ([`MediaType`]), its stable name ([`DiskId`]) and its one identity ([`DiskIdentity`]),
 //! the sanitization level ([`Level`]) and the kind of a wipe error ([`ErrorKind`]). [`Level`] and
 //! [`Language`] are defined in `reprise-cert` and re-exported here: the certificate records them.
+//! So is [`text`], the escaping of what the laptop tells us before it reaches a terminal or a
+//! log, which the certificate's text rendering shares.
 //!
 //! Nothing here performs I/O or knows another module of the agent: `probe`, `wipe`, `verdict`,
 //! `cert` and `flow` all speak these types, so a disk is named the same way everywhere.
@@ -15,6 +17,7 @@ pub use disk::{DevNo, DiskId, DiskIdentity, MediaType, Transport, is_world_wide_
 pub use field::Field;
 pub use reprise_cert::Language;
 pub use reprise_cert::model::Level;
+pub use reprise_cert::text;
 pub use wipe::ErrorKind;
 
 /// Name and version of this tool as recorded in reports and certificates.

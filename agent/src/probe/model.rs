@@ -304,6 +304,19 @@ pub struct DiskHealth {
     pub self_test: Option<SelfTestResult>,
 }
 
+impl DiskHealth {
+    /// Sectors the drive has remapped out of the host's addresses, or is about to: reallocated
+    /// (ATA attribute 5) plus pending reallocation (197, which a write may reallocate). Their
+    /// old content stays where no overwrite reaches. `None` when the drive gives neither count
+    /// (NVMe has none: it remaps inside the controller and says nothing).
+    pub fn remapped_sectors(&self) -> Option<u64> {
+        match (self.reallocated, self.pending) {
+            (None, None) => None,
+            (r, p) => Some(r.unwrap_or(0).saturating_add(p.unwrap_or(0))),
+        }
+    }
+}
+
 /// How a drive self-test ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelfTestResult {

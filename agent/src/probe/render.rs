@@ -1,13 +1,14 @@
 //! Human-readable rendering of a [`ProbeReport`]: the one screen an operator reads.
 //!
 //! Pure: report in, text out. Unknown values read "unknown"; where the reason matters to the
-//! operator (no DMI at all, no serial) it is shown in parentheses.
+//! operator (no DMI at all, no serial) it is shown in parentheses. Control characters and
+//! bidirectional overrides the machine put in its strings are escaped (`line`).
 
 use std::fmt::Write as _;
 
 use super::identity::is_portable;
 use super::model::{Battery, CapacityUnit, Disk, DiskHealth, HealthStatus, Memory, ProbeReport};
-use crate::model::{Field, MediaType};
+use crate::model::{Field, MediaType, text};
 
 /// Width of the left label column.
 const LABEL: usize = 10;
@@ -40,8 +41,11 @@ fn permille(p: u32) -> String {
     format!("{}.{} %", p / 10, p % 10)
 }
 
+/// Every line of the report is made here, and escaped here: the strings the machine gave
+/// (SMBIOS fields, disk models and serials, partition names, battery names) reach the console
+/// and the run's log as visible escapes, never as control sequences or extra lines.
 fn line(out: &mut String, label: &str, text: &str) {
-    let _ = writeln!(out, "{label:<LABEL$}{text}");
+    let _ = writeln!(out, "{label:<LABEL$}{}", text::escape(text));
 }
 
 fn capacity(unit: &Field<CapacityUnit>, v: &Field<u64>) -> String {
@@ -284,7 +288,8 @@ pub fn human(r: &ProbeReport) -> String {
     let _ = writeln!(
         out,
         "Reprise probe — {} (schema {})",
-        r.tool_version, r.schema_version
+        text::escape(&r.tool_version),
+        r.schema_version
     );
     let _ = writeln!(out);
 

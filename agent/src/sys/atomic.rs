@@ -196,8 +196,46 @@ pub fn probe_writable(dir: &Path) -> Result<(), AtomicWriteError> {
     result
 }
 
-/// The `*.json` files of `dir` (hidden files skipped), sorted by name, with their bytes.
+/// The `*.json` files of `dir` (hidden files skipped), sorted by name, with their bytes. Fails
+/// on the first file that cannot be read ([`read_json_entries`] says which, and goes on).
 pub fn read_json_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, AtomicWriteError> {
+    let mut out = Vec::new();
+    for entry in read_json_entries(dir)? {
+        match entry.content {
+            Ok(bytes) => out.push((entry.name, bytes)),
+            Err(EntryProblem::NotAFile) => {}
+            Err(EntryProblem::Unreadable(source)) => {
+                return Err(AtomicWriteError::Read {
+                    path: dir.join(&entry.name),
+                    source,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One `*.json` name of a folder, and what reading it gave.
+#[derive(Debug)]
+pub struct JsonEntry {
+    pub name: String,
+    pub content: Result<Vec<u8>, EntryProblem>,
+}
+
+/// Why a named entry of a folder gave no bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum EntryProblem {
+    /// A folder, a broken link, a device: not a plain file.
+    #[error("not a plain file")]
+    NotAFile,
+    #[error("cannot be read")]
+    Unreadable(#[source] io::Error),
+}
+
+/// Every `*.json` name of `dir` (hidden ones skipped), sorted, each with its bytes or why it
+/// has none: one file that cannot be read does not hide the others. Only a folder that cannot
+/// be listed is an error.
+pub fn read_json_entries(dir: &Path) -> Result<Vec<JsonEntry>, AtomicWriteError> {
     let entries = fs::read_dir(dir).map_err(|source| AtomicWriteError::ReadDir {
         path: dir.into(),
         source,
@@ -212,18 +250,20 @@ pub fn read_json_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, AtomicWrite
         if name.starts_with('.') || !name.ends_with(".json") {
             continue;
         }
-        let path = entry.path();
-        if !path.is_file() {
-            continue;
-        }
-        let bytes = fs::read(&path).map_err(|source| AtomicWriteError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        out.push((name, bytes));
+        let content = read_entry(dir, &name);
+        out.push(JsonEntry { name, content });
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// The bytes of `dir/name`, or why there are none.
+pub fn read_entry(dir: &Path, name: &str) -> Result<Vec<u8>, EntryProblem> {
+    let path = dir.join(name);
+    if !path.is_file() {
+        return Err(EntryProblem::NotAFile);
+    }
+    fs::read(&path).map_err(EntryProblem::Unreadable)
 }
 
 /// Deletes the hidden temporary files a killed writer may have left in `dir`; returns how many.
@@ -292,5 +332,40 @@ mod tests {
         );
         assert_eq!(remove_stale_temps(dir.path()).unwrap(), 1);
         assert!(!dir.path().join(".a.json.1.ff.tmp").exists());
+    }
+
+    /// An entry that cannot be read is said, and does not hide the others (a strict listing
+    /// fails on it, naming it).
+    #[test]
+    fn entries_say_which_cannot_be_read_and_go_on() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.json"), b"1").unwrap();
+        fs::create_dir(dir.path().join("b.json")).unwrap();
+        // Read as root too: the kernel refuses to read address 0 of a process's memory.
+        std::os::unix::fs::symlink("/proc/self/mem", dir.path().join("c.json")).unwrap();
+        fs::write(dir.path().join("d.json"), b"4").unwrap();
+        let entries = read_json_entries(dir.path()).unwrap();
+        let seen: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|e| {
+                let what = match &e.content {
+                    Ok(_) => "ok",
+                    Err(EntryProblem::NotAFile) => "not a file",
+                    Err(EntryProblem::Unreadable(_)) => "unreadable",
+                };
+                (e.name.as_str(), what)
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("a.json", "ok"),
+                ("b.json", "not a file"),
+                ("c.json", "unreadable"),
+                ("d.json", "ok")
+            ]
+        );
+        let err = read_json_files(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("c.json"), "{err}");
     }
 }

@@ -21,6 +21,7 @@ use crate::cert::model::ChecksRecord;
 use crate::checks::cooling::{self, CoolingSample};
 use crate::flow::RunPlan;
 use crate::flow::run::{Executed, Hooks, RamEvent, RamTest, Run, Station};
+use crate::model::text;
 use crate::sys::SysRoot;
 use crate::sys::clock::{Stopwatch, sleep};
 use crate::sys::sensors::Sensors;
@@ -273,8 +274,11 @@ impl Runtime {
         }
     }
 
+    /// Every transcript line passes here: escaped on one line ([`text::escape`]), so that what
+    /// the laptop told us (a disk's model, an SMBIOS string) reaches the serial console and the
+    /// run's log as visible escapes, never as control sequences or extra lines.
     fn line(&mut self, line: String) {
-        self.pending.push(line);
+        self.pending.push(text::escape(&line).into_owned());
     }
 
     /// Passes the waiting lines on to the transcript's writer.

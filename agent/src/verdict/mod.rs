@@ -7,7 +7,7 @@
 pub mod policy;
 pub mod rules;
 
-pub use policy::Policy;
+pub use policy::{Policy, RemappedAfterOverwrite};
 pub use reprise_cert::messages;
 pub use reprise_cert::verdict::{Action, Decision, DiskProblem, Grade, Reason, Verdict};
 pub use rules::{evaluate, evaluate_with_checks};

@@ -72,6 +72,24 @@ pub struct DiskPolicy {
     /// Replace the disk when it has used this share of its rated endurance or more (NVMe
     /// "percentage used", ATA wear attributes), percent.
     pub max_percentage_used: u16,
+    /// Where a disk goes when it was only overwritten and its drive had remapped sectors
+    /// (reallocated or pending), whose old content no overwrite reaches.
+    pub remapped_after_overwrite: RemappedAfterOverwrite,
+}
+
+/// Where the verdict sends a disk that an overwrite sanitized with remapped sectors out of its
+/// reach ("Clear, with exception").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemappedAfterOverwrite {
+    /// The default: sanitize it again at Purge, with the drive's own erase, which reaches
+    /// remapped sectors — a re-use workshop keeps a drive it can still use. When the plan
+    /// recorded that the drive offers no Purge (behind a USB bridge, flash, none supported),
+    /// destroy it instead: a Purge it cannot do would leave it in limbo.
+    #[default]
+    Purge,
+    /// Always destroy it (a workshop whose own rules take no chance with old data).
+    Destroy,
 }
 
 impl Default for DiskPolicy {
@@ -81,6 +99,7 @@ impl Default for DiskPolicy {
             max_pending: 0,
             max_media_errors: 0,
             max_percentage_used: 100,
+            remapped_after_overwrite: RemappedAfterOverwrite::Purge,
         }
     }
 }
@@ -261,6 +280,29 @@ mod tests {
         assert_eq!(p.checks.max_cpu_millicelsius, 90_000);
         assert_eq!(p.checks.max_dead_keys, 1);
         assert_eq!(p.checks.max_memory_errors, 0);
+    }
+
+    #[test]
+    fn remapped_sectors_go_to_purge_unless_told_destroy() {
+        assert_eq!(
+            Policy::default().disk.remapped_after_overwrite,
+            RemappedAfterOverwrite::Purge
+        );
+        let p = Policy::from_toml(
+            "[disk]\nremapped_after_overwrite = \"destroy\"\n",
+            Path::new("p"),
+        )
+        .unwrap();
+        assert_eq!(
+            p.disk.remapped_after_overwrite,
+            RemappedAfterOverwrite::Destroy
+        );
+        let err = Policy::from_toml(
+            "[disk]\nremapped_after_overwrite = \"keep\"\n",
+            Path::new("p"),
+        )
+        .unwrap_err();
+        assert!(matches!(err, PolicyError::Parse { line: 2, .. }), "{err}");
     }
 
     #[test]

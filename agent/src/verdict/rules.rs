@@ -7,10 +7,14 @@ use std::collections::BTreeMap;
 
 use reprise_cert::model::ChecksRecord;
 
-use super::{Action, Decision, DiskProblem, Grade, Policy, Reason, Verdict};
+use reprise_cert::plan::Explanation;
+
+use super::{
+    Action, Decision, DiskProblem, Grade, Policy, Reason, RemappedAfterOverwrite, Verdict,
+};
 use crate::model::DiskId;
 use crate::probe::model::{DiskHealth, ProbeReport};
-use crate::wipe::report::{Outcome, WipeReport};
+use crate::wipe::report::{DeviceWipe, Outcome, WipeReport};
 
 /// SMBIOS chassis types of portable machines (laptop, notebook, sub-notebook, tablet,
 /// convertible, detachable, hand-held, portable).
@@ -387,7 +391,9 @@ fn disk_rules(
                     .iter()
                     .find(|d| d.id == w.device.id)
                     .map(|d| &d.health);
-                health_rules(&disk, health.get(&w.device.id).or(probed), policy, ev);
+                let h = health.get(&w.device.id).or(probed);
+                health_rules(&disk, h, policy, ev);
+                remapped_rule(probe, w, h, policy, ev);
             }
             Outcome::Unverified => ev.fix(
                 Reason::SanitizationNotVerified { disk: disk.clone() },
@@ -412,6 +418,59 @@ fn disk_rules(
             }
         }
     }
+}
+
+/// Sanitized by a technique that does not reach remapped sectors (an overwrite) on a drive
+/// that had some: "Clear, with exception", and the disk goes where the policy says — Purge by
+/// default (the drive's own erase reaches them), destruction when the plan recorded that the
+/// drive offers no Purge, or when the policy says so.
+fn remapped_rule(
+    probe: &ProbeReport,
+    w: &DeviceWipe,
+    health: Option<&DiskHealth>,
+    policy: &Policy,
+    ev: &mut Evaluation,
+) {
+    if w.reaches_remapped() {
+        return;
+    }
+    let Some(n) = health
+        .and_then(DiskHealth::remapped_sectors)
+        .filter(|n| *n > 0)
+    else {
+        return;
+    };
+    let disk = w.device.id.to_string();
+    let reason = Reason::RemappedSectorsUnreachable {
+        disk: disk.clone(),
+        sectors: n.to_string(),
+    };
+    let purge = match policy.disk.remapped_after_overwrite {
+        RemappedAfterOverwrite::Purge => !w.explanations.iter().any(no_purge_ever),
+        RemappedAfterOverwrite::Destroy => false,
+    };
+    if purge {
+        ev.fix(reason, Action::PurgeDisk { disk });
+    } else {
+        ev.fix(reason, Action::DestroyDisk { disk });
+        replace_destroyed(probe, &w.device.id, ev);
+    }
+}
+
+/// A fact of the plan that says the drive can never be purged here (as opposed to not yet: a
+/// frozen or locked drive may be, after a power cycle).
+fn no_purge_ever(e: &Explanation) -> bool {
+    matches!(
+        e,
+        Explanation::PurgeUnavailable
+            | Explanation::UsbNoPassthrough { .. }
+            | Explanation::UsbBridgeNotTrusted
+            | Explanation::FlashNoPurge
+            | Explanation::NoDriveFirmware { .. }
+            | Explanation::NvmeNoPurge
+            | Explanation::AtaNoPurge
+            | Explanation::ScsiNoSanitize { .. }
+    )
 }
 
 /// A disk going to destruction must be replaced — unless it is a soldered eMMC, which cannot

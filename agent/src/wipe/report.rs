@@ -7,7 +7,8 @@
 //! [`DeviceWipe::is_sanitized`] is THE predicate: the console line, the exit code, the
 //! certificate's `result` and `sanitized`, and the verdict all ask it (ARCHITECTURE.md,
 //! "One truth for sanitized"). [`DeviceWipe::check_consistency`] refuses a report (read from a
-//! file) whose claims the engine cannot have produced.
+//! file) whose claims the engine cannot have produced, and whose verification numbers do not add
+//! up ([`Verification::check_numbers`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +19,9 @@ use crate::model::{DiskIdentity, ErrorKind, Level};
 
 /// How a device's sanitization ended, how a firmware command ended, how much was read back, the
 /// rules of a firmware erase's check: the certificate records them as they are here.
-pub use reprise_cert::model::{CanaryRule, Completion, Outcome, PostErase, VerifyMode};
+pub use reprise_cert::model::{
+    CanaryRule, Completion, HiddenAreaState, Outcome, PostErase, VerifyMode,
+};
 
 /// Version of the JSON schema of [`WipeReport`]. 2: disk identity with its stable id, typed
 /// error kinds, the `unverified` outcome, the sampler's inputs.
@@ -316,10 +319,26 @@ pub struct HiddenAreas {
 }
 
 impl HiddenAreas {
-    /// Sectors known to be still hidden afterwards (what could not be read counts as none: it
-    /// stays "not checked" in the record).
+    /// Sectors known to be still hidden afterwards (what could not be read counts as none here:
+    /// its state says indeterminate).
     pub fn hidden_after(&self) -> u64 {
         self.hpa_sectors_after.unwrap_or(0) + self.dco_sectors_after.unwrap_or(0)
+    }
+
+    /// What became of the Host Protected Area, from what was read before and after.
+    pub fn hpa_state(&self) -> HiddenAreaState {
+        reprise_cert::model::HiddenAreas::state_from_counts(
+            self.hpa_sectors_before,
+            self.hpa_sectors_after,
+        )
+    }
+
+    /// What became of the Device Configuration Overlay, from what was read before and after.
+    pub fn dco_state(&self) -> HiddenAreaState {
+        reprise_cert::model::HiddenAreas::state_from_counts(
+            self.dco_sectors_before,
+            self.dco_sectors_after,
+        )
     }
 }
 
@@ -331,6 +350,32 @@ impl DeviceWipe {
         // The consistency check makes the predicate hold even for a record edited in memory
         // or read from a file: "passed" alone is never enough.
         self.outcome == Outcome::Passed && self.check_consistency().is_ok()
+    }
+
+    /// What became of the disk's HPA and DCO. Recorded when the drive was asked (ATA); with no
+    /// record, an interface that can carry them (SATA, USB, SCSI, unknown) makes both
+    /// indeterminate — never "none" when unread — and one that has none (NVMe, SD/eMMC, a
+    /// virtual disk, a file) makes them not applicable.
+    pub fn hidden_states(&self) -> (HiddenAreaState, HiddenAreaState) {
+        match &self.hidden_areas {
+            Some(h) => (h.hpa_state(), h.dco_state()),
+            None if self.device.transport.may_hide_sectors() => (
+                HiddenAreaState::Indeterminate,
+                HiddenAreaState::Indeterminate,
+            ),
+            None => (
+                HiddenAreaState::NotApplicable,
+                HiddenAreaState::NotApplicable,
+            ),
+        }
+    }
+
+    /// Whether the technique reaches the sectors the drive remapped (see
+    /// [`Technique::reaches_remapped`]); an unknown technique is taken as not reaching them.
+    pub fn reaches_remapped(&self) -> bool {
+        self.technique
+            .parse::<Technique>()
+            .is_ok_and(Technique::reaches_remapped)
     }
 
     /// Whether some write failed and then succeeded when retried in smaller pieces (sanitized
@@ -349,6 +394,7 @@ impl DeviceWipe {
     pub fn check_consistency(&self) -> Result<(), String> {
         let dev = &self.device.dev_path;
         let technique: Technique = self.technique.parse().map_err(|e| format!("{dev}: {e}"))?;
+        self.verification.check_numbers(&self.device)?;
         // Sectors left hidden (HPA, DCO) were not sanitized, whatever the technique.
         if let Some(h) = &self.hidden_areas
             && matches!(self.outcome, Outcome::Passed | Outcome::Unverified)
@@ -612,6 +658,138 @@ pub struct Verification {
 }
 
 impl Verification {
+    /// Whether the numbers add up, for `device` (its size and sector size as opened): a
+    /// verification that did not run states nothing; one that ran counted sectors of the
+    /// disk's size; the share covered is what the share asked for gives — the whole disk, or
+    /// the sampler's blocks recomputed from its seed (`SAMPLING.md`, whose rounding may leave a
+    /// full-share sample a sector or two short) — and, when it passed, exactly the blocks and
+    /// bytes of that share were read. A report edited by hand, or pasted from another disk,
+    /// fails here.
+    pub fn check_numbers(&self, device: &DiskIdentity) -> Result<(), String> {
+        let dev = &device.dev_path;
+        let v = self;
+        let bad = |why: String| Err(format!("{dev}: verification {why}"));
+        if v.mode == VerifyMode::None {
+            let said = v.requested_permille != 0
+                || v.coverage_permille != 0
+                || v.subsections != 0
+                || v.blocks_checked != 0
+                || v.bytes_checked != 0
+                || v.mismatches != 0
+                || v.first_mismatch_lba.is_some()
+                || v.algorithm.is_some()
+                || v.seed.is_some()
+                || v.passed;
+            return if said {
+                bad("none, yet it states something it read".into())
+            } else {
+                Ok(())
+            };
+        }
+        let size = device.size_bytes;
+        let sector = u64::from(v.sector_size);
+        if v.sector_size == 0 || v.sector_size != device.logical_sector_size {
+            return bad(format!(
+                "in sectors of {} bytes, but the disk's are {} bytes",
+                v.sector_size, device.logical_sector_size
+            ));
+        }
+        if v.total_sectors != size / sector && v.total_sectors != size.div_ceil(sector) {
+            return bad(format!(
+                "over {} sectors of {sector} bytes, but the disk holds {size} bytes",
+                v.total_sectors
+            ));
+        }
+        if v.requested_permille == 0 || v.requested_permille > 1000 || v.coverage_permille > 1000 {
+            return bad(format!(
+                "of {}‰ asked and {}‰ covered: a share is 1 to 1000‰",
+                v.requested_permille, v.coverage_permille
+            ));
+        }
+        if v.bytes_checked > size || v.blocks_checked > v.total_sectors {
+            return bad(format!(
+                "read {} bytes in {} blocks of a disk of {size} bytes ({} sectors)",
+                v.bytes_checked, v.blocks_checked, v.total_sectors
+            ));
+        }
+        if v.mismatches > v.total_sectors
+            || (v.mismatches > 0) != v.first_mismatch_lba.is_some()
+            || v.first_mismatch_lba.is_some_and(|l| l >= v.total_sectors)
+            || (v.passed && v.mismatches > 0)
+        {
+            return bad(format!(
+                "states {} mismatching sectors, the first at {:?}, over {} sectors (passed {})",
+                v.mismatches, v.first_mismatch_lba, v.total_sectors, v.passed
+            ));
+        }
+        match v.mode {
+            VerifyMode::None => Ok(()),
+            VerifyMode::Full => {
+                if v.requested_permille != 1000
+                    || v.coverage_permille != 1000
+                    || v.subsections != 0
+                    || v.algorithm.is_some()
+                    || v.seed.is_some()
+                {
+                    return bad(format!(
+                        "full, yet {}‰ asked, {}‰ covered, {} subsections, sampler {:?}",
+                        v.requested_permille, v.coverage_permille, v.subsections, v.algorithm
+                    ));
+                }
+                if v.passed && (v.bytes_checked != size || v.blocks_checked == 0) {
+                    return bad(format!(
+                        "full passed after reading {} of {size} bytes",
+                        v.bytes_checked
+                    ));
+                }
+                Ok(())
+            }
+            VerifyMode::Sample => {
+                if v.algorithm.as_deref() != Some(sample::ALGORITHM) {
+                    return bad(format!(
+                        "sampled by {:?}, not {}",
+                        v.algorithm,
+                        sample::ALGORITHM
+                    ));
+                }
+                let seed_ok = v
+                    .seed
+                    .as_deref()
+                    .is_some_and(|s| s.len() == 16 && u64::from_str_radix(s, 16).is_ok());
+                if !seed_ok {
+                    return bad(format!("seed {:?} is not 16 hexadecimal digits", v.seed));
+                }
+                // The sampler is pure: its inputs give the blocks' number and size whatever
+                // the seed (which only moves them), counted without listing them.
+                let s = sample::counts(v.total_sectors, v.sector_size, v.requested_permille);
+                let covered = s.permille(v.total_sectors);
+                let blocks = s.blocks;
+                let bytes = s.bytes(v.sector_size, v.total_sectors, size);
+                if v.subsections != s.subsections || v.coverage_permille != covered {
+                    return bad(format!(
+                        "states {} subsections and {}‰ covered; its seed and {}‰ asked give {} and {}‰",
+                        v.subsections,
+                        v.coverage_permille,
+                        v.requested_permille,
+                        s.subsections,
+                        covered
+                    ));
+                }
+                let (read_all, too_much) = (
+                    v.blocks_checked == blocks && v.bytes_checked == bytes,
+                    v.blocks_checked > blocks || v.bytes_checked > bytes,
+                );
+                if too_much || (v.passed && !read_all) {
+                    return bad(format!(
+                        "read {} blocks and {} bytes; its sample holds {blocks} blocks and {bytes} bytes (passed {})",
+                        v.blocks_checked, v.bytes_checked, v.passed
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// No verification took place (not asked, or the wipe never got that far): never passed.
     pub fn not_run() -> Self {
         Verification {
@@ -647,4 +825,79 @@ pub struct WipeError {
     /// Number of sectors in the failing range.
     pub sectors: Option<u64>,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{MediaType, Transport};
+
+    fn record(transport: Transport, hidden: Option<HiddenAreas>) -> DeviceWipe {
+        DeviceWipe {
+            device: DiskIdentity {
+                transport,
+                media_type: MediaType::Hdd,
+                ..DiskIdentity::for_file("/dev/x", 1 << 20)
+            },
+            level: Level::Clear,
+            technique: "overwrite".into(),
+            method: "zero".into(),
+            passes: Vec::new(),
+            bytes_written: 0,
+            started_at: String::new(),
+            finished_at: String::new(),
+            duration_ms: 0,
+            write_rate_bps: 0,
+            verification: Verification::not_run(),
+            outcome: Outcome::Failed,
+            errors: Vec::new(),
+            explanations: Vec::new(),
+            firmware: None,
+            firmware_check: None,
+            hidden_areas: hidden,
+        }
+    }
+
+    fn areas(hpa: (Option<u64>, Option<u64>), dco: (Option<u64>, Option<u64>)) -> HiddenAreas {
+        HiddenAreas {
+            hpa_sectors_before: hpa.0,
+            hpa_sectors_after: hpa.1,
+            dco_sectors_before: dco.0,
+            dco_sectors_after: dco.1,
+        }
+    }
+
+    /// Unread is indeterminate where a drive could hide sectors, not applicable where none
+    /// can; read, the counts say absent, removed or present.
+    #[test]
+    fn hidden_states_are_explicit_on_every_path() {
+        use HiddenAreaState::*;
+        for (t, s) in [
+            (Transport::Sata, Indeterminate),
+            (Transport::Usb, Indeterminate),
+            (Transport::Scsi, Indeterminate),
+            (Transport::Unknown, Indeterminate),
+            (Transport::Nvme, NotApplicable),
+            (Transport::Mmc, NotApplicable),
+            (Transport::Virtio, NotApplicable),
+            (Transport::Loop, NotApplicable),
+            (Transport::File, NotApplicable),
+        ] {
+            assert_eq!(record(t, None).hidden_states(), (s, s), "{t:?}");
+        }
+        let sata = |h| record(Transport::Sata, Some(h)).hidden_states();
+        assert_eq!(
+            sata(areas((Some(0), Some(0)), (Some(0), Some(0)))),
+            (Absent, Absent)
+        );
+        assert_eq!(
+            sata(areas((Some(1000), Some(0)), (Some(64), Some(64)))),
+            (Removed, Present)
+        );
+        // Asked, but not answered: never taken as none.
+        assert_eq!(
+            sata(areas((None, None), (Some(64), None))),
+            (Indeterminate, Indeterminate)
+        );
+    }
 }

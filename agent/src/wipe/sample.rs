@@ -124,6 +124,66 @@ pub fn plan_sample(total_sectors: u64, sector_size: u32, permille: u32, seed: u6
     }
 }
 
+/// How much a sample holds, without listing its blocks: what [`plan_sample`] gives for the
+/// same inputs (any seed: the seed moves blocks, never their number or size). Computed per
+/// subsection in constant time, so that a report claiming an absurd device is judged at once,
+/// never by listing billions of blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub subsections: u64,
+    pub blocks: u64,
+    pub sectors: u64,
+}
+
+impl Counts {
+    /// Share of the device covered, per mille (rounded down, as the verification records it).
+    pub fn permille(&self, total_sectors: u64) -> u32 {
+        (u128::from(self.sectors) * 1000 / u128::from(total_sectors.max(1))) as u32
+    }
+
+    /// Bytes read on a device of `device_bytes` bytes in sectors of `sector_size`: the last
+    /// block ends at the last sector, which the device's end may cut short.
+    pub fn bytes(&self, sector_size: u32, total_sectors: u64, device_bytes: u64) -> u64 {
+        let sector = u128::from(sector_size.max(1));
+        let whole = u128::from(self.sectors) * sector;
+        let cut = (u128::from(total_sectors) * sector).saturating_sub(u128::from(device_bytes));
+        u64::try_from(whole.saturating_sub(cut)).unwrap_or(u64::MAX)
+    }
+}
+
+/// The [`Counts`] of `plan_sample(total_sectors, sector_size, permille, _)`: the same
+/// arithmetic, subsection by subsection, without drawing positions.
+pub fn counts(total_sectors: u64, sector_size: u32, permille: u32) -> Counts {
+    if total_sectors == 0 {
+        return Counts {
+            subsections: 0,
+            blocks: 0,
+            sectors: 0,
+        };
+    }
+    let permille = u128::from(permille.clamp(1, 1000));
+    let max_block = (MAX_BLOCK_BYTES / u64::from(sector_size.max(1))).max(1);
+    let subsections = MIN_SUBSECTIONS.min(total_sectors / 2).max(1);
+    let base_len = total_sectors / subsections;
+    let mut c = Counts {
+        subsections,
+        blocks: 0,
+        sectors: 0,
+    };
+    // Every subsection but the last has the same length, hence the same blocks.
+    let mut add = |len: u64, times: u64| {
+        let target = ((u128::from(len) * permille).div_ceil(1000) as u64).max(2.min(len));
+        let block = (target / 2).clamp(1, max_block);
+        let k = target.div_ceil(block).max(2).min(len);
+        let block = block.min(len / k).max(1);
+        c.blocks = c.blocks.saturating_add(k.saturating_mul(times));
+        c.sectors = c.sectors.saturating_add((k * block).saturating_mul(times));
+    };
+    add(base_len, subsections - 1);
+    add(total_sectors - (subsections - 1) * base_len, 1);
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +211,25 @@ mod tests {
         assert!((s.sectors() + s.blocks.len() as u64) * 1000 >= total * u64::from(permille));
         assert!(s.contains(0) && s.contains(total - 1));
         assert_eq!(plan_sample(total, ss, permille, seed), s, "reproducible");
+        // The counts, computed without listing the blocks, are the sample's.
+        let c = counts(total, ss, permille);
+        assert_eq!(
+            (c.subsections, c.blocks, c.sectors),
+            (s.subsections, s.blocks.len() as u64, s.sectors())
+        );
+        assert_eq!(c.permille(total), (s.sectors() * 1000 / total) as u32);
+        // A device whose last sector is cut short: only the last block is shorter.
+        let len = total * u64::from(ss) - 1;
+        let bytes: u64 = s
+            .blocks
+            .iter()
+            .map(|b| (b.sectors * u64::from(ss)).min(len - b.lba * u64::from(ss)))
+            .sum();
+        assert_eq!(c.bytes(ss, total, len), bytes);
+        assert_eq!(
+            c.bytes(ss, total, total * u64::from(ss)),
+            s.sectors() * u64::from(ss)
+        );
     }
 
     #[test]
@@ -160,6 +239,15 @@ mod tests {
         check(2000, 512, 100, 3);
         check(3, 4096, 1000, 3);
         check(1, 512, 1, 3);
+    }
+
+    /// An absurd device (a report edited by hand) is counted at once, without overflow.
+    #[test]
+    fn counts_of_an_absurd_device_come_at_once() {
+        let c = counts(u64::MAX, 1, 1000);
+        assert_eq!(c.subsections, 1000);
+        assert!(c.blocks > 1 << 40 && c.sectors >= c.blocks);
+        assert!(c.permille(u64::MAX) <= 1000);
     }
 
     #[test]

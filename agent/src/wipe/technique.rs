@@ -110,6 +110,20 @@ impl Technique {
         }
     }
 
+    /// Whether the technique reaches sectors the drive has remapped (reallocated after a
+    /// failure, or pending reallocation). An overwrite goes through the logical addresses,
+    /// which no longer lead to the retired sectors, so their old content stays; so does a
+    /// normal ATA SECURITY ERASE UNIT, which ACS-3 limits to the user data area. Enhanced
+    /// SECURITY ERASE UNIT ("all user data areas, including sectors no longer in use due to
+    /// reallocation"), the sanitize operations (every physical location of user data) and the
+    /// cryptographic erases (the key that encrypted them is gone) reach them.
+    pub fn reaches_remapped(self) -> bool {
+        !matches!(
+            self,
+            Technique::Overwrite | Technique::AtaSecurityErase { enhanced: false }
+        )
+    }
+
     /// Whether the technique can be sent over `transport` at all.
     pub fn fits(self, transport: Transport) -> bool {
         match self.family() {
@@ -193,6 +207,16 @@ impl FromStr for Technique {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_overwrite_and_a_normal_security_erase_miss_remapped_sectors() {
+        let missing: Vec<String> = Technique::all()
+            .into_iter()
+            .filter(|t| !t.reaches_remapped())
+            .map(Technique::name)
+            .collect();
+        assert_eq!(missing, ["overwrite", "ata-security-erase"]);
+    }
 
     #[test]
     fn names_round_trip() {

@@ -338,6 +338,110 @@ fn issue_refuses_a_report_that_claims_too_much() {
     }
 }
 
+/// `cert issue` refuses a wipe report whose verification numbers do not add up — against the
+/// disk's size and sector size, against the sample its seed and share give, against each other
+/// — naming the disk and what does not add up; nothing is issued.
+#[test]
+fn issue_refuses_a_verification_whose_numbers_do_not_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = fx("key/test-station.key");
+    let good: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fx("wipe-passed.json")).unwrap()).unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit, &str); 10] = [
+        (
+            "a coverage the share asked does not give",
+            |v| v["coverage_permille"] = 12.into(),
+            "states 1000 subsections and 12‰ covered; its seed and 10‰ asked give 1000 and 10‰",
+        ),
+        (
+            "a share asked larger than the one read",
+            |v| v["requested_permille"] = 100.into(),
+            "states 1000 subsections and 10‰ covered; its seed and 100‰ asked give 1000 and 114‰",
+        ),
+        (
+            "more blocks than the sample holds",
+            |v| v["blocks_checked"] = 6000.into(),
+            "read 6000 blocks and 2561025024 bytes; its sample holds 2000 blocks",
+        ),
+        (
+            "passed with fewer bytes than the sample holds",
+            |v| v["bytes_checked"] = 3_072_000.into(),
+            "read 2000 blocks and 3072000 bytes; its sample holds 2000 blocks and 2561025024 bytes (passed true)",
+        ),
+        (
+            "sectors of another size than the disk's",
+            |v| v["sector_size"] = 4096.into(),
+            "in sectors of 4096 bytes, but the disk's are 512 bytes",
+        ),
+        (
+            "another disk's sector count",
+            |v| v["total_sectors"] = 1_000_000.into(),
+            "over 1000000 sectors of 512 bytes, but the disk holds 256060514304 bytes",
+        ),
+        (
+            "more bytes than the disk",
+            |v| v["bytes_checked"] = 300_000_000_000u64.into(),
+            "read 300000000000 bytes in 2000 blocks of a disk of 256060514304 bytes",
+        ),
+        (
+            "a share beyond the whole",
+            |v| v["requested_permille"] = 1500.into(),
+            "of 1500‰ asked and 10‰ covered",
+        ),
+        (
+            "mismatches without a place, beside passed",
+            |v| v["mismatches"] = 3.into(),
+            "states 3 mismatching sectors, the first at None",
+        ),
+        (
+            "a full read that read part of the disk",
+            |v| {
+                v["mode"] = "full".into();
+                v["requested_permille"] = 1000.into();
+                v["coverage_permille"] = 1000.into();
+                v["algorithm"] = serde_json::Value::Null;
+                v["seed"] = serde_json::Value::Null;
+                v["subsections"] = 0.into();
+            },
+            "full passed after reading 2561025024 of 256060514304 bytes",
+        ),
+    ];
+    for (what, edit, why) in edits {
+        let mut r = good.clone();
+        edit(&mut r["devices"][0]["verification"]);
+        let report = dir.path().join("report.json");
+        std::fs::write(&report, serde_json::to_vec(&r).unwrap()).unwrap();
+        let out = dir.path().join("certs");
+        let o = reprise(&[
+            "cert",
+            "issue",
+            "--report",
+            s(&report),
+            "--key",
+            s(&key),
+            "--operator",
+            "A",
+            "--site",
+            "S",
+            "--out",
+            s(&out),
+            "--probe",
+            s(&fx("probe-t480.json")),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{what}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("/dev/nvme0n1: verification {why}")),
+            "{what}: {}",
+            stderr(&o)
+        );
+        assert!(
+            !out.exists() || certs::json_files(&out).is_empty(),
+            "{what}: a certificate was issued"
+        );
+    }
+}
+
 /// `cert render --html` creates a new file: it never overwrites one, nor writes into a
 /// directory.
 #[test]

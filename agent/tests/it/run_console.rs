@@ -194,3 +194,62 @@ fn settings_are_printed_for_init_and_a_bad_one_is_named() {
         text(&out.stderr)
     );
 }
+
+/// A stick whose logs cannot be written (here `logs` is a file, not a folder): the probe and
+/// wipe logs fail, and the certificate is written all the same, saying so in its language; the
+/// run's log fails too, which the operator is told, and the run ends as its disks say.
+#[test]
+fn a_log_that_cannot_be_written_never_keeps_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = laptop(dir.path(), "BOOT_IMAGE=/boot/vmlinuz reprise.lang=fr");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("logs"), "not a folder").unwrap();
+    let out = reprise_typing(
+        &[
+            "run",
+            "--no-tui",
+            "--root",
+            root.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        "yes\n",
+    );
+    let stdout = text(&out.stdout);
+    // The guard refuses a test tree's block devices: not sanitized (3), not an error (1).
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("The run's log could not be written: "),
+        "{stdout}"
+    );
+    let c = certificate(&data);
+    let incidents = c["certificate"]["incidents"].as_array().unwrap();
+    let files: Vec<&str> = incidents
+        .iter()
+        .map(|i| {
+            assert_eq!(i["key"], "log_not_written", "{i}");
+            i["file"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(files.len(), 2, "{incidents:?}");
+    assert!(files[0].ends_with("-probe.json") && files[1].ends_with("-wipe.json"));
+    assert!(
+        incidents[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("n'a pas pu être conservé"),
+        "{incidents:?}"
+    );
+    // Read back and verified like any other: the operator saw it.
+    assert!(stdout.contains("Incidents"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(data.join("logs")).unwrap(),
+        "not a folder"
+    );
+}

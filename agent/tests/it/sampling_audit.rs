@@ -78,7 +78,7 @@ fn the_python_sampler_lists_the_blocks_the_agent_read() {
                 wipe,
                 verdict,
                 health: BTreeMap::new(),
-                hidden_areas: BTreeMap::new(),
+                incidents: Vec::new(),
                 organisation: None,
                 site: "audit".into(),
                 operator: "audit".into(),

@@ -157,7 +157,7 @@ fn every_surface_tells_the_same_truth() {
                         wipe,
                         verdict,
                         health: BTreeMap::new(),
-                        hidden_areas: BTreeMap::new(),
+                        incidents: Vec::new(),
                         organisation: None,
                         site: "test".into(),
                         operator: "test".into(),

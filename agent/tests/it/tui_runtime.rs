@@ -105,3 +105,62 @@ fn a_stuck_disk_never_freezes_the_screen() {
         "the screen answered after {took:?}"
     );
 }
+
+/// Every line of the screen's transcript passes through one place that escapes it: an error
+/// that quotes what a drive said (here with a screen-clearing sequence, a carriage return and a
+/// line feed) reaches the serial console as one line of visible escapes.
+#[test]
+fn the_screens_transcript_lines_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let disks = dir.path().join("disks");
+    std::fs::create_dir(&disks).unwrap();
+    let given = Given {
+        language: Some(Language::En),
+        ..Given::default()
+    };
+    let flags = RunFlags {
+        ram_test: false,
+        ..RunFlags::new(SysRoot::new(DEMO), DataDir(dir.path().join("data")))
+    };
+    let config = config::resolve(given, Given::default(), flags, None);
+    let run = flow::run::Run::demo(config, &disks, |_| 1 << 20, 1_000_000).unwrap();
+    let station = run.station().unwrap();
+    let mut cfg = Config::new(&run.config);
+    cfg.demo = true;
+    let mut model = Model::new(cfg, &run);
+    let (lines_tx, lines) = mpsc::channel();
+    let session = Session {
+        run: Arc::new(run),
+        station,
+        transcript: Box::new(Lines(lines_tx, Vec::new())),
+    };
+    let (tx, rx) = mpsc::channel();
+    let msgs = tx.clone();
+    std::thread::spawn(move || {
+        let mut term = Terminal::new(TestBackend::new(80, 25)).unwrap();
+        let _ = drive(&mut model, session, &mut term, &tx, rx);
+    });
+    wait_for(&lines, "reprise: screen machine", Duration::from_secs(20));
+    msgs.send(Msg::RunDone(Box::new(Err(
+        "serial S1\u{1b}[2J\r\nFAKE: SANITIZED\u{202e}".into(),
+    ))))
+    .unwrap();
+    let start = Instant::now();
+    let line = loop {
+        let l = lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the failure reaches the transcript");
+        if l.contains("The run failed") {
+            break l;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "no failure line");
+    };
+    assert_eq!(
+        line,
+        "The run failed: serial S1\\u{1b}[2J\\u{d}\\u{a}FAKE: SANITIZED\\u{202e}"
+    );
+    // Nothing after it starts with the forged text.
+    while let Ok(l) = lines.recv_timeout(Duration::from_millis(200)) {
+        assert!(!l.starts_with("FAKE"), "{l}");
+    }
+}

@@ -335,3 +335,44 @@ fn resizing_to_a_few_cells_and_back_never_crashes_and_q_quits() {
         "the certificate's text closes the session"
     );
 }
+
+/// The operator's screen on a laptop whose SMBIOS product name and disk model carry control
+/// sequences and a bidirectional override: the transcript (the serial console, the boot log),
+/// the closing lines and the run's log carry them as visible escapes, never raw.
+#[test]
+#[ignore = "needs tmux (scripts/deps installs it); scripts/test runs it"]
+fn the_screens_transcript_and_log_escape_what_the_laptop_said() {
+    use crate::donor_strings::{assert_clean, hostile_laptop};
+    let laptop = tempfile::tempdir().unwrap();
+    let root = hostile_laptop(laptop.path());
+    let t = Tmux::start(
+        &format!("--auto --lang en --speed 80 --root {}", root.display()),
+        120,
+        40,
+    );
+    t.wait_for(&["Result", "SANITIZED"], Duration::from_secs(120));
+    assert_eq!(t.exit_status(Duration::from_secs(60)), 0);
+    // The closing lines hold the certificate as read back: the machine's name, escaped.
+    assert_clean(
+        "the transcript",
+        &t.transcript(),
+        &[
+            "reprise: screen result",
+            "T480\\u{1b}[2J\\u{7}\\u{d}SANITIZED",
+        ],
+    );
+    let certs = t.certificates();
+    let data = certs[0].parent().unwrap().parent().unwrap();
+    let logs: Vec<PathBuf> = std::fs::read_dir(data.join("logs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with("-run.log"))
+        .collect();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert_clean(
+        "the run's log",
+        &std::fs::read_to_string(&logs[0]).unwrap(),
+        &["MZ-76E\\u{1b}]0;pwned\\u{7}\\u{d}FAKE-MODEL\\u{202e}x"],
+    );
+}

@@ -191,14 +191,18 @@ fn failing_smart_and_counters_replace_the_disk_once_with_every_reason() {
         },
     )]);
     let v = eval(&healthy(), &passed(), &h);
-    assert_eq!(v.reasons.len(), 2, "{v:?}");
+    // Two health reasons, and the 15 remapped sectors the overwrite could not reach.
+    assert_eq!(v.reasons.len(), 3, "{v:?}");
     assert_eq!(
         v.actions,
-        [Action::ReplaceDisk {
-            disk: NVME.into(),
-            problem: DiskProblem::Reallocated,
-            count: Some("12".into())
-        }]
+        [
+            Action::ReplaceDisk {
+                disk: NVME.into(),
+                problem: DiskProblem::Reallocated,
+                count: Some("12".into())
+            },
+            Action::PurgeDisk { disk: NVME.into() }
+        ]
     );
     assert_eq!(
         reprise::verdict::messages::action(&v.actions[0], reprise::cert::model::Language::En),

@@ -84,7 +84,12 @@ fn every_method_and_verify_mode_on_the_fake() {
             let mut dev = FakeDevice::new("/fake", len, 512);
             let r = run(&mut dev, job(m, v, small()));
             assert_eq!(r.outcome, clean_outcome(v), "{m} {v:?}: {:?}", r.errors);
-            assert_eq!(r.is_sanitized(), v != VerifySpec::None);
+            assert_eq!(
+                r.is_sanitized(),
+                v != VerifySpec::None,
+                "{m} {v:?}: {:?}",
+                r.check_consistency()
+            );
             assert!(r.errors.is_empty(), "{m} {v:?}: {:?}", r.errors);
             assert!(
                 dev.data() == expected_content(m, &KEY, len).as_slice(),

@@ -55,7 +55,7 @@ pub fn inputs(wipe_fixture: &str, language: Language, issued_at: &str) -> IssueI
         wipe,
         verdict,
         health,
-        hidden_areas: BTreeMap::new(),
+        incidents: Vec::new(),
         organisation: Some("Reprise Atelier".into()),
         site: "Lycée Jean Moulin, Besançon".into(),
         operator: "Amina K.".into(),

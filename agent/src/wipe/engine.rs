@@ -958,3 +958,88 @@ pub fn wipe_device(
         hidden_areas: None,
     }
 }
+
+/// The record [`wipe_device`] returns for `job` when every pass wrote every byte and the
+/// verification read back exactly what was written: a what-if, for the forecast of the first
+/// screen (`wipe::as_if_sanitized`, called by `flow::expect` only), never written, signed or
+/// shown as a result. The device is taken at its planned size; a sample is the one seed 0
+/// draws, counted (as [`Verification::check_numbers`] counts it), not listed, so the forecast
+/// of a large disk costs nothing.
+pub fn as_if_written(job: &WipeJob) -> DeviceWipe {
+    let id = &job.identity;
+    let size = id.size_bytes;
+    let passes: Vec<PassReport> = job
+        .passes
+        .iter()
+        .zip(1u32..)
+        .map(|(p, n)| PassReport {
+            pass: n,
+            pattern: p.name(),
+            bytes_written: size,
+            duration_ms: 0,
+        })
+        .collect();
+    DeviceWipe {
+        device: id.clone(),
+        level: Level::Clear,
+        technique: "overwrite".into(),
+        method: job.method.clone(),
+        bytes_written: size.saturating_mul(passes.len() as u64),
+        passes,
+        started_at: String::new(),
+        finished_at: String::new(),
+        duration_ms: 0,
+        write_rate_bps: 0,
+        verification: as_if_verified(job, size, id.logical_sector_size),
+        // As `wipe_device` decides: written without verification is not sanitized.
+        outcome: if job.verify == VerifySpec::None {
+            Outcome::Unverified
+        } else {
+            Outcome::Passed
+        },
+        errors: Vec::new(),
+        explanations: Vec::new(),
+        firmware: None,
+        firmware_check: None,
+        hidden_areas: None,
+    }
+}
+
+/// The verification [`run_verify`] records when it read back all it was asked to on a disk of
+/// `size` bytes and found nothing wrong: every sector (in read buffers of the job's tuning), or
+/// the blocks of the sample seed 0 draws.
+fn as_if_verified(job: &WipeJob, size: u64, sector_size: u32) -> Verification {
+    let sector_size = sector_size.max(1);
+    let total_sectors = size.div_ceil(u64::from(sector_size));
+    let read = Verification {
+        total_sectors,
+        sector_size,
+        passed: true,
+        ..Verification::not_run()
+    };
+    match job.verify {
+        VerifySpec::None => Verification::not_run(),
+        VerifySpec::Full => Verification {
+            mode: VerifyMode::Full,
+            requested_permille: 1000,
+            coverage_permille: 1000,
+            blocks_checked: size.div_ceil(job.tuning.buffer_bytes.max(1) as u64),
+            bytes_checked: size,
+            ..read
+        },
+        VerifySpec::Sample { permille } => {
+            let s = super::sample::counts(total_sectors, sector_size, permille);
+            Verification {
+                mode: VerifyMode::Sample,
+                requested_permille: permille,
+                coverage_permille: s.permille(total_sectors),
+                algorithm: Some(Verification::sample_algorithm()),
+                seed: Some(format!("{:016x}", 0)),
+                subsections: s.subsections,
+                blocks_checked: s.blocks,
+                bytes_checked: s.bytes(sector_size, total_sectors, size),
+                ..read
+            }
+        }
+    }
+}

@@ -228,6 +228,18 @@ pub fn open_plan(plan: &ValidatedPlan, guard: &WriteGuard) -> Vec<OpenedPlanDevi
         .collect()
 }
 
+/// The record a successful sanitization of `device` (of `plan`) would leave, as the code that
+/// makes the real one builds it: the firmware path's ([`firmware::as_if_sanitized`]) for a
+/// disk with a plan, the overwrite engine's ([`engine::as_if_written`]) for an explicit
+/// `--method`. For the forecast of the first screen only (`flow::expect`, the one caller, as
+/// a test checks): a what-if, never written, signed or shown as a result.
+pub fn as_if_sanitized(plan: &ValidatedPlan, device: &ValidatedDevice) -> DeviceWipe {
+    match FirmwareJob::new(plan, device) {
+        Some(job) => firmware::as_if_sanitized(&job),
+        None => engine::as_if_written(&WipeJob::new(plan, device)),
+    }
+}
+
 /// Sanitizes what [`open_plan`] opened, in parallel: one worker per overwrite, one per firmware
 /// group (the namespaces one NVMe command erases together; any other disk alone). A refusal is
 /// a failed entry; so is every namespace of a group one of whose namespaces was refused (the

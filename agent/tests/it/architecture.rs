@@ -326,6 +326,39 @@ fn the_plan_reaches_the_devices_one_way() {
     }
 }
 
+/// The what-if records of a successful sanitization (`wipe::as_if_sanitized` and the pieces it
+/// is made of) exist for the forecast of the first screen alone: outside `wipe/`, only
+/// `flow::expect` makes them, and it hands them to the verdict and nowhere else — never to a
+/// report, a certificate or a result on screen.
+#[test]
+fn what_if_records_stay_in_the_forecast() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let makers: Vec<String> = files
+        .iter()
+        .filter(|f| !f.strip_prefix(src()).unwrap().starts_with("wipe"))
+        .filter(|f| shipped_code(f).contains("as_if_"))
+        .map(|f| {
+            f.strip_prefix(src())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(makers, ["flow/expect.rs"]);
+    let expect = shipped_code(&src().join("flow/expect.rs"));
+    let public: Vec<&str> = expect
+        .lines()
+        .filter(|l| l.trim_start().starts_with("pub "))
+        .collect();
+    assert_eq!(
+        public,
+        ["pub fn expected_verdict("],
+        "flow::expect gives out the verdict only"
+    );
+    assert!(expect.contains(") -> Verdict {"));
+}
+
 /// The simulated drives (`reprise-sim`, in `sim/`) are for the tests: the agent takes them as a
 /// dev-dependency only, and no file of its library or binary names them, so none of their code
 /// can reach the `reprise` binary.

@@ -22,6 +22,7 @@ mod donor_strings;
 mod firmware_canary;
 mod firmware_erase;
 mod flow_plan;
+mod forecast;
 mod parse_ata;
 mod parse_nvme;
 mod parse_smbios;

@@ -465,6 +465,48 @@ fn under_purge_the_confirmation_names_each_disks_technique_and_why_not_purge() {
     );
 }
 
+/// The forecast under Purge: a disk the plan purges by its drive's own erase (an NVMe Format
+/// here, an ATA SANITIZE on an SSD that offers it) is expected sanitized, never sent to
+/// destruction nor replaced by a new disk.
+#[test]
+fn under_purge_the_forecast_keeps_every_purged_disk() {
+    use reprise_cert::verdict::{Action, Reason};
+    let both = |sata: SimAta| purging_on(Language::En, sata, Ok(()));
+    for m in [purging(Language::En), both(drives::ssd_with_sanitize())] {
+        let plan = m.plan.as_ref().unwrap();
+        let purged: Vec<String> = plan
+            .targets()
+            .iter()
+            .filter(|d| d.strategy().is_some_and(|s| s.technique.is_firmware()))
+            .map(|d| d.identity().id.to_string())
+            .collect();
+        assert!(!purged.is_empty());
+        let v = m.expected.as_ref().unwrap();
+        for disk in &purged {
+            assert!(
+                !v.actions.iter().any(|a| matches!(
+                    a,
+                    Action::DestroyDisk { disk: d } | Action::SanitizeOrRemoveDisk { disk: d }
+                        if d == disk
+                )),
+                "{disk}: {v:#?}"
+            );
+            assert!(
+                !v.reasons.iter().any(|r| matches!(
+                    r,
+                    Reason::SanitizationFailed { disk: d, .. }
+                        | Reason::SanitizationNotVerified { disk: d }
+                        if d == disk
+                )),
+                "{disk}: {v:#?}"
+            );
+        }
+        if purged.len() == plan.targets().len() {
+            assert!(!v.actions.contains(&Action::FitNewDisk), "{v:#?}");
+        }
+    }
+}
+
 #[test]
 fn the_disk_table_shows_the_health_the_probe_read() {
     let mut m = machine(Language::En);

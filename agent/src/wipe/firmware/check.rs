@@ -125,11 +125,27 @@ impl<'a> Walk<'a> {
 
 /// The bytes of block `b` on the device (the last block may end at the device's end).
 fn block_len(io: &dyn BlockIo, lba: u64, sectors: u64, sector: u64) -> (u64, usize) {
+    block_at(io.len(), lba, sectors, sector)
+}
+
+/// The bytes of block `b` on a device of `len` bytes.
+fn block_at(len: u64, lba: u64, sectors: u64, sector: u64) -> (u64, usize) {
     let off = lba * sector;
     (
         off,
-        ((sectors * sector).min(io.len().saturating_sub(off))) as usize,
+        ((sectors * sector).min(len.saturating_sub(off))) as usize,
     )
+}
+
+/// The share of the media that carries canaries for `spec`; `None`: no verification asked,
+/// nothing is written and the erase goes unchecked.
+fn canary_permille(spec: VerifySpec) -> Option<u32> {
+    match spec {
+        VerifySpec::None => None,
+        VerifySpec::Sample { permille } => Some(permille),
+        // Every block, in sample-sized pieces: the same check, complete.
+        VerifySpec::Full => Some(1000),
+    }
 }
 
 /// Reads every block of `sample`, hashing each and handing its bytes to `each`.
@@ -173,11 +189,8 @@ pub fn plant(
     cancel: &CancelToken,
     report: &Reporter<'_>,
 ) -> Result<Option<Canaries>, Stopped> {
-    let permille = match spec {
-        VerifySpec::None => return Ok(None),
-        VerifySpec::Sample { permille } => permille,
-        // Every block, in sample-sized pieces: the same check, complete.
-        VerifySpec::Full => 1000,
+    let Some(permille) = canary_permille(spec) else {
+        return Ok(None);
     };
     let sector_size = io.sector_size().max(1);
     let sector = u64::from(sector_size);
@@ -268,6 +281,22 @@ pub fn after(
     report: &Reporter<'_>,
 ) -> Result<FirmwareCheck, Stopped> {
     let sector = u64::from(canaries.sector_size);
+    let mut check = unread(canaries, rule);
+    let mut bytes_checked = 0u64;
+    read_sample(io, &canaries.sample, sector, cancel, report, |i, r| {
+        if let Ok((bytes, h)) = r {
+            bytes_checked += bytes.len() as u64;
+            check.samples[i].after = Some(h.to_hex().to_string());
+            check.samples[i].documented = rule.holds(bytes);
+        }
+    })?;
+    check.bytes_checked = bytes_checked;
+    check.tally();
+    Ok(check)
+}
+
+/// The check of `canaries` under `rule` before anything is read after the erase.
+fn unread(canaries: &Canaries, rule: PostErase) -> FirmwareCheck {
     let samples: Vec<SampleDigest> = canaries
         .sample
         .blocks
@@ -281,7 +310,7 @@ pub fn after(
             documented: false,
         })
         .collect();
-    let mut check = FirmwareCheck {
+    FirmwareCheck {
         rule,
         algorithm: ALGORITHM.to_owned(),
         seed: format!("{:016x}", canaries.seed),
@@ -300,18 +329,49 @@ pub fn after(
         samples,
         canaries: Some(canaries.in_place()),
         wrong_content_blocks: Some(0),
+    }
+}
+
+/// The check [`after`] gives when the drive erased every sampled block of a device of `len`
+/// bytes: [`plant`] put every canary in place (the sample seed 0 draws), and afterwards each
+/// block no longer holds it and holds the content `rule` documents, where it documents one. A
+/// what-if, for the forecast of the first screen (`wipe::as_if_sanitized`): its digests stand
+/// for canaries nobody drew and blocks nobody read. `None` where [`plant`] puts no canary (no
+/// verification asked).
+pub fn as_if_erased(
+    len: u64,
+    sector_size: u32,
+    spec: VerifySpec,
+    rule: PostErase,
+) -> Option<FirmwareCheck> {
+    let permille = canary_permille(spec)?;
+    let sector_size = sector_size.max(1);
+    let sector = u64::from(sector_size);
+    let total_sectors = len / sector;
+    let sample = plan_sample(total_sectors, sector_size, permille, 0);
+    let canaries = Canaries {
+        digests: vec![Some(blake3::hash(b"reprise what-if: canary")); sample.blocks.len()],
+        sample,
+        seed: 0,
+        permille,
+        total_sectors,
+        sector_size,
+        first_missing: None,
     };
+    let mut check = unread(&canaries, rule);
+    let erased = blake3::hash(b"reprise what-if: erased")
+        .to_hex()
+        .to_string();
     let mut bytes_checked = 0u64;
-    read_sample(io, &canaries.sample, sector, cancel, report, |i, r| {
-        if let Ok((bytes, h)) = r {
-            bytes_checked += bytes.len() as u64;
-            check.samples[i].after = Some(h.to_hex().to_string());
-            check.samples[i].documented = rule.holds(bytes);
-        }
-    })?;
+    for (s, b) in check.samples.iter_mut().zip(&canaries.sample.blocks) {
+        bytes_checked += block_at(len, b.lba, b.sectors, sector).1 as u64;
+        s.after = Some(erased.clone());
+        // The erased block holds what the technique documents; "changed" documents nothing.
+        s.documented = rule != PostErase::Changed;
+    }
     check.bytes_checked = bytes_checked;
     check.tally();
-    Ok(check)
+    Some(check)
 }
 
 /// The verification record that states a firmware erase's check (when no zero pass follows).

@@ -36,13 +36,13 @@ use std::time::Duration;
 
 use reprise_cert::plan::Explanation;
 
-use super::engine::{WipeJob, wipe_device};
+use super::engine::{WipeJob, as_if_written, wipe_device};
 use super::plan::{ValidatedDevice, ValidatedPlan};
 use super::report::{
     Completion, DeviceWipe, FirmwareRecord, HiddenAreas, Outcome, Verification, WipeError,
 };
 use super::strategy::DiskStrategy;
-use super::technique::Technique;
+use super::technique::{Family, Technique};
 use super::{CancelToken, Phase, Progress, WipeEvent};
 use crate::model::{DiskId, ErrorKind, Level};
 use crate::sys::blockdev::BlockIo;
@@ -857,22 +857,118 @@ fn finish_member(
     // The zero pass, after a firmware erase that held.
     if strategy.then_zero && w.outcome != Outcome::Failed {
         let z = run_engine(m.io, job.zero_pass(), events, cancel);
-        w.method = z.method;
-        w.passes = z.passes;
-        w.bytes_written = z.bytes_written;
-        w.write_rate_bps = z.write_rate_bps;
-        w.verification = z.verification;
-        w.errors.extend(z.errors);
-        w.outcome = match (w.outcome, z.outcome) {
-            (_, Outcome::Cancelled) => Outcome::Cancelled,
-            (_, Outcome::Failed) => Outcome::Failed,
-            (Outcome::Passed, Outcome::Passed) => Outcome::Passed,
-            _ => Outcome::Unverified,
-        };
+        then_zeroed(&mut w, z);
     }
     w.finished_at = now_rfc3339();
     w.duration_ms = t0.elapsed_ms();
     w
+}
+
+/// A firmware erase's record `w` once its zero pass `z` (`--then-zero`) ran: the pass's
+/// writes and verification, and an outcome that holds only where both did.
+fn then_zeroed(w: &mut DeviceWipe, z: DeviceWipe) {
+    w.method = z.method;
+    w.passes = z.passes;
+    w.bytes_written = z.bytes_written;
+    w.write_rate_bps = z.write_rate_bps;
+    w.verification = z.verification;
+    w.errors.extend(z.errors);
+    w.outcome = match (w.outcome, z.outcome) {
+        (_, Outcome::Cancelled) => Outcome::Cancelled,
+        (_, Outcome::Failed) => Outcome::Failed,
+        (Outcome::Passed, Outcome::Passed) => Outcome::Passed,
+        _ => Outcome::Unverified,
+    };
+}
+
+/// The record [`sanitize`] returns for `job` when its plan's first technique succeeds: the
+/// drive reports success as [`FirmwareRecord::end_is_ours`] and the security rules ask, the
+/// canaries are all in place and all gone ([`check::as_if_erased`]), and the zero pass, when
+/// planned, writes and reads back every byte ([`as_if_written`]); a plan whose technique is an
+/// overwrite gets the overwrite's record with the plan's explanations, as
+/// [`overwrite_planned`] gives it. A what-if, for the forecast of the first screen
+/// (`wipe::as_if_sanitized`, called by `flow::expect` only): never written, signed or shown as
+/// a result. Built here, beside the record it stands for, so that the one predicate
+/// (`DeviceWipe::is_sanitized`) judges it as it judges a real one — a test runs every
+/// technique the planner can choose through both. Hidden areas are left out: a success leaves
+/// none, and the verdict does not read them.
+pub fn as_if_sanitized(job: &FirmwareJob) -> DeviceWipe {
+    let strategy = &job.strategy;
+    let t = strategy.technique;
+    if !t.is_firmware() {
+        let mut w = as_if_written(&job.job);
+        w.explanations = strategy.explanations.clone();
+        return w;
+    }
+    let id = job.job.identity();
+    let check = check::as_if_erased(
+        id.size_bytes,
+        id.logical_sector_size,
+        job.job.verify(),
+        t.post_erase(strategy.dealloc()),
+    );
+    // As `finish_member` decides: no canaries (no verification asked) is unverified.
+    let outcome = match &check {
+        None => Outcome::Unverified,
+        Some(c) if c.passed => Outcome::Passed,
+        Some(_) => Outcome::Failed,
+    };
+    let mut w = DeviceWipe {
+        device: id.clone(),
+        level: t.level(id.media_type).unwrap_or(Level::Clear),
+        technique: t.name(),
+        method: "none".into(),
+        passes: Vec::new(),
+        bytes_written: 0,
+        started_at: String::new(),
+        finished_at: String::new(),
+        duration_ms: 0,
+        write_rate_bps: 0,
+        verification: check
+            .as_ref()
+            .map_or_else(Verification::not_run, check::as_verification),
+        outcome,
+        errors: Vec::new(),
+        explanations: strategy.explanations.clone(),
+        firmware: Some(as_if_done(t, strategy)),
+        firmware_check: check,
+        hidden_areas: None,
+    };
+    if strategy.then_zero && w.outcome != Outcome::Failed {
+        then_zeroed(&mut w, as_if_written(&job.job.zero_pass()));
+    }
+    w
+}
+
+/// What the drive answers when `t` succeeds, as `nvme`, `ata` and `scsi` record it: the
+/// command completed and reported success, a sanitize was seen in progress (so its end is this
+/// command's), a security erase left security disabled; an NVMe command names the namespaces
+/// it erased.
+fn as_if_done(t: Technique, strategy: &DiskStrategy) -> FirmwareRecord {
+    let background = t.runs_in_background();
+    let namespaces = match (t.family(), &strategy.facts.nvme) {
+        (Family::Nvme, Some(n)) => strategy
+            .controller
+            .as_ref()
+            .map_or_else(|| vec![n.nsid], |c| c.namespaces.clone()),
+        _ => Vec::new(),
+    };
+    FirmwareRecord {
+        technique: t.name(),
+        command: format!("{t} (what-if: not sent)"),
+        namespaces,
+        observed_in_progress: background,
+        reported_success: true,
+        completion: Completion::Completed,
+        status: None,
+        started_at: String::new(),
+        duration_ms: 0,
+        estimated_ms: None,
+        polls: u64::from(background),
+        security_disabled_after: matches!(t, Technique::AtaSecurityErase { .. }).then_some(true),
+        status_before: None,
+        status_after: None,
+    }
 }
 
 /// The first block of a member without its canary, and why.

@@ -12,9 +12,11 @@ pub mod medium;
 pub mod memory;
 pub mod model;
 pub mod network;
+pub mod pci;
 pub mod power;
 pub mod render;
 pub mod selftest;
+pub mod storage;
 
 use std::path::PathBuf;
 
@@ -149,6 +151,9 @@ pub fn probe_with(root: &SysRoot, options: ProbeOptions) -> Result<ProbeReport, 
         }
     }
     let smbios = firmware::read_smbios(root);
+    let (disks, other_storage) =
+        disks::probe_storage(root, options.include_virtual, &options.drives);
+    let controllers = pci::probe_controllers(root, &disks, &other_storage);
     Ok(ProbeReport {
         schema_version: SCHEMA_VERSION,
         tool_version: crate::model::tool_version(),
@@ -156,8 +161,10 @@ pub fn probe_with(root: &SysRoot, options: ProbeOptions) -> Result<ProbeReport, 
         cpu: cpu::probe_cpu(root),
         memory: memory::probe_memory(root, &smbios),
         power: power::probe_power(root),
-        disks: disks::probe_disks_with(root, options.include_virtual, &options.drives),
+        disks,
         network: network::probe_network(root),
         tpm: firmware::tpm(root, &smbios),
+        other_storage,
+        controllers,
     })
 }

@@ -564,6 +564,16 @@ pub fn action(a: &Action, lang: Language) -> String {
             (_, En) => format!("remove the medium from {device}"),
             (_, Fr) => format!("retirer le support de {device}"),
         },
+        (Action::CheckNoMedium { device, kind }, l) => match (kind, l) {
+            (StorageKind::OpticalDrive, En) => {
+                format!("check that optical drive {device} is empty (take out any disc)")
+            }
+            (StorageKind::OpticalDrive, Fr) => {
+                format!("vérifier que le lecteur optique {device} est vide (retirer tout disque)")
+            }
+            (_, En) => format!("check that {device} is empty (take out any card)"),
+            (_, Fr) => format!("vérifier que {device} est vide (retirer toute carte)"),
+        },
         (Action::ReplaceKeyboard { keys }, En) => {
             format!("replace the keyboard ({} dead)", keys.join(", "))
         }

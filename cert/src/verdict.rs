@@ -248,6 +248,12 @@ pub enum Action {
         device: String,
         kind: StorageKind,
     },
+    /// Whether a medium is in a drive is unknown (the drive was not asked, or did not say):
+    /// look, and take out any disc or card. A note, like [`Action::RemoveMedium`].
+    CheckNoMedium {
+        device: String,
+        kind: StorageKind,
+    },
     /// Keys found dead by the keyboard check.
     ReplaceKeyboard {
         keys: Vec<String>,

@@ -176,10 +176,42 @@ fn automatic_every_screen_shows_without_a_key_and_the_qr_code_holds_the_digest()
     ensure!(wipe.contains("Effacement de 1 disque(s)"), "{wipe}");
     let (result, result_file) = screen(&run, "result")?;
     ensure!(result.contains("nvme0n1: EFFACÉ"), "{result}");
-    let (_, digest) = certificate(&stick)?;
+    let (cert, digest) = certificate(&stick)?;
     ensure!(
         read_qr(&result_file)? == digest,
         "the QR code holds the digest"
+    );
+    // This laptop has q35's default DVD drive (no IDE/SCSI disk was given, so QEMU adds it,
+    // empty, on the chipset's AHCI: ATAPI, serial QM00005). It is an optical drive, listed for
+    // what it is — never a disk, never a disk "not sanitized" in the verdict.
+    let machine = &cert["certificate"]["machine"];
+    let dvd = machine["other_storage"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["name"] == "sr0"))
+        .with_context(|| format!("no sr0 among the other storage: {machine:#}"))?;
+    ensure!(
+        dvd["kind"] == "optical_drive" && dvd["handling"] == "no_medium",
+        "the DVD drive: {dvd:#}"
+    );
+    ensure!(
+        dvd["message"] == "lecteur optique, vide : rien n'y est stocké, rien à effacer",
+        "the DVD drive in the certificate's French: {dvd:#}"
+    );
+    ensure!(
+        !machine["disks"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["name"] == "sr0")),
+        "the DVD drive is listed as a disk: {:#}",
+        machine["disks"]
+    );
+    let verdict = &cert["certificate"]["verdict"];
+    ensure!(
+        !verdict.to_string().contains("QM00005") && !verdict.to_string().contains("sr0"),
+        "the verdict counts the DVD drive: {verdict:#}"
+    );
+    ensure!(
+        !result.contains("QM00005"),
+        "the result screen names the DVD drive:\n{result}"
     );
     ensure!(
         run.serial.contains("reprise-init: powering off"),

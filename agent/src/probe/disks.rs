@@ -405,7 +405,7 @@ pub fn probe_storage(
     for n in &all {
         let hidden = fs::read_bool(root, format!("{BLOCK}/{n}/hidden")) == Field::Known(true);
         let special = is_virtual(n) || is_mmc_hw_partition(n) || hidden;
-        if !special && let Some(o) = not_a_disk(root, n, &usage) {
+        if !special && let Some(o) = not_a_disk(root, n, &usage, drives) {
             other.push(o);
             continue;
         }
@@ -432,7 +432,12 @@ pub fn probe_storage(
 /// The block device `name` as other storage, when it is not a disk ([`storage::classify`]). A
 /// read-only medium that carries the Reprise image or that the system uses stays a disk: the
 /// boot medium must be found, and what the system uses protected.
-fn not_a_disk(root: &SysRoot, name: &str, usage: &BlockUsage) -> Option<OtherStorage> {
+fn not_a_disk(
+    root: &SysRoot,
+    name: &str,
+    usage: &BlockUsage,
+    drives: &Drives,
+) -> Option<OtherStorage> {
     let dir = format!("{BLOCK}/{name}");
     let resolved = fs::resolve(root, &dir).ok();
     let path_text = resolved
@@ -454,6 +459,7 @@ fn not_a_disk(root: &SysRoot, name: &str, usage: &BlockUsage) -> Option<OtherSto
         read_only.known().copied(),
         transport,
         soldered,
+        || drives.disc_status(root, name),
     )?;
     if class.kind == StorageKind::ReadOnlyMedium
         && (medium::recognise(root, name).is_some() || !usage.uses(root, name, &dir).is_empty())

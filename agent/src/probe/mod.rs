@@ -22,6 +22,7 @@ use std::path::PathBuf;
 
 use crate::model::Transport;
 use crate::sys::SysRoot;
+pub use crate::sys::blockdev::DiscStatus;
 use crate::sys::passthrough::{Inspection, Passthrough, Protocol, open_for_inspection};
 use model::{ProbeReport, SCHEMA_VERSION};
 
@@ -73,6 +74,17 @@ impl std::fmt::Debug for Drives {
 }
 
 impl Drives {
+    /// Whether the optical drive `name` holds a disc, as the drive says (the real machine only:
+    /// a test tree's `/dev` is not a machine's, and simulated drives have no tray).
+    pub fn disc_status(&self, root: &SysRoot, name: &str) -> Result<DiscStatus, String> {
+        match self {
+            Drives::Host => crate::sys::blockdev::disc_status(&root.join(format!("dev/{name}")))
+                .map_err(|e| format!("/dev/{name}: {e}")),
+            Drives::None => Err("drives not queried".into()),
+            Drives::Simulated(_) => Err("no simulated optical drive".into()),
+        }
+    }
+
     /// The drives of the machine `root` shows: the real ones for the real root, none for a
     /// test tree (whose `/dev` is not a machine's).
     pub fn for_root(root: &SysRoot) -> Drives {

@@ -3,8 +3,10 @@
 //! partitions and RPMB, and NVMe namespaces the controller has but the kernel shows no disk for.
 //!
 //! How sysfs tells them apart:
-//! - an optical drive is SCSI peripheral type 5 (`device/type`, the `sr` driver's `srN`); its
-//!   `size` is 0 with no disc in it;
+//! - an optical drive is SCSI peripheral type 5 (`device/type`, the `sr` driver's `srN`);
+//!   whether a disc is in it, the drive itself is asked (`CDROM_DRIVE_STATUS`, on the real
+//!   machine): its `size` is 0, or the `sr` driver's placeholder of 0x1fffff sectors, until a
+//!   disc's capacity has been read;
 //! - a drive of removable media (`removable` 1) of `size` 0 has no medium: a card reader's
 //!   empty slot (a USB reader shows one such disk per slot); an SD/MMC host with no card under
 //!   it is an empty built-in slot;
@@ -17,6 +19,7 @@
 //!
 //! [`classify`] is pure; the rest reads through the `SysRoot`.
 
+use super::DiscStatus;
 use super::model::{Disk, DriveFacts, OtherStorage, StorageHandling, StorageKind};
 use crate::model::{DiskId, Field, Transport};
 use crate::parse::names::is_mmc_hw_partition;
@@ -24,6 +27,10 @@ use crate::sys::{SysRoot, fs};
 
 /// SCSI peripheral device type of a CD/DVD drive (SPC: 05h, "CD/DVD device").
 const SCSI_TYPE_CDROM: u8 = 5;
+
+/// The `sr` driver's capacity before it has read a disc's (`drivers/scsi/sr.c`: 0x1fffff
+/// sectors of 512 bytes), in bytes.
+const SR_PLACEHOLDER_BYTES: u64 = 0x1f_ffff * 512;
 
 /// One RPMB size unit (JEDEC eMMC `RPMB_SIZE_MULT`): 128 KiB.
 const RPMB_UNIT: u64 = 128 << 10;
@@ -38,7 +45,9 @@ pub struct Class {
 
 /// What the block device `name` is, from what sysfs says of it, when it is not a disk the run
 /// sanitizes. `None`: a disk (every unknown keeps it a disk, so nothing that may hold data
-/// leaves the run's sight).
+/// leaves the run's sight). `disc` asks an optical drive whether it holds a disc; it is called
+/// for optical drives only.
+#[allow(clippy::too_many_arguments)]
 pub fn classify(
     name: &str,
     scsi_type: Option<u8>,
@@ -47,6 +56,7 @@ pub fn classify(
     read_only: Option<bool>,
     transport: Transport,
     soldered: bool,
+    disc: impl FnOnce() -> Result<DiscStatus, String>,
 ) -> Option<Class> {
     let sr = name
         .strip_prefix("sr")
@@ -57,17 +67,7 @@ pub fn classify(
         } else {
             "the kernel's CD/DVD driver (sr)"
         };
-        let (handling, medium) = match size_bytes {
-            Some(0) => (StorageHandling::NoMedium, "size 0: no disc".to_owned()),
-            Some(b) => (
-                StorageHandling::RemoveMedium,
-                format!("size {b} bytes: a disc is in it"),
-            ),
-            None => (
-                StorageHandling::CheckEmpty,
-                "size unknown: a disc may be in it".to_owned(),
-            ),
-        };
+        let (handling, medium) = optical(size_bytes, disc());
         return Some(Class {
             kind: StorageKind::OpticalDrive,
             handling,
@@ -90,6 +90,48 @@ pub fn classify(
         }),
         _ => None,
     }
+}
+
+/// Whether an optical drive holds a disc: what the drive says when it was asked, else what its
+/// size suggests. The size alone is weak: the `sr` driver shows a placeholder of 0x1fffff
+/// sectors until it has read a disc's capacity, which an empty drive and a disc nobody has
+/// opened yet both show.
+fn optical(size_bytes: Option<u64>, disc: Result<DiscStatus, String>) -> (StorageHandling, String) {
+    let said = match disc {
+        Ok(DiscStatus::NoDisc) => {
+            return (StorageHandling::NoMedium, "the drive says: no disc".into());
+        }
+        Ok(DiscStatus::TrayOpen) => {
+            return (
+                StorageHandling::NoMedium,
+                "the drive says: tray open, no disc".into(),
+            );
+        }
+        Ok(DiscStatus::DiscOk | DiscStatus::NotReady) => {
+            return (
+                StorageHandling::RemoveMedium,
+                "the drive says: a disc is in it".into(),
+            );
+        }
+        Ok(DiscStatus::NoInfo) => "the drive gives no information".to_owned(),
+        Err(why) => format!("the drive was not asked ({why})"),
+    };
+    let (handling, size) = match size_bytes {
+        Some(0) => (StorageHandling::NoMedium, "size 0: no disc".to_owned()),
+        Some(SR_PLACEHOLDER_BYTES) => (
+            StorageHandling::CheckEmpty,
+            "size is the sr driver's placeholder (2097151 sectors): a disc may be in it".to_owned(),
+        ),
+        Some(b) => (
+            StorageHandling::RemoveMedium,
+            format!("size {b} bytes: a disc is in it"),
+        ),
+        None => (
+            StorageHandling::CheckEmpty,
+            "size unknown: a disc may be in it".to_owned(),
+        ),
+    };
+    (handling, format!("{said}; {size}"))
 }
 
 fn size_of(root: &SysRoot, dir: &str) -> Field<u64> {
@@ -307,7 +349,68 @@ mod tests {
         ro: Option<bool>,
         t: Transport,
     ) -> Option<(StorageKind, StorageHandling)> {
-        classify(name, scsi, removable, size, ro, t, false).map(|c| (c.kind, c.handling))
+        classify(name, scsi, removable, size, ro, t, false, || {
+            Err("not asked".into())
+        })
+        .map(|c| (c.kind, c.handling))
+    }
+
+    /// An optical drive of `size` bytes whose drive says `disc`.
+    fn drive(size: Option<u64>, disc: Result<DiscStatus, String>) -> StorageHandling {
+        classify(
+            "sr0",
+            Some(5),
+            Some(true),
+            size,
+            Some(true),
+            Transport::Sata,
+            false,
+            || disc,
+        )
+        .unwrap()
+        .handling
+    }
+
+    /// QEMU's empty DVD drive shows the sr driver's placeholder size (1 GiB less 512 bytes, seen
+    /// in the end-to-end test): only the drive can tell it is empty.
+    #[test]
+    fn what_the_drive_says_of_its_disc_wins_over_its_size() {
+        use StorageHandling::*;
+        let placeholder = Some(1_073_741_312);
+        assert_eq!(drive(placeholder, Ok(DiscStatus::NoDisc)), NoMedium);
+        assert_eq!(drive(placeholder, Ok(DiscStatus::TrayOpen)), NoMedium);
+        assert_eq!(drive(placeholder, Ok(DiscStatus::DiscOk)), RemoveMedium);
+        assert_eq!(drive(Some(0), Ok(DiscStatus::NotReady)), RemoveMedium);
+        // Not asked, or no answer: the size decides, and the placeholder decides nothing.
+        assert_eq!(drive(placeholder, Err("not asked".into())), CheckEmpty);
+        assert_eq!(drive(placeholder, Ok(DiscStatus::NoInfo)), CheckEmpty);
+        assert_eq!(drive(Some(0), Err("not asked".into())), NoMedium);
+        assert_eq!(
+            drive(Some(713_031_680), Err("not asked".into())),
+            RemoveMedium
+        );
+        assert_eq!(drive(None, Err("not asked".into())), CheckEmpty);
+    }
+
+    /// Only an optical drive is asked about a disc.
+    #[test]
+    fn only_optical_drives_are_asked() {
+        let asked = std::cell::Cell::new(false);
+        let c = classify(
+            "sdb",
+            Some(0),
+            Some(true),
+            Some(0),
+            Some(false),
+            Transport::Usb,
+            false,
+            || {
+                asked.set(true);
+                Err("no".into())
+            },
+        );
+        assert_eq!(c.map(|c| c.kind), Some(StorageKind::CardReader));
+        assert!(!asked.get());
     }
 
     #[test]
@@ -428,7 +531,8 @@ mod tests {
                 Some(32 << 30),
                 Some(true),
                 Transport::Mmc,
-                true
+                true,
+                || Err("not asked".into())
             ),
             None
         );

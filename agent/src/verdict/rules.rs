@@ -85,6 +85,7 @@ impl Evaluation {
                         | Action::CheckDisk { .. }
                         | Action::CheckRamSlots { .. }
                         | Action::RemoveMedium { .. }
+                        | Action::CheckNoMedium { .. }
                 )
             })
             .count();
@@ -447,9 +448,11 @@ fn other_storage_rules(probe: &ProbeReport, wipe: &WipeReport, ev: &mut Evaluati
     for o in &probe.other_storage {
         match o.handling {
             StorageHandling::RemoveMedium | StorageHandling::CheckEmpty => {
-                let action = Action::RemoveMedium {
-                    device: o.name.clone(),
-                    kind: o.kind,
+                let (device, kind) = (o.name.clone(), o.kind);
+                let action = if o.handling == StorageHandling::RemoveMedium {
+                    Action::RemoveMedium { device, kind }
+                } else {
+                    Action::CheckNoMedium { device, kind }
                 };
                 if !ev.actions.contains(&action) {
                     ev.actions.push(action);

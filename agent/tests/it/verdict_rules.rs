@@ -672,13 +672,13 @@ fn hidden_storage_is_named_with_its_fix_never_no_disk() {
         pci_id: "8086:9a0b".into(),
         finding: ControllerFinding::VmdWithoutDriver,
     };
-    assert_eq!(v.reasons, [hidden.clone()], "{v:?}");
+    assert_eq!(v.reasons, std::slice::from_ref(&hidden), "{v:?}");
     let fix = Action::RevealDisks {
         controller: "0000:00:0e.0".into(),
         pci_id: "8086:9a0b".into(),
         finding: ControllerFinding::VmdWithoutDriver,
     };
-    assert_eq!(v.actions, [fix.clone()]);
+    assert_eq!(v.actions, std::slice::from_ref(&fix));
     assert_eq!(
         messages::reason(&hidden, Language::En),
         "disks may be hidden behind controller 0000:00:0e.0 (8086:9a0b): Intel VMD with no driver"
@@ -711,5 +711,31 @@ fn a_usb_disk_is_not_the_laptops_own_disk() {
             Reason::DiskNotSanitized { disk, .. } if disk == "usb:4C530001230514118423"
         )),
         "{v:?}"
+    );
+}
+
+/// A drive nobody could ask about its disc: look, and take out any disc — a note too.
+#[test]
+fn a_drive_whose_disc_is_unknown_is_a_note_to_look() {
+    let mut p = healthy();
+    p.other_storage = vec![other(
+        "sr0",
+        StorageKind::OpticalDrive,
+        StorageHandling::CheckEmpty,
+    )];
+    let v = eval(&p, &passed(), &certs::good_health());
+    assert_eq!(
+        (v.decision, v.grade),
+        (Decision::Refurbish, Grade::A),
+        "{v:?}"
+    );
+    let look = Action::CheckNoMedium {
+        device: "sr0".into(),
+        kind: StorageKind::OpticalDrive,
+    };
+    assert_eq!(v.actions, std::slice::from_ref(&look));
+    assert_eq!(
+        messages::action(&look, Language::Fr),
+        "vérifier que le lecteur optique sr0 est vide (retirer tout disque)"
     );
 }

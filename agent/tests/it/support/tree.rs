@@ -158,7 +158,8 @@ pub fn scsi_block(
 
 /// QEMU q35's default DVD drive, empty: ATAPI on port 3 of the ICH9 AHCI controller (8086:2922,
 /// `ahci`), `sr0`, "QEMU DVD-ROM", serial QM00005 (from its T10 wwid), removable, read-only,
-/// size 0.
+/// and the size the `sr` driver shows before it has read a disc (0x1fffff sectors: seen in the
+/// end-to-end test's guest).
 pub fn qemu_dvd(t: &Tree) {
     let ahci = "pci0000:00/0000:00:1f.2";
     pci(t, ahci, 0x010601, 0x8086, 0x2922, Some("ahci"));
@@ -171,7 +172,7 @@ pub fn qemu_dvd(t: &Tree) {
         5,
         true,
         true,
-        0,
+        0x1f_ffff,
     );
     t.file(
         &format!("sys/devices/{scsi}/wwid"),

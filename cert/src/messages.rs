@@ -790,8 +790,10 @@ pub fn controller_finding(
 pub fn check_not_run(why: NotRunWhy, lang: Language) -> String {
     use Language::{En, Fr};
     let why = match (why, lang) {
-        (NotRunWhy::WipeEnded, En) => "the wipe ended before any memory was tested",
-        (NotRunWhy::WipeEnded, Fr) => "l'effacement s'est terminé avant que la mémoire soit testée",
+        (NotRunWhy::WipeEnded, En) => "the wipe ended before one pattern was written and read back",
+        (NotRunWhy::WipeEnded, Fr) => {
+            "l'effacement s'est terminé avant qu'un motif soit écrit et relu"
+        }
         (NotRunWhy::NoMemoryFree, En) => {
             "no memory was free above the reserve kept for the system and the wipe"
         }

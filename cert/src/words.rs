@@ -255,7 +255,7 @@ closed_set! {
 closed_set! {
     /// Why a check that was started tested nothing (it is then "not run", never a pass).
     pub enum NotRunWhy ("reason a check did not run") {
-        /// RAM: the wipe ended before the test had tested any memory.
+        /// RAM: the wipe ended before one pattern was written and read back over the memory.
         WipeEnded = "wipe_ended",
         /// RAM: no memory was free above the reserve kept for the system and the wipe.
         NoMemoryFree = "no_memory_free",

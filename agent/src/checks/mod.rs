@@ -208,11 +208,11 @@ mod tests {
         );
         assert_eq!(
             fr.not_run[3].message,
-            "non effectué : l'effacement s'est terminé avant que la mémoire soit testée"
+            "non effectué : l'effacement s'est terminé avant qu'un motif soit écrit et relu"
         );
         assert_eq!(
             settle(record, Language::En).not_run[3].message,
-            "not run: the wipe ended before any memory was tested"
+            "not run: the wipe ended before one pattern was written and read back"
         );
         // Settling twice changes nothing.
         assert_eq!(settle(fr.clone(), Language::Fr), fr);

@@ -185,12 +185,12 @@ fn a_check_that_tested_nothing_is_not_run_never_a_pass_or_a_failure() {
     for (lang, memory, keyboard) in [
         (
             Language::En,
-            "RAM test  not run: the wipe ended before any memory was tested",
+            "RAM test  not run: the wipe ended before one pattern was written and read back",
             "Keyboard  not run: no key was pressed",
         ),
         (
             Language::Fr,
-            "Test mémoire  non effectué : l'effacement s'est terminé avant que la mémoire soit testée",
+            "Test mémoire  non effectué : l'effacement s'est terminé avant qu'un motif soit écrit et relu",
             "Clavier       non effectué : aucune touche n'a été pressée",
         ),
     ] {

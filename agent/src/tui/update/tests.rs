@@ -414,7 +414,7 @@ fn a_ram_test_that_tested_nothing_is_logged_as_not_run() {
     let last = &m.log.back().unwrap().text;
     assert_eq!(
         last,
-        "RAM test: not run: the wipe ended before any memory was tested"
+        "RAM test: not run: the wipe ended before one pattern was written and read back"
     );
 }
 

@@ -11,6 +11,9 @@ use crate::model::{
     Outcome, PostErase, ValidationOutcome, ValidationRule,
 };
 use crate::verdict::{Action, Decision, DiskProblem, Grade, Reason};
+use crate::words::{
+    CheckName, ControllerFinding, ControllerKind, NotRunWhy, StorageHandling, StorageKind,
+};
 
 /// Human form of a byte count in GiB with one decimal ("3.8 GiB" / "3,8 Gio"), integers only.
 pub fn gib(bytes: u64, lang: Language) -> String {
@@ -609,6 +612,24 @@ pub fn reason(r: &Reason, lang: Language) -> String {
         (Reason::DiskAppeared { disk }, Fr) => {
             format!("le disque {disk} est apparu pendant l'effacement — non effacé")
         }
+        (
+            Reason::DisksHidden {
+                controller,
+                pci_id,
+                finding,
+            },
+            l,
+        ) => {
+            let what = finding_what(*finding, l);
+            match l {
+                En => {
+                    format!("disks may be hidden behind controller {controller} ({pci_id}): {what}")
+                }
+                Fr => format!(
+                    "des disques peuvent être cachés derrière le contrôleur {controller} ({pci_id}) : {what}"
+                ),
+            }
+        }
         (Reason::KeysDead { keys }, En) => {
             format!("keyboard: {} never answered", keys.join(", "))
         }
@@ -787,6 +808,38 @@ pub fn action(a: &Action, lang: Language) -> String {
         (Action::SanitizeOrRemoveDisk { disk }, Fr) => {
             format!("effacer le disque {disk}, ou le retirer")
         }
+        (
+            Action::RevealDisks {
+                pci_id, finding, ..
+            },
+            l,
+        ) => finding_fix(*finding, pci_id, false, l),
+        (Action::RemoveMedium { device, kind }, l) => match (kind, l) {
+            (StorageKind::OpticalDrive, En) => {
+                format!("remove the disc from optical drive {device}")
+            }
+            (StorageKind::OpticalDrive, Fr) => {
+                format!("retirer le disque du lecteur optique {device}")
+            }
+            (StorageKind::ReadOnlyMedium, En) => {
+                format!("remove the write-protected medium {device} (not sanitized)")
+            }
+            (StorageKind::ReadOnlyMedium, Fr) => {
+                format!("retirer le support protégé en écriture {device} (non effacé)")
+            }
+            (_, En) => format!("remove the medium from {device}"),
+            (_, Fr) => format!("retirer le support de {device}"),
+        },
+        (Action::CheckNoMedium { device, kind }, l) => match (kind, l) {
+            (StorageKind::OpticalDrive, En) => {
+                format!("check that optical drive {device} is empty (take out any disc)")
+            }
+            (StorageKind::OpticalDrive, Fr) => {
+                format!("vérifier que le lecteur optique {device} est vide (retirer tout disque)")
+            }
+            (_, En) => format!("check that {device} is empty (take out any card)"),
+            (_, Fr) => format!("vérifier que {device} est vide (retirer toute carte)"),
+        },
         (Action::ReplaceKeyboard { keys }, En) => {
             format!("replace the keyboard ({} dead)", keys.join(", "))
         }
@@ -805,6 +858,230 @@ pub fn action(a: &Action, lang: Language) -> String {
         (Action::ReplaceRam { module: None }, Fr) => "remplacer la mémoire défectueuse".into(),
         (Action::Recycle, En) => "send to recycling".into(),
         (Action::Recycle, Fr) => "envoyer au recyclage".into(),
+    }
+}
+
+/// A hands-on check's name, as the certificate's rows label it.
+pub fn check_name(c: CheckName, lang: Language) -> &'static str {
+    use Language::{En, Fr};
+    match (c, lang) {
+        (CheckName::Keyboard, En) => "Keyboard",
+        (CheckName::Keyboard, Fr) => "Clavier",
+        (CheckName::Screen, En) => "Screen",
+        (CheckName::Screen, Fr) => "Écran",
+        (CheckName::Cooling, En) => "Cooling",
+        (CheckName::Cooling, Fr) => "Refroidissement",
+        (CheckName::Memory, En) => "RAM test",
+        (CheckName::Memory, Fr) => "Test mémoire",
+    }
+}
+
+/// What a piece of storage that is not a disk is, in words.
+pub fn storage_kind(k: StorageKind, lang: Language) -> &'static str {
+    use Language::{En, Fr};
+    match (k, lang) {
+        (StorageKind::OpticalDrive, En) => "optical drive",
+        (StorageKind::OpticalDrive, Fr) => "lecteur optique",
+        (StorageKind::CardReader, En) => "card reader",
+        (StorageKind::CardReader, Fr) => "lecteur de cartes",
+        (StorageKind::ReadOnlyMedium, En) => "read-only removable medium",
+        (StorageKind::ReadOnlyMedium, Fr) => "support amovible en lecture seule",
+        (StorageKind::EmmcBootPartition, En) => "eMMC boot partition",
+        (StorageKind::EmmcBootPartition, Fr) => "partition de démarrage eMMC",
+        (StorageKind::EmmcRpmb, En) => "eMMC RPMB (replay-protected memory block)",
+        (StorageKind::EmmcRpmb, Fr) => "RPMB de l'eMMC (bloc mémoire protégé)",
+        (StorageKind::NvmeNamespace, En) => "NVMe namespace the kernel does not show",
+        (StorageKind::NvmeNamespace, Fr) => "espace de noms NVMe que le noyau ne montre pas",
+    }
+}
+
+/// A piece of storage that is not a disk and what was done to it, as one sentence: "optical
+/// drive, empty: nothing stored, nothing to sanitize".
+pub fn other_storage(k: StorageKind, h: StorageHandling, lang: Language) -> String {
+    use Language::{En, Fr};
+    use StorageHandling as H;
+    use StorageKind as K;
+    let what = storage_kind(k, lang);
+    let done = match (k, h, lang) {
+        (K::OpticalDrive | K::CardReader, H::NoMedium, En) => {
+            "empty: nothing stored, nothing to sanitize"
+        }
+        (K::OpticalDrive | K::CardReader, H::NoMedium, Fr) => {
+            "vide : rien n'y est stocké, rien à effacer"
+        }
+        (_, H::NoMedium, En) => "no medium: nothing stored, nothing to sanitize",
+        (_, H::NoMedium, Fr) => "sans support : rien n'y est stocké, rien à effacer",
+        (_, H::CheckEmpty, En) => "whether a medium is in it is unknown: check that it is empty",
+        (_, H::CheckEmpty, Fr) => "présence d'un support inconnue : vérifier qu'il est vide",
+        (K::OpticalDrive, H::RemoveMedium, En) => "a disc is in it, not sanitized: remove the disc",
+        (K::OpticalDrive, H::RemoveMedium, Fr) => {
+            "un disque y est inséré, non effacé : retirer le disque"
+        }
+        (_, H::RemoveMedium, En) => "write-protected, not sanitized: remove it",
+        (_, H::RemoveMedium, Fr) => "protégé en écriture, non effacé : le retirer",
+        (K::EmmcRpmb, H::NotWritten, En) => {
+            "not written: it can be written only with the eMMC's own authentication key, and holds \
+             keys and counters, not files"
+        }
+        (K::EmmcRpmb, H::NotWritten, Fr) => {
+            "non écrite : seule la clé d'authentification propre à l'eMMC permet de l'écrire, et elle \
+             contient des clés et des compteurs, pas des fichiers"
+        }
+        (_, H::NotWritten, En) => {
+            "not written: read-only by default, and outside the user area where the operating \
+             system keeps files"
+        }
+        (_, H::NotWritten, Fr) => {
+            "non écrite : en lecture seule par défaut, et hors de la zone utilisateur où le système \
+             range les fichiers"
+        }
+        (_, H::NotSanitized, En) => "not sanitized: no disk of the system reaches it",
+        (_, H::NotSanitized, Fr) => "non effacé : aucun disque du système n'y donne accès",
+        (_, H::ErasedWithController, En) => {
+            "erased with its whole controller by the NVMe Sanitize of another namespace"
+        }
+        (_, H::ErasedWithController, Fr) => {
+            "effacé avec tout son contrôleur par le NVMe Sanitize d'un autre espace de noms"
+        }
+    };
+    format!("{what}, {done}")
+}
+
+/// What a PCI controller is, in words ("SATA (AHCI)", "Intel VMD").
+pub fn controller_kind(k: ControllerKind, lang: Language) -> &'static str {
+    use Language::{En, Fr};
+    match (k, lang) {
+        (ControllerKind::SataAhci, _) => "SATA (AHCI)",
+        (ControllerKind::Sata, _) => "SATA",
+        (ControllerKind::Raid, _) => "RAID",
+        (ControllerKind::Vmd, _) => "Intel VMD",
+        (ControllerKind::Nvme, _) => "NVMe",
+        (ControllerKind::Ide, _) => "IDE",
+        (ControllerKind::Scsi, _) => "SAS/SCSI",
+        (ControllerKind::SdHost, _) => "SD/MMC",
+        (ControllerKind::OtherStorage, En) => "storage",
+        (ControllerKind::OtherStorage, Fr) => "de stockage",
+        (ControllerKind::Ethernet, _) => "Ethernet",
+        (ControllerKind::OtherNetwork, En) => "network",
+        (ControllerKind::OtherNetwork, Fr) => "réseau",
+    }
+}
+
+/// Why a controller may hide disks, in a few words.
+pub fn finding_what(f: ControllerFinding, lang: Language) -> &'static str {
+    use Language::{En, Fr};
+    match (f, lang) {
+        (ControllerFinding::RaidMode, En) => "SATA in RAID mode (Intel RST) with no driver",
+        (ControllerFinding::RaidMode, Fr) => "SATA en mode RAID (Intel RST) sans pilote",
+        (ControllerFinding::RemappedNvme, En) => {
+            "NVMe drives remapped behind SATA in RAID mode (Intel RST)"
+        }
+        (ControllerFinding::RemappedNvme, Fr) => {
+            "disques NVMe remappés derrière le SATA en mode RAID (Intel RST)"
+        }
+        (ControllerFinding::VmdWithoutDriver, En) => "Intel VMD with no driver",
+        (ControllerFinding::VmdWithoutDriver, Fr) => "Intel VMD sans pilote",
+        (ControllerFinding::NoDriver, En) => "no driver in this image",
+        (ControllerFinding::NoDriver, Fr) => "aucun pilote dans cette image",
+    }
+}
+
+/// The step that fixes a finding. `network`: the controller is a network one (no disk behind
+/// it, the workshop needs another way onto the network).
+pub fn finding_fix(f: ControllerFinding, pci_id: &str, network: bool, lang: Language) -> String {
+    use Language::{En, Fr};
+    match (f, network, lang) {
+        (ControllerFinding::RaidMode | ControllerFinding::RemappedNvme, _, En) => {
+            "BIOS → Storage → SATA operation: AHCI, then start again".into()
+        }
+        (ControllerFinding::RaidMode | ControllerFinding::RemappedNvme, _, Fr) => {
+            "BIOS → Stockage → SATA Operation : AHCI, puis recommencer".into()
+        }
+        (ControllerFinding::VmdWithoutDriver, _, En) => {
+            "boot an image that has the vmd driver, or BIOS → Storage → Intel VMD: off, then \
+             start again"
+                .into()
+        }
+        (ControllerFinding::VmdWithoutDriver, _, Fr) => {
+            "démarrer une image qui a le pilote vmd, ou BIOS → Stockage → Intel VMD : désactivé, \
+             puis recommencer"
+                .into()
+        }
+        (ControllerFinding::NoDriver, false, En) => {
+            format!(
+                "the image has no driver for {pci_id}: the disks behind it need an image that has one"
+            )
+        }
+        (ControllerFinding::NoDriver, false, Fr) => format!(
+            "l'image n'a pas de pilote pour {pci_id} : les disques derrière lui demandent une image qui en a un"
+        ),
+        (ControllerFinding::NoDriver, true, En) => {
+            format!(
+                "the image has no driver for network controller {pci_id}: use a USB Ethernet adapter"
+            )
+        }
+        (ControllerFinding::NoDriver, true, Fr) => format!(
+            "l'image n'a pas de pilote pour le contrôleur réseau {pci_id} : utiliser un adaptateur Ethernet USB"
+        ),
+    }
+}
+
+/// A controller's finding and its fix in one sentence; `remapped`: how many NVMe drives the
+/// AHCI driver found remapped, when it says.
+pub fn controller_finding(
+    kind: ControllerKind,
+    f: ControllerFinding,
+    pci_id: &str,
+    remapped: Option<u32>,
+    lang: Language,
+) -> String {
+    let network = matches!(
+        kind,
+        ControllerKind::Ethernet | ControllerKind::OtherNetwork
+    );
+    let what = match (f, remapped, lang) {
+        (ControllerFinding::RemappedNvme, Some(n), Language::En) => {
+            format!("{n} NVMe drive(s) remapped behind SATA in RAID mode (Intel RST), hidden")
+        }
+        (ControllerFinding::RemappedNvme, Some(n), Language::Fr) => format!(
+            "{n} disque(s) NVMe remappé(s) derrière le SATA en mode RAID (Intel RST), caché(s)"
+        ),
+        _ => finding_what(f, lang).to_owned(),
+    };
+    format!("{what} — {}", finding_fix(f, pci_id, network, lang))
+}
+
+/// Why a check tested nothing: "not run: …" (the check's name is the label of the row it is
+/// shown in).
+pub fn check_not_run(why: NotRunWhy, lang: Language) -> String {
+    use Language::{En, Fr};
+    let why = match (why, lang) {
+        (NotRunWhy::WipeEnded, En) => "the wipe ended before one pattern was written and read back",
+        (NotRunWhy::WipeEnded, Fr) => {
+            "l'effacement s'est terminé avant qu'un motif soit écrit et relu"
+        }
+        (NotRunWhy::NoMemoryFree, En) => {
+            "no memory was free above the reserve kept for the system and the wipe"
+        }
+        (NotRunWhy::NoMemoryFree, Fr) => {
+            "aucune mémoire libre au-delà de la réserve gardée pour le système et l'effacement"
+        }
+        (NotRunWhy::AllocationRefused, En) => "the system refused to lend the memory",
+        (NotRunWhy::AllocationRefused, Fr) => "le système a refusé de prêter la mémoire",
+        (NotRunWhy::NothingTested, En) => "no memory was tested",
+        (NotRunWhy::NothingTested, Fr) => "aucune mémoire n'a été testée",
+        (NotRunWhy::NoKeyPressed, En) => "no key was pressed",
+        (NotRunWhy::NoKeyPressed, Fr) => "aucune touche n'a été pressée",
+        (NotRunWhy::NoColourShown, En) => "stopped before the first colour was judged",
+        (NotRunWhy::NoColourShown, Fr) => "arrêté avant que la première couleur soit jugée",
+        (NotRunWhy::NoReading, En) => "no temperature, frequency or throttling reading under load",
+        (NotRunWhy::NoReading, Fr) => {
+            "aucune mesure de température, de fréquence ou de bridage en charge"
+        }
+    };
+    match lang {
+        En => format!("not run: {why}"),
+        Fr => format!("non effectué : {why}"),
     }
 }
 
@@ -922,6 +1199,71 @@ mod tests {
         assert_eq!(
             incident(&incidents[1], Language::En),
             "sequence number 7 skipped: its file name ab-00000007.json is held by something that is not a file"
+        );
+    }
+
+    /// Every piece of storage that is not a disk, every handling, every finding, every reason a
+    /// check did not run has its words in both languages: no machine key in a sentence.
+    #[test]
+    fn storage_controllers_and_checks_not_run_read_as_words() {
+        for lang in [Language::En, Language::Fr] {
+            for k in StorageKind::ALL {
+                for h in StorageHandling::ALL {
+                    let text = other_storage(*k, *h, lang);
+                    assert!(!text.contains('_'), "{text}");
+                }
+            }
+            for k in ControllerKind::ALL {
+                for f in ControllerFinding::ALL {
+                    let text = controller_finding(*k, *f, "8086:9a0b", Some(2), lang);
+                    assert!(!text.contains('_'), "{text}");
+                    let r = Reason::DisksHidden {
+                        controller: "0000:00:0e.0".into(),
+                        pci_id: "8086:9a0b".into(),
+                        finding: *f,
+                    };
+                    assert!(!reason(&r, lang).contains('_'));
+                }
+            }
+            for w in NotRunWhy::ALL {
+                let text = check_not_run(*w, lang);
+                assert!(!text.contains('_'), "{text}");
+                assert!(
+                    text.starts_with(match lang {
+                        Language::En => "not run: ",
+                        Language::Fr => "non effectué : ",
+                    }),
+                    "{text}"
+                );
+            }
+        }
+        assert_eq!(
+            other_storage(
+                StorageKind::OpticalDrive,
+                StorageHandling::RemoveMedium,
+                Language::Fr
+            ),
+            "lecteur optique, un disque y est inséré, non effacé : retirer le disque"
+        );
+        assert_eq!(
+            controller_finding(
+                ControllerKind::Raid,
+                ControllerFinding::RaidMode,
+                "8086:282a",
+                None,
+                Language::En
+            ),
+            "SATA in RAID mode (Intel RST) with no driver — BIOS → Storage → SATA operation: AHCI, then start again"
+        );
+        assert_eq!(
+            controller_finding(
+                ControllerKind::Raid,
+                ControllerFinding::RemappedNvme,
+                "8086:282a",
+                Some(1),
+                Language::Fr
+            ),
+            "1 disque(s) NVMe remappé(s) derrière le SATA en mode RAID (Intel RST), caché(s) — BIOS → Stockage → SATA Operation : AHCI, puis recommencer"
         );
     }
 

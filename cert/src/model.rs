@@ -11,9 +11,10 @@ use crate::verdict::{Action, Decision, Grade, Reason};
 // The words of the content: defined below it (the plan and the verdict use them too), and
 // named from here as they always were.
 pub use crate::words::{
-    CanaryRule, Completion, Disposition, HealthStatus, HiddenAreaState, Language, Level, Occupant,
-    Outcome, PostErase, SelfTestKind, TimeFloor, TimeSource, ValidationOutcome, ValidationRule,
-    VerifyMode,
+    CanaryRule, CheckName, Completion, ControllerFinding, ControllerKind, Disposition,
+    HealthStatus, HiddenAreaState, Language, Level, NotRunWhy, Occupant, Outcome, PostErase,
+    RamEnd, SelfTestKind, StorageHandling, StorageKind, TimeFloor, TimeSource, ValidationOutcome,
+    ValidationRule, VerifyMode,
 };
 
 /// Version of the certificate content schema. 2 adds each disk's stable id, the `unverified`
@@ -155,6 +156,61 @@ pub struct Machine {
     /// The TPM (schema 2).
     #[serde(default)]
     pub tpm: TpmRecord,
+    /// Storage that is not a disk the run sanitizes (optical drives, empty card readers,
+    /// read-only media, eMMC boot partitions and RPMB, NVMe namespaces the kernel does not show),
+    /// each with what was done to it. Additive: absent when there is none, so certificates
+    /// without any keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_storage: Vec<OtherStorageRecord>,
+    /// The storage controllers (PCI), with the disks each shows, and any network controller
+    /// with no driver; a controller that may hide disks says why and how to fix it. Additive,
+    /// absent when the probe listed none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controllers: Vec<ControllerRecord>,
+}
+
+/// One piece of storage that is not a disk the run sanitizes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherStorageRecord {
+    /// Kernel name ("sr0", "mmcblk0boot0"), or for an NVMe namespace the kernel does not show,
+    /// its controller and number ("nvme0 namespace 2").
+    pub name: String,
+    pub kind: StorageKind,
+    /// Its stable name when it has one (an NVMe namespace: `nvme:<serial>:ns<n>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The disk it is part of (an eMMC's boot partitions: the eMMC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_of: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    pub size_bytes: Option<u64>,
+    pub interface: String,
+    /// What was done to it.
+    pub handling: StorageHandling,
+    /// `kind` and `handling` as a sentence in the certificate's language.
+    pub message: String,
+}
+
+/// A PCI controller: storage (with the disks it shows) or network (listed when it has no
+/// driver).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControllerRecord {
+    /// PCI address ("0000:00:17.0").
+    pub address: String,
+    pub kind: ControllerKind,
+    /// Vendor and device IDs, hex ("8086:9a0b").
+    pub pci_id: String,
+    /// The kernel driver bound to it; null: none.
+    pub driver: Option<String>,
+    /// The disks it shows (ids), in the order of `machine.disks`.
+    pub disks: Vec<String>,
+    /// Why it may hide disks (or cannot be used), when it may.
+    pub finding: Option<ControllerFinding>,
+    /// The finding and the step that fixes it, in the certificate's language; null without a
+    /// finding.
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -622,6 +678,11 @@ pub struct ChecksRecord {
     pub cooling: Option<CoolingCheck>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<MemoryCheck>,
+    /// Checks that were started but tested nothing, each with why: "not run", never a pass
+    /// (their own member is then absent). Additive: absent when every check done tested
+    /// something.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_run: Vec<CheckNotRun>,
 }
 
 impl ChecksRecord {
@@ -631,7 +692,17 @@ impl ChecksRecord {
             && self.screen.is_none()
             && self.cooling.is_none()
             && self.memory.is_none()
+            && self.not_run.is_empty()
     }
+}
+
+/// A check that tested nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckNotRun {
+    pub check: CheckName,
+    pub why: NotRunWhy,
+    /// "not run: …" in the certificate's language.
+    pub message: String,
 }
 
 /// Keyboard: every key of the layout's map pressed in turn; the ones never pressed are listed.
@@ -699,6 +770,10 @@ pub struct MemoryCheck {
     /// The module holding the first error, when SMBIOS maps the address to one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
+    /// Why the test ended before it was complete (`completed` false); absent when it was, and
+    /// in records made before this was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<RamEnd>,
 }
 
 /// One word that read back wrong. Addresses and words are hex strings (`0x…`): they may exceed
@@ -827,6 +902,73 @@ mod tests {
         assert_eq!(
             words_of(Occupant::ALL),
             ["unreadable", "not_a_file", "not_a_certificate"]
+        );
+        assert_eq!(
+            words_of(StorageKind::ALL),
+            [
+                "optical_drive",
+                "card_reader",
+                "read_only_medium",
+                "emmc_boot_partition",
+                "emmc_rpmb",
+                "nvme_namespace"
+            ]
+        );
+        assert_eq!(
+            words_of(StorageHandling::ALL),
+            [
+                "no_medium",
+                "check_empty",
+                "remove_medium",
+                "not_written",
+                "not_sanitized",
+                "erased_with_controller"
+            ]
+        );
+        assert_eq!(
+            words_of(ControllerKind::ALL),
+            [
+                "sata_ahci",
+                "sata",
+                "raid",
+                "vmd",
+                "nvme",
+                "ide",
+                "scsi",
+                "sd_host",
+                "storage_other",
+                "ethernet",
+                "network_other"
+            ]
+        );
+        assert_eq!(
+            words_of(ControllerFinding::ALL),
+            [
+                "raid_mode",
+                "remapped_nvme",
+                "vmd_without_driver",
+                "no_driver"
+            ]
+        );
+        assert_eq!(
+            words_of(CheckName::ALL),
+            ["keyboard", "screen", "cooling", "memory"]
+        );
+        assert_eq!(
+            words_of(NotRunWhy::ALL),
+            [
+                "wipe_ended",
+                "no_memory_free",
+                "allocation_refused",
+                "nothing_tested",
+                "no_key_pressed",
+                "no_colour_shown",
+                "no_reading"
+            ]
+        );
+        assert_eq!(
+            words_of(RamEnd::ALL),
+            ["wipe_ended", "no_memory_free", "allocation_refused"]
         );
         assert_eq!(words_of(Decision::ALL), ["refurbish", "recycle"]);
         assert_eq!(words_of(Grade::ALL), ["A", "B", "C"]);

@@ -8,8 +8,8 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 
 use super::model::{
-    Certificate, ChecksRecord, DiskHealthRecord, DiskSanitization, HealthStatus, Language,
-    MemorySummary, TpmRecord,
+    Certificate, ChecksRecord, ControllerRecord, DiskHealthRecord, DiskSanitization, HealthStatus,
+    Language, MemorySummary, TpmRecord,
 };
 use crate::messages;
 use crate::text;
@@ -162,6 +162,28 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
             t(l, "none", "aucune").into(),
         ));
     }
+    for k in &c.machine.controllers {
+        machine.push((
+            format!("{} {}", t(l, "Controller", "Contrôleur"), k.address),
+            controller(k, l),
+        ));
+    }
+    for o in &c.machine.other_storage {
+        let mut s = o.message.clone();
+        // "QEMU DVD-ROM", not "QEMU QEMU DVD-ROM": many models start with their maker.
+        let named = match (o.vendor.as_deref(), o.model.as_deref()) {
+            (Some(v), Some(m)) if !m.starts_with(v) && !v.starts_with("0x") => {
+                Some(format!("{v} {m}"))
+            }
+            (_, Some(m)) => Some(m.to_owned()),
+            (Some(v), None) if !v.starts_with("0x") => Some(v.to_owned()),
+            _ => None,
+        };
+        if let Some(named) = named {
+            s = format!("{named} — {s}");
+        }
+        machine.push((o.name.clone(), s));
+    }
     out.push(Section {
         title: t(l, "Machine", "Machine").into(),
         rows: machine,
@@ -200,6 +222,31 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
         rows: verdict,
     });
     out
+}
+
+/// "SATA (AHCI) 8086:2922, driver ahci, disks sata:S1" and, when it may hide disks, why and
+/// the step that fixes it.
+fn controller(k: &ControllerRecord, l: Language) -> String {
+    let mut s = format!(
+        "{} {}, {}",
+        messages::controller_kind(k.kind, l),
+        k.pci_id,
+        match &k.driver {
+            Some(d) => format!("{} {d}", t(l, "driver", "pilote")),
+            None => t(l, "no driver", "aucun pilote").into(),
+        }
+    );
+    if !k.disks.is_empty() {
+        s.push_str(&format!(
+            ", {} {}",
+            t(l, "disks", "disques"),
+            k.disks.join(", ")
+        ));
+    }
+    if let Some(m) = &k.message {
+        s.push_str(&format!(" — {m}"));
+    }
+    s
 }
 
 /// "4 GiB (2 slots, 1 free; DDR4 SODIMM)": what a refurbisher needs to plan an upgrade.
@@ -387,6 +434,9 @@ fn checks_section(c: &ChecksRecord, l: Language) -> Section {
                 ),
             ));
         }
+    }
+    for n in &c.not_run {
+        rows.push((messages::check_name(n.check, l).into(), n.message.clone()));
     }
     Section {
         title: t(l, "Hands-on checks", "Contrôles manuels").into(),

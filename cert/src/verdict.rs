@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::words::Outcome;
+use crate::words::{ControllerFinding, Outcome, StorageKind};
 
 closed_set! {
     /// Where the machine goes.
@@ -168,6 +168,15 @@ pub enum Reason {
     DiskAppeared {
         disk: String,
     },
+    /// A storage controller may hide disks (RAID mode, VMD or no driver): the laptop's storage
+    /// was not all seen, so "no disk" or "every disk sanitized" cannot be said.
+    DisksHidden {
+        /// Its PCI address ("0000:00:0e.0").
+        controller: String,
+        /// Vendor and device IDs ("8086:9a0b").
+        pci_id: String,
+        finding: ControllerFinding,
+    },
     /// Keyboard check: keys never pressed (dead, or missing keycaps).
     KeysDead {
         keys: Vec<String>,
@@ -242,6 +251,25 @@ pub enum Action {
     },
     SanitizeOrRemoveDisk {
         disk: String,
+    },
+    /// Make the hidden storage visible (the step depends on the finding), then run again.
+    RevealDisks {
+        controller: String,
+        pci_id: String,
+        finding: ControllerFinding,
+    },
+    /// A medium the run does not sanitize is in a drive (a disc, a write-protected card): take
+    /// it out before the laptop leaves. A note, not a fix: the laptop's grade does not change.
+    RemoveMedium {
+        /// Kernel name of the drive ("sr0").
+        device: String,
+        kind: StorageKind,
+    },
+    /// Whether a medium is in a drive is unknown (the drive was not asked, or did not say):
+    /// look, and take out any disc or card. A note, like [`Action::RemoveMedium`].
+    CheckNoMedium {
+        device: String,
+        kind: StorageKind,
     },
     /// Keys found dead by the keyboard check.
     ReplaceKeyboard {

@@ -210,6 +210,26 @@ closed_set! {
 }
 
 closed_set! {
+    /// Storage that is not a disk the run sanitizes, by what it is: listed in the probe report and
+    /// the certificate for what it is, never counted as a disk left unsanitized (except an NVMe
+    /// namespace the kernel does not show, which holds data like any disk).
+    pub enum StorageKind ("storage kind") {
+        /// A CD/DVD/Blu-ray drive (SCSI peripheral type 5, the kernel's `sr` driver).
+        OpticalDrive = "optical_drive",
+        /// A card reader or other drive of removable media with no medium in it (size 0).
+        CardReader = "card_reader",
+        /// A removable medium the system cannot write (a write-protected card or stick).
+        ReadOnlyMedium = "read_only_medium",
+        /// An eMMC boot partition (`mmcblk0boot0`, `mmcblk0boot1`).
+        EmmcBootPartition = "emmc_boot_partition",
+        /// The eMMC's Replay Protected Memory Block.
+        EmmcRpmb = "emmc_rpmb",
+        /// An NVMe namespace the controller lists as active but the kernel shows no disk for.
+        NvmeNamespace = "nvme_namespace",
+    }
+}
+
+closed_set! {
     /// What became of one hidden area of a disk — its Host Protected Area, or its Device
     /// Configuration Overlay — as read from the drive before and after. A value the drive did not
     /// give is `Indeterminate`, never `Absent`.
@@ -231,6 +251,27 @@ closed_set! {
 }
 
 closed_set! {
+    /// What the run did with storage that is not a disk it sanitizes, and so what the workshop
+    /// must know of it.
+    pub enum StorageHandling ("storage handling") {
+        /// A drive with no medium in it: nothing is stored there.
+        NoMedium = "no_medium",
+        /// Whether a medium is in the drive is unknown: someone must look.
+        CheckEmpty = "check_empty",
+        /// A medium the run cannot write (a disc, a write-protected card) was left as it is: it
+        /// must be taken out before the laptop leaves.
+        RemoveMedium = "remove_medium",
+        /// Not written (eMMC boot partitions: read-only by default and outside the user area;
+        /// the RPMB: writable only with the device's own key).
+        NotWritten = "not_written",
+        /// Not sanitized: the kernel shows no disk for it, so nothing could write it.
+        NotSanitized = "not_sanitized",
+        /// Erased with its whole controller by an NVMe Sanitize of another namespace.
+        ErasedWithController = "erased_with_controller",
+    }
+}
+
+closed_set! {
     /// What a laptop clock found too early was corrected to: no certificate is dated before
     /// the tool existed, nor before the station's previous certificate.
     pub enum TimeFloor ("time floor") {
@@ -238,6 +279,35 @@ closed_set! {
         ImageBuild = "image_build",
         /// The issue time of the station's previous certificate.
         PreviousCertificate = "previous_certificate",
+    }
+}
+
+closed_set! {
+    /// What a PCI controller is, from its class code (and, for Intel VMD, its device ID).
+    pub enum ControllerKind ("controller kind") {
+        /// SATA in AHCI mode (class 01 06 01).
+        SataAhci = "sata_ahci",
+        /// Other SATA programming interfaces (01 06 xx).
+        Sata = "sata",
+        /// RAID (01 04): on laptops, SATA in Intel RST "RAID" mode.
+        Raid = "raid",
+        /// Intel Volume Management Device: NVMe (and SATA) drives behind it are shown only by
+        /// the `vmd` driver.
+        Vmd = "vmd",
+        /// NVMe (01 08).
+        Nvme = "nvme",
+        /// IDE / parallel ATA (01 01).
+        Ide = "ide",
+        /// SAS or SCSI (01 07, 01 00).
+        Scsi = "scsi",
+        /// SD/MMC host (08 05): eMMC and SD cards sit behind it.
+        SdHost = "sd_host",
+        /// Any other mass storage controller (01 xx).
+        OtherStorage = "storage_other",
+        /// Ethernet (02 00).
+        Ethernet = "ethernet",
+        /// Any other network controller (02 xx: Wi-Fi, ...).
+        OtherNetwork = "network_other",
     }
 }
 
@@ -253,6 +323,22 @@ closed_set! {
         /// The addressable media was sanitized and verified, but something out of its reach is
         /// known or may be left: a person decides (Purge, or destruction).
         Escalate = "escalate",
+    }
+}
+
+closed_set! {
+    /// Why a controller may hide disks from the run, or (a network controller) cannot be used:
+    /// each names the step that fixes it (`messages::controller_finding`).
+    pub enum ControllerFinding ("controller finding") {
+        /// SATA in RAID mode (Intel RST) with no driver bound: its disks are hidden.
+        RaidMode = "raid_mode",
+        /// The AHCI driver found NVMe drives remapped behind the SATA controller (Intel RST
+        /// "RAID" / Optane mode): they are hidden.
+        RemappedNvme = "remapped_nvme",
+        /// Intel VMD with no driver bound: the drives behind it are hidden.
+        VmdWithoutDriver = "vmd_without_driver",
+        /// No driver bound: the image has none for it, so what it drives is not seen.
+        NoDriver = "no_driver",
     }
 }
 
@@ -300,6 +386,16 @@ impl ValidationRule {
 }
 
 closed_set! {
+    /// A hands-on check, by name (as the certificate's `checks` member names it).
+    pub enum CheckName ("check") {
+        Keyboard = "keyboard",
+        Screen = "screen",
+        Cooling = "cooling",
+        Memory = "memory",
+    }
+}
+
+closed_set! {
     /// What held the file name of a certificate's sequence number, so that the sequence was
     /// skipped (a certificate is never kept from being written: it takes the next free one).
     pub enum Occupant ("occupant") {
@@ -310,5 +406,37 @@ closed_set! {
         /// A file that is not a certificate of this station (corrupt, cut short, or signed by
         /// another key).
         NotACertificate = "not_a_certificate",
+    }
+}
+
+closed_set! {
+    /// Why a check that was started tested nothing (it is then "not run", never a pass).
+    pub enum NotRunWhy ("reason a check did not run") {
+        /// RAM: the wipe ended before one pattern was written and read back over the memory.
+        WipeEnded = "wipe_ended",
+        /// RAM: no memory was free above the reserve kept for the system and the wipe.
+        NoMemoryFree = "no_memory_free",
+        /// RAM: the system refused to lend the memory.
+        AllocationRefused = "allocation_refused",
+        /// RAM (an older record): no memory was tested, for a reason not recorded.
+        NothingTested = "nothing_tested",
+        /// Keyboard: no key was pressed (Esc, which ends the check, aside).
+        NoKeyPressed = "no_key_pressed",
+        /// Screen: the check ended before the first colour was judged.
+        NoColourShown = "no_colour_shown",
+        /// Cooling: no temperature, frequency or throttling reading was taken under load.
+        NoReading = "no_reading",
+    }
+}
+
+closed_set! {
+    /// Why the RAM test ended before it was complete.
+    pub enum RamEnd ("RAM test end") {
+        /// The wipe ended (the test runs only alongside it).
+        WipeEnded = "wipe_ended",
+        /// No memory was free above the reserve kept for the system and the wipe.
+        NoMemoryFree = "no_memory_free",
+        /// The system refused to lend the memory.
+        AllocationRefused = "allocation_refused",
     }
 }

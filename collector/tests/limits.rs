@@ -129,21 +129,16 @@ fn idle_connections(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
 #[test]
 fn idle_connections_do_not_keep_a_genuine_upload_out() {
     let (_dir, db, mut st) = workshop();
-    // A cap of 8 and a read timeout of a minute: an upload that had to wait for idle
-    // connections to time out would take a minute.
-    let server = Server::open(&db, &["--max-connections", "8", "--read-timeout", "60"]);
+    // A cap of 8 and a read timeout of an hour: an upload that had to wait for an idle
+    // connection to time out would never be answered before the client's own read timeout
+    // (a minute) and fail — no clock is compared here.
+    let server = Server::open(&db, &["--max-connections", "8", "--read-timeout", "3600"]);
     let idle = idle_connections(server.addr, 40);
     std::thread::sleep(Duration::from_millis(300));
-    for n in 0..3 {
+    for _ in 0..3 {
         let c = st.issue(&Spec::default());
-        let start = Instant::now();
         let r = server.upload(&c.bytes);
         assert_eq!(r.status, 201, "{}", r.text());
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "upload {n} took {:?} behind idle connections",
-            start.elapsed()
-        );
         // More idle connections meanwhile.
         let _more = idle_connections(server.addr, 10);
     }
@@ -153,7 +148,11 @@ fn idle_connections_do_not_keep_a_genuine_upload_out() {
     for s in &idle[..2] {
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let mut byte = [0u8; 1];
-        assert_eq!((&*s).read(&mut byte).unwrap(), 0, "closed by the server");
+        // Closed: an end of stream, or a reset when the close found bytes unread.
+        match (&*s).read(&mut byte) {
+            Ok(n) => assert_eq!(n, 0, "closed by the server"),
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+        }
     }
     drop(idle);
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::model::*;
 use crate::model::{DiskId, Field};
-use crate::probe::model::{DiskHealth, ProbeReport};
+use crate::probe::model::{Controller, DiskHealth, OtherStorage, ProbeReport};
 use crate::wipe::report::WipeReport;
 use reprise_cert::verdict::{Action, Reason, Verdict};
 use reprise_cert::{messages, validation};
@@ -69,11 +69,16 @@ pub fn build_certificate(
             sanitizer: inputs.wipe.tool.clone(),
             image_digest: inputs.wipe.image_digest.clone(),
         },
-        machine: machine(&inputs.probe, &inputs.health),
+        machine: machine(&inputs.probe, &inputs.health, &inputs.wipe, lang),
         sanitization: sanitization(inputs, verdict),
         destination: verdict.decision,
         verdict: verdict_record(verdict, lang),
-        checks: inputs.checks.clone().filter(|c| !c.is_empty()),
+        // What happened: a check that tested nothing is recorded as not run, with why.
+        checks: inputs
+            .checks
+            .clone()
+            .map(|c| crate::checks::settle(c, lang))
+            .filter(|c| !c.is_empty()),
         incidents: inputs
             .incidents
             .iter()
@@ -85,7 +90,12 @@ pub fn build_certificate(
     }
 }
 
-fn machine(p: &ProbeReport, health: &BTreeMap<DiskId, DiskHealth>) -> Machine {
+fn machine(
+    p: &ProbeReport,
+    health: &BTreeMap<DiskId, DiskHealth>,
+    wipe: &WipeReport,
+    lang: Language,
+) -> Machine {
     let id = &p.identity;
     let modules = &p.memory.modules;
     let sizes: Option<Vec<u64>> = modules
@@ -188,6 +198,57 @@ fn machine(p: &ProbeReport, health: &BTreeMap<DiskId, DiskHealth>) -> Machine {
             },
             Field::Unknown(_) => TpmRecord::default(),
         },
+        other_storage: p
+            .other_storage
+            .iter()
+            .map(|o| other_storage(o, wipe, lang))
+            .collect(),
+        // Every storage controller (what shows the disks, or hides them); a network controller
+        // only when it has no driver (the workshop then needs another way onto the network).
+        controllers: p
+            .controllers
+            .iter()
+            .filter(|c| c.is_storage() || c.finding.is_some())
+            .map(|c| controller(c, lang))
+            .collect(),
+    }
+}
+
+/// Storage that is not a disk, with what was done to it: a namespace the kernel did not show
+/// is erased only when a firmware command of a sanitized disk of its controller names it.
+fn other_storage(o: &OtherStorage, wipe: &WipeReport, lang: Language) -> OtherStorageRecord {
+    let handling = match o.nvme_namespace() {
+        Some((serial, nsid)) if wipe.erased_namespace(serial, nsid) => {
+            StorageHandling::ErasedWithController
+        }
+        _ => o.handling,
+    };
+    OtherStorageRecord {
+        name: o.name.clone(),
+        kind: o.kind,
+        id: o.id.as_ref().map(ToString::to_string),
+        part_of: o.part_of.as_ref().map(ToString::to_string),
+        vendor: opt(&o.vendor),
+        model: opt(&o.model),
+        serial: opt(&o.serial),
+        size_bytes: opt(&o.size_bytes),
+        interface: o.transport.as_str().into(),
+        handling,
+        message: messages::other_storage(o.kind, handling, lang),
+    }
+}
+
+fn controller(c: &Controller, lang: Language) -> ControllerRecord {
+    ControllerRecord {
+        address: c.address.clone(),
+        kind: c.kind,
+        pci_id: c.pci_id(),
+        driver: c.driver.clone(),
+        disks: c.disks.iter().map(ToString::to_string).collect(),
+        finding: c.finding,
+        message: c
+            .finding
+            .map(|f| messages::controller_finding(c.kind, f, &c.pci_id(), c.remapped_nvme, lang)),
     }
 }
 

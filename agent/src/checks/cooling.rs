@@ -68,7 +68,9 @@ pub fn evaluate(samples: &[CoolingSample], threads: u32, duration_ms: u64) -> Co
         threads,
         sensor: samples.iter().find_map(|s| s.sensor.clone()),
         idle_millicelsius: idle.and_then(|s| s.millicelsius),
-        max_millicelsius: max.max(idle.and_then(|s| s.millicelsius)),
+        // The peak under load, never the idle reading standing in for a load that was not
+        // measured (no reading under load: the check then tested nothing).
+        max_millicelsius: max.map(|m| m.max(idle.and_then(|s| s.millicelsius).unwrap_or(0))),
         average_khz: average,
         lowest_khz: freqs.iter().min().copied(),
         throttle_events: throttle,
@@ -119,6 +121,21 @@ mod tests {
         assert_eq!(r.max_millicelsius, None);
         assert_eq!(r.throttle_events, None);
         assert_eq!(r.sensor, None);
+    }
+
+    /// Only the idle reading: the load was never measured, and the record says nothing of it.
+    #[test]
+    fn an_idle_reading_alone_is_no_reading_under_load() {
+        let r = evaluate(&[s(0, 45_000, 800_000, 10)], 4, 0);
+        assert_eq!(r.idle_millicelsius, Some(45_000));
+        assert_eq!(
+            (r.max_millicelsius, r.average_khz, r.throttle_events),
+            (None, None, None)
+        );
+        assert_eq!(
+            crate::checks::cooling_not_run(&r),
+            Some(reprise_cert::model::NotRunWhy::NoReading)
+        );
     }
 
     #[test]

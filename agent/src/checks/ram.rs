@@ -11,7 +11,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use reprise_cert::model::{MemoryCheck, MemoryErrorRecord};
+use reprise_cert::model::{MemoryCheck, MemoryErrorRecord, RamEnd};
 
 use crate::sys::clock::Stopwatch;
 
@@ -147,17 +147,25 @@ pub fn run(
     let words_per_chunk = (config.chunk_bytes / 8).max(1);
     let mut chunks: Vec<Vec<u64>> = Vec::new();
     let mut taken: u64 = 0;
-    while taken < config.max_bytes && !stop.load(Ordering::Relaxed) {
+    // Why no more memory was taken: what the record says when none was.
+    let mut short = None;
+    while taken < config.max_bytes {
+        if stop.load(Ordering::Relaxed) {
+            short = Some(RamEnd::WipeEnded);
+            break;
+        }
         let chunk = (config.chunk_bytes as u64).min(config.max_bytes - taken);
         let room = host
             .available()
             .map_or(0, |a| a.saturating_sub(config.reserve_bytes));
         if room < chunk {
+            short = Some(RamEnd::NoMemoryFree);
             break;
         }
         let words = usize::try_from(chunk / 8).unwrap_or(words_per_chunk);
         let mut v: Vec<u64> = Vec::new();
         if v.try_reserve_exact(words).is_err() {
+            short = Some(RamEnd::AllocationRefused);
             break;
         }
         // Touching every page commits it now, so the next MemAvailable reading counts it.
@@ -171,14 +179,22 @@ pub fn run(
     let mut first: Vec<Mismatch> = Vec::new();
     let mut patterns = Vec::new();
     let mut completed = taken > 0;
+    let mut ended_by = None;
     'patterns: for pattern in Pattern::ALL {
-        if chunks.is_empty() || stop.load(Ordering::Relaxed) {
+        if chunks.is_empty() {
             completed = false;
+            ended_by = short;
+            break;
+        }
+        if stop.load(Ordering::Relaxed) {
+            completed = false;
+            ended_by = Some(RamEnd::WipeEnded);
             break;
         }
         for c in &mut chunks {
             if stop.load(Ordering::Relaxed) {
                 completed = false;
+                ended_by = Some(RamEnd::WipeEnded);
                 break 'patterns;
             }
             fill(pattern, c);
@@ -189,6 +205,7 @@ pub fn run(
         for c in &chunks {
             if stop.load(Ordering::Relaxed) {
                 completed = false;
+                ended_by = Some(RamEnd::WipeEnded);
                 break 'patterns;
             }
             errors += verify(pattern, c, |m| {
@@ -225,6 +242,7 @@ pub fn run(
         errors,
         first_errors,
         module,
+        ended_by,
     }
 }
 
@@ -321,6 +339,43 @@ mod tests {
         let r = run(config(), &AtomicBool::new(true), None, &mut m);
         assert!(!r.completed);
         assert!(r.patterns.is_empty());
+        // Stopped before its first chunk: it tested nothing, and says why.
+        assert_eq!(r.bytes_tested, 0);
+        assert_eq!(r.ended_by, Some(RamEnd::WipeEnded));
+        assert_eq!(
+            crate::checks::memory_not_run(&r),
+            Some(reprise_cert::model::NotRunWhy::WipeEnded)
+        );
+    }
+
+    #[test]
+    fn no_memory_above_the_reserve_says_so() {
+        let mut m = Machine {
+            free: 1 << 20,
+            taken: 0,
+            flip: None,
+        };
+        let r = run(config(), &AtomicBool::new(false), None, &mut m);
+        assert_eq!((r.bytes_tested, r.completed), (0, false));
+        assert_eq!(r.ended_by, Some(RamEnd::NoMemoryFree));
+        assert_eq!(
+            crate::checks::memory_not_run(&r),
+            Some(reprise_cert::model::NotRunWhy::NoMemoryFree)
+        );
+    }
+
+    /// A complete run says nothing of an end: it was not cut short.
+    #[test]
+    fn a_complete_run_has_no_end_reason() {
+        let mut m = Machine {
+            free: 64 << 20,
+            taken: 0,
+            flip: None,
+        };
+        let r = run(config(), &AtomicBool::new(false), None, &mut m);
+        assert!(r.completed);
+        assert_eq!(r.ended_by, None);
+        assert_eq!(crate::checks::memory_not_run(&r), None);
     }
 
     #[test]

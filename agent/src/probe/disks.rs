@@ -9,8 +9,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::model::{Disk, DiskHealth, DriveFacts, Partition, RepriseMedium};
-use super::{Drives, drive, medium};
+use super::model::{
+    Disk, DiskHealth, DriveFacts, OtherStorage, Partition, RepriseMedium, StorageKind,
+};
+use super::{Drives, drive, medium, storage};
 use crate::model::{DiskId, Field, MediaType, Transport};
 use crate::parse::libata::{ata_identity, parse_ata_id_text};
 use crate::parse::names::{is_mmc_hw_partition, is_virtual, natural_key};
@@ -387,7 +389,8 @@ fn is_soldered_mmc(root: &SysRoot, dir: &str, removable: &Field<bool>) -> bool {
 
 /// Every disk under `ROOT/sys/block`, in natural name order. Virtual devices (loop, ram, zram,
 /// dm, md, nbd), eMMC boot/RPMB areas and devices the kernel marks hidden (NVMe multipath
-/// paths) are left out unless `include_virtual`.
+/// paths) are left out unless `include_virtual`; what is not a disk at all (an optical drive,
+/// an empty card reader, a read-only removable medium) always is.
 ///
 /// Two disks must never share a name: when they would (cheap card readers and sticks often
 /// report the same serial), both are named by their path instead, which is then said.
@@ -397,21 +400,37 @@ pub fn probe_disks(root: &SysRoot, include_virtual: bool) -> Vec<Disk> {
 
 /// [`probe_disks`], reading each drive's facts and health through `drives`.
 pub fn probe_disks_with(root: &SysRoot, include_virtual: bool, drives: &Drives) -> Vec<Disk> {
-    let Ok(mut names) = fs::list_dir(root, BLOCK) else {
-        return Vec::new();
+    probe_storage(root, include_virtual, drives).0
+}
+
+/// Every disk under `ROOT/sys/block` ([`probe_disks_with`]), and the storage that is not a disk
+/// the run sanitizes ([`super::storage`]): optical drives, empty card readers and read-only
+/// removable media (never in the disks, whatever `include_virtual` says), eMMC boot partitions
+/// and RPMB (in the disks too when `include_virtual`, as before), empty SD/MMC slots, and NVMe
+/// namespaces the kernel does not show.
+pub fn probe_storage(
+    root: &SysRoot,
+    include_virtual: bool,
+    drives: &Drives,
+) -> (Vec<Disk>, Vec<OtherStorage>) {
+    let Ok(mut all) = fs::list_dir(root, BLOCK) else {
+        return (Vec::new(), storage::empty_card_slots(root));
     };
-    names.retain(|n| {
-        include_virtual
-            || !(is_virtual(n)
-                || is_mmc_hw_partition(n)
-                || fs::read_bool(root, format!("{BLOCK}/{n}/hidden")) == Field::Known(true))
-    });
-    names.sort_by_key(|n| natural_key(n));
+    all.sort_by_key(|n| natural_key(n));
     let usage = BlockUsage::read(root);
-    let mut disks: Vec<Disk> = names
-        .iter()
-        .map(|n| probe_disk(root, n, &usage, drives))
-        .collect();
+    let mut disks: Vec<Disk> = Vec::new();
+    let mut other: Vec<OtherStorage> = Vec::new();
+    for n in &all {
+        let hidden = fs::read_bool(root, format!("{BLOCK}/{n}/hidden")) == Field::Known(true);
+        let special = is_virtual(n) || is_mmc_hw_partition(n) || hidden;
+        if !special && let Some(o) = not_a_disk(root, n, &usage, drives) {
+            other.push(o);
+            continue;
+        }
+        if include_virtual || !special {
+            disks.push(probe_disk(root, n, &usage, drives));
+        }
+    }
     let mut seen: BTreeMap<DiskId, usize> = BTreeMap::new();
     for d in &disks {
         *seen.entry(d.id.clone()).or_default() += 1;
@@ -422,7 +441,72 @@ pub fn probe_disks_with(root: &SysRoot, include_virtual: bool, drives: &Drives) 
         }
     }
     mark_boot_medium(root, &mut disks);
-    disks
+    other.extend(storage::emmc_areas(root, &all, &disks));
+    other.extend(storage::empty_card_slots(root));
+    other.extend(storage::hidden_namespaces(root, &disks));
+    (disks, other)
+}
+
+/// The block device `name` as other storage, when it is not a disk ([`storage::classify`]). A
+/// read-only medium that carries the Reprise image or that the system uses stays a disk: the
+/// boot medium must be found, and what the system uses protected.
+fn not_a_disk(
+    root: &SysRoot,
+    name: &str,
+    usage: &BlockUsage,
+    drives: &Drives,
+) -> Option<OtherStorage> {
+    let dir = format!("{BLOCK}/{name}");
+    let resolved = fs::resolve(root, &dir).ok();
+    let path_text = resolved
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let transport = transport_from_path(name, &path_text);
+    let removable = fs::read_bool(root, format!("{dir}/removable"));
+    let size_bytes = size_of(root, &dir);
+    let read_only = fs::read_bool(root, format!("{dir}/ro"));
+    // SCSI devices say their peripheral type as a number; MMC cards say "MMC" or "SD".
+    let scsi_type = fs::read_num::<u8>(root, format!("{dir}/device/type")).into_known();
+    let soldered = transport == Transport::Mmc && is_soldered_mmc(root, &dir, &removable);
+    let class = storage::classify(
+        name,
+        scsi_type,
+        removable.known().copied(),
+        size_bytes.known().copied(),
+        read_only.known().copied(),
+        transport,
+        soldered,
+        || drives.disc_status(root, name),
+    )?;
+    if class.kind == StorageKind::ReadOnlyMedium
+        && (medium::recognise(root, name).is_some() || !usage.uses(root, name, &dir).is_empty())
+    {
+        return None;
+    }
+    let [model, serial, _firmware, vendor] = identity(root, &dir, transport, resolved.as_deref());
+    let dev_path = format!("/dev/{name}");
+    Some(OtherStorage {
+        name: name.to_owned(),
+        id: Some(DiskId::derive(
+            None,
+            transport,
+            serial.known().map(String::as_str),
+            None,
+            &dev_path,
+        )),
+        dev_path: Some(dev_path),
+        kind: class.kind,
+        part_of: None,
+        vendor,
+        model,
+        serial,
+        transport,
+        size_bytes,
+        read_only,
+        handling: class.handling,
+        evidence: class.evidence,
+    })
 }
 
 /// Takes the Reprise stick as the boot medium only when it is proven: the one stick carrying

@@ -249,13 +249,14 @@ pub fn ata_health(smart: &AtaSmart, return_status: Option<bool>) -> DiskHealth {
     }
 }
 
-/// The facts from Identify Controller.
-pub fn nvme_facts(c: &IdentifyController) -> DriveFacts {
+/// The facts from Identify Controller, and the Active Namespace ID list when it was read.
+pub fn nvme_facts(c: &IdentifyController, active: Option<Vec<u32>>) -> DriveFacts {
     DriveFacts::Nvme {
         model: c.model.clone(),
         serial: c.serial.clone(),
         firmware: c.firmware.clone(),
         namespaces: c.nn,
+        active_namespaces: active,
         format_supported: c.oacs.format_nvm,
         format_all_namespaces: c.fna.format_all_namespaces,
         crypto_erase_supported: c.fna.crypto_erase_supported,
@@ -270,7 +271,7 @@ fn read_nvme(pt: &mut dyn Passthrough) -> (Option<DriveFacts>, DiskHealth) {
     let mut id = vec![0u8; nvme::IDENTIFY_LEN];
     let facts = match pt.nvme_admin(&NvmeCommand::identify(nvmecmd::CNS_CONTROLLER, 0), &mut id) {
         Ok(_) => match nvme::parse_identify_controller(&id) {
-            Ok(c) => Some(nvme_facts(&c)),
+            Ok(c) => Some(nvme_facts(&c, active_namespaces(pt))),
             Err(e) => return (None, unknown(format!("Identify Controller: {e}"))),
         },
         Err(e) => return (None, unknown(e.to_string())),
@@ -284,6 +285,24 @@ fn read_nvme(pt: &mut dyn Passthrough) -> (Option<DriveFacts>, DiskHealth) {
         Ok(s) => (facts, nvme_health(&s)),
         Err(e) => (facts, unknown(format!("SMART / Health log: {e}"))),
     }
+}
+
+/// The Active Namespace ID list (Identify CNS 02h from namespace 0): the namespaces that exist
+/// and are attached to this controller, in increasing order, up to the first 0. `None` when the
+/// controller does not answer (NVMe before 1.1 has no such list).
+fn active_namespaces(pt: &mut dyn Passthrough) -> Option<Vec<u32>> {
+    let mut list = vec![0u8; nvme::IDENTIFY_LEN];
+    pt.nvme_admin(
+        &NvmeCommand::identify(nvmecmd::CNS_ACTIVE_NAMESPACES, 0),
+        &mut list,
+    )
+    .ok()?;
+    Some(
+        list.chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .take_while(|id| *id != 0)
+            .collect(),
+    )
 }
 
 /// Health from the NVMe SMART / Health log: failing on any critical warning that says the

@@ -12,14 +12,17 @@ pub mod medium;
 pub mod memory;
 pub mod model;
 pub mod network;
+pub mod pci;
 pub mod power;
 pub mod render;
 pub mod selftest;
+pub mod storage;
 
 use std::path::PathBuf;
 
 use crate::model::Transport;
 use crate::sys::SysRoot;
+pub use crate::sys::blockdev::DiscStatus;
 use crate::sys::passthrough::{Inspection, Passthrough, Protocol, open_for_inspection};
 use model::{ProbeReport, SCHEMA_VERSION};
 
@@ -71,6 +74,17 @@ impl std::fmt::Debug for Drives {
 }
 
 impl Drives {
+    /// Whether the optical drive `name` holds a disc, as the drive says (the real machine only:
+    /// a test tree's `/dev` is not a machine's, and simulated drives have no tray).
+    pub fn disc_status(&self, root: &SysRoot, name: &str) -> Result<DiscStatus, String> {
+        match self {
+            Drives::Host => crate::sys::blockdev::disc_status(&root.join(format!("dev/{name}")))
+                .map_err(|e| format!("/dev/{name}: {e}")),
+            Drives::None => Err("drives not queried".into()),
+            Drives::Simulated(_) => Err("no simulated optical drive".into()),
+        }
+    }
+
     /// The drives of the machine `root` shows: the real ones for the real root, none for a
     /// test tree (whose `/dev` is not a machine's).
     pub fn for_root(root: &SysRoot) -> Drives {
@@ -149,6 +163,9 @@ pub fn probe_with(root: &SysRoot, options: ProbeOptions) -> Result<ProbeReport, 
         }
     }
     let smbios = firmware::read_smbios(root);
+    let (disks, other_storage) =
+        disks::probe_storage(root, options.include_virtual, &options.drives);
+    let controllers = pci::probe_controllers(root, &disks, &other_storage);
     Ok(ProbeReport {
         schema_version: SCHEMA_VERSION,
         tool_version: crate::model::tool_version(),
@@ -156,8 +173,10 @@ pub fn probe_with(root: &SysRoot, options: ProbeOptions) -> Result<ProbeReport, 
         cpu: cpu::probe_cpu(root),
         memory: memory::probe_memory(root, &smbios),
         power: power::probe_power(root),
-        disks: disks::probe_disks_with(root, options.include_virtual, &options.drives),
+        disks,
         network: network::probe_network(root),
         tpm: firmware::tpm(root, &smbios),
+        other_storage,
+        controllers,
     })
 }

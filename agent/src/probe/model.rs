@@ -8,6 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{DevNo, DiskId, DiskIdentity, Field, MediaType, Transport};
+/// The closed sets the certificate records too (what a piece of storage or a controller is,
+/// what was done, what may hide disks): defined in `reprise-cert`.
+pub use reprise_cert::words::{ControllerFinding, ControllerKind, StorageHandling, StorageKind};
 
 /// Version of the JSON schema of [`ProbeReport`]. Additive changes keep it; renames bump it.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -27,6 +30,15 @@ pub struct ProbeReport {
     /// The TPM (SMBIOS type 43, or the kernel's `sys/class/tpm`); `Known(None)`: none.
     #[serde(default = "unknown_tpm")]
     pub tpm: Field<Option<Tpm>>,
+    /// Storage that is not a disk the run sanitizes: optical drives, empty card readers,
+    /// read-only removable media, eMMC boot partitions and RPMB, NVMe namespaces the kernel does
+    /// not show. Never in `disks`.
+    #[serde(default)]
+    pub other_storage: Vec<OtherStorage>,
+    /// PCI storage controllers (class 01h, SD hosts, Intel VMD) and network controllers
+    /// (class 02h): their driver, what they show, and what may hide disks.
+    #[serde(default)]
+    pub controllers: Vec<Controller>,
 }
 
 fn unknown_tpm() -> Field<Option<Tpm>> {
@@ -368,8 +380,14 @@ pub enum DriveFacts {
         model: String,
         serial: String,
         firmware: String,
-        /// Number of namespaces the controller supports.
+        /// Number of namespaces the controller supports (NN: the highest namespace ID it may
+        /// have, not how many exist).
         namespaces: u32,
+        /// The namespaces that exist and are attached (Identify CNS 02h, the Active Namespace ID
+        /// list), when it was read: one the kernel shows no disk for is listed in
+        /// `other_storage`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        active_namespaces: Option<Vec<u32>>,
         format_supported: bool,
         /// Format applies to all namespaces at once (FNA bit 0); crypto erase supported
         /// (bit 2).
@@ -382,6 +400,29 @@ pub enum DriveFacts {
     },
 }
 
+impl ProbeReport {
+    /// The laptop's own disks ([`Disk::is_internal`]): what a run must have found before it can
+    /// say anything about the laptop's storage.
+    pub fn internal_disks(&self) -> Vec<&Disk> {
+        self.disks.iter().filter(|d| d.is_internal()).collect()
+    }
+
+    /// Whether this probe found internal storage: at least one internal disk.
+    pub fn has_internal_storage(&self) -> bool {
+        self.disks.iter().any(Disk::is_internal)
+    }
+
+    /// The storage controllers that may hide disks (RAID mode, Intel VMD without its driver,
+    /// NVMe drives remapped behind SATA, no driver): each names the step that fixes it
+    /// (`reprise_cert::messages::controller_finding`).
+    pub fn controllers_hiding_disks(&self) -> Vec<&Controller> {
+        self.controllers
+            .iter()
+            .filter(|c| c.hides_disks())
+            .collect()
+    }
+}
+
 impl Disk {
     /// Whether this disk is the proven boot medium: the one disk the verdict leaves out.
     pub fn is_boot_medium(&self) -> bool {
@@ -392,6 +433,17 @@ impl Disk {
     /// Reprise image (a stick is never wiped, booted from or not).
     pub fn is_protected(&self) -> bool {
         self.holds_system || self.reprise_medium.is_some()
+    }
+
+    /// Whether the disk is the laptop's own storage: not behind USB, not an SD card in a
+    /// reader, not the boot medium. (Optical drives and empty readers are not disks at all.)
+    pub fn is_internal(&self) -> bool {
+        let external = match self.transport {
+            Transport::Usb => true,
+            Transport::Mmc => !self.soldered,
+            _ => false,
+        };
+        !external && !self.is_boot_medium()
     }
 
     /// The disk's identity as every later step records it: built here, once.
@@ -419,6 +471,92 @@ pub struct Partition {
     pub dev_path: String,
     pub size_bytes: Field<u64>,
     pub mountpoints: Vec<String>,
+}
+
+/// Storage that is not a disk the run sanitizes, listed for what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherStorage {
+    /// Kernel name ("sr0", "sdc", "mmcblk0boot0", "mmcblk0rpmb"); an NVMe namespace the kernel
+    /// does not show: its controller and number ("nvme0 namespace 2").
+    pub name: String,
+    /// Its device node, when the kernel made one.
+    pub dev_path: Option<String>,
+    pub kind: StorageKind,
+    /// Its stable name, when it has one (an NVMe namespace: `nvme:<serial>:ns<n>`).
+    pub id: Option<DiskId>,
+    /// The disk it is part of (the eMMC of a boot partition, a namespace's sibling disk).
+    pub part_of: Option<DiskId>,
+    pub vendor: Field<String>,
+    pub model: Field<String>,
+    pub serial: Field<String>,
+    pub transport: Transport,
+    pub size_bytes: Field<u64>,
+    pub read_only: Field<bool>,
+    /// What the run does with it.
+    pub handling: StorageHandling,
+    /// What the probe saw that says so ("SCSI peripheral type 5", "removable, size 0").
+    pub evidence: String,
+}
+
+impl OtherStorage {
+    /// An NVMe namespace the kernel does not show: its controller's serial and its number.
+    pub fn nvme_namespace(&self) -> Option<(&str, u32)> {
+        match (&self.kind, &self.id) {
+            (
+                StorageKind::NvmeNamespace,
+                Some(DiskId::Serial {
+                    serial,
+                    namespace: Some(ns),
+                    ..
+                }),
+            ) => Some((serial.as_str(), *ns)),
+            _ => None,
+        }
+    }
+}
+
+/// A PCI controller: storage (with what it shows) or network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Controller {
+    /// PCI address ("0000:00:17.0").
+    pub address: String,
+    pub kind: ControllerKind,
+    /// PCI class code, six hex digits ("010601").
+    pub class: String,
+    /// Vendor and device IDs, four hex digits each ("8086", "9a0b").
+    pub vendor_id: String,
+    pub device_id: String,
+    /// The kernel driver bound to it (the `driver` link); `None`: no driver bound.
+    pub driver: Option<String>,
+    /// The disks behind it (ids), in `disks` order.
+    pub disks: Vec<DiskId>,
+    /// The other storage behind it (kernel names: "sr0").
+    pub other_storage: Vec<String>,
+    /// NVMe drives the AHCI driver found remapped behind it (Intel RST), when it says.
+    pub remapped_nvme: Option<u32>,
+    /// Why it may hide disks (or, a network controller, cannot be used), when it may.
+    pub finding: Option<ControllerFinding>,
+}
+
+impl Controller {
+    /// "8086:9a0b".
+    pub fn pci_id(&self) -> String {
+        format!("{}:{}", self.vendor_id, self.device_id)
+    }
+
+    /// A storage controller (as opposed to a network one).
+    pub fn is_storage(&self) -> bool {
+        !matches!(
+            self.kind,
+            ControllerKind::Ethernet | ControllerKind::OtherNetwork
+        )
+    }
+
+    /// A storage controller whose disks the run may not see: RAID mode, VMD without its
+    /// driver, NVMe drives remapped behind it, or no driver at all.
+    pub fn hides_disks(&self) -> bool {
+        self.is_storage() && self.finding.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

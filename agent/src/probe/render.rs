@@ -7,8 +7,12 @@
 use std::fmt::Write as _;
 
 use super::identity::is_portable;
-use super::model::{Battery, CapacityUnit, Disk, DiskHealth, HealthStatus, Memory, ProbeReport};
-use crate::model::{Field, MediaType, text};
+use super::model::{
+    Battery, CapacityUnit, Controller, Disk, DiskHealth, HealthStatus, Memory, OtherStorage,
+    ProbeReport,
+};
+use crate::model::{Field, Language, MediaType, text};
+use reprise_cert::messages;
 
 /// Width of the left label column.
 const LABEL: usize = 10;
@@ -282,6 +286,83 @@ fn disk(out: &mut String, d: &Disk) {
     }
 }
 
+/// "sr0  optical drive, empty: nothing stored, nothing to sanitize" and what it is.
+fn other_storage(out: &mut String, o: &OtherStorage) {
+    line(
+        out,
+        "STORAGE",
+        &format!(
+            "{}  {}",
+            o.dev_path.as_deref().unwrap_or(&o.name),
+            messages::other_storage(o.kind, o.handling, Language::En)
+        ),
+    );
+    let mut what = Vec::new();
+    if let Field::Known(m) = &o.model {
+        what.push(match &o.vendor {
+            Field::Known(v) if !v.starts_with("0x") && !m.starts_with(v.as_str()) => {
+                format!("{v} {m}")
+            }
+            _ => m.clone(),
+        });
+    }
+    if let Field::Known(b) = o.size_bytes
+        && b > 0
+    {
+        what.push(size(b));
+    }
+    if let Some(p) = &o.part_of {
+        what.push(format!("part of {p}"));
+    }
+    what.push(o.evidence.clone());
+    line(out, "", &what.join(" · "));
+}
+
+/// A controller, what it shows, and — when it may hide disks or has no driver — why and the
+/// step that fixes it, in English and in French (the workshop's language).
+fn controller(out: &mut String, c: &Controller) {
+    let mut shows: Vec<String> = c.disks.iter().map(ToString::to_string).collect();
+    shows.extend(c.other_storage.iter().cloned());
+    let shows = if shows.is_empty() {
+        if c.is_storage() {
+            "no disk".to_owned()
+        } else {
+            String::new()
+        }
+    } else {
+        format!("shows {}", shows.join(", "))
+    };
+    let head = format!(
+        "{}  {} {}  {}  {}",
+        c.address,
+        messages::controller_kind(c.kind, Language::En),
+        c.pci_id(),
+        c.driver
+            .as_ref()
+            .map_or_else(|| "NO DRIVER".to_owned(), |d| format!("driver {d}")),
+        shows
+    );
+    line(out, "PCI", head.trim_end());
+    if let Some(f) = c.finding {
+        for lang in [Language::En, Language::Fr] {
+            let label = match (c.is_storage(), lang) {
+                (true, Language::En) => "MAY HIDE DISKS",
+                (true, Language::Fr) => "PEUT CACHER DES DISQUES",
+                (false, Language::En) => "NOT USABLE",
+                (false, Language::Fr) => "INUTILISABLE",
+            };
+            line(
+                out,
+                "",
+                &format!(
+                    "{label}: {}",
+                    messages::controller_finding(c.kind, f, &c.pci_id(), c.remapped_nvme, lang)
+                ),
+            );
+        }
+    }
+}
+
 /// The report as text for the console.
 pub fn human(r: &ProbeReport) -> String {
     let mut out = String::new();
@@ -433,6 +514,25 @@ pub fn human(r: &ProbeReport) -> String {
     }
     for d in &r.disks {
         disk(&mut out, d);
+    }
+    for o in &r.other_storage {
+        other_storage(&mut out, o);
+    }
+    if !r.has_internal_storage() {
+        let hiding = r.controllers_hiding_disks();
+        let text = if hiding.is_empty() {
+            "none found: no disk of the laptop's own (USB, SD cards and optical drives aside)"
+                .to_owned()
+        } else {
+            format!(
+                "none found — {} controller(s) may hide the laptop's disks (see PCI)",
+                hiding.len()
+            )
+        };
+        line(&mut out, "INTERNAL", &text);
+    }
+    for c in &r.controllers {
+        controller(&mut out, c);
     }
 
     for n in &r.network {

@@ -1,6 +1,6 @@
 //! Block devices (and regular files standing in for them): the [`BlockIo`] seam the wipe engine
-//! writes through, its real implementation [`Device`], and read-only peeks at a disk's first
-//! sectors for the probe.
+//! writes through, its real implementation [`Device`], and read-only peeks for the probe: a
+//! disk's first sectors, whether an optical drive holds a disc.
 //!
 //! [`Device::open_read_write`] is a primitive: only the write guard
 //! (`wipe::guard::open_for_write`) may call it, after its checks — an architecture test fails if
@@ -424,6 +424,53 @@ impl BlockIo for Device {
         }
         self.refresh_len().map_err(io::Error::other)
     }
+}
+
+/// What an optical drive says of its tray and disc (the kernel's `CDROM_DRIVE_STATUS`, which
+/// asks the drive with TEST UNIT READY and reads its sense).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscStatus {
+    /// The tray is closed and empty.
+    NoDisc,
+    /// The tray is open (so no disc can be read).
+    TrayOpen,
+    /// A disc is in it but the drive is not ready (spinning up, unreadable).
+    NotReady,
+    /// A disc is in it.
+    DiscOk,
+    /// The drive gives no information.
+    NoInfo,
+}
+
+impl DiscStatus {
+    /// From the kernel's `CDS_*` code (`linux/cdrom.h`).
+    pub fn from_code(code: i32) -> DiscStatus {
+        match code {
+            1 => DiscStatus::NoDisc,
+            2 => DiscStatus::TrayOpen,
+            3 => DiscStatus::NotReady,
+            4 => DiscStatus::DiscOk,
+            _ => DiscStatus::NoInfo,
+        }
+    }
+}
+
+/// Whether the optical drive at `path` holds a disc. It is opened read-only and non-blocking:
+/// the kernel's optical layer then neither requires a disc nor closes an open tray.
+pub fn disc_status(path: &Path) -> io::Result<DiscStatus> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.file_type().is_block_device() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{}: not a block device", path.display()),
+        ));
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(path)?;
+    let code = ioctl::cdrom_drive_status(file.as_fd()).map_err(io::Error::from)?;
+    Ok(DiscStatus::from_code(code))
 }
 
 /// The first `len` bytes of the block device (or file) at `path`, read-only and without caching

@@ -1,6 +1,7 @@
 //! Every ioctl Reprise issues, and with them every `unsafe` block of the agent: block-device
 //! size, sector size, read-only flag and buffer flush; SCSI generic I/O (`SG_IO`, which carries
-//! ATA PASS-THROUGH commands to SATA disks) and NVMe admin commands and namespace id.
+//! ATA PASS-THROUGH commands to SATA disks) and NVMe admin commands and namespace id; whether an
+//! optical drive holds a disc (`CDROM_DRIVE_STATUS`).
 //!
 //! Each wrapper takes a borrowed descriptor and returns a typed result, so the rest of the agent
 //! stays in safe code (the workspace denies `unsafe_code`; this module alone allows it).
@@ -34,6 +35,23 @@ nix::ioctl_none_bad!(
     blkflsbuf,
     nix::request_code_none!(0x12, 97)
 );
+
+nix::ioctl_write_int_bad!(
+    /// CDROM_DRIVE_STATUS: the state of an optical drive's tray (`linux/cdrom.h`).
+    cdrom_drive_status_ioctl,
+    0x5326
+);
+
+/// `CDSL_CURRENT`: the slot in the drive now (`linux/cdrom.h`: `(int)(~0U >> 1)`).
+const CDSL_CURRENT: libc::c_int = libc::c_int::MAX;
+
+/// What the optical drive open on `fd` says of its tray: the kernel's `CDS_*` code (1 no disc,
+/// 2 tray open, 3 not ready, 4 disc in it, 0 no information).
+pub fn cdrom_drive_status(fd: BorrowedFd<'_>) -> nix::Result<libc::c_int> {
+    // SAFETY: `fd` is live; CDROM_DRIVE_STATUS takes an int by value (the slot) and touches no
+    // user memory.
+    unsafe { cdrom_drive_status_ioctl(fd.as_raw_fd(), CDSL_CURRENT) }
+}
 
 /// Size in bytes of the block device open on `fd`.
 pub fn block_size_bytes(fd: BorrowedFd<'_>) -> nix::Result<u64> {

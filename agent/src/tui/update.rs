@@ -57,14 +57,22 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::RamDone(r) => {
             m.ram.running = false;
             let lang = m.cfg.lang();
-            let text = format!(
-                "{} {} {}, {} {}",
-                t(lang, "RAM test:", "Test mémoire :"),
-                super::i18n::gib(lang, r.bytes_tested),
-                t(lang, "tested", "testés"),
-                r.errors,
-                t(lang, "error(s)", "erreur(s)")
-            );
+            // A test that tested nothing says so: never "0 GiB tested, 0 error(s)".
+            let text = match crate::checks::memory_not_run(&r) {
+                Some(why) => format!(
+                    "{} {}",
+                    t(lang, "RAM test:", "Test mémoire :"),
+                    messages::check_not_run(why, lang)
+                ),
+                None => format!(
+                    "{} {} {}, {} {}",
+                    t(lang, "RAM test:", "Test mémoire :"),
+                    super::i18n::gib(lang, r.bytes_tested),
+                    t(lang, "tested", "testés"),
+                    r.errors,
+                    t(lang, "error(s)", "erreur(s)")
+                ),
+            };
             m.log(text, r.errors > 0);
             fx.push(Effect::Transcript(format!(
                 "reprise: check ram: {} bytes, {} error(s), completed {}",

@@ -13,7 +13,7 @@ use super::{
     Action, Decision, DiskProblem, Grade, Policy, Reason, RemappedAfterOverwrite, Verdict,
 };
 use crate::model::DiskId;
-use crate::probe::model::{DiskHealth, ProbeReport};
+use crate::probe::model::{DiskHealth, ProbeReport, StorageHandling};
 use crate::wipe::report::{DeviceWipe, Outcome, WipeReport};
 
 /// SMBIOS chassis types of portable machines (laptop, notebook, sub-notebook, tablet,
@@ -46,7 +46,11 @@ pub fn evaluate_with_checks(
     memory_rules(probe, policy, &mut ev);
     battery_rules(probe, policy, &mut ev);
     disk_rules(probe, wipe, health, policy, &mut ev);
-    check_rules(checks, policy, &mut ev);
+    other_storage_rules(probe, wipe, &mut ev);
+    // A check that tested nothing weighs nothing: it is not run, not passed. (The language only
+    // words the not-run list, which the verdict does not keep.)
+    let checks = crate::checks::settle(checks.clone(), crate::model::Language::En);
+    check_rules(&checks, policy, &mut ev);
     ev.finish()
 }
 
@@ -84,6 +88,8 @@ impl Evaluation {
                     Action::CheckBattery { .. }
                         | Action::CheckDisk { .. }
                         | Action::CheckRamSlots { .. }
+                        | Action::RemoveMedium { .. }
+                        | Action::CheckNoMedium { .. }
                 )
             })
             .count();
@@ -321,8 +327,36 @@ fn disk_rules(
     // was skipped) is a reason and an action of its own.
     let considered: Vec<&crate::probe::model::Disk> =
         probe.disks.iter().filter(|d| !d.is_boot_medium()).collect();
-    if considered.is_empty() && wipe.devices.is_empty() {
+    // A controller that may hide disks: the laptop's storage was not all seen. Its disk may
+    // still hold its owner's files, so "no disk, fit a new one" would be wrong.
+    let hiding = probe.controllers_hiding_disks();
+    for c in &hiding {
+        if let Some(finding) = c.finding {
+            ev.fix(
+                Reason::DisksHidden {
+                    controller: c.address.clone(),
+                    pci_id: c.pci_id(),
+                    finding,
+                },
+                Action::RevealDisks {
+                    controller: c.address.clone(),
+                    pci_id: c.pci_id(),
+                    finding,
+                },
+            );
+        }
+    }
+    // No disk of the laptop's own (a USB disk, an SD card in a reader, an optical drive are not
+    // one): it needs a disk, unless one may be hidden.
+    let internal = !probe.internal_disks().is_empty()
+        || wipe
+            .devices
+            .iter()
+            .any(|w| !probe.disks.iter().any(|d| d.id == w.device.id));
+    if !internal && hiding.is_empty() {
         ev.fix(Reason::NoDisk, Action::FitNewDisk);
+    }
+    if considered.is_empty() && wipe.devices.is_empty() {
         return;
     }
     for d in &considered {
@@ -471,6 +505,48 @@ fn no_purge_ever(e: &Explanation) -> bool {
             | Explanation::AtaNoPurge
             | Explanation::ScsiNoSanitize { .. }
     )
+}
+
+/// Storage that is not a disk: a medium left in a drive is a note (take it out), never a disk
+/// not sanitized; an NVMe namespace the kernel did not show holds data like any disk, so it is
+/// one, unless the firmware erase of a sanitized namespace of its controller erased it too.
+fn other_storage_rules(probe: &ProbeReport, wipe: &WipeReport, ev: &mut Evaluation) {
+    for o in &probe.other_storage {
+        match o.handling {
+            StorageHandling::RemoveMedium | StorageHandling::CheckEmpty => {
+                let (device, kind) = (o.name.clone(), o.kind);
+                let action = if o.handling == StorageHandling::RemoveMedium {
+                    Action::RemoveMedium { device, kind }
+                } else {
+                    Action::CheckNoMedium { device, kind }
+                };
+                if !ev.actions.contains(&action) {
+                    ev.actions.push(action);
+                }
+            }
+            StorageHandling::NotSanitized => {
+                let Some((serial, nsid)) = o.nvme_namespace() else {
+                    continue;
+                };
+                if wipe.erased_namespace(serial, nsid) {
+                    continue;
+                }
+                let disk =
+                    o.id.as_ref()
+                        .map_or_else(|| o.name.clone(), ToString::to_string);
+                ev.fix(
+                    Reason::DiskNotSanitized {
+                        disk: disk.clone(),
+                        why: Some(format!("{}: the kernel shows no disk for it", o.name)),
+                    },
+                    Action::SanitizeOrRemoveDisk { disk },
+                );
+            }
+            StorageHandling::NoMedium
+            | StorageHandling::NotWritten
+            | StorageHandling::ErasedWithController => {}
+        }
+    }
 }
 
 /// A disk going to destruction must be replaced — unless it is a soldered eMMC, which cannot

@@ -342,6 +342,21 @@ impl HiddenAreas {
     }
 }
 
+impl WipeReport {
+    /// Whether namespace `nsid` of the NVMe controller with serial `serial` was erased by a
+    /// firmware command of a disk proven sanitized: an NVMe Sanitize (or a Format of every
+    /// namespace) records every namespace it erased, the ones the kernel does not show included.
+    pub fn erased_namespace(&self, serial: &str, nsid: u32) -> bool {
+        self.devices.iter().any(|w| {
+            w.device.serial.as_deref().map(str::trim) == Some(serial.trim())
+                && w.firmware
+                    .as_ref()
+                    .is_some_and(|f| f.namespaces.contains(&nsid))
+                && w.is_sanitized()
+        })
+    }
+}
+
 impl DeviceWipe {
     /// Whether this record proves the disk sanitized: THE one predicate (see the module doc).
     /// Only the engine produces `Passed`, and only when every byte was written and verification

@@ -6,8 +6,8 @@
 use reprise::cert::envelope;
 use reprise::cert::issue::issue_certificate;
 use reprise::cert::model::{
-    ChecksRecord, CoolingCheck, KeyboardCheck, Language, MemoryCheck, MemoryErrorRecord,
-    ScreenCheck,
+    CheckName, ChecksRecord, CoolingCheck, KeyboardCheck, Language, MemoryCheck, MemoryErrorRecord,
+    NotRunWhy, RamEnd, ScreenCheck,
 };
 use reprise::verdict::{Action, Policy, Reason, evaluate, evaluate_with_checks};
 
@@ -52,7 +52,9 @@ fn checks() -> ChecksRecord {
                 found: "0x0000000000000000".into(),
             }],
             module: Some("ChannelA-DIMM0".into()),
+            ended_by: None,
         }),
+        not_run: Vec::new(),
     }
 }
 
@@ -129,4 +131,93 @@ fn checks_are_signed_and_absent_when_none_was_done() {
     let path = issue_certificate(empty, &key, dir.path()).unwrap();
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     assert!(json["certificate"].get("checks").is_none());
+}
+
+/// A RAM test stopped before its first chunk and a keyboard check left with Esc at once tested
+/// nothing: the certificate says "not run" with why (in its language), never a RAM test with 0
+/// errors or 77 dead keys, and the verdict weighs neither.
+#[test]
+fn a_check_that_tested_nothing_is_not_run_never_a_pass_or_a_failure() {
+    let mut c = checks();
+    c.screen = None;
+    c.cooling = None;
+    c.memory = Some(MemoryCheck {
+        patterns: Vec::new(),
+        bytes_tested: 0,
+        bytes_total: Some(8 << 30),
+        duration_ms: 3,
+        completed: false,
+        errors: 0,
+        first_errors: Vec::new(),
+        module: None,
+        ended_by: Some(RamEnd::WipeEnded),
+    });
+    // Esc pressed three times straight away: Esc is the only key that answered.
+    let k = c.keyboard.as_mut().unwrap();
+    k.keys_pressed = 1;
+    k.keys_not_pressed = (0..77).map(|i| format!("K{i}")).collect();
+    k.keys_total = 78;
+    k.completed = true;
+
+    let v = evaluate_with_checks(
+        &certs::probe(),
+        &certs::wipe("wipe-passed.json"),
+        &certs::good_health(),
+        &c,
+        &Policy::default(),
+    );
+    assert!(
+        !v.reasons
+            .iter()
+            .any(|r| matches!(r, Reason::KeysDead { .. } | Reason::MemoryErrors { .. })),
+        "{v:?}"
+    );
+    let without = evaluate(
+        &certs::probe(),
+        &certs::wipe("wipe-passed.json"),
+        &certs::good_health(),
+        &Policy::default(),
+    );
+    assert_eq!(v, without, "a check not run weighs nothing");
+
+    let dir = tempfile::tempdir().unwrap();
+    let key = certs::test_key();
+    for (lang, memory, keyboard) in [
+        (
+            Language::En,
+            "RAM test  not run: the wipe ended before one pattern was written and read back",
+            "Keyboard  not run: no key was pressed",
+        ),
+        (
+            Language::Fr,
+            "Test mémoire  non effectué : l'effacement s'est terminé avant qu'un motif soit écrit et relu",
+            "Clavier       non effectué : aucune touche n'a été pressée",
+        ),
+    ] {
+        let mut inputs = certs::inputs("wipe-passed.json", lang, "2026-11-26T12:00:00.000Z");
+        inputs.checks = Some(c.clone());
+        let path = issue_certificate(inputs, &key, dir.path()).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let verified = envelope::verify(&bytes, Some(&key.verifying_key())).unwrap();
+        let recorded = verified.envelope.certificate.checks.clone().unwrap();
+        assert_eq!((recorded.memory, recorded.keyboard), (None, None));
+        let not_run: Vec<(CheckName, NotRunWhy)> =
+            recorded.not_run.iter().map(|n| (n.check, n.why)).collect();
+        assert_eq!(
+            not_run,
+            [
+                (CheckName::Keyboard, NotRunWhy::NoKeyPressed),
+                (CheckName::Memory, NotRunWhy::WipeEnded)
+            ]
+        );
+        let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            json["certificate"]["checks"]["not_run"][1]["why"],
+            "wipe_ended"
+        );
+        let text = reprise::cert::render::text(&verified.envelope.certificate, &verified.digest);
+        for line in [memory, keyboard] {
+            assert!(text.contains(line), "{line:?} not in:\n{text}");
+        }
+    }
 }

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use reprise::model::{Field, Transport};
-use reprise::probe::model::{CapacityUnit, DriveFacts, HealthStatus, ProbeReport};
+use reprise::probe::model::{
+    CapacityUnit, ControllerFinding, ControllerKind, DriveFacts, HealthStatus, ProbeReport,
+    StorageHandling, StorageKind,
+};
 use reprise::probe::{self, Drives, ProbeOptions, render};
 use reprise::sys::SysRoot;
 use reprise::sys::passthrough::Passthrough;
@@ -212,6 +215,58 @@ fn laptop_nvme_one_energy_battery() {
             ("wlp61s0", "3c:6a:a7:1e:52:c0".into(), "iwlwifi".into()),
         ]
     );
+    // The controller's Active Namespace ID list names the one namespace the kernel shows.
+    assert!(
+        matches!(&d.drive, Some(DriveFacts::Nvme { active_namespaces: Some(ns), .. }) if ns == &[1]),
+        "{:?}",
+        d.drive
+    );
+    assert!(r.other_storage.is_empty(), "{:?}", r.other_storage);
+    // The NVMe controller shows the disk; the chipset's SATA controller shows none, and hides
+    // none (its driver is bound).
+    let controllers: Vec<(&str, ControllerKind, Option<&str>, Vec<String>)> = r
+        .controllers
+        .iter()
+        .map(|c| {
+            (
+                c.address.as_str(),
+                c.kind,
+                c.driver.as_deref(),
+                c.disks.iter().map(ToString::to_string).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        controllers,
+        [
+            (
+                "0000:00:17.0",
+                ControllerKind::SataAhci,
+                Some("ahci"),
+                vec![]
+            ),
+            (
+                "0000:00:1f.6",
+                ControllerKind::Ethernet,
+                Some("e1000e"),
+                vec![]
+            ),
+            (
+                "0000:3c:00.0",
+                ControllerKind::Nvme,
+                Some("nvme"),
+                vec![d.id.to_string()]
+            ),
+            (
+                "0000:3d:00.0",
+                ControllerKind::OtherNetwork,
+                Some("iwlwifi"),
+                vec![]
+            ),
+        ]
+    );
+    assert!(r.controllers_hiding_disks().is_empty());
+    assert!(r.has_internal_storage());
     insta::assert_json_snapshot!("laptop_nvme_json", r);
     insta::assert_snapshot!("laptop_nvme_human", render::human(&r));
 }
@@ -318,8 +373,56 @@ fn mini_pc_emmc_no_battery() {
     assert_eq!(tpm.vendor.as_deref(), Some("INTC"));
     assert_eq!(tpm.source, "SMBIOS type 43");
 
+    // The eMMC's hardware partitions are listed with what was done to them (nothing: read-only
+    // by default and outside the user area; the RPMB needs the device's key), never as disks.
+    let areas: Vec<(&str, StorageKind, StorageHandling, u64)> = r
+        .other_storage
+        .iter()
+        .map(|o| (o.name.as_str(), o.kind, o.handling, k(&o.size_bytes)))
+        .collect();
+    assert_eq!(
+        areas,
+        [
+            (
+                "mmcblk0boot0",
+                StorageKind::EmmcBootPartition,
+                StorageHandling::NotWritten,
+                4 << 20
+            ),
+            (
+                "mmcblk0boot1",
+                StorageKind::EmmcBootPartition,
+                StorageHandling::NotWritten,
+                4 << 20
+            ),
+            (
+                "mmcblk0rpmb",
+                StorageKind::EmmcRpmb,
+                StorageHandling::NotWritten,
+                4 << 20
+            ),
+        ]
+    );
+    assert!(
+        r.other_storage
+            .iter()
+            .all(|o| o.part_of.as_ref() == Some(&d.id))
+    );
+    // The eMMC sits behind the SD host controller: soldered, so internal storage.
+    let host = r
+        .controllers
+        .iter()
+        .find(|c| c.kind == ControllerKind::SdHost)
+        .unwrap();
+    assert_eq!(host.disks, std::slice::from_ref(&d.id));
+    assert!(r.has_internal_storage());
+
     let human = render::human(&r);
     assert!(human.contains("BATTERY   No battery"), "{human}");
+    assert!(
+        human.contains("/dev/mmcblk0boot0  eMMC boot partition, not written: read-only by default"),
+        "{human}"
+    );
     insta::assert_json_snapshot!("mini_emmc_json", r);
     insta::assert_snapshot!("mini_emmc_human", human);
 
@@ -332,6 +435,89 @@ fn mini_pc_emmc_no_battery() {
         "0x9f3a1b2c",
         "boot area reads its card"
     );
+}
+
+/// A laptop as workshops get them: a disc left in the DVD drive, an empty SD slot, a USB card
+/// reader with an empty slot and a write-protected card, a Wi-Fi card the image has no driver
+/// for. Only the hard disk is a disk; the rest is listed for what it is.
+#[test]
+fn laptop_with_a_disc_in_the_dvd_drive_and_card_readers() {
+    let r = probe_fixture("laptop-dvd-reader", false);
+    let names: Vec<&str> = r.disks.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["sda"], "only the hard disk is a disk");
+    let sda = &r.disks[0];
+    assert_eq!(k(&sda.model), "TOSHIBA MK1651GSY");
+    assert_eq!(k(&sda.serial), "38IGT0G5T");
+    assert!(k(&sda.rotational));
+
+    let other: Vec<(&str, StorageKind, StorageHandling)> = r
+        .other_storage
+        .iter()
+        .map(|o| (o.name.as_str(), o.kind, o.handling))
+        .collect();
+    assert_eq!(
+        other,
+        [
+            ("sdb", StorageKind::CardReader, StorageHandling::NoMedium),
+            (
+                "sdc",
+                StorageKind::ReadOnlyMedium,
+                StorageHandling::RemoveMedium
+            ),
+            (
+                "sr0",
+                StorageKind::OpticalDrive,
+                StorageHandling::RemoveMedium
+            ),
+            ("mmc0", StorageKind::CardReader, StorageHandling::NoMedium),
+        ]
+    );
+    let sr0 = &r.other_storage[2];
+    assert_eq!(k(&sr0.model), "DVDRAM GU10N");
+    assert_eq!(k(&sr0.size_bytes), 1_392_640 * 512);
+    assert!(
+        sr0.evidence.contains("SCSI peripheral type 5"),
+        "{}",
+        sr0.evidence
+    );
+    assert_eq!(sr0.transport, Transport::Sata);
+
+    // The AHCI controller shows the disk and the DVD drive; the SD host shows nothing (no card),
+    // which is not hiding anything; the Wi-Fi card has no driver.
+    let ahci = r
+        .controllers
+        .iter()
+        .find(|c| c.address == "0000:00:1f.2")
+        .unwrap();
+    assert_eq!(ahci.kind, ControllerKind::SataAhci);
+    assert_eq!(ahci.disks, std::slice::from_ref(&sda.id));
+    assert_eq!(ahci.other_storage, ["sr0"]);
+    let wifi = r
+        .controllers
+        .iter()
+        .find(|c| c.address == "0000:03:00.0")
+        .unwrap();
+    assert_eq!(
+        (wifi.driver.as_deref(), wifi.finding),
+        (None, Some(ControllerFinding::NoDriver))
+    );
+    assert!(!wifi.hides_disks(), "a network controller hides no disk");
+    assert!(r.controllers_hiding_disks().is_empty());
+    assert!(r.has_internal_storage());
+
+    let human = render::human(&r);
+    for line in [
+        "STORAGE   /dev/sr0  optical drive, a disc is in it, not sanitized: remove the disc",
+        "STORAGE   /dev/sdb  card reader, empty: nothing stored, nothing to sanitize",
+        "STORAGE   mmc0  card reader, empty",
+        "PCI       0000:03:00.0  network 8086:4238  NO DRIVER",
+        "NOT USABLE: no driver in this image — the image has no driver for network controller 8086:4238: use a USB Ethernet adapter",
+        "INUTILISABLE: aucun pilote dans cette image — l'image n'a pas de pilote pour le contrôleur réseau 8086:4238 : utiliser un adaptateur Ethernet USB",
+    ] {
+        assert!(human.contains(line), "{line:?} not in:\n{human}");
+    }
+    insta::assert_json_snapshot!("laptop_dvd_reader_json", r);
+    insta::assert_snapshot!("laptop_dvd_reader_human", human);
 }
 
 #[test]
@@ -348,7 +534,12 @@ fn all_shows_virtual_devices() {
 
 #[test]
 fn json_round_trips() {
-    for name in ["laptop-nvme", "laptop-sata-usb", "mini-emmc"] {
+    for name in [
+        "laptop-nvme",
+        "laptop-sata-usb",
+        "mini-emmc",
+        "laptop-dvd-reader",
+    ] {
         let r = probe_fixture(name, false);
         let text = serde_json::to_string(&r).unwrap();
         let back: ProbeReport = serde_json::from_str(&text).unwrap();

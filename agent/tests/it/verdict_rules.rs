@@ -5,8 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use reprise::model::{DiskId, Field};
-use reprise::probe::model::{DiskHealth, ProbeReport};
+use reprise::model::{DiskId, Field, Language, Transport};
+use reprise::probe::model::{
+    Controller, ControllerFinding, ControllerKind, DiskHealth, OtherStorage, ProbeReport,
+    StorageHandling, StorageKind,
+};
+use reprise::verdict::messages;
 use reprise::verdict::{Action, Decision, DiskProblem, Grade, Policy, Reason, Verdict, evaluate};
 use reprise::wipe::report::{Outcome, WipeReport};
 
@@ -505,4 +509,237 @@ fn a_policy_file_changes_the_outcome() {
         cores: 4,
         minimum: 8
     }));
+}
+
+/// Storage that is not a disk, as the probe lists it.
+fn other(name: &str, kind: StorageKind, handling: StorageHandling) -> OtherStorage {
+    OtherStorage {
+        name: name.into(),
+        dev_path: Some(format!("/dev/{name}")),
+        kind,
+        id: None,
+        part_of: None,
+        vendor: Field::Known("QEMU".into()),
+        model: Field::Known("QEMU DVD-ROM".into()),
+        serial: Field::Known("QM00005".into()),
+        transport: Transport::Sata,
+        size_bytes: Field::Known(0),
+        read_only: Field::Known(true),
+        handling,
+        evidence: "test".into(),
+    }
+}
+
+/// An empty DVD drive, an empty card reader and the eMMC's boot partitions are no disk left
+/// unsanitized: a healthy laptop stays grade A, with nothing to do.
+#[test]
+fn storage_that_is_not_a_disk_is_never_a_disk_not_sanitized() {
+    let mut p = healthy();
+    p.other_storage = vec![
+        other("sr0", StorageKind::OpticalDrive, StorageHandling::NoMedium),
+        other("sdc", StorageKind::CardReader, StorageHandling::NoMedium),
+        other(
+            "mmcblk0boot0",
+            StorageKind::EmmcBootPartition,
+            StorageHandling::NotWritten,
+        ),
+    ];
+    let v = eval(&p, &passed(), &certs::good_health());
+    assert_eq!(
+        (v.decision, v.grade),
+        (Decision::Refurbish, Grade::A),
+        "{v:?}"
+    );
+    assert!(v.reasons.is_empty() && v.actions.is_empty(), "{v:?}");
+}
+
+/// A disc left in the drive (or a write-protected card in a reader) is a note: take it out. It
+/// neither lowers the grade nor says a disk was not sanitized.
+#[test]
+fn a_disc_left_in_the_drive_is_a_note_not_a_reason() {
+    let mut p = healthy();
+    p.other_storage = vec![
+        other(
+            "sr0",
+            StorageKind::OpticalDrive,
+            StorageHandling::RemoveMedium,
+        ),
+        other(
+            "sdd",
+            StorageKind::ReadOnlyMedium,
+            StorageHandling::RemoveMedium,
+        ),
+    ];
+    let v = eval(&p, &passed(), &certs::good_health());
+    assert_eq!(
+        (v.decision, v.grade),
+        (Decision::Refurbish, Grade::A),
+        "{v:?}"
+    );
+    assert!(v.reasons.is_empty(), "{v:?}");
+    let remove_disc = Action::RemoveMedium {
+        device: "sr0".into(),
+        kind: StorageKind::OpticalDrive,
+    };
+    assert_eq!(
+        v.actions,
+        [
+            remove_disc.clone(),
+            Action::RemoveMedium {
+                device: "sdd".into(),
+                kind: StorageKind::ReadOnlyMedium
+            }
+        ]
+    );
+    assert_eq!(
+        messages::action(&remove_disc, Language::En),
+        "remove the disc from optical drive sr0"
+    );
+    assert_eq!(
+        messages::action(&remove_disc, Language::Fr),
+        "retirer le disque du lecteur optique sr0"
+    );
+}
+
+/// A namespace the kernel did not show holds data like any disk: not sanitized, unless the
+/// firmware erase of its controller (an NVMe Sanitize) erased it with the one that was shown.
+#[test]
+fn a_hidden_nvme_namespace_is_a_disk_not_sanitized_unless_its_controller_was_erased() {
+    let mut p = healthy();
+    let mut ns2 = other(
+        "nvme0 namespace 2",
+        StorageKind::NvmeNamespace,
+        StorageHandling::NotSanitized,
+    );
+    ns2.id = Some("nvme:S41GNX0M123456:ns2".parse().unwrap());
+    p.other_storage = vec![ns2];
+    let v = eval(&p, &passed(), &certs::good_health());
+    assert!(
+        v.reasons.contains(&Reason::DiskNotSanitized {
+            disk: "nvme:S41GNX0M123456:ns2".into(),
+            why: Some("nvme0 namespace 2: the kernel shows no disk for it".into()),
+        }),
+        "{v:?}"
+    );
+    assert!(v.actions.contains(&Action::SanitizeOrRemoveDisk {
+        disk: "nvme:S41GNX0M123456:ns2".into()
+    }));
+    assert_ne!(v.grade, Grade::A);
+
+    let mut erased = WipeReport {
+        devices: vec![crate::cert_storage::sanitized_with_namespaces(&[1, 2])],
+        ..passed()
+    };
+    let v = eval(&p, &erased, &certs::good_health());
+    assert!(
+        !v.reasons
+            .iter()
+            .any(|r| matches!(r, Reason::DiskNotSanitized { .. })),
+        "{v:?}"
+    );
+    // The Sanitize erased namespace 1 only: 2 is still not sanitized.
+    erased.devices = vec![crate::cert_storage::sanitized_with_namespaces(&[1])];
+    let v = eval(&p, &erased, &certs::good_health());
+    assert!(
+        v.reasons
+            .iter()
+            .any(|r| matches!(r, Reason::DiskNotSanitized { disk, .. } if disk.ends_with(":ns2"))),
+        "{v:?}"
+    );
+}
+
+/// A storage controller that may hide disks: the reason and the step that fixes it — and never
+/// "no disk, fit a new one", which would send away a laptop whose disk still holds its owner's
+/// files.
+#[test]
+fn hidden_storage_is_named_with_its_fix_never_no_disk() {
+    let mut p = healthy();
+    p.disks.remove(0);
+    let vmd = Controller {
+        address: "0000:00:0e.0".into(),
+        kind: ControllerKind::Vmd,
+        class: "010400".into(),
+        vendor_id: "8086".into(),
+        device_id: "9a0b".into(),
+        driver: None,
+        disks: vec![],
+        other_storage: vec![],
+        remapped_nvme: None,
+        finding: Some(ControllerFinding::VmdWithoutDriver),
+    };
+    p.controllers = vec![vmd];
+    let mut w = passed();
+    w.devices.clear();
+    let v = eval(&p, &w, &certs::good_health());
+    let hidden = Reason::DisksHidden {
+        controller: "0000:00:0e.0".into(),
+        pci_id: "8086:9a0b".into(),
+        finding: ControllerFinding::VmdWithoutDriver,
+    };
+    assert_eq!(v.reasons, std::slice::from_ref(&hidden), "{v:?}");
+    let fix = Action::RevealDisks {
+        controller: "0000:00:0e.0".into(),
+        pci_id: "8086:9a0b".into(),
+        finding: ControllerFinding::VmdWithoutDriver,
+    };
+    assert_eq!(v.actions, std::slice::from_ref(&fix));
+    assert_eq!(
+        messages::reason(&hidden, Language::En),
+        "disks may be hidden behind controller 0000:00:0e.0 (8086:9a0b): Intel VMD with no driver"
+    );
+    assert_eq!(
+        messages::action(&fix, Language::Fr),
+        "démarrer une image qui a le pilote vmd, ou BIOS → Stockage → Intel VMD : désactivé, puis recommencer"
+    );
+    // A network controller with no driver hides no disk: "no disk" again.
+    p.controllers[0].kind = ControllerKind::Ethernet;
+    let v = eval(&p, &w, &certs::good_health());
+    assert_eq!(v.reasons, [Reason::NoDisk]);
+}
+
+/// A laptop whose only disk is a USB one (not the stick) has no disk of its own: fit one. The
+/// USB disk is still accounted for.
+#[test]
+fn a_usb_disk_is_not_the_laptops_own_disk() {
+    let mut p = healthy();
+    p.disks.remove(0);
+    p.disks[0].reprise_medium = None;
+    let mut w = passed();
+    w.devices.clear();
+    let v = eval(&p, &w, &certs::good_health());
+    assert_eq!(v.reasons[0], Reason::NoDisk, "{v:?}");
+    assert!(v.actions.contains(&Action::FitNewDisk));
+    assert!(
+        v.reasons.iter().any(|r| matches!(
+            r,
+            Reason::DiskNotSanitized { disk, .. } if disk == "usb:4C530001230514118423"
+        )),
+        "{v:?}"
+    );
+}
+
+/// A drive nobody could ask about its disc: look, and take out any disc — a note too.
+#[test]
+fn a_drive_whose_disc_is_unknown_is_a_note_to_look() {
+    let mut p = healthy();
+    p.other_storage = vec![other(
+        "sr0",
+        StorageKind::OpticalDrive,
+        StorageHandling::CheckEmpty,
+    )];
+    let v = eval(&p, &passed(), &certs::good_health());
+    assert_eq!(
+        (v.decision, v.grade),
+        (Decision::Refurbish, Grade::A),
+        "{v:?}"
+    );
+    let look = Action::CheckNoMedium {
+        device: "sr0".into(),
+        kind: StorageKind::OpticalDrive,
+    };
+    assert_eq!(v.actions, std::slice::from_ref(&look));
+    assert_eq!(
+        messages::action(&look, Language::Fr),
+        "vérifier que le lecteur optique sr0 est vide (retirer tout disque)"
+    );
 }

@@ -392,6 +392,32 @@ fn the_cooling_check_starts_the_load_and_records_its_readings() {
     assert!(v.actions.contains(&Action::CleanCooling));
 }
 
+/// A RAM test that tested nothing (the wipe ended before its first chunk) is logged as not run,
+/// with why — never "0 GiB tested, 0 error(s)".
+#[test]
+fn a_ram_test_that_tested_nothing_is_logged_as_not_run() {
+    let mut m = model(false);
+    update(
+        &mut m,
+        Msg::RamDone(crate::cert::model::MemoryCheck {
+            patterns: Vec::new(),
+            bytes_tested: 0,
+            bytes_total: Some(8 << 30),
+            duration_ms: 2,
+            completed: false,
+            errors: 0,
+            first_errors: Vec::new(),
+            module: None,
+            ended_by: Some(crate::cert::model::RamEnd::WipeEnded),
+        }),
+    );
+    let last = &m.log.back().unwrap().text;
+    assert_eq!(
+        last,
+        "RAM test: not run: the wipe ended before one pattern was written and read back"
+    );
+}
+
 #[test]
 fn the_demo_quits_on_q_even_mid_wipe_once_the_workers_stopped() {
     let mut m = screen(false, true);

@@ -16,8 +16,13 @@
 //! | `GET /login`, `POST /login`, `POST /logout` | web sessions |
 //! | `GET /boot.ipxe?mac=<MAC>` | the iPXE script of one machine (with `--boot-dir`) |
 //! | `GET /boot/{vmlinuz,vmlinuz-bios,initrd.img}` | the live image's kernels and initramfs |
+//! | `GET /boot/{bootx64.efi,grubx64.efi}` | shim and network GRUB, for the rack's TFTP root |
+//! | `GET /grub/grub.cfg` | GRUB's first configuration, for the rack's TFTP root (with `--tftp`) |
+//!
+//! Over TFTP (`--tftp`, [`crate::tftp`]), for GRUB: `boot/<the files above>`, `grub/grub.cfg`,
+//! and `grub/mac/<MAC>.cfg`, the configuration of one machine.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Router;
@@ -52,6 +57,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/logout", post(web::auth::logout))
         .route("/boot.ipxe", get(boot_script))
         .route("/boot/{file}", get(boot_file))
+        .route("/grub/grub.cfg", get(grub_rechain))
         .with_state(app)
 }
 
@@ -65,6 +71,82 @@ fn text(status: StatusCode, body: String) -> Response {
         body,
     )
         .into_response()
+}
+
+/// What the collector gives one network-booting machine, whichever way it boots.
+#[derive(Debug)]
+pub struct MachineBoot {
+    pub mac: Option<String>,
+    pub ip: IpAddr,
+    /// Its automatic mode, when a mark gives it one.
+    pub auto: Option<pxe::AutoMode>,
+    /// A one-time token to enrol its station key (`--pxe-enroll`).
+    pub token: Option<String>,
+}
+
+impl MachineBoot {
+    fn input<'a>(&'a self, base_url: &'a str) -> pxe::ScriptInput<'a> {
+        pxe::ScriptInput {
+            base_url,
+            mac: self.mac.as_deref(),
+            ip: self.ip,
+            auto: self.auto.as_ref(),
+            enroll_token: self.token.as_deref(),
+        }
+    }
+}
+
+/// Decides for the machine with `mac` (if known) at `ip`: automatic mode only if marked, and a
+/// one-time enrolment token as `--pxe-enroll` says. `Err`: the sentence to show on its screen
+/// (without the marks nobody gets automatic mode).
+pub async fn machine_boot(
+    app: &App,
+    mac: Option<String>,
+    ip: IpAddr,
+) -> Result<MachineBoot, String> {
+    let ip = pxe::unmap(ip);
+    let marks = app.store.marks().await.map_err(|e| {
+        format!(
+            "Reprise collector: {}",
+            util::error_chain(&e).replace(['\n', '$', '"', '\\'], " ")
+        )
+    })?;
+    let auto = pxe::decide(&marks, mac.as_deref(), ip);
+    let want_token = match app.pxe_enroll {
+        PxeEnroll::None => false,
+        PxeEnroll::Marked => auto.is_some(),
+        PxeEnroll::All => true,
+    };
+    let mut token = None;
+    if want_token {
+        let t =
+            util::random_token().map_err(|e| format!("Reprise collector: no random token: {e}"))?;
+        let issued = EnrollToken {
+            token_hash: util::sha256_hex(&t),
+            mac: mac.clone(),
+            client_ip: ip.to_string(),
+            site: auto
+                .as_ref()
+                .and_then(|a| a.site.clone())
+                .unwrap_or_else(|| "PXE".into()),
+            created_at: util::now(),
+            expires_at: util::in_seconds(app.token_lifetime_s),
+        };
+        if let Err(e) = app.store.issue_token(issued).await {
+            eprintln!(
+                "boot script for {ip}: cannot issue a token: {}",
+                util::error_chain(&e)
+            );
+        } else {
+            token = Some(t);
+        }
+    }
+    Ok(MachineBoot {
+        mac,
+        ip,
+        auto,
+        token,
+    })
 }
 
 /// `GET /boot.ipxe?mac=${net0/mac}`: automatic mode only for marked machines.
@@ -87,66 +169,72 @@ async fn boot_script(
         // then taken as no MAC (never a loop).
         return text(StatusCode::OK, pxe::rechain_script(&base));
     };
-    let mac = pxe::parse_mac(&mac).ok();
-    let ip = pxe::unmap(peer.ip());
-    let marks = match app.store.marks().await {
-        Ok(m) => m,
-        Err(e) => {
-            // Without the marks nobody gets automatic mode; say why on the machine's screen.
-            return text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "#!ipxe\necho Reprise collector: {}\nshell\n",
-                    util::error_chain(&e).replace(['\n', '$'], " ")
-                ),
-            );
-        }
-    };
-    let auto = pxe::decide(&marks, mac.as_deref(), ip);
-    let want_token = match app.pxe_enroll {
-        PxeEnroll::None => false,
-        PxeEnroll::Marked => auto.is_some(),
-        PxeEnroll::All => true,
-    };
-    let mut token = None;
-    if want_token {
-        let t = match util::random_token() {
-            Ok(t) => t,
-            Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, util::error_chain(&e)),
-        };
-        let issued = EnrollToken {
-            token_hash: util::sha256_hex(&t),
-            mac: mac.clone(),
-            client_ip: ip.to_string(),
-            site: auto
-                .as_ref()
-                .and_then(|a| a.site.clone())
-                .unwrap_or_else(|| "PXE".into()),
-            created_at: util::now(),
-            expires_at: util::in_seconds(app.token_lifetime_s),
-        };
-        if let Err(e) = app.store.issue_token(issued).await {
-            eprintln!(
-                "boot.ipxe for {ip}: cannot issue a token: {}",
-                util::error_chain(&e)
-            );
-        } else {
-            token = Some(t);
-        }
+    match machine_boot(&app, pxe::parse_mac(&mac).ok(), peer.ip()).await {
+        Ok(machine) => text(StatusCode::OK, pxe::script(&machine.input(&base))),
+        Err(why) => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("#!ipxe\necho {why}\nshell\n"),
+        ),
     }
-    text(
-        StatusCode::OK,
-        pxe::script(&pxe::ScriptInput {
-            base_url: &base,
-            mac: mac.as_deref(),
-            ip,
-            auto: auto.as_ref(),
-            enroll_token: token.as_deref(),
-        }),
-    )
 }
 
-/// `GET /boot/{vmlinuz,vmlinuz-bios,initrd.img}`: streamed from `--boot-dir`.
+/// `GET /grub/grub.cfg`: GRUB's first configuration, the same for every machine, to put in the
+/// TFTP root that serves shim and GRUB to the rack's UEFI firmware (`collector/README.md`).
+async fn grub_rechain(State(app): State<Arc<App>>) -> Response {
+    match (&app.boot_dir, &app.grub_tftp) {
+        (Some(_), Some(device)) => text(StatusCode::OK, pxe::grub_rechain(device)),
+        _ => text(
+            StatusCode::NOT_FOUND,
+            "echo \"Reprise: this collector serves no UEFI network boot (serve --boot-dir --tftp)\"\n"
+                .into(),
+        ),
+    }
+}
+
+/// The collector's TFTP namespace, for GRUB (and for the firmware, when the collector is the
+/// rack's TFTP server): the boot files, `grub/grub.cfg`, and each machine's configuration.
+#[derive(Debug)]
+pub struct TftpFiles {
+    pub app: Arc<App>,
+}
+
+impl crate::tftp::Resolve for TftpFiles {
+    async fn resolve(
+        &self,
+        filename: &str,
+        peer: SocketAddr,
+    ) -> Result<crate::tftp::Content, String> {
+        use crate::tftp::Content;
+        let app = &self.app;
+        let (Some(dir), Some(device)) = (&app.boot_dir, &app.grub_tftp) else {
+            return Err("this collector serves no boot files (serve --boot-dir --tftp)".into());
+        };
+        let name = filename.trim_start_matches('/');
+        if let Some(file) = name.strip_prefix("boot/")
+            && pxe::BOOT_FILES.contains(&file)
+        {
+            return Ok(Content::File(dir.join(file)));
+        }
+        if name == "grub/grub.cfg" {
+            return Ok(Content::Bytes(pxe::grub_rechain(device).into_bytes()));
+        }
+        let Some(mac) = pxe::grub_machine_request(name) else {
+            return Err(format!("no file {name:?} here"));
+        };
+        // TFTP requests carry no Host: the public URL is what the machine reaches (serve
+        // --tftp requires it).
+        let base = app.public_url.clone().unwrap_or_default();
+        let config = match machine_boot(app, mac, peer.ip()).await {
+            Ok(machine) => pxe::grub_config(&machine.input(&base), device),
+            // Shown on the machine's screen; the rechain configuration then hands it back to
+            // its firmware.
+            Err(why) => format!("echo \"{why}\"\nsleep 30\n"),
+        };
+        Ok(Content::Bytes(config.into_bytes()))
+    }
+}
+
+/// `GET /boot/<one of pxe::BOOT_FILES>`: streamed from `--boot-dir`.
 async fn boot_file(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
     let Some(dir) = &app.boot_dir else {
         return text(StatusCode::NOT_FOUND, "no boot files here\n".into());

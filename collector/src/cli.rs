@@ -151,9 +151,15 @@ pub struct ServeArgs {
     pub listen: String,
     #[command(flatten)]
     pub db: Db,
-    /// Serve PXE boot files from DIR (vmlinuz, vmlinuz-bios, initrd.img: the `out/` of scripts/build-image).
+    /// Serve PXE boot files from DIR (vmlinuz, vmlinuz-bios, initrd.img, bootx64.efi,
+    /// grubx64.efi: the `out/` of scripts/build-image).
     #[arg(long, value_name = "DIR")]
     pub boot_dir: Option<PathBuf>,
+    /// Also serve them over TFTP on this UDP address, with each machine's GRUB configuration:
+    /// UEFI machines (Secure Boot) boot through Debian's signed GRUB, which reads TFTP only.
+    /// Needs --boot-dir and --public-url (its host is where GRUB reaches this server).
+    #[arg(long, value_name = "ADDR")]
+    pub tftp: Option<String>,
     /// The collector's URL as laptops and browsers reach it (QR codes, iPXE scripts,
     /// reprise.server=); default: http://<the Host of each request>.
     #[arg(long, value_name = "URL")]
@@ -403,6 +409,25 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
              drop --no-login and add users (reprise-collector user add)"
         );
     }
+    let tftp = match &a.tftp {
+        None => None,
+        Some(addr) => {
+            let (Some(_), Some(url)) = (&a.boot_dir, &public_url) else {
+                bail!(
+                    "--tftp needs --boot-dir (what to serve) and --public-url (where GRUB finds it)"
+                );
+            };
+            let socket = tokio::net::UdpSocket::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on udp {addr} (--tftp)"))?;
+            let port = socket
+                .local_addr()
+                .with_context(|| format!("cannot listen on udp {addr} (--tftp)"))?
+                .port();
+            let device = pxe::grub_tftp_device(url, port).map_err(anyhow::Error::msg)?;
+            Some((socket, device))
+        }
+    };
     let store = open(&a.db).await?;
     let listener = tokio::net::TcpListener::bind(&a.listen)
         .await
@@ -421,6 +446,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         store: Arc::clone(&store),
         public_url,
         boot_dir: a.boot_dir,
+        grub_tftp: tftp.as_ref().map(|(_, device)| device.clone()),
         require_login,
         pxe_enroll: a.pxe_enroll,
         token_lifetime_s: a.token_minutes * 60,
@@ -443,9 +469,18 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         }
     );
     let _ = std::io::stdout().flush();
-    crate::server::serve(app, listener, limits, shutdown_signal())
-        .await
-        .context("server stopped")?;
+    let tftp_task = tftp.map(|(socket, device)| {
+        eprintln!("tftp for GRUB (UEFI network boot) at {device}");
+        let files = Arc::new(crate::server::TftpFiles {
+            app: Arc::clone(&app),
+        });
+        tokio::spawn(crate::tftp::serve(socket, files))
+    });
+    let served = crate::server::serve(app, listener, limits, shutdown_signal()).await;
+    if let Some(task) = tftp_task {
+        task.abort();
+    }
+    served.context("server stopped")?;
     Ok(())
 }
 

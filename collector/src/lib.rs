@@ -2,7 +2,8 @@
 //! verifies each with the shared certificate crate (`reprise_cert`) against enrolled station
 //! keys, stores it durably and idempotently (SQLite or PostgreSQL), checks every station's hash
 //! chain, and serves the web UI (list, search, certificate pages, statistics, CSV) and the PXE
-//! rack (per-machine iPXE scripts, kernel and initramfs).
+//! rack (per-machine iPXE scripts and GRUB configurations, kernels and initramfs, over HTTP and
+//! TFTP).
 //!
 //! `collector/README.md` documents the commands, the API with its status codes, the URL scheme,
 //! the PXE setup and the security model.
@@ -14,5 +15,6 @@ pub mod ingest;
 pub mod pxe;
 pub mod server;
 pub mod store;
+pub mod tftp;
 pub mod util;
 pub mod web;

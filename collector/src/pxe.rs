@@ -1,9 +1,12 @@
-//! The PXE rack: which machine gets automatic mode, and the iPXE script each machine boots.
+//! The PXE rack: which machine gets automatic mode, and what each machine boots — an iPXE
+//! script (legacy BIOS), or a GRUB configuration (UEFI, Secure Boot: the firmware loads
+//! Debian's signed shim, shim the signed network GRUB, GRUB this configuration over TFTP).
 //!
 //! Pure: marks, a MAC and an address in, a decision and a script out. A machine that PXE-boots
 //! by accident must never be wiped without someone at it: only a machine marked by its MAC, or
 //! booting from a marked subnet, gets `reprise.auto=`; every other one gets the interactive
-//! agent, which wipes nothing before the operator types `yes` at that machine.
+//! agent, which wipes nothing before the operator types `yes` at that machine. Both boot paths
+//! give the same kernel command line ([`cmdline`]).
 
 use std::net::IpAddr;
 
@@ -11,23 +14,34 @@ use reprise_cert::model::Level;
 
 use crate::store::Mark;
 
-/// The kernel command line the live image boots with over PXE (as `image/boot.ipxe`, tested):
-/// serial and screen consoles, quiet, the kernel's crypto self-tests and kprobe trace set-up
-/// skipped (as on the stick: `image/syslinux.cfg`), DHCP in the initramfs. No `reprise.wait`: a
-/// kernel no boot loader loaded from a disk has no boot medium, and init does not wait for one.
-/// `initrd=initrd.img`
-/// names the image iPXE loaded: the kernel's EFI stub loads the initramfs by that name under
-/// UEFI (Debian 12's iPXE has no other way to hand it over; without it the kernel finds no root
-/// file system), and legacy BIOS boots ignore it.
+/// The kernel command line the live image boots with over the network (as `image/boot.ipxe`,
+/// tested, and the stick's menu with `ip=dhcp`): serial and screen consoles, quiet, the kernel's
+/// crypto self-tests and kprobe trace set-up skipped (as on the stick: `image/syslinux.cfg`),
+/// DHCP in the initramfs. No `reprise.wait`: a kernel no boot loader loaded from a disk has no
+/// boot medium, and init does not wait for one.
 pub const BASE_CMDLINE: &str = concat!(
-    "initrd=initrd.img console=ttyS0,115200 console=tty0 quiet ",
+    "console=ttyS0,115200 console=tty0 quiet ",
     "cryptomgr.notests initcall_blacklist=init_kprobe_trace ip=dhcp"
 );
 
+/// What iPXE puts before [`BASE_CMDLINE`]: the name of the image it loaded. Under UEFI the
+/// kernel's EFI stub loads the initramfs by that name (Debian 12's iPXE has no other way to hand
+/// it over; without it the kernel finds no root file system); legacy BIOS boots ignore it. GRUB
+/// hands the initramfs over itself.
+pub const IPXE_INITRD_ARG: &str = "initrd=initrd.img";
+
 /// The boot files served from `--boot-dir` (the `out/` of `scripts/build-image`), and nothing
 /// else of that directory: Debian's signed kernel (UEFI), the same kernel in a zstd bzImage
-/// (a BIOS: 3.5 s less of decompression under emulation, see the image's README), the initramfs.
-pub const BOOT_FILES: [&str; 3] = ["vmlinuz", "vmlinuz-bios", "initrd.img"];
+/// (a BIOS: 3.5 s less of decompression under emulation, see the image's README), the
+/// initramfs, and for UEFI network boot Debian's signed shim and network GRUB under the names
+/// the firmware and shim ask for.
+pub const BOOT_FILES: [&str; 5] = [
+    "vmlinuz",
+    "vmlinuz-bios",
+    "initrd.img",
+    "bootx64.efi",
+    "grubx64.efi",
+];
 
 /// The script's choice of kernel, made by iPXE itself: only it knows whether it runs on a BIOS
 /// or on UEFI, whose firmware may enforce Secure Boot on the kernel's signature.
@@ -124,16 +138,19 @@ impl std::fmt::Display for Subnet {
     }
 }
 
-/// A site name that the iPXE script and the kernel command line carry as one word: neither
-/// quotes reliably, so no white space, no quotes, no `$` (iPXE expands `${...}`), no `\`.
+/// A site name that the iPXE script, the GRUB configuration and the kernel command line carry
+/// as one word: none of them quotes reliably, so no white space, no quotes, no `$` (iPXE and GRUB
+/// expand `${...}`), no `\\`, and none of the characters GRUB's script language gives a meaning
+/// (`;` `&` `|` `<` `>` `{` `}` `(` `)` `#`).
 pub fn check_cmdline_word(what: &str, s: &str) -> Result<(), String> {
+    const SPECIAL: &str = "\"'$\\`;&|<>{}()#";
     if s.is_empty()
         || s.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '$' | '\\'))
+            .any(|c| c.is_whitespace() || c.is_control() || SPECIAL.contains(c))
     {
         return Err(format!(
-            "{what} {s:?} must be one word for the kernel command line (no spaces, quotes, $ or \\), \
-             e.g. college-pasteur"
+            "{what} {s:?} must be one word for the kernel command line (no spaces, quotes, or any of \
+             $ \\ ; & | < > {{ }} ( ) #), e.g. college-pasteur"
         ));
     }
     Ok(())
@@ -212,16 +229,20 @@ pub fn rechain_script(base_url: &str) -> String {
     format!("#!ipxe\nchain {base_url}/boot.ipxe?mac=${{net0/mac}}\n")
 }
 
-/// The iPXE script for one machine.
-pub fn script(input: &ScriptInput<'_>) -> String {
+/// The first lines of a machine's script or configuration: a comment saying who and why, and
+/// the line shown on its screen.
+fn banner(input: &ScriptInput<'_>) -> (String, String) {
     let who = format!(
         "{} ({})",
         input.mac.unwrap_or("unknown MAC"),
         unmap(input.ip)
     );
-    let (comment, echo) = match input.auto {
+    match input.auto {
         Some(a) => (
-            format!("automatic {} because of {}", a.mode, a.because),
+            format!(
+                "# Reprise for {who}: automatic {} because of {}",
+                a.mode, a.because
+            ),
             format!(
                 "Reprise: AUTOMATIC {} of this machine's disks ({}), then power off",
                 a.mode.as_str().to_uppercase(),
@@ -229,14 +250,88 @@ pub fn script(input: &ScriptInput<'_>) -> String {
             ),
         ),
         None => (
-            "interactive (not marked for automatic mode)".to_string(),
+            format!("# Reprise for {who}: interactive (not marked for automatic mode)"),
             "Reprise: interactive - nothing is wiped without confirmation at this machine"
                 .to_string(),
         ),
-    };
+    }
+}
+
+/// The iPXE script for one machine.
+pub fn script(input: &ScriptInput<'_>) -> String {
+    let (comment, echo) = banner(input);
     format!(
-        "#!ipxe\n# Reprise for {who}: {comment}\necho {echo}\n{KERNEL_CHOICE}\nkernel {base}/boot/${{reprise-kernel}} {cmdline}\ninitrd {base}/boot/initrd.img\nboot\n",
+        "#!ipxe\n{comment}\necho {echo}\n{KERNEL_CHOICE}\nkernel {base}/boot/${{reprise-kernel}} {IPXE_INITRD_ARG} {cmdline}\ninitrd {base}/boot/initrd.img\nboot\n",
         base = input.base_url,
+        cmdline = cmdline(input),
+    )
+}
+
+/// Where GRUB fetches a machine's configuration: `grub/mac/<MAC>.cfg` on the collector's TFTP
+/// server, the MAC as GRUB's `${net_default_mac}` spells it.
+pub const GRUB_MACHINE_DIR: &str = "grub/mac/";
+
+/// GRUB's name for the collector's TFTP server, `(tftp,HOST:PORT)`: the host of the public URL
+/// (the address the rack's machines reach the collector at) and the TFTP port.
+pub fn grub_tftp_device(public_url: &str, tftp_port: u16) -> Result<String, String> {
+    let bad = || {
+        format!("--public-url {public_url:?}: no host for GRUB to reach the collector's TFTP at")
+    };
+    let rest = public_url
+        .strip_prefix("http://")
+        .or_else(|| public_url.strip_prefix("https://"))
+        .ok_or_else(bad)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(bad());
+    }
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        // GRUB reads a bracketed IPv6 address followed by its port.
+        format!("[{}]", v6.split(']').next().unwrap_or_default())
+    } else {
+        authority.split(':').next().unwrap_or_default().to_string()
+    };
+    if host.is_empty()
+        || host == "[]"
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    {
+        return Err(bad());
+    }
+    Ok(format!("(tftp,{host}:{tftp_port})"))
+}
+
+/// `grub/grub.cfg`, the same for every machine: what GRUB reads first from the TFTP server it
+/// was loaded from (its prefix is `/grub`). It asks the collector for this machine's
+/// configuration by its MAC, the way iPXE's first script does ([`rechain_script`]); if that
+/// does not boot, it says so and gives the machine back to its firmware (the next boot entry).
+pub fn grub_rechain(device: &str) -> String {
+    format!(
+        "# Reprise: UEFI network boot (shim, GRUB). The same file for every machine: the collector\n\
+         # answers with this machine's configuration, by its MAC, from its TFTP server.\n\
+         source \"{device}/{GRUB_MACHINE_DIR}${{net_default_mac}}.cfg\"\n\
+         echo \"Reprise: no boot from the collector at {device} (see above); back to the firmware in 30 s\"\n\
+         sleep 30\n\
+         exit\n"
+    )
+}
+
+/// The MAC a GRUB request names, when `filename` (leading `/` removed) is one: `Some(None)` for
+/// a name in [`GRUB_MACHINE_DIR`] that is not a MAC (GRUB found none: the interactive agent).
+pub fn grub_machine_request(filename: &str) -> Option<Option<String>> {
+    let mac = filename
+        .strip_prefix(GRUB_MACHINE_DIR)?
+        .strip_suffix(".cfg")?;
+    Some(parse_mac(mac).ok())
+}
+
+/// GRUB's configuration for one machine, fetched over TFTP from `device`: the signed kernel
+/// (UEFI, Secure Boot checks it through shim) and the initramfs, with [`cmdline`].
+pub fn grub_config(input: &ScriptInput<'_>, device: &str) -> String {
+    let (comment, echo) = banner(input);
+    format!(
+        "{comment}\necho \"{echo}\"\nlinux {device}/boot/vmlinuz {cmdline}\ninitrd {device}/boot/initrd.img\nboot\n",
         cmdline = cmdline(input),
     )
 }
@@ -320,8 +415,99 @@ mod tests {
             .lines()
             .find_map(|l| l.strip_prefix("kernel ${reprise-kernel} "))
             .expect("image/boot.ipxe has a kernel line");
-        assert_eq!(kernel, BASE_CMDLINE);
+        assert_eq!(kernel, format!("{IPXE_INITRD_ARG} {BASE_CMDLINE}"));
         assert!(boot_ipxe.lines().any(|l| l == KERNEL_CHOICE));
+    }
+
+    #[test]
+    fn the_network_command_line_is_the_sticks_with_dhcp() {
+        // The stick's first entry (UEFI GRUB and SYSLINUX alike) boots with the same options.
+        let grub = include_str!("../../image/grub.cfg");
+        let stick = grub
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("linux /boot/vmlinuz "))
+            .expect("image/grub.cfg has a linux line");
+        assert_eq!(format!("{stick} ip=dhcp"), BASE_CMDLINE);
+        let syslinux = include_str!("../../image/syslinux.cfg");
+        let append = syslinux
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("APPEND initrd=/boot/initrd.img "))
+            .expect("image/syslinux.cfg has an APPEND line");
+        assert_eq!(append, stick);
+    }
+
+    #[test]
+    fn grub_reaches_the_collector_by_the_public_urls_host_and_the_tftp_port() {
+        for (url, device) in [
+            ("http://10.0.5.1:8080", "(tftp,10.0.5.1:6969)"),
+            (
+                "https://collector.atelier.example/reprise",
+                "(tftp,collector.atelier.example:6969)",
+            ),
+            ("http://[fd00::1]:8080/", "(tftp,[fd00::1]:6969)"),
+        ] {
+            assert_eq!(grub_tftp_device(url, 6969).as_deref(), Ok(device), "{url}");
+        }
+        for bad in [
+            "10.0.5.1:8080",
+            "http://",
+            "http://user@host/",
+            "http://a;b/",
+            "ftp://x",
+        ] {
+            assert!(grub_tftp_device(bad, 69).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn grub_asks_for_its_machine_by_mac_and_gets_the_same_command_line_as_ipxe() {
+        let device = "(tftp,10.0.2.2:6969)";
+        let rechain = grub_rechain(device);
+        assert!(
+            rechain.contains("\nsource \"(tftp,10.0.2.2:6969)/grub/mac/${net_default_mac}.cfg\"\n"),
+            "{rechain}"
+        );
+        assert!(rechain.ends_with("\nexit\n"), "{rechain}");
+        assert_eq!(
+            grub_machine_request("grub/mac/52:54:00:12:34:56.cfg"),
+            Some(Some("52:54:00:12:34:56".into()))
+        );
+        assert_eq!(grub_machine_request("grub/mac/.cfg"), Some(None));
+        assert_eq!(grub_machine_request("grub/grub.cfg"), None);
+        assert_eq!(grub_machine_request("grub/mac/52:54:00:12:34:56"), None);
+
+        let auto = AutoMode {
+            mode: Level::Clear,
+            because: "subnet 10.0.2.0/24".into(),
+            site: Some("rack-1".into()),
+        };
+        let input = ScriptInput {
+            base_url: "http://10.0.2.2:8080",
+            mac: Some("52:54:00:12:34:56"),
+            ip: "10.0.2.15".parse().unwrap(),
+            auto: Some(&auto),
+            enroll_token: Some("ab12"),
+        };
+        let config = grub_config(&input, device);
+        assert_eq!(
+            config,
+            "# Reprise for 52:54:00:12:34:56 (10.0.2.15): automatic clear because of subnet 10.0.2.0/24\n\
+             echo \"Reprise: AUTOMATIC CLEAR of this machine's disks (subnet 10.0.2.0/24), then power off\"\n\
+             linux (tftp,10.0.2.2:6969)/boot/vmlinuz console=ttyS0,115200 console=tty0 quiet cryptomgr.notests initcall_blacklist=init_kprobe_trace ip=dhcp reprise.server=http://10.0.2.2:8080 reprise.auto=clear reprise.poweroff=1 reprise.site=rack-1 reprise.enroll=ab12\n\
+             initrd (tftp,10.0.2.2:6969)/boot/initrd.img\nboot\n"
+        );
+        // iPXE's kernel line: its initrd name, then the very same command line.
+        let ipxe = script(&input);
+        let kernel = ipxe.lines().find(|l| l.starts_with("kernel ")).unwrap();
+        assert!(
+            kernel.ends_with(&format!(" {IPXE_INITRD_ARG} {}", cmdline(&input))),
+            "{ipxe}"
+        );
+        let linux = config.lines().find(|l| l.starts_with("linux ")).unwrap();
+        assert!(
+            linux.ends_with(&format!(" {}", cmdline(&input))),
+            "{config}"
+        );
     }
 
     #[test]
@@ -376,7 +562,16 @@ mod tests {
     #[test]
     fn sites_must_be_one_word_on_the_command_line() {
         assert!(check_cmdline_word("site", "lycée-jean-moulin").is_ok());
-        for bad in ["Lycée Jean Moulin", "a\"b", "${x}", ""] {
+        for bad in [
+            "Lycée Jean Moulin",
+            "a\"b",
+            "${x}",
+            "",
+            "a;reboot",
+            "{x}",
+            "#1",
+            "a|b",
+        ] {
             assert!(check_cmdline_word("site", bad).is_err(), "{bad}");
         }
     }

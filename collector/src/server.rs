@@ -17,8 +17,13 @@
 //! | `GET /login`, `POST /login`, `POST /logout` | web sessions |
 //! | `GET /boot.ipxe?mac=<MAC>` | the iPXE script of one machine (with `--boot-dir`) |
 //! | `GET /boot/{vmlinuz,vmlinuz-bios,initrd.img}` | the live image's kernels and initramfs |
+//! | `GET /boot/{bootx64.efi,grubx64.efi}` | shim and network GRUB, for the rack's TFTP root |
+//! | `GET /grub/grub.cfg` | GRUB's first configuration, for the rack's TFTP root (with `--tftp`) |
+//!
+//! Over TFTP (`--tftp`, [`crate::tftp`]), for GRUB: `boot/<the files above>`, `grub/grub.cfg`,
+//! and `grub/mac/<MAC>.cfg`, the configuration of one machine.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -61,6 +66,7 @@ fn routes(app: Arc<App>) -> Router {
         .route("/logout", post(web::auth::logout))
         .route("/boot.ipxe", get(boot_script))
         .route("/boot/{file}", get(boot_file))
+        .route("/grub/grub.cfg", get(grub_rechain))
         .with_state(app)
 }
 
@@ -120,41 +126,44 @@ fn text(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-/// `GET /boot.ipxe?mac=${net0/mac}`: automatic mode only for marked machines.
-async fn boot_script(
-    State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    if app.boot_dir.is_none() {
-        return text(
-            StatusCode::NOT_FOUND,
-            "#!ipxe\necho This collector serves no boot files (serve --boot-dir)\nshell\n".into(),
-        );
-    }
-    let base = app.base_url(&headers);
-    let Some(mac) = web::query_param(&uri, "mac") else {
-        // Asked without a MAC (a DHCP boot filename that iPXE did not expand): ask again from
-        // a script, where iPXE always expands ${net0/mac}. A MAC that still does not parse is
-        // then taken as no MAC (never a loop).
-        return text(StatusCode::OK, pxe::rechain_script(&base));
-    };
-    let mac = pxe::parse_mac(&mac).ok();
-    let ip = pxe::unmap(peer.ip());
-    let marks = match app.store.marks().await {
-        Ok(m) => m,
-        Err(e) => {
-            // Without the marks nobody gets automatic mode; say why on the machine's screen.
-            return text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "#!ipxe\necho Reprise collector: {}\nshell\n",
-                    util::error_chain(&e).replace(['\n', '$'], " ")
-                ),
-            );
+/// What the collector gives one network-booting machine, whichever way it boots.
+#[derive(Debug)]
+pub struct MachineBoot {
+    pub mac: Option<String>,
+    pub ip: IpAddr,
+    /// Its automatic mode, when a mark gives it one.
+    pub auto: Option<pxe::AutoMode>,
+    /// A one-time token to enrol its station key (`--pxe-enroll`).
+    pub token: Option<String>,
+}
+
+impl MachineBoot {
+    fn input<'a>(&'a self, base_url: &'a str) -> pxe::ScriptInput<'a> {
+        pxe::ScriptInput {
+            base_url,
+            mac: self.mac.as_deref(),
+            ip: self.ip,
+            auto: self.auto.as_ref(),
+            enroll_token: self.token.as_deref(),
         }
-    };
+    }
+}
+
+/// Decides for the machine with `mac` (if known) at `ip`: automatic mode only if marked, and a
+/// one-time enrolment token as `--pxe-enroll` says. `Err`: the sentence to show on its screen
+/// (without the marks nobody gets automatic mode).
+pub async fn machine_boot(
+    app: &App,
+    mac: Option<String>,
+    ip: IpAddr,
+) -> Result<MachineBoot, String> {
+    let ip = pxe::unmap(ip);
+    let marks = app.store.marks().await.map_err(|e| {
+        format!(
+            "Reprise collector: {}",
+            util::error_chain(&e).replace(['\n', '$', '"', '\\'], " ")
+        )
+    })?;
     let auto = pxe::decide(&marks, mac.as_deref(), ip);
     let want_token = match app.pxe_enroll {
         PxeEnroll::None => false,
@@ -163,10 +172,8 @@ async fn boot_script(
     };
     let mut token = None;
     if want_token {
-        let t = match util::random_token() {
-            Ok(t) => t,
-            Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, util::error_chain(&e)),
-        };
+        let t =
+            util::random_token().map_err(|e| format!("Reprise collector: no random token: {e}"))?;
         let issued = EnrollToken {
             token_hash: util::sha256_hex(&t),
             mac: mac.clone(),
@@ -188,30 +195,111 @@ async fn boot_script(
         {
             Ok(true) => token = Some(t),
             Ok(false) => eprintln!(
-                "boot.ipxe for {} ({ip}): no enrolment token, {} already minted within {} min",
+                "boot script for {} ({ip}): no enrolment token, {} already minted within {} min",
                 mac.as_deref().unwrap_or("no MAC"),
                 app.tokens_per_mac,
                 app.token_lifetime_s / 60
             ),
             Err(e) => eprintln!(
-                "boot.ipxe for {ip}: cannot issue a token: {}",
+                "boot script for {ip}: cannot issue a token: {}",
                 util::error_chain(&e)
             ),
         }
     }
-    text(
-        StatusCode::OK,
-        pxe::script(&pxe::ScriptInput {
-            base_url: &base,
-            mac: mac.as_deref(),
-            ip,
-            auto: auto.as_ref(),
-            enroll_token: token.as_deref(),
-        }),
-    )
+    Ok(MachineBoot {
+        mac,
+        ip,
+        auto,
+        token,
+    })
 }
 
-/// `GET /boot/{vmlinuz,vmlinuz-bios,initrd.img}`: streamed from `--boot-dir`.
+/// `GET /boot.ipxe?mac=${net0/mac}`: automatic mode only for marked machines.
+async fn boot_script(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    if app.boot_dir.is_none() {
+        return text(
+            StatusCode::NOT_FOUND,
+            "#!ipxe\necho This collector serves no boot files (serve --boot-dir)\nshell\n".into(),
+        );
+    }
+    let base = app.base_url(&headers);
+    let Some(mac) = web::query_param(&uri, "mac") else {
+        // Asked without a MAC (a DHCP boot filename that iPXE did not expand): ask again from
+        // a script, where iPXE always expands ${net0/mac}. A MAC that still does not parse is
+        // then taken as no MAC (never a loop).
+        return text(StatusCode::OK, pxe::rechain_script(&base));
+    };
+    match machine_boot(&app, pxe::parse_mac(&mac).ok(), peer.ip()).await {
+        Ok(machine) => text(StatusCode::OK, pxe::script(&machine.input(&base))),
+        Err(why) => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("#!ipxe\necho {why}\nshell\n"),
+        ),
+    }
+}
+
+/// `GET /grub/grub.cfg`: GRUB's first configuration, the same for every machine, to put in the
+/// TFTP root that serves shim and GRUB to the rack's UEFI firmware (`collector/README.md`).
+async fn grub_rechain(State(app): State<Arc<App>>) -> Response {
+    match (&app.boot_dir, &app.grub_tftp) {
+        (Some(_), Some(device)) => text(StatusCode::OK, pxe::grub_rechain(device)),
+        _ => text(
+            StatusCode::NOT_FOUND,
+            "echo \"Reprise: this collector serves no UEFI network boot (serve --boot-dir --tftp)\"\n"
+                .into(),
+        ),
+    }
+}
+
+/// The collector's TFTP namespace, for GRUB (and for the firmware, when the collector is the
+/// rack's TFTP server): the boot files, `grub/grub.cfg`, and each machine's configuration.
+#[derive(Debug)]
+pub struct TftpFiles {
+    pub app: Arc<App>,
+}
+
+impl crate::tftp::Resolve for TftpFiles {
+    async fn resolve(
+        &self,
+        filename: &str,
+        peer: SocketAddr,
+    ) -> Result<crate::tftp::Content, String> {
+        use crate::tftp::Content;
+        let app = &self.app;
+        let (Some(dir), Some(device)) = (&app.boot_dir, &app.grub_tftp) else {
+            return Err("this collector serves no boot files (serve --boot-dir --tftp)".into());
+        };
+        let name = filename.trim_start_matches('/');
+        if let Some(file) = name.strip_prefix("boot/")
+            && pxe::BOOT_FILES.contains(&file)
+        {
+            return Ok(Content::File(dir.join(file)));
+        }
+        if name == "grub/grub.cfg" {
+            return Ok(Content::Bytes(pxe::grub_rechain(device).into_bytes()));
+        }
+        let Some(mac) = pxe::grub_machine_request(name) else {
+            return Err(format!("no file {name:?} here"));
+        };
+        // TFTP requests carry no Host: the public URL is what the machine reaches (serve
+        // --tftp requires it).
+        let base = app.public_url.clone().unwrap_or_default();
+        let config = match machine_boot(app, mac, peer.ip()).await {
+            Ok(machine) => pxe::grub_config(&machine.input(&base), device),
+            // Shown on the machine's screen; the rechain configuration then hands it back to
+            // its firmware.
+            Err(why) => format!("echo \"{why}\"\nsleep 30\n"),
+        };
+        Ok(Content::Bytes(config.into_bytes()))
+    }
+}
+
+/// `GET /boot/<one of pxe::BOOT_FILES>`: streamed from `--boot-dir`.
 async fn boot_file(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
     let Some(dir) = &app.boot_dir else {
         return text(StatusCode::NOT_FOUND, "no boot files here\n".into());

@@ -1,5 +1,6 @@
-//! The PXE rack, server side: boot files, per-machine iPXE scripts (automatic mode only for
-//! marked MACs and subnets), and the one-time enrolment of a PXE-booted station's key.
+//! The PXE rack, server side: boot files, per-machine iPXE scripts and GRUB configurations
+//! (automatic mode only for marked MACs and subnets; GRUB's over TFTP, read here with a client
+//! of the test's own), and the one-time enrolment of a PXE-booted station's key.
 //! Also the CLI around it (mark, unmark, marks, enroll errors).
 
 mod support;
@@ -20,6 +21,8 @@ fn rack() -> Rack {
     std::fs::write(boot.join("vmlinuz-bios"), b"BIOS kernel bytes \x00\x03").unwrap();
     let initrd: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(boot.join("initrd.img"), initrd).unwrap();
+    std::fs::write(boot.join("bootx64.efi"), b"MZ shim bytes").unwrap();
+    std::fs::write(boot.join("grubx64.efi"), b"MZ network GRUB bytes").unwrap();
     std::fs::write(boot.join("station.key"), b"secret").unwrap();
     Rack {
         db: dir.path().join("c.db").to_str().unwrap().to_string(),
@@ -158,7 +161,13 @@ fn only_marked_machines_boot_into_automatic_mode() {
 fn boot_files_are_served_and_nothing_else_of_the_directory() {
     let r = rack();
     let server = Server::open(&r.db, &["--boot-dir", r.boot.to_str().unwrap()]);
-    for f in ["vmlinuz", "vmlinuz-bios", "initrd.img"] {
+    for f in [
+        "vmlinuz",
+        "vmlinuz-bios",
+        "initrd.img",
+        "bootx64.efi",
+        "grubx64.efi",
+    ] {
         let resp = server.get(&format!("/boot/{f}"));
         assert_eq!(resp.status, 200);
         assert_eq!(resp.body, std::fs::read(r.boot.join(f)).unwrap(), "{f}");
@@ -464,4 +473,282 @@ fn the_cli_refuses_what_it_cannot_do_and_says_why() {
     );
     let revoked = cli_ok(&["revoke", "stick-1", "--db", db]);
     assert!(revoked.contains(&st.key_id), "{revoked}");
+}
+
+// ---------------------------------------------------------------- TFTP, for GRUB
+
+/// What a TFTP read gave: the bytes, the options the server acknowledged, and the port the
+/// transfer came from (its transfer id).
+struct Tftp {
+    data: Vec<u8>,
+    oack: Vec<(String, String)>,
+    tid_port: u16,
+}
+
+/// Reads `name` from the TFTP server on 127.0.0.1:`port` (RFC 1350, octet mode), asking for
+/// `options`; `Err((code, message))` when the server answers with an error.
+fn tftp_get(port: u16, name: &str, options: &[(&str, &str)]) -> Result<Tftp, (u16, String)> {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut rrq = vec![0u8, 1];
+    for field in [name, "octet"]
+        .into_iter()
+        .chain(options.iter().flat_map(|(k, v)| [*k, *v]))
+    {
+        rrq.extend_from_slice(field.as_bytes());
+        rrq.push(0);
+    }
+    sock.send_to(&rrq, ("127.0.0.1", port)).unwrap();
+    let mut got = Tftp {
+        data: Vec::new(),
+        oack: Vec::new(),
+        tid_port: 0,
+    };
+    let mut blksize = 512;
+    let mut next: u16 = 1;
+    let mut buf = vec![0u8; 70_000];
+    loop {
+        let (n, from) = sock.recv_from(&mut buf).expect("a TFTP answer within 10 s");
+        let p = &buf[..n];
+        if got.tid_port == 0 {
+            got.tid_port = from.port();
+        }
+        assert_eq!(from.port(), got.tid_port, "one transfer id per transfer");
+        match u16::from_be_bytes([p[0], p[1]]) {
+            5 => {
+                let code = u16::from_be_bytes([p[2], p[3]]);
+                let msg = String::from_utf8_lossy(&p[4..n - 1]).into_owned();
+                return Err((code, msg));
+            }
+            6 => {
+                let fields: Vec<String> = p[2..n - 1]
+                    .split(|&b| b == 0)
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
+                for kv in fields.chunks(2) {
+                    if kv[0] == "blksize" {
+                        blksize = kv[1].parse().unwrap();
+                    }
+                    got.oack.push((kv[0].clone(), kv[1].clone()));
+                }
+                sock.send_to(&[0, 4, 0, 0], from).unwrap();
+            }
+            3 => {
+                let block = u16::from_be_bytes([p[2], p[3]]);
+                if block == next {
+                    got.data.extend_from_slice(&p[4..n]);
+                    next = next.wrapping_add(1);
+                }
+                sock.send_to(&[0, 4, p[2], p[3]], from).unwrap();
+                if block == next.wrapping_sub(1) && n - 4 < blksize {
+                    return Ok(got);
+                }
+            }
+            op => panic!("unexpected TFTP opcode {op}"),
+        }
+    }
+}
+
+fn tftp_text(port: u16, name: &str) -> String {
+    let got = tftp_get(port, name, &[("blksize", "1024"), ("tsize", "0")])
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    String::from_utf8(got.data).unwrap()
+}
+
+/// The kernel command line of a boot script's `kernel` (iPXE) or `linux` (GRUB) line, without
+/// the file and iPXE's initrd name, and without the one-time token (each request gets its own).
+fn command_line(script: &str) -> String {
+    let line = script
+        .lines()
+        .find(|l| l.starts_with("kernel ") || l.starts_with("linux "))
+        .unwrap();
+    line.split_whitespace()
+        .skip(2)
+        .filter(|w| *w != "initrd=initrd.img" && !w.starts_with("reprise.enroll="))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn uefi_machines_get_their_grub_configuration_over_tftp_with_the_same_marks_and_command_line() {
+    let r = rack();
+    let db = r.db.as_str();
+    cli_ok(&[
+        "mark",
+        "--mac",
+        "52:54:00:12:34:56",
+        "--mode",
+        "clear",
+        "--site",
+        "rack-a",
+        "--db",
+        db,
+    ]);
+    let server = Server::start(
+        db,
+        &[
+            "--boot-dir",
+            r.boot.to_str().unwrap(),
+            "--public-url",
+            "http://10.0.2.2:8080",
+            "--tftp",
+            "127.0.0.1:0",
+        ],
+    );
+    // GRUB's first configuration, for the rack's TFTP root: it names the collector's TFTP by the
+    // public URL's host and the port really bound.
+    let first = server.get("/grub/grub.cfg");
+    assert_eq!(first.status, 200);
+    let first = first.text();
+    let device = first
+        .split('"')
+        .find_map(|w| w.strip_suffix("/grub/mac/${net_default_mac}.cfg"))
+        .unwrap_or_else(|| panic!("no per-machine source line: {first}"));
+    let port: u16 = device
+        .strip_prefix("(tftp,10.0.2.2:")
+        .and_then(|p| p.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("{device}"))
+        .parse()
+        .unwrap();
+    assert_eq!(tftp_text(port, "/grub/grub.cfg"), first);
+
+    // The marked machine: automatic Clear, its site, a token, and iPXE's command line.
+    let marked = tftp_text(port, "/grub/mac/52:54:00:12:34:56.cfg");
+    assert!(
+        marked.contains(&format!("\nlinux {device}/boot/vmlinuz "))
+            && marked.contains(&format!("\ninitrd {device}/boot/initrd.img\nboot\n")),
+        "{marked}"
+    );
+    assert!(
+        marked.contains("because of MAC 52:54:00:12:34:56"),
+        "{marked}"
+    );
+    let token = command_line_token(&marked).expect("a marked machine gets a token");
+    assert_eq!(token.len(), 64);
+    assert_eq!(
+        command_line(&marked),
+        command_line(&script(&server, "52:54:00:12:34:56"))
+    );
+    assert!(
+        command_line(&marked).ends_with(
+            "reprise.server=http://10.0.2.2:8080 reprise.auto=clear reprise.poweroff=1 reprise.site=rack-a"
+        ),
+        "{marked}"
+    );
+    // The token enrols a key, as iPXE's does.
+    let st = Station::new();
+    assert_eq!(enrol(&server, &token, &st).status, 201);
+
+    // Another machine, and one whose MAC GRUB did not know: interactive.
+    for name in ["/grub/mac/52:54:00:00:00:99.cfg", "/grub/mac/.cfg"] {
+        let other = tftp_text(port, name);
+        assert!(!other.contains("reprise.auto"), "{other}");
+        assert!(
+            other.contains("echo \"Reprise: interactive - nothing is wiped"),
+            "{other}"
+        );
+    }
+    // A subnet mark reaches GRUB's machines too (the test's requests come from 127.0.0.1).
+    cli_ok(&[
+        "mark",
+        "--subnet",
+        "127.0.0.0/8",
+        "--mode",
+        "purge",
+        "--db",
+        db,
+    ]);
+    let rack_machine = tftp_text(port, "grub/mac/52:54:00:00:00:99.cfg");
+    assert!(
+        command_line(&rack_machine).contains(" reprise.auto=purge reprise.poweroff=1"),
+        "{rack_machine}"
+    );
+
+    // The boot files, byte for byte, whatever the block size; the transfer on its own port.
+    let initrd = std::fs::read(r.boot.join("initrd.img")).unwrap();
+    let plain = tftp_get(port, "boot/initrd.img", &[]).unwrap();
+    assert_eq!(plain.data, initrd);
+    assert!(plain.oack.is_empty());
+    assert_ne!(plain.tid_port, port);
+    let big = tftp_get(
+        port,
+        "/boot/initrd.img",
+        &[("blksize", "65464"), ("tsize", "0"), ("windowsize", "8")],
+    )
+    .unwrap();
+    assert_eq!(big.data, initrd);
+    assert_eq!(
+        big.oack,
+        [
+            ("blksize".to_string(), "1468".to_string()),
+            ("tsize".to_string(), initrd.len().to_string())
+        ]
+    );
+    for f in ["vmlinuz", "bootx64.efi", "grubx64.efi"] {
+        let got = tftp_get(port, &format!("boot/{f}"), &[("blksize", "1024")]).unwrap();
+        assert_eq!(got.data, std::fs::read(r.boot.join(f)).unwrap(), "{f}");
+    }
+    // Nothing else: not the directory's other files, not a path out of it.
+    for name in [
+        "boot/station.key",
+        "boot/../c.db",
+        "c.db",
+        "/etc/passwd",
+        "grub/x.cfg",
+    ] {
+        let err = tftp_get(port, name, &[]).err();
+        assert_eq!(err.map(|(code, _)| code), Some(1), "{name}");
+    }
+    // Writes and other modes are refused.
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    for (packet, code) in [
+        (&b"\0\x02boot/vmlinuz\0octet\0"[..], 2u16),
+        (&b"\0\x01boot/vmlinuz\0netascii\0"[..], 0),
+        (&b"\0\x01garbage"[..], 4),
+    ] {
+        sock.send_to(packet, ("127.0.0.1", port)).unwrap();
+        let mut buf = [0u8; 600];
+        let n = sock.recv(&mut buf).unwrap();
+        assert_eq!(
+            buf[..4],
+            [0, 5, 0, code as u8],
+            "{packet:?}: {:?}",
+            &buf[..n]
+        );
+    }
+    drop(server);
+
+    // No --tftp: no GRUB configuration; --tftp without a public URL: refused at start.
+    let bare = Server::start(db, &["--boot-dir", r.boot.to_str().unwrap()]);
+    assert_eq!(bare.get("/grub/grub.cfg").status, 404);
+    let out = cli(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            db,
+            "--boot-dir",
+            r.boot.to_str().unwrap(),
+            "--tftp",
+            "127.0.0.1:0",
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--tftp needs --boot-dir"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn command_line_token(script: &str) -> Option<String> {
+    script
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("reprise.enroll="))
+        .map(str::to_string)
 }

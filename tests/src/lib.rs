@@ -49,6 +49,14 @@ impl Outputs {
     pub fn boot_ipxe(&self) -> PathBuf {
         self.dir.join("boot.ipxe")
     }
+    /// Debian's signed shim, as UEFI firmware loads it over the network.
+    pub fn bootx64_efi(&self) -> PathBuf {
+        self.dir.join("bootx64.efi")
+    }
+    /// Debian's signed network GRUB, as shim loads it from beside itself.
+    pub fn grubx64_efi(&self) -> PathBuf {
+        self.dir.join("grubx64.efi")
+    }
     /// The test-only initramfs overlay with smartctl and nvme-cli.
     pub fn tools_overlay(&self) -> PathBuf {
         self.dir.join("test/tools.cpio.lz4")
@@ -139,6 +147,8 @@ pub fn outputs() -> Result<Outputs> {
         out.initrd(),
         out.reprise_img(),
         out.boot_ipxe(),
+        out.bootx64_efi(),
+        out.grubx64_efi(),
         out.tools_overlay(),
     ] {
         ensure!(
@@ -343,9 +353,16 @@ impl Vm {
     /// (unless a kernel is booted directly).
     pub fn usb_stick(&mut self, img: &Path) -> &mut Self {
         let id = self.drive(img);
-        self.arg("-device").arg("qemu-xhci,id=xhci");
+        self.xhci();
         self.arg("-device")
             .arg(format!("usb-storage,bus=xhci.0,drive={id},bootindex=0"))
+    }
+
+    /// The laptop's xHCI controller (`xhci`), once.
+    fn xhci(&mut self) {
+        if !self.args.iter().any(|a| a == "qemu-xhci,id=xhci") {
+            self.arg("-device").arg("qemu-xhci,id=xhci");
+        }
     }
 
     /// Attaches a raw image as an NVMe controller with one namespace.
@@ -427,14 +444,44 @@ impl Vm {
         self.arg("-append").arg(append)
     }
 
-    /// Boots over the network: iPXE on an e1000, user networking serving `tftp_dir`.
+    /// Boots over the network, user networking serving `tftp_dir` and naming `bootfile`: under
+    /// SeaBIOS, iPXE on an e1000 (its option ROM); under OVMF, the firmware's own PXE on a
+    /// virtio NIC without option ROM, as a laptop's firmware boots (QEMU's iPXE EFI ROMs are not
+    /// signed: Secure Boot would refuse them).
     pub fn pxe(&mut self, tftp_dir: &Path, bootfile: &str) -> &mut Self {
         self.arg("-netdev").arg(format!(
             "user,id=n0,tftp={},bootfile={bootfile}",
             tftp_dir.display()
         ));
-        self.arg("-device").arg("e1000,netdev=n0");
+        if self.firmware == Firmware::Bios {
+            self.arg("-device").arg("e1000,netdev=n0");
+        } else {
+            self.arg("-device")
+                .arg("virtio-net-pci,netdev=n0,romfile=,bootindex=0");
+        }
         self.arg("-boot").arg("n")
+    }
+
+    /// A laptop without an RJ45: no network card on PCI (QEMU's default one left out), a USB
+    /// Ethernet adapter instead (QEMU's usb-net, which Linux drives with cdc_ether), on user
+    /// networking, behind the laptop's xHCI controller; `mac` is the adapter's. Plugged in from
+    /// the start, or, with `plugged_after`, once that text has appeared on the serial console
+    /// (the monitor's `device_add`): an adapter that USB enumerates late.
+    pub fn usb_ethernet_only(&mut self, mac: &str, plugged_after: Option<&str>) -> &mut Self {
+        self.xhci();
+        self.arg("-nic").arg("none");
+        self.arg("-netdev").arg("user,id=u0");
+        let device = format!("usb-net,netdev=u0,bus=xhci.0,mac={mac}");
+        match plugged_after {
+            None => self.arg("-device").arg(device),
+            Some(after) => {
+                self.inputs.push((
+                    after.to_owned(),
+                    Action::Monitor(format!("device_add {device}")),
+                ));
+                self
+            }
+        }
     }
 
     /// Boots the machine and waits until it powers off by itself, at most `timeout`.
@@ -559,6 +606,14 @@ impl Vm {
                     Action::Monitor(command) => monitor_command(mon, command)?,
                 }
                 inputs.next();
+            }
+            // A guest kernel that panicked never powers off (-no-reboot): say so now rather
+            // than at the timeout. (Seen under TCG on an overloaded host: "IO-APIC + timer
+            // doesn't work", before the kernel's first line.)
+            if text.contains("Kernel panic - not syncing") {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("the guest kernel panicked:\n{}", tail(&text, 40));
             }
             if ending == Ending::AgentFinished && agent_status(&text).is_some() {
                 // Init has saved the logs and synced; the machine now waits for the operator.

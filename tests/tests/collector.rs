@@ -2,11 +2,16 @@
 //!
 //! - the agent's upload queue against a `reprise-collector` that is down, then up, then killed
 //!   and restarted: every certificate arrives once, nothing is lost, nothing is duplicated;
-//! - a QEMU laptop PXE-boots from the collector (iPXE over HTTP from QEMU's user network, which
-//!   reaches the host's loopback at 10.0.2.2): marked by its MAC it runs automatic Clear,
-//!   enrols its fresh station key with the one-time token of its boot script, uploads, and powers
-//!   off only once the server holds the certificate; not marked, it waits at the confirmation
-//!   and writes nothing.
+//! - a QEMU laptop PXE-boots from the collector (QEMU's user network reaches the host's loopback
+//!   at 10.0.2.2): a UEFI laptop with Secure Boot on, marked by its MAC, boots Debian's signed
+//!   shim and network GRUB, GRUB its configuration, kernel and initramfs over the collector's
+//!   TFTP; it runs automatic Clear, enrols its fresh station key with the one-time token of its
+//!   configuration, uploads, and powers off only once the server holds the certificate. Under
+//!   lockdown, the drivers no QEMU device brings (vmd, k10temp, coretemp) load by hand. A BIOS
+//!   laptop, not marked, boots iPXE's script over HTTP, waits at the confirmation and writes
+//!   nothing;
+//! - a laptop without an RJ45, network-booted through a USB Ethernet adapter that USB enumerates
+//!   late: DHCP on the adapter, and its certificate reaches the server.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -70,6 +75,24 @@ fn cli(args: &[&str]) -> Result<String> {
 /// known before it starts).
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// `GET path` from the collector on loopback `port` over HTTP/1.0: the body of a 200.
+fn http_get(port: u16, path: &str) -> Result<Vec<u8>> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n")?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let head_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .context("no HTTP head")?;
+    let head = String::from_utf8_lossy(&raw[..head_end]);
+    ensure!(
+        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+        "GET {path}: {head}"
+    );
+    Ok(raw[head_end + 4..].to_vec())
 }
 
 /// A running collector on loopback, killed (SIGKILL) on drop. Its pages need a login: the
@@ -298,8 +321,13 @@ struct PxeRun {
 }
 
 /// A laptop with one NVMe disk of random data PXE-boots from a collector on loopback; `marked`:
-/// its MAC is marked for automatic Clear on the server.
-fn pxe_boot(marked: bool) -> Result<PxeRun> {
+/// its MAC is marked for automatic Clear on the server. Under SeaBIOS: iPXE, its script and the
+/// boot files over HTTP. Under OVMF: the firmware gets shim, GRUB and GRUB's first configuration
+/// by TFTP from the rack's TFTP root (QEMU's own TFTP server here, filled from the collector as
+/// the README says), then GRUB this machine's configuration, the kernel and the initramfs from
+/// the collector's TFTP; the initramfs carries the test-only overlay (its hook loads the drivers
+/// no QEMU device brings, then runs the agent as init would).
+fn pxe_boot(marked: bool, firmware: Firmware) -> Result<PxeRun> {
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("atelier.db");
@@ -313,8 +341,21 @@ fn pxe_boot(marked: bool) -> Result<PxeRun> {
     let port = free_port()?;
     // The guest sees the host's loopback as 10.0.2.2 (QEMU user networking).
     let public = format!("http://10.0.2.2:{port}");
-    let boot_dir = out.vmlinuz();
-    let boot_dir = boot_dir.parent().context("out/")?;
+    let boot_dir = dir.path().join("boot");
+    fs::create_dir(&boot_dir)?;
+    for f in [
+        out.vmlinuz(),
+        out.vmlinuz_bios(),
+        out.bootx64_efi(),
+        out.grubx64_efi(),
+    ] {
+        fs::copy(&f, boot_dir.join(f.file_name().context("file name")?))?;
+    }
+    let mut initrd = fs::read(out.initrd())?;
+    if firmware != Firmware::Bios {
+        initrd.extend(fs::read(out.tools_overlay())?);
+    }
+    fs::write(boot_dir.join("initrd.img"), initrd)?;
     let c = Collector::start(
         &db,
         port,
@@ -323,6 +364,8 @@ fn pxe_boot(marked: bool) -> Result<PxeRun> {
             boot_dir.to_str().context("utf-8 path")?,
             "--public-url",
             &public,
+            "--tftp",
+            "127.0.0.1:0",
         ],
     )?;
 
@@ -333,9 +376,22 @@ fn pxe_boot(marked: bool) -> Result<PxeRun> {
     fs::write(&disk, &old)?;
     let tftp = dir.path().join("tftp");
     fs::create_dir(&tftp)?;
-    let mut vm = Vm::new(dir.path(), Firmware::Bios);
-    vm.pxe(&tftp, &format!("{public}/boot.ipxe"))
-        .nvme(&disk, "E2E-PXE-NVME")
+    let mut vm = Vm::new(dir.path(), firmware);
+    if firmware == Firmware::Bios {
+        vm.pxe(&tftp, &format!("{public}/boot.ipxe"));
+    } else {
+        // The rack's TFTP root, as collector/README.md fills it.
+        fs::create_dir(tftp.join("grub"))?;
+        for (from, to) in [
+            ("/boot/bootx64.efi", "bootx64.efi"),
+            ("/boot/grubx64.efi", "grubx64.efi"),
+            ("/grub/grub.cfg", "grub/grub.cfg"),
+        ] {
+            fs::write(tftp.join(to), http_get(port, from)?)?;
+        }
+        vm.pxe(&tftp, "bootx64.efi");
+    }
+    vm.nvme(&disk, "E2E-PXE-NVME")
         .smbios("E2E Computers", "Rack Laptop", SYSTEM_SERIAL);
     let run = if marked {
         vm.run(Duration::from_secs(600))?
@@ -356,11 +412,27 @@ fn pxe_boot(marked: bool) -> Result<PxeRun> {
 }
 
 #[test]
-fn a_marked_laptop_pxe_boots_wipes_and_its_certificate_reaches_the_server() -> Result<()> {
-    let r = pxe_boot(true)?;
+fn a_marked_uefi_laptop_with_secure_boot_pxe_boots_wipes_and_its_certificate_reaches_the_server()
+-> Result<()> {
+    let r = pxe_boot(true, Firmware::SecureBoot)?;
+    ensure!(
+        r.serial
+            .contains("reprise-init: Secure boot enabled, lockdown: integrity"),
+        "the network boot did not go through Secure Boot's signed chain:\n{}",
+        r.serial
+    );
+    // GRUB names its network device in BOOT_IMAGE=: a network boot still, with no stick to wait
+    // for or to take settings from.
+    ensure!(
+        r.serial.contains(
+            "reprise-init: no boot medium: the kernel was not loaded from a disk (network boot)"
+        ),
+        "a kernel GRUB fetched over TFTP was taken for a disk boot:\n{}",
+        r.serial
+    );
     ensure!(
         r.settings.contains(" auto=clear ") && r.settings.ends_with(" enroll=given"),
-        "the marked machine's script gives automatic Clear and an enrolment token: {:?}\n{}",
+        "the marked machine's configuration gives automatic Clear and an enrolment token: {:?}\n{}",
         r.settings,
         r.serial
     );
@@ -381,12 +453,25 @@ fn a_marked_laptop_pxe_boots_wipes_and_its_certificate_reaches_the_server() -> R
         "the row names the machine: {}",
         r.rows[0]
     );
+    // Drivers for what QEMU cannot emulate: shipped, signed (lockdown refuses any other), their
+    // dependencies in the image. coretemp refuses the emulated CPU after it loaded.
+    for expected in [
+        "==== test-hook: modprobe vmd: status 0 ====",
+        "==== test-hook: modprobe k10temp: status 0 ====",
+        "==== test-hook: modprobe coretemp: status 1: No such device ====",
+    ] {
+        ensure!(
+            r.serial.contains(expected),
+            "no `{expected}`:\n{}",
+            r.serial
+        );
+    }
     Ok(())
 }
 
 #[test]
 fn an_unmarked_laptop_pxe_boots_to_the_screen_and_writes_nothing() -> Result<()> {
-    let r = pxe_boot(false)?;
+    let r = pxe_boot(false, Firmware::Bios)?;
     ensure!(
         r.settings.starts_with("lang=") && !r.settings.contains(" auto="),
         "an unmarked machine must never run automatically: {:?}\n{}",
@@ -405,5 +490,95 @@ fn an_unmarked_laptop_pxe_boots_to_the_screen_and_writes_nothing() -> Result<()>
     );
     ensure!(r.new == r.old, "the disk changed");
     ensure!(r.rows.is_empty(), "server rows: {:?}", r.rows);
+    Ok(())
+}
+
+/// The MAC of the USB Ethernet adapter (QEMU's usb-net) of the laptop without an RJ45.
+const USB_NIC_MAC: &str = "52:54:00:00:0e:01";
+
+/// A laptop without an RJ45 — no network card on PCI, a USB Ethernet adapter instead — network-
+/// booted through the adapter (which UEFI firmware does, QEMU's cannot: the kernel is loaded
+/// directly, with the command line the collector gives that MAC, marked for automatic Clear).
+/// A network boot waits for no stick, so the adapter may not be there yet when init wants the
+/// network: here it is plugged in only once init has its settings, just before it asks DHCP.
+/// It wipes its NVMe disk and its certificate reaches the server through the adapter.
+#[test]
+fn a_laptop_without_rj45_network_booted_through_a_usb_ethernet_adapter_uploads_through_it()
+-> Result<()> {
+    let out = outputs()?;
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("atelier.db");
+    let db_s = db.to_str().context("utf-8 path")?;
+    let port = free_port()?;
+    let boot_dir = out.vmlinuz();
+    let boot_dir = boot_dir.parent().context("out/")?;
+    cli(&[
+        "mark",
+        "--mac",
+        USB_NIC_MAC,
+        "--mode",
+        "clear",
+        "--db",
+        db_s,
+    ])?;
+    let c = Collector::start(
+        &db,
+        port,
+        &[
+            "--public-url",
+            &format!("http://10.0.2.2:{port}"),
+            "--boot-dir",
+            boot_dir.to_str().context("utf-8 path")?,
+        ],
+    )?;
+    // The collector's command line for this MAC (automatic Clear, an enrolment token), as its
+    // iPXE script gives it, without iPXE's initrd name.
+    let script = String::from_utf8(http_get(port, &format!("/boot.ipxe?mac={USB_NIC_MAC}"))?)?;
+    let line = script
+        .lines()
+        .find_map(|l| l.split_once(" initrd=initrd.img ").map(|(_, rest)| rest))
+        .with_context(|| format!("no kernel line: {script}"))?;
+    ensure!(
+        line.contains(" reprise.auto=clear ") && line.contains(" reprise.enroll="),
+        "not marked: {script}"
+    );
+    let disk = dir.path().join("nvme.img");
+    fs::write(&disk, vec![0x5au8; DISK_SIZE])?;
+    let serial = "E2E-USBNET-0001";
+    let run = Vm::new(dir.path(), Firmware::Bios)
+        .kernel(&out.vmlinuz_bios(), &out.initrd(), line)
+        .usb_ethernet_only(USB_NIC_MAC, Some("reprise-init: settings:"))
+        .nvme(&disk, "E2E-USB-NIC-NVME")
+        .smbios("E2E Computers", "Laptop Without RJ45", serial)
+        .run(Duration::from_secs(600))?;
+    let drivers = run
+        .serial
+        .lines()
+        .find_map(|l| l.strip_prefix("reprise-init: drivers loaded: "))
+        .unwrap_or_default()
+        .split(' ')
+        .collect::<Vec<_>>();
+    ensure!(
+        drivers.contains(&"cdc_ether") && !drivers.iter().any(|d| d.starts_with("e1000")),
+        "the USB adapter's driver (and no PCI card's) expected: {drivers:?}\n{}",
+        run.serial
+    );
+    ensure!(
+        run.serial
+            .lines()
+            .any(|l| l.starts_with("reprise-init: network ") && l.trim_end().ends_with(" up")),
+        "no DHCP on the USB adapter (the only interface):\n{}",
+        run.serial
+    );
+    ensure!(
+        fs::read(&disk)?.iter().all(|&b| b == 0),
+        "the disk was not overwritten with zeros"
+    );
+    let rows = c.rows()?;
+    ensure!(
+        rows.len() == 1 && rows[0].contains(serial),
+        "the certificate did not reach the server over the USB adapter: {rows:?}\n{}",
+        run.serial
+    );
     Ok(())
 }

@@ -5,8 +5,8 @@
 //! them is never wiped; a copy on the laptop's own storage (NVMe, fixed SATA, eMMC) is the
 //! laptop's disk, never a stick. A stick is the *boot* medium when it is the only one — or the
 //! one the operator chose among several — and the kernel was loaded from a disk by a boot
-//! loader (`BOOT_IMAGE=` on the command line; iPXE sets none); the settings, keys and
-//! certificates of a run live only on that medium's data partition.
+//! loader (`BOOT_IMAGE=` on the command line naming no network device; iPXE sets none); the
+//! settings, keys and certificates of a run live only on that medium's data partition.
 
 use crate::model::{DevNo, Field, Transport};
 use crate::parse::cmdline;
@@ -97,12 +97,44 @@ pub fn operator_choice(root: &SysRoot) -> Option<Choice> {
 /// Whether the kernel was loaded from a disk by a boot loader (GRUB passes `BOOT_IMAGE=`), as
 /// opposed to over the network (iPXE passes none).
 pub fn booted_from_disk(root: &SysRoot) -> bool {
-    fs::read_text(root, "proc/cmdline").is_ok_and(|c| cmdline::has_param(&c, "BOOT_IMAGE"))
+    fs::read_text(root, "proc/cmdline").is_ok_and(|c| loaded_from_disk(&c))
+}
+
+/// GRUB's names of network devices: they start `BOOT_IMAGE=` when GRUB loaded the kernel over
+/// the network (UEFI network boot: `BOOT_IMAGE=(tftp,10.0.5.1:6969)/boot/vmlinuz`).
+const NETWORK_DEVICES: [&str; 3] = ["(tftp,", "(http,", "(pxe"];
+
+/// [`booted_from_disk`] for the command line `cmdline`: a `BOOT_IMAGE=` that names no network
+/// device (the stick's GRUB and SYSLINUX give a path: `BOOT_IMAGE=/boot/vmlinuz`).
+pub fn loaded_from_disk(cmdline: &str) -> bool {
+    cmdline::last_value(cmdline, "BOOT_IMAGE")
+        .is_some_and(|image| !NETWORK_DEVICES.iter().any(|d| image.starts_with(d)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kernel_grub_fetched_over_the_network_was_not_loaded_from_a_disk() {
+        for (line, from_disk) in [
+            ("BOOT_IMAGE=/boot/vmlinuz console=tty0 quiet", true),
+            (
+                "BOOT_IMAGE=/boot/vmlinuz-bios initrd=/boot/initrd.img",
+                true,
+            ),
+            ("BOOT_IMAGE=(hd0,gpt2)/boot/vmlinuz quiet", true),
+            (
+                "BOOT_IMAGE=(tftp,10.0.5.1:6969)/boot/vmlinuz ip=dhcp",
+                false,
+            ),
+            ("BOOT_IMAGE=(http,10.0.5.1)/boot/vmlinuz", false),
+            ("BOOT_IMAGE=(pxe)/vmlinuz", false),
+            ("initrd=initrd.img console=tty0 ip=dhcp", false),
+        ] {
+            assert_eq!(loaded_from_disk(line), from_disk, "{line}");
+        }
+    }
 
     /// The GUIDs here are the ones the image build writes.
     #[test]

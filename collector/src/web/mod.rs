@@ -45,6 +45,9 @@ pub struct App {
     pub public_url: Option<String>,
     /// Where the PXE boot files (`pxe::BOOT_FILES`) are, if served.
     pub boot_dir: Option<PathBuf>,
+    /// GRUB's name for the collector's TFTP server (`(tftp,HOST:PORT)`, `pxe::grub_tftp_device`)
+    /// when it serves UEFI network boots (`serve --tftp`).
+    pub grub_tftp: Option<String>,
     /// Pages need a login: always, unless `--no-login` (loopback only, checked at start).
     pub require_login: bool,
     pub pxe_enroll: PxeEnroll,

@@ -604,8 +604,15 @@ pub fn reason(r: &Reason, lang: Language) -> String {
         ) => {
             format!("le disque {disk} n'a pas été effacé ({why})")
         }
-        (Reason::NoDisk, En) => "no disk found".into(),
-        (Reason::NoDisk, Fr) => "aucun disque détecté".into(),
+        (Reason::NoDisk, En) => "no disk (stated by the operator)".into(),
+        (Reason::NoDisk, Fr) => "aucun disque (déclaré par l'opérateur)".into(),
+        (Reason::NoInternalStorageFound, En) => {
+            "no internal storage found, and nobody stated that the laptop has none".into()
+        }
+        (Reason::NoInternalStorageFound, Fr) => {
+            "aucun stockage interne trouvé, et personne n'a déclaré que le portable n'en a pas"
+                .into()
+        }
         (Reason::DiskAppeared { disk }, En) => {
             format!("disk {disk} appeared during the run — not sanitized")
         }

@@ -683,6 +683,10 @@ pub struct ChecksRecord {
     /// something.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_run: Vec<CheckNotRun>,
+    /// The run found no internal storage, and the operator, having looked, stated that this
+    /// laptop has no disk. Recorded as stated, never inferred. Additive: absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_disk_stated: bool,
 }
 
 impl ChecksRecord {
@@ -693,6 +697,7 @@ impl ChecksRecord {
             && self.cooling.is_none()
             && self.memory.is_none()
             && self.not_run.is_empty()
+            && !self.no_disk_stated
     }
 }
 

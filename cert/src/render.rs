@@ -435,6 +435,17 @@ fn checks_section(c: &ChecksRecord, l: Language) -> Section {
             ));
         }
     }
+    if c.no_disk_stated {
+        rows.push((
+            t(l, "Operator's statement", "Déclaration de l'opérateur").into(),
+            t(
+                l,
+                "this laptop has no disk (none was found)",
+                "ce portable n'a pas de disque (aucun n'a été trouvé)",
+            )
+            .into(),
+        ));
+    }
     for n in &c.not_run {
         rows.push((messages::check_name(n.check, l).into(), n.message.clone()));
     }

@@ -163,6 +163,9 @@ pub enum Reason {
         why: Option<String>,
     },
     NoDisk,
+    /// No internal storage was found, nothing may hide it, and nobody stated that the laptop
+    /// has none: what the laptop holds is not known, so it cannot be refurbished as it is.
+    NoInternalStorageFound,
     /// A disk that was not there when the run was planned appeared while it was under way (a
     /// late driver, a hot-plugged disk): it was not sanitized.
     DiskAppeared {

@@ -1,6 +1,7 @@
 //! Boot tests: the live image boots under SeaBIOS (USB stick), OVMF, OVMF with Secure Boot
 //! enforced, and over PXE, and reaches the agent. From a stick, an automatic run on a laptop
-//! without disks certifies that there was none and powers off; over PXE with no stick and no
+//! with a small NVMe disk wipes it, certifies and powers off; on a laptop where no internal
+//! storage is found it writes nothing, signs nothing and stays on; over PXE with no stick and no
 //! server, the automatic run refuses to start and the result stays on screen. Checked from
 //! outside: the serial console, the stick's data partition (certificate and boot log written),
 //! the rest of the stick unchanged.
@@ -14,20 +15,26 @@ use reprise_e2e::{Firmware, Outputs, Run, Stick, Vm, outputs};
 /// Generous but bounded: firmware + GRUB + kernel under TCG on a loaded 2-core machine.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// The laptop's disk where a boot test has one: 4 MiB, enough to be a disk, quick to wipe.
+const DISK: usize = 4 << 20;
+
 /// Boots a copy of the stick with `firmware` and checks what every boot must show.
 fn boot_stick(firmware: Firmware) -> Result<(tempfile::TempDir, Run)> {
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
-    // Automatic mode on a laptop with no disk: nothing waits for a keystroke.
+    // Automatic mode: nothing waits for a keystroke. The laptop's disk is small, its wipe quick.
     let stick = Stick::configured(
         &out,
         dir.path(),
         "# written by the e2e test\nreprise.poweroff=1\nreprise.auto=clear\n",
     )?;
     let data = &stick.data;
+    let nvme = dir.path().join("nvme.img");
+    fs::write(&nvme, vec![0x5au8; DISK])?;
 
     let run = Vm::new(dir.path(), firmware)
         .usb_stick(&stick.path)
+        .nvme(&nvme, "BOOT-NVME-1")
         .run(BOOT_TIMEOUT)?;
     check_reached_agent(
         &out,
@@ -43,7 +50,11 @@ fn boot_stick(firmware: Firmware) -> Result<(tempfile::TempDir, Run)> {
     let certs = data.list("certs")?;
     ensure!(
         certs.iter().filter(|n| n.ends_with(".json")).count() == 1,
-        "one certificate (no disk: fit one) expected on the stick: {certs:?}"
+        "one certificate expected on the stick: {certs:?}"
+    );
+    ensure!(
+        fs::read(&nvme)?.iter().all(|&b| b == 0),
+        "the laptop's disk was not cleared to zeros"
     );
     ensure!(
         run.serial.contains("reprise-init: powering off"),
@@ -219,7 +230,8 @@ fn pxe_boots_kernel_and_initrd_to_the_agent() -> Result<()> {
 fn settings_come_from_reprise_conf_and_the_command_line_wins() -> Result<()> {
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
-    // Automatic mode with no disk but the (protected) stick: nothing waits for a keystroke.
+    // Automatic mode on a laptop whose only disk is the (protected) stick, as a laptop in RAID
+    // or VMD mode shows itself without the driver: the run must stop, sign nothing, stay on.
     let stick = Stick::configured(
         &out,
         dir.path(),
@@ -233,7 +245,7 @@ fn settings_come_from_reprise_conf_and_the_command_line_wins() -> Result<()> {
             "BOOT_IMAGE=/boot/vmlinuz-bios console=ttyS0,115200 quiet reprise.poweroff=1 reprise.lang=fr \"reprise.site=Lycee Jean Moulin\"",
         )
         .usb_stick(&stick.path)
-        .run(BOOT_TIMEOUT)?;
+        .run_until_finished(BOOT_TIMEOUT)?;
     ensure!(
         stick.unchanged_outside_data()?,
         "the stick changed outside its data partition"
@@ -252,8 +264,27 @@ fn settings_come_from_reprise_conf_and_the_command_line_wins() -> Result<()> {
         run.serial
     );
     ensure!(
-        run.serial.contains("reprise-init: powering off"),
-        "reprise.poweroff=1 (command line) did not power off after the agent:\n{}",
+        run.serial
+            .contains("NO INTERNAL STORAGE FOUND: nothing is written, no certificate is signed."),
+        "a run with no internal storage did not stop saying so:\n{}",
+        run.serial
+    );
+    ensure!(
+        stick
+            .data
+            .list("certs")
+            .map(|c| !c.iter().any(|n| n.ends_with(".json")))
+            .unwrap_or(true),
+        "a certificate was signed for a laptop whose storage was never seen"
+    );
+    // reprise.poweroff=1 (command line) was read, and a run that found no storage stays on.
+    ensure!(
+        run.agent_status == Some(3)
+            && run
+                .serial
+                .contains("reprise-init: not powering off: the agent did not succeed (status 3)"),
+        "a run with no internal storage must end with status 3 and stay on (status {:?}):\n{}",
+        run.agent_status,
         run.serial
     );
     Ok(())

@@ -187,6 +187,7 @@ mod tests {
             }),
             memory: Some(memory(0, &[], 0, Some(RamEnd::WipeEnded))),
             not_run: Vec::new(),
+            no_disk_stated: false,
         };
         let fr = settle(record.clone(), Language::Fr);
         assert!(

@@ -240,6 +240,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         )?;
         return Err(RunError::NotReady(why.clone()).into());
     }
+    // A run that found no storage of the laptop's own stops (the screen says it itself, and
+    // offers F7 to state the laptop has no disk).
+    if !screen && let Err(none) = run.storage() {
+        for line in none.lines(Language::En) {
+            writeln!(out, "{line}")?;
+        }
+        if run.config.auto.is_some() {
+            return Ok(ExitCode::from(super::EXIT_CHECK_FAILED));
+        }
+        write!(
+            out,
+            "If this laptop has no disk, type \"no disk\" to state it (the certificate records \
+             it); anything else stops: "
+        )?;
+        out.flush()?;
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        if !matches!(
+            line.trim().to_lowercase().as_str(),
+            "no disk" | "pas de disque"
+        ) {
+            writeln!(out, "Nothing was written.")?;
+            return Ok(ExitCode::from(super::EXIT_CANCELLED));
+        }
+        run.state_no_disk();
+        writeln!(out, "The operator states that this laptop has no disk.")?;
+    }
     if ready.is_ok() {
         // An interactive screen offers it itself (F6 on its choosing screen).
         let ask = run.config.auto.is_none() && !screen;
@@ -349,6 +376,7 @@ pub fn on_screen(
             refused = Some(RunError::NotReady(why.clone()).into());
         }
         Exit::Failed(why) => refused = Some(anyhow::anyhow!("the run failed: {why}")),
+        Exit::NoStorage(none) => lines.extend(none.lines(Language::En)),
         Exit::Finished(_) => {}
     }
     if let Some(e) = &ending.executed {
@@ -387,6 +415,7 @@ pub fn on_screen(
     }
     Ok(match ending.exit {
         Exit::Declined => ExitCode::from(super::EXIT_CANCELLED),
+        Exit::NoStorage(_) => ExitCode::from(super::EXIT_CHECK_FAILED),
         _ => console::exit_code(status),
     })
 }

@@ -18,6 +18,7 @@ pub mod medium;
 pub mod plan;
 pub mod run;
 pub mod selftest;
+pub mod storage;
 pub mod time;
 pub mod upload;
 pub mod wipe;

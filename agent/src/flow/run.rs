@@ -89,6 +89,8 @@ pub struct Run {
     pub demo: Option<Demo>,
     /// How the live image's storage settled before the probe (`None` outside the image).
     pub settled: Option<crate::sys::settle::Settled>,
+    /// The operator stated that the laptop has no disk (no internal storage was found).
+    pub no_disk_stated: bool,
 }
 
 /// The station's signing key, and whether this run created it.
@@ -270,7 +272,23 @@ impl Run {
             image_digest,
             demo,
             settled: None,
+            no_disk_stated: false,
         })
+    }
+
+    /// Whether the run found storage of the laptop's own (or the operator stated it has none):
+    /// a run that found nothing stops here, saying which controller may hide the disks.
+    pub fn storage(&self) -> Result<(), super::storage::NoStorage> {
+        match super::storage::NoStorage::of(&self.probe) {
+            Some(none) if !self.no_disk_stated => Err(none),
+            _ => Ok(()),
+        }
+    }
+
+    /// The operator looked and states that this laptop has no disk (the certificate records
+    /// it; a run that found no storage may then go on).
+    pub fn state_no_disk(&mut self) {
+        self.no_disk_stated = true;
     }
 
     /// Whether the run may write: always in an interactive run (the operator confirms what the
@@ -411,6 +429,7 @@ impl Run {
         if memory.is_some() {
             checks.memory = memory;
         }
+        checks.no_disk_stated |= self.no_disk_stated;
         let wipe = WipeReport {
             schema_version: SCHEMA_VERSION,
             tool: crate::model::tool_version(),

@@ -14,6 +14,7 @@ use crate::checks::keyboard::{KeyboardState, Layout};
 use crate::checks::screen::ScreenState;
 use crate::flow::medium::NotReady;
 use crate::flow::run::Run;
+use crate::flow::storage::NoStorage;
 use crate::flow::{self, Inspection, RunPlan, RunStatus, Settings};
 use crate::model::{DiskId, Language, Level};
 use crate::probe::model::{Disk, DiskHealth, ProbeReport};
@@ -145,6 +146,9 @@ pub enum Exit {
     Finished(RunStatus),
     /// Automatic mode refused to start: nothing was written.
     NotReady(NotReady),
+    /// No internal storage was found and nobody stated the laptop has none: nothing was written,
+    /// no certificate signed.
+    NoStorage(NoStorage),
     /// The run could not finish with a certificate.
     Failed(String),
 }
@@ -313,6 +317,9 @@ pub struct Model {
     pub ram_test: bool,
     /// Where the certificate will live (the result screen says it; memory is said as lost).
     pub home: flow::medium::Home,
+    /// Whether the run found storage of the laptop's own (`Run::storage`): a refusal is the
+    /// first thing the operator sees, and F7 states the laptop has no disk.
+    pub storage: Result<(), NoStorage>,
 }
 
 /// How long F10 keeps the confirmation armed.
@@ -361,6 +368,7 @@ impl Model {
             stands_for: run.stands_for(),
             ram_test: cfg.run.ram_test,
             home: run.home(),
+            storage: run.storage(),
             cfg,
         };
         m.replan();

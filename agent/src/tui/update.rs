@@ -111,8 +111,31 @@ pub fn start(m: &mut Model) -> Vec<Effect> {
             Exit::NotReady(why),
             &mut fx,
         );
+    } else if let Err(none) = m.storage.clone() {
+        fatal(m, none.to_string(), Exit::NoStorage(none), &mut fx);
     }
     fx
+}
+
+/// F7 on the refusal of a run that found no internal storage: the operator looked, and states
+/// that this laptop has no disk. The certificate records it; the run goes on from the first
+/// screen.
+fn state_no_disk(m: &mut Model, fx: &mut Vec<Effect>) {
+    m.checks.no_disk_stated = true;
+    m.storage = Ok(());
+    m.fatal = None;
+    m.pending_exit = None;
+    let text = t(
+        m.cfg.lang(),
+        "The operator states that this laptop has no disk",
+        "L'opérateur déclare que ce portable n'a pas de disque",
+    );
+    m.log(text, false);
+    fx.push(Effect::Transcript(
+        "reprise: the operator states that this laptop has no disk".into(),
+    ));
+    go(m, Screen::Machine, fx);
+    checks_changed(m, fx);
 }
 
 fn screen_line(s: Screen) -> String {
@@ -168,6 +191,13 @@ fn key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
         Screen::Confirm => confirm_key(m, k, fx),
         Screen::Wipe => wipe_key(m, k, fx),
         Screen::Cooling => cooling_key(m, k, fx),
+        Screen::Error
+            if k == Key::F(7)
+                && !m.cfg.auto()
+                && matches!(m.pending_exit, Some(Exit::NoStorage(_))) =>
+        {
+            state_no_disk(m, fx)
+        }
         Screen::Result | Screen::Error => {
             if matches!(k, Key::Enter | Key::Esc | Key::CtrlC) {
                 leave(m, fx);

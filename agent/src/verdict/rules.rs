@@ -45,7 +45,7 @@ pub fn evaluate_with_checks(
     cpu_rules(probe, policy, &mut ev);
     memory_rules(probe, policy, &mut ev);
     battery_rules(probe, policy, &mut ev);
-    disk_rules(probe, wipe, health, policy, &mut ev);
+    disk_rules(probe, wipe, health, checks.no_disk_stated, policy, &mut ev);
     other_storage_rules(probe, wipe, &mut ev);
     // A check that tested nothing weighs nothing: it is not run, not passed. (The language only
     // words the not-run list, which the verdict does not keep.)
@@ -319,6 +319,7 @@ fn disk_rules(
     probe: &ProbeReport,
     wipe: &WipeReport,
     health: &BTreeMap<DiskId, DiskHealth>,
+    no_disk_stated: bool,
     policy: &Policy,
     ev: &mut Evaluation,
 ) {
@@ -353,8 +354,16 @@ fn disk_rules(
             .devices
             .iter()
             .any(|w| !probe.disks.iter().any(|d| d.id == w.device.id));
-    if !internal && hiding.is_empty() {
-        ev.fix(Reason::NoDisk, Action::FitNewDisk);
+    // A run that found no storage of the laptop's own is never a clean finish: only the
+    // operator's statement that the laptop has no disk makes it one that needs a disk. Without
+    // it nothing is known of what the laptop holds (a controller may hide it: its reason and
+    // fix are above), and it is not refurbished as it is.
+    if !internal {
+        if no_disk_stated {
+            ev.fix(Reason::NoDisk, Action::FitNewDisk);
+        } else {
+            ev.recycle(Reason::NoInternalStorageFound);
+        }
     }
     if considered.is_empty() && wipe.devices.is_empty() {
         return;

@@ -55,6 +55,7 @@ fn checks() -> ChecksRecord {
             ended_by: None,
         }),
         not_run: Vec::new(),
+        no_disk_stated: false,
     }
 }
 

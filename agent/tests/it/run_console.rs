@@ -253,3 +253,106 @@ fn a_log_that_cannot_be_written_never_keeps_the_certificate() {
         "not a folder"
     );
 }
+
+/// A copy of the demo laptop without its NVMe and SATA disks (as an Intel RST or VMD laptop
+/// shows itself without the right driver): only the Reprise stick is left.
+fn diskless_laptop(dir: &Path, cmdline: &str) -> PathBuf {
+    let root = laptop(dir, cmdline);
+    for disk in ["nvme0n1", "sda"] {
+        std::fs::remove_file(root.join("sys/block").join(disk)).unwrap();
+    }
+    root
+}
+
+/// No internal storage found: nothing is written and no certificate is signed, unless the
+/// operator types that the laptop has no disk — which the certificate then records, and which
+/// sends the laptop to be fitted with a new disk.
+#[test]
+fn no_internal_storage_stops_the_run_unless_the_operator_states_there_is_no_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = diskless_laptop(dir.path(), "BOOT_IMAGE=/boot/vmlinuz reprise.lang=en");
+    let data = dir.path().join("data");
+    let args = [
+        "run",
+        "--no-tui",
+        "--root",
+        root.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ];
+    let out = reprise_typing(&args, "\n");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    for line in [
+        "NO INTERNAL STORAGE FOUND: nothing is written, no certificate is signed.",
+        "No controller seems to hide one: check that the laptop has a disk and that it is connected.",
+        "Nothing was written.",
+    ] {
+        assert!(stdout.contains(line), "{line:?} not in:\n{stdout}");
+    }
+    assert!(!data.join("certs").exists());
+
+    let out = reprise_typing(&args, "no disk\n");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("The operator states that this laptop has no disk."));
+    let c = certificate(&data);
+    let body = &c["certificate"];
+    assert_eq!(body["checks"]["no_disk_stated"], true, "{body:#}");
+    let verdict = &body["verdict"];
+    let reasons: Vec<&str> = verdict["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
+    assert!(reasons.contains(&"no_disk"), "{verdict:#}");
+    assert!(
+        !reasons.contains(&"no_internal_storage_found"),
+        "{verdict:#}"
+    );
+    assert!(
+        stdout.contains("Operator's statement  this laptop has no disk"),
+        "{stdout}"
+    );
+}
+
+/// In automatic mode nobody is there to state anything: the run stops, writes nothing, and ends
+/// with the status of a check that failed (init then leaves the laptop on, its reason on screen).
+#[test]
+fn automatic_mode_with_no_internal_storage_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = diskless_laptop(dir.path(), "BOOT_IMAGE=/boot/vmlinuz reprise.auto=clear");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    // The stick's data partition is this folder: a home for certificates, so the run is ready.
+    let mounts = std::fs::read_to_string(root.join("proc/self/mountinfo")).unwrap();
+    std::fs::write(
+        root.join("proc/self/mountinfo"),
+        mounts.replace("/run/reprise/data", data.to_str().unwrap()),
+    )
+    .unwrap();
+    let out = reprise_typing(
+        &[
+            "run",
+            "--no-tui",
+            "--root",
+            root.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        "",
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("NO INTERNAL STORAGE FOUND: nothing is written, no certificate is signed."),
+        "{stdout}"
+    );
+    assert!(!data.join("certs").exists());
+}

@@ -16,8 +16,10 @@ use reprise::checks::keyboard::{KeyboardState, Layout, Named, Press, Pressed};
 use reprise::flow::config::{self, Given, RunFlags, Server};
 use reprise::flow::medium::{Home, NoStick, NotReady};
 use reprise::flow::run::{Hooks, Run};
+use reprise::flow::storage::{HidingController, NoStorage};
 use reprise::flow::{self, DataDir, Inspection};
 use reprise::model::{Language, Level, Transport};
+use reprise::probe::model::{ControllerFinding, ControllerKind};
 use reprise::sys::SysRoot;
 use reprise::sys::sensors::Sensors;
 use reprise::tui::keys::Key;
@@ -302,6 +304,26 @@ fn screens(lang: Language) -> Vec<(&'static str, Model)> {
     }));
     update::start(&mut m);
     out.push(("error_not_ready", m));
+    // An 11th-generation Intel laptop with VMD on and no driver for it: no disk of its own.
+    let mut m = machine(lang);
+    let say = |lang| {
+        reprise::verdict::messages::controller_finding(
+            ControllerKind::Vmd,
+            ControllerFinding::VmdWithoutDriver,
+            "8086:9a0b",
+            None,
+            lang,
+        )
+    };
+    m.storage = Err(NoStorage {
+        hiding: vec![HidingController {
+            address: "0000:00:0e.0".into(),
+            en: say(Language::En),
+            fr: say(Language::Fr),
+        }],
+    });
+    update::start(&mut m);
+    out.push(("error_no_storage", m));
     out
 }
 

@@ -350,11 +350,13 @@ fn every_disk_is_accounted_for_only_the_boot_medium_is_left_out() {
         v.actions,
         [Action::SanitizeOrRemoveDisk { disk: NVME.into() }]
     );
-    // No disk but the stick: fit one.
+    // No disk but the stick, and nobody said the laptop has none: nothing is known of its
+    // storage, so no refurbishing as it is.
     let mut p = healthy();
     p.disks.remove(0);
     let v = eval(&p, &w, &certs::good_health());
-    assert_eq!(v.reasons, [Reason::NoDisk]);
+    assert_eq!(v.reasons, [Reason::NoInternalStorageFound]);
+    assert_eq!(v.decision, Decision::Recycle);
 }
 
 #[test]
@@ -676,13 +678,19 @@ fn hidden_storage_is_named_with_its_fix_never_no_disk() {
         pci_id: "8086:9a0b".into(),
         finding: ControllerFinding::VmdWithoutDriver,
     };
-    assert_eq!(v.reasons, std::slice::from_ref(&hidden), "{v:?}");
+    // The controller and its fix, and what is not known: never refurbished as it is.
+    assert_eq!(
+        v.reasons,
+        [hidden.clone(), Reason::NoInternalStorageFound],
+        "{v:?}"
+    );
+    assert_eq!(v.decision, Decision::Recycle);
     let fix = Action::RevealDisks {
         controller: "0000:00:0e.0".into(),
         pci_id: "8086:9a0b".into(),
         finding: ControllerFinding::VmdWithoutDriver,
     };
-    assert_eq!(v.actions, std::slice::from_ref(&fix));
+    assert_eq!(v.actions, [fix.clone(), Action::Recycle]);
     assert_eq!(
         messages::reason(&hidden, Language::En),
         "disks may be hidden behind controller 0000:00:0e.0 (8086:9a0b): Intel VMD with no driver"
@@ -691,10 +699,10 @@ fn hidden_storage_is_named_with_its_fix_never_no_disk() {
         messages::action(&fix, Language::Fr),
         "démarrer une image qui a le pilote vmd, ou BIOS → Stockage → Intel VMD : désactivé, puis recommencer"
     );
-    // A network controller with no driver hides no disk: "no disk" again.
+    // A network controller with no driver hides no disk.
     p.controllers[0].kind = ControllerKind::Ethernet;
     let v = eval(&p, &w, &certs::good_health());
-    assert_eq!(v.reasons, [Reason::NoDisk]);
+    assert_eq!(v.reasons, [Reason::NoInternalStorageFound]);
 }
 
 /// A laptop whose only disk is a USB one (not the stick) has no disk of its own: fit one. The
@@ -706,7 +714,23 @@ fn a_usb_disk_is_not_the_laptops_own_disk() {
     p.disks[0].reprise_medium = None;
     let mut w = passed();
     w.devices.clear();
+    // Found nothing of its own, and nobody said it has none: no refurbishing as it is.
     let v = eval(&p, &w, &certs::good_health());
+    assert_eq!(v.reasons[0], Reason::NoInternalStorageFound, "{v:?}");
+    assert_eq!(v.decision, Decision::Recycle);
+    assert!(!v.actions.contains(&Action::FitNewDisk));
+    // The operator looked and states the laptop has no disk: it needs one.
+    let stated = reprise::cert::model::ChecksRecord {
+        no_disk_stated: true,
+        ..Default::default()
+    };
+    let v = reprise::verdict::evaluate_with_checks(
+        &p,
+        &w,
+        &certs::good_health(),
+        &stated,
+        &Policy::default(),
+    );
     assert_eq!(v.reasons[0], Reason::NoDisk, "{v:?}");
     assert!(v.actions.contains(&Action::FitNewDisk));
     assert!(

@@ -174,6 +174,18 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
             ("F4", t(l, "Cooling", "Refroid.")),
         ],
         Screen::Wipe => vec![],
+        Screen::Error
+            if !m.cfg.auto()
+                && matches!(m.pending_exit, Some(super::model::Exit::NoStorage(_))) =>
+        {
+            vec![
+                ("F7", t(l, "No disk (state it)", "Pas de disque (déclarer)")),
+                ("Enter", t(l, "Quit", "Quitter")),
+            ]
+        }
+        Screen::Error if matches!(m.pending_exit, Some(super::model::Exit::NoStorage(_))) => {
+            vec![("Enter", t(l, "Quit", "Quitter"))]
+        }
         Screen::Result | Screen::Error => {
             if m.cfg.auto() {
                 vec![]
@@ -411,9 +423,21 @@ fn error(m: &Model, f: &mut Frame, area: Rect) {
             "{} {why}",
             t(l, "The run failed:", "L'exécution a échoué :")
         ),
+        Some(super::model::Exit::NoStorage(none)) => none.lines(l).join("\n"),
         _ => m.fatal.clone().unwrap_or_default(),
     };
-    let mut lines = vec![Line::from(Span::styled(what, palette::bad()))];
+    let mut lines: Vec<Line> = what
+        .lines()
+        .map(|w| Line::from(Span::styled(vga(w), palette::bad())))
+        .collect();
+    if matches!(m.pending_exit, Some(super::model::Exit::NoStorage(_))) && !m.cfg.auto() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(t(
+            l,
+            "If this laptop has no disk, press F7 to state it: the certificate will record it.",
+            "Si ce portable n'a pas de disque, appuyez sur F7 pour le déclarer : le certificat l'indiquera.",
+        )));
+    }
     if matches!(m.pending_exit, Some(super::model::Exit::NotReady(_))) {
         lines.push(Line::from(""));
         lines.push(Line::from(t(

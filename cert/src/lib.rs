@@ -18,6 +18,7 @@ pub mod chain;
 #[macro_use]
 pub mod closed;
 pub mod envelope;
+pub mod exchange;
 pub mod jcs;
 pub mod messages;
 pub mod model;

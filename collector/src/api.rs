@@ -5,6 +5,9 @@
 //!   durable.
 //! - `POST /api/v1/stations`: enrol the station key of a PXE-booted machine with the one-time
 //!   token its `boot.ipxe` carried (`reprise.enroll=`).
+//! - `POST /api/v1/hello`: a station's signed hello; the answer, signed with the server key,
+//!   carries the hello's nonce, the server's time and whether the station is enrolled, revoked
+//!   or unknown (or enrolled now, with the PXE token the hello carried).
 //! - `GET /healthz`.
 //!
 //! Every error is `{"error": "<sentence>", "code": "<stable code>"}`.
@@ -18,6 +21,7 @@ use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
+use reprise_cert::exchange::{self, Answer, StationStatus};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -193,9 +197,61 @@ pub struct EnrollRequest {
     pub public_key: String,
 }
 
+/// Why a PXE token enrolled nothing: the answer to send (status, code, sentence).
+struct NotEnrolled(u16, &'static str, String);
+
+impl NotEnrolled {
+    fn response(&self) -> Response {
+        error(self.0, self.1, &self.2)
+    }
+}
+
+/// Enrols `key` (its SPKI PEM as given) with a PXE token, when this collector enrols PXE
+/// stations at all: the one path of `POST /api/v1/stations` and of a hello carrying a token.
+async fn enroll_with_token(
+    app: &App,
+    token: &str,
+    key: &ed25519_dalek::VerifyingKey,
+    pem: String,
+) -> Result<TokenEnroll, NotEnrolled> {
+    if app.pxe_enroll == PxeEnroll::None || app.boot_dir.is_none() {
+        return Err(NotEnrolled(
+            403,
+            "pxe_enroll_disabled",
+            "this collector does not enrol PXE stations (serve --boot-dir ... --pxe-enroll marked|all)"
+                .into(),
+        ));
+    }
+    if !crate::web::auth::plausible_token(token) {
+        return Err(NotEnrolled(
+            403,
+            "token_refused",
+            "not a token of this collector".into(),
+        ));
+    }
+    let key_id = reprise_cert::sign::key_id(key);
+    let hex = hex_of(&key_id);
+    let station = Station {
+        name: format!("pxe-{}", &hex[..hex.len().min(16)]),
+        key_id,
+        site: String::new(),
+        public_key: base64_of(key.as_bytes()),
+        public_key_pem: pem,
+        enrolled_at: util::now(),
+        revoked_at: None,
+        enrolled_via: "pxe".into(),
+        note: None,
+    };
+    app.store
+        .enroll_with_token(util::sha256_hex(token), station)
+        .await
+        .map_err(|e| NotEnrolled(503, "storage_unavailable", util::error_chain(&e)))
+}
+
 /// `POST /api/v1/stations`
 pub async fn enroll(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
     if app.pxe_enroll == PxeEnroll::None || app.boot_dir.is_none() {
+        // Said before the body is read, as it always was.
         return error(
             403,
             "pxe_enroll_disabled",
@@ -217,19 +273,6 @@ pub async fn enroll(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
         Ok(k) => k,
         Err(e) => return error(400, "malformed", &util::error_chain(&e)),
     };
-    let key_id = reprise_cert::sign::key_id(&key);
-    let hex = hex_of(&key_id);
-    let station = Station {
-        key_id: key_id.clone(),
-        name: format!("pxe-{}", &hex[..hex.len().min(16)]),
-        site: String::new(),
-        public_key: base64_of(key.as_bytes()),
-        public_key_pem: req.public_key.clone(),
-        enrolled_at: util::now(),
-        revoked_at: None,
-        enrolled_via: "pxe".into(),
-        note: None,
-    };
     let reply = |status: StatusCode, s: &Station| {
         (
             status,
@@ -237,15 +280,98 @@ pub async fn enroll(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
         )
             .into_response()
     };
-    match app
-        .store
-        .enroll_with_token(util::sha256_hex(&req.token), station)
-        .await
-    {
+    match enroll_with_token(&app, &req.token, &key, req.public_key.clone()).await {
         Ok(TokenEnroll::Enrolled(s)) => reply(StatusCode::CREATED, &s),
         Ok(TokenEnroll::Again(s)) => reply(StatusCode::OK, &s),
         Ok(TokenEnroll::Refused(why)) => error(403, "token_refused", why),
-        Err(e) => error(503, "storage_unavailable", &util::error_chain(&e)),
+        Err(n) => n.response(),
+    }
+}
+
+/// `POST /api/v1/hello`: a station's signed hello (`reprise_cert::exchange`), answered with the
+/// server's time and what it knows of the station, signed with the server key. A hello that
+/// carries a PXE token enrols the key that signed it (the signature proves the station holds
+/// it). A hello that does not verify gets an unsigned 400: the station believes nothing of it.
+pub async fn hello(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    let bytes = match read_limited(&headers, body, exchange::MAX_MESSAGE_BYTES).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let opened = match exchange::open_hello(&bytes) {
+        Ok(o) => o,
+        Err(e) => return error(400, "hello_refused", &format!("hello: {e}")),
+    };
+    let hello = opened.hello;
+    if let Err(why) = util::check_utc_time(&hello.station_time) {
+        return error(
+            400,
+            "hello_refused",
+            &format!("hello: station_time {:?}: {why}", hello.station_time),
+        );
+    }
+    let known = match app.store.station(hello.station_key_id.clone()).await {
+        Ok(s) => s,
+        Err(e) => return error(503, "storage_unavailable", &util::error_chain(&e)),
+    };
+    let (station, name, note) = match known {
+        Some(s) => match s.revoked_at {
+            Some(at) => (
+                StationStatus::Revoked,
+                Some(s.name),
+                Some(format!("revoked on {at}")),
+            ),
+            None => (StationStatus::Enrolled, Some(s.name), None),
+        },
+        None => match &hello.enroll_token {
+            None => (StationStatus::Unknown, None, None),
+            Some(token) => {
+                let pem = match reprise_cert::sign::public_key_pem(&opened.key) {
+                    Ok(p) => p,
+                    Err(e) => return error(500, "internal", &util::error_chain(&e)),
+                };
+                match enroll_with_token(&app, token, &opened.key, pem).await {
+                    Ok(TokenEnroll::Enrolled(s)) => {
+                        (StationStatus::EnrolledNow, Some(s.name), None)
+                    }
+                    // Enrolled by the same token a moment ago (a retried hello).
+                    Ok(TokenEnroll::Again(s)) => (StationStatus::Enrolled, Some(s.name), None),
+                    Ok(TokenEnroll::Refused(why)) => (
+                        StationStatus::Unknown,
+                        None,
+                        Some(format!("enrolment token refused: {why}")),
+                    ),
+                    Err(NotEnrolled(503, _, why)) => {
+                        return error(503, "storage_unavailable", &why);
+                    }
+                    Err(NotEnrolled(_, _, why)) => (
+                        StationStatus::Unknown,
+                        None,
+                        Some(format!("enrolment token refused: {why}")),
+                    ),
+                }
+            }
+        },
+    };
+    let answer = Answer {
+        purpose: exchange::ANSWER_PURPOSE.into(),
+        nonce: hello.nonce,
+        station_key_id: hello.station_key_id,
+        server_time: util::now(),
+        station,
+        station_name: name,
+        note,
+    };
+    match exchange::seal(&answer, &app.server_key.key) {
+        Ok(bytes) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => error(500, "internal", &util::error_chain(&e)),
     }
 }
 

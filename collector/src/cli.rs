@@ -49,8 +49,44 @@ pub enum Command {
     Unmark(UnmarkArgs),
     /// List the PXE marks.
     Marks(Db),
+    /// Print the server key's fingerprint (made on first use): sticks pin it with
+    /// `reprise.server-key=` in their reprise.conf; PXE scripts carry it already.
+    ServerKey(ServerKeyArgs),
     /// Run the server.
     Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServerKeyArgs {
+    #[command(flatten)]
+    pub db: Db,
+    #[command(flatten)]
+    pub key: KeyPath,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyPath {
+    /// The server's signing key (PKCS#8 PEM, made on first use); default: beside a SQLite
+    /// database (DB.server-key). Required with PostgreSQL.
+    #[arg(long, value_name = "FILE")]
+    pub server_key: Option<PathBuf>,
+}
+
+impl KeyPath {
+    /// The server key of `db`, made now if it has none.
+    fn load(&self, db: &Db) -> anyhow::Result<crate::server_key::ServerKey> {
+        let path = crate::server_key::path_for(&db.db, self.server_key.as_deref())?;
+        let (key, created) = crate::server_key::load_or_create(&path)?;
+        if created {
+            eprintln!(
+                "new server key {} in {}: keep it with the database's backups (sticks that pinned \
+                 it refuse any other)",
+                key.key_id,
+                path.display()
+            );
+        }
+        Ok(key)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +187,8 @@ pub struct ServeArgs {
     pub listen: String,
     #[command(flatten)]
     pub db: Db,
+    #[command(flatten)]
+    pub key: KeyPath,
     /// Serve PXE boot files from DIR (vmlinuz, vmlinuz-bios, initrd.img, bootx64.efi,
     /// grubx64.efi: the `out/` of scripts/build-image).
     #[arg(long, value_name = "DIR")]
@@ -269,6 +307,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     m.site.unwrap_or_default()
                 );
             }
+            Ok(())
+        }
+        Command::ServerKey(a) => {
+            let key = a.key.load(&a.db)?;
+            println!("{}", key.key_id);
+            eprintln!(
+                "Server key {} ({}). Pin it on each stick: reprise.server-key={} in reprise.conf \
+                 (PXE scripts carry it).",
+                key.key_id,
+                key.path.display(),
+                key.key_id
+            );
             Ok(())
         }
         Command::Serve(a) => serve(a).await,
@@ -417,6 +467,14 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
                     "--tftp needs --boot-dir (what to serve) and --public-url (where GRUB finds it)"
                 );
             };
+            // The URL is also the agents' server, and the agent speaks plain HTTP (its trust is
+            // the signed exchange with the pinned server key): refuse now, not on every laptop.
+            if !url.starts_with("http://") {
+                bail!(
+                    "--tftp needs an http:// --public-url: it is the server the network-booted \
+                     agents talk to, and they speak plain HTTP (got {url})"
+                );
+            }
             let socket = tokio::net::UdpSocket::bind(addr)
                 .await
                 .with_context(|| format!("cannot listen on udp {addr} (--tftp)"))?;
@@ -428,6 +486,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
             Some((socket, device))
         }
     };
+    let server_key = a.key.load(&a.db)?;
     let store = open(&a.db).await?;
     let listener = tokio::net::TcpListener::bind(&a.listen)
         .await
@@ -452,6 +511,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         token_lifetime_s: a.token_minutes * 60,
         tokens_per_mac: a.pxe_tokens_per_mac,
         logins: crate::web::auth::LoginLimiter::new(a.login_attempts),
+        server_key,
     });
     let limits = crate::conn::Limits {
         max_connections: a.max_connections,
@@ -460,8 +520,10 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     // The first line is for scripts and tests: the address really bound.
     println!("listening on http://{local}");
     eprintln!(
-        "database {}; web pages {}",
+        "database {}; server key {} ({}); web pages {}",
         store.name(),
+        app.server_key.key_id,
+        app.server_key.path.display(),
         if require_login {
             "need a login (reprise-collector user add)"
         } else {

@@ -14,6 +14,7 @@ pub mod conn;
 pub mod ingest;
 pub mod pxe;
 pub mod server;
+pub mod server_key;
 pub mod store;
 pub mod tftp;
 pub mod util;

@@ -203,11 +203,17 @@ pub struct ScriptInput<'a> {
     pub auto: Option<&'a AutoMode>,
     /// One-time PXE enrolment token for the agent's station key, if one was issued.
     pub enroll_token: Option<&'a str>,
+    /// The fingerprint of the collector's server key (`sha256:…`): the agent believes only
+    /// answers signed by it (a network boot has no stick to remember a key on).
+    pub server_key_id: &'a str,
 }
 
 /// The kernel command line of one machine.
 pub fn cmdline(input: &ScriptInput<'_>) -> String {
-    let mut line = format!("{BASE_CMDLINE} reprise.server={}", input.base_url);
+    let mut line = format!(
+        "{BASE_CMDLINE} reprise.server={} reprise.server-key={}",
+        input.base_url, input.server_key_id
+    );
     if let Some(auto) = input.auto {
         line.push_str(&format!(" reprise.auto={} reprise.poweroff=1", auto.mode));
         if let Some(site) = auto
@@ -339,6 +345,8 @@ pub fn grub_config(input: &ScriptInput<'_>, device: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const KEY: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     fn mark(kind: &str, value: &str, mode: &str) -> Mark {
         Mark {
@@ -487,13 +495,14 @@ mod tests {
             ip: "10.0.2.15".parse().unwrap(),
             auto: Some(&auto),
             enroll_token: Some("ab12"),
+            server_key_id: KEY,
         };
         let config = grub_config(&input, device);
         assert_eq!(
             config,
             "# Reprise for 52:54:00:12:34:56 (10.0.2.15): automatic clear because of subnet 10.0.2.0/24\n\
              echo \"Reprise: AUTOMATIC CLEAR of this machine's disks (subnet 10.0.2.0/24), then power off\"\n\
-             linux (tftp,10.0.2.2:6969)/boot/vmlinuz console=ttyS0,115200 console=tty0 quiet cryptomgr.notests initcall_blacklist=init_kprobe_trace ip=dhcp reprise.server=http://10.0.2.2:8080 reprise.auto=clear reprise.poweroff=1 reprise.site=rack-1 reprise.enroll=ab12\n\
+             linux (tftp,10.0.2.2:6969)/boot/vmlinuz console=ttyS0,115200 console=tty0 quiet cryptomgr.notests initcall_blacklist=init_kprobe_trace ip=dhcp reprise.server=http://10.0.2.2:8080 reprise.server-key=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef reprise.auto=clear reprise.poweroff=1 reprise.site=rack-1 reprise.enroll=ab12\n\
              initrd (tftp,10.0.2.2:6969)/boot/initrd.img\nboot\n"
         );
         // iPXE's kernel line: its initrd name, then the very same command line.
@@ -520,13 +529,14 @@ mod tests {
             ip,
             auto: None,
             enroll_token: None,
+            server_key_id: KEY,
         });
         assert_eq!(
             interactive,
             "#!ipxe\n# Reprise for 52:54:00:12:34:56 (10.0.2.15): interactive (not marked for automatic mode)\n\
              echo Reprise: interactive - nothing is wiped without confirmation at this machine\n\
              iseq ${platform} pcbios && set reprise-kernel vmlinuz-bios || set reprise-kernel vmlinuz\n\
-             kernel http://10.0.2.2:8080/boot/${reprise-kernel} initrd=initrd.img console=ttyS0,115200 console=tty0 quiet cryptomgr.notests initcall_blacklist=init_kprobe_trace ip=dhcp reprise.server=http://10.0.2.2:8080\n\
+             kernel http://10.0.2.2:8080/boot/${reprise-kernel} initrd=initrd.img console=ttyS0,115200 console=tty0 quiet cryptomgr.notests initcall_blacklist=init_kprobe_trace ip=dhcp reprise.server=http://10.0.2.2:8080 reprise.server-key=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n\
              initrd http://10.0.2.2:8080/boot/initrd.img\nboot\n"
         );
         assert!(!interactive.contains("reprise.auto"));
@@ -541,14 +551,13 @@ mod tests {
             ip,
             auto: Some(&auto),
             enroll_token: Some("ab12"),
+            server_key_id: KEY,
         });
-        assert!(
-            line.ends_with(
-                "reprise.server=http://10.0.2.2:8080 reprise.auto=clear reprise.poweroff=1 \
-             reprise.site=college-pasteur reprise.enroll=ab12"
-            ),
-            "{line}"
+        let expected = format!(
+            "reprise.server=http://10.0.2.2:8080 reprise.server-key={KEY} reprise.auto=clear \
+             reprise.poweroff=1 reprise.site=college-pasteur reprise.enroll=ab12"
         );
+        assert!(line.ends_with(&expected), "{line}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `POST /api/v1/certificates` | upload a certificate (API) |
 //! | `POST /api/v1/stations` | enrol a PXE station key with its one-time token (API) |
+//! | `POST /api/v1/hello` | a station's signed hello, the server's signed answer (API) |
 //! | `GET /healthz` | liveness |
 //! | `GET /c/<hex>` | the certificate page (QR code: `<public-url>/c/<hex of the digest>`) |
 //! | `GET /c/<hex>.json` | the certificate file exactly as received |
@@ -56,6 +57,7 @@ fn routes(app: Arc<App>) -> Router {
         .route("/healthz", get(crate::api::health))
         .route("/api/v1/certificates", post(crate::api::upload))
         .route("/api/v1/stations", post(crate::api::enroll))
+        .route("/api/v1/hello", post(crate::api::hello))
         .route("/certificates", get(web::list::list))
         .route("/certificates.csv", get(web::list::csv))
         .route("/c/{name}", get(web::cert::page))
@@ -138,9 +140,12 @@ pub struct MachineBoot {
 }
 
 impl MachineBoot {
-    fn input<'a>(&'a self, base_url: &'a str) -> pxe::ScriptInput<'a> {
+    /// What its boot script or configuration says: `base_url` is the agent's server, and the
+    /// server key it pins is this collector's.
+    fn input<'a>(&'a self, app: &'a App, base_url: &'a str) -> pxe::ScriptInput<'a> {
         pxe::ScriptInput {
             base_url,
+            server_key_id: &app.server_key.key_id,
             mac: self.mac.as_deref(),
             ip: self.ip,
             auto: self.auto.as_ref(),
@@ -227,7 +232,7 @@ async fn boot_script(
             "#!ipxe\necho This collector serves no boot files (serve --boot-dir)\nshell\n".into(),
         );
     }
-    let base = app.base_url(&headers);
+    let base = app.agent_base_url(&headers);
     let Some(mac) = web::query_param(&uri, "mac") else {
         // Asked without a MAC (a DHCP boot filename that iPXE did not expand): ask again from
         // a script, where iPXE always expands ${net0/mac}. A MAC that still does not parse is
@@ -235,7 +240,7 @@ async fn boot_script(
         return text(StatusCode::OK, pxe::rechain_script(&base));
     };
     match machine_boot(&app, pxe::parse_mac(&mac).ok(), peer.ip()).await {
-        Ok(machine) => text(StatusCode::OK, pxe::script(&machine.input(&base))),
+        Ok(machine) => text(StatusCode::OK, pxe::script(&machine.input(&app, &base))),
         Err(why) => text(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("#!ipxe\necho {why}\nshell\n"),
@@ -290,7 +295,7 @@ impl crate::tftp::Resolve for TftpFiles {
         // --tftp requires it).
         let base = app.public_url.clone().unwrap_or_default();
         let config = match machine_boot(app, mac, peer.ip()).await {
-            Ok(machine) => pxe::grub_config(&machine.input(&base), device),
+            Ok(machine) => pxe::grub_config(&machine.input(app, &base), device),
             // Shown on the machine's screen; the rechain configuration then hands it back to
             // its firmware.
             Err(why) => format!("echo \"{why}\"\nsleep 30\n"),

@@ -47,6 +47,86 @@ fn stored(server: &Server, s: &Signed) -> Option<Vec<u8>> {
     }
 }
 
+/// The station's hello is answered with the nonce, the server's time and what it knows of the
+/// station, signed with the server key that `reprise-collector server-key` prints — unknown,
+/// then enrolled, then revoked; a hello that does not verify gets no signed answer.
+fn hello_is_answered_with_the_server_key_and_the_station_status(db: &str) {
+    use reprise_cert::exchange::StationStatus;
+    let server = Server::open(db, &[]);
+    let mut key_args = vec!["server-key", "--db", db];
+    let extra = support::server_key_args(db, &[]);
+    key_args.extend(extra.iter().map(String::as_str));
+    let pinned = cli_ok(&key_args).trim().to_owned();
+    assert!(reprise_cert::exchange::is_key_id(&pinned), "{pinned}");
+
+    let st = Station::new();
+    let h = support::say_hello(server.addr, &st.key, None);
+    assert_eq!(h.resp.status, 200, "{}", h.resp.text());
+    let a = h.answer.expect("a signed answer to this hello");
+    assert_eq!(
+        a.server_key_id, pinned,
+        "signed with the key the CLI prints"
+    );
+    assert_eq!(a.answer.station, StationStatus::Unknown);
+    // The server's own clock, not the station's 2009.
+    let t = &a.answer.server_time;
+    assert!(
+        t.len() == 24 && t.ends_with('Z') && t.as_str() > "2025",
+        "{t}"
+    );
+
+    enroll(db, &st, "stick-1", "Site");
+    let a = support::say_hello(server.addr, &st.key, None)
+        .answer
+        .unwrap();
+    assert_eq!(a.answer.station, StationStatus::Enrolled);
+    assert_eq!(a.answer.station_name.as_deref(), Some("stick-1"));
+    // A token changes nothing for a key already enrolled.
+    let a = support::say_hello(server.addr, &st.key, Some(&"ab".repeat(32)))
+        .answer
+        .unwrap();
+    assert_eq!(a.answer.station, StationStatus::Enrolled);
+
+    cli_ok(&["revoke", "stick-1", "--db", db]);
+    let a = support::say_hello(server.addr, &st.key, None)
+        .answer
+        .unwrap();
+    assert_eq!(a.answer.station, StationStatus::Revoked);
+    assert!(a.answer.note.unwrap().starts_with("revoked on "));
+
+    // A hello signed by another key than the one it names: refused, nothing signed.
+    let other = Station::new();
+    let hello = reprise_cert::exchange::Hello {
+        purpose: reprise_cert::exchange::HELLO_PURPOSE.into(),
+        nonce: "ab".repeat(32),
+        station_key_id: st.key_id.clone(),
+        station_time: "2026-12-01T10:00:00.000Z".into(),
+        enroll_token: None,
+    };
+    let forged = reprise_cert::exchange::seal(&hello, &other.key).unwrap();
+    let r = server.hello(&forged);
+    assert_error(&r, 400, "hello_refused");
+    // A time that is not strict UTC, garbage, a certificate: refused the same way.
+    let mut bad = hello.clone();
+    bad.station_time = "2026-12-01T10:00:00+02:00".into();
+    let r = server.hello(&reprise_cert::exchange::seal(&bad, &st.key).unwrap());
+    assert_error(&r, 400, "hello_refused");
+    assert_error(&server.hello(b"{not json"), 400, "hello_refused");
+    let mut cert = Station::new();
+    assert_error(
+        &server.hello(&cert.issue(&Spec::default()).bytes),
+        400,
+        "hello_refused",
+    );
+    // The same key after a restart: sticks that pinned it still believe the server.
+    drop(server);
+    let server = Server::open(db, &[]);
+    let a = support::say_hello(server.addr, &st.key, None)
+        .answer
+        .unwrap();
+    assert_eq!(a.server_key_id, pinned);
+}
+
 fn genuine_is_201_then_200_and_stored_byte_for_byte(db: &str) {
     let mut st = Station::new();
     let key_id = enroll(db, &st, "stick-1", "Collège Pasteur");
@@ -504,6 +584,10 @@ const CASES: &[(&str, Case)] = &[
     ("strict times", a_time_that_is_not_strict_utc_is_refused),
     ("chain", chain_problems_are_flagged_on_the_station_page),
     ("restart", restart_keeps_everything),
+    (
+        "hello",
+        hello_is_answered_with_the_server_key_and_the_station_status,
+    ),
 ];
 
 macro_rules! on_sqlite {
@@ -535,6 +619,7 @@ on_sqlite!(
     a_time_that_is_not_strict_utc_is_refused,
     chain_problems_are_flagged_on_the_station_page,
     restart_keeps_everything,
+    hello_is_answered_with_the_server_key_and_the_station_status,
 );
 
 #[test]

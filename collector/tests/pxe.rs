@@ -285,6 +285,82 @@ fn a_pxe_booted_station_enrols_once_with_its_token_then_uploads() {
     );
 }
 
+/// A PXE-booted agent's hello carries its token: the key that signed the hello is enrolled,
+/// the signed answer says so, and the machine's script pins the server key it is signed with.
+#[test]
+fn a_hello_with_the_pxe_token_enrols_the_key_that_signed_it() {
+    use reprise_cert::exchange::StationStatus;
+    let r = rack();
+    let db = r.db.as_str();
+    cli_ok(&[
+        "mark",
+        "--mac",
+        "52:54:00:12:34:56",
+        "--mode",
+        "clear",
+        "--db",
+        db,
+    ]);
+    let server = Server::open(db, &["--boot-dir", r.boot.to_str().unwrap()]);
+    let pinned = cli_ok(&["server-key", "--db", db]).trim().to_owned();
+    let s = script(&server, "52:54:00:12:34:56");
+    assert!(
+        kernel_line(&s).contains(&format!(" reprise.server-key={pinned} ")),
+        "the script pins the server key: {s}"
+    );
+    let token = token_of(&s).unwrap();
+    let mut st = Station::new();
+    let a = support::say_hello(server.addr, &st.key, Some(&token))
+        .answer
+        .expect("a signed answer");
+    assert_eq!(a.server_key_id, pinned);
+    assert_eq!(a.answer.station, StationStatus::EnrolledNow);
+    assert_eq!(server.upload(&st.issue(&Spec::default()).bytes).status, 201);
+    // The token is spent: another key that heard it stays unknown, and says why.
+    let thief = Station::new();
+    let a = support::say_hello(server.addr, &thief.key, Some(&token))
+        .answer
+        .unwrap();
+    assert_eq!(a.answer.station, StationStatus::Unknown);
+    assert!(
+        a.answer.note.as_deref().unwrap().contains("token refused"),
+        "{:?}",
+        a.answer.note
+    );
+    // The enrolled station, asking again (after a resume), is enrolled.
+    let a = support::say_hello(server.addr, &st.key, Some(&token))
+        .answer
+        .unwrap();
+    assert_eq!(a.answer.station, StationStatus::Enrolled);
+}
+
+/// The agent speaks plain HTTP only: behind an https public URL (a reverse proxy for the
+/// browsers), the machines are sent to the address their iPXE reached.
+#[test]
+fn an_https_public_url_still_gives_machines_a_plain_http_server() {
+    let r = rack();
+    let server = Server::start(
+        &r.db,
+        &[
+            "--boot-dir",
+            r.boot.to_str().unwrap(),
+            "--public-url",
+            "https://reprise.example.org",
+        ],
+    );
+    let s = script(&server, "52:54:00:12:34:56");
+    let here = format!("http://{}", server.addr);
+    assert!(
+        kernel_line(&s).starts_with(&format!("kernel {here}/boot/")),
+        "{s}"
+    );
+    assert!(
+        kernel_line(&s).contains(&format!(" reprise.server={here} ")),
+        "{s}"
+    );
+    assert!(!s.contains("https://"), "{s}");
+}
+
 #[test]
 fn enrolment_tokens_are_capped_per_mac() {
     let r = rack();
@@ -630,10 +706,12 @@ fn uefi_machines_get_their_grub_configuration_over_tftp_with_the_same_marks_and_
         command_line(&marked),
         command_line(&script(&server, "52:54:00:12:34:56"))
     );
+    let pinned = cli_ok(&["server-key", "--db", db]).trim().to_owned();
     assert!(
-        command_line(&marked).ends_with(
-            "reprise.server=http://10.0.2.2:8080 reprise.auto=clear reprise.poweroff=1 reprise.site=rack-a"
-        ),
+        command_line(&marked).ends_with(&format!(
+            "reprise.server=http://10.0.2.2:8080 reprise.server-key={pinned} reprise.auto=clear \
+             reprise.poweroff=1 reprise.site=rack-a"
+        )),
         "{marked}"
     );
     // The token enrols a key, as iPXE's does.
@@ -721,7 +799,8 @@ fn uefi_machines_get_their_grub_configuration_over_tftp_with_the_same_marks_and_
     }
     drop(server);
 
-    // No --tftp: no GRUB configuration; --tftp without a public URL: refused at start.
+    // No --tftp: no GRUB configuration; --tftp without a public URL, or with an https:// one:
+    // refused at start.
     let bare = Server::start(db, &["--boot-dir", r.boot.to_str().unwrap()]);
     assert_eq!(bare.get("/grub/grub.cfg").status, 404);
     let out = cli(
@@ -741,6 +820,30 @@ fn uefi_machines_get_their_grub_configuration_over_tftp_with_the_same_marks_and_
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("--tftp needs --boot-dir"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // An https:// public URL: GRUB's configurations would give the agents a server they refuse.
+    let out = cli(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            db,
+            "--boot-dir",
+            r.boot.to_str().unwrap(),
+            "--public-url",
+            "https://atelier.example",
+            "--tftp",
+            "127.0.0.1:0",
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--tftp needs an http:// --public-url: it is the server the network-booted"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -6,7 +6,9 @@
 //!   at 10.0.2.2): a UEFI laptop with Secure Boot on, marked by its MAC, boots Debian's signed
 //!   shim and network GRUB, GRUB its configuration, kernel and initramfs over the collector's
 //!   TFTP; it runs automatic Clear, enrols its fresh station key with the one-time token of its
-//!   configuration, uploads, and powers off only once the server holds the certificate. Under
+//!   configuration (in its signed hello, whose answer, signed by the server key the configuration
+//!   pins, is its durable home), uploads, and powers off only once the server holds the
+//!   certificate — dated by the server although the laptop's clock says 2009. Under
 //!   lockdown, the drivers no QEMU device brings (vmd, k10temp, coretemp) load by hand. A BIOS
 //!   laptop, not marked, boots iPXE's script over HTTP, waits at the confirmation and writes
 //!   nothing;
@@ -318,10 +320,22 @@ struct PxeRun {
     old: Vec<u8>,
     new: Vec<u8>,
     rows: Vec<String>,
+    /// The certificates the server holds, as it received them.
+    certificates: Vec<serde_json::Value>,
+    /// The server key's fingerprint (`reprise-collector server-key`).
+    server_key: String,
+    /// The server's date (UTC) before and after the boot.
+    dates: [String; 2],
+}
+
+/// Today's date (UTC) on this machine, where the collector runs.
+fn today() -> String {
+    reprise::sys::clock::now_rfc3339()[..10].to_owned()
 }
 
 /// A laptop with one NVMe disk of random data PXE-boots from a collector on loopback; `marked`:
-/// its MAC is marked for automatic Clear on the server. Under SeaBIOS: iPXE, its script and the
+/// its MAC is marked for automatic Clear on the server. Its clock (RTC) is in 2009, a flat CMOS
+/// battery. Under SeaBIOS: iPXE, its script and the
 /// boot files over HTTP. Under OVMF: the firmware gets shim, GRUB and GRUB's first configuration
 /// by TFTP from the rack's TFTP root (QEMU's own TFTP server here, filled from the collector as
 /// the README says), then GRUB this machine's configuration, the kernel and the initramfs from
@@ -368,6 +382,8 @@ fn pxe_boot(marked: bool, firmware: Firmware) -> Result<PxeRun> {
             "127.0.0.1:0",
         ],
     )?;
+    let server_key = cli(&["server-key", "--db", db_s])?.trim().to_owned();
+    let before = today();
 
     let disk = dir.path().join("nvme.img");
     let old: Vec<u8> = (0..DISK_SIZE)
@@ -394,6 +410,7 @@ fn pxe_boot(marked: bool, firmware: Firmware) -> Result<PxeRun> {
     vm.nvme(&disk, "E2E-PXE-NVME")
         .smbios("E2E Computers", "Rack Laptop", SYSTEM_SERIAL);
     let run = if marked {
+        vm.rtc("2009-06-01");
         vm.run(Duration::from_secs(600))?
     } else {
         // On the first screen, the operator reads the plan and leaves: Esc, then Enter.
@@ -401,6 +418,17 @@ fn pxe_boot(marked: bool, firmware: Firmware) -> Result<PxeRun> {
         vm.run_until_finished(Duration::from_secs(600))?
     };
     let rows = c.rows()?;
+    let mut certificates = Vec::new();
+    for row in &rows {
+        // The digest is the next-to-last column (the page's URL is the last).
+        let digest = row.rsplit(',').nth(1).context("a digest column")?;
+        let hex = digest
+            .strip_prefix("sha256:")
+            .with_context(|| format!("not a digest: {digest}"))?;
+        let (status, body) = c.get(&format!("/c/{hex}.json"))?;
+        ensure!(status == 200, "/c/{hex}.json: HTTP {status}");
+        certificates.push(serde_json::from_str(&body)?);
+    }
     Ok(PxeRun {
         settings: run.settings().to_owned(),
         serial: run.serial,
@@ -408,6 +436,9 @@ fn pxe_boot(marked: bool, firmware: Firmware) -> Result<PxeRun> {
         old,
         new: fs::read(&disk)?,
         rows,
+        certificates,
+        server_key,
+        dates: [before, today()],
     })
 }
 
@@ -466,6 +497,42 @@ fn a_marked_uefi_laptop_with_secure_boot_pxe_boots_wipes_and_its_certificate_rea
             r.serial
         );
     }
+    // The boot script pinned the server key; the hello's answer was signed with it.
+    ensure!(
+        r.settings
+            .contains(&format!(" server-key={} ", r.server_key)),
+        "the settings do not pin the server key {}: {:?}",
+        r.server_key,
+        r.settings
+    );
+    ensure!(
+        r.serial.contains(&format!(
+            "answer signed by the pinned key {} (reprise.server-key)",
+            r.server_key
+        )),
+        "the run does not say the server's answer was checked against its pin:\n{}",
+        r.serial
+    );
+    // The laptop's clock said 2009: the certificate is dated by the server, and says so.
+    let c = &r.certificates[0]["certificate"];
+    let issued = c["issued_at"].as_str().context("issued_at")?;
+    ensure!(
+        c["time"]["source"] == "server",
+        "the certificate's time does not come from the server: {}",
+        c["time"]
+    );
+    ensure!(
+        r.dates.iter().any(|d| issued.starts_with(d.as_str())),
+        "issued at {issued}, not on the server's date {:?}",
+        r.dates
+    );
+    ensure!(
+        c["time"]["rtc_offset_ms"]
+            .as_i64()
+            .is_some_and(|ms| ms < -500_000_000_000),
+        "the certificate does not say how far behind the laptop's clock was: {}",
+        c["time"]
+    );
     Ok(())
 }
 

@@ -85,8 +85,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         crate::sys::env::locale().as_deref(),
     );
     // On the demo's test tree no drive is asked: the plan says so for each disk under Purge.
-    let run = flow::run::Run::demo(config, &disks, stand_in_size, args.speed.max(1) * 1_000_000)
-        .with_context(|| format!("cannot set up the demo laptop {}", args.root.display()))?;
+    let mut run =
+        flow::run::Run::demo(config, &disks, stand_in_size, args.speed.max(1) * 1_000_000)
+            .with_context(|| format!("cannot set up the demo laptop {}", args.root.display()))?;
     let stand_ins = run
         .demo
         .as_ref()
@@ -98,7 +99,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     cfg.cooling_ms = args.cooling.max(1) * 1000;
     cfg.auto_step = Duration::from_millis(1500);
     cfg.panic_after_first_frame = args.panic_after_first_frame;
-    let model = tui::Model::new(cfg, &run).ready(run.ready());
+    let ready = run.ready();
+    let model = tui::Model::new(cfg, &run).ready(ready);
     let code = on_screen(run, station, model, Vec::new());
     // The stand-ins are the demo's own files: they go; the certificate and logs stay to look at.
     for s in &stand_ins {

@@ -25,6 +25,21 @@ pub const EXIT_CHECK_FAILED: u8 = 3;
 /// Exit code when the operator declined or cancelled.
 pub const EXIT_CANCELLED: u8 = 4;
 
+/// `--server`: a workshop server the agent can talk to (plain `http://`; an `https://` one is
+/// refused here, with the reason `flow::config` gives for the setting).
+pub fn server_url(s: &str) -> Result<String, String> {
+    crate::flow::config::check_server_url(s)
+        .map(|()| s.to_owned())
+        .map_err(str::to_owned)
+}
+
+/// `--server-key`: a server key's fingerprint (`sha256:…`).
+pub fn server_key(s: &str) -> Result<String, String> {
+    crate::flow::config::check_server_key(s)
+        .map(|()| s.to_owned())
+        .map_err(str::to_owned)
+}
+
 /// `--level` and `--auto`: the words of the one level type (`clear`, `purge`), listed in the
 /// help and checked by clap.
 pub fn level_parser() -> impl clap::builder::TypedValueParser<Value = crate::model::Level> {

@@ -7,7 +7,8 @@
 //! truth. Exit 0 when every planned disk was sanitized, `EXIT_CHECK_FAILED` when the certificate
 //! records a disk not sanitized, `EXIT_CANCELLED` when the operator declined or cancelled
 //! (Ctrl-C, SIGTERM). In automatic mode nothing is written unless the certificate has a durable
-//! home (the boot stick's data partition, or a workshop server that answers).
+//! home (the boot stick's data partition, or a workshop server whose signed answer says it keeps
+//! this station's certificates).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -85,9 +86,15 @@ pub struct Args {
     pub policy: Option<PathBuf>,
     /// Workshop server (`reprise-collector`) to upload certificates to: every certificate of
     /// the data folder not yet acknowledged is sent after the run. On a network boot (no stick)
-    /// the run does not end until the server has acknowledged the new certificate.
-    #[arg(long, value_name = "URL")]
+    /// the run does not end until the server has acknowledged the new certificate. Plain HTTP
+    /// (an https:// one is refused): its answers are believed by their signature.
+    #[arg(long, value_name = "URL", value_parser = super::server_url)]
     pub server: Option<String>,
+    /// The server key's fingerprint (`reprise-collector server-key` prints it): an answer
+    /// signed by any other key is refused. Without it, the key of the first answer is pinned
+    /// in DATA/keys/server-key.
+    #[arg(long, value_name = "sha256:HEX", value_parser = super::server_key)]
+    pub server_key: Option<String>,
     /// One-time enrolment token of a network boot (`reprise.enroll=`): the station key, new at
     /// each network boot, is enrolled with the server before uploading.
     #[arg(long, value_name = "TOKEN")]
@@ -153,6 +160,7 @@ impl Args {
             site: self.site.clone(),
             organisation: self.org.clone(),
             server: self.server.clone(),
+            server_key: self.server_key.clone(),
             enroll: self.enroll.clone(),
             self_test: self.self_test.map(|SelfTestArg::Short| SelfTestKind::Short),
         }
@@ -229,16 +237,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     writeln!(out, "{}", crate::probe::render::human(&run.probe))?;
     print_plan(&mut out, &run)?;
-    let ready = run.ready();
+    let mut ready = run.ready();
     if let Err(why) = &ready
         && !screen
     {
-        writeln!(out, "NOTHING WAS WRITTEN: {why}.")?;
-        writeln!(
-            out,
-            "Automatic mode needs somewhere to keep the certificate."
-        )?;
-        return Err(RunError::NotReady(why.clone()).into());
+        return Err(refused(&mut out, why)?);
     }
     // A run that found no storage of the laptop's own stops (the screen says it itself, and
     // offers F7 to state the laptop has no disk).
@@ -272,8 +275,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let ask = run.config.auto.is_none() && !screen;
         if (run.config.auto.is_some() || ask) && offer_unfreeze(&mut run, ask, &mut out)? {
             print_plan(&mut out, &run)?;
+            // The resume made automatic mode's check again: nothing is written on the one
+            // from before the machine slept.
+            ready = run.readiness();
+            if let Err(why) = &ready
+                && !screen
+            {
+                return Err(refused(&mut out, why)?);
+            }
         }
-        if run.wants_self_tests() {
+        if ready.is_ok() && run.wants_self_tests() {
             let cancel = CancelToken::new();
             let c = cancel.clone();
             // Watched for the tests only: the screen or the wipe then watches the signals.
@@ -306,6 +317,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return on_screen(run, station, model, out.lines());
     }
     on_console(&run, &station, out)
+}
+
+/// Says on the console that automatic mode wrote nothing, and why; the error the run ends with.
+fn refused(out: &mut Transcript, why: &crate::flow::NotReady) -> anyhow::Result<anyhow::Error> {
+    writeln!(out, "NOTHING WAS WRITTEN: {why}.")?;
+    writeln!(
+        out,
+        "Automatic mode needs somewhere to keep the certificate."
+    )?;
+    Ok(RunError::NotReady(why.clone()).into())
 }
 
 /// The line dialogue: the operator types "yes", progress lines, each disk's result, the

@@ -13,8 +13,9 @@ pub struct Args {
     /// uploads/.
     #[arg(value_name = "DIR")]
     pub data: PathBuf,
-    /// The workshop server's base URL, e.g. http://10.0.0.1:8080.
-    #[arg(long, value_name = "URL")]
+    /// The workshop server's base URL, e.g. http://10.0.0.1:8080 (plain HTTP: an https:// one
+    /// is refused).
+    #[arg(long, value_name = "URL", value_parser = super::server_url)]
     pub server: String,
 }
 

@@ -69,6 +69,8 @@ pub struct Given {
     pub site: Option<String>,
     pub organisation: Option<String>,
     pub server: Option<String>,
+    /// The fingerprint of the workshop server's key (`sha256:…`), pinned.
+    pub server_key: Option<String>,
     pub enroll: Option<String>,
     pub self_test: Option<SelfTestKind>,
 }
@@ -104,7 +106,18 @@ impl Given {
                 "operator" => g.operator = text(),
                 "site" => g.site = text(),
                 "org" => g.organisation = text(),
-                "server" => g.server = text(),
+                "server" => {
+                    g.server = text();
+                    if let Some(url) = &g.server {
+                        check_server_url(url).map_err(bad)?;
+                    }
+                }
+                "server-key" => {
+                    g.server_key = text();
+                    if let Some(id) = &g.server_key {
+                        check_server_key(id).map_err(bad)?;
+                    }
+                }
                 "enroll" => g.enroll = text(),
                 // The run waits for a short test (a minute or two); an extended one takes hours.
                 "self-test" => {
@@ -141,9 +154,42 @@ impl Given {
             site: self.site.or(fallback.site),
             organisation: self.organisation.or(fallback.organisation),
             server: self.server.or(fallback.server),
+            server_key: self.server_key.or(fallback.server_key),
             enroll: self.enroll.or(fallback.enroll),
             self_test: self.self_test.or(fallback.self_test),
         }
+    }
+}
+
+/// Whether `url` is a workshop server the agent can talk to: `http://` and a host. An
+/// `https://` server is refused here, before anything is written: the agent speaks plain HTTP
+/// on the workshop's network (no TLS stack in the static binary) and believes the server by its
+/// signed answers, checked against the pinned server key (`reprise.server-key=`), not by a
+/// certificate authority.
+pub fn check_server_url(url: &str) -> Result<(), &'static str> {
+    if url.starts_with("https://") {
+        return Err(
+            "https:// is not supported: the agent speaks plain HTTP on the workshop's network and \
+             believes the server by its signed answers (reprise.server-key=); give the \
+             collector's http:// address",
+        );
+    }
+    if !url.starts_with("http://") {
+        return Err("expected an http:// URL (http://10.0.5.1:8080)");
+    }
+    crate::sys::net::host_port(url)
+        .map(|_| ())
+        .map_err(|_| "expected an http:// URL with a host (http://10.0.5.1:8080)")
+}
+
+/// Whether `id` is a server key's fingerprint, as `reprise-collector server-key` prints it.
+pub fn check_server_key(id: &str) -> Result<(), &'static str> {
+    if crate::cert::exchange::is_key_id(id) {
+        Ok(())
+    } else {
+        Err(
+            "expected sha256: and 64 lower-case hex digits, as `reprise-collector server-key` prints it",
+        )
     }
 }
 
@@ -199,8 +245,11 @@ pub struct Server {
     /// Base URL (`http://10.0.0.1:8080`).
     pub url: String,
     /// The one-time enrolment token of a network boot (`reprise.enroll=`): the station key, new
-    /// at each network boot, is enrolled with the server before uploading.
+    /// at each network boot, is enrolled with the server (by its hello, and before uploading).
     pub enroll: Option<String>,
+    /// The server key's fingerprint it must sign with (`reprise.server-key=`); without it, the
+    /// key of the first answer is pinned (`flow::trust`).
+    pub key: Option<String>,
 }
 
 /// Who performed the sanitization, as the certificate records it.
@@ -315,6 +364,7 @@ pub fn resolve(flags: Given, booted: Given, run: RunFlags, locale: Option<&str>)
     let server = g.server.map(|url| Server {
         url,
         enroll: g.enroll,
+        key: g.server_key,
     });
     Config {
         root: run.root,
@@ -377,6 +427,9 @@ impl Config {
         }
         if let Some(s) = &self.server {
             out.push(("server", s.url.clone()));
+            if let Some(key) = &s.key {
+                out.push(("server-key", key.clone()));
+            }
             if s.enroll.is_some() {
                 out.push(("enroll", "given".to_owned()));
             }
@@ -470,9 +523,48 @@ mod tests {
     }
 
     #[test]
+    fn an_https_server_or_a_bad_server_key_is_refused_naming_the_setting() {
+        let e = Given::from_conf("reprise.server=https://collector.lan\n").unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "reprise.conf: reprise.server=https://collector.lan: https:// is not supported"
+            ),
+            "{e}"
+        );
+        let e = Given::from_settings([("server", "https://10.0.5.1")], Source::KernelCommandLine)
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("the kernel command line: reprise.server=https://10.0.5.1: "),
+            "{e}"
+        );
+        for bad in ["ftp://10.0.5.1", "10.0.5.1:8080", "http://"] {
+            let e = Given::from_settings([("server", bad)], Source::ConfFile).unwrap_err();
+            assert!(
+                e.to_string().contains("expected an http:// URL"),
+                "{bad}: {e}"
+            );
+        }
+        let e = Given::from_conf("reprise.server-key=sha256:ABCD\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("reprise.server-key=sha256:ABCD: expected sha256: and 64"),
+            "{e}"
+        );
+        let key = format!("sha256:{}", "0a".repeat(32));
+        let g = Given::from_conf(&format!(
+            "reprise.server=http://10.0.5.1:8080\nreprise.server-key={key}\n"
+        ))
+        .unwrap();
+        let c = resolve(Given::default(), g, run_flags(), None);
+        assert_eq!(c.server.unwrap().key, Some(key));
+    }
+
+    #[test]
     fn lines_say_every_setting_and_hide_the_token() {
         let g = Given::from_conf(
-            "reprise.server=http://10.0.2.2:8080\nreprise.enroll=secret\nreprise.self-test=short\n",
+            "reprise.server=http://10.0.2.2:8080\nreprise.enroll=secret\nreprise.self-test=short\n\
+             reprise.server-key=sha256:0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a\n",
         )
         .unwrap();
         let c = resolve(Given::default(), g, run_flags(), Some("en"));
@@ -487,6 +579,7 @@ mod tests {
                 "operator=unknown",
                 "site=unknown",
                 "server=http://10.0.2.2:8080",
+                "server-key=sha256:0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a",
                 "enroll=given"
             ]
         );

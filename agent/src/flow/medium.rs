@@ -1,11 +1,13 @@
 //! Where a run's certificate can live: the proven boot medium's data partition, which survives
-//! the power-off, or — on a network boot — only the workshop server. Automatic mode writes
-//! nothing unless one of them is there ([`check_auto_ready`]), and init mounts only the
-//! partition [`boot_medium`] names (or the one the operator chose among several sticks).
+//! the power-off, or — on a network boot — only the workshop server, when its verified answer
+//! (`flow::trust`) says it keeps this station's certificates. Automatic mode writes nothing
+//! unless one of them is there ([`check_auto_ready`]), and init mounts only the partition
+//! [`boot_medium`] names (or the one the operator chose among several sticks).
 
 use std::path::{Path, PathBuf};
 
 use super::DataDir;
+use super::trust::{Met, NoServer};
 use crate::model::Language;
 use crate::probe::model::{Disk, ProbeReport};
 use crate::sys::SysRoot;
@@ -37,9 +39,9 @@ pub enum NoStick {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotReady {
     pub stick: NoStick,
-    /// The server configured that does not answer (its URL and why), or `None` when there is
-    /// no server.
-    pub server: Option<(String, String)>,
+    /// The server configured that is no home for the certificate (its URL and why), or `None`
+    /// when there is no server. (Boxed: every step's error carries this.)
+    pub server: Option<(String, Box<NoServer>)>,
 }
 
 impl std::fmt::Display for NoStick {
@@ -97,10 +99,13 @@ impl NotReady {
         let stick = self.stick.words(lang);
         match (&self.server, lang) {
             (Some((url, why)), Language::En) => {
-                format!("{stick}, and the workshop server {url} does not answer ({why})")
+                format!("{stick}, and the workshop server {url} {}", why.words(lang))
             }
             (Some((url, why)), Language::Fr) => {
-                format!("{stick}, et le serveur de l'atelier {url} ne répond pas ({why})")
+                format!(
+                    "{stick}, et le serveur de l'atelier {url} {}",
+                    why.words(lang)
+                )
             }
             (None, Language::En) => format!("{stick}, and no workshop server is configured"),
             (None, Language::Fr) => format!("{stick}, et aucun serveur d'atelier n'est configuré"),
@@ -115,13 +120,16 @@ impl std::fmt::Display for NotReady {
 }
 
 /// Whether an automatic run may write anything: its certificate must have a durable home. That
-/// is the data partition of the proven boot medium, mounted at `data` and writable — or a
-/// workshop server that answers (a network boot has no stick). Otherwise the run must stop
-/// before writing a byte, and say why.
+/// is the data partition of the proven boot medium, mounted at `data` and writable — or the
+/// workshop server (a network boot has no stick), when `server` (its URL and what the exchange
+/// of `flow::trust` gave, `None` when it was not asked) is a verified
+/// answer that this station's certificates are kept there: it knows the station's key, or
+/// enrolled it now with the PXE token. Otherwise the run must stop before writing a byte, and
+/// say why.
 pub fn check_auto_ready(
     probe: &ProbeReport,
     data: &DataDir,
-    server: Option<&str>,
+    server: Option<ServerCheck<'_>>,
 ) -> Result<(), NotReady> {
     let stick = match stick_data_partition(probe, &data.0) {
         Ok(()) => match atomic::probe_writable(&data.0) {
@@ -132,19 +140,29 @@ pub fn check_auto_ready(
         },
         Err(why) => why,
     };
-    match server {
-        Some(url) => match crate::sys::net::reachable(url) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(NotReady {
-                stick,
-                server: Some((url.to_owned(), e.to_string())),
-            }),
-        },
-        None => Err(NotReady {
+    let Some(check) = server else {
+        return Err(NotReady {
             stick,
             server: None,
-        }),
-    }
+        });
+    };
+    let home = match check.met {
+        Some(Ok(met)) => super::trust::as_home(met),
+        Some(Err(why)) => Err(why.clone()),
+        None => Err(NoServer::NotAsked),
+    };
+    home.map_err(|why| NotReady {
+        stick,
+        server: Some((check.url.to_owned(), Box::new(why))),
+    })
+}
+
+/// The workshop server as [`check_auto_ready`] weighs it.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerCheck<'a> {
+    pub url: &'a str,
+    /// The exchange's outcome; `None`: not asked yet.
+    pub met: Option<&'a Result<Met, NoServer>>,
 }
 
 /// Where a run's certificate lives once written, for the operator.

@@ -1,6 +1,7 @@
 //! What combines the layers: the run ([`run`]: one owner for the steps of `reprise run` and
 //! `reprise demo`, from settings to power-off), its settings ([`config`]), its plan ([`plan`]),
-//! the station's data folder ([`data`]) and where a certificate can live ([`medium`]); and the
+//! the station's data folder ([`data`]), where a certificate can live ([`medium`]), what the
+//! workshop server is believed on ([`trust`]) and the certificate's time ([`time`]); and the
 //! library side of the other commands that combine layers (`reprise wipe` in [`wipe`], `cert
 //! issue` in [`issue`]).
 //!
@@ -20,6 +21,7 @@ pub mod run;
 pub mod selftest;
 pub mod storage;
 pub mod time;
+pub mod trust;
 pub mod upload;
 pub mod wipe;
 

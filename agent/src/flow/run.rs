@@ -5,7 +5,9 @@
 //! Config (settings resolved once)
 //!   → Run::prepare   probe, inspect the drives, plan, policy
 //!   → Run::ready     automatic mode: the certificate has a durable home, or nothing is written
-//!   → Run::unfreeze  suspend to RAM and resume (the only suspend path), drives asked again
+//!                    (the workshop server's: a verified answer of `flow::trust`)
+//!   → Run::unfreeze  suspend to RAM and resume (the only suspend path), drives asked again,
+//!                    automatic mode's check made again
 //!   → Run::self_tests  the drives' own tests; the plan made again without the failing ones
 //!   → Run::station   the station key (created on a fresh stick)
 //!   → Run::execute   wipe in parallel (RAM test alongside), checks, verdict, certificate,
@@ -29,9 +31,10 @@ use ed25519_dalek::SigningKey;
 
 use super::config::{Config, PowerOff};
 use super::demo::Demo;
-use super::medium::NotReady;
+use super::medium::{Home, NotReady};
 use super::plan::{Inspection, RunPlan};
 use super::selftest::{Cancelled, SelfTestEvent, SelfTestOutcome};
+use super::trust::{Met, NoServer};
 use super::{data, plan, upload};
 use crate::cert::issue::{IssueInputs, issue_certificate};
 use crate::cert::model::{ChecksRecord, Incident, MemoryCheck};
@@ -91,6 +94,13 @@ pub struct Run {
     pub settled: Option<crate::sys::settle::Settled>,
     /// The operator stated that the laptop has no disk (no internal storage was found).
     pub no_disk_stated: bool,
+    /// The workshop server's last answer in this run, verified (`flow::trust`), or why it is
+    /// not believed; `None` until it is asked (automatic mode's check, again after a resume; an
+    /// interactive run asks when it signs).
+    pub met: Option<Result<Met, NoServer>>,
+    /// What the run's log says of the server (a key pinned on first use, a refused answer),
+    /// written by [`Run::finish`].
+    pub notes: Vec<String>,
 }
 
 /// The station's signing key, and whether this run created it.
@@ -203,6 +213,8 @@ pub struct Executed {
     pub appeared: Vec<crate::model::DiskIdentity>,
     /// The level asked for (each disk's record says what it reached).
     pub requested: Level,
+    /// What the run's log says of how the certificate was dated (its source, sources refused).
+    pub said: Vec<String>,
 }
 
 impl Executed {
@@ -273,6 +285,8 @@ impl Run {
             demo,
             settled: None,
             no_disk_stated: false,
+            met: None,
+            notes: Vec::new(),
         })
     }
 
@@ -293,16 +307,84 @@ impl Run {
 
     /// Whether the run may write: always in an interactive run (the operator confirms what the
     /// screen shows); in automatic mode only when the certificate has a durable home — the
-    /// boot medium's data partition, or a workshop server that answers. The demo writes only
-    /// its own stand-in files, checked when it starts.
-    pub fn ready(&self) -> Result<(), NotReady> {
-        if self.config.auto.is_none() || self.demo.is_some() {
+    /// boot medium's data partition, or a workshop server whose verified answer says it keeps
+    /// this station's certificates. Automatic mode says hello to the configured server here
+    /// (its answer also dates the certificate). The demo writes only its own stand-in files,
+    /// checked when it starts.
+    pub fn ready(&mut self) -> Result<(), NotReady> {
+        if !self.checks_home() {
             return Ok(());
         }
+        self.meet_server();
+        self.home_check()
+    }
+
+    /// Automatic mode's check as it stands, after [`Run::ready`] and again after a resume
+    /// ([`Run::resumed`]): what is known now, no network. Always yes for an interactive run.
+    pub fn readiness(&self) -> Result<(), NotReady> {
+        if self.checks_home() {
+            self.home_check()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether this run needs a durable home before writing: automatic mode, not the demo.
+    fn checks_home(&self) -> bool {
+        self.config.auto.is_some() && self.demo.is_none()
+    }
+
+    /// Automatic mode's durable-home check over what is known now (the stick as probed, the
+    /// server's last answer): no network.
+    fn home_check(&self) -> Result<(), NotReady> {
         super::medium::check_auto_ready(
             &self.probe,
             &self.config.data,
-            self.config.server.as_ref().map(|s| s.url.as_str()),
+            self.config
+                .server
+                .as_ref()
+                .map(|s| super::medium::ServerCheck {
+                    url: &s.url,
+                    met: self.met.as_ref(),
+                }),
+        )
+    }
+
+    /// Says hello to the configured workshop server and keeps what it answered, and what the
+    /// run's log is to say of it.
+    fn meet_server(&mut self) {
+        let Some(server) = &self.config.server else {
+            return;
+        };
+        let met = self.ask_server(server);
+        match &met {
+            Ok(m) => self.notes.extend(m.lines()),
+            Err(why) => self
+                .notes
+                .push(format!("Workshop server {}: {why}.", server.url)),
+        }
+        self.met = Some(met);
+    }
+
+    /// The signed exchange with `server` (`flow::trust::meet`), with the pin of an earlier
+    /// answer of this run when there is no other.
+    fn ask_server(&self, server: &super::config::Server) -> Result<Met, NoServer> {
+        let station = self.station().map_err(|e| {
+            NoServer::Silent(format!(
+                "no station key to sign the hello: {}",
+                crate::model::error_chain(&e)
+            ))
+        })?;
+        let boot_pin = match &self.met {
+            Some(Ok(m)) => Some(m.server_key_id.as_str()),
+            _ => None,
+        };
+        super::trust::meet(
+            server,
+            &station.key,
+            &self.config.data,
+            self.home() != Home::Memory,
+            boot_pin,
         )
     }
 
@@ -325,14 +407,30 @@ impl Run {
     }
 
     /// Suspends to RAM, resumes, asks the drives again and plans again; how long it slept.
+    /// In automatic mode the durable-home check is made again ([`Run::resumed`]), and
+    /// [`Run::readiness`] then says what it found.
     pub fn unfreeze(&mut self) -> Result<Duration, SuspendError> {
         let (inspection, resumed) = unfreeze(&self.config.root, &self.probe, UNFREEZE_SLEEP)?;
+        // What the check found is `readiness()`'s to say, and `execute` refuses on it.
+        let _ = self.resumed(inspection);
+        Ok(resumed.asleep)
+    }
+
+    /// After a resume, with what the drives say now: the plan made anew (nothing was confirmed
+    /// yet) and, in automatic mode, the workshop server asked again — a network, a server or a
+    /// stick may have gone while the machine slept, and nothing is written on an answer from
+    /// before. Returns automatic mode's check as it stands now.
+    pub fn resumed(&mut self, inspection: Inspection) -> Result<(), NotReady> {
         self.inspection = inspection;
-        // Nothing was confirmed yet: the plan is made anew from what the drives say now.
         if let Ok(again) = plan::plan_with(&self.probe, &self.inspection, &self.config.sanitize) {
             self.plan = again;
         }
-        Ok(resumed.asleep)
+        if !self.checks_home() {
+            return Ok(());
+        }
+        self.met = None;
+        self.meet_server();
+        self.home_check()
     }
 
     /// Whether the configuration asks for the drives' self-tests and there is a disk to test.
@@ -391,6 +489,11 @@ impl Run {
     ) -> Result<Executed, RunError> {
         if let Some(demo) = &self.demo {
             super::demo::check_targets(plan, &demo.stand_ins, &demo.dir)?;
+        }
+        // Automatic mode writes nothing without a durable home, as last checked (`ready`, and
+        // again after a resume): whichever front-end calls this step.
+        if self.checks_home() {
+            self.home_check().map_err(RunError::NotReady)?;
         }
         // The set of disks is checked again right before the first write (a late driver, a
         // disk plugged in while the operator read the plan)...
@@ -466,7 +569,7 @@ impl Run {
         let health = BTreeMap::new();
         let verdict =
             crate::verdict::evaluate_with_checks(&probe, &wipe, &health, &checks, &self.policy);
-        let (issued_at, time) = self.time_of_issue(station);
+        let (issued_at, time, said) = self.time_of_issue(station);
         let issuer = &self.config.issuer;
         let inputs = IssueInputs {
             probe,
@@ -499,15 +602,21 @@ impl Run {
             read_back,
             appeared: appeared.iter().map(|d| d.identity()).collect(),
             requested: plan.level,
+            said,
         })
     }
 
-    /// The time to write on the certificate: the laptop's clock, unless it is earlier than the
-    /// live image's build or the station's previous certificate (a flat CMOS battery), then the
-    /// latest of those, said so.
-    fn time_of_issue(&self, station: &Station) -> (String, crate::cert::model::TimeRecord) {
-        use super::time::{Floor, from_rtc, parse};
-        use crate::cert::model::TimeFloor;
+    /// The time to write on the certificate (`flow::time::choose`): the workshop server's, from
+    /// its verified answer in this run (asked now if it was not yet); else, with no verified
+    /// answer, a time server the network offered; else the laptop's clock — none earlier than
+    /// the live image's build or the station's previous certificate (a flat CMOS battery). With
+    /// what the run's log is to say of it.
+    fn time_of_issue(
+        &self,
+        station: &Station,
+    ) -> (String, crate::cert::model::TimeRecord, Vec<String>) {
+        use super::time::{Floor, Stated, choose, parse};
+        use crate::cert::model::{TimeFloor, TimeSource};
         let build = crate::sys::power::image_build_time(&self.config.root)
             .and_then(|t| parse(&t))
             .map(|at| Floor {
@@ -522,8 +631,46 @@ impl Run {
                     at,
                 });
         let floors: Vec<Floor> = build.into_iter().chain(previous).collect();
-        let (at, record) = from_rtc(crate::sys::clock::now_utc(), &floors);
-        (crate::sys::clock::format_rfc3339(at), record)
+        let mut said = Vec::new();
+        // The demo dates its certificates by this computer's clock: no server, no network.
+        let asked_now;
+        let met = match (&self.met, &self.config.server) {
+            _ if self.demo.is_some() => None,
+            (Some(Ok(m)), _) => Some(m),
+            // Not asked yet (an interactive run), or not believed then: asked now.
+            (_, Some(server)) => {
+                asked_now = self.ask_server(server);
+                match &asked_now {
+                    Ok(m) => said.extend(m.lines()),
+                    Err(why) => said.push(format!("Workshop server {}: {why}.", server.url)),
+                }
+                asked_now.as_ref().ok()
+            }
+            (_, None) => None,
+        };
+        let server = met.map(|m| Stated {
+            source: TimeSource::Server,
+            by: m.url.clone(),
+            rtc_offset_ms: m.rtc_offset_ms,
+        });
+        // Only without a verified server answer: NTP is unauthenticated.
+        let ntp = if server.is_none() && self.demo.is_none() {
+            super::trust::time_servers(&self.config.root, &mut said)
+        } else {
+            None
+        };
+        let chosen = choose(
+            crate::sys::clock::now_utc(),
+            server.as_ref(),
+            ntp.as_ref(),
+            &floors,
+        );
+        said.extend(chosen.lines());
+        (
+            crate::sys::clock::format_rfc3339(chosen.at),
+            chosen.record,
+            said,
+        )
     }
 
     /// The disks present now that the probe did not see (by kernel name).
@@ -581,6 +728,14 @@ impl Run {
         out: &mut dyn Write,
     ) -> Result<RunStatus, RunError> {
         let mut said = Recorder::new(out);
+        // The workshop server and the certificate's time, as this run found them.
+        for line in self
+            .notes
+            .iter()
+            .chain(executed.iter().flat_map(|e| &e.said))
+        {
+            let _ = writeln!(said, "{line}");
+        }
         let kept = match (&self.config.server, executed) {
             (Some(server), Some(e)) => upload::deliver(
                 server,

@@ -1,7 +1,9 @@
 //! Uploading certificates to the workshop server: every certificate of the data folder without a
-//! receipt is pending; an upload the server acknowledges (201 stored, 200 already stored) leaves
-//! a receipt (`uploads/<certificate file name>`), anything else leaves it pending for the next
-//! run or `reprise upload`. Nothing is lost (the certificate stays on the data partition) and
+//! receipt is pending; an upload the server acknowledges leaves a receipt (`uploads/<certificate
+//! file name>`), anything else leaves it pending for the next run or `reprise upload`. An
+//! acknowledgement is a 201 (stored) or 200 (already stored) whose JSON body names the
+//! certificate's digest, as the agent computes it from the file it sent: a bare 2xx proves
+//! nothing (a proxy's page, a server that stored something else). Nothing is lost (the certificate stays on the data partition) and
 //! nothing is duplicated (the server is idempotent on the certificate's digest). A run with no
 //! stick ([`deliver`]) keeps trying until the server has its certificate.
 
@@ -25,6 +27,10 @@ pub struct Receipt {
     pub server: String,
     /// 201 (stored) or 200 (already stored).
     pub status: u16,
+    /// The certificate's digest (`sha256:…` of its canonical content), as the server named it
+    /// in its answer. Absent from receipts written before it was checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
     /// The certificate's page on the server (what its QR code points to).
     pub url: Option<String>,
     pub at: String,
@@ -82,7 +88,7 @@ pub fn pending(data: &DataDir) -> Result<Vec<(String, Vec<u8>)>, UploadError> {
 }
 
 /// The server's error sentence, from its JSON error body or the status alone.
-fn server_says(status: u16, body: &[u8]) -> String {
+pub(crate) fn server_says(status: u16, body: &[u8]) -> String {
     let text = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned));
@@ -98,15 +104,53 @@ pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, Uplo
     let mut report = UploadReport::default();
     let url = format!("{}/api/v1/certificates", server.trim_end_matches('/'));
     for (name, bytes) in pending(data)? {
+        // The digest the acknowledgement must name, from the very bytes sent. A file that does
+        // not verify here is not sent: no answer could acknowledge it.
+        let digest = match crate::cert::envelope::verify(&bytes, None) {
+            Ok(v) => v.digest,
+            Err(e) => {
+                report.not_uploaded.push(NotUploaded {
+                    certificate: name,
+                    why: format!(
+                        "it does not verify, not sent: {}",
+                        crate::model::error_chain(&e)
+                    ),
+                    refused: true,
+                });
+                continue;
+            }
+        };
         match net::http_request("POST", &url, "application/json", &bytes) {
             Ok(r) if r.status == 200 || r.status == 201 => {
-                let page = serde_json::from_slice::<serde_json::Value>(&r.body)
-                    .ok()
+                let answer = serde_json::from_slice::<serde_json::Value>(&r.body).ok();
+                let said = answer
+                    .as_ref()
+                    .and_then(|v| v.get("digest").and_then(|d| d.as_str()));
+                if said != Some(digest.as_str()) {
+                    report.not_uploaded.push(NotUploaded {
+                        certificate: name,
+                        why: format!(
+                            "HTTP {} without an acknowledgement of digest {digest} (the answer {}): \
+                             not counted as stored",
+                            r.status,
+                            match said {
+                                Some(other) => format!("names {other}"),
+                                None => "names no digest".to_owned(),
+                            }
+                        ),
+                        // Nothing proves it was stored: it is sent again later.
+                        refused: false,
+                    });
+                    continue;
+                }
+                let page = answer
+                    .as_ref()
                     .and_then(|v| v.get("url").and_then(|u| u.as_str()).map(str::to_owned));
                 let receipt = Receipt {
                     certificate: name.clone(),
                     server: server.to_owned(),
                     status: r.status,
+                    digest: Some(digest),
                     url: page,
                     at: crate::sys::clock::now_rfc3339(),
                 };

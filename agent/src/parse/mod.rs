@@ -1,6 +1,6 @@
 //! Pure parsers of untrusted text and bytes read from the machine — SMBIOS tables, ATA IDENTIFY
-//! and SMART sectors, NVMe identify data and log pages, partition tables, procfs and sysfs text:
-//! bytes in, structs out, no I/O.
+//! and SMART sectors, NVMe identify data and log pages, partition tables, procfs and sysfs text,
+//! time servers' replies: bytes in, structs out, no I/O.
 //!
 //! One module per format; one small function per field, each tested alone and with its own
 //! property test (no input makes a parser panic). `sys` reads the bytes, `probe` makes sense of
@@ -23,4 +23,5 @@ pub mod render;
 pub mod sat;
 pub mod scsi;
 pub mod smbios;
+pub mod sntp;
 pub mod swaps;

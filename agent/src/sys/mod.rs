@@ -1,7 +1,7 @@
 //! The only code that touches the OS: sysfs/procfs reads under a root, block-device I/O, the
 //! ioctls (with all the `unsafe`), which devices the system uses, files (atomic creation, plain
-//! reads), the clocks, the OS random source, signals, power, and the live sensors (load,
-//! temperatures, battery).
+//! reads), the clocks, the OS random source, signals, power, the network (HTTP to the workshop
+//! server, SNTP), and the live sensors (load, temperatures, battery).
 
 pub mod atomic;
 pub mod attr;
@@ -12,6 +12,7 @@ pub mod file;
 pub mod fs;
 pub mod ioctl;
 pub mod net;
+pub mod ntp;
 pub mod passthrough;
 pub mod power;
 pub mod random;

@@ -1,12 +1,13 @@
-//! The network as the agent needs it to talk to the workshop server: is it there, and one HTTP
-//! request at a time (plain HTTP/1.1 on the workshop's network: a few lines instead of a client
-//! library in a static binary; the server's answers are small JSON documents).
+//! The network as the agent needs it to talk to the workshop server: one HTTP request at a time
+//! (plain HTTP/1.1 on the workshop's network: a few lines instead of a client library in a
+//! static binary; the server's answers are small JSON documents). Whether the server is there
+//! is never a TCP connect: it is the signed exchange of `flow::trust`.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-/// How long a server may take to accept a connection before it counts as unreachable.
+/// How long a server may take to accept a connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Host and port of an `http://` or `https://` URL ("http://10.0.0.1:8080/x" → ("10.0.0.1",
@@ -40,23 +41,6 @@ pub fn host_port(url: &str) -> Result<(String, u16), String> {
         None => default_port,
     };
     Ok((host.to_owned(), port))
-}
-
-/// Whether a TCP connection to the URL's host and port opens within [`CONNECT_TIMEOUT`].
-pub fn reachable(url: &str) -> Result<(), String> {
-    let (host, port) = host_port(url)?;
-    let addrs: Vec<_> = (host.as_str(), port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .collect();
-    let mut last = format!("{host} has no address");
-    for a in addrs {
-        match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
-            Ok(_) => return Ok(()),
-            Err(e) => last = format!("{a}: {e}"),
-        }
-    }
-    Err(last)
 }
 
 /// How long one request may take, connection included.
@@ -224,15 +208,6 @@ mod tests {
         assert!(host_port("ftp://x").is_err());
         assert!(host_port("http://:80").is_err());
         assert!(host_port("http://h:port").is_err());
-    }
-
-    #[test]
-    fn a_listening_socket_is_reachable_a_closed_one_is_not() {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        assert!(reachable(&format!("http://127.0.0.1:{port}/")).is_ok());
-        drop(l);
-        assert!(reachable(&format!("http://127.0.0.1:{port}/")).is_err());
     }
 
     #[test]

@@ -39,6 +39,7 @@ mod run_steps;
 mod sampling_audit;
 mod sanitized_truth;
 mod self_test;
+mod server_trust;
 mod tui_no_storage;
 mod tui_runtime;
 mod tui_screens;

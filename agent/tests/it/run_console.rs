@@ -356,3 +356,127 @@ fn automatic_mode_with_no_internal_storage_writes_nothing() {
     );
     assert!(!data.join("certs").exists());
 }
+
+/// An https:// server is refused before anything is written, naming the setting: on the
+/// agent's command line, on the kernel command line, in the stick's reprise.conf.
+#[test]
+fn an_https_server_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = reprise_typing(
+        &[
+            "run",
+            "--no-tui",
+            "--root",
+            DEMO,
+            "--data",
+            data.to_str().unwrap(),
+            "--server",
+            "https://collector.lan",
+        ],
+        "yes\n",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--server")
+            && text(&out.stderr).contains("https:// is not supported"),
+        "{}",
+        text(&out.stderr)
+    );
+    let root = laptop(
+        dir.path(),
+        "BOOT_IMAGE=/boot/vmlinuz reprise.auto=clear reprise.server=https://collector.lan",
+    );
+    let out = reprise_typing(
+        &[
+            "run",
+            "--no-tui",
+            "--root",
+            root.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains(
+            "the kernel command line: reprise.server=https://collector.lan: https:// is not supported"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stdout).contains("About to sanitize"));
+    assert!(!data.exists(), "something was written");
+}
+
+/// Automatic mode on the console with a workshop server and no stick: the server's signed
+/// answer is its durable home and dates the certificate; its key is pinned on the data folder
+/// at this first answer, and the run's log says so; the upload is acknowledged by its digest.
+#[test]
+fn automatic_mode_with_a_workshop_server_dates_the_certificate_by_its_answer() {
+    use crate::support::workshop::{self, Workshop};
+    let w = Workshop::start("2031-03-01T12:00:00.000Z");
+    let dir = tempfile::tempdir().unwrap();
+    let root = laptop(
+        dir.path(),
+        &format!(
+            "BOOT_IMAGE=/boot/vmlinuz reprise.auto=clear reprise.lang=en reprise.server={}",
+            w.url()
+        ),
+    );
+    let data = dir.path().join("data");
+    let out = reprise_typing(
+        &[
+            "run",
+            "--no-tui",
+            "--root",
+            root.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        "",
+    );
+    let stdout = text(&out.stdout);
+    // The recorded laptop's disks are refused by the write guard: not sanitized (3), but
+    // certified — the run was allowed to go.
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    let c = certificate(&data);
+    let c = &c["certificate"];
+    assert_eq!(c["time"]["source"], "server", "{}", c["time"]);
+    assert!(
+        c["issued_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2031-03-01T12:0"),
+        "{}",
+        c["issued_at"]
+    );
+    let id = workshop::key_id(&workshop::server_key());
+    let pin = std::fs::read_to_string(data.join("keys/server-key")).unwrap();
+    assert!(pin.starts_with(&id), "{pin}");
+    let logs: Vec<PathBuf> = std::fs::read_dir(data.join("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with("-run.log"))
+        .collect();
+    let log = std::fs::read_to_string(&logs[0]).unwrap();
+    assert!(
+        log.contains("now pinned on the stick at its first answer (trust on first use)")
+            && log.contains(&id),
+        "{log}"
+    );
+    assert!(
+        log.contains("Time of the certificate: 2031-03-01T12:0")
+            && log.contains("the workshop server's"),
+        "{log}"
+    );
+    // Uploaded, and acknowledged by its digest.
+    let receipts: Vec<_> = std::fs::read_dir(data.join("uploads")).unwrap().collect();
+    assert_eq!(receipts.len(), 1);
+}

@@ -417,6 +417,7 @@ fn the_qr_code_at_80x25_scans_to_the_digest_or_the_servers_page() {
         std::sync::Arc::make_mut(&mut m.cfg.run).server = server.map(|url| Server {
             url: url.to_owned(),
             enroll: None,
+            key: None,
         });
         let b = draw(&m, 80, 25);
         let (cw, ch) = (9usize, 16usize);

@@ -1,7 +1,8 @@
 //! The upload queue of the data folder: with the server down nothing is lost (every certificate
 //! stays pending); once it is up, every pending certificate goes, byte for byte, and gets a
-//! receipt; nothing is sent twice; a refusal leaves the certificate pending. The server here is
-//! a small HTTP responder of the test's own (the collector's own tests run the real one).
+//! receipt; nothing is sent twice; a refusal leaves the certificate pending, and so does a 2xx
+//! that does not name the certificate's digest. The server here is a small HTTP responder of
+//! the test's own (the collector's own tests run the real one).
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -13,8 +14,9 @@ use reprise::model::Language;
 use crate::support::certs;
 use crate::support::cli::reprise;
 
-/// A server answering every request with `status` and a JSON body; returns its port and the
-/// bodies it received.
+/// A server answering every request with `status` and a JSON body (a 2xx names the digest of
+/// the certificate received, as the collector does); returns its port and the bodies it
+/// received.
 fn server(status: u16, count: usize) -> (u16, Arc<Mutex<Vec<Vec<u8>>>>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
@@ -45,7 +47,12 @@ fn server(status: u16, count: usize) -> (u16, Arc<Mutex<Vec<Vec<u8>>>>) {
             }
             seen.lock().unwrap().push(req[head_end..].to_vec());
             let body = if status < 300 {
-                format!(r#"{{"status":"created","url":"http://127.0.0.1:{port}/c/ab"}}"#)
+                let digest = reprise::cert::envelope::verify(&req[head_end..], None)
+                    .unwrap()
+                    .digest;
+                format!(
+                    r#"{{"status":"created","digest":"{digest}","url":"http://127.0.0.1:{port}/c/ab"}}"#
+                )
             } else {
                 r#"{"error":"station key is not enrolled","code":"unknown_key"}"#.to_owned()
             };
@@ -128,10 +135,64 @@ fn nothing_lost_nothing_twice() {
             serde_json::from_slice(&std::fs::read(&receipt).unwrap()).unwrap();
         assert_eq!(r["status"], 201);
         assert_eq!(r["url"], format!("http://127.0.0.1:{port}/c/ab"));
+        let digest = reprise::cert::envelope::verify(&std::fs::read(c).unwrap(), None)
+            .unwrap()
+            .digest;
+        assert_eq!(r["digest"], digest.as_str());
     }
 
     // Again: nothing pending, nothing sent (the server would fail the test by not answering).
     let o = reprise(&["upload", dir, "--server", &down]);
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("Nothing to upload"));
+}
+
+/// A 201 is an acknowledgement only when it names the digest of the certificate sent: one that
+/// names another digest, or says nothing, leaves the certificate pending, to be sent again.
+#[test]
+fn a_2xx_that_does_not_name_the_digest_is_no_acknowledgement() {
+    use crate::support::workshop::{Ack, Workshop};
+    use reprise::flow::DataDir;
+    use reprise::flow::upload::{pending, upload_pending};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir(dir.path().to_owned());
+    std::fs::create_dir(data.certs()).unwrap();
+    let cert = issue_certificate(
+        certs::inputs("wipe-passed.json", Language::En, "2026-12-01T10:00:00.000Z"),
+        &certs::test_key(),
+        &data.certs(),
+    )
+    .unwrap();
+    let w = Workshop::start("2026-12-07T10:00:00.000Z");
+    for ack in [Ack::OtherDigest, Ack::NoBody] {
+        w.set(|b| b.ack = ack);
+        let r = upload_pending(&data, &w.url()).unwrap();
+        assert!(r.uploaded.is_empty(), "{ack:?}: {r:?}");
+        assert_eq!(r.not_uploaded.len(), 1, "{ack:?}");
+        let n = &r.not_uploaded[0];
+        assert!(
+            !n.refused
+                && n.why
+                    .contains("without an acknowledgement of digest sha256:"),
+            "{ack:?}: {n:?}"
+        );
+        assert_eq!(pending(&data).unwrap().len(), 1, "{ack:?}");
+        assert!(!data.uploads().exists(), "{ack:?}: a receipt was written");
+    }
+    // The same certificate, acknowledged by its digest: a receipt, nothing pending.
+    w.set(|b| b.ack = Ack::Digest);
+    let r = upload_pending(&data, &w.url()).unwrap();
+    assert_eq!(r.uploaded.len(), 1, "{r:?}");
+    assert!(pending(&data).unwrap().is_empty());
+    // Three times sent, byte for byte the file.
+    let sent: Vec<_> = w
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.path == "/api/v1/certificates")
+        .map(|r| r.body.clone())
+        .collect();
+    assert_eq!(sent, vec![std::fs::read(&cert).unwrap(); 3]);
 }

@@ -57,14 +57,32 @@ pub struct App {
     pub tokens_per_mac: u32,
     /// Login attempts per client and minute, and the argon2 checks running at once.
     pub logins: auth::LoginLimiter,
+    /// Signs the answers to the stations' hellos; its fingerprint goes into PXE scripts.
+    pub server_key: crate::server_key::ServerKey,
 }
 
 impl App {
-    /// The base URL for links that leave the browser (QR codes, iPXE scripts).
+    /// The base URL for links that leave the browser (QR codes, pages named in API answers).
     pub fn base_url(&self, headers: &HeaderMap) -> String {
         if let Some(u) = &self.public_url {
             return u.trim_end_matches('/').to_string();
         }
+        Self::request_url(headers)
+    }
+
+    /// The base URL a PXE-booted agent is given (`reprise.server=`): the public URL when it is
+    /// `http://`, else the address this request reached. The agent speaks plain HTTP only (its
+    /// trust in the server is the signed exchange with the pinned server key); iPXE fetched
+    /// this very script over plain HTTP, so that address reaches the collector.
+    pub fn agent_base_url(&self, headers: &HeaderMap) -> String {
+        match &self.public_url {
+            Some(u) if u.starts_with("http://") => u.trim_end_matches('/').to_string(),
+            _ => Self::request_url(headers),
+        }
+    }
+
+    /// `http://<the Host of the request>` (a Host that is not a plain host name: `localhost`).
+    fn request_url(headers: &HeaderMap) -> String {
         let host = headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())

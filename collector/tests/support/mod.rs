@@ -147,6 +147,43 @@ impl Station {
     }
 }
 
+// ---------------------------------------------------------------- the hello exchange
+
+/// What a station learnt from one hello.
+#[derive(Debug)]
+pub struct Hello {
+    pub resp: Resp,
+    /// The answer, when it verified against the nonce and station sent.
+    pub answer: Option<reprise_cert::exchange::OpenedAnswer>,
+}
+
+/// A station's signed hello (`POST /api/v1/hello`) with a fresh nonce and `token`, and the
+/// answer checked as the agent checks it (nonce, station, signature; the pin is the caller's).
+pub fn say_hello(addr: SocketAddr, key: &SigningKey, token: Option<&str>) -> Hello {
+    use reprise_cert::exchange;
+    let mut nonce = [0u8; exchange::NONCE_BYTES];
+    getrandom::fill(&mut nonce).unwrap();
+    let nonce = exchange::nonce_hex(&nonce);
+    let key_id = sign::key_id(&key.verifying_key());
+    let hello = exchange::Hello {
+        purpose: exchange::HELLO_PURPOSE.into(),
+        nonce: nonce.clone(),
+        station_key_id: key_id.clone(),
+        station_time: "2009-06-01T10:00:15.000Z".into(),
+        enroll_token: token.map(str::to_owned),
+    };
+    let body = exchange::seal(&hello, key).unwrap();
+    let resp = request(
+        addr,
+        "POST",
+        "/api/v1/hello",
+        &[("Content-Type", "application/json")],
+        &body,
+    );
+    let answer = exchange::open_answer(&resp.body, &nonce, &key_id).ok();
+    Hello { resp, answer }
+}
+
 // ---------------------------------------------------------------- the binary
 
 /// Runs `reprise-collector ARGS` to completion, with `stdin` as its standard input.
@@ -194,6 +231,29 @@ pub fn enroll(db: &str, st: &Station, name: &str, site: &str) -> String {
     out.trim().to_string()
 }
 
+/// `--server-key FILE` for a PostgreSQL database, which has no folder to keep the server key
+/// beside it (a SQLite one keeps it as `DB.server-key`), unless `extra` names one: one file per
+/// cluster port and database under the system's temporary folder, so that a restarted server
+/// keeps its key as a real one would.
+pub fn server_key_args(db: &str, extra: &[&str]) -> Vec<String> {
+    if !db.starts_with("postgres") || extra.contains(&"--server-key") {
+        return Vec::new();
+    }
+    let dir = std::env::temp_dir().join("reprise-test-server-keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    let name: String = db
+        .rsplit('@')
+        .next()
+        .unwrap_or(db)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    vec![
+        "--server-key".into(),
+        dir.join(format!("{name}.key")).display().to_string(),
+    ]
+}
+
 /// A running server (killed on drop).
 #[derive(Debug)]
 pub struct Server {
@@ -212,6 +272,7 @@ impl Server {
         let stderr = logs.path().join("stderr");
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0", "--db", db])
+            .args(server_key_args(db, extra))
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -259,6 +320,17 @@ impl Server {
             self.addr,
             "POST",
             "/api/v1/certificates",
+            &[("Content-Type", "application/json")],
+            bytes,
+        )
+    }
+
+    /// `POST /api/v1/hello` with `bytes`.
+    pub fn hello(&self, bytes: &[u8]) -> Resp {
+        request(
+            self.addr,
+            "POST",
+            "/api/v1/hello",
             &[("Content-Type", "application/json")],
             bytes,
         )

@@ -103,10 +103,7 @@ pub fn parse_range(value: &str, len: u64) -> Range {
 /// tag names the raw content, the stored form and its size: `If-Range` with it resumes only
 /// the very file a download began.
 pub fn etag(image: &Image) -> String {
-    format!(
-        "\"{}-{}-{}\"",
-        image.sha256, image.compression, image.size
-    )
+    format!("\"{}-{}-{}\"", image.sha256, image.compression, image.size)
 }
 
 /// The URL of an image's file for the agent (`base` without a trailing slash).
@@ -189,10 +186,7 @@ async fn serve(app: &App, name: String, version: Option<String>, headers: &Heade
         return error(
             410,
             "image_removed",
-            &format!(
-                "image {} {} was removed on {at}",
-                image.name, image.version
-            ),
+            &format!("image {} {} was removed on {at}", image.name, image.version),
         );
     }
     let Some(dir) = &app.images_dir else {
@@ -206,7 +200,10 @@ async fn serve(app: &App, name: String, version: Option<String>, headers: &Heade
         return error(
             500,
             "image_missing",
-            &format!("image {} {}: its record names no file", image.name, image.version),
+            &format!(
+                "image {} {}: its record names no file",
+                image.name, image.version
+            ),
         );
     };
     let mut file = match tokio::fs::File::open(&path).await {

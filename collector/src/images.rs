@@ -308,12 +308,7 @@ pub fn copy_in(dir: &Path, new: &NewImage) -> Result<Image, ImageError> {
         Compression::None => "img",
         Compression::Zstd => "img.zst",
     };
-    let file = format!(
-        "{}@{}.{}.{ext}",
-        new.name,
-        new.version,
-        hex::encode(suffix)
-    );
+    let file = format!("{}@{}.{}.{ext}", new.name, new.version, hex::encode(suffix));
     let temp = dir.join(format!(".{file}.tmp"));
     let target = dir.join(&file);
     let copied = copy_synced(&new.source, &temp)
@@ -395,7 +390,13 @@ mod tests {
 
     #[test]
     fn names_are_plain_words() {
-        for ok in ["debian-12", "win11_pro", "1", "Ubuntu.24.04", &"a".repeat(NAME_MAX)] {
+        for ok in [
+            "debian-12",
+            "win11_pro",
+            "1",
+            "Ubuntu.24.04",
+            &"a".repeat(NAME_MAX),
+        ] {
             assert!(check_name("image name", ok).is_ok(), "{ok}");
         }
         for bad in [

@@ -63,7 +63,10 @@ fn routes(app: Arc<App>) -> Router {
         .route("/api/v1/hello", post(crate::api::hello))
         .route("/api/v1/images", get(crate::download::list))
         .route("/api/v1/images/{name}", get(crate::download::latest))
-        .route("/api/v1/images/{name}/{version}", get(crate::download::version))
+        .route(
+            "/api/v1/images/{name}/{version}",
+            get(crate::download::version),
+        )
         .route("/certificates", get(web::list::list))
         .route("/certificates.csv", get(web::list::csv))
         .route("/c/{name}", get(web::cert::page))

@@ -136,7 +136,7 @@ fn a_schema_1_sqlite_database_is_migrated() {
     let version: i64 = conn
         .query_row("SELECT max(version) FROM reprise_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let orphans: i64 = conn
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
             r.get(0)

@@ -18,8 +18,8 @@ use std::future::Future;
 use super::sql::{self, CellError, Cells, Dialect, Lock, Param};
 use super::{
     BoxFut, CertRow, Conflict, DiskRow, EnrollToken, Filter, Image, Insert, ListRow, Mark,
-    NewCertificate,
-    Session, Station, StationSummary, StatsRow, Store, StoreError, StoredCertificate, TokenEnroll,
+    NewCertificate, Session, Station, StationSummary, StatsRow, Store, StoreError,
+    StoredCertificate, TokenEnroll,
 };
 
 /// Turns one result row into a value. A plain function (no captures): rules map rows with the
@@ -229,7 +229,10 @@ async fn insert(c: &impl Db, cert: NewCertificate) -> Result<Insert, StoreError>
 /// An image's name and version are taken once: a removed one's too (a version names one
 /// content forever, and records that name it keep meaning it).
 async fn add_image(c: &impl Db, image: Image) -> Result<(), StoreError> {
-    if c.exec(sql::INSERT_IMAGE, &sql::image_params(&image)).await? == 0 {
+    if c.exec(sql::INSERT_IMAGE, &sql::image_params(&image))
+        .await?
+        == 0
+    {
         return Err(StoreError::Exists {
             db: c.name().to_string(),
             what: "image",

@@ -135,7 +135,11 @@ pub async fn page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> 
             body,
             "<h2>{}</h2>\n<table class=\"list\" id=\"marks\">\n<thead><tr><th>{}</th><th>{}</th>\
              <th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
-            t(l, "PXE marks that deploy an image", "Marques PXE qui déploient une image"),
+            t(
+                l,
+                "PXE marks that deploy an image",
+                "Marques PXE qui déploient une image"
+            ),
             t(l, "Machines", "Machines"),
             t(l, "Mode", "Mode"),
             t(l, "Site", "Site"),

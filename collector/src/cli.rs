@@ -470,23 +470,6 @@ fn added_by() -> String {
     }
 }
 
-/// Bytes in a human unit (the exact count is in the list's other columns and the API).
-pub fn human_size(n: i64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    #[allow(clippy::cast_precision_loss)]
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
-
 async fn image(c: ImageCommand) -> anyhow::Result<()> {
     match c {
         ImageCommand::Add {
@@ -539,9 +522,9 @@ async fn image(c: ImageCommand) -> anyhow::Result<()> {
                 "image {name} {version} stored in {}: {} ({}), {} raw, SHA-256 of the raw bytes \
                  above",
                 dir.join(&record.file).display(),
-                human_size(record.size),
+                util::human_size(record.size),
                 record.compression,
-                human_size(record.raw_size),
+                util::human_size(record.raw_size),
             );
             Ok(())
         }

@@ -334,7 +334,11 @@ pub fn copy_in(dir: &Path, new: &NewImage) -> Result<Image, ImageError> {
         sha256: scan.sha256,
         added_at: new.added_at.clone(),
         added_by: new.added_by.clone(),
-        source: new.source.display().to_string(),
+        // The full path, so the record says which file it was whatever the working folder.
+        source: std::fs::canonicalize(&new.source)
+            .unwrap_or_else(|_| new.source.clone())
+            .display()
+            .to_string(),
         removed_at: None,
     })
 }

@@ -14,9 +14,8 @@ use reprise_cert::Language;
 
 use super::list::short_time;
 use super::{App, Ctx, t};
-use crate::cli::human_size;
 use crate::store::Image;
-use crate::util::esc;
+use crate::util::{esc, human_size};
 
 /// A size in a human unit, with the exact byte count in its title.
 fn size_cell(n: i64) -> String {

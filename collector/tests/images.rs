@@ -534,7 +534,9 @@ fn a_slow_reader_downloads_past_the_read_timeout() {
     let sha = sha_hex(&raw);
     let file = w.file("big.img", &raw);
     cli_ok(&["image", "add", &file, "--name", "big", "--db", &db]);
-    let server = Server::open(&db, &["--read-timeout", "1"]);
+    // A cap of 2 connections: idle ones arriving during the download replace each other,
+    // never the download (its response is in flight).
+    let server = Server::open(&db, &["--read-timeout", "1", "--max-connections", "2"]);
     let mut s = TcpStream::connect(server.addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     write!(s, "GET /api/v1/images/big HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
@@ -552,7 +554,13 @@ fn a_slow_reader_downloads_past_the_read_timeout() {
     }
     let mut got = Vec::with_capacity(raw.len());
     let mut buf = vec![0u8; 64 << 10];
+    let mut idle = Vec::new();
     while got.len() < raw.len() {
+        if idle.len() < 3 && got.len() > (idle.len() + 1) * (2 << 20) {
+            let c = TcpStream::connect(server.addr).unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            idle.push(c);
+        }
         let n = reader
             .read(&mut buf)
             .unwrap_or_else(|e| panic!("cut after {} bytes: {e}", got.len()));
@@ -562,6 +570,12 @@ fn a_slow_reader_downloads_past_the_read_timeout() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let took = start.elapsed();
+    // The idle connections were closed without a byte (by the cap, each making room for the
+    // next, or by the read timeout), and the download was never the one closed.
+    for c in &mut idle[..2] {
+        let mut b = [0u8; 1];
+        assert_eq!(c.read(&mut b).unwrap(), 0, "an idle connection is closed");
+    }
     assert!(
         took > Duration::from_secs(4),
         "too fast to test anything: {took:?}"

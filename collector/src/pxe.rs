@@ -263,9 +263,14 @@ fn banner(input: &ScriptInput<'_>) -> (String, String) {
                 a.mode, a.because
             ),
             format!(
-                "Reprise: AUTOMATIC {} of this machine's disks ({}), then power off",
+                "Reprise: AUTOMATIC {} of this machine's disks ({}){}, then power off",
                 a.mode.as_str().to_uppercase(),
-                a.because
+                a.because,
+                a.image
+                    .as_deref()
+                    .filter(|i| crate::images::check_name("image", i).is_ok())
+                    .map(|i| format!(", image {i} on a refurbish verdict"))
+                    .unwrap_or_default()
             ),
         ),
         None => (

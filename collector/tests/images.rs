@@ -243,6 +243,50 @@ fn images_are_added_listed_and_removed_on_postgres() {
     assert_eq!(r.body, image_bytes(3_000_000));
 }
 
+/// Two `image add` of one name and version at once: one is recorded, the other refused, and
+/// only the recorded one's file is left.
+#[test]
+fn two_adds_of_one_version_at_once_leave_one_image() {
+    let w = Workshop::new();
+    let db = w.db();
+    let raw = image_bytes(32 << 20);
+    let file = w.file("m.img", &raw);
+    // The database exists before both start (its creation is not what is tested).
+    cli_ok(&["image", "list", "--db", &db]);
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let (db, file) = (db.clone(), file.clone());
+            std::thread::spawn(move || {
+                cli(
+                    &[
+                        "image",
+                        "add",
+                        &file,
+                        "--name",
+                        "m",
+                        "--version",
+                        "1",
+                        "--db",
+                        &db,
+                    ],
+                    None,
+                )
+            })
+        })
+        .collect();
+    let outs: Vec<_> = runs.into_iter().map(|t| t.join().unwrap()).collect();
+    let ok = outs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(ok, 1, "{outs:?}");
+    let refused = outs.iter().find(|o| !o.status.success()).unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(list(&db).len(), 1);
+    let files = files_in(&w.path("atelier.db.images"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    let stored = std::fs::read(w.path("atelier.db.images").join(&files[0])).unwrap();
+    assert_eq!(sha_hex(&stored), sha_hex(&raw));
+}
+
 #[test]
 fn the_cli_refuses_bad_images_and_says_why() {
     let w = Workshop::new();
@@ -664,6 +708,14 @@ fn a_mark_names_an_image_and_the_page_shows_it_even_removed() {
             " reprise.auto=clear reprise.poweroff=1 reprise.site=rack-1 reprise.deploy=debian-12"
         ),
         "{marked}"
+    );
+    let script = server.get("/boot.ipxe?mac=52:54:00:00:00:01").text();
+    assert!(
+        script.contains(
+            "echo Reprise: AUTOMATIC CLEAR of this machine's disks (MAC 52:54:00:00:00:01), \
+             image debian-12 on a refurbish verdict, then power off\n"
+        ),
+        "{script}"
     );
     let unmarked = kernel("52:54:00:00:00:02");
     assert!(!unmarked.contains("reprise.deploy"), "{unmarked}");

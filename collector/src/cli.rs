@@ -1,4 +1,5 @@
-//! The command line: enrol and revoke station keys, add web users, mark PXE machines, serve.
+//! The command line: enrol and revoke station keys, add web users, keep OS images, mark PXE
+//! machines, serve.
 //! Each subcommand is clap `Args` plus a little glue; the work is in `store`, `server` and `pxe`.
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
@@ -47,6 +48,9 @@ pub enum Command {
     Mark(MarkArgs),
     /// Take automatic mode away from a MAC or subnet.
     Unmark(UnmarkArgs),
+    /// OS images the agents deploy after a refurbish verdict (reprise.deploy=NAME).
+    #[command(subcommand)]
+    Image(ImageCommand),
     /// List the PXE marks.
     Marks(Db),
     /// Print the server key's fingerprint (made on first use): sticks pin it with
@@ -126,6 +130,53 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct ImagesDir {
+    /// Where the image files are kept; default: beside a SQLite database (DB.images).
+    /// Required with PostgreSQL.
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Store a disk image (raw, or zstd-compressed when named .zst): copied into the images
+    /// directory, its SHA-256 and size computed over the raw (decompressed) bytes.
+    Add {
+        /// The image file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Its name, as marks and reprise.deploy= give it (letters, digits, '.', '_', '-').
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// Its version (same characters); default: the time of adding, YYYYMMDD-HHMMSS.
+        /// A name and version are taken once, even after a removal.
+        #[arg(long, value_name = "V")]
+        version: Option<String>,
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        dir: ImagesDir,
+    },
+    /// List the images, removed ones included.
+    List {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Remove an image (NAME alone: its latest added version): its file is deleted, its record
+    /// kept, so that what names it still says what it was.
+    Remove {
+        #[arg(value_name = "NAME")]
+        name: String,
+        #[arg(long, value_name = "V")]
+        version: Option<String>,
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        dir: ImagesDir,
+    },
+}
+
+#[derive(Debug, Args)]
 #[group(id = "target", required = true, multiple = false)]
 pub struct Target {
     /// A machine's MAC address (aa:bb:cc:dd:ee:ff), as iPXE reports ${net0/mac}.
@@ -168,6 +219,10 @@ pub struct MarkArgs {
     /// Site recorded by these machines (reprise.site=; one word) and given to their stations.
     #[arg(long, value_name = "SITE")]
     pub site: Option<String>,
+    /// The image these machines deploy after a refurbish verdict (reprise.deploy=NAME: its
+    /// latest version when they download it); it must be stored here (`image add`).
+    #[arg(long, value_name = "NAME")]
+    pub image: Option<String>,
     #[command(flatten)]
     pub db: Db,
 }
@@ -189,6 +244,8 @@ pub struct ServeArgs {
     pub db: Db,
     #[command(flatten)]
     pub key: KeyPath,
+    #[command(flatten)]
+    pub images: ImagesDir,
     /// Serve PXE boot files from DIR (vmlinuz, vmlinuz-bios, initrd.img, bootx64.efi,
     /// grubx64.efi: the `out/` of scripts/build-image).
     #[arg(long, value_name = "DIR")]
@@ -269,6 +326,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let mode = a.mode.as_str();
             let store = open(&a.db).await?;
+            if let Some(image) = &a.image {
+                crate::images::check_name("--image", image)?;
+                if store
+                    .image(image.clone(), None)
+                    .await
+                    .with_context(|| format!("cannot look up image {image}"))?
+                    .is_none()
+                {
+                    bail!(
+                        "--image {image}: no such image here (or every version of it was \
+                         removed); add it first: reprise-collector image add FILE --name {image}"
+                    );
+                }
+            }
             store
                 .mark(Mark {
                     kind: kind.clone(),
@@ -276,10 +347,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     mode: mode.into(),
                     site: a.site,
                     created_at: util::now(),
+                    image: a.image.clone(),
                 })
                 .await
                 .with_context(|| format!("cannot mark {kind} {value}"))?;
-            println!("{kind} {value}: automatic {mode} over PXE");
+            match &a.image {
+                Some(image) => println!(
+                    "{kind} {value}: automatic {mode} over PXE, then image {image} on a \
+                     refurbish verdict"
+                ),
+                None => println!("{kind} {value}: automatic {mode} over PXE"),
+            }
             Ok(())
         }
         Command::Unmark(a) => {
@@ -300,15 +378,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&db).await?;
             for m in store.marks().await? {
                 println!(
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     m.kind,
                     m.value,
                     m.mode,
-                    m.site.unwrap_or_default()
+                    m.site.unwrap_or_default(),
+                    m.image.unwrap_or_default()
                 );
             }
             Ok(())
         }
+        Command::Image(c) => image(c).await,
         Command::ServerKey(a) => {
             let key = a.key.load(&a.db)?;
             println!("{}", key.key_id);
@@ -377,6 +457,127 @@ async fn list(db: Db) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Who runs the CLI, for an image's record.
+fn added_by() -> String {
+    match std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .or_else(|_| std::env::var("LOGNAME"))
+    {
+        Ok(u) if !u.is_empty() && !u.chars().any(char::is_control) => format!("cli ({u})"),
+        _ => "cli".to_string(),
+    }
+}
+
+async fn image(c: ImageCommand) -> anyhow::Result<()> {
+    match c {
+        ImageCommand::Add {
+            file,
+            name,
+            version,
+            db,
+            dir,
+        } => {
+            crate::images::check_name("--name", &name)?;
+            let added_at = util::now();
+            let version = version.unwrap_or_else(|| crate::images::default_version(&added_at));
+            crate::images::check_name("--version", &version)?;
+            let dir = crate::images::dir_for(&db.db, dir.images.as_deref())?;
+            let store = open(&db).await?;
+            // Refused before copying gigabytes (and again by the insert, for an add racing
+            // this one).
+            if let Some(old) = store
+                .image(name.clone(), Some(version.clone()))
+                .await
+                .with_context(|| format!("cannot look up image {name} {version}"))?
+            {
+                bail!(
+                    "image {name} {version} already exists (added {}{}): give another --version",
+                    old.added_at,
+                    old.removed_at
+                        .map(|at| format!(", removed {at}; a version is never reused"))
+                        .unwrap_or_default()
+                );
+            }
+            let new = crate::images::NewImage {
+                source: file,
+                name: name.clone(),
+                version: version.clone(),
+                added_by: added_by(),
+                added_at,
+            };
+            let record = {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || crate::images::copy_in(&dir, &new))
+                    .await
+                    .context("image copy thread")??
+            };
+            if let Err(e) = store.add_image(record.clone()).await {
+                let _ = crate::images::discard(&dir, &record);
+                return Err(e).with_context(|| format!("cannot add image {name} {version}"));
+            }
+            println!("{}", record.sha256);
+            eprintln!(
+                "image {name} {version} stored in {}: {} ({}), {} raw, SHA-256 of the raw bytes \
+                 above",
+                dir.join(&record.file).display(),
+                util::human_size(record.size),
+                record.compression,
+                util::human_size(record.raw_size),
+            );
+            Ok(())
+        }
+        ImageCommand::List { db } => {
+            let store = open(&db).await?;
+            println!("NAME\tVERSION\tCOMPRESSION\tSIZE\tRAW SIZE\tSHA256\tADDED\tSTATUS");
+            for i in store.images().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    i.name,
+                    i.version,
+                    i.compression,
+                    i.size,
+                    i.raw_size,
+                    i.sha256,
+                    i.added_at,
+                    i.removed_at
+                        .map_or_else(|| "available".to_string(), |at| format!("removed {at}")),
+                );
+            }
+            Ok(())
+        }
+        ImageCommand::Remove {
+            name,
+            version,
+            db,
+            dir,
+        } => {
+            let dir = crate::images::dir_for(&db.db, dir.images.as_deref())?;
+            let store = open(&db).await?;
+            let what = match &version {
+                Some(v) => format!("{name} {v}"),
+                None => name.clone(),
+            };
+            let removed = store
+                .remove_image(name, version, util::now())
+                .await
+                .with_context(|| format!("cannot remove image {what}"))?;
+            // The record says removed first: from now on nothing is served; then the file goes
+            // (a download under way keeps its open file to its end).
+            crate::images::discard(&dir, &removed).with_context(|| {
+                format!(
+                    "image {} {} is removed, but its file could not be deleted",
+                    removed.name, removed.version
+                )
+            })?;
+            println!(
+                "image {} {} removed (its record is kept)",
+                removed.name, removed.version
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Reads a password: twice without echo from a terminal, else the first line of stdin.
@@ -487,6 +688,15 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         }
     };
     let server_key = a.key.load(&a.db)?;
+    // PostgreSQL without --images: the API lists the images but serves no file (503).
+    let images_dir = match crate::images::dir_for(&a.db.db, a.images.images.as_deref()) {
+        Ok(d) => Some(d),
+        Err(crate::images::ImageError::NoDefaultDir) => {
+            eprintln!("warning: no --images DIR: image files are not served");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
     let store = open(&a.db).await?;
     let listener = tokio::net::TcpListener::bind(&a.listen)
         .await
@@ -512,6 +722,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         tokens_per_mac: a.pxe_tokens_per_mac,
         logins: crate::web::auth::LoginLimiter::new(a.login_attempts),
         server_key,
+        images_dir,
     });
     let limits = crate::conn::Limits {
         max_connections: a.max_connections,

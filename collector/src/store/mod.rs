@@ -227,6 +227,33 @@ pub struct Mark {
     /// Site given to stations enrolled from this mark (optional).
     pub site: Option<String>,
     pub created_at: String,
+    /// The OS image these machines deploy after a refurbish verdict (`reprise.deploy=NAME`):
+    /// an image's name, its latest version at download time. Kept when the image is removed.
+    pub image: Option<String>,
+}
+
+/// An OS image the collector keeps for the agents (`images.rs`). A removed image keeps its
+/// record (`removed_at`), so that what names it can still say what it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub name: String,
+    pub version: String,
+    /// The stored file's name inside the images directory.
+    pub file: String,
+    /// "zstd" (the stored file is a zstd frame sequence) or "none" (raw).
+    pub compression: String,
+    /// Bytes of the stored file (what a download sends).
+    pub size: i64,
+    /// Bytes once decompressed: what lands on the disk.
+    pub raw_size: i64,
+    /// Lower-case hex SHA-256 of the raw (decompressed) bytes.
+    pub sha256: String,
+    pub added_at: String,
+    /// Who or what added it (`cli`, with the user name when known).
+    pub added_by: String,
+    /// The path it was added from.
+    pub source: String,
+    pub removed_at: Option<String>,
 }
 
 /// A web session.
@@ -331,6 +358,27 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Removes a mark; false when there was none.
     fn unmark(&self, kind: String, value: String) -> BoxFut<'_, Result<bool, StoreError>>;
     fn marks(&self) -> BoxFut<'_, Result<Vec<Mark>, StoreError>>;
+
+    /// Records an image; `Exists` when its name and version were ever used (removed ones too:
+    /// a version names one content forever).
+    fn add_image(&self, image: Image) -> BoxFut<'_, Result<(), StoreError>>;
+    /// Every image, removed ones included, by name then newest first.
+    fn images(&self) -> BoxFut<'_, Result<Vec<Image>, StoreError>>;
+    /// The image `name` `version` (removed or not); without a version, the latest added one
+    /// not removed.
+    fn image(
+        &self,
+        name: String,
+        version: Option<String>,
+    ) -> BoxFut<'_, Result<Option<Image>, StoreError>>;
+    /// Marks an image removed (its record stays); without a version, the latest added one not
+    /// removed. Returns it as it was (its file still to delete).
+    fn remove_image(
+        &self,
+        name: String,
+        version: Option<String>,
+        at: String,
+    ) -> BoxFut<'_, Result<Image, StoreError>>;
 
     /// Stores a token unless `cap` were already minted since `since` for its MAC (for its
     /// address when it has no MAC); true when stored.

@@ -5,7 +5,8 @@
 //! the same transaction as the insert; the digest makes uploads idempotent; one certificate per
 //! id and station, a second one being a conflict; which refusal each case gets; station names
 //! and keys unique; PXE tokens used once, by one key, before they expire, and a cap on those
-//! minted per MAC; users, sessions, marks; the schema version and its migrations. A backend decides only how a rule runs: on which connection, in which
+//! minted per MAC; users, sessions, marks; images (a name and version taken once, removal
+//! keeping the record); the schema version and its migrations. A backend decides only how a rule runs: on which connection, in which
 //! transaction (SQLite: a savepoint of the writer thread's group commit; PostgreSQL: a
 //! transaction of its own), with which placeholders and value types.
 //!
@@ -16,8 +17,9 @@ use std::future::Future;
 
 use super::sql::{self, CellError, Cells, Dialect, Lock, Param};
 use super::{
-    BoxFut, CertRow, Conflict, DiskRow, EnrollToken, Filter, Insert, ListRow, Mark, NewCertificate,
-    Session, Station, StationSummary, StatsRow, Store, StoreError, StoredCertificate, TokenEnroll,
+    BoxFut, CertRow, Conflict, DiskRow, EnrollToken, Filter, Image, Insert, ListRow, Mark,
+    NewCertificate, Session, Station, StationSummary, StatsRow, Store, StoreError,
+    StoredCertificate, TokenEnroll,
 };
 
 /// Turns one result row into a value. A plain function (no captures): rules map rows with the
@@ -222,6 +224,72 @@ async fn insert(c: &impl Db, cert: NewCertificate) -> Result<Insert, StoreError>
             .await?;
     }
     Ok(Insert::Created)
+}
+
+/// An image's name and version are taken once: a removed one's too (a version names one
+/// content forever, and records that name it keep meaning it).
+async fn add_image(c: &impl Db, image: Image) -> Result<(), StoreError> {
+    if c.exec(sql::INSERT_IMAGE, &sql::image_params(&image))
+        .await?
+        == 0
+    {
+        return Err(StoreError::Exists {
+            db: c.name().to_string(),
+            what: "image",
+            name: format!("{} {}", image.name, image.version),
+        });
+    }
+    Ok(())
+}
+
+/// The image `name` `version`, or without a version the latest added one not removed.
+async fn image_by(
+    c: &impl Db,
+    name: String,
+    version: Option<String>,
+) -> Result<Option<Image>, StoreError> {
+    match version {
+        Some(v) => {
+            first(
+                c,
+                &sql::image_version(),
+                &[Param::Text(name), Param::Text(v)],
+                sql::image,
+            )
+            .await
+        }
+        None => first(c, &sql::image_latest(), &[Param::Text(name)], sql::image).await,
+    }
+}
+
+/// Marks an image removed; its record stays. `NotFound` for an unknown or already removed one.
+async fn remove_image(
+    c: &impl Db,
+    name: String,
+    version: Option<String>,
+    at: String,
+) -> Result<Image, StoreError> {
+    let what = match &version {
+        Some(v) => format!("{name} {v}"),
+        None => name.clone(),
+    };
+    let not_found = |what| StoreError::NotFound {
+        db: c.name().to_string(),
+        what: "image (not removed)",
+        name: what,
+    };
+    let Some(image) = image_by(c, name, version).await? else {
+        return Err(not_found(what));
+    };
+    let params = [
+        Param::Text(image.name.clone()),
+        Param::Text(image.version.clone()),
+        Param::Text(at),
+    ];
+    if c.exec(sql::REMOVE_IMAGE, &params).await? == 0 {
+        return Err(not_found(what));
+    }
+    Ok(image)
 }
 
 /// `user add` on an existing name sets a new password and keeps the user.
@@ -604,6 +672,36 @@ impl<B: Backend> Store for B {
 
     fn marks(&self) -> BoxFut<'_, Result<Vec<Mark>, StoreError>> {
         self.read(|c| Box::pin(c.rows(sql::MARKS, &[], sql::mark)))
+    }
+
+    fn add_image(&self, image: Image) -> BoxFut<'_, Result<(), StoreError>> {
+        self.write(move |c| Box::pin(add_image(c, image)))
+    }
+
+    fn images(&self) -> BoxFut<'_, Result<Vec<Image>, StoreError>> {
+        self.read(|c| {
+            Box::pin(async move {
+                let all = sql::images();
+                c.rows(&all, &[], sql::image).await
+            })
+        })
+    }
+
+    fn image(
+        &self,
+        name: String,
+        version: Option<String>,
+    ) -> BoxFut<'_, Result<Option<Image>, StoreError>> {
+        self.read(move |c| Box::pin(image_by(c, name, version)))
+    }
+
+    fn remove_image(
+        &self,
+        name: String,
+        version: Option<String>,
+        at: String,
+    ) -> BoxFut<'_, Result<Image, StoreError>> {
+        self.write(move |c| Box::pin(remove_image(c, name, version, at)))
     }
 
     fn issue_token(

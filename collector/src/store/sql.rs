@@ -5,7 +5,7 @@
 //! them as `$N` ([`pg`]). None of our SQL holds a `?` in a literal, so the rewrite is exact.
 //! Where the dialects differ (column types, row locks), the text is chosen here by [`Dialect`].
 
-use super::{CertRow, Conflict, DiskRow, Mark, Station, StationSummary, StatsRow};
+use super::{CertRow, Conflict, DiskRow, Image, Mark, Station, StationSummary, StatsRow};
 
 /// A value bound to a placeholder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -445,10 +445,10 @@ pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token_hash = ?1";
 pub const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= ?1";
 
 pub const DELETE_MARK: &str = "DELETE FROM marks WHERE kind = ?1 AND value = ?2";
-pub const INSERT_MARK: &str =
-    "INSERT INTO marks (kind, value, mode, site, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+pub const INSERT_MARK: &str = "INSERT INTO marks (kind, value, mode, site, created_at, image) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 pub const MARKS: &str =
-    "SELECT kind, value, mode, site, created_at FROM marks ORDER BY kind, value";
+    "SELECT kind, value, mode, site, created_at, image FROM marks ORDER BY kind, value";
 
 pub fn mark(r: &dyn Cells) -> Result<Mark, CellError> {
     Ok(Mark {
@@ -457,6 +457,7 @@ pub fn mark(r: &dyn Cells) -> Result<Mark, CellError> {
         mode: r.text(2)?,
         site: r.opt_text(3)?,
         created_at: r.text(4)?,
+        image: r.opt_text(5)?,
     })
 }
 
@@ -467,8 +468,70 @@ pub fn mark_params(m: &Mark) -> Vec<Param> {
         Param::Text(m.mode.clone()),
         Param::OptText(m.site.clone()),
         Param::Text(m.created_at.clone()),
+        Param::OptText(m.image.clone()),
     ]
 }
+
+const IMAGE_COLS: &str = "name, version, file, compression, size, raw_size, sha256, added_at, \
+     added_by, source, removed_at";
+
+pub const INSERT_IMAGE: &str = "INSERT INTO images (name, version, file, compression, size, \
+     raw_size, sha256, added_at, added_by, source, removed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
+     ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING";
+
+pub fn image_params(i: &Image) -> Vec<Param> {
+    vec![
+        Param::Text(i.name.clone()),
+        Param::Text(i.version.clone()),
+        Param::Text(i.file.clone()),
+        Param::Text(i.compression.clone()),
+        Param::Int(i.size),
+        Param::Int(i.raw_size),
+        Param::Text(i.sha256.clone()),
+        Param::Text(i.added_at.clone()),
+        Param::Text(i.added_by.clone()),
+        Param::Text(i.source.clone()),
+        Param::OptText(i.removed_at.clone()),
+    ]
+}
+
+pub fn image(r: &dyn Cells) -> Result<Image, CellError> {
+    Ok(Image {
+        name: r.text(0)?,
+        version: r.text(1)?,
+        file: r.text(2)?,
+        compression: r.text(3)?,
+        size: r.int(4)?,
+        raw_size: r.int(5)?,
+        sha256: r.text(6)?,
+        added_at: r.text(7)?,
+        added_by: r.text(8)?,
+        source: r.text(9)?,
+        removed_at: r.opt_text(10)?,
+    })
+}
+
+/// Every image, by name, newest first (the order `NAME` alone resolves in).
+pub fn images() -> String {
+    format!("SELECT {IMAGE_COLS} FROM images ORDER BY name, added_at DESC, version DESC")
+}
+
+/// One version of an image (?1 name, ?2 version), removed or not.
+pub fn image_version() -> String {
+    format!("SELECT {IMAGE_COLS} FROM images WHERE name = ?1 AND version = ?2")
+}
+
+/// What `NAME` alone means: its latest added version that is not removed (ties on the time of
+/// adding go to the greater version).
+pub fn image_latest() -> String {
+    format!(
+        "SELECT {IMAGE_COLS} FROM images WHERE name = ?1 AND removed_at IS NULL ORDER BY \
+         added_at DESC, version DESC LIMIT 1"
+    )
+}
+
+pub const REMOVE_IMAGE: &str =
+    "UPDATE images SET removed_at = ?3 WHERE name = ?1 AND version = ?2 AND removed_at IS NULL";
 
 /// Tokens minted since ?2 for one MAC (?1), or for one address (?3) when the script was asked
 /// without a MAC: what the cap per machine counts (used tokens included).
@@ -612,7 +675,22 @@ CREATE TABLE IF NOT EXISTS marks (
     mode TEXT NOT NULL,
     site TEXT,
     created_at TEXT NOT NULL,
+    image TEXT,
     PRIMARY KEY (kind, value)
+);
+CREATE TABLE IF NOT EXISTS images (
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    file TEXT NOT NULL,
+    compression TEXT NOT NULL,
+    size {INT} NOT NULL,
+    raw_size {INT} NOT NULL,
+    sha256 TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    added_by TEXT NOT NULL,
+    source TEXT NOT NULL,
+    removed_at TEXT,
+    PRIMARY KEY (name, version)
 );
 CREATE TABLE IF NOT EXISTS enroll_tokens (
     token_hash TEXT PRIMARY KEY,
@@ -639,7 +717,10 @@ pub fn schema(dialect: Dialect) -> String {
 /// 2: a certificate id is unique per station (`UNIQUE (station_key_id, id)`), no longer across
 /// the database: ids belong to their signer, and a key that uploaded another station's future
 /// ids under schema 1 blocked that station's genuine certificates.
-pub const SCHEMA_VERSION: i64 = 2;
+///
+/// 3: the OS images the collector keeps for the agents (`images`), and the image a PXE mark
+/// names (`marks.image`).
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The statements that take a database from `from` to `from + 1` in `dialect`, run in the
 /// schema's transaction. The tables of [`schema`] are created (if missing) before, and again
@@ -664,6 +745,9 @@ pub fn migration(from: i64, dialect: Dialect) -> Option<String> {
              ALTER TABLE certificates ADD UNIQUE (station_key_id, id);"
                 .to_string(),
         ),
+        // The `images` table is created by the schema; a mark's column is added (both
+        // dialects take the same statement).
+        (2, _) => Some("ALTER TABLE marks ADD COLUMN image TEXT;".to_string()),
         _ => None,
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod cert;
+pub mod images;
 pub mod list;
 pub mod stations;
 pub mod stats;
@@ -59,6 +60,9 @@ pub struct App {
     pub logins: auth::LoginLimiter,
     /// Signs the answers to the stations' hellos; its fingerprint goes into PXE scripts.
     pub server_key: crate::server_key::ServerKey,
+    /// Where the image files are (`images.rs`); `None` (PostgreSQL without `--images`): no
+    /// image file is served.
+    pub images_dir: Option<PathBuf>,
 }
 
 impl App {
@@ -508,13 +512,15 @@ fn layout(ctx: &Ctx, title: &str, body: &str) -> String {
          <title>{title} — Reprise</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <header><a href=\"/certificates\">Reprise</a>\
          <a href=\"/certificates\">{certs}</a><a href=\"/stations\">{stations}</a>\
-         <a href=\"/stats\">{stats}</a><span class=\"right\">{switch}{user}</span></header>\n\
+         <a href=\"/stats\">{stats}</a><a href=\"/images\">{images}</a>\
+         <span class=\"right\">{switch}{user}</span></header>\n\
          <main>\n{body}</main>\n</body>\n</html>\n",
         code = lang_code(l),
         title = esc(title),
         certs = t(l, "Certificates", "Certificats"),
         stations = t(l, "Stations", "Stations"),
         stats = t(l, "Statistics", "Statistiques"),
+        images = t(l, "Images", "Images"),
     )
 }
 

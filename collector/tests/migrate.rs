@@ -113,7 +113,7 @@ fn migrates(
         "the squatter's row says what it is: {page}"
     );
     drop(server);
-    // A second start finds schema 2 and changes nothing.
+    // A second start finds the current schema and changes nothing.
     let server = Server::open(db, &[]);
     assert_eq!(server.count(), 3);
     assert_eq!(server.upload(&genuine.bytes).status, 200);
@@ -136,7 +136,12 @@ fn a_schema_1_sqlite_database_is_migrated() {
     let version: i64 = conn
         .query_row("SELECT max(version) FROM reprise_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    // 1 → 2 (ids per station) → 3 (lots, laptops, events: new tables only).
+    assert_eq!(version, 3);
+    let lots: i64 = conn
+        .query_row("SELECT count(*) FROM lots", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(lots, 0);
     let orphans: i64 = conn
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
             r.get(0)

@@ -289,6 +289,9 @@ pub fn notes_html(lang: Language, from: &str, to: &str) -> String {
 
 /// Print styles of the report: A4, landscape-friendly margins, links printed as plain text.
 pub const PRINT_CSS: &str = "
+table.report td { word-break: normal; }
+table.report tbody td:not(.n) { white-space: nowrap; }
+table.report th .mono { font-size: 0.75em; color: #555; }
 table.report td.n { text-align: right; font-variant-numeric: tabular-nums; }
 table.report tfoot th, table.report tfoot td { border-top: 2px solid #333; font-weight: bold; }
 table.report a { color: inherit; }

@@ -11,7 +11,9 @@ mod support;
 use std::path::Path;
 
 use reprise_cert::verdict::Decision;
-use support::{Postgres, Server, Signed, Spec, Station, cli, cli_ok, enroll};
+use support::{
+    Postgres, Resp, Server, Signed, Spec, Station, chromium, cli, cli_ok, enroll, request,
+};
 
 const INVENTORY: &str = "serial,asset_tag,model,purchase_year,service\n\
     pf-s1,INV-001,ThinkPad T480,2018,Compta\n\
@@ -540,4 +542,333 @@ fn postgres_numbers_concurrent_events_of_one_laptop() {
         assert!(life.contains(&format!("event #{n}\t")), "{life}");
     }
     assert!(!life.contains("event #7"), "{life}");
+}
+
+fn cookie_of(r: &Resp, name: &str) -> String {
+    r.headers_named("set-cookie")
+        .into_iter()
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no cookie {name}"))
+        .to_string()
+}
+
+/// A logged-in user's cookies (session and CSRF) and CSRF token.
+fn log_in(server: &Server, db: &str) -> (String, String) {
+    let out = cli(
+        &["user", "add", "amina", "--db", db],
+        Some("correct horse battery\n"),
+    );
+    assert!(out.status.success());
+    let csrf = cookie_of(&server.get("/login"), "reprise_csrf");
+    let r = request(
+        server.addr,
+        "POST",
+        "/login",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &format!("reprise_csrf={csrf}")),
+        ],
+        format!("user=amina&password=correct+horse+battery&csrf={csrf}&next=%2Flots").as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let session = cookie_of(&r, "reprise_session");
+    (
+        format!("reprise_session={session}; reprise_csrf={csrf}"),
+        csrf,
+    )
+}
+
+fn get(server: &Server, cookie: &str, path: &str) -> Resp {
+    request(server.addr, "GET", path, &[("Cookie", cookie)], b"")
+}
+
+fn post(server: &Server, cookie: &str, path: &str, body: &str) -> Resp {
+    request(
+        server.addr,
+        "POST",
+        path,
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", cookie),
+        ],
+        body.as_bytes(),
+    )
+}
+
+#[test]
+fn laptop_pages_forms_labels_and_the_report_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let db = db.to_str().unwrap();
+    let (open, _files) = donation(db);
+    let server = Server::start(db, &[]);
+    let (cookie, csrf) = log_in(&server, db);
+
+    // The laptop's page: identity, lot, certificates, every event with who recorded it.
+    let page = get(&server, &cookie, "/laptops/pf-s1?lang=en");
+    assert_eq!(page.status, 200);
+    let page = page.text();
+    for want in [
+        "INV-001",
+        "ThinkPad T480",
+        "<a href=\"/lots/don-2026-11\">don-2026-11</a>",
+        "<td class=\"k\">service</td><td>Compta</td>",
+        "partner: Emmaüs Connect; receipt: R-17</td><td>amina (",
+        "note: wrong partner",
+        "partner: Secours populaire; receipt: SP-4",
+        "handed over on 2026-12-01",
+        "name=\"csrf\" value=\"",
+    ] {
+        assert!(page.contains(want), "{want}: {page}");
+    }
+    assert_eq!(page.matches("<a href=\"/c/").count(), 1, "one certificate");
+    // Forms: refused by the rules (422, the page says why), without the CSRF token (403), for a
+    // serial of no lot (422); recorded (303) and shown with the user who recorded it.
+    let r = post(
+        &server,
+        &cookie,
+        "/laptops/PF-S5/events?lang=en",
+        &format!("csrf={csrf}&kind=handed-over&date=2026-12-04&partner=P"),
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.text()
+            .contains("id=\"refusal\">Refused: laptop PF-S5 cannot be handed over"),
+        "{}",
+        r.text()
+    );
+    let r = post(
+        &server,
+        &cookie,
+        "/laptops/PF-S5/events",
+        &format!(
+            "csrf={}&kind=recycled&date=2026-12-04&channel=E&disks=x",
+            "0".repeat(64)
+        ),
+    );
+    assert_eq!(r.status, 403);
+    let r = post(
+        &server,
+        &cookie,
+        "/laptops/STRAY-9/events",
+        &format!("csrf={csrf}&kind=recycled&date=2026-12-04&channel=E&disks=x"),
+    );
+    assert_eq!(r.status, 422);
+    let r = post(
+        &server,
+        &cookie,
+        "/laptops/PF-S5/events",
+        &format!(
+            "csrf={csrf}&kind=recycled&date=2026-12-04&channel=Ecosystem&weight_g=1900&disks=shredded&partner="
+        ),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some("/laptops/PF-S5#events"));
+    let life = cli_ok(&["laptop", "PF-S5", "--db", db]);
+    assert!(life.contains("event #1\t2026-12-04 recycled — channel: Ecosystem, disks: shredded, weight_g: 1900 — recorded by amina at"), "{life}");
+    // Without a login nobody is named: the open server refuses to record.
+    let csrf_open = cookie_of(&open.get("/laptops/PF-S2"), "reprise_csrf");
+    let r = post(
+        &open,
+        &format!("reprise_csrf={csrf_open}"),
+        "/laptops/PF-S2/events",
+        &format!("csrf={csrf_open}&kind=cancelled&date=2026-12-04&note=x"),
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    // Pages need a login.
+    assert_eq!(server.get("/laptops/PF-S1").status, 303);
+    assert_eq!(server.get("/report").status, 303);
+
+    // The certificate list and page say which laptop a certificate is, or "not in any lot".
+    let list = get(&server, &cookie, "/certificates?lang=en").text();
+    assert_eq!(list.matches("not in any lot").count(), 1, "{list}");
+    assert!(
+        list.contains("<a href=\"/laptops/PF-S1\">don-2026-11</a>"),
+        "{list}"
+    );
+    let stray = get(&server, &cookie, "/certificates?serial=STRAY&lang=fr").text();
+    assert!(stray.contains("dans aucun lot"), "{stray}");
+
+    // Labels: a QR code of each laptop's page, its serial, asset tag and lot.
+    let labels = get(&server, &cookie, "/lots/don-2026-11/labels").text();
+    assert_eq!(labels.matches("class=\"label\"").count(), 5);
+    let url = format!("http://{}/laptops/PF-S1", server.addr);
+    assert!(
+        labels.contains(&reprise_cert::render::qr_svg(&url)),
+        "the QR code of {url}"
+    );
+    assert!(
+        labels.contains("<p class=\"serial\">PF-S2</p><p>Inv. INV-002</p><p>Lot don-2026-11</p>"),
+        "{labels}"
+    );
+    assert_eq!(get(&server, &cookie, "/lots/nope/labels").status, 404);
+    let lots = get(&server, &cookie, "/lots").text();
+    assert!(
+        lots.contains("<a href=\"/lots/don-2026-11\">don-2026-11</a>"),
+        "{lots}"
+    );
+
+    // The report page: the CLI's figures, each linking to the laptops behind it.
+    let report = get(
+        &server,
+        &cookie,
+        "/report?from=2026-11-01&to=2026-11-30&lang=en",
+    )
+    .text();
+    let cell = |col: &str, n: &str, figure: bool| {
+        if figure {
+            format!(
+                "data-column=\"{col}\"><a href=\"/laptops?from=2026-11-01&amp;to=2026-11-30&amp;site=Lyc%C3%A9e%20Hugo&amp;figure={col}\">{n}</a>"
+            )
+        } else {
+            format!("data-column=\"{col}\"")
+        }
+    };
+    for (col, n) in [
+        ("received", "5"),
+        ("sanitized", "2"),
+        ("handed_over", "2"),
+        ("recycled", "3"),
+        ("pending", "0"),
+        ("over_10_years", "1"),
+    ] {
+        assert!(report.contains(&cell(col, n, true)), "{col} {n}: {report}");
+    }
+    // S5 recycled from the form: the rate is 1 / (1 + 3).
+    assert!(
+        report.contains(">250</td>") && report.contains("ADEME 2022"),
+        "{report}"
+    );
+    let behind = get(
+        &server,
+        &cookie,
+        "/laptops?from=2026-11-01&to=2026-11-30&site=Lyc%C3%A9e%20Hugo&figure=handed_over",
+    )
+    .text();
+    assert!(behind.contains("<span id=\"total\">2</span>"), "{behind}");
+    assert!(
+        behind.contains(">PF-S1</a>")
+            && behind.contains(">PF-S2</a>")
+            && !behind.contains(">PF-S3</a>"),
+        "{behind}"
+    );
+    let csv = get(
+        &server,
+        &cookie,
+        "/report.csv?from=2026-11-01&to=2026-11-30",
+    )
+    .text();
+    assert_eq!(
+        csv,
+        cli_ok(&[
+            "report",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--db",
+            db
+        ])
+    );
+    let by_lot = get(
+        &server,
+        &cookie,
+        "/report?from=2026-11-01&to=2026-12-31&by=lot",
+    )
+    .text();
+    assert!(
+        by_lot.contains("<td><a href=\"/lots/pasteur-1\">pasteur-1</a></td>"),
+        "{by_lot}"
+    );
+    assert_eq!(get(&server, &cookie, "/report?from=2026-13-01").status, 400);
+}
+
+/// `pdftotext -layout` of a PDF, whitespace runs made one space.
+fn pdf_text(pdf: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is missing: run scripts/deps as root (Debian package poppler-utils)");
+    assert!(
+        out.status.success(),
+        "pdftotext: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The report page rendered by headless Chromium, printed to PDF (A4) in French and English,
+/// and read back: the figures are on the paper.
+#[test]
+fn the_report_prints_to_a4_pdf_with_its_figures_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let db = db.to_str().unwrap();
+    let (server, _files) = donation(db);
+    let out_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("collector-ui");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    for (lang, heading, assumption) in [
+        (
+            "fr",
+            "Rapport au donateur",
+            "ADEME 2022 pour un ordinateur portable reconditionné",
+        ),
+        (
+            "en",
+            "Donor's report",
+            "ADEME 2022 figure for a refurbished laptop",
+        ),
+    ] {
+        let pdf = out_dir.join(format!("report-{lang}.pdf"));
+        let _ = std::fs::remove_file(&pdf);
+        let url = server.url(&format!(
+            "/report?from=2026-11-01&to=2026-11-30&lang={lang}"
+        ));
+        let out = chromium(&[
+            &format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer",
+            &url,
+        ]);
+        assert!(
+            out.status.success(),
+            "chromium --print-to-pdf: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes = std::fs::read(&pdf).unwrap_or_else(|e| panic!("{}: {e}", pdf.display()));
+        assert!(
+            bytes.starts_with(b"%PDF-"),
+            "{} is not a PDF",
+            pdf.display()
+        );
+        let text = pdf_text(&pdf);
+        assert!(text.contains(heading), "{lang}: {text}");
+        assert!(
+            text.contains("Lycée Hugo 5 2 3 1 2 2 1 1 333 54"),
+            "{lang}: the figures: {text}"
+        );
+        assert!(
+            text.contains(assumption) && text.contains("27 kg CO2e"),
+            "{lang}: {text}"
+        );
+        assert!(
+            text.contains("2026-11-01") && text.contains("2026-11-30"),
+            "{lang}: {text}"
+        );
+        assert!(
+            !text.contains("Enregistrer") && !text.contains("Afficher"),
+            "no form on paper: {text}"
+        );
+        let info = std::process::Command::new("pdfinfo")
+            .arg(&pdf)
+            .output()
+            .expect("pdfinfo (poppler-utils)");
+        let info = String::from_utf8_lossy(&info.stdout).into_owned();
+        assert!(info.contains("(A4)"), "{lang}: not A4: {info}");
+    }
 }

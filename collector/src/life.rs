@@ -143,6 +143,8 @@ pub enum Refusal {
         received: String,
         lot: String,
     },
+    #[error("date {date} is after the day it is recorded ({today})")]
+    Future { date: String, today: String },
     #[error("{0} is required")]
     Missing(&'static str),
     #[error("fields are not a JSON object of known names: {0}")]
@@ -192,7 +194,8 @@ fn not_sanitized_why(life: &LaptopLife) -> Option<String> {
 }
 
 /// The rules an event must pass on the laptop it is for (the store checks them in the
-/// transaction that appends it): a known kind, a date not before reception, the kind's fields;
+/// transaction that appends it): a known kind, a date from the reception to the day it is
+/// recorded (`recorded_at`), the kind's fields;
 /// handed over only when the latest certificate says every disk was sanitized; recycled with
 /// disks not shown sanitized only when `disks` says what happened to them; a cancellation only
 /// of an outcome.
@@ -209,6 +212,13 @@ pub fn check_event(life: &LaptopLife, e: &Event) -> Result<(), Refusal> {
             date: e.date.clone(),
             received: life.laptop.received.clone(),
             lot: life.laptop.lot.clone(),
+        });
+    }
+    let today = e.recorded_at.get(..10).unwrap_or_default();
+    if e.date.as_str() > today {
+        return Err(Refusal::Future {
+            date: e.date.clone(),
+            today: today.to_string(),
         });
     }
     let fields: Map<String, Value> =
@@ -412,7 +422,7 @@ mod tests {
             date: date.into(),
             fields: fields.into(),
             recorded_by: "amina".into(),
-            recorded_at: "2026-12-01T10:00:00.000Z".into(),
+            recorded_at: "2026-12-31T10:00:00.000Z".into(),
         }
     }
 
@@ -458,6 +468,10 @@ mod tests {
         assert!(matches!(
             check_event(&ok, &event(HANDED_OVER, "2026-02-30", r#"{"partner":"P"}"#)),
             Err(Refusal::Date(_))
+        ));
+        assert!(matches!(
+            check_event(&ok, &event(HANDED_OVER, "2027-01-01", r#"{"partner":"P"}"#)),
+            Err(Refusal::Future { .. })
         ));
         assert!(matches!(
             check_event(

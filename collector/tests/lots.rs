@@ -257,7 +257,7 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
         "PF-S1",
         "handed-over",
         "--date",
-        "2026-12-01",
+        "2026-11-20",
         "--partner",
         "Emmaüs Connect",
         "--receipt",
@@ -268,14 +268,14 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
     assert!(ok, "{err}");
     assert_eq!(
         out.trim(),
-        "PF-S1 #1: handed-over on 2026-12-01 (recorded by amina)"
+        "PF-S1 #1: handed-over on 2026-11-20 (recorded by amina)"
     );
     assert!(
         event(&[
             "pf-s2",
             "handed-over",
             "--date",
-            "2026-12-01",
+            "2026-11-20",
             "--partner",
             "Emmaüs Connect"
         ])
@@ -286,7 +286,7 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
         "PF-S5",
         "handed-over",
         "--date",
-        "2026-12-01",
+        "2026-11-20",
         "--partner",
         "P",
     ]);
@@ -298,7 +298,7 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
         "PF-S4",
         "handed-over",
         "--date",
-        "2026-12-01",
+        "2026-11-20",
         "--partner",
         "P",
     ]);
@@ -310,7 +310,7 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
         "STRAY-9",
         "handed-over",
         "--date",
-        "2026-12-01",
+        "2026-11-20",
         "--partner",
         "P",
     ]);
@@ -332,7 +332,7 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
         "PF-S3",
         "recycled",
         "--date",
-        "2026-12-02",
+        "2026-11-21",
         "--channel",
         "Ecosystem",
     ]);
@@ -342,7 +342,7 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
             "PF-S3",
             "recycled",
             "--date",
-            "2026-12-02",
+            "2026-11-21",
             "--channel",
             "Ecosystem",
             "--weight-g",
@@ -357,7 +357,7 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
             "PF-S4",
             "recycled",
             "--date",
-            "2026-12-02",
+            "2026-11-21",
             "--channel",
             "Ecosystem",
             "--disks",
@@ -366,14 +366,14 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
         .0
     );
     // A correction: S1's hand-over cancelled, then recorded again with the right partner.
-    let (ok, _, err) = event(&["PF-S5", "cancelled", "--date", "2026-12-03", "--note", "x"]);
+    let (ok, _, err) = event(&["PF-S5", "cancelled", "--date", "2026-11-22", "--note", "x"]);
     assert!(!ok && err.contains("no outcome to cancel"), "{err}");
     assert!(
         event(&[
             "PF-S1",
             "cancelled",
             "--date",
-            "2026-12-03",
+            "2026-11-22",
             "--note",
             "wrong partner"
         ])
@@ -384,7 +384,7 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
             "PF-S1",
             "handed-over",
             "--date",
-            "2026-12-01",
+            "2026-11-20",
             "--partner",
             "Secours populaire",
             "--receipt",
@@ -397,10 +397,10 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
     for want in [
         "asset tag\tINV-001",
         "lot\tdon-2026-11 (site Lycée Hugo, received 2026-11-02, line 2)",
-        "event #1\t2026-12-01 handed-over — partner: Emmaüs Connect, receipt: R-17 — recorded by amina",
-        "event #2\t2026-12-03 cancelled — note: wrong partner",
-        "event #3\t2026-12-01 handed-over — partner: Secours populaire, receipt: SP-4",
-        "now\thanded over on 2026-12-01",
+        "event #1\t2026-11-20 handed-over — partner: Emmaüs Connect, receipt: R-17 — recorded by amina",
+        "event #2\t2026-11-22 cancelled — note: wrong partner",
+        "event #3\t2026-11-20 handed-over — partner: Secours populaire, receipt: SP-4",
+        "now\thanded over on 2026-11-20",
     ] {
         assert!(life.contains(want), "{want}: {life}");
     }
@@ -526,7 +526,7 @@ fn postgres_numbers_concurrent_events_of_one_laptop() {
                     "C-1",
                     "recycled",
                     "--date",
-                    "2026-12-01",
+                    "2026-11-20",
                     "--channel",
                     "E",
                     "--disks",
@@ -617,7 +617,7 @@ fn laptop_pages_forms_labels_and_the_report_page() {
         "partner: Emmaüs Connect; receipt: R-17</td><td>amina (",
         "note: wrong partner",
         "partner: Secours populaire; receipt: SP-4",
-        "handed over on 2026-12-01",
+        "handed over on 2026-11-20",
         "name=\"csrf\" value=\"",
     ] {
         assert!(page.contains(want), "{want}: {page}");
@@ -629,7 +629,7 @@ fn laptop_pages_forms_labels_and_the_report_page() {
         &server,
         &cookie,
         "/laptops/PF-S5/events?lang=en",
-        &format!("csrf={csrf}&kind=handed-over&date=2026-12-04&partner=P"),
+        &format!("csrf={csrf}&kind=handed-over&date=2026-11-23&partner=P"),
     );
     assert_eq!(r.status, 422);
     assert!(
@@ -643,7 +643,7 @@ fn laptop_pages_forms_labels_and_the_report_page() {
         &cookie,
         "/laptops/PF-S5/events",
         &format!(
-            "csrf={}&kind=recycled&date=2026-12-04&channel=E&disks=x",
+            "csrf={}&kind=recycled&date=2026-11-23&channel=E&disks=x",
             "0".repeat(64)
         ),
     );
@@ -652,7 +652,7 @@ fn laptop_pages_forms_labels_and_the_report_page() {
         &server,
         &cookie,
         "/laptops/STRAY-9/events",
-        &format!("csrf={csrf}&kind=recycled&date=2026-12-04&channel=E&disks=x"),
+        &format!("csrf={csrf}&kind=recycled&date=2026-11-23&channel=E&disks=x"),
     );
     assert_eq!(r.status, 422);
     let r = post(
@@ -660,20 +660,20 @@ fn laptop_pages_forms_labels_and_the_report_page() {
         &cookie,
         "/laptops/PF-S5/events",
         &format!(
-            "csrf={csrf}&kind=recycled&date=2026-12-04&channel=Ecosystem&weight_g=1900&disks=shredded&partner="
+            "csrf={csrf}&kind=recycled&date=2026-11-23&channel=Ecosystem&weight_g=1900&disks=shredded&partner="
         ),
     );
     assert_eq!(r.status, 303, "{}", r.text());
     assert_eq!(r.header("location"), Some("/laptops/PF-S5#events"));
     let life = cli_ok(&["laptop", "PF-S5", "--db", db]);
-    assert!(life.contains("event #1\t2026-12-04 recycled — channel: Ecosystem, disks: shredded, weight_g: 1900 — recorded by amina at"), "{life}");
+    assert!(life.contains("event #1\t2026-11-23 recycled — channel: Ecosystem, disks: shredded, weight_g: 1900 — recorded by amina at"), "{life}");
     // Without a login nobody is named: the open server refuses to record.
     let csrf_open = cookie_of(&open.get("/laptops/PF-S2"), "reprise_csrf");
     let r = post(
         &open,
         &format!("reprise_csrf={csrf_open}"),
         "/laptops/PF-S2/events",
-        &format!("csrf={csrf_open}&kind=cancelled&date=2026-12-04&note=x"),
+        &format!("csrf={csrf_open}&kind=cancelled&date=2026-11-23&note=x"),
     );
     assert_eq!(r.status, 403, "{}", r.text());
     // Pages need a login.

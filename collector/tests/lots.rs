@@ -12,7 +12,8 @@ use std::path::Path;
 
 use reprise_cert::verdict::Decision;
 use support::{
-    Postgres, Resp, Server, Signed, Spec, Station, chromium, cli, cli_ok, enroll, request,
+    Postgres, Resp, Server, Signed, Spec, Station, chromium, cli, cli_ok, dump_dom, enroll,
+    request, screenshot,
 };
 
 const INVENTORY: &str = "serial,asset_tag,model,purchase_year,service\n\
@@ -690,6 +691,45 @@ fn laptop_pages_forms_labels_and_the_report_page() {
     let stray = get(&server, &cookie, "/certificates?serial=STRAY&lang=fr").text();
     assert!(stray.contains("dans aucun lot"), "{stray}");
 
+    // A certificate received before its laptop's lot was imported attaches once it is.
+    let late = write(
+        dir.path(),
+        "late.csv",
+        "serial,asset_tag,model,purchase_year\nstray-9,,X,2021\n",
+    );
+    cli_ok(&[
+        "lot",
+        "import",
+        &late,
+        "--site",
+        "Lycée Hugo",
+        "--received",
+        "2026-11-04",
+        "--lot",
+        "late",
+        "--db",
+        db,
+    ]);
+    let list = get(&server, &cookie, "/certificates?lang=en").text();
+    assert!(
+        !list.contains("not in any lot") && list.contains("<a href=\"/laptops/STRAY-9\">late</a>"),
+        "{list}"
+    );
+    let page = get(&server, &cookie, "/laptops/STRAY-9").text();
+    assert_eq!(page.matches("<a href=\"/c/").count(), 1, "{page}");
+    let out = cli_ok(&[
+        "event",
+        "STRAY-9",
+        "handed-over",
+        "--date",
+        "2026-11-20",
+        "--partner",
+        "P",
+        "--db",
+        db,
+    ]);
+    assert!(out.starts_with("STRAY-9 #1: handed-over"), "{out}");
+
     // Labels: a QR code of each laptop's page, its serial, asset tag and lot.
     let labels = get(&server, &cookie, "/lots/don-2026-11/labels").text();
     assert_eq!(labels.matches("class=\"label\"").count(), 5);
@@ -726,18 +766,21 @@ fn laptop_pages_forms_labels_and_the_report_page() {
         }
     };
     for (col, n) in [
-        ("received", "5"),
-        ("sanitized", "2"),
-        ("handed_over", "2"),
+        ("received", "6"),
+        ("sanitized", "3"),
+        ("handed_over", "3"),
         ("recycled", "3"),
         ("pending", "0"),
         ("over_10_years", "1"),
     ] {
         assert!(report.contains(&cell(col, n, true)), "{col} {n}: {report}");
     }
-    // S5 recycled from the form: the rate is 1 / (1 + 3).
+    // S5 recycled from the form, the late lot's laptop handed over: the rate leaves S2 out,
+    // 2 / (2 + 3); CO2e 3 × 27 kg.
     assert!(
-        report.contains(">250</td>") && report.contains("ADEME 2022"),
+        report.contains(">400</td>")
+            && report.contains("data-column=\"co2e_avoided_kg\">81</td>")
+            && report.contains("ADEME 2022"),
         "{report}"
     );
     let behind = get(
@@ -746,10 +789,11 @@ fn laptop_pages_forms_labels_and_the_report_page() {
         "/laptops?from=2026-11-01&to=2026-11-30&site=Lyc%C3%A9e%20Hugo&figure=handed_over",
     )
     .text();
-    assert!(behind.contains("<span id=\"total\">2</span>"), "{behind}");
+    assert!(behind.contains("<span id=\"total\">3</span>"), "{behind}");
     assert!(
         behind.contains(">PF-S1</a>")
             && behind.contains(">PF-S2</a>")
+            && behind.contains(">STRAY-9</a>")
             && !behind.contains(">PF-S3</a>"),
         "{behind}"
     );
@@ -811,6 +855,24 @@ fn the_report_prints_to_a4_pdf_with_its_figures_in_chromium() {
     let db = dir.path().join("c.db");
     let db = db.to_str().unwrap();
     let (server, _files) = donation(db);
+    // The laptop's page and the labels as a browser renders them (kept as test artifacts).
+    let dom = dump_dom(&server.url("/laptops/PF-S1?lang=en"));
+    assert!(
+        dom.contains("Secours populaire") && dom.contains("<svg"),
+        "{dom}"
+    );
+    screenshot(
+        &server.url("/laptops/PF-S1?lang=en"),
+        "laptop.png",
+        "1000,1100",
+    );
+    let dom = dump_dom(&server.url("/lots/don-2026-11/labels"));
+    assert_eq!(dom.matches("class=\"label\"").count(), 5, "{dom}");
+    screenshot(
+        &server.url("/lots/don-2026-11/labels"),
+        "labels.png",
+        "900,700",
+    );
     let out_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("collector-ui");
     std::fs::create_dir_all(&out_dir).unwrap();
     for (lang, heading, assumption) in [

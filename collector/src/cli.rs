@@ -58,6 +58,165 @@ pub enum Command {
     ServerKey(ServerKeyArgs),
     /// Run the server.
     Serve(ServeArgs),
+    /// Lots: laptops received from a donor, imported from its inventory.
+    #[command(subcommand)]
+    Lot(LotCommand),
+    /// Record an event of a laptop's life (handed over, recycled, or cancelled: a correction is a
+    /// new event, the history is kept).
+    Event(EventArgs),
+    /// A laptop's life: its lot, certificates and events.
+    Laptop(LaptopArgs),
+    /// The donor's report: per site (or lot), the laptops received in a period and what became of
+    /// them, the re-use rate and the CO2e avoided.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LotCommand {
+    /// Import a donor's inventory (CSV with the header serial,asset_tag,model,purchase_year and
+    /// any other columns, which are kept): all of it or, on any error, nothing.
+    Import(LotImportArgs),
+    /// List the lots.
+    List(Db),
+}
+
+#[derive(Debug, Args)]
+pub struct LotImportArgs {
+    /// The donor's inventory (CSV, UTF-8; `,` or `;` between fields).
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
+    /// The site that received the laptops.
+    #[arg(long, value_name = "SITE")]
+    pub site: String,
+    /// The day they were received (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub received: String,
+    /// The lot's name (letters, digits, '.', '_', '-'); default: the file's name without .csv.
+    #[arg(long, value_name = "NAME")]
+    pub lot: Option<String>,
+    /// Who imports it (default: the login name).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+#[derive(Debug, Args)]
+pub struct EventArgs {
+    /// The laptop's SMBIOS serial (as in its lot's inventory).
+    #[arg(value_name = "SERIAL")]
+    pub serial: String,
+    #[command(subcommand)]
+    pub kind: EventKind,
+}
+
+/// What every event takes.
+#[derive(Debug, Args)]
+pub struct EventCommon {
+    /// The day it happened (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub date: String,
+    /// A remark (required for `cancelled`: why).
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Who records it (default: the login name).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventKind {
+    /// Handed over to a partner organisation (only when the latest certificate says every disk
+    /// was sanitized). No personal data of the family: the organisation and its receipt number.
+    HandedOver {
+        /// The partner organisation.
+        #[arg(long, value_name = "P")]
+        partner: String,
+        /// The partner's receipt number.
+        #[arg(long, value_name = "R")]
+        receipt: Option<String>,
+        #[command(flatten)]
+        common: EventCommon,
+    },
+    /// Recycled: the channel, the weight, and what happened to disks that were not sanitized
+    /// (required when the latest certificate does not say every disk was).
+    Recycled {
+        /// The recycling channel (e.g. the eco-organisation).
+        #[arg(long, value_name = "C")]
+        channel: String,
+        /// Weight in grams.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        weight_g: Option<u64>,
+        /// What happened to the disks that could not be sanitized (e.g. "shredded, certificate
+        /// D-1234").
+        #[arg(long, value_name = "TEXT")]
+        disks: Option<String>,
+        #[command(flatten)]
+        common: EventCommon,
+    },
+    /// Cancels the latest outcome (handed over or recycled) recorded by mistake: the laptop is
+    /// pending again (the history keeps both).
+    Cancelled {
+        #[command(flatten)]
+        common: EventCommon,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LaptopArgs {
+    #[arg(value_name = "SERIAL")]
+    pub serial: String,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Csv,
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Fr,
+    En,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// First day of reception counted (YYYY-MM-DD, included).
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    /// Last day of reception counted (YYYY-MM-DD, included).
+    #[arg(long, value_name = "DATE")]
+    pub to: String,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ReportFormat,
+    /// One row per site and lot instead of per site.
+    #[arg(long)]
+    pub by_lot: bool,
+    /// Language of the HTML report.
+    #[arg(long, value_enum, default_value = "fr")]
+    pub lang: Lang,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+/// Who runs the command, for the records that name who made them.
+fn operator(by: Option<String>) -> anyhow::Result<String> {
+    let name = match by {
+        Some(b) => b.trim().to_string(),
+        None => std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .map(|u| format!("{u} (CLI)"))
+            .unwrap_or_else(|_| "CLI".into()),
+    };
+    if name.is_empty() || name.chars().any(char::is_control) {
+        bail!("--by {name:?} is empty or holds control characters");
+    }
+    Ok(name)
 }
 
 #[derive(Debug, Args)]
@@ -402,7 +561,202 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(a) => serve(a).await,
+        Command::Lot(LotCommand::Import(a)) => lot_import(a).await,
+        Command::Lot(LotCommand::List(db)) => {
+            let store = open(&db).await?;
+            println!("LOT\tSITE\tRECEIVED\tLAPTOPS\tFILE\tIMPORTED\tBY");
+            for l in store.lots().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    l.lot.name,
+                    l.lot.site,
+                    l.lot.received,
+                    l.laptops,
+                    l.lot.source,
+                    l.lot.imported_at,
+                    l.lot.imported_by
+                );
+            }
+            Ok(())
+        }
+        Command::Event(a) => event(a).await,
+        Command::Laptop(a) => {
+            let store = open(&a.db).await?;
+            let Some(life) = store.laptop(a.serial.clone()).await? else {
+                bail!("{} is in no lot", a.serial);
+            };
+            print!("{}", crate::life::text(&life));
+            Ok(())
+        }
+        Command::Report(a) => report(a).await,
     }
+}
+
+async fn lot_import(a: LotImportArgs) -> anyhow::Result<()> {
+    if !crate::life::is_date(&a.received) {
+        bail!("--received {:?} is not a date YYYY-MM-DD", a.received);
+    }
+    let site = a.site.trim().to_string();
+    if site.is_empty() || site.chars().any(char::is_control) {
+        bail!("--site {:?} is empty or holds control characters", a.site);
+    }
+    let stem = a
+        .file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = a
+        .lot
+        .clone()
+        .unwrap_or_else(|| crate::lots::lot_name_from_file(&stem));
+    crate::lots::check_lot_name(&name).map_err(anyhow::Error::msg)?;
+    let bytes =
+        std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+    let year: i64 = a.received[..4].parse().context("--received")?;
+    let laptops = crate::lots::parse(&a.file.display().to_string(), &bytes, year)?;
+    let store = open(&a.db).await?;
+    let lot = store::NewLot {
+        name: name.clone(),
+        site,
+        received: a.received.clone(),
+        source: a
+            .file
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        imported_at: util::now(),
+        imported_by: operator(a.by)?,
+    };
+    match store
+        .import_lot(lot, laptops)
+        .await
+        .with_context(|| format!("cannot import {}", a.file.display()))?
+    {
+        store::LotImport::Imported { laptops } => {
+            println!("lot {name}: {laptops} laptops imported");
+            Ok(())
+        }
+        store::LotImport::LotExists => {
+            bail!("lot {name} exists already: nothing imported (give another name with --lot)")
+        }
+        store::LotImport::SerialsTaken(taken) => {
+            let lines: Vec<String> = taken
+                .iter()
+                .map(|(line, serial, lot)| {
+                    format!("\n  line {line}: serial {serial} is already in lot {lot}")
+                })
+                .collect();
+            bail!(
+                "{}: nothing imported, {} serial(s) already in a lot:{}",
+                a.file.display(),
+                taken.len(),
+                lines.concat()
+            )
+        }
+    }
+}
+
+async fn event(a: EventArgs) -> anyhow::Result<()> {
+    let mut fields = serde_json::Map::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+            fields.insert(k.to_string(), serde_json::Value::String(v));
+        }
+    };
+    let (kind, common) = match a.kind {
+        EventKind::HandedOver {
+            partner,
+            receipt,
+            common,
+        } => {
+            put("partner", Some(partner));
+            put("receipt", receipt);
+            (crate::life::HANDED_OVER, common)
+        }
+        EventKind::Recycled {
+            channel,
+            weight_g,
+            disks,
+            common,
+        } => {
+            put("channel", Some(channel));
+            put("disks", disks);
+            if let Some(w) = weight_g {
+                fields.insert("weight_g".into(), serde_json::Value::from(w));
+            }
+            (crate::life::RECYCLED, common)
+        }
+        EventKind::Cancelled { common } => (crate::life::CANCELLED, common),
+    };
+    if let Some(note) = common
+        .note
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+    {
+        fields.insert("note".into(), serde_json::Value::String(note));
+    }
+    let store = open(&common.db).await?;
+    let event = store::Event {
+        serial: a.serial.clone(),
+        seq: 0,
+        kind: kind.into(),
+        date: common.date,
+        fields: serde_json::Value::Object(fields).to_string(),
+        recorded_by: operator(common.by)?,
+        recorded_at: util::now(),
+    };
+    match store
+        .record_event(event)
+        .await
+        .with_context(|| format!("cannot record an event of {}", a.serial))?
+    {
+        store::EventRecord::Recorded(e) => {
+            println!(
+                "{} #{}: {} on {} (recorded by {})",
+                e.serial, e.seq, e.kind, e.date, e.recorded_by
+            );
+            Ok(())
+        }
+        store::EventRecord::NotInLot => bail!(
+            "refused: {} is in no lot (import its donor's inventory first: lot import)",
+            a.serial
+        ),
+        store::EventRecord::Refused(why) => bail!("refused: {why}"),
+    }
+}
+
+async fn report(a: ReportArgs) -> anyhow::Result<()> {
+    for (flag, d) in [("--from", &a.from), ("--to", &a.to)] {
+        if !crate::life::is_date(d) {
+            bail!("{flag} {d:?} is not a date YYYY-MM-DD");
+        }
+    }
+    if a.from > a.to {
+        bail!("--from {} is after --to {}", a.from, a.to);
+    }
+    let store = open(&a.db).await?;
+    let lives = store
+        .laptops(store::LaptopFilter {
+            from: Some(a.from.clone()),
+            to: Some(a.to.clone()),
+            ..store::LaptopFilter::default()
+        })
+        .await?;
+    let rows = crate::report::rows(&lives, a.by_lot);
+    let lang = match a.lang {
+        Lang::Fr => reprise_cert::Language::Fr,
+        Lang::En => reprise_cert::Language::En,
+    };
+    let out = match a.format {
+        ReportFormat::Csv => crate::report::csv(&rows, a.by_lot),
+        ReportFormat::Html => crate::report::html_document(lang, &rows, a.by_lot, &a.from, &a.to),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write the report")?;
+    Ok(())
 }
 
 async fn open(db: &Db) -> anyhow::Result<Arc<dyn store::Store>> {

@@ -125,7 +125,7 @@ fn migrates(
         serde_json::json!([])
     );
     drop(server);
-    // A second start finds schema 3 and changes nothing.
+    // A second start finds the current schema and changes nothing.
     let server = Server::open(db, &[]);
     assert_eq!(server.count(), 3);
     assert_eq!(server.upload(&genuine.bytes).status, 200);
@@ -148,7 +148,13 @@ fn a_schema_1_sqlite_database_is_migrated() {
     let version: i64 = conn
         .query_row("SELECT max(version) FROM reprise_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    // 1 → 2 (ids per station) → 3 (images, marks.image) → 4 (lots, laptops, events: new tables
+    // only).
+    assert_eq!(version, 4);
+    let lots: i64 = conn
+        .query_row("SELECT count(*) FROM lots", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(lots, 0);
     let orphans: i64 = conn
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
             r.get(0)

@@ -5,7 +5,10 @@
 //! them as `$N` ([`pg`]). None of our SQL holds a `?` in a literal, so the rewrite is exact.
 //! Where the dialects differ (column types, row locks), the text is chosen here by [`Dialect`].
 
-use super::{CertRow, Conflict, DiskRow, Image, Mark, Station, StationSummary, StatsRow};
+use super::{
+    CertRow, Conflict, DiskRow, Event, Image, Laptop, LaptopFilter, Lot, Mark, NewLaptop, NewLot,
+    Station, StationSummary, StatsRow,
+};
 
 /// A value bound to a placeholder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +16,7 @@ pub enum Param {
     Text(String),
     OptText(Option<String>),
     Int(i64),
+    OptInt(Option<i64>),
     Bytes(Vec<u8>),
 }
 
@@ -377,7 +381,8 @@ pub fn search_count(where_clause: &str) -> String {
 
 pub fn search_page(where_clause: &str, nparams: usize) -> String {
     format!(
-        "SELECT {CERT_COLS}, s.name FROM certificates c LEFT JOIN stations s ON s.key_id = \
+        "SELECT {CERT_COLS}, s.name, (SELECT l.lot FROM laptops l WHERE l.serial = \
+         upper(c.serial)) FROM certificates c LEFT JOIN stations s ON s.key_id = \
          c.station_key_id{where_clause} ORDER BY c.issued_at DESC, c.id DESC, c.digest DESC \
          LIMIT ?{} OFFSET ?{}",
         nparams + 1,
@@ -545,6 +550,154 @@ pub const USE_TOKEN: &str = "UPDATE enroll_tokens SET used_by = ?2 WHERE token_h
 pub const DELETE_EXPIRED_TOKENS: &str =
     "DELETE FROM enroll_tokens WHERE expires_at <= ?1 AND used_by IS NULL";
 
+pub const LOT_EXISTS: &str = "SELECT name FROM lots WHERE name = ?1";
+pub const LOT_OF_SERIAL: &str = "SELECT lot FROM laptops WHERE serial = ?1";
+pub const INSERT_LOT: &str = "INSERT INTO lots (name, site, received, source, imported_at, \
+     imported_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+pub fn lot_params(l: &NewLot) -> Vec<Param> {
+    vec![
+        Param::Text(l.name.clone()),
+        Param::Text(l.site.clone()),
+        Param::Text(l.received.clone()),
+        Param::Text(l.source.clone()),
+        Param::Text(l.imported_at.clone()),
+        Param::Text(l.imported_by.clone()),
+    ]
+}
+
+pub const INSERT_LAPTOP: &str = "INSERT INTO laptops (serial, lot, line, asset_tag, model, \
+     purchase_year, extra) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+pub fn laptop_params(lot: &str, l: &NewLaptop) -> Vec<Param> {
+    vec![
+        Param::Text(l.serial.clone()),
+        Param::Text(lot.to_string()),
+        Param::Int(i64::try_from(l.line).unwrap_or(i64::MAX)),
+        Param::OptText(l.asset_tag.clone()),
+        Param::OptText(l.model.clone()),
+        Param::OptInt(l.purchase_year),
+        Param::Text(l.extra.clone()),
+    ]
+}
+
+pub const LOTS: &str = "SELECT o.name, o.site, o.received, o.source, o.imported_at, \
+     o.imported_by, (SELECT count(*) FROM laptops l WHERE l.lot = o.name) FROM lots o ORDER BY \
+     o.received, o.name";
+
+pub fn lot(r: &dyn Cells) -> Result<Lot, CellError> {
+    Ok(Lot {
+        lot: NewLot {
+            name: r.text(0)?,
+            site: r.text(1)?,
+            received: r.text(2)?,
+            source: r.text(3)?,
+            imported_at: r.text(4)?,
+            imported_by: r.text(5)?,
+        },
+        laptops: u64::try_from(r.int(6)?)?,
+    })
+}
+
+impl LaptopFilter {
+    /// ` WHERE ...` (or nothing) over laptops `l` and their lots `o`, with placeholders
+    /// numbered from `params.len() + 1`; pushes the values onto `params`.
+    pub fn where_clause(&self, params: &mut Vec<Param>) -> String {
+        let mut terms: Vec<String> = Vec::new();
+        let mut term = |params: &mut Vec<Param>, value: &Option<String>, sql: &str| {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                params.push(Param::Text(v.to_string()));
+                terms.push(sql.replace("?N", &format!("?{}", params.len())));
+            }
+        };
+        term(params, &self.site, "o.site = ?N");
+        term(params, &self.lot, "l.lot = ?N");
+        term(params, &self.from, "o.received >= ?N");
+        term(params, &self.to, "o.received <= ?N");
+        if terms.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", terms.join(" AND "))
+        }
+    }
+}
+
+/// The laptops of a filter: LAPTOP_COLS, by site, lot and line.
+pub fn laptops(where_clause: &str) -> String {
+    format!(
+        "SELECT l.serial, l.line, l.asset_tag, l.model, l.purchase_year, l.extra, l.lot, o.site, \
+         o.received FROM laptops l JOIN lots o ON o.name = l.lot{where_clause} ORDER BY o.site, \
+         l.lot, l.line"
+    )
+}
+
+pub fn laptop(r: &dyn Cells) -> Result<Laptop, CellError> {
+    Ok(Laptop {
+        laptop: NewLaptop {
+            serial: r.text(0)?,
+            line: u64::try_from(r.int(1)?)?,
+            asset_tag: r.opt_text(2)?,
+            model: r.opt_text(3)?,
+            purchase_year: r.opt_int(4)?,
+            extra: r.text(5)?,
+        },
+        lot: r.text(6)?,
+        site: r.text(7)?,
+        received: r.text(8)?,
+    })
+}
+
+/// The certificates of the laptops of a filter (a certificate is a laptop's when its machine
+/// serial, in upper case, is the laptop's): CERT_COLS then the laptop's serial, oldest first.
+pub fn laptop_certificates(where_clause: &str) -> String {
+    format!(
+        "SELECT {CERT_COLS}, l.serial FROM certificates c JOIN laptops l ON l.serial = \
+         upper(c.serial) JOIN lots o ON o.name = l.lot{where_clause} ORDER BY c.issued_at, \
+         c.received_at, c.digest"
+    )
+}
+
+/// The events of the laptops of a filter, in the order recorded.
+pub fn laptop_events(where_clause: &str) -> String {
+    format!(
+        "SELECT e.serial, e.seq, e.kind, e.date, e.fields, e.recorded_by, e.recorded_at FROM \
+         events e JOIN laptops l ON l.serial = e.serial JOIN lots o ON o.name = \
+         l.lot{where_clause} ORDER BY e.serial, e.seq"
+    )
+}
+
+pub fn event(r: &dyn Cells) -> Result<Event, CellError> {
+    Ok(Event {
+        serial: r.text(0)?,
+        seq: r.int(1)?,
+        kind: r.text(2)?,
+        date: r.text(3)?,
+        fields: r.text(4)?,
+        recorded_by: r.text(5)?,
+        recorded_at: r.text(6)?,
+    })
+}
+
+/// The laptop row an event is appended to (locked: events of one laptop are numbered one
+/// transaction at a time).
+pub const LAPTOP_FOR_EVENT: &str = "SELECT serial FROM laptops WHERE serial = ?1";
+pub const NEXT_EVENT_SEQ: &str = "SELECT coalesce(max(seq), 0) + 1 FROM events WHERE serial = ?1";
+/// Events are only ever inserted: no statement updates or deletes one.
+pub const INSERT_EVENT: &str = "INSERT INTO events (serial, seq, kind, date, fields, \
+     recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+pub fn event_params(e: &Event) -> Vec<Param> {
+    vec![
+        Param::Text(e.serial.clone()),
+        Param::Int(e.seq),
+        Param::Text(e.kind.clone()),
+        Param::Text(e.date.clone()),
+        Param::Text(e.fields.clone()),
+        Param::Text(e.recorded_by.clone()),
+        Param::Text(e.recorded_at.clone()),
+    ]
+}
+
 /// How a PXE-enrolled station says where it came from.
 pub fn pxe_note(mac: Option<&str>, ip: &str) -> String {
     format!("PXE boot from MAC {}, IP {ip}", mac.unwrap_or("unknown"))
@@ -701,6 +854,35 @@ CREATE TABLE IF NOT EXISTS enroll_tokens (
     expires_at TEXT NOT NULL,
     used_by TEXT
 );
+CREATE TABLE IF NOT EXISTS lots (
+    name TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    received TEXT NOT NULL,
+    source TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    imported_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS laptops (
+    serial TEXT PRIMARY KEY,
+    lot TEXT NOT NULL REFERENCES lots(name),
+    line {INT} NOT NULL,
+    asset_tag TEXT,
+    model TEXT,
+    purchase_year {INT},
+    extra TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS laptops_lot ON laptops (lot, line);
+CREATE INDEX IF NOT EXISTS certificates_upper_serial ON certificates ((upper(serial)));
+CREATE TABLE IF NOT EXISTS events (
+    serial TEXT NOT NULL REFERENCES laptops(serial),
+    seq {INT} NOT NULL,
+    kind TEXT NOT NULL,
+    date TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (serial, seq)
+);
 ";
 
 /// The statements that create the tables (each `IF NOT EXISTS`) in `dialect`.
@@ -720,7 +902,11 @@ pub fn schema(dialect: Dialect) -> String {
 ///
 /// 3: the OS images the collector keeps for the agents (`images`), and the image a PXE mark
 /// names (`marks.image`).
-pub const SCHEMA_VERSION: i64 = 3;
+///
+/// 4: lots, their laptops and each laptop's events (issue 23), and an index of certificates by
+/// machine serial in upper case (how a certificate finds its laptop). New tables only: the
+/// schema's `CREATE ... IF NOT EXISTS` makes them, the migration has nothing else to do.
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The statements that take a database from `from` to `from + 1` in `dialect`, run in the
 /// schema's transaction. The tables of [`schema`] are created (if missing) before, and again
@@ -748,6 +934,7 @@ pub fn migration(from: i64, dialect: Dialect) -> Option<String> {
         // The `images` table is created by the schema; a mark's column is added (both
         // dialects take the same statement).
         (2, _) => Some("ALTER TABLE marks ADD COLUMN image TEXT;".to_string()),
+        (3, _) => Some(String::new()),
         _ => None,
     }
 }

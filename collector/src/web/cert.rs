@@ -176,6 +176,31 @@ pub async fn page(
         }
     }
 
+    // The laptop of an imported inventory this certificate is about, if any.
+    let laptop = match row.serial.as_deref() {
+        Some(serial) => match app.store.laptop(serial.to_string()).await {
+            Ok(l) => l,
+            Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        },
+        None => None,
+    };
+    let _ = writeln!(
+        check,
+        "<p id=\"lot\">{} {}</p>",
+        t(l, "Laptop:", "Ordinateur :"),
+        match &laptop {
+            Some(life) => format!(
+                "<a href=\"/laptops/{}\">{}</a> ({} {}, {})",
+                super::enc(&life.laptop.laptop.serial),
+                esc(&life.laptop.laptop.serial),
+                t(l, "lot", "lot"),
+                esc(&life.laptop.lot),
+                esc(&life.laptop.site)
+            ),
+            None => super::lots::lot_cell(l, None, None),
+        }
+    );
+
     // Place in the chain.
     let mut chain_html = String::new();
     let highest = siblings.iter().map(|c| c.sequence).max().unwrap_or(0);

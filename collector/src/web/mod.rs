@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cert;
 pub mod images;
 pub mod list;
+pub mod lots;
 pub mod stations;
 pub mod stats;
 
@@ -512,7 +513,8 @@ fn layout(ctx: &Ctx, title: &str, body: &str) -> String {
          <title>{title} — Reprise</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <header><a href=\"/certificates\">Reprise</a>\
          <a href=\"/certificates\">{certs}</a><a href=\"/stations\">{stations}</a>\
-         <a href=\"/stats\">{stats}</a><a href=\"/images\">{images}</a>\
+         <a href=\"/stats\">{stats}</a><a href=\"/lots\">{lots}</a><a href=\"/report\">{report}</a>\
+         <a href=\"/images\">{images}</a>\
          <span class=\"right\">{switch}{user}</span></header>\n\
          <main>\n{body}</main>\n</body>\n</html>\n",
         code = lang_code(l),
@@ -521,6 +523,8 @@ fn layout(ctx: &Ctx, title: &str, body: &str) -> String {
         stations = t(l, "Stations", "Stations"),
         stats = t(l, "Statistics", "Statistiques"),
         images = t(l, "Images", "Images"),
+        lots = t(l, "Lots", "Lots"),
+        report = t(l, "Donor's report", "Rapport au donateur"),
     )
 }
 

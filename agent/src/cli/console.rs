@@ -143,7 +143,11 @@ pub fn ask_end(
         if let Some(choice) = crate::flow::end::Choice::from_answer(&line) {
             return Ok(Some(choice));
         }
-        writeln!(out, "Not understood / Pas compris : {}", text::escape(line.trim()))?;
+        writeln!(
+            out,
+            "Not understood / Pas compris : {}",
+            text::escape(line.trim())
+        )?;
     }
 }
 

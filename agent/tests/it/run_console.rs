@@ -515,11 +515,17 @@ fn the_console_ends_with_the_operators_choice_for_init() {
     assert!(stdout.contains(question), "{stdout}");
     // The shell is on no line unless the boot says reprise.shell=1.
     assert!(!stdout.contains("shell"), "{stdout}");
-    assert!(stdout.contains("reprise: the operator chose: poweroff"), "{stdout}");
+    assert!(
+        stdout.contains("reprise: the operator chose: poweroff"),
+        "{stdout}"
+    );
     // A word it does not know asks again; r reboots.
     let (out, choice) = run("reboot", "yes\nmaybe\nr\n");
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("Not understood / Pas compris : maybe"), "{stdout}");
+    assert!(
+        stdout.contains("Not understood / Pas compris : maybe"),
+        "{stdout}"
+    );
     assert_eq!(stdout.matches(question).count(), 2, "{stdout}");
     assert_eq!(choice.as_deref(), Some("reboot\n"), "{stdout}");
     // "shell", documented and on no line, is the maintenance shell.
@@ -572,5 +578,9 @@ fn with_reprise_shell_1_the_console_lists_the_maintenance_shell() {
         ],
         "",
     );
-    assert!(text(&settings.stdout).contains("shell=1"), "{}", text(&settings.stdout));
+    assert!(
+        text(&settings.stdout).contains("shell=1"),
+        "{}",
+        text(&settings.stdout)
+    );
 }

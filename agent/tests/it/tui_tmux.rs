@@ -233,10 +233,16 @@ fn the_end_is_the_operators_choice_written_for_init() {
     // Enter opens the end's dialog: power off under the cursor, then reboot; no shell listed.
     t.key("Enter");
     let end = t.wait_for(&["Fin du travail", "> Éteindre"], Duration::from_secs(10));
-    assert!(end.contains("Redémarrer") && !end.contains("Shell"), "{end}");
+    assert!(
+        end.contains("Redémarrer") && !end.contains("Shell"),
+        "{end}"
+    );
     // Esc goes back to the result, nothing chosen yet.
     t.key("Escape");
-    t.wait_for(&["Terminer : éteindre ou redémarrer"], Duration::from_secs(10));
+    t.wait_for(
+        &["Terminer : éteindre ou redémarrer"],
+        Duration::from_secs(10),
+    );
     assert!(!t.screen().contains("Fin du travail"));
     assert!(!next.exists());
     t.key("Enter");

@@ -181,11 +181,11 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
         {
             vec![
                 ("F7", t(l, "No disk (state it)", "Pas de disque (déclarer)")),
-                ("Enter", t(l, "Quit", "Quitter")),
+                quit_or_end(m),
             ]
         }
         Screen::Error if matches!(m.pending_exit, Some(super::model::Exit::NoStorage(_))) => {
-            vec![("Enter", t(l, "Quit", "Quitter"))]
+            vec![quit_or_end(m)]
         }
         Screen::Result | Screen::Error => {
             if m.cfg.auto() {
@@ -230,6 +230,19 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
         k.push(("q", t(l, "Quit", "Quitter")));
     }
     k
+}
+
+/// Enter on a stopped screen: the end's dialog when init acts on the answer, else quit.
+fn quit_or_end(m: &Model) -> (&'static str, &'static str) {
+    let l = m.cfg.lang();
+    if m.cfg.asks_end() {
+        (
+            "Enter",
+            t(l, "Power off or reboot", "Éteindre ou redémarrer"),
+        )
+    } else {
+        ("Enter", t(l, "Quit", "Quitter"))
+    }
 }
 
 fn key_bar(buf: &mut Buffer, area: Rect, keys: &[(&str, &str)]) {

@@ -103,7 +103,28 @@ fn a_donor_disk_never_configures_the_run_and_a_declined_run_writes_nothing() -> 
         .press_after("Number / Numéro: ", &["1", "ret"])
         // The operator reads the plan on the first screen and leaves: Esc, then Enter.
         .press_after("reprise: screen machine", &["esc", "ret"])
-        .run_until_finished(TIMEOUT)?;
+        // A run left before its end wrote no choice: init asks on the laptop's screen, never a
+        // root shell. The operator types r, Enter: reboot (QEMU, -no-reboot, then exits).
+        .press_after(
+            "reprise-init: End of the run / Fin : Enter = power off",
+            &["r", "ret"],
+        )
+        .run(TIMEOUT)?;
+    ensure!(
+        run.serial
+            .contains("reprise-init: agent finished (status 4)")
+            && !run.serial.contains("(status 4); the operator chose")
+            && run
+                .serial
+                .contains("reprise-init: rebooting (the operator's choice)"),
+        "init did not ask, or did not reboot as answered:\n{}",
+        run.serial
+    );
+    ensure!(
+        !run.serial.contains("maintenance shell"),
+        "a shell was offered without reprise.shell=1:\n{}",
+        run.serial
+    );
     ensure!(
         run.serial.contains(
             "Several disks carry the Reprise image. Which one did this laptop boot from?"

@@ -71,6 +71,9 @@ fn automatic_mode_writes_nothing_when_the_sticks_data_partition_cannot_be_mounte
     Ok(())
 }
 
+/// Init's own question at the end of a run that wrote no choice.
+const ASKED: &str = "reprise-init: End of the run / Fin : Enter = power off";
+
 #[test]
 fn a_donor_disk_never_configures_the_run_and_a_declined_run_writes_nothing() -> Result<()> {
     let out = outputs()?;
@@ -104,12 +107,21 @@ fn a_donor_disk_never_configures_the_run_and_a_declined_run_writes_nothing() -> 
         // The operator reads the plan on the first screen and leaves: Esc, then Enter.
         .press_after("reprise: screen machine", &["esc", "ret"])
         // A run left before its end wrote no choice: init asks on the laptop's screen, never a
-        // root shell. The operator types r, Enter: reboot (QEMU, -no-reboot, then exits).
-        .press_after(
-            "reprise-init: End of the run / Fin : Enter = power off",
-            &["r", "ret"],
+        // root shell. The operator types the documented word for the maintenance shell, leaves
+        // it with exit — which comes back to the choice, no reboot — then types r, Enter:
+        // reboot (QEMU, -no-reboot, then exits).
+        .type_after(ASKED, "shell\r")
+        .type_after(
+            "reprise-init: maintenance shell (root): type exit",
+            "exit\r",
         )
+        .type_after_nth(ASKED, 2, "r\r")
         .run(TIMEOUT)?;
+    ensure!(
+        run.serial.matches(ASKED).count() == 2,
+        "init did not ask again once the shell was left:\n{}",
+        run.serial
+    );
     ensure!(
         run.serial
             .contains("reprise-init: agent finished (status 4)")
@@ -121,8 +133,8 @@ fn a_donor_disk_never_configures_the_run_and_a_declined_run_writes_nothing() -> 
         run.serial
     );
     ensure!(
-        !run.serial.contains("maintenance shell"),
-        "a shell was offered without reprise.shell=1:\n{}",
+        !run.serial.contains("shell = maintenance shell"),
+        "a shell was listed without reprise.shell=1:\n{}",
         run.serial
     );
     ensure!(

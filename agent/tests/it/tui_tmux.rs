@@ -209,6 +209,63 @@ fn an_interactive_run_takes_three_keystrokes_from_the_first_screen_to_the_certif
 
 #[test]
 #[ignore = "needs tmux (scripts/deps installs it); scripts/test runs it"]
+fn the_end_is_the_operators_choice_written_for_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let next = dir.path().join("next");
+    let mut t = Tmux::start(
+        &format!(
+            "--lang fr --speed 60 --cooling 2 --choice-file {}",
+            next.display()
+        ),
+        80,
+        25,
+    );
+    t.wait_for(&["Cette machine"], Duration::from_secs(30));
+    t.key("Enter");
+    t.wait_for(&["F10"], Duration::from_secs(10));
+    t.key("F10");
+    t.key("Enter");
+    let result = t.wait_for(
+        &["RECONDITIONNER", "Terminer : éteindre ou redémarrer"],
+        Duration::from_secs(120),
+    );
+    assert!(result.contains("nvme0n1: EFFACÉ"), "{result}");
+    // Enter opens the end's dialog: power off under the cursor, then reboot; no shell listed.
+    t.key("Enter");
+    let end = t.wait_for(&["Fin du travail", "> Éteindre"], Duration::from_secs(10));
+    assert!(
+        end.contains("Redémarrer") && !end.contains("Shell"),
+        "{end}"
+    );
+    // Esc goes back to the result, nothing chosen yet.
+    t.key("Escape");
+    t.wait_for(
+        &["Terminer : éteindre ou redémarrer"],
+        Duration::from_secs(10),
+    );
+    assert!(!t.screen().contains("Fin du travail"));
+    assert!(!next.exists());
+    t.key("Enter");
+    t.wait_for(&["> Éteindre"], Duration::from_secs(10));
+    t.key("Down");
+    t.wait_for(&["> Redémarrer"], Duration::from_secs(10));
+    t.key("Enter");
+    // The exit status still says how the run went; the choice is init's to act on.
+    assert_eq!(t.exit_status(Duration::from_secs(20)), 0);
+    assert_eq!(std::fs::read_to_string(&next).unwrap(), "reboot\n");
+    let transcript = t.transcript();
+    for line in [
+        "reprise: screen end",
+        "reprise: end: reboot",
+        "reprise: the operator chose: reboot",
+    ] {
+        assert!(transcript.contains(line), "{line:?} missing:\n{transcript}");
+    }
+    assert_eq!(t.keystrokes, 8, "three to the certificate, five at the end");
+}
+
+#[test]
+#[ignore = "needs tmux (scripts/deps installs it); scripts/test runs it"]
 fn selecting_one_disk_and_purge_runs_clear_on_it_alone_and_says_so() {
     let mut t = Tmux::start("--lang fr --speed 60", 100, 30);
     t.wait_for(&["Cette machine"], Duration::from_secs(30));

@@ -27,6 +27,38 @@ pub fn gib(bytes: u64, lang: Language) -> String {
     }
 }
 
+/// Euro cents as euros ("212 €", "45,50 €" / "45.50 €"), integers only.
+pub fn euros(cents: u64, lang: Language) -> String {
+    let (int, frac) = (cents / 100, cents % 100);
+    match (lang, frac) {
+        (_, 0) => format!("{int} €"),
+        (Language::En, f) => format!("{int}.{f:02} €"),
+        (Language::Fr, f) => format!("{int},{f:02} €"),
+    }
+}
+
+/// An action as an instruction with its cost: "replace battery BAT0 (41 %) — 45 €". A repair
+/// the price list cannot price says so; an action that is not a repair has no cost to say.
+pub fn priced_action(a: &Action, cost_cents: Option<u64>, lang: Language) -> String {
+    let text = action(a, lang);
+    match (cost_cents, lang) {
+        (Some(c), l) => format!("{text} — {}", euros(c, l)),
+        (None, _) if !a.is_repair() => text,
+        (None, Language::En) => format!("{text} — not priced"),
+        (None, Language::Fr) => format!("{text} — non chiffré"),
+    }
+}
+
+/// The plan's total against the budget, short enough for the screen's narrow column:
+/// "repairs 72.50 €, budget 180 €".
+pub fn repair_total(repair_cost_cents: u64, budget_cents: u64, lang: Language) -> String {
+    let (cost, budget) = (euros(repair_cost_cents, lang), euros(budget_cents, lang));
+    match lang {
+        Language::En => format!("repairs {cost}, budget {budget}"),
+        Language::Fr => format!("réparations {cost}, budget {budget}"),
+    }
+}
+
 /// Per-mille as a whole percentage ("41 %").
 pub fn percent(permille: u32) -> String {
     format!("{} %", (permille + 5) / 10)
@@ -687,6 +719,19 @@ pub fn reason(r: &Reason, lang: Language) -> String {
             Some(m) => format!("test mémoire : {errors} erreur(s), barrette {m}"),
             None => format!("test mémoire : {errors} erreur(s)"),
         },
+        (
+            Reason::RepairOverBudget {
+                repair_cost_cents,
+                budget_cents,
+            },
+            l,
+        ) => {
+            let (cost, budget) = (euros(*repair_cost_cents, l), euros(*budget_cents, l));
+            match l {
+                En => format!("repair {cost} over the {budget} budget"),
+                Fr => format!("réparation de {cost}, au-delà du budget de {budget}"),
+            }
+        }
     }
 }
 

@@ -1320,6 +1320,57 @@ mod tests {
     }
 
     #[test]
+    fn euros_are_whole_or_two_decimals_in_each_language() {
+        assert_eq!(euros(18_000, Language::En), "180 €");
+        assert_eq!(euros(5_250, Language::En), "52.50 €");
+        assert_eq!(euros(5_250, Language::Fr), "52,50 €");
+        assert_eq!(euros(7, Language::Fr), "0,07 €");
+        assert_eq!(euros(0, Language::En), "0 €");
+    }
+
+    #[test]
+    fn priced_actions_say_their_cost_or_that_they_have_none() {
+        let battery = Action::ReplaceBattery {
+            battery: "BAT0".into(),
+            health_permille: 410,
+        };
+        assert_eq!(
+            priced_action(&battery, Some(5_250), Language::En),
+            "replace battery BAT0 (41 %) — 52.50 €"
+        );
+        assert_eq!(
+            priced_action(&battery, None, Language::Fr),
+            "remplacer la batterie BAT0 (41 %) — non chiffré"
+        );
+        // Not a repair: nothing to price, nothing said about a price.
+        let destroy = Action::DestroyDisk { disk: "d".into() };
+        assert_eq!(
+            priced_action(&destroy, None, Language::En),
+            action(&destroy, Language::En)
+        );
+        assert_eq!(
+            priced_action(&Action::Recycle, None, Language::Fr),
+            "envoyer au recyclage"
+        );
+        let over = Reason::RepairOverBudget {
+            repair_cost_cents: 21_200,
+            budget_cents: 18_000,
+        };
+        assert_eq!(
+            reason(&over, Language::En),
+            "repair 212 € over the 180 € budget"
+        );
+        assert_eq!(
+            reason(&over, Language::Fr),
+            "réparation de 212 €, au-delà du budget de 180 €"
+        );
+        assert_eq!(
+            repair_total(7_250, 18_000, Language::En),
+            "repairs 72.50 €, budget 180 €"
+        );
+    }
+
+    #[test]
     fn percent_rounds() {
         assert_eq!(percent(414), "41 %");
         assert_eq!(percent(415), "42 %");

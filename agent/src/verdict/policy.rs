@@ -669,6 +669,24 @@ mod tests {
         }
     }
 
+    /// The policy README.md shows is the built-in one: the documented prices and budget are
+    /// the ones a workshop gets when it sets none.
+    #[test]
+    fn the_readme_policy_is_the_default() {
+        let readme = include_str!("../../../README.md");
+        let section = &readme[readme.find("### Verdict policy").unwrap()..];
+        let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+        let block = &section[start..start + section[start..].find("```").unwrap()];
+        assert!(
+            block.contains("[prices]") && block.contains("[budget]"),
+            "{block}"
+        );
+        assert_eq!(
+            Policy::from_toml(block, Path::new("README.md")).unwrap(),
+            Policy::default()
+        );
+    }
+
     #[test]
     fn line_column_counts_characters() {
         assert_eq!(line_column("ab\ncé d", 7), (2, 4));

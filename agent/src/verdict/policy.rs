@@ -385,14 +385,20 @@ impl Policy {
             (&p.ram_module_cents, "ram_module_cents", "GiB"),
             (&p.ssd_cents, "ssd_cents", "GB"),
         ] {
+            let mut seen = std::collections::BTreeSet::new();
             for (size, price) in list {
-                if !size
+                let Some(n) = size
                     .parse::<u64>()
-                    .is_ok_and(|s| (1..=1_000_000).contains(&s))
-                {
+                    .ok()
+                    .filter(|s| (1..=1_000_000).contains(s))
+                else {
                     return Some(format!(
                         "prices.{name}: key {size:?} is not a size in {unit} (a whole number from 1 to 1000000)"
                     ));
+                };
+                // "8" and "08" are one size: two prices for it would leave one unused.
+                if !seen.insert(n) {
+                    return Some(format!("prices.{name}: size {n} {unit} is given twice"));
                 }
                 cents.push((format!("prices.{name}.{size}"), *price));
             }
@@ -640,6 +646,10 @@ mod tests {
             (
                 "[prices]\nnew_disk_gb = 240\n",
                 "prices.new_disk_gb = 240 is not a size of prices.ssd_cents (128, 256, 512, 1000)",
+            ),
+            (
+                "[prices.ram_module_cents]\n8 = 2500\n08 = 2600\n",
+                "prices.ram_module_cents: size 8 GiB is given twice",
             ),
             ("[budget]\nbasis = \"  \"\n", "budget.basis is empty"),
         ];

@@ -467,6 +467,7 @@ table.list th, table.list td { border-bottom: 1px solid #ddd; padding: 3px 6px; 
 table.list th { background: #eef2f6; }
 td.k { color: #333; padding-right: 12px; vertical-align: top; white-space: nowrap; }
 td { word-break: break-word; }
+table.list td.num { text-align: right; white-space: nowrap; padding-left: 12px; }
 .mono { font-family: monospace; font-size: 0.9em; }
 .ok { color: #0a6b2b; font-weight: bold; }
 .bad { color: #a40000; font-weight: bold; }

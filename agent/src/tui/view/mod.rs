@@ -565,6 +565,45 @@ fn vga_only(buf: &mut Buffer, area: Rect) {
     }
 }
 
+/// An action of the verdict as the screen says it: with its cost when the verdict was priced
+/// ("replace battery BAT0 (41 %) - 52.50 EUR", or "not priced"), as the certificate will.
+fn action_text(
+    v: &crate::verdict::Verdict,
+    a: &crate::verdict::Action,
+    cost: Option<u64>,
+    l: Language,
+) -> String {
+    match v.pricing {
+        Some(_) => crate::verdict::messages::priced_action(a, cost, l),
+        None => crate::verdict::messages::action(a, l),
+    }
+}
+
+/// The priced plan's total against the budget, one line; nothing when the verdict was not
+/// priced or has no repair.
+fn plan_total(v: &crate::verdict::Verdict, l: Language) -> Option<Line<'static>> {
+    let p = v.pricing.as_ref()?;
+    if !v.actions.iter().any(crate::verdict::Action::is_repair) {
+        return None;
+    }
+    let style = if p.repair_cost_cents > p.budget_cents {
+        palette::bad()
+    } else {
+        palette::value()
+    };
+    Some(Line::from(vec![
+        Span::styled(" = ", palette::warn()),
+        Span::styled(
+            vga(&crate::verdict::messages::repair_total(
+                p.repair_cost_cents,
+                p.budget_cents,
+                l,
+            )),
+            style,
+        ),
+    ]))
+}
+
 /// A text with the characters the VGA font lacks written the long way ("cœur" → "coeur",
 /// "—" → "-"), for texts that come from elsewhere (messages, SMBIOS strings).
 pub fn vga(s: &str) -> String {

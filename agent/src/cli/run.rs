@@ -104,6 +104,12 @@ pub struct Args {
     /// certificate sends it to destruction.
     #[arg(long, value_name = "KIND")]
     pub self_test: Option<SelfTestArg>,
+    /// After every disk is sanitized and the verdict is refurbish, install the workshop image
+    /// NAME on the main internal disk (`reprise.deploy=`): the data folder's
+    /// `images/NAME.img.zst` or `images/NAME.img` (with `NAME.sha256` beside it), else the
+    /// workshop server's image NAME.
+    #[arg(long, value_name = "NAME", value_parser = image_name)]
+    pub deploy: Option<String>,
     /// Root of the sysfs/procfs view (tests); `/` on a real machine. Any other root accepts
     /// regular files only, never a block device.
     #[arg(long, value_name = "DIR", default_value = "/")]
@@ -117,6 +123,13 @@ pub struct Args {
     /// How long the result stays on screen in automatic mode before the agent ends.
     #[arg(long, value_name = "SECONDS", default_value_t = 5)]
     pub linger: u64,
+}
+
+/// An image name for `--deploy`, checked as `reprise.deploy=` is.
+fn image_name(s: &str) -> Result<String, String> {
+    config::check_image_name(s)
+        .map(|()| s.to_owned())
+        .map_err(str::to_owned)
 }
 
 /// Drive self-tests the operator can ask for.
@@ -163,6 +176,7 @@ impl Args {
             server_key: self.server_key.clone(),
             enroll: self.enroll.clone(),
             self_test: self.self_test.map(|SelfTestArg::Short| SelfTestKind::Short),
+            deploy: self.deploy.clone(),
         }
     }
 
@@ -359,7 +373,7 @@ fn on_console(run: &Run, station: &Station, mut out: Transcript) -> anyhow::Resu
     let executed = run.execute(station, plan, Hooks::plain(tx, cancel.clone()));
     // The sender is gone once `execute` returns, so the printer ends by itself.
     let _ = printer.join();
-    let executed = executed?;
+    let mut executed = executed?;
     for line in closing_lines(run, &executed) {
         writeln!(out, "{line}")?;
     }
@@ -367,9 +381,28 @@ fn on_console(run: &Run, station: &Station, mut out: Transcript) -> anyhow::Resu
     if let Err(why) = &executed.read_back {
         anyhow::bail!("the certificate {why}");
     }
+    // The install follows the wipe without a key (automatic mode as much as by hand).
+    install(run, station, &mut executed, &mut out, &cancel);
     let lines = out.lines();
     let status = run.finish(station, Some(&executed), &lines, &cancel, &mut out)?;
     Ok(console::exit_code(status))
+}
+
+/// The install step (`Run::deploy`) with its progress lines and result on `out`; what it did
+/// goes into `executed` for `Run::finish` (power-off only after a verified install).
+fn install(
+    run: &Run,
+    station: &Station,
+    executed: &mut Executed,
+    out: &mut dyn Write,
+    cancel: &CancelToken,
+) {
+    let result = {
+        let mut progress = console::install_printer(&mut *out);
+        run.deploy(station, executed, &mut progress, cancel)
+    };
+    let _ = writeln!(out, "{}", result.line());
+    executed.install = Some(result);
 }
 
 /// The operator's screen, then what follows it on the terminal and in the transcript: the
@@ -386,7 +419,7 @@ pub fn on_screen(
         station: station.clone(),
         transcript: transcript_sink(),
     };
-    let ending = tui::run(model, session)?;
+    let mut ending = tui::run(model, session)?;
     let mut lines: Vec<String> = Vec::new();
     let mut refused = None;
     match &ending.exit {
@@ -420,6 +453,9 @@ pub fn on_screen(
     let cancel = CancelToken::new();
     let c = cancel.clone();
     let watch = crate::sys::signals::watch_phase(move |_| c.cancel());
+    if let Some(e) = ending.executed.as_mut() {
+        install(&run, &station, e, &mut out, &cancel);
+    }
     let status = run.finish(
         &station,
         ending.executed.as_ref(),

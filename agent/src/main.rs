@@ -41,6 +41,8 @@ enum Command {
     Decode(cli::decode::Args),
     /// The operator's screen over a simulated laptop: no root, no QEMU, no device written.
     Demo(cli::demo::Args),
+    /// Install a workshop image on a disk (direct I/O, read back against its SHA-256, GPT fitted).
+    Install(cli::install::Args),
 }
 
 /// Any panic ends the whole process at once, in every build: no thread may go on wiping, signing
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Unfreeze(args) => cli::unfreeze::run(args),
         Command::Decode(args) => cli::decode::run(args),
         Command::Demo(args) => cli::demo::run(args),
+        Command::Install(args) => cli::install::run(args),
     };
     match result {
         Ok(code) => code,

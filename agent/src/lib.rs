@@ -4,6 +4,7 @@
 pub mod cert;
 pub mod checks;
 pub mod cli;
+pub mod deploy;
 pub mod flow;
 pub mod model;
 pub mod parse;

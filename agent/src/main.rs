@@ -28,7 +28,8 @@ enum Command {
     /// Issue, verify, show and render certificates.
     Cert(cli::cert::Args),
     /// The whole flow on this machine: probe, wipe, verify, verdict, certificate.
-    Run(cli::run::Args),
+    // Boxed: its flags outweigh every other command's (clippy::large_enum_variant).
+    Run(Box<cli::run::Args>),
     /// Print the data partition of the Reprise stick this system booted from (for init).
     Medium(cli::medium::Args),
     /// Print this boot's settings (kernel command line, then reprise.conf), for init.
@@ -41,6 +42,8 @@ enum Command {
     Decode(cli::decode::Args),
     /// The operator's screen over a simulated laptop: no root, no QEMU, no device written.
     Demo(cli::demo::Args),
+    /// Install a workshop image on a disk (direct I/O, read back against its SHA-256, GPT fitted).
+    Install(cli::install::Args),
 }
 
 /// Any panic ends the whole process at once, in every build: no thread may go on wiping, signing
@@ -64,13 +67,14 @@ fn main() -> ExitCode {
         Command::Plan(args) => cli::plan::run(args),
         Command::Key(args) => cli::key::run(args),
         Command::Cert(args) => cli::cert::run(args),
-        Command::Run(args) => cli::run::run(args),
+        Command::Run(args) => cli::run::run(*args),
         Command::Medium(args) => cli::medium::run(args),
         Command::Settings(args) => cli::settings::run(args),
         Command::Upload(args) => cli::upload::run(args),
         Command::Unfreeze(args) => cli::unfreeze::run(args),
         Command::Decode(args) => cli::decode::run(args),
         Command::Demo(args) => cli::demo::run(args),
+        Command::Install(args) => cli::install::run(args),
     };
     match result {
         Ok(code) => code,

@@ -134,12 +134,25 @@ pub fn to_file_bytes(envelope: &Envelope) -> Vec<u8> {
     bytes
 }
 
-/// Checks an envelope read from `bytes`; with `expected`, also that this key signed it.
-///
-/// `Ok` means: the signature is valid for the canonical content, the content is a certificate
-/// of a supported schema, and it belongs to its signer (`chain.station_key_id` is the signing
-/// key and `id` is [`certificate_id`] of that key and `chain.sequence`).
-pub fn verify(bytes: &[u8], expected: Option<&VerifyingKey>) -> Result<Verified, VerifyError> {
+/// An envelope whose signature checked out, its content not yet read into a type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    /// The `certificate` member, as received.
+    pub content: Value,
+    pub block: SignatureBlock,
+    /// `sha256:<hex>` of the content's canonical bytes.
+    pub digest: String,
+    /// The signing key's id.
+    pub key_id: String,
+}
+
+/// The checks every signed document of Reprise shares (a certificate, a refurbishment record):
+/// the envelope's shape, the key and its id, the Ed25519 signature over the canonical content;
+/// with `expected`, also that this key signed it.
+pub fn check_signature(
+    bytes: &[u8],
+    expected: Option<&VerifyingKey>,
+) -> Result<Signed, VerifyError> {
     let value = jcs::parse_strict(bytes).map_err(|e| VerifyError::Json(crate::error_chain(&e)))?;
     let Value::Object(mut top) = value else {
         return Err(VerifyError::Malformed("top level is not an object".into()));
@@ -200,6 +213,32 @@ pub fn verify(bytes: &[u8], expected: Option<&VerifyingKey>) -> Result<Verified,
     // verify_strict also refuses small-order keys and non-canonical signatures (malleability).
     vk.verify_strict(&canonical, &Signature::from_bytes(&sig_bytes))
         .map_err(|_| VerifyError::BadSignature)?;
+    Ok(Signed {
+        digest: sign::sha256_digest(&canonical),
+        key_id: actual,
+        content,
+        block,
+    })
+}
+
+/// Checks an envelope read from `bytes`; with `expected`, also that this key signed it.
+///
+/// `Ok` means: the signature is valid for the canonical content, the content is a certificate
+/// of a supported schema, and it belongs to its signer (`chain.station_key_id` is the signing
+/// key and `id` is [`certificate_id`] of that key and `chain.sequence`).
+pub fn verify(bytes: &[u8], expected: Option<&VerifyingKey>) -> Result<Verified, VerifyError> {
+    let Signed {
+        content,
+        block,
+        digest,
+        key_id: actual,
+    } = check_signature(bytes, expected)?;
+    // Another signed document of the station (a refurbishment record) is not a certificate.
+    if let Some(kind) = content.get("kind") {
+        return Err(VerifyError::Schema(format!(
+            "a document of kind {kind}, not a certificate"
+        )));
+    }
     let certificate: Certificate =
         serde_json::from_value(content).map_err(|e| VerifyError::Schema(e.to_string()))?;
     if !SUPPORTED_SCHEMA_VERSIONS.contains(&certificate.schema_version) {
@@ -223,7 +262,7 @@ pub fn verify(bytes: &[u8], expected: Option<&VerifyingKey>) -> Result<Verified,
         });
     }
     Ok(Verified {
-        digest: sign::sha256_digest(&canonical),
+        digest,
         key_id: actual,
         envelope: Envelope {
             certificate,

@@ -23,6 +23,7 @@ pub mod jcs;
 pub mod messages;
 pub mod model;
 pub mod plan;
+pub mod refurbish;
 pub mod render;
 pub mod sign;
 pub mod text;

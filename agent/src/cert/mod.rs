@@ -10,4 +10,6 @@ pub mod build;
 pub mod issue;
 pub mod station;
 
-pub use reprise_cert::{chain, envelope, exchange, jcs, model, render, sign, validation};
+pub use reprise_cert::{
+    chain, envelope, exchange, jcs, model, refurbish, render, sign, validation,
+};

@@ -325,14 +325,57 @@ impl<W: Write> Write for Escaped<W> {
     }
 }
 
-/// The exit code of a command that wiped: 0 all sanitized, 3 something not sanitized, 4
-/// cancelled.
+/// The exit code of a command that wiped: 0 all sanitized, 3 something not sanitized (or the
+/// workshop's system due and not installed), 4 cancelled.
 pub fn exit_code(status: RunStatus) -> ExitCode {
     match status {
         RunStatus::Sanitized => ExitCode::SUCCESS,
-        RunStatus::NotSanitized => ExitCode::from(super::EXIT_CHECK_FAILED),
+        RunStatus::NotSanitized | RunStatus::NotInstalled => {
+            ExitCode::from(super::EXIT_CHECK_FAILED)
+        }
         RunStatus::Cancelled => ExitCode::from(super::EXIT_CANCELLED),
     }
+}
+
+/// Progress lines of an install, one per 5 % (or per 512 MiB when the size is unknown):
+/// "Installing: 1024 / 8192 MB, 140 MB/s, 0:51 left" / "Reading back: …".
+pub fn install_printer(mut out: impl Write) -> impl FnMut(&crate::deploy::engine::InstallProgress) {
+    let mut last: Option<(crate::deploy::engine::Phase, u64)> = None;
+    move |p| {
+        let step = match p.bytes_total {
+            Some(t) => (t / 20).max(1),
+            None => 512 << 20,
+        };
+        let bucket = p.bytes_done / step;
+        let done = p.bytes_total == Some(p.bytes_done);
+        if last == Some((p.phase, bucket)) && !done {
+            return;
+        }
+        last = Some((p.phase, bucket));
+        let _ = writeln!(out, "{}", install_line(p));
+    }
+}
+
+/// One progress line of an install (French words follow in the screen's gauge).
+pub fn install_line(p: &crate::deploy::engine::InstallProgress) -> String {
+    use crate::deploy::engine::Phase;
+    let what = match p.phase {
+        Phase::Write => "Installing",
+        Phase::ReadBack => "Reading back",
+    };
+    let mb = |b: u64| b / 1_000_000;
+    let total = p
+        .bytes_total
+        .map_or_else(String::new, |t| format!(" / {}", mb(t)));
+    let eta = p.eta_ms.map_or_else(String::new, |ms| {
+        let s = ms / 1000;
+        format!(", {}:{:02} left", s / 60, s % 60)
+    });
+    format!(
+        "{what}: {}{total} MB, {} MB/s{eta}",
+        mb(p.bytes_done),
+        mb(p.rate_bps)
+    )
 }
 
 /// Makes Ctrl-C and SIGTERM cancel the wipe: the workers stop at the next buffer, and the report

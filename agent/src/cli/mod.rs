@@ -7,6 +7,7 @@ pub mod cert;
 pub mod console;
 pub mod decode;
 pub mod demo;
+pub mod install;
 pub mod key;
 pub mod medium;
 pub mod plan;

@@ -104,6 +104,12 @@ pub struct Args {
     /// certificate sends it to destruction.
     #[arg(long, value_name = "KIND")]
     pub self_test: Option<SelfTestArg>,
+    /// After every disk is sanitized and the verdict is refurbish, install the workshop image
+    /// NAME on the main internal disk (`reprise.deploy=`): the data folder's
+    /// `images/NAME.img.zst` or `images/NAME.img` (with `NAME.sha256` beside it), else the
+    /// workshop server's image NAME.
+    #[arg(long, value_name = "NAME", value_parser = image_name)]
+    pub deploy: Option<String>,
     /// Root of the sysfs/procfs view (tests); `/` on a real machine. Any other root accepts
     /// regular files only, never a block device.
     #[arg(long, value_name = "DIR", default_value = "/")]
@@ -122,6 +128,13 @@ pub struct Args {
     /// to FILE, a new file, for the live image's init to act on. An automatic run asks nothing.
     #[arg(long, value_name = "FILE")]
     pub choice_file: Option<PathBuf>,
+}
+
+/// An image name for `--deploy`, checked as `reprise.deploy=` is.
+fn image_name(s: &str) -> Result<String, String> {
+    config::check_image_name(s)
+        .map(|()| s.to_owned())
+        .map_err(str::to_owned)
 }
 
 /// Drive self-tests the operator can ask for.
@@ -169,6 +182,7 @@ impl Args {
             enroll: self.enroll.clone(),
             self_test: self.self_test.map(|SelfTestArg::Short| SelfTestKind::Short),
             shell: None,
+            deploy: self.deploy.clone(),
         }
     }
 
@@ -366,7 +380,7 @@ fn on_console(run: &Run, station: &Station, mut out: Transcript) -> anyhow::Resu
     let executed = run.execute(station, plan, Hooks::plain(tx, cancel.clone()));
     // The sender is gone once `execute` returns, so the printer ends by itself.
     let _ = printer.join();
-    let executed = executed?;
+    let mut executed = executed?;
     for line in closing_lines(run, &executed) {
         writeln!(out, "{line}")?;
     }
@@ -374,6 +388,8 @@ fn on_console(run: &Run, station: &Station, mut out: Transcript) -> anyhow::Resu
     if let Err(why) = &executed.read_back {
         anyhow::bail!("the certificate {why}");
     }
+    // The install follows the wipe without a key (automatic mode as much as by hand).
+    install(run, station, &mut executed, &mut out, &cancel);
     let lines = out.lines();
     let status = run.finish(station, Some(&executed), &lines, &cancel, &mut out)?;
     if let Some(file) = &run.config.choice_file
@@ -399,6 +415,23 @@ fn hand_over(out: &mut dyn Write, file: &std::path::Path, choice: crate::flow::e
     }
 }
 
+/// The install step (`Run::deploy`) with its progress lines and result on `out`; what it did
+/// goes into `executed` for `Run::finish` (power-off only after a verified install).
+fn install(
+    run: &Run,
+    station: &Station,
+    executed: &mut Executed,
+    out: &mut dyn Write,
+    cancel: &CancelToken,
+) {
+    let result = {
+        let mut progress = console::install_printer(&mut *out);
+        run.deploy(station, executed, &mut progress, cancel)
+    };
+    let _ = writeln!(out, "{}", result.line());
+    executed.install = Some(result);
+}
+
 /// The operator's screen, then what follows it on the terminal and in the transcript: the
 /// closing lines, the upload (which may wait for the server on a network boot) and the end.
 pub fn on_screen(
@@ -413,7 +446,7 @@ pub fn on_screen(
         station: station.clone(),
         transcript: transcript_sink(),
     };
-    let ending = tui::run(model, session)?;
+    let mut ending = tui::run(model, session)?;
     let mut lines: Vec<String> = Vec::new();
     let mut refused = None;
     match &ending.exit {
@@ -447,6 +480,9 @@ pub fn on_screen(
     let cancel = CancelToken::new();
     let c = cancel.clone();
     let watch = crate::sys::signals::watch_phase(move |_| c.cancel());
+    if let Some(e) = ending.executed.as_mut() {
+        install(&run, &station, e, &mut out, &cancel);
+    }
     let status = run.finish(
         &station,
         ending.executed.as_ref(),

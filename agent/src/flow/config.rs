@@ -76,6 +76,9 @@ pub struct Given {
     /// The maintenance shell offered at the end (`reprise.shell=1`), beside power off and
     /// reboot; without it, only a key named on no button reaches it.
     pub shell: Option<bool>,
+    /// The workshop image to install after a verified sanitization with a refurbish verdict
+    /// (`reprise.deploy=NAME`): the stick's `images/NAME.img[.zst]`, else the server's NAME.
+    pub deploy: Option<String>,
 }
 
 impl Given {
@@ -129,6 +132,12 @@ impl Given {
                     }
                 }
                 "enroll" => g.enroll = text(),
+                "deploy" => {
+                    g.deploy = text();
+                    if let Some(name) = &g.deploy {
+                        check_image_name(name).map_err(bad)?;
+                    }
+                }
                 // The run waits for a short test (a minute or two); an extended one takes hours.
                 "self-test" => {
                     g.self_test = Some(match value.parse() {
@@ -168,6 +177,7 @@ impl Given {
             enroll: self.enroll.or(fallback.enroll),
             self_test: self.self_test.or(fallback.self_test),
             shell: self.shell.or(fallback.shell),
+            deploy: self.deploy.or(fallback.deploy),
         }
     }
 }
@@ -191,6 +201,21 @@ pub fn check_server_url(url: &str) -> Result<(), &'static str> {
     crate::sys::net::host_port(url)
         .map(|_| ())
         .map_err(|_| "expected an http:// URL with a host (http://10.0.5.1:8080)")
+}
+
+/// Whether `name` can name an image: a file name on the stick and a path segment on the
+/// server, so letters, digits, `.`, `_` and `-`, not starting with a dot.
+pub fn check_image_name(name: &str) -> Result<(), &'static str> {
+    let ok = !name.starts_with('.')
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err("expected an image name: letters, digits, '.', '_' and '-' (famille-2026)")
+    }
 }
 
 /// Whether `id` is a server key's fingerprint, as `reprise-collector server-key` prints it.
@@ -303,6 +328,8 @@ pub struct Config {
     pub choice_file: Option<PathBuf>,
     /// The end's choice lists the maintenance shell (`reprise.shell=1`).
     pub shell: bool,
+    /// The workshop image to install after a verified sanitization with a refurbish verdict.
+    pub deploy: Option<String>,
 }
 
 /// The flags of `reprise run` that only the agent's command line gives (not settings of the
@@ -412,6 +439,7 @@ pub fn resolve(flags: Given, booted: Given, run: RunFlags, locale: Option<&str>)
         linger: run.linger,
         choice_file: run.choice_file,
         shell: g.shell == Some(true),
+        deploy: g.deploy,
     }
 }
 
@@ -444,6 +472,9 @@ impl Config {
         if self.shell {
             out.push(("shell", "1".to_owned()));
         }
+        if let Some(name) = &self.deploy {
+            out.push(("deploy", name.clone()));
+        }
         out.push(("operator", self.issuer.operator.clone()));
         out.push(("site", self.issuer.site.clone()));
         if let Some(org) = &self.issuer.organisation {
@@ -468,6 +499,18 @@ mod tests {
 
     fn run_flags() -> RunFlags {
         RunFlags::new(SysRoot::host(), DataDir(PathBuf::from("/run/reprise/data")))
+    }
+
+    #[test]
+    fn the_image_to_install_is_a_setting() {
+        let kernel =
+            Given::from_settings([("deploy", "famille-2026")], Source::KernelCommandLine).unwrap();
+        let conf = Given::from_conf("reprise.deploy=autre\n").unwrap();
+        let c = resolve(Given::default(), kernel.or(conf), run_flags(), None);
+        assert_eq!(c.deploy.as_deref(), Some("famille-2026"));
+        assert!(c.lines().contains(&("deploy", "famille-2026".to_owned())));
+        let e = Given::from_conf("reprise.deploy=../etc/passwd\n").unwrap_err();
+        assert!(e.to_string().contains("expected an image name"), "{e}");
     }
 
     #[test]

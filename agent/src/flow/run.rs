@@ -62,6 +62,9 @@ pub enum RunStatus {
     NotSanitized,
     /// The operator cancelled (Ctrl-C, SIGTERM, or the cancel key).
     Cancelled,
+    /// Every disk is sanitized, but the workshop's system was due and not installed and
+    /// verified (`flow::deploy`): the machine does not power off.
+    NotInstalled,
 }
 
 /// The status of a set of wipe records, from the one predicate of "sanitized".
@@ -109,6 +112,13 @@ pub struct Station {
     key: SigningKey,
     pub key_id: String,
     pub created: bool,
+}
+
+impl Station {
+    /// The signing key, for the station's other signed documents (`flow::deploy`'s record).
+    pub(super) fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
 }
 
 impl std::fmt::Debug for Station {
@@ -215,6 +225,8 @@ pub struct Executed {
     pub requested: Level,
     /// What the run's log says of how the certificate was dated (its source, sources refused).
     pub said: Vec<String>,
+    /// The install step, once run (`Run::deploy`); `None` before it.
+    pub install: Option<super::deploy::Install>,
 }
 
 impl Executed {
@@ -603,6 +615,7 @@ impl Run {
             appeared: appeared.iter().map(|d| d.identity()).collect(),
             requested: plan.level,
             said,
+            install: None,
         })
     }
 
@@ -758,11 +771,30 @@ impl Run {
             Some(_) => RunStatus::NotSanitized,
             None => RunStatus::Cancelled,
         };
+        // An install that was due and is not verified keeps the machine on: the workshop must
+        // see it before the laptop goes to a family.
+        let install = executed.and_then(|e| e.install.as_ref());
+        if let Some(i) = install {
+            let _ = writeln!(said, "{}", i.line());
+        }
+        let status = match install {
+            Some(super::deploy::Install::Failed(_)) if status == RunStatus::Sanitized => {
+                let _ = writeln!(
+                    said,
+                    "Not powering off: the workshop's system was not installed and verified."
+                );
+                RunStatus::NotInstalled
+            }
+            _ => status,
+        };
         let asked = self.config.poweroff != PowerOff::No;
         // In the live image init powers off (after saving the boot log); the agent only when
         // its own flag says so.
         let power_off = self.config.poweroff == PowerOff::ByAgent && status == RunStatus::Sanitized;
-        if asked && status != RunStatus::Sanitized && executed.is_some() {
+        if asked
+            && !matches!(status, RunStatus::Sanitized | RunStatus::NotInstalled)
+            && executed.is_some()
+        {
             let _ = writeln!(
                 said,
                 "Not powering off: not every disk was sanitized. The result stays on screen."

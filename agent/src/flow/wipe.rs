@@ -194,6 +194,18 @@ impl PreparedWipe {
         &self.plan
     }
 
+    /// The opened devices themselves, for another writer than the wipe (`reprise install`
+    /// writes an image through the same guard's checks): the plan's overwrites only.
+    pub fn into_devices(self) -> Vec<Box<dyn crate::sys::blockdev::BlockIo>> {
+        self.opened
+            .into_iter()
+            .filter_map(|o| match o {
+                OpenedDevice::Overwrite(io, _, _) => Some(io),
+                OpenedDevice::Firmware(..) => None,
+            })
+            .collect()
+    }
+
     /// Writes and verifies every device in parallel.
     pub fn run(self, events: Sender<WipeEvent>, cancel: CancelToken) -> WipeReport {
         WipeReport {

@@ -55,6 +55,14 @@ pub trait BlockIo: Send + Sync {
     fn reread_capacity(&mut self) -> io::Result<u64> {
         Ok(self.len())
     }
+    /// Asks the kernel to read the disk's partition table again (after an installed image's
+    /// GPT was rewritten), so its partitions appear as devices. Unsupported for a regular file.
+    fn reread_partitions(&self) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "not a block device: no partitions to re-read",
+        ))
+    }
 }
 
 /// A failed periodic data sync: every byte written in `offset..offset + len` since the previous
@@ -415,6 +423,15 @@ impl BlockIo for Device {
     }
     fn take_sync_failures(&self) -> Vec<SyncFailure> {
         std::mem::take(&mut *self.sync_failures.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+    fn reread_partitions(&self) -> io::Result<()> {
+        if !self.is_block_device() {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "not a block device: no partitions to re-read",
+            ));
+        }
+        ioctl::reread_partitions(self.file.as_fd()).map_err(io::Error::from)
     }
     fn reread_capacity(&mut self) -> io::Result<u64> {
         // A block device is written only on the real machine (the guard refuses one under a

@@ -1,5 +1,5 @@
 //! Plain files the operator names on the command line or the data partition holds (policy,
-//! reports, keys, settings): bounded reads with the path in every error, and creation of a new
+//! reports, keys, settings; an image to install, streamed): bounded reads with the path in every error, and creation of a new
 //! file at a given path through the atomic, never-overwriting writer.
 
 use std::io::Read;
@@ -104,6 +104,23 @@ pub fn read(path: &Path) -> Result<Vec<u8>, FileError> {
         });
     }
     Ok(bytes)
+}
+
+/// The regular file at `path` opened as a stream (an image to install, read once from start to
+/// end, of any size), and its length.
+pub fn open_stream(path: &Path) -> Result<(Box<dyn Read + Send>, u64), FileError> {
+    let err = |source| FileError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(err)?;
+    let meta = file.metadata().map_err(err)?;
+    if !meta.is_file() {
+        return Err(FileError::NotAFile {
+            path: path.to_owned(),
+        });
+    }
+    Ok((Box::new(file), meta.len()))
 }
 
 /// The text of the regular file at `path`.

@@ -1,5 +1,5 @@
 //! Every ioctl Reprise issues, and with them every `unsafe` block of the agent: block-device
-//! size, sector size, read-only flag and buffer flush; SCSI generic I/O (`SG_IO`, which carries
+//! size, sector size, read-only flag, buffer flush and partition re-read; SCSI generic I/O (`SG_IO`, which carries
 //! ATA PASS-THROUGH commands to SATA disks) and NVMe admin commands and namespace id; whether an
 //! optical drive holds a disc (`CDROM_DRIVE_STATUS`).
 //!
@@ -34,6 +34,12 @@ nix::ioctl_none_bad!(
     /// BLKFLSBUF: write back and drop the device's buffer cache.
     blkflsbuf,
     nix::request_code_none!(0x12, 97)
+);
+
+nix::ioctl_none_bad!(
+    /// BLKRRPART: re-read the partition table (after an installed image's GPT was written).
+    blkrrpart,
+    nix::request_code_none!(0x12, 95)
 );
 
 nix::ioctl_write_int_bad!(
@@ -83,6 +89,14 @@ pub fn is_read_only(fd: BorrowedFd<'_>) -> nix::Result<bool> {
 pub fn flush_buffers(fd: BorrowedFd<'_>) -> nix::Result<()> {
     // SAFETY: `fd` is live; BLKFLSBUF takes no argument and touches no user memory.
     unsafe { blkflsbuf(fd.as_raw_fd()) }?;
+    Ok(())
+}
+
+/// Asks the kernel to read the partition table of the disk open on `fd` again (refused with
+/// EBUSY while one of its partitions is in use).
+pub fn reread_partitions(fd: BorrowedFd<'_>) -> nix::Result<()> {
+    // SAFETY: `fd` is live; BLKRRPART takes no argument and touches no user memory.
+    unsafe { blkrrpart(fd.as_raw_fd()) }?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! The only code that touches the OS: sysfs/procfs reads under a root, block-device I/O, the
 //! ioctls (with all the `unsafe`), which devices the system uses, files (atomic creation, plain
 //! reads), the clocks, the OS random source, signals, power, the network (HTTP to the workshop
-//! server, SNTP), and the live sensors (load, temperatures, battery).
+//! server, a resumable image download, SNTP), external programs (e2fsck, resize2fs), and the live sensors (load, temperatures, battery).
 
 pub mod atomic;
 pub mod attr;
@@ -10,6 +10,7 @@ pub mod clock;
 pub mod env;
 pub mod file;
 pub mod fs;
+pub mod http;
 pub mod ioctl;
 pub mod net;
 pub mod ntp;
@@ -21,6 +22,7 @@ pub mod sensors;
 pub mod settle;
 pub mod signals;
 pub mod suspend;
+pub mod tool;
 pub mod usage;
 
 use std::path::{Path, PathBuf};

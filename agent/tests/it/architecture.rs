@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("wipe", 2),
     ("checks", 2),
     ("cert", 3),
+    ("deploy", 3),
     ("verdict", 3),
     ("flow", 4),
     ("tui", 5),

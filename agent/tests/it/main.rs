@@ -19,6 +19,7 @@ mod cert_purge;
 mod cert_render;
 mod cert_storage;
 mod cert_tamper;
+mod deploy_install;
 mod donor_strings;
 mod firmware_canary;
 mod firmware_erase;

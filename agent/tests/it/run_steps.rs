@@ -210,3 +210,124 @@ fn a_clock_earlier_than_the_image_is_corrected_to_its_build_time_and_the_certifi
         "previous_certificate"
     );
 }
+
+/// A GPT image of 512 KiB (one Linux partition, `sgdisk -a 8`) in the station's data folder as
+/// `images/NAME.img`, its digest in `images/NAME.sha256` (`sha256sum` form, or `digest`).
+fn stick_image(data: &Path, name: &str, digest: Option<&str>) -> Vec<u8> {
+    use sha2::Digest;
+    crate::support::devices::require_program("sgdisk", "gdisk");
+    let images = data.join("images");
+    std::fs::create_dir_all(&images).unwrap();
+    let path = images.join(format!("{name}.img"));
+    let body: Vec<u8> = (0..512 * 1024).map(|i| (i % 241) as u8 | 1).collect();
+    std::fs::write(&path, body).unwrap();
+    crate::support::devices::sh(
+        "sgdisk",
+        &[
+            "-a",
+            "8",
+            "-n",
+            "1:40:0",
+            "-t",
+            "1:8300",
+            path.to_str().unwrap(),
+        ],
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let hex = hex::encode(sha2::Sha256::digest(&bytes));
+    std::fs::write(
+        images.join(format!("{name}.sha256")),
+        format!("{}  {name}.img\n", digest.unwrap_or(&hex)),
+    )
+    .unwrap();
+    bytes
+}
+
+#[test]
+fn a_refurbished_laptop_receives_the_sticks_image_and_a_signed_record() {
+    use reprise::flow::deploy::Install;
+    let t = Tree::new();
+    tree::sata_laptop(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let mut run = run_over(&t, dir.path());
+    run.config.deploy = Some("famille".into());
+    // The recorded laptop's CPU is below the default policy's: a workshop that takes it.
+    run.policy.cpu.minimum_x86_64_level = 1;
+    run.policy.cpu.minimum_cores = 1;
+    let image = stick_image(&dir.path().join("data"), "famille", None);
+    let mut e = execute(&run);
+    assert_eq!(e.status(), RunStatus::Sanitized);
+    assert_eq!(e.verdict.decision, Decision::Refurbish, "{:?}", e.verdict);
+    let station = run.station().unwrap();
+    let mut samples = 0;
+    let done = run.deploy(&station, &e, &mut |_| samples += 1, &CancelToken::new());
+    let Install::Installed(i) = &done else {
+        panic!("{done:?}")
+    };
+    assert!(samples >= 2, "progress while writing and reading back");
+    // The stand-in disk holds the image, its GPT now at its end.
+    let disk = std::fs::read(&i.disk.dev_path).unwrap();
+    assert_eq!(
+        &disk[512 * 2 + 16 * 1024..image.len() - 33 * 512],
+        &image[512 * 2 + 16 * 1024..image.len() - 33 * 512]
+    );
+    assert_eq!(&disk[disk.len() - 512..disk.len() - 504], b"EFI PART");
+    // The record: signed by the station, linked to the certificate by its digest.
+    let bytes = std::fs::read(&i.record).unwrap();
+    let v = reprise::cert::refurbish::verify(&bytes, None).unwrap();
+    let r = &v.envelope.certificate;
+    assert_eq!(v.key_id, station.key_id);
+    assert_eq!(r.certificate.digest, e.read_back.as_ref().unwrap().digest);
+    assert_eq!(r.image.sha256, i.image.sha256.to_string());
+    assert_eq!(r.read_back.result, "passed");
+    assert_eq!(r.bytes_written, image.len() as u64);
+    assert!(
+        done.line().starts_with("Installed famille"),
+        "{}",
+        done.line()
+    );
+    e.install = Some(done);
+    let mut out = Vec::new();
+    let status = run
+        .finish(&station, Some(&e), &[], &CancelToken::new(), &mut out)
+        .unwrap();
+    assert_eq!(status, RunStatus::Sanitized);
+}
+
+#[test]
+fn an_image_that_is_not_its_digest_is_no_install_and_keeps_the_laptop_on() {
+    use reprise::flow::deploy::Install;
+    let t = Tree::new();
+    tree::sata_laptop(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let mut run = run_over(&t, dir.path());
+    run.config.deploy = Some("famille".into());
+    // The recorded laptop's CPU is below the default policy's: a workshop that takes it.
+    run.policy.cpu.minimum_x86_64_level = 1;
+    run.policy.cpu.minimum_cores = 1;
+    stick_image(&dir.path().join("data"), "famille", Some(&"ab".repeat(32)));
+    let mut e = execute(&run);
+    let station = run.station().unwrap();
+    let done = run.deploy(&station, &e, &mut |_| {}, &CancelToken::new());
+    let Install::Failed(why) = &done else {
+        panic!("{done:?}")
+    };
+    assert!(why.contains("not the image"), "{why}");
+    // No record of an install that failed.
+    assert!(!dir.path().join("data/certs/refurbish").exists());
+    e.install = Some(done);
+    let mut out = Vec::new();
+    let status = run
+        .finish(&station, Some(&e), &[], &CancelToken::new(), &mut out)
+        .unwrap();
+    assert_eq!(status, RunStatus::NotInstalled);
+    let said = String::from_utf8(out).unwrap();
+    assert!(said.contains("THE SYSTEM WAS NOT INSTALLED"), "{said}");
+
+    // Nothing named: nothing due.
+    run.config.deploy = None;
+    assert!(matches!(
+        run.deploy(&station, &e, &mut |_| {}, &CancelToken::new()),
+        Install::NotDue(_)
+    ));
+}

@@ -1,0 +1,103 @@
+//! Installing the workshop's family system after a verified sanitization: which disk receives
+//! it ([`target`]), what the image's GPT needs of it and its fix-up after writing ([`gpt`]),
+//! and the install itself ([`engine`]): the image streamed from its source (a file on the
+//! stick, or the workshop server over HTTP), decompressed on its own thread, written with
+//! direct I/O through the write guard's device, then read back and checked against the image's
+//! SHA-256 — a mismatch is a failed install, never "installed" — and finally the GPT moved to
+//! the disk's end and the last ext4 filesystem grown to it ([`engine::finish_layout`]).
+//!
+//! `deploy` sits beside `cert` and `verdict`: it uses the write guard and aligned buffers of
+//! `wipe` and the I/O of `sys`; `flow` runs it as the step after `execute`.
+
+pub mod engine;
+pub mod gpt;
+pub mod target;
+
+use std::fmt;
+
+/// How an image's bytes are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// The raw disk image itself (`.img`).
+    None,
+    /// Zstandard (`.img.zst`), decompressed while writing.
+    Zstd,
+}
+
+impl Compression {
+    /// From the server's list ("zstd" | "none").
+    pub fn parse(s: &str) -> Option<Compression> {
+        match s {
+            "none" | "" => Some(Compression::None),
+            "zstd" => Some(Compression::Zstd),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// A SHA-256 digest.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Sha256(pub [u8; 32]);
+
+impl Sha256 {
+    /// From "sha256:<hex>" or bare hex (64 digits, either case): both forms servers send.
+    pub fn parse(s: &str) -> Option<Sha256> {
+        let hex = s.trim();
+        let hex = hex.strip_prefix("sha256:").unwrap_or(hex);
+        if hex.len() != 64 {
+            return None;
+        }
+        let bytes = hex::decode(hex.to_ascii_lowercase()).ok()?;
+        Some(Sha256(bytes.try_into().ok()?))
+    }
+}
+
+impl fmt::Display for Sha256 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sha256:{}", hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for Sha256 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// The image to install, as its source describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageSpec {
+    pub name: String,
+    /// The workshop's version of it ("" when its source says none).
+    pub version: String,
+    /// The SHA-256 of its raw (decompressed) bytes.
+    pub sha256: Sha256,
+    pub compression: Compression,
+    /// Its raw size, when the source says it (refused before writing when the disk is smaller).
+    pub raw_size: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_digest_forms_are_accepted() {
+        let hex = "ab".repeat(32);
+        let a = Sha256::parse(&format!("sha256:{hex}")).unwrap();
+        let b = Sha256::parse(&hex.to_uppercase()).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.to_string(), format!("sha256:{hex}"));
+        assert!(Sha256::parse("sha256:abc").is_none());
+        assert!(Sha256::parse(&"zz".repeat(32)).is_none());
+        assert_eq!(Compression::parse("zstd"), Some(Compression::Zstd));
+        assert_eq!(Compression::parse("gzip"), None);
+    }
+}

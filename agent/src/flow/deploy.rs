@@ -1,0 +1,386 @@
+//! The install step of a run ([`Run::deploy`]), after `execute`: when every disk is sanitized,
+//! the verdict is refurbish and the run was told an image (`reprise.deploy=NAME`), the
+//! workshop's image goes onto the laptop's main internal disk (`deploy::target`), through the
+//! write guard, from the stick (`DATA/images/NAME.img.zst` or `NAME.img`, its SHA-256 in
+//! `DATA/images/NAME.sha256`) or else the workshop server (`GET /api/v1/images`, then the
+//! image's URL, resumed after a dropped connection). Only a verified install gets its signed
+//! refurbishment record, written beside the certificates (`DATA/certs/refurbish/`) and read
+//! back and verified there.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use super::run::{Executed, Run, RunStatus, Station};
+use crate::cert::refurbish;
+use crate::deploy::engine::{self, Filesystem, InstallProgress, Tuning, Written};
+use crate::deploy::target::{self, Candidate};
+use crate::deploy::{Compression, ImageSpec, Sha256};
+use crate::model::DiskIdentity;
+use crate::sys::atomic;
+use crate::sys::clock::Stopwatch;
+use crate::sys::http::{self, HttpImage, Retry};
+use crate::verdict::Decision;
+use crate::wipe::{CancelToken, OpenedDevice, PlannedDevice, VerifySpec, WipePlan, open_plan};
+
+/// A verified install and its record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installed {
+    pub image: ImageSpec,
+    pub disk: DiskIdentity,
+    pub written: Written,
+    pub filesystem: Filesystem,
+    /// The signed record, as written and verified.
+    pub record: PathBuf,
+}
+
+/// What the install step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Install {
+    /// Nothing to install: no image named, a recycle verdict, or not every disk sanitized.
+    NotDue(String),
+    Installed(Box<Installed>),
+    /// The install was due and failed: the laptop keeps a sanitized disk, no record is
+    /// written, and the run does not end as a success.
+    Failed(String),
+}
+
+impl Install {
+    /// The line the console and the run's log say.
+    pub fn line(&self) -> String {
+        match self {
+            Install::NotDue(why) => format!("No system installed: {why}."),
+            Install::Installed(i) => format!(
+                "Installed {} {} on {} ({} bytes, read back and verified {}); record {}.",
+                i.image.name,
+                i.image.version,
+                i.disk.dev_path,
+                i.written.raw_bytes,
+                i.written.sha256,
+                i.record.display()
+            ),
+            Install::Failed(why) => format!("THE SYSTEM WAS NOT INSTALLED: {why}."),
+        }
+    }
+}
+
+/// The server's list entry (`GET /api/v1/images`).
+#[derive(Debug, serde::Deserialize)]
+struct ListedImage {
+    name: String,
+    #[serde(default)]
+    version: String,
+    sha256: String,
+    #[serde(default)]
+    raw_size: Option<u64>,
+    #[serde(default)]
+    compression: Option<String>,
+    url: String,
+}
+
+/// Where the image comes from.
+struct Source {
+    spec: ImageSpec,
+    /// Taken by the install.
+    reader: Option<Box<dyn Read + Send>>,
+    kind: &'static str,
+    location: String,
+}
+
+impl Run {
+    /// Installs the image the run was told, when it is due (see the module doc). `progress`
+    /// receives the gauge's samples.
+    pub fn deploy(
+        &self,
+        station: &Station,
+        executed: &Executed,
+        progress: &mut dyn FnMut(&InstallProgress),
+        cancel: &CancelToken,
+    ) -> Install {
+        let Some(name) = &self.config.deploy else {
+            return Install::NotDue("no image named (reprise.deploy=)".into());
+        };
+        if executed.status() != RunStatus::Sanitized {
+            return Install::NotDue("not every disk is sanitized".into());
+        }
+        if executed.verdict.decision != Decision::Refurbish {
+            return Install::NotDue("the verdict is recycle".into());
+        }
+        let Ok(read_back) = &executed.read_back else {
+            return Install::Failed("the certificate does not verify".into());
+        };
+        match self.install(station, executed, name, &read_back.digest, progress, cancel) {
+            Ok(i) => Install::Installed(Box::new(i)),
+            Err(why) => Install::Failed(why),
+        }
+    }
+
+    fn install(
+        &self,
+        station: &Station,
+        executed: &Executed,
+        name: &str,
+        certificate_digest: &str,
+        progress: &mut dyn FnMut(&InstallProgress),
+        cancel: &CancelToken,
+    ) -> Result<Installed, String> {
+        let candidates: Vec<Candidate> = self
+            .probe
+            .disks
+            .iter()
+            .filter(|d| d.is_internal() || d.is_protected() || d.is_boot_medium())
+            .map(|d| Candidate {
+                identity: d.identity(),
+                internal: d.is_internal(),
+                protected: d.is_protected() || d.is_boot_medium(),
+                sanitized: executed
+                    .wipe
+                    .devices
+                    .iter()
+                    .any(|w| w.device.id == d.id && w.is_sanitized()),
+            })
+            .collect();
+        let chosen = target::choose(&candidates).map_err(|e| e.to_string())?;
+        let disk = chosen.identity.clone();
+        let mut source = self.source(name)?;
+        let reader = source.reader.take().ok_or("the image was already read")?;
+        let plan = WipePlan {
+            devices: vec![PlannedDevice::overwrite(
+                PathBuf::from(&disk.dev_path),
+                disk.clone(),
+                "zero".parse().map_err(|e| format!("{e:?}"))?,
+            )],
+            rounds: 1,
+            verify: VerifySpec::None,
+        }
+        .validate()
+        .map_err(|e| crate::model::error_chain(&e))?;
+        // Through the wipe's one door to a device: the guard's checks (the boot medium, a
+        // mounted or busy disk refused; the disk named before and after opening).
+        let guard = super::guard(&self.config.root, &self.probe.disks);
+        let mut device = match open_plan(&plan, &guard).pop() {
+            Some(Ok(OpenedDevice::Overwrite(io, _, _))) => io,
+            Some(Ok(other)) => {
+                return Err(format!(
+                    "{}: not opened for an overwrite",
+                    other.io().path().display()
+                ));
+            }
+            Some(Err(refusal)) => return Err(crate::model::error_chain(&refusal.error)),
+            None => return Err("the install's plan names no disk".into()),
+        };
+        let watch = Stopwatch::start();
+        let err = |e: engine::InstallError| crate::model::error_chain(&e);
+        let written = engine::write_image(
+            device.as_mut(),
+            reader,
+            &source.spec,
+            Tuning::default(),
+            progress,
+            cancel,
+        )
+        .map_err(err)?;
+        let layout = engine::fix_gpt(device.as_mut(), &source.spec).map_err(err)?;
+        let filesystem = engine::grow_filesystem(device, &layout);
+        let duration_ms = watch.elapsed_ms();
+        let record = self.record(
+            station,
+            executed,
+            certificate_digest,
+            &source,
+            &disk,
+            &written,
+            &filesystem,
+            duration_ms,
+        )?;
+        Ok(Installed {
+            image: source.spec,
+            disk,
+            written,
+            filesystem,
+            record,
+        })
+    }
+
+    /// The image named `name`: the stick's file, else the workshop server's.
+    fn source(&self, name: &str) -> Result<Source, String> {
+        let dir = self.config.data.0.join("images");
+        for (file, compression) in [
+            (format!("{name}.img.zst"), Compression::Zstd),
+            (format!("{name}.img"), Compression::None),
+        ] {
+            let path = dir.join(&file);
+            if !crate::sys::file::exists(&path) {
+                continue;
+            }
+            let sums = dir.join(format!("{name}.sha256"));
+            let text = crate::sys::file::read_to_string(&sums)
+                .map_err(|e| format!("{}: {}", path.display(), crate::model::error_chain(&e)))?;
+            // `sha256sum` output ("HEX  NAME.img") or the digest alone.
+            let sha256 = text
+                .split_whitespace()
+                .next()
+                .and_then(Sha256::parse)
+                .ok_or_else(|| format!("{}: no SHA-256 of the raw image", sums.display()))?;
+            let (reader, len) =
+                crate::sys::file::open_stream(&path).map_err(|e| crate::model::error_chain(&e))?;
+            return Ok(Source {
+                spec: ImageSpec {
+                    name: name.to_owned(),
+                    version: String::new(),
+                    sha256,
+                    compression,
+                    raw_size: (compression == Compression::None).then_some(len),
+                },
+                reader: Some(reader),
+                kind: "stick",
+                location: path.display().to_string(),
+            });
+        }
+        let Some(server) = &self.config.server else {
+            return Err(format!(
+                "no image {name} in {} and no workshop server",
+                dir.display()
+            ));
+        };
+        let base = server.url.trim_end_matches('/');
+        let list = http::get_small(&format!("{base}/api/v1/images"), 1 << 20)
+            .map_err(|e| crate::model::error_chain(&e))?;
+        let list: Vec<ListedImage> = serde_json::from_slice(&list)
+            .map_err(|e| format!("{base}/api/v1/images: not an image list: {e}"))?;
+        let entry = list
+            .into_iter()
+            .find(|i| i.name == name)
+            .ok_or_else(|| format!("the workshop server has no image {name}"))?;
+        let sha256 = Sha256::parse(&entry.sha256)
+            .ok_or_else(|| format!("image {name}: sha256 {:?} is not a digest", entry.sha256))?;
+        let compression = Compression::parse(entry.compression.as_deref().unwrap_or("none"))
+            .ok_or_else(|| format!("image {name}: compression {:?}", entry.compression))?;
+        let url = if entry.url.starts_with('/') {
+            format!("{base}{}", entry.url)
+        } else {
+            entry.url
+        };
+        super::config::check_server_url(&url).map_err(|why| format!("{url}: {why}"))?;
+        let http =
+            HttpImage::open(&url, Retry::default()).map_err(|e| crate::model::error_chain(&e))?;
+        // The header, when sent, must name the listed image.
+        if let Some(stated) = http.stated_sha256()
+            && Sha256::parse(stated) != Some(sha256)
+        {
+            return Err(format!(
+                "{url}: the server sends image {stated}, its list says {sha256}"
+            ));
+        }
+        Ok(Source {
+            spec: ImageSpec {
+                name: entry.name,
+                version: entry.version,
+                sha256,
+                compression,
+                raw_size: entry.raw_size,
+            },
+            reader: Some(Box::new(http)),
+            kind: "server",
+            location: url,
+        })
+    }
+
+    /// Signs the refurbishment record, writes it atomically beside the certificates, and
+    /// reads it back and verifies it.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &self,
+        station: &Station,
+        executed: &Executed,
+        certificate_digest: &str,
+        source: &Source,
+        disk: &DiskIdentity,
+        written: &Written,
+        filesystem: &Filesystem,
+        duration_ms: u64,
+    ) -> Result<PathBuf, String> {
+        let certificate_id = executed
+            .certificate
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let passed = |name: &str| refurbish::CheckDone {
+            name: name.into(),
+            result: "passed".into(),
+        };
+        let (fs, note, fs_check) = match filesystem {
+            Filesystem::Grown { .. } => ("grown", None, "passed"),
+            Filesystem::Kept { type_guid } => (
+                "kept",
+                Some(format!(
+                    "partition type {type_guid}: not ext4, kept as it is"
+                )),
+                "not_applicable",
+            ),
+            Filesystem::AlreadyFull => ("already_full", None, "not_applicable"),
+            Filesystem::NotGrown { why } => ("not_grown", Some(why.clone()), "failed"),
+        };
+        let record = refurbish::Record {
+            kind: refurbish::KIND.into(),
+            schema_version: refurbish::RECORD_SCHEMA_VERSION,
+            id: refurbish::record_id(&certificate_id),
+            issued_at: crate::sys::clock::now_rfc3339(),
+            station_key_id: station.key_id.clone(),
+            certificate: refurbish::CertificateRef {
+                id: certificate_id,
+                digest: certificate_digest.to_owned(),
+            },
+            machine_serial: self.probe.identity.system.serial.known().cloned(),
+            image: refurbish::ImageRef {
+                name: source.spec.name.clone(),
+                version: source.spec.version.clone(),
+                sha256: source.spec.sha256.to_string(),
+                compression: source.spec.compression.as_str().into(),
+                source: source.kind.into(),
+                location: source.location.clone(),
+            },
+            disk: refurbish::DiskRef {
+                id: disk.id.to_string(),
+                model: disk.model.clone(),
+                serial: disk.serial.clone(),
+                size_bytes: disk.size_bytes,
+            },
+            bytes_written: written.raw_bytes,
+            duration_ms,
+            write_ms: written.write_ms,
+            readback_ms: written.readback_ms,
+            read_back: refurbish::ReadBack {
+                result: "passed".into(),
+                sha256: written.sha256.to_string(),
+            },
+            checks: vec![
+                passed("source_sha256"),
+                passed("read_back_sha256"),
+                passed("gpt_relocated"),
+                passed("gpt_read_back"),
+                refurbish::CheckDone {
+                    name: "filesystem".into(),
+                    result: fs_check.into(),
+                },
+            ],
+            filesystem: fs.into(),
+            filesystem_note: note,
+            tool: crate::model::tool_version(),
+        };
+        let id = record.id.clone();
+        let envelope = refurbish::seal(record, station.signing_key()).map_err(|e| e.to_string())?;
+        let dir = self.config.data.certs().join("refurbish");
+        atomic::ensure_dir(&dir).map_err(|e| crate::model::error_chain(&e))?;
+        let path = atomic::write_new(
+            &dir,
+            &format!("{id}.json"),
+            &refurbish::to_file_bytes(&envelope),
+            0o644,
+        )
+        .map_err(|e| crate::model::error_chain(&e))?;
+        let bytes = crate::sys::file::read(&path).map_err(|e| crate::model::error_chain(&e))?;
+        refurbish::verify(&bytes, Some(&station.signing_key().verifying_key()))
+            .map_err(|e| format!("{}: {}", path.display(), crate::model::error_chain(&e)))?;
+        Ok(path)
+    }
+}

@@ -27,6 +27,38 @@ pub fn gib(bytes: u64, lang: Language) -> String {
     }
 }
 
+/// Euro cents as euros ("212 €", "45,50 €" / "45.50 €"), integers only.
+pub fn euros(cents: u64, lang: Language) -> String {
+    let (int, frac) = (cents / 100, cents % 100);
+    match (lang, frac) {
+        (_, 0) => format!("{int} €"),
+        (Language::En, f) => format!("{int}.{f:02} €"),
+        (Language::Fr, f) => format!("{int},{f:02} €"),
+    }
+}
+
+/// An action as an instruction with its cost: "replace battery BAT0 (41 %) — 45 €". A repair
+/// the price list cannot price says so; an action that is not a repair has no cost to say.
+pub fn priced_action(a: &Action, cost_cents: Option<u64>, lang: Language) -> String {
+    let text = action(a, lang);
+    match (cost_cents, lang) {
+        (Some(c), l) => format!("{text} — {}", euros(c, l)),
+        (None, _) if !a.is_repair() => text,
+        (None, Language::En) => format!("{text} — not priced"),
+        (None, Language::Fr) => format!("{text} — non chiffré"),
+    }
+}
+
+/// The plan's total against the budget, short enough for the screen's narrow column:
+/// "repairs 72.50 €, budget 180 €".
+pub fn repair_total(repair_cost_cents: u64, budget_cents: u64, lang: Language) -> String {
+    let (cost, budget) = (euros(repair_cost_cents, lang), euros(budget_cents, lang));
+    match lang {
+        Language::En => format!("repairs {cost}, budget {budget}"),
+        Language::Fr => format!("réparations {cost}, budget {budget}"),
+    }
+}
+
 /// Per-mille as a whole percentage ("41 %").
 pub fn percent(permille: u32) -> String {
     format!("{} %", (permille + 5) / 10)
@@ -687,6 +719,19 @@ pub fn reason(r: &Reason, lang: Language) -> String {
             Some(m) => format!("test mémoire : {errors} erreur(s), barrette {m}"),
             None => format!("test mémoire : {errors} erreur(s)"),
         },
+        (
+            Reason::RepairOverBudget {
+                repair_cost_cents,
+                budget_cents,
+            },
+            l,
+        ) => {
+            let (cost, budget) = (euros(*repair_cost_cents, l), euros(*budget_cents, l));
+            match l {
+                En => format!("repair {cost} over the {budget} budget"),
+                Fr => format!("réparation de {cost}, au-delà du budget de {budget}"),
+            }
+        }
     }
 }
 
@@ -1271,6 +1316,57 @@ mod tests {
                 Language::Fr
             ),
             "1 disque(s) NVMe remappé(s) derrière le SATA en mode RAID (Intel RST), caché(s) — BIOS → Stockage → SATA Operation : AHCI, puis recommencer"
+        );
+    }
+
+    #[test]
+    fn euros_are_whole_or_two_decimals_in_each_language() {
+        assert_eq!(euros(18_000, Language::En), "180 €");
+        assert_eq!(euros(5_250, Language::En), "52.50 €");
+        assert_eq!(euros(5_250, Language::Fr), "52,50 €");
+        assert_eq!(euros(7, Language::Fr), "0,07 €");
+        assert_eq!(euros(0, Language::En), "0 €");
+    }
+
+    #[test]
+    fn priced_actions_say_their_cost_or_that_they_have_none() {
+        let battery = Action::ReplaceBattery {
+            battery: "BAT0".into(),
+            health_permille: 410,
+        };
+        assert_eq!(
+            priced_action(&battery, Some(5_250), Language::En),
+            "replace battery BAT0 (41 %) — 52.50 €"
+        );
+        assert_eq!(
+            priced_action(&battery, None, Language::Fr),
+            "remplacer la batterie BAT0 (41 %) — non chiffré"
+        );
+        // Not a repair: nothing to price, nothing said about a price.
+        let destroy = Action::DestroyDisk { disk: "d".into() };
+        assert_eq!(
+            priced_action(&destroy, None, Language::En),
+            action(&destroy, Language::En)
+        );
+        assert_eq!(
+            priced_action(&Action::Recycle, None, Language::Fr),
+            "envoyer au recyclage"
+        );
+        let over = Reason::RepairOverBudget {
+            repair_cost_cents: 21_200,
+            budget_cents: 18_000,
+        };
+        assert_eq!(
+            reason(&over, Language::En),
+            "repair 212 € over the 180 € budget"
+        );
+        assert_eq!(
+            reason(&over, Language::Fr),
+            "réparation de 212 €, au-delà du budget de 180 €"
+        );
+        assert_eq!(
+            repair_total(7_250, 18_000, Language::En),
+            "repairs 72.50 €, budget 180 €"
         );
     }
 

@@ -650,6 +650,17 @@ pub struct VerdictRecord {
     pub grade: Grade,
     pub reasons: Vec<ReasonRecord>,
     pub actions: Vec<ActionRecord>,
+    /// The sum of the priced repairs, euro cents TTC. Additive, like the two below: absent
+    /// from certificates whose verdict was not priced, so their signed bytes are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair_cost_cents: Option<u64>,
+    /// The repair budget the plan was weighed against, euro cents TTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_cents: Option<u64>,
+    /// What the budget is, in the policy's words (by default the ceiling on the resale price of
+    /// a computer given away by a public body, décret of 7 November 2022).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_basis: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -664,6 +675,11 @@ pub struct ActionRecord {
     #[serde(flatten)]
     pub action: Action,
     pub message: String,
+    /// What the action costs (parts and labour), euro cents TTC, when the policy priced it.
+    /// Absent for an action that is not a repair or has no price (its message then says "not
+    /// priced"), and from certificates issued before prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_cents: Option<u64>,
 }
 
 /// Hands-on checks a refurbisher does on every laptop. Each is optional: `null`/absent means

@@ -217,6 +217,22 @@ fn sections(c: &Certificate, digest: &str) -> Vec<Section> {
     for a in &v.actions {
         verdict.push((t(l, "Action", "Action").into(), a.message.clone()));
     }
+    // A priced plan (additive): its total and the budget it was weighed against.
+    if let (Some(cost), Some(budget)) = (v.repair_cost_cents, v.budget_cents) {
+        verdict.push((
+            t(l, "Repair cost", "Réparations").into(),
+            messages::euros(cost, l),
+        ));
+        let basis = v
+            .budget_basis
+            .as_deref()
+            .map(|b| format!(" ({b})"))
+            .unwrap_or_default();
+        verdict.push((
+            t(l, "Budget", "Budget").into(),
+            format!("{}{basis}", messages::euros(budget, l)),
+        ));
+    }
     out.push(Section {
         title: t(l, "Verdict", "Verdict").into(),
         rows: verdict,

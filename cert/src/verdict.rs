@@ -52,6 +52,38 @@ pub struct Verdict {
     pub grade: Grade,
     pub reasons: Vec<Reason>,
     pub actions: Vec<Action>,
+    /// What the plan costs, when the policy priced it; `None` for a verdict decided without
+    /// prices (older agents, tests that build a verdict by hand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
+}
+
+/// The priced refurbishment plan: each action's cost (parts and labour), their total and the
+/// budget it was weighed against. Integers only, in euro cents (TTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pricing {
+    /// The cost of each action of [`Verdict::actions`], in the same order: `None` for one that
+    /// is not a repair ([`Action::is_repair`]) or that the price list cannot price.
+    pub action_cents: Vec<Option<u64>>,
+    /// The sum of the priced repairs.
+    pub repair_cost_cents: u64,
+    pub budget_cents: u64,
+    /// What the budget is ("plafond de revente d'un ordinateur cédé par une personne
+    /// publique…"), as the policy names it.
+    pub budget_basis: String,
+}
+
+impl Verdict {
+    /// Each action with its cost, when priced.
+    pub fn priced_actions(&self) -> impl Iterator<Item = (&Action, Option<u64>)> {
+        self.actions.iter().enumerate().map(|(i, a)| {
+            let cost = self
+                .pricing
+                .as_ref()
+                .and_then(|p| p.action_cents.get(i).copied().flatten());
+            (a, cost)
+        })
+    }
 }
 
 /// A fact that weighed on the verdict. Counters that may exceed 2^53 are decimal strings.
@@ -204,6 +236,12 @@ pub enum Reason {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         module: Option<String>,
     },
+    /// The priced repairs cost more than the workshop's repair budget: refurbishing this
+    /// laptop would cost more than it is worth to a family. Euro cents.
+    RepairOverBudget {
+        repair_cost_cents: u64,
+        budget_cents: u64,
+    },
 }
 
 /// What the workshop must do before the machine leaves.
@@ -287,4 +325,27 @@ pub enum Action {
         module: Option<String>,
     },
     Recycle,
+}
+
+impl Action {
+    /// Whether the action is a repair the workshop pays for to refurbish the laptop (a part, a
+    /// cleaning): only repairs are priced and weighed against the budget. Checks and notes cost
+    /// nothing to price, and the sanitization duties (purge, destroy, sanitize, reveal hidden
+    /// disks) and recycling are owed whichever pile the laptop goes to, so they do not weigh on
+    /// the choice between the two.
+    pub fn is_repair(&self) -> bool {
+        matches!(
+            self,
+            Action::ReplaceBattery { .. }
+                | Action::FitBattery
+                | Action::ReplaceDisk { .. }
+                | Action::FitNewDisk
+                | Action::AddRam { .. }
+                | Action::SwapRam { .. }
+                | Action::ReplaceRam { .. }
+                | Action::ReplaceKeyboard { .. }
+                | Action::ReplaceScreen
+                | Action::CleanCooling
+        )
+    }
 }

@@ -1,4 +1,5 @@
-//! The command line: enrol and revoke station keys, add web users, mark PXE machines, serve.
+//! The command line: enrol and revoke station keys, add web users, keep OS images, mark PXE
+//! machines, serve.
 //! Each subcommand is clap `Args` plus a little glue; the work is in `store`, `server` and `pxe`.
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
@@ -47,6 +48,9 @@ pub enum Command {
     Mark(MarkArgs),
     /// Take automatic mode away from a MAC or subnet.
     Unmark(UnmarkArgs),
+    /// OS images the agents deploy after a refurbish verdict (reprise.deploy=NAME).
+    #[command(subcommand)]
+    Image(ImageCommand),
     /// List the PXE marks.
     Marks(Db),
     /// Print the server key's fingerprint (made on first use): sticks pin it with
@@ -54,6 +58,165 @@ pub enum Command {
     ServerKey(ServerKeyArgs),
     /// Run the server.
     Serve(ServeArgs),
+    /// Lots: laptops received from a donor, imported from its inventory.
+    #[command(subcommand)]
+    Lot(LotCommand),
+    /// Record an event of a laptop's life (handed over, recycled, or cancelled: a correction is a
+    /// new event, the history is kept).
+    Event(EventArgs),
+    /// A laptop's life: its lot, certificates and events.
+    Laptop(LaptopArgs),
+    /// The donor's report: per site (or lot), the laptops received in a period and what became of
+    /// them, the re-use rate and the CO2e avoided.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LotCommand {
+    /// Import a donor's inventory (CSV with the header serial,asset_tag,model,purchase_year and
+    /// any other columns, which are kept): all of it or, on any error, nothing.
+    Import(LotImportArgs),
+    /// List the lots.
+    List(Db),
+}
+
+#[derive(Debug, Args)]
+pub struct LotImportArgs {
+    /// The donor's inventory (CSV, UTF-8; `,` or `;` between fields).
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
+    /// The site that received the laptops.
+    #[arg(long, value_name = "SITE")]
+    pub site: String,
+    /// The day they were received (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub received: String,
+    /// The lot's name (letters, digits, '.', '_', '-'); default: the file's name without .csv.
+    #[arg(long, value_name = "NAME")]
+    pub lot: Option<String>,
+    /// Who imports it (default: the login name).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+#[derive(Debug, Args)]
+pub struct EventArgs {
+    /// The laptop's SMBIOS serial (as in its lot's inventory).
+    #[arg(value_name = "SERIAL")]
+    pub serial: String,
+    #[command(subcommand)]
+    pub kind: EventKind,
+}
+
+/// What every event takes.
+#[derive(Debug, Args)]
+pub struct EventCommon {
+    /// The day it happened (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub date: String,
+    /// A remark (required for `cancelled`: why).
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Who records it (default: the login name).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventKind {
+    /// Handed over to a partner organisation (only when the latest certificate says every disk
+    /// was sanitized). No personal data of the family: the organisation and its receipt number.
+    HandedOver {
+        /// The partner organisation.
+        #[arg(long, value_name = "P")]
+        partner: String,
+        /// The partner's receipt number.
+        #[arg(long, value_name = "R")]
+        receipt: Option<String>,
+        #[command(flatten)]
+        common: EventCommon,
+    },
+    /// Recycled: the channel, the weight, and what happened to disks that were not sanitized
+    /// (required when the latest certificate does not say every disk was).
+    Recycled {
+        /// The recycling channel (e.g. the eco-organisation).
+        #[arg(long, value_name = "C")]
+        channel: String,
+        /// Weight in grams.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        weight_g: Option<u64>,
+        /// What happened to the disks that could not be sanitized (e.g. "shredded, certificate
+        /// D-1234").
+        #[arg(long, value_name = "TEXT")]
+        disks: Option<String>,
+        #[command(flatten)]
+        common: EventCommon,
+    },
+    /// Cancels the latest outcome (handed over or recycled) recorded by mistake: the laptop is
+    /// pending again (the history keeps both).
+    Cancelled {
+        #[command(flatten)]
+        common: EventCommon,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LaptopArgs {
+    #[arg(value_name = "SERIAL")]
+    pub serial: String,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Csv,
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Fr,
+    En,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// First day of reception counted (YYYY-MM-DD, included).
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    /// Last day of reception counted (YYYY-MM-DD, included).
+    #[arg(long, value_name = "DATE")]
+    pub to: String,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ReportFormat,
+    /// One row per site and lot instead of per site.
+    #[arg(long)]
+    pub by_lot: bool,
+    /// Language of the HTML report.
+    #[arg(long, value_enum, default_value = "fr")]
+    pub lang: Lang,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+/// Who runs the command, for the records that name who made them.
+fn operator(by: Option<String>) -> anyhow::Result<String> {
+    let name = match by {
+        Some(b) => b.trim().to_string(),
+        None => std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .map(|u| format!("{u} (CLI)"))
+            .unwrap_or_else(|_| "CLI".into()),
+    };
+    if name.is_empty() || name.chars().any(char::is_control) {
+        bail!("--by {name:?} is empty or holds control characters");
+    }
+    Ok(name)
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +289,53 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct ImagesDir {
+    /// Where the image files are kept; default: beside a SQLite database (DB.images).
+    /// Required with PostgreSQL.
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Store a disk image (raw, or zstd-compressed when named .zst): copied into the images
+    /// directory, its SHA-256 and size computed over the raw (decompressed) bytes.
+    Add {
+        /// The image file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Its name, as marks and reprise.deploy= give it (letters, digits, '.', '_', '-').
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// Its version (same characters); default: the time of adding, YYYYMMDD-HHMMSS.
+        /// A name and version are taken once, even after a removal.
+        #[arg(long, value_name = "V")]
+        version: Option<String>,
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        dir: ImagesDir,
+    },
+    /// List the images, removed ones included.
+    List {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Remove an image (NAME alone: its latest added version): its file is deleted, its record
+    /// kept, so that what names it still says what it was.
+    Remove {
+        #[arg(value_name = "NAME")]
+        name: String,
+        #[arg(long, value_name = "V")]
+        version: Option<String>,
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        dir: ImagesDir,
+    },
+}
+
+#[derive(Debug, Args)]
 #[group(id = "target", required = true, multiple = false)]
 pub struct Target {
     /// A machine's MAC address (aa:bb:cc:dd:ee:ff), as iPXE reports ${net0/mac}.
@@ -168,6 +378,10 @@ pub struct MarkArgs {
     /// Site recorded by these machines (reprise.site=; one word) and given to their stations.
     #[arg(long, value_name = "SITE")]
     pub site: Option<String>,
+    /// The image these machines deploy after a refurbish verdict (reprise.deploy=NAME: its
+    /// latest version when they download it); it must be stored here (`image add`).
+    #[arg(long, value_name = "NAME")]
+    pub image: Option<String>,
     #[command(flatten)]
     pub db: Db,
 }
@@ -189,6 +403,8 @@ pub struct ServeArgs {
     pub db: Db,
     #[command(flatten)]
     pub key: KeyPath,
+    #[command(flatten)]
+    pub images: ImagesDir,
     /// Serve PXE boot files from DIR (vmlinuz, vmlinuz-bios, initrd.img, bootx64.efi,
     /// grubx64.efi: the `out/` of scripts/build-image).
     #[arg(long, value_name = "DIR")]
@@ -269,6 +485,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let mode = a.mode.as_str();
             let store = open(&a.db).await?;
+            if let Some(image) = &a.image {
+                crate::images::check_name("--image", image)?;
+                if store
+                    .image(image.clone(), None)
+                    .await
+                    .with_context(|| format!("cannot look up image {image}"))?
+                    .is_none()
+                {
+                    bail!(
+                        "--image {image}: no such image here (or every version of it was \
+                         removed); add it first: reprise-collector image add FILE --name {image}"
+                    );
+                }
+            }
             store
                 .mark(Mark {
                     kind: kind.clone(),
@@ -276,10 +506,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     mode: mode.into(),
                     site: a.site,
                     created_at: util::now(),
+                    image: a.image.clone(),
                 })
                 .await
                 .with_context(|| format!("cannot mark {kind} {value}"))?;
-            println!("{kind} {value}: automatic {mode} over PXE");
+            match &a.image {
+                Some(image) => println!(
+                    "{kind} {value}: automatic {mode} over PXE, then image {image} on a \
+                     refurbish verdict"
+                ),
+                None => println!("{kind} {value}: automatic {mode} over PXE"),
+            }
             Ok(())
         }
         Command::Unmark(a) => {
@@ -300,15 +537,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&db).await?;
             for m in store.marks().await? {
                 println!(
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     m.kind,
                     m.value,
                     m.mode,
-                    m.site.unwrap_or_default()
+                    m.site.unwrap_or_default(),
+                    m.image.unwrap_or_default()
                 );
             }
             Ok(())
         }
+        Command::Image(c) => image(c).await,
         Command::ServerKey(a) => {
             let key = a.key.load(&a.db)?;
             println!("{}", key.key_id);
@@ -322,7 +561,202 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(a) => serve(a).await,
+        Command::Lot(LotCommand::Import(a)) => lot_import(a).await,
+        Command::Lot(LotCommand::List(db)) => {
+            let store = open(&db).await?;
+            println!("LOT\tSITE\tRECEIVED\tLAPTOPS\tFILE\tIMPORTED\tBY");
+            for l in store.lots().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    l.lot.name,
+                    l.lot.site,
+                    l.lot.received,
+                    l.laptops,
+                    l.lot.source,
+                    l.lot.imported_at,
+                    l.lot.imported_by
+                );
+            }
+            Ok(())
+        }
+        Command::Event(a) => event(a).await,
+        Command::Laptop(a) => {
+            let store = open(&a.db).await?;
+            let Some(life) = store.laptop(a.serial.clone()).await? else {
+                bail!("{} is in no lot", a.serial);
+            };
+            print!("{}", crate::life::text(&life));
+            Ok(())
+        }
+        Command::Report(a) => report(a).await,
     }
+}
+
+async fn lot_import(a: LotImportArgs) -> anyhow::Result<()> {
+    if !crate::life::is_date(&a.received) {
+        bail!("--received {:?} is not a date YYYY-MM-DD", a.received);
+    }
+    let site = a.site.trim().to_string();
+    if site.is_empty() || site.chars().any(char::is_control) {
+        bail!("--site {:?} is empty or holds control characters", a.site);
+    }
+    let stem = a
+        .file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = a
+        .lot
+        .clone()
+        .unwrap_or_else(|| crate::lots::lot_name_from_file(&stem));
+    crate::lots::check_lot_name(&name).map_err(anyhow::Error::msg)?;
+    let bytes =
+        std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+    let year: i64 = a.received[..4].parse().context("--received")?;
+    let laptops = crate::lots::parse(&a.file.display().to_string(), &bytes, year)?;
+    let store = open(&a.db).await?;
+    let lot = store::NewLot {
+        name: name.clone(),
+        site,
+        received: a.received.clone(),
+        source: a
+            .file
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        imported_at: util::now(),
+        imported_by: operator(a.by)?,
+    };
+    match store
+        .import_lot(lot, laptops)
+        .await
+        .with_context(|| format!("cannot import {}", a.file.display()))?
+    {
+        store::LotImport::Imported { laptops } => {
+            println!("lot {name}: {laptops} laptops imported");
+            Ok(())
+        }
+        store::LotImport::LotExists => {
+            bail!("lot {name} exists already: nothing imported (give another name with --lot)")
+        }
+        store::LotImport::SerialsTaken(taken) => {
+            let lines: Vec<String> = taken
+                .iter()
+                .map(|(line, serial, lot)| {
+                    format!("\n  line {line}: serial {serial} is already in lot {lot}")
+                })
+                .collect();
+            bail!(
+                "{}: nothing imported, {} serial(s) already in a lot:{}",
+                a.file.display(),
+                taken.len(),
+                lines.concat()
+            )
+        }
+    }
+}
+
+async fn event(a: EventArgs) -> anyhow::Result<()> {
+    let mut fields = serde_json::Map::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+            fields.insert(k.to_string(), serde_json::Value::String(v));
+        }
+    };
+    let (kind, common) = match a.kind {
+        EventKind::HandedOver {
+            partner,
+            receipt,
+            common,
+        } => {
+            put("partner", Some(partner));
+            put("receipt", receipt);
+            (crate::life::HANDED_OVER, common)
+        }
+        EventKind::Recycled {
+            channel,
+            weight_g,
+            disks,
+            common,
+        } => {
+            put("channel", Some(channel));
+            put("disks", disks);
+            if let Some(w) = weight_g {
+                fields.insert("weight_g".into(), serde_json::Value::from(w));
+            }
+            (crate::life::RECYCLED, common)
+        }
+        EventKind::Cancelled { common } => (crate::life::CANCELLED, common),
+    };
+    if let Some(note) = common
+        .note
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+    {
+        fields.insert("note".into(), serde_json::Value::String(note));
+    }
+    let store = open(&common.db).await?;
+    let event = store::Event {
+        serial: a.serial.clone(),
+        seq: 0,
+        kind: kind.into(),
+        date: common.date,
+        fields: serde_json::Value::Object(fields).to_string(),
+        recorded_by: operator(common.by)?,
+        recorded_at: util::now(),
+    };
+    match store
+        .record_event(event)
+        .await
+        .with_context(|| format!("cannot record an event of {}", a.serial))?
+    {
+        store::EventRecord::Recorded(e) => {
+            println!(
+                "{} #{}: {} on {} (recorded by {})",
+                e.serial, e.seq, e.kind, e.date, e.recorded_by
+            );
+            Ok(())
+        }
+        store::EventRecord::NotInLot => bail!(
+            "refused: {} is in no lot (import its donor's inventory first: lot import)",
+            a.serial
+        ),
+        store::EventRecord::Refused(why) => bail!("refused: {why}"),
+    }
+}
+
+async fn report(a: ReportArgs) -> anyhow::Result<()> {
+    for (flag, d) in [("--from", &a.from), ("--to", &a.to)] {
+        if !crate::life::is_date(d) {
+            bail!("{flag} {d:?} is not a date YYYY-MM-DD");
+        }
+    }
+    if a.from > a.to {
+        bail!("--from {} is after --to {}", a.from, a.to);
+    }
+    let store = open(&a.db).await?;
+    let lives = store
+        .laptops(store::LaptopFilter {
+            from: Some(a.from.clone()),
+            to: Some(a.to.clone()),
+            ..store::LaptopFilter::default()
+        })
+        .await?;
+    let rows = crate::report::rows(&lives, a.by_lot);
+    let lang = match a.lang {
+        Lang::Fr => reprise_cert::Language::Fr,
+        Lang::En => reprise_cert::Language::En,
+    };
+    let out = match a.format {
+        ReportFormat::Csv => crate::report::csv(&rows, a.by_lot),
+        ReportFormat::Html => crate::report::html_document(lang, &rows, a.by_lot, &a.from, &a.to),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write the report")?;
+    Ok(())
 }
 
 async fn open(db: &Db) -> anyhow::Result<Arc<dyn store::Store>> {
@@ -377,6 +811,127 @@ async fn list(db: Db) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Who runs the CLI, for an image's record.
+fn added_by() -> String {
+    match std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .or_else(|_| std::env::var("LOGNAME"))
+    {
+        Ok(u) if !u.is_empty() && !u.chars().any(char::is_control) => format!("cli ({u})"),
+        _ => "cli".to_string(),
+    }
+}
+
+async fn image(c: ImageCommand) -> anyhow::Result<()> {
+    match c {
+        ImageCommand::Add {
+            file,
+            name,
+            version,
+            db,
+            dir,
+        } => {
+            crate::images::check_name("--name", &name)?;
+            let added_at = util::now();
+            let version = version.unwrap_or_else(|| crate::images::default_version(&added_at));
+            crate::images::check_name("--version", &version)?;
+            let dir = crate::images::dir_for(&db.db, dir.images.as_deref())?;
+            let store = open(&db).await?;
+            // Refused before copying gigabytes (and again by the insert, for an add racing
+            // this one).
+            if let Some(old) = store
+                .image(name.clone(), Some(version.clone()))
+                .await
+                .with_context(|| format!("cannot look up image {name} {version}"))?
+            {
+                bail!(
+                    "image {name} {version} already exists (added {}{}): give another --version",
+                    old.added_at,
+                    old.removed_at
+                        .map(|at| format!(", removed {at}; a version is never reused"))
+                        .unwrap_or_default()
+                );
+            }
+            let new = crate::images::NewImage {
+                source: file,
+                name: name.clone(),
+                version: version.clone(),
+                added_by: added_by(),
+                added_at,
+            };
+            let record = {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || crate::images::copy_in(&dir, &new))
+                    .await
+                    .context("image copy thread")??
+            };
+            if let Err(e) = store.add_image(record.clone()).await {
+                let _ = crate::images::discard(&dir, &record);
+                return Err(e).with_context(|| format!("cannot add image {name} {version}"));
+            }
+            println!("{}", record.sha256);
+            eprintln!(
+                "image {name} {version} stored in {}: {} ({}), {} raw, SHA-256 of the raw bytes \
+                 above",
+                dir.join(&record.file).display(),
+                util::human_size(record.size),
+                record.compression,
+                util::human_size(record.raw_size),
+            );
+            Ok(())
+        }
+        ImageCommand::List { db } => {
+            let store = open(&db).await?;
+            println!("NAME\tVERSION\tCOMPRESSION\tSIZE\tRAW SIZE\tSHA256\tADDED\tSTATUS");
+            for i in store.images().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    i.name,
+                    i.version,
+                    i.compression,
+                    i.size,
+                    i.raw_size,
+                    i.sha256,
+                    i.added_at,
+                    i.removed_at
+                        .map_or_else(|| "available".to_string(), |at| format!("removed {at}")),
+                );
+            }
+            Ok(())
+        }
+        ImageCommand::Remove {
+            name,
+            version,
+            db,
+            dir,
+        } => {
+            let dir = crate::images::dir_for(&db.db, dir.images.as_deref())?;
+            let store = open(&db).await?;
+            let what = match &version {
+                Some(v) => format!("{name} {v}"),
+                None => name.clone(),
+            };
+            let removed = store
+                .remove_image(name, version, util::now())
+                .await
+                .with_context(|| format!("cannot remove image {what}"))?;
+            // The record says removed first: from now on nothing is served; then the file goes
+            // (a download under way keeps its open file to its end).
+            crate::images::discard(&dir, &removed).with_context(|| {
+                format!(
+                    "image {} {} is removed, but its file could not be deleted",
+                    removed.name, removed.version
+                )
+            })?;
+            println!(
+                "image {} {} removed (its record is kept)",
+                removed.name, removed.version
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Reads a password: twice without echo from a terminal, else the first line of stdin.
@@ -487,6 +1042,15 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         }
     };
     let server_key = a.key.load(&a.db)?;
+    // PostgreSQL without --images: the API lists the images but serves no file (503).
+    let images_dir = match crate::images::dir_for(&a.db.db, a.images.images.as_deref()) {
+        Ok(d) => Some(d),
+        Err(crate::images::ImageError::NoDefaultDir) => {
+            eprintln!("warning: no --images DIR: image files are not served");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
     let store = open(&a.db).await?;
     let listener = tokio::net::TcpListener::bind(&a.listen)
         .await
@@ -512,6 +1076,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         tokens_per_mac: a.pxe_tokens_per_mac,
         logins: crate::web::auth::LoginLimiter::new(a.login_attempts),
         server_key,
+        images_dir,
     });
     let limits = crate::conn::Limits {
         max_connections: a.max_connections,

@@ -11,7 +11,11 @@
 //! - **A read timeout** (`--read-timeout`): a request head must arrive within it (hyper's
 //!   header timeout, which also closes a keep-alive connection idle that long), and a request
 //!   body within it of the head, counted as a whole and not between bytes — a client sending a
-//!   byte a second is cut off all the same ([`DeadlineBody`]; the API answers 408).
+//!   byte a second is cut off all the same ([`DeadlineBody`]; the API answers 408). It never
+//!   applies to a response: hyper starts the head timer only once the previous response is
+//!   entirely written, so a multi-GB image download to a slow disk (`download.rs`) takes as
+//!   long as it takes — and a connection with a response still being written is never the
+//!   idle one that makes room (tested: `tests/images.rs`, a slow reader).
 //!
 //! Each request gets the peer address (`ConnectInfo<SocketAddr>`). On shutdown, no new
 //! connection is taken, idle ones close, and requests in flight finish.

@@ -163,6 +163,8 @@ pub struct AutoMode {
     /// The mark that gave it: "MAC aa:.." or "subnet 10.0.5.0/24".
     pub because: String,
     pub site: Option<String>,
+    /// The OS image the mark names (`reprise.deploy=`): deployed after a refurbish verdict.
+    pub image: Option<String>,
 }
 
 /// The mark that applies to a machine: its MAC first, else the most specific subnet holding
@@ -176,6 +178,7 @@ pub fn decide(marks: &[Mark], mac: Option<&str>, ip: IpAddr) -> Option<AutoMode>
             mode: m.mode.parse().ok()?,
             because: format!("MAC {}", m.value),
             site: m.site.clone(),
+            image: m.image.clone(),
         });
     }
     marks
@@ -189,6 +192,7 @@ pub fn decide(marks: &[Mark], mac: Option<&str>, ip: IpAddr) -> Option<AutoMode>
                 mode: m.mode.parse().ok()?,
                 because: format!("subnet {s}"),
                 site: m.site.clone(),
+                image: m.image.clone(),
             })
         })
 }
@@ -223,6 +227,15 @@ pub fn cmdline(input: &ScriptInput<'_>) -> String {
         {
             line.push_str(&format!(" reprise.site={site}"));
         }
+        // A name `mark --image` checked; one edited in by hand that is not a plain word is
+        // left out rather than let it break the command line.
+        if let Some(image) = auto
+            .image
+            .as_deref()
+            .filter(|i| crate::images::check_name("image", i).is_ok())
+        {
+            line.push_str(&format!(" reprise.deploy={image}"));
+        }
     }
     if let Some(token) = input.enroll_token {
         line.push_str(&format!(" reprise.enroll={token}"));
@@ -250,9 +263,14 @@ fn banner(input: &ScriptInput<'_>) -> (String, String) {
                 a.mode, a.because
             ),
             format!(
-                "Reprise: AUTOMATIC {} of this machine's disks ({}), then power off",
+                "Reprise: AUTOMATIC {} of this machine's disks ({}){}, then power off",
                 a.mode.as_str().to_uppercase(),
-                a.because
+                a.because,
+                a.image
+                    .as_deref()
+                    .filter(|i| crate::images::check_name("image", i).is_ok())
+                    .map(|i| format!(", image {i} on a refurbish verdict"))
+                    .unwrap_or_default()
             ),
         ),
         None => (
@@ -355,6 +373,7 @@ mod tests {
             mode: mode.into(),
             site: None,
             created_at: "t".into(),
+            image: None,
         }
     }
 
@@ -488,6 +507,7 @@ mod tests {
             mode: Level::Clear,
             because: "subnet 10.0.2.0/24".into(),
             site: Some("rack-1".into()),
+            image: None,
         };
         let input = ScriptInput {
             base_url: "http://10.0.2.2:8080",
@@ -544,6 +564,7 @@ mod tests {
             mode: Level::Clear,
             because: "MAC 52:54:00:12:34:56".into(),
             site: Some("college-pasteur".into()),
+            image: Some("debian-12".into()),
         };
         let line = cmdline(&ScriptInput {
             base_url: base,
@@ -555,7 +576,8 @@ mod tests {
         });
         let expected = format!(
             "reprise.server=http://10.0.2.2:8080 reprise.server-key={KEY} reprise.auto=clear \
-             reprise.poweroff=1 reprise.site=college-pasteur reprise.enroll=ab12"
+             reprise.poweroff=1 reprise.site=college-pasteur reprise.deploy=debian-12 \
+             reprise.enroll=ab12"
         );
         assert!(line.ends_with(&expected), "{line}");
     }

@@ -8,6 +8,8 @@
 //! | `POST /api/v1/certificates` | upload a certificate (API) |
 //! | `POST /api/v1/stations` | enrol a PXE station key with its one-time token (API) |
 //! | `POST /api/v1/hello` | a station's signed hello, the server's signed answer (API) |
+//! | `GET /api/v1/images` | the OS images the agents may deploy, as JSON (API) |
+//! | `GET\|HEAD /api/v1/images/<name>[/<version>]` | an image's file, with HTTP ranges (API) |
 //! | `GET /healthz` | liveness |
 //! | `GET /c/<hex>` | the certificate page (QR code: `<public-url>/c/<hex of the digest>`) |
 //! | `GET /c/<hex>.json` | the certificate file exactly as received |
@@ -15,6 +17,7 @@
 //! | `GET /certificates.csv` | the list as CSV, same filters |
 //! | `GET /stations`, `GET /stations/<hex of the key id>` | stations and their chains |
 //! | `GET /stats` | statistics per site and month |
+//! | `GET /images` | the OS images kept here, and the PXE marks that name one |
 //! | `GET /login`, `POST /login`, `POST /logout` | web sessions |
 //! | `GET /boot.ipxe?mac=<MAC>` | the iPXE script of one machine (with `--boot-dir`) |
 //! | `GET /boot/{vmlinuz,vmlinuz-bios,initrd.img}` | the live image's kernels and initramfs |
@@ -58,12 +61,27 @@ fn routes(app: Arc<App>) -> Router {
         .route("/api/v1/certificates", post(crate::api::upload))
         .route("/api/v1/stations", post(crate::api::enroll))
         .route("/api/v1/hello", post(crate::api::hello))
+        .route("/api/v1/images", get(crate::download::list))
+        .route("/api/v1/images/{name}", get(crate::download::latest))
+        .route(
+            "/api/v1/images/{name}/{version}",
+            get(crate::download::version),
+        )
         .route("/certificates", get(web::list::list))
         .route("/certificates.csv", get(web::list::csv))
         .route("/c/{name}", get(web::cert::page))
         .route("/stations", get(web::stations::list))
         .route("/stations/{hex}", get(web::stations::page))
         .route("/stats", get(web::stats::page))
+        .route("/images", get(web::images::page))
+        .route("/lots", get(web::lots::lots))
+        .route("/lots/{name}", get(web::lots::lot))
+        .route("/lots/{name}/labels", get(web::lots::labels))
+        .route("/laptops", get(web::lots::laptops))
+        .route("/laptops/{serial}", get(web::lots::laptop))
+        .route("/laptops/{serial}/events", post(web::lots::record))
+        .route("/report", get(web::lots::report_page))
+        .route("/report.csv", get(web::lots::report_csv))
         .route("/login", get(web::auth::login_page).post(web::auth::login))
         .route("/logout", post(web::auth::logout))
         .route("/boot.ipxe", get(boot_script))

@@ -1,5 +1,5 @@
 //! Small helpers shared by the server and the CLI: time stamps, random tokens, hashing, HTML
-//! escaping, error chains.
+//! escaping, error chains, sizes.
 
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -112,9 +112,34 @@ pub fn digest_from_path(hex: &str) -> Option<String> {
         .then(|| format!("sha256:{}", hex.to_ascii_lowercase()))
 }
 
+/// Bytes in a human unit (the exact count is in the list's other columns and the API).
+pub fn human_size(n: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    #[allow(clippy::cast_precision_loss)]
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_in_binary_units() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(8 << 30), "8.0 GiB");
+    }
 
     #[test]
     fn time_stamps_are_utc_with_milliseconds_and_sort_as_text() {

@@ -34,6 +34,8 @@ fn schema_1_workshop(
     };
     format!(
         "INSERT INTO reprise_schema (version) VALUES (1);
+         INSERT INTO marks (kind, value, mode, site, created_at) VALUES ('mac', \
+           '52:54:00:00:00:01', 'clear', 'rack-1', '2026-11-01T00:00:00.000Z');
          INSERT INTO stations (key_id, name, site, public_key, public_key_pem, enrolled_at, \
            revoked_at, enrolled_via, note) VALUES {}, {};
          INSERT INTO certificates (digest, id, station_key_id, sequence, previous_digest, \
@@ -98,6 +100,7 @@ fn migrates(
         "/certificates.csv".to_string(),
         "/stats".to_string(),
         "/stations".to_string(),
+        "/images".to_string(),
         format!("/stations/{}", &squatter.key_id[7..]),
         format!("/stations/{}", &stick.key_id[7..]),
         format!("/c/{}", squat.hex()),
@@ -112,8 +115,17 @@ fn migrates(
         page.contains("Signature INVALID") && page.contains("is not its signer"),
         "the squatter's row says what it is: {page}"
     );
+    // Schema 3: the marks kept, naming no image; no image yet.
+    assert_eq!(
+        support::cli_ok(&["marks", "--db", db]),
+        "mac\t52:54:00:00:00:01\tclear\track-1\t\n"
+    );
+    assert_eq!(
+        server.get("/api/v1/images").json()["images"],
+        serde_json::json!([])
+    );
     drop(server);
-    // A second start finds schema 2 and changes nothing.
+    // A second start finds the current schema and changes nothing.
     let server = Server::open(db, &[]);
     assert_eq!(server.count(), 3);
     assert_eq!(server.upload(&genuine.bytes).status, 200);
@@ -136,7 +148,13 @@ fn a_schema_1_sqlite_database_is_migrated() {
     let version: i64 = conn
         .query_row("SELECT max(version) FROM reprise_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    // 1 → 2 (ids per station) → 3 (images, marks.image) → 4 (lots, laptops, events: new tables
+    // only).
+    assert_eq!(version, 4);
+    let lots: i64 = conn
+        .query_row("SELECT count(*) FROM lots", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(lots, 0);
     let orphans: i64 = conn
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
             r.get(0)

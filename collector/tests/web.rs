@@ -821,3 +821,110 @@ fn login_attempts_are_capped_per_client() {
     assert_eq!(ok.status, 303, "{}", ok.text());
     assert!(set_cookie(&ok, "reprise_session").is_some());
 }
+
+/// A priced certificate (each action's cost, the repairs' total over the budget, the new
+/// reason) is accepted and its page shows the plan: the actions with their costs, a repair not
+/// priced said so, the total, the budget and what it is. A certificate issued before prices is
+/// accepted as it always was and its page shows no plan and no cost.
+#[test]
+fn certificate_page_shows_the_priced_plan() {
+    use reprise_cert::messages;
+    use reprise_cert::model::{ActionRecord, ReasonRecord};
+    use reprise_cert::verdict::{Action, Grade, Reason};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let db = db.to_str().unwrap();
+    let mut st = Station::new();
+    enroll(db, &st, "stick-a", "Collège Pasteur, Besançon");
+    let server = Server::open(db, &[]);
+
+    let unpriced = st.issue(&Spec::default());
+    assert_eq!(server.upload(&unpriced.bytes).status, 201);
+
+    let mut c = support::template(false);
+    c.id = format!("{}-{:08}", &st.key_id[7..23], st.next_sequence);
+    c.chain.sequence = st.next_sequence;
+    c.chain.previous_digest = st.previous.clone();
+    c.chain.station_key_id = st.key_id.clone();
+    let lang = c.language;
+    let v = &mut c.verdict;
+    for (a, cost) in v.actions.iter_mut().zip([2_000, 19_200]) {
+        a.cost_cents = Some(cost);
+        a.message = messages::priced_action(&a.action, Some(cost), lang);
+    }
+    v.actions.push(ActionRecord {
+        message: messages::priced_action(&Action::ReplaceScreen, None, lang),
+        action: Action::ReplaceScreen,
+        cost_cents: None,
+    });
+    v.actions.push(ActionRecord {
+        message: messages::action(&Action::Recycle, lang),
+        action: Action::Recycle,
+        cost_cents: None,
+    });
+    let over = Reason::RepairOverBudget {
+        repair_cost_cents: 21_200,
+        budget_cents: 18_000,
+    };
+    v.reasons.push(ReasonRecord {
+        message: messages::reason(&over, lang),
+        reason: over,
+    });
+    v.repair_cost_cents = Some(21_200);
+    v.budget_cents = Some(18_000);
+    v.budget_basis = Some(
+        "plafond de revente d'un ordinateur cédé par une personne publique, 180 € TTC, \
+         décret du 7 novembre 2022"
+            .into(),
+    );
+    v.decision = Decision::Recycle;
+    v.grade = Grade::C;
+    c.destination = Decision::Recycle;
+    let priced = st.seal(c);
+    assert_eq!(
+        server.upload(&priced.bytes).status,
+        201,
+        "a priced certificate is accepted"
+    );
+
+    let page = server.get(&format!("/c/{}?lang=fr", priced.hex()));
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("Signature valide"), "{html}");
+    let plan = {
+        let start = html.find("id=\"plan\"").expect("the plan box");
+        &html[start..start + html[start..].find("</div>").unwrap()]
+    };
+    for expected in [
+        "replace battery BAT0 (41 %)</td><td class=\"num\">192 €</td>",
+        "add RAM: 4 GiB installed, 1 free slot(s)</td><td class=\"num\">20 €</td>",
+        "replace the screen</td><td class=\"num\"><span class=\"warn\">non chiffré</span>",
+        "send to recycling</td><td class=\"num\">—</td>",
+        "Réparations: <strong>212 €</strong>",
+        "au-delà du budget",
+        "Budget: 180 € (plafond de revente d&#39;un ordinateur cédé par une personne publique, 180 € TTC, décret du 7 novembre 2022)",
+        "1 réparation(s) non chiffrée(s)",
+    ] {
+        assert!(plan.contains(expected), "{expected}\n{plan}");
+    }
+    // The content below says it too, in the certificate's language (English here).
+    assert!(
+        html.contains("repair 212 € over the 180 € budget"),
+        "{html}"
+    );
+    assert!(
+        html.contains("replace battery BAT0 (41 %) — 192 €"),
+        "{html}"
+    );
+
+    let en = server.get(&format!("/c/{}?lang=en", priced.hex())).text();
+    assert!(
+        en.contains("Repairs: <strong>212 €</strong>") && en.contains("over the budget"),
+        "{en}"
+    );
+
+    let old = server.get(&format!("/c/{}", unpriced.hex())).text();
+    assert!(old.contains("Signature valid") || old.contains("Signature valide"));
+    assert!(!old.contains("id=\"plan\"") && !old.contains('€'), "{old}");
+}

@@ -199,7 +199,7 @@ pub struct Vm {
     disks: usize,
     /// What to do on the laptop when a text appears on the serial console, in order: press
     /// keys, or take a picture of its screen.
-    inputs: Vec<(String, Action)>,
+    inputs: Vec<(String, usize, Action)>,
 }
 
 /// Something done to the emulated laptop from outside.
@@ -286,7 +286,17 @@ impl Vm {
     pub fn type_after(&mut self, after: &str, text: &str) -> &mut Self {
         let keys = text.chars().map(key_name).collect::<Result<Vec<_>>>();
         let keys = keys.unwrap_or_else(|e| panic!("type_after({text:?}): {e}"));
-        self.inputs.push((after.to_owned(), Action::Keys(keys)));
+        self.inputs.push((after.to_owned(), 1, Action::Keys(keys)));
+        self
+    }
+
+    /// Types `text` as [`Vm::type_after`] does, once `after` has appeared `nth` times on the
+    /// serial console (a question asked again).
+    pub fn type_after_nth(&mut self, after: &str, nth: usize, text: &str) -> &mut Self {
+        let keys = text.chars().map(key_name).collect::<Result<Vec<_>>>();
+        let keys = keys.unwrap_or_else(|e| panic!("type_after_nth({text:?}): {e}"));
+        self.inputs
+            .push((after.to_owned(), nth, Action::Keys(keys)));
         self
     }
 
@@ -295,6 +305,7 @@ impl Vm {
     pub fn press_after(&mut self, after: &str, keys: &[&str]) -> &mut Self {
         self.inputs.push((
             after.to_owned(),
+            1,
             Action::Keys(keys.iter().map(|k| (*k).to_owned()).collect()),
         ));
         self
@@ -304,7 +315,7 @@ impl Vm {
     /// serial console; `Run::screens` has it, [`read_screen`] reads its text.
     pub fn screendump_after(&mut self, after: &str, name: &str) -> &mut Self {
         self.inputs
-            .push((after.to_owned(), Action::Screendump(name.to_owned())));
+            .push((after.to_owned(), 1, Action::Screendump(name.to_owned())));
         self
     }
 
@@ -320,6 +331,7 @@ impl Vm {
         let id = self.drive(img);
         self.inputs.push((
             after.to_owned(),
+            1,
             Action::Monitor(format!(
                 "device_add usb-storage,bus=xhci.0,drive={id},id=hot{id}"
             )),
@@ -479,6 +491,7 @@ impl Vm {
             Some(after) => {
                 self.inputs.push((
                     after.to_owned(),
+                    1,
                     Action::Monitor(format!("device_add {device}")),
                 ));
                 self
@@ -583,8 +596,8 @@ impl Vm {
                     marks.push(((*mark).to_owned(), start.elapsed()));
                 }
             }
-            while let Some((after, action)) = inputs.peek()
-                && text.contains(after.as_str())
+            while let Some((after, nth, action)) = inputs.peek()
+                && text.matches(after.as_str()).count() >= *nth
             {
                 if console.is_none() {
                     console = Some(

@@ -64,7 +64,10 @@ fn interactive_the_first_screen_is_on_the_laptops_display_and_three_keys_reach_t
         .press_after("reprise: screen confirm", &["f10", "ret"])
         .screendump_after("reprise: screen result", "result")
         .press_after("reprise: screen result", &["ret"])
-        .run_until_finished(TIMEOUT)?;
+        // The end is the operator's: the last dialog, power off under the cursor; Enter.
+        .screendump_after("reprise: screen end", "end")
+        .press_after("reprise: screen end", &["ret"])
+        .run(TIMEOUT)?;
     timings(&run);
     let (machine, _) = screen(&run, "machine")?;
     eprintln!("{machine}");
@@ -92,9 +95,29 @@ fn interactive_the_first_screen_is_on_the_laptops_display_and_three_keys_reach_t
     eprintln!("{result}");
     ensure!(result.contains("nvme0n1: SANITIZED"), "{result}");
     ensure!(
-        run.keystrokes == 4,
-        "Enter, F10, Enter to the certificate, Enter to finish: {}",
+        run.keystrokes == 5,
+        "Enter, F10, Enter to the certificate, Enter to finish, Enter to power off: {}",
         run.keystrokes
+    );
+    let (end, _) = screen(&run, "end")?;
+    eprintln!("{end}");
+    ensure!(
+        end.contains("End of the run") && end.contains("> Power off") && end.contains("Reboot"),
+        "the last dialog offers power off first, then reboot:\n{end}"
+    );
+    ensure!(
+        !end.contains("Maintenance"),
+        "the maintenance shell is on no button without reprise.shell=1:\n{end}"
+    );
+    // Init acted on the operator's choice: no shell, no prompt; the machine powered off.
+    ensure!(
+        run.serial
+            .contains("reprise-init: agent finished (status 0); the operator chose: poweroff")
+            && run
+                .serial
+                .contains("reprise-init: powering off (the operator's choice)"),
+        "init did not power off as the operator chose:\n{}",
+        tail(&run.serial, 40)
     );
     ensure!(
         run.agent_status == Some(0),

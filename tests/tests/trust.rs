@@ -71,6 +71,9 @@ fn automatic_mode_writes_nothing_when_the_sticks_data_partition_cannot_be_mounte
     Ok(())
 }
 
+/// Init's own question at the end of a run that wrote no choice.
+const ASKED: &str = "reprise-init: End of the run / Fin : Enter = power off";
+
 #[test]
 fn a_donor_disk_never_configures_the_run_and_a_declined_run_writes_nothing() -> Result<()> {
     let out = outputs()?;
@@ -103,7 +106,37 @@ fn a_donor_disk_never_configures_the_run_and_a_declined_run_writes_nothing() -> 
         .press_after("Number / Numéro: ", &["1", "ret"])
         // The operator reads the plan on the first screen and leaves: Esc, then Enter.
         .press_after("reprise: screen machine", &["esc", "ret"])
-        .run_until_finished(TIMEOUT)?;
+        // A run left before its end wrote no choice: init asks on the laptop's screen, never a
+        // root shell. The operator types the documented word for the maintenance shell, leaves
+        // it with exit — which comes back to the choice, no reboot — then types r, Enter:
+        // reboot (QEMU, -no-reboot, then exits).
+        .type_after(ASKED, "shell\r")
+        .type_after(
+            "reprise-init: maintenance shell (root): type exit",
+            "exit\r",
+        )
+        .type_after_nth(ASKED, 2, "r\r")
+        .run(TIMEOUT)?;
+    ensure!(
+        run.serial.matches(ASKED).count() == 2,
+        "init did not ask again once the shell was left:\n{}",
+        run.serial
+    );
+    ensure!(
+        run.serial
+            .contains("reprise-init: agent finished (status 4)")
+            && !run.serial.contains("(status 4); the operator chose")
+            && run
+                .serial
+                .contains("reprise-init: rebooting (the operator's choice)"),
+        "init did not ask, or did not reboot as answered:\n{}",
+        run.serial
+    );
+    ensure!(
+        !run.serial.contains("shell = maintenance shell"),
+        "a shell was listed without reprise.shell=1:\n{}",
+        run.serial
+    );
     ensure!(
         run.serial.contains(
             "Several disks carry the Reprise image. Which one did this laptop boot from?"

@@ -458,12 +458,19 @@ pub fn verdict_record(v: &Verdict, lang: Language) -> VerdictRecord {
             })
             .collect(),
         actions: v
-            .actions
-            .iter()
-            .map(|a| ActionRecord {
+            .priced_actions()
+            .map(|(a, cost)| ActionRecord {
                 action: a.clone(),
-                message: messages::action(a, lang),
+                // Without prices the sentence is the plain instruction, as it always was.
+                message: match &v.pricing {
+                    Some(_) => messages::priced_action(a, cost, lang),
+                    None => messages::action(a, lang),
+                },
+                cost_cents: cost,
             })
             .collect(),
+        repair_cost_cents: v.pricing.as_ref().map(|p| p.repair_cost_cents),
+        budget_cents: v.pricing.as_ref().map(|p| p.budget_cents),
+        budget_basis: v.pricing.as_ref().map(|p| p.budget_basis.clone()),
     }
 }

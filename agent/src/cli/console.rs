@@ -114,6 +114,43 @@ pub fn confirm(
     Ok(answer == "yes" || answer == "oui")
 }
 
+/// The last question of an interactive run: what the machine does next. Enter powers off (the
+/// default), `r` reboots; `shell` opens init's maintenance shell — listed only when the boot
+/// says `reprise.shell=1`, accepted always (documented, on no button). Both languages, as
+/// init's own prompt. Anything else asks again; the end of the input is no answer (`None`:
+/// init then asks itself).
+pub fn ask_end(
+    out: &mut dyn Write,
+    input: &mut dyn BufRead,
+    shell: bool,
+) -> io::Result<Option<crate::flow::end::Choice>> {
+    loop {
+        write!(
+            out,
+            "End of the run / Fin : Enter = power off / éteindre, r = reboot / redémarrer{}: ",
+            if shell {
+                ", shell = maintenance shell / shell de maintenance"
+            } else {
+                ""
+            }
+        )?;
+        out.flush()?;
+        let mut line = String::new();
+        if input.read_line(&mut line)? == 0 {
+            writeln!(out)?;
+            return Ok(None);
+        }
+        if let Some(choice) = crate::flow::end::Choice::from_answer(&line) {
+            return Ok(Some(choice));
+        }
+        writeln!(
+            out,
+            "Not understood / Pas compris : {}",
+            text::escape(line.trim())
+        )?;
+    }
+}
+
 /// "zero, verify sample 10.0 %".
 pub fn describe_verify(v: crate::wipe::VerifySpec) -> String {
     match v {

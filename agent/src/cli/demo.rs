@@ -43,6 +43,10 @@ pub struct Args {
     /// How long the cooling check loads the CPU, seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub cooling: u64,
+    /// End with the operator's choice, as the live image does: power off (Enter), reboot, or
+    /// the maintenance shell (F12) — written to FILE (a new file) and not acted on.
+    #[arg(long, value_name = "FILE")]
+    pub choice_file: Option<PathBuf>,
     /// Tests only: panic once the first screen is drawn (the terminal must come back).
     #[arg(long, hide = true)]
     pub panic_after_first_frame: bool,
@@ -80,6 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Given::default(),
         RunFlags {
             linger: Duration::from_secs(3),
+            choice_file: args.choice_file.clone(),
             ..RunFlags::new(SysRoot::new(&args.root), DataDir(dir.join("data")))
         },
         crate::sys::env::locale().as_deref(),

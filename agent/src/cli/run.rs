@@ -117,6 +117,11 @@ pub struct Args {
     /// How long the result stays on screen in automatic mode before the agent ends.
     #[arg(long, value_name = "SECONDS", default_value_t = 5)]
     pub linger: u64,
+    /// Ask the operator at the end of the run what the machine does next — power off (Enter),
+    /// reboot, or the maintenance shell — and write the answer (`poweroff`, `reboot`, `shell`)
+    /// to FILE, a new file, for the live image's init to act on. An automatic run asks nothing.
+    #[arg(long, value_name = "FILE")]
+    pub choice_file: Option<PathBuf>,
 }
 
 /// Drive self-tests the operator can ask for.
@@ -163,6 +168,7 @@ impl Args {
             server_key: self.server_key.clone(),
             enroll: self.enroll.clone(),
             self_test: self.self_test.map(|SelfTestArg::Short| SelfTestKind::Short),
+            shell: None,
         }
     }
 
@@ -187,6 +193,7 @@ impl Args {
                 policy: self.policy.clone(),
                 ram_test: !self.no_ram_test,
                 linger: Duration::from_secs(self.linger),
+                choice_file: self.choice_file.clone(),
             },
             crate::sys::env::locale().as_deref(),
         );
@@ -369,7 +376,27 @@ fn on_console(run: &Run, station: &Station, mut out: Transcript) -> anyhow::Resu
     }
     let lines = out.lines();
     let status = run.finish(station, Some(&executed), &lines, &cancel, &mut out)?;
+    if let Some(file) = &run.config.choice_file
+        && run.config.auto.is_none()
+        && let Some(choice) =
+            console::ask_end(&mut out, &mut std::io::stdin().lock(), run.config.shell)?
+    {
+        hand_over(&mut out, file, choice);
+    }
     Ok(console::exit_code(status))
+}
+
+/// Writes the operator's choice for init; a choice that cannot be written is said (init then
+/// asks again, on its own prompt), and changes nothing of how the run ended.
+fn hand_over(out: &mut dyn Write, file: &std::path::Path, choice: crate::flow::end::Choice) {
+    match crate::flow::end::write(file, choice) {
+        Ok(()) => {
+            let _ = writeln!(out, "reprise: the operator chose: {}", choice.as_str());
+        }
+        Err(e) => {
+            let _ = writeln!(out, "{}", crate::model::error_chain(&e));
+        }
+    }
 }
 
 /// The operator's screen, then what follows it on the terminal and in the transcript: the
@@ -431,6 +458,9 @@ pub fn on_screen(
         w.stop();
     }
     let status = status?;
+    if let (Some(file), Some(choice)) = (&run.config.choice_file, ending.choice) {
+        hand_over(&mut out, file, choice);
+    }
     if let Some(e) = refused {
         return Err(e);
     }

@@ -73,6 +73,9 @@ pub struct Given {
     pub server_key: Option<String>,
     pub enroll: Option<String>,
     pub self_test: Option<SelfTestKind>,
+    /// The maintenance shell offered at the end (`reprise.shell=1`), beside power off and
+    /// reboot; without it, only a key named on no button reaches it.
+    pub shell: Option<bool>,
 }
 
 impl Given {
@@ -96,6 +99,13 @@ impl Given {
                 "auto" => g.auto = Some(value.parse().map_err(|_| bad("expected clear or purge"))?),
                 "poweroff" => {
                     g.poweroff = Some(match value {
+                        "1" | "yes" => true,
+                        "0" | "no" => false,
+                        _ => return Err(bad("expected 1 or 0")),
+                    })
+                }
+                "shell" => {
+                    g.shell = Some(match value {
                         "1" | "yes" => true,
                         "0" | "no" => false,
                         _ => return Err(bad("expected 1 or 0")),
@@ -157,6 +167,7 @@ impl Given {
             server_key: self.server_key.or(fallback.server_key),
             enroll: self.enroll.or(fallback.enroll),
             self_test: self.self_test.or(fallback.self_test),
+            shell: self.shell.or(fallback.shell),
         }
     }
 }
@@ -287,6 +298,11 @@ pub struct Config {
     pub ram_test: bool,
     /// How long the result stays on screen in automatic mode before the agent ends.
     pub linger: Duration,
+    /// Where the operator's choice at the end goes (`flow::end`; init's `/run/reprise/next`);
+    /// `None`: the run asks nothing at its end (a run started by hand, the tests).
+    pub choice_file: Option<PathBuf>,
+    /// The end's choice lists the maintenance shell (`reprise.shell=1`).
+    pub shell: bool,
 }
 
 /// The flags of `reprise run` that only the agent's command line gives (not settings of the
@@ -305,6 +321,8 @@ pub struct RunFlags {
     pub policy: Option<PathBuf>,
     pub ram_test: bool,
     pub linger: Duration,
+    /// Where the operator's choice at the end goes (`--choice-file`).
+    pub choice_file: Option<PathBuf>,
 }
 
 impl RunFlags {
@@ -323,6 +341,7 @@ impl RunFlags {
             policy: None,
             ram_test: true,
             linger: Duration::from_secs(5),
+            choice_file: None,
         }
     }
 }
@@ -391,6 +410,8 @@ pub fn resolve(flags: Given, booted: Given, run: RunFlags, locale: Option<&str>)
         server,
         ram_test: run.ram_test,
         linger: run.linger,
+        choice_file: run.choice_file,
+        shell: g.shell == Some(true),
     }
 }
 
@@ -419,6 +440,9 @@ impl Config {
         ));
         if self.self_test.is_some() {
             out.push(("self-test", "short".to_owned()));
+        }
+        if self.shell {
+            out.push(("shell", "1".to_owned()));
         }
         out.push(("operator", self.issuer.operator.clone()));
         out.push(("site", self.issuer.site.clone()));
@@ -498,6 +522,23 @@ mod tests {
         assert_eq!((c.language, c.keymap), (Language::Fr, Layout::FrAzerty));
         assert_eq!(c.issuer.operator, "unknown");
         assert!(c.auto.is_none() && c.poweroff == PowerOff::No && c.server.is_none());
+    }
+
+    #[test]
+    fn the_maintenance_shell_is_offered_only_when_the_boot_says_so() {
+        let c = resolve(Given::default(), Given::default(), run_flags(), None);
+        assert!(!c.shell);
+        assert!(!c.lines().iter().any(|(k, _)| *k == "shell"));
+        let g = Given::from_conf("reprise.shell=1\n").unwrap();
+        let c = resolve(Given::default(), g, run_flags(), None);
+        assert!(c.shell);
+        assert!(c.lines().contains(&("shell", "1".to_owned())));
+        // The command line's 0 wins over the stick's 1.
+        let kernel = Given::from_settings([("shell", "0")], Source::KernelCommandLine).unwrap();
+        let conf = Given::from_conf("reprise.shell=1\n").unwrap();
+        assert!(!resolve(Given::default(), kernel.or(conf), run_flags(), None).shell);
+        let e = Given::from_settings([("shell", "bash")], Source::KernelCommandLine).unwrap_err();
+        assert!(e.to_string().contains("reprise.shell=bash"), "{e}");
     }
 
     #[test]

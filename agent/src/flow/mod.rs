@@ -13,6 +13,7 @@
 pub mod config;
 pub mod data;
 pub mod demo;
+pub mod end;
 pub mod expect;
 pub mod issue;
 pub mod medium;

@@ -72,6 +72,22 @@ impl Config {
         self.run.poweroff != flow::config::PowerOff::No
     }
 
+    /// Whether the run ends with the operator's choice (`--choice-file`: init acts on it).
+    pub fn asks_end(&self) -> bool {
+        self.run.choice_file.is_some()
+    }
+
+    /// The choices the end's dialog lists: power off, reboot, and the maintenance shell only
+    /// when the boot says `reprise.shell=1` (else F12, on no button, reaches it).
+    pub fn ending_choices(&self) -> Vec<crate::flow::end::Choice> {
+        use crate::flow::end::Choice;
+        let mut c = vec![Choice::PowerOff, Choice::Reboot];
+        if self.run.shell {
+            c.push(Choice::Shell);
+        }
+        c
+    }
+
     /// How long the result (or a refusal) stays up in automatic mode before the agent ends.
     pub fn linger(&self) -> Duration {
         self.run.linger
@@ -134,6 +150,11 @@ pub enum Overlay {
     /// Stop the wipe: F10 then Enter; `armed` once F10 was pressed.
     Cancel {
         armed: bool,
+    },
+    /// The end of the run: what the machine does next (`Config::ending_choices`), the one
+    /// under the cursor; Enter takes it (power off first, the default).
+    End {
+        selected: usize,
     },
 }
 
@@ -311,6 +332,8 @@ pub struct Model {
     pub pending_exit: Option<Exit>,
     /// Leave as soon as the run is over (the demo's `q` during a wipe).
     pub quit_after_run: bool,
+    /// What the operator chose the machine does next (the end's dialog).
+    pub choice: Option<crate::flow::end::Choice>,
     /// Demo: the device each stand-in file replaces, by disk id.
     pub stands_for: BTreeMap<DiskId, String>,
     /// Run the RAM test while the disks are wiped (F5 on the first screen turns it off).
@@ -365,6 +388,7 @@ impl Model {
             exit: None,
             pending_exit: None,
             quit_after_run: false,
+            choice: None,
             stands_for: run.stands_for(),
             ram_test: cfg.run.ram_test,
             home: run.home(),

@@ -65,6 +65,8 @@ pub struct Ending {
     pub executed: Option<Executed>,
     /// Every transcript line, for the run's log file.
     pub transcript: Vec<String>,
+    /// What the operator chose the machine does next (the end's dialog), if asked.
+    pub choice: Option<crate::flow::end::Choice>,
 }
 
 /// Puts the terminal back as it was: cooked mode, main screen, cursor shown. Safe to call
@@ -188,6 +190,7 @@ where
         exit: model.exit.clone().unwrap_or(Exit::Declined),
         executed,
         transcript: rt.finish(),
+        choice: model.choice,
     })
 }
 

@@ -198,11 +198,12 @@ fn key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
         {
             state_no_disk(m, fx)
         }
-        Screen::Result | Screen::Error => {
-            if matches!(k, Key::Enter | Key::Esc | Key::CtrlC) {
-                leave(m, fx);
-            }
-        }
+        Screen::Result | Screen::Error => match k {
+            // The end is the operator's: what the machine does next (init acts on it).
+            Key::Enter | Key::Esc if m.cfg.asks_end() => open_end(m, fx),
+            Key::Enter | Key::Esc | Key::CtrlC => leave(m, fx),
+            _ => {}
+        },
         Screen::Keyboard | Screen::Colours => {}
     }
 }
@@ -220,6 +221,46 @@ fn quit_now(m: &mut Model, fx: &mut Vec<Effect>) {
         (None, None) => Exit::Declined,
     });
     fx.push(Effect::Quit);
+}
+
+/// The end's dialog: power off (under the cursor, Enter), reboot, and the maintenance shell when
+/// the boot offers it.
+fn open_end(m: &mut Model, fx: &mut Vec<Effect>) {
+    m.overlay = Some(Overlay::End { selected: 0 });
+    fx.push(Effect::Transcript("reprise: screen end".into()));
+}
+
+fn end_key(m: &mut Model, selected: usize, k: Key, fx: &mut Vec<Effect>) {
+    let choices = m.cfg.ending_choices();
+    let last = choices.len().saturating_sub(1);
+    match k {
+        Key::Up | Key::Left | Key::BackTab => {
+            m.overlay = Some(Overlay::End {
+                selected: selected.saturating_sub(1),
+            })
+        }
+        Key::Down | Key::Right | Key::Tab => {
+            m.overlay = Some(Overlay::End {
+                selected: (selected + 1).min(last),
+            })
+        }
+        Key::Enter => {
+            if let Some(c) = choices.get(selected.min(last)) {
+                choose_end(m, *c, fx);
+            }
+        }
+        // The maintenance shell, on no button: documented (README, image/README.md).
+        Key::F(12) => choose_end(m, crate::flow::end::Choice::Shell, fx),
+        Key::Esc => m.overlay = None,
+        _ => {}
+    }
+}
+
+fn choose_end(m: &mut Model, c: crate::flow::end::Choice, fx: &mut Vec<Effect>) {
+    m.overlay = None;
+    m.choice = Some(c);
+    fx.push(Effect::Transcript(format!("reprise: end: {}", c.as_str())));
+    leave(m, fx);
 }
 
 fn leave(m: &mut Model, fx: &mut Vec<Effect>) {
@@ -248,6 +289,7 @@ fn overlay_key(m: &mut Model, o: Overlay, k: Key, fx: &mut Vec<Effect>) {
             Key::Esc => m.overlay = None,
             _ => {}
         },
+        Overlay::End { selected } => end_key(m, selected, k, fx),
         Overlay::Cancel { armed } => match k {
             Key::F(10) => m.overlay = Some(Overlay::Cancel { armed: true }),
             Key::Enter if armed => {
@@ -703,7 +745,12 @@ fn tick(m: &mut Model, now: Duration, fx: &mut Vec<Effect>) {
             _ => {}
         }
     }
-    if m.cfg.auto() && m.screen == Screen::Error && since >= m.cfg.linger() && m.exit.is_none() {
+    if m.cfg.auto()
+        && m.screen == Screen::Error
+        && m.overlay.is_none()
+        && since >= m.cfg.linger()
+        && m.exit.is_none()
+    {
         leave(m, fx);
     }
 }

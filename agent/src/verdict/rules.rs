@@ -10,7 +10,8 @@ use reprise_cert::model::ChecksRecord;
 use reprise_cert::plan::Explanation;
 
 use super::{
-    Action, Decision, DiskProblem, Grade, Policy, Reason, RemappedAfterOverwrite, Verdict,
+    Action, Decision, DiskProblem, Grade, Policy, Pricing, Reason, RemappedAfterOverwrite, Verdict,
+    price,
 };
 use crate::model::DiskId;
 use crate::probe::model::{DiskHealth, ProbeReport, StorageHandling};
@@ -51,7 +52,32 @@ pub fn evaluate_with_checks(
     // words the not-run list, which the verdict does not keep.)
     let checks = crate::checks::settle(checks.clone(), crate::model::Language::En);
     check_rules(&checks, policy, &mut ev);
-    ev.finish()
+    // The plan's price, weighed against the budget once every other rule has spoken: a laptop
+    // that goes to recycling anyway keeps its own reasons, which outrank the budget.
+    let repair_cost_cents = ev
+        .actions
+        .iter()
+        .filter_map(|a| price::action_cost(a, probe, policy))
+        .fold(0, u64::saturating_add);
+    let budget_cents = policy.budget.repair_cents;
+    if !ev.recycle && repair_cost_cents > budget_cents {
+        ev.recycle(Reason::RepairOverBudget {
+            repair_cost_cents,
+            budget_cents,
+        });
+    }
+    let mut verdict = ev.finish();
+    verdict.pricing = Some(Pricing {
+        action_cents: verdict
+            .actions
+            .iter()
+            .map(|a| price::action_cost(a, probe, policy))
+            .collect(),
+        repair_cost_cents,
+        budget_cents,
+        budget_basis: policy.budget.basis(),
+    });
+    verdict
 }
 
 #[derive(Default)]
@@ -108,6 +134,7 @@ impl Evaluation {
             grade,
             reasons: self.reasons,
             actions: self.actions,
+            pricing: None,
         }
     }
 }

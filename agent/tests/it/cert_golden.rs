@@ -82,9 +82,20 @@ fn golden_files_verify_and_say_what_the_fixtures_mean() {
     assert_eq!(
         messages,
         [
-            "add RAM: one 4 GiB DDR4 SODIMM module in a free slot (4 GiB installed, 1 free slot(s))",
-            "replace battery BAT0 (41 %)"
+            "add RAM: one 4 GiB DDR4 SODIMM module in a free slot (4 GiB installed, 1 free slot(s)) — 20 €",
+            "replace battery BAT0 (41 %) — 52.50 €"
         ]
+    );
+    // The priced plan: each repair's cost, the total and the budget with what it is.
+    let costs: Vec<Option<u64>> = c1.verdict.actions.iter().map(|a| a.cost_cents).collect();
+    assert_eq!(costs, [Some(2_000), Some(5_250)]);
+    assert_eq!(c1.verdict.repair_cost_cents, Some(7_250));
+    assert_eq!(c1.verdict.budget_cents, Some(18_000));
+    assert!(
+        c1.verdict
+            .budget_basis
+            .as_deref()
+            .is_some_and(|b| b.contains("décret du 7 novembre 2022"))
     );
 
     let v2 = envelope::verify(
@@ -110,8 +121,39 @@ fn golden_files_verify_and_say_what_the_fixtures_mean() {
         c2.verdict
             .actions
             .iter()
-            .any(|a| a.message == "installer un disque neuf")
+            .any(|a| a.message == "installer un disque neuf — 45 €")
     );
+}
+
+/// The certificates issued before prices (copies of the golden files as they were) still
+/// verify and write back their signed bytes; they carry no cost, no total and no budget, and
+/// their text shows none.
+#[test]
+fn certificates_issued_before_prices_keep_verifying_without_costs() {
+    let dir = certs::fixtures().join("before-prices");
+    let names = certs::json_files(&dir);
+    assert_eq!(names.len(), 2, "{names:?}");
+    let key = certs::test_key();
+    for name in names {
+        let bytes = std::fs::read(dir.join(&name)).unwrap();
+        let v = envelope::verify(&bytes, Some(&key.verifying_key())).unwrap();
+        let c = &v.envelope.certificate;
+        assert!(c.verdict.actions.iter().all(|a| a.cost_cents.is_none()));
+        assert_eq!(
+            (c.verdict.repair_cost_cents, c.verdict.budget_cents),
+            (None, None)
+        );
+        assert!(c.verdict.budget_basis.is_none());
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            jcs::to_canonical(c).unwrap(),
+            jcs::canonicalize(&value["certificate"]).unwrap(),
+            "{name}"
+        );
+        assert!(!value.to_string().contains("cost_cents"));
+        let text = reprise::cert::render::text(c, &v.digest);
+        assert!(!text.contains('€') && !text.contains("Budget"), "{text}");
+    }
 }
 
 /// Reading an issued certificate into the typed content (its closed sets are enums) and writing

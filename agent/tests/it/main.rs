@@ -45,6 +45,7 @@ mod tui_runtime;
 mod tui_screens;
 mod tui_tmux;
 mod upload_queue;
+mod verdict_prices;
 mod verdict_rules;
 mod wipe_cli;
 mod wipe_engine;

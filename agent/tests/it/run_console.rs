@@ -480,3 +480,107 @@ fn automatic_mode_with_a_workshop_server_dates_the_certificate_by_its_answer() {
     let receipts: Vec<_> = std::fs::read_dir(data.join("uploads")).unwrap().collect();
     assert_eq!(receipts.len(), 1);
 }
+
+#[test]
+fn the_console_ends_with_the_operators_choice_for_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = laptop(dir.path(), "BOOT_IMAGE=/boot/vmlinuz quiet reprise.lang=en");
+    let root = root.to_str().unwrap();
+    let run = |name: &str, typed: &str| {
+        let data = dir.path().join(format!("data-{name}"));
+        let next = dir.path().join(format!("next-{name}"));
+        let out = reprise_typing(
+            &[
+                "run",
+                "--no-tui",
+                "--root",
+                root,
+                "--data",
+                data.to_str().unwrap(),
+                "--choice-file",
+                next.to_str().unwrap(),
+            ],
+            typed,
+        );
+        let choice = std::fs::read_to_string(&next).ok();
+        (out, choice)
+    };
+    // Enter: power off, the default. The exit status still says how the run went (the test
+    // tree's disks are refused: 3).
+    let (out, choice) = run("enter", "yes\n\n");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert_eq!(choice.as_deref(), Some("poweroff\n"), "{stdout}");
+    let question = "End of the run / Fin : Enter = power off / éteindre, r = reboot / redémarrer: ";
+    assert!(stdout.contains(question), "{stdout}");
+    // The shell is on no line unless the boot says reprise.shell=1.
+    assert!(!stdout.contains("shell"), "{stdout}");
+    assert!(
+        stdout.contains("reprise: the operator chose: poweroff"),
+        "{stdout}"
+    );
+    // A word it does not know asks again; r reboots.
+    let (out, choice) = run("reboot", "yes\nmaybe\nr\n");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Not understood / Pas compris : maybe"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches(question).count(), 2, "{stdout}");
+    assert_eq!(choice.as_deref(), Some("reboot\n"), "{stdout}");
+    // "shell", documented and on no line, is the maintenance shell.
+    let (_, choice) = run("shell", "yes\nshell\n");
+    assert_eq!(choice.as_deref(), Some("shell\n"));
+    // No answer (the input ended): nothing written, init asks on its own prompt.
+    let (out, choice) = run("eof", "yes\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(choice, None, "{}", text(&out.stdout));
+    // Declined: the run ends before its last step, and init asks.
+    let (out, choice) = run("declined", "no\n");
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(choice, None);
+}
+
+#[test]
+fn with_reprise_shell_1_the_console_lists_the_maintenance_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = laptop(
+        dir.path(),
+        "BOOT_IMAGE=/boot/vmlinuz quiet reprise.lang=en reprise.shell=1",
+    );
+    let data = dir.path().join("data");
+    let next = dir.path().join("next");
+    let args = [
+        "run",
+        "--no-tui",
+        "--root",
+        root.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--choice-file",
+        next.to_str().unwrap(),
+    ];
+    let out = reprise_typing(&args, "yes\nshell\n");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(", shell = maintenance shell / shell de maintenance: "),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read_to_string(&next).unwrap(), "shell\n");
+    // reprise settings says it, for init.
+    let settings = crate::support::cli::reprise_typing(
+        &[
+            "settings",
+            "--root",
+            root.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        text(&settings.stdout).contains("shell=1"),
+        "{}",
+        text(&settings.stdout)
+    );
+}

@@ -257,6 +257,19 @@ fn screens(lang: Language) -> Vec<(&'static str, Model)> {
     let mut m = finished(lang, false);
     m.home = Home::Memory;
     out.push(("result_no_stick", m));
+    // The end is the operator's (init's --choice-file): power off under the cursor, reboot;
+    // the maintenance shell listed only with reprise.shell=1.
+    let mut m = finished(lang, false);
+    std::sync::Arc::make_mut(&mut m.cfg.run).choice_file = Some("/run/reprise/next".into());
+    out.push(("result_then_choose", m.clone()));
+    press(&mut m, &[Key::Enter]);
+    out.push(("end", m));
+    let mut m = finished(lang, true);
+    let run = std::sync::Arc::make_mut(&mut m.cfg.run);
+    run.choice_file = Some("/run/reprise/next".into());
+    run.shell = true;
+    press(&mut m, &[Key::Enter, Key::Down, Key::Down]);
+    out.push(("end_shell", m));
     let mut m = machine(lang);
     press(&mut m, &[Key::F(1)]);
     out.push(("help", m));

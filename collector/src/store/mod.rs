@@ -213,6 +213,8 @@ pub struct Conflict {
 pub struct ListRow {
     pub row: CertRow,
     pub station_name: Option<String>,
+    /// The lot whose inventory holds the certificate's machine serial, if any.
+    pub lot: Option<String>,
 }
 
 /// PXE automatic mode for a machine (by MAC) or a rack (by subnet).
@@ -227,6 +229,33 @@ pub struct Mark {
     /// Site given to stations enrolled from this mark (optional).
     pub site: Option<String>,
     pub created_at: String,
+    /// The OS image these machines deploy after a refurbish verdict (`reprise.deploy=NAME`):
+    /// an image's name, its latest version at download time. Kept when the image is removed.
+    pub image: Option<String>,
+}
+
+/// An OS image the collector keeps for the agents (`images.rs`). A removed image keeps its
+/// record (`removed_at`), so that what names it can still say what it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub name: String,
+    pub version: String,
+    /// The stored file's name inside the images directory.
+    pub file: String,
+    /// "zstd" (the stored file is a zstd frame sequence) or "none" (raw).
+    pub compression: String,
+    /// Bytes of the stored file (what a download sends).
+    pub size: i64,
+    /// Bytes once decompressed: what lands on the disk.
+    pub raw_size: i64,
+    /// Lower-case hex SHA-256 of the raw (decompressed) bytes.
+    pub sha256: String,
+    pub added_at: String,
+    /// Who or what added it (`cli`, with the user name when known).
+    pub added_by: String,
+    /// The path it was added from.
+    pub source: String,
+    pub removed_at: Option<String>,
 }
 
 /// A web session.
@@ -268,6 +297,107 @@ pub struct StatsRow {
     pub decision: String,
     pub disks: i64,
     pub disks_sanitized: i64,
+}
+
+/// A lot: one delivery of laptops from a donor, imported from its inventory (`lot import`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLot {
+    /// `[A-Za-z0-9._-]`, 1 to 64 characters: it is part of URLs.
+    pub name: String,
+    pub site: String,
+    /// `YYYY-MM-DD`: the day the workshop received the laptops.
+    pub received: String,
+    /// The file it was imported from (its name only).
+    pub source: String,
+    pub imported_at: String,
+    pub imported_by: String,
+}
+
+/// A stored lot and how many laptops it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lot {
+    pub lot: NewLot,
+    pub laptops: u64,
+}
+
+/// One line of a donor's inventory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLaptop {
+    /// The line of the file it came from (1 is the header).
+    pub line: u64,
+    /// The SMBIOS serial, trimmed and in ASCII upper case (how certificates are matched).
+    pub serial: String,
+    pub asset_tag: Option<String>,
+    pub model: Option<String>,
+    pub purchase_year: Option<i64>,
+    /// The inventory's other columns, as a JSON object of strings (header: value).
+    pub extra: String,
+}
+
+/// A laptop of a lot, with its lot's site and reception date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Laptop {
+    pub laptop: NewLaptop,
+    pub lot: String,
+    pub site: String,
+    pub received: String,
+}
+
+/// What an import did. Only `Imported` stored anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LotImport {
+    Imported {
+        laptops: u64,
+    },
+    /// A lot of this name exists already.
+    LotExists,
+    /// Serials already in a lot: (line of the file, serial, lot that holds it).
+    SerialsTaken(Vec<(u64, String, String)>),
+}
+
+/// One event of a laptop's life (append-only: a correction is a new event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub serial: String,
+    /// 1, 2, ... per laptop, in the order they were recorded.
+    pub seq: i64,
+    /// "handed-over", "recycled" or "cancelled".
+    pub kind: String,
+    /// `YYYY-MM-DD`: when it happened (not when it was recorded).
+    pub date: String,
+    /// The kind's fields, a JSON object (partner, receipt; channel, weight_g, disks; note).
+    pub fields: String,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+/// What recording an event did. Only `Recorded` stored anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventRecord {
+    Recorded(Event),
+    /// The serial is in no lot.
+    NotInLot,
+    /// A rule refused it (`crate::life::check_event`): why.
+    Refused(String),
+}
+
+/// Which laptops: text criteria are exact; dates (`YYYY-MM-DD`) bound the lot's reception,
+/// both ends included.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LaptopFilter {
+    pub site: Option<String>,
+    pub lot: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// A laptop and everything known of it: its certificates (oldest issued first) and its events
+/// (in the order recorded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaptopLife {
+    pub laptop: Laptop,
+    pub certificates: Vec<CertRow>,
+    pub events: Vec<Event>,
 }
 
 /// Where certificates, stations, users, sessions and marks live.
@@ -326,11 +456,49 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> BoxFut<'_, Result<Option<Session>, StoreError>>;
     fn delete_session(&self, token_hash: String) -> BoxFut<'_, Result<(), StoreError>>;
 
+    /// Imports a lot and its laptops, all or nothing: nothing is stored when the lot's name or
+    /// any serial is taken.
+    fn import_lot(
+        &self,
+        lot: NewLot,
+        laptops: Vec<NewLaptop>,
+    ) -> BoxFut<'_, Result<LotImport, StoreError>>;
+    /// Every lot, by reception date then name.
+    fn lots(&self) -> BoxFut<'_, Result<Vec<Lot>, StoreError>>;
+    /// The laptops matching `filter` with their certificates and events, by site, lot and line.
+    fn laptops(&self, filter: LaptopFilter) -> BoxFut<'_, Result<Vec<LaptopLife>, StoreError>>;
+    /// One laptop by serial (any case, spaces around ignored).
+    fn laptop(&self, serial: String) -> BoxFut<'_, Result<Option<LaptopLife>, StoreError>>;
+    /// Appends an event to a laptop's life if the rules (`crate::life::check_event`) allow it,
+    /// checked in the same transaction.
+    fn record_event(&self, event: Event) -> BoxFut<'_, Result<EventRecord, StoreError>>;
+
     /// Adds or replaces the mark of a MAC or subnet.
     fn mark(&self, mark: Mark) -> BoxFut<'_, Result<(), StoreError>>;
     /// Removes a mark; false when there was none.
     fn unmark(&self, kind: String, value: String) -> BoxFut<'_, Result<bool, StoreError>>;
     fn marks(&self) -> BoxFut<'_, Result<Vec<Mark>, StoreError>>;
+
+    /// Records an image; `Exists` when its name and version were ever used (removed ones too:
+    /// a version names one content forever).
+    fn add_image(&self, image: Image) -> BoxFut<'_, Result<(), StoreError>>;
+    /// Every image, removed ones included, by name then newest first.
+    fn images(&self) -> BoxFut<'_, Result<Vec<Image>, StoreError>>;
+    /// The image `name` `version` (removed or not); without a version, the latest added one
+    /// not removed.
+    fn image(
+        &self,
+        name: String,
+        version: Option<String>,
+    ) -> BoxFut<'_, Result<Option<Image>, StoreError>>;
+    /// Marks an image removed (its record stays); without a version, the latest added one not
+    /// removed. Returns it as it was (its file still to delete).
+    fn remove_image(
+        &self,
+        name: String,
+        version: Option<String>,
+        at: String,
+    ) -> BoxFut<'_, Result<Image, StoreError>>;
 
     /// Stores a token unless `cap` were already minted since `since` for its MAC (for its
     /// address when it has no MAC); true when stored.

@@ -41,6 +41,7 @@ fn to_pg(params: &[Param]) -> Vec<PgParam> {
                 Param::Text(s) => Box::new(s.clone()),
                 Param::OptText(s) => Box::new(s.clone()),
                 Param::Int(i) => Box::new(*i),
+                Param::OptInt(i) => Box::new(*i),
                 Param::Bytes(b) => Box::new(b.clone()),
             }
         })

@@ -5,7 +5,8 @@
 //! the same transaction as the insert; the digest makes uploads idempotent; one certificate per
 //! id and station, a second one being a conflict; which refusal each case gets; station names
 //! and keys unique; PXE tokens used once, by one key, before they expire, and a cap on those
-//! minted per MAC; users, sessions, marks; the schema version and its migrations. A backend decides only how a rule runs: on which connection, in which
+//! minted per MAC; users, sessions, marks; images (a name and version taken once, removal
+//! keeping the record); the schema version and its migrations. A backend decides only how a rule runs: on which connection, in which
 //! transaction (SQLite: a savepoint of the writer thread's group commit; PostgreSQL: a
 //! transaction of its own), with which placeholders and value types.
 //!
@@ -16,7 +17,8 @@ use std::future::Future;
 
 use super::sql::{self, CellError, Cells, Dialect, Lock, Param};
 use super::{
-    BoxFut, CertRow, Conflict, DiskRow, EnrollToken, Filter, Insert, ListRow, Mark, NewCertificate,
+    BoxFut, CertRow, Conflict, DiskRow, EnrollToken, Event, EventRecord, Filter, Image, Insert,
+    LaptopFilter, LaptopLife, ListRow, Lot, LotImport, Mark, NewCertificate, NewLaptop, NewLot,
     Session, Station, StationSummary, StatsRow, Store, StoreError, StoredCertificate, TokenEnroll,
 };
 
@@ -224,6 +226,72 @@ async fn insert(c: &impl Db, cert: NewCertificate) -> Result<Insert, StoreError>
     Ok(Insert::Created)
 }
 
+/// An image's name and version are taken once: a removed one's too (a version names one
+/// content forever, and records that name it keep meaning it).
+async fn add_image(c: &impl Db, image: Image) -> Result<(), StoreError> {
+    if c.exec(sql::INSERT_IMAGE, &sql::image_params(&image))
+        .await?
+        == 0
+    {
+        return Err(StoreError::Exists {
+            db: c.name().to_string(),
+            what: "image",
+            name: format!("{} {}", image.name, image.version),
+        });
+    }
+    Ok(())
+}
+
+/// The image `name` `version`, or without a version the latest added one not removed.
+async fn image_by(
+    c: &impl Db,
+    name: String,
+    version: Option<String>,
+) -> Result<Option<Image>, StoreError> {
+    match version {
+        Some(v) => {
+            first(
+                c,
+                &sql::image_version(),
+                &[Param::Text(name), Param::Text(v)],
+                sql::image,
+            )
+            .await
+        }
+        None => first(c, &sql::image_latest(), &[Param::Text(name)], sql::image).await,
+    }
+}
+
+/// Marks an image removed; its record stays. `NotFound` for an unknown or already removed one.
+async fn remove_image(
+    c: &impl Db,
+    name: String,
+    version: Option<String>,
+    at: String,
+) -> Result<Image, StoreError> {
+    let what = match &version {
+        Some(v) => format!("{name} {v}"),
+        None => name.clone(),
+    };
+    let not_found = |what| StoreError::NotFound {
+        db: c.name().to_string(),
+        what: "image (not removed)",
+        name: what,
+    };
+    let Some(image) = image_by(c, name, version).await? else {
+        return Err(not_found(what));
+    };
+    let params = [
+        Param::Text(image.name.clone()),
+        Param::Text(image.version.clone()),
+        Param::Text(at),
+    ];
+    if c.exec(sql::REMOVE_IMAGE, &params).await? == 0 {
+        return Err(not_found(what));
+    }
+    Ok(image)
+}
+
 /// `user add` on an existing name sets a new password and keeps the user.
 async fn add_user(
     c: &impl Db,
@@ -407,10 +475,136 @@ async fn search(
             Ok(ListRow {
                 row: sql::cert_row(r)?,
                 station_name: r.opt_text(sql::CERT_NCOLS)?,
+                lot: r.opt_text(sql::CERT_NCOLS + 1)?,
             })
         })
         .await?;
     Ok((u64::try_from(count).unwrap_or(0), list))
+}
+
+/// A lot and its laptops, all or nothing: the lot's name and every serial must be free (the
+/// file's duplicates are the caller's to refuse, with their lines). Concurrent imports of one
+/// serial settle on its primary key: the second fails whole.
+async fn import_lot(
+    c: &impl Db,
+    lot: NewLot,
+    laptops: Vec<NewLaptop>,
+) -> Result<LotImport, StoreError> {
+    if one_text(c, sql::LOT_EXISTS, &[Param::Text(lot.name.clone())])
+        .await?
+        .is_some()
+    {
+        return Ok(LotImport::LotExists);
+    }
+    let mut taken = Vec::new();
+    for l in &laptops {
+        if let Some(other) =
+            one_text(c, sql::LOT_OF_SERIAL, &[Param::Text(l.serial.clone())]).await?
+        {
+            taken.push((l.line, l.serial.clone(), other));
+        }
+    }
+    if !taken.is_empty() {
+        return Ok(LotImport::SerialsTaken(taken));
+    }
+    c.exec(sql::INSERT_LOT, &sql::lot_params(&lot)).await?;
+    for l in &laptops {
+        c.exec(sql::INSERT_LAPTOP, &sql::laptop_params(&lot.name, l))
+            .await?;
+    }
+    Ok(LotImport::Imported {
+        laptops: u64::try_from(laptops.len()).unwrap_or(u64::MAX),
+    })
+}
+
+/// The laptops of `filter` with their certificates and events: three queries, joined here.
+async fn laptops(c: &impl Db, filter: LaptopFilter) -> Result<Vec<LaptopLife>, StoreError> {
+    let mut params = Vec::new();
+    let w = filter.where_clause(&mut params);
+    let found = c.rows(&sql::laptops(&w), &params, sql::laptop).await?;
+    let certs = c
+        .rows(&sql::laptop_certificates(&w), &params, |r| {
+            Ok((r.text(sql::CERT_NCOLS)?, sql::cert_row(r)?))
+        })
+        .await?;
+    let events = c.rows(&sql::laptop_events(&w), &params, sql::event).await?;
+    let mut lives: Vec<LaptopLife> = found
+        .into_iter()
+        .map(|laptop| LaptopLife {
+            laptop,
+            certificates: Vec::new(),
+            events: Vec::new(),
+        })
+        .collect();
+    let index: std::collections::HashMap<String, usize> = lives
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.laptop.laptop.serial.clone(), i))
+        .collect();
+    for (serial, cert) in certs {
+        if let Some(&i) = index.get(&serial) {
+            lives[i].certificates.push(cert);
+        }
+    }
+    for e in events {
+        if let Some(&i) = index.get(&e.serial) {
+            lives[i].events.push(e);
+        }
+    }
+    Ok(lives)
+}
+
+/// One laptop's life by serial (matched as laptops are keyed: trimmed, ASCII upper case).
+async fn laptop(c: &impl Db, serial: &str) -> Result<Option<LaptopLife>, StoreError> {
+    let key = crate::life::serial_key(serial);
+    let params = vec![Param::Text(key)];
+    let w = " WHERE l.serial = ?1";
+    let found = first(c, &sql::laptops(w), &params, sql::laptop).await?;
+    let Some(laptop) = found else {
+        return Ok(None);
+    };
+    let certificates = c
+        .rows(&sql::laptop_certificates(w), &params, sql::cert_row)
+        .await?;
+    let events = c.rows(&sql::laptop_events(w), &params, sql::event).await?;
+    Ok(Some(LaptopLife {
+        laptop,
+        certificates,
+        events,
+    }))
+}
+
+/// Appends an event: the laptop's row is locked, its life read and the rules checked
+/// (`life::check_event`) in the transaction that numbers and inserts the event, so two
+/// events of one laptop are checked and numbered one after the other.
+async fn record_event(c: &impl Db, event: Event) -> Result<EventRecord, StoreError> {
+    let key = crate::life::serial_key(&event.serial);
+    let lock = sql::locked(sql::LAPTOP_FOR_EVENT, Lock::Update, Dialect::of(c));
+    if one_text(c, &lock, &[Param::Text(key.clone())])
+        .await?
+        .is_none()
+    {
+        return Ok(EventRecord::NotInLot);
+    }
+    let Some(life) = laptop(c, &key).await? else {
+        return Ok(EventRecord::NotInLot);
+    };
+    if let Err(refusal) = crate::life::check_event(&life, &event) {
+        return Ok(EventRecord::Refused(refusal.to_string()));
+    }
+    let seq = first(c, sql::NEXT_EVENT_SEQ, &[Param::Text(key.clone())], |r| {
+        r.int(0)
+    })
+    .await?
+    .unwrap_or(1);
+    let event = Event {
+        serial: key,
+        seq,
+        ..event
+    };
+    c.exec(sql::INSERT_EVENT, &sql::event_params(&event))
+        .await?;
+    Ok(EventRecord::Recorded(event))
 }
 
 impl Dialect {
@@ -578,6 +772,30 @@ impl<B: Backend> Store for B {
         })
     }
 
+    fn import_lot(
+        &self,
+        lot: NewLot,
+        laptops: Vec<NewLaptop>,
+    ) -> BoxFut<'_, Result<LotImport, StoreError>> {
+        self.write(move |c| Box::pin(import_lot(c, lot, laptops)))
+    }
+
+    fn lots(&self) -> BoxFut<'_, Result<Vec<Lot>, StoreError>> {
+        self.read(|c| Box::pin(c.rows(sql::LOTS, &[], sql::lot)))
+    }
+
+    fn laptops(&self, filter: LaptopFilter) -> BoxFut<'_, Result<Vec<LaptopLife>, StoreError>> {
+        self.read(move |c| Box::pin(laptops(c, filter)))
+    }
+
+    fn laptop(&self, serial: String) -> BoxFut<'_, Result<Option<LaptopLife>, StoreError>> {
+        self.read(move |c| Box::pin(async move { laptop(c, &serial).await }))
+    }
+
+    fn record_event(&self, event: Event) -> BoxFut<'_, Result<EventRecord, StoreError>> {
+        self.write(move |c| Box::pin(record_event(c, event)))
+    }
+
     /// A mark replaces any earlier one of the same MAC or subnet.
     fn mark(&self, mark: Mark) -> BoxFut<'_, Result<(), StoreError>> {
         self.write(move |c| {
@@ -604,6 +822,36 @@ impl<B: Backend> Store for B {
 
     fn marks(&self) -> BoxFut<'_, Result<Vec<Mark>, StoreError>> {
         self.read(|c| Box::pin(c.rows(sql::MARKS, &[], sql::mark)))
+    }
+
+    fn add_image(&self, image: Image) -> BoxFut<'_, Result<(), StoreError>> {
+        self.write(move |c| Box::pin(add_image(c, image)))
+    }
+
+    fn images(&self) -> BoxFut<'_, Result<Vec<Image>, StoreError>> {
+        self.read(|c| {
+            Box::pin(async move {
+                let all = sql::images();
+                c.rows(&all, &[], sql::image).await
+            })
+        })
+    }
+
+    fn image(
+        &self,
+        name: String,
+        version: Option<String>,
+    ) -> BoxFut<'_, Result<Option<Image>, StoreError>> {
+        self.read(move |c| Box::pin(image_by(c, name, version)))
+    }
+
+    fn remove_image(
+        &self,
+        name: String,
+        version: Option<String>,
+        at: String,
+    ) -> BoxFut<'_, Result<Image, StoreError>> {
+        self.write(move |c| Box::pin(remove_image(c, name, version, at)))
     }
 
     fn issue_token(

@@ -5,7 +5,10 @@
 //! them as `$N` ([`pg`]). None of our SQL holds a `?` in a literal, so the rewrite is exact.
 //! Where the dialects differ (column types, row locks), the text is chosen here by [`Dialect`].
 
-use super::{CertRow, Conflict, DiskRow, Mark, Station, StationSummary, StatsRow};
+use super::{
+    CertRow, Conflict, DiskRow, Event, Image, Laptop, LaptopFilter, Lot, Mark, NewLaptop, NewLot,
+    Station, StationSummary, StatsRow,
+};
 
 /// A value bound to a placeholder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +16,7 @@ pub enum Param {
     Text(String),
     OptText(Option<String>),
     Int(i64),
+    OptInt(Option<i64>),
     Bytes(Vec<u8>),
 }
 
@@ -377,7 +381,8 @@ pub fn search_count(where_clause: &str) -> String {
 
 pub fn search_page(where_clause: &str, nparams: usize) -> String {
     format!(
-        "SELECT {CERT_COLS}, s.name FROM certificates c LEFT JOIN stations s ON s.key_id = \
+        "SELECT {CERT_COLS}, s.name, (SELECT l.lot FROM laptops l WHERE l.serial = \
+         upper(c.serial)) FROM certificates c LEFT JOIN stations s ON s.key_id = \
          c.station_key_id{where_clause} ORDER BY c.issued_at DESC, c.id DESC, c.digest DESC \
          LIMIT ?{} OFFSET ?{}",
         nparams + 1,
@@ -445,10 +450,10 @@ pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token_hash = ?1";
 pub const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= ?1";
 
 pub const DELETE_MARK: &str = "DELETE FROM marks WHERE kind = ?1 AND value = ?2";
-pub const INSERT_MARK: &str =
-    "INSERT INTO marks (kind, value, mode, site, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+pub const INSERT_MARK: &str = "INSERT INTO marks (kind, value, mode, site, created_at, image) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 pub const MARKS: &str =
-    "SELECT kind, value, mode, site, created_at FROM marks ORDER BY kind, value";
+    "SELECT kind, value, mode, site, created_at, image FROM marks ORDER BY kind, value";
 
 pub fn mark(r: &dyn Cells) -> Result<Mark, CellError> {
     Ok(Mark {
@@ -457,6 +462,7 @@ pub fn mark(r: &dyn Cells) -> Result<Mark, CellError> {
         mode: r.text(2)?,
         site: r.opt_text(3)?,
         created_at: r.text(4)?,
+        image: r.opt_text(5)?,
     })
 }
 
@@ -467,8 +473,70 @@ pub fn mark_params(m: &Mark) -> Vec<Param> {
         Param::Text(m.mode.clone()),
         Param::OptText(m.site.clone()),
         Param::Text(m.created_at.clone()),
+        Param::OptText(m.image.clone()),
     ]
 }
+
+const IMAGE_COLS: &str = "name, version, file, compression, size, raw_size, sha256, added_at, \
+     added_by, source, removed_at";
+
+pub const INSERT_IMAGE: &str = "INSERT INTO images (name, version, file, compression, size, \
+     raw_size, sha256, added_at, added_by, source, removed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
+     ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING";
+
+pub fn image_params(i: &Image) -> Vec<Param> {
+    vec![
+        Param::Text(i.name.clone()),
+        Param::Text(i.version.clone()),
+        Param::Text(i.file.clone()),
+        Param::Text(i.compression.clone()),
+        Param::Int(i.size),
+        Param::Int(i.raw_size),
+        Param::Text(i.sha256.clone()),
+        Param::Text(i.added_at.clone()),
+        Param::Text(i.added_by.clone()),
+        Param::Text(i.source.clone()),
+        Param::OptText(i.removed_at.clone()),
+    ]
+}
+
+pub fn image(r: &dyn Cells) -> Result<Image, CellError> {
+    Ok(Image {
+        name: r.text(0)?,
+        version: r.text(1)?,
+        file: r.text(2)?,
+        compression: r.text(3)?,
+        size: r.int(4)?,
+        raw_size: r.int(5)?,
+        sha256: r.text(6)?,
+        added_at: r.text(7)?,
+        added_by: r.text(8)?,
+        source: r.text(9)?,
+        removed_at: r.opt_text(10)?,
+    })
+}
+
+/// Every image, by name, newest first (the order `NAME` alone resolves in).
+pub fn images() -> String {
+    format!("SELECT {IMAGE_COLS} FROM images ORDER BY name, added_at DESC, version DESC")
+}
+
+/// One version of an image (?1 name, ?2 version), removed or not.
+pub fn image_version() -> String {
+    format!("SELECT {IMAGE_COLS} FROM images WHERE name = ?1 AND version = ?2")
+}
+
+/// What `NAME` alone means: its latest added version that is not removed (ties on the time of
+/// adding go to the greater version).
+pub fn image_latest() -> String {
+    format!(
+        "SELECT {IMAGE_COLS} FROM images WHERE name = ?1 AND removed_at IS NULL ORDER BY \
+         added_at DESC, version DESC LIMIT 1"
+    )
+}
+
+pub const REMOVE_IMAGE: &str =
+    "UPDATE images SET removed_at = ?3 WHERE name = ?1 AND version = ?2 AND removed_at IS NULL";
 
 /// Tokens minted since ?2 for one MAC (?1), or for one address (?3) when the script was asked
 /// without a MAC: what the cap per machine counts (used tokens included).
@@ -481,6 +549,154 @@ pub const TOKEN: &str =
 pub const USE_TOKEN: &str = "UPDATE enroll_tokens SET used_by = ?2 WHERE token_hash = ?1";
 pub const DELETE_EXPIRED_TOKENS: &str =
     "DELETE FROM enroll_tokens WHERE expires_at <= ?1 AND used_by IS NULL";
+
+pub const LOT_EXISTS: &str = "SELECT name FROM lots WHERE name = ?1";
+pub const LOT_OF_SERIAL: &str = "SELECT lot FROM laptops WHERE serial = ?1";
+pub const INSERT_LOT: &str = "INSERT INTO lots (name, site, received, source, imported_at, \
+     imported_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+pub fn lot_params(l: &NewLot) -> Vec<Param> {
+    vec![
+        Param::Text(l.name.clone()),
+        Param::Text(l.site.clone()),
+        Param::Text(l.received.clone()),
+        Param::Text(l.source.clone()),
+        Param::Text(l.imported_at.clone()),
+        Param::Text(l.imported_by.clone()),
+    ]
+}
+
+pub const INSERT_LAPTOP: &str = "INSERT INTO laptops (serial, lot, line, asset_tag, model, \
+     purchase_year, extra) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+pub fn laptop_params(lot: &str, l: &NewLaptop) -> Vec<Param> {
+    vec![
+        Param::Text(l.serial.clone()),
+        Param::Text(lot.to_string()),
+        Param::Int(i64::try_from(l.line).unwrap_or(i64::MAX)),
+        Param::OptText(l.asset_tag.clone()),
+        Param::OptText(l.model.clone()),
+        Param::OptInt(l.purchase_year),
+        Param::Text(l.extra.clone()),
+    ]
+}
+
+pub const LOTS: &str = "SELECT o.name, o.site, o.received, o.source, o.imported_at, \
+     o.imported_by, (SELECT count(*) FROM laptops l WHERE l.lot = o.name) FROM lots o ORDER BY \
+     o.received, o.name";
+
+pub fn lot(r: &dyn Cells) -> Result<Lot, CellError> {
+    Ok(Lot {
+        lot: NewLot {
+            name: r.text(0)?,
+            site: r.text(1)?,
+            received: r.text(2)?,
+            source: r.text(3)?,
+            imported_at: r.text(4)?,
+            imported_by: r.text(5)?,
+        },
+        laptops: u64::try_from(r.int(6)?)?,
+    })
+}
+
+impl LaptopFilter {
+    /// ` WHERE ...` (or nothing) over laptops `l` and their lots `o`, with placeholders
+    /// numbered from `params.len() + 1`; pushes the values onto `params`.
+    pub fn where_clause(&self, params: &mut Vec<Param>) -> String {
+        let mut terms: Vec<String> = Vec::new();
+        let mut term = |params: &mut Vec<Param>, value: &Option<String>, sql: &str| {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                params.push(Param::Text(v.to_string()));
+                terms.push(sql.replace("?N", &format!("?{}", params.len())));
+            }
+        };
+        term(params, &self.site, "o.site = ?N");
+        term(params, &self.lot, "l.lot = ?N");
+        term(params, &self.from, "o.received >= ?N");
+        term(params, &self.to, "o.received <= ?N");
+        if terms.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", terms.join(" AND "))
+        }
+    }
+}
+
+/// The laptops of a filter: LAPTOP_COLS, by site, lot and line.
+pub fn laptops(where_clause: &str) -> String {
+    format!(
+        "SELECT l.serial, l.line, l.asset_tag, l.model, l.purchase_year, l.extra, l.lot, o.site, \
+         o.received FROM laptops l JOIN lots o ON o.name = l.lot{where_clause} ORDER BY o.site, \
+         l.lot, l.line"
+    )
+}
+
+pub fn laptop(r: &dyn Cells) -> Result<Laptop, CellError> {
+    Ok(Laptop {
+        laptop: NewLaptop {
+            serial: r.text(0)?,
+            line: u64::try_from(r.int(1)?)?,
+            asset_tag: r.opt_text(2)?,
+            model: r.opt_text(3)?,
+            purchase_year: r.opt_int(4)?,
+            extra: r.text(5)?,
+        },
+        lot: r.text(6)?,
+        site: r.text(7)?,
+        received: r.text(8)?,
+    })
+}
+
+/// The certificates of the laptops of a filter (a certificate is a laptop's when its machine
+/// serial, in upper case, is the laptop's): CERT_COLS then the laptop's serial, oldest first.
+pub fn laptop_certificates(where_clause: &str) -> String {
+    format!(
+        "SELECT {CERT_COLS}, l.serial FROM certificates c JOIN laptops l ON l.serial = \
+         upper(c.serial) JOIN lots o ON o.name = l.lot{where_clause} ORDER BY c.issued_at, \
+         c.received_at, c.digest"
+    )
+}
+
+/// The events of the laptops of a filter, in the order recorded.
+pub fn laptop_events(where_clause: &str) -> String {
+    format!(
+        "SELECT e.serial, e.seq, e.kind, e.date, e.fields, e.recorded_by, e.recorded_at FROM \
+         events e JOIN laptops l ON l.serial = e.serial JOIN lots o ON o.name = \
+         l.lot{where_clause} ORDER BY e.serial, e.seq"
+    )
+}
+
+pub fn event(r: &dyn Cells) -> Result<Event, CellError> {
+    Ok(Event {
+        serial: r.text(0)?,
+        seq: r.int(1)?,
+        kind: r.text(2)?,
+        date: r.text(3)?,
+        fields: r.text(4)?,
+        recorded_by: r.text(5)?,
+        recorded_at: r.text(6)?,
+    })
+}
+
+/// The laptop row an event is appended to (locked: events of one laptop are numbered one
+/// transaction at a time).
+pub const LAPTOP_FOR_EVENT: &str = "SELECT serial FROM laptops WHERE serial = ?1";
+pub const NEXT_EVENT_SEQ: &str = "SELECT coalesce(max(seq), 0) + 1 FROM events WHERE serial = ?1";
+/// Events are only ever inserted: no statement updates or deletes one.
+pub const INSERT_EVENT: &str = "INSERT INTO events (serial, seq, kind, date, fields, \
+     recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+pub fn event_params(e: &Event) -> Vec<Param> {
+    vec![
+        Param::Text(e.serial.clone()),
+        Param::Int(e.seq),
+        Param::Text(e.kind.clone()),
+        Param::Text(e.date.clone()),
+        Param::Text(e.fields.clone()),
+        Param::Text(e.recorded_by.clone()),
+        Param::Text(e.recorded_at.clone()),
+    ]
+}
 
 /// How a PXE-enrolled station says where it came from.
 pub fn pxe_note(mac: Option<&str>, ip: &str) -> String {
@@ -612,7 +828,22 @@ CREATE TABLE IF NOT EXISTS marks (
     mode TEXT NOT NULL,
     site TEXT,
     created_at TEXT NOT NULL,
+    image TEXT,
     PRIMARY KEY (kind, value)
+);
+CREATE TABLE IF NOT EXISTS images (
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    file TEXT NOT NULL,
+    compression TEXT NOT NULL,
+    size {INT} NOT NULL,
+    raw_size {INT} NOT NULL,
+    sha256 TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    added_by TEXT NOT NULL,
+    source TEXT NOT NULL,
+    removed_at TEXT,
+    PRIMARY KEY (name, version)
 );
 CREATE TABLE IF NOT EXISTS enroll_tokens (
     token_hash TEXT PRIMARY KEY,
@@ -622,6 +853,35 @@ CREATE TABLE IF NOT EXISTS enroll_tokens (
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
     used_by TEXT
+);
+CREATE TABLE IF NOT EXISTS lots (
+    name TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    received TEXT NOT NULL,
+    source TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    imported_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS laptops (
+    serial TEXT PRIMARY KEY,
+    lot TEXT NOT NULL REFERENCES lots(name),
+    line {INT} NOT NULL,
+    asset_tag TEXT,
+    model TEXT,
+    purchase_year {INT},
+    extra TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS laptops_lot ON laptops (lot, line);
+CREATE INDEX IF NOT EXISTS certificates_upper_serial ON certificates ((upper(serial)));
+CREATE TABLE IF NOT EXISTS events (
+    serial TEXT NOT NULL REFERENCES laptops(serial),
+    seq {INT} NOT NULL,
+    kind TEXT NOT NULL,
+    date TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (serial, seq)
 );
 ";
 
@@ -639,7 +899,14 @@ pub fn schema(dialect: Dialect) -> String {
 /// 2: a certificate id is unique per station (`UNIQUE (station_key_id, id)`), no longer across
 /// the database: ids belong to their signer, and a key that uploaded another station's future
 /// ids under schema 1 blocked that station's genuine certificates.
-pub const SCHEMA_VERSION: i64 = 2;
+///
+/// 3: the OS images the collector keeps for the agents (`images`), and the image a PXE mark
+/// names (`marks.image`).
+///
+/// 4: lots, their laptops and each laptop's events (issue 23), and an index of certificates by
+/// machine serial in upper case (how a certificate finds its laptop). New tables only: the
+/// schema's `CREATE ... IF NOT EXISTS` makes them, the migration has nothing else to do.
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The statements that take a database from `from` to `from + 1` in `dialect`, run in the
 /// schema's transaction. The tables of [`schema`] are created (if missing) before, and again
@@ -664,6 +931,10 @@ pub fn migration(from: i64, dialect: Dialect) -> Option<String> {
              ALTER TABLE certificates ADD UNIQUE (station_key_id, id);"
                 .to_string(),
         ),
+        // The `images` table is created by the schema; a mark's column is added (both
+        // dialects take the same statement).
+        (2, _) => Some("ALTER TABLE marks ADD COLUMN image TEXT;".to_string()),
+        (3, _) => Some(String::new()),
         _ => None,
     }
 }

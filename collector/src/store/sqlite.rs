@@ -53,7 +53,8 @@ impl rusqlite::ToSql for Param {
             Param::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Param::OptText(Some(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Param::OptText(None) => ToSqlOutput::Borrowed(ValueRef::Null),
-            Param::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Param::Int(i) | Param::OptInt(Some(i)) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Param::OptInt(None) => ToSqlOutput::Borrowed(ValueRef::Null),
             Param::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
         })
     }

@@ -1,6 +1,7 @@
 //! The certificate page, `/c/<hex of the digest>`: the URL a certificate's QR code holds. It
 //! re-checks the stored bytes with `reprise_cert::envelope::verify` on every view, shows the
-//! station and the certificate's place in its chain, then the full content as
+//! station and the certificate's place in its chain, the priced refurbishment plan (each action's
+//! cost, the total and the budget) when the verdict was priced, then the full content as
 //! `reprise_cert::render` writes it. `/c/<hex>.json` is the exact file as received.
 
 use std::fmt::Write as _;
@@ -12,6 +13,8 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use reprise_cert::chain;
 use reprise_cert::envelope;
+use reprise_cert::messages;
+use reprise_cert::model::{Certificate, Language};
 use reprise_cert::render;
 
 use super::list::{decision_label, hex_of, short_time};
@@ -176,6 +179,31 @@ pub async fn page(
         }
     }
 
+    // The laptop of an imported inventory this certificate is about, if any.
+    let laptop = match row.serial.as_deref() {
+        Some(serial) => match app.store.laptop(serial.to_string()).await {
+            Ok(l) => l,
+            Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        },
+        None => None,
+    };
+    let _ = writeln!(
+        check,
+        "<p id=\"lot\">{} {}</p>",
+        t(l, "Laptop:", "Ordinateur :"),
+        match &laptop {
+            Some(life) => format!(
+                "<a href=\"/laptops/{}\">{}</a> ({} {}, {})",
+                super::enc(&life.laptop.laptop.serial),
+                esc(&life.laptop.laptop.serial),
+                t(l, "lot", "lot"),
+                esc(&life.laptop.lot),
+                esc(&life.laptop.site)
+            ),
+            None => super::lots::lot_cell(l, None, None),
+        }
+    );
+
     // Place in the chain.
     let mut chain_html = String::new();
     let highest = siblings.iter().map(|c| c.sequence).max().unwrap_or(0);
@@ -275,6 +303,7 @@ pub async fn page(
          <strong>{}</strong></p>\n<p class=\"mono\">{}</p></div><div class=\"qr\">{}</div></div>\n\
          <h2>{}</h2>\n<div class=\"box\" id=\"check\">{check}</div>\n\
          <h2>{}</h2>\n<div class=\"box\" id=\"chain\">{chain_html}</div>\n\
+         {}\
          <p class=\"noprint\"><a href=\"/c/{}.json\" id=\"download\">{}</a> — {}</p>\n\
          <div id=\"content\" lang=\"{}\">\n{}</div>\n",
         t(l, "Destination", "Destination"),
@@ -283,6 +312,7 @@ pub async fn page(
         render::qr_svg(&url),
         t(l, "Signature check", "Vérification de la signature"),
         t(l, "Chain of the station", "Chaîne de la station"),
+        plan_html(cert, l),
         esc(hex_of(&digest)),
         t(
             l,
@@ -298,6 +328,74 @@ pub async fn page(
         render::html_sections(cert, &row.digest),
     );
     ctx.page(StatusCode::OK, &row.id, &body)
+}
+
+/// The refurbishment plan of a priced verdict: each action with its cost (the actions in the
+/// certificate's language, the rest in the page's), the repairs' total and the budget with what
+/// it is. Nothing for a certificate whose verdict was not priced (issued before prices): its
+/// actions are in the content below, and no cost is made up for them.
+fn plan_html(cert: &Certificate, l: Language) -> String {
+    let v = &cert.verdict;
+    let (Some(total), Some(budget)) = (v.repair_cost_cents, v.budget_cents) else {
+        return String::new();
+    };
+    let cl = cert.language;
+    let mut rows = String::new();
+    for a in &v.actions {
+        let cost = match a.cost_cents {
+            Some(c) => esc(&messages::euros(c, l)),
+            None if a.action.is_repair() => format!(
+                "<span class=\"warn\">{}</span>",
+                t(l, "not priced", "non chiffré")
+            ),
+            None => "—".into(),
+        };
+        let _ = writeln!(
+            rows,
+            "<tr><td>{}</td><td class=\"num\">{cost}</td></tr>",
+            esc(&messages::action(&a.action, cl))
+        );
+    }
+    let unpriced = v
+        .actions
+        .iter()
+        .filter(|a| a.action.is_repair() && a.cost_cents.is_none())
+        .count();
+    let (class, verdict) = if total > budget {
+        ("bad", t(l, "over the budget", "au-delà du budget"))
+    } else {
+        ("ok", t(l, "within the budget", "dans le budget"))
+    };
+    let note = if unpriced > 0 {
+        format!(
+            "<p class=\"warn\">{unpriced} {}</p>\n",
+            t(
+                l,
+                "repair(s) not priced: the total leaves them out.",
+                "réparation(s) non chiffrée(s) : le total ne les compte pas."
+            )
+        )
+    } else {
+        String::new()
+    };
+    let basis = v
+        .budget_basis
+        .as_deref()
+        .map(|b| format!(" ({})", esc(b)))
+        .unwrap_or_default();
+    format!(
+        "<h2>{}</h2>\n<div class=\"box\" id=\"plan\">\n<table class=\"list\">\n<thead><tr><th>{}</th><th>{}</th></tr></thead>\n\
+         <tbody>\n{rows}</tbody>\n</table>\n\
+         <p id=\"repair-total\">{}: <strong>{}</strong> — <span class=\"{class}\">{verdict}</span></p>\n\
+         <p id=\"budget\">{}: {}{basis}</p>\n{note}</div>\n",
+        t(l, "Refurbishment plan", "Plan de remise en état"),
+        t(l, "Action", "Action"),
+        t(l, "Cost (TTC)", "Coût (TTC)"),
+        t(l, "Repairs", "Réparations"),
+        esc(&messages::euros(total, l)),
+        t(l, "Budget", "Budget"),
+        esc(&messages::euros(budget, l)),
+    )
 }
 
 #[cfg(test)]

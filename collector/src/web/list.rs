@@ -231,7 +231,7 @@ fn search_form(lang: Language, q: &ListQuery) -> String {
 pub fn table(lang: Language, rows: &[ListRow]) -> String {
     let mut out = format!(
         "<table class=\"list\" id=\"certificates\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th>\
-         <th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+         <th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
         t(lang, "Date (UTC)", "Date (UTC)"),
         t(lang, "Site", "Site"),
         t(lang, "Machine", "Machine"),
@@ -241,6 +241,7 @@ pub fn table(lang: Language, rows: &[ListRow]) -> String {
         t(lang, "Result", "Résultat"),
         t(lang, "Station", "Station"),
         t(lang, "Certificate", "Certificat"),
+        t(lang, "Lot", "Lot"),
     );
     for lr in rows {
         let r = &lr.row;
@@ -252,7 +253,7 @@ pub fn table(lang: Language, rows: &[ListRow]) -> String {
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td>{} ({})</td>\
-             <td>{}/{}</td><td class=\"{class}\">{}</td><td>{}</td><td><a href=\"/c/{}\">{}</a></td></tr>",
+             <td>{}/{}</td><td class=\"{class}\">{}</td><td>{}</td><td><a href=\"/c/{}\">{}</a></td><td>{}</td></tr>",
             esc(&short_time(&r.issued_at)),
             esc(&r.site),
             esc(&machine(r)),
@@ -265,6 +266,7 @@ pub fn table(lang: Language, rows: &[ListRow]) -> String {
             esc(lr.station_name.as_deref().unwrap_or("?")),
             esc(hex_of(&r.digest)),
             esc(&r.id),
+            super::lots::lot_cell(lang, r.serial.as_deref(), lr.lot.as_deref()),
         );
     }
     out.push_str("</tbody>\n</table>\n");

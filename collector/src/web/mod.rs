@@ -9,7 +9,9 @@
 
 pub mod auth;
 pub mod cert;
+pub mod images;
 pub mod list;
+pub mod lots;
 pub mod stations;
 pub mod stats;
 
@@ -59,6 +61,9 @@ pub struct App {
     pub logins: auth::LoginLimiter,
     /// Signs the answers to the stations' hellos; its fingerprint goes into PXE scripts.
     pub server_key: crate::server_key::ServerKey,
+    /// Where the image files are (`images.rs`); `None` (PostgreSQL without `--images`): no
+    /// image file is served.
+    pub images_dir: Option<PathBuf>,
 }
 
 impl App {
@@ -462,6 +467,7 @@ table.list th, table.list td { border-bottom: 1px solid #ddd; padding: 3px 6px; 
 table.list th { background: #eef2f6; }
 td.k { color: #333; padding-right: 12px; vertical-align: top; white-space: nowrap; }
 td { word-break: break-word; }
+table.list td.num { text-align: right; white-space: nowrap; padding-left: 12px; }
 .mono { font-family: monospace; font-size: 0.9em; }
 .ok { color: #0a6b2b; font-weight: bold; }
 .bad { color: #a40000; font-weight: bold; }
@@ -508,13 +514,18 @@ fn layout(ctx: &Ctx, title: &str, body: &str) -> String {
          <title>{title} — Reprise</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <header><a href=\"/certificates\">Reprise</a>\
          <a href=\"/certificates\">{certs}</a><a href=\"/stations\">{stations}</a>\
-         <a href=\"/stats\">{stats}</a><span class=\"right\">{switch}{user}</span></header>\n\
+         <a href=\"/stats\">{stats}</a><a href=\"/lots\">{lots}</a><a href=\"/report\">{report}</a>\
+         <a href=\"/images\">{images}</a>\
+         <span class=\"right\">{switch}{user}</span></header>\n\
          <main>\n{body}</main>\n</body>\n</html>\n",
         code = lang_code(l),
         title = esc(title),
         certs = t(l, "Certificates", "Certificats"),
         stations = t(l, "Stations", "Stations"),
         stats = t(l, "Statistics", "Statistiques"),
+        images = t(l, "Images", "Images"),
+        lots = t(l, "Lots", "Lots"),
+        report = t(l, "Donor's report", "Rapport au donateur"),
     )
 }
 

@@ -501,6 +501,12 @@ fn write_request(
 
 /// Reads one response from a buffered stream.
 fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Resp> {
+    let head = read_head(r)?;
+    read_body(r, head)
+}
+
+/// The status line and headers of a response (the body left unread).
+fn read_head(r: &mut BufReader<TcpStream>) -> std::io::Result<Resp> {
     let mut status_line = String::new();
     if r.read_line(&mut status_line)? == 0 {
         return Err(std::io::Error::new(
@@ -525,6 +531,18 @@ fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Resp> {
             headers.push((k.trim().to_string(), v.trim().to_string()));
         }
     }
+    Ok(Resp {
+        status,
+        headers,
+        body: Vec::new(),
+    })
+}
+
+/// The body of the response whose head is `head`.
+fn read_body(r: &mut BufReader<TcpStream>, head: Resp) -> std::io::Result<Resp> {
+    let Resp {
+        status, headers, ..
+    } = head;
     let get = |n: &str| {
         headers
             .iter()
@@ -572,6 +590,25 @@ pub fn request(
     let _ = write_request(&mut s, addr, method, path, headers, body, true);
     read_response(&mut BufReader::new(s))
         .unwrap_or_else(|e| panic!("{method} {path}: no response: {e}"))
+}
+
+/// A `HEAD` request on its own connection: the response's head (a HEAD response has no body,
+/// whatever its Content-Length says).
+pub fn head(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write_request(&mut s, addr, "HEAD", path, headers, b"", true).unwrap();
+    let mut r = BufReader::new(s);
+    let resp = read_head(&mut r).unwrap_or_else(|e| panic!("HEAD {path}: no response: {e}"));
+    // Nothing may follow the head: the server closes (Connection: close) without a body.
+    let mut rest = Vec::new();
+    let _ = r.read_to_end(&mut rest);
+    assert!(
+        rest.is_empty(),
+        "HEAD {path}: {} bytes after the head",
+        rest.len()
+    );
+    resp
 }
 
 /// Sends raw bytes as a request (no framing added) and reads the response.

@@ -433,3 +433,88 @@ fn the_demo_quits_on_q_even_mid_wipe_once_the_workers_stopped() {
     let mut real = model(false);
     assert!(keys(&mut real, &[letter('q')]).is_empty());
 }
+
+/// `m`, ending with the operator's choice (init's `--choice-file`), the shell listed or not.
+fn asking_end(mut m: Model, shell: bool) -> Model {
+    let run = std::sync::Arc::make_mut(&mut m.cfg.run);
+    run.choice_file = Some(PathBuf::from("/run/reprise/next"));
+    run.shell = shell;
+    m
+}
+
+/// A run that failed, on its last screen.
+fn failed(m: &mut Model) {
+    keys(m, &[Key::Enter, Key::F(10), Key::Enter]);
+    update(m, Msg::RunDone(Box::new(Err("cannot issue".into()))));
+    assert_eq!(m.screen, Screen::Error);
+}
+
+#[test]
+fn the_end_offers_power_off_first_then_reboot_and_the_shell_only_behind_f12() {
+    use crate::flow::end::Choice;
+    // Enter, Enter: power off, the default.
+    let mut m = asking_end(model(false), false);
+    failed(&mut m);
+    let fx = keys(&mut m, &[Key::Enter]);
+    assert_eq!(m.overlay, Some(Overlay::End { selected: 0 }));
+    assert!(fx.contains(&Effect::Transcript("reprise: screen end".into())));
+    assert!(m.exit.is_none(), "the dialog waits for the operator");
+    let fx = keys(&mut m, &[Key::Enter]);
+    assert_eq!(m.choice, Some(Choice::PowerOff));
+    assert_eq!(m.exit, Some(Exit::Failed("cannot issue".into())));
+    assert!(fx.contains(&Effect::Transcript("reprise: end: poweroff".into())));
+    assert!(fx.contains(&Effect::Quit));
+
+    // Down, Enter: reboot; the cursor stops at the last choice listed (no shell without
+    // reprise.shell=1).
+    let mut m = asking_end(model(false), false);
+    failed(&mut m);
+    keys(&mut m, &[Key::Enter, Key::Down, Key::Down, Key::Down]);
+    assert_eq!(m.overlay, Some(Overlay::End { selected: 1 }));
+    keys(&mut m, &[Key::Enter]);
+    assert_eq!(m.choice, Some(Choice::Reboot));
+
+    // Esc goes back to the result; F12, on no button, is the maintenance shell.
+    let mut m = asking_end(model(false), false);
+    failed(&mut m);
+    keys(&mut m, &[Key::Enter, Key::Esc]);
+    assert_eq!((m.overlay, m.exit.clone()), (None, None));
+    keys(&mut m, &[Key::Esc, Key::F(12)]);
+    assert_eq!(m.choice, Some(Choice::Shell));
+
+    // reprise.shell=1 lists it: third, never under the cursor at first.
+    let mut m = asking_end(model(false), true);
+    assert_eq!(
+        m.cfg.ending_choices(),
+        [Choice::PowerOff, Choice::Reboot, Choice::Shell]
+    );
+    failed(&mut m);
+    keys(&mut m, &[Key::Enter, Key::Down, Key::Down, Key::Enter]);
+    assert_eq!(m.choice, Some(Choice::Shell));
+
+    // Without init to act on it (a run by hand), Enter finishes as before.
+    let mut m = model(false);
+    failed(&mut m);
+    keys(&mut m, &[Key::Enter]);
+    assert_eq!((m.overlay, m.choice), (None, None));
+    assert!(m.exit.is_some());
+}
+
+#[test]
+fn an_automatic_run_asks_nothing_and_leaves_the_end_to_init() {
+    let mut m = asking_end(model(true), false);
+    failed(&mut m);
+    update(&mut m, Msg::Tick(Duration::from_secs(600)));
+    assert_eq!(m.exit, Some(Exit::Failed("cannot issue".into())));
+    assert_eq!((m.overlay, m.choice), (None, None));
+    // An operator who is there presses Enter before the countdown ends: the dialog then
+    // waits for the answer, whatever the countdown says.
+    let mut m = asking_end(model(true), false);
+    failed(&mut m);
+    keys(&mut m, &[Key::Enter]);
+    update(&mut m, Msg::Tick(Duration::from_secs(600)));
+    assert!(m.exit.is_none());
+    assert_eq!(m.overlay, Some(Overlay::End { selected: 0 }));
+    keys(&mut m, &[Key::Down, Key::Enter]);
+    assert_eq!(m.choice, Some(crate::flow::end::Choice::Reboot));
+}

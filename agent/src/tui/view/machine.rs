@@ -361,12 +361,13 @@ pub fn verdict_lines(m: &Model, max: usize) -> Vec<Line<'_>> {
             palette::value(),
         ),
     ])];
-    for a in &v.actions {
+    for (a, cost) in v.priced_actions() {
         lines.push(Line::from(vec![
             Span::styled(" -> ", palette::warn()),
-            Span::styled(vga(&messages::action(a, l)), palette::value()),
+            Span::styled(vga(&super::action_text(v, a, cost, l)), palette::value()),
         ]));
     }
+    lines.extend(super::plan_total(v, l));
     for r in &v.reasons {
         lines.push(Line::from(vec![
             Span::styled(" • ", palette::dim()),

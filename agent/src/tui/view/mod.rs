@@ -65,6 +65,7 @@ pub fn view(m: &Model, f: &mut Frame) {
             Some(Overlay::Help) => help(m, f, area),
             Some(Overlay::Quit) => quit(m, f, area),
             Some(Overlay::Cancel { armed }) => cancel(m, f, area, armed),
+            Some(Overlay::End { selected }) => end(m, f, area, selected),
             None => {}
         }
     }
@@ -180,15 +181,24 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
         {
             vec![
                 ("F7", t(l, "No disk (state it)", "Pas de disque (déclarer)")),
-                ("Enter", t(l, "Quit", "Quitter")),
+                quit_or_end(m),
             ]
         }
         Screen::Error if matches!(m.pending_exit, Some(super::model::Exit::NoStorage(_))) => {
-            vec![("Enter", t(l, "Quit", "Quitter"))]
+            vec![quit_or_end(m)]
         }
         Screen::Result | Screen::Error => {
             if m.cfg.auto() {
                 vec![]
+            } else if m.cfg.asks_end() {
+                vec![(
+                    "Enter",
+                    t(
+                        l,
+                        "Finish: power off or reboot",
+                        "Terminer : éteindre ou redémarrer",
+                    ),
+                )]
             } else if m.cfg.poweroff()
                 && m.result
                     .as_ref()
@@ -220,6 +230,19 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
         k.push(("q", t(l, "Quit", "Quitter")));
     }
     k
+}
+
+/// Enter on a stopped screen: the end's dialog when init acts on the answer, else quit.
+fn quit_or_end(m: &Model) -> (&'static str, &'static str) {
+    let l = m.cfg.lang();
+    if m.cfg.asks_end() {
+        (
+            "Enter",
+            t(l, "Power off or reboot", "Éteindre ou redémarrer"),
+        )
+    } else {
+        ("Enter", t(l, "Quit", "Quitter"))
+    }
 }
 
 fn key_bar(buf: &mut Buffer, area: Rect, keys: &[(&str, &str)]) {
@@ -378,6 +401,45 @@ fn quit(m: &Model, f: &mut Frame, area: Rect) {
     );
 }
 
+/// The end's dialog: what the machine does next; power off is first, under the cursor.
+fn end(m: &Model, f: &mut Frame, area: Rect, selected: usize) {
+    use crate::flow::end::Choice;
+    let l = m.cfg.lang();
+    let mut lines = vec![
+        Line::from(t(
+            l,
+            "The run is over. What does the machine do now?",
+            "Le travail est fini. Que fait la machine maintenant ?",
+        )),
+        Line::from(""),
+    ];
+    for (i, c) in m.cfg.ending_choices().into_iter().enumerate() {
+        let name = match c {
+            Choice::PowerOff => t(l, "Power off", "Éteindre"),
+            Choice::Reboot => t(l, "Reboot", "Redémarrer"),
+            Choice::Shell => t(l, "Maintenance shell", "Shell de maintenance"),
+        };
+        lines.push(if i == selected {
+            Line::from(Span::styled(format!(" > {name} "), palette::cursor()))
+        } else {
+            Line::from(format!("   {name}"))
+        });
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(t(
+        l,
+        "Enter: confirm    Up/Down: choose    Esc: back",
+        "Entrée : valider    Haut/Bas : choisir    Échap : retour",
+    )));
+    popup(
+        f,
+        area,
+        t(l, "End of the run", "Fin du travail"),
+        lines,
+        palette::base(),
+    );
+}
+
 fn cancel(m: &Model, f: &mut Frame, area: Rect, armed: bool) {
     let l = m.cfg.lang();
     let step = if armed {
@@ -501,6 +563,45 @@ fn vga_only(buf: &mut Buffer, area: Rect) {
             }
         }
     }
+}
+
+/// An action of the verdict as the screen says it: with its cost when the verdict was priced
+/// ("replace battery BAT0 (41 %) - 52.50 EUR", or "not priced"), as the certificate will.
+fn action_text(
+    v: &crate::verdict::Verdict,
+    a: &crate::verdict::Action,
+    cost: Option<u64>,
+    l: Language,
+) -> String {
+    match v.pricing {
+        Some(_) => crate::verdict::messages::priced_action(a, cost, l),
+        None => crate::verdict::messages::action(a, l),
+    }
+}
+
+/// The priced plan's total against the budget, one line; nothing when the verdict was not
+/// priced or has no repair.
+fn plan_total(v: &crate::verdict::Verdict, l: Language) -> Option<Line<'static>> {
+    let p = v.pricing.as_ref()?;
+    if !v.actions.iter().any(crate::verdict::Action::is_repair) {
+        return None;
+    }
+    let style = if p.repair_cost_cents > p.budget_cents {
+        palette::bad()
+    } else {
+        palette::value()
+    };
+    Some(Line::from(vec![
+        Span::styled(" = ", palette::warn()),
+        Span::styled(
+            vga(&crate::verdict::messages::repair_total(
+                p.repair_cost_cents,
+                p.budget_cents,
+                l,
+            )),
+            style,
+        ),
+    ]))
 }
 
 /// A text with the characters the VGA font lacks written the long way ("cœur" → "coeur",

@@ -160,12 +160,13 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
             t(l, "Actions", "Actions"),
             palette::label(),
         )));
-        for a in &v.actions {
+        for (a, cost) in v.priced_actions() {
             out.push(Line::from(vec![
                 Span::styled(" -> ", palette::warn()),
-                Span::styled(vga(&messages::action(a, l)), palette::value()),
+                Span::styled(vga(&super::action_text(v, a, cost, l)), palette::value()),
             ]));
         }
+        out.extend(super::plan_total(v, l));
     }
     out.push(Line::from(Span::styled(
         t(l, "Certificate", "Certificat"),

@@ -102,9 +102,7 @@ impl Workshop {
                 match listener.accept() {
                     Ok((s, _)) => {
                         let b = behaviour.lock().unwrap().clone();
-                        if let Some(r) = serve_one(s, &b, &answers) {
-                            received.lock().unwrap().push(r);
-                        }
+                        serve_one(s, &b, &answers, &received);
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),
                 }
@@ -139,7 +137,14 @@ impl Drop for Workshop {
     }
 }
 
-fn serve_one(mut s: TcpStream, b: &Behaviour, answers: &Mutex<Vec<Vec<u8>>>) -> Option<Received> {
+/// Reads one request, records it, then answers: recorded before the answer is written, so that
+/// a client that has its answer finds its request counted.
+fn serve_one(
+    mut s: TcpStream,
+    b: &Behaviour,
+    answers: &Mutex<Vec<Vec<u8>>>,
+    received: &Mutex<Vec<Received>>,
+) -> Option<()> {
     s.set_nonblocking(false).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
     let mut req = Vec::new();
@@ -173,13 +178,14 @@ fn serve_one(mut s: TcpStream, b: &Behaviour, answers: &Mutex<Vec<Vec<u8>>>) -> 
         Some(status) => (status, Vec::new()),
         None => respond(&path, &body, b, answers),
     };
+    received.lock().unwrap().push(Received { path, body });
     let _ = write!(
         s,
         "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/json\r\n\r\n",
         answer.len()
     );
     let _ = s.write_all(&answer);
-    Some(Received { path, body })
+    Some(())
 }
 
 fn respond(

@@ -1,0 +1,882 @@
+//! Lots and laptops on the web: the lots (`/lots`), a lot's laptops (`/lots/<name>`) and its
+//! sheet of labels for the crates (`/lots/<name>/labels`: QR code of each laptop's page,
+//! serial, asset tag, lot), a laptop's page (`/laptops/<serial>`: identity, lot, certificates,
+//! its life and every event with who recorded it) with the forms that record an event (a
+//! logged-in user, CSRF token), the laptop list behind each figure of the donor's report
+//! (`/laptops?site=&lot=&from=&to=&figure=`), and the report itself (`/report`).
+//!
+//! Every count and list reads a laptop through `crate::life`, as the CLI's report does.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use reprise_cert::Language;
+use reprise_cert::render;
+use serde::Deserialize;
+
+use super::list::{decision_label, hex_of, result_label, short_time};
+use super::{App, Ctx, enc, query_param, t};
+use crate::life::{self, Figure, Outcome};
+use crate::report;
+use crate::store::{Event, EventRecord, LaptopFilter, LaptopLife};
+use crate::util::esc;
+
+/// The lot column of the certificate list: the laptop's page, or "not in any lot".
+pub fn lot_cell(lang: Language, serial: Option<&str>, lot: Option<&str>) -> String {
+    match (serial, lot) {
+        (Some(serial), Some(lot)) => format!(
+            "<a href=\"/laptops/{}\">{}</a>",
+            enc(&life::serial_key(serial)),
+            esc(lot)
+        ),
+        _ => format!(
+            "<span class=\"warn not-in-lot\">{}</span>",
+            t(lang, "not in any lot", "dans aucun lot")
+        ),
+    }
+}
+
+/// The URL of a laptop's page (what its label's QR code holds).
+pub fn laptop_url(base: &str, serial: &str) -> String {
+    format!("{base}/laptops/{}", enc(serial))
+}
+
+fn outcome_label(lang: Language, o: &Outcome) -> String {
+    match o {
+        Outcome::Pending => t(lang, "pending", "en attente").to_string(),
+        Outcome::HandedOver { date } => {
+            format!("{} {}", t(lang, "handed over on", "remis le"), esc(date))
+        }
+        Outcome::Recycled { date } => {
+            format!("{} {}", t(lang, "recycled on", "recyclé le"), esc(date))
+        }
+    }
+}
+
+fn kind_label(lang: Language, kind: &str) -> &'static str {
+    match kind {
+        life::HANDED_OVER => t(lang, "handed over", "remis"),
+        life::RECYCLED => t(lang, "recycled", "recyclé"),
+        life::CANCELLED => t(lang, "cancelled", "annulé"),
+        _ => "?",
+    }
+}
+
+fn field_label(lang: Language, name: &str) -> String {
+    match name {
+        "partner" => t(lang, "partner", "partenaire").into(),
+        "receipt" => t(lang, "receipt", "reçu").into(),
+        "channel" => t(lang, "channel", "filière").into(),
+        "weight_g" => t(lang, "weight (g)", "poids (g)").into(),
+        "disks" => t(lang, "disks not sanitized", "disques non effacés").into(),
+        "note" => t(lang, "note", "remarque").into(),
+        other => esc(other),
+    }
+}
+
+/// The state of a laptop's latest certificate, for tables.
+fn sanitized_cell(lang: Language, l: &LaptopLife) -> String {
+    match life::latest_certificate(l) {
+        None => format!(
+            "<span class=\"warn\">{}</span>",
+            t(lang, "no certificate", "aucun certificat")
+        ),
+        Some(c) => format!(
+            "<a href=\"/c/{}\" class=\"{}\">{}</a> {}/{} — {}",
+            esc(hex_of(&c.digest)),
+            if life::every_disk_sanitized(c) {
+                "ok"
+            } else {
+                "bad"
+            },
+            result_label(lang, &c.result),
+            c.disks_sanitized,
+            c.disks,
+            decision_label(lang, &c.decision),
+        ),
+    }
+}
+
+/// A table of laptops (a lot's page, the list behind a figure).
+fn laptops_table(lang: Language, lives: &[LaptopLife]) -> String {
+    let mut h = format!(
+        "<table class=\"list\" id=\"laptops\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+        t(lang, "Serial number", "Numéro de série"),
+        t(lang, "Asset tag", "N° d'inventaire"),
+        t(lang, "Model", "Modèle"),
+        t(lang, "Purchased", "Achat"),
+        t(lang, "Lot", "Lot"),
+        t(lang, "Site", "Site"),
+        t(lang, "Latest certificate", "Dernier certificat"),
+        t(lang, "Now", "Aujourd'hui"),
+    );
+    for l in lives {
+        let lap = &l.laptop;
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"mono\"><a href=\"/laptops/{}\">{}</a></td><td>{}</td><td>{}</td>\
+             <td>{}</td><td><a href=\"/lots/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            enc(&lap.laptop.serial),
+            esc(&lap.laptop.serial),
+            esc(lap.laptop.asset_tag.as_deref().unwrap_or("")),
+            esc(lap.laptop.model.as_deref().unwrap_or("")),
+            lap.laptop
+                .purchase_year
+                .map_or_else(String::new, |y| y.to_string()),
+            enc(&lap.lot),
+            esc(&lap.lot),
+            esc(&lap.site),
+            sanitized_cell(lang, l),
+            outcome_label(lang, &life::outcome(&l.events)),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+    h
+}
+
+macro_rules! guard {
+    ($app:expr, $headers:expr, $uri:expr) => {
+        match Ctx::guard(&$app, &$headers, &$uri).await {
+            Ok(c) => c,
+            Err(r) => return r,
+        }
+    };
+}
+
+/// `GET /lots`
+pub async fn lots(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
+    let ctx = guard!(app, headers, uri);
+    let l = ctx.lang;
+    let lots = match app.store.lots().await {
+        Ok(v) => v,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let mut h = format!(
+        "<h1>{}</h1>\n<p class=\"noprint\"><a href=\"/report\">{}</a></p>\n\
+         <table class=\"list\" id=\"lots\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead>\n<tbody>\n",
+        t(l, "Lots", "Lots"),
+        t(l, "Donor's report", "Rapport au donateur"),
+        t(l, "Lot", "Lot"),
+        t(l, "Site", "Site"),
+        t(l, "Received", "Reçu le"),
+        t(l, "Laptops", "Ordinateurs"),
+        t(l, "Inventory", "Inventaire"),
+        t(l, "Imported", "Importé"),
+    );
+    for lot in &lots {
+        let n = &lot.lot;
+        let _ = writeln!(
+            h,
+            "<tr><td><a href=\"/lots/{e}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{} ({})</td><td><a href=\"/lots/{e}/labels\">{}</a></td></tr>",
+            esc(&n.name),
+            esc(&n.site),
+            esc(&n.received),
+            lot.laptops,
+            esc(&n.source),
+            esc(&short_time(&n.imported_at)),
+            esc(&n.imported_by),
+            t(l, "labels", "étiquettes"),
+            e = enc(&n.name),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+    ctx.page(StatusCode::OK, t(l, "Lots", "Lots"), &h)
+}
+
+async fn lot_lives(app: &App, ctx: &Ctx, name: &str) -> Result<Vec<LaptopLife>, Response> {
+    let lives = app
+        .store
+        .laptops(LaptopFilter {
+            lot: Some(name.to_string()),
+            ..LaptopFilter::default()
+        })
+        .await
+        .map_err(|e| ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e))?;
+    if lives.is_empty() {
+        return Err(ctx.message(
+            StatusCode::NOT_FOUND,
+            t(ctx.lang, "No such lot.", "Lot inconnu."),
+        ));
+    }
+    Ok(lives)
+}
+
+/// `GET /lots/{name}` and `GET /lots/{name}/labels`
+pub async fn lot(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(name): Path<String>,
+) -> Response {
+    let ctx = guard!(app, headers, uri);
+    let l = ctx.lang;
+    let lives = match lot_lives(&app, &ctx, &name).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let first = &lives[0].laptop;
+    let body = format!(
+        "<h1>{} {}</h1>\n<p>{} {} — {} {} — {} {}</p>\n<p class=\"noprint\"><a href=\"/lots/{e}/labels\" \
+         id=\"labels\">{}</a> — <a href=\"/report?by=lot&amp;from={r}&amp;to={r}\">{}</a></p>\n{}",
+        t(l, "Lot", "Lot"),
+        esc(&name),
+        t(l, "Site", "Site"),
+        esc(&first.site),
+        t(l, "received", "reçu le"),
+        esc(&first.received),
+        lives.len(),
+        t(l, "laptop(s)", "ordinateur(s)"),
+        t(l, "Sheet of labels", "Planche d'étiquettes"),
+        t(
+            l,
+            "Report of this reception day",
+            "Rapport de ce jour de réception"
+        ),
+        laptops_table(l, &lives),
+        e = enc(&name),
+        r = esc(&first.received),
+    );
+    ctx.page(StatusCode::OK, &name, &body)
+}
+
+/// `GET /lots/{name}/labels`: labels of 70 × 37 mm, 3 × 8 on an A4 sheet.
+pub async fn labels(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(name): Path<String>,
+) -> Response {
+    let ctx = guard!(app, headers, uri);
+    let l = ctx.lang;
+    let lives = match lot_lives(&app, &ctx, &name).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let base = app.base_url(&headers);
+    let mut h = format!(
+        "<style>\n.labels {{ display: grid; grid-template-columns: repeat(3, 70mm); \
+         grid-auto-rows: 37mm; }}\n.label {{ box-sizing: border-box; border: 1px dashed #bbb; \
+         padding: 2mm; display: flex; gap: 2mm; align-items: center; overflow: hidden; \
+         break-inside: avoid; }}\n.label .qr svg {{ width: 30mm; height: 30mm; }}\n\
+         .label p {{ margin: 0 0 1mm 0; font-size: 8pt; word-break: break-all; }}\n\
+         .label .serial {{ font-family: monospace; font-weight: bold; font-size: 9pt; }}\n\
+         @media print {{ .label {{ border-color: transparent; }} @page {{ size: A4; margin: 10mm 0 0 0; }} }}\n\
+         </style>\n<h1 class=\"noprint\">{} {}</h1>\n<p class=\"noprint\">{}</p>\n<div class=\"labels\" id=\"labels\">\n",
+        t(l, "Labels of lot", "Étiquettes du lot"),
+        esc(&name),
+        t(
+            l,
+            "3 × 8 labels of 70 × 37 mm per A4 sheet: print with the browser's Print command, margins as the page sets them.",
+            "3 × 8 étiquettes de 70 × 37 mm par feuille A4 : imprimez avec la commande Imprimer du navigateur, marges de la page."
+        ),
+    );
+    for life in &lives {
+        let lap = &life.laptop;
+        let url = laptop_url(&base, &lap.laptop.serial);
+        let _ = writeln!(
+            h,
+            "<div class=\"label\"><div class=\"qr\">{}</div><div><p class=\"serial\">{}</p><p>{} {}</p>\
+             <p>{} {}</p><p>{}</p></div></div>",
+            render::qr_svg(&url),
+            esc(&lap.laptop.serial),
+            t(l, "Asset", "Inv."),
+            esc(lap.laptop.asset_tag.as_deref().unwrap_or("—")),
+            t(l, "Lot", "Lot"),
+            esc(&lap.lot),
+            esc(lap.laptop.model.as_deref().unwrap_or("")),
+        );
+    }
+    h.push_str("</div>\n");
+    ctx.page(StatusCode::OK, &name, &h)
+}
+
+/// `GET /laptops/{serial}`
+pub async fn laptop(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(serial): Path<String>,
+) -> Response {
+    let ctx = guard!(app, headers, uri);
+    let found = match app.store.laptop(serial.clone()).await {
+        Ok(f) => f,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let Some(life) = found else {
+        return ctx.message(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "{} {serial}",
+                t(
+                    ctx.lang,
+                    "Not in any lot: no laptop of an imported inventory has the serial",
+                    "Dans aucun lot : aucun ordinateur d'un inventaire importé n'a le numéro de série"
+                )
+            ),
+        );
+    };
+    laptop_page(&app, &ctx, &headers, &life, None)
+}
+
+fn laptop_page(
+    app: &App,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    life: &LaptopLife,
+    refusal: Option<&str>,
+) -> Response {
+    let l = ctx.lang;
+    let lap = &life.laptop;
+    let url = laptop_url(&app.base_url(headers), &lap.laptop.serial);
+    let mut h = format!(
+        "<div class=\"cert-head\"><div><h1>{} <span class=\"mono\">{}</span></h1>\n\
+         <table id=\"identity\"><tr><td class=\"k\">{}</td><td>{}</td></tr>\
+         <tr><td class=\"k\">{}</td><td>{}</td></tr><tr><td class=\"k\">{}</td><td>{}</td></tr>\
+         <tr><td class=\"k\">{}</td><td><a href=\"/lots/{}\">{}</a> — {} ({} {})</td></tr>",
+        t(l, "Laptop", "Ordinateur"),
+        esc(&lap.laptop.serial),
+        t(l, "Asset tag", "N° d'inventaire"),
+        esc(lap.laptop.asset_tag.as_deref().unwrap_or("—")),
+        t(l, "Model", "Modèle"),
+        esc(lap.laptop.model.as_deref().unwrap_or("—")),
+        t(l, "Purchased", "Acheté en"),
+        lap.laptop
+            .purchase_year
+            .map_or_else(|| "—".to_string(), |y| y.to_string()),
+        t(l, "Lot", "Lot"),
+        enc(&lap.lot),
+        esc(&lap.lot),
+        esc(&lap.site),
+        t(l, "line", "ligne"),
+        lap.laptop.line,
+    );
+    if let Ok(serde_json::Value::Object(extra)) = serde_json::from_str(&lap.laptop.extra) {
+        for (k, v) in extra {
+            let _ = write!(
+                h,
+                "<tr><td class=\"k\">{}</td><td>{}</td></tr>",
+                esc(&k),
+                esc(v.as_str().unwrap_or_default())
+            );
+        }
+    }
+    let _ = writeln!(
+        h,
+        "</table></div><div class=\"qr\">{}</div></div>",
+        render::qr_svg(&url)
+    );
+    if let Some(why) = refusal {
+        let _ = writeln!(
+            h,
+            "<p class=\"err box\" id=\"refusal\">{} {}</p>",
+            t(l, "Refused:", "Refusé :"),
+            esc(why)
+        );
+    }
+    // The life, step by step.
+    let latest = life::latest_certificate(life);
+    let step = |done: bool, text: String| {
+        format!(
+            "<li class=\"{}\">{} {text}</li>",
+            if done { "ok" } else { "warn" },
+            if done { "✔" } else { "…" }
+        )
+    };
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<ol id=\"life\">{}{}{}{}</ol>",
+        t(l, "Life", "Parcours"),
+        step(
+            true,
+            format!("{} {}", t(l, "received on", "reçu le"), esc(&lap.received))
+        ),
+        step(
+            latest.is_some_and(life::every_disk_sanitized),
+            match latest {
+                Some(c) if life::every_disk_sanitized(c) => format!(
+                    "{} ({})",
+                    t(l, "sanitized: every disk", "effacé : chaque disque"),
+                    esc(&short_time(&c.issued_at))
+                ),
+                Some(c) => format!(
+                    "{} {}/{}",
+                    t(
+                        l,
+                        "not sanitized: latest certificate, disks sanitized",
+                        "non effacé : dernier certificat, disques effacés"
+                    ),
+                    c.disks_sanitized,
+                    c.disks
+                ),
+                None => t(l, "no certificate yet", "aucun certificat pour l'instant").into(),
+            }
+        ),
+        step(
+            latest.is_some(),
+            format!(
+                "{} {}",
+                t(l, "verdict:", "verdict :"),
+                latest.map_or("—", |c| decision_label(l, &c.decision))
+            )
+        ),
+        step(
+            life::outcome(&life.events) != Outcome::Pending,
+            outcome_label(l, &life::outcome(&life.events))
+        ),
+    );
+    // Certificates.
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<table class=\"list\" id=\"certificates\"><thead><tr><th>{}</th><th>{}</th>\
+         <th>{}</th><th>{}</th></tr></thead><tbody>",
+        t(l, "Certificates", "Certificats"),
+        t(l, "Date (UTC)", "Date (UTC)"),
+        t(l, "Certificate", "Certificat"),
+        t(l, "Disks sanitized", "Disques effacés"),
+        t(l, "Verdict", "Verdict"),
+    );
+    for c in &life.certificates {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td><a href=\"/c/{}\">{}</a></td><td>{}/{} — {}</td><td>{}</td></tr>",
+            esc(&short_time(&c.issued_at)),
+            esc(hex_of(&c.digest)),
+            esc(&c.id),
+            c.disks_sanitized,
+            c.disks,
+            result_label(l, &c.result),
+            decision_label(l, &c.decision),
+        );
+    }
+    h.push_str("</tbody></table>\n");
+    // Events: the whole history, corrections included.
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<table class=\"list\" id=\"events\"><thead><tr><th>#</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th>{}</th></tr></thead><tbody>",
+        t(
+            l,
+            "Events (every one is kept)",
+            "Événements (tous sont conservés)"
+        ),
+        t(l, "Date", "Date"),
+        t(l, "Event", "Événement"),
+        t(l, "Details", "Détails"),
+        t(l, "Recorded by", "Enregistré par"),
+    );
+    for e in &life.events {
+        let details: Vec<String> = life::field_pairs(e)
+            .into_iter()
+            .map(|(k, v)| format!("{}: {}", field_label(l, &k), esc(&v)))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td></tr>",
+            e.seq,
+            esc(&e.date),
+            kind_label(l, &e.kind),
+            details.join("; "),
+            esc(&e.recorded_by),
+            esc(&short_time(&e.recorded_at)),
+        );
+    }
+    h.push_str("</tbody></table>\n");
+    h.push_str(&event_forms(ctx, &lap.laptop.serial));
+    ctx.page(StatusCode::OK, &lap.laptop.serial, &h)
+}
+
+/// The forms that record an event (hidden when printing).
+fn event_forms(ctx: &Ctx, serial: &str) -> String {
+    let l = ctx.lang;
+    let action = format!("/laptops/{}/events", enc(serial));
+    let input = |name: &str, label: &str, kind: &str, required: bool| {
+        format!(
+            "<label>{}<input type=\"{kind}\" name=\"{name}\"{}></label>",
+            esc(label),
+            if required { " required" } else { "" }
+        )
+    };
+    let form = |kind: &str, title: &str, fields: String| {
+        format!(
+            "<form method=\"post\" action=\"{}\" class=\"search box\" id=\"form-{kind}\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" \
+             name=\"kind\" value=\"{kind}\"><strong>{}</strong>{}{fields}{}\
+             <button type=\"submit\">{}</button></form>\n",
+            esc(&action),
+            esc(&ctx.csrf),
+            esc(title),
+            input("date", t(l, "Date", "Date"), "date", true),
+            input(
+                "note",
+                t(l, "Note", "Remarque"),
+                "text",
+                kind == life::CANCELLED
+            ),
+            t(l, "Record", "Enregistrer"),
+        )
+    };
+    format!(
+        "<div class=\"noprint\" id=\"record\"><h2>{}</h2>\n<p>{}</p>\n{}{}{}</div>\n",
+        t(l, "Record an event", "Enregistrer un événement"),
+        t(
+            l,
+            "No personal data of the family: the partner organisation and its receipt number only. A correction is a new event.",
+            "Aucune donnée personnelle de la famille : l'organisation partenaire et son numéro de reçu seulement. Une correction est un nouvel événement."
+        ),
+        form(
+            life::HANDED_OVER,
+            t(l, "Handed over", "Remis"),
+            input(
+                "partner",
+                t(l, "Partner organisation", "Organisation partenaire"),
+                "text",
+                true
+            ) + &input(
+                "receipt",
+                t(l, "Receipt number", "Numéro de reçu"),
+                "text",
+                false
+            )
+        ),
+        form(
+            life::RECYCLED,
+            t(l, "Recycled", "Recyclé"),
+            input("channel", t(l, "Channel", "Filière"), "text", true)
+                + &input("weight_g", t(l, "Weight (g)", "Poids (g)"), "number", false)
+                + &input(
+                    "disks",
+                    t(
+                        l,
+                        "Disks not sanitized: what became of them",
+                        "Disques non effacés : leur devenir"
+                    ),
+                    "text",
+                    false
+                )
+        ),
+        form(
+            life::CANCELLED,
+            t(l, "Cancel the latest outcome", "Annuler le dernier devenir"),
+            String::new()
+        ),
+    )
+}
+
+/// The event form's fields (all text, as browsers send them).
+#[derive(Debug, Deserialize)]
+pub struct EventForm {
+    csrf: String,
+    kind: String,
+    date: String,
+    #[serde(default)]
+    partner: String,
+    #[serde(default)]
+    receipt: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    weight_g: String,
+    #[serde(default)]
+    disks: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /laptops/{serial}/events`: a logged-in user (who recorded it is part of the event)
+/// and the CSRF token; the store checks the rules. A refusal shows the laptop's page with why
+/// (422); a recorded event goes back to it (303).
+pub async fn record(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(serial): Path<String>,
+    Form(form): Form<EventForm>,
+) -> Response {
+    let ctx = guard!(app, headers, uri);
+    let l = ctx.lang;
+    if !super::auth::csrf_ok(&headers, &form.csrf) {
+        return ctx.message(
+            StatusCode::FORBIDDEN,
+            t(
+                l,
+                "Refused: not sent from this site.",
+                "Refusé : ne vient pas de ce site.",
+            ),
+        );
+    }
+    let Some(user) = ctx.user.clone() else {
+        return ctx.message(
+            StatusCode::FORBIDDEN,
+            t(
+                l,
+                "Recording an event needs a login: who recorded it is part of the event (this collector runs with --no-login).",
+                "Enregistrer un événement demande une connexion : qui l'a enregistré en fait partie (ce collecteur fonctionne avec --no-login).",
+            ),
+        );
+    };
+    let mut fields = serde_json::Map::new();
+    let mut put = |k: &str, v: &str| {
+        let v = v.trim();
+        if !v.is_empty() {
+            fields.insert(k.into(), serde_json::Value::String(v.into()));
+        }
+    };
+    put("partner", &form.partner);
+    put("receipt", &form.receipt);
+    put("channel", &form.channel);
+    put("disks", &form.disks);
+    put("note", &form.note);
+    let weight = form.weight_g.trim();
+    if !weight.is_empty() {
+        // Not a positive integer: kept as text, which the rules refuse with its name.
+        let v = weight
+            .parse::<u64>()
+            .map_or_else(|_| serde_json::Value::String(weight.into()), Into::into);
+        fields.insert("weight_g".into(), v);
+    }
+    // Each kind keeps only its own fields (the forms are separate; a stray one is refused).
+    let event = Event {
+        serial: serial.clone(),
+        seq: 0,
+        kind: form.kind.clone(),
+        date: form.date.trim().to_string(),
+        fields: serde_json::Value::Object(fields).to_string(),
+        recorded_by: user,
+        recorded_at: crate::util::now(),
+    };
+    let refusal = match app.store.record_event(event).await {
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Ok(EventRecord::NotInLot) => {
+            return ctx.message(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!(
+                    "{} {serial}",
+                    t(
+                        l,
+                        "Refused: no lot holds the serial",
+                        "Refusé : aucun lot ne contient le numéro de série"
+                    )
+                ),
+            );
+        }
+        Ok(EventRecord::Refused(why)) => why,
+        Ok(EventRecord::Recorded(e)) => {
+            let mut resp = StatusCode::SEE_OTHER.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("/laptops/{}#events", enc(&e.serial))) {
+                resp.headers_mut().insert(header::LOCATION, v);
+            }
+            ctx.apply(&mut resp);
+            return resp;
+        }
+    };
+    match app.store.laptop(serial).await {
+        Ok(Some(life)) => {
+            let mut resp = laptop_page(&app, &ctx, &headers, &life, Some(&refusal));
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            resp
+        }
+        Ok(None) => ctx.message(StatusCode::UNPROCESSABLE_ENTITY, &refusal),
+        Err(e) => ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}
+
+/// The period and grouping of the report page and its laptop lists.
+struct Period {
+    from: String,
+    to: String,
+    site: Option<String>,
+    lot: Option<String>,
+    by_lot: bool,
+}
+
+impl Period {
+    /// From the query: `from`, `to` (default: the current year), `site`, `lot`, `by=lot`.
+    fn of(uri: &Uri, lang: Language) -> Result<Period, String> {
+        let year = crate::util::now()[..4].to_string();
+        let from = query_param(uri, "from")
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| format!("{year}-01-01"));
+        let to = query_param(uri, "to")
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| format!("{year}-12-31"));
+        for d in [&from, &to] {
+            if !life::is_date(d) {
+                return Err(format!(
+                    "{} {d:?}",
+                    t(lang, "Not a date YYYY-MM-DD:", "Pas une date AAAA-MM-JJ :")
+                ));
+            }
+        }
+        Ok(Period {
+            from,
+            to,
+            site: query_param(uri, "site").filter(|s| !s.is_empty()),
+            lot: query_param(uri, "lot").filter(|s| !s.is_empty()),
+            by_lot: query_param(uri, "by").as_deref() == Some("lot"),
+        })
+    }
+
+    fn filter(&self) -> LaptopFilter {
+        LaptopFilter {
+            site: self.site.clone(),
+            lot: self.lot.clone(),
+            from: Some(self.from.clone()),
+            to: Some(self.to.clone()),
+        }
+    }
+}
+
+/// `GET /report?from=&to=[&by=lot]`
+pub async fn report_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
+    let ctx = guard!(app, headers, uri);
+    let l = ctx.lang;
+    let p = match Period::of(&uri, l) {
+        Ok(p) => p,
+        Err(e) => return ctx.message(StatusCode::BAD_REQUEST, &e),
+    };
+    let lives = match app.store.laptops(p.filter()).await {
+        Ok(v) => v,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let rows = report::rows(&lives, p.by_lot);
+    let (from, to) = (p.from.clone(), p.to.clone());
+    let link = move |r: &report::Row, f: Option<Figure>| {
+        let mut q = format!("/laptops?from={}&to={}", enc(&from), enc(&to));
+        if !r.site.is_empty() {
+            let _ = write!(q, "&site={}", enc(&r.site));
+        }
+        if let Some(lot) = &r.lot {
+            let _ = write!(q, "&lot={}", enc(lot));
+        }
+        if let Some(f) = f {
+            let _ = write!(q, "&figure={}", f.column());
+        }
+        q
+    };
+    let table = report::table_html(l, &rows, p.by_lot, Some(&link));
+    let other = if p.by_lot {
+        format!(
+            "<a href=\"/report?from={}&amp;to={}\">{}</a>",
+            enc(&p.from),
+            enc(&p.to),
+            t(l, "per site", "par site")
+        )
+    } else {
+        format!(
+            "<a href=\"/report?from={}&amp;to={}&amp;by=lot\" id=\"by-lot\">{}</a>",
+            enc(&p.from),
+            enc(&p.to),
+            t(l, "per site and lot", "par site et par lot")
+        )
+    };
+    let body = format!(
+        "<style>{}</style>\n<h1>{}</h1>\n<form class=\"search\" method=\"get\" action=\"/report\">\
+         <label>{}<input type=\"date\" name=\"from\" value=\"{}\"></label>\
+         <label>{}<input type=\"date\" name=\"to\" value=\"{}\"></label>{}\
+         <button type=\"submit\">{}</button></form>\n<p>{} <strong id=\"period\">{} — {}</strong> \
+         <span class=\"noprint\">— {other} — <a href=\"/report.csv?from={}&amp;to={}{}\" id=\"csv\">CSV</a></span></p>\n{table}{}",
+        report::PRINT_CSS,
+        t(l, "Donor's report", "Rapport au donateur"),
+        t(l, "Received from", "Reçus du"),
+        esc(&p.from),
+        t(l, "to", "au"),
+        esc(&p.to),
+        if p.by_lot {
+            "<input type=\"hidden\" name=\"by\" value=\"lot\">"
+        } else {
+            ""
+        },
+        t(l, "Show", "Afficher"),
+        t(l, "Period of reception:", "Période de réception :"),
+        esc(&p.from),
+        esc(&p.to),
+        enc(&p.from),
+        enc(&p.to),
+        if p.by_lot { "&amp;by=lot" } else { "" },
+        report::notes_html(l, &p.from, &p.to),
+    );
+    ctx.page(
+        StatusCode::OK,
+        t(l, "Donor's report", "Rapport au donateur"),
+        &body,
+    )
+}
+
+/// `GET /report.csv?from=&to=[&by=lot]`: the CLI's CSV.
+pub async fn report_csv(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
+    let ctx = guard!(app, headers, uri);
+    let p = match Period::of(&uri, ctx.lang) {
+        Ok(p) => p,
+        Err(e) => return ctx.message(StatusCode::BAD_REQUEST, &e),
+    };
+    let lives = match app.store.laptops(p.filter()).await {
+        Ok(v) => v,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let csv = report::csv(&report::rows(&lives, p.by_lot), p.by_lot);
+    let mut resp = (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"report-{}-{}.csv\"", p.from, p.to),
+            ),
+        ],
+        csv,
+    )
+        .into_response();
+    ctx.apply(&mut resp);
+    resp
+}
+
+/// `GET /laptops?from=&to=&site=&lot=&figure=`: the laptops behind a figure of the report.
+pub async fn laptops(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
+    let ctx = guard!(app, headers, uri);
+    let l = ctx.lang;
+    let p = match Period::of(&uri, l) {
+        Ok(p) => p,
+        Err(e) => return ctx.message(StatusCode::BAD_REQUEST, &e),
+    };
+    let figure = match query_param(&uri, "figure").filter(|f| !f.is_empty()) {
+        None => Figure::Received,
+        Some(f) => match Figure::from_column(&f) {
+            Some(f) => f,
+            None => {
+                return ctx.message(
+                    StatusCode::BAD_REQUEST,
+                    &format!("{} {f:?}", t(l, "Unknown figure", "Chiffre inconnu")),
+                );
+            }
+        },
+    };
+    let lives = match app.store.laptops(p.filter()).await {
+        Ok(v) => v,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let shown: Vec<LaptopLife> = lives.into_iter().filter(|x| figure.holds(x)).collect();
+    let mut scope = format!("{} — {}", esc(&p.from), esc(&p.to));
+    if let Some(s) = &p.site {
+        let _ = write!(scope, ", {}", esc(s));
+    }
+    if let Some(s) = &p.lot {
+        let _ = write!(scope, ", {} {}", t(l, "lot", "lot"), esc(s));
+    }
+    let body = format!(
+        "<h1>{} <span class=\"mono\">{}</span></h1>\n<p>{scope} — <span id=\"total\">{}</span> {}</p>\n{}",
+        t(l, "Laptops", "Ordinateurs"),
+        figure.column(),
+        shown.len(),
+        t(l, "laptop(s)", "ordinateur(s)"),
+        laptops_table(l, &shown),
+    );
+    ctx.page(StatusCode::OK, t(l, "Laptops", "Ordinateurs"), &body)
+}

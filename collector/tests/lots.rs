@@ -1,0 +1,936 @@
+//! Lots, each laptop's life and the donor's report (issue 23, items 1, 2 and 4), through the
+//! real binary: an inventory imported (and bad ones refused whole, with their lines),
+//! certificates uploaded to a running collector, hand-over and recycling events recorded from
+//! the CLI and the web forms (those the rules refuse included), and the report's counts and
+//! re-use rate compared with what was done — on SQLite and on a PostgreSQL cluster of the
+//! test's own. The report page printed to PDF by headless Chromium and read back with
+//! `pdftotext`.
+
+mod support;
+
+use std::path::Path;
+
+use reprise_cert::verdict::Decision;
+use support::{
+    Postgres, Resp, Server, Signed, Spec, Station, chromium, cli, cli_ok, dump_dom, enroll,
+    request, screenshot,
+};
+
+const INVENTORY: &str = "serial,asset_tag,model,purchase_year,service\n\
+    pf-s1,INV-001,ThinkPad T480,2018,Compta\n\
+    PF-S2,INV-002,ThinkPad T440,2014,\"RH, 2e étage\"\n\
+    PF-S3,INV-003,Latitude 5490,2019,\n\
+    PF-S4,INV-004,Latitude 5490,2020,\n\
+    PF-S5,INV-005,EliteBook 840,2017,\n";
+
+/// Runs the CLI; (success, stdout, stderr).
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = cli(args, None);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+fn upload(
+    server: &Server,
+    st: &mut Station,
+    serial: &str,
+    at: &str,
+    failed: bool,
+    d: Decision,
+) -> Signed {
+    let c = st.issue(&Spec {
+        serial: serial.into(),
+        site: "Lycée Hugo".into(),
+        issued_at: at.into(),
+        failed,
+        decision: d,
+        product: None,
+    });
+    assert_eq!(server.upload(&c.bytes).status, 201, "{serial}");
+    c
+}
+
+/// The whole life of a small donation, on the database `db`. Returns the server (still
+/// running) for the web checks.
+fn donation(db: &str) -> (Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+
+    // A broken inventory: every error with its line, and nothing imported.
+    let broken = write(
+        d,
+        "broken.csv",
+        "serial,asset_tag,model,purchase_year\nA1,T1,X,2015\nA1,T2,X,2015\nB1,T3,X,20x5\nC1,T4\n",
+    );
+    let (ok, _, err) = run(&[
+        "lot",
+        "import",
+        &broken,
+        "--site",
+        "Lycée Hugo",
+        "--received",
+        "2026-11-02",
+        "--db",
+        db,
+    ]);
+    assert!(!ok);
+    for want in [
+        "nothing imported, 3 error(s)",
+        "line 3: serial A1 is already on line 2",
+        "line 4: purchase_year \"20x5\"",
+        "line 5: 2 fields, the header has 4",
+    ] {
+        assert!(err.contains(want), "{want}: {err}");
+    }
+    let no_header = write(d, "nh.csv", "serial,model\nA1,X\n");
+    let (ok, _, err) = run(&[
+        "lot",
+        "import",
+        &no_header,
+        "--site",
+        "S",
+        "--received",
+        "2026-11-02",
+        "--db",
+        db,
+    ]);
+    assert!(
+        !ok && err.contains("line 1: the header has no column \"asset_tag\""),
+        "{err}"
+    );
+    assert_eq!(
+        cli_ok(&["lot", "list", "--db", db]).lines().count(),
+        1,
+        "nothing imported"
+    );
+
+    // The real one.
+    let inv = write(d, "don-2026-11.csv", INVENTORY);
+    let out = cli_ok(&[
+        "lot",
+        "import",
+        &inv,
+        "--site",
+        "Lycée Hugo",
+        "--received",
+        "2026-11-02",
+        "--by",
+        "amina",
+        "--db",
+        db,
+    ]);
+    assert_eq!(out.trim(), "lot don-2026-11: 5 laptops imported");
+    // Another file holding a serial of that lot: refused with its line, nothing of it stored.
+    let again = write(
+        d,
+        "again.csv",
+        "serial,asset_tag,model,purchase_year\nNEW-1,,X,2020\npf-s3,,X,2019\n",
+    );
+    let (ok, _, err) = run(&[
+        "lot",
+        "import",
+        &again,
+        "--site",
+        "Collège Pasteur",
+        "--received",
+        "2026-12-01",
+        "--db",
+        db,
+    ]);
+    assert!(
+        !ok && err.contains("line 3: serial PF-S3 is already in lot don-2026-11"),
+        "{err}"
+    );
+    let (ok, _, err) = run(&[
+        "lot",
+        "import",
+        &inv,
+        "--site",
+        "X",
+        "--received",
+        "2026-11-02",
+        "--db",
+        db,
+    ]);
+    assert!(
+        !ok && err.contains("lot don-2026-11 exists already"),
+        "{err}"
+    );
+    let second = write(
+        d,
+        "second.csv",
+        "serial,asset_tag,model,purchase_year\nNEW-1,,X,2020\n",
+    );
+    cli_ok(&[
+        "lot",
+        "import",
+        &second,
+        "--site",
+        "Collège Pasteur",
+        "--received",
+        "2026-12-01",
+        "--lot",
+        "pasteur-1",
+        "--db",
+        db,
+    ]);
+    let lots = cli_ok(&["lot", "list", "--db", db]);
+    assert!(
+        lots.contains("don-2026-11\tLycée Hugo\t2026-11-02\t5\tdon-2026-11.csv"),
+        "{lots}"
+    );
+    assert!(
+        lots.contains("pasteur-1\tCollège Pasteur\t2026-12-01\t1"),
+        "{lots}"
+    );
+
+    // Certificates: S1, S2 sanitized; S3 failed; S5 sanitized then failed later; none for S4;
+    // one for a laptop of no lot.
+    let mut st = Station::new();
+    enroll(db, &st, "stick-1", "Lycée Hugo");
+    let server = Server::open(db, &[]);
+    upload(
+        &server,
+        &mut st,
+        "PF-S1",
+        "2026-11-03T09:00:00.000Z",
+        false,
+        Decision::Refurbish,
+    );
+    upload(
+        &server,
+        &mut st,
+        "PF-S2",
+        "2026-11-03T10:00:00.000Z",
+        false,
+        Decision::Refurbish,
+    );
+    upload(
+        &server,
+        &mut st,
+        "PF-S3",
+        "2026-11-03T11:00:00.000Z",
+        true,
+        Decision::Recycle,
+    );
+    upload(
+        &server,
+        &mut st,
+        "PF-S5",
+        "2026-11-03T12:00:00.000Z",
+        false,
+        Decision::Refurbish,
+    );
+    upload(
+        &server,
+        &mut st,
+        "PF-S5",
+        "2026-11-05T12:00:00.000Z",
+        true,
+        Decision::Refurbish,
+    );
+    upload(
+        &server,
+        &mut st,
+        "STRAY-9",
+        "2026-11-05T13:00:00.000Z",
+        false,
+        Decision::Refurbish,
+    );
+
+    let event = |args: &[&str]| {
+        let mut a = vec!["event"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--db", db]);
+        run(&a)
+    };
+    // Handed over: S1 and S2 (S2 is over ten years old).
+    let (ok, out, err) = event(&[
+        "PF-S1",
+        "handed-over",
+        "--date",
+        "2026-11-20",
+        "--partner",
+        "Emmaüs Connect",
+        "--receipt",
+        "R-17",
+        "--by",
+        "amina",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        "PF-S1 #1: handed-over on 2026-11-20 (recorded by amina)"
+    );
+    assert!(
+        event(&[
+            "pf-s2",
+            "handed-over",
+            "--date",
+            "2026-11-20",
+            "--partner",
+            "Emmaüs Connect"
+        ])
+        .0
+    );
+    // Refused: S5's latest certificate failed; S4 has none; a serial in no lot; before reception.
+    let (ok, _, err) = event(&[
+        "PF-S5",
+        "handed-over",
+        "--date",
+        "2026-11-20",
+        "--partner",
+        "P",
+    ]);
+    assert!(
+        !ok && err.contains("disks sanitized; a laptop is handed over only"),
+        "{err}"
+    );
+    let (ok, _, err) = event(&[
+        "PF-S4",
+        "handed-over",
+        "--date",
+        "2026-11-20",
+        "--partner",
+        "P",
+    ]);
+    assert!(
+        !ok && err.contains("no certificate of it was received"),
+        "{err}"
+    );
+    let (ok, _, err) = event(&[
+        "STRAY-9",
+        "handed-over",
+        "--date",
+        "2026-11-20",
+        "--partner",
+        "P",
+    ]);
+    assert!(!ok && err.contains("STRAY-9 is in no lot"), "{err}");
+    let (ok, _, err) = event(&[
+        "PF-S1",
+        "recycled",
+        "--date",
+        "2026-10-01",
+        "--channel",
+        "C",
+    ]);
+    assert!(
+        !ok && err.contains("before the laptop was received"),
+        "{err}"
+    );
+    // Recycled: S3 (failed disk) needs what happened to it; S4 too (no certificate).
+    let (ok, _, err) = event(&[
+        "PF-S3",
+        "recycled",
+        "--date",
+        "2026-11-21",
+        "--channel",
+        "Ecosystem",
+    ]);
+    assert!(!ok && err.contains("--disks"), "{err}");
+    assert!(
+        event(&[
+            "PF-S3",
+            "recycled",
+            "--date",
+            "2026-11-21",
+            "--channel",
+            "Ecosystem",
+            "--weight-g",
+            "2100",
+            "--disks",
+            "shredded on site, certificate D-88"
+        ])
+        .0
+    );
+    assert!(
+        event(&[
+            "PF-S4",
+            "recycled",
+            "--date",
+            "2026-11-21",
+            "--channel",
+            "Ecosystem",
+            "--disks",
+            "no disk inside"
+        ])
+        .0
+    );
+    // A correction: S1's hand-over cancelled, then recorded again with the right partner.
+    let (ok, _, err) = event(&["PF-S5", "cancelled", "--date", "2026-11-22", "--note", "x"]);
+    assert!(!ok && err.contains("no outcome to cancel"), "{err}");
+    assert!(
+        event(&[
+            "PF-S1",
+            "cancelled",
+            "--date",
+            "2026-11-22",
+            "--note",
+            "wrong partner"
+        ])
+        .0
+    );
+    assert!(
+        event(&[
+            "PF-S1",
+            "handed-over",
+            "--date",
+            "2026-11-20",
+            "--partner",
+            "Secours populaire",
+            "--receipt",
+            "SP-4"
+        ])
+        .0
+    );
+
+    let life = cli_ok(&["laptop", "pf-s1", "--db", db]);
+    for want in [
+        "asset tag\tINV-001",
+        "lot\tdon-2026-11 (site Lycée Hugo, received 2026-11-02, line 2)",
+        "event #1\t2026-11-20 handed-over — partner: Emmaüs Connect, receipt: R-17 — recorded by amina",
+        "event #2\t2026-11-22 cancelled — note: wrong partner",
+        "event #3\t2026-11-20 handed-over — partner: Secours populaire, receipt: SP-4",
+        "now\thanded over on 2026-11-20",
+    ] {
+        assert!(life.contains(want), "{want}: {life}");
+    }
+    let (ok, _, err) = run(&["laptop", "STRAY-9", "--db", db]);
+    assert!(!ok && err.contains("STRAY-9 is in no lot"), "{err}");
+    (server, dir)
+}
+
+/// The report of November: S1..S5 (the second lot was received in December).
+const NOVEMBER: &str = "site,received,sanitized,refurbish,recycle,handed_over,recycled,pending,over_10_years,reuse_rate_permille,co2e_avoided_kg\r\n\
+    Lycée Hugo,5,2,3,1,2,2,1,1,333,54\r\n";
+
+fn reports_count_what_was_done(db: &str) {
+    let (server, _dir) = donation(db);
+    let report = |extra: &[&str]| {
+        let mut a = vec!["report", "--db", db];
+        a.extend_from_slice(extra);
+        cli_ok(&a)
+    };
+    // received 5; sanitized S1 S2 (S5's latest failed); refurbish S1 S2 S5, recycle S3; handed
+    // over S1 S2, recycled S3 S4, pending S5; over ten years S2; the rate leaves S2 out: 1 / (1
+    // + 2) = 333 ‰; CO2e 2 × 27 kg.
+    assert_eq!(
+        report(&[
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "csv"
+        ]),
+        NOVEMBER
+    );
+    let both = report(&["--from", "2026-11-02", "--to", "2026-12-01", "--by-lot"]);
+    assert_eq!(
+        both.lines().collect::<Vec<_>>(),
+        [
+            "site,lot,received,sanitized,refurbish,recycle,handed_over,recycled,pending,over_10_years,reuse_rate_permille,co2e_avoided_kg",
+            "Collège Pasteur,pasteur-1,1,0,0,0,0,0,1,0,,0",
+            "Lycée Hugo,don-2026-11,5,2,3,1,2,2,1,1,333,54",
+        ]
+    );
+    assert_eq!(
+        report(&["--from", "2026-12-02", "--to", "2026-12-31"]),
+        "site,received,sanitized,refurbish,recycle,handed_over,recycled,pending,over_10_years,reuse_rate_permille,co2e_avoided_kg\r\n"
+    );
+    let html = report(&[
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--format",
+        "html",
+        "--lang",
+        "en",
+    ]);
+    assert!(
+        html.contains("<html lang=\"en\">") && html.contains("ADEME 2022"),
+        "{html}"
+    );
+    assert!(html.contains("data-column=\"reuse_rate_permille\" title=\"at most 10 years old: handed over 1 / (1 + 2)\">333</td>"), "{html}");
+    let (ok, _, err) = run(&[
+        "report",
+        "--from",
+        "2026-11-31",
+        "--to",
+        "2026-12-01",
+        "--db",
+        db,
+    ]);
+    assert!(!ok && err.contains("not a date"), "{err}");
+    drop(server);
+}
+
+#[test]
+fn sqlite_reports_count_what_was_done() {
+    let dir = tempfile::tempdir().unwrap();
+    reports_count_what_was_done(dir.path().join("c.db").to_str().unwrap());
+}
+
+#[test]
+fn postgres_reports_count_what_was_done() {
+    let pg = Postgres::start();
+    let db = pg.database();
+    let result = std::panic::catch_unwind(|| reports_count_what_was_done(&db));
+    if result.is_err() {
+        panic!(
+            "the PostgreSQL case failed (see above); server log:\n{}",
+            pg.log()
+        );
+    }
+}
+
+/// Events of one laptop recorded at once are numbered one after the other, none lost.
+#[test]
+fn postgres_numbers_concurrent_events_of_one_laptop() {
+    let pg = Postgres::start();
+    let db = pg.database();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        dir.path(),
+        "l.csv",
+        "serial,asset_tag,model,purchase_year\nC-1,,X,2020\n",
+    );
+    cli_ok(&[
+        "lot",
+        "import",
+        &inv,
+        "--site",
+        "S",
+        "--received",
+        "2026-11-02",
+        "--db",
+        &db,
+    ]);
+    std::thread::scope(|s| {
+        for i in 0..6 {
+            let db = &db;
+            s.spawn(move || {
+                let note = format!("disk {i}");
+                cli_ok(&[
+                    "event",
+                    "C-1",
+                    "recycled",
+                    "--date",
+                    "2026-11-20",
+                    "--channel",
+                    "E",
+                    "--disks",
+                    &note,
+                    "--db",
+                    db,
+                ]);
+            });
+        }
+    });
+    let life = cli_ok(&["laptop", "C-1", "--db", &db]);
+    for n in 1..=6 {
+        assert!(life.contains(&format!("event #{n}\t")), "{life}");
+    }
+    assert!(!life.contains("event #7"), "{life}");
+}
+
+fn cookie_of(r: &Resp, name: &str) -> String {
+    r.headers_named("set-cookie")
+        .into_iter()
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no cookie {name}"))
+        .to_string()
+}
+
+/// A logged-in user's cookies (session and CSRF) and CSRF token.
+fn log_in(server: &Server, db: &str) -> (String, String) {
+    let out = cli(
+        &["user", "add", "amina", "--db", db],
+        Some("correct horse battery\n"),
+    );
+    assert!(out.status.success());
+    let csrf = cookie_of(&server.get("/login"), "reprise_csrf");
+    let r = request(
+        server.addr,
+        "POST",
+        "/login",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &format!("reprise_csrf={csrf}")),
+        ],
+        format!("user=amina&password=correct+horse+battery&csrf={csrf}&next=%2Flots").as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let session = cookie_of(&r, "reprise_session");
+    (
+        format!("reprise_session={session}; reprise_csrf={csrf}"),
+        csrf,
+    )
+}
+
+fn get(server: &Server, cookie: &str, path: &str) -> Resp {
+    request(server.addr, "GET", path, &[("Cookie", cookie)], b"")
+}
+
+fn post(server: &Server, cookie: &str, path: &str, body: &str) -> Resp {
+    request(
+        server.addr,
+        "POST",
+        path,
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", cookie),
+        ],
+        body.as_bytes(),
+    )
+}
+
+#[test]
+fn laptop_pages_forms_labels_and_the_report_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let db = db.to_str().unwrap();
+    let (open, _files) = donation(db);
+    let server = Server::start(db, &[]);
+    let (cookie, csrf) = log_in(&server, db);
+
+    // The laptop's page: identity, lot, certificates, every event with who recorded it.
+    let page = get(&server, &cookie, "/laptops/pf-s1?lang=en");
+    assert_eq!(page.status, 200);
+    let page = page.text();
+    for want in [
+        "INV-001",
+        "ThinkPad T480",
+        "<a href=\"/lots/don-2026-11\">don-2026-11</a>",
+        "<td class=\"k\">service</td><td>Compta</td>",
+        "partner: Emmaüs Connect; receipt: R-17</td><td>amina (",
+        "note: wrong partner",
+        "partner: Secours populaire; receipt: SP-4",
+        "handed over on 2026-11-20",
+        "name=\"csrf\" value=\"",
+    ] {
+        assert!(page.contains(want), "{want}: {page}");
+    }
+    assert_eq!(page.matches("<a href=\"/c/").count(), 1, "one certificate");
+    // Forms: refused by the rules (422, the page says why), without the CSRF token (403), for a
+    // serial of no lot (422); recorded (303) and shown with the user who recorded it.
+    let r = post(
+        &server,
+        &cookie,
+        "/laptops/PF-S5/events?lang=en",
+        &format!("csrf={csrf}&kind=handed-over&date=2026-11-23&partner=P"),
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.text()
+            .contains("id=\"refusal\">Refused: laptop PF-S5 cannot be handed over"),
+        "{}",
+        r.text()
+    );
+    let r = post(
+        &server,
+        &cookie,
+        "/laptops/PF-S5/events",
+        &format!(
+            "csrf={}&kind=recycled&date=2026-11-23&channel=E&disks=x",
+            "0".repeat(64)
+        ),
+    );
+    assert_eq!(r.status, 403);
+    let r = post(
+        &server,
+        &cookie,
+        "/laptops/STRAY-9/events",
+        &format!("csrf={csrf}&kind=recycled&date=2026-11-23&channel=E&disks=x"),
+    );
+    assert_eq!(r.status, 422);
+    let r = post(
+        &server,
+        &cookie,
+        "/laptops/PF-S5/events",
+        &format!(
+            "csrf={csrf}&kind=recycled&date=2026-11-23&channel=Ecosystem&weight_g=1900&disks=shredded&partner="
+        ),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some("/laptops/PF-S5#events"));
+    let life = cli_ok(&["laptop", "PF-S5", "--db", db]);
+    assert!(life.contains("event #1\t2026-11-23 recycled — channel: Ecosystem, disks: shredded, weight_g: 1900 — recorded by amina at"), "{life}");
+    // Without a login nobody is named: the open server refuses to record.
+    let csrf_open = cookie_of(&open.get("/laptops/PF-S2"), "reprise_csrf");
+    let r = post(
+        &open,
+        &format!("reprise_csrf={csrf_open}"),
+        "/laptops/PF-S2/events",
+        &format!("csrf={csrf_open}&kind=cancelled&date=2026-11-23&note=x"),
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    // Pages need a login.
+    assert_eq!(server.get("/laptops/PF-S1").status, 303);
+    assert_eq!(server.get("/report").status, 303);
+
+    // The certificate list and page say which laptop a certificate is, or "not in any lot".
+    let list = get(&server, &cookie, "/certificates?lang=en").text();
+    assert_eq!(list.matches("not in any lot").count(), 1, "{list}");
+    assert!(
+        list.contains("<a href=\"/laptops/PF-S1\">don-2026-11</a>"),
+        "{list}"
+    );
+    let stray = get(&server, &cookie, "/certificates?serial=STRAY&lang=fr").text();
+    assert!(stray.contains("dans aucun lot"), "{stray}");
+
+    // A certificate received before its laptop's lot was imported attaches once it is.
+    let late = write(
+        dir.path(),
+        "late.csv",
+        "serial,asset_tag,model,purchase_year\nstray-9,,X,2021\n",
+    );
+    cli_ok(&[
+        "lot",
+        "import",
+        &late,
+        "--site",
+        "Lycée Hugo",
+        "--received",
+        "2026-11-04",
+        "--lot",
+        "late",
+        "--db",
+        db,
+    ]);
+    let list = get(&server, &cookie, "/certificates?lang=en").text();
+    assert!(
+        !list.contains("not in any lot") && list.contains("<a href=\"/laptops/STRAY-9\">late</a>"),
+        "{list}"
+    );
+    let page = get(&server, &cookie, "/laptops/STRAY-9").text();
+    assert_eq!(page.matches("<a href=\"/c/").count(), 1, "{page}");
+    let out = cli_ok(&[
+        "event",
+        "STRAY-9",
+        "handed-over",
+        "--date",
+        "2026-11-20",
+        "--partner",
+        "P",
+        "--db",
+        db,
+    ]);
+    assert!(out.starts_with("STRAY-9 #1: handed-over"), "{out}");
+
+    // Labels: a QR code of each laptop's page, its serial, asset tag and lot.
+    let labels = get(&server, &cookie, "/lots/don-2026-11/labels").text();
+    assert_eq!(labels.matches("class=\"label\"").count(), 5);
+    let url = format!("http://{}/laptops/PF-S1", server.addr);
+    assert!(
+        labels.contains(&reprise_cert::render::qr_svg(&url)),
+        "the QR code of {url}"
+    );
+    assert!(
+        labels.contains("<p class=\"serial\">PF-S2</p><p>Inv. INV-002</p><p>Lot don-2026-11</p>"),
+        "{labels}"
+    );
+    assert_eq!(get(&server, &cookie, "/lots/nope/labels").status, 404);
+    let lots = get(&server, &cookie, "/lots").text();
+    assert!(
+        lots.contains("<a href=\"/lots/don-2026-11\">don-2026-11</a>"),
+        "{lots}"
+    );
+
+    // The report page: the CLI's figures, each linking to the laptops behind it.
+    let report = get(
+        &server,
+        &cookie,
+        "/report?from=2026-11-01&to=2026-11-30&lang=en",
+    )
+    .text();
+    let cell = |col: &str, n: &str, figure: bool| {
+        if figure {
+            format!(
+                "data-column=\"{col}\"><a href=\"/laptops?from=2026-11-01&amp;to=2026-11-30&amp;site=Lyc%C3%A9e%20Hugo&amp;figure={col}\">{n}</a>"
+            )
+        } else {
+            format!("data-column=\"{col}\"")
+        }
+    };
+    for (col, n) in [
+        ("received", "6"),
+        ("sanitized", "3"),
+        ("handed_over", "3"),
+        ("recycled", "3"),
+        ("pending", "0"),
+        ("over_10_years", "1"),
+    ] {
+        assert!(report.contains(&cell(col, n, true)), "{col} {n}: {report}");
+    }
+    // S5 recycled from the form, the late lot's laptop handed over: the rate leaves S2 out,
+    // 2 / (2 + 3); CO2e 3 × 27 kg.
+    assert!(
+        report.contains(">400</td>")
+            && report.contains("data-column=\"co2e_avoided_kg\">81</td>")
+            && report.contains("ADEME 2022"),
+        "{report}"
+    );
+    let behind = get(
+        &server,
+        &cookie,
+        "/laptops?from=2026-11-01&to=2026-11-30&site=Lyc%C3%A9e%20Hugo&figure=handed_over",
+    )
+    .text();
+    assert!(behind.contains("<span id=\"total\">3</span>"), "{behind}");
+    assert!(
+        behind.contains(">PF-S1</a>")
+            && behind.contains(">PF-S2</a>")
+            && behind.contains(">STRAY-9</a>")
+            && !behind.contains(">PF-S3</a>"),
+        "{behind}"
+    );
+    let csv = get(
+        &server,
+        &cookie,
+        "/report.csv?from=2026-11-01&to=2026-11-30",
+    )
+    .text();
+    assert_eq!(
+        csv,
+        cli_ok(&[
+            "report",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--db",
+            db
+        ])
+    );
+    let by_lot = get(
+        &server,
+        &cookie,
+        "/report?from=2026-11-01&to=2026-12-31&by=lot",
+    )
+    .text();
+    assert!(
+        by_lot.contains("<td><a href=\"/lots/pasteur-1\">pasteur-1</a></td>"),
+        "{by_lot}"
+    );
+    assert_eq!(get(&server, &cookie, "/report?from=2026-13-01").status, 400);
+}
+
+/// `pdftotext -layout` of a PDF, whitespace runs made one space.
+fn pdf_text(pdf: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is missing: run scripts/deps as root (Debian package poppler-utils)");
+    assert!(
+        out.status.success(),
+        "pdftotext: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The report page rendered by headless Chromium, printed to PDF (A4) in French and English,
+/// and read back: the figures are on the paper.
+#[test]
+fn the_report_prints_to_a4_pdf_with_its_figures_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let db = db.to_str().unwrap();
+    let (server, _files) = donation(db);
+    // The laptop's page and the labels as a browser renders them (kept as test artifacts).
+    let dom = dump_dom(&server.url("/laptops/PF-S1?lang=en"));
+    assert!(
+        dom.contains("Secours populaire") && dom.contains("<svg"),
+        "{dom}"
+    );
+    screenshot(
+        &server.url("/laptops/PF-S1?lang=en"),
+        "laptop.png",
+        "1000,1100",
+    );
+    let dom = dump_dom(&server.url("/lots/don-2026-11/labels"));
+    assert_eq!(dom.matches("class=\"label\"").count(), 5, "{dom}");
+    screenshot(
+        &server.url("/lots/don-2026-11/labels"),
+        "labels.png",
+        "900,700",
+    );
+    let out_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("collector-ui");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    for (lang, heading, assumption) in [
+        (
+            "fr",
+            "Rapport au donateur",
+            "ADEME 2022 pour un ordinateur portable reconditionné",
+        ),
+        (
+            "en",
+            "Donor's report",
+            "ADEME 2022 figure for a refurbished laptop",
+        ),
+    ] {
+        let pdf = out_dir.join(format!("report-{lang}.pdf"));
+        let _ = std::fs::remove_file(&pdf);
+        let url = server.url(&format!(
+            "/report?from=2026-11-01&to=2026-11-30&lang={lang}"
+        ));
+        let out = chromium(&[
+            &format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer",
+            &url,
+        ]);
+        assert!(
+            out.status.success(),
+            "chromium --print-to-pdf: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes = std::fs::read(&pdf).unwrap_or_else(|e| panic!("{}: {e}", pdf.display()));
+        assert!(
+            bytes.starts_with(b"%PDF-"),
+            "{} is not a PDF",
+            pdf.display()
+        );
+        let text = pdf_text(&pdf);
+        assert!(text.contains(heading), "{lang}: {text}");
+        assert!(
+            text.contains("Lycée Hugo 5 2 3 1 2 2 1 1 333 54"),
+            "{lang}: the figures: {text}"
+        );
+        assert!(
+            text.contains(assumption) && text.contains("27 kg CO2e"),
+            "{lang}: {text}"
+        );
+        assert!(
+            text.contains("2026-11-01") && text.contains("2026-11-30"),
+            "{lang}: {text}"
+        );
+        assert!(
+            !text.contains("Enregistrer") && !text.contains("Afficher"),
+            "no form on paper: {text}"
+        );
+        let info = std::process::Command::new("pdfinfo")
+            .arg(&pdf)
+            .output()
+            .expect("pdfinfo (poppler-utils)");
+        let info = String::from_utf8_lossy(&info.stdout).into_owned();
+        assert!(info.contains("(A4)"), "{lang}: not A4: {info}");
+    }
+}

@@ -5,6 +5,8 @@
 //! original stays pristine) and creates its own sparse disk images. Nothing here ever opens a
 //! device of the host: the only files written are inside the test's temporary directory.
 
+pub mod family;
+
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};

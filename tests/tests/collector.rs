@@ -13,7 +13,10 @@
 //!   laptop, not marked, boots iPXE's script over HTTP, waits at the confirmation and writes
 //!   nothing;
 //! - a laptop without an RJ45, network-booted through a USB Ethernet adapter that USB enumerates
-//!   late: DHCP on the adapter, and its certificate reaches the server.
+//!   late: DHCP on the adapter, and its certificate reaches the server;
+//! - refurbish in the same boot: a laptop wiped in automatic mode installs the family system the
+//!   collector keeps (`reprise.deploy=`), read back and grown to its disk, with its signed
+//!   record; then it boots that system from its own disk, without the stick.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -647,5 +650,149 @@ fn a_laptop_without_rj45_network_booted_through_a_usb_ethernet_adapter_uploads_t
         "the certificate did not reach the server over the USB adapter: {rows:?}\n{}",
         run.serial
     );
+    Ok(())
+}
+
+/// Refurbish in the same boot (issue 22): a laptop boots the stick in automatic mode with
+/// `reprise.deploy=family`; after the wipe and a refurbish verdict it installs the family
+/// image that a real collector keeps (zstd, served with ranges), checks it read back, grows the
+/// GPT and the ext4 home to the disk, signs the refurbishment record, and powers off. Booted
+/// again without the stick, from its own disk, the family's system starts and finds its home
+/// grown.
+#[test]
+fn a_laptop_wiped_then_given_the_family_system_boots_it_from_its_own_disk() -> Result<()> {
+    use reprise_e2e::family::{self, BOOTED, DONE, HOME_LINE, VERSION_LINE};
+    use reprise_e2e::{Stick, gpt_partition, tail};
+
+    let out = outputs()?;
+    let dir = tempfile::tempdir()?;
+    let image = family::family_image(&out, &dir.path().join("family"), "1.0")?;
+    let db = dir.path().join("atelier.db");
+    let db_s = db.to_str().context("utf-8 path")?;
+    let zst = image.zst.to_str().context("utf-8 path")?;
+    let added = cli(&[
+        "image",
+        "add",
+        zst,
+        "--name",
+        "family",
+        "--version",
+        "1.0",
+        "--db",
+        db_s,
+    ])?;
+    ensure!(
+        added.contains(image.sha256.trim_start_matches("sha256:")),
+        "the collector's SHA-256 of the raw image is not the test's {}: {added}",
+        image.sha256
+    );
+    let port = free_port()?;
+    let _collector = Collector::start(&db, port, &[])?;
+
+    let laptop = dir.path().join("laptop");
+    fs::create_dir(&laptop)?;
+    let stick = Stick::configured(
+        &out,
+        &laptop,
+        &format!(
+            "reprise.auto=clear\nreprise.poweroff=1\nreprise.lang=en\n\
+             reprise.server=http://10.0.2.2:{port}\nreprise.deploy=family\n"
+        ),
+    )?;
+    // The laptop's disk: larger than the image, full of the last owner's data.
+    let disk = laptop.join("nvme.img");
+    let disk_size: u64 = 96 << 20;
+    let old: Vec<u8> = (0..disk_size)
+        .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15).to_le_bytes()[7] | 1)
+        .collect();
+    fs::write(&disk, &old)?;
+    drop(old);
+    let mut vm = Vm::new(&laptop, Firmware::Uefi);
+    vm.usb_stick(&stick.path)
+        .nvme(&disk, "E2E-FAMILY-NVME")
+        .smbios("E2E Computers", "Family Laptop", "E2E-FAMILY-0001");
+    let run = vm.run(Duration::from_secs(900))?;
+    ensure!(
+        run.serial.contains("Installed family 1.0 on /dev/nvme0n1"),
+        "the run does not say the family system was installed:\n{}",
+        tail(&run.serial, 60)
+    );
+
+    // The stick: the certificate and the refurbishment record that names it.
+    let certs: Vec<String> = stick
+        .data
+        .list("certs")?
+        .into_iter()
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    ensure!(certs.len() == 1, "one certificate expected: {certs:?}");
+    let records = stick.data.list("certs/refurbish")?;
+    ensure!(records.len() == 1, "one refurbishment record: {records:?}");
+    let record: serde_json::Value = serde_json::from_slice(
+        &stick
+            .data
+            .read(&format!("certs/refurbish/{}", records[0]))?,
+    )?;
+    let text = record.to_string();
+    ensure!(
+        text.contains(image.sha256.trim_start_matches("sha256:")),
+        "the record does not name the image's SHA-256 {}: {record:#}",
+        image.sha256
+    );
+
+    // The disk from outside: the ESP as the image has it, the GPT valid and grown to the disk,
+    // the home's ext4 grown with its partition, its files kept.
+    let installed = fs::read(&disk)?;
+    let raw = fs::read(&image.raw)?;
+    let (esp_at, esp_len) = gpt_partition(&image.raw, 1)?;
+    let esp = usize::try_from(esp_at)?..usize::try_from(esp_at + esp_len)?;
+    ensure!(
+        installed[esp.clone()] == raw[esp],
+        "the ESP on the disk is not the image's"
+    );
+    drop((installed, raw));
+    let verify = Command::new("sgdisk").arg("-v").arg(&disk).output()?;
+    let verify = String::from_utf8_lossy(&verify.stdout);
+    ensure!(
+        verify.contains("No problems found"),
+        "sgdisk -v on the installed disk:\n{verify}"
+    );
+    let home = gpt_partition(&disk, 2)?;
+    ensure!(
+        home.0 + home.1 > disk_size - (1 << 20) && home.1 > image.home_bytes,
+        "the home partition was not grown to the disk: {home:?}"
+    );
+    let ext4 = family::ext4_size(&disk, home.0)?;
+    ensure!(
+        ext4 > image.home_bytes && ext4 <= home.1 && home.1 - ext4 < (1 << 20),
+        "the home's ext4 ({ext4} bytes) was not grown to its partition ({} bytes)",
+        home.1
+    );
+    let marker = family::ext4_file(&disk, home, "/family-marker", dir.path())?;
+    ensure!(marker == image.marker, "the home's file: {marker:?}");
+
+    // Its first boot from its own disk, without the stick.
+    let again = dir.path().join("first-boot");
+    fs::create_dir(&again)?;
+    let mut vm = Vm::new(&again, Firmware::Uefi);
+    vm.nvme(&disk, "E2E-FAMILY-NVME");
+    let boot = vm.run(Duration::from_secs(180))?;
+    let home_line = format!(
+        "{HOME_LINE}partition {} sectors, ext4 {} blocks of 4096 bytes",
+        home.1 / 512,
+        ext4 / 4096
+    );
+    for line in [
+        BOOTED,
+        &format!("{VERSION_LINE}{}", image.version),
+        &home_line,
+        DONE,
+    ] {
+        ensure!(
+            boot.serial.contains(line),
+            "no {line:?} on the installed system's console:\n{}",
+            tail(&boot.serial, 40)
+        );
+    }
     Ok(())
 }

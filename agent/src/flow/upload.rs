@@ -98,95 +98,186 @@ pub(crate) fn server_says(status: u16, body: &[u8]) -> String {
     }
 }
 
-/// Uploads every pending certificate to `server` (its base URL); writes a receipt for each one
-/// the server acknowledged.
+/// The folder of refurbishment records, inside the certificates' (`flow::deploy` writes them), and
+/// the folder of their receipts, inside the uploads'.
+pub const RECORDS: &str = "refurbish";
+
+/// File names of the refurbishment records that have no receipt yet, in name order.
+pub fn pending_records(data: &DataDir) -> Result<Vec<(String, Vec<u8>)>, UploadError> {
+    let dir = data.certs().join(RECORDS);
+    if !crate::sys::file::exists(&dir) {
+        return Ok(Vec::new());
+    }
+    let files = atomic::read_json_files(&dir).map_err(|source| UploadError::Folder {
+        path: dir.clone(),
+        source,
+    })?;
+    let receipts = data.uploads().join(RECORDS);
+    Ok(files
+        .into_iter()
+        .filter(|(name, _)| !crate::sys::file::exists(&receipts.join(name)))
+        .collect())
+}
+
+/// Uploads every pending certificate to `server` (its base URL), then every pending
+/// refurbishment record whose certificate the server has acknowledged (a record the server
+/// cannot link to its certificate is refused); writes a receipt for each one the server
+/// acknowledged. A record is named `refurbish/<file>` in the report and its receipt is
+/// `uploads/refurbish/<file>`.
 pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, UploadError> {
     let mut report = UploadReport::default();
-    let url = format!("{}/api/v1/certificates", server.trim_end_matches('/'));
+    let base = server.trim_end_matches('/');
+    let url = format!("{base}/api/v1/certificates");
     for (name, bytes) in pending(data)? {
         // The digest the acknowledgement must name, from the very bytes sent. A file that does
         // not verify here is not sent: no answer could acknowledge it.
         let digest = match crate::cert::envelope::verify(&bytes, None) {
             Ok(v) => v.digest,
             Err(e) => {
-                report.not_uploaded.push(NotUploaded {
-                    certificate: name,
-                    why: format!(
-                        "it does not verify, not sent: {}",
-                        crate::model::error_chain(&e)
-                    ),
-                    refused: true,
-                });
+                report.not_uploaded.push(unverified(name, &e));
                 continue;
             }
         };
-        match net::http_request("POST", &url, "application/json", &bytes) {
-            Ok(r) if r.status == 200 || r.status == 201 => {
-                let answer = serde_json::from_slice::<serde_json::Value>(&r.body).ok();
-                let said = answer
-                    .as_ref()
-                    .and_then(|v| v.get("digest").and_then(|d| d.as_str()));
-                if said != Some(digest.as_str()) {
-                    report.not_uploaded.push(NotUploaded {
-                        certificate: name,
-                        why: format!(
-                            "HTTP {} without an acknowledgement of digest {digest} (the answer {}): \
-                             not counted as stored",
-                            r.status,
-                            match said {
-                                Some(other) => format!("names {other}"),
-                                None => "names no digest".to_owned(),
-                            }
-                        ),
-                        // Nothing proves it was stored: it is sent again later.
-                        refused: false,
-                    });
-                    continue;
-                }
-                let page = answer
-                    .as_ref()
-                    .and_then(|v| v.get("url").and_then(|u| u.as_str()).map(str::to_owned));
-                let receipt = Receipt {
-                    certificate: name.clone(),
-                    server: server.to_owned(),
-                    status: r.status,
-                    digest: Some(digest),
-                    url: page,
-                    at: crate::sys::clock::now_rfc3339(),
-                };
-                let dir = data.uploads();
-                let write = atomic::ensure_dir(&dir).and_then(|()| {
-                    let mut json = serde_json::to_vec_pretty(&receipt).expect("serializes");
-                    json.push(b'\n');
-                    atomic::write_new(&dir, &name, &json, 0o644)
-                });
-                match write {
-                    Ok(_) => {}
-                    // A receipt already there: another run acknowledged it meanwhile.
-                    Err(AtomicWriteError::Exists { .. }) => {}
-                    Err(source) => {
-                        return Err(UploadError::Receipt { path: dir, source });
-                    }
-                }
-                report.uploaded.push(receipt);
+        let to = Sent {
+            url: &url,
+            receipts: data.uploads(),
+            file: &name,
+            label: name.clone(),
+        };
+        send(&mut report, server, &to, &bytes, digest)?;
+    }
+    let url = format!("{base}/api/v1/records");
+    for (name, bytes) in pending_records(data)? {
+        let label = format!("{RECORDS}/{name}");
+        let record = match crate::cert::refurbish::verify(&bytes, None) {
+            Ok(v) => v,
+            Err(e) => {
+                report.not_uploaded.push(unverified(label, &e));
+                continue;
             }
-            Ok(r) => report.not_uploaded.push(NotUploaded {
-                certificate: name,
-                why: server_says(r.status, &r.body),
-                // 408 timeout, 429 busy, 5xx: the server may take it later.
-                refused: (400..500).contains(&r.status) && r.status != 408 && r.status != 429,
-            }),
-            Err(e) => report.not_uploaded.push(NotUploaded {
-                certificate: name,
-                why: match &e {
-                    HttpError::Url(w) => w.clone(),
-                    other => other.to_string(),
-                },
-                refused: matches!(e, HttpError::Url(_)),
-            }),
+        };
+        // Its certificate first: until the server has it, the record would only be refused.
+        let certificate = format!("{}.json", record.envelope.certificate.certificate.id);
+        if !crate::sys::file::exists(&data.uploads().join(&certificate)) {
+            report.not_uploaded.push(NotUploaded {
+                certificate: label,
+                why: format!(
+                    "not sent: its certificate {certificate} is not acknowledged by the server yet"
+                ),
+                refused: false,
+            });
+            continue;
         }
+        let to = Sent {
+            url: &url,
+            receipts: data.uploads().join(RECORDS),
+            file: &name,
+            label,
+        };
+        send(&mut report, server, &to, &bytes, record.digest)?;
     }
     Ok(report)
+}
+
+/// A file that does not verify on the station: never sent.
+fn unverified(label: String, e: &crate::cert::envelope::VerifyError) -> NotUploaded {
+    NotUploaded {
+        certificate: label,
+        why: format!(
+            "it does not verify, not sent: {}",
+            crate::model::error_chain(e)
+        ),
+        refused: true,
+    }
+}
+
+/// Where one file goes: the endpoint, the folder of its receipt, its file name there, and how
+/// the report names it.
+struct Sent<'a> {
+    url: &'a str,
+    receipts: PathBuf,
+    file: &'a str,
+    label: String,
+}
+
+/// Posts one file and records the outcome: a receipt when the answer names `digest`.
+fn send(
+    report: &mut UploadReport,
+    server: &str,
+    to: &Sent<'_>,
+    bytes: &[u8],
+    digest: String,
+) -> Result<(), UploadError> {
+    let name = to.label.clone();
+    match net::http_request("POST", to.url, "application/json", bytes) {
+        Ok(r) if r.status == 200 || r.status == 201 => {
+            let answer = serde_json::from_slice::<serde_json::Value>(&r.body).ok();
+            let said = answer
+                .as_ref()
+                .and_then(|v| v.get("digest").and_then(|d| d.as_str()));
+            if said != Some(digest.as_str()) {
+                report.not_uploaded.push(NotUploaded {
+                    certificate: name,
+                    why: format!(
+                        "HTTP {} without an acknowledgement of digest {digest} (the answer {}): \
+                         not counted as stored",
+                        r.status,
+                        match said {
+                            Some(other) => format!("names {other}"),
+                            None => "names no digest".to_owned(),
+                        }
+                    ),
+                    // Nothing proves it was stored: it is sent again later.
+                    refused: false,
+                });
+                return Ok(());
+            }
+            let page = answer
+                .as_ref()
+                .and_then(|v| v.get("url").and_then(|u| u.as_str()).map(str::to_owned));
+            let receipt = Receipt {
+                certificate: name,
+                server: server.to_owned(),
+                status: r.status,
+                digest: Some(digest),
+                url: page,
+                at: crate::sys::clock::now_rfc3339(),
+            };
+            let dir = &to.receipts;
+            let write = atomic::ensure_dir(dir).and_then(|()| {
+                let mut json = serde_json::to_vec_pretty(&receipt).expect("serializes");
+                json.push(b'\n');
+                atomic::write_new(dir, to.file, &json, 0o644)
+            });
+            match write {
+                Ok(_) => {}
+                // A receipt already there: another run acknowledged it meanwhile.
+                Err(AtomicWriteError::Exists { .. }) => {}
+                Err(source) => {
+                    return Err(UploadError::Receipt {
+                        path: dir.clone(),
+                        source,
+                    });
+                }
+            }
+            report.uploaded.push(receipt);
+        }
+        Ok(r) => report.not_uploaded.push(NotUploaded {
+            certificate: name,
+            why: server_says(r.status, &r.body),
+            // 408 timeout, 429 busy, 5xx: the server may take it later.
+            refused: (400..500).contains(&r.status) && r.status != 408 && r.status != 429,
+        }),
+        Err(e) => report.not_uploaded.push(NotUploaded {
+            certificate: name,
+            why: match &e {
+                HttpError::Url(w) => w.clone(),
+                other => other.to_string(),
+            },
+            refused: matches!(e, HttpError::Url(_)),
+        }),
+    }
+    Ok(())
 }
 
 /// Enrols this station's public key with the server, with the one-time token a PXE boot script

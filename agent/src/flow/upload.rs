@@ -1,5 +1,6 @@
-//! Uploading certificates to the workshop server: every certificate of the data folder without a
-//! receipt is pending; an upload the server acknowledges leaves a receipt (`uploads/<certificate
+//! Uploading certificates and refurbishment records to the workshop server: every certificate
+//! of the data folder without a receipt is pending, and so is every record
+//! (`certs/refurbish/`), sent once its certificate has its receipt; an upload the server acknowledges leaves a receipt (`uploads/<certificate
 //! file name>`), anything else leaves it pending for the next run or `reprise upload`. An
 //! acknowledgement is a 201 (stored) or 200 (already stored) whose JSON body names the
 //! certificate's digest, as the agent computes it from the file it sent: a bare 2xx proves
@@ -294,15 +295,19 @@ pub fn enroll_station(server: &str, token: &str, public_key_pem: &str) -> Result
 }
 
 /// After a run: enrols the station when the network boot gave a token, then uploads every
-/// certificate not yet acknowledged, saying each on `out`. With a stick (`durable`), what fails
-/// stays queued for the next run. In memory (network boot), keeps trying — 2 s, then twice as
-/// long each time, up to 30 s — until the server acknowledges `certificate`, or the operator
-/// stops it (`cancel`). Returns whether the certificate has a durable home.
+/// certificate and refurbishment record not yet acknowledged, saying each on `out`. With a stick
+/// (`durable`), what fails stays queued for the next run. In memory (network boot), keeps trying
+/// — 2 s, then twice as long each time, up to 30 s — until the server acknowledges
+/// `certificate` and the run's `record` (if it installed a system), or the operator stops it
+/// (`cancel`). Returns whether the certificate has a durable home (a record the server never
+/// took is said, and lost, but the certificate stands alone).
+#[allow(clippy::too_many_arguments)]
 pub fn deliver(
     server: &Server,
     data: &DataDir,
     key: &SigningKey,
     certificate: &Path,
+    record: Option<&Path>,
     durable: bool,
     cancel: &CancelToken,
     out: &mut dyn Write,
@@ -321,10 +326,13 @@ pub fn deliver(
             Err(why) => say(format!("Station enrolment with {url} failed: {why}")),
         }
     }
-    let name = certificate
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let name = file_name(certificate);
+    let record_name = record.map(|r| format!("{RECORDS}/{}", file_name(r)));
     let mut delay = Duration::from_secs(2);
     loop {
         let report = upload_pending(data, url)?;
@@ -338,28 +346,44 @@ pub fn deliver(
         for n in &report.not_uploaded {
             say(format!("Not uploaded {}: {}", n.certificate, n.why));
         }
-        if !report.not_uploaded.iter().any(|n| n.certificate == name) {
+        let waiting = |label: &str| report.not_uploaded.iter().any(|n| n.certificate == label);
+        let certificate_waits = waiting(&name);
+        let record_waits = record_name.as_deref().is_some_and(waiting);
+        if !certificate_waits && !record_waits {
             return Ok(true);
         }
         if durable {
             say(
-                "The certificate stays on the data partition; it will be sent again at the next \
-                 run (or by `reprise upload`)."
+                "What was not uploaded stays on the data partition; it will be sent again at the \
+                 next run (or by `reprise upload`)."
                     .into(),
             );
             return Ok(true);
         }
         if cancel.is_cancelled() {
+            if certificate_waits {
+                say(
+                    "NOT ACKNOWLEDGED: this machine has no stick; the certificate is only in \
+                     memory and is lost at power-off. Do not power off."
+                        .into(),
+                );
+                return Ok(false);
+            }
             say(
-                "NOT ACKNOWLEDGED: this machine has no stick; the certificate is only in memory \
-                 and is lost at power-off. Do not power off."
+                "NOT ACKNOWLEDGED: the refurbishment record is only in memory (no stick) and is \
+                 lost at power-off; the certificate is stored on the server."
                     .into(),
             );
-            return Ok(false);
+            return Ok(true);
         }
         say(format!(
-            "Waiting for {url} to take the certificate (no stick: it is only in memory); \
-             trying again in {} s.",
+            "Waiting for {url} to take the {} (no stick: it is only in memory); trying again in \
+             {} s.",
+            if certificate_waits {
+                "certificate"
+            } else {
+                "refurbishment record"
+            },
             delay.as_secs()
         ));
         crate::sys::clock::sleep(delay);

@@ -3,6 +3,8 @@
 //! - `POST /api/v1/certificates`: a certificate file; 201 stored, 200 already stored, 4xx refused
 //!   (nothing stored), 503 storage unavailable (retry). A 2xx is sent only once the row is
 //!   durable.
+//! - `POST /api/v1/records`: a signed refurbishment record, answered as a certificate upload;
+//!   409 `no_certificate` while the certificate it follows is not stored.
 //! - `POST /api/v1/stations`: enrol the station key of a PXE-booted machine with the one-time
 //!   token its `boot.ipxe` carried (`reprise.enroll=`).
 //! - `POST /api/v1/hello`: a station's signed hello; the answer, signed with the server key,
@@ -26,7 +28,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::ingest::{self, MAX_BODY_BYTES, Refusal};
-use crate::store::{Conflict, Insert, Station, TokenEnroll};
+use crate::store::{Conflict, Insert, RecordInsert, Station, TokenEnroll};
 use crate::util;
 use crate::web::list::hex_of;
 use crate::web::{App, PxeEnroll};
@@ -185,6 +187,94 @@ pub async fn upload(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
                 ),
             )
         }
+    }
+}
+
+/// `POST /api/v1/records`: a signed refurbishment record (`reprise_cert::refurbish`), taken as
+/// a certificate is (same statuses and codes; the acknowledgement names its digest) and refused
+/// with 409 `no_certificate` while the certificate it follows is not stored for its station.
+pub async fn upload_record(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let bytes = match read_limited(&headers, body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    // A record is a few KiB: verified on the async thread, as small certificates are.
+    let new = match ingest::prepare_record(&bytes, &util::now()) {
+        Ok(n) => n,
+        Err(r) => return refusal(&r),
+    };
+    let row = new.row.clone();
+    let outcome = match app.store.insert_record(new).await {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("upload of record {}: {}", row.id, util::error_chain(&e));
+            return error(
+                503,
+                "storage_unavailable",
+                &format!("not stored, try again: {}", util::error_chain(&e)),
+            );
+        }
+    };
+    let ok = |status: StatusCode, word: &str| {
+        (
+            status,
+            Json(json!({
+                "status": word,
+                "id": row.id,
+                "digest": row.digest,
+                "station_key_id": row.station_key_id,
+                "certificate_digest": row.certificate_digest,
+                "url": format!(
+                    "{}/c/{}",
+                    app.base_url(&headers),
+                    hex_of(&row.certificate_digest)
+                ),
+            })),
+        )
+            .into_response()
+    };
+    match outcome {
+        RecordInsert::Stored(Insert::Created) => ok(StatusCode::CREATED, "created"),
+        RecordInsert::Stored(Insert::Duplicate) => ok(StatusCode::OK, "already_stored"),
+        RecordInsert::Stored(Insert::UnknownKey) => error(
+            403,
+            "unknown_key",
+            &format!(
+                "station key {} is not enrolled on this collector (reprise-collector enroll)",
+                row.station_key_id
+            ),
+        ),
+        RecordInsert::Stored(Insert::RevokedKey { revoked_at }) => error(
+            403,
+            "revoked_key",
+            &format!(
+                "station key {} was revoked on {revoked_at}",
+                row.station_key_id
+            ),
+        ),
+        RecordInsert::Stored(Insert::IdConflict { existing_digest }) => error(
+            409,
+            "id_conflict",
+            &format!(
+                "record {} is already stored with other content (digest {existing_digest}; this one is {})",
+                row.id, row.digest
+            ),
+        ),
+        RecordInsert::NoCertificate => error(
+            409,
+            "no_certificate",
+            &format!(
+                "record {} follows certificate {} (digest {}), which this collector has not stored for station key {}: upload the certificate first",
+                row.id,
+                row.id.strip_suffix("-r").unwrap_or(&row.id),
+                row.certificate_digest,
+                row.station_key_id
+            ),
+        ),
     }
 }
 

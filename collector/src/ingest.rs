@@ -7,7 +7,7 @@
 use reprise_cert::envelope::{self, Verified, VerifyError};
 use reprise_cert::model::{Certificate, DiskSanitization};
 
-use crate::store::{CertRow, DiskRow, NewCertificate};
+use crate::store::{CertRow, DiskRow, NewCertificate, NewRecord, RecordRow};
 
 /// Largest certificate accepted: 1 MiB. A real one is 5–10 KiB (one page per disk adds about
 /// 1.5 KiB), so this leaves room for laptops with many disks and errors while bounding what one
@@ -137,6 +137,34 @@ pub fn prepare(body: &[u8], received_at: &str) -> Result<Prepared, Refusal> {
             body: body.to_vec(),
         },
         verified,
+    })
+}
+
+/// Verifies a refurbishment record (`reprise_cert::refurbish::verify`: the signature, the kind,
+/// and that it belongs to its signer) and extracts its indexed fields. Refusals take the
+/// certificate's statuses and codes. Whether the key is enrolled and the certificate it names is
+/// stored is the store's business (`store::Store::insert_record`).
+pub fn prepare_record(body: &[u8], received_at: &str) -> Result<NewRecord, Refusal> {
+    if body.is_empty() {
+        return Err(Refusal::new(400, "malformed", "empty body"));
+    }
+    let verified = reprise_cert::refurbish::verify(body, None).map_err(|e| refusal_of(&e, body))?;
+    let r = &verified.envelope.certificate;
+    crate::util::check_utc_time(&r.issued_at).map_err(|why| {
+        Refusal::new(400, "schema", format!("issued_at {:?}: {why}", r.issued_at))
+    })?;
+    Ok(NewRecord {
+        row: RecordRow {
+            digest: verified.digest.clone(),
+            id: r.id.clone(),
+            station_key_id: verified.key_id.clone(),
+            certificate_digest: r.certificate.digest.clone(),
+            issued_at: r.issued_at.clone(),
+            received_at: received_at.to_string(),
+            image_name: r.image.name.clone(),
+            image_version: r.image.version.clone(),
+        },
+        body: body.to_vec(),
     })
 }
 

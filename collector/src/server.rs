@@ -59,6 +59,7 @@ fn routes(app: Arc<App>) -> Router {
         .route("/", get(|| async { Redirect::to("/certificates") }))
         .route("/healthz", get(crate::api::health))
         .route("/api/v1/certificates", post(crate::api::upload))
+        .route("/api/v1/records", post(crate::api::upload_record))
         .route("/api/v1/stations", post(crate::api::enroll))
         .route("/api/v1/hello", post(crate::api::hello))
         .route("/api/v1/images", get(crate::download::list))

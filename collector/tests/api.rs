@@ -1,6 +1,7 @@
 //! The upload API over a real socket on 127.0.0.1, against the real binary: genuine, repeated,
 //! tampered, unsigned, unknown-key, revoked, garbage, oversized and conflicting certificates,
-//! another key's ids, malformed times, chain checks, restarts. The same cases run on SQLite (one test each) and on a PostgreSQL
+//! another key's ids, malformed times, chain checks, restarts; refurbishment records after their
+//! certificate, and from the wrong signer. The same cases run on SQLite (one test each) and on a PostgreSQL
 //! cluster the test starts itself (`postgres_runs_the_same_api_cases`).
 
 mod support;
@@ -524,6 +525,126 @@ fn chain_problems_are_flagged_on_the_station_page(db: &str) {
     );
 }
 
+/// A refurbishment record is taken after its certificate, like one: 409 `no_certificate` before
+/// it, then 201 naming its digest, 200 for the same bytes again, 409 `id_conflict` for other
+/// content under its id; stored byte for byte and shown on the certificate's page (fr and en).
+fn a_record_follows_its_certificate_and_shows_on_its_page(db: &str) {
+    let mut st = Station::new();
+    enroll(db, &st, "stick-1", "Collège Pasteur");
+    let server = Server::open(db, &[]);
+    let c = st.issue(&Spec::default());
+    let rec = st.record(&c, "2026.12");
+    let early = server.upload_record(&rec.bytes);
+    assert_error(&early, 409, "no_certificate");
+    assert!(early.json()["error"].as_str().unwrap().contains(&c.digest));
+    assert_created(&server.upload(&c.bytes), &c);
+    let page = server.get(&format!("/c/{}?lang=en", c.hex())).text();
+    assert!(!page.contains("id=\"record\""), "no record yet");
+
+    let r = server.upload_record(&rec.bytes);
+    assert_eq!(r.status, 201, "{}", r.text());
+    let j = r.json();
+    assert_eq!(
+        (
+            &j["status"],
+            &j["id"],
+            &j["digest"],
+            &j["certificate_digest"]
+        ),
+        (
+            &"created".into(),
+            &format!("{}-r", c.id).into(),
+            &rec.digest.as_str().into(),
+            &c.digest.as_str().into()
+        ),
+        "{j}"
+    );
+    assert!(
+        j["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/c/{}", c.hex()))
+    );
+    let again = server.upload_record(&rec.bytes);
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(
+        (&again.json()["status"], &again.json()["digest"]),
+        (&"already_stored".into(), &rec.digest.as_str().into())
+    );
+    let other = st.record(&c, "2027.01");
+    assert_error(&server.upload_record(&other.bytes), 409, "id_conflict");
+    // A record is not a certificate, nor a certificate a record.
+    assert_error(&server.upload(&rec.bytes), 400, "schema");
+    assert_error(&server.upload_record(&c.bytes), 400, "schema");
+    assert_eq!(server.count(), 1, "a record is no line of the list");
+
+    let en = server.get(&format!("/c/{}?lang=en", c.hex())).text();
+    let section = &en[en.find("id=\"record\"").expect("the record's section")..];
+    assert!(en.contains("<h2>Refurbishment</h2>"));
+    for shown in [
+        "Signed refurbishment record, signature valid",
+        "famille",
+        "2026.12",
+        &format!("sha256:{}", "ab".repeat(32)),
+        "Samsung SSD 970 S4EWNX0N123456 (nvme:S4EWNX0N123456:1)",
+        "8589934592",
+        "61.4 s",
+        "passed: the disk holds the image's exact bytes",
+        "grown to fill the disk",
+        &rec.digest,
+    ] {
+        assert!(section.contains(shown), "{shown:?} not in\n{section}");
+    }
+    assert!(!section.contains("2027.01"));
+    let fr = server.get(&format!("/c/{}?lang=fr", c.hex())).text();
+    for shown in [
+        "Remise en état",
+        "Relecture",
+        "agrandi à la taille du disque",
+    ] {
+        assert!(fr.contains(shown), "{shown:?} not in the French page");
+    }
+}
+
+/// A record is believed only from the station whose certificate it follows: another key's
+/// signature over its content is 422, a record naming a certificate its signer did not upload
+/// (unknown key 403; enrolled key 409), a revoked station's record 403 — nothing stored.
+fn a_record_from_another_signer_is_refused(db: &str) {
+    let mut st = Station::new();
+    enroll(db, &st, "stick-1", "Collège Pasteur");
+    let server = Server::open(db, &[]);
+    let c = st.issue(&Spec::default());
+    assert_created(&server.upload(&c.bytes), &c);
+    let intruder = Station::new();
+    // The station's record content, signed by another key.
+    let forged = support::seal_record(
+        &intruder.key,
+        support::record_content(&st.key_id, &c, "2026.12"),
+    );
+    assert_error(&server.upload_record(&forged.bytes), 422, "key_mismatch");
+    // The intruder's own record about the station's certificate, before and after enrolment.
+    let mut content = support::record_content(&intruder.key_id, &c, "2026.12");
+    content.certificate.id = format!("{}-{:08}", &intruder.key_id[7..23], 1);
+    content.id = format!("{}-r", content.certificate.id);
+    let own = support::seal_record(&intruder.key, content);
+    assert_error(&server.upload_record(&own.bytes), 403, "unknown_key");
+    enroll(db, &intruder, "stick-2", "Collège Pasteur");
+    assert_error(&server.upload_record(&own.bytes), 409, "no_certificate");
+    // A record naming a digest the station never uploaded under that id.
+    let mut content = support::record_content(&st.key_id, &c, "2026.12");
+    content.certificate.digest = format!("sha256:{}", "00".repeat(32));
+    let stray = support::seal_record(&st.key, content);
+    assert_error(&server.upload_record(&stray.bytes), 409, "no_certificate");
+    cli_ok(&["revoke", "stick-1", "--db", db]);
+    assert_error(
+        &server.upload_record(&st.record(&c, "2026.12").bytes),
+        403,
+        "revoked_key",
+    );
+    let page = server.get(&format!("/c/{}", c.hex())).text();
+    assert!(!page.contains("id=\"record\""), "nothing was stored");
+}
+
 fn restart_keeps_everything(db: &str) {
     let mut a = Station::new();
     let mut b = Station::new();
@@ -585,6 +706,11 @@ const CASES: &[(&str, Case)] = &[
     ("chain", chain_problems_are_flagged_on_the_station_page),
     ("restart", restart_keeps_everything),
     (
+        "record",
+        a_record_follows_its_certificate_and_shows_on_its_page,
+    ),
+    ("record signer", a_record_from_another_signer_is_refused),
+    (
         "hello",
         hello_is_answered_with_the_server_key_and_the_station_status,
     ),
@@ -619,6 +745,8 @@ on_sqlite!(
     a_time_that_is_not_strict_utc_is_refused,
     chain_problems_are_flagged_on_the_station_page,
     restart_keeps_everything,
+    a_record_follows_its_certificate_and_shows_on_its_page,
+    a_record_from_another_signer_is_refused,
     hello_is_answered_with_the_server_key_and_the_station_status,
 );
 

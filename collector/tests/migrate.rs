@@ -94,6 +94,10 @@ fn migrates(
     let r = server.upload(&genuine.bytes);
     assert_eq!(r.status, 201, "{}", r.text());
     assert_eq!(server.count(), 3, "the rows of schema 1 are kept");
+    // Schema 5: the record of the stick's certificate is taken after it.
+    let record = stick.record(&genuine, "2026.12");
+    let r = server.upload_record(&record.bytes);
+    assert_eq!(r.status, 201, "{}", r.text());
     // Every page, the old rows included (a time no page could slice, an id not its signer's).
     for path in [
         "/certificates".to_string(),
@@ -129,6 +133,7 @@ fn migrates(
     let server = Server::open(db, &[]);
     assert_eq!(server.count(), 3);
     assert_eq!(server.upload(&genuine.bytes).status, 200);
+    assert_eq!(server.upload_record(&record.bytes).status, 200);
 }
 
 #[test]
@@ -149,8 +154,12 @@ fn a_schema_1_sqlite_database_is_migrated() {
         .query_row("SELECT max(version) FROM reprise_schema", [], |r| r.get(0))
         .unwrap();
     // 1 → 2 (ids per station) → 3 (images, marks.image) → 4 (lots, laptops, events: new tables
-    // only).
-    assert_eq!(version, 4);
+    // only) → 5 (records: a new table only).
+    assert_eq!(version, 5);
+    let records: i64 = conn
+        .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(records, 1);
     let lots: i64 = conn
         .query_row("SELECT count(*) FROM lots", [], |r| r.get(0))
         .unwrap();

@@ -755,6 +755,10 @@ impl Run {
                 &self.config.data,
                 &station.key,
                 &e.certificate,
+                match &e.install {
+                    Some(super::deploy::Install::Installed(i)) => Some(i.record.as_path()),
+                    _ => None,
+                },
                 self.durable(),
                 cancel,
                 &mut said,

@@ -1,5 +1,6 @@
-//! Uploading certificates to the workshop server: every certificate of the data folder without a
-//! receipt is pending; an upload the server acknowledges leaves a receipt (`uploads/<certificate
+//! Uploading certificates and refurbishment records to the workshop server: every certificate
+//! of the data folder without a receipt is pending, and so is every record
+//! (`certs/refurbish/`), sent once its certificate has its receipt; an upload the server acknowledges leaves a receipt (`uploads/<certificate
 //! file name>`), anything else leaves it pending for the next run or `reprise upload`. An
 //! acknowledgement is a 201 (stored) or 200 (already stored) whose JSON body names the
 //! certificate's digest, as the agent computes it from the file it sent: a bare 2xx proves
@@ -98,95 +99,186 @@ pub(crate) fn server_says(status: u16, body: &[u8]) -> String {
     }
 }
 
-/// Uploads every pending certificate to `server` (its base URL); writes a receipt for each one
-/// the server acknowledged.
+/// The folder of refurbishment records, inside the certificates' (`flow::deploy` writes them), and
+/// the folder of their receipts, inside the uploads'.
+pub const RECORDS: &str = "refurbish";
+
+/// File names of the refurbishment records that have no receipt yet, in name order.
+pub fn pending_records(data: &DataDir) -> Result<Vec<(String, Vec<u8>)>, UploadError> {
+    let dir = data.certs().join(RECORDS);
+    if !crate::sys::file::exists(&dir) {
+        return Ok(Vec::new());
+    }
+    let files = atomic::read_json_files(&dir).map_err(|source| UploadError::Folder {
+        path: dir.clone(),
+        source,
+    })?;
+    let receipts = data.uploads().join(RECORDS);
+    Ok(files
+        .into_iter()
+        .filter(|(name, _)| !crate::sys::file::exists(&receipts.join(name)))
+        .collect())
+}
+
+/// Uploads every pending certificate to `server` (its base URL), then every pending
+/// refurbishment record whose certificate the server has acknowledged (a record the server
+/// cannot link to its certificate is refused); writes a receipt for each one the server
+/// acknowledged. A record is named `refurbish/<file>` in the report and its receipt is
+/// `uploads/refurbish/<file>`.
 pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, UploadError> {
     let mut report = UploadReport::default();
-    let url = format!("{}/api/v1/certificates", server.trim_end_matches('/'));
+    let base = server.trim_end_matches('/');
+    let url = format!("{base}/api/v1/certificates");
     for (name, bytes) in pending(data)? {
         // The digest the acknowledgement must name, from the very bytes sent. A file that does
         // not verify here is not sent: no answer could acknowledge it.
         let digest = match crate::cert::envelope::verify(&bytes, None) {
             Ok(v) => v.digest,
             Err(e) => {
-                report.not_uploaded.push(NotUploaded {
-                    certificate: name,
-                    why: format!(
-                        "it does not verify, not sent: {}",
-                        crate::model::error_chain(&e)
-                    ),
-                    refused: true,
-                });
+                report.not_uploaded.push(unverified(name, &e));
                 continue;
             }
         };
-        match net::http_request("POST", &url, "application/json", &bytes) {
-            Ok(r) if r.status == 200 || r.status == 201 => {
-                let answer = serde_json::from_slice::<serde_json::Value>(&r.body).ok();
-                let said = answer
-                    .as_ref()
-                    .and_then(|v| v.get("digest").and_then(|d| d.as_str()));
-                if said != Some(digest.as_str()) {
-                    report.not_uploaded.push(NotUploaded {
-                        certificate: name,
-                        why: format!(
-                            "HTTP {} without an acknowledgement of digest {digest} (the answer {}): \
-                             not counted as stored",
-                            r.status,
-                            match said {
-                                Some(other) => format!("names {other}"),
-                                None => "names no digest".to_owned(),
-                            }
-                        ),
-                        // Nothing proves it was stored: it is sent again later.
-                        refused: false,
-                    });
-                    continue;
-                }
-                let page = answer
-                    .as_ref()
-                    .and_then(|v| v.get("url").and_then(|u| u.as_str()).map(str::to_owned));
-                let receipt = Receipt {
-                    certificate: name.clone(),
-                    server: server.to_owned(),
-                    status: r.status,
-                    digest: Some(digest),
-                    url: page,
-                    at: crate::sys::clock::now_rfc3339(),
-                };
-                let dir = data.uploads();
-                let write = atomic::ensure_dir(&dir).and_then(|()| {
-                    let mut json = serde_json::to_vec_pretty(&receipt).expect("serializes");
-                    json.push(b'\n');
-                    atomic::write_new(&dir, &name, &json, 0o644)
-                });
-                match write {
-                    Ok(_) => {}
-                    // A receipt already there: another run acknowledged it meanwhile.
-                    Err(AtomicWriteError::Exists { .. }) => {}
-                    Err(source) => {
-                        return Err(UploadError::Receipt { path: dir, source });
-                    }
-                }
-                report.uploaded.push(receipt);
+        let to = Sent {
+            url: &url,
+            receipts: data.uploads(),
+            file: &name,
+            label: name.clone(),
+        };
+        send(&mut report, server, &to, &bytes, digest)?;
+    }
+    let url = format!("{base}/api/v1/records");
+    for (name, bytes) in pending_records(data)? {
+        let label = format!("{RECORDS}/{name}");
+        let record = match crate::cert::refurbish::verify(&bytes, None) {
+            Ok(v) => v,
+            Err(e) => {
+                report.not_uploaded.push(unverified(label, &e));
+                continue;
             }
-            Ok(r) => report.not_uploaded.push(NotUploaded {
-                certificate: name,
-                why: server_says(r.status, &r.body),
-                // 408 timeout, 429 busy, 5xx: the server may take it later.
-                refused: (400..500).contains(&r.status) && r.status != 408 && r.status != 429,
-            }),
-            Err(e) => report.not_uploaded.push(NotUploaded {
-                certificate: name,
-                why: match &e {
-                    HttpError::Url(w) => w.clone(),
-                    other => other.to_string(),
-                },
-                refused: matches!(e, HttpError::Url(_)),
-            }),
+        };
+        // Its certificate first: until the server has it, the record would only be refused.
+        let certificate = format!("{}.json", record.envelope.certificate.certificate.id);
+        if !crate::sys::file::exists(&data.uploads().join(&certificate)) {
+            report.not_uploaded.push(NotUploaded {
+                certificate: label,
+                why: format!(
+                    "not sent: its certificate {certificate} is not acknowledged by the server yet"
+                ),
+                refused: false,
+            });
+            continue;
         }
+        let to = Sent {
+            url: &url,
+            receipts: data.uploads().join(RECORDS),
+            file: &name,
+            label,
+        };
+        send(&mut report, server, &to, &bytes, record.digest)?;
     }
     Ok(report)
+}
+
+/// A file that does not verify on the station: never sent.
+fn unverified(label: String, e: &crate::cert::envelope::VerifyError) -> NotUploaded {
+    NotUploaded {
+        certificate: label,
+        why: format!(
+            "it does not verify, not sent: {}",
+            crate::model::error_chain(e)
+        ),
+        refused: true,
+    }
+}
+
+/// Where one file goes: the endpoint, the folder of its receipt, its file name there, and how
+/// the report names it.
+struct Sent<'a> {
+    url: &'a str,
+    receipts: PathBuf,
+    file: &'a str,
+    label: String,
+}
+
+/// Posts one file and records the outcome: a receipt when the answer names `digest`.
+fn send(
+    report: &mut UploadReport,
+    server: &str,
+    to: &Sent<'_>,
+    bytes: &[u8],
+    digest: String,
+) -> Result<(), UploadError> {
+    let name = to.label.clone();
+    match net::http_request("POST", to.url, "application/json", bytes) {
+        Ok(r) if r.status == 200 || r.status == 201 => {
+            let answer = serde_json::from_slice::<serde_json::Value>(&r.body).ok();
+            let said = answer
+                .as_ref()
+                .and_then(|v| v.get("digest").and_then(|d| d.as_str()));
+            if said != Some(digest.as_str()) {
+                report.not_uploaded.push(NotUploaded {
+                    certificate: name,
+                    why: format!(
+                        "HTTP {} without an acknowledgement of digest {digest} (the answer {}): \
+                         not counted as stored",
+                        r.status,
+                        match said {
+                            Some(other) => format!("names {other}"),
+                            None => "names no digest".to_owned(),
+                        }
+                    ),
+                    // Nothing proves it was stored: it is sent again later.
+                    refused: false,
+                });
+                return Ok(());
+            }
+            let page = answer
+                .as_ref()
+                .and_then(|v| v.get("url").and_then(|u| u.as_str()).map(str::to_owned));
+            let receipt = Receipt {
+                certificate: name,
+                server: server.to_owned(),
+                status: r.status,
+                digest: Some(digest),
+                url: page,
+                at: crate::sys::clock::now_rfc3339(),
+            };
+            let dir = &to.receipts;
+            let write = atomic::ensure_dir(dir).and_then(|()| {
+                let mut json = serde_json::to_vec_pretty(&receipt).expect("serializes");
+                json.push(b'\n');
+                atomic::write_new(dir, to.file, &json, 0o644)
+            });
+            match write {
+                Ok(_) => {}
+                // A receipt already there: another run acknowledged it meanwhile.
+                Err(AtomicWriteError::Exists { .. }) => {}
+                Err(source) => {
+                    return Err(UploadError::Receipt {
+                        path: dir.clone(),
+                        source,
+                    });
+                }
+            }
+            report.uploaded.push(receipt);
+        }
+        Ok(r) => report.not_uploaded.push(NotUploaded {
+            certificate: name,
+            why: server_says(r.status, &r.body),
+            // 408 timeout, 429 busy, 5xx: the server may take it later.
+            refused: (400..500).contains(&r.status) && r.status != 408 && r.status != 429,
+        }),
+        Err(e) => report.not_uploaded.push(NotUploaded {
+            certificate: name,
+            why: match &e {
+                HttpError::Url(w) => w.clone(),
+                other => other.to_string(),
+            },
+            refused: matches!(e, HttpError::Url(_)),
+        }),
+    }
+    Ok(())
 }
 
 /// Enrols this station's public key with the server, with the one-time token a PXE boot script
@@ -203,15 +295,19 @@ pub fn enroll_station(server: &str, token: &str, public_key_pem: &str) -> Result
 }
 
 /// After a run: enrols the station when the network boot gave a token, then uploads every
-/// certificate not yet acknowledged, saying each on `out`. With a stick (`durable`), what fails
-/// stays queued for the next run. In memory (network boot), keeps trying — 2 s, then twice as
-/// long each time, up to 30 s — until the server acknowledges `certificate`, or the operator
-/// stops it (`cancel`). Returns whether the certificate has a durable home.
+/// certificate and refurbishment record not yet acknowledged, saying each on `out`. With a stick
+/// (`durable`), what fails stays queued for the next run. In memory (network boot), keeps trying
+/// — 2 s, then twice as long each time, up to 30 s — until the server acknowledges
+/// `certificate` and the run's `record` (if it installed a system), or the operator stops it
+/// (`cancel`). Returns whether the certificate has a durable home (a record the server never
+/// took is said, and lost, but the certificate stands alone).
+#[allow(clippy::too_many_arguments)]
 pub fn deliver(
     server: &Server,
     data: &DataDir,
     key: &SigningKey,
     certificate: &Path,
+    record: Option<&Path>,
     durable: bool,
     cancel: &CancelToken,
     out: &mut dyn Write,
@@ -230,10 +326,13 @@ pub fn deliver(
             Err(why) => say(format!("Station enrolment with {url} failed: {why}")),
         }
     }
-    let name = certificate
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let name = file_name(certificate);
+    let record_name = record.map(|r| format!("{RECORDS}/{}", file_name(r)));
     let mut delay = Duration::from_secs(2);
     loop {
         let report = upload_pending(data, url)?;
@@ -247,28 +346,44 @@ pub fn deliver(
         for n in &report.not_uploaded {
             say(format!("Not uploaded {}: {}", n.certificate, n.why));
         }
-        if !report.not_uploaded.iter().any(|n| n.certificate == name) {
+        let waiting = |label: &str| report.not_uploaded.iter().any(|n| n.certificate == label);
+        let certificate_waits = waiting(&name);
+        let record_waits = record_name.as_deref().is_some_and(waiting);
+        if !certificate_waits && !record_waits {
             return Ok(true);
         }
         if durable {
             say(
-                "The certificate stays on the data partition; it will be sent again at the next \
-                 run (or by `reprise upload`)."
+                "What was not uploaded stays on the data partition; it will be sent again at the \
+                 next run (or by `reprise upload`)."
                     .into(),
             );
             return Ok(true);
         }
         if cancel.is_cancelled() {
+            if certificate_waits {
+                say(
+                    "NOT ACKNOWLEDGED: this machine has no stick; the certificate is only in \
+                     memory and is lost at power-off. Do not power off."
+                        .into(),
+                );
+                return Ok(false);
+            }
             say(
-                "NOT ACKNOWLEDGED: this machine has no stick; the certificate is only in memory \
-                 and is lost at power-off. Do not power off."
+                "NOT ACKNOWLEDGED: the refurbishment record is only in memory (no stick) and is \
+                 lost at power-off; the certificate is stored on the server."
                     .into(),
             );
-            return Ok(false);
+            return Ok(true);
         }
         say(format!(
-            "Waiting for {url} to take the certificate (no stick: it is only in memory); \
-             trying again in {} s.",
+            "Waiting for {url} to take the {} (no stick: it is only in memory); trying again in \
+             {} s.",
+            if certificate_waits {
+                "certificate"
+            } else {
+                "refurbishment record"
+            },
             delay.as_secs()
         ));
         crate::sys::clock::sleep(delay);

@@ -1,7 +1,8 @@
 //! The upload queue of the data folder: with the server down nothing is lost (every certificate
 //! stays pending); once it is up, every pending certificate goes, byte for byte, and gets a
 //! receipt; nothing is sent twice; a refusal leaves the certificate pending, and so does a 2xx
-//! that does not name the certificate's digest. The server here is a small HTTP responder of
+//! that does not name the certificate's digest; a refurbishment record goes only after its
+//! certificate and gets its own receipt. The server here is a small HTTP responder of
 //! the test's own (the collector's own tests run the real one).
 
 use std::io::{Read, Write};
@@ -195,4 +196,129 @@ fn a_2xx_that_does_not_name_the_digest_is_no_acknowledgement() {
         .map(|r| r.body.clone())
         .collect();
     assert_eq!(sent, vec![std::fs::read(&cert).unwrap(); 3]);
+}
+
+/// A refurbishment record (`certs/refurbish/`) goes after its certificate, never before: while
+/// the server does not take the certificate the record is not sent; once it does, the record
+/// follows in the same pass, byte for byte, acknowledged by its own digest and receipted in
+/// `uploads/refurbish/`; nothing is sent twice.
+#[test]
+fn a_record_goes_after_its_certificate_and_gets_its_receipt() {
+    use crate::support::workshop::Workshop;
+    use reprise::cert::refurbish;
+    use reprise::flow::DataDir;
+    use reprise::flow::upload::{pending, pending_records, upload_pending};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir(dir.path().to_owned());
+    std::fs::create_dir(data.certs()).unwrap();
+    let key = certs::test_key();
+    let cert = issue_certificate(
+        certs::inputs("wipe-passed.json", Language::En, "2026-12-01T10:00:00.000Z"),
+        &key,
+        &data.certs(),
+    )
+    .unwrap();
+    let cert_bytes = std::fs::read(&cert).unwrap();
+    let cert_digest = reprise::cert::envelope::verify(&cert_bytes, None)
+        .unwrap()
+        .digest;
+    let cert_id = cert.file_stem().unwrap().to_str().unwrap().to_owned();
+    let record = refurbish::Record {
+        kind: refurbish::KIND.into(),
+        schema_version: refurbish::RECORD_SCHEMA_VERSION,
+        id: refurbish::record_id(&cert_id),
+        issued_at: "2026-12-01T10:20:00.000Z".into(),
+        station_key_id: reprise::cert::sign::key_id(&key.verifying_key()),
+        certificate: refurbish::CertificateRef {
+            id: cert_id.clone(),
+            digest: cert_digest,
+        },
+        machine_serial: None,
+        image: refurbish::ImageRef {
+            name: "famille".into(),
+            version: "2026.12".into(),
+            sha256: format!("sha256:{}", "ab".repeat(32)),
+            compression: "none".into(),
+            source: "stick".into(),
+            location: "images/famille.img".into(),
+        },
+        disk: refurbish::DiskRef {
+            id: "nvme:S1:1".into(),
+            model: None,
+            serial: None,
+            size_bytes: 1 << 30,
+        },
+        bytes_written: 1 << 20,
+        duration_ms: 1000,
+        write_ms: 600,
+        readback_ms: 300,
+        read_back: refurbish::ReadBack {
+            result: "passed".into(),
+            sha256: format!("sha256:{}", "ab".repeat(32)),
+        },
+        checks: vec![],
+        filesystem: "kept".into(),
+        filesystem_note: None,
+        tool: "reprise test".into(),
+    };
+    let record_bytes = refurbish::to_file_bytes(&refurbish::seal(record, &key).unwrap());
+    let record_digest = refurbish::verify(&record_bytes, None).unwrap().digest;
+    let records = data.certs().join("refurbish");
+    std::fs::create_dir(&records).unwrap();
+    let record_name = format!("{cert_id}-r.json");
+    std::fs::write(records.join(&record_name), &record_bytes).unwrap();
+    assert_eq!(
+        pending(&data).unwrap().len(),
+        1,
+        "a record is no certificate"
+    );
+    assert_eq!(pending_records(&data).unwrap().len(), 1);
+
+    // The server is busy: the certificate stays pending, and its record is not even sent.
+    let w = Workshop::start("2026-12-07T10:00:00.000Z");
+    w.set(|b| b.status = Some(503));
+    let r = upload_pending(&data, &w.url()).unwrap();
+    assert!(r.uploaded.is_empty(), "{r:?}");
+    let label = format!("refurbish/{record_name}");
+    let waits = r
+        .not_uploaded
+        .iter()
+        .find(|n| n.certificate == label)
+        .expect("the record is reported");
+    assert!(
+        !waits.refused && waits.why.contains("not acknowledged by the server yet"),
+        "{waits:?}"
+    );
+    assert_eq!(w.paths(), vec!["/api/v1/certificates"]);
+
+    // The server takes them: the certificate, then its record, each receipted by its digest.
+    w.set(|b| b.status = None);
+    let r = upload_pending(&data, &w.url()).unwrap();
+    assert!(r.not_uploaded.is_empty(), "{r:?}");
+    let names: Vec<_> = r.uploaded.iter().map(|u| u.certificate.clone()).collect();
+    assert_eq!(names, vec![format!("{cert_id}.json"), label.clone()]);
+    assert_eq!(
+        w.paths(),
+        vec![
+            "/api/v1/certificates",
+            "/api/v1/certificates",
+            "/api/v1/records"
+        ]
+    );
+    let sent = w.received.lock().unwrap().last().unwrap().body.clone();
+    assert_eq!(sent, record_bytes, "the record byte for byte");
+    let receipt: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(data.uploads().join("refurbish").join(&record_name)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(receipt["digest"], record_digest.as_str());
+    assert_eq!(receipt["certificate"], label.as_str());
+    assert!(pending(&data).unwrap().is_empty());
+    assert!(pending_records(&data).unwrap().is_empty());
+
+    // Again: nothing pending, nothing sent.
+    let r = upload_pending(&data, &w.url()).unwrap();
+    assert_eq!(r, Default::default());
+    assert_eq!(w.paths().len(), 3);
 }

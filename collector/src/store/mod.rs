@@ -197,6 +197,46 @@ pub struct StoredCertificate {
     pub body: Vec<u8>,
 }
 
+/// The indexed fields of a refurbishment record (`reprise_cert::refurbish`), extracted from its
+/// verified content (`ingest::prepare_record`); the page reads the rest from its exact bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRow {
+    /// `sha256:<hex>` of the record's canonical content.
+    pub digest: String,
+    /// The certificate's id and `-r`.
+    pub id: String,
+    pub station_key_id: String,
+    /// The digest of the certificate it follows (stored before it, same station).
+    pub certificate_digest: String,
+    pub issued_at: String,
+    pub received_at: String,
+    pub image_name: String,
+    pub image_version: String,
+}
+
+/// A record to store: its exact bytes and its indexed fields.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub row: RecordRow,
+    pub body: Vec<u8>,
+}
+
+/// A stored record: its row and its exact bytes.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    pub row: RecordRow,
+    pub body: Vec<u8>,
+}
+
+/// What happened to a record upload. Only `Created` stored anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordInsert {
+    /// Stored (or, with the other words of [`Insert`], as a certificate upload).
+    Stored(Insert),
+    /// The station has no certificate with the digest and id the record names.
+    NoCertificate,
+}
+
 /// A refused upload of a second, different certificate with an id already stored (a fork of the
 /// station's chain, or a re-issued certificate): kept so the station page can show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -422,6 +462,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         digest: String,
     ) -> BoxFut<'_, Result<Option<StoredCertificate>, StoreError>>;
     fn disks(&self, digest: String) -> BoxFut<'_, Result<Vec<DiskRow>, StoreError>>;
+    /// Stores a refurbishment record under the same key rule as [`Store::insert`], and only if
+    /// the certificate it names (digest and id, same station) is stored. Returns only once
+    /// `Created` is durable.
+    fn insert_record(&self, record: NewRecord) -> BoxFut<'_, Result<RecordInsert, StoreError>>;
+    /// The record that follows the certificate `certificate_digest`, if one was received.
+    fn record_of(
+        &self,
+        certificate_digest: String,
+    ) -> BoxFut<'_, Result<Option<StoredRecord>, StoreError>>;
     /// Certificates matching `filter`, newest first: (total count, rows `offset..offset+limit`).
     fn search(
         &self,

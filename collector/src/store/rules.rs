@@ -19,7 +19,8 @@ use super::sql::{self, CellError, Cells, Dialect, Lock, Param};
 use super::{
     BoxFut, CertRow, Conflict, DiskRow, EnrollToken, Event, EventRecord, Filter, Image, Insert,
     LaptopFilter, LaptopLife, ListRow, Lot, LotImport, Mark, NewCertificate, NewLaptop, NewLot,
-    Session, Station, StationSummary, StatsRow, Store, StoreError, StoredCertificate, TokenEnroll,
+    NewRecord, RecordInsert, Session, Station, StationSummary, StatsRow, Store, StoreError,
+    StoredCertificate, StoredRecord, TokenEnroll,
 };
 
 /// Turns one result row into a value. A plain function (no captures): rules map rows with the
@@ -224,6 +225,58 @@ async fn insert(c: &impl Db, cert: NewCertificate) -> Result<Insert, StoreError>
             .await?;
     }
     Ok(Insert::Created)
+}
+
+/// Stores a refurbishment record under the certificate rules (key enrolled and not revoked in
+/// the same transaction, idempotent on the digest, one record per id and station) and one more:
+/// the certificate it follows must be stored, from the same station under the id it names. A
+/// record without its certificate would be a claim about a laptop nobody can look up.
+async fn insert_record(c: &impl Db, record: NewRecord) -> Result<RecordInsert, StoreError> {
+    let NewRecord { row, body } = record;
+    let stored = |i| Ok(RecordInsert::Stored(i));
+    let status = sql::locked(sql::STATION_STATUS, Lock::Share, Dialect::of(c));
+    let key = [Param::Text(row.station_key_id.clone())];
+    match first(c, &status, &key, |r| r.opt_text(0)).await? {
+        None => return stored(Insert::UnknownKey),
+        Some(Some(revoked_at)) => return stored(Insert::RevokedKey { revoked_at }),
+        Some(None) => {}
+    }
+    let certificate_id = row.id.strip_suffix("-r").unwrap_or(&row.id).to_string();
+    let named = [
+        Param::Text(row.certificate_digest.clone()),
+        Param::Text(row.station_key_id.clone()),
+        Param::Text(certificate_id),
+    ];
+    if one_text(c, sql::CERTIFICATE_OF_RECORD, &named)
+        .await?
+        .is_none()
+    {
+        return Ok(RecordInsert::NoCertificate);
+    }
+    if c.exec(sql::INSERT_RECORD, &sql::record_params(&row, body))
+        .await?
+        > 0
+    {
+        return stored(Insert::Created);
+    }
+    let digest = [Param::Text(row.digest.clone())];
+    if one_text(c, sql::RECORD_DIGEST_EXISTS, &digest)
+        .await?
+        .is_some()
+    {
+        return stored(Insert::Duplicate);
+    }
+    let id = [
+        Param::Text(row.station_key_id.clone()),
+        Param::Text(row.id.clone()),
+    ];
+    match one_text(c, sql::RECORD_DIGEST_OF_ID, &id).await? {
+        Some(existing_digest) => stored(Insert::IdConflict { existing_digest }),
+        None => Err(StoreError::Commit {
+            db: c.name().to_string(),
+            message: format!("record {} neither inserted nor found", row.id),
+        }),
+    }
 }
 
 /// An image's name and version are taken once: a removed one's too (a version names one
@@ -683,6 +736,28 @@ impl<B: Backend> Store for B {
             Box::pin(async move {
                 c.rows(sql::DISKS_OF, &[Param::Text(digest)], sql::disk_row)
                     .await
+            })
+        })
+    }
+
+    fn insert_record(&self, record: NewRecord) -> BoxFut<'_, Result<RecordInsert, StoreError>> {
+        self.write(move |c| Box::pin(insert_record(c, record)))
+    }
+
+    fn record_of(
+        &self,
+        certificate_digest: String,
+    ) -> BoxFut<'_, Result<Option<StoredRecord>, StoreError>> {
+        self.read(move |c| {
+            Box::pin(async move {
+                let sql = sql::record_by_certificate();
+                first(
+                    c,
+                    &sql,
+                    &[Param::Text(certificate_digest)],
+                    sql::stored_record,
+                )
+                .await
             })
         })
     }

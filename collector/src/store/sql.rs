@@ -7,7 +7,7 @@
 
 use super::{
     CertRow, Conflict, DiskRow, Event, Image, Laptop, LaptopFilter, Lot, Mark, NewLaptop, NewLot,
-    Station, StationSummary, StatsRow,
+    RecordRow, Station, StationSummary, StatsRow, StoredRecord,
 };
 
 /// A value bound to a placeholder.
@@ -361,6 +361,56 @@ pub const DIGEST_EXISTS: &str = "SELECT digest FROM certificates WHERE digest = 
 /// certificate's id is a function of its signing key, `reprise_cert::chain::certificate_id`).
 pub const DIGEST_OF_ID: &str =
     "SELECT digest FROM certificates WHERE station_key_id = ?1 AND id = ?2";
+
+/// INSERT of a record ([`record_params`]); like [`INSERT_CERTIFICATE`], a record whose digest, or
+/// whose id for its station, is stored already is not inserted (zero rows).
+pub const INSERT_RECORD: &str = "INSERT INTO records (digest, id, station_key_id, \
+     certificate_digest, issued_at, received_at, image_name, image_version, body) VALUES (?1, ?2, \
+     ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING";
+
+pub fn record_params(r: &RecordRow, body: Vec<u8>) -> Vec<Param> {
+    vec![
+        Param::Text(r.digest.clone()),
+        Param::Text(r.id.clone()),
+        Param::Text(r.station_key_id.clone()),
+        Param::Text(r.certificate_digest.clone()),
+        Param::Text(r.issued_at.clone()),
+        Param::Text(r.received_at.clone()),
+        Param::Text(r.image_name.clone()),
+        Param::Text(r.image_version.clone()),
+        Param::Bytes(body),
+    ]
+}
+
+const RECORD_COLS: &str = "digest, id, station_key_id, certificate_digest, issued_at, \
+     received_at, image_name, image_version, body";
+
+pub fn record_by_certificate() -> String {
+    format!("SELECT {RECORD_COLS} FROM records WHERE certificate_digest = ?1")
+}
+
+pub fn stored_record(r: &dyn Cells) -> Result<StoredRecord, CellError> {
+    Ok(StoredRecord {
+        row: RecordRow {
+            digest: r.text(0)?,
+            id: r.text(1)?,
+            station_key_id: r.text(2)?,
+            certificate_digest: r.text(3)?,
+            issued_at: r.text(4)?,
+            received_at: r.text(5)?,
+            image_name: r.text(6)?,
+            image_version: r.text(7)?,
+        },
+        body: r.bytes(8)?,
+    })
+}
+
+/// The certificate a record names, if its station stored it under that id.
+pub const CERTIFICATE_OF_RECORD: &str =
+    "SELECT digest FROM certificates WHERE digest = ?1 AND station_key_id = ?2 AND id = ?3";
+pub const RECORD_DIGEST_EXISTS: &str = "SELECT digest FROM records WHERE digest = ?1";
+pub const RECORD_DIGEST_OF_ID: &str =
+    "SELECT digest FROM records WHERE station_key_id = ?1 AND id = ?2";
 
 pub fn certificate_by_digest() -> String {
     format!("SELECT {CERT_COLS}, c.body FROM certificates c WHERE c.digest = ?1")
@@ -883,6 +933,19 @@ CREATE TABLE IF NOT EXISTS events (
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (serial, seq)
 );
+CREATE TABLE IF NOT EXISTS records (
+    digest TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    station_key_id TEXT NOT NULL REFERENCES stations(key_id),
+    certificate_digest TEXT NOT NULL REFERENCES certificates(digest),
+    issued_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    image_name TEXT NOT NULL,
+    image_version TEXT NOT NULL,
+    body {BYTES} NOT NULL,
+    UNIQUE (station_key_id, id)
+);
+CREATE INDEX IF NOT EXISTS records_certificate ON records (certificate_digest);
 ";
 
 /// The statements that create the tables (each `IF NOT EXISTS`) in `dialect`.
@@ -906,7 +969,10 @@ pub fn schema(dialect: Dialect) -> String {
 /// 4: lots, their laptops and each laptop's events (issue 23), and an index of certificates by
 /// machine serial in upper case (how a certificate finds its laptop). New tables only: the
 /// schema's `CREATE ... IF NOT EXISTS` makes them, the migration has nothing else to do.
-pub const SCHEMA_VERSION: i64 = 4;
+///
+/// 5: refurbishment records (issue 22, `records`): exact bytes and a few indexed fields, each
+/// linked to the certificate it follows. A new table only, like 4.
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The statements that take a database from `from` to `from + 1` in `dialect`, run in the
 /// schema's transaction. The tables of [`schema`] are created (if missing) before, and again
@@ -934,7 +1000,7 @@ pub fn migration(from: i64, dialect: Dialect) -> Option<String> {
         // The `images` table is created by the schema; a mark's column is added (both
         // dialects take the same statement).
         (2, _) => Some("ALTER TABLE marks ADD COLUMN image TEXT;".to_string()),
-        (3, _) => Some(String::new()),
+        (3 | 4, _) => Some(String::new()),
         _ => None,
     }
 }

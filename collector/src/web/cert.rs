@@ -2,7 +2,8 @@
 //! re-checks the stored bytes with `reprise_cert::envelope::verify` on every view, shows the
 //! station and the certificate's place in its chain, the priced refurbishment plan (each action's
 //! cost, the total and the budget) when the verdict was priced, then the full content as
-//! `reprise_cert::render` writes it. `/c/<hex>.json` is the exact file as received.
+//! `reprise_cert::render` writes it, after the refurbishment record that follows it when one was
+//! received (re-checked the same way). `/c/<hex>.json` is the exact file as received.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -15,11 +16,13 @@ use reprise_cert::chain;
 use reprise_cert::envelope;
 use reprise_cert::messages;
 use reprise_cert::model::{Certificate, Language};
+use reprise_cert::refurbish;
 use reprise_cert::render;
 
 use super::list::{decision_label, hex_of, short_time};
 use super::stations::links_of;
 use super::{App, Ctx, t};
+use crate::store::StoredRecord;
 use crate::util::{digest_from_path, esc};
 
 /// A certificate id as a download name: the id comes from the station, so only
@@ -286,6 +289,12 @@ pub async fn page(
         let _ = writeln!(chain_html, "<p class=\"bad\">⚠ {}</p>", esc(g));
     }
 
+    let record = match app.store.record_of(row.digest.clone()).await {
+        Ok(r) => r,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let record_html = record.map(|r| record_html(&r, l)).unwrap_or_default();
+
     let Some(cert) = cert else {
         let body = format!(
             "<h1>{}</h1>\n<div class=\"box\" id=\"check\">{check}</div>\n",
@@ -303,7 +312,7 @@ pub async fn page(
          <strong>{}</strong></p>\n<p class=\"mono\">{}</p></div><div class=\"qr\">{}</div></div>\n\
          <h2>{}</h2>\n<div class=\"box\" id=\"check\">{check}</div>\n\
          <h2>{}</h2>\n<div class=\"box\" id=\"chain\">{chain_html}</div>\n\
-         {}\
+         {record_html}{}\
          <p class=\"noprint\"><a href=\"/c/{}.json\" id=\"download\">{}</a> — {}</p>\n\
          <div id=\"content\" lang=\"{}\">\n{}</div>\n",
         t(l, "Destination", "Destination"),
@@ -328,6 +337,138 @@ pub async fn page(
         render::html_sections(cert, &row.digest),
     );
     ctx.page(StatusCode::OK, &row.id, &body)
+}
+
+/// The refurbishment record that follows the certificate (`POST /api/v1/records`): what was
+/// installed, on which disk, how long it took and how it was checked — its signature checked
+/// again now on the stored bytes, as the certificate's is.
+fn record_html(stored: &StoredRecord, l: Language) -> String {
+    let verified = match refurbish::verify(&stored.body, None) {
+        Ok(v) if v.digest == stored.row.digest => v,
+        Ok(v) => {
+            return format!(
+                "<h2>{}</h2>\n<div class=\"box\" id=\"record\"><p class=\"bad\">✘ {} {}</p></div>\n",
+                t(l, "Refurbishment", "Remise en état"),
+                t(
+                    l,
+                    "Record digest differs from the index:",
+                    "L'empreinte de l'attestation diffère de l'index :"
+                ),
+                esc(&v.digest)
+            );
+        }
+        Err(e) => {
+            return format!(
+                "<h2>{}</h2>\n<div class=\"box\" id=\"record\"><p class=\"bad\">✘ {} {}</p></div>\n",
+                t(l, "Refurbishment", "Remise en état"),
+                t(
+                    l,
+                    "Record signature INVALID:",
+                    "Signature de l'attestation INVALIDE :"
+                ),
+                esc(&reprise_cert::error_chain(&e))
+            );
+        }
+    };
+    let r = &verified.envelope.certificate;
+    let seconds = |ms: u64| format!("{}.{:01} s", ms / 1000, (ms % 1000) / 100);
+    let disk = [r.disk.model.as_deref(), r.disk.serial.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let disk = if disk.is_empty() {
+        r.disk.id.clone()
+    } else {
+        format!("{disk} ({})", r.disk.id)
+    };
+    let filesystem = match r.filesystem.as_str() {
+        "grown" => t(l, "grown to fill the disk", "agrandi à la taille du disque"),
+        "kept" => t(
+            l,
+            "kept as written (not ext4)",
+            "laissé tel quel (pas ext4)",
+        ),
+        "already_full" => t(l, "already filled the disk", "occupait déjà tout le disque"),
+        "not_grown" => t(l, "NOT grown", "NON agrandi"),
+        other => other,
+    };
+    let note = r
+        .filesystem_note
+        .as_deref()
+        .map(|n| format!(" — {}", esc(n)))
+        .unwrap_or_default();
+    let read_back = if r.read_back.result == "passed" && r.read_back.sha256 == r.image.sha256 {
+        format!(
+            "<span class=\"ok\">✔ {}</span>",
+            t(
+                l,
+                "passed: the disk holds the image's exact bytes",
+                "réussie : le disque contient exactement les octets de l'image"
+            )
+        )
+    } else {
+        format!(
+            "<span class=\"bad\">✘ {} {}</span>",
+            esc(&r.read_back.result),
+            esc(&r.read_back.sha256)
+        )
+    };
+    let rows = [
+        (
+            t(l, "Image", "Image"),
+            format!(
+                "<strong>{}</strong> {}",
+                esc(&r.image.name),
+                esc(&r.image.version)
+            ),
+        ),
+        (
+            "SHA-256",
+            format!("<span class=\"mono\">{}</span>", esc(&r.image.sha256)),
+        ),
+        (t(l, "Disk", "Disque"), esc(&disk)),
+        (
+            t(l, "Bytes written", "Octets écrits"),
+            r.bytes_written.to_string(),
+        ),
+        (
+            t(l, "Duration", "Durée"),
+            format!(
+                "{} ({} {}, {} {})",
+                seconds(r.duration_ms),
+                t(l, "write", "écriture"),
+                seconds(r.write_ms),
+                t(l, "read-back", "relecture"),
+                seconds(r.readback_ms)
+            ),
+        ),
+        (t(l, "Read-back", "Relecture"), read_back),
+        (
+            t(l, "Filesystem", "Système de fichiers"),
+            format!("{}{note}", esc(filesystem)),
+        ),
+        (
+            t(l, "Installed on", "Installé le"),
+            esc(&short_time(&r.issued_at)),
+        ),
+    ];
+    let mut table = String::new();
+    for (k, v) in rows {
+        let _ = writeln!(table, "<tr><th>{k}</th><td>{v}</td></tr>");
+    }
+    format!(
+        "<h2>{}</h2>\n<div class=\"box\" id=\"record\">\n<p class=\"ok\">✔ {}</p>\n\
+         <table class=\"list\">\n{table}</table>\n<p class=\"mono\">{} {}</p>\n</div>\n",
+        t(l, "Refurbishment", "Remise en état"),
+        t(
+            l,
+            "Signed refurbishment record, signature valid (checked now on the stored file).",
+            "Attestation de remise en état signée, signature valide (vérifiée à l'instant sur le fichier conservé)."
+        ),
+        esc(&verified.envelope.certificate.id),
+        esc(&verified.digest),
+    )
 }
 
 /// The refurbishment plan of a priced verdict: each action with its cost (the actions in the

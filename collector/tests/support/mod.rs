@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use ed25519_dalek::SigningKey;
 use reprise_cert::envelope;
 use reprise_cert::model::Certificate;
+use reprise_cert::refurbish;
 use reprise_cert::sign;
 use reprise_cert::verdict::Decision;
 
@@ -144,6 +145,74 @@ impl Station {
             bytes: envelope::to_file_bytes(&env),
             cert: env.certificate,
         }
+    }
+}
+
+/// The refurbishment record a station signs after installing image `version` on the machine of
+/// `cert` (`reprise_cert::refurbish`, as the agent writes it).
+pub fn record_content(key_id: &str, cert: &Signed, version: &str) -> refurbish::Record {
+    use refurbish::*;
+    Record {
+        kind: KIND.into(),
+        schema_version: RECORD_SCHEMA_VERSION,
+        id: record_id(&cert.id),
+        issued_at: "2026-11-26T10:20:00.000Z".into(),
+        station_key_id: key_id.to_string(),
+        certificate: CertificateRef {
+            id: cert.id.clone(),
+            digest: cert.digest.clone(),
+        },
+        machine_serial: cert.cert.machine.identity.serial.clone(),
+        image: ImageRef {
+            name: "famille".into(),
+            version: version.into(),
+            sha256: format!("sha256:{}", "ab".repeat(32)),
+            compression: "zstd".into(),
+            source: "server".into(),
+            location: "http://10.0.5.1:8080/api/v1/images/famille".into(),
+        },
+        disk: DiskRef {
+            id: "nvme:S4EWNX0N123456:1".into(),
+            model: Some("Samsung SSD 970".into()),
+            serial: Some("S4EWNX0N123456".into()),
+            size_bytes: 256_060_514_304,
+        },
+        bytes_written: 8_589_934_592,
+        duration_ms: 61_400,
+        write_ms: 40_000,
+        readback_ms: 20_000,
+        read_back: ReadBack {
+            result: "passed".into(),
+            sha256: format!("sha256:{}", "ab".repeat(32)),
+        },
+        checks: vec![CheckDone {
+            name: "read_back_sha256".into(),
+            result: "passed".into(),
+        }],
+        filesystem: "grown".into(),
+        filesystem_note: None,
+        tool: "reprise 0.1.0".into(),
+    }
+}
+
+/// A signed record ready to upload (`id` and `digest` its own).
+pub fn seal_record(key: &SigningKey, record: refurbish::Record) -> Signed {
+    let env = refurbish::seal(record, key).unwrap();
+    let bytes = refurbish::to_file_bytes(&env);
+    let digest = sign::sha256_digest(&reprise_cert::jcs::to_canonical(&env.certificate).unwrap());
+    // A certificate stands in the `cert` member only for the fields tests do not read.
+    Signed {
+        id: env.certificate.id.clone(),
+        digest,
+        bytes,
+        cert: template(false),
+    }
+}
+
+impl Station {
+    /// This station's record for its certificate `cert`, image version `version`.
+    pub fn record(&self, cert: &Signed, version: &str) -> Signed {
+        seal_record(&self.key, record_content(&self.key_id, cert, version))
     }
 }
 
@@ -320,6 +389,17 @@ impl Server {
             self.addr,
             "POST",
             "/api/v1/certificates",
+            &[("Content-Type", "application/json")],
+            bytes,
+        )
+    }
+
+    /// `POST /api/v1/records` with `bytes`.
+    pub fn upload_record(&self, bytes: &[u8]) -> Resp {
+        request(
+            self.addr,
+            "POST",
+            "/api/v1/records",
             &[("Content-Type", "application/json")],
             bytes,
         )

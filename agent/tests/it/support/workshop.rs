@@ -1,6 +1,7 @@
 //! A stand-in for the workshop server on 127.0.0.1, speaking the collector's API as the agent
 //! needs it — `POST /api/v1/hello` (answers signed with a key of its own, over
-//! `reprise::cert::exchange`), `POST /api/v1/certificates`, `POST /api/v1/stations` — with
+//! `reprise::cert::exchange`), `POST /api/v1/certificates`, `POST /api/v1/records` (after
+//! their certificate, as the collector), `POST /api/v1/stations` — with
 //! what it says set by the test: its key, its clock, what it knows of the station, how it
 //! acknowledges uploads, or an answer it replays. Every request it received is kept. Its thread
 //! ends when it is dropped. (The collector's own tests run the real server.) And a stand-in
@@ -176,7 +177,7 @@ fn serve_one(
     let body = req[head_end..].to_vec();
     let (status, answer) = match b.status {
         Some(status) => (status, Vec::new()),
-        None => respond(&path, &body, b, answers),
+        None => respond(&path, &body, b, answers, received),
     };
     received.lock().unwrap().push(Received { path, body });
     let _ = write!(
@@ -193,6 +194,7 @@ fn respond(
     body: &[u8],
     b: &Behaviour,
     answers: &Mutex<Vec<Vec<u8>>>,
+    received: &Mutex<Vec<Received>>,
 ) -> (u16, Vec<u8>) {
     match path {
         "/api/v1/hello" => {
@@ -230,6 +232,29 @@ fn respond(
             };
             match b.ack {
                 Ack::Digest => (201, ack(&digest)),
+                Ack::OtherDigest => (201, ack(&format!("sha256:{}", "0".repeat(64)))),
+                Ack::NoBody => (201, Vec::new()),
+            }
+        }
+        // As the collector: a record is taken only after the certificate it names.
+        "/api/v1/records" => {
+            let Ok(v) = reprise::cert::refurbish::verify(body, None) else {
+                return (422, br#"{"error":"invalid","code":"invalid"}"#.to_vec());
+            };
+            let follows = &v.envelope.certificate.certificate.digest;
+            let had = received.lock().unwrap().iter().any(|r| {
+                r.path == "/api/v1/certificates"
+                    && reprise::cert::envelope::verify(&r.body, None)
+                        .is_ok_and(|c| &c.digest == follows)
+            });
+            if !had {
+                return (
+                    409,
+                    br#"{"error":"upload the certificate first","code":"no_certificate"}"#.to_vec(),
+                );
+            }
+            match b.ack {
+                Ack::Digest => (201, ack(&v.digest)),
                 Ack::OtherDigest => (201, ack(&format!("sha256:{}", "0".repeat(64)))),
                 Ack::NoBody => (201, Vec::new()),
             }

@@ -77,6 +77,23 @@ struct ListedImage {
     url: String,
 }
 
+/// The server's answer to `GET /api/v1/images`: `{"images": [...]}`, each name's versions
+/// newest first (an object, so that the server can add members without breaking agents).
+#[derive(Debug, serde::Deserialize)]
+struct ImageList {
+    images: Vec<ListedImage>,
+}
+
+/// The newest listed image called `name` in the server's answer `body`.
+fn listed_image(body: &[u8], name: &str) -> Result<ListedImage, String> {
+    let list: ImageList =
+        serde_json::from_slice(body).map_err(|e| format!("not an image list: {e}"))?;
+    list.images
+        .into_iter()
+        .find(|i| i.name == name)
+        .ok_or_else(|| format!("the workshop server has no image {name}"))
+}
+
 /// Where the image comes from.
 struct Source {
     spec: ImageSpec,
@@ -245,12 +262,8 @@ impl Run {
         let base = server.url.trim_end_matches('/');
         let list = http::get_small(&format!("{base}/api/v1/images"), 1 << 20)
             .map_err(|e| crate::model::error_chain(&e))?;
-        let list: Vec<ListedImage> = serde_json::from_slice(&list)
-            .map_err(|e| format!("{base}/api/v1/images: not an image list: {e}"))?;
-        let entry = list
-            .into_iter()
-            .find(|i| i.name == name)
-            .ok_or_else(|| format!("the workshop server has no image {name}"))?;
+        let entry =
+            listed_image(&list, name).map_err(|why| format!("{base}/api/v1/images: {why}"))?;
         let sha256 = Sha256::parse(&entry.sha256)
             .ok_or_else(|| format!("image {name}: sha256 {:?} is not a digest", entry.sha256))?;
         let compression = Compression::parse(entry.compression.as_deref().unwrap_or("none"))
@@ -382,5 +395,40 @@ impl Run {
         refurbish::verify(&bytes, Some(&station.signing_key().verifying_key()))
             .map_err(|e| format!("{}: {}", path.display(), crate::model::error_chain(&e)))?;
         Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The collector's list, as `collector/src/download.rs` writes it.
+    #[test]
+    fn the_collectors_list_gives_the_newest_version_of_a_name() {
+        let body = br#"{"images": [
+            {"name": "mint", "version": "22", "sha256": "sha256:aa", "raw_size": 10, "size": 4,
+             "compression": "zstd", "added_at": "2026-12-07T10:00:00Z",
+             "url": "http://10.0.2.2:8080/api/v1/images/mint/22"},
+            {"name": "family", "version": "2.0", "sha256": "sha256:bb", "raw_size": 20,
+             "size": 20, "compression": "none", "added_at": "2026-12-07T11:00:00Z",
+             "url": "http://10.0.2.2:8080/api/v1/images/family/2.0"},
+            {"name": "family", "version": "1.0", "sha256": "sha256:cc", "raw_size": 20,
+             "size": 20, "compression": "none", "added_at": "2026-12-01T11:00:00Z",
+             "url": "http://10.0.2.2:8080/api/v1/images/family/1.0"}
+        ]}"#;
+        let entry = listed_image(body, "family").unwrap();
+        assert_eq!(
+            (entry.version.as_str(), entry.sha256.as_str()),
+            ("2.0", "sha256:bb")
+        );
+        assert_eq!(
+            listed_image(body, "debian").unwrap_err(),
+            "the workshop server has no image debian"
+        );
+        assert!(
+            listed_image(b"[]", "family")
+                .unwrap_err()
+                .starts_with("not an image list:")
+        );
     }
 }

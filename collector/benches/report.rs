@@ -9,7 +9,6 @@
 //! fails only if the report does not count every laptop it filled.
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::time::Instant;

@@ -168,8 +168,17 @@ pub enum EventKind {
 pub struct LaptopArgs {
     #[arg(value_name = "SERIAL")]
     pub serial: String,
+    /// Print everything held about the laptop as one document instead (its lot's row, every
+    /// certificate's exact bytes and digests, every event and who recorded it).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub export: Option<ExportFormat>,
     #[command(flatten)]
     pub db: Db,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -582,6 +591,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Event(a) => event(a).await,
         Command::Laptop(a) => {
             let store = open(&a.db).await?;
+            if let Some(ExportFormat::Json) = a.export {
+                let Some(doc) =
+                    crate::export::laptop(store.as_ref(), &a.serial, &util::now()).await?
+                else {
+                    bail!("{} is in no lot", a.serial);
+                };
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+                return Ok(());
+            }
             let Some(life) = store.laptop(a.serial.clone()).await? else {
                 bail!("{} is in no lot", a.serial);
             };

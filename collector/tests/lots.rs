@@ -198,7 +198,7 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
     let mut st = Station::new();
     enroll(db, &st, "stick-1", "Lycée Hugo");
     let server = Server::open(db, &[]);
-    upload(
+    let s1 = upload(
         &server,
         &mut st,
         "PF-S1",
@@ -407,7 +407,75 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
     }
     let (ok, _, err) = run(&["laptop", "STRAY-9", "--db", db]);
     assert!(!ok && err.contains("STRAY-9 is in no lot"), "{err}");
+    exports_everything_about_one_laptop(db, &s1);
+    let (ok, _, err) = run(&["laptop", "STRAY-9", "--export", "json", "--db", db]);
+    assert!(!ok && err.contains("STRAY-9 is in no lot"), "{err}");
     (server, dir)
+}
+
+/// `laptop SERIAL --export json`: the lot's row with the inventory's extra columns, the
+/// certificate's exact bytes (base64) and digests, every event with who recorded it.
+fn exports_everything_about_one_laptop(db: &str, s1: &Signed) {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let out = cli_ok(&["laptop", "pf-s1", "--export", "json", "--db", db]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["format"], "reprise-laptop-export/1");
+    let l = &doc["laptop"];
+    assert_eq!(
+        (
+            &l["serial"],
+            &l["lot"],
+            &l["site"],
+            &l["received"],
+            &l["line"]
+        ),
+        (
+            &"PF-S1".into(),
+            &"don-2026-11".into(),
+            &"Lycée Hugo".into(),
+            &"2026-11-02".into(),
+            &2.into()
+        )
+    );
+    assert_eq!(l["asset_tag"], "INV-001");
+    assert_eq!(l["purchase_year"], 2018);
+    assert_eq!(l["extra"]["service"], "Compta");
+    assert_eq!(doc["lot"]["imported_by"], "amina");
+    assert_eq!(doc["lot"]["source"], "don-2026-11.csv");
+    let certs = doc["certificates"].as_array().unwrap();
+    assert_eq!(certs.len(), 1, "{doc}");
+    let c = &certs[0];
+    assert_eq!(c["digest"], s1.digest.as_str());
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(c["body_base64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(body, s1.bytes, "the exact bytes uploaded");
+    assert_eq!(
+        c["body_sha256"],
+        hex::encode(sha2::Sha256::digest(&s1.bytes))
+    );
+    assert_eq!(c["decision"], "refurbish");
+    assert!(!c["disk_rows"].as_array().unwrap().is_empty(), "{c}");
+    let events = doc["events"].as_array().unwrap();
+    let seen: Vec<_> = events
+        .iter()
+        .map(|e| {
+            (
+                e["seq"].as_i64().unwrap(),
+                e["kind"].as_str().unwrap(),
+                e["recorded_by"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(seen.len(), 3, "{doc}");
+    assert_eq!(seen[0], (1, "handed-over", "amina"));
+    assert_eq!(seen[1].1, "cancelled");
+    assert_eq!(events[2]["fields"]["partner"], "Secours populaire");
+    // A laptop with two certificates exports both, oldest first.
+    let out = cli_ok(&["laptop", "PF-S5", "--export", "json", "--db", db]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["certificates"].as_array().unwrap().len(), 2, "{doc}");
 }
 
 /// The report of November: S1..S5 (the second lot was received in December).
@@ -624,6 +692,25 @@ fn laptop_pages_forms_labels_and_the_report_page() {
         assert!(page.contains(want), "{want}: {page}");
     }
     assert_eq!(page.matches("<a href=\"/c/").count(), 1, "one certificate");
+    // Its export: logged in only, the same document as the CLI's.
+    let r = get(&server, &cookie, "/laptops/pf-s1/export.json");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        r.header("content-disposition"),
+        Some("attachment; filename=\"laptop-PF-S1.json\"")
+    );
+    let doc = r.json();
+    assert_eq!(doc["laptop"]["extra"]["service"], "Compta");
+    assert_eq!(doc["certificates"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["events"].as_array().unwrap().len(), 3);
+    let anonymous = server.get("/laptops/pf-s1/export.json");
+    assert_ne!(anonymous.status, 200);
+    assert!(!anonymous.text().contains("Compta"));
+    assert_eq!(
+        get(&server, &cookie, "/laptops/STRAY-9/export.json").status,
+        404
+    );
     // Forms: refused by the rules (422, the page says why), without the CSRF token (403), for a
     // serial of no lot (422); recorded (303) and shown with the user who recorded it.
     let r = post(

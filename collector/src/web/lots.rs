@@ -838,6 +838,60 @@ pub async fn report_csv(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
     resp
 }
 
+/// `GET /laptops/<serial>/export.json`: everything held about one laptop (`crate::export`),
+/// as a download.
+pub async fn export(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(serial): Path<String>,
+) -> Response {
+    let ctx = guard!(app, headers, uri);
+    let found = match crate::export::laptop(app.store.as_ref(), &serial, &crate::util::now()).await
+    {
+        Ok(f) => f,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let Some(doc) = found else {
+        return ctx.message(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "{} {serial}",
+                t(
+                    ctx.lang,
+                    "Not in any lot: no laptop of an imported inventory has the serial",
+                    "Dans aucun lot : aucun ordinateur d'un inventaire importé n'a le numéro de série"
+                )
+            ),
+        );
+    };
+    let key = life::serial_key(&serial);
+    let file: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut resp = (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"laptop-{file}.json\""),
+            ),
+        ],
+        serde_json::to_string_pretty(&doc).unwrap_or_default(),
+    )
+        .into_response();
+    ctx.apply(&mut resp);
+    resp
+}
+
 /// `GET /laptops?from=&to=&site=&lot=&figure=`: the laptops behind a figure of the report.
 pub async fn laptops(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
     let ctx = guard!(app, headers, uri);

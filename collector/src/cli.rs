@@ -69,6 +69,20 @@ pub enum Command {
     /// The donor's report: per site (or lot), the laptops received in a period and what became of
     /// them, the re-use rate and the CO2e avoided.
     Report(ReportArgs),
+    /// Forget operators' names older than the retention period: run it daily (cron, systemd
+    /// timer). Certificates' indexed operator, events' recorder and lots' importer become
+    /// "(forgotten)"; the signed certificates are kept as signed.
+    Retention(RetentionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RetentionArgs {
+    /// Keep operators' names this many days (counted from the certificate's reception, the
+    /// event's recording, the lot's import); older ones are replaced.
+    #[arg(long, value_name = "DAYS")]
+    pub operator_days: u32,
+    #[command(flatten)]
+    pub db: Db,
 }
 
 #[derive(Debug, Subcommand)]
@@ -607,6 +621,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Report(a) => report(a).await,
+        Command::Retention(a) => {
+            let store = open(&a.db).await?;
+            let before = util::in_seconds(-i64::from(a.operator_days) * 86_400);
+            let f = store
+                .forget_operators(before.clone(), store::FORGOTTEN.to_string())
+                .await?;
+            println!(
+                "operators' names recorded before {before} forgotten: {} certificate(s), {} \
+                 event(s), {} lot(s)",
+                f.certificates, f.events, f.lots
+            );
+            Ok(())
+        }
     }
 }
 

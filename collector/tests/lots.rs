@@ -541,7 +541,78 @@ fn reports_count_what_was_done(db: &str) {
         db,
     ]);
     assert!(!ok && err.contains("not a date"), "{err}");
+    operators_names_are_forgotten_after_their_retention(db);
     drop(server);
+}
+
+/// `retention --operator-days N`: names younger than N days stay; older ones become the marker
+/// in certificates' rows, events and lots, the signed bytes and the report unchanged; a second
+/// run rewrites nothing.
+fn operators_names_are_forgotten_after_their_retention(db: &str) {
+    let export = || -> serde_json::Value {
+        serde_json::from_str(&cli_ok(&[
+            "laptop", "pf-s1", "--export", "json", "--db", db,
+        ]))
+        .unwrap()
+    };
+    let before = export();
+    let kept = cli_ok(&["retention", "--operator-days", "3650", "--db", db]);
+    assert!(
+        kept.ends_with("forgotten: 0 certificate(s), 0 event(s), 0 lot(s)\n"),
+        "{kept}"
+    );
+    assert_eq!(export()["events"], before["events"]);
+    let operator = before["certificates"][0]["operator"].as_str().unwrap();
+    assert_ne!(operator, "(forgotten)");
+    assert!(cli_ok(&["laptop", "pf-s1", "--db", db]).contains("recorded by amina"));
+
+    let gone = cli_ok(&["retention", "--operator-days", "0", "--db", db]);
+    // Every row the donation stored: 6 certificates (S1, S2, S3, S5 twice, the stray one), 6
+    // events, 2 lots.
+    assert!(
+        gone.ends_with("forgotten: 6 certificate(s), 6 event(s), 2 lot(s)\n"),
+        "{gone}"
+    );
+    let after = export();
+    let c = &after["certificates"][0];
+    assert_eq!(c["operator"], "(forgotten)");
+    assert_eq!(c["body_base64"], before["certificates"][0]["body_base64"]);
+    assert_eq!(c["digest"], before["certificates"][0]["digest"]);
+    assert_eq!(after["lot"]["imported_by"], "(forgotten)");
+    for (e, was) in after["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(before["events"].as_array().unwrap())
+    {
+        assert_eq!(e["recorded_by"], "(forgotten)");
+        assert_eq!(
+            (&e["kind"], &e["date"], &e["fields"]),
+            (&was["kind"], &was["date"], &was["fields"])
+        );
+    }
+    let life = cli_ok(&["laptop", "pf-s1", "--db", db]);
+    assert!(!life.contains("amina"), "{life}");
+    assert!(!cli_ok(&["lot", "list", "--db", db]).contains("amina"));
+    assert_eq!(
+        cli_ok(&[
+            "report",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "csv",
+            "--db",
+            db
+        ]),
+        NOVEMBER
+    );
+    let again = cli_ok(&["retention", "--operator-days", "0", "--db", db]);
+    assert!(
+        again.ends_with("forgotten: 0 certificate(s), 0 event(s), 0 lot(s)\n"),
+        "{again}"
+    );
 }
 
 #[test]

@@ -17,9 +17,10 @@ use std::future::Future;
 
 use super::sql::{self, CellError, Cells, Dialect, Lock, Param};
 use super::{
-    BoxFut, CertRow, Conflict, DiskRow, EnrollToken, Event, EventRecord, Filter, Image, Insert,
-    LaptopFilter, LaptopLife, ListRow, Lot, LotImport, Mark, NewCertificate, NewLaptop, NewLot,
-    Session, Station, StationSummary, StatsRow, Store, StoreError, StoredCertificate, TokenEnroll,
+    BoxFut, CertRow, Conflict, DiskRow, EnrollToken, Event, EventRecord, Filter, Forgotten, Image,
+    Insert, LaptopFilter, LaptopLife, ListRow, Lot, LotImport, Mark, NewCertificate, NewLaptop,
+    NewLot, Session, Station, StationSummary, StatsRow, Store, StoreError, StoredCertificate,
+    TokenEnroll,
 };
 
 /// Turns one result row into a value. A plain function (no captures): rules map rows with the
@@ -794,6 +795,23 @@ impl<B: Backend> Store for B {
 
     fn record_event(&self, event: Event) -> BoxFut<'_, Result<EventRecord, StoreError>> {
         self.write(move |c| Box::pin(record_event(c, event)))
+    }
+
+    fn forget_operators(
+        &self,
+        before: String,
+        marker: String,
+    ) -> BoxFut<'_, Result<Forgotten, StoreError>> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let p = [Param::Text(before), Param::Text(marker)];
+                Ok(Forgotten {
+                    certificates: c.exec(sql::FORGET_CERT_OPERATORS, &p).await?,
+                    events: c.exec(sql::FORGET_EVENT_RECORDERS, &p).await?,
+                    lots: c.exec(sql::FORGET_LOT_IMPORTERS, &p).await?,
+                })
+            })
+        })
     }
 
     /// A mark replaces any earlier one of the same MAC or subnet.

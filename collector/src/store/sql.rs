@@ -682,7 +682,9 @@ pub fn event(r: &dyn Cells) -> Result<Event, CellError> {
 /// transaction at a time).
 pub const LAPTOP_FOR_EVENT: &str = "SELECT serial FROM laptops WHERE serial = ?1";
 pub const NEXT_EVENT_SEQ: &str = "SELECT coalesce(max(seq), 0) + 1 FROM events WHERE serial = ?1";
-/// Events are only ever inserted: no statement updates or deletes one.
+/// Events are only ever inserted: no statement deletes one, and the only update is the
+/// retention of operators' names ([`FORGET_EVENT_RECORDERS`]: who recorded it, nothing of what
+/// happened).
 pub const INSERT_EVENT: &str = "INSERT INTO events (serial, seq, kind, date, fields, \
      recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
@@ -744,6 +746,16 @@ pub fn one_at_a_time(dialect: Dialect) -> Option<&'static str> {
         Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(?1)"),
     }
 }
+
+/// Operators' names older than ?1 replaced by the marker ?2 (`retention`): a certificate's
+/// indexed operator by its reception, an event's recorder by its recording, a lot's importer by
+/// its import. Rows already forgotten are not rewritten, so a second run counts nothing.
+pub const FORGET_CERT_OPERATORS: &str =
+    "UPDATE certificates SET operator = ?2 WHERE received_at < ?1 AND operator <> ?2";
+pub const FORGET_EVENT_RECORDERS: &str =
+    "UPDATE events SET recorded_by = ?2 WHERE recorded_at < ?1 AND recorded_by <> ?2";
+pub const FORGET_LOT_IMPORTERS: &str =
+    "UPDATE lots SET imported_by = ?2 WHERE imported_at < ?1 AND imported_by <> ?2";
 
 /// The tables, written once for both backends: `{INT}` is a 64-bit integer, `{BYTES}` a byte
 /// string.

@@ -1,18 +1,21 @@
 //! Donor's report benchmark (`cargo bench -p reprise-collector --bench report`): a database
 //! of N laptops (default 100 000) in lots over several sites, one certificate per laptop (two
 //! for one in five), an outcome event for most, then the report timed as the CLI and `/report`
-//! compute it (`Store::laptops` over the period, then `report::rows`), on SQLite and on
+//! compute it (`Store::report`: one aggregate query), and compared with every laptop loaded and
+//! classified one by one (`Store::laptops`, then `report::rows`), on SQLite and on
 //! PostgreSQL (a cluster of its own, as the tests start it).
 //!
 //! Environment: `BENCH_LAPTOPS` (default 100000), `BENCH_RUNS` (default 3),
 //! `BENCH_BACKENDS` (default `sqlite,postgres`). No timed assertion: it prints the times, and
-//! fails only if the report does not count every laptop it filled.
+//! fails only if the report does not count every laptop it filled or differs from the laptops
+//! classified one by one.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::time::Instant;
 
+use reprise_collector::life::Figure;
 use reprise_collector::report;
 use reprise_collector::store::{self, LaptopFilter};
 
@@ -78,34 +81,49 @@ fn bench(backend: &str, db: &str, fill: impl FnOnce(), n: usize, runs: usize) {
         t.elapsed().as_secs_f64()
     );
     let store = rt.block_on(store::open(db)).unwrap();
+    let filter = LaptopFilter {
+        from: Some("2026-01-01".into()),
+        to: Some("2026-12-31".into()),
+        ..LaptopFilter::default()
+    };
     for run in 1..=runs {
-        let t = Instant::now();
-        let lives = rt
-            .block_on(store.laptops(LaptopFilter {
-                from: Some("2026-01-01".into()),
-                to: Some("2026-12-31".into()),
-                ..LaptopFilter::default()
-            }))
-            .unwrap();
-        let loaded = t.elapsed();
-        let rows = report::rows(&lives, false);
-        let by_lot = report::rows(&lives, true);
-        let total = report::total(&rows);
-        let all = t.elapsed();
+        for by_lot in [false, true] {
+            let t = Instant::now();
+            let rows = rt.block_on(store.report(filter.clone(), by_lot)).unwrap();
+            let took = t.elapsed();
+            let total = report::total(&rows);
+            assert_eq!(total.count(Figure::Received), n as u64);
+            let groups = if by_lot {
+                n.div_ceil(PER_LOT)
+            } else {
+                SITES.min(n.div_ceil(PER_LOT))
+            };
+            assert_eq!(rows.len(), groups);
+            println!(
+                "{backend}: report over {n} laptops ({}), run {run}: {:.3} s",
+                if by_lot { "by site and lot" } else { "by site" },
+                took.as_secs_f64()
+            );
+        }
+    }
+    // What the report was before (and what the laptop lists still do): every laptop loaded
+    // with its certificates and events, each classified by `Figure::holds`. Same counts.
+    let t = Instant::now();
+    let lives = rt.block_on(store.laptops(filter.clone())).unwrap();
+    let loaded = t.elapsed();
+    for by_lot in [false, true] {
+        let one_by_one = report::rows(&lives, by_lot);
         assert_eq!(
-            total.count(reprise_collector::life::Figure::Received),
-            n as u64
-        );
-        assert_eq!(rows.len(), SITES.min(n.div_ceil(PER_LOT)));
-        assert_eq!(by_lot.len(), n.div_ceil(PER_LOT));
-        println!(
-            "{backend}: report over {n} laptops, run {run}: {:.3} s (database {:.3} s, \
-             counting {:.3} s)",
-            all.as_secs_f64(),
-            loaded.as_secs_f64(),
-            (all - loaded).as_secs_f64()
+            rt.block_on(store.report(filter.clone(), by_lot)).unwrap(),
+            one_by_one
         );
     }
+    println!(
+        "{backend}: every laptop loaded and classified one by one: {:.3} s (loading {:.3} s); \
+         same rows as the report's query",
+        t.elapsed().as_secs_f64(),
+        loaded.as_secs_f64()
+    );
 }
 
 fn main() {

@@ -780,14 +780,12 @@ async fn report(a: ReportArgs) -> anyhow::Result<()> {
         bail!("--from {} is after --to {}", a.from, a.to);
     }
     let store = open(&a.db).await?;
-    let lives = store
-        .laptops(store::LaptopFilter {
-            from: Some(a.from.clone()),
-            to: Some(a.to.clone()),
-            ..store::LaptopFilter::default()
-        })
-        .await?;
-    let rows = crate::report::rows(&lives, a.by_lot);
+    let filter = store::LaptopFilter {
+        from: Some(a.from.clone()),
+        to: Some(a.to.clone()),
+        ..store::LaptopFilter::default()
+    };
+    let rows = store.report(filter, a.by_lot).await?;
     let lang = match a.lang {
         Lang::Fr => reprise_cert::Language::Fr,
         Lang::En => reprise_cert::Language::En,

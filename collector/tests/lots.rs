@@ -541,8 +541,39 @@ fn reports_count_what_was_done(db: &str) {
         db,
     ]);
     assert!(!ok && err.contains("not a date"), "{err}");
+    report_matches_the_laptops_classified_one_by_one(db);
     operators_names_are_forgotten_after_their_retention(db);
     drop(server);
+}
+
+/// The report's aggregate query (`Store::report`) gives the rows of every laptop loaded and
+/// classified by `life::Figure::holds` (`report::rows`), per site and per lot, over periods
+/// with and without laptops.
+fn report_matches_the_laptops_classified_one_by_one(db: &str) {
+    use reprise_collector::store::{self, LaptopFilter};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt.block_on(store::open(db)).unwrap();
+    for (from, to) in [
+        ("2026-11-01", "2026-11-30"),
+        ("2026-11-02", "2026-12-01"),
+        ("2026-12-02", "2026-12-31"),
+        ("2000-01-01", "2099-12-31"),
+    ] {
+        let filter = LaptopFilter {
+            from: Some(from.into()),
+            to: Some(to.into()),
+            ..LaptopFilter::default()
+        };
+        let lives = rt.block_on(store.laptops(filter.clone())).unwrap();
+        for by_lot in [false, true] {
+            let counted = rt.block_on(store.report(filter.clone(), by_lot)).unwrap();
+            assert_eq!(
+                counted,
+                reprise_collector::report::rows(&lives, by_lot),
+                "{from} {to} by lot {by_lot}"
+            );
+        }
+    }
 }
 
 /// `retention --operator-days N`: names younger than N days stay; older ones become the marker

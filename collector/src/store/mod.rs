@@ -478,6 +478,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn lots(&self) -> BoxFut<'_, Result<Vec<Lot>, StoreError>>;
     /// The laptops matching `filter` with their certificates and events, by site, lot and line.
     fn laptops(&self, filter: LaptopFilter) -> BoxFut<'_, Result<Vec<LaptopLife>, StoreError>>;
+    /// The donor's report over the laptops matching `filter`, per site (and lot when
+    /// `by_lot`), counted by the database in one query, in name order: what
+    /// `report::rows(&laptops(filter), by_lot)` gives without loading every laptop.
+    fn report(
+        &self,
+        filter: LaptopFilter,
+        by_lot: bool,
+    ) -> BoxFut<'_, Result<Vec<crate::report::Row>, StoreError>>;
     /// One laptop by serial (any case, spaces around ignored).
     fn laptop(&self, serial: String) -> BoxFut<'_, Result<Option<LaptopLife>, StoreError>>;
     /// Appends an event to a laptop's life if the rules (`crate::life::check_event`) allow it,

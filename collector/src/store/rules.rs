@@ -789,6 +789,28 @@ impl<B: Backend> Store for B {
         self.read(move |c| Box::pin(laptops(c, filter)))
     }
 
+    fn report(
+        &self,
+        filter: LaptopFilter,
+        by_lot: bool,
+    ) -> BoxFut<'_, Result<Vec<crate::report::Row>, StoreError>> {
+        self.read(move |c| {
+            Box::pin(async move {
+                let mut params = Vec::new();
+                let w = filter.where_clause(&mut params);
+                let map: Mapper<crate::report::Row> = if by_lot {
+                    |r| sql::report_row(r, true)
+                } else {
+                    |r| sql::report_row(r, false)
+                };
+                let mut rows = c.rows(&sql::report(&w, by_lot), &params, map).await?;
+                // Name order as `report::rows` gives it (bytes, whatever the database's collation).
+                rows.sort_by(|a, b| (&a.site, &a.lot).cmp(&(&b.site, &b.lot)));
+                Ok(rows)
+            })
+        })
+    }
+
     fn laptop(&self, serial: String) -> BoxFut<'_, Result<Option<LaptopLife>, StoreError>> {
         self.read(move |c| Box::pin(async move { laptop(c, &serial).await }))
     }

@@ -742,11 +742,10 @@ pub async fn report_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
         Ok(p) => p,
         Err(e) => return ctx.message(StatusCode::BAD_REQUEST, &e),
     };
-    let lives = match app.store.laptops(p.filter()).await {
+    let rows = match app.store.report(p.filter(), p.by_lot).await {
         Ok(v) => v,
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
-    let rows = report::rows(&lives, p.by_lot);
     let (from, to) = (p.from.clone(), p.to.clone());
     let link = move |r: &report::Row, f: Option<Figure>| {
         let mut q = format!("/laptops?from={}&to={}", enc(&from), enc(&to));
@@ -817,11 +816,11 @@ pub async fn report_csv(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
         Ok(p) => p,
         Err(e) => return ctx.message(StatusCode::BAD_REQUEST, &e),
     };
-    let lives = match app.store.laptops(p.filter()).await {
+    let rows = match app.store.report(p.filter(), p.by_lot).await {
         Ok(v) => v,
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
-    let csv = report::csv(&report::rows(&lives, p.by_lot), p.by_lot);
+    let csv = report::csv(&rows, p.by_lot);
     let mut resp = (
         StatusCode::OK,
         [

@@ -1,8 +1,10 @@
 //! The donor's report (issue 23, item 4): per site (or per site and lot), the laptops received
 //! in a period and what became of them, with the re-use rate the décret n° 2023-266 asks of
 //! public bodies and the CO2e avoided. Written by `reprise-collector report` (CSV or HTML) and
-//! served at `/report`; both count with [`crate::life::Figure::holds`], which the laptop list
-//! behind each figure uses too.
+//! served at `/report`; both take their rows from `Store::report` (one aggregate query, the
+//! rules of [`crate::life::Figure::holds`] in SQL), and [`rows`] counts the same from laptops
+//! loaded one by one with `Figure::holds` itself — the laptop list behind each figure uses it,
+//! and the tests and the benchmark check that both give the same rows.
 //!
 //! - **Period**: the laptops of the lots *received* from `from` to `to`, both days included.
 //!   What became of them is what is known now (certificates and events up to today, whatever

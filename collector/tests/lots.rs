@@ -790,6 +790,7 @@ fn laptop_pages_forms_labels_and_the_report_page() {
         "partner: Secours populaire; receipt: SP-4",
         "handed over on 2026-11-20",
         "name=\"csrf\" value=\"",
+        "<a href=\"/laptops/PF-S1/export.json\" id=\"export\">Everything held about this laptop (JSON)</a>",
     ] {
         assert!(page.contains(want), "{want}: {page}");
     }

@@ -370,7 +370,14 @@ fn laptop_page(
     }
     let _ = writeln!(
         h,
-        "</table></div><div class=\"qr\">{}</div></div>",
+        "</table><p class=\"noprint\"><a href=\"/laptops/{}/export.json\" id=\"export\">{}</a></p>\
+         </div><div class=\"qr\">{}</div></div>",
+        enc(&lap.laptop.serial),
+        t(
+            l,
+            "Everything held about this laptop (JSON)",
+            "Tout ce qui est conservé sur cet ordinateur (JSON)"
+        ),
         render::qr_svg(&url)
     );
     if let Some(why) = refusal {

@@ -223,8 +223,14 @@ pub struct ReportArgs {
     /// Language of the HTML report.
     #[arg(long, value_enum, default_value = "fr")]
     pub lang: Lang,
-    #[command(flatten)]
-    pub db: Db,
+    /// SQLite file or postgres:// URL of the workshop's database.
+    #[arg(long, value_name = "DB", required_unless_present = "workshops")]
+    pub db: Option<String>,
+    /// A workshop of the département and its database (one database each, on one PostgreSQL
+    /// server or not), given once per workshop instead of --db: the report covers them all,
+    /// with a `workshop` column first.
+    #[arg(long = "workshop", value_name = "NAME=DB", conflicts_with = "db")]
+    pub workshops: Vec<String>,
 }
 
 /// Who runs the command, for the records that name who made them.
@@ -779,20 +785,54 @@ async fn report(a: ReportArgs) -> anyhow::Result<()> {
     if a.from > a.to {
         bail!("--from {} is after --to {}", a.from, a.to);
     }
-    let store = open(&a.db).await?;
     let filter = store::LaptopFilter {
         from: Some(a.from.clone()),
         to: Some(a.to.clone()),
         ..store::LaptopFilter::default()
     };
-    let rows = store.report(filter, a.by_lot).await?;
     let lang = match a.lang {
         Lang::Fr => reprise_cert::Language::Fr,
         Lang::En => reprise_cert::Language::En,
     };
-    let out = match a.format {
-        ReportFormat::Csv => crate::report::csv(&rows, a.by_lot),
-        ReportFormat::Html => crate::report::html_document(lang, &rows, a.by_lot, &a.from, &a.to),
+    let out = if a.workshops.is_empty() {
+        let db = a.db.clone().context("--db or --workshop is required")?;
+        let rows = store::open(&db).await?.report(filter, a.by_lot).await?;
+        match a.format {
+            ReportFormat::Csv => crate::report::csv(&rows, a.by_lot),
+            ReportFormat::Html => {
+                crate::report::html_document(lang, &rows, a.by_lot, &a.from, &a.to)
+            }
+        }
+    } else {
+        let mut parts: Vec<(String, Vec<crate::report::Row>)> = Vec::new();
+        for w in &a.workshops {
+            let Some((name, db)) = w.split_once('=') else {
+                bail!("--workshop {w:?} is not NAME=DB");
+            };
+            let name = name.trim();
+            if name.is_empty() || name.chars().any(char::is_control) {
+                bail!("--workshop {w:?}: the name is empty or holds control characters");
+            }
+            if parts.iter().any(|(n, _)| n == name) {
+                bail!("--workshop {name:?} is given twice");
+            }
+            let store = store::open(db).await?;
+            let rows = store
+                .report(filter.clone(), a.by_lot)
+                .await
+                .with_context(|| format!("workshop {name}"))?;
+            parts.push((name.to_string(), rows));
+        }
+        match a.format {
+            ReportFormat::Csv => crate::report::csv_workshops(&parts, a.by_lot),
+            ReportFormat::Html => crate::report::html_document(
+                lang,
+                &crate::report::merged(&parts),
+                a.by_lot,
+                &a.from,
+                &a.to,
+            ),
+        }
     };
     let mut stdout = std::io::stdout().lock();
     stdout

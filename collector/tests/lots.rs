@@ -665,6 +665,134 @@ fn postgres_reports_count_what_was_done() {
     }
 }
 
+/// Several workshops of the département on one PostgreSQL server, one database each with its
+/// sites (the same serial in both: each workshop's own); the report with `--workshop NAME=DB`
+/// covers them all, a `workshop` column first; per workshop it is that workshop's report.
+#[test]
+fn postgres_reports_over_several_workshops_on_one_server() {
+    let pg = Postgres::start();
+    let (nord, sud) = (pg.database(), pg.database());
+    let dir = tempfile::tempdir().unwrap();
+    let import = |db: &str, file: &str, text: &str, site: &str| {
+        let f = write(dir.path(), file, text);
+        cli_ok(&[
+            "lot",
+            "import",
+            &f,
+            "--site",
+            site,
+            "--received",
+            "2026-11-02",
+            "--by",
+            "amina",
+            "--db",
+            db,
+        ]);
+    };
+    let header = "serial,asset_tag,model,purchase_year\n";
+    import(
+        &nord,
+        "lille-1.csv",
+        &format!("{header}N1,,X,2019\nN2,,X,2010\nSAME,,X,\n"),
+        "Lille",
+    );
+    import(
+        &nord,
+        "roubaix-1.csv",
+        &format!("{header}N3,,X,2020\n"),
+        "Roubaix",
+    );
+    import(
+        &sud,
+        "arras-1.csv",
+        &format!("{header}S1,,X,2018\nSAME,,X,\n"),
+        "Arras",
+    );
+    cli_ok(&[
+        "event",
+        "S1",
+        "recycled",
+        "--date",
+        "2026-11-10",
+        "--channel",
+        "D3E",
+        "--disks",
+        "shredded",
+        "--db",
+        &sud,
+    ]);
+    let report = |args: &[&str]| {
+        let mut a = vec!["report", "--from", "2026-11-01", "--to", "2026-11-30"];
+        a.extend_from_slice(args);
+        cli_ok(&a)
+    };
+    let nord_w = format!("Nord={nord}");
+    let sud_w = format!("Sud={sud}");
+    let both = report(&["--workshop", &nord_w, "--workshop", &sud_w]);
+    assert_eq!(
+        both.lines().collect::<Vec<_>>(),
+        [
+            "workshop,site,received,sanitized,refurbish,recycle,handed_over,recycled,pending,over_10_years,reuse_rate_permille,co2e_avoided_kg",
+            "Nord,Lille,3,0,0,0,0,0,3,1,,0",
+            "Nord,Roubaix,1,0,0,0,0,0,1,0,,0",
+            "Sud,Arras,2,0,0,0,0,1,1,0,0,0",
+        ]
+    );
+    // Per workshop, its own report is those rows.
+    assert_eq!(
+        report(&["--db", &sud]).lines().nth(1),
+        Some("Arras,2,0,0,0,0,1,1,0,0,0")
+    );
+    let by_lot = report(&["--by-lot", "--workshop", &sud_w, "--workshop", &nord_w]);
+    assert_eq!(
+        by_lot.lines().nth(1),
+        Some("Sud,Arras,arras-1,2,0,0,0,0,1,1,0,0,0")
+    );
+    assert_eq!(by_lot.lines().count(), 4);
+    let html = report(&[
+        "--format",
+        "html",
+        "--lang",
+        "en",
+        "--workshop",
+        &nord_w,
+        "--workshop",
+        &sud_w,
+    ]);
+    assert!(html.contains("<td>Sud — Arras</td>"), "{html}");
+    // The total row covers every workshop: 6 received.
+    assert!(
+        html.contains(
+            "<tr class=\"total\"><th>Total</th><td class=\"n\" data-column=\"received\">6</td>"
+        ),
+        "{html}"
+    );
+    for bad in [
+        vec!["--workshop", "Nord"],
+        vec!["--workshop", &nord_w, "--workshop", &nord_w],
+    ] {
+        let mut a = vec!["report", "--from", "2026-11-01", "--to", "2026-11-30"];
+        a.extend_from_slice(&bad);
+        let (ok, _, err) = run(&a);
+        assert!(
+            !ok && (err.contains("is not NAME=DB") || err.contains("given twice")),
+            "{err}"
+        );
+    }
+    let (ok, _, _) = run(&[
+        "report",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--db",
+        &nord,
+        "--workshop",
+        &sud_w,
+    ]);
+    assert!(!ok, "--db and --workshop together");
+}
+
 /// Events of one laptop recorded at once are numbered one after the other, none lost.
 #[test]
 fn postgres_numbers_concurrent_events_of_one_laptop() {

@@ -69,6 +69,20 @@ pub enum Command {
     /// The donor's report: per site (or lot), the laptops received in a period and what became of
     /// them, the re-use rate and the CO2e avoided.
     Report(ReportArgs),
+    /// Forget operators' names older than the retention period: run it daily (cron, systemd
+    /// timer). Certificates' indexed operator, events' recorder and lots' importer become
+    /// "(forgotten)"; the signed certificates are kept as signed.
+    Retention(RetentionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RetentionArgs {
+    /// Keep operators' names this many days (counted from the certificate's reception, the
+    /// event's recording, the lot's import); older ones are replaced.
+    #[arg(long, value_name = "DAYS")]
+    pub operator_days: u32,
+    #[command(flatten)]
+    pub db: Db,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,8 +182,17 @@ pub enum EventKind {
 pub struct LaptopArgs {
     #[arg(value_name = "SERIAL")]
     pub serial: String,
+    /// Print everything held about the laptop as one document instead (its lot's row, every
+    /// certificate's exact bytes and digests, every event and who recorded it).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub export: Option<ExportFormat>,
     #[command(flatten)]
     pub db: Db,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -200,8 +223,14 @@ pub struct ReportArgs {
     /// Language of the HTML report.
     #[arg(long, value_enum, default_value = "fr")]
     pub lang: Lang,
-    #[command(flatten)]
-    pub db: Db,
+    /// SQLite file or postgres:// URL of the workshop's database.
+    #[arg(long, value_name = "DB", required_unless_present = "workshops")]
+    pub db: Option<String>,
+    /// A workshop of the département and its database (one database each, on one PostgreSQL
+    /// server or not), given once per workshop instead of --db: the report covers them all,
+    /// with a `workshop` column first.
+    #[arg(long = "workshop", value_name = "NAME=DB", conflicts_with = "db")]
+    pub workshops: Vec<String>,
 }
 
 /// Who runs the command, for the records that name who made them.
@@ -582,6 +611,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Event(a) => event(a).await,
         Command::Laptop(a) => {
             let store = open(&a.db).await?;
+            if let Some(ExportFormat::Json) = a.export {
+                let Some(doc) =
+                    crate::export::laptop(store.as_ref(), &a.serial, &util::now()).await?
+                else {
+                    bail!("{} is in no lot", a.serial);
+                };
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+                return Ok(());
+            }
             let Some(life) = store.laptop(a.serial.clone()).await? else {
                 bail!("{} is in no lot", a.serial);
             };
@@ -589,6 +627,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Report(a) => report(a).await,
+        Command::Retention(a) => {
+            let store = open(&a.db).await?;
+            let before = util::in_seconds(-i64::from(a.operator_days) * 86_400);
+            let f = store
+                .forget_operators(before.clone(), store::FORGOTTEN.to_string())
+                .await?;
+            println!(
+                "operators' names recorded before {before} forgotten: {} certificate(s), {} \
+                 event(s), {} lot(s)",
+                f.certificates, f.events, f.lots
+            );
+            Ok(())
+        }
     }
 }
 
@@ -734,22 +785,54 @@ async fn report(a: ReportArgs) -> anyhow::Result<()> {
     if a.from > a.to {
         bail!("--from {} is after --to {}", a.from, a.to);
     }
-    let store = open(&a.db).await?;
-    let lives = store
-        .laptops(store::LaptopFilter {
-            from: Some(a.from.clone()),
-            to: Some(a.to.clone()),
-            ..store::LaptopFilter::default()
-        })
-        .await?;
-    let rows = crate::report::rows(&lives, a.by_lot);
+    let filter = store::LaptopFilter {
+        from: Some(a.from.clone()),
+        to: Some(a.to.clone()),
+        ..store::LaptopFilter::default()
+    };
     let lang = match a.lang {
         Lang::Fr => reprise_cert::Language::Fr,
         Lang::En => reprise_cert::Language::En,
     };
-    let out = match a.format {
-        ReportFormat::Csv => crate::report::csv(&rows, a.by_lot),
-        ReportFormat::Html => crate::report::html_document(lang, &rows, a.by_lot, &a.from, &a.to),
+    let out = if a.workshops.is_empty() {
+        let db = a.db.clone().context("--db or --workshop is required")?;
+        let rows = store::open(&db).await?.report(filter, a.by_lot).await?;
+        match a.format {
+            ReportFormat::Csv => crate::report::csv(&rows, a.by_lot),
+            ReportFormat::Html => {
+                crate::report::html_document(lang, &rows, a.by_lot, &a.from, &a.to)
+            }
+        }
+    } else {
+        let mut parts: Vec<(String, Vec<crate::report::Row>)> = Vec::new();
+        for w in &a.workshops {
+            let Some((name, db)) = w.split_once('=') else {
+                bail!("--workshop {w:?} is not NAME=DB");
+            };
+            let name = name.trim();
+            if name.is_empty() || name.chars().any(char::is_control) {
+                bail!("--workshop {w:?}: the name is empty or holds control characters");
+            }
+            if parts.iter().any(|(n, _)| n == name) {
+                bail!("--workshop {name:?} is given twice");
+            }
+            let store = store::open(db).await?;
+            let rows = store
+                .report(filter.clone(), a.by_lot)
+                .await
+                .with_context(|| format!("workshop {name}"))?;
+            parts.push((name.to_string(), rows));
+        }
+        match a.format {
+            ReportFormat::Csv => crate::report::csv_workshops(&parts, a.by_lot),
+            ReportFormat::Html => crate::report::html_document(
+                lang,
+                &crate::report::merged(&parts),
+                a.by_lot,
+                &a.from,
+                &a.to,
+            ),
+        }
     };
     let mut stdout = std::io::stdout().lock();
     stdout

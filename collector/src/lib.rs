@@ -12,6 +12,7 @@ pub mod api;
 pub mod cli;
 pub mod conn;
 pub mod download;
+pub mod export;
 pub mod images;
 pub mod ingest;
 pub mod life;

@@ -1,8 +1,10 @@
 //! The donor's report (issue 23, item 4): per site (or per site and lot), the laptops received
 //! in a period and what became of them, with the re-use rate the décret n° 2023-266 asks of
 //! public bodies and the CO2e avoided. Written by `reprise-collector report` (CSV or HTML) and
-//! served at `/report`; both count with [`crate::life::Figure::holds`], which the laptop list
-//! behind each figure uses too.
+//! served at `/report`; both take their rows from `Store::report` (one aggregate query, the
+//! rules of [`crate::life::Figure::holds`] in SQL), and [`rows`] counts the same from laptops
+//! loaded one by one with `Figure::holds` itself — the laptop list behind each figure uses it,
+//! and the tests and the benchmark check that both give the same rows.
 //!
 //! - **Period**: the laptops of the lots *received* from `from` to `to`, both days included.
 //!   What became of them is what is known now (certificates and events up to today, whatever
@@ -136,6 +138,34 @@ pub fn csv(rows: &[Row], by_lot: bool) -> String {
         out.push_str("\r\n");
     }
     out
+}
+
+/// The département's report over several workshops (one database each): a `workshop` column
+/// first, then each workshop's rows as [`csv`] writes them, workshops in the order given.
+pub fn csv_workshops(parts: &[(String, Vec<Row>)], by_lot: bool) -> String {
+    let mut out = format!("workshop,{}\r\n", csv_header(by_lot).join(","));
+    for (name, rows) in parts {
+        let workshop = crate::web::list::csv_field(name);
+        for line in csv(rows, by_lot).split("\r\n").skip(1) {
+            if !line.is_empty() {
+                out.push_str(&format!("{workshop},{line}\r\n"));
+            }
+        }
+    }
+    out
+}
+
+/// Several workshops' rows as one table (the HTML report): each site named "workshop — site".
+pub fn merged(parts: &[(String, Vec<Row>)]) -> Vec<Row> {
+    parts
+        .iter()
+        .flat_map(|(name, rows)| {
+            rows.iter().map(move |r| Row {
+                site: format!("{name} — {}", r.site),
+                ..r.clone()
+            })
+        })
+        .collect()
 }
 
 /// Column titles of the HTML report, in the page's language (the CSV name below each).
@@ -344,6 +374,36 @@ mod tests {
         assert_eq!(r.reuse_rate_permille(), None);
         r.counts[Figure::HandedOver as usize] = 3;
         assert_eq!(r.co2e_avoided_kg(), 81);
+    }
+
+    #[test]
+    fn several_workshops_get_a_workshop_column_and_their_own_rows() {
+        let row = |site: &str, received: u64| {
+            let mut r = Row {
+                site: site.into(),
+                ..Row::default()
+            };
+            r.counts[Figure::Received as usize] = received;
+            r
+        };
+        let parts = vec![
+            ("Nord".to_string(), vec![row("Lille", 3), row("Roubaix", 1)]),
+            ("Sud, =Arras".to_string(), vec![row("Lille", 2)]),
+            ("Vide".to_string(), vec![]),
+        ];
+        // The workshop's name is defused like every field (a formula after its comma).
+        assert_eq!(
+            csv_workshops(&parts, false),
+            "workshop,site,received,sanitized,refurbish,recycle,handed_over,recycled,pending,\
+             over_10_years,reuse_rate_permille,co2e_avoided_kg\r\n\
+             Nord,Lille,3,0,0,0,0,0,0,0,,0\r\n\
+             Nord,Roubaix,1,0,0,0,0,0,0,0,,0\r\n\
+             \"Sud,' =Arras\",Lille,2,0,0,0,0,0,0,0,,0\r\n"
+        );
+        let m = merged(&parts);
+        assert_eq!(m.len(), 3);
+        assert_eq!(m[2].site, "Sud, =Arras — Lille");
+        assert_eq!(total(&m).count(Figure::Received), 6);
     }
 
     #[test]

@@ -198,7 +198,7 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
     let mut st = Station::new();
     enroll(db, &st, "stick-1", "Lycée Hugo");
     let server = Server::open(db, &[]);
-    upload(
+    let s1 = upload(
         &server,
         &mut st,
         "PF-S1",
@@ -407,7 +407,75 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
     }
     let (ok, _, err) = run(&["laptop", "STRAY-9", "--db", db]);
     assert!(!ok && err.contains("STRAY-9 is in no lot"), "{err}");
+    exports_everything_about_one_laptop(db, &s1);
+    let (ok, _, err) = run(&["laptop", "STRAY-9", "--export", "json", "--db", db]);
+    assert!(!ok && err.contains("STRAY-9 is in no lot"), "{err}");
     (server, dir)
+}
+
+/// `laptop SERIAL --export json`: the lot's row with the inventory's extra columns, the
+/// certificate's exact bytes (base64) and digests, every event with who recorded it.
+fn exports_everything_about_one_laptop(db: &str, s1: &Signed) {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let out = cli_ok(&["laptop", "pf-s1", "--export", "json", "--db", db]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["format"], "reprise-laptop-export/1");
+    let l = &doc["laptop"];
+    assert_eq!(
+        (
+            &l["serial"],
+            &l["lot"],
+            &l["site"],
+            &l["received"],
+            &l["line"]
+        ),
+        (
+            &"PF-S1".into(),
+            &"don-2026-11".into(),
+            &"Lycée Hugo".into(),
+            &"2026-11-02".into(),
+            &2.into()
+        )
+    );
+    assert_eq!(l["asset_tag"], "INV-001");
+    assert_eq!(l["purchase_year"], 2018);
+    assert_eq!(l["extra"]["service"], "Compta");
+    assert_eq!(doc["lot"]["imported_by"], "amina");
+    assert_eq!(doc["lot"]["source"], "don-2026-11.csv");
+    let certs = doc["certificates"].as_array().unwrap();
+    assert_eq!(certs.len(), 1, "{doc}");
+    let c = &certs[0];
+    assert_eq!(c["digest"], s1.digest.as_str());
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(c["body_base64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(body, s1.bytes, "the exact bytes uploaded");
+    assert_eq!(
+        c["body_sha256"],
+        hex::encode(sha2::Sha256::digest(&s1.bytes))
+    );
+    assert_eq!(c["decision"], "refurbish");
+    assert!(!c["disk_rows"].as_array().unwrap().is_empty(), "{c}");
+    let events = doc["events"].as_array().unwrap();
+    let seen: Vec<_> = events
+        .iter()
+        .map(|e| {
+            (
+                e["seq"].as_i64().unwrap(),
+                e["kind"].as_str().unwrap(),
+                e["recorded_by"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(seen.len(), 3, "{doc}");
+    assert_eq!(seen[0], (1, "handed-over", "amina"));
+    assert_eq!(seen[1].1, "cancelled");
+    assert_eq!(events[2]["fields"]["partner"], "Secours populaire");
+    // A laptop with two certificates exports both, oldest first.
+    let out = cli_ok(&["laptop", "PF-S5", "--export", "json", "--db", db]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["certificates"].as_array().unwrap().len(), 2, "{doc}");
 }
 
 /// The report of November: S1..S5 (the second lot was received in December).
@@ -473,7 +541,109 @@ fn reports_count_what_was_done(db: &str) {
         db,
     ]);
     assert!(!ok && err.contains("not a date"), "{err}");
+    report_matches_the_laptops_classified_one_by_one(db);
+    operators_names_are_forgotten_after_their_retention(db);
     drop(server);
+}
+
+/// The report's aggregate query (`Store::report`) gives the rows of every laptop loaded and
+/// classified by `life::Figure::holds` (`report::rows`), per site and per lot, over periods
+/// with and without laptops.
+fn report_matches_the_laptops_classified_one_by_one(db: &str) {
+    use reprise_collector::store::{self, LaptopFilter};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt.block_on(store::open(db)).unwrap();
+    for (from, to) in [
+        ("2026-11-01", "2026-11-30"),
+        ("2026-11-02", "2026-12-01"),
+        ("2026-12-02", "2026-12-31"),
+        ("2000-01-01", "2099-12-31"),
+    ] {
+        let filter = LaptopFilter {
+            from: Some(from.into()),
+            to: Some(to.into()),
+            ..LaptopFilter::default()
+        };
+        let lives = rt.block_on(store.laptops(filter.clone())).unwrap();
+        for by_lot in [false, true] {
+            let counted = rt.block_on(store.report(filter.clone(), by_lot)).unwrap();
+            assert_eq!(
+                counted,
+                reprise_collector::report::rows(&lives, by_lot),
+                "{from} {to} by lot {by_lot}"
+            );
+        }
+    }
+}
+
+/// `retention --operator-days N`: names younger than N days stay; older ones become the marker
+/// in certificates' rows, events and lots, the signed bytes and the report unchanged; a second
+/// run rewrites nothing.
+fn operators_names_are_forgotten_after_their_retention(db: &str) {
+    let export = || -> serde_json::Value {
+        serde_json::from_str(&cli_ok(&[
+            "laptop", "pf-s1", "--export", "json", "--db", db,
+        ]))
+        .unwrap()
+    };
+    let before = export();
+    let kept = cli_ok(&["retention", "--operator-days", "3650", "--db", db]);
+    assert!(
+        kept.ends_with("forgotten: 0 certificate(s), 0 event(s), 0 lot(s)\n"),
+        "{kept}"
+    );
+    assert_eq!(export()["events"], before["events"]);
+    let operator = before["certificates"][0]["operator"].as_str().unwrap();
+    assert_ne!(operator, "(forgotten)");
+    assert!(cli_ok(&["laptop", "pf-s1", "--db", db]).contains("recorded by amina"));
+
+    let gone = cli_ok(&["retention", "--operator-days", "0", "--db", db]);
+    // Every row the donation stored: 6 certificates (S1, S2, S3, S5 twice, the stray one), 6
+    // events, 2 lots.
+    assert!(
+        gone.ends_with("forgotten: 6 certificate(s), 6 event(s), 2 lot(s)\n"),
+        "{gone}"
+    );
+    let after = export();
+    let c = &after["certificates"][0];
+    assert_eq!(c["operator"], "(forgotten)");
+    assert_eq!(c["body_base64"], before["certificates"][0]["body_base64"]);
+    assert_eq!(c["digest"], before["certificates"][0]["digest"]);
+    assert_eq!(after["lot"]["imported_by"], "(forgotten)");
+    for (e, was) in after["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(before["events"].as_array().unwrap())
+    {
+        assert_eq!(e["recorded_by"], "(forgotten)");
+        assert_eq!(
+            (&e["kind"], &e["date"], &e["fields"]),
+            (&was["kind"], &was["date"], &was["fields"])
+        );
+    }
+    let life = cli_ok(&["laptop", "pf-s1", "--db", db]);
+    assert!(!life.contains("amina"), "{life}");
+    assert!(!cli_ok(&["lot", "list", "--db", db]).contains("amina"));
+    assert_eq!(
+        cli_ok(&[
+            "report",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "csv",
+            "--db",
+            db
+        ]),
+        NOVEMBER
+    );
+    let again = cli_ok(&["retention", "--operator-days", "0", "--db", db]);
+    assert!(
+        again.ends_with("forgotten: 0 certificate(s), 0 event(s), 0 lot(s)\n"),
+        "{again}"
+    );
 }
 
 #[test]
@@ -493,6 +663,134 @@ fn postgres_reports_count_what_was_done() {
             pg.log()
         );
     }
+}
+
+/// Several workshops of the département on one PostgreSQL server, one database each with its
+/// sites (the same serial in both: each workshop's own); the report with `--workshop NAME=DB`
+/// covers them all, a `workshop` column first; per workshop it is that workshop's report.
+#[test]
+fn postgres_reports_over_several_workshops_on_one_server() {
+    let pg = Postgres::start();
+    let (nord, sud) = (pg.database(), pg.database());
+    let dir = tempfile::tempdir().unwrap();
+    let import = |db: &str, file: &str, text: &str, site: &str| {
+        let f = write(dir.path(), file, text);
+        cli_ok(&[
+            "lot",
+            "import",
+            &f,
+            "--site",
+            site,
+            "--received",
+            "2026-11-02",
+            "--by",
+            "amina",
+            "--db",
+            db,
+        ]);
+    };
+    let header = "serial,asset_tag,model,purchase_year\n";
+    import(
+        &nord,
+        "lille-1.csv",
+        &format!("{header}N1,,X,2019\nN2,,X,2010\nSAME,,X,\n"),
+        "Lille",
+    );
+    import(
+        &nord,
+        "roubaix-1.csv",
+        &format!("{header}N3,,X,2020\n"),
+        "Roubaix",
+    );
+    import(
+        &sud,
+        "arras-1.csv",
+        &format!("{header}S1,,X,2018\nSAME,,X,\n"),
+        "Arras",
+    );
+    cli_ok(&[
+        "event",
+        "S1",
+        "recycled",
+        "--date",
+        "2026-11-10",
+        "--channel",
+        "D3E",
+        "--disks",
+        "shredded",
+        "--db",
+        &sud,
+    ]);
+    let report = |args: &[&str]| {
+        let mut a = vec!["report", "--from", "2026-11-01", "--to", "2026-11-30"];
+        a.extend_from_slice(args);
+        cli_ok(&a)
+    };
+    let nord_w = format!("Nord={nord}");
+    let sud_w = format!("Sud={sud}");
+    let both = report(&["--workshop", &nord_w, "--workshop", &sud_w]);
+    assert_eq!(
+        both.lines().collect::<Vec<_>>(),
+        [
+            "workshop,site,received,sanitized,refurbish,recycle,handed_over,recycled,pending,over_10_years,reuse_rate_permille,co2e_avoided_kg",
+            "Nord,Lille,3,0,0,0,0,0,3,1,,0",
+            "Nord,Roubaix,1,0,0,0,0,0,1,0,,0",
+            "Sud,Arras,2,0,0,0,0,1,1,0,0,0",
+        ]
+    );
+    // Per workshop, its own report is those rows.
+    assert_eq!(
+        report(&["--db", &sud]).lines().nth(1),
+        Some("Arras,2,0,0,0,0,1,1,0,0,0")
+    );
+    let by_lot = report(&["--by-lot", "--workshop", &sud_w, "--workshop", &nord_w]);
+    assert_eq!(
+        by_lot.lines().nth(1),
+        Some("Sud,Arras,arras-1,2,0,0,0,0,1,1,0,0,0")
+    );
+    assert_eq!(by_lot.lines().count(), 4);
+    let html = report(&[
+        "--format",
+        "html",
+        "--lang",
+        "en",
+        "--workshop",
+        &nord_w,
+        "--workshop",
+        &sud_w,
+    ]);
+    assert!(html.contains("<td>Sud — Arras</td>"), "{html}");
+    // The total row covers every workshop: 6 received.
+    assert!(
+        html.contains(
+            "<tr class=\"total\"><th>Total</th><td class=\"n\" data-column=\"received\">6</td>"
+        ),
+        "{html}"
+    );
+    for bad in [
+        vec!["--workshop", "Nord"],
+        vec!["--workshop", &nord_w, "--workshop", &nord_w],
+    ] {
+        let mut a = vec!["report", "--from", "2026-11-01", "--to", "2026-11-30"];
+        a.extend_from_slice(&bad);
+        let (ok, _, err) = run(&a);
+        assert!(
+            !ok && (err.contains("is not NAME=DB") || err.contains("given twice")),
+            "{err}"
+        );
+    }
+    let (ok, _, _) = run(&[
+        "report",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--db",
+        &nord,
+        "--workshop",
+        &sud_w,
+    ]);
+    assert!(!ok, "--db and --workshop together");
 }
 
 /// Events of one laptop recorded at once are numbered one after the other, none lost.
@@ -620,10 +918,30 @@ fn laptop_pages_forms_labels_and_the_report_page() {
         "partner: Secours populaire; receipt: SP-4",
         "handed over on 2026-11-20",
         "name=\"csrf\" value=\"",
+        "<a href=\"/laptops/PF-S1/export.json\" id=\"export\">Everything held about this laptop (JSON)</a>",
     ] {
         assert!(page.contains(want), "{want}: {page}");
     }
     assert_eq!(page.matches("<a href=\"/c/").count(), 1, "one certificate");
+    // Its export: logged in only, the same document as the CLI's.
+    let r = get(&server, &cookie, "/laptops/pf-s1/export.json");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        r.header("content-disposition"),
+        Some("attachment; filename=\"laptop-PF-S1.json\"")
+    );
+    let doc = r.json();
+    assert_eq!(doc["laptop"]["extra"]["service"], "Compta");
+    assert_eq!(doc["certificates"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["events"].as_array().unwrap().len(), 3);
+    let anonymous = server.get("/laptops/pf-s1/export.json");
+    assert_ne!(anonymous.status, 200);
+    assert!(!anonymous.text().contains("Compta"));
+    assert_eq!(
+        get(&server, &cookie, "/laptops/STRAY-9/export.json").status,
+        404
+    );
     // Forms: refused by the rules (422, the page says why), without the CSRF token (403), for a
     // serial of no lot (422); recorded (303) and shown with the user who recorded it.
     let r = post(

@@ -421,6 +421,17 @@ pub enum EventRecord {
     Refused(String),
 }
 
+/// What replaces an operator's name once its retention period is over (`retention`).
+pub const FORGOTTEN: &str = "(forgotten)";
+
+/// How many rows [`Store::forget_operators`] rewrote, per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    pub certificates: u64,
+    pub events: u64,
+    pub lots: u64,
+}
+
 /// Which laptops: text criteria are exact; dates (`YYYY-MM-DD`) bound the lot's reception,
 /// both ends included.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -516,11 +527,28 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn lots(&self) -> BoxFut<'_, Result<Vec<Lot>, StoreError>>;
     /// The laptops matching `filter` with their certificates and events, by site, lot and line.
     fn laptops(&self, filter: LaptopFilter) -> BoxFut<'_, Result<Vec<LaptopLife>, StoreError>>;
+    /// The donor's report over the laptops matching `filter`, per site (and lot when
+    /// `by_lot`), counted by the database in one query, in name order: what
+    /// `report::rows(&laptops(filter), by_lot)` gives without loading every laptop.
+    fn report(
+        &self,
+        filter: LaptopFilter,
+        by_lot: bool,
+    ) -> BoxFut<'_, Result<Vec<crate::report::Row>, StoreError>>;
     /// One laptop by serial (any case, spaces around ignored).
     fn laptop(&self, serial: String) -> BoxFut<'_, Result<Option<LaptopLife>, StoreError>>;
     /// Appends an event to a laptop's life if the rules (`crate::life::check_event`) allow it,
     /// checked in the same transaction.
     fn record_event(&self, event: Event) -> BoxFut<'_, Result<EventRecord, StoreError>>;
+
+    /// Replaces the operators' names recorded before `before` (a time as [`crate::util::now`]
+    /// writes it) by `marker`, in one transaction: certificates' indexed operator, events'
+    /// recorder, lots' importer. The certificates' signed bytes are left as they are.
+    fn forget_operators(
+        &self,
+        before: String,
+        marker: String,
+    ) -> BoxFut<'_, Result<Forgotten, StoreError>>;
 
     /// Adds or replaces the mark of a MAC or subnet.
     fn mark(&self, mark: Mark) -> BoxFut<'_, Result<(), StoreError>>;

@@ -17,9 +17,9 @@ use std::future::Future;
 
 use super::sql::{self, CellError, Cells, Dialect, Lock, Param};
 use super::{
-    BoxFut, CertRow, Conflict, DiskRow, EnrollToken, Event, EventRecord, Filter, Image, Insert,
-    LaptopFilter, LaptopLife, ListRow, Lot, LotImport, Mark, NewCertificate, NewLaptop, NewLot,
-    NewRecord, RecordInsert, Session, Station, StationSummary, StatsRow, Store, StoreError,
+    BoxFut, CertRow, Conflict, DiskRow, EnrollToken, Event, EventRecord, Filter, Forgotten, Image,
+    Insert, LaptopFilter, LaptopLife, ListRow, Lot, LotImport, Mark, NewCertificate, NewLaptop,
+    NewLot, NewRecord, RecordInsert, Session, Station, StationSummary, StatsRow, Store, StoreError,
     StoredCertificate, StoredRecord, TokenEnroll,
 };
 
@@ -863,12 +863,51 @@ impl<B: Backend> Store for B {
         self.read(move |c| Box::pin(laptops(c, filter)))
     }
 
+    fn report(
+        &self,
+        filter: LaptopFilter,
+        by_lot: bool,
+    ) -> BoxFut<'_, Result<Vec<crate::report::Row>, StoreError>> {
+        self.read(move |c| {
+            Box::pin(async move {
+                let mut params = Vec::new();
+                let w = filter.where_clause(&mut params);
+                let map: Mapper<crate::report::Row> = if by_lot {
+                    |r| sql::report_row(r, true)
+                } else {
+                    |r| sql::report_row(r, false)
+                };
+                let mut rows = c.rows(&sql::report(&w, by_lot), &params, map).await?;
+                // Name order as `report::rows` gives it (bytes, whatever the database's collation).
+                rows.sort_by(|a, b| (&a.site, &a.lot).cmp(&(&b.site, &b.lot)));
+                Ok(rows)
+            })
+        })
+    }
+
     fn laptop(&self, serial: String) -> BoxFut<'_, Result<Option<LaptopLife>, StoreError>> {
         self.read(move |c| Box::pin(async move { laptop(c, &serial).await }))
     }
 
     fn record_event(&self, event: Event) -> BoxFut<'_, Result<EventRecord, StoreError>> {
         self.write(move |c| Box::pin(record_event(c, event)))
+    }
+
+    fn forget_operators(
+        &self,
+        before: String,
+        marker: String,
+    ) -> BoxFut<'_, Result<Forgotten, StoreError>> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let p = [Param::Text(before), Param::Text(marker)];
+                Ok(Forgotten {
+                    certificates: c.exec(sql::FORGET_CERT_OPERATORS, &p).await?,
+                    events: c.exec(sql::FORGET_EVENT_RECORDERS, &p).await?,
+                    lots: c.exec(sql::FORGET_LOT_IMPORTERS, &p).await?,
+                })
+            })
+        })
     }
 
     /// A mark replaces any earlier one of the same MAC or subnet.

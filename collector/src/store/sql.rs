@@ -732,7 +732,9 @@ pub fn event(r: &dyn Cells) -> Result<Event, CellError> {
 /// transaction at a time).
 pub const LAPTOP_FOR_EVENT: &str = "SELECT serial FROM laptops WHERE serial = ?1";
 pub const NEXT_EVENT_SEQ: &str = "SELECT coalesce(max(seq), 0) + 1 FROM events WHERE serial = ?1";
-/// Events are only ever inserted: no statement updates or deletes one.
+/// Events are only ever inserted: no statement deletes one, and the only update is the
+/// retention of operators' names ([`FORGET_EVENT_RECORDERS`]: who recorded it, nothing of what
+/// happened).
 pub const INSERT_EVENT: &str = "INSERT INTO events (serial, seq, kind, date, fields, \
      recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
@@ -794,6 +796,46 @@ pub fn one_at_a_time(dialect: Dialect) -> Option<&'static str> {
         Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(?1)"),
     }
 }
+
+/// The donor's report counted by the database (`Store::report`): one row per site (and lot
+/// when `by_lot`) with the counts of `report::Row` in its order — received, sanitized,
+/// refurbish, recycle, handed over, recycled, pending, over ten years, then the rate's two
+/// terms. It is `life::Figure::holds` written in SQL: the latest certificate is the last by
+/// (`issued_at`, `received_at`, `digest`) as `life::latest_certificate` picks it among the rows
+/// [`laptop_certificates`] orders, the outcome the latest handed-over/recycled/cancelled event
+/// by number; `report_matches_the_laptops_classified_one_by_one` (tests/lots.rs) and the
+/// benchmark compare the two.
+pub fn report(where_clause: &str, by_lot: bool) -> String {
+    let w = where_clause;
+    let lot = if by_lot { "l.lot" } else { "''" };
+    format!(
+        "WITH lc AS (SELECT l.serial AS serial, c.decision AS decision, CASE WHEN c.result =          'sanitized' AND c.disks > 0 AND c.disks_sanitized = c.disks THEN 1 ELSE 0 END AS          sanitized, row_number() OVER (PARTITION BY l.serial ORDER BY c.issued_at DESC,          c.received_at DESC, c.digest DESC) AS rn FROM certificates c JOIN laptops l ON          l.serial = upper(c.serial) JOIN lots o ON o.name = l.lot{w}),          le AS (SELECT e.serial AS serial, e.kind AS kind, row_number() OVER (PARTITION BY          e.serial ORDER BY e.seq DESC) AS rn FROM events e JOIN laptops l ON l.serial =          e.serial AND e.kind IN ('handed-over', 'recycled', 'cancelled') JOIN lots o ON o.name          = l.lot{w}),          x AS (SELECT o.site AS site, {lot} AS lot, coalesce(lc.sanitized, 0) AS sanitized,          CASE WHEN lc.decision = 'refurbish' THEN 1 ELSE 0 END AS refurbish, CASE WHEN          lc.decision = 'recycle' THEN 1 ELSE 0 END AS recycle, CASE WHEN le.kind =          'handed-over' THEN 1 ELSE 0 END AS handed_over, CASE WHEN le.kind = 'recycled' THEN 1          ELSE 0 END AS recycled, CASE WHEN l.purchase_year IS NOT NULL AND CAST(substr(         o.received, 1, 4) AS INTEGER) - l.purchase_year > 10 THEN 1 ELSE 0 END AS old FROM          laptops l JOIN lots o ON o.name = l.lot LEFT JOIN lc ON lc.serial = l.serial AND lc.rn          = 1 LEFT JOIN le ON le.serial = l.serial AND le.rn = 1{w})          SELECT site, lot, count(*), sum(sanitized), sum(refurbish), sum(recycle),          sum(handed_over), sum(recycled), count(*) - sum(handed_over) - sum(recycled), sum(old),          sum(handed_over * (1 - old)), sum(recycled * (1 - old)) FROM x GROUP BY site, lot"
+    )
+}
+
+pub fn report_row(r: &dyn Cells, by_lot: bool) -> Result<crate::report::Row, CellError> {
+    let mut counts = [0u64; 8];
+    for (i, c) in counts.iter_mut().enumerate() {
+        *c = u64::try_from(r.int(2 + i)?)?;
+    }
+    Ok(crate::report::Row {
+        site: r.text(0)?,
+        lot: if by_lot { Some(r.text(1)?) } else { None },
+        counts,
+        rate_handed_over: u64::try_from(r.int(10)?)?,
+        rate_recycled: u64::try_from(r.int(11)?)?,
+    })
+}
+
+/// Operators' names older than ?1 replaced by the marker ?2 (`retention`): a certificate's
+/// indexed operator by its reception, an event's recorder by its recording, a lot's importer by
+/// its import. Rows already forgotten are not rewritten, so a second run counts nothing.
+pub const FORGET_CERT_OPERATORS: &str =
+    "UPDATE certificates SET operator = ?2 WHERE received_at < ?1 AND operator <> ?2";
+pub const FORGET_EVENT_RECORDERS: &str =
+    "UPDATE events SET recorded_by = ?2 WHERE recorded_at < ?1 AND recorded_by <> ?2";
+pub const FORGET_LOT_IMPORTERS: &str =
+    "UPDATE lots SET imported_by = ?2 WHERE imported_at < ?1 AND imported_by <> ?2";
 
 /// The tables, written once for both backends: `{INT}` is a 64-bit integer, `{BYTES}` a byte
 /// string.

@@ -370,7 +370,14 @@ fn laptop_page(
     }
     let _ = writeln!(
         h,
-        "</table></div><div class=\"qr\">{}</div></div>",
+        "</table><p class=\"noprint\"><a href=\"/laptops/{}/export.json\" id=\"export\">{}</a></p>\
+         </div><div class=\"qr\">{}</div></div>",
+        enc(&lap.laptop.serial),
+        t(
+            l,
+            "Everything held about this laptop (JSON)",
+            "Tout ce qui est conservé sur cet ordinateur (JSON)"
+        ),
         render::qr_svg(&url)
     );
     if let Some(why) = refusal {
@@ -742,11 +749,10 @@ pub async fn report_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
         Ok(p) => p,
         Err(e) => return ctx.message(StatusCode::BAD_REQUEST, &e),
     };
-    let lives = match app.store.laptops(p.filter()).await {
+    let rows = match app.store.report(p.filter(), p.by_lot).await {
         Ok(v) => v,
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
-    let rows = report::rows(&lives, p.by_lot);
     let (from, to) = (p.from.clone(), p.to.clone());
     let link = move |r: &report::Row, f: Option<Figure>| {
         let mut q = format!("/laptops?from={}&to={}", enc(&from), enc(&to));
@@ -817,11 +823,11 @@ pub async fn report_csv(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
         Ok(p) => p,
         Err(e) => return ctx.message(StatusCode::BAD_REQUEST, &e),
     };
-    let lives = match app.store.laptops(p.filter()).await {
+    let rows = match app.store.report(p.filter(), p.by_lot).await {
         Ok(v) => v,
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
-    let csv = report::csv(&report::rows(&lives, p.by_lot), p.by_lot);
+    let csv = report::csv(&rows, p.by_lot);
     let mut resp = (
         StatusCode::OK,
         [
@@ -832,6 +838,60 @@ pub async fn report_csv(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
             ),
         ],
         csv,
+    )
+        .into_response();
+    ctx.apply(&mut resp);
+    resp
+}
+
+/// `GET /laptops/<serial>/export.json`: everything held about one laptop (`crate::export`),
+/// as a download.
+pub async fn export(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(serial): Path<String>,
+) -> Response {
+    let ctx = guard!(app, headers, uri);
+    let found = match crate::export::laptop(app.store.as_ref(), &serial, &crate::util::now()).await
+    {
+        Ok(f) => f,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let Some(doc) = found else {
+        return ctx.message(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "{} {serial}",
+                t(
+                    ctx.lang,
+                    "Not in any lot: no laptop of an imported inventory has the serial",
+                    "Dans aucun lot : aucun ordinateur d'un inventaire importé n'a le numéro de série"
+                )
+            ),
+        );
+    };
+    let key = life::serial_key(&serial);
+    let file: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut resp = (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"laptop-{file}.json\""),
+            ),
+        ],
+        serde_json::to_string_pretty(&doc).unwrap_or_default(),
     )
         .into_response();
     ctx.apply(&mut resp);

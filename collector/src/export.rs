@@ -2,7 +2,8 @@
 //! `reprise-collector laptop SERIAL --export json` and `/laptops/<serial>/export.json`. Its
 //! lot's row with the inventory's extra columns, every certificate with its exact stored bytes
 //! (base64: a signature covers bytes, not a re-serialization) and their digests, every disk
-//! row, every event with who recorded it. Nothing of a family is in it because nothing of a
+//! row, the refurbishment record that follows a certificate (its exact bytes too), every event
+//! with who recorded it. Nothing of a family is in it because nothing of a
 //! family is stored (a hand-over names the partner, never the household).
 
 use base64::Engine as _;
@@ -33,7 +34,10 @@ pub async fn laptop(
     for row in &life.certificates {
         let stored = store.certificate(row.digest.clone()).await?;
         let disks = store.disks(row.digest.clone()).await?;
-        certificates.push(certificate(row, stored.map(|s| s.body), &disks));
+        let record = store.record_of(row.digest.clone()).await?;
+        let mut c = certificate(row, stored.map(|s| s.body), &disks);
+        c["refurbishment_record"] = record.map_or(Value::Null, |r| refurbishment(&r));
+        certificates.push(c);
     }
     Ok(Some(document(
         &life,
@@ -129,6 +133,21 @@ fn certificate(
             "sanitized": d.sanitized,
             "disposition": d.disposition,
         })).collect::<Vec<_>>(),
+    })
+}
+
+/// The refurbishment record that followed a certificate: its indexed fields and exact bytes.
+fn refurbishment(r: &crate::store::StoredRecord) -> Value {
+    json!({
+        "digest": r.row.digest,
+        "id": r.row.id,
+        "station_key_id": r.row.station_key_id,
+        "issued_at": r.row.issued_at,
+        "received_at": r.row.received_at,
+        "image_name": r.row.image_name,
+        "image_version": r.row.image_version,
+        "body_sha256": hex::encode(Sha256::digest(&r.body)),
+        "body_base64": base64::engine::general_purpose::STANDARD.encode(&r.body),
     })
 }
 

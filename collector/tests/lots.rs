@@ -206,6 +206,9 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
         false,
         Decision::Refurbish,
     );
+    // S1 was given the family system: its refurbishment record follows its certificate.
+    let r1 = st.record(&s1, "1.0");
+    assert_eq!(server.upload_record(&r1.bytes).status, 201);
     upload(
         &server,
         &mut st,
@@ -407,15 +410,16 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
     }
     let (ok, _, err) = run(&["laptop", "STRAY-9", "--db", db]);
     assert!(!ok && err.contains("STRAY-9 is in no lot"), "{err}");
-    exports_everything_about_one_laptop(db, &s1);
+    exports_everything_about_one_laptop(db, &s1, &r1);
     let (ok, _, err) = run(&["laptop", "STRAY-9", "--export", "json", "--db", db]);
     assert!(!ok && err.contains("STRAY-9 is in no lot"), "{err}");
     (server, dir)
 }
 
 /// `laptop SERIAL --export json`: the lot's row with the inventory's extra columns, the
-/// certificate's exact bytes (base64) and digests, every event with who recorded it.
-fn exports_everything_about_one_laptop(db: &str, s1: &Signed) {
+/// certificate's exact bytes (base64) and digests, the refurbishment record that follows it
+/// (its bytes too), every event with who recorded it.
+fn exports_everything_about_one_laptop(db: &str, s1: &Signed, r1: &Signed) {
     use base64::Engine as _;
     use sha2::Digest as _;
     let out = cli_ok(&["laptop", "pf-s1", "--export", "json", "--db", db]);
@@ -457,6 +461,13 @@ fn exports_everything_about_one_laptop(db: &str, s1: &Signed) {
     );
     assert_eq!(c["decision"], "refurbish");
     assert!(!c["disk_rows"].as_array().unwrap().is_empty(), "{c}");
+    let r = &c["refurbishment_record"];
+    assert_eq!(r["digest"], r1.digest.as_str(), "{c}");
+    assert_eq!(r["image_version"], "1.0");
+    let record = base64::engine::general_purpose::STANDARD
+        .decode(r["body_base64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(record, r1.bytes, "the record's exact bytes");
     let events = doc["events"].as_array().unwrap();
     let seen: Vec<_> = events
         .iter()
@@ -475,7 +486,12 @@ fn exports_everything_about_one_laptop(db: &str, s1: &Signed) {
     // A laptop with two certificates exports both, oldest first.
     let out = cli_ok(&["laptop", "PF-S5", "--export", "json", "--db", db]);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(doc["certificates"].as_array().unwrap().len(), 2, "{doc}");
+    let certs = doc["certificates"].as_array().unwrap();
+    assert_eq!(certs.len(), 2, "{doc}");
+    assert!(
+        certs.iter().all(|c| c["refurbishment_record"].is_null()),
+        "no record was uploaded for S5: {doc}"
+    );
 }
 
 /// The report of November: S1..S5 (the second lot was received in December).

@@ -18,17 +18,8 @@ use std::collections::BTreeMap;
 
 use super::envelope::{Verified, VerifyError};
 
-/// The id of a station's certificate number `sequence`: the first 16 hex digits of the station
-/// key id, a dash, the sequence on 8 digits (`f8889d3b4fd36bcb-00000001`). An id belongs to its
-/// signer: [`super::envelope::verify`] refuses a certificate whose id is not this function of
-/// its own signing key and sequence, so no key can claim the ids of another station.
-pub fn certificate_id(station_key_id: &str, sequence: u64) -> String {
-    let hex = station_key_id
-        .strip_prefix("sha256:")
-        .unwrap_or(station_key_id);
-    let prefix: String = hex.chars().take(16).collect();
-    format!("{prefix}-{sequence:08}")
-}
+// Ids are made where keys are (`sign`): the envelope checks them without the chain.
+pub use crate::sign::certificate_id;
 
 /// One problem found in a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,10 +18,10 @@ use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::chain::certificate_id;
 use super::jcs::{self, JcsError};
 use super::model::{Certificate, SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS};
 use super::sign;
+use super::sign::certificate_id;
 
 /// The only signature algorithm.
 pub const ALGORITHM: &str = "Ed25519";

@@ -757,7 +757,7 @@ async fn event(a: EventArgs) -> anyhow::Result<()> {
         recorded_at: util::now(),
     };
     match store
-        .record_event(event)
+        .record_event(event, crate::life::event_rules)
         .await
         .with_context(|| format!("cannot record an event of {}", a.serial))?
     {

@@ -352,8 +352,11 @@ pub fn text(life: &LaptopLife) -> String {
 }
 
 /// The serial as laptops are keyed: trimmed, ASCII upper case.
-pub fn serial_key(s: &str) -> String {
-    s.trim().to_ascii_uppercase()
+pub use crate::store::serial_key;
+
+/// [`check_event`] as the store runs it ([`crate::store::EventRules`]).
+pub fn event_rules(life: &LaptopLife, e: &Event) -> Result<(), String> {
+    check_event(life, e).map_err(|r| r.to_string())
 }
 
 #[cfg(test)]

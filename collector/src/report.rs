@@ -36,17 +36,8 @@ pub const CO2E_ASSUMPTION_FR: &str = "CO2e évité : 27 kg CO2e par ordinateur r
      en comptant une année d'usage supplémentaire pour chaque ordinateur remis, aucune pour un \
      ordinateur recyclé.";
 
-/// One row: a site, or a site and a lot.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Row {
-    pub site: String,
-    pub lot: Option<String>,
-    /// Laptops per figure, in [`Figure::ALL`]'s order.
-    pub counts: [u64; 8],
-    /// Handed over and recycled among laptops at most ten years old (the rate's terms).
-    pub rate_handed_over: u64,
-    pub rate_recycled: u64,
-}
+// The row is the store's (it counts the report in one query); its figures are read here.
+pub use crate::store::ReportRow as Row;
 
 impl Row {
     pub fn count(&self, f: Figure) -> u64 {
@@ -122,11 +113,9 @@ pub fn csv(rows: &[Row], by_lot: bool) -> String {
     let mut out = csv_header(by_lot).join(",");
     out.push_str("\r\n");
     for r in rows {
-        let mut fields = vec![crate::web::list::csv_field(&r.site)];
+        let mut fields = vec![crate::util::csv_field(&r.site)];
         if by_lot {
-            fields.push(crate::web::list::csv_field(
-                r.lot.as_deref().unwrap_or_default(),
-            ));
+            fields.push(crate::util::csv_field(r.lot.as_deref().unwrap_or_default()));
         }
         fields.extend(r.counts.iter().map(u64::to_string));
         fields.push(
@@ -145,7 +134,7 @@ pub fn csv(rows: &[Row], by_lot: bool) -> String {
 pub fn csv_workshops(parts: &[(String, Vec<Row>)], by_lot: bool) -> String {
     let mut out = format!("workshop,{}\r\n", csv_header(by_lot).join(","));
     for (name, rows) in parts {
-        let workshop = crate::web::list::csv_field(name);
+        let workshop = crate::util::csv_field(name);
         for line in csv(rows, by_lot).split("\r\n").skip(1) {
             if !line.is_empty() {
                 out.push_str(&format!("{workshop},{line}\r\n"));

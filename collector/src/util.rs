@@ -129,6 +129,43 @@ pub fn human_size(n: i64) -> String {
     }
 }
 
+/// Where a spreadsheet may start a new cell inside one of our fields: a French-locale one
+/// splits on `;`, others on `,` or tab, and a line break ends a row when the quoting is not
+/// understood.
+pub const CELL_BREAKS: [char; 5] = [';', ',', '\t', '\r', '\n'];
+
+/// What a spreadsheet runs as a formula when a cell starts with it (OWASP, CSV injection).
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// One CSV field (RFC 4180): quoted when it holds a quote, a separator (`,`, `;`, tab) or a
+/// line break, quotes doubled.
+///
+/// Certificate text comes from the stations, and much of it from the donated machine (SMBIOS
+/// strings), so no part of a field may run as a formula in whatever way a spreadsheet cuts the
+/// line: every segment of the field — its start, and whatever follows a `;`, `,`, tab or line
+/// break — that begins with `=`, `+`, `-`, `@`, tab or CR (after spaces or quotes) gets a
+/// leading `'`. Guarding only the field's first character is not enough: a French spreadsheet
+/// reads `Lycée;=HYPERLINK(…)` as two cells.
+pub fn csv_field(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    let mut segment_start = true;
+    for (i, c) in s.char_indices() {
+        if segment_start {
+            let first = s[i..].chars().find(|c| !matches!(c, ' ' | '"'));
+            if first.is_some_and(|f| FORMULA_STARTS.contains(&f)) {
+                out.push('\'');
+            }
+        }
+        out.push(c);
+        segment_start = CELL_BREAKS.contains(&c);
+    }
+    if out.contains(|c| c == '"' || CELL_BREAKS.contains(&c)) {
+        format!("\"{}\"", out.replace('"', "\"\""))
+    } else {
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,6 +84,48 @@ pub struct ImageSpec {
     pub raw_size: Option<u64>,
 }
 
+/// A verified install and its record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installed {
+    pub image: ImageSpec,
+    pub disk: crate::model::DiskIdentity,
+    pub written: engine::Written,
+    pub filesystem: engine::Filesystem,
+    /// The signed record, as written and verified.
+    pub record: std::path::PathBuf,
+}
+
+/// What the install step of a run did (`flow::deploy`); here, below the run, so that the run
+/// can hold it without the step's file and the run's importing each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Install {
+    /// Nothing to install: no image named, a recycle verdict, or not every disk sanitized.
+    NotDue(String),
+    Installed(Box<Installed>),
+    /// The install was due and failed: the laptop keeps a sanitized disk, no record is
+    /// written, and the run does not end as a success.
+    Failed(String),
+}
+
+impl Install {
+    /// The line the console and the run's log say.
+    pub fn line(&self) -> String {
+        match self {
+            Install::NotDue(why) => format!("No system installed: {why}."),
+            Install::Installed(i) => format!(
+                "Installed {} {} on {} ({} bytes, read back and verified {}); record {}.",
+                i.image.name,
+                i.image.version,
+                i.disk.dev_path,
+                i.written.raw_bytes,
+                i.written.sha256,
+                i.record.display()
+            ),
+            Install::Failed(why) => format!("THE SYSTEM WAS NOT INSTALLED: {why}."),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

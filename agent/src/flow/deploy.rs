@@ -14,54 +14,13 @@ use super::run::{Executed, Run, RunStatus, Station};
 use crate::cert::refurbish;
 use crate::deploy::engine::{self, Filesystem, InstallProgress, Tuning, Written};
 use crate::deploy::target::{self, Candidate};
-use crate::deploy::{Compression, ImageSpec, Sha256};
+use crate::deploy::{Compression, ImageSpec, Install, Installed, Sha256};
 use crate::model::DiskIdentity;
 use crate::sys::atomic;
 use crate::sys::clock::Stopwatch;
 use crate::sys::http::{self, HttpImage, Retry};
 use crate::verdict::Decision;
 use crate::wipe::{CancelToken, OpenedDevice, PlannedDevice, VerifySpec, WipePlan, open_plan};
-
-/// A verified install and its record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Installed {
-    pub image: ImageSpec,
-    pub disk: DiskIdentity,
-    pub written: Written,
-    pub filesystem: Filesystem,
-    /// The signed record, as written and verified.
-    pub record: PathBuf,
-}
-
-/// What the install step did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Install {
-    /// Nothing to install: no image named, a recycle verdict, or not every disk sanitized.
-    NotDue(String),
-    Installed(Box<Installed>),
-    /// The install was due and failed: the laptop keeps a sanitized disk, no record is
-    /// written, and the run does not end as a success.
-    Failed(String),
-}
-
-impl Install {
-    /// The line the console and the run's log say.
-    pub fn line(&self) -> String {
-        match self {
-            Install::NotDue(why) => format!("No system installed: {why}."),
-            Install::Installed(i) => format!(
-                "Installed {} {} on {} ({} bytes, read back and verified {}); record {}.",
-                i.image.name,
-                i.image.version,
-                i.disk.dev_path,
-                i.written.raw_bytes,
-                i.written.sha256,
-                i.record.display()
-            ),
-            Install::Failed(why) => format!("THE SYSTEM WAS NOT INSTALLED: {why}."),
-        }
-    }
-}
 
 /// The server's list entry (`GET /api/v1/images`).
 #[derive(Debug, serde::Deserialize)]

@@ -226,7 +226,7 @@ pub struct Executed {
     /// What the run's log says of how the certificate was dated (its source, sources refused).
     pub said: Vec<String>,
     /// The install step, once run (`Run::deploy`); `None` before it.
-    pub install: Option<super::deploy::Install>,
+    pub install: Option<crate::deploy::Install>,
 }
 
 impl Executed {
@@ -756,7 +756,7 @@ impl Run {
                 &station.key,
                 &e.certificate,
                 match &e.install {
-                    Some(super::deploy::Install::Installed(i)) => Some(i.record.as_path()),
+                    Some(crate::deploy::Install::Installed(i)) => Some(i.record.as_path()),
                     _ => None,
                 },
                 self.durable(),
@@ -782,7 +782,7 @@ impl Run {
             let _ = writeln!(said, "{}", i.line());
         }
         let status = match install {
-            Some(super::deploy::Install::Failed(_)) if status == RunStatus::Sanitized => {
+            Some(crate::deploy::Install::Failed(_)) if status == RunStatus::Sanitized => {
                 let _ = writeln!(
                     said,
                     "Not powering off: the workshop's system was not installed and verified."

@@ -245,7 +245,7 @@ fn stick_image(data: &Path, name: &str, digest: Option<&str>) -> Vec<u8> {
 
 #[test]
 fn a_refurbished_laptop_receives_the_sticks_image_and_a_signed_record() {
-    use reprise::flow::deploy::Install;
+    use reprise::deploy::Install;
     let t = Tree::new();
     tree::sata_laptop(&t);
     let dir = tempfile::tempdir().unwrap();
@@ -296,7 +296,7 @@ fn a_refurbished_laptop_receives_the_sticks_image_and_a_signed_record() {
 
 #[test]
 fn an_image_that_is_not_its_digest_is_no_install_and_keeps_the_laptop_on() {
-    use reprise::flow::deploy::Install;
+    use reprise::deploy::Install;
     let t = Tree::new();
     tree::sata_laptop(&t);
     let dir = tempfile::tempdir().unwrap();

@@ -411,6 +411,27 @@ pub struct Event {
     pub recorded_at: String,
 }
 
+/// One row: a site, or a site and a lot.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportRow {
+    pub site: String,
+    pub lot: Option<String>,
+    /// Laptops per figure, in `crate::life::Figure::ALL`'s order.
+    pub counts: [u64; 8],
+    /// Handed over and recycled among laptops at most ten years old (the rate's terms).
+    pub rate_handed_over: u64,
+    pub rate_recycled: u64,
+}
+
+/// The rules an event must pass against the laptop's life, run in the store's transaction:
+/// `Err` is why it is refused.
+pub type EventRules = fn(&LaptopLife, &Event) -> Result<(), String>;
+
+/// A serial as laptops are keyed: trimmed, ASCII upper case.
+pub fn serial_key(s: &str) -> String {
+    s.trim().to_ascii_uppercase()
+}
+
 /// What recording an event did. Only `Recorded` stored anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventRecord {
@@ -534,12 +555,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         filter: LaptopFilter,
         by_lot: bool,
-    ) -> BoxFut<'_, Result<Vec<crate::report::Row>, StoreError>>;
+    ) -> BoxFut<'_, Result<Vec<ReportRow>, StoreError>>;
     /// One laptop by serial (any case, spaces around ignored).
     fn laptop(&self, serial: String) -> BoxFut<'_, Result<Option<LaptopLife>, StoreError>>;
-    /// Appends an event to a laptop's life if the rules (`crate::life::check_event`) allow it,
-    /// checked in the same transaction.
-    fn record_event(&self, event: Event) -> BoxFut<'_, Result<EventRecord, StoreError>>;
+    /// Appends an event to a laptop's life if `rules` (`crate::life::check_event`, given by the
+    /// caller: the rules sit above the store, which only runs them) allow it, checked in the
+    /// same transaction.
+    fn record_event(
+        &self,
+        event: Event,
+        rules: EventRules,
+    ) -> BoxFut<'_, Result<EventRecord, StoreError>>;
 
     /// Replaces the operators' names recorded before `before` (a time as [`crate::util::now`]
     /// writes it) by `marker`, in one transaction: certificates' indexed operator, events'

@@ -609,7 +609,7 @@ async fn laptops(c: &impl Db, filter: LaptopFilter) -> Result<Vec<LaptopLife>, S
 
 /// One laptop's life by serial (matched as laptops are keyed: trimmed, ASCII upper case).
 async fn laptop(c: &impl Db, serial: &str) -> Result<Option<LaptopLife>, StoreError> {
-    let key = crate::life::serial_key(serial);
+    let key = super::serial_key(serial);
     let params = vec![Param::Text(key)];
     let w = " WHERE l.serial = ?1";
     let found = first(c, &sql::laptops(w), &params, sql::laptop).await?;
@@ -628,10 +628,14 @@ async fn laptop(c: &impl Db, serial: &str) -> Result<Option<LaptopLife>, StoreEr
 }
 
 /// Appends an event: the laptop's row is locked, its life read and the rules checked
-/// (`life::check_event`) in the transaction that numbers and inserts the event, so two
+/// (`rules`: `life::check_event`) in the transaction that numbers and inserts the event, so two
 /// events of one laptop are checked and numbered one after the other.
-async fn record_event(c: &impl Db, event: Event) -> Result<EventRecord, StoreError> {
-    let key = crate::life::serial_key(&event.serial);
+async fn record_event(
+    c: &impl Db,
+    event: Event,
+    rules: super::EventRules,
+) -> Result<EventRecord, StoreError> {
+    let key = super::serial_key(&event.serial);
     let lock = sql::locked(sql::LAPTOP_FOR_EVENT, Lock::Update, Dialect::of(c));
     if one_text(c, &lock, &[Param::Text(key.clone())])
         .await?
@@ -642,8 +646,8 @@ async fn record_event(c: &impl Db, event: Event) -> Result<EventRecord, StoreErr
     let Some(life) = laptop(c, &key).await? else {
         return Ok(EventRecord::NotInLot);
     };
-    if let Err(refusal) = crate::life::check_event(&life, &event) {
-        return Ok(EventRecord::Refused(refusal.to_string()));
+    if let Err(refusal) = rules(&life, &event) {
+        return Ok(EventRecord::Refused(refusal));
     }
     let seq = first(c, sql::NEXT_EVENT_SEQ, &[Param::Text(key.clone())], |r| {
         r.int(0)
@@ -867,12 +871,12 @@ impl<B: Backend> Store for B {
         &self,
         filter: LaptopFilter,
         by_lot: bool,
-    ) -> BoxFut<'_, Result<Vec<crate::report::Row>, StoreError>> {
+    ) -> BoxFut<'_, Result<Vec<super::ReportRow>, StoreError>> {
         self.read(move |c| {
             Box::pin(async move {
                 let mut params = Vec::new();
                 let w = filter.where_clause(&mut params);
-                let map: Mapper<crate::report::Row> = if by_lot {
+                let map: Mapper<super::ReportRow> = if by_lot {
                     |r| sql::report_row(r, true)
                 } else {
                     |r| sql::report_row(r, false)
@@ -889,8 +893,12 @@ impl<B: Backend> Store for B {
         self.read(move |c| Box::pin(async move { laptop(c, &serial).await }))
     }
 
-    fn record_event(&self, event: Event) -> BoxFut<'_, Result<EventRecord, StoreError>> {
-        self.write(move |c| Box::pin(record_event(c, event)))
+    fn record_event(
+        &self,
+        event: Event,
+        rules: super::EventRules,
+    ) -> BoxFut<'_, Result<EventRecord, StoreError>> {
+        self.write(move |c| Box::pin(record_event(c, event, rules)))
     }
 
     fn forget_operators(

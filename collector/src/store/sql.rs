@@ -813,12 +813,12 @@ pub fn report(where_clause: &str, by_lot: bool) -> String {
     )
 }
 
-pub fn report_row(r: &dyn Cells, by_lot: bool) -> Result<crate::report::Row, CellError> {
+pub fn report_row(r: &dyn Cells, by_lot: bool) -> Result<super::ReportRow, CellError> {
     let mut counts = [0u64; 8];
     for (i, c) in counts.iter_mut().enumerate() {
         *c = u64::try_from(r.int(2 + i)?)?;
     }
-    Ok(crate::report::Row {
+    Ok(super::ReportRow {
         site: r.text(0)?,
         lot: if by_lot { Some(r.text(1)?) } else { None },
         counts,

@@ -203,7 +203,7 @@ pub async fn page(
                 esc(&life.laptop.lot),
                 esc(&life.laptop.site)
             ),
-            None => super::lots::lot_cell(l, None, None),
+            None => super::list::lot_cell(l, None, None),
         }
     );
 

@@ -266,7 +266,7 @@ pub fn table(lang: Language, rows: &[ListRow]) -> String {
             esc(lr.station_name.as_deref().unwrap_or("?")),
             esc(hex_of(&r.digest)),
             esc(&r.id),
-            super::lots::lot_cell(lang, r.serial.as_deref(), lr.lot.as_deref()),
+            lot_cell(lang, r.serial.as_deref(), lr.lot.as_deref()),
         );
     }
     out.push_str("</tbody>\n</table>\n");
@@ -336,42 +336,8 @@ pub async fn list(
     ctx.page(StatusCode::OK, t(l, "Certificates", "Certificats"), &body)
 }
 
-/// Where a spreadsheet may start a new cell inside one of our fields: a French-locale one
-/// splits on `;`, others on `,` or tab, and a line break ends a row when the quoting is not
-/// understood.
-const CELL_BREAKS: [char; 5] = [';', ',', '\t', '\r', '\n'];
-
-/// What a spreadsheet runs as a formula when a cell starts with it (OWASP, CSV injection).
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// One CSV field (RFC 4180): quoted when it holds a quote, a separator (`,`, `;`, tab) or a
-/// line break, quotes doubled.
-///
-/// Certificate text comes from the stations, and much of it from the donated machine (SMBIOS
-/// strings), so no part of a field may run as a formula in whatever way a spreadsheet cuts the
-/// line: every segment of the field — its start, and whatever follows a `;`, `,`, tab or line
-/// break — that begins with `=`, `+`, `-`, `@`, tab or CR (after spaces or quotes) gets a
-/// leading `'`. Guarding only the field's first character is not enough: a French spreadsheet
-/// reads `Lycée;=HYPERLINK(…)` as two cells.
-pub fn csv_field(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    let mut segment_start = true;
-    for (i, c) in s.char_indices() {
-        if segment_start {
-            let first = s[i..].chars().find(|c| !matches!(c, ' ' | '"'));
-            if first.is_some_and(|f| FORMULA_STARTS.contains(&f)) {
-                out.push('\'');
-            }
-        }
-        out.push(c);
-        segment_start = CELL_BREAKS.contains(&c);
-    }
-    if out.contains(|c| c == '"' || CELL_BREAKS.contains(&c)) {
-        format!("\"{}\"", out.replace('"', "\"\""))
-    } else {
-        out
-    }
-}
+// CSV cells are made in `util` (the report's CSV is not a page of its own).
+pub use crate::util::csv_field;
 
 /// The CSV columns, in order.
 pub const CSV_HEADER: [&str; 19] = [
@@ -497,9 +463,25 @@ pub async fn csv(
     resp
 }
 
+/// The lot column of the certificate list: the laptop's page, or "not in any lot".
+pub fn lot_cell(lang: Language, serial: Option<&str>, lot: Option<&str>) -> String {
+    match (serial, lot) {
+        (Some(serial), Some(lot)) => format!(
+            "<a href=\"/laptops/{}\">{}</a>",
+            super::enc(&crate::store::serial_key(serial)),
+            crate::util::esc(lot)
+        ),
+        _ => format!(
+            "<span class=\"warn not-in-lot\">{}</span>",
+            super::t(lang, "not in any lot", "dans aucun lot")
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::util::{CELL_BREAKS, FORMULA_STARTS};
 
     #[test]
     fn csv_fields_follow_rfc_4180_and_defuse_formulas() {

@@ -26,21 +26,6 @@ use crate::report;
 use crate::store::{Event, EventRecord, LaptopFilter, LaptopLife};
 use crate::util::esc;
 
-/// The lot column of the certificate list: the laptop's page, or "not in any lot".
-pub fn lot_cell(lang: Language, serial: Option<&str>, lot: Option<&str>) -> String {
-    match (serial, lot) {
-        (Some(serial), Some(lot)) => format!(
-            "<a href=\"/laptops/{}\">{}</a>",
-            enc(&life::serial_key(serial)),
-            esc(lot)
-        ),
-        _ => format!(
-            "<span class=\"warn not-in-lot\">{}</span>",
-            t(lang, "not in any lot", "dans aucun lot")
-        ),
-    }
-}
-
 /// The URL of a laptop's page (what its label's QR code holds).
 pub fn laptop_url(base: &str, serial: &str) -> String {
     format!("{base}/laptops/{}", enc(serial))
@@ -659,7 +644,11 @@ pub async fn record(
         recorded_by: user,
         recorded_at: crate::util::now(),
     };
-    let refusal = match app.store.record_event(event).await {
+    let refusal = match app
+        .store
+        .record_event(event, crate::life::event_rules)
+        .await
+    {
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
         Ok(EventRecord::NotInLot) => {
             return ctx.message(

@@ -935,9 +935,18 @@ fn laptop_pages_forms_labels_and_the_report_page() {
         "handed over on 2026-11-20",
         "name=\"csrf\" value=\"",
         "<a href=\"/laptops/PF-S1/export.json\" id=\"export\">Everything held about this laptop (JSON)</a>",
+        // Its refurbishment record followed its latest certificate: the family's system.
+        "✔ refurbished: installed <a href=\"/c/",
+        "\">famille 1.0</a>",
     ] {
         assert!(page.contains(want), "{want}: {page}");
     }
+    // A laptop sent to refurbishment whose record has not come yet: the step is pending.
+    let page = get(&server, &cookie, "/laptops/pf-s2?lang=fr").text();
+    assert!(
+        page.contains("… remis en état : aucun système installé pour l'instant"),
+        "{page}"
+    );
     assert_eq!(page.matches("<a href=\"/c/").count(), 1, "one certificate");
     // Its export: logged in only, the same document as the CLI's.
     let r = get(&server, &cookie, "/laptops/pf-s1/export.json");

@@ -308,7 +308,27 @@ pub async fn laptop(
             ),
         );
     };
-    laptop_page(&app, &ctx, &headers, &life, None)
+    let record = match refurbishment(&app, &life).await {
+        Ok(r) => r,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    laptop_page(&app, &ctx, &headers, &life, record.as_ref(), None)
+}
+
+/// The refurbishment record that followed the laptop's latest certificate, if one was
+/// received: the family's system installed, read back and verified on this laptop.
+async fn refurbishment(
+    app: &App,
+    life: &LaptopLife,
+) -> Result<Option<crate::store::RecordRow>, crate::store::StoreError> {
+    let Some(latest) = life::latest_certificate(life) else {
+        return Ok(None);
+    };
+    Ok(app
+        .store
+        .record_of(latest.digest.clone())
+        .await?
+        .map(|r| r.row))
 }
 
 fn laptop_page(
@@ -316,6 +336,7 @@ fn laptop_page(
     ctx: &Ctx,
     headers: &HeaderMap,
     life: &LaptopLife,
+    record: Option<&crate::store::RecordRow>,
     refusal: Option<&str>,
 ) -> Response {
     let l = ctx.lang;
@@ -384,7 +405,7 @@ fn laptop_page(
     };
     let _ = writeln!(
         h,
-        "<h2>{}</h2>\n<ol id=\"life\">{}{}{}{}</ol>",
+        "<h2>{}</h2>\n<ol id=\"life\">{}{}{}{}{}</ol>",
         t(l, "Life", "Parcours"),
         step(
             true,
@@ -419,6 +440,30 @@ fn laptop_page(
                 latest.map_or("—", |c| decision_label(l, &c.decision))
             )
         ),
+        // Refurbished: the record of the system installed after that certificate (issue 22).
+        match (record, latest) {
+            (Some(r), _) => step(
+                true,
+                format!(
+                    "{} <a href=\"/c/{}\">{} {}</a> ({})",
+                    t(l, "refurbished: installed", "remis en état : installé"),
+                    esc(hex_of(&r.certificate_digest)),
+                    esc(&r.image_name),
+                    esc(&r.image_version),
+                    esc(&short_time(&r.issued_at))
+                ),
+            ),
+            (None, Some(c)) if c.decision == "refurbish" => step(
+                false,
+                t(
+                    l,
+                    "refurbished: no system installed yet",
+                    "remis en état : aucun système installé pour l'instant",
+                )
+                .into(),
+            ),
+            _ => String::new(),
+        },
         step(
             life::outcome(&life.events) != Outcome::Pending,
             outcome_label(l, &life::outcome(&life.events))
@@ -675,7 +720,12 @@ pub async fn record(
     };
     match app.store.laptop(serial).await {
         Ok(Some(life)) => {
-            let mut resp = laptop_page(&app, &ctx, &headers, &life, Some(&refusal));
+            let record = match refurbishment(&app, &life).await {
+                Ok(r) => r,
+                Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+            };
+            let mut resp =
+                laptop_page(&app, &ctx, &headers, &life, record.as_ref(), Some(&refusal));
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             resp
         }

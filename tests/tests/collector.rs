@@ -16,7 +16,8 @@
 //!   late: DHCP on the adapter, and its certificate reaches the server;
 //! - refurbish in the same boot: a laptop wiped in automatic mode installs the family system the
 //!   collector keeps (`reprise.deploy=`), read back and grown to its disk, with its signed
-//!   record; then it boots that system from its own disk, without the stick.
+//!   record; then it boots that system from its own disk, without the stick. An image damaged
+//!   on the server, and one bigger than the disk: no install, no record, the laptop stays on.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -803,4 +804,114 @@ fn a_laptop_wiped_then_given_the_family_system_boots_it_from_its_own_disk() -> R
         );
     }
     Ok(())
+}
+
+/// How a refused install is made to happen on the workshop's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// The collector's stored file was damaged after it was added (one byte of the ESP): it
+    /// still streams, but its bytes are not the image's SHA-256.
+    CorruptedOnTheServer,
+    /// The laptop's disk is smaller than the image's last partition.
+    DiskTooSmall,
+}
+
+/// A laptop whose install cannot be verified: the wipe and the certificate stand, no record
+/// of success is written, the run ends "not installed" (status 3) and the laptop stays on.
+fn an_install_that_cannot_be_verified(refusal: Refusal) -> Result<()> {
+    use reprise_e2e::{Stick, tail};
+
+    let out = outputs()?;
+    let dir = tempfile::tempdir()?;
+    let image = reprise_e2e::family::family_image(&out, &dir.path().join("family"), "1.0")?;
+    let db = dir.path().join("atelier.db");
+    let db_s = db.to_str().context("utf-8 path")?;
+    // The raw image: a damaged byte then streams as it is, and only the SHA-256 can tell.
+    let raw = image.raw.to_str().context("utf-8 path")?;
+    cli(&["image", "add", raw, "--name", "family", "--db", db_s])?;
+    if refusal == Refusal::CorruptedOnTheServer {
+        let stored: Vec<PathBuf> = fs::read_dir(dir.path().join("atelier.db.images"))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()?;
+        ensure!(stored.len() == 1, "one stored image: {stored:?}");
+        let mut bytes = fs::read(&stored[0])?;
+        let at = (2 << 20) + 12_345; // inside the ESP
+        bytes[at] ^= 0x5a;
+        fs::write(&stored[0], bytes)?;
+    }
+    let port = free_port()?;
+    let _collector = Collector::start(&db, port, &[])?;
+    let laptop = dir.path().join("laptop");
+    fs::create_dir(&laptop)?;
+    let stick = Stick::configured(
+        &out,
+        &laptop,
+        &format!(
+            "reprise.auto=clear\nreprise.poweroff=1\nreprise.lang=en\n\
+             reprise.server=http://10.0.2.2:{port}\nreprise.deploy=family\n"
+        ),
+    )?;
+    stick.data.write(
+        "policy.toml",
+        "[memory]\nminimum_bytes = 536870912\nrecommended_bytes = 536870912\n\
+         [cpu]\nminimum_x86_64_level = 1\nminimum_cores = 1\n",
+        &laptop,
+    )?;
+    let disk = laptop.join("nvme.img");
+    let disk_size: usize = match refusal {
+        Refusal::CorruptedOnTheServer => 64 << 20,
+        Refusal::DiskTooSmall => usize::try_from(image.last_partition_end)? - (4 << 20),
+    };
+    fs::write(&disk, vec![0x5au8; disk_size])?;
+    let mut vm = Vm::new(&laptop, Firmware::Uefi);
+    vm.usb_stick(&stick.path).nvme(&disk, "E2E-REFUSED-NVME");
+    let run = vm.run_until_finished(Duration::from_secs(480))?;
+    ensure!(
+        run.serial.contains("THE SYSTEM WAS NOT INSTALLED")
+            && run
+                .serial
+                .contains("reprise-init: not powering off: the agent did not succeed (status 3)"),
+        "the run must say the system was not installed and stay on:\n{}",
+        tail(&run.serial, 50)
+    );
+    // Each for its own reason.
+    let why = match refusal {
+        Refusal::CorruptedOnTheServer => "its source states",
+        Refusal::DiskTooSmall => "is smaller than the image",
+    };
+    ensure!(
+        run.serial.contains(why),
+        "the run does not say why ({why:?}):\n{}",
+        tail(&run.serial, 50)
+    );
+    let certs: Vec<String> = stick
+        .data
+        .list("certs")?
+        .into_iter()
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    ensure!(certs.len() == 1, "the wipe's certificate stands: {certs:?}");
+    let records = stick.data.list("certs/refurbish").unwrap_or_default();
+    ensure!(
+        !records.iter().any(|n| n.ends_with(".json")),
+        "a record of success for an install that failed: {records:?}"
+    );
+    if refusal == Refusal::DiskTooSmall {
+        // Refused before writing: the disk is as the wipe left it.
+        ensure!(
+            fs::read(&disk)?.iter().all(|&b| b == 0),
+            "the install wrote to a disk too small for the image"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn an_image_damaged_on_the_server_is_no_install_and_no_record() -> Result<()> {
+    an_install_that_cannot_be_verified(Refusal::CorruptedOnTheServer)
+}
+
+#[test]
+fn an_image_bigger_than_the_disk_is_refused_before_writing() -> Result<()> {
+    an_install_that_cannot_be_verified(Refusal::DiskTooSmall)
 }

@@ -16,8 +16,10 @@
 //!   late: DHCP on the adapter, and its certificate reaches the server;
 //! - refurbish in the same boot: a laptop wiped in automatic mode installs the family system the
 //!   collector keeps (`reprise.deploy=`), read back and grown to its disk, with its signed
-//!   record; then it boots that system from its own disk, without the stick. An image damaged
-//!   on the server, and one bigger than the disk: no install, no record, the laptop stays on.
+//!   record; then it boots that system from its own disk, without the stick. A download cut
+//!   midway by a proxy resumes from where it was (`Range`) and the install is verified. An
+//!   image damaged on the server, and one bigger than the disk: no install, no record, the
+//!   laptop stays on.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -914,4 +916,155 @@ fn an_image_damaged_on_the_server_is_no_install_and_no_record() -> Result<()> {
 #[test]
 fn an_image_bigger_than_the_disk_is_refused_before_writing() -> Result<()> {
     an_install_that_cannot_be_verified(Refusal::DiskTooSmall)
+}
+
+/// What the cutting proxy saw.
+#[derive(Debug, Default)]
+struct ProxyLog {
+    /// Image responses cut short (the connection closed mid-body).
+    cuts: usize,
+    /// `Range` headers of the requests it relayed.
+    ranges: Vec<String>,
+}
+
+/// A TCP proxy on loopback to `to` that relays every connection both ways, except that the
+/// first image response (its `X-Reprise-Image-Sha256` header) is cut `after` bytes later: both
+/// sockets closed, as a switch rebooting mid-download would. Its port, and what it saw.
+fn cutting_proxy(
+    to: SocketAddr,
+    after: usize,
+) -> Result<(u16, std::sync::Arc<std::sync::Mutex<ProxyLog>>)> {
+    use std::sync::{Arc, Mutex};
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    let log = Arc::new(Mutex::new(ProxyLog::default()));
+    let shared = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(to) else {
+                continue;
+            };
+            let log = Arc::clone(&shared);
+            // Requests: relayed, their Range headers noted.
+            let (mut from_client, mut to_server) = match (client.try_clone(), server.try_clone()) {
+                (Ok(c), Ok(s)) => (c, s),
+                _ => continue,
+            };
+            let up_log = Arc::clone(&log);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16 << 10];
+                while let Ok(n) = from_client.read(&mut buf) {
+                    if n == 0 || to_server.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                    let text = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+                    for line in text.lines().filter(|l| l.starts_with("range:")) {
+                        up_log.lock().unwrap().ranges.push(line.trim().to_owned());
+                    }
+                }
+                let _ = to_server.shutdown(std::net::Shutdown::Write);
+            });
+            // Responses: relayed, the first image cut.
+            std::thread::spawn(move || {
+                let (mut from_server, mut to_client) = (server, client);
+                let mut buf = [0u8; 16 << 10];
+                let mut left: Option<usize> = None;
+                while let Ok(n) = from_server.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    if left.is_none()
+                        && String::from_utf8_lossy(&buf[..n])
+                            .to_ascii_lowercase()
+                            .contains("x-reprise-image-sha256:")
+                    {
+                        let mut l = log.lock().unwrap();
+                        if l.cuts == 0 {
+                            l.cuts = 1;
+                            left = Some(after);
+                        }
+                    }
+                    let take = left.map_or(n, |l| l.min(n));
+                    if to_client.write_all(&buf[..take]).is_err() {
+                        break;
+                    }
+                    if let Some(l) = left.as_mut() {
+                        *l -= take;
+                        if *l == 0 {
+                            let _ = to_client.shutdown(std::net::Shutdown::Both);
+                            let _ = from_server.shutdown(std::net::Shutdown::Both);
+                            break;
+                        }
+                    }
+                }
+                let _ = to_client.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    Ok((port, log))
+}
+
+/// The download of the family image is cut a few MiB in (a proxy closes the connection): the
+/// agent resumes it from the byte it reached (`Range`), and the install is verified as a whole.
+#[test]
+fn a_download_cut_midway_resumes_and_the_install_is_verified() -> Result<()> {
+    use reprise_e2e::{Stick, tail};
+
+    let out = outputs()?;
+    let dir = tempfile::tempdir()?;
+    let image = reprise_e2e::family::family_image(&out, &dir.path().join("family"), "1.0")?;
+    let db = dir.path().join("atelier.db");
+    let db_s = db.to_str().context("utf-8 path")?;
+    let zst = image.zst.to_str().context("utf-8 path")?;
+    cli(&[
+        "image",
+        "add",
+        zst,
+        "--name",
+        "family",
+        "--version",
+        "1.0",
+        "--db",
+        db_s,
+    ])?;
+    let port = free_port()?;
+    let collector = Collector::start(&db, port, &[])?;
+    let (proxy, seen) = cutting_proxy(collector.addr, 3 << 20)?;
+    let laptop = dir.path().join("laptop");
+    fs::create_dir(&laptop)?;
+    let stick = Stick::configured(
+        &out,
+        &laptop,
+        &format!(
+            "reprise.auto=clear\nreprise.poweroff=1\nreprise.lang=en\n\
+             reprise.server=http://10.0.2.2:{proxy}\nreprise.deploy=family\n"
+        ),
+    )?;
+    stick.data.write(
+        "policy.toml",
+        "[memory]\nminimum_bytes = 536870912\nrecommended_bytes = 536870912\n\
+         [cpu]\nminimum_x86_64_level = 1\nminimum_cores = 1\n",
+        &laptop,
+    )?;
+    let disk = laptop.join("nvme.img");
+    fs::write(&disk, vec![0x5au8; 64 << 20])?;
+    let mut vm = Vm::new(&laptop, Firmware::Uefi);
+    vm.usb_stick(&stick.path).nvme(&disk, "E2E-RESUME-NVME");
+    let run = vm.run(Duration::from_secs(480))?;
+    ensure!(
+        run.serial.contains("Installed family 1.0 on /dev/nvme0n1"),
+        "the install was not verified after the cut:\n{}",
+        tail(&run.serial, 50)
+    );
+    let seen = seen.lock().unwrap();
+    ensure!(seen.cuts == 1, "the proxy cut no download: {seen:?}");
+    ensure!(
+        seen.ranges
+            .iter()
+            .any(|r| r.starts_with("range: bytes=") && !r.starts_with("range: bytes=0-")),
+        "the agent did not resume from where it was: {seen:?}"
+    );
+    let records = stick.data.list("certs/refurbish")?;
+    ensure!(records.len() == 1, "one refurbishment record: {records:?}");
+    Ok(())
 }

@@ -656,6 +656,33 @@ fn a_laptop_without_rj45_network_booted_through_a_usb_ethernet_adapter_uploads_t
     Ok(())
 }
 
+/// The stick of a laptop that installs the family system: automatic Clear, power-off,
+/// `reprise.deploy=family` from the collector on the host's loopback `port` (10.0.2.2 in the
+/// guest). QEMU's laptop (one x86-64-v1 core, 1 GiB) is below the default policy's minimums:
+/// the workshop's policy for this rack takes it, so that the verdict is refurbish.
+fn family_stick(
+    out: &reprise_e2e::Outputs,
+    laptop: &Path,
+    port: u16,
+) -> Result<reprise_e2e::Stick> {
+    fs::create_dir(laptop)?;
+    let stick = reprise_e2e::Stick::configured(
+        out,
+        laptop,
+        &format!(
+            "reprise.auto=clear\nreprise.poweroff=1\nreprise.lang=en\n\
+             reprise.server=http://10.0.2.2:{port}\nreprise.deploy=family\n"
+        ),
+    )?;
+    stick.data.write(
+        "policy.toml",
+        "[memory]\nminimum_bytes = 536870912\nrecommended_bytes = 536870912\n\
+         [cpu]\nminimum_x86_64_level = 1\nminimum_cores = 1\n",
+        laptop,
+    )?;
+    Ok(stick)
+}
+
 /// Refurbish in the same boot (issue 22): a laptop boots the stick in automatic mode with
 /// `reprise.deploy=family`; after the wipe and a refurbish verdict it installs the family
 /// image that a real collector keeps (zstd, served with ranges), checks it read back, grows the
@@ -665,7 +692,7 @@ fn a_laptop_without_rj45_network_booted_through_a_usb_ethernet_adapter_uploads_t
 #[test]
 fn a_laptop_wiped_then_given_the_family_system_boots_it_from_its_own_disk() -> Result<()> {
     use reprise_e2e::family::{self, BOOTED, DONE, HOME_LINE, VERSION_LINE};
-    use reprise_e2e::{Stick, gpt_partition, tail};
+    use reprise_e2e::{gpt_partition, tail};
 
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
@@ -693,23 +720,7 @@ fn a_laptop_wiped_then_given_the_family_system_boots_it_from_its_own_disk() -> R
     let _collector = Collector::start(&db, port, &[])?;
 
     let laptop = dir.path().join("laptop");
-    fs::create_dir(&laptop)?;
-    let stick = Stick::configured(
-        &out,
-        &laptop,
-        &format!(
-            "reprise.auto=clear\nreprise.poweroff=1\nreprise.lang=en\n\
-             reprise.server=http://10.0.2.2:{port}\nreprise.deploy=family\n"
-        ),
-    )?;
-    // QEMU's laptop (one x86-64-v1 core, 1 GiB) is below the default policy's minimums: the
-    // workshop's policy for this rack takes it, so that the verdict is refurbish.
-    stick.data.write(
-        "policy.toml",
-        "[memory]\nminimum_bytes = 536870912\nrecommended_bytes = 536870912\n\
-         [cpu]\nminimum_x86_64_level = 1\nminimum_cores = 1\n",
-        &laptop,
-    )?;
+    let stick = family_stick(&out, &laptop, port)?;
     // The laptop's disk: larger than the image, full of the last owner's data.
     let disk = laptop.join("nvme.img");
     let disk_size: u64 = 96 << 20;
@@ -821,7 +832,7 @@ enum Refusal {
 /// A laptop whose install cannot be verified: the wipe and the certificate stand, no record
 /// of success is written, the run ends "not installed" (status 3) and the laptop stays on.
 fn an_install_that_cannot_be_verified(refusal: Refusal) -> Result<()> {
-    use reprise_e2e::{Stick, tail};
+    use reprise_e2e::tail;
 
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
@@ -844,21 +855,7 @@ fn an_install_that_cannot_be_verified(refusal: Refusal) -> Result<()> {
     let port = free_port()?;
     let _collector = Collector::start(&db, port, &[])?;
     let laptop = dir.path().join("laptop");
-    fs::create_dir(&laptop)?;
-    let stick = Stick::configured(
-        &out,
-        &laptop,
-        &format!(
-            "reprise.auto=clear\nreprise.poweroff=1\nreprise.lang=en\n\
-             reprise.server=http://10.0.2.2:{port}\nreprise.deploy=family\n"
-        ),
-    )?;
-    stick.data.write(
-        "policy.toml",
-        "[memory]\nminimum_bytes = 536870912\nrecommended_bytes = 536870912\n\
-         [cpu]\nminimum_x86_64_level = 1\nminimum_cores = 1\n",
-        &laptop,
-    )?;
+    let stick = family_stick(&out, &laptop, port)?;
     let disk = laptop.join("nvme.img");
     let disk_size: usize = match refusal {
         Refusal::CorruptedOnTheServer => 64 << 20,
@@ -1008,7 +1005,7 @@ fn cutting_proxy(
 /// agent resumes it from the byte it reached (`Range`), and the install is verified as a whole.
 #[test]
 fn a_download_cut_midway_resumes_and_the_install_is_verified() -> Result<()> {
-    use reprise_e2e::{Stick, tail};
+    use reprise_e2e::tail;
 
     let out = outputs()?;
     let dir = tempfile::tempdir()?;
@@ -1031,21 +1028,7 @@ fn a_download_cut_midway_resumes_and_the_install_is_verified() -> Result<()> {
     let collector = Collector::start(&db, port, &[])?;
     let (proxy, seen) = cutting_proxy(collector.addr, 3 << 20)?;
     let laptop = dir.path().join("laptop");
-    fs::create_dir(&laptop)?;
-    let stick = Stick::configured(
-        &out,
-        &laptop,
-        &format!(
-            "reprise.auto=clear\nreprise.poweroff=1\nreprise.lang=en\n\
-             reprise.server=http://10.0.2.2:{proxy}\nreprise.deploy=family\n"
-        ),
-    )?;
-    stick.data.write(
-        "policy.toml",
-        "[memory]\nminimum_bytes = 536870912\nrecommended_bytes = 536870912\n\
-         [cpu]\nminimum_x86_64_level = 1\nminimum_cores = 1\n",
-        &laptop,
-    )?;
+    let stick = family_stick(&out, &laptop, proxy)?;
     let disk = laptop.join("nvme.img");
     fs::write(&disk, vec![0x5au8; 64 << 20])?;
     let mut vm = Vm::new(&laptop, Firmware::Uefi);

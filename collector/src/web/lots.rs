@@ -283,6 +283,21 @@ pub async fn labels(
     ctx.page(StatusCode::OK, &name, &h)
 }
 
+/// 404 for a serial that no imported inventory holds.
+fn not_in_any_lot(ctx: &Ctx, serial: &str) -> Response {
+    ctx.message(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "{} {serial}",
+            t(
+                ctx.lang,
+                "Not in any lot: no laptop of an imported inventory has the serial",
+                "Dans aucun lot : aucun ordinateur d'un inventaire importé n'a le numéro de série"
+            )
+        ),
+    )
+}
+
 /// `GET /laptops/{serial}`
 pub async fn laptop(
     State(app): State<Arc<App>>,
@@ -296,17 +311,7 @@ pub async fn laptop(
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
     let Some(life) = found else {
-        return ctx.message(
-            StatusCode::NOT_FOUND,
-            &format!(
-                "{} {serial}",
-                t(
-                    ctx.lang,
-                    "Not in any lot: no laptop of an imported inventory has the serial",
-                    "Dans aucun lot : aucun ordinateur d'un inventaire importé n'a le numéro de série"
-                )
-            ),
-        );
+        return not_in_any_lot(&ctx, &serial);
     };
     let record = match refurbishment(&app, &life).await {
         Ok(r) => r,
@@ -898,17 +903,7 @@ pub async fn export(
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
     let Some(doc) = found else {
-        return ctx.message(
-            StatusCode::NOT_FOUND,
-            &format!(
-                "{} {serial}",
-                t(
-                    ctx.lang,
-                    "Not in any lot: no laptop of an imported inventory has the serial",
-                    "Dans aucun lot : aucun ordinateur d'un inventaire importé n'a le numéro de série"
-                )
-            ),
-        );
+        return not_in_any_lot(&ctx, &serial);
     };
     let key = life::serial_key(&serial);
     let file: String = key

@@ -793,7 +793,10 @@ pub fn text(c: &Certificate, digest: &str) -> String {
 }
 
 /// Text for HTML content and attribute values (the certificate's page here, the workshop
-/// server's pages too).
+/// server's pages too). Besides HTML's own characters, what [`crate::text::is_hostile`] names
+/// is written as a visible `\u{…}`, as on a terminal: a donor's string holding a bidirectional
+/// override must not reorder what an auditor reads on a page either. Line feeds and tabs stay
+/// (they are layout in `<pre>`, and harmless elsewhere).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -803,6 +806,8 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            c if crate::text::is_hostile(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
             c => out.push(c),
         }
     }
@@ -941,6 +946,19 @@ mod tests {
             qr_target(d, Some("http://10.0.5.1:8080/")),
             "http://10.0.5.1:8080/c/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
         );
+    }
+
+    #[test]
+    fn html_text_shows_bidirectional_overrides_and_controls_instead_of_obeying_them() {
+        // A serial that would read "1337" reversed, with an escape sequence and a bell.
+        let hostile = "SN\u{202e}7331\u{202c} <b>\u{1b}[2J\u{7}";
+        assert_eq!(
+            escape(hostile),
+            "SN\\u{202e}7331\\u{202c} &lt;b&gt;\\u{1b}[2J\\u{7}"
+        );
+        assert!(!escape(hostile).chars().any(crate::text::is_hostile));
+        // Layout survives.
+        assert_eq!(escape("a\n\tb"), "a\n\tb");
     }
 
     /// A small certificate with content that needs escaping (every Option left out is null).

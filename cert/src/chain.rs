@@ -13,6 +13,14 @@
 //! replacement), a file whose name is not its certificate's id (renamed or swapped files). What
 //! it cannot see alone: deletion of the newest certificates (nothing links to them yet); the
 //! collector, which has seen later ones, can.
+//!
+//! A sequence number can be skipped honestly: when its file name was held by something that is
+//! not a certificate of the station (a corrupt file), the issuer took the next free number and
+//! said so in the signed certificate (`Incident::SequenceSkipped`), linking to the certificate
+//! before the skipped ones. Such a declared skip is no gap: the signature proves it was there
+//! when the certificate was issued, so no deletion made it. It is listed apart
+//! ([`ChainReport::skipped`]), and the next certificate's link is checked against the
+//! certificate before the skip. An undeclared hole stays a deletion.
 
 use std::collections::BTreeMap;
 
@@ -28,7 +36,8 @@ pub enum Gap {
     Invalid { file: String, reason: String },
     /// The file name is not `<certificate id>.json`.
     Misnamed { file: String, id: String },
-    /// Sequence numbers `from..=to` of this station are absent: deleted certificates.
+    /// Sequence numbers `from..=to` of this station are absent and no certificate declares them
+    /// skipped: deleted certificates.
     Missing { station: String, from: u64, to: u64 },
     /// Several certificates claim the same sequence number.
     Fork {
@@ -96,6 +105,27 @@ pub struct ChainReport {
     /// Valid certificates per station key id: (sequence, file), in sequence order.
     pub stations: BTreeMap<String, Vec<(u64, String)>>,
     pub gaps: Vec<Gap>,
+    /// Sequence numbers skipped and declared by the certificate that skipped them: no gap.
+    pub skipped: Vec<Skip>,
+}
+
+/// A sequence number a certificate declares it skipped (see the module doc).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub station: String,
+    pub sequence: u64,
+    /// The certificate that declares it.
+    pub by: String,
+}
+
+impl std::fmt::Display for Skip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "station {}: #{} skipped, as {} declares (its file was not a certificate)",
+            self.station, self.sequence, self.by
+        )
+    }
 }
 
 impl ChainReport {
@@ -114,6 +144,8 @@ pub struct Link {
     /// `sha256:<hex>` of the certificate's canonical content.
     pub digest: String,
     pub previous_digest: Option<String>,
+    /// Sequence numbers this certificate declares it skipped (`Incident::SequenceSkipped`).
+    pub skipped: Vec<u64>,
 }
 
 impl Link {
@@ -125,8 +157,20 @@ impl Link {
             sequence: chain.sequence,
             digest: v.digest.clone(),
             previous_digest: chain.previous_digest.clone(),
+            skipped: declared_skips(&v.envelope.certificate),
         }
     }
+}
+
+/// The sequence numbers `c` declares it skipped.
+pub fn declared_skips(c: &crate::model::Certificate) -> Vec<u64> {
+    c.incidents
+        .iter()
+        .filter_map(|i| match i.incident {
+            crate::model::Incident::SequenceSkipped { sequence, .. } => Some(sequence),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Checks the chain over already-verified files: `(file name, verification result)`.
@@ -155,11 +199,33 @@ pub fn check(files: Vec<(String, Result<Verified, VerifyError>)>) -> ChainReport
         }
     }
     for (station, links) in by_station {
+        report.skipped.extend(skips(&station, &links));
         let (order, gaps) = check_station(&station, links);
         report.gaps.extend(gaps);
         report.stations.insert(station, order);
     }
     report
+}
+
+/// The declared skips among `links` that the chain accepts: each below its declaring
+/// certificate, with no certificate of the station holding that number.
+pub fn skips(station: &str, links: &[Link]) -> Vec<Skip> {
+    let mut out: Vec<Skip> = links
+        .iter()
+        .flat_map(|l| {
+            l.skipped
+                .iter()
+                .filter(|&&n| n < l.sequence && !links.iter().any(|o| o.sequence == n))
+                .map(|&n| Skip {
+                    station: station.to_string(),
+                    sequence: n,
+                    by: l.label.clone(),
+                })
+        })
+        .collect();
+    out.sort_by_key(|s| s.sequence);
+    out.dedup_by_key(|s| s.sequence);
+    out
 }
 
 /// Checks the links of one station's certificates, given in any order: missing sequence numbers,
@@ -173,6 +239,10 @@ pub fn check_station(station: &str, mut certs: Vec<Link>) -> (Vec<(u64, String)>
         .iter()
         .map(|l| (l.digest.as_str(), l.sequence))
         .collect();
+    // A number counts as declared only below the certificate that declares it (a certificate
+    // cannot excuse the deletion of a later one).
+    let declared: std::collections::BTreeSet<u64> =
+        skips(station, &certs).iter().map(|s| s.sequence).collect();
     let mut expected_next = 1u64;
     let mut i = 0;
     while i < certs.len() {
@@ -191,38 +261,51 @@ pub fn check_station(station: &str, mut certs: Vec<Link>) -> (Vec<(u64, String)>
                     .collect(),
             });
         }
-        if seq > expected_next {
+        // The holes below this group that no certificate declares skipped: deletions.
+        let mut n = expected_next;
+        while n < seq {
+            if declared.contains(&n) {
+                n += 1;
+                continue;
+            }
+            let from = n;
+            while n < seq && !declared.contains(&n) {
+                n += 1;
+            }
             gaps.push(Gap::Missing {
                 station: station.to_string(),
-                from: expected_next,
-                to: seq - 1,
+                from,
+                to: n - 1,
             });
         }
-        // Only check links into a predecessor we hold; a missing one is already reported.
-        let predecessors: Vec<&Link> = certs[..i]
-            .iter()
-            .filter(|l| l.sequence + 1 == seq)
-            .collect();
         for l in &certs[i..group_end] {
+            // The certificate it must link to: the one before the numbers it declares skipped.
+            let mut before = seq.saturating_sub(1);
+            while before > 0 && l.skipped.contains(&before) && declared.contains(&before) {
+                before -= 1;
+            }
+            // Only check links into a predecessor we hold; a missing one is already reported.
+            let predecessors: Vec<&Link> =
+                certs[..i].iter().filter(|p| p.sequence == before).collect();
             let prev = l.previous_digest.as_deref();
-            let detail = match (seq, prev) {
-                (0, _) => Some("has sequence 0 (sequences start at 1)".to_string()),
-                (1, None) => None,
-                (1, Some(d)) => Some(format!("is first but links to {d}")),
-                (_, None) => Some("has no link to its predecessor".to_string()),
-                (_, Some(d)) if predecessors.is_empty() => {
+            let detail = match (seq, before, prev) {
+                (0, _, _) => Some("has sequence 0 (sequences start at 1)".to_string()),
+                (_, 0, None) => None,
+                (_, 0, Some(d)) => Some(format!("is first but links to {d}")),
+                (_, _, None) => Some("has no link to its predecessor".to_string()),
+                (_, _, Some(d)) if predecessors.is_empty() => {
                     // Predecessor deleted (reported as Missing) unless the link points elsewhere.
                     digest_to_seq
                         .get(d)
-                        .map(|other| format!("links to #{other} instead of #{}", seq - 1))
+                        .map(|other| format!("links to #{other} instead of #{before}"))
                 }
-                (_, Some(d)) if predecessors.iter().any(|p| p.digest == d) => None,
-                (_, Some(d)) => Some(match digest_to_seq.get(d) {
+                (_, _, Some(d)) if predecessors.iter().any(|p| p.digest == d) => None,
+                (_, _, Some(d)) => Some(match digest_to_seq.get(d) {
                     Some(other) => {
-                        format!("links to #{other} instead of #{} (reordered)", seq - 1)
+                        format!("links to #{other} instead of #{before} (reordered)")
                     }
                     None => {
-                        format!("links to {d}, not to #{} (replaced or reordered)", seq - 1)
+                        format!("links to {d}, not to #{before} (replaced or reordered)")
                     }
                 }),
             };
@@ -270,7 +353,73 @@ mod tests {
             sequence,
             digest: digest.into(),
             previous_digest: previous.map(Into::into),
+            skipped: Vec::new(),
         }
+    }
+
+    fn skipping(mut l: Link, skipped: &[u64]) -> Link {
+        l.skipped = skipped.to_vec();
+        l
+    }
+
+    #[test]
+    fn a_declared_skip_is_no_gap_and_the_link_goes_to_the_certificate_before_it() {
+        // #2's file was corrupt when #3 was issued: #3 says so and links to #1.
+        let links = vec![
+            link("a", 1, "d1", None),
+            skipping(link("c", 3, "d3", Some("d1")), &[2]),
+            link("d", 4, "d4", Some("d3")),
+        ];
+        assert_eq!(
+            skips("s", &links)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["station s: #2 skipped, as c declares (its file was not a certificate)"]
+        );
+        let (order, gaps) = check_station("s", links);
+        assert!(gaps.is_empty(), "{gaps:?}");
+        assert_eq!(order.len(), 3);
+
+        // Two skipped in a row, from the very start: the first certificate is #3, unlinked.
+        let (_, gaps) = check_station("s", vec![skipping(link("c", 3, "d3", None), &[1, 2])]);
+        assert!(gaps.is_empty(), "{gaps:?}");
+    }
+
+    #[test]
+    fn a_skip_excuses_nothing_it_does_not_declare() {
+        let links = vec![
+            link("a", 1, "d1", None),
+            // Declares #3 skipped, but #2 is gone too and its link still names #2.
+            skipping(link("d", 4, "d4", Some("d2")), &[3]),
+            // Declares #4 skipped, though #4 is there: a fork of sorts, not an excuse.
+            skipping(link("e", 5, "d5", Some("d4")), &[4]),
+            // A later number cannot be excused by an earlier certificate.
+            skipping(link("f", 6, "d6", Some("d5")), &[8]),
+            link("i", 9, "d9", Some("d8")),
+        ];
+        let (_, gaps) = check_station("s", links);
+        let text: Vec<String> = gaps.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "station s: certificate #2 is missing (deleted)",
+                "station s: certificates #7 to #8 are missing (deleted)",
+            ]
+        );
+        // A skip cannot jump over a certificate that is there: the link must name it.
+        let (_, gaps) = check_station(
+            "s",
+            vec![
+                link("a", 1, "d1", None),
+                link("b", 2, "d2", Some("d1")),
+                skipping(link("c", 3, "d3", Some("d1")), &[2]),
+            ],
+        );
+        assert_eq!(
+            gaps.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["station s: c (#3) links to #1 instead of #2 (reordered)"]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod support;
 
+use reprise_cert::model::{Incident, IncidentRecord, Occupant};
 use reprise_cert::verdict::Decision;
 use support::{Postgres, Resp, Server, Signed, Spec, Station, cli_ok, enroll};
 
@@ -523,6 +524,49 @@ fn chain_problems_are_flagged_on_the_station_page(db: &str) {
         list.contains("problem(s)") && list.contains("intact"),
         "{list}"
     );
+
+    // #2's file was damaged on the stick: #3 took the next number, declared the skip in its
+    // signed content and links to #1. No deletion, so no gap; the skip is listed apart.
+    let skipper = Station::new();
+    enroll(db, &skipper, "stick-3", "Collège Pasteur");
+    let s1 = skipper.make(&spec, 1, None);
+    let s3 = skipper.make_edited(&spec, 3, Some(s1.digest.clone()), |c| {
+        c.incidents.push(IncidentRecord {
+            incident: Incident::SequenceSkipped {
+                sequence: 2,
+                file: format!("{}-00000002.json", &skipper.key_id[7..23]),
+                occupant: Occupant::NotACertificate,
+                error: Some("not JSON".into()),
+            },
+            message: "sequence 2 skipped".into(),
+        });
+    });
+    for c in [&s1, &s3] {
+        assert_eq!(server.upload(&c.bytes).status, 201, "{}", c.id);
+    }
+    let page = server
+        .get(&format!("/stations/{}?lang=en", &skipper.key_id[7..]))
+        .text();
+    assert!(page.contains("Chain intact"), "{page}");
+    assert!(
+        page.contains(&format!("#2 skipped, as declared (signed) by {}", s3.id)),
+        "{page}"
+    );
+    let p3 = server.get(&format!("/c/{}?lang=en", s3.hex())).text();
+    assert!(!p3.contains("links to"), "{p3}");
+    // The same bytes without the declaration would be a deletion: the declaration is what
+    // the signature vouches for, not the hole.
+    let liar = Station::new();
+    enroll(db, &liar, "stick-4", "Collège Pasteur");
+    let l1 = liar.make(&spec, 1, None);
+    let l3 = liar.make(&spec, 3, Some(l1.digest.clone()));
+    for c in [&l1, &l3] {
+        assert_eq!(server.upload(&c.bytes).status, 201, "{}", c.id);
+    }
+    let page = server
+        .get(&format!("/stations/{}?lang=en", &liar.key_id[7..]))
+        .text();
+    assert!(page.contains("certificate #2 is missing"), "{page}");
 }
 
 /// A refurbishment record is taken after its certificate, like one: 409 `no_certificate` before

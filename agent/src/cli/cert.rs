@@ -151,6 +151,9 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         for gap in &report.gaps {
             println!("GAP {gap}");
         }
+        for skip in &report.skipped {
+            println!("SKIPPED {skip}");
+        }
         if report.is_intact() {
             println!("{}: chain intact", dir.display());
             return Ok(ExitCode::SUCCESS);

@@ -92,18 +92,52 @@ fn a_corrupt_file_at_the_next_name_is_skipped_and_said() {
         Some(second.digest.as_str())
     );
     assert!(c3.incidents.is_empty());
-    // The chain check still shows the gap — #1 absent, #2 linked to nothing before it — and
-    // the second certificate, signed by the station, says why.
-    let links = [&second, &third].map(|v| chain::Link {
-        label: v.envelope.certificate.id.clone(),
-        sequence: v.envelope.certificate.chain.sequence,
-        digest: v.digest.clone(),
-        previous_digest: v.envelope.certificate.chain.previous_digest.clone(),
+    // The folder check: the damaged file is still there and said (it verifies as nothing),
+    // but #1 is no deletion — the second certificate's signed content declares it skipped, and
+    // its link goes to what came before the skip (nothing). Without the declaration, the same
+    // hole is a deletion.
+    let files: Vec<_> = [name(1), name(2), name(3)]
+        .into_iter()
+        .map(|n| {
+            let bytes = std::fs::read(dir.path().join(&n)).unwrap();
+            (n, envelope::verify(&bytes, None))
+        })
+        .collect();
+    let report = chain::check(files);
+    let gaps: Vec<String> = report.gaps.iter().map(ToString::to_string).collect();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert!(
+        gaps[0].starts_with(&format!("{}: invalid", name(1))),
+        "{gaps:?}"
+    );
+    assert_eq!(
+        report
+            .skipped
+            .iter()
+            .map(|s| (s.sequence, s.by.clone()))
+            .collect::<Vec<_>>(),
+        [(1, name(2))]
+    );
+    let undeclared = [&second, &third].map(|v| {
+        let mut l = chain::Link::of(v.envelope.certificate.id.clone(), v);
+        l.skipped.clear();
+        l
     });
-    let (_, gaps) = chain::check_station(&second.key_id, links.to_vec());
-    let gaps: Vec<String> = gaps.iter().map(ToString::to_string).collect();
-    assert_eq!(gaps.len(), 2, "{gaps:?}");
-    assert!(gaps[0].contains("certificate #1 is missing"), "{gaps:?}");
+    let (_, gaps) = chain::check_station(&second.key_id, undeclared.to_vec());
+    assert_eq!(
+        gaps.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [
+            format!(
+                "station {}: certificate #1 is missing (deleted)",
+                second.key_id
+            ),
+            format!(
+                "station {}: {} (#2) has no link to its predecessor",
+                second.key_id,
+                name(2).trim_end_matches(".json")
+            ),
+        ]
+    );
 }
 
 #[test]

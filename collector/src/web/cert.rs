@@ -273,7 +273,11 @@ pub async fn page(
             esc(&n.id)
         );
     }
-    let (_, gaps) = chain::check_station(&row.station_key_id, links_of(&siblings));
+    let links = match links_of(app.store.as_ref(), &siblings).await {
+        Ok(l) => l,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let (_, gaps) = chain::check_station(&row.station_key_id, links);
     let mine: Vec<String> = gaps
         .iter()
         .filter(|g| match g {

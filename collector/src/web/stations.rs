@@ -16,22 +16,42 @@ use axum::http::header::HeaderMap;
 use axum::response::Response;
 use reprise_cert::Language;
 use reprise_cert::chain::{self, Gap, Link};
+use reprise_cert::envelope;
 
 use super::list::{hex_of, result_label, short_time};
 use super::{App, Ctx, t};
-use crate::store::{CertRow, StationSummary};
+use crate::store::{CertRow, StationSummary, Store, StoreError};
 use crate::util::esc;
 
-/// The chain links of stored rows, labelled with the certificate id.
-pub fn links_of(rows: &[CertRow]) -> Vec<Link> {
-    rows.iter()
-        .map(|r| Link {
+/// The chain links of stored rows, labelled with the certificate id. A certificate whose
+/// predecessor's number is not stored is read whole for the sequence numbers it declares it
+/// skipped (`chain::declared_skips`): only there can a declared skip matter, so a page reads
+/// one more certificate per hole, not the station's every certificate.
+pub async fn links_of(store: &dyn Store, rows: &[CertRow]) -> Result<Vec<Link>, StoreError> {
+    let mut links = Vec::with_capacity(rows.len());
+    for r in rows {
+        let sequence = u64::try_from(r.sequence).unwrap_or(0);
+        let after_hole = sequence > 1 && !rows.iter().any(|o| o.sequence + 1 == r.sequence);
+        let skipped = match after_hole {
+            true => match store.certificate(r.digest.clone()).await? {
+                // Stored bytes were verified at ingest; a body that no longer verifies declares
+                // nothing (and the hole stays a gap).
+                Some(c) => envelope::verify(&c.body, None)
+                    .map(|v| chain::declared_skips(&v.envelope.certificate))
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            },
+            false => Vec::new(),
+        };
+        links.push(Link {
             label: r.id.clone(),
-            sequence: u64::try_from(r.sequence).unwrap_or(0),
+            sequence,
             digest: r.digest.clone(),
             previous_digest: r.previous_digest.clone(),
-        })
-        .collect()
+            skipped,
+        });
+    }
+    Ok(links)
 }
 
 /// A gap in words (the `Display` of `chain::Gap` is English; the page says it in its language).
@@ -125,7 +145,11 @@ pub async fn list(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> 
             Ok(r) => r,
             Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
         };
-        let (_, gaps) = chain::check_station(&s.station.key_id, links_of(&rows));
+        let links = match links_of(app.store.as_ref(), &rows).await {
+            Ok(l) => l,
+            Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        };
+        let (_, gaps) = chain::check_station(&s.station.key_id, links);
         let chain_cell = if gaps.is_empty() {
             format!("<span class=\"ok\">{}</span>", t(l, "intact", "intacte"))
         } else {
@@ -208,7 +232,12 @@ pub async fn page(
         (Err(e), _) | (_, Err(e)) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
     let s = &summary.station;
-    let (_, gaps) = chain::check_station(&key_id, links_of(&rows));
+    let links = match links_of(app.store.as_ref(), &rows).await {
+        Ok(l) => l,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let skipped = chain::skips(&key_id, &links);
+    let (_, gaps) = chain::check_station(&key_id, links);
     let mut body = format!(
         "<h1>{} {}</h1>\n<table>\n\
          <tr><td class=\"k\">{}</td><td>{}</td></tr>\n\
@@ -262,8 +291,8 @@ pub async fn page(
             "<p class=\"ok\" id=\"chain-status\">{}</p>",
             t(
                 l,
-                "Chain intact: every certificate from #1 to the highest is here and links to its predecessor.",
-                "Chaîne intacte : chaque certificat du n°1 au plus élevé est là et pointe vers le précédent."
+                "Chain intact: every certificate from #1 to the highest is here (or declared skipped) and links to its predecessor.",
+                "Chaîne intacte : chaque certificat du n°1 au plus élevé est là (ou déclaré sauté) et pointe vers le précédent."
             )
         );
     } else {
@@ -287,6 +316,34 @@ pub async fn page(
             );
         }
         let _ = writeln!(body, "</ul>");
+    }
+    if !skipped.is_empty() {
+        let _ = writeln!(body, "<ul id=\"chain-skipped\">");
+        for s in &skipped {
+            let _ = writeln!(
+                body,
+                "<li>{}{} {} {}</li>",
+                t(l, "#", "n°"),
+                s.sequence,
+                t(
+                    l,
+                    "skipped, as declared (signed) by",
+                    "sauté, comme le déclare (signé)"
+                ),
+                esc(&s.by),
+            );
+        }
+        let _ = writeln!(
+            body,
+            "</ul>\n<p class=\"note\">{}</p>",
+            t(
+                l,
+                "A skipped number is no deletion: its file on the stick was not a certificate \
+                 (damaged) when the next one was issued, which says so in its signed content.",
+                "Un numéro sauté n'est pas une suppression : son fichier sur la clé n'était pas \
+                 un certificat (abîmé) quand le suivant a été émis, qui le dit dans son contenu signé."
+            )
+        );
     }
     body.push_str("</div>\n");
     let _ = write!(

@@ -118,6 +118,17 @@ impl Station {
 
     /// A certificate with any chain position (forks, gaps), without advancing the chain.
     pub fn make(&self, spec: &Spec, sequence: u64, previous: Option<String>) -> Signed {
+        self.make_edited(spec, sequence, previous, |_| {})
+    }
+
+    /// [`Station::make`], with `edit` applied to the content before it is signed.
+    pub fn make_edited(
+        &self,
+        spec: &Spec,
+        sequence: u64,
+        previous: Option<String>,
+        edit: impl FnOnce(&mut Certificate),
+    ) -> Signed {
         let mut c = template(spec.failed);
         c.id = format!("{}-{sequence:08}", &self.key_id[7..23]);
         c.issued_at = spec.issued_at.clone();
@@ -133,6 +144,7 @@ impl Station {
         }
         c.destination = spec.decision;
         c.verdict.decision = spec.decision;
+        edit(&mut c);
         self.seal(c)
     }
 

@@ -664,7 +664,14 @@ async fn lot_import(a: LotImportArgs) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
     let year: i64 = a.received[..4].parse().context("--received")?;
-    let laptops = crate::lots::parse(&a.file.display().to_string(), &bytes, year)?;
+    let (laptops, encoding) = crate::lots::parse(&a.file.display().to_string(), &bytes, year)?;
+    if encoding != crate::lots::Encoding::Utf8 {
+        println!(
+            "{}: not UTF-8, read as {}",
+            a.file.display(),
+            encoding.name()
+        );
+    }
     let store = open(&a.db).await?;
     let lot = store::NewLot {
         name: name.clone(),

@@ -5,8 +5,11 @@
 //!
 //! The CSV is RFC 4180 as the `csv` crate reads it (quotes, quoted separators and line breaks);
 //! a header without a comma but with semicolons is read with `;` (what a French spreadsheet
-//! writes). The file must be UTF-8 (a byte order mark is skipped).
+//! writes). The file is UTF-8 (a byte order mark is skipped) or, when it is not, Windows-1252:
+//! what a French spreadsheet saves as "CSV (séparateur : point-virgule)" — the accents of a
+//! school's name must not refuse a donor's whole inventory. The import says which it read.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::store::NewLaptop;
@@ -49,6 +52,90 @@ fn more_text(more: usize) -> String {
     }
 }
 
+/// How the file's bytes were read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Windows1252,
+}
+
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Windows1252 => "Windows-1252",
+        }
+    }
+}
+
+/// Windows-1252's 0x80–0x9F (where it differs from Latin-1); `None` where it has no character.
+const CP1252_HIGH: [Option<char>; 32] = [
+    Some('€'),
+    None,
+    Some('‚'),
+    Some('ƒ'),
+    Some('„'),
+    Some('…'),
+    Some('†'),
+    Some('‡'),
+    Some('ˆ'),
+    Some('‰'),
+    Some('Š'),
+    Some('‹'),
+    Some('Œ'),
+    None,
+    Some('Ž'),
+    None,
+    None,
+    Some('‘'),
+    Some('’'),
+    Some('“'),
+    Some('”'),
+    Some('•'),
+    Some('–'),
+    Some('—'),
+    Some('˜'),
+    Some('™'),
+    Some('š'),
+    Some('›'),
+    Some('œ'),
+    None,
+    Some('ž'),
+    Some('Ÿ'),
+];
+
+/// The file's text (see the module doc): UTF-8 without its byte order mark, or Windows-1252.
+/// UTF-16 (a spreadsheet's "Unicode text") and bytes Windows-1252 does not define are refused,
+/// with the line of the first such byte.
+pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Encoding), LineError> {
+    let line_of = |at: usize| 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(LineError {
+            line: 1,
+            message: "the file is UTF-16: save it as CSV (UTF-8, or the spreadsheet's plain CSV)"
+                .into(),
+        });
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok((Cow::Borrowed(text), Encoding::Utf8));
+    }
+    let mut text = String::with_capacity(bytes.len() + bytes.len() / 8);
+    for (at, &b) in bytes.iter().enumerate() {
+        let c = match b {
+            0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)].ok_or_else(|| LineError {
+                line: line_of(at),
+                message: format!(
+                    "byte 0x{b:02X} is neither UTF-8 nor Windows-1252: save the file as CSV UTF-8"
+                ),
+            })?,
+            _ => char::from(b),
+        };
+        text.push(c);
+    }
+    Ok((Cow::Owned(text), Encoding::Windows1252))
+}
+
 /// A lot name: 1 to 64 of `[A-Za-z0-9._-]`, not starting with a dot (it is part of URLs).
 pub fn check_lot_name(name: &str) -> Result<(), String> {
     let ok = (1..=64).contains(&name.len())
@@ -88,7 +175,7 @@ pub fn parse(
     file: &str,
     bytes: &[u8],
     received_year: i64,
-) -> Result<Vec<NewLaptop>, InventoryError> {
+) -> Result<(Vec<NewLaptop>, Encoding), InventoryError> {
     let mut errors: Vec<LineError> = Vec::new();
     let fail = |errors: Vec<LineError>| {
         let more = errors.len().saturating_sub(MAX_ERRORS);
@@ -98,7 +185,8 @@ pub fn parse(
             more,
         }
     };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let (text, encoding) = decode(bytes).map_err(|e| fail(vec![e]))?;
+    let bytes = text.as_bytes();
     let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
     let delimiter = if !first_line.contains(&b',') && first_line.contains(&b';') {
         b';'
@@ -127,14 +215,9 @@ pub fn parse(
         Some(Ok(h)) => h,
     };
     let mut names: Vec<String> = Vec::new();
-    for (i, raw) in header.iter().enumerate() {
-        match std::str::from_utf8(raw) {
-            Ok(s) => names.push(s.trim().to_lowercase()),
-            Err(_) => errors.push(LineError {
-                line: 1,
-                message: format!("column {} of the header is not UTF-8", i + 1),
-            }),
-        }
+    // The text was decoded whole and the separators are ASCII: every field is UTF-8.
+    for raw in header.iter() {
+        names.push(String::from_utf8_lossy(raw).trim().to_lowercase());
     }
     let mut at: HashMap<&str, usize> = HashMap::new();
     for (i, n) in names.iter().enumerate() {
@@ -200,16 +283,12 @@ pub fn parse(
         let mut fields = Vec::with_capacity(record.len());
         let mut bad = false;
         for (i, raw) in record.iter().enumerate() {
-            match std::str::from_utf8(raw) {
-                Ok(s) if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
-                    err(format!("column {:?} holds a control character", names[i]));
-                    bad = true;
-                }
-                Ok(s) => fields.push(s.trim().to_string()),
-                Err(_) => {
-                    err(format!("column {:?} is not UTF-8", names[i]));
-                    bad = true;
-                }
+            let s = String::from_utf8_lossy(raw);
+            if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                err(format!("column {:?} holds a control character", names[i]));
+                bad = true;
+            } else {
+                fields.push(s.trim().to_string());
             }
         }
         if bad {
@@ -273,7 +352,7 @@ pub fn parse(
         });
     }
     if errors.is_empty() {
-        Ok(laptops)
+        Ok((laptops, encoding))
     } else {
         Err(fail(errors))
     }
@@ -288,7 +367,8 @@ mod tests {
         let text = "Model,SERIAL,asset_tag,purchase_year,Service\n\
                     \"ThinkPad T480, 14\"\"\",pf1abc ,INV-1,2018,\"Compta\nRDC\"\n\
                     Latitude 5490,PF2,,,\n";
-        let l = parse("inv.csv", text.as_bytes(), 2026).unwrap();
+        let (l, encoding) = parse("inv.csv", text.as_bytes(), 2026).unwrap();
+        assert_eq!(encoding, Encoding::Utf8);
         assert_eq!(l.len(), 2);
         assert_eq!(l[0].serial, "PF1ABC");
         assert_eq!(l[0].model.as_deref(), Some("ThinkPad T480, 14\""));
@@ -301,7 +381,41 @@ mod tests {
         );
         assert_eq!(l[1].asset_tag, None);
         let semi = "\u{feff}serial;asset_tag;model;purchase_year\nA1;T1;X;2015\n";
-        assert_eq!(parse("f", semi.as_bytes(), 2026).unwrap()[0].serial, "A1");
+        assert_eq!(parse("f", semi.as_bytes(), 2026).unwrap().0[0].serial, "A1");
+    }
+
+    #[test]
+    fn a_spreadsheets_windows_1252_file_is_read_and_said() {
+        // What a French spreadsheet saves as "CSV (séparateur : point-virgule)": Windows-1252,
+        // semicolons, CRLF. "Collège Jean-Moulin – 2ᵉ étage" is é=E9, è=E8, en dash=96.
+        let mut bytes = b"serial;asset_tag;model;purchase_year;\xC9tablissement\r\n".to_vec();
+        bytes.extend_from_slice(b"PF1;INV-1;HP 250 G7;2019;Coll\xE8ge Jean-Moulin \x96 \x80\r\n");
+        let (l, encoding) = parse("inv.csv", &bytes, 2026).unwrap();
+        assert_eq!(encoding, Encoding::Windows1252);
+        assert_eq!(l[0].serial, "PF1");
+        assert_eq!(l[0].extra, r#"{"établissement":"Collège Jean-Moulin – €"}"#);
+        // Valid UTF-8 is never re-read as Windows-1252.
+        let utf8 = "serial,asset_tag,model,purchase_year,site\nPF1,,,,Collège\n";
+        let (l, encoding) = parse("inv.csv", utf8.as_bytes(), 2026).unwrap();
+        assert_eq!(
+            (encoding, l[0].extra.as_str()),
+            (Encoding::Utf8, r#"{"site":"Collège"}"#)
+        );
+    }
+
+    #[test]
+    fn utf16_and_bytes_no_encoding_defines_are_refused_with_their_line() {
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("serial".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let e = parse("inv.csv", &utf16, 2026).unwrap_err();
+        assert!(e.to_string().contains("UTF-16"), "{e}");
+        let bytes = b"serial,asset_tag,model,purchase_year\nA1,T1,\xE9,2015\nB1,T2,\x81,2015\n";
+        let e = parse("inv.csv", bytes, 2026).unwrap_err();
+        assert_eq!(e.errors.len(), 1, "{e}");
+        assert_eq!(e.errors[0].line, 3, "{e}");
+        assert!(e.errors[0].message.contains("0x81"), "{e}");
     }
 
     #[test]

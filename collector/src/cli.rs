@@ -176,6 +176,21 @@ pub enum EventKind {
         #[command(flatten)]
         common: EventCommon,
     },
+    /// The parts fitted once the laptop was repaired, against the plan of its latest
+    /// certificate (whose verdict must be refurbish). A new record replaces the previous list
+    /// (the history keeps it); an empty one, with --note, says none was fitted after all.
+    PartsFitted {
+        /// An action of the plan, by its key as the certificate has it (`replace_battery`;
+        /// `replace_disk#2` when the plan holds it twice), at the plan's cost unless EUROS is
+        /// given (the invoice's). Repeatable.
+        #[arg(long = "part", value_name = "ACTION[=EUROS]")]
+        parts: Vec<String>,
+        /// A part the plan did not foresee, by a label and its cost. Repeatable.
+        #[arg(long = "extra", value_name = "LABEL=EUROS")]
+        extras: Vec<String>,
+        #[command(flatten)]
+        common: EventCommon,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -738,6 +753,11 @@ async fn event(a: EventArgs) -> anyhow::Result<()> {
             (crate::life::RECYCLED, common)
         }
         EventKind::Cancelled { common } => (crate::life::CANCELLED, common),
+        EventKind::PartsFitted {
+            parts,
+            extras,
+            common,
+        } => return parts_fitted(&a.serial, &parts, &extras, common).await,
     };
     if let Some(note) = common
         .note
@@ -747,19 +767,84 @@ async fn event(a: EventArgs) -> anyhow::Result<()> {
         fields.insert("note".into(), serde_json::Value::String(note));
     }
     let store = open(&common.db).await?;
+    record_event(
+        store.as_ref(),
+        &a.serial,
+        kind,
+        common.date,
+        serde_json::Value::Object(fields).to_string(),
+        common.by,
+    )
+    .await
+}
+
+/// `event SERIAL parts-fitted`: the parts resolved against the plan of the laptop's latest
+/// certificate (`parts::event_fields`), then recorded under the rules like any event.
+async fn parts_fitted(
+    serial: &str,
+    parts: &[String],
+    extras: &[String],
+    common: EventCommon,
+) -> anyhow::Result<()> {
+    let parts: Vec<crate::parts::PartRequest> = parts
+        .iter()
+        .map(|p| crate::parts::parse_part(p))
+        .collect::<Result<_, _>>()
+        .context("--part")?;
+    let extras: Vec<crate::parts::ExtraPart> = extras
+        .iter()
+        .map(|p| crate::parts::parse_extra(p))
+        .collect::<Result<_, _>>()
+        .context("--extra")?;
+    let store = open(&common.db).await?;
+    let Some(life) = store.laptop(serial.to_string()).await? else {
+        bail!("refused: {serial} is in no lot (import its donor's inventory first: lot import)");
+    };
+    let fields = match crate::parts::event_fields(
+        store.as_ref(),
+        &life,
+        &parts,
+        &extras,
+        common.note.as_deref(),
+    )
+    .await?
+    {
+        Ok(f) => f,
+        Err(why) => bail!("refused: {why}"),
+    };
+    record_event(
+        store.as_ref(),
+        serial,
+        crate::life::PARTS_FITTED,
+        common.date,
+        fields,
+        common.by,
+    )
+    .await
+}
+
+/// Appends an event under `life::event_rules` and says what was recorded, or why not.
+async fn record_event(
+    store: &dyn store::Store,
+    serial: &str,
+    kind: &str,
+    date: String,
+    fields: String,
+    by: Option<String>,
+) -> anyhow::Result<()> {
     let event = store::Event {
-        serial: a.serial.clone(),
+        serial: serial.to_string(),
         seq: 0,
         kind: kind.into(),
-        date: common.date,
-        fields: serde_json::Value::Object(fields).to_string(),
-        recorded_by: operator(common.by)?,
+        date,
+        fields,
+        recorded_by: operator(by)?,
         recorded_at: util::now(),
     };
     match store
         .record_event(event, crate::life::event_rules)
         .await
-        .with_context(|| format!("cannot record an event of {}", a.serial))?
+        .with_context(|| format!("cannot record an event of {serial}"))?
     {
         store::EventRecord::Recorded(e) => {
             println!(
@@ -768,10 +853,9 @@ async fn event(a: EventArgs) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        store::EventRecord::NotInLot => bail!(
-            "refused: {} is in no lot (import its donor's inventory first: lot import)",
-            a.serial
-        ),
+        store::EventRecord::NotInLot => {
+            bail!("refused: {serial} is in no lot (import its donor's inventory first: lot import)")
+        }
         store::EventRecord::Refused(why) => bail!("refused: {why}"),
     }
 }

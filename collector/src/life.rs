@@ -290,6 +290,26 @@ pub fn check_event(life: &LaptopLife, e: &Event) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The certificate whose plan the parts fitted follow: the latest, when its verdict is
+/// refurbish.
+pub fn plan_certificate(life: &LaptopLife) -> Result<&CertRow, Refusal> {
+    let serial = life.laptop.laptop.serial.clone();
+    match latest_certificate(life) {
+        None => Err(Refusal::NotRefurbish {
+            serial,
+            why: "no certificate of it was received".into(),
+        }),
+        Some(c) if c.decision != "refurbish" => Err(Refusal::NotRefurbish {
+            serial,
+            why: format!(
+                "its latest certificate ({}, issued {}) says {}",
+                c.id, c.issued_at, c.decision
+            ),
+        }),
+        Some(c) => Ok(c),
+    }
+}
+
 /// The rules of a `parts-fitted` event (after the date's): its fields well formed
 /// (`parts::read`), the latest certificate's verdict is refurbish and it is the certificate
 /// whose plan the parts were resolved against, the repair is not dated before that
@@ -297,24 +317,7 @@ pub fn check_event(life: &LaptopLife, e: &Event) -> Result<(), Refusal> {
 fn check_parts(life: &LaptopLife, e: &Event) -> Result<(), Refusal> {
     let serial = life.laptop.laptop.serial.clone();
     let fitted = crate::parts::read(&e.fields).map_err(Refusal::Parts)?;
-    let latest = match latest_certificate(life) {
-        None => {
-            return Err(Refusal::NotRefurbish {
-                serial,
-                why: "no certificate of it was received".into(),
-            });
-        }
-        Some(c) if c.decision != "refurbish" => {
-            return Err(Refusal::NotRefurbish {
-                serial,
-                why: format!(
-                    "its latest certificate ({}, issued {}) says {}",
-                    c.id, c.issued_at, c.decision
-                ),
-            });
-        }
-        Some(c) => c,
-    };
+    let latest = plan_certificate(life)?;
     if fitted.certificate != latest.digest {
         return Err(Refusal::PlanChanged {
             serial,

@@ -20,7 +20,7 @@ use reprise_cert::messages;
 use reprise_cert::model::Language;
 use serde_json::{Map, Value, json};
 
-use crate::store::Event;
+use crate::store::{Event, LaptopLife, Store, StoreError};
 
 /// The event kind, as stored and as the CLI names it.
 pub const PARTS_FITTED: &str = "parts-fitted";
@@ -270,6 +270,38 @@ pub fn fields(
         f.insert("note".into(), Value::String(n.to_string()));
     }
     Ok(Value::Object(f).to_string())
+}
+
+/// The plan the parts fitted on `life` are recorded against: that of its latest certificate
+/// when its verdict is refurbish (`Err`: why there is none).
+pub async fn plan_of(
+    store: &dyn Store,
+    life: &LaptopLife,
+) -> Result<Result<Plan, String>, StoreError> {
+    let c = match crate::life::plan_certificate(life) {
+        Ok(c) => c,
+        Err(refusal) => return Ok(Err(refusal.to_string())),
+    };
+    let Some(stored) = store.certificate(c.digest.clone()).await? else {
+        return Ok(Err(format!("certificate {} is not stored", c.digest)));
+    };
+    Ok(plan(&c.digest, &stored.body).map_err(|e| e.to_string()))
+}
+
+/// The fields of a `parts-fitted` event for `life`, the parts resolved against its plan
+/// (`Err`: why they cannot be, in words for the operator). The CLI and the form both go
+/// through here; the store's rules then check the plan is still the latest.
+pub async fn event_fields(
+    store: &dyn Store,
+    life: &LaptopLife,
+    parts: &[PartRequest],
+    extras: &[ExtraPart],
+    note: Option<&str>,
+) -> Result<Result<String, String>, StoreError> {
+    Ok(match plan_of(store, life).await? {
+        Err(why) => Err(why),
+        Ok(plan) => fields(&plan, parts, extras, note).map_err(|e| e.to_string()),
+    })
 }
 
 /// One line of the parts fitted.

@@ -682,7 +682,7 @@ fn fitted_html(l: Language, e: &Event, f: &crate::parts::Fitted) -> String {
     let total = f.total_cents();
     let against = |what: &str, c: Option<u64>, id: &str| match c {
         Some(c) => format!(
-            "<p id=\"{id}\">{what}: {} — <span class=\"{}\">{}</span></p>\n",
+            "<p id=\"{id}\">{what} {} — <span class=\"{}\">{}</span></p>\n",
             euros(c),
             if total > c { "bad" } else { "ok" },
             if total > c {
@@ -696,19 +696,19 @@ fn fitted_html(l: Language, e: &Event, f: &crate::parts::Fitted) -> String {
     format!(
         "<h2>{}</h2>\n<div class=\"box\" id=\"parts-fitted\">\n<table class=\"list\"><thead><tr><th>{}</th>\
          <th>{}</th><th>{}</th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n\
-         <p id=\"parts-total\">{}: <strong>{}</strong></p>\n{}{}<p>{} #{} — {} {} ({}){}</p>\n</div>\n",
+         <p id=\"parts-total\">{} <strong>{}</strong></p>\n{}{}<p>{} #{} — {} {} ({}){}</p>\n</div>\n",
         t(l, "Parts fitted", "Pièces posées"),
         t(l, "Part", "Pièce"),
         t(l, "Planned (TTC)", "Prévu (TTC)"),
         t(l, "Cost (TTC)", "Coût (TTC)"),
-        t(l, "Total", "Total"),
+        t(l, "Total:", "Total :"),
         euros(total),
         against(
-            t(l, "Plan's total", "Total du plan"),
+            t(l, "Plan's total:", "Total du plan :"),
             f.repair_cost_cents,
             "parts-plan"
         ),
-        against(t(l, "Budget", "Budget"), f.budget_cents, "parts-budget"),
+        against(t(l, "Budget:", "Budget :"), f.budget_cents, "parts-budget"),
         t(l, "Event", "Événement"),
         e.seq,
         esc(&e.date),
@@ -772,27 +772,27 @@ fn parts_form(ctx: &Ctx, serial: &str, plan: &crate::parts::Plan) -> String {
 
 /// Who records an event sent from a form: the logged-in user, once the CSRF token is checked
 /// (`Err`: the answer that refuses it, 403).
-fn recorder(ctx: &Ctx, headers: &HeaderMap, csrf: &str) -> Result<String, Response> {
+fn recorder(ctx: &Ctx, headers: &HeaderMap, csrf: &str) -> Result<String, Box<Response>> {
     let l = ctx.lang;
     if !super::auth::csrf_ok(headers, csrf) {
-        return Err(ctx.message(
+        return Err(Box::new(ctx.message(
             StatusCode::FORBIDDEN,
             t(
                 l,
                 "Refused: not sent from this site.",
                 "Refusé : ne vient pas de ce site.",
             ),
-        ));
+        )));
     }
     ctx.user.clone().ok_or_else(|| {
-        ctx.message(
+        Box::new(ctx.message(
             StatusCode::FORBIDDEN,
             t(
                 l,
                 "Recording an event needs a login: who recorded it is part of the event (this collector runs with --no-login).",
                 "Enregistrer un événement demande une connexion : qui l'a enregistré en fait partie (ce collecteur fonctionne avec --no-login).",
             ),
-        )
+        ))
     })
 }
 
@@ -829,7 +829,7 @@ pub async fn record(
     let ctx = guard!(app, headers, uri);
     let user = match recorder(&ctx, &headers, &form.csrf) {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut fields = serde_json::Map::new();
     let mut put = |k: &str, v: &str| {
@@ -953,7 +953,7 @@ pub async fn record_parts(
     };
     let user = match recorder(&ctx, &headers, value("csrf")) {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let life = match app.store.laptop(serial.clone()).await {
         Ok(Some(life)) => life,

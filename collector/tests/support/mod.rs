@@ -108,9 +108,16 @@ impl Station {
 
     /// The station's next certificate (advances its chain).
     pub fn issue(&mut self, spec: &Spec) -> Signed {
+        self.issue_with(spec, |_| {})
+    }
+
+    /// The station's next certificate, changed by `edit` before it is signed (a priced plan).
+    pub fn issue_with(&mut self, spec: &Spec, edit: impl FnOnce(&mut Certificate)) -> Signed {
         let seq = self.next_sequence;
         let prev = self.previous.clone();
-        let s = self.make(spec, seq, prev);
+        let mut c = self.content(spec, seq, prev);
+        edit(&mut c);
+        let s = self.seal(c);
         self.next_sequence += 1;
         self.previous = Some(s.digest.clone());
         s
@@ -118,6 +125,11 @@ impl Station {
 
     /// A certificate with any chain position (forks, gaps), without advancing the chain.
     pub fn make(&self, spec: &Spec, sequence: u64, previous: Option<String>) -> Signed {
+        self.seal(self.content(spec, sequence, previous))
+    }
+
+    /// The content [`Station::make`] signs.
+    pub fn content(&self, spec: &Spec, sequence: u64, previous: Option<String>) -> Certificate {
         let mut c = template(spec.failed);
         c.id = format!("{}-{sequence:08}", &self.key_id[7..23]);
         c.issued_at = spec.issued_at.clone();
@@ -133,7 +145,7 @@ impl Station {
         }
         c.destination = spec.decision;
         c.verdict.decision = spec.decision;
-        self.seal(c)
+        c
     }
 
     pub fn seal(&self, c: Certificate) -> Signed {

@@ -218,7 +218,19 @@ fn connect(path: &Path, name: &str) -> Result<Connection, StoreError> {
 impl SqliteStore {
     /// Opens or creates the database file and starts its writer thread (blocking).
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_as(path, false)
+    }
+
+    /// [`SqliteStore::open`], or when `to_read` opens only an existing file that holds this
+    /// collector's schema (nothing created or migrated: another workshop's database).
+    pub fn open_as(path: &Path, to_read: bool) -> Result<SqliteStore, StoreError> {
         let name = path.display().to_string();
+        if to_read && !path.is_file() {
+            return Err(StoreError::Open {
+                db: name,
+                source: "no such database file".into(),
+            });
+        }
         // A new database is readable by its owner only: it holds password and session hashes
         // and people's names. SQLite gives its -wal and -shm files the same mode.
         if !path.exists() {
@@ -241,6 +253,9 @@ impl SqliteStore {
             db: &name,
         };
         run_now(&name, async {
+            if to_read {
+                return rules::check_schema(&lite).await;
+            }
             lite.batch("BEGIN IMMEDIATE", "cannot create the schema")
                 .await?;
             let prepared = rules::prepare_schema(&lite).await;

@@ -70,22 +70,27 @@ fn field_label(lang: Language, name: &str) -> String {
     }
 }
 
-/// The state of a laptop's latest certificate, for tables.
-fn sanitized_cell(lang: Language, l: &LaptopLife) -> String {
+/// The state of a laptop's latest certificate, for tables (`here`: linked to its page).
+fn sanitized_cell(lang: Language, l: &LaptopLife, here: bool) -> String {
     match life::latest_certificate(l) {
         None => format!(
             "<span class=\"warn\">{}</span>",
             t(lang, "no certificate", "aucun certificat")
         ),
         Some(c) => format!(
-            "<a href=\"/c/{}\" class=\"{}\">{}</a> {}/{} — {}",
-            esc(hex_of(&c.digest)),
+            "<{} class=\"{}\">{}</{}> {}/{} — {}",
+            if here {
+                format!("a href=\"/c/{}\"", esc(hex_of(&c.digest)))
+            } else {
+                "span".to_string()
+            },
             if life::every_disk_sanitized(c) {
                 "ok"
             } else {
                 "bad"
             },
             result_label(lang, &c.result),
+            if here { "a" } else { "span" },
             c.disks_sanitized,
             c.disks,
             decision_label(lang, &c.decision),
@@ -93,8 +98,10 @@ fn sanitized_cell(lang: Language, l: &LaptopLife) -> String {
     }
 }
 
-/// A table of laptops (a lot's page, the list behind a figure).
-fn laptops_table(lang: Language, lives: &[LaptopLife]) -> String {
+/// A table of laptops (a lot's page, the list behind a figure). `here`: they are this
+/// database's, so their pages, lots and certificates are served here (not another
+/// workshop's, whose pages are on its own collector).
+fn laptops_table(lang: Language, lives: &[LaptopLife], here: bool) -> String {
     let mut h = format!(
         "<table class=\"list\" id=\"laptops\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
@@ -107,23 +114,31 @@ fn laptops_table(lang: Language, lives: &[LaptopLife]) -> String {
         t(lang, "Latest certificate", "Dernier certificat"),
         t(lang, "Now", "Aujourd'hui"),
     );
+    let link = |href: &str, text: &str| {
+        if here {
+            format!("<a href=\"{}\">{}</a>", esc(href), esc(text))
+        } else {
+            esc(text)
+        }
+    };
     for l in lives {
         let lap = &l.laptop;
         let _ = writeln!(
             h,
-            "<tr><td class=\"mono\"><a href=\"/laptops/{}\">{}</a></td><td>{}</td><td>{}</td>\
-             <td>{}</td><td><a href=\"/lots/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            enc(&lap.laptop.serial),
-            esc(&lap.laptop.serial),
+            "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            link(
+                &format!("/laptops/{}", enc(&lap.laptop.serial)),
+                &lap.laptop.serial
+            ),
             esc(lap.laptop.asset_tag.as_deref().unwrap_or("")),
             esc(lap.laptop.model.as_deref().unwrap_or("")),
             lap.laptop
                 .purchase_year
                 .map_or_else(String::new, |y| y.to_string()),
-            enc(&lap.lot),
-            esc(&lap.lot),
+            link(&format!("/lots/{}", enc(&lap.lot)), &lap.lot),
             esc(&lap.site),
-            sanitized_cell(lang, l),
+            sanitized_cell(lang, l, here),
             outcome_label(lang, &life::outcome(&l.events)),
         );
     }
@@ -231,7 +246,7 @@ pub async fn lot(
             "Report of this reception day",
             "Rapport de ce jour de réception"
         ),
-        laptops_table(l, &lives),
+        laptops_table(l, &lives, true),
         e = enc(&name),
         r = esc(&first.received),
     );
@@ -1059,6 +1074,24 @@ impl Period {
     }
 }
 
+/// The report's rows: this database's, or each workshop's of the département
+/// (`App::workshops`), each counted by its own database.
+async fn report_parts(
+    app: &App,
+    p: &Period,
+) -> Result<Vec<report::Part>, crate::store::StoreError> {
+    if app.workshops.is_empty() {
+        return Ok(report::single(
+            app.store.report(p.filter(), p.by_lot).await?,
+        ));
+    }
+    let mut parts = Vec::new();
+    for w in &app.workshops {
+        parts.push((w.name.clone(), w.store.report(p.filter(), p.by_lot).await?));
+    }
+    Ok(parts)
+}
+
 /// `GET /report?from=&to=[&by=lot]`
 pub async fn report_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
     let ctx = guard!(app, headers, uri);
@@ -1067,13 +1100,16 @@ pub async fn report_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
         Ok(p) => p,
         Err(e) => return ctx.message(StatusCode::BAD_REQUEST, &e),
     };
-    let rows = match app.store.report(p.filter(), p.by_lot).await {
+    let parts = match report_parts(&app, &p).await {
         Ok(v) => v,
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
     let (from, to) = (p.from.clone(), p.to.clone());
-    let link = move |r: &report::Row, f: Option<Figure>| {
+    let link = move |w: &str, r: &report::Row, f: Option<Figure>| {
         let mut q = format!("/laptops?from={}&to={}", enc(&from), enc(&to));
+        if !w.is_empty() {
+            let _ = write!(q, "&workshop={}", enc(w));
+        }
         if !r.site.is_empty() {
             let _ = write!(q, "&site={}", enc(&r.site));
         }
@@ -1085,7 +1121,19 @@ pub async fn report_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
         }
         q
     };
-    let table = report::table_html(l, &rows, p.by_lot, Some(&link));
+    let mut table = report::table_html(l, &parts, !app.workshops.is_empty(), p.by_lot, Some(&link));
+    if !app.workshops.is_empty() {
+        let names: Vec<String> = app.workshops.iter().map(|w| esc(&w.name)).collect();
+        table = format!(
+            "<p id=\"workshops\">{} {}</p>\n{table}",
+            t(
+                l,
+                "Workshops of the département (one database each):",
+                "Ateliers du département (une base de données chacun) :"
+            ),
+            names.join(", ")
+        );
+    }
     let other = if p.by_lot {
         format!(
             "<a href=\"/report?from={}&amp;to={}\">{}</a>",
@@ -1141,11 +1189,15 @@ pub async fn report_csv(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
         Ok(p) => p,
         Err(e) => return ctx.message(StatusCode::BAD_REQUEST, &e),
     };
-    let rows = match app.store.report(p.filter(), p.by_lot).await {
+    let parts = match report_parts(&app, &p).await {
         Ok(v) => v,
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
-    let csv = report::csv(&rows, p.by_lot);
+    let csv = if app.workshops.is_empty() {
+        report::csv(&parts[0].1, p.by_lot)
+    } else {
+        report::csv_workshops(&parts, p.by_lot)
+    };
     let mut resp = (
         StatusCode::OK,
         [
@@ -1226,12 +1278,35 @@ pub async fn laptops(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) 
             }
         },
     };
-    let lives = match app.store.laptops(p.filter()).await {
+    // The laptops of a workshop of the département (`&workshop=`, the report's links), from
+    // its own database; another workshop's laptops and lots have their pages on its collector.
+    let (store, workshop, elsewhere) = match query_param(&uri, "workshop").filter(|w| !w.is_empty())
+    {
+        None => (&app.store, None, false),
+        Some(w) => match app.workshops.iter().position(|x| x.name == w) {
+            Some(i) => (&app.workshops[i].store, Some(w), i > 0),
+            None => {
+                return ctx.message(
+                    StatusCode::NOT_FOUND,
+                    &format!("{} {w:?}", t(l, "No such workshop", "Atelier inconnu")),
+                );
+            }
+        },
+    };
+    let lives = match store.laptops(p.filter()).await {
         Ok(v) => v,
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
     let shown: Vec<LaptopLife> = lives.into_iter().filter(|x| figure.holds(x)).collect();
     let mut scope = format!("{} — {}", esc(&p.from), esc(&p.to));
+    if let Some(w) = &workshop {
+        let _ = write!(
+            scope,
+            ", {} <strong id=\"workshop\">{}</strong>",
+            t(l, "workshop", "atelier"),
+            esc(w)
+        );
+    }
     if let Some(s) = &p.site {
         let _ = write!(scope, ", {}", esc(s));
     }
@@ -1244,7 +1319,7 @@ pub async fn laptops(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) 
         figure.column(),
         shown.len(),
         t(l, "laptop(s)", "ordinateur(s)"),
-        laptops_table(l, &shown),
+        laptops_table(l, &shown, !elsewhere),
     );
     ctx.page(StatusCode::OK, t(l, "Laptops", "Ordinateurs"), &body)
 }

@@ -64,6 +64,17 @@ pub struct App {
     /// Where the image files are (`images.rs`); `None` (PostgreSQL without `--images`): no
     /// image file is served.
     pub images_dir: Option<PathBuf>,
+    /// The département's server (`serve --workshop-name --report-workshop`): the workshops the
+    /// donor's report covers, this database first; empty: the report is this database's.
+    pub workshops: Vec<Workshop>,
+}
+
+/// A workshop of the département and its database (only read, except the first: the serving
+/// one).
+#[derive(Debug)]
+pub struct Workshop {
+    pub name: String,
+    pub store: Arc<dyn Store>,
 }
 
 impl App {

@@ -781,25 +781,35 @@ fn postgres_reports_over_several_workshops_on_one_server() {
         "--workshop",
         &sud_w,
     ]);
-    assert!(html.contains("<td>Sud — Arras</td>"), "{html}");
+    assert!(
+        html.contains("<tr><td data-column=\"workshop\">Sud</td><td>Arras</td>"),
+        "{html}"
+    );
     // The total row covers every workshop: 6 received.
     assert!(
         html.contains(
-            "<tr class=\"total\"><th>Total</th><td class=\"n\" data-column=\"received\">6</td>"
+            "<tr class=\"total\"><th colspan=\"2\">Total</th><td class=\"n\" data-column=\"received\">6</td>"
         ),
         "{html}"
     );
-    for bad in [
-        vec!["--workshop", "Nord"],
-        vec!["--workshop", &nord_w, "--workshop", &nord_w],
+    // A workshop's database is only read: one that holds no collector's schema is refused,
+    // not given one.
+    let ghost = pg.database();
+    for (bad, want) in [
+        (vec!["--workshop", "Nord"], "is not NAME=DB"),
+        (
+            vec!["--workshop", &nord_w, "--workshop", &nord_w],
+            "given twice",
+        ),
+        (
+            vec!["--workshop", &format!("Ghost={ghost}")],
+            "--workshop Ghost",
+        ),
     ] {
         let mut a = vec!["report", "--from", "2026-11-01", "--to", "2026-11-30"];
         a.extend_from_slice(&bad);
         let (ok, _, err) = run(&a);
-        assert!(
-            !ok && (err.contains("is not NAME=DB") || err.contains("given twice")),
-            "{err}"
-        );
+        assert!(!ok && err.contains(want), "{want}: {err}");
     }
     let (ok, _, _) = run(&[
         "report",
@@ -1626,4 +1636,181 @@ fn sqlite_parts_fitted() {
 #[test]
 fn postgres_parts_fitted() {
     on_postgres(parts_fitted);
+}
+
+/// The département's server (`serve --workshop-name --report-workshop NAME=DB`): `/report` and
+/// its CSV cover every workshop with a `workshop` column, each figure links to the laptops
+/// behind it read from that workshop's own database (another workshop's laptops are named,
+/// their pages being on its collector), and the page prints to A4 in French and English with
+/// every workshop's figures, in headless Chromium. A workshop's database is only read.
+#[test]
+fn the_departements_report_covers_every_workshop_and_prints_to_a4_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let hugo = dir.path().join("hugo.db");
+    let hugo = hugo.to_str().unwrap();
+    let (_own, _files) = donation(hugo);
+    // Another workshop: its own database, one laptop recycled, one pending.
+    let pasteur = dir.path().join("pasteur.db");
+    let pasteur = pasteur.to_str().unwrap();
+    let inv = write(
+        dir.path(),
+        "p.csv",
+        "serial,asset_tag,model,purchase_year\nP-1,,X,2019\nP-2,,X,2020\n",
+    );
+    cli_ok(&[
+        "lot",
+        "import",
+        &inv,
+        "--site",
+        "Collège Pasteur",
+        "--received",
+        "2026-11-05",
+        "--lot",
+        "pasteur-nov",
+        "--db",
+        pasteur,
+    ]);
+    cli_ok(&[
+        "event",
+        "P-1",
+        "recycled",
+        "--date",
+        "2026-11-10",
+        "--channel",
+        "D3E",
+        "--disks",
+        "no disk inside",
+        "--db",
+        pasteur,
+    ]);
+
+    // Refused at start: a workshop's name without another workshop, a database that does not
+    // exist (not created), a file that is no collector's database (left as it was).
+    let serve = |extra: &[&str]| {
+        let mut a = vec![
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-login",
+            "--db",
+            hugo,
+        ];
+        a.extend_from_slice(extra);
+        run(&a)
+    };
+    let (ok, _, err) = serve(&["--workshop-name", "Hugo"]);
+    assert!(!ok && err.contains("--report-workshop"), "{err}");
+    let missing = dir.path().join("missing.db");
+    let (ok, _, err) = serve(&[
+        "--workshop-name",
+        "Hugo",
+        "--report-workshop",
+        &format!("Ghost={}", missing.display()),
+    ]);
+    assert!(!ok && err.contains("no such database file"), "{err}");
+    assert!(!missing.exists());
+    let other = write(dir.path(), "other.db", "");
+    let (ok, _, err) = serve(&[
+        "--workshop-name",
+        "Hugo",
+        "--report-workshop",
+        &format!("Other={other}"),
+    ]);
+    assert!(!ok && err.contains("--report-workshop Other"), "{err}");
+    assert_eq!(std::fs::metadata(&other).unwrap().len(), 0);
+    let (ok, _, err) = serve(&[
+        "--workshop-name",
+        "Hugo",
+        "--report-workshop",
+        &format!("Hugo={pasteur}"),
+    ]);
+    assert!(!ok && err.contains("given twice"), "{err}");
+
+    let pasteur_w = format!("Pasteur={pasteur}");
+    let server = Server::open(
+        hugo,
+        &["--workshop-name", "Hugo", "--report-workshop", &pasteur_w],
+    );
+    let period = "from=2026-11-01&to=2026-11-30";
+    let page = server.get(&format!("/report?{period}&lang=en")).text();
+    for want in [
+        "id=\"workshops\">Workshops of the département (one database each): Hugo, Pasteur</p>",
+        "<th>Workshop<br><span class=\"mono\">workshop</span></th>",
+        "<tr><td data-column=\"workshop\">Hugo</td><td>Lycée Hugo</td>",
+        "<tr><td data-column=\"workshop\">Pasteur</td><td>Collège Pasteur</td>",
+        "<tr class=\"total\"><th colspan=\"2\">Total</th><td class=\"n\" data-column=\"received\"><a href=\"/laptops?from=2026-11-01&amp;to=2026-11-30&amp;figure=received\">7</a>",
+    ] {
+        assert!(page.contains(want), "{want}: {page}");
+    }
+    let csv = server.get(&format!("/report.csv?{period}")).text();
+    assert_eq!(
+        csv,
+        "workshop,site,received,sanitized,refurbish,recycle,handed_over,recycled,pending,over_10_years,reuse_rate_permille,co2e_avoided_kg\r\n\
+         Hugo,Lycée Hugo,5,2,3,1,2,2,1,1,333,54\r\n\
+         Pasteur,Collège Pasteur,2,0,0,0,0,1,1,0,0,0\r\n"
+    );
+    // The figures link to the laptops behind them, in the right workshop's database: P-1 is
+    // Pasteur's (named, its page is on Pasteur's collector), PF-S3 and PF-S4 are Hugo's.
+    let recycled = "figure=recycled";
+    let link = format!(
+        "/laptops?from=2026-11-01&amp;to=2026-11-30&amp;workshop=Pasteur&amp;site=Coll%C3%A8ge%20Pasteur&amp;{recycled}"
+    );
+    assert!(page.contains(&link), "{link}: {page}");
+    let list = server.get(&link.replace("&amp;", "&")).text();
+    assert!(list.contains("<span id=\"total\">1</span>"), "{list}");
+    assert!(
+        list.contains("<td class=\"mono\">P-1</td>") && !list.contains("href=\"/laptops/P-1\""),
+        "{list}"
+    );
+    assert!(list.contains("id=\"workshop\">Pasteur</strong>"), "{list}");
+    let list = server
+        .get(&format!(
+            "/laptops?{period}&workshop=Hugo&site=Lyc%C3%A9e%20Hugo&{recycled}"
+        ))
+        .text();
+    assert!(list.contains("<span id=\"total\">2</span>"), "{list}");
+    assert!(
+        list.contains("<a href=\"/laptops/PF-S3\">PF-S3</a>"),
+        "{list}"
+    );
+    assert!(!list.contains("P-1"), "{list}");
+    assert_eq!(
+        server
+            .get(&format!("/laptops?{period}&workshop=Ghost"))
+            .status,
+        404
+    );
+
+    // On paper: A4, every workshop's figures, in French and English.
+    let out_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("collector-ui");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    for (lang, heading) in [("fr", "Rapport au donateur"), ("en", "Donor's report")] {
+        let pdf = out_dir.join(format!("report-workshops-{lang}.pdf"));
+        let _ = std::fs::remove_file(&pdf);
+        let out = chromium(&[
+            &format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer",
+            &server.url(&format!("/report?{period}&lang={lang}")),
+        ]);
+        assert!(
+            out.status.success(),
+            "chromium --print-to-pdf: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = pdf_text(&pdf);
+        for want in [
+            heading,
+            "Hugo Lycée Hugo 5 2 3 1 2 2 1 1 333 54",
+            "Pasteur Collège Pasteur 2 0 0 0 0 1 1 0 0 0",
+            "Total 7 2 3 1 2 3 2 1 250 54",
+        ] {
+            assert!(text.contains(want), "{lang}: {want}: {text}");
+        }
+        let info = std::process::Command::new("pdfinfo")
+            .arg(&pdf)
+            .output()
+            .expect("pdfinfo (poppler-utils)");
+        let info = String::from_utf8_lossy(&info.stdout).into_owned();
+        assert!(info.contains("(A4)"), "{lang}: not A4: {info}");
+    }
 }

@@ -1558,6 +1558,7 @@ fn parts_fitted(db: &str) {
     ] {
         assert!(page.contains(want), "{want}: {page}");
     }
+    assert!(page.contains(&format!("name=\"plan\" value=\"{}\"", r1.digest)));
     let page = get(&server, &cookie, "/laptops/R-2?lang=en").text();
     assert!(
         !page.contains("form-parts-fitted"),
@@ -1566,8 +1567,9 @@ fn parts_fitted(db: &str) {
     // Recorded from the form: the plan's price when the cost is left empty, the RAM at the
     // invoice's, a screw as an extra line; empty extra lines ignored.
     let form = format!(
-        "csrf={csrf}&fit=replace_battery&cost%3Areplace_battery=&fit=add_ram&cost%3Aadd_ram=30&\
-         extra_label=vis&extra_cost=1%2C20&extra_label=&extra_cost=&date=2026-11-12&note="
+        "csrf={csrf}&plan={}&fit=replace_battery&cost%3Areplace_battery=&fit=add_ram&cost%3Aadd_ram=30&\
+         extra_label=vis&extra_cost=1%2C20&extra_label=&extra_cost=&date=2026-11-12&note=",
+        r1.digest.replace(':', "%3A")
     );
     let r = post(&server, &cookie, "/laptops/R-1/parts", &form);
     assert_eq!(r.status, 303, "{}", r.text());
@@ -1590,6 +1592,22 @@ fn parts_fitted(db: &str) {
         &format!("csrf={}&fit=add_ram&date=2026-11-12", "0".repeat(64)),
     );
     assert_eq!(r.status, 403);
+    // The form names the certificate whose plan it showed: another one is refused.
+    let r = post(
+        &server,
+        &cookie,
+        "/laptops/R-1/parts?lang=en",
+        &format!(
+            "csrf={csrf}&plan=sha256%3A{}&fit=add_ram&date=2026-11-12",
+            "0".repeat(64)
+        ),
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.text().contains("but its latest certificate is now"),
+        "{}",
+        r.text()
+    );
     for (serial, fit, want) in [
         (
             "R-1",

@@ -765,12 +765,14 @@ fn parts_form(ctx: &Ctx, serial: &str, plan: &crate::parts::Plan) -> String {
     }
     format!(
         "<form method=\"post\" action=\"/laptops/{}/parts\" class=\"box noprint\" id=\"form-parts-fitted\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><strong>{}</strong>\n<p>{}</p>\n\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"plan\" \
+         value=\"{}\"><strong>{}</strong>\n<p>{}</p>\n\
          <table class=\"list\"><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>\n{rows}</tbody></table>\n\
-         <label>{}<input type=\"date\" name=\"date\" required></label>\
-         <label>{}<input type=\"text\" name=\"note\"></label><button type=\"submit\">{}</button></form>\n",
+         <div class=\"search\"><label>{}<input type=\"date\" name=\"date\" required></label>\
+         <label>{}<input type=\"text\" name=\"note\"></label><button type=\"submit\">{}</button></div></form>\n",
         enc(serial),
         esc(&ctx.csrf),
+        esc(&plan.certificate),
         t(l, "Parts fitted", "Pièces posées"),
         t(
             l,
@@ -945,7 +947,8 @@ async fn refused(
     }
 }
 
-/// The parts form's fields: `fit` (a plan action's id, once per box ticked), `cost:<id>` (its
+/// The parts form's fields: `plan` (the digest of the certificate whose plan it showed), `fit`
+/// (a plan action's id, once per box ticked), `cost:<id>` (its
 /// cost in euros, empty for the plan's), `extra_label`/`extra_cost` (in pairs, in order),
 /// `date`, `note`, `csrf`. Read as pairs: a box ticked several times comes as repeated keys.
 type PairsForm = Vec<(String, String)>;
@@ -975,6 +978,20 @@ pub async fn record_parts(
         Ok(None) => return refused_not_in_lot(&ctx, &serial),
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
+    // The form showed the plan of the certificate it names: if another has become the latest
+    // since, what was ticked (and the costs prefilled) followed an old plan.
+    let shown = value("plan");
+    if let Ok(c) = life::plan_certificate(&life)
+        && !shown.is_empty()
+        && shown != c.digest
+    {
+        let why = life::Refusal::PlanChanged {
+            serial: life.laptop.laptop.serial.clone(),
+            given: shown.to_string(),
+            latest: c.digest.clone(),
+        };
+        return refused(&app, &ctx, &headers, serial, &why.to_string()).await;
+    }
     let mut parts = Vec::new();
     for (_, id) in form.iter().filter(|(n, _)| n == "fit") {
         let cost = value(&format!("cost:{id}")).trim();

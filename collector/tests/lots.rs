@@ -1760,6 +1760,14 @@ fn the_departements_report_covers_every_workshop_and_prints_to_a4_in_chromium() 
     ] {
         assert!(page.contains(want), "{want}: {page}");
     }
+    // Per lot: this workshop's lots link to their pages, another's are named.
+    let by_lot = server.get(&format!("/report?{period}&by=lot")).text();
+    assert!(
+        by_lot
+            .contains("<td>Lycée Hugo</td><td><a href=\"/lots/don-2026-11\">don-2026-11</a></td>")
+            && by_lot.contains("<td>Collège Pasteur</td><td>pasteur-nov</td>"),
+        "{by_lot}"
+    );
     let csv = server.get(&format!("/report.csv?{period}")).text();
     assert_eq!(
         csv,

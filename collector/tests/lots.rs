@@ -33,6 +33,14 @@ fn run(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// `event ARGS --db DB`; (success, stdout, stderr).
+fn event_on(db: &str, args: &[&str]) -> (bool, String, String) {
+    let mut a = vec!["event"];
+    a.extend_from_slice(args);
+    a.extend_from_slice(&["--db", db]);
+    run(&a)
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
@@ -250,12 +258,7 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
         Decision::Refurbish,
     );
 
-    let event = |args: &[&str]| {
-        let mut a = vec!["event"];
-        a.extend_from_slice(args);
-        a.extend_from_slice(&["--db", db]);
-        run(&a)
-    };
+    let event = |args: &[&str]| event_on(db, args);
     // Handed over: S1 and S2 (S2 is over ten years old).
     let (ok, out, err) = event(&[
         "PF-S1",
@@ -1361,12 +1364,7 @@ fn parts_fitted(db: &str) {
         "2026-11-03T10:00:00.000Z",
         Decision::Recycle,
     );
-    let event = |args: &[&str]| {
-        let mut a = vec!["event"];
-        a.extend_from_slice(args);
-        a.extend_from_slice(&["--db", db]);
-        run(&a)
-    };
+    let event = |args: &[&str]| event_on(db, args);
     let report = || {
         cli_ok(&[
             "report",

@@ -497,6 +497,58 @@ mod tests {
         }
     }
 
+    /// The plan as a signed certificate holds it: the test fixture's two actions, the battery
+    /// one twice (two batteries), priced.
+    #[test]
+    fn the_plan_is_read_from_the_signed_bytes_and_repeated_keys_are_numbered() {
+        use reprise_cert::model::Certificate;
+        let mut c: Certificate =
+            serde_json::from_str(include_str!("../tests/fixtures/content-passed.json")).unwrap();
+        let battery = c.verdict.actions[1].clone();
+        c.verdict.actions.push(battery);
+        for (a, cost) in c.verdict.actions.iter_mut().zip([2500, 4500, 3900]) {
+            a.cost_cents = Some(cost);
+        }
+        c.verdict.repair_cost_cents = Some(10_900);
+        c.verdict.budget_cents = Some(18_000);
+        let key = reprise_cert::sign::generate().unwrap();
+        c.chain.station_key_id = reprise_cert::sign::key_id(&key.verifying_key());
+        c.id = reprise_cert::sign::certificate_id(&c.chain.station_key_id, c.chain.sequence);
+        let env = envelope::seal(c, &key).unwrap();
+        let digest = envelope::certificate_digest(&env.certificate).unwrap();
+        let body = envelope::to_file_bytes(&env);
+        let p = super::plan(&digest, &body).unwrap();
+        let ids: Vec<(&str, Option<u64>)> = p
+            .actions
+            .iter()
+            .map(|a| (a.id.as_str(), a.cost_cents))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("add_ram", Some(2500)),
+                ("replace_battery#1", Some(4500)),
+                ("replace_battery#2", Some(3900))
+            ]
+        );
+        assert_eq!(p.decision, "refurbish");
+        assert_eq!(
+            (p.repair_cost_cents, p.budget_cents),
+            (Some(10_900), Some(18_000))
+        );
+        assert!(p.actions.iter().all(|a| a.repair));
+        // Bytes that are not the certificate the index names: no plan.
+        let other = format!("sha256:{}", "0".repeat(64));
+        assert!(matches!(
+            super::plan(&other, &body),
+            Err(PartsError::Certificate { .. })
+        ));
+        let mut tampered = body.clone();
+        let at = tampered.len() / 2;
+        tampered[at] ^= 1;
+        assert!(super::plan(&digest, &tampered).is_err());
+    }
+
     #[test]
     fn euros_are_read_with_a_point_or_a_comma_and_never_negative() {
         assert_eq!(parse_euros("45"), Ok(4500));

@@ -826,6 +826,26 @@ fn postgres_reports_over_several_workshops_on_one_server() {
         &sud_w,
     ]);
     assert!(!ok, "--db and --workshop together");
+    // The département's server on Nord's database: its web report is the CLI's, and Sud's
+    // figures list Sud's laptops (SAME is in both: each workshop's own).
+    let server = Server::open(
+        &nord,
+        &["--workshop-name", "Nord", "--report-workshop", &sud_w],
+    );
+    assert_eq!(
+        server
+            .get("/report.csv?from=2026-11-01&to=2026-11-30")
+            .text(),
+        both
+    );
+    let list = server
+        .get("/laptops?from=2026-11-01&to=2026-11-30&workshop=Sud&figure=received")
+        .text();
+    assert!(
+        list.contains("<span id=\"total\">2</span>")
+            && list.contains("<td class=\"mono\">SAME</td><td></td><td>X</td><td></td><td>arras-1</td><td>Arras</td>"),
+        "{list}"
+    );
 }
 
 /// Events of one laptop recorded at once are numbered one after the other, none lost.

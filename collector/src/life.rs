@@ -5,7 +5,8 @@
 //! through here, so a laptop counts in a figure of the report exactly when its page says so.
 //!
 //! Events are append-only: a correction is a new event, and the laptop's outcome is its latest
-//! `handed-over`, `recycled` or `cancelled` event (`cancelled` takes it back to pending).
+//! `handed-over`, `recycled` or `cancelled` event (`cancelled` takes it back to pending). A
+//! `parts-fitted` event (`crate::parts`) is no outcome: its latest says the parts fitted.
 
 use serde_json::{Map, Value};
 

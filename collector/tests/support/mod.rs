@@ -115,9 +115,7 @@ impl Station {
     pub fn issue_with(&mut self, spec: &Spec, edit: impl FnOnce(&mut Certificate)) -> Signed {
         let seq = self.next_sequence;
         let prev = self.previous.clone();
-        let mut c = self.content(spec, seq, prev);
-        edit(&mut c);
-        let s = self.seal(c);
+        let s = self.make_edited(spec, seq, prev, edit);
         self.next_sequence += 1;
         self.previous = Some(s.digest.clone());
         s
@@ -125,11 +123,17 @@ impl Station {
 
     /// A certificate with any chain position (forks, gaps), without advancing the chain.
     pub fn make(&self, spec: &Spec, sequence: u64, previous: Option<String>) -> Signed {
-        self.seal(self.content(spec, sequence, previous))
+        self.make_edited(spec, sequence, previous, |_| {})
     }
 
-    /// The content [`Station::make`] signs.
-    pub fn content(&self, spec: &Spec, sequence: u64, previous: Option<String>) -> Certificate {
+    /// [`Station::make`], with `edit` applied to the content before it is signed.
+    pub fn make_edited(
+        &self,
+        spec: &Spec,
+        sequence: u64,
+        previous: Option<String>,
+        edit: impl FnOnce(&mut Certificate),
+    ) -> Signed {
         let mut c = template(spec.failed);
         c.id = format!("{}-{sequence:08}", &self.key_id[7..23]);
         c.issued_at = spec.issued_at.clone();
@@ -145,7 +149,8 @@ impl Station {
         }
         c.destination = spec.decision;
         c.verdict.decision = spec.decision;
-        c
+        edit(&mut c);
+        self.seal(c)
     }
 
     pub fn seal(&self, c: Certificate) -> Signed {

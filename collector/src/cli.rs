@@ -176,6 +176,21 @@ pub enum EventKind {
         #[command(flatten)]
         common: EventCommon,
     },
+    /// The parts fitted once the laptop was repaired, against the plan of its latest
+    /// certificate (whose verdict must be refurbish). A new record replaces the previous list
+    /// (the history keeps it); an empty one, with --note, says none was fitted after all.
+    PartsFitted {
+        /// An action of the plan, by its key as the certificate has it (`replace_battery`;
+        /// `replace_disk#2` when the plan holds it twice), at the plan's cost unless EUROS is
+        /// given (the invoice's). Repeatable.
+        #[arg(long = "part", value_name = "ACTION[=EUROS]")]
+        parts: Vec<String>,
+        /// A part the plan did not foresee, by a label and its cost. Repeatable.
+        #[arg(long = "extra", value_name = "LABEL=EUROS")]
+        extras: Vec<String>,
+        #[command(flatten)]
+        common: EventCommon,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -478,6 +493,20 @@ pub struct ServeArgs {
     /// X-Forwarded-For) and minute.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub login_attempts: u32,
+    /// The département's server: the workshop this database belongs to, as the donor's report
+    /// (`/report`) names it beside the --report-workshop ones.
+    #[arg(long, value_name = "NAME", requires = "report_workshops")]
+    pub workshop_name: Option<String>,
+    /// Another workshop of the département and its database (one database each, on this
+    /// PostgreSQL server or not; only read: nothing is created or migrated in it). Repeatable:
+    /// `/report` then covers this database (--workshop-name) and these, with a `workshop`
+    /// column, each figure linking to the laptops behind it in that workshop's database.
+    #[arg(
+        long = "report-workshop",
+        value_name = "NAME=DB",
+        requires = "workshop_name"
+    )]
+    pub report_workshops: Vec<String>,
 }
 
 /// The host of an `http(s)://` URL (with its port), if it has one.
@@ -745,6 +774,11 @@ async fn event(a: EventArgs) -> anyhow::Result<()> {
             (crate::life::RECYCLED, common)
         }
         EventKind::Cancelled { common } => (crate::life::CANCELLED, common),
+        EventKind::PartsFitted {
+            parts,
+            extras,
+            common,
+        } => return parts_fitted(&a.serial, &parts, &extras, common).await,
     };
     if let Some(note) = common
         .note
@@ -754,19 +788,84 @@ async fn event(a: EventArgs) -> anyhow::Result<()> {
         fields.insert("note".into(), serde_json::Value::String(note));
     }
     let store = open(&common.db).await?;
+    record_event(
+        store.as_ref(),
+        &a.serial,
+        kind,
+        common.date,
+        serde_json::Value::Object(fields).to_string(),
+        common.by,
+    )
+    .await
+}
+
+/// `event SERIAL parts-fitted`: the parts resolved against the plan of the laptop's latest
+/// certificate (`parts::event_fields`), then recorded under the rules like any event.
+async fn parts_fitted(
+    serial: &str,
+    parts: &[String],
+    extras: &[String],
+    common: EventCommon,
+) -> anyhow::Result<()> {
+    let parts: Vec<crate::parts::PartRequest> = parts
+        .iter()
+        .map(|p| crate::parts::parse_part(p))
+        .collect::<Result<_, _>>()
+        .context("--part")?;
+    let extras: Vec<crate::parts::ExtraPart> = extras
+        .iter()
+        .map(|p| crate::parts::parse_extra(p))
+        .collect::<Result<_, _>>()
+        .context("--extra")?;
+    let store = open(&common.db).await?;
+    let Some(life) = store.laptop(serial.to_string()).await? else {
+        bail!("refused: {serial} is in no lot (import its donor's inventory first: lot import)");
+    };
+    let fields = match crate::parts::event_fields(
+        store.as_ref(),
+        &life,
+        &parts,
+        &extras,
+        common.note.as_deref(),
+    )
+    .await?
+    {
+        Ok(f) => f,
+        Err(why) => bail!("refused: {why}"),
+    };
+    record_event(
+        store.as_ref(),
+        serial,
+        crate::life::PARTS_FITTED,
+        common.date,
+        fields,
+        common.by,
+    )
+    .await
+}
+
+/// Appends an event under `life::event_rules` and says what was recorded, or why not.
+async fn record_event(
+    store: &dyn store::Store,
+    serial: &str,
+    kind: &str,
+    date: String,
+    fields: String,
+    by: Option<String>,
+) -> anyhow::Result<()> {
     let event = store::Event {
-        serial: a.serial.clone(),
+        serial: serial.to_string(),
         seq: 0,
         kind: kind.into(),
-        date: common.date,
-        fields: serde_json::Value::Object(fields).to_string(),
-        recorded_by: operator(common.by)?,
+        date,
+        fields,
+        recorded_by: operator(by)?,
         recorded_at: util::now(),
     };
     match store
         .record_event(event, crate::life::event_rules)
         .await
-        .with_context(|| format!("cannot record an event of {}", a.serial))?
+        .with_context(|| format!("cannot record an event of {serial}"))?
     {
         store::EventRecord::Recorded(e) => {
             println!(
@@ -775,10 +874,9 @@ async fn event(a: EventArgs) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        store::EventRecord::NotInLot => bail!(
-            "refused: {} is in no lot (import its donor's inventory first: lot import)",
-            a.serial
-        ),
+        store::EventRecord::NotInLot => {
+            bail!("refused: {serial} is in no lot (import its donor's inventory first: lot import)")
+        }
         store::EventRecord::Refused(why) => bail!("refused: {why}"),
     }
 }
@@ -806,39 +904,30 @@ async fn report(a: ReportArgs) -> anyhow::Result<()> {
         let rows = store::open(&db).await?.report(filter, a.by_lot).await?;
         match a.format {
             ReportFormat::Csv => crate::report::csv(&rows, a.by_lot),
-            ReportFormat::Html => {
-                crate::report::html_document(lang, &rows, a.by_lot, &a.from, &a.to)
-            }
-        }
-    } else {
-        let mut parts: Vec<(String, Vec<crate::report::Row>)> = Vec::new();
-        for w in &a.workshops {
-            let Some((name, db)) = w.split_once('=') else {
-                bail!("--workshop {w:?} is not NAME=DB");
-            };
-            let name = name.trim();
-            if name.is_empty() || name.chars().any(char::is_control) {
-                bail!("--workshop {w:?}: the name is empty or holds control characters");
-            }
-            if parts.iter().any(|(n, _)| n == name) {
-                bail!("--workshop {name:?} is given twice");
-            }
-            let store = store::open(db).await?;
-            let rows = store
-                .report(filter.clone(), a.by_lot)
-                .await
-                .with_context(|| format!("workshop {name}"))?;
-            parts.push((name.to_string(), rows));
-        }
-        match a.format {
-            ReportFormat::Csv => crate::report::csv_workshops(&parts, a.by_lot),
             ReportFormat::Html => crate::report::html_document(
                 lang,
-                &crate::report::merged(&parts),
+                &crate::report::single(rows),
+                false,
                 a.by_lot,
                 &a.from,
                 &a.to,
             ),
+        }
+    } else {
+        let mut parts: Vec<crate::report::Part> = Vec::new();
+        for w in open_workshops("--workshop", &a.workshops, &[]).await? {
+            let rows = w
+                .store
+                .report(filter.clone(), a.by_lot)
+                .await
+                .with_context(|| format!("workshop {}", w.name))?;
+            parts.push((w.name, rows));
+        }
+        match a.format {
+            ReportFormat::Csv => crate::report::csv_workshops(&parts, a.by_lot),
+            ReportFormat::Html => {
+                crate::report::html_document(lang, &parts, true, a.by_lot, &a.from, &a.to)
+            }
         }
     };
     let mut stdout = std::io::stdout().lock();
@@ -847,6 +936,40 @@ async fn report(a: ReportArgs) -> anyhow::Result<()> {
         .and_then(|()| stdout.flush())
         .context("cannot write the report")?;
     Ok(())
+}
+
+/// The workshops of the département given as `NAME=DB` to `flag` (one database each), opened
+/// to be read only (`store::open_to_read`: nothing created or migrated). `taken`: names
+/// already used (the serving database's).
+async fn open_workshops(
+    flag: &str,
+    args: &[String],
+    taken: &[&str],
+) -> anyhow::Result<Vec<crate::web::Workshop>> {
+    let mut out: Vec<crate::web::Workshop> = Vec::new();
+    for w in args {
+        let Some((name, db)) = w.split_once('=') else {
+            bail!("{flag} {w:?} is not NAME=DB");
+        };
+        let name = workshop_name(flag, name)?;
+        if taken.contains(&name.as_str()) || out.iter().any(|o| o.name == name) {
+            bail!("{flag} {name:?} is given twice");
+        }
+        let store = store::open_to_read(db)
+            .await
+            .with_context(|| format!("{flag} {name}"))?;
+        out.push(crate::web::Workshop { name, store });
+    }
+    Ok(out)
+}
+
+/// A workshop's name as the report shows it: trimmed, not empty, no control character.
+fn workshop_name(flag: &str, name: &str) -> anyhow::Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().any(char::is_control) {
+        bail!("{flag} {name:?}: the name is empty or holds control characters");
+    }
+    Ok(name.to_string())
 }
 
 async fn open(db: &Db) -> anyhow::Result<Arc<dyn store::Store>> {
@@ -1142,6 +1265,21 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     };
     let store = open(&a.db).await?;
+    // The département's report: this database first, then the other workshops'.
+    let workshops = match &a.workshop_name {
+        None => Vec::new(),
+        Some(name) => {
+            let name = workshop_name("--workshop-name", name)?;
+            let others =
+                open_workshops("--report-workshop", &a.report_workshops, &[name.as_str()]).await?;
+            let mut all = vec![crate::web::Workshop {
+                name,
+                store: Arc::clone(&store),
+            }];
+            all.extend(others);
+            all
+        }
+    };
     let listener = tokio::net::TcpListener::bind(&a.listen)
         .await
         .with_context(|| format!("cannot listen on {}", a.listen))?;
@@ -1167,6 +1305,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         logins: crate::web::auth::LoginLimiter::new(a.login_attempts),
         server_key,
         images_dir,
+        workshops,
     });
     let limits = crate::conn::Limits {
         max_connections: a.max_connections,

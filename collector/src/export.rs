@@ -3,8 +3,9 @@
 //! lot's row with the inventory's extra columns, every certificate with its exact stored bytes
 //! (base64: a signature covers bytes, not a re-serialization) and their digests, every disk
 //! row, the refurbishment record that follows a certificate (its exact bytes too), every event
-//! with who recorded it. Nothing of a family is in it because nothing of a
-//! family is stored (a hand-over names the partner, never the household).
+//! with who recorded it, and the parts fitted now with their costs. Nothing of a family is in
+//! it because nothing of a family is stored (a hand-over names the partner, never the
+//! household).
 
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
@@ -78,6 +79,7 @@ fn document(
             "laptops": o.laptops,
         })),
         "certificates": certificates,
+        "parts_fitted": parts_fitted(life),
         "events": life.events.iter().map(|e| json!({
             "seq": e.seq,
             "kind": e.kind,
@@ -86,6 +88,30 @@ fn document(
             "recorded_by": e.recorded_by,
             "recorded_at": e.recorded_at,
         })).collect::<Vec<_>>(),
+    })
+}
+
+/// The parts fitted now (the latest `parts-fitted` event, which corrects the earlier ones,
+/// all of which are in `events`), with their total against the plan's and the budget.
+fn parts_fitted(life: &LaptopLife) -> Value {
+    let Some((e, f)) = crate::parts::current(&life.events) else {
+        return Value::Null;
+    };
+    json!({
+        "event_seq": e.seq,
+        "date": e.date,
+        "certificate": f.certificate,
+        "parts": f.parts.iter().map(|p| json!({
+            "action": p.action,
+            "text": p.text,
+            "planned_cents": p.planned_cents,
+            "cost_cents": p.cost_cents,
+        })).collect::<Vec<_>>(),
+        "total_cents": f.total_cents(),
+        "repair_cost_cents": f.repair_cost_cents,
+        "budget_cents": f.budget_cents,
+        "recorded_by": e.recorded_by,
+        "recorded_at": e.recorded_at,
     })
 }
 

@@ -17,6 +17,7 @@ pub mod images;
 pub mod ingest;
 pub mod life;
 pub mod lots;
+pub mod parts;
 pub mod pxe;
 pub mod report;
 pub mod server;

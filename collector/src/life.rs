@@ -5,7 +5,8 @@
 //! through here, so a laptop counts in a figure of the report exactly when its page says so.
 //!
 //! Events are append-only: a correction is a new event, and the laptop's outcome is its latest
-//! `handed-over`, `recycled` or `cancelled` event (`cancelled` takes it back to pending).
+//! `handed-over`, `recycled` or `cancelled` event (`cancelled` takes it back to pending). A
+//! `parts-fitted` event (`crate::parts`) is no outcome: its latest says the parts fitted.
 
 use serde_json::{Map, Value};
 
@@ -15,7 +16,10 @@ use crate::store::{CertRow, Event, LaptopLife};
 pub const HANDED_OVER: &str = "handed-over";
 pub const RECYCLED: &str = "recycled";
 pub const CANCELLED: &str = "cancelled";
+/// The outcome kinds: the latest of them is where the laptop's life ended.
 pub const KINDS: [&str; 3] = [HANDED_OVER, RECYCLED, CANCELLED];
+/// The parts fitted after the repair (`crate::parts`): not an outcome.
+pub use crate::parts::PARTS_FITTED;
 
 /// Whether `s` is a date `YYYY-MM-DD` that exists.
 pub fn is_date(s: &str) -> bool {
@@ -133,7 +137,7 @@ impl Figure {
 /// Why an event is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("unknown event kind {0:?} (handed-over, recycled or cancelled)")]
+    #[error("unknown event kind {0:?} (handed-over, recycled, cancelled or parts-fitted)")]
     Kind(String),
     #[error("date {0:?} is not a date YYYY-MM-DD")]
     Date(String),
@@ -160,6 +164,26 @@ pub enum Refusal {
     DisksUnaccounted { serial: String, why: String },
     #[error("laptop {serial} has no outcome to cancel (it is pending)")]
     NothingToCancel { serial: String },
+    #[error(
+        "laptop {serial}: {why}; parts fitted are recorded against the plan of a latest \
+         certificate whose verdict is refurbish"
+    )]
+    NotRefurbish { serial: String, why: String },
+    #[error(
+        "laptop {serial}: the parts were checked against the plan of certificate {given}, but \
+         its latest certificate is now {latest}: record them again against that plan"
+    )]
+    PlanChanged {
+        serial: String,
+        given: String,
+        latest: String,
+    },
+    #[error("date {date} is before the certificate whose plan was repaired ({issued})")]
+    BeforeCertificate { date: String, issued: String },
+    #[error("parts fitted: {0}")]
+    Parts(String),
+    #[error("an empty list of parts only corrects an earlier one, and says why (--note)")]
+    EmptyParts,
 }
 
 /// The fields each kind takes (text, except `weight_g`: a positive integer).
@@ -201,7 +225,7 @@ fn not_sanitized_why(life: &LaptopLife) -> Option<String> {
 /// of an outcome.
 pub fn check_event(life: &LaptopLife, e: &Event) -> Result<(), Refusal> {
     let serial = life.laptop.laptop.serial.clone();
-    if !KINDS.contains(&e.kind.as_str()) {
+    if !KINDS.contains(&e.kind.as_str()) && e.kind != PARTS_FITTED {
         return Err(Refusal::Kind(e.kind.clone()));
     }
     if !is_date(&e.date) {
@@ -220,6 +244,9 @@ pub fn check_event(life: &LaptopLife, e: &Event) -> Result<(), Refusal> {
             date: e.date.clone(),
             today: today.to_string(),
         });
+    }
+    if e.kind == PARTS_FITTED {
+        return check_parts(life, e);
     }
     let fields: Map<String, Value> =
         serde_json::from_str(&e.fields).map_err(|err| Refusal::Fields(err.to_string()))?;
@@ -264,8 +291,62 @@ pub fn check_event(life: &LaptopLife, e: &Event) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The certificate whose plan the parts fitted follow: the latest, when its verdict is
+/// refurbish.
+pub fn plan_certificate(life: &LaptopLife) -> Result<&CertRow, Refusal> {
+    let serial = life.laptop.laptop.serial.clone();
+    match latest_certificate(life) {
+        None => Err(Refusal::NotRefurbish {
+            serial,
+            why: "no certificate of it was received".into(),
+        }),
+        Some(c) if c.decision != "refurbish" => Err(Refusal::NotRefurbish {
+            serial,
+            why: format!(
+                "its latest certificate ({}, issued {}) says {}",
+                c.id, c.issued_at, c.decision
+            ),
+        }),
+        Some(c) => Ok(c),
+    }
+}
+
+/// The rules of a `parts-fitted` event (after the date's): its fields well formed
+/// (`parts::read`), the latest certificate's verdict is refurbish and it is the certificate
+/// whose plan the parts were resolved against, the repair is not dated before that
+/// certificate, and an empty list only corrects an earlier one, with why.
+fn check_parts(life: &LaptopLife, e: &Event) -> Result<(), Refusal> {
+    let serial = life.laptop.laptop.serial.clone();
+    let fitted = crate::parts::read(&e.fields).map_err(Refusal::Parts)?;
+    let latest = plan_certificate(life)?;
+    if fitted.certificate != latest.digest {
+        return Err(Refusal::PlanChanged {
+            serial,
+            given: fitted.certificate,
+            latest: latest.digest.clone(),
+        });
+    }
+    if e.date.as_str() < latest.issued_at.get(..10).unwrap_or_default() {
+        return Err(Refusal::BeforeCertificate {
+            date: e.date.clone(),
+            issued: latest.issued_at.clone(),
+        });
+    }
+    if fitted.parts.is_empty()
+        && (fitted.note.is_none() || crate::parts::current(&life.events).is_none())
+    {
+        return Err(Refusal::EmptyParts);
+    }
+    Ok(())
+}
+
 /// An event's fields as `name: value` pairs, in the order stored (JSON object order).
 pub fn field_pairs(e: &Event) -> Vec<(String, String)> {
+    if e.kind == PARTS_FITTED
+        && let Ok(f) = crate::parts::read(&e.fields)
+    {
+        return parts_pairs(&f, reprise_cert::Language::En);
+    }
     match serde_json::from_str::<Map<String, Value>>(&e.fields) {
         Ok(m) => m
             .into_iter()
@@ -279,6 +360,30 @@ pub fn field_pairs(e: &Event) -> Vec<(String, String)> {
             .collect(),
         Err(_) => vec![("fields".into(), e.fields.clone())],
     }
+}
+
+/// A `parts-fitted` event's fields as `name: value` pairs: the parts with their costs, the
+/// total against the plan's total and budget, the certificate, the note.
+pub fn parts_pairs(
+    f: &crate::parts::Fitted,
+    lang: reprise_cert::Language,
+) -> Vec<(String, String)> {
+    use reprise_cert::messages::euros;
+    let mut v = vec![
+        ("parts".to_string(), f.summary(lang)),
+        ("total".to_string(), euros(f.total_cents(), lang)),
+    ];
+    if let Some(c) = f.repair_cost_cents {
+        v.push(("plan".into(), euros(c, lang)));
+    }
+    if let Some(c) = f.budget_cents {
+        v.push(("budget".into(), euros(c, lang)));
+    }
+    v.push(("certificate".into(), f.certificate.clone()));
+    if let Some(n) = &f.note {
+        v.push(("note".into(), n.clone()));
+    }
+    v
 }
 
 /// A laptop's life as text (`reprise-collector laptop SERIAL`).
@@ -337,6 +442,24 @@ pub fn text(life: &LaptopLife) -> String {
             fields.join(", "),
             e.recorded_by,
             e.recorded_at
+        );
+    }
+    if let Some((e, f)) = crate::parts::current(&life.events) {
+        let _ = writeln!(
+            out,
+            "parts fitted\t{} — total {} (plan {}, budget {}) — event #{} of {}",
+            f.summary(reprise_cert::Language::En),
+            reprise_cert::messages::euros(f.total_cents(), reprise_cert::Language::En),
+            f.repair_cost_cents.map_or_else(
+                || "not priced".to_string(),
+                |c| reprise_cert::messages::euros(c, reprise_cert::Language::En)
+            ),
+            f.budget_cents.map_or_else(
+                || "-".to_string(),
+                |c| reprise_cert::messages::euros(c, reprise_cert::Language::En)
+            ),
+            e.seq,
+            e.date
         );
     }
     let _ = writeln!(
@@ -542,6 +665,75 @@ mod tests {
                 date: "2026-12-03".into()
             }
         );
+    }
+
+    #[test]
+    fn parts_fitted_follow_the_latest_refurbish_plan_and_corrections_need_a_reason() {
+        let parts = |cert: &str, list: &str, note: &str| {
+            event(
+                PARTS_FITTED,
+                "2026-11-20",
+                &format!(r#"{{"certificate":"{cert}","parts":[{list}]{note}}}"#),
+            )
+        };
+        let battery =
+            r#"{"action":"replace_battery","text":"t","planned_cents":4500,"cost_cents":5200}"#;
+        let first = cert("2026-11-03T10:00:00Z", 1, 1, "refurbish");
+        let mut l = life(Some(2018), vec![first.clone()]);
+        check_event(&l, &parts(&first.digest, battery, "")).unwrap();
+        // Against an older certificate's plan: refused, naming the latest.
+        let second = cert("2026-11-05T10:00:00Z", 1, 1, "refurbish");
+        l.certificates.push(second.clone());
+        let err = check_event(&l, &parts(&first.digest, battery, "")).unwrap_err();
+        assert!(
+            matches!(&err, Refusal::PlanChanged { latest, .. } if *latest == second.digest),
+            "{err}"
+        );
+        // Dated before the certificate whose plan it follows.
+        let mut early = parts(&second.digest, battery, "");
+        early.date = "2026-11-04".into();
+        assert!(matches!(
+            check_event(&l, &early),
+            Err(Refusal::BeforeCertificate { .. })
+        ));
+        // A recycle verdict, or no certificate: no plan to repair.
+        let recycle = life(
+            Some(2018),
+            vec![cert("2026-11-03T10:00:00Z", 1, 1, "recycle")],
+        );
+        let digest = recycle.certificates[0].digest.clone();
+        assert!(matches!(
+            check_event(&recycle, &parts(&digest, battery, "")),
+            Err(Refusal::NotRefurbish { .. })
+        ));
+        assert!(matches!(
+            check_event(&life(None, vec![]), &parts(&digest, battery, "")),
+            Err(Refusal::NotRefurbish { .. })
+        ));
+        // Malformed fields are refused, not dropped.
+        assert!(matches!(
+            check_event(
+                &l,
+                &parts(&second.digest, r#"{"label":"x","cost_cents":"12"}"#, "")
+            ),
+            Err(Refusal::Parts(_))
+        ));
+        // An empty list corrects an earlier one, with why; not as a first record.
+        let empty_why = parts(&second.digest, "", r#","note":"wrong laptop""#);
+        assert_eq!(check_event(&l, &empty_why), Err(Refusal::EmptyParts));
+        let mut recorded = parts(&second.digest, battery, "");
+        recorded.seq = 1;
+        l.events.push(recorded);
+        assert_eq!(
+            check_event(&l, &parts(&second.digest, "", "")),
+            Err(Refusal::EmptyParts)
+        );
+        check_event(&l, &empty_why).unwrap();
+        // Not an outcome: the laptop is still pending.
+        assert!(Figure::Pending.holds(&l));
+        let (e, f) = crate::parts::current(&l.events).unwrap();
+        assert_eq!((e.seq, f.total_cents()), (1, 5200));
+        assert!(text(&l).contains("parts fitted\tt 52 € (plan 45 €) — total 52 €"));
     }
 
     #[test]

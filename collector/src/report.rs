@@ -144,22 +144,18 @@ pub fn csv_workshops(parts: &[(String, Vec<Row>)], by_lot: bool) -> String {
     out
 }
 
-/// Several workshops' rows as one table (the HTML report): each site named "workshop — site".
-pub fn merged(parts: &[(String, Vec<Row>)]) -> Vec<Row> {
-    parts
-        .iter()
-        .flat_map(|(name, rows)| {
-            rows.iter().map(move |r| Row {
-                site: format!("{name} — {}", r.site),
-                ..r.clone()
-            })
-        })
-        .collect()
+/// One workshop's rows: its name (empty in a workshop's own report) and its rows.
+pub type Part = (String, Vec<Row>);
+
+/// A workshop's own report as the one part [`table_html`] and [`html_document`] take.
+pub fn single(rows: Vec<Row>) -> Vec<Part> {
+    vec![(String::new(), rows)]
 }
 
 /// Column titles of the HTML report, in the page's language (the CSV name below each).
 fn title(lang: Language, column: &str) -> &'static str {
     let (en, fr) = match column {
+        "workshop" => ("Workshop", "Atelier"),
         "site" => ("Site", "Site"),
         "lot" => ("Lot", "Lot"),
         "received" => ("Received", "Reçus"),
@@ -176,14 +172,26 @@ fn title(lang: Language, column: &str) -> &'static str {
     super::web::t(lang, en, fr)
 }
 
-/// How the HTML table links a figure to the laptops behind it (`None`: no links, the CLI's
-/// file).
-pub type Link<'a> = &'a dyn Fn(&Row, Option<Figure>) -> String;
+/// How the HTML table links a figure of a workshop's row to the laptops behind it (`None`: no
+/// links, the CLI's file).
+pub type Link<'a> = &'a dyn Fn(&str, &Row, Option<Figure>) -> String;
 
-/// The report's table: one row per site (or site and lot), then the total.
-pub fn table_html(lang: Language, rows: &[Row], by_lot: bool, link: Option<Link<'_>>) -> String {
+/// The report's table: one row per site (or site and lot) of each workshop, then the total.
+/// With `workshops`, a `workshop` column first (the département's report over several
+/// workshops, one database each).
+pub fn table_html(
+    lang: Language,
+    parts: &[Part],
+    workshops: bool,
+    by_lot: bool,
+    link: Option<Link<'_>>,
+) -> String {
     let mut h = String::from("<table class=\"list report\" id=\"report\">\n<thead><tr>");
-    for c in csv_header(by_lot) {
+    let mut columns = csv_header(by_lot);
+    if workshops {
+        columns.insert(0, "workshop");
+    }
+    for c in &columns {
         let _ = write!(
             h,
             "<th>{}<br><span class=\"mono\">{c}</span></th>",
@@ -191,21 +199,21 @@ pub fn table_html(lang: Language, rows: &[Row], by_lot: bool, link: Option<Link<
         );
     }
     h.push_str("</tr></thead>\n<tbody>\n");
-    let cell = |r: &Row, f: Figure| -> String {
+    let cell = |w: &str, r: &Row, f: Figure| -> String {
         let n = r.count(f);
         match link {
             Some(link) => format!(
                 "<td class=\"n\" data-column=\"{c}\"><a href=\"{}\">{n}</a></td>",
-                esc(&link(r, Some(f))),
+                esc(&link(w, r, Some(f))),
                 c = f.column()
             ),
             None => format!("<td class=\"n\" data-column=\"{}\">{n}</td>", f.column()),
         }
     };
-    let line = |h: &mut String, r: &Row, head: String| {
+    let line = |h: &mut String, w: &str, r: &Row, head: String| {
         h.push_str(&head);
         for f in Figure::ALL {
-            h.push_str(&cell(r, f));
+            h.push_str(&cell(w, r, f));
         }
         let rate = r
             .reuse_rate_permille()
@@ -221,27 +229,41 @@ pub fn table_html(lang: Language, rows: &[Row], by_lot: bool, link: Option<Link<
             r.co2e_avoided_kg()
         );
     };
-    for r in rows {
-        let mut head = format!("<tr><td>{}</td>", esc(&r.site));
-        if by_lot {
-            let lot = r.lot.as_deref().unwrap_or_default();
-            let _ = match link {
-                Some(_) => write!(
-                    head,
-                    "<td><a href=\"/lots/{}\">{}</a></td>",
-                    crate::web::enc(lot),
-                    esc(lot)
-                ),
-                None => write!(head, "<td>{}</td>", esc(lot)),
-            };
+    for (w, rows) in parts {
+        for r in rows {
+            let mut head = String::from("<tr>");
+            if workshops {
+                let _ = write!(head, "<td data-column=\"workshop\">{}</td>", esc(w));
+            }
+            let _ = write!(head, "<td>{}</td>", esc(&r.site));
+            if by_lot {
+                let lot = r.lot.as_deref().unwrap_or_default();
+                // A lot's page is the serving workshop's: other workshops' lots are named only.
+                let _ = match link {
+                    Some(_) if !workshops || Some(w) == parts.first().map(|p| &p.0) => write!(
+                        head,
+                        "<td><a href=\"/lots/{}\">{}</a></td>",
+                        crate::web::enc(lot),
+                        esc(lot)
+                    ),
+                    _ => write!(head, "<td>{}</td>", esc(lot)),
+                };
+            }
+            line(&mut h, w, r, head);
         }
-        line(&mut h, r, head);
     }
     h.push_str("</tbody>\n<tfoot>");
-    let t = total(rows);
-    let span = if by_lot { " colspan=\"2\"" } else { "" };
+    let all: Vec<Row> = parts.iter().flat_map(|(_, r)| r.iter().cloned()).collect();
+    let t = total(&all);
+    let span = columns.len() - csv_header(false).len() + 1;
+    let span = if span > 1 {
+        format!(" colspan=\"{span}\"")
+    } else {
+        String::new()
+    };
     line(
         &mut h,
+        "",
         &t,
         format!(
             "<tr class=\"total\"><th{span}>{}</th>",
@@ -323,7 +345,14 @@ table.report a { color: inherit; }
 ";
 
 /// The CLI's HTML file: a standalone printable page (no links: it leaves the collector).
-pub fn html_document(lang: Language, rows: &[Row], by_lot: bool, from: &str, to: &str) -> String {
+pub fn html_document(
+    lang: Language,
+    parts: &[Part],
+    workshops: bool,
+    by_lot: bool,
+    from: &str,
+    to: &str,
+) -> String {
     let t = super::web::t;
     let title = t(lang, "Donor's report", "Rapport au donateur");
     format!(
@@ -338,7 +367,7 @@ pub fn html_document(lang: Language, rows: &[Row], by_lot: bool, from: &str, to:
         period = t(lang, "Period of reception:", "Période de réception :"),
         from = esc(from),
         to = esc(to),
-        table = table_html(lang, rows, by_lot, None),
+        table = table_html(lang, parts, workshops, by_lot, None),
         notes = notes_html(lang, from, to),
     )
 }
@@ -389,10 +418,26 @@ mod tests {
              Nord,Roubaix,1,0,0,0,0,0,0,0,,0\r\n\
              \"Sud,' =Arras\",Lille,2,0,0,0,0,0,0,0,,0\r\n"
         );
-        let m = merged(&parts);
-        assert_eq!(m.len(), 3);
-        assert_eq!(m[2].site, "Sud, =Arras — Lille");
-        assert_eq!(total(&m).count(Figure::Received), 6);
+        let html = table_html(Language::En, &parts, true, false, None);
+        assert!(
+            html.contains("<tr><td data-column=\"workshop\">Sud, =Arras</td><td>Lille</td><td class=\"n\" data-column=\"received\">2</td>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<tr class=\"total\"><th colspan=\"2\">Total</th><td class=\"n\" data-column=\"received\">6</td>"),
+            "{html}"
+        );
+        let one = table_html(
+            Language::En,
+            &single(vec![row("Lille", 1)]),
+            false,
+            false,
+            None,
+        );
+        assert!(
+            !one.contains("workshop") && one.contains("<tr class=\"total\"><th>Total</th>"),
+            "{one}"
+        );
     }
 
     #[test]

@@ -81,6 +81,7 @@ fn routes(app: Arc<App>) -> Router {
         .route("/laptops", get(web::lots::laptops))
         .route("/laptops/{serial}", get(web::lots::laptop))
         .route("/laptops/{serial}/events", post(web::lots::record))
+        .route("/laptops/{serial}/parts", post(web::lots::record_parts))
         .route("/laptops/{serial}/export.json", get(web::lots::export))
         .route("/report", get(web::lots::report_page))
         .route("/report.csv", get(web::lots::report_csv))

@@ -33,6 +33,14 @@ fn run(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// `event ARGS --db DB`; (success, stdout, stderr).
+fn event_on(db: &str, args: &[&str]) -> (bool, String, String) {
+    let mut a = vec!["event"];
+    a.extend_from_slice(args);
+    a.extend_from_slice(&["--db", db]);
+    run(&a)
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
@@ -250,12 +258,7 @@ fn donation(db: &str) -> (Server, tempfile::TempDir) {
         Decision::Refurbish,
     );
 
-    let event = |args: &[&str]| {
-        let mut a = vec!["event"];
-        a.extend_from_slice(args);
-        a.extend_from_slice(&["--db", db]);
-        run(&a)
-    };
+    let event = |args: &[&str]| event_on(db, args);
     // Handed over: S1 and S2 (S2 is over ten years old).
     let (ok, out, err) = event(&[
         "PF-S1",
@@ -668,17 +671,23 @@ fn sqlite_reports_count_what_was_done() {
     reports_count_what_was_done(dir.path().join("c.db").to_str().unwrap());
 }
 
-#[test]
-fn postgres_reports_count_what_was_done() {
+/// Runs `case` on a database of a PostgreSQL cluster of the test's own; on failure, shows the
+/// server's log.
+fn on_postgres(case: fn(&str)) {
     let pg = Postgres::start();
     let db = pg.database();
-    let result = std::panic::catch_unwind(|| reports_count_what_was_done(&db));
+    let result = std::panic::catch_unwind(|| case(&db));
     if result.is_err() {
         panic!(
             "the PostgreSQL case failed (see above); server log:\n{}",
             pg.log()
         );
     }
+}
+
+#[test]
+fn postgres_reports_count_what_was_done() {
+    on_postgres(reports_count_what_was_done);
 }
 
 /// Several workshops of the département on one PostgreSQL server, one database each with its
@@ -775,25 +784,35 @@ fn postgres_reports_over_several_workshops_on_one_server() {
         "--workshop",
         &sud_w,
     ]);
-    assert!(html.contains("<td>Sud — Arras</td>"), "{html}");
+    assert!(
+        html.contains("<tr><td data-column=\"workshop\">Sud</td><td>Arras</td>"),
+        "{html}"
+    );
     // The total row covers every workshop: 6 received.
     assert!(
         html.contains(
-            "<tr class=\"total\"><th>Total</th><td class=\"n\" data-column=\"received\">6</td>"
+            "<tr class=\"total\"><th colspan=\"2\">Total</th><td class=\"n\" data-column=\"received\">6</td>"
         ),
         "{html}"
     );
-    for bad in [
-        vec!["--workshop", "Nord"],
-        vec!["--workshop", &nord_w, "--workshop", &nord_w],
+    // A workshop's database is only read: one that holds no collector's schema is refused,
+    // not given one.
+    let ghost = pg.database();
+    for (bad, want) in [
+        (vec!["--workshop", "Nord"], "is not NAME=DB"),
+        (
+            vec!["--workshop", &nord_w, "--workshop", &nord_w],
+            "given twice",
+        ),
+        (
+            vec!["--workshop", &format!("Ghost={ghost}")],
+            "--workshop Ghost",
+        ),
     ] {
         let mut a = vec!["report", "--from", "2026-11-01", "--to", "2026-11-30"];
         a.extend_from_slice(&bad);
         let (ok, _, err) = run(&a);
-        assert!(
-            !ok && (err.contains("is not NAME=DB") || err.contains("given twice")),
-            "{err}"
-        );
+        assert!(!ok && err.contains(want), "{want}: {err}");
     }
     let (ok, _, _) = run(&[
         "report",
@@ -807,6 +826,26 @@ fn postgres_reports_over_several_workshops_on_one_server() {
         &sud_w,
     ]);
     assert!(!ok, "--db and --workshop together");
+    // The département's server on Nord's database: its web report is the CLI's, and Sud's
+    // figures list Sud's laptops (SAME is in both: each workshop's own).
+    let server = Server::open(
+        &nord,
+        &["--workshop-name", "Nord", "--report-workshop", &sud_w],
+    );
+    assert_eq!(
+        server
+            .get("/report.csv?from=2026-11-01&to=2026-11-30")
+            .text(),
+        both
+    );
+    let list = server
+        .get("/laptops?from=2026-11-01&to=2026-11-30&workshop=Sud&figure=received")
+        .text();
+    assert!(
+        list.contains("<span id=\"total\">2</span>")
+            && list.contains("<td class=\"mono\">SAME</td><td></td><td>X</td><td></td><td>arras-1</td><td>Arras</td>"),
+        "{list}"
+    );
 }
 
 /// Events of one laptop recorded at once are numbered one after the other, none lost.
@@ -1269,6 +1308,548 @@ fn the_report_prints_to_a4_pdf_with_its_figures_in_chromium() {
             !text.contains("Enregistrer") && !text.contains("Afficher"),
             "no form on paper: {text}"
         );
+        let info = std::process::Command::new("pdfinfo")
+            .arg(&pdf)
+            .output()
+            .expect("pdfinfo (poppler-utils)");
+        let info = String::from_utf8_lossy(&info.stdout).into_owned();
+        assert!(info.contains("(A4)"), "{lang}: not A4: {info}");
+    }
+}
+
+/// A certificate of `serial` whose verdict is `d`, its plan priced: battery 45 €, RAM 25 €
+/// (70 € of repairs), budget 180 €.
+fn priced(server: &Server, st: &mut Station, serial: &str, at: &str, d: Decision) -> Signed {
+    let spec = Spec {
+        serial: serial.into(),
+        site: "Lycée Hugo".into(),
+        issued_at: at.into(),
+        failed: false,
+        decision: d,
+        product: None,
+    };
+    let c = st.issue_with(&spec, |c| {
+        for a in &mut c.verdict.actions {
+            a.cost_cents = Some(if a.message.contains("battery") {
+                4500
+            } else {
+                2500
+            });
+        }
+        c.verdict.repair_cost_cents = Some(7000);
+        c.verdict.budget_cents = Some(18_000);
+    });
+    assert_eq!(server.upload(&c.bytes).status, 201, "{serial}");
+    c
+}
+
+/// The parts fitted on a laptop, from the CLI and the laptop's page, on the database `db`:
+/// resolved against the priced plan of its latest certificate (at the plan's cost unless the
+/// invoice's is given, extras by label), refused for an action not in the plan, a recycle
+/// verdict, a serial of no lot, a date before the certificate, without the CSRF token; a
+/// correction supersedes the list and the history keeps both; exported with the laptop; the
+/// recorder forgotten after the retention; the report unchanged (not an outcome).
+fn parts_fitted(db: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        dir.path(),
+        "atelier.csv",
+        "serial,asset_tag,model,purchase_year\nR-1,A1,T480,2019\nR-2,A2,T440,2015\nR-3,A3,T480,2019\n",
+    );
+    cli_ok(&[
+        "lot",
+        "import",
+        &inv,
+        "--site",
+        "Lycée Hugo",
+        "--received",
+        "2026-11-02",
+        "--db",
+        db,
+    ]);
+    let mut st = Station::new();
+    enroll(db, &st, "stick-1", "Lycée Hugo");
+    let server = Server::start(db, &[]);
+    let r1 = priced(
+        &server,
+        &mut st,
+        "R-1",
+        "2026-11-03T09:00:00.000Z",
+        Decision::Refurbish,
+    );
+    priced(
+        &server,
+        &mut st,
+        "R-2",
+        "2026-11-03T10:00:00.000Z",
+        Decision::Recycle,
+    );
+    let event = |args: &[&str]| event_on(db, args);
+    let report = || {
+        cli_ok(&[
+            "report",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--db",
+            db,
+        ])
+    };
+    let before = report();
+
+    let (ok, out, err) = event(&[
+        "R-1",
+        "parts-fitted",
+        "--date",
+        "2026-11-10",
+        "--part",
+        "replace_battery",
+        "--part",
+        "add_ram=31,90",
+        "--extra",
+        "pâte thermique=4.50",
+        "--by",
+        "lucas",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        "R-1 #1: parts-fitted on 2026-11-10 (recorded by lucas)"
+    );
+    // Refused: an action the plan does not hold (the plan's actions named), a recycle verdict,
+    // no certificate, a serial of no lot, before the certificate, a cost that is no amount.
+    for (args, want) in [
+        (
+            vec![
+                "R-1",
+                "parts-fitted",
+                "--date",
+                "2026-11-10",
+                "--part",
+                "replace_screen",
+            ],
+            "no action \"replace_screen\" in the plan of the latest certificate",
+        ),
+        (
+            vec![
+                "R-1",
+                "parts-fitted",
+                "--date",
+                "2026-11-10",
+                "--part",
+                "replace_screen",
+            ],
+            "(its actions: add_ram, replace_battery)",
+        ),
+        (
+            vec![
+                "R-2",
+                "parts-fitted",
+                "--date",
+                "2026-11-10",
+                "--part",
+                "add_ram",
+            ],
+            "says recycle; parts fitted are recorded against the plan of a latest certificate whose verdict is refurbish",
+        ),
+        (
+            vec![
+                "R-3",
+                "parts-fitted",
+                "--date",
+                "2026-11-10",
+                "--part",
+                "add_ram",
+            ],
+            "no certificate of it was received",
+        ),
+        (
+            vec![
+                "NOPE-1",
+                "parts-fitted",
+                "--date",
+                "2026-11-10",
+                "--part",
+                "add_ram",
+            ],
+            "NOPE-1 is in no lot",
+        ),
+        (
+            vec![
+                "R-1",
+                "parts-fitted",
+                "--date",
+                "2026-11-02",
+                "--part",
+                "add_ram",
+            ],
+            "is before the certificate whose plan was repaired",
+        ),
+        (
+            vec![
+                "R-1",
+                "parts-fitted",
+                "--date",
+                "2026-11-10",
+                "--part",
+                "add_ram=-3",
+            ],
+            "\"-3\" is not an amount in euros",
+        ),
+        (
+            vec![
+                "R-1",
+                "parts-fitted",
+                "--date",
+                "2026-11-10",
+                "--extra",
+                "vis",
+            ],
+            "extra part \"vis\"",
+        ),
+        (
+            vec!["R-1", "parts-fitted", "--date", "2026-11-10"],
+            "an empty list of parts only corrects an earlier one",
+        ),
+    ] {
+        let (ok, _, err) = event(&args);
+        assert!(!ok && err.contains(want), "{args:?}: {want}: {err}");
+    }
+    // The correction: the invoice says 52 € for the battery, and the RAM was not fitted.
+    let (ok, _, err) = event(&[
+        "r-1",
+        "parts-fitted",
+        "--date",
+        "2026-11-11",
+        "--part",
+        "replace_battery=52",
+        "--note",
+        "invoice F-12",
+        "--by",
+        "lucas",
+    ]);
+    assert!(ok, "{err}");
+    let life = cli_ok(&["laptop", "R-1", "--db", db]);
+    for want in [
+        "event #1\t2026-11-10 parts-fitted — parts: replace battery BAT0 (41 %) 45 €; add RAM: 4 GiB installed, 1 free slot(s) 31.90 € (plan 25 €); pâte thermique 4.50 €, total: 81.40 €, plan: 70 €, budget: 180 €, certificate: sha256:",
+        "event #2\t2026-11-11 parts-fitted — parts: replace battery BAT0 (41 %) 52 € (plan 45 €), total: 52 €",
+        "note: invoice F-12 — recorded by lucas",
+        "parts fitted\treplace battery BAT0 (41 %) 52 € (plan 45 €) — total 52 € (plan 70 €, budget 180 €) — event #2 of 2026-11-11",
+        "now\tpending",
+    ] {
+        assert!(life.contains(want), "{want}: {life}");
+    }
+    assert_eq!(report(), before, "parts fitted are not an outcome");
+
+    // Exported with the laptop: every event, and the parts fitted now.
+    let doc: serde_json::Value =
+        serde_json::from_str(&cli_ok(&["laptop", "R-1", "--export", "json", "--db", db])).unwrap();
+    let p = &doc["parts_fitted"];
+    assert_eq!(p["event_seq"], 2);
+    assert_eq!(p["total_cents"], 5200);
+    assert_eq!(p["repair_cost_cents"], 7000);
+    assert_eq!(p["budget_cents"], 18_000);
+    assert_eq!(p["certificate"], r1.digest.as_str());
+    assert_eq!(p["parts"][0]["action"], "replace_battery");
+    assert_eq!(p["parts"][0]["planned_cents"], 4500);
+    assert_eq!(p["recorded_by"], "lucas");
+    let first = &doc["events"][0]["fields"]["parts"];
+    assert_eq!(first.as_array().unwrap().len(), 3);
+    assert_eq!(first[1]["cost_cents"], 3190);
+    assert_eq!(first[2]["label"], "pâte thermique");
+
+    // The page: the plan's actions as boxes with their cost, the parts fitted against the
+    // plan and the budget, the refurbished step.
+    let (cookie, csrf) = log_in(&server, db);
+    let page = get(&server, &cookie, "/laptops/R-1?lang=en").text();
+    for want in [
+        "<input type=\"checkbox\" name=\"fit\" value=\"replace_battery\"> replace battery BAT0 (41 %)</label>",
+        "name=\"cost:replace_battery\" value=\"45.00\"",
+        "name=\"cost:add_ram\" value=\"25.00\"",
+        "name=\"extra_label\"",
+        "<a href=\"#parts-fitted\">parts fitted:</a> 52 € (plan 70 €)",
+        "id=\"parts-total\">Total: <strong>52 €</strong>",
+        "id=\"parts-plan\">Plan's total: 70 € — <span class=\"ok\">18 € under</span>",
+        "id=\"parts-budget\">Budget: 180 € — <span class=\"ok\">128 € under</span>",
+        "<td>parts fitted</td>",
+    ] {
+        assert!(page.contains(want), "{want}: {page}");
+    }
+    assert!(page.contains(&format!("name=\"plan\" value=\"{}\"", r1.digest)));
+    let page = get(&server, &cookie, "/laptops/R-2?lang=en").text();
+    assert!(
+        !page.contains("form-parts-fitted"),
+        "recycle: no parts form"
+    );
+    // Recorded from the form: the plan's price when the cost is left empty, the RAM at the
+    // invoice's, a screw as an extra line; empty extra lines ignored.
+    let form = format!(
+        "csrf={csrf}&plan={}&fit=replace_battery&cost%3Areplace_battery=&fit=add_ram&cost%3Aadd_ram=30&\
+         extra_label=vis&extra_cost=1%2C20&extra_label=&extra_cost=&date=2026-11-12&note=",
+        r1.digest.replace(':', "%3A")
+    );
+    let r = post(&server, &cookie, "/laptops/R-1/parts", &form);
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some("/laptops/R-1#events"));
+    let page = get(&server, &cookie, "/laptops/R-1?lang=fr").text();
+    for want in [
+        "id=\"parts-total\">Total : <strong>76,20 €</strong>",
+        "<span class=\"bad\">6,20 € de plus</span>",
+        "<td>pièces posées</td>",
+        "vis 1,20 €",
+    ] {
+        assert!(page.contains(want), "{want}: {page}");
+    }
+    // Refused: without the CSRF token (403, nothing recorded), an action not in the plan and
+    // a recycle verdict (422, the page says why).
+    let r = post(
+        &server,
+        &cookie,
+        "/laptops/R-1/parts",
+        &format!("csrf={}&fit=add_ram&date=2026-11-12", "0".repeat(64)),
+    );
+    assert_eq!(r.status, 403);
+    // The form names the certificate whose plan it showed: another one is refused.
+    let r = post(
+        &server,
+        &cookie,
+        "/laptops/R-1/parts?lang=en",
+        &format!(
+            "csrf={csrf}&plan=sha256%3A{}&fit=add_ram&date=2026-11-12",
+            "0".repeat(64)
+        ),
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.text().contains("but its latest certificate is now"),
+        "{}",
+        r.text()
+    );
+    for (serial, fit, want) in [
+        (
+            "R-1",
+            "replace_screen",
+            "id=\"refusal\">Refused: no action &quot;replace_screen&quot; in the plan",
+        ),
+        ("R-2", "add_ram", "says recycle"),
+        (
+            "NOPE-1",
+            "add_ram",
+            "Refused: no lot holds the serial NOPE-1",
+        ),
+    ] {
+        let r = post(
+            &server,
+            &cookie,
+            &format!("/laptops/{serial}/parts?lang=en"),
+            &format!("csrf={csrf}&fit={fit}&date=2026-11-12"),
+        );
+        assert_eq!(r.status, 422, "{serial}");
+        assert!(r.text().contains(want), "{want}: {}", r.text());
+    }
+    let life = cli_ok(&["laptop", "R-1", "--db", db]);
+    assert!(life.contains("event #3\t2026-11-12 parts-fitted"), "{life}");
+    assert!(!life.contains("event #4"), "{life}");
+    assert!(life.contains("recorded by amina"), "{life}");
+
+    // The recorders' names go with the retention; the parts stay.
+    cli_ok(&["retention", "--operator-days", "0", "--db", db]);
+    let life = cli_ok(&["laptop", "R-1", "--db", db]);
+    assert!(
+        !life.contains("lucas") && !life.contains("amina") && life.contains("total 76.20 €"),
+        "{life}"
+    );
+    drop(server);
+}
+
+#[test]
+fn sqlite_parts_fitted() {
+    let dir = tempfile::tempdir().unwrap();
+    parts_fitted(dir.path().join("c.db").to_str().unwrap());
+}
+
+#[test]
+fn postgres_parts_fitted() {
+    on_postgres(parts_fitted);
+}
+
+/// The département's server (`serve --workshop-name --report-workshop NAME=DB`): `/report` and
+/// its CSV cover every workshop with a `workshop` column, each figure links to the laptops
+/// behind it read from that workshop's own database (another workshop's laptops are named,
+/// their pages being on its collector), and the page prints to A4 in French and English with
+/// every workshop's figures, in headless Chromium. A workshop's database is only read.
+#[test]
+fn the_departements_report_covers_every_workshop_and_prints_to_a4_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let hugo = dir.path().join("hugo.db");
+    let hugo = hugo.to_str().unwrap();
+    let (_own, _files) = donation(hugo);
+    // Another workshop: its own database, one laptop recycled, one pending.
+    let pasteur = dir.path().join("pasteur.db");
+    let pasteur = pasteur.to_str().unwrap();
+    let inv = write(
+        dir.path(),
+        "p.csv",
+        "serial,asset_tag,model,purchase_year\nP-1,,X,2019\nP-2,,X,2020\n",
+    );
+    cli_ok(&[
+        "lot",
+        "import",
+        &inv,
+        "--site",
+        "Collège Pasteur",
+        "--received",
+        "2026-11-05",
+        "--lot",
+        "pasteur-nov",
+        "--db",
+        pasteur,
+    ]);
+    cli_ok(&[
+        "event",
+        "P-1",
+        "recycled",
+        "--date",
+        "2026-11-10",
+        "--channel",
+        "D3E",
+        "--disks",
+        "no disk inside",
+        "--db",
+        pasteur,
+    ]);
+
+    // Refused at start: a workshop's name without another workshop, a database that does not
+    // exist (not created), a file that is no collector's database (left as it was).
+    let serve = |extra: &[&str]| {
+        let mut a = vec![
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-login",
+            "--db",
+            hugo,
+        ];
+        a.extend_from_slice(extra);
+        run(&a)
+    };
+    let (ok, _, err) = serve(&["--workshop-name", "Hugo"]);
+    assert!(!ok && err.contains("--report-workshop"), "{err}");
+    let missing = dir.path().join("missing.db");
+    let (ok, _, err) = serve(&[
+        "--workshop-name",
+        "Hugo",
+        "--report-workshop",
+        &format!("Ghost={}", missing.display()),
+    ]);
+    assert!(!ok && err.contains("no such database file"), "{err}");
+    assert!(!missing.exists());
+    let other = write(dir.path(), "other.db", "");
+    let (ok, _, err) = serve(&[
+        "--workshop-name",
+        "Hugo",
+        "--report-workshop",
+        &format!("Other={other}"),
+    ]);
+    assert!(!ok && err.contains("--report-workshop Other"), "{err}");
+    assert_eq!(std::fs::metadata(&other).unwrap().len(), 0);
+    let (ok, _, err) = serve(&[
+        "--workshop-name",
+        "Hugo",
+        "--report-workshop",
+        &format!("Hugo={pasteur}"),
+    ]);
+    assert!(!ok && err.contains("given twice"), "{err}");
+
+    let pasteur_w = format!("Pasteur={pasteur}");
+    let server = Server::open(
+        hugo,
+        &["--workshop-name", "Hugo", "--report-workshop", &pasteur_w],
+    );
+    let period = "from=2026-11-01&to=2026-11-30";
+    let page = server.get(&format!("/report?{period}&lang=en")).text();
+    for want in [
+        "id=\"workshops\">Workshops of the département (one database each): Hugo, Pasteur</p>",
+        "<th>Workshop<br><span class=\"mono\">workshop</span></th>",
+        "<tr><td data-column=\"workshop\">Hugo</td><td>Lycée Hugo</td>",
+        "<tr><td data-column=\"workshop\">Pasteur</td><td>Collège Pasteur</td>",
+        "<tr class=\"total\"><th colspan=\"2\">Total</th><td class=\"n\" data-column=\"received\"><a href=\"/laptops?from=2026-11-01&amp;to=2026-11-30&amp;figure=received\">7</a>",
+    ] {
+        assert!(page.contains(want), "{want}: {page}");
+    }
+    // Per lot: this workshop's lots link to their pages, another's are named.
+    let by_lot = server.get(&format!("/report?{period}&by=lot")).text();
+    assert!(
+        by_lot
+            .contains("<td>Lycée Hugo</td><td><a href=\"/lots/don-2026-11\">don-2026-11</a></td>")
+            && by_lot.contains("<td>Collège Pasteur</td><td>pasteur-nov</td>"),
+        "{by_lot}"
+    );
+    let csv = server.get(&format!("/report.csv?{period}")).text();
+    assert_eq!(
+        csv,
+        "workshop,site,received,sanitized,refurbish,recycle,handed_over,recycled,pending,over_10_years,reuse_rate_permille,co2e_avoided_kg\r\n\
+         Hugo,Lycée Hugo,5,2,3,1,2,2,1,1,333,54\r\n\
+         Pasteur,Collège Pasteur,2,0,0,0,0,1,1,0,0,0\r\n"
+    );
+    // The figures link to the laptops behind them, in the right workshop's database: P-1 is
+    // Pasteur's (named, its page is on Pasteur's collector), PF-S3 and PF-S4 are Hugo's.
+    let recycled = "figure=recycled";
+    let link = format!(
+        "/laptops?from=2026-11-01&amp;to=2026-11-30&amp;workshop=Pasteur&amp;site=Coll%C3%A8ge%20Pasteur&amp;{recycled}"
+    );
+    assert!(page.contains(&link), "{link}: {page}");
+    let list = server.get(&link.replace("&amp;", "&")).text();
+    assert!(list.contains("<span id=\"total\">1</span>"), "{list}");
+    assert!(
+        list.contains("<td class=\"mono\">P-1</td>") && !list.contains("href=\"/laptops/P-1\""),
+        "{list}"
+    );
+    assert!(list.contains("id=\"workshop\">Pasteur</strong>"), "{list}");
+    let list = server
+        .get(&format!(
+            "/laptops?{period}&workshop=Hugo&site=Lyc%C3%A9e%20Hugo&{recycled}"
+        ))
+        .text();
+    assert!(list.contains("<span id=\"total\">2</span>"), "{list}");
+    assert!(
+        list.contains("<a href=\"/laptops/PF-S3\">PF-S3</a>"),
+        "{list}"
+    );
+    assert!(!list.contains("P-1"), "{list}");
+    assert_eq!(
+        server
+            .get(&format!("/laptops?{period}&workshop=Ghost"))
+            .status,
+        404
+    );
+
+    // On paper: A4, every workshop's figures, in French and English.
+    let out_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("collector-ui");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    for (lang, heading) in [("fr", "Rapport au donateur"), ("en", "Donor's report")] {
+        let pdf = out_dir.join(format!("report-workshops-{lang}.pdf"));
+        let _ = std::fs::remove_file(&pdf);
+        let out = chromium(&[
+            &format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer",
+            &server.url(&format!("/report?{period}&lang={lang}")),
+        ]);
+        assert!(
+            out.status.success(),
+            "chromium --print-to-pdf: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = pdf_text(&pdf);
+        for want in [
+            heading,
+            "Hugo Lycée Hugo 5 2 3 1 2 2 1 1 333 54",
+            "Pasteur Collège Pasteur 2 0 0 0 0 1 1 0 0 0",
+            "Total 7 2 3 1 2 3 2 1 250 54",
+        ] {
+            assert!(text.contains(want), "{lang}: {want}: {text}");
+        }
         let info = std::process::Command::new("pdfinfo")
             .arg(&pdf)
             .output()

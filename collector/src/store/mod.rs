@@ -622,16 +622,28 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
 /// Opens (creating if needed) the database `db`: a `postgres://` URL or a SQLite file path.
 pub async fn open(db: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_as(db, false).await
+}
+
+/// Opens an existing database `db` to read it (another workshop's, for the département's
+/// report): nothing is created or migrated, and its schema must be this collector's. The
+/// caller only reads through it.
+pub async fn open_to_read(db: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_as(db, true).await
+}
+
+async fn open_as(db: &str, to_read: bool) -> Result<Arc<dyn Store>, StoreError> {
     if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::open(db).await?))
+        Ok(Arc::new(postgres::PgStore::open_as(db, to_read).await?))
     } else {
         let path = std::path::PathBuf::from(db);
-        let store = tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&path))
-            .await
-            .map_err(|e| StoreError::Open {
-                db: db.to_string(),
-                source: Box::new(e),
-            })??;
+        let store =
+            tokio::task::spawn_blocking(move || sqlite::SqliteStore::open_as(&path, to_read))
+                .await
+                .map_err(|e| StoreError::Open {
+                    db: db.to_string(),
+                    source: Box::new(e),
+                })??;
         Ok(Arc::new(store))
     }
 }

@@ -151,6 +151,12 @@ impl<C: GenericClient> Db for Pg<'_, C> {
 impl PgStore {
     /// Connects, checks the server is durable, and creates the schema if needed.
     pub async fn open(url: &str) -> Result<PgStore, StoreError> {
+        PgStore::open_as(url, false).await
+    }
+
+    /// [`PgStore::open`], or when `to_read` only checks that the database holds this
+    /// collector's schema (nothing created or migrated: another workshop's database).
+    pub async fn open_as(url: &str, to_read: bool) -> Result<PgStore, StoreError> {
         let name = redact(url);
         let open_err = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Open {
             db: name.clone(),
@@ -185,6 +191,12 @@ impl PgStore {
             return Err(open_err(
                 "the server runs with fsync off: acknowledged certificates could be lost".into(),
             ));
+        }
+        if to_read {
+            store
+                .read(|c| Box::pin(async move { rules::check_schema(c).await }))
+                .await?;
+            return Ok(store);
         }
         store
             .write(|tx| {

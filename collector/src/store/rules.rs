@@ -141,6 +141,24 @@ pub async fn prepare_schema<C: Db>(c: &C) -> Result<(), StoreError> {
     }
 }
 
+/// Checks, without creating or migrating anything, that the database holds this collector's
+/// schema version (a database opened only to be read: `store::open_to_read`).
+pub async fn check_schema<C: Db>(c: &C) -> Result<(), StoreError> {
+    let found = first(c, sql::READ_SCHEMA_VERSION, &[], |r| r.opt_int(0))
+        .await?
+        .flatten()
+        .unwrap_or(0);
+    if found == sql::SCHEMA_VERSION {
+        Ok(())
+    } else {
+        Err(StoreError::SchemaVersion {
+            db: c.name().to_string(),
+            found,
+            known: sql::SCHEMA_VERSION,
+        })
+    }
+}
+
 /// Enrols a station: its key must be neither a key nor a name already enrolled, and its name
 /// neither (`revoke` takes either, so the two never overlap).
 async fn enroll(c: &impl Db, station: Station) -> Result<(), StoreError> {

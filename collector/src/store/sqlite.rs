@@ -218,7 +218,34 @@ fn connect(path: &Path, name: &str) -> Result<Connection, StoreError> {
 impl SqliteStore {
     /// Opens or creates the database file and starts its writer thread (blocking).
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_as(path, false)
+    }
+
+    /// [`SqliteStore::open`], or when `to_read` opens only an existing file that holds this
+    /// collector's schema (nothing created or migrated: another workshop's database).
+    pub fn open_as(path: &Path, to_read: bool) -> Result<SqliteStore, StoreError> {
         let name = path.display().to_string();
+        if to_read {
+            if !path.is_file() {
+                return Err(StoreError::Open {
+                    db: name,
+                    source: "no such database file".into(),
+                });
+            }
+            // Checked on a read-only connection first: `connect` turns WAL on, which would
+            // write to a file that is no collector's database.
+            let ro = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|e| StoreError::Open {
+                    db: name.clone(),
+                    source: Box::new(e),
+                })?;
+            let ro = Mutex::new(ro);
+            let lite = Lite {
+                conn: &ro,
+                db: &name,
+            };
+            run_now(&name, rules::check_schema(&lite))?;
+        }
         // A new database is readable by its owner only: it holds password and session hashes
         // and people's names. SQLite gives its -wal and -shm files the same mode.
         if !path.exists() {
@@ -241,6 +268,9 @@ impl SqliteStore {
             db: &name,
         };
         run_now(&name, async {
+            if to_read {
+                return Ok(());
+            }
             lite.batch("BEGIN IMMEDIATE", "cannot create the schema")
                 .await?;
             let prepared = rules::prepare_schema(&lite).await;

@@ -16,7 +16,7 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use reprise_cert::Language;
-use reprise_cert::render;
+use reprise_cert::{messages, render};
 use serde::Deserialize;
 
 use super::list::{decision_label, hex_of, result_label, short_time};
@@ -48,6 +48,7 @@ fn kind_label(lang: Language, kind: &str) -> &'static str {
         life::HANDED_OVER => t(lang, "handed over", "remis"),
         life::RECYCLED => t(lang, "recycled", "recyclé"),
         life::CANCELLED => t(lang, "cancelled", "annulé"),
+        life::PARTS_FITTED => t(lang, "parts fitted", "pièces posées"),
         _ => "?",
     }
 }
@@ -60,26 +61,36 @@ fn field_label(lang: Language, name: &str) -> String {
         "weight_g" => t(lang, "weight (g)", "poids (g)").into(),
         "disks" => t(lang, "disks not sanitized", "disques non effacés").into(),
         "note" => t(lang, "note", "remarque").into(),
+        "parts" => t(lang, "parts", "pièces").into(),
+        "total" => t(lang, "total", "total").into(),
+        "plan" => t(lang, "plan", "prévu").into(),
+        "budget" => t(lang, "budget", "budget").into(),
+        "certificate" => t(lang, "certificate", "certificat").into(),
         other => esc(other),
     }
 }
 
-/// The state of a laptop's latest certificate, for tables.
-fn sanitized_cell(lang: Language, l: &LaptopLife) -> String {
+/// The state of a laptop's latest certificate, for tables (`here`: linked to its page).
+fn sanitized_cell(lang: Language, l: &LaptopLife, here: bool) -> String {
     match life::latest_certificate(l) {
         None => format!(
             "<span class=\"warn\">{}</span>",
             t(lang, "no certificate", "aucun certificat")
         ),
         Some(c) => format!(
-            "<a href=\"/c/{}\" class=\"{}\">{}</a> {}/{} — {}",
-            esc(hex_of(&c.digest)),
+            "<{} class=\"{}\">{}</{}> {}/{} — {}",
+            if here {
+                format!("a href=\"/c/{}\"", esc(hex_of(&c.digest)))
+            } else {
+                "span".to_string()
+            },
             if life::every_disk_sanitized(c) {
                 "ok"
             } else {
                 "bad"
             },
             result_label(lang, &c.result),
+            if here { "a" } else { "span" },
             c.disks_sanitized,
             c.disks,
             decision_label(lang, &c.decision),
@@ -87,8 +98,10 @@ fn sanitized_cell(lang: Language, l: &LaptopLife) -> String {
     }
 }
 
-/// A table of laptops (a lot's page, the list behind a figure).
-fn laptops_table(lang: Language, lives: &[LaptopLife]) -> String {
+/// A table of laptops (a lot's page, the list behind a figure). `here`: they are this
+/// database's, so their pages, lots and certificates are served here (not another
+/// workshop's, whose pages are on its own collector).
+fn laptops_table(lang: Language, lives: &[LaptopLife], here: bool) -> String {
     let mut h = format!(
         "<table class=\"list\" id=\"laptops\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
@@ -101,23 +114,31 @@ fn laptops_table(lang: Language, lives: &[LaptopLife]) -> String {
         t(lang, "Latest certificate", "Dernier certificat"),
         t(lang, "Now", "Aujourd'hui"),
     );
+    let link = |href: &str, text: &str| {
+        if here {
+            format!("<a href=\"{}\">{}</a>", esc(href), esc(text))
+        } else {
+            esc(text)
+        }
+    };
     for l in lives {
         let lap = &l.laptop;
         let _ = writeln!(
             h,
-            "<tr><td class=\"mono\"><a href=\"/laptops/{}\">{}</a></td><td>{}</td><td>{}</td>\
-             <td>{}</td><td><a href=\"/lots/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            enc(&lap.laptop.serial),
-            esc(&lap.laptop.serial),
+            "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            link(
+                &format!("/laptops/{}", enc(&lap.laptop.serial)),
+                &lap.laptop.serial
+            ),
             esc(lap.laptop.asset_tag.as_deref().unwrap_or("")),
             esc(lap.laptop.model.as_deref().unwrap_or("")),
             lap.laptop
                 .purchase_year
                 .map_or_else(String::new, |y| y.to_string()),
-            enc(&lap.lot),
-            esc(&lap.lot),
+            link(&format!("/lots/{}", enc(&lap.lot)), &lap.lot),
             esc(&lap.site),
-            sanitized_cell(lang, l),
+            sanitized_cell(lang, l, here),
             outcome_label(lang, &life::outcome(&l.events)),
         );
     }
@@ -225,7 +246,7 @@ pub async fn lot(
             "Report of this reception day",
             "Rapport de ce jour de réception"
         ),
-        laptops_table(l, &lives),
+        laptops_table(l, &lives, true),
         e = enc(&name),
         r = esc(&first.received),
     );
@@ -313,11 +334,27 @@ pub async fn laptop(
     let Some(life) = found else {
         return not_in_any_lot(&ctx, &serial);
     };
-    let record = match refurbishment(&app, &life).await {
-        Ok(r) => r,
-        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
-    };
-    laptop_page(&app, &ctx, &headers, &life, record.as_ref(), None)
+    match PageData::of(&app, &life).await {
+        Ok(d) => laptop_page(&app, &ctx, &headers, &life, &d, None),
+        Err(e) => ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}
+
+/// What a laptop's page reads besides its life: the refurbishment record that followed its
+/// latest certificate, and that certificate's plan when its verdict is refurbish (what the
+/// parts form offers).
+struct PageData {
+    record: Option<crate::store::RecordRow>,
+    plan: Option<crate::parts::Plan>,
+}
+
+impl PageData {
+    async fn of(app: &App, life: &LaptopLife) -> Result<PageData, crate::store::StoreError> {
+        Ok(PageData {
+            record: refurbishment(app, life).await?,
+            plan: crate::parts::plan_of(app.store.as_ref(), life).await?.ok(),
+        })
+    }
 }
 
 /// The refurbishment record that followed the laptop's latest certificate, if one was
@@ -341,9 +378,11 @@ fn laptop_page(
     ctx: &Ctx,
     headers: &HeaderMap,
     life: &LaptopLife,
-    record: Option<&crate::store::RecordRow>,
+    data: &PageData,
     refusal: Option<&str>,
 ) -> Response {
+    let record = data.record.as_ref();
+    let fitted = crate::parts::current(&life.events);
     let l = ctx.lang;
     let lap = &life.laptop;
     let url = laptop_url(&app.base_url(headers), &lap.laptop.serial);
@@ -408,6 +447,21 @@ fn laptop_page(
             if done { "✔" } else { "…" }
         )
     };
+    let parts_step = match &fitted {
+        Some((_, f)) => format!(
+            " — <a href=\"#parts-fitted\">{}</a> {}{}",
+            t(l, "parts fitted:", "pièces posées :"),
+            esc(&messages::euros(f.total_cents(), l)),
+            f.repair_cost_cents
+                .map(|c| format!(
+                    " ({} {})",
+                    t(l, "plan", "prévu"),
+                    esc(&messages::euros(c, l))
+                ))
+                .unwrap_or_default()
+        ),
+        None => String::new(),
+    };
     let _ = writeln!(
         h,
         "<h2>{}</h2>\n<ol id=\"life\">{}{}{}{}{}</ol>",
@@ -445,12 +499,13 @@ fn laptop_page(
                 latest.map_or("—", |c| decision_label(l, &c.decision))
             )
         ),
-        // Refurbished: the record of the system installed after that certificate (issue 22).
+        // Refurbished: the record of the system installed after that certificate (issue 22),
+        // and the parts fitted.
         match (record, latest) {
             (Some(r), _) => step(
                 true,
                 format!(
-                    "{} <a href=\"/c/{}\">{} {}</a> ({})",
+                    "{} <a href=\"/c/{}\">{} {}</a> ({}){parts_step}",
                     t(l, "refurbished: installed", "remis en état : installé"),
                     esc(hex_of(&r.certificate_digest)),
                     esc(&r.image_name),
@@ -460,12 +515,14 @@ fn laptop_page(
             ),
             (None, Some(c)) if c.decision == "refurbish" => step(
                 false,
-                t(
-                    l,
-                    "refurbished: no system installed yet",
-                    "remis en état : aucun système installé pour l'instant",
-                )
-                .into(),
+                format!(
+                    "{}{parts_step}",
+                    t(
+                        l,
+                        "refurbished: no system installed yet",
+                        "remis en état : aucun système installé pour l'instant",
+                    )
+                ),
             ),
             _ => String::new(),
         },
@@ -499,6 +556,9 @@ fn laptop_page(
         );
     }
     h.push_str("</tbody></table>\n");
+    if let Some((e, f)) = &fitted {
+        h.push_str(&fitted_html(l, e, f));
+    }
     // Events: the whole history, corrections included.
     let _ = writeln!(
         h,
@@ -515,7 +575,11 @@ fn laptop_page(
         t(l, "Recorded by", "Enregistré par"),
     );
     for e in &life.events {
-        let details: Vec<String> = life::field_pairs(e)
+        let pairs = match crate::parts::read(&e.fields) {
+            Ok(f) if e.kind == life::PARTS_FITTED => life::parts_pairs(&f, l),
+            _ => life::field_pairs(e),
+        };
+        let details: Vec<String> = pairs
             .into_iter()
             .map(|(k, v)| format!("{}: {}", field_label(l, &k), esc(&v)))
             .collect();
@@ -531,12 +595,12 @@ fn laptop_page(
         );
     }
     h.push_str("</tbody></table>\n");
-    h.push_str(&event_forms(ctx, &lap.laptop.serial));
+    h.push_str(&event_forms(ctx, &lap.laptop.serial, data.plan.as_ref()));
     ctx.page(StatusCode::OK, &lap.laptop.serial, &h)
 }
 
 /// The forms that record an event (hidden when printing).
-fn event_forms(ctx: &Ctx, serial: &str) -> String {
+fn event_forms(ctx: &Ctx, serial: &str, plan: Option<&crate::parts::Plan>) -> String {
     let l = ctx.lang;
     let action = format!("/laptops/{}/events", enc(serial));
     let input = |name: &str, label: &str, kind: &str, required: bool| {
@@ -609,7 +673,144 @@ fn event_forms(ctx: &Ctx, serial: &str) -> String {
             t(l, "Cancel the latest outcome", "Annuler le dernier devenir"),
             String::new()
         ),
+    ) + &plan.map(|p| parts_form(ctx, serial, p)).unwrap_or_default()
+}
+
+/// The parts fitted now (the latest `parts-fitted` event): each part with its cost and what the
+/// plan said, the total against the plan's total and the budget.
+fn fitted_html(l: Language, e: &Event, f: &crate::parts::Fitted) -> String {
+    let euros = |c: u64| esc(&messages::euros(c, l));
+    let mut rows = String::new();
+    for p in &f.parts {
+        let _ = writeln!(
+            rows,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&p.text),
+            match (&p.action, p.planned_cents) {
+                (Some(_), Some(c)) => euros(c),
+                (Some(_), None) => t(l, "not priced", "non chiffré").into(),
+                (None, _) => t(l, "not in the plan", "hors plan").into(),
+            },
+            euros(p.cost_cents),
+        );
+    }
+    let total = f.total_cents();
+    let against = |what: &str, c: Option<u64>, id: &str| match c {
+        Some(c) => format!(
+            "<p id=\"{id}\">{what} {} — <span class=\"{}\">{}</span></p>\n",
+            euros(c),
+            if total > c { "bad" } else { "ok" },
+            if total > c {
+                format!("{} {}", euros(total - c), t(l, "over", "de plus"))
+            } else {
+                format!("{} {}", euros(c - total), t(l, "under", "de moins"))
+            }
+        ),
+        None => String::new(),
+    };
+    format!(
+        "<h2>{}</h2>\n<div class=\"box\" id=\"parts-fitted\">\n<table class=\"list\"><thead><tr><th>{}</th>\
+         <th>{}</th><th>{}</th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n\
+         <p id=\"parts-total\">{} <strong>{}</strong></p>\n{}{}<p>{} #{} — {} {} ({}){}</p>\n</div>\n",
+        t(l, "Parts fitted", "Pièces posées"),
+        t(l, "Part", "Pièce"),
+        t(l, "Planned (TTC)", "Prévu (TTC)"),
+        t(l, "Cost (TTC)", "Coût (TTC)"),
+        t(l, "Total:", "Total :"),
+        euros(total),
+        against(
+            t(l, "Plan's total:", "Total du plan :"),
+            f.repair_cost_cents,
+            "parts-plan"
+        ),
+        against(t(l, "Budget:", "Budget :"), f.budget_cents, "parts-budget"),
+        t(l, "Event", "Événement"),
+        e.seq,
+        esc(&e.date),
+        esc(&e.recorded_by),
+        esc(&short_time(&e.recorded_at)),
+        f.note
+            .as_deref()
+            .map(|n| format!(" — {}", esc(n)))
+            .unwrap_or_default(),
     )
+}
+
+/// The form that records the parts fitted: the plan's actions as boxes with their planned cost
+/// in an editable field (the invoice may differ), and lines for parts the plan did not foresee.
+fn parts_form(ctx: &Ctx, serial: &str, plan: &crate::parts::Plan) -> String {
+    let l = ctx.lang;
+    let mut rows = String::new();
+    for a in &plan.actions {
+        let cost = a
+            .cost_cents
+            .map(|c| format!("{}.{:02}", c / 100, c % 100))
+            .unwrap_or_default();
+        let _ = writeln!(
+            rows,
+            "<tr><td><label><input type=\"checkbox\" name=\"fit\" value=\"{id}\"> {}</label> \
+             <span class=\"mono\">{id}</span></td><td><input type=\"text\" inputmode=\"decimal\" \
+             size=\"8\" name=\"cost:{id}\" value=\"{cost}\"> €</td></tr>",
+            esc(&a.text),
+            id = esc(&a.id),
+        );
+    }
+    for _ in 0..3 {
+        let _ = writeln!(
+            rows,
+            "<tr><td><input type=\"text\" name=\"extra_label\" placeholder=\"{}\"></td>\
+             <td><input type=\"text\" inputmode=\"decimal\" size=\"8\" name=\"extra_cost\"> €</td></tr>",
+            t(l, "part not in the plan", "pièce hors plan"),
+        );
+    }
+    format!(
+        "<form method=\"post\" action=\"/laptops/{}/parts\" class=\"box noprint\" id=\"form-parts-fitted\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"plan\" \
+         value=\"{}\"><strong>{}</strong>\n<p>{}</p>\n\
+         <table class=\"list\"><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>\n{rows}</tbody></table>\n\
+         <div class=\"search\"><label>{}<input type=\"date\" name=\"date\" required></label>\
+         <label>{}<input type=\"text\" name=\"note\"></label><button type=\"submit\">{}</button></div></form>\n",
+        enc(serial),
+        esc(&ctx.csrf),
+        esc(&plan.certificate),
+        t(l, "Parts fitted", "Pièces posées"),
+        t(
+            l,
+            "Tick what was done, at the plan's cost or the invoice's; add parts the plan did not foresee. A new record replaces the previous list (the history keeps it). No personal data.",
+            "Cochez ce qui a été fait, au coût du plan ou de la facture ; ajoutez les pièces hors plan. Un nouvel enregistrement remplace la liste précédente (l'historique la garde). Aucune donnée personnelle."
+        ),
+        t(l, "Action of the plan", "Action du plan"),
+        t(l, "Cost (TTC)", "Coût (TTC)"),
+        t(l, "Date", "Date"),
+        t(l, "Note", "Remarque"),
+        t(l, "Record", "Enregistrer"),
+    )
+}
+
+/// Who records an event sent from a form: the logged-in user, once the CSRF token is checked
+/// (`Err`: the answer that refuses it, 403).
+fn recorder(ctx: &Ctx, headers: &HeaderMap, csrf: &str) -> Result<String, Box<Response>> {
+    let l = ctx.lang;
+    if !super::auth::csrf_ok(headers, csrf) {
+        return Err(Box::new(ctx.message(
+            StatusCode::FORBIDDEN,
+            t(
+                l,
+                "Refused: not sent from this site.",
+                "Refusé : ne vient pas de ce site.",
+            ),
+        )));
+    }
+    ctx.user.clone().ok_or_else(|| {
+        Box::new(ctx.message(
+            StatusCode::FORBIDDEN,
+            t(
+                l,
+                "Recording an event needs a login: who recorded it is part of the event (this collector runs with --no-login).",
+                "Enregistrer un événement demande une connexion : qui l'a enregistré en fait partie (ce collecteur fonctionne avec --no-login).",
+            ),
+        ))
+    })
 }
 
 /// The event form's fields (all text, as browsers send them).
@@ -643,26 +844,9 @@ pub async fn record(
     Form(form): Form<EventForm>,
 ) -> Response {
     let ctx = guard!(app, headers, uri);
-    let l = ctx.lang;
-    if !super::auth::csrf_ok(&headers, &form.csrf) {
-        return ctx.message(
-            StatusCode::FORBIDDEN,
-            t(
-                l,
-                "Refused: not sent from this site.",
-                "Refusé : ne vient pas de ce site.",
-            ),
-        );
-    }
-    let Some(user) = ctx.user.clone() else {
-        return ctx.message(
-            StatusCode::FORBIDDEN,
-            t(
-                l,
-                "Recording an event needs a login: who recorded it is part of the event (this collector runs with --no-login).",
-                "Enregistrer un événement demande une connexion : qui l'a enregistré en fait partie (ce collecteur fonctionne avec --no-login).",
-            ),
-        );
+    let user = match recorder(&ctx, &headers, &form.csrf) {
+        Ok(u) => u,
+        Err(r) => return *r,
     };
     let mut fields = serde_json::Map::new();
     let mut put = |k: &str, v: &str| {
@@ -694,25 +878,40 @@ pub async fn record(
         recorded_by: user,
         recorded_at: crate::util::now(),
     };
+    append(&app, &ctx, &headers, serial, event).await
+}
+
+/// 422 for an event of a serial that no lot holds.
+fn refused_not_in_lot(ctx: &Ctx, serial: &str) -> Response {
+    ctx.message(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &format!(
+            "{} {serial}",
+            t(
+                ctx.lang,
+                "Refused: no lot holds the serial",
+                "Refusé : aucun lot ne contient le numéro de série"
+            )
+        ),
+    )
+}
+
+/// Appends `event` under the rules: back to the laptop's page once recorded (303), or the page
+/// with why it was refused (422).
+async fn append(
+    app: &App,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    serial: String,
+    event: Event,
+) -> Response {
     let refusal = match app
         .store
         .record_event(event, crate::life::event_rules)
         .await
     {
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
-        Ok(EventRecord::NotInLot) => {
-            return ctx.message(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &format!(
-                    "{} {serial}",
-                    t(
-                        l,
-                        "Refused: no lot holds the serial",
-                        "Refusé : aucun lot ne contient le numéro de série"
-                    )
-                ),
-            );
-        }
+        Ok(EventRecord::NotInLot) => return refused_not_in_lot(ctx, &serial),
         Ok(EventRecord::Refused(why)) => why,
         Ok(EventRecord::Recorded(e)) => {
             let mut resp = StatusCode::SEE_OTHER.into_response();
@@ -723,20 +922,127 @@ pub async fn record(
             return resp;
         }
     };
+    refused(app, ctx, headers, serial, &refusal).await
+}
+
+/// The laptop's page with why what was sent is refused (422).
+async fn refused(
+    app: &App,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    serial: String,
+    refusal: &str,
+) -> Response {
     match app.store.laptop(serial).await {
         Ok(Some(life)) => {
-            let record = match refurbishment(&app, &life).await {
-                Ok(r) => r,
+            let mut resp = match PageData::of(app, &life).await {
+                Ok(d) => laptop_page(app, ctx, headers, &life, &d, Some(refusal)),
                 Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
             };
-            let mut resp =
-                laptop_page(&app, &ctx, &headers, &life, record.as_ref(), Some(&refusal));
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             resp
         }
-        Ok(None) => ctx.message(StatusCode::UNPROCESSABLE_ENTITY, &refusal),
+        Ok(None) => ctx.message(StatusCode::UNPROCESSABLE_ENTITY, refusal),
         Err(e) => ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     }
+}
+
+/// The parts form's fields: `plan` (the digest of the certificate whose plan it showed), `fit`
+/// (a plan action's id, once per box ticked), `cost:<id>` (its
+/// cost in euros, empty for the plan's), `extra_label`/`extra_cost` (in pairs, in order),
+/// `date`, `note`, `csrf`. Read as pairs: a box ticked several times comes as repeated keys.
+type PairsForm = Vec<(String, String)>;
+
+/// `POST /laptops/{serial}/parts`: the parts fitted, resolved against the plan of the latest
+/// certificate (`parts::event_fields`, as the CLI does), then recorded like any event (a
+/// logged-in user, the CSRF token, the store's rules).
+pub async fn record_parts(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(serial): Path<String>,
+    Form(form): Form<PairsForm>,
+) -> Response {
+    let ctx = guard!(app, headers, uri);
+    let value = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let user = match recorder(&ctx, &headers, value("csrf")) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    let life = match app.store.laptop(serial.clone()).await {
+        Ok(Some(life)) => life,
+        Ok(None) => return refused_not_in_lot(&ctx, &serial),
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    // The form showed the plan of the certificate it names: if another has become the latest
+    // since, what was ticked (and the costs prefilled) followed an old plan.
+    let shown = value("plan");
+    if let Ok(c) = life::plan_certificate(&life)
+        && !shown.is_empty()
+        && shown != c.digest
+    {
+        let why = life::Refusal::PlanChanged {
+            serial: life.laptop.laptop.serial.clone(),
+            given: shown.to_string(),
+            latest: c.digest.clone(),
+        };
+        return refused(&app, &ctx, &headers, serial, &why.to_string()).await;
+    }
+    let mut parts = Vec::new();
+    for (_, id) in form.iter().filter(|(n, _)| n == "fit") {
+        let cost = value(&format!("cost:{id}")).trim();
+        let cost_cents = if cost.is_empty() {
+            None
+        } else {
+            match crate::parts::parse_euros(cost) {
+                Ok(c) => Some(c),
+                Err(e) => return refused(&app, &ctx, &headers, serial, &e.to_string()).await,
+            }
+        };
+        parts.push(crate::parts::PartRequest {
+            id: id.clone(),
+            cost_cents,
+        });
+    }
+    let labels = form.iter().filter(|(n, _)| n == "extra_label");
+    let costs = form.iter().filter(|(n, _)| n == "extra_cost");
+    let mut extras = Vec::new();
+    for ((_, label), (_, cost)) in labels.zip(costs) {
+        if label.trim().is_empty() && cost.trim().is_empty() {
+            continue;
+        }
+        match crate::parts::extra(label, cost) {
+            Ok(x) => extras.push(x),
+            Err(e) => return refused(&app, &ctx, &headers, serial, &e.to_string()).await,
+        }
+    }
+    let fields = match crate::parts::event_fields(
+        app.store.as_ref(),
+        &life,
+        &parts,
+        &extras,
+        Some(value("note")),
+    )
+    .await
+    {
+        Ok(Ok(f)) => f,
+        Ok(Err(why)) => return refused(&app, &ctx, &headers, serial, &why).await,
+        Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let event = Event {
+        serial: serial.clone(),
+        seq: 0,
+        kind: life::PARTS_FITTED.into(),
+        date: value("date").trim().to_string(),
+        fields,
+        recorded_by: user,
+        recorded_at: crate::util::now(),
+    };
+    append(&app, &ctx, &headers, serial, event).await
 }
 
 /// The period and grouping of the report page and its laptop lists.
@@ -785,6 +1091,24 @@ impl Period {
     }
 }
 
+/// The report's rows: this database's, or each workshop's of the département
+/// (`App::workshops`), each counted by its own database.
+async fn report_parts(
+    app: &App,
+    p: &Period,
+) -> Result<Vec<report::Part>, crate::store::StoreError> {
+    if app.workshops.is_empty() {
+        return Ok(report::single(
+            app.store.report(p.filter(), p.by_lot).await?,
+        ));
+    }
+    let mut parts = Vec::new();
+    for w in &app.workshops {
+        parts.push((w.name.clone(), w.store.report(p.filter(), p.by_lot).await?));
+    }
+    Ok(parts)
+}
+
 /// `GET /report?from=&to=[&by=lot]`
 pub async fn report_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
     let ctx = guard!(app, headers, uri);
@@ -793,13 +1117,16 @@ pub async fn report_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
         Ok(p) => p,
         Err(e) => return ctx.message(StatusCode::BAD_REQUEST, &e),
     };
-    let rows = match app.store.report(p.filter(), p.by_lot).await {
+    let parts = match report_parts(&app, &p).await {
         Ok(v) => v,
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
     let (from, to) = (p.from.clone(), p.to.clone());
-    let link = move |r: &report::Row, f: Option<Figure>| {
+    let link = move |w: &str, r: &report::Row, f: Option<Figure>| {
         let mut q = format!("/laptops?from={}&to={}", enc(&from), enc(&to));
+        if !w.is_empty() {
+            let _ = write!(q, "&workshop={}", enc(w));
+        }
         if !r.site.is_empty() {
             let _ = write!(q, "&site={}", enc(&r.site));
         }
@@ -811,7 +1138,19 @@ pub async fn report_page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
         }
         q
     };
-    let table = report::table_html(l, &rows, p.by_lot, Some(&link));
+    let mut table = report::table_html(l, &parts, !app.workshops.is_empty(), p.by_lot, Some(&link));
+    if !app.workshops.is_empty() {
+        let names: Vec<String> = app.workshops.iter().map(|w| esc(&w.name)).collect();
+        table = format!(
+            "<p id=\"workshops\">{} {}</p>\n{table}",
+            t(
+                l,
+                "Workshops of the département (one database each):",
+                "Ateliers du département (une base de données chacun) :"
+            ),
+            names.join(", ")
+        );
+    }
     let other = if p.by_lot {
         format!(
             "<a href=\"/report?from={}&amp;to={}\">{}</a>",
@@ -867,11 +1206,15 @@ pub async fn report_csv(State(app): State<Arc<App>>, headers: HeaderMap, uri: Ur
         Ok(p) => p,
         Err(e) => return ctx.message(StatusCode::BAD_REQUEST, &e),
     };
-    let rows = match app.store.report(p.filter(), p.by_lot).await {
+    let parts = match report_parts(&app, &p).await {
         Ok(v) => v,
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
-    let csv = report::csv(&rows, p.by_lot);
+    let csv = if app.workshops.is_empty() {
+        report::csv(&parts[0].1, p.by_lot)
+    } else {
+        report::csv_workshops(&parts, p.by_lot)
+    };
     let mut resp = (
         StatusCode::OK,
         [
@@ -952,12 +1295,35 @@ pub async fn laptops(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) 
             }
         },
     };
-    let lives = match app.store.laptops(p.filter()).await {
+    // The laptops of a workshop of the département (`&workshop=`, the report's links), from
+    // its own database; another workshop's laptops and lots have their pages on its collector.
+    let (store, workshop, elsewhere) = match query_param(&uri, "workshop").filter(|w| !w.is_empty())
+    {
+        None => (&app.store, None, false),
+        Some(w) => match app.workshops.iter().position(|x| x.name == w) {
+            Some(i) => (&app.workshops[i].store, Some(w), i > 0),
+            None => {
+                return ctx.message(
+                    StatusCode::NOT_FOUND,
+                    &format!("{} {w:?}", t(l, "No such workshop", "Atelier inconnu")),
+                );
+            }
+        },
+    };
+    let lives = match store.laptops(p.filter()).await {
         Ok(v) => v,
         Err(e) => return ctx.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
     let shown: Vec<LaptopLife> = lives.into_iter().filter(|x| figure.holds(x)).collect();
     let mut scope = format!("{} — {}", esc(&p.from), esc(&p.to));
+    if let Some(w) = &workshop {
+        let _ = write!(
+            scope,
+            ", {} <strong id=\"workshop\">{}</strong>",
+            t(l, "workshop", "atelier"),
+            esc(w)
+        );
+    }
     if let Some(s) = &p.site {
         let _ = write!(scope, ", {}", esc(s));
     }
@@ -970,7 +1336,7 @@ pub async fn laptops(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) 
         figure.column(),
         shown.len(),
         t(l, "laptop(s)", "ordinateur(s)"),
-        laptops_table(l, &shown),
+        laptops_table(l, &shown, !elsewhere),
     );
     ctx.page(StatusCode::OK, t(l, "Laptops", "Ordinateurs"), &body)
 }

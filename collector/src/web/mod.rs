@@ -64,6 +64,17 @@ pub struct App {
     /// Where the image files are (`images.rs`); `None` (PostgreSQL without `--images`): no
     /// image file is served.
     pub images_dir: Option<PathBuf>,
+    /// The département's server (`serve --workshop-name --report-workshop`): the workshops the
+    /// donor's report covers, this database first; empty: the report is this database's.
+    pub workshops: Vec<Workshop>,
+}
+
+/// A workshop of the département and its database (only read, except the first: the serving
+/// one).
+#[derive(Debug)]
+pub struct Workshop {
+    pub name: String,
+    pub store: Arc<dyn Store>,
 }
 
 impl App {
@@ -473,8 +484,8 @@ table.list td.num { text-align: right; white-space: nowrap; padding-left: 12px; 
 .bad { color: #a40000; font-weight: bold; }
 .warn { color: #8a5a00; font-weight: bold; }
 .err { color: #a40000; }
-form.search { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: end; margin-bottom: 10px; }
-form.search label { display: flex; flex-direction: column; font-size: 0.85em; }
+form.search, div.search { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: end; margin-bottom: 10px; }
+form.search label, div.search label { display: flex; flex-direction: column; font-size: 0.85em; }
 .box { border: 1px solid #999; padding: 8px 12px; margin: 8px 0; }
 .pager { margin: 10px 0; display: flex; gap: 14px; }
 .cert-head { display: flex; justify-content: space-between; align-items: flex-start; gap: 16px; }

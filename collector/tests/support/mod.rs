@@ -108,9 +108,14 @@ impl Station {
 
     /// The station's next certificate (advances its chain).
     pub fn issue(&mut self, spec: &Spec) -> Signed {
+        self.issue_with(spec, |_| {})
+    }
+
+    /// The station's next certificate, changed by `edit` before it is signed (a priced plan).
+    pub fn issue_with(&mut self, spec: &Spec, edit: impl FnOnce(&mut Certificate)) -> Signed {
         let seq = self.next_sequence;
         let prev = self.previous.clone();
-        let s = self.make(spec, seq, prev);
+        let s = self.make_edited(spec, seq, prev, edit);
         self.next_sequence += 1;
         self.previous = Some(s.digest.clone());
         s

@@ -61,8 +61,8 @@ pub enum Command {
     /// Lots: laptops received from a donor, imported from its inventory.
     #[command(subcommand)]
     Lot(LotCommand),
-    /// Record an event of a laptop's life (handed over, recycled, or cancelled: a correction is a
-    /// new event, the history is kept).
+    /// Record an event of a laptop's life (handed over, recycled, cancelled, or the parts fitted:
+    /// a correction is a new event, the history is kept).
     Event(EventArgs),
     /// A laptop's life: its lot, certificates and events.
     Laptop(LaptopArgs),

@@ -20,6 +20,10 @@ pub const VERSION_LINE: &str = "family-system: version ";
 /// installed system reads them (sysfs, the superblock): the live image's kernel has no ext4
 /// driver, so the system reads its superblock rather than mounting it.
 pub const HOME_LINE: &str = "family-system: home: ";
+/// The line that gives the kernel's lockdown state (`/sys/kernel/security/lockdown`): Debian's
+/// kernel locks itself down (`[integrity]`) when the firmware booted it under Secure Boot, so
+/// the line proves the whole chain — shim, GRUB, kernel — was verified on the laptop's disk.
+pub const LOCKDOWN_LINE: &str = "family-system: lockdown: ";
 /// Its last line, before it powers off.
 pub const DONE: &str = "family-system: done";
 
@@ -79,6 +83,8 @@ fn overlay(dir: &Path, version: &str) -> Result<PathBuf> {
              mount -t devtmpfs devtmpfs /dev\n\
              echo \"{BOOTED} from $(cat /proc/cmdline)\"\n\
              echo '{VERSION_LINE}{version}'\n\
+             mount -t securityfs securityfs /sys/kernel/security\n\
+             echo \"{LOCKDOWN_LINE}$(cat /sys/kernel/security/lockdown || echo unknown)\"\n\
              modprobe -q nvme\n\
              i=0\n\
              while [ ! -b /dev/nvme0n1p2 ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done\n\

@@ -688,10 +688,11 @@ fn family_stick(
 /// image that a real collector keeps (zstd, served with ranges), checks it read back, grows the
 /// GPT and the ext4 home to the disk, signs the refurbishment record, and powers off. Booted
 /// again without the stick, from its own disk, the family's system starts and finds its home
-/// grown.
+/// grown. Both boots under Secure Boot: the installed system's kernel reports itself locked
+/// down, which it does only when shim, GRUB and itself were verified by the firmware.
 #[test]
 fn a_laptop_wiped_then_given_the_family_system_boots_it_from_its_own_disk() -> Result<()> {
-    use reprise_e2e::family::{self, BOOTED, DONE, HOME_LINE, VERSION_LINE};
+    use reprise_e2e::family::{self, BOOTED, DONE, HOME_LINE, LOCKDOWN_LINE, VERSION_LINE};
     use reprise_e2e::{gpt_partition, tail};
 
     let out = outputs()?;
@@ -729,7 +730,9 @@ fn a_laptop_wiped_then_given_the_family_system_boots_it_from_its_own_disk() -> R
         .collect();
     fs::write(&disk, &old)?;
     drop(old);
-    let mut vm = Vm::new(&laptop, Firmware::Uefi);
+    // Secure Boot on, as the workshop's laptops have it: the stick boots under it, and so must
+    // the system it installs.
+    let mut vm = Vm::new(&laptop, Firmware::SecureBoot);
     vm.usb_stick(&stick.path)
         .nvme(&disk, "E2E-FAMILY-NVME")
         .smbios("E2E Computers", "Family Laptop", "E2E-FAMILY-0001");
@@ -796,7 +799,7 @@ fn a_laptop_wiped_then_given_the_family_system_boots_it_from_its_own_disk() -> R
     // Its first boot from its own disk, without the stick.
     let again = dir.path().join("first-boot");
     fs::create_dir(&again)?;
-    let mut vm = Vm::new(&again, Firmware::Uefi);
+    let mut vm = Vm::new(&again, Firmware::SecureBoot);
     vm.nvme(&disk, "E2E-FAMILY-NVME");
     let boot = vm.run(Duration::from_secs(180))?;
     let home_line = format!(
@@ -807,6 +810,7 @@ fn a_laptop_wiped_then_given_the_family_system_boots_it_from_its_own_disk() -> R
     for line in [
         BOOTED,
         &format!("{VERSION_LINE}{}", image.version),
+        &format!("{LOCKDOWN_LINE}none [integrity]"),
         &home_line,
         DONE,
     ] {

@@ -84,17 +84,22 @@ pub enum Wanted {
     Listed(ListedImage),
 }
 
+/// What is being installed, from where, onto which disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installing {
+    pub image: ImageSpec,
+    /// "stick" or "server".
+    pub source: &'static str,
+    /// The file on the stick, or the image's URL.
+    pub location: String,
+    pub disk: DiskIdentity,
+}
+
 /// What the install step says while it runs (the screen's gauge and panel).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InstallEvent {
     /// The image and the disk, before the first byte is written.
-    Started {
-        image: ImageSpec,
-        /// "stick" or "server".
-        source: &'static str,
-        location: String,
-        disk: DiskIdentity,
-    },
+    Started(Box<Installing>),
     /// A sample of the write (download + write) or of the read-back.
     Progress(InstallProgress),
     /// The download resumed after a dropped connection (how many times so far).
@@ -267,12 +272,12 @@ impl Run {
             Some(Err(refusal)) => return Err(crate::model::error_chain(&refusal.error)),
             None => return Err("the install's plan names no disk".into()),
         };
-        events(InstallEvent::Started {
+        events(InstallEvent::Started(Box::new(Installing {
             image: source.spec.clone(),
             source: source.kind,
             location: source.location.clone(),
             disk: disk.clone(),
-        });
+        })));
         let watch = Stopwatch::start();
         let err = |e: engine::InstallError| crate::model::error_chain(&e);
         let resumes = Arc::clone(&source.resumes);

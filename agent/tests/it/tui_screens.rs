@@ -13,7 +13,9 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use reprise::checks::cooling::CoolingSample;
 use reprise::checks::keyboard::{KeyboardState, Layout, Named, Press, Pressed};
+use reprise::deploy::Install;
 use reprise::flow::config::{self, Given, RunFlags, Server};
+use reprise::flow::deploy::Due;
 use reprise::flow::medium::{Home, NoStick, NotReady};
 use reprise::flow::run::{Hooks, Run};
 use reprise::flow::storage::{HidingController, NoStorage};
@@ -213,6 +215,7 @@ fn finished(lang: Language, fail_second: bool) -> Model {
             digest: Ok(DIGEST.into()),
             requested_purge: false,
             appeared: Vec::new(),
+            install: Due::No(Install::NotDue("no image named (reprise.deploy=)".into())),
         }))),
     );
     m

@@ -43,14 +43,14 @@ fn what_lines(l: Language, r: &InstallRun) -> Vec<Line<'static>> {
         .unwrap_or_default();
     vec![
         Line::from(vec![
-            Span::styled(format!(" {:<8}", t(l, "Image", "Image")), palette::label()),
+            Span::styled(format!(" {:<10}", t(l, "Image", "Image")), palette::label()),
             Span::styled(
                 vga(&format!("{} {}{size}", image.name, image.version)),
                 palette::value(),
             ),
         ]),
         Line::from(vec![
-            Span::styled(format!(" {:<8}", t(l, "From", "Depuis")), palette::label()),
+            Span::styled(format!(" {:<10}", t(l, "From", "Depuis")), palette::label()),
             Span::styled(
                 vga(&format!("{from} {}", target.location)),
                 palette::value(),
@@ -58,13 +58,13 @@ fn what_lines(l: Language, r: &InstallRun) -> Vec<Line<'static>> {
         ]),
         Line::from(vec![
             Span::styled(
-                format!(" {:<8}", t(l, "Digest", "Empreinte")),
+                format!(" {:<10}", t(l, "Digest", "Empreinte")),
                 palette::label(),
             ),
             Span::styled(short(&image.sha256.to_string()), palette::value()),
         ]),
         Line::from(vec![
-            Span::styled(format!(" {:<8}", t(l, "Disk", "Disque")), palette::label()),
+            Span::styled(format!(" {:<10}", t(l, "Disk", "Disque")), palette::label()),
             Span::styled(
                 vga(&format!(
                     "{} {} {}",
@@ -322,8 +322,8 @@ pub fn outcome_lines(m: &Model) -> Vec<Line<'static>> {
                     head,
                     Line::from(Span::styled(
                         vga(&format!(
-                            " {}: {} {} -> {}",
-                            t(l, "INSTALLED AND VERIFIED", "INSTALLÉ ET VÉRIFIÉ"),
+                            " {} {} {} -> {}",
+                            t(l, "INSTALLED AND VERIFIED:", "INSTALLÉ ET VÉRIFIÉ :"),
                             i.image.name,
                             i.image.version,
                             i.disk.dev_path.trim_start_matches("/dev/")

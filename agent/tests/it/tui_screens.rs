@@ -395,6 +395,8 @@ fn installing(lang: Language) -> Model {
     let mut m = finished(lang, false);
     m.install = InstallState::Running(Box::new(InstallRun::new(m.now)));
     m.screen = Screen::Install;
+    // The wipe's lines come in its workers' order: the log starts with the install's.
+    m.log.clear();
     let disk = sda(&m);
     update(
         &mut m,

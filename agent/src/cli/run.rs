@@ -133,7 +133,7 @@ pub struct Args {
 }
 
 /// An image name for `--deploy`, checked as `reprise.deploy=` is.
-fn image_name(s: &str) -> Result<String, String> {
+pub(super) fn image_name(s: &str) -> Result<String, String> {
     config::check_image_name(s)
         .map(|()| s.to_owned())
         .map_err(str::to_owned)

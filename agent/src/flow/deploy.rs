@@ -261,7 +261,12 @@ impl Run {
         // Through the wipe's one door to a device: the guard's checks (the boot medium, a
         // mounted or busy disk refused; the disk named before and after opening).
         let guard = super::guard(&self.config.root, &self.probe.disks);
-        let mut device = match open_plan(&plan, &guard).pop() {
+        let mut opened = open_plan(&plan, &guard).pop();
+        // The demo's stand-in writes at the demo's pace, as its wipe did.
+        if let Some(demo) = &self.demo {
+            opened = opened.map(|o| o.map(|dev| dev.paced(demo.pace_bps)));
+        }
+        let mut device = match opened {
             Some(Ok(OpenedDevice::Overwrite(io, _, _))) => io,
             Some(Ok(other)) => {
                 return Err(format!(

@@ -184,10 +184,9 @@ pub(super) fn event(m: &mut Model, e: InstallEvent, fx: &mut Vec<Effect>) {
                 what.image.name, what.image.version, what.source, what.location, what.disk.dev_path
             )));
             log = Some(format!(
-                "{} {} {} -> {}",
+                "{} {} -> {}",
                 t(lang, "Image", "Image"),
-                what.image.name,
-                what.image.version,
+                super::super::view::image_label(&what.image),
                 what.disk.dev_path
             ));
             r.bytes_total = what.image.raw_size;

@@ -16,6 +16,13 @@ use crate::tui::model::{InstallRun, InstallState, InstallStep, Model};
 use crate::tui::palette;
 use crate::tui::update::step_name;
 
+/// "famille 2.0", or the name alone when its source gives no version.
+pub fn image_label(image: &crate::deploy::ImageSpec) -> String {
+    format!("{} {}", image.name, image.version)
+        .trim_end()
+        .to_owned()
+}
+
 /// "sha256:0123456789ab": enough of a digest to compare by eye.
 fn short(digest: &str) -> String {
     digest.chars().take("sha256:".len() + 12).collect()
@@ -45,7 +52,7 @@ fn what_lines(l: Language, r: &InstallRun) -> Vec<Line<'static>> {
         Line::from(vec![
             Span::styled(format!(" {:<10}", t(l, "Image", "Image")), palette::label()),
             Span::styled(
-                vga(&format!("{} {}{size}", image.name, image.version)),
+                vga(&format!("{}{size}", image_label(image))),
                 palette::value(),
             ),
         ]),
@@ -322,10 +329,9 @@ pub fn outcome_lines(m: &Model) -> Vec<Line<'static>> {
                     head,
                     Line::from(Span::styled(
                         vga(&format!(
-                            " {} {} {} -> {}",
+                            " {} {} -> {}",
                             t(l, "INSTALLED AND VERIFIED:", "INSTALLÉ ET VÉRIFIÉ :"),
-                            i.image.name,
-                            i.image.version,
+                            image_label(&i.image),
                             i.disk.dev_path.trim_start_matches("/dev/")
                         )),
                         palette::good(),

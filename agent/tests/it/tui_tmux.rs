@@ -454,29 +454,6 @@ fn the_screens_transcript_and_log_escape_what_the_laptop_said() {
     );
 }
 
-/// A GPT disk image of `mib` MiB (one Linux partition, `sgdisk`) in the folder `dir` as
-/// `NAME.img`, its SHA-256 beside it as `NAME.sha256` (as on a stick's `images/`); its bytes.
-fn workshop_image(dir: &Path, name: &str, mib: usize) -> Vec<u8> {
-    use sha2::Digest;
-    crate::support::devices::require_program("sgdisk", "gdisk");
-    std::fs::create_dir_all(dir).unwrap();
-    let path = dir.join(format!("{name}.img"));
-    let body: Vec<u8> = (0..mib << 20).map(|i| (i % 251) as u8 | 1).collect();
-    std::fs::write(&path, body).unwrap();
-    crate::support::devices::sh(
-        "sgdisk",
-        &["-n", "1:2048:0", "-t", "1:8300", path.to_str().unwrap()],
-    );
-    let bytes = std::fs::read(&path).unwrap();
-    let hex = hex::encode(sha2::Sha256::digest(&bytes));
-    std::fs::write(
-        dir.join(format!("{name}.sha256")),
-        format!("{hex}  {name}.img\n"),
-    )
-    .unwrap();
-    bytes
-}
-
 /// The demo's refurbishment records.
 fn records(t: &Tmux) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -494,7 +471,7 @@ fn records(t: &Tmux) -> Vec<PathBuf> {
 #[ignore = "needs tmux (scripts/deps installs it); scripts/test runs it"]
 fn an_automatic_run_installs_the_sticks_image_after_the_wipe_with_a_gauge() {
     let images = tempfile::tempdir().unwrap();
-    let image = workshop_image(images.path(), "famille", 48);
+    let image = crate::support::devices::workshop_image(images.path(), "famille", 48);
     let t = Tmux::start(
         &format!(
             "--auto --lang en --speed 20 --cooling 1 --deploy famille --images {}",
@@ -594,7 +571,7 @@ fn image_server(image: Vec<u8>) -> String {
 #[ignore = "needs tmux (scripts/deps installs it); scripts/test runs it"]
 fn the_operator_chooses_the_image_from_the_servers_list_and_it_is_installed() {
     let dir = tempfile::tempdir().unwrap();
-    let image = workshop_image(dir.path(), "famille", 8);
+    let image = crate::support::devices::workshop_image(dir.path(), "famille", 8);
     let server = image_server(image);
     let mut t = Tmux::start(
         &format!("--lang en --speed 40 --cooling 1 --server {server}"),

@@ -42,6 +42,17 @@ impl Compression {
     }
 }
 
+/// The raw size a zstd frame's header states (the `zstd` tool writes it when it knew its
+/// input's size), from the first bytes of a `.img.zst`; `None` when the header is short,
+/// malformed or silent. For a file of several frames it is the first frame's: a total for the
+/// gauge and the disk-size check that can only be too small, never a refusal of its own.
+pub fn zstd_stated_size(head: &[u8]) -> Option<u64> {
+    zstd::zstd_safe::get_frame_content_size(head).ok().flatten()
+}
+
+/// Bytes that hold any zstd frame header (`ZSTD_FRAMEHEADERSIZE_MAX`).
+pub const ZSTD_HEADER_MAX: u64 = 18;
+
 /// A SHA-256 digest.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Sha256(pub [u8; 32]);
@@ -129,6 +140,21 @@ impl Install {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zstd_header_states_the_raw_size_when_the_tool_knew_it() {
+        let raw = vec![7u8; 100_000];
+        let known = zstd::bulk::compress(&raw, 3).unwrap();
+        assert_eq!(
+            zstd_stated_size(&known[..ZSTD_HEADER_MAX as usize]),
+            Some(100_000)
+        );
+        // A stream compressed without knowing its size says nothing.
+        let streamed = zstd::encode_all(&raw[..], 3).unwrap();
+        assert_eq!(zstd_stated_size(&streamed), None);
+        assert_eq!(zstd_stated_size(&known[..2]), None);
+        assert_eq!(zstd_stated_size(b"not zstd at all, no magic"), None);
+    }
 
     #[test]
     fn both_digest_forms_are_accepted() {

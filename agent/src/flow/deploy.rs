@@ -347,15 +347,30 @@ impl Run {
                 .next()
                 .and_then(Sha256::parse)
                 .ok_or_else(|| format!("{}: no SHA-256 of the raw image", sums.display()))?;
-            let (reader, len) =
+            let (mut reader, len) =
                 crate::sys::file::open_stream(&path).map_err(|e| crate::model::error_chain(&e))?;
+            let raw_size = match compression {
+                Compression::None => Some(len),
+                // The frame's header, when it states the raw size: the gauge's total and the
+                // disk-size check before writing. Its bytes go back in front of the stream.
+                Compression::Zstd => {
+                    let mut head = Vec::new();
+                    (&mut reader)
+                        .take(crate::deploy::ZSTD_HEADER_MAX)
+                        .read_to_end(&mut head)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let stated = crate::deploy::zstd_stated_size(&head);
+                    reader = Box::new(std::io::Cursor::new(head).chain(reader));
+                    stated
+                }
+            };
             return Ok(Source {
                 spec: ImageSpec {
                     name: name.to_owned(),
                     version: String::new(),
                     sha256,
                     compression,
-                    raw_size: (compression == Compression::None).then_some(len),
+                    raw_size,
                 },
                 reader: Some(reader),
                 kind: "stick",

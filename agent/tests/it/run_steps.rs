@@ -331,3 +331,45 @@ fn an_image_that_is_not_its_digest_is_no_install_and_keeps_the_laptop_on() {
         Install::NotDue(_)
     ));
 }
+
+/// A stick's `NAME.img.zst` whose frame states its raw size: the write's samples carry that
+/// total (the screen's gauge and ETA), and the install is verified against the raw digest.
+#[test]
+fn a_sticks_zstd_image_gives_the_gauge_its_total() {
+    use reprise::deploy::Install;
+    use reprise::deploy::engine::Phase;
+    let t = Tree::new();
+    tree::sata_laptop(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let mut run = run_over(&t, dir.path());
+    run.config.deploy = Some("famille".into());
+    run.policy.cpu.minimum_x86_64_level = 1;
+    run.policy.cpu.minimum_cores = 1;
+    let images = dir.path().join("data/images");
+    let image = stick_image(&dir.path().join("data"), "famille", None);
+    std::fs::write(
+        images.join("famille.img.zst"),
+        zstd::bulk::compress(&image, 3).unwrap(),
+    )
+    .unwrap();
+    std::fs::remove_file(images.join("famille.img")).unwrap();
+    let e = execute(&run);
+    let station = run.station().unwrap();
+    let mut totals = Vec::new();
+    let done = run.deploy(
+        &station,
+        &e,
+        &mut |p| {
+            if p.phase == Phase::Write {
+                totals.push(p.bytes_total);
+            }
+        },
+        &CancelToken::new(),
+    );
+    assert!(matches!(done, Install::Installed(_)), "{done:?}");
+    assert!(!totals.is_empty());
+    assert!(
+        totals.iter().all(|t| *t == Some(image.len() as u64)),
+        "{totals:?}"
+    );
+}

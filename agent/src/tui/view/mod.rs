@@ -386,6 +386,17 @@ fn help(m: &Model, f: &mut Frame, area: Rect) {
             Span::raw(t(l, en, fr)),
         ]));
     }
+    // Only where it answers: the result of a run that may receive the server's images.
+    if m.offers_install() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<10}", "F9"), palette::label()),
+            Span::raw(t(
+                l,
+                "install one of the workshop server's images",
+                "installer une image du serveur d'atelier",
+            )),
+        ]));
+    }
     if m.cfg.demo {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<10}", "q"), palette::label()),

@@ -118,6 +118,53 @@ pub enum Install {
     Failed(String),
 }
 
+/// Why an install failed, as one word of the operator's (the screen says it in French or
+/// English; the step's own line keeps the detail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// No disk may receive it (none sanitized and internal), or the write guard refused it.
+    NoDisk,
+    /// The image could not be had: not on the stick, the server unreachable or without it.
+    Source,
+    /// The image's bytes are not its SHA-256 (a damaged file or download).
+    NotTheImage,
+    /// The disk is smaller than the image needs (nothing written).
+    DiskTooSmall,
+    /// The disk's sectors are not those the image's GPT was made for (nothing written).
+    SectorSize,
+    /// Writing, flushing or reading the disk failed.
+    DiskError,
+    /// Read back, the disk does not hold the image.
+    ReadBack,
+    /// The GPT could not be moved to the disk's end, or does not read back valid.
+    Layout,
+    /// The operator (or a signal) stopped it.
+    Cancelled,
+    /// The refurbishment record could not be signed, written or verified.
+    Record,
+    /// The install's own machinery stopped (a thread).
+    Internal,
+}
+
+impl From<&engine::InstallError> for Failure {
+    fn from(e: &engine::InstallError) -> Failure {
+        use engine::InstallError as E;
+        match e {
+            E::Source { .. } => Failure::Source,
+            E::Layout { .. } | E::GptCheck { .. } => Failure::Layout,
+            E::SectorSize { .. } => Failure::SectorSize,
+            E::DiskTooSmall { .. } => Failure::DiskTooSmall,
+            E::Write { .. } | E::SyncFailed { .. } | E::Flush { .. } | E::Read { .. } => {
+                Failure::DiskError
+            }
+            E::SourceMismatch { .. } => Failure::NotTheImage,
+            E::ReadBackMismatch { .. } => Failure::ReadBack,
+            E::Cancelled { .. } => Failure::Cancelled,
+            E::Thread { .. } => Failure::Internal,
+        }
+    }
+}
+
 impl Install {
     /// The line the console and the run's log say.
     pub fn line(&self) -> String {

@@ -17,7 +17,7 @@ use super::run::{Executed, Run, RunStatus, Station};
 use crate::cert::refurbish;
 use crate::deploy::engine::{self, Filesystem, InstallProgress, Tuning, Written};
 use crate::deploy::target::{self, Candidate};
-use crate::deploy::{Compression, ImageSpec, Install, Installed, Sha256};
+use crate::deploy::{Compression, Failure, ImageSpec, Install, Installed, Sha256};
 use crate::model::DiskIdentity;
 use crate::sys::atomic;
 use crate::sys::clock::Stopwatch;
@@ -108,6 +108,8 @@ pub enum InstallEvent {
     Layout,
     /// The last filesystem is checked and grown to the disk.
     Filesystem,
+    /// The install failed, for this reason (its `Install::Failed` says the detail).
+    Failed(Failure),
 }
 
 /// An HTTP image that counts its resumptions where the step's caller can see them (the
@@ -201,7 +203,10 @@ impl Run {
         };
         match self.install(station, executed, wanted, &read_back.digest, events, cancel) {
             Ok(i) => Install::Installed(Box::new(i)),
-            Err(why) => Install::Failed(why),
+            Err((failure, why)) => {
+                events(InstallEvent::Failed(failure));
+                Install::Failed(why)
+            }
         }
     }
 
@@ -223,7 +228,8 @@ impl Run {
         certificate_digest: &str,
         events: &mut dyn FnMut(InstallEvent),
         cancel: &CancelToken,
-    ) -> Result<Installed, String> {
+    ) -> Result<Installed, (Failure, String)> {
+        let no_disk = |why: String| (Failure::NoDisk, why);
         let candidates: Vec<Candidate> = self
             .probe
             .disks
@@ -240,24 +246,28 @@ impl Run {
                     .any(|w| w.device.id == d.id && w.is_sanitized()),
             })
             .collect();
-        let chosen = target::choose(&candidates).map_err(|e| e.to_string())?;
+        let chosen = target::choose(&candidates).map_err(|e| no_disk(e.to_string()))?;
         let disk = chosen.identity.clone();
         let mut source = match wanted {
-            Wanted::Named(name) => self.source(&name)?,
-            Wanted::Listed(entry) => self.server_source(entry)?,
-        };
-        let reader = source.reader.take().ok_or("the image was already read")?;
+            Wanted::Named(name) => self.source(&name),
+            Wanted::Listed(entry) => self.server_source(entry),
+        }
+        .map_err(|why| (Failure::Source, why))?;
+        let reader = source
+            .reader
+            .take()
+            .ok_or((Failure::Internal, "the image was already read".to_owned()))?;
         let plan = WipePlan {
             devices: vec![PlannedDevice::overwrite(
                 PathBuf::from(&disk.dev_path),
                 disk.clone(),
-                "zero".parse().map_err(|e| format!("{e:?}"))?,
+                "zero".parse().map_err(|e| no_disk(format!("{e:?}")))?,
             )],
             rounds: 1,
             verify: VerifySpec::None,
         }
         .validate()
-        .map_err(|e| crate::model::error_chain(&e))?;
+        .map_err(|e| no_disk(crate::model::error_chain(&e)))?;
         // Through the wipe's one door to a device: the guard's checks (the boot medium, a
         // mounted or busy disk refused; the disk named before and after opening).
         let guard = super::guard(&self.config.root, &self.probe.disks);
@@ -269,13 +279,13 @@ impl Run {
         let mut device = match opened {
             Some(Ok(OpenedDevice::Overwrite(io, _, _))) => io,
             Some(Ok(other)) => {
-                return Err(format!(
+                return Err(no_disk(format!(
                     "{}: not opened for an overwrite",
                     other.io().path().display()
-                ));
+                )));
             }
-            Some(Err(refusal)) => return Err(crate::model::error_chain(&refusal.error)),
-            None => return Err("the install's plan names no disk".into()),
+            Some(Err(refusal)) => return Err(no_disk(crate::model::error_chain(&refusal.error))),
+            None => return Err(no_disk("the install's plan names no disk".into())),
         };
         events(InstallEvent::Started(Box::new(Installing {
             image: source.spec.clone(),
@@ -284,7 +294,7 @@ impl Run {
             disk: disk.clone(),
         })));
         let watch = Stopwatch::start();
-        let err = |e: engine::InstallError| crate::model::error_chain(&e);
+        let err = |e: engine::InstallError| (Failure::from(&e), crate::model::error_chain(&e));
         let resumes = Arc::clone(&source.resumes);
         let mut said = 0;
         let written = engine::write_image(
@@ -308,16 +318,18 @@ impl Run {
         events(InstallEvent::Filesystem);
         let filesystem = engine::grow_filesystem(device, &layout);
         let duration_ms = watch.elapsed_ms();
-        let record = self.record(
-            station,
-            executed,
-            certificate_digest,
-            &source,
-            &disk,
-            &written,
-            &filesystem,
-            duration_ms,
-        )?;
+        let record = self
+            .record(
+                station,
+                executed,
+                certificate_digest,
+                &source,
+                &disk,
+                &written,
+                &filesystem,
+                duration_ms,
+            )
+            .map_err(|why| (Failure::Record, why))?;
         Ok(Installed {
             image: source.spec,
             disk,

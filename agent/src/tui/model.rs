@@ -25,7 +25,7 @@ use crate::wipe::report::{DeviceWipe, Outcome};
 
 use super::qr::QrMatrix;
 use super::rate::RateMeter;
-use crate::deploy::Install;
+use crate::deploy::{Failure, Install};
 use crate::flow::deploy::{Due, Installing, ListedImage};
 
 /// What stays the same for the whole session: the run's settings (resolved once, in
@@ -304,6 +304,8 @@ pub struct InstallRun {
     /// Times the download resumed after a dropped connection.
     pub resumes: u32,
     pub cancelling: bool,
+    /// Why it failed, once the step says it.
+    pub failure: Option<Failure>,
     /// When the transcript last had a progress line.
     pub logged_at: Option<Duration>,
 }
@@ -320,6 +322,7 @@ impl InstallRun {
             meter: RateMeter::default(),
             resumes: 0,
             cancelling: false,
+            failure: None,
             logged_at: None,
         }
     }
@@ -360,10 +363,12 @@ pub enum InstallState {
         cursor: usize,
     },
     Running(Box<InstallRun>),
-    /// What the step did; `cancelled`: the operator (or a signal) stopped it.
+    /// What the step did; `cancelled`: the operator (or a signal) stopped it; `failure`: why
+    /// it failed, in a word the screen translates.
     Done {
         outcome: Install,
         cancelled: bool,
+        failure: Option<Failure>,
     },
 }
 

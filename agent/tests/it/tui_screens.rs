@@ -488,6 +488,10 @@ fn install_screens(lang: Language) -> Vec<(&'static str, Model)> {
     let mut m = installing(lang);
     update(
         &mut m,
+        Msg::Install(InstallEvent::Failed(reprise::deploy::Failure::ReadBack)),
+    );
+    update(
+        &mut m,
         Msg::InstallDone(Box::new(Install::Failed(
             "/dev/sda: read back, the written bytes have sha256:0101..., the image sha256:abab...: \
              the disk does not hold the image, the install failed"

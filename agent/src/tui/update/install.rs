@@ -25,6 +25,7 @@ pub(super) fn after_run(m: &mut Model, due: &Due, fx: &mut Vec<Effect>) {
             m.install = InstallState::Done {
                 outcome: Install::NotDue("no image named (reprise.deploy=)".into()),
                 cancelled: false,
+                failure: None,
             };
             go(m, Screen::Result, fx);
         }
@@ -32,6 +33,7 @@ pub(super) fn after_run(m: &mut Model, due: &Due, fx: &mut Vec<Effect>) {
             m.install = InstallState::Done {
                 outcome: i.clone(),
                 cancelled: false,
+                failure: None,
             };
             go(m, Screen::Result, fx);
         }
@@ -241,6 +243,7 @@ pub(super) fn event(m: &mut Model, e: InstallEvent, fx: &mut Vec<Effect>) {
                 .to_owned(),
             );
         }
+        InstallEvent::Failed(f) => r.failure = Some(f),
         InstallEvent::Layout | InstallEvent::Filesystem => {
             let step = if e == InstallEvent::Layout {
                 InstallStep::Layout
@@ -267,7 +270,10 @@ fn source_of(r: &InstallRun) -> &'static str {
 
 /// The install's end.
 pub(super) fn done(m: &mut Model, outcome: Install, fx: &mut Vec<Effect>) {
-    let cancelled = matches!(&m.install, InstallState::Running(r) if r.cancelling);
+    let (cancelled, failure) = match &m.install {
+        InstallState::Running(r) => (r.cancelling, r.failure),
+        _ => (false, None),
+    };
     let lang = m.cfg.lang();
     let (text, bad) = match &outcome {
         Install::Installed(_) => (
@@ -293,7 +299,11 @@ pub(super) fn done(m: &mut Model, outcome: Install, fx: &mut Vec<Effect>) {
     };
     m.log(text, bad);
     fx.push(Effect::Transcript(outcome.line()));
-    m.install = InstallState::Done { outcome, cancelled };
+    m.install = InstallState::Done {
+        outcome,
+        cancelled,
+        failure,
+    };
     m.overlay = None;
     if m.quit_after_run {
         quit_now(m, fx);

@@ -744,6 +744,10 @@ mod install {
         assert!(running(&m).cancelling);
         update(
             &mut m,
+            Msg::Install(InstallEvent::Failed(crate::deploy::Failure::Cancelled)),
+        );
+        update(
+            &mut m,
             Msg::InstallDone(Box::new(Install::Failed(
                 "install on /dev/sda cancelled".into(),
             ))),
@@ -752,7 +756,8 @@ mod install {
             m.install,
             InstallState::Done {
                 outcome: Install::Failed(_),
-                cancelled: true
+                cancelled: true,
+                failure: Some(crate::deploy::Failure::Cancelled),
             }
         ));
         assert_eq!(m.screen, Screen::Result);

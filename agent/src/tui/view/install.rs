@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{boxed, vga};
-use crate::deploy::Install;
+use crate::deploy::{Failure, Install};
 use crate::model::Language;
 use crate::tui::i18n::{self, t};
 use crate::tui::model::{InstallRun, InstallState, InstallStep, Model};
@@ -318,7 +318,11 @@ pub fn outcome_lines(m: &Model) -> Vec<Line<'static>> {
             .to_owned(),
             palette::dim(),
         ),
-        InstallState::Done { outcome, cancelled } => match outcome {
+        InstallState::Done {
+            outcome,
+            cancelled,
+            failure,
+        } => match outcome {
             Install::Installed(i) => {
                 let record = i
                     .record
@@ -348,17 +352,20 @@ pub fn outcome_lines(m: &Model) -> Vec<Line<'static>> {
                 ]
             }
             Install::Failed(why) => {
+                let reason = if *cancelled {
+                    failure_words(l, Failure::Cancelled)
+                } else {
+                    failure.map_or("", |f| failure_words(l, f))
+                };
                 let mut out = line(
-                    if *cancelled {
-                        t(
-                            l,
-                            " NOT INSTALLED: cancelled by the operator",
-                            " NON INSTALLÉ : annulé par l'opérateur",
-                        )
-                        .to_owned()
-                    } else {
-                        t(l, " NOT INSTALLED", " NON INSTALLÉ").to_owned()
-                    },
+                    format!(
+                        " {}{reason}",
+                        if reason.is_empty() {
+                            t(l, "NOT INSTALLED", "NON INSTALLÉ")
+                        } else {
+                            t(l, "NOT INSTALLED: ", "NON INSTALLÉ : ")
+                        }
+                    ),
                     palette::bad(),
                 );
                 if !*cancelled {
@@ -389,6 +396,54 @@ pub fn outcome_lines(m: &Model) -> Vec<Line<'static>> {
             Install::NotDue(_) => Vec::new(),
         },
     }
+}
+
+/// Why an install failed, in the operator's words.
+pub fn failure_words(l: Language, f: Failure) -> &'static str {
+    let (en, fr) = match f {
+        Failure::NoDisk => (
+            "no sanitized internal disk may receive it",
+            "aucun disque interne effacé ne peut le recevoir",
+        ),
+        Failure::Source => (
+            "the image could not be had (stick or server)",
+            "image introuvable ou injoignable (clé ou serveur)",
+        ),
+        Failure::NotTheImage => (
+            "the image is damaged: its bytes are not its SHA-256",
+            "image abîmée : ses octets ne sont pas son SHA-256",
+        ),
+        Failure::DiskTooSmall => (
+            "the disk is too small for this image (nothing written)",
+            "disque trop petit pour cette image (rien d'écrit)",
+        ),
+        Failure::SectorSize => (
+            "the disk's sectors do not fit this image (nothing written)",
+            "secteurs du disque incompatibles avec l'image (rien d'écrit)",
+        ),
+        Failure::DiskError => (
+            "the disk failed while writing or reading",
+            "le disque a failli en écriture ou en lecture",
+        ),
+        Failure::ReadBack => (
+            "read back, the disk does not hold the image",
+            "à la relecture, le disque ne contient pas l'image",
+        ),
+        Failure::Layout => (
+            "the partition table could not be fitted to the disk",
+            "la table de partitions n'a pas pu être ajustée au disque",
+        ),
+        Failure::Cancelled => ("cancelled by the operator", "annulé par l'opérateur"),
+        Failure::Record => (
+            "the refurbishment record could not be written",
+            "la fiche de reconditionnement n'a pas pu être écrite",
+        ),
+        Failure::Internal => (
+            "the install stopped unexpectedly",
+            "l'installation s'est arrêtée inopinément",
+        ),
+    };
+    t(l, en, fr)
 }
 
 /// Why an install was not due, in the screen's language (the step says it in English).

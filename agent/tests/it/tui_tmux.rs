@@ -465,8 +465,9 @@ fn records(t: &Tmux) -> Vec<PathBuf> {
     out
 }
 
-/// Automatic mode with an image named: the install follows the wipe without a key, its gauge
-/// (%, MB/s) on screen, then the result says it installed and verified, with its record.
+/// Automatic mode with an image named, in French: the install follows the wipe without a key,
+/// its gauge (%, Mo/s) on screen, then the result says it installed and verified, with its
+/// record. (The transcript stays in English.)
 #[test]
 #[ignore = "needs tmux (scripts/deps installs it); scripts/test runs it"]
 fn an_automatic_run_installs_the_sticks_image_after_the_wipe_with_a_gauge() {
@@ -474,26 +475,26 @@ fn an_automatic_run_installs_the_sticks_image_after_the_wipe_with_a_gauge() {
     let image = crate::support::devices::workshop_image(images.path(), "famille", 48);
     let t = Tmux::start(
         &format!(
-            "--auto --lang en --speed 20 --cooling 1 --deploy famille --images {}",
+            "--auto --lang fr --speed 20 --cooling 1 --deploy famille --images {}",
             images.path().display()
         ),
         80,
         25,
     );
-    t.wait_for(&["Wiping"], Duration::from_secs(60));
+    t.wait_for(&["Effacement"], Duration::from_secs(60));
     let s = t.wait_for(
         &[
-            "Installing the family system",
+            "Installation du système familial",
             "famille",
-            "[>] write",
+            "[>] écriture",
             " % ",
-            "MB/s",
+            "Mo/s",
         ],
         Duration::from_secs(180),
     );
-    assert!(s.contains("ETA") || s.contains("From      stick"), "{s}");
+    assert!(s.contains("ETA") || s.contains("Depuis    clé"), "{s}");
     t.wait_for(
-        &["Result", "INSTALLED AND VERIFIED", "famille"],
+        &["Résultat", "INSTALLÉ ET VÉRIFIÉ", "famille"],
         Duration::from_secs(180),
     );
     assert_eq!(t.exit_status(Duration::from_secs(60)), 0);

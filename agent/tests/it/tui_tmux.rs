@@ -518,7 +518,8 @@ fn an_automatic_run_installs_the_sticks_image_after_the_wipe_with_a_gauge() {
 }
 
 /// A tiny workshop server: its list (`GET /api/v1/images`) names `famille` and `mint`, and it
-/// serves `famille`'s bytes; anything else is 404. Its address.
+/// serves `famille`'s bytes — the first download cut halfway (the connection closed), the next
+/// from the byte asked (`Range: bytes=N-`, 206); anything else is 404. Its address.
 fn image_server(image: Vec<u8>) -> String {
     use sha2::Digest;
     use std::io::{BufRead, BufReader, Write};
@@ -535,39 +536,66 @@ fn image_server(image: Vec<u8>) -> String {
         "00".repeat(32)
     );
     std::thread::spawn(move || {
+        let mut downloads = 0;
         for stream in listener.incoming().flatten() {
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut first = String::new();
             if reader.read_line(&mut first).is_err() {
                 continue;
             }
+            let mut from = 0usize;
             loop {
                 let mut h = String::new();
                 if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
                     break;
                 }
+                if let Some(r) = h.to_ascii_lowercase().strip_prefix("range: bytes=") {
+                    from = r.trim().trim_end_matches('-').parse().unwrap_or(0);
+                }
             }
             let path = first.split_whitespace().nth(1).unwrap_or("").to_owned();
-            let (status, body): (&str, &[u8]) = match path.as_str() {
-                "/api/v1/images" => ("200 OK", list.as_bytes()),
-                "/api/v1/images/famille/2.0" => ("200 OK", &image),
-                _ => ("404 Not Found", b"not here"),
-            };
             let mut out = stream;
-            let _ = write!(
-                out,
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = out.write_all(body);
+            let head = |status: &str, len: usize, extra: String| {
+                format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {len}\r\n{extra}Connection: close\r\n\r\n"
+                )
+            };
+            let _ = match path.as_str() {
+                "/api/v1/images" => out
+                    .write_all(head("200 OK", list.len(), String::new()).as_bytes())
+                    .and_then(|()| out.write_all(list.as_bytes())),
+                "/api/v1/images/famille/2.0" => {
+                    downloads += 1;
+                    let body = &image[from..];
+                    let (status, extra) = if from == 0 {
+                        ("200 OK", String::new())
+                    } else {
+                        let range = format!(
+                            "Content-Range: bytes {from}-{}/{}\r\n",
+                            image.len() - 1,
+                            image.len()
+                        );
+                        ("206 Partial Content", range)
+                    };
+                    // The first download stops halfway: a dropped connection.
+                    let sent = if downloads == 1 {
+                        &body[..body.len() / 2]
+                    } else {
+                        body
+                    };
+                    out.write_all(head(status, body.len(), extra).as_bytes())
+                        .and_then(|()| out.write_all(sent))
+                }
+                _ => out.write_all(head("404 Not Found", 0, String::new()).as_bytes()),
+            };
         }
     });
     base
 }
 
 /// An interactive run with a workshop server and no image named: F9 on the result lists the
-/// server's images, the operator picks one with the arrows and Enter, and it is installed
-/// and verified.
+/// server's images, the operator picks one with the arrows and Enter, its download cut halfway
+/// resumes, and it is installed and verified.
 #[test]
 #[ignore = "needs tmux (scripts/deps installs it); scripts/test runs it"]
 fn the_operator_chooses_the_image_from_the_servers_list_and_it_is_installed() {
@@ -606,7 +634,8 @@ fn the_operator_chooses_the_image_from_the_servers_list_and_it_is_installed() {
     let transcript = t.transcript();
     assert!(
         transcript.contains("reprise: the operator chose image famille 2.0")
-            && transcript.contains("from the server"),
+            && transcript.contains("from the server")
+            && transcript.contains("the download resumed after a dropped connection (1)"),
         "{transcript}"
     );
     assert_eq!(records(&t).len(), 1, "one signed record");

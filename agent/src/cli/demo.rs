@@ -47,6 +47,18 @@ pub struct Args {
     /// the maintenance shell (F12) — written to FILE (a new file) and not acted on.
     #[arg(long, value_name = "FILE")]
     pub choice_file: Option<PathBuf>,
+    /// After the run, install the workshop image NAME on the laptop's main disk (its
+    /// stand-in), as `reprise.deploy=` does: from `--images`, else the `--server`'s.
+    #[arg(long, value_name = "NAME", value_parser = super::run::image_name)]
+    pub deploy: Option<String>,
+    /// A folder of workshop images (`NAME.img` or `NAME.img.zst` with `NAME.sha256`, each at
+    /// most 64 MiB) copied to the demo's data folder, as they sit on a stick's `images/`.
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+    /// A workshop server (`reprise-collector`): its images can be chosen on the result screen
+    /// (F9), and the certificate is sent to it.
+    #[arg(long, value_name = "URL", value_parser = super::server_url)]
+    pub server: Option<String>,
     /// Tests only: panic once the first screen is drawn (the terminal must come back).
     #[arg(long, hide = true)]
     pub panic_after_first_frame: bool,
@@ -76,8 +88,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         organisation: Some("Reprise demo".into()),
         site: Some("demo".into()),
         operator: Some("demo".into()),
+        deploy: args.deploy.clone(),
+        server: args.server.clone(),
         ..Given::default()
     };
+    if let Some(images) = &args.images {
+        crate::sys::file::copy_files(images, &dir.join("data/images"))
+            .context("cannot copy the workshop images to the demo's data folder")?;
+    }
     // The recorded laptop configures nothing: no kernel command line, no reprise.conf.
     let config = config::resolve(
         given,

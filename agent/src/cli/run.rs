@@ -17,7 +17,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::console::{self, Transcript};
+use crate::deploy::Install;
 use crate::flow::config::{self, Given, RunFlags};
+use crate::flow::deploy::Due;
 use crate::flow::medium::Home;
 use crate::flow::run::{Executed, Hooks, Run, Station};
 use crate::flow::{Config, DataDir, RunError};
@@ -131,7 +133,7 @@ pub struct Args {
 }
 
 /// An image name for `--deploy`, checked as `reprise.deploy=` is.
-fn image_name(s: &str) -> Result<String, String> {
+pub(super) fn image_name(s: &str) -> Result<String, String> {
     config::check_image_name(s)
         .map(|()| s.to_owned())
         .map_err(str::to_owned)
@@ -432,8 +434,8 @@ fn install(
     executed.install = Some(result);
 }
 
-/// The operator's screen, then what follows it on the terminal and in the transcript: the
-/// closing lines, the upload (which may wait for the server on a network boot) and the end.
+/// The operator's screen (which runs the install step after the run), then what follows it on
+/// the terminal and in the transcript: the closing lines with the install's outcome, the upload (which may wait for the server on a network boot) and the end.
 pub fn on_screen(
     run: Run,
     station: Station,
@@ -460,8 +462,18 @@ pub fn on_screen(
         Exit::NoStorage(none) => lines.extend(none.lines(Language::En)),
         Exit::Finished(_) => {}
     }
-    if let Some(e) = &ending.executed {
+    if let Some(e) = ending.executed.as_mut() {
         lines.extend(closing_lines(&run, e));
+        // The screen ran the install step (or knew it was not due): `Run::finish` says its
+        // outcome, and nothing runs it a second time. An install the screen never reached is
+        // not one.
+        if e.install.is_none() {
+            e.install = Some(match run.install_due(e) {
+                Due::No(i) => i,
+                Due::Offered => Install::NotDue("no image chosen on the screen".into()),
+                Due::Configured(_) => Install::Failed("the screen ended before the install".into()),
+            });
+        }
     }
     // The screen is gone: the closing lines on the terminal and in the transcript.
     let mut out = Tee(
@@ -480,9 +492,6 @@ pub fn on_screen(
     let cancel = CancelToken::new();
     let c = cancel.clone();
     let watch = crate::sys::signals::watch_phase(move |_| c.cancel());
-    if let Some(e) = ending.executed.as_mut() {
-        install(&run, &station, e, &mut out, &cancel);
-    }
     let status = run.finish(
         &station,
         ending.executed.as_ref(),

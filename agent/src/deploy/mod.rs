@@ -42,6 +42,17 @@ impl Compression {
     }
 }
 
+/// The raw size a zstd frame's header states (the `zstd` tool writes it when it knew its
+/// input's size), from the first bytes of a `.img.zst`; `None` when the header is short,
+/// malformed or silent. For a file of several frames it is the first frame's: a total for the
+/// gauge and the disk-size check that can only be too small, never a refusal of its own.
+pub fn zstd_stated_size(head: &[u8]) -> Option<u64> {
+    zstd::zstd_safe::get_frame_content_size(head).ok().flatten()
+}
+
+/// Bytes that hold any zstd frame header (`ZSTD_FRAMEHEADERSIZE_MAX`).
+pub const ZSTD_HEADER_MAX: u64 = 18;
+
 /// A SHA-256 digest.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Sha256(pub [u8; 32]);
@@ -107,6 +118,53 @@ pub enum Install {
     Failed(String),
 }
 
+/// Why an install failed, as one word of the operator's (the screen says it in French or
+/// English; the step's own line keeps the detail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// No disk may receive it (none sanitized and internal), or the write guard refused it.
+    NoDisk,
+    /// The image could not be had: not on the stick, the server unreachable or without it.
+    Source,
+    /// The image's bytes are not its SHA-256 (a damaged file or download).
+    NotTheImage,
+    /// The disk is smaller than the image needs (nothing written).
+    DiskTooSmall,
+    /// The disk's sectors are not those the image's GPT was made for (nothing written).
+    SectorSize,
+    /// Writing, flushing or reading the disk failed.
+    DiskError,
+    /// Read back, the disk does not hold the image.
+    ReadBack,
+    /// The GPT could not be moved to the disk's end, or does not read back valid.
+    Layout,
+    /// The operator (or a signal) stopped it.
+    Cancelled,
+    /// The refurbishment record could not be signed, written or verified.
+    Record,
+    /// The install's own machinery stopped (a thread).
+    Internal,
+}
+
+impl From<&engine::InstallError> for Failure {
+    fn from(e: &engine::InstallError) -> Failure {
+        use engine::InstallError as E;
+        match e {
+            E::Source { .. } => Failure::Source,
+            E::Layout { .. } | E::GptCheck { .. } => Failure::Layout,
+            E::SectorSize { .. } => Failure::SectorSize,
+            E::DiskTooSmall { .. } => Failure::DiskTooSmall,
+            E::Write { .. } | E::SyncFailed { .. } | E::Flush { .. } | E::Read { .. } => {
+                Failure::DiskError
+            }
+            E::SourceMismatch { .. } => Failure::NotTheImage,
+            E::ReadBackMismatch { .. } => Failure::ReadBack,
+            E::Cancelled { .. } => Failure::Cancelled,
+            E::Thread { .. } => Failure::Internal,
+        }
+    }
+}
+
 impl Install {
     /// The line the console and the run's log say.
     pub fn line(&self) -> String {
@@ -129,6 +187,21 @@ impl Install {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zstd_header_states_the_raw_size_when_the_tool_knew_it() {
+        let raw = vec![7u8; 100_000];
+        let known = zstd::bulk::compress(&raw, 3).unwrap();
+        assert_eq!(
+            zstd_stated_size(&known[..ZSTD_HEADER_MAX as usize]),
+            Some(100_000)
+        );
+        // A stream compressed without knowing its size says nothing.
+        let streamed = zstd::encode_all(&raw[..], 3).unwrap();
+        assert_eq!(zstd_stated_size(&streamed), None);
+        assert_eq!(zstd_stated_size(&known[..2]), None);
+        assert_eq!(zstd_stated_size(b"not zstd at all, no magic"), None);
+    }
 
     #[test]
     fn both_digest_forms_are_accepted() {

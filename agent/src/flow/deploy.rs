@@ -1,6 +1,7 @@
 //! The install step of a run ([`Run::deploy`]), after `execute`: when every disk is sanitized,
-//! the verdict is refurbish and the run was told an image (`reprise.deploy=NAME`), the
-//! workshop's image goes onto the laptop's main internal disk (`deploy::target`), through the
+//! the verdict is refurbish and the run was told an image (`reprise.deploy=NAME`, or the
+//! operator chose one of the server's list on the result screen: [`Run::install_due`] says
+//! which, for the console and the screen alike), the workshop's image goes onto the laptop's main internal disk (`deploy::target`), through the
 //! write guard, from the stick (`DATA/images/NAME.img.zst` or `NAME.img`, its SHA-256 in
 //! `DATA/images/NAME.sha256`) or else the workshop server (`GET /api/v1/images`, then the
 //! image's URL, resumed after a dropped connection). Only a verified install gets its signed
@@ -9,12 +10,14 @@
 
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::run::{Executed, Run, RunStatus, Station};
 use crate::cert::refurbish;
 use crate::deploy::engine::{self, Filesystem, InstallProgress, Tuning, Written};
 use crate::deploy::target::{self, Candidate};
-use crate::deploy::{Compression, ImageSpec, Install, Installed, Sha256};
+use crate::deploy::{Compression, Failure, ImageSpec, Install, Installed, Sha256};
 use crate::model::DiskIdentity;
 use crate::sys::atomic;
 use crate::sys::clock::Stopwatch;
@@ -22,18 +25,19 @@ use crate::sys::http::{self, HttpImage, Retry};
 use crate::verdict::Decision;
 use crate::wipe::{CancelToken, OpenedDevice, PlannedDevice, VerifySpec, WipePlan, open_plan};
 
-/// The server's list entry (`GET /api/v1/images`).
-#[derive(Debug, serde::Deserialize)]
-struct ListedImage {
-    name: String,
+/// The server's list entry (`GET /api/v1/images`): what the result screen lists for the
+/// operator to choose, and what an install from the server starts from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ListedImage {
+    pub name: String,
     #[serde(default)]
-    version: String,
-    sha256: String,
+    pub version: String,
+    pub sha256: String,
     #[serde(default)]
-    raw_size: Option<u64>,
+    pub raw_size: Option<u64>,
     #[serde(default)]
-    compression: Option<String>,
-    url: String,
+    pub compression: Option<String>,
+    pub url: String,
 }
 
 /// The server's answer to `GET /api/v1/images`: `{"images": [...]}`, each name's versions
@@ -43,14 +47,84 @@ struct ImageList {
     images: Vec<ListedImage>,
 }
 
-/// The newest listed image called `name` in the server's answer `body`.
-fn listed_image(body: &[u8], name: &str) -> Result<ListedImage, String> {
+/// Every image of the server's answer `body`, in its order.
+fn listed_images(body: &[u8]) -> Result<Vec<ListedImage>, String> {
     let list: ImageList =
         serde_json::from_slice(body).map_err(|e| format!("not an image list: {e}"))?;
-    list.images
+    Ok(list.images)
+}
+
+/// The newest listed image called `name` in the server's answer `body`.
+fn listed_image(body: &[u8], name: &str) -> Result<ListedImage, String> {
+    listed_images(body)?
         .into_iter()
         .find(|i| i.name == name)
         .ok_or_else(|| format!("the workshop server has no image {name}"))
+}
+
+/// Whether the install step is due after an executed run, and of which image — the one place
+/// its rules live, for the console and the screen alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Due {
+    /// The image the run was told (`reprise.deploy=`): it follows the wipe without a key.
+    Configured(String),
+    /// No image named, an interactive run, a workshop server: the operator may choose one of
+    /// the server's images on the result screen.
+    Offered,
+    /// Nothing to install, or it cannot be: what the step records.
+    No(Install),
+}
+
+/// Which image an install takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    /// The stick's file, else the server's image of that name.
+    Named(String),
+    /// An entry of the server's list, chosen by the operator.
+    Listed(ListedImage),
+}
+
+/// What is being installed, from where, onto which disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installing {
+    pub image: ImageSpec,
+    /// "stick" or "server".
+    pub source: &'static str,
+    /// The file on the stick, or the image's URL.
+    pub location: String,
+    pub disk: DiskIdentity,
+}
+
+/// What the install step says while it runs (the screen's gauge and panel).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstallEvent {
+    /// The image and the disk, before the first byte is written.
+    Started(Box<Installing>),
+    /// A sample of the write (download + write) or of the read-back.
+    Progress(InstallProgress),
+    /// The download resumed after a dropped connection (how many times so far).
+    Resumed(u32),
+    /// The image's bytes are verified: the GPT goes to the disk's end and is read back.
+    Layout,
+    /// The last filesystem is checked and grown to the disk.
+    Filesystem,
+    /// The install failed, for this reason (its `Install::Failed` says the detail).
+    Failed(Failure),
+}
+
+/// An HTTP image that counts its resumptions where the step's caller can see them (the
+/// engine reads the source on its own thread).
+struct Counted {
+    inner: HttpImage,
+    resumes: Arc<AtomicU32>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf);
+        self.resumes.store(self.inner.resumes(), Ordering::Relaxed);
+        n
+    }
 }
 
 /// Where the image comes from.
@@ -60,9 +134,34 @@ struct Source {
     reader: Option<Box<dyn Read + Send>>,
     kind: &'static str,
     location: String,
+    /// The download's resumptions so far (0 for the stick).
+    resumes: Arc<AtomicU32>,
 }
 
 impl Run {
+    /// Whether the install is due after `executed`, and of what (see the module doc).
+    pub fn install_due(&self, executed: &Executed) -> Due {
+        let offered = self.config.deploy.is_none()
+            && self.config.server.is_some()
+            && self.config.auto.is_none();
+        if self.config.deploy.is_none() && !offered {
+            return Due::No(Install::NotDue("no image named (reprise.deploy=)".into()));
+        }
+        if executed.status() != RunStatus::Sanitized {
+            return Due::No(Install::NotDue("not every disk is sanitized".into()));
+        }
+        if executed.verdict.decision != Decision::Refurbish {
+            return Due::No(Install::NotDue("the verdict is recycle".into()));
+        }
+        if executed.read_back.is_err() {
+            return Due::No(Install::Failed("the certificate does not verify".into()));
+        }
+        match &self.config.deploy {
+            Some(name) => Due::Configured(name.clone()),
+            None => Due::Offered,
+        }
+    }
+
     /// Installs the image the run was told, when it is due (see the module doc). `progress`
     /// receives the gauge's samples.
     pub fn deploy(
@@ -72,33 +171,65 @@ impl Run {
         progress: &mut dyn FnMut(&InstallProgress),
         cancel: &CancelToken,
     ) -> Install {
-        let Some(name) = &self.config.deploy else {
-            return Install::NotDue("no image named (reprise.deploy=)".into());
+        let name = match self.install_due(executed) {
+            Due::Configured(name) => name,
+            Due::Offered => return Install::NotDue("no image named (reprise.deploy=)".into()),
+            Due::No(i) => return i,
         };
-        if executed.status() != RunStatus::Sanitized {
-            return Install::NotDue("not every disk is sanitized".into());
-        }
-        if executed.verdict.decision != Decision::Refurbish {
-            return Install::NotDue("the verdict is recycle".into());
+        let mut events = |e: InstallEvent| {
+            if let InstallEvent::Progress(p) = e {
+                progress(&p);
+            }
+        };
+        self.deploy_image(station, executed, Wanted::Named(name), &mut events, cancel)
+    }
+
+    /// Installs `wanted` after `executed` — the configured image, or the one the operator
+    /// chose from the server's list — when the run allows an install at all (sanitized,
+    /// refurbish, its certificate verified); `events` says what it does as it goes.
+    pub fn deploy_image(
+        &self,
+        station: &Station,
+        executed: &Executed,
+        wanted: Wanted,
+        events: &mut dyn FnMut(InstallEvent),
+        cancel: &CancelToken,
+    ) -> Install {
+        if let Due::No(i) = self.install_due(executed) {
+            return i;
         }
         let Ok(read_back) = &executed.read_back else {
             return Install::Failed("the certificate does not verify".into());
         };
-        match self.install(station, executed, name, &read_back.digest, progress, cancel) {
+        match self.install(station, executed, wanted, &read_back.digest, events, cancel) {
             Ok(i) => Install::Installed(Box::new(i)),
-            Err(why) => Install::Failed(why),
+            Err((failure, why)) => {
+                events(InstallEvent::Failed(failure));
+                Install::Failed(why)
+            }
         }
+    }
+
+    /// The workshop server's images (`GET /api/v1/images`), each name's newest first.
+    pub fn server_images(&self) -> Result<Vec<ListedImage>, String> {
+        let Some(server) = &self.config.server else {
+            return Err("no workshop server (reprise.server=)".into());
+        };
+        let url = format!("{}/api/v1/images", server.url.trim_end_matches('/'));
+        let body = http::get_small(&url, 1 << 20).map_err(|e| crate::model::error_chain(&e))?;
+        listed_images(&body).map_err(|why| format!("{url}: {why}"))
     }
 
     fn install(
         &self,
         station: &Station,
         executed: &Executed,
-        name: &str,
+        wanted: Wanted,
         certificate_digest: &str,
-        progress: &mut dyn FnMut(&InstallProgress),
+        events: &mut dyn FnMut(InstallEvent),
         cancel: &CancelToken,
-    ) -> Result<Installed, String> {
+    ) -> Result<Installed, (Failure, String)> {
+        let no_disk = |why: String| (Failure::NoDisk, why);
         let candidates: Vec<Candidate> = self
             .probe
             .disks
@@ -115,59 +246,90 @@ impl Run {
                     .any(|w| w.device.id == d.id && w.is_sanitized()),
             })
             .collect();
-        let chosen = target::choose(&candidates).map_err(|e| e.to_string())?;
+        let chosen = target::choose(&candidates).map_err(|e| no_disk(e.to_string()))?;
         let disk = chosen.identity.clone();
-        let mut source = self.source(name)?;
-        let reader = source.reader.take().ok_or("the image was already read")?;
+        let mut source = match wanted {
+            Wanted::Named(name) => self.source(&name),
+            Wanted::Listed(entry) => self.server_source(entry),
+        }
+        .map_err(|why| (Failure::Source, why))?;
+        let reader = source
+            .reader
+            .take()
+            .ok_or((Failure::Internal, "the image was already read".to_owned()))?;
         let plan = WipePlan {
             devices: vec![PlannedDevice::overwrite(
                 PathBuf::from(&disk.dev_path),
                 disk.clone(),
-                "zero".parse().map_err(|e| format!("{e:?}"))?,
+                "zero".parse().map_err(|e| no_disk(format!("{e:?}")))?,
             )],
             rounds: 1,
             verify: VerifySpec::None,
         }
         .validate()
-        .map_err(|e| crate::model::error_chain(&e))?;
+        .map_err(|e| no_disk(crate::model::error_chain(&e)))?;
         // Through the wipe's one door to a device: the guard's checks (the boot medium, a
         // mounted or busy disk refused; the disk named before and after opening).
         let guard = super::guard(&self.config.root, &self.probe.disks);
-        let mut device = match open_plan(&plan, &guard).pop() {
+        let mut opened = open_plan(&plan, &guard).pop();
+        // The demo's stand-in writes at the demo's pace, as its wipe did.
+        if let Some(demo) = &self.demo {
+            opened = opened.map(|o| o.map(|dev| dev.paced(demo.pace_bps)));
+        }
+        let mut device = match opened {
             Some(Ok(OpenedDevice::Overwrite(io, _, _))) => io,
             Some(Ok(other)) => {
-                return Err(format!(
+                return Err(no_disk(format!(
                     "{}: not opened for an overwrite",
                     other.io().path().display()
-                ));
+                )));
             }
-            Some(Err(refusal)) => return Err(crate::model::error_chain(&refusal.error)),
-            None => return Err("the install's plan names no disk".into()),
+            Some(Err(refusal)) => return Err(no_disk(crate::model::error_chain(&refusal.error))),
+            None => return Err(no_disk("the install's plan names no disk".into())),
         };
+        events(InstallEvent::Started(Box::new(Installing {
+            image: source.spec.clone(),
+            source: source.kind,
+            location: source.location.clone(),
+            disk: disk.clone(),
+        })));
         let watch = Stopwatch::start();
-        let err = |e: engine::InstallError| crate::model::error_chain(&e);
+        let err = |e: engine::InstallError| (Failure::from(&e), crate::model::error_chain(&e));
+        let resumes = Arc::clone(&source.resumes);
+        let mut said = 0;
         let written = engine::write_image(
             device.as_mut(),
             reader,
             &source.spec,
             Tuning::default(),
-            progress,
+            &mut |p| {
+                let now = resumes.load(Ordering::Relaxed);
+                if now != said {
+                    said = now;
+                    events(InstallEvent::Resumed(now));
+                }
+                events(InstallEvent::Progress(p.clone()));
+            },
             cancel,
         )
         .map_err(err)?;
+        events(InstallEvent::Layout);
         let layout = engine::fix_gpt(device.as_mut(), &source.spec).map_err(err)?;
+        events(InstallEvent::Filesystem);
         let filesystem = engine::grow_filesystem(device, &layout);
         let duration_ms = watch.elapsed_ms();
-        let record = self.record(
-            station,
-            executed,
-            certificate_digest,
-            &source,
-            &disk,
-            &written,
-            &filesystem,
-            duration_ms,
-        )?;
+        let record = self
+            .record(
+                station,
+                executed,
+                certificate_digest,
+                &source,
+                &disk,
+                &written,
+                &filesystem,
+                duration_ms,
+            )
+            .map_err(|why| (Failure::Record, why))?;
         Ok(Installed {
             image: source.spec,
             disk,
@@ -197,19 +359,35 @@ impl Run {
                 .next()
                 .and_then(Sha256::parse)
                 .ok_or_else(|| format!("{}: no SHA-256 of the raw image", sums.display()))?;
-            let (reader, len) =
+            let (mut reader, len) =
                 crate::sys::file::open_stream(&path).map_err(|e| crate::model::error_chain(&e))?;
+            let raw_size = match compression {
+                Compression::None => Some(len),
+                // The frame's header, when it states the raw size: the gauge's total and the
+                // disk-size check before writing. Its bytes go back in front of the stream.
+                Compression::Zstd => {
+                    let mut head = Vec::new();
+                    (&mut reader)
+                        .take(crate::deploy::ZSTD_HEADER_MAX)
+                        .read_to_end(&mut head)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let stated = crate::deploy::zstd_stated_size(&head);
+                    reader = Box::new(std::io::Cursor::new(head).chain(reader));
+                    stated
+                }
+            };
             return Ok(Source {
                 spec: ImageSpec {
                     name: name.to_owned(),
                     version: String::new(),
                     sha256,
                     compression,
-                    raw_size: (compression == Compression::None).then_some(len),
+                    raw_size,
                 },
                 reader: Some(reader),
                 kind: "stick",
                 location: path.display().to_string(),
+                resumes: Arc::default(),
             });
         }
         let Some(server) = &self.config.server else {
@@ -223,6 +401,16 @@ impl Run {
             .map_err(|e| crate::model::error_chain(&e))?;
         let entry =
             listed_image(&list, name).map_err(|why| format!("{base}/api/v1/images: {why}"))?;
+        self.server_source(entry)
+    }
+
+    /// The server's image `entry` (of its list), opened for a download that resumes.
+    fn server_source(&self, entry: ListedImage) -> Result<Source, String> {
+        let Some(server) = &self.config.server else {
+            return Err(format!("image {}: no workshop server", entry.name));
+        };
+        let base = server.url.trim_end_matches('/');
+        let name = &entry.name;
         let sha256 = Sha256::parse(&entry.sha256)
             .ok_or_else(|| format!("image {name}: sha256 {:?} is not a digest", entry.sha256))?;
         let compression = Compression::parse(entry.compression.as_deref().unwrap_or("none"))
@@ -243,6 +431,7 @@ impl Run {
                 "{url}: the server sends image {stated}, its list says {sha256}"
             ));
         }
+        let resumes = Arc::new(AtomicU32::new(0));
         Ok(Source {
             spec: ImageSpec {
                 name: entry.name,
@@ -251,9 +440,13 @@ impl Run {
                 compression,
                 raw_size: entry.raw_size,
             },
-            reader: Some(Box::new(http)),
+            reader: Some(Box::new(Counted {
+                inner: http,
+                resumes: Arc::clone(&resumes),
+            })),
             kind: "server",
             location: url,
+            resumes,
         })
     }
 

@@ -165,6 +165,32 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> Result<PathBuf, FileError> {
     })
 }
 
+/// Copies every regular file of `from` (each at most [`MAX_FILE_BYTES`]) into the folder `to`
+/// as new files (the demo's workshop images); how many. Nothing existing is overwritten.
+pub fn copy_files(from: &Path, to: &Path) -> Result<usize, FileError> {
+    let read_err = |source| FileError::Read {
+        path: from.to_owned(),
+        source,
+    };
+    atomic::ensure_dir(to).map_err(|source| FileError::Create {
+        path: to.to_owned(),
+        source,
+    })?;
+    let mut n = 0;
+    for entry in std::fs::read_dir(from).map_err(read_err)? {
+        let path = entry.map_err(read_err)?.path();
+        if !matches!(kind(&path), Ok(Kind::Regular { .. })) {
+            continue;
+        }
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        create_new(&to.join(name), &read(&path)?)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ pub mod model;
 pub mod msg;
 pub mod palette;
 pub mod qr;
+pub mod rate;
 pub mod runtime;
 pub mod update;
 pub mod view;

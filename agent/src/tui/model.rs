@@ -24,6 +24,9 @@ use crate::wipe::Progress;
 use crate::wipe::report::{DeviceWipe, Outcome};
 
 use super::qr::QrMatrix;
+use super::rate::RateMeter;
+use crate::deploy::{Failure, Install};
+use crate::flow::deploy::{Due, Installing, ListedImage};
 
 /// What stays the same for the whole session: the run's settings (resolved once, in
 /// `flow::config`), and how the screen paces itself.
@@ -115,6 +118,10 @@ pub enum Screen {
     Confirm,
     /// One gauge per disk, the log, the live panel.
     Wipe,
+    /// The family system being installed: the image, the disk, the step, a gauge.
+    Install,
+    /// The workshop server's images, for the operator to choose one (F9 on the result).
+    Images,
     /// Verdict, reasons, actions, each disk's result, the certificate and its QR code.
     Result,
     Keyboard,
@@ -132,6 +139,8 @@ impl Screen {
             Screen::Choose => "choose",
             Screen::Confirm => "confirm",
             Screen::Wipe => "wipe",
+            Screen::Install => "install",
+            Screen::Images => "images",
             Screen::Result => "result",
             Screen::Keyboard => "keyboard",
             Screen::Colours => "colours",
@@ -149,6 +158,10 @@ pub enum Overlay {
     Quit,
     /// Stop the wipe: F10 then Enter; `armed` once F10 was pressed.
     Cancel {
+        armed: bool,
+    },
+    /// Stop the install: F10 then Enter (a cancelled install is a failed one).
+    CancelInstall {
         armed: bool,
     },
     /// The end of the run: what the machine does next (`Config::ending_choices`), the one
@@ -239,11 +252,13 @@ pub struct RunResult {
     pub requested_purge: bool,
     /// Disks that appeared while the run was under way (not sanitized).
     pub appeared: Vec<crate::model::DiskIdentity>,
+    /// Whether the family system is installed next (`Run::install_due`).
+    pub install: Due,
 }
 
 impl RunResult {
-    /// What the screen shows of an executed run.
-    pub fn of(e: &flow::run::Executed) -> RunResult {
+    /// What the screen shows of an executed run, and whether the install is due after it.
+    pub fn of(e: &flow::run::Executed, install: Due) -> RunResult {
         RunResult {
             status: e.status(),
             verdict: e.verdict.clone(),
@@ -255,8 +270,106 @@ impl RunResult {
             },
             requested_purge: e.requested == Level::Purge,
             appeared: e.appeared.clone(),
+            install,
         }
     }
+}
+
+/// The step of an install, in its order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum InstallStep {
+    /// Choosing the disk, opening the image.
+    Opening,
+    /// Downloading (or reading the stick) and writing.
+    Write,
+    /// Reading the disk back against the image's SHA-256.
+    ReadBack,
+    /// Moving the GPT to the disk's end.
+    Layout,
+    /// Checking and growing the last filesystem.
+    Filesystem,
+}
+
+/// An install under way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallRun {
+    pub started: Duration,
+    pub target: Option<Installing>,
+    pub step: InstallStep,
+    pub bytes_done: u64,
+    pub bytes_total: Option<u64>,
+    /// The step's average rate as the engine measures it (shown until the meter has a window).
+    pub engine_rate: u64,
+    pub meter: RateMeter,
+    /// Times the download resumed after a dropped connection.
+    pub resumes: u32,
+    pub cancelling: bool,
+    /// Why it failed, once the step says it.
+    pub failure: Option<Failure>,
+    /// When the transcript last had a progress line.
+    pub logged_at: Option<Duration>,
+}
+
+impl InstallRun {
+    pub fn new(started: Duration) -> InstallRun {
+        InstallRun {
+            started,
+            target: None,
+            step: InstallStep::Opening,
+            bytes_done: 0,
+            bytes_total: None,
+            engine_rate: 0,
+            meter: RateMeter::default(),
+            resumes: 0,
+            cancelling: false,
+            failure: None,
+            logged_at: None,
+        }
+    }
+
+    /// Bytes per second: over the meter's window, else the engine's average.
+    pub fn rate_bps(&self) -> u64 {
+        self.meter.rate_bps().unwrap_or(self.engine_rate)
+    }
+
+    /// Time left in this step.
+    pub fn eta_ms(&self) -> Option<u64> {
+        let total = self.bytes_total?;
+        super::rate::eta_ms(self.bytes_done, total, self.rate_bps())
+    }
+
+    /// How far the step is, per mille (0 when the total is unknown).
+    pub fn permille(&self) -> u32 {
+        self.bytes_total
+            .and_then(|t| (self.bytes_done.saturating_mul(1000)).checked_div(t))
+            .map_or(0, |p| u32::try_from(p.min(1000)).unwrap_or(1000))
+    }
+}
+
+/// The family system's install, as the screen follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstallState {
+    /// The run is not over yet.
+    Idle,
+    /// The result screen offers F9 (the server's list); `error`: why the last listing failed.
+    Offered {
+        error: Option<String>,
+    },
+    /// Asking the server for its list.
+    Listing,
+    /// The server's images, one under the cursor.
+    Choosing {
+        images: Vec<ListedImage>,
+        cursor: usize,
+    },
+    Running(Box<InstallRun>),
+    /// What the step did; `cancelled`: the operator (or a signal) stopped it; `failure`: why
+    /// it failed, in a word the screen translates.
+    Done {
+        outcome: Install,
+        cancelled: bool,
+        failure: Option<Failure>,
+    },
 }
 
 /// The cooling check.
@@ -325,6 +438,8 @@ pub struct Model {
     pub cooling: CoolingState,
     pub ram: RamState,
     pub result: Option<RunResult>,
+    /// The family system's install after the run.
+    pub install: InstallState,
     pub fatal: Option<String>,
     /// How the session ends, once set: the runtime then leaves.
     pub exit: Option<Exit>,
@@ -384,6 +499,7 @@ impl Model {
             cooling: CoolingState::default(),
             ram: RamState::default(),
             result: None,
+            install: InstallState::Idle,
             fatal: None,
             exit: None,
             pending_exit: None,
@@ -464,6 +580,26 @@ impl Model {
     /// Whether automatic mode drives the screens now.
     pub fn automatic(&self) -> bool {
         self.cfg.auto() && !self.auto.stopped
+    }
+
+    /// Whether the result screen offers the server's images now (F9): the run allows it
+    /// (`Due::Offered`: interactive, a server, no image named), and no install is under way
+    /// or verified.
+    pub fn offers_install(&self) -> bool {
+        self.result
+            .as_ref()
+            .is_some_and(|r| r.install == Due::Offered)
+            && !self.cfg.auto()
+            && match &self.install {
+                InstallState::Offered { .. } => true,
+                InstallState::Done { outcome, .. } => !matches!(outcome, Install::Installed(_)),
+                _ => false,
+            }
+    }
+
+    /// Whether an install is under way.
+    pub fn installing(&self) -> bool {
+        matches!(self.install, InstallState::Running(_))
     }
 
     /// Adds a line to the log pane.

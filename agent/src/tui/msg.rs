@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use crate::cert::model::{ChecksRecord, CoolingCheck, MemoryCheck};
 use crate::checks::cooling::CoolingSample;
+use crate::deploy::Install;
+use crate::flow::deploy::{InstallEvent, ListedImage};
 use crate::flow::{Inspection, RunPlan};
 use crate::sys::sensors::LiveSample;
 use crate::wipe::WipeEvent;
@@ -37,6 +39,12 @@ pub enum Msg {
     RamDone(MemoryCheck),
     /// SIGTERM or SIGINT from outside (power button, kill): cancel now, no question asked.
     Signal(String),
+    /// What the install step does as it goes.
+    Install(InstallEvent),
+    /// The install ended (installed and verified, failed, or not due).
+    InstallDone(Box<Install>),
+    /// The workshop server's images (`Effect::ListImages`), or why they could not be had.
+    Images(Result<Vec<ListedImage>, String>),
     /// The machine slept and woke (`Effect::Unfreeze`): what the drives say now and how long
     /// it slept, or why it could not suspend.
     Unfrozen(Box<Result<(Inspection, Duration), String>>),
@@ -53,6 +61,16 @@ pub enum Effect {
     },
     /// Stop the wipe workers at their next buffer.
     Cancel,
+    /// Install the family system after the run (`Run::deploy_image`): the image the run was
+    /// told, or `image`, chosen from the server's list (answers with `Msg::Install` events and
+    /// one `Msg::InstallDone`).
+    StartInstall {
+        image: Option<Box<ListedImage>>,
+    },
+    /// Stop the install at its next buffer (it then fails, never "installed").
+    CancelInstall,
+    /// Ask the workshop server for its images (answers with one `Msg::Images`).
+    ListImages,
     /// The checks finished so far: the run's certificate records what is here when it is
     /// issued. `busy`: a check is on screen; the certificate waits for it.
     Checks {

@@ -19,7 +19,9 @@ use ratatui::backend::{Backend, CrosstermBackend};
 
 use crate::cert::model::ChecksRecord;
 use crate::checks::cooling::{self, CoolingSample};
+use crate::deploy::Install;
 use crate::flow::RunPlan;
+use crate::flow::deploy::{Due, ListedImage, Wanted};
 use crate::flow::run::{Executed, Hooks, RamEvent, RamTest, Run, Station};
 use crate::model::text;
 use crate::sys::SysRoot;
@@ -239,6 +241,8 @@ struct Runtime {
     session: Session,
     tx: Sender<Msg>,
     cancel: CancelToken,
+    /// The install's own: cancelling it leaves the wipe's alone.
+    install_cancel: CancelToken,
     store: Store,
     /// What the run produced, for the steps after the screen.
     executed: Arc<Mutex<Option<Executed>>>,
@@ -266,6 +270,7 @@ impl Runtime {
             session,
             tx,
             cancel: CancelToken::new(),
+            install_cancel: CancelToken::new(),
             store: Arc::default(),
             executed: Arc::default(),
             started: false,
@@ -311,6 +316,9 @@ impl Runtime {
                 Effect::Transcript(l) => self.line(l),
                 Effect::StartRun { plan, ram_test } => self.start_run(*plan, ram_test),
                 Effect::Cancel => self.cancel.cancel(),
+                Effect::StartInstall { image } => self.start_install(image.map(|i| *i)),
+                Effect::CancelInstall => self.install_cancel.cancel(),
+                Effect::ListImages => self.list_images(),
                 Effect::Checks { record, busy } => {
                     let (lock, cv) = &*self.store;
                     let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -407,12 +415,81 @@ impl Runtime {
                 execute(&run, &station, &plan, ram_test, &tx, cancel, store)
             }))
             .unwrap_or_else(|_| Err("internal error: a worker stopped unexpectedly".to_owned()));
-            let shown = result.map(|e| {
-                let shown = RunResult::of(&e);
+            let shown = result.map(|mut e| {
+                let due = run.install_due(&e);
+                // Not due: the step's record is already known (the console after the screen
+                // says it, and never runs the step again).
+                if let Due::No(i) = &due {
+                    e.install = Some(i.clone());
+                }
+                let shown = RunResult::of(&e, due);
                 *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                 shown
             });
             let _ = tx.send(Msg::RunDone(Box::new(shown)));
+        });
+    }
+}
+
+impl Runtime {
+    /// The install step on its own thread, after the run: `Run::deploy_image` with the image
+    /// the run was told, or `chosen` from the server's list; its events go to the screen, its
+    /// outcome into the run's `Executed` (so that `Run::finish` powers off only after a verified
+    /// install, and nothing after the screen runs it again).
+    fn start_install(&mut self, chosen: Option<ListedImage>) {
+        self.install_cancel = CancelToken::new();
+        let (tx, cancel) = (self.tx.clone(), self.install_cancel.clone());
+        let (run, station) = (Arc::clone(&self.session.run), self.session.station.clone());
+        let slot = Arc::clone(&self.executed);
+        std::thread::spawn(move || {
+            let executed = slot.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let outcome = match executed {
+                None => Install::Failed("the run produced no certificate".into()),
+                Some(e) => {
+                    let wanted = match (chosen, run.install_due(&e)) {
+                        (Some(image), _) => Ok(Wanted::Listed(image)),
+                        (None, Due::Configured(name)) => Ok(Wanted::Named(name)),
+                        (None, Due::Offered) => {
+                            Err(Install::NotDue("no image chosen on the screen".into()))
+                        }
+                        (None, Due::No(i)) => Err(i),
+                    };
+                    let events_tx = tx.clone();
+                    let outcome = match wanted {
+                        Err(i) => i,
+                        Ok(wanted) => std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            run.deploy_image(
+                                &station,
+                                &e,
+                                wanted,
+                                &mut |ev| {
+                                    let _ = events_tx.send(Msg::Install(ev));
+                                },
+                                &cancel,
+                            )
+                        }))
+                        .unwrap_or_else(|_| {
+                            Install::Failed(
+                                "internal error: the install stopped unexpectedly".into(),
+                            )
+                        }),
+                    };
+                    if let Some(e) = slot.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+                        e.install = Some(outcome.clone());
+                    }
+                    outcome
+                }
+            };
+            let _ = tx.send(Msg::InstallDone(Box::new(outcome)));
+        });
+    }
+
+    /// The workshop server's images, fetched on their own thread (a slow server never freezes
+    /// the screen).
+    fn list_images(&mut self) {
+        let (tx, run) = (self.tx.clone(), Arc::clone(&self.session.run));
+        std::thread::spawn(move || {
+            let _ = tx.send(Msg::Images(run.server_images()));
         });
     }
 }

@@ -82,12 +82,20 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.checks.memory = Some(r);
         }
         Msg::Unfrozen(r) => unfrozen(m, *r, &mut fx),
+        Msg::Install(e) => install::event(m, e, &mut fx),
+        Msg::InstallDone(i) => install::done(m, *i, &mut fx),
+        Msg::Images(r) => install::listed(m, r, &mut fx),
         Msg::Signal(sig) => {
             if m.run.is_running() {
                 cancel(m, &mut fx);
                 fx.push(Effect::Transcript(format!(
                     "reprise: {sig} received, cancelling (the report will say cancelled)"
                 )));
+            } else if m.installing() {
+                fx.push(Effect::Transcript(format!(
+                    "reprise: {sig} received, cancelling the install"
+                )));
+                install::cancel(m, &mut fx);
             } else if m.exit.is_none() {
                 // Nothing running: leave as the screen stands (declined, or the run's result).
                 fx.push(Effect::Transcript(format!(
@@ -190,6 +198,9 @@ fn key(m: &mut Model, k: Key, fx: &mut Vec<Effect>) {
         Screen::Choose => choose_key(m, k, fx),
         Screen::Confirm => confirm_key(m, k, fx),
         Screen::Wipe => wipe_key(m, k, fx),
+        Screen::Install => install::install_key(m, k),
+        Screen::Images => install::images_key(m, k, fx),
+        Screen::Result if k == Key::F(9) => install::list(m, fx),
         Screen::Cooling => cooling_key(m, k, fx),
         Screen::Error
             if k == Key::F(7)
@@ -212,6 +223,11 @@ fn quit_now(m: &mut Model, fx: &mut Vec<Effect>) {
     if m.run.is_running() {
         m.quit_after_run = true;
         cancel(m, fx);
+        return;
+    }
+    if m.installing() {
+        m.quit_after_run = true;
+        install::cancel(m, fx);
         return;
     }
     end_busy_check(m, fx);
@@ -290,6 +306,15 @@ fn overlay_key(m: &mut Model, o: Overlay, k: Key, fx: &mut Vec<Effect>) {
             _ => {}
         },
         Overlay::End { selected } => end_key(m, selected, k, fx),
+        Overlay::CancelInstall { armed } => match k {
+            Key::F(10) => m.overlay = Some(Overlay::CancelInstall { armed: true }),
+            Key::Enter if armed => {
+                m.overlay = None;
+                install::cancel(m, fx);
+            }
+            Key::Esc => m.overlay = None,
+            _ => {}
+        },
         Overlay::Cancel { armed } => match k {
             Key::F(10) => m.overlay = Some(Overlay::Cancel { armed: true }),
             Key::Enter if armed => {
@@ -891,12 +916,13 @@ fn run_done(m: &mut Model, r: Result<RunResult, String>, fx: &mut Vec<Effect>) {
                 },
                 result.status != RunStatus::Sanitized,
             );
+            let due = result.install.clone();
             m.result = Some(result);
             if m.quit_after_run {
                 quit_now(m, fx);
                 return;
             }
-            go(m, Screen::Result, fx);
+            install::after_run(m, &due, fx);
         }
         Err(e) => {
             if m.quit_after_run {
@@ -908,6 +934,10 @@ fn run_done(m: &mut Model, r: Result<RunResult, String>, fx: &mut Vec<Effect>) {
         }
     }
 }
+
+mod install;
+
+pub use install::step_name;
 
 #[cfg(test)]
 mod tests;

@@ -243,17 +243,23 @@ fn stick_image(data: &Path, name: &str, digest: Option<&str>) -> Vec<u8> {
     bytes
 }
 
+/// A recorded SATA laptop whose run installs `famille` after the wipe (the tree lives as long
+/// as the run). Its CPU is below the default policy's: a workshop that takes it.
+fn installing_run(dir: &Path) -> (Tree, Run) {
+    let t = Tree::new();
+    tree::sata_laptop(&t);
+    let mut run = run_over(&t, dir);
+    run.config.deploy = Some("famille".into());
+    run.policy.cpu.minimum_x86_64_level = 1;
+    run.policy.cpu.minimum_cores = 1;
+    (t, run)
+}
+
 #[test]
 fn a_refurbished_laptop_receives_the_sticks_image_and_a_signed_record() {
     use reprise::deploy::Install;
-    let t = Tree::new();
-    tree::sata_laptop(&t);
     let dir = tempfile::tempdir().unwrap();
-    let mut run = run_over(&t, dir.path());
-    run.config.deploy = Some("famille".into());
-    // The recorded laptop's CPU is below the default policy's: a workshop that takes it.
-    run.policy.cpu.minimum_x86_64_level = 1;
-    run.policy.cpu.minimum_cores = 1;
+    let (_tree, run) = installing_run(dir.path());
     let image = stick_image(&dir.path().join("data"), "famille", None);
     let mut e = execute(&run);
     assert_eq!(e.status(), RunStatus::Sanitized);
@@ -297,14 +303,8 @@ fn a_refurbished_laptop_receives_the_sticks_image_and_a_signed_record() {
 #[test]
 fn an_image_that_is_not_its_digest_is_no_install_and_keeps_the_laptop_on() {
     use reprise::deploy::Install;
-    let t = Tree::new();
-    tree::sata_laptop(&t);
     let dir = tempfile::tempdir().unwrap();
-    let mut run = run_over(&t, dir.path());
-    run.config.deploy = Some("famille".into());
-    // The recorded laptop's CPU is below the default policy's: a workshop that takes it.
-    run.policy.cpu.minimum_x86_64_level = 1;
-    run.policy.cpu.minimum_cores = 1;
+    let (_tree, mut run) = installing_run(dir.path());
     stick_image(&dir.path().join("data"), "famille", Some(&"ab".repeat(32)));
     let mut e = execute(&run);
     let station = run.station().unwrap();
@@ -330,4 +330,41 @@ fn an_image_that_is_not_its_digest_is_no_install_and_keeps_the_laptop_on() {
         run.deploy(&station, &e, &mut |_| {}, &CancelToken::new()),
         Install::NotDue(_)
     ));
+}
+
+/// A stick's `NAME.img.zst` whose frame states its raw size: the write's samples carry that
+/// total (the screen's gauge and ETA), and the install is verified against the raw digest.
+#[test]
+fn a_sticks_zstd_image_gives_the_gauge_its_total() {
+    use reprise::deploy::Install;
+    use reprise::deploy::engine::Phase;
+    let dir = tempfile::tempdir().unwrap();
+    let (_tree, run) = installing_run(dir.path());
+    let images = dir.path().join("data/images");
+    let image = stick_image(&dir.path().join("data"), "famille", None);
+    std::fs::write(
+        images.join("famille.img.zst"),
+        zstd::bulk::compress(&image, 3).unwrap(),
+    )
+    .unwrap();
+    std::fs::remove_file(images.join("famille.img")).unwrap();
+    let e = execute(&run);
+    let station = run.station().unwrap();
+    let mut totals = Vec::new();
+    let done = run.deploy(
+        &station,
+        &e,
+        &mut |p| {
+            if p.phase == Phase::Write {
+                totals.push(p.bytes_total);
+            }
+        },
+        &CancelToken::new(),
+    );
+    assert!(matches!(done, Install::Installed(_)), "{done:?}");
+    assert!(!totals.is_empty());
+    assert!(
+        totals.iter().all(|t| *t == Some(image.len() as u64)),
+        "{totals:?}"
+    );
 }

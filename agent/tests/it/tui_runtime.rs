@@ -3,6 +3,7 @@
 //! sleeps for hours in one write) never freezes it — a signal still gets its answer at once.
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use reprise::sys::SysRoot;
 use reprise::tui::Msg;
 use reprise::tui::keys::Key;
 use reprise::tui::model::{Config, Model};
-use reprise::tui::runtime::{Session, drive};
+use reprise::tui::runtime::{Ending, Session, drive};
 
 const DEMO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -53,22 +54,28 @@ fn wait_for(lines: &mpsc::Receiver<String>, what: &str, within: Duration) -> Dur
     panic!("{what:?} not in the transcript within {within:?}");
 }
 
-#[test]
-fn a_stuck_disk_never_freezes_the_screen() {
+/// A demo run's screen driven on ratatui's `TestBackend` on its own thread: `given`'s settings,
+/// stand-ins of `stand_in` bytes written at `pace` bytes per second, `prepare` run on the data
+/// folder first. Messages go in by `msgs`, transcript lines come out by `lines`, the session's
+/// end by `end`.
+struct Driven {
+    dir: tempfile::TempDir,
+    msgs: mpsc::Sender<Msg>,
+    lines: mpsc::Receiver<String>,
+    end: mpsc::Receiver<Ending>,
+}
+
+fn driven(given: Given, stand_in: u64, pace: u64, prepare: impl FnOnce(&Path)) -> Driven {
     let dir = tempfile::tempdir().unwrap();
     let disks = dir.path().join("disks");
     std::fs::create_dir(&disks).unwrap();
-    let given = Given {
-        language: Some(Language::En),
-        ..Given::default()
-    };
+    prepare(&dir.path().join("data"));
     let flags = RunFlags {
         ram_test: false,
         ..RunFlags::new(SysRoot::new(DEMO), DataDir(dir.path().join("data")))
     };
     let config = config::resolve(given, Given::default(), flags, None);
-    // 1 kB/s: the first 8 MiB write sleeps for hours, as a disk that stopped answering.
-    let run = flow::run::Run::demo(config, &disks, |_| 16 << 20, 1000).unwrap();
+    let run = flow::run::Run::demo(config, &disks, move |_| stand_in, pace).unwrap();
     let station = run.station().unwrap();
     let mut cfg = Config::new(&run.config);
     cfg.demo = true;
@@ -82,11 +89,39 @@ fn a_stuck_disk_never_freezes_the_screen() {
         transcript: Box::new(Lines(lines_tx, Vec::new())),
     };
     let (tx, rx) = mpsc::channel();
-    let keys = tx.clone();
+    let msgs = tx.clone();
+    let (end_tx, end) = mpsc::channel();
     std::thread::spawn(move || {
         let mut term = Terminal::new(TestBackend::new(80, 25)).unwrap();
-        let _ = drive(&mut model, session, &mut term, &tx, rx);
+        if let Ok(ending) = drive(&mut model, session, &mut term, &tx, rx) {
+            let _ = end_tx.send(ending);
+        }
     });
+    Driven {
+        dir,
+        msgs,
+        lines,
+        end,
+    }
+}
+
+fn english() -> Given {
+    Given {
+        language: Some(Language::En),
+        ..Given::default()
+    }
+}
+
+#[test]
+fn a_stuck_disk_never_freezes_the_screen() {
+    // 1 kB/s: the first 8 MiB write sleeps for hours, as a disk that stopped answering.
+    // The folder (and its stand-ins) lives as long as the test.
+    let Driven {
+        dir: _dir,
+        msgs: keys,
+        lines,
+        ..
+    } = driven(english(), 16 << 20, 1000, |_| {});
     wait_for(&lines, "reprise: screen machine", Duration::from_secs(20));
     for k in [Key::Enter, Key::F(10), Key::Enter] {
         keys.send(Msg::Key(k)).unwrap();
@@ -111,35 +146,12 @@ fn a_stuck_disk_never_freezes_the_screen() {
 /// line feed) reaches the serial console as one line of visible escapes.
 #[test]
 fn the_screens_transcript_lines_are_escaped() {
-    let dir = tempfile::tempdir().unwrap();
-    let disks = dir.path().join("disks");
-    std::fs::create_dir(&disks).unwrap();
-    let given = Given {
-        language: Some(Language::En),
-        ..Given::default()
-    };
-    let flags = RunFlags {
-        ram_test: false,
-        ..RunFlags::new(SysRoot::new(DEMO), DataDir(dir.path().join("data")))
-    };
-    let config = config::resolve(given, Given::default(), flags, None);
-    let run = flow::run::Run::demo(config, &disks, |_| 1 << 20, 1_000_000).unwrap();
-    let station = run.station().unwrap();
-    let mut cfg = Config::new(&run.config);
-    cfg.demo = true;
-    let mut model = Model::new(cfg, &run);
-    let (lines_tx, lines) = mpsc::channel();
-    let session = Session {
-        run: Arc::new(run),
-        station,
-        transcript: Box::new(Lines(lines_tx, Vec::new())),
-    };
-    let (tx, rx) = mpsc::channel();
-    let msgs = tx.clone();
-    std::thread::spawn(move || {
-        let mut term = Terminal::new(TestBackend::new(80, 25)).unwrap();
-        let _ = drive(&mut model, session, &mut term, &tx, rx);
-    });
+    let Driven {
+        dir: _dir,
+        msgs,
+        lines,
+        ..
+    } = driven(english(), 1 << 20, 1_000_000, |_| {});
     wait_for(&lines, "reprise: screen machine", Duration::from_secs(20));
     msgs.send(Msg::RunDone(Box::new(Err(
         "serial S1\u{1b}[2J\r\nFAKE: SANITIZED\u{202e}".into(),
@@ -163,4 +175,55 @@ fn the_screens_transcript_lines_are_escaped() {
     while let Ok(l) = lines.recv_timeout(Duration::from_millis(200)) {
         assert!(!l.starts_with("FAKE"), "{l}");
     }
+}
+
+/// The install through the real runtime: it follows the wipe (an image named), F10 then Enter
+/// on its cancel question stops it, and the run's `Executed` records a failed install — never
+/// "installed", and no record — for `Run::finish` to keep the laptop on.
+#[test]
+fn a_cancelled_install_is_a_failed_install_in_the_runs_record() {
+    let given = Given {
+        deploy: Some("famille".into()),
+        ..english()
+    };
+    // 10 MB/s: the 24 MiB image takes seconds to write and as long to read back.
+    let Driven {
+        dir,
+        msgs: keys,
+        lines,
+        end,
+    } = driven(given, 40 << 20, 10_000_000, |data| {
+        crate::support::devices::workshop_image(&data.join("images"), "famille", 24);
+    });
+    wait_for(&lines, "reprise: screen machine", Duration::from_secs(20));
+    for k in [Key::Enter, Key::F(10), Key::Enter] {
+        keys.send(Msg::Key(k)).unwrap();
+    }
+    wait_for(&lines, "reprise: screen install", Duration::from_secs(120));
+    wait_for(&lines, "install write", Duration::from_secs(60));
+    for k in [Key::Esc, Key::F(10), Key::Enter] {
+        keys.send(Msg::Key(k)).unwrap();
+    }
+    wait_for(
+        &lines,
+        "install cancelled by the operator",
+        Duration::from_secs(20),
+    );
+    wait_for(
+        &lines,
+        "THE SYSTEM WAS NOT INSTALLED",
+        Duration::from_secs(60),
+    );
+    wait_for(&lines, "reprise: screen result", Duration::from_secs(20));
+    keys.send(Msg::Key(Key::Enter)).unwrap();
+    let ending = end.recv_timeout(Duration::from_secs(60)).unwrap();
+    let executed = ending.executed.expect("the run's record");
+    match executed.install {
+        Some(reprise::deploy::Install::Failed(why)) => assert!(why.contains("cancelled"), "{why}"),
+        other => panic!("a cancelled install must be a failed one: {other:?}"),
+    }
+    assert!(
+        !dir.path().join("data/certs/refurbish").exists(),
+        "no record"
+    );
 }

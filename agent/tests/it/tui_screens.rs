@@ -13,7 +13,11 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use reprise::checks::cooling::CoolingSample;
 use reprise::checks::keyboard::{KeyboardState, Layout, Named, Press, Pressed};
+use reprise::deploy::engine::{Filesystem, InstallProgress, Phase as InstallPhase, Written};
+use reprise::deploy::gpt::Layout as GptLayout;
+use reprise::deploy::{Compression, ImageSpec, Install, Installed, Sha256};
 use reprise::flow::config::{self, Given, RunFlags, Server};
+use reprise::flow::deploy::{Due, InstallEvent, Installing, ListedImage};
 use reprise::flow::medium::{Home, NoStick, NotReady};
 use reprise::flow::run::{Hooks, Run};
 use reprise::flow::storage::{HidingController, NoStorage};
@@ -23,7 +27,7 @@ use reprise::probe::model::{ControllerFinding, ControllerKind};
 use reprise::sys::SysRoot;
 use reprise::sys::sensors::Sensors;
 use reprise::tui::keys::Key;
-use reprise::tui::model::{Config, Model, Overlay, RunResult, Screen};
+use reprise::tui::model::{Config, InstallRun, InstallState, Model, Overlay, RunResult, Screen};
 use reprise::tui::msg::Effect;
 use reprise::tui::{Msg, palette, update, view};
 use reprise::verdict::Policy;
@@ -213,6 +217,7 @@ fn finished(lang: Language, fail_second: bool) -> Model {
             digest: Ok(DIGEST.into()),
             requested_purge: false,
             appeared: Vec::new(),
+            install: Due::No(Install::NotDue("no image named (reprise.deploy=)".into())),
         }))),
     );
     m
@@ -270,6 +275,7 @@ fn screens(lang: Language) -> Vec<(&'static str, Model)> {
     run.shell = true;
     press(&mut m, &[Key::Enter, Key::Down, Key::Down]);
     out.push(("end_shell", m));
+    out.extend(install_screens(lang));
     let mut m = machine(lang);
     press(&mut m, &[Key::F(1)]);
     out.push(("help", m));
@@ -337,6 +343,162 @@ fn screens(lang: Language) -> Vec<(&'static str, Model)> {
     });
     update::start(&mut m);
     out.push(("error_no_storage", m));
+    out
+}
+
+const MB: u64 = 1_000_000;
+
+fn image() -> ImageSpec {
+    ImageSpec {
+        name: "famille".into(),
+        version: "2.0".into(),
+        sha256: Sha256([0xab; 32]),
+        compression: Compression::Zstd,
+        raw_size: Some(8_400 * MB),
+    }
+}
+
+fn listed(name: &str, version: &str, size: u64) -> ListedImage {
+    ListedImage {
+        name: name.into(),
+        version: version.into(),
+        sha256: format!("sha256:{}", "cd".repeat(32)),
+        raw_size: Some(size),
+        compression: Some("zstd".into()),
+        url: format!("/api/v1/images/{name}/{version}"),
+    }
+}
+
+/// The laptop's SATA disk, named as on a laptop (the demo's stand-in's path changes each run).
+fn sda(_: &Model) -> reprise::model::DiskIdentity {
+    let mut d = reprise::model::DiskIdentity::for_file("/dev/sda", 500_107_862_016);
+    d.model = Some("ST500LM021-1KJ152".into());
+    d
+}
+
+/// `finished`, with a workshop server: the result offers its images (F9).
+fn offered(lang: Language) -> Model {
+    let mut m = finished(lang, false);
+    std::sync::Arc::make_mut(&mut m.cfg.run).server = Some(Server {
+        url: "http://10.0.5.1:8080".into(),
+        enroll: None,
+        key: None,
+    });
+    m.result.as_mut().unwrap().install = Due::Offered;
+    m.install = InstallState::Offered { error: None };
+    m
+}
+
+/// `finished`, then the install of the server's image under way: 40 % written at 100 MB/s,
+/// the download resumed once.
+fn installing(lang: Language) -> Model {
+    let mut m = finished(lang, false);
+    m.install = InstallState::Running(Box::new(InstallRun::new(m.now)));
+    m.screen = Screen::Install;
+    // The wipe's lines come in its workers' order: the log starts with the install's.
+    m.log.clear();
+    let disk = sda(&m);
+    update(
+        &mut m,
+        Msg::Install(InstallEvent::Started(Box::new(Installing {
+            image: image(),
+            source: "server",
+            location: "http://10.0.5.1:8080/api/v1/images/famille/2.0".into(),
+            disk,
+        }))),
+    );
+    for s in 0..=10u64 {
+        update(&mut m, Msg::Tick(Duration::from_secs(100 + s * 3)));
+        update(
+            &mut m,
+            Msg::Install(InstallEvent::Progress(InstallProgress {
+                phase: InstallPhase::Write,
+                bytes_done: s * 336 * MB,
+                bytes_total: Some(8_400 * MB),
+                rate_bps: 97 * MB,
+                eta_ms: None,
+            })),
+        );
+        if s == 6 {
+            update(&mut m, Msg::Install(InstallEvent::Resumed(1)));
+        }
+    }
+    m
+}
+
+/// The install's screens: under way, its cancel question, the server's list, and the
+/// outcomes on the result screen.
+fn install_screens(lang: Language) -> Vec<(&'static str, Model)> {
+    let mut out = vec![("install", installing(lang))];
+    let mut m = installing(lang);
+    press(&mut m, &[Key::Esc, Key::F(10)]);
+    out.push(("install_cancel", m));
+    out.push(("result_offers_install", offered(lang)));
+    let mut m = offered(lang);
+    press(&mut m, &[Key::F(9)]);
+    update(
+        &mut m,
+        Msg::Images(Ok(vec![
+            listed("famille", "2.0", 8_400 * MB),
+            listed("famille", "1.0", 8_100 * MB),
+            listed("mint-oem", "22.1", 12_000 * MB),
+        ])),
+    );
+    press(&mut m, &[Key::Down]);
+    out.push(("install_images", m));
+    let mut m = offered(lang);
+    press(&mut m, &[Key::F(9)]);
+    update(
+        &mut m,
+        Msg::Images(Err(
+            "GET http://10.0.5.1:8080/api/v1/images: connection refused".into(),
+        )),
+    );
+    out.push(("result_images_unreachable", m));
+    let mut m = installing(lang);
+    let disk = sda(&m);
+    update(
+        &mut m,
+        Msg::InstallDone(Box::new(Install::Installed(Box::new(Installed {
+            image: image(),
+            disk,
+            written: Written {
+                raw_bytes: 8_400 * MB,
+                sha256: Sha256([0xab; 32]),
+                layout: GptLayout {
+                    sector_size: 512,
+                    partitions: 3,
+                    last_partition_end: 8_400 * MB - 33 * 512,
+                    entry_sectors: 32,
+                },
+                write_ms: 86_000,
+                write_rate_bps: 97 * MB,
+                readback_ms: 40_000,
+                readback_rate_bps: 210 * MB,
+            },
+            filesystem: Filesystem::Grown {
+                device: "/dev/sda3".into(),
+            },
+            record: PathBuf::from(
+                "/run/reprise/data/certs/refurbish/15641ff86eb03331-00000007-r.json",
+            ),
+        })))),
+    );
+    out.push(("result_installed", m));
+    let mut m = installing(lang);
+    update(
+        &mut m,
+        Msg::Install(InstallEvent::Failed(reprise::deploy::Failure::ReadBack)),
+    );
+    update(
+        &mut m,
+        Msg::InstallDone(Box::new(Install::Failed(
+            "/dev/sda: read back, the written bytes have sha256:0101..., the image sha256:abab...: \
+             the disk does not hold the image, the install failed"
+                .into(),
+        ))),
+    );
+    out.push(("result_install_failed", m));
     out
 }
 

@@ -518,3 +518,265 @@ fn an_automatic_run_asks_nothing_and_leaves_the_end_to_init() {
     keys(&mut m, &[Key::Down, Key::Enter]);
     assert_eq!(m.choice, Some(crate::flow::end::Choice::Reboot));
 }
+
+mod install {
+    //! The family system's install on the screen: it follows, or is chosen from the server's
+    //! list, moves its gauge, is cancelled only through F10 then Enter, and ends on the result.
+
+    use super::*;
+    use crate::deploy::engine::{Filesystem, InstallProgress, Phase as Step, Written};
+    use crate::deploy::gpt::Layout as Gpt;
+    use crate::deploy::{Compression, ImageSpec, Install, Installed, Sha256};
+    use crate::flow::deploy::{Due, InstallEvent, Installing, ListedImage};
+    use crate::model::DiskIdentity;
+    use crate::tui::model::{InstallState, InstallStep, RunResult};
+
+    const MB: u64 = 1_000_000;
+
+    fn image() -> ImageSpec {
+        ImageSpec {
+            name: "famille".into(),
+            version: "2.0".into(),
+            sha256: Sha256([0xab; 32]),
+            compression: Compression::Zstd,
+            raw_size: Some(800 * MB),
+        }
+    }
+
+    fn disk() -> DiskIdentity {
+        DiskIdentity::for_file("/dev/sda", 128_000 * MB)
+    }
+
+    /// The run is over, sanitized and refurbish; `install` says what follows.
+    fn finished(auto: bool, install: Due) -> (Model, Vec<Effect>) {
+        let mut m = model(auto);
+        if auto {
+            update(&mut m, Msg::Tick(Duration::from_secs(3)));
+            update(&mut m, Msg::Tick(Duration::from_secs(6)));
+        } else {
+            keys(&mut m, &[Key::Enter, Key::F(10), Key::Enter]);
+        }
+        assert!(m.run.is_running());
+        let verdict = m.expected.clone().unwrap();
+        let fx = update(
+            &mut m,
+            Msg::RunDone(Box::new(Ok(RunResult {
+                status: RunStatus::Sanitized,
+                verdict,
+                devices: Vec::new(),
+                certificate: PathBuf::from("/run/reprise/data/certs/a-00000001.json"),
+                digest: Ok("sha256:00".into()),
+                requested_purge: false,
+                appeared: Vec::new(),
+                install,
+            }))),
+        );
+        (m, fx)
+    }
+
+    fn sample(phase: Step, done: u64) -> Msg {
+        Msg::Install(InstallEvent::Progress(InstallProgress {
+            phase,
+            bytes_done: done,
+            bytes_total: Some(800 * MB),
+            rate_bps: 50 * MB,
+            eta_ms: None,
+        }))
+    }
+
+    fn installed() -> Install {
+        Install::Installed(Box::new(Installed {
+            image: image(),
+            disk: disk(),
+            written: Written {
+                raw_bytes: 800 * MB,
+                sha256: Sha256([0xab; 32]),
+                layout: Gpt {
+                    sector_size: 512,
+                    partitions: 1,
+                    last_partition_end: 800 * MB - 33 * 512,
+                    entry_sectors: 32,
+                },
+                write_ms: 8000,
+                write_rate_bps: 100 * MB,
+                readback_ms: 4000,
+                readback_rate_bps: 200 * MB,
+            },
+            filesystem: Filesystem::AlreadyFull,
+            record: PathBuf::from("/run/reprise/data/certs/refurbish/a-00000001-r.json"),
+        }))
+    }
+
+    fn listed(name: &str, version: &str) -> ListedImage {
+        ListedImage {
+            name: name.into(),
+            version: version.into(),
+            sha256: format!("sha256:{}", "cd".repeat(32)),
+            raw_size: Some(4_000 * MB),
+            compression: Some("zstd".into()),
+            url: format!("/api/v1/images/{name}/{version}"),
+        }
+    }
+
+    fn running(m: &Model) -> &crate::tui::model::InstallRun {
+        match &m.install {
+            InstallState::Running(r) => r,
+            other => panic!("no install under way: {other:?}"),
+        }
+    }
+
+    /// Automatic mode with `reprise.deploy=`: the install follows the wipe without a key, its
+    /// steps move the gauge, and the result comes once it is verified.
+    #[test]
+    fn a_named_image_follows_the_wipe_without_a_key_and_ends_on_the_result() {
+        let (mut m, fx) = finished(true, Due::Configured("famille".into()));
+        assert!(fx.contains(&Effect::StartInstall { image: None }));
+        assert_eq!(m.screen, Screen::Install);
+        assert_eq!(running(&m).step, InstallStep::Opening);
+        update(
+            &mut m,
+            Msg::Install(InstallEvent::Started(Box::new(Installing {
+                image: image(),
+                source: "server",
+                location: "http://10.0.2.2:8080/api/v1/images/famille/2.0".into(),
+                disk: disk(),
+            }))),
+        );
+        for s in 0..=4u64 {
+            update(&mut m, Msg::Tick(Duration::from_secs(10 + s)));
+            update(&mut m, sample(Step::Write, s * 100 * MB));
+        }
+        let r = running(&m);
+        assert_eq!(r.step, InstallStep::Write);
+        assert_eq!(r.permille(), 500);
+        assert_eq!(
+            r.rate_bps(),
+            100 * MB,
+            "the window's rate, not the engine's"
+        );
+        assert_eq!(r.eta_ms(), Some(4_000));
+        update(&mut m, Msg::Install(InstallEvent::Resumed(1)));
+        assert_eq!(running(&m).resumes, 1);
+        update(&mut m, sample(Step::ReadBack, 8 * MB));
+        assert_eq!(running(&m).step, InstallStep::ReadBack);
+        assert_eq!(
+            running(&m).meter.rate_bps(),
+            None,
+            "a new step, a new meter"
+        );
+        update(&mut m, Msg::Install(InstallEvent::Layout));
+        update(&mut m, Msg::Install(InstallEvent::Filesystem));
+        assert_eq!(running(&m).step, InstallStep::Filesystem);
+        // The result waits for the install: the linger has long passed.
+        update(&mut m, Msg::Tick(Duration::from_secs(60)));
+        assert_eq!(m.screen, Screen::Install);
+        assert!(m.exit.is_none());
+        let fx = update(&mut m, Msg::InstallDone(Box::new(installed())));
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::Transcript(t) if t.starts_with("Installed famille")))
+        );
+        assert_eq!(m.screen, Screen::Result);
+        assert!(!m.offers_install());
+        update(&mut m, Msg::Tick(Duration::from_secs(70)));
+        assert_eq!(m.exit, Some(Exit::Finished(RunStatus::Sanitized)));
+    }
+
+    /// Interactive, a server, no image named: F9 lists the server's images, arrows and Enter
+    /// choose one, Esc goes back; a list that cannot be had is said in words.
+    #[test]
+    fn the_operator_chooses_an_image_from_the_servers_list() {
+        let (mut m, fx) = finished(false, Due::Offered);
+        assert!(!fx.iter().any(|e| matches!(e, Effect::StartInstall { .. })));
+        assert_eq!(m.screen, Screen::Result);
+        assert!(m.offers_install());
+        assert!(keys(&mut m, &[Key::F(9)]).contains(&Effect::ListImages));
+        assert_eq!(m.install, InstallState::Listing);
+        update(&mut m, Msg::Images(Err("connection refused".into())));
+        match &m.install {
+            InstallState::Offered { error: Some(e) } => {
+                assert!(e.contains("connection refused"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+        keys(&mut m, &[Key::F(9)]);
+        update(
+            &mut m,
+            Msg::Images(Ok(vec![listed("famille", "2.0"), listed("mint", "22")])),
+        );
+        assert_eq!(m.screen, Screen::Images);
+        keys(&mut m, &[Key::Esc]);
+        assert_eq!(m.screen, Screen::Result);
+        assert!(m.offers_install());
+        keys(&mut m, &[Key::F(9)]);
+        update(
+            &mut m,
+            Msg::Images(Ok(vec![listed("famille", "2.0"), listed("mint", "22")])),
+        );
+        let fx = keys(&mut m, &[Key::Down, Key::Down, Key::Enter]);
+        assert!(fx.contains(&Effect::StartInstall {
+            image: Some(Box::new(listed("mint", "22")))
+        }));
+        assert_eq!(m.screen, Screen::Install);
+        // Enter on the install screen ends nothing.
+        keys(&mut m, &[Key::Enter]);
+        assert!(m.exit.is_none());
+    }
+
+    /// Automatic mode never asks: an offer there is no install.
+    #[test]
+    fn automatic_mode_never_asks_for_an_image() {
+        let (mut m, _) = finished(true, Due::Offered);
+        assert_eq!(m.screen, Screen::Result);
+        assert!(!m.offers_install());
+        assert!(!keys(&mut m, &[Key::F(9)]).contains(&Effect::ListImages));
+    }
+
+    /// Esc asks; Enter alone does not cancel; F10 then Enter does, and the outcome is a failed
+    /// install said as cancelled — never installed. A signal cancels at once.
+    #[test]
+    fn cancelling_the_install_needs_its_confirmation_and_is_no_install() {
+        let (mut m, _) = finished(false, Due::Configured("famille".into()));
+        keys(&mut m, &[Key::Esc]);
+        assert_eq!(m.overlay, Some(Overlay::CancelInstall { armed: false }));
+        assert!(!keys(&mut m, &[Key::Enter]).contains(&Effect::CancelInstall));
+        assert!(keys(&mut m, &[Key::F(10), Key::Enter]).contains(&Effect::CancelInstall));
+        assert!(running(&m).cancelling);
+        update(
+            &mut m,
+            Msg::Install(InstallEvent::Failed(crate::deploy::Failure::Cancelled)),
+        );
+        update(
+            &mut m,
+            Msg::InstallDone(Box::new(Install::Failed(
+                "install on /dev/sda cancelled".into(),
+            ))),
+        );
+        assert!(matches!(
+            m.install,
+            InstallState::Done {
+                outcome: Install::Failed(_),
+                cancelled: true,
+                failure: Some(crate::deploy::Failure::Cancelled),
+            }
+        ));
+        assert_eq!(m.screen, Screen::Result);
+
+        let (mut m, _) = finished(false, Due::Configured("famille".into()));
+        let fx = update(&mut m, Msg::Signal("SIGTERM".into()));
+        assert!(fx.contains(&Effect::CancelInstall));
+        assert!(m.exit.is_none(), "the screen waits for the install to stop");
+    }
+
+    /// Not due (a recycle verdict): nothing runs, and the step's reason is kept.
+    #[test]
+    fn an_install_not_due_starts_nothing() {
+        let (m, fx) = finished(
+            false,
+            Due::No(Install::NotDue("the verdict is recycle".into())),
+        );
+        assert!(!fx.iter().any(|e| matches!(e, Effect::StartInstall { .. })));
+        assert_eq!(m.screen, Screen::Result);
+        assert!(!m.offers_install());
+    }
+}

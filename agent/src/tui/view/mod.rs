@@ -7,6 +7,7 @@
 
 mod checks;
 mod confirm;
+mod install;
 mod machine;
 mod result;
 mod wipe;
@@ -23,6 +24,7 @@ use super::model::{Model, Overlay, Screen};
 use super::palette;
 use crate::model::Language;
 
+pub use install::image_label;
 pub use result::result_line;
 
 /// The smallest terminal a screen is drawn in; below, the screen says how big it should be.
@@ -49,6 +51,8 @@ pub fn view(m: &Model, f: &mut Frame) {
             Screen::Choose => machine::choose(m, f, body),
             Screen::Confirm => confirm::confirm(m, f, body),
             Screen::Wipe => wipe::wipe(m, f, body),
+            Screen::Install => install::install(m, f, body),
+            Screen::Images => install::images(m, f, body),
             Screen::Result => result::result(m, f, body),
             Screen::Keyboard => checks::keyboard(m, f, body),
             Screen::Cooling => checks::cooling(m, f, body),
@@ -66,6 +70,7 @@ pub fn view(m: &Model, f: &mut Frame) {
             Some(Overlay::Quit) => quit(m, f, area),
             Some(Overlay::Cancel { armed }) => cancel(m, f, area, armed),
             Some(Overlay::End { selected }) => end(m, f, area, selected),
+            Some(Overlay::CancelInstall { armed }) => cancel_install(m, f, area, armed),
             None => {}
         }
     }
@@ -97,6 +102,8 @@ fn screen_title(lang: Language, s: Screen) -> &'static str {
         Screen::Choose => t(lang, "Choose the disks", "Choix des disques"),
         Screen::Confirm => t(lang, "Confirm the wipe", "Confirmer l'effacement"),
         Screen::Wipe => t(lang, "Wiping", "Effacement"),
+        Screen::Install => t(lang, "Installing", "Installation"),
+        Screen::Images => t(lang, "Family system", "Système familial"),
         Screen::Result => t(lang, "Result", "Résultat"),
         Screen::Keyboard => t(lang, "Keyboard check", "Test du clavier"),
         Screen::Colours => t(lang, "Screen check", "Test de l'écran"),
@@ -175,6 +182,13 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
             ("F4", t(l, "Cooling", "Refroid.")),
         ],
         Screen::Wipe => vec![],
+        Screen::Install if m.installing() => vec![("Esc", t(l, "Cancel", "Annuler"))],
+        Screen::Install => vec![],
+        Screen::Images => vec![
+            ("Up/Down", t(l, "Move", "Aller")),
+            ("Enter", t(l, "Install", "Installer")),
+            ("Esc", t(l, "Back", "Retour")),
+        ],
         Screen::Error
             if !m.cfg.auto()
                 && matches!(m.pending_exit, Some(super::model::Exit::NoStorage(_))) =>
@@ -215,6 +229,9 @@ fn keys(m: &Model) -> Vec<(&'static str, &'static str)> {
         Screen::Colours => vec![],
         Screen::Cooling => vec![("Esc", t(l, "Back", "Retour"))],
     };
+    if m.screen == Screen::Result && m.offers_install() {
+        k.insert(0, ("F9", t(l, "Install system", "Installer système")));
+    }
     // Only when it can help: frozen drives under Purge, and a machine that can suspend.
     if m.screen == Screen::Choose && m.frozen_to_unfreeze() > 0 {
         k.insert(3, ("F6", t(l, "Unfreeze", "Dégeler")));
@@ -369,6 +386,17 @@ fn help(m: &Model, f: &mut Frame, area: Rect) {
             Span::raw(t(l, en, fr)),
         ]));
     }
+    // Only where it answers: the result of a run that may receive the server's images.
+    if m.offers_install() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<10}", "F9"), palette::label()),
+            Span::raw(t(
+                l,
+                "install one of the workshop server's images",
+                "installer une image du serveur d'atelier",
+            )),
+        ]));
+    }
     if m.cfg.demo {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<10}", "q"), palette::label()),
@@ -464,6 +492,38 @@ fn cancel(m: &Model, f: &mut Frame, area: Rect, armed: bool) {
                 l,
                 "The disks will NOT be sanitized; the certificate will say so.",
                 "Les disques ne seront PAS effacés ; le certificat le dira.",
+            )),
+            Line::from(""),
+            Line::from(step),
+        ],
+        palette::danger(),
+    );
+}
+
+fn cancel_install(m: &Model, f: &mut Frame, area: Rect, armed: bool) {
+    let l = m.cfg.lang();
+    let step = if armed {
+        t(
+            l,
+            "Enter: cancel the install    Esc: go on",
+            "Entrée : annuler    Échap : continuer",
+        )
+    } else {
+        t(
+            l,
+            "F10 then Enter: cancel    Esc: go on",
+            "F10 puis Entrée : annuler    Échap : continuer",
+        )
+    };
+    popup(
+        f,
+        area,
+        t(l, "Cancel the install?", "Annuler l'installation ?"),
+        vec![
+            Line::from(t(
+                l,
+                "The system will NOT be installed; the disk stays sanitized.",
+                "Le système ne sera PAS installé ; le disque reste effacé.",
             )),
             Line::from(""),
             Line::from(step),

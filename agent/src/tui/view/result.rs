@@ -136,6 +136,7 @@ fn lines(m: &Model) -> Vec<Line<'_>> {
             ),
         ]));
     }
+    out.extend(super::install::outcome_lines(m));
     let cleared = r
         .devices
         .iter()

@@ -250,6 +250,29 @@ impl Drop for LoopDevice {
     }
 }
 
+/// A GPT disk image of `mib` MiB (one Linux partition, `sgdisk`) in the folder `dir` as
+/// `NAME.img`, its SHA-256 beside it as `NAME.sha256` (as on a stick's `images/`); its bytes.
+pub fn workshop_image(dir: &Path, name: &str, mib: usize) -> Vec<u8> {
+    use sha2::Digest;
+    require_program("sgdisk", "gdisk");
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(format!("{name}.img"));
+    let body: Vec<u8> = (0..mib << 20).map(|i| (i % 251) as u8 | 1).collect();
+    std::fs::write(&path, body).unwrap();
+    sh(
+        "sgdisk",
+        &["-n", "1:2048:0", "-t", "1:8300", path.to_str().unwrap()],
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let hex = hex::encode(sha2::Sha256::digest(&bytes));
+    std::fs::write(
+        dir.join(format!("{name}.sha256")),
+        format!("{hex}  {name}.img\n"),
+    )
+    .unwrap();
+    bytes
+}
+
 /// Runs a command, panicking with its stderr on failure.
 pub fn sh(prog: &str, args: &[&str]) {
     let out = Command::new(prog)

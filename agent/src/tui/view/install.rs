@@ -231,7 +231,7 @@ pub fn images(m: &Model, f: &mut Frame, area: Rect) {
         Line::from(Span::styled(
             t(
                 l,
-                " The workshop server's images: the chosen one is written on the sanitized disk,",
+                " The workshop server's images: the chosen one is written on the wiped disk,",
                 " Images du serveur d'atelier : celle choisie est écrite sur le disque effacé,",
             ),
             palette::dim(),

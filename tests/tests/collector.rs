@@ -317,6 +317,77 @@ fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
     Ok(())
 }
 
+/// The agent's upload round trip against a real collector (debug build, SQLite, loopback):
+/// `BENCH_N` certificates (300 unless told) uploaded by `upload_pending`, then sent again once
+/// their receipts are gone (the server answers "already stored"). Prints the time per
+/// certificate of each pass; asserts only that every one was acknowledged. Run by
+/// `scripts/bench-upload`.
+#[test]
+#[ignore = "a benchmark: scripts/bench-upload"]
+fn upload_round_trip_bench() -> Result<()> {
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("atelier.db");
+    let key = support::fixtures().join("key/test-station.pub");
+    cli(&[
+        "enroll",
+        key.to_str().context("utf-8 path")?,
+        "--station",
+        "stick-1",
+        "--db",
+        db.to_str().context("utf-8 path")?,
+    ])?;
+    // Issued one at a time in a scratch folder holding only the previous link of the chain (the
+    // issuer reads every certificate of its folder: n of them would make this quadratic).
+    let data = DataDir(dir.path().join("data"));
+    let scratch = DataDir(dir.path().join("scratch"));
+    fs::create_dir_all(data.certs())?;
+    let mut previous: Option<PathBuf> = None;
+    for i in 0..n {
+        let at = format!(
+            "2026-12-{:02}T{:02}:{:02}:00.000Z",
+            1 + i / 1440,
+            (i / 60) % 24,
+            i % 60
+        );
+        let issued = issue(&scratch, &at)?;
+        if let Some(p) = previous.take() {
+            fs::rename(&p, data.certs().join(p.file_name().context("name")?))?;
+        }
+        previous = Some(issued);
+    }
+    if let Some(p) = previous {
+        fs::rename(&p, data.certs().join(p.file_name().context("name")?))?;
+    }
+    ensure!(pending(&data)?.len() == n);
+    let port = free_port()?;
+    let server = format!("http://127.0.0.1:{port}");
+    let _c = Collector::start(&db, port, &[])?;
+    let pass = |label: &str, status: u16| -> Result<()> {
+        let started = std::time::Instant::now();
+        let r = upload_pending(&data, &server)?;
+        let took = started.elapsed();
+        ensure!(
+            r.uploaded.len() == n && r.uploaded.iter().all(|u| u.status == status),
+            "{:?}",
+            r.not_uploaded.first()
+        );
+        println!(
+            "{label}: {n} certificates in {} ms, {} µs each",
+            took.as_millis(),
+            took.as_micros() / n as u128
+        );
+        Ok(())
+    };
+    pass("stored (201)", 201)?;
+    fs::remove_dir_all(data.uploads())?;
+    pass("already stored (200)", 200)?;
+    Ok(())
+}
+
 /// What one PXE boot from the collector left.
 struct PxeRun {
     /// The settings init logged (`reprise settings`).

@@ -337,6 +337,8 @@ fn upload_round_trip_bench() -> Result<()> {
         key.to_str().context("utf-8 path")?,
         "--station",
         "stick-1",
+        "--site",
+        "College-Pasteur",
         "--db",
         db.to_str().context("utf-8 path")?,
     ])?;

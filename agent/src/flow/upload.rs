@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::DataDir;
 use super::config::Server;
 use crate::sys::atomic::{self, AtomicWriteError};
-use crate::sys::net::{self, HttpError};
+use crate::sys::http::{Client, RequestError};
 use crate::wipe::CancelToken;
 
 /// What the server said when it kept a certificate.
@@ -127,6 +127,8 @@ pub fn pending_records(data: &DataDir) -> Result<Vec<(String, Vec<u8>)>, UploadE
 /// `uploads/refurbish/<file>`.
 pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, UploadError> {
     let mut report = UploadReport::default();
+    // One client for the pass: its connection is kept from one file to the next.
+    let client = Client::default();
     let base = server.trim_end_matches('/');
     let url = format!("{base}/api/v1/certificates");
     for (name, bytes) in pending(data)? {
@@ -145,7 +147,7 @@ pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, Uplo
             file: &name,
             label: name.clone(),
         };
-        send(&mut report, server, &to, &bytes, digest)?;
+        send(&client, &mut report, server, &to, &bytes, digest)?;
     }
     let url = format!("{base}/api/v1/records");
     for (name, bytes) in pending_records(data)? {
@@ -175,7 +177,7 @@ pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, Uplo
             file: &name,
             label,
         };
-        send(&mut report, server, &to, &bytes, record.digest)?;
+        send(&client, &mut report, server, &to, &bytes, record.digest)?;
     }
     Ok(report)
 }
@@ -203,6 +205,7 @@ struct Sent<'a> {
 
 /// Posts one file and records the outcome: a receipt when the answer names `digest`.
 fn send(
+    client: &Client,
     report: &mut UploadReport,
     server: &str,
     to: &Sent<'_>,
@@ -210,7 +213,7 @@ fn send(
     digest: String,
 ) -> Result<(), UploadError> {
     let name = to.label.clone();
-    match net::http_request("POST", to.url, "application/json", bytes) {
+    match client.post_json(to.url, bytes) {
         Ok(r) if r.status == 200 || r.status == 201 => {
             let answer = serde_json::from_slice::<serde_json::Value>(&r.body).ok();
             let said = answer
@@ -272,10 +275,11 @@ fn send(
         Err(e) => report.not_uploaded.push(NotUploaded {
             certificate: name,
             why: match &e {
-                HttpError::Url(w) => w.clone(),
+                RequestError::Url(w) => w.clone(),
                 other => other.to_string(),
             },
-            refused: matches!(e, HttpError::Url(_)),
+            // Never sent (an https:// URL): sending again will not help.
+            refused: matches!(e, RequestError::Url(_)),
         }),
     }
     Ok(())
@@ -287,7 +291,7 @@ pub fn enroll_station(server: &str, token: &str, public_key_pem: &str) -> Result
     let url = format!("{}/api/v1/stations", server.trim_end_matches('/'));
     let body = serde_json::json!({"token": token, "public_key": public_key_pem});
     let body = serde_json::to_vec(&body).expect("serializes");
-    match net::http_request("POST", &url, "application/json", &body) {
+    match Client::default().post_json(&url, &body) {
         Ok(r) if r.status == 200 || r.status == 201 => Ok(()),
         Ok(r) => Err(server_says(r.status, &r.body)),
         Err(e) => Err(e.to_string()),

@@ -59,7 +59,7 @@ fn server(status: u16, count: usize) -> (u16, Arc<Mutex<Vec<Vec<u8>>>>) {
             };
             write!(
                 s,
-                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/json\r\n\r\n{body}",
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             )
             .unwrap();

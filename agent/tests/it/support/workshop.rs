@@ -182,7 +182,7 @@ fn serve_one(
     received.lock().unwrap().push(Received { path, body });
     let _ = write!(
         s,
-        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/json\r\n\r\n",
+        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
         answer.len()
     );
     let _ = s.write_all(&answer);

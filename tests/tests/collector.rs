@@ -250,6 +250,8 @@ fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
         "--db",
         db_s,
     ])?;
+    // The key its receipts are signed with, pinned as a stick pins it.
+    let pin = cli(&["server-key", "--db", db_s])?.trim().to_owned();
     let data = DataDir(dir.path().join("data"));
     issue(&data, "2026-12-01T09:00:00.000Z")?;
     issue(&data, "2026-12-01T09:30:00.000Z")?;
@@ -257,14 +259,14 @@ fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
     let server = format!("http://127.0.0.1:{port}");
 
     // Down: nothing sent, nothing lost, both still pending and not "refused".
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(r.uploaded.is_empty() && r.not_uploaded.len() == 2, "{r:?}");
     ensure!(r.not_uploaded.iter().all(|n| !n.refused), "{r:?}");
     ensure!(pending(&data)?.len() == 2);
 
     // Up: both go, each with a receipt naming its page on the server.
     let c = Collector::start(&db, port, &[])?;
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(r.uploaded.len() == 2 && r.not_uploaded.is_empty(), "{r:?}");
     for receipt in &r.uploaded {
         ensure!(receipt.status == 201, "{receipt:?}");
@@ -278,17 +280,17 @@ fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
     ensure!(pending(&data)?.is_empty());
     ensure!(c.rows()?.len() == 2);
     // A second pass sends nothing.
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(r.uploaded.is_empty() && r.not_uploaded.is_empty(), "{r:?}");
 
     // Killed: the third certificate waits; restarted on the same database, it arrives, and the
     // first two are still there (acknowledged means durable).
     c.kill();
     issue(&data, "2026-12-01T10:00:00.000Z")?;
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(r.not_uploaded.len() == 1, "{r:?}");
     let c = Collector::start(&db, port, &[])?;
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(
         r.uploaded.len() == 1 && r.uploaded[0].status == 201,
         "{r:?}"
@@ -297,7 +299,7 @@ fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
 
     // A receipt lost (the stick's folder copied without uploads/): sent again, stored once.
     fs::remove_dir_all(data.uploads())?;
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(
         r.uploaded.len() == 3 && r.uploaded.iter().all(|u| u.status == 200),
         "{r:?}"
@@ -307,7 +309,7 @@ fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
     // Revoked: refused, and the certificate stays pending for an operator to sort out.
     cli(&["revoke", "stick-1", "--db", db_s])?;
     issue(&data, "2026-12-01T11:00:00.000Z")?;
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(
         r.not_uploaded.len() == 1 && r.not_uploaded[0].refused,
         "{r:?}"
@@ -342,6 +344,9 @@ fn upload_round_trip_bench() -> Result<()> {
         "--db",
         db.to_str().context("utf-8 path")?,
     ])?;
+    let pin = cli(&["server-key", "--db", db.to_str().context("utf-8 path")?])?
+        .trim()
+        .to_owned();
     // Issued one at a time in a scratch folder holding only the previous link of the chain (the
     // issuer reads every certificate of its folder: n of them would make this quadratic).
     let data = DataDir(dir.path().join("data"));
@@ -370,7 +375,7 @@ fn upload_round_trip_bench() -> Result<()> {
     let _c = Collector::start(&db, port, &[])?;
     let pass = |label: &str, status: u16| -> Result<()> {
         let started = std::time::Instant::now();
-        let r = upload_pending(&data, &server)?;
+        let r = upload_pending(&data, &server, Some(&pin))?;
         let took = started.elapsed();
         ensure!(
             r.uploaded.len() == n && r.uploaded.iter().all(|u| u.status == status),

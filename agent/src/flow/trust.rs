@@ -351,7 +351,7 @@ pub fn time_servers(root: &crate::sys::SysRoot, said: &mut Vec<String>) -> Optio
 
 /// The key id pinned in the data folder, if any. A file that is there but unreadable or not a
 /// key id is an error: a pin is never dropped silently.
-fn read_pin(data: &DataDir) -> Result<Option<String>, NoServer> {
+pub fn read_pin(data: &DataDir) -> Result<Option<String>, NoServer> {
     let path = pin_file(data);
     let bad = |why: String| NoServer::BadPin {
         path: path.clone(),

@@ -2,9 +2,11 @@
 //! of the data folder without a receipt is pending, and so is every record
 //! (`certs/refurbish/`), sent once its certificate has its receipt; an upload the server acknowledges leaves a receipt (`uploads/<certificate
 //! file name>`), anything else leaves it pending for the next run or `reprise upload`. An
-//! acknowledgement is a 201 (stored) or 200 (already stored) whose JSON body names the
-//! certificate's digest, as the agent computes it from the file it sent: a bare 2xx proves
-//! nothing (a proxy's page, a server that stored something else). Nothing is lost (the certificate stays on the data partition) and
+//! acknowledgement is a 201 (stored) or 200 (already stored) whose JSON body carries a
+//! `receipt` signed by the pinned server key (the key the signed hello is checked against,
+//! `flow::trust`) naming the digest of the file, as the agent computes it from the bytes it
+//! sent: a bare 2xx proves nothing (a proxy's page, a server that stored something else, a
+//! machine that took the server's address), nor does an unsigned or wrongly signed answer. Nothing is lost (the certificate stays on the data partition) and
 //! nothing is duplicated (the server is idempotent on the certificate's digest). A run with no
 //! stick ([`deliver`]) keeps trying until the server has its certificate.
 
@@ -32,6 +34,14 @@ pub struct Receipt {
     /// in its answer. Absent from receipts written before it was checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// `sha256:…` of the server key that signed the receipt (the pinned one). Absent from
+    /// receipts written before receipts were signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_key: Option<String>,
+    /// The server's signed receipt, as received (`{"message", "signature"}`): an auditor checks
+    /// it against the server key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<serde_json::Value>,
     /// The certificate's page on the server (what its QR code points to).
     pub url: Option<String>,
     pub at: String,
@@ -123,9 +133,14 @@ pub fn pending_records(data: &DataDir) -> Result<Vec<(String, Vec<u8>)>, UploadE
 /// Uploads every pending certificate to `server` (its base URL), then every pending
 /// refurbishment record whose certificate the server has acknowledged (a record the server
 /// cannot link to its certificate is refused); writes a receipt for each one the server
-/// acknowledged. A record is named `refurbish/<file>` in the report and its receipt is
+/// acknowledged with a receipt signed by the server key `pin` (`sha256:…`; with none, nothing
+/// is acknowledged). A record is named `refurbish/<file>` in the report and its receipt is
 /// `uploads/refurbish/<file>`.
-pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, UploadError> {
+pub fn upload_pending(
+    data: &DataDir,
+    server: &str,
+    pin: Option<&str>,
+) -> Result<UploadReport, UploadError> {
     let mut report = UploadReport::default();
     // One client for the pass: its connection is kept from one file to the next.
     let client = Client::default();
@@ -143,6 +158,7 @@ pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, Uplo
         };
         let to = Sent {
             url: &url,
+            pin,
             receipts: data.uploads(),
             file: &name,
             label: name.clone(),
@@ -173,6 +189,7 @@ pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, Uplo
         }
         let to = Sent {
             url: &url,
+            pin,
             receipts: data.uploads().join(RECORDS),
             file: &name,
             label,
@@ -198,6 +215,8 @@ fn unverified(label: String, e: &crate::cert::envelope::VerifyError) -> NotUploa
 /// the report names it.
 struct Sent<'a> {
     url: &'a str,
+    /// The server key its receipt must be signed by.
+    pin: Option<&'a str>,
     receipts: PathBuf,
     file: &'a str,
     label: String,
@@ -216,26 +235,23 @@ fn send(
     match client.post_json(to.url, bytes) {
         Ok(r) if r.status == 200 || r.status == 201 => {
             let answer = serde_json::from_slice::<serde_json::Value>(&r.body).ok();
-            let said = answer
-                .as_ref()
-                .and_then(|v| v.get("digest").and_then(|d| d.as_str()));
-            if said != Some(digest.as_str()) {
-                report.not_uploaded.push(NotUploaded {
-                    certificate: name,
-                    why: format!(
-                        "HTTP {} without an acknowledgement of digest {digest} (the answer {}): \
-                         not counted as stored",
-                        r.status,
-                        match said {
-                            Some(other) => format!("names {other}"),
-                            None => "names no digest".to_owned(),
-                        }
-                    ),
-                    // Nothing proves it was stored: it is sent again later.
-                    refused: false,
-                });
-                return Ok(());
-            }
+            let signed = answer.as_ref().and_then(|v| v.get("receipt")).cloned();
+            let server_key = match acknowledged(signed.as_ref(), &digest, to.pin) {
+                Ok(key) => key,
+                Err(why) => {
+                    report.not_uploaded.push(NotUploaded {
+                        certificate: name,
+                        why: format!(
+                            "HTTP {} without an acknowledgement of digest {digest} ({why}): not \
+                             counted as stored",
+                            r.status
+                        ),
+                        // Nothing proves it was stored: it is sent again later.
+                        refused: false,
+                    });
+                    return Ok(());
+                }
+            };
             let page = answer
                 .as_ref()
                 .and_then(|v| v.get("url").and_then(|u| u.as_str()).map(str::to_owned));
@@ -244,6 +260,8 @@ fn send(
                 server: server.to_owned(),
                 status: r.status,
                 digest: Some(digest),
+                server_key: Some(server_key),
+                signed,
                 url: page,
                 at: crate::sys::clock::now_rfc3339(),
             };
@@ -285,6 +303,35 @@ fn send(
     Ok(())
 }
 
+/// The key id of the server key that signed `receipt` for the file of `digest`, when that is
+/// the pinned key `pin`; otherwise why the answer acknowledges nothing.
+fn acknowledged(
+    receipt: Option<&serde_json::Value>,
+    digest: &str,
+    pin: Option<&str>,
+) -> Result<String, String> {
+    let receipt = receipt.ok_or("the answer carries no signed receipt")?;
+    let bytes = serde_json::to_vec(receipt).map_err(|e| e.to_string())?;
+    let opened = crate::cert::exchange::open_receipt(&bytes, digest).map_err(|e| {
+        format!(
+            "its receipt does not verify: {}",
+            crate::model::error_chain(&e)
+        )
+    })?;
+    match pin {
+        Some(pin) if pin == opened.server_key_id => Ok(opened.server_key_id),
+        Some(pin) => Err(format!(
+            "its receipt is signed by {}, not by the pinned server key {pin}",
+            opened.server_key_id
+        )),
+        None => Err(format!(
+            "its receipt is signed by {}, but no server key is pinned (reprise.server-key=, \
+             or a first signed hello)",
+            opened.server_key_id
+        )),
+    }
+}
+
 /// Enrols this station's public key with the server, with the one-time token a PXE boot script
 /// carried (`reprise.enroll=`): a machine booted over the network has a fresh key each boot.
 pub fn enroll_station(server: &str, token: &str, public_key_pem: &str) -> Result<(), String> {
@@ -303,11 +350,12 @@ pub fn enroll_station(server: &str, token: &str, public_key_pem: &str) -> Result
 /// (`durable`), what fails stays queued for the next run. In memory (network boot), keeps trying
 /// — 2 s, then twice as long each time, up to 30 s — until the server acknowledges
 /// `certificate` and the run's `record` (if it installed a system), or the operator stops it
-/// (`cancel`). Returns whether the certificate has a durable home (a record the server never
+/// (`cancel`). An upload counts only with a receipt signed by the server key `pin`. Returns whether the certificate has a durable home (a record the server never
 /// took is said, and lost, but the certificate stands alone).
 #[allow(clippy::too_many_arguments)]
 pub fn deliver(
     server: &Server,
+    pin: Option<&str>,
     data: &DataDir,
     key: &SigningKey,
     certificate: &Path,
@@ -339,7 +387,7 @@ pub fn deliver(
     let record_name = record.map(|r| format!("{RECORDS}/{}", file_name(r)));
     let mut delay = Duration::from_secs(2);
     loop {
-        let report = upload_pending(data, url)?;
+        let report = upload_pending(data, url, pin)?;
         for r in &report.uploaded {
             let page = r.url.as_deref().unwrap_or("");
             say(format!(

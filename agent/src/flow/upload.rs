@@ -235,7 +235,11 @@ fn send(
     match client.post_json(to.url, bytes) {
         Ok(r) if r.status == 200 || r.status == 201 => {
             let answer = serde_json::from_slice::<serde_json::Value>(&r.body).ok();
-            let signed = answer.as_ref().and_then(|v| v.get("receipt")).cloned();
+            let signed = answer
+                .as_ref()
+                .and_then(|v| v.get("receipt"))
+                .filter(|r| !r.is_null())
+                .cloned();
             let server_key = match acknowledged(signed.as_ref(), &digest, to.pin) {
                 Ok(key) => key,
                 Err(why) => {

@@ -14,6 +14,11 @@
 //!                             what the server knows of the station
 //! ```
 //!
+//! The same server key signs its receipts for uploads (`POST /api/v1/certificates` and
+//! `/api/v1/records`): the upload's answer carries `"receipt": {"message": Receipt,
+//! "signature": {…server key…}}`, the `Receipt` naming what was kept — its kind, id, digest and
+//! station key — and when ([`open_receipt`]).
+//!
 //! The station believes an answer only when it is signed by the server key it pinned, carries
 //! the nonce it just chose (no replay of an older answer) and names its own key. The server
 //! believes a hello only when the key it names signed it (a PXE token enrols the key that holds
@@ -101,6 +106,58 @@ pub struct Answer {
     pub note: Option<String>,
 }
 
+/// The `purpose` of a server's receipt for an upload.
+pub const RECEIPT_PURPOSE: &str = "reprise-server-receipt/1";
+
+/// What the server signs when it keeps an upload (or already had it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    /// Always [`RECEIPT_PURPOSE`].
+    pub purpose: String,
+    /// `certificate` or `refurbishment` (a record).
+    pub kind: String,
+    /// The certificate's or record's id.
+    pub id: String,
+    /// `sha256:…` of its canonical signed content, as the server computed it.
+    pub digest: String,
+    /// The station key that signed it.
+    pub station_key_id: String,
+    /// `created` or `already_stored`.
+    pub status: String,
+    /// The server's clock when it answered, RFC 3339 UTC.
+    pub server_time: String,
+}
+
+/// A receipt whose signature checked out and that names the upload it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedReceipt {
+    pub receipt: Receipt,
+    /// `sha256:<hex>` of the server key that signed it: the caller compares it with its pin.
+    pub server_key_id: String,
+}
+
+/// Checks a receipt as received (the sealed `receipt` member of an upload's answer) against
+/// the upload it must answer: a valid signature by the key it carries, its purpose, the
+/// `digest` of the file sent. Which key signed — the pinned one or not — is the caller's to
+/// judge with `server_key_id`.
+pub fn open_receipt(bytes: &[u8], digest: &str) -> Result<OpenedReceipt, ExchangeError> {
+    let (content, key) = open(bytes)?;
+    let receipt: Receipt = serde_json::from_value(content)
+        .map_err(|e| ExchangeError::Malformed(format!("message: {e}")))?;
+    purpose(&receipt.purpose, RECEIPT_PURPOSE)?;
+    if receipt.digest != digest {
+        return Err(ExchangeError::DigestMismatch {
+            stated: receipt.digest,
+            sent: digest.to_owned(),
+        });
+    }
+    Ok(OpenedReceipt {
+        receipt,
+        server_key_id: sign::key_id(&key),
+    })
+}
+
 /// A message and its signature, as sent.
 #[derive(Debug, Clone, Serialize)]
 struct Sealed<'a, T> {
@@ -143,6 +200,8 @@ pub enum ExchangeError {
     NonceShape(String),
     #[error("the answer carries another nonce than the one sent (an old answer replayed?)")]
     NonceMismatch,
+    #[error("the receipt names digest {stated}, not {sent} (the file sent)")]
+    DigestMismatch { stated: String, sent: String },
     #[error("the message names station key {stated}, but {actual} is concerned")]
     StationMismatch { stated: String, actual: String },
 }
@@ -353,6 +412,47 @@ mod tests {
             station_name: Some("stick-1".into()),
             note: None,
         }
+    }
+
+    fn receipt(station: &SigningKey) -> Receipt {
+        Receipt {
+            purpose: RECEIPT_PURPOSE.into(),
+            kind: "certificate".into(),
+            id: "st-abc-000001".into(),
+            digest: format!("sha256:{}", "ab".repeat(32)),
+            station_key_id: sign::key_id(&station.verifying_key()),
+            status: "created".into(),
+            server_time: "2026-12-07T10:00:00.000Z".into(),
+        }
+    }
+
+    #[test]
+    fn a_receipt_opens_for_its_digest_only_and_names_its_signer() {
+        let r = receipt(&station());
+        let bytes = seal(&r, &server()).unwrap();
+        let opened = open_receipt(&bytes, &r.digest).unwrap();
+        assert_eq!(opened.receipt, r);
+        assert_eq!(
+            opened.server_key_id,
+            sign::key_id(&server().verifying_key())
+        );
+        let other = format!("sha256:{}", "cd".repeat(32));
+        assert!(matches!(
+            open_receipt(&bytes, &other),
+            Err(ExchangeError::DigestMismatch { .. })
+        ));
+        // Forged: the digest changed after signing.
+        let forged = edited(&bytes, |v| v["message"]["digest"] = other.clone().into());
+        assert!(matches!(
+            open_receipt(&forged, &other),
+            Err(ExchangeError::BadSignature)
+        ));
+        // A hello's answer is no receipt, though the same key signed it.
+        let answer = seal(&answer(&station()), &server()).unwrap();
+        assert!(open_receipt(&answer, &r.digest).is_err());
+        // Unsigned: the bare message.
+        let bare = serde_json::to_vec(&r).unwrap();
+        assert!(open_receipt(&bare, &r.digest).is_err());
     }
 
     /// Re-serializes a sealed message after `edit`.

@@ -2,7 +2,8 @@
 //!
 //! - `POST /api/v1/certificates`: a certificate file; 201 stored, 200 already stored, 4xx refused
 //!   (nothing stored), 503 storage unavailable (retry). A 2xx is sent only once the row is
-//!   durable.
+//!   durable, and carries a `receipt` signed with the server key (`reprise_cert::exchange::
+//!   Receipt`: kind, id, digest, station key, status, time) — what the agent believes.
 //! - `POST /api/v1/records`: a signed refurbishment record, answered as a certificate upload;
 //!   409 `no_certificate` while the certificate it follows is not stored.
 //! - `POST /api/v1/stations`: enrol the station key of a PXE-booted machine with the one-time
@@ -23,7 +24,7 @@ use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
-use reprise_cert::exchange::{self, Answer, StationStatus};
+use reprise_cert::exchange::{self, Answer, Receipt, StationStatus};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -130,6 +131,12 @@ pub async fn upload(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
         }
     };
     let ok = |status: StatusCode, word: &str| {
+        let receipt = signed_receipt(
+            &app,
+            "certificate",
+            (&row.id, &row.digest, &row.station_key_id),
+            word,
+        );
         (
             status,
             Json(json!({
@@ -139,6 +146,7 @@ pub async fn upload(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
                 "station_key_id": row.station_key_id,
                 "sequence": row.sequence,
                 "url": format!("{}/c/{}", app.base_url(&headers), hex_of(&row.digest)),
+                "receipt": receipt,
             })),
         )
             .into_response()
@@ -220,6 +228,12 @@ pub async fn upload_record(
         }
     };
     let ok = |status: StatusCode, word: &str| {
+        let receipt = signed_receipt(
+            &app,
+            "refurbishment",
+            (&row.id, &row.digest, &row.station_key_id),
+            word,
+        );
         (
             status,
             Json(json!({
@@ -228,6 +242,7 @@ pub async fn upload_record(
                 "digest": row.digest,
                 "station_key_id": row.station_key_id,
                 "certificate_digest": row.certificate_digest,
+                "receipt": receipt,
                 "url": format!(
                     "{}/c/{}",
                     app.base_url(&headers),
@@ -462,6 +477,35 @@ pub async fn hello(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) 
         )
             .into_response(),
         Err(e) => error(500, "internal", &util::error_chain(&e)),
+    }
+}
+
+/// The receipt of an upload the server keeps, sealed with its key (`{"message", "signature"}`,
+/// as a hello's answer): the agent counts the upload as stored only on it. A receipt that
+/// cannot be sealed (its strings always can) is `null`: the agent keeps the file and sends it
+/// again, which is answered "already stored".
+/// Named by the row's id, digest and station key id.
+fn signed_receipt(
+    app: &App,
+    kind: &str,
+    (id, digest, station_key_id): (&str, &str, &str),
+    status: &str,
+) -> serde_json::Value {
+    let receipt = Receipt {
+        purpose: exchange::RECEIPT_PURPOSE.into(),
+        kind: kind.into(),
+        id: id.into(),
+        digest: digest.into(),
+        station_key_id: station_key_id.into(),
+        status: status.into(),
+        server_time: util::now(),
+    };
+    match exchange::seal(&receipt, &app.server_key.key).map(|b| serde_json::from_slice(&b)) {
+        Ok(Ok(v)) => v,
+        _ => {
+            eprintln!("the receipt of {kind} {id} could not be sealed");
+            serde_json::Value::Null
+        }
     }
 }
 

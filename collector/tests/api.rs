@@ -24,12 +24,23 @@ fn assert_error(r: &Resp, status: u16, code: &str) {
     assert!(j["error"].as_str().is_some_and(|e| !e.is_empty()), "{j}");
 }
 
+/// The answer's receipt, checked (signature, purpose, the digest sent).
+fn receipt(j: &serde_json::Value, digest: &str) -> reprise_cert::exchange::OpenedReceipt {
+    let sealed = serde_json::to_vec(&j["receipt"]).unwrap();
+    reprise_cert::exchange::open_receipt(&sealed, digest).expect("a signed receipt")
+}
+
 fn assert_created(r: &Resp, s: &Signed) {
     assert_eq!(r.status, 201, "{}", r.text());
     let j = r.json();
     assert_eq!(j["status"], "created");
     assert_eq!(j["id"], s.id.as_str());
     assert_eq!(j["digest"], s.digest.as_str());
+    let got = receipt(&j, &s.digest).receipt;
+    assert_eq!(
+        (got.kind.as_str(), got.id.as_str(), got.status.as_str()),
+        ("certificate", s.id.as_str(), "created")
+    );
     assert!(
         j["url"]
             .as_str()
@@ -609,8 +620,24 @@ fn a_record_follows_its_certificate_and_shows_on_its_page(db: &str) {
             .unwrap()
             .ends_with(&format!("/c/{}", c.hex()))
     );
+    // Its receipt, signed with the server key the CLI prints, names the record.
+    let mut key_args = vec!["server-key", "--db", db];
+    let extra = support::server_key_args(db, &[]);
+    key_args.extend(extra.iter().map(String::as_str));
+    let pinned = cli_ok(&key_args).trim().to_owned();
+    let signed = receipt(&j, &rec.digest);
+    assert_eq!(signed.server_key_id, pinned);
+    assert_eq!(
+        (signed.receipt.kind.as_str(), signed.receipt.id.as_str()),
+        ("refurbishment", format!("{}-r", c.id).as_str())
+    );
+    assert_eq!(signed.receipt.station_key_id, st.key_id);
     let again = server.upload_record(&rec.bytes);
     assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(
+        receipt(&again.json(), &rec.digest).receipt.status,
+        "already_stored"
+    );
     assert_eq!(
         (&again.json()["status"], &again.json()["digest"]),
         (&"already_stored".into(), &rec.digest.as_str().into())

@@ -250,6 +250,8 @@ fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
         "--db",
         db_s,
     ])?;
+    // The key its receipts are signed with, pinned as a stick pins it.
+    let pin = cli(&["server-key", "--db", db_s])?.trim().to_owned();
     let data = DataDir(dir.path().join("data"));
     issue(&data, "2026-12-01T09:00:00.000Z")?;
     issue(&data, "2026-12-01T09:30:00.000Z")?;
@@ -257,14 +259,14 @@ fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
     let server = format!("http://127.0.0.1:{port}");
 
     // Down: nothing sent, nothing lost, both still pending and not "refused".
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(r.uploaded.is_empty() && r.not_uploaded.len() == 2, "{r:?}");
     ensure!(r.not_uploaded.iter().all(|n| !n.refused), "{r:?}");
     ensure!(pending(&data)?.len() == 2);
 
     // Up: both go, each with a receipt naming its page on the server.
     let c = Collector::start(&db, port, &[])?;
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(r.uploaded.len() == 2 && r.not_uploaded.is_empty(), "{r:?}");
     for receipt in &r.uploaded {
         ensure!(receipt.status == 201, "{receipt:?}");
@@ -278,17 +280,17 @@ fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
     ensure!(pending(&data)?.is_empty());
     ensure!(c.rows()?.len() == 2);
     // A second pass sends nothing.
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(r.uploaded.is_empty() && r.not_uploaded.is_empty(), "{r:?}");
 
     // Killed: the third certificate waits; restarted on the same database, it arrives, and the
     // first two are still there (acknowledged means durable).
     c.kill();
     issue(&data, "2026-12-01T10:00:00.000Z")?;
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(r.not_uploaded.len() == 1, "{r:?}");
     let c = Collector::start(&db, port, &[])?;
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(
         r.uploaded.len() == 1 && r.uploaded[0].status == 201,
         "{r:?}"
@@ -297,7 +299,7 @@ fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
 
     // A receipt lost (the stick's folder copied without uploads/): sent again, stored once.
     fs::remove_dir_all(data.uploads())?;
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(
         r.uploaded.len() == 3 && r.uploaded.iter().all(|u| u.status == 200),
         "{r:?}"
@@ -307,13 +309,89 @@ fn the_upload_queue_survives_a_server_down_then_up_then_killed() -> Result<()> {
     // Revoked: refused, and the certificate stays pending for an operator to sort out.
     cli(&["revoke", "stick-1", "--db", db_s])?;
     issue(&data, "2026-12-01T11:00:00.000Z")?;
-    let r = upload_pending(&data, &server)?;
+    let r = upload_pending(&data, &server, Some(&pin))?;
     ensure!(
         r.not_uploaded.len() == 1 && r.not_uploaded[0].refused,
         "{r:?}"
     );
     ensure!(pending(&data)?.len() == 1);
     ensure!(c.rows()?.len() == 3);
+    Ok(())
+}
+
+/// The agent's upload round trip against a real collector (debug build, SQLite, loopback):
+/// `BENCH_N` certificates (300 unless told) uploaded by `upload_pending`, then sent again once
+/// their receipts are gone (the server answers "already stored"). Prints the time per
+/// certificate of each pass; asserts only that every one was acknowledged. Run by
+/// `scripts/bench-upload`.
+#[test]
+#[ignore = "a benchmark: scripts/bench-upload"]
+fn upload_round_trip_bench() -> Result<()> {
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("atelier.db");
+    let key = support::fixtures().join("key/test-station.pub");
+    cli(&[
+        "enroll",
+        key.to_str().context("utf-8 path")?,
+        "--station",
+        "stick-1",
+        "--site",
+        "College-Pasteur",
+        "--db",
+        db.to_str().context("utf-8 path")?,
+    ])?;
+    let pin = cli(&["server-key", "--db", db.to_str().context("utf-8 path")?])?
+        .trim()
+        .to_owned();
+    // Issued one at a time in a scratch folder holding only the previous link of the chain (the
+    // issuer reads every certificate of its folder: n of them would make this quadratic).
+    let data = DataDir(dir.path().join("data"));
+    let scratch = DataDir(dir.path().join("scratch"));
+    fs::create_dir_all(data.certs())?;
+    let mut previous: Option<PathBuf> = None;
+    for i in 0..n {
+        let at = format!(
+            "2026-12-{:02}T{:02}:{:02}:00.000Z",
+            1 + i / 1440,
+            (i / 60) % 24,
+            i % 60
+        );
+        let issued = issue(&scratch, &at)?;
+        if let Some(p) = previous.take() {
+            fs::rename(&p, data.certs().join(p.file_name().context("name")?))?;
+        }
+        previous = Some(issued);
+    }
+    if let Some(p) = previous {
+        fs::rename(&p, data.certs().join(p.file_name().context("name")?))?;
+    }
+    ensure!(pending(&data)?.len() == n);
+    let port = free_port()?;
+    let server = format!("http://127.0.0.1:{port}");
+    let _c = Collector::start(&db, port, &[])?;
+    let pass = |label: &str, status: u16| -> Result<()> {
+        let started = std::time::Instant::now();
+        let r = upload_pending(&data, &server, Some(&pin))?;
+        let took = started.elapsed();
+        ensure!(
+            r.uploaded.len() == n && r.uploaded.iter().all(|u| u.status == status),
+            "{:?}",
+            r.not_uploaded.first()
+        );
+        println!(
+            "{label}: {n} certificates in {} ms, {} µs each",
+            took.as_millis(),
+            took.as_micros() / n as u128
+        );
+        Ok(())
+    };
+    pass("stored (201)", 201)?;
+    fs::remove_dir_all(data.uploads())?;
+    pass("already stored (200)", 200)?;
     Ok(())
 }
 

@@ -17,12 +17,28 @@ pub struct Args {
     /// is refused).
     #[arg(long, value_name = "URL", value_parser = super::server_url)]
     pub server: String,
+    /// The workshop server's key id (`reprise-collector server-key`): an upload counts only
+    /// with a receipt signed by it. Default: the key pinned in the data folder
+    /// (`keys/server-key`, written at a run's first signed hello).
+    #[arg(long, value_name = "sha256:HEX", value_parser = super::server_key)]
+    pub server_key: Option<String>,
 }
 
 /// Runs `reprise upload`: exit 0 when nothing is left pending, 3 when some certificate is.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let data = DataDir(args.data);
-    let report = flow::upload::upload_pending(&data, &args.server)?;
+    let pin = match args.server_key {
+        Some(k) => Some(k),
+        None => flow::trust::read_pin(&data).map_err(|e| anyhow::anyhow!("{e}"))?,
+    };
+    if pin.is_none() {
+        println!(
+            "No server key pinned (--server-key, or keys/server-key in {}): no upload can be \
+             acknowledged. / Aucune clé de serveur épinglée : aucun envoi ne peut être confirmé.",
+            data.0.display()
+        );
+    }
+    let report = flow::upload::upload_pending(&data, &args.server, pin.as_deref())?;
     for r in &report.uploaded {
         println!(
             "{}: uploaded (HTTP {}) {}",

@@ -198,7 +198,7 @@ pub fn check_server_url(url: &str) -> Result<(), &'static str> {
     if !url.starts_with("http://") {
         return Err("expected an http:// URL (http://10.0.5.1:8080)");
     }
-    crate::sys::net::host_port(url)
+    crate::sys::http::host_port(url)
         .map(|_| ())
         .map_err(|_| "expected an http:// URL with a host (http://10.0.5.1:8080)")
 }

@@ -378,6 +378,19 @@ impl Run {
         self.met = Some(met);
     }
 
+    /// The server key uploads' receipts must be signed by: the key this run's verified hello
+    /// was signed by (checked against the setting or the stick's pin), else the setting, else
+    /// the stick's pin; none when nothing pins one (then no upload counts as acknowledged).
+    fn upload_pin(&self, server: &super::config::Server) -> Option<String> {
+        match &self.met {
+            Some(Ok(m)) => Some(m.server_key_id.clone()),
+            _ => server
+                .key
+                .clone()
+                .or_else(|| super::trust::read_pin(&self.config.data).ok().flatten()),
+        }
+    }
+
     /// The signed exchange with `server` (`flow::trust::meet`), with the pin of an earlier
     /// answer of this run when there is no other.
     fn ask_server(&self, server: &super::config::Server) -> Result<Met, NoServer> {
@@ -752,6 +765,7 @@ impl Run {
         let kept = match (&self.config.server, executed) {
             (Some(server), Some(e)) => upload::deliver(
                 server,
+                self.upload_pin(server).as_deref(),
                 &self.config.data,
                 &station.key,
                 &e.certificate,

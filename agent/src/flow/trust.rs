@@ -25,7 +25,8 @@ use super::config::Server;
 use super::time::Stated;
 use crate::cert::exchange::{self, Hello, StationStatus};
 use crate::model::Language;
-use crate::sys::{atomic, file, net};
+use crate::sys::http::Client;
+use crate::sys::{atomic, file};
 
 /// Where the key of the workshop server's first answer is pinned, on the data folder.
 pub fn pin_file(data: &DataDir) -> PathBuf {
@@ -262,7 +263,8 @@ pub fn meet(
     };
     let body = exchange::seal(&hello, key).map_err(|e| NoServer::Silent(e.to_string()))?;
     let url = format!("{}/api/v1/hello", server.url.trim_end_matches('/'));
-    let r = net::http_request("POST", &url, "application/json", &body)
+    let r = Client::default()
+        .post_json(&url, &body)
         .map_err(|e| NoServer::Silent(e.to_string()))?;
     let took = round_trip.elapsed();
     if r.status != 200 {
@@ -349,7 +351,7 @@ pub fn time_servers(root: &crate::sys::SysRoot, said: &mut Vec<String>) -> Optio
 
 /// The key id pinned in the data folder, if any. A file that is there but unreadable or not a
 /// key id is an error: a pin is never dropped silently.
-fn read_pin(data: &DataDir) -> Result<Option<String>, NoServer> {
+pub fn read_pin(data: &DataDir) -> Result<Option<String>, NoServer> {
     let path = pin_file(data);
     let bad = |why: String| NoServer::BadPin {
         path: path.clone(),

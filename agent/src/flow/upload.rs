@@ -2,9 +2,11 @@
 //! of the data folder without a receipt is pending, and so is every record
 //! (`certs/refurbish/`), sent once its certificate has its receipt; an upload the server acknowledges leaves a receipt (`uploads/<certificate
 //! file name>`), anything else leaves it pending for the next run or `reprise upload`. An
-//! acknowledgement is a 201 (stored) or 200 (already stored) whose JSON body names the
-//! certificate's digest, as the agent computes it from the file it sent: a bare 2xx proves
-//! nothing (a proxy's page, a server that stored something else). Nothing is lost (the certificate stays on the data partition) and
+//! acknowledgement is a 201 (stored) or 200 (already stored) whose JSON body carries a
+//! `receipt` signed by the pinned server key (the key the signed hello is checked against,
+//! `flow::trust`) naming the digest of the file, as the agent computes it from the bytes it
+//! sent: a bare 2xx proves nothing (a proxy's page, a server that stored something else, a
+//! machine that took the server's address), nor does an unsigned or wrongly signed answer. Nothing is lost (the certificate stays on the data partition) and
 //! nothing is duplicated (the server is idempotent on the certificate's digest). A run with no
 //! stick ([`deliver`]) keeps trying until the server has its certificate.
 
@@ -18,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::DataDir;
 use super::config::Server;
 use crate::sys::atomic::{self, AtomicWriteError};
-use crate::sys::net::{self, HttpError};
+use crate::sys::http::{Client, RequestError};
 use crate::wipe::CancelToken;
 
 /// What the server said when it kept a certificate.
@@ -32,6 +34,14 @@ pub struct Receipt {
     /// in its answer. Absent from receipts written before it was checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// `sha256:…` of the server key that signed the receipt (the pinned one). Absent from
+    /// receipts written before receipts were signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_key: Option<String>,
+    /// The server's signed receipt, as received (`{"message", "signature"}`): an auditor checks
+    /// it against the server key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<serde_json::Value>,
     /// The certificate's page on the server (what its QR code points to).
     pub url: Option<String>,
     pub at: String,
@@ -123,10 +133,17 @@ pub fn pending_records(data: &DataDir) -> Result<Vec<(String, Vec<u8>)>, UploadE
 /// Uploads every pending certificate to `server` (its base URL), then every pending
 /// refurbishment record whose certificate the server has acknowledged (a record the server
 /// cannot link to its certificate is refused); writes a receipt for each one the server
-/// acknowledged. A record is named `refurbish/<file>` in the report and its receipt is
+/// acknowledged with a receipt signed by the server key `pin` (`sha256:…`; with none, nothing
+/// is acknowledged). A record is named `refurbish/<file>` in the report and its receipt is
 /// `uploads/refurbish/<file>`.
-pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, UploadError> {
+pub fn upload_pending(
+    data: &DataDir,
+    server: &str,
+    pin: Option<&str>,
+) -> Result<UploadReport, UploadError> {
     let mut report = UploadReport::default();
+    // One client for the pass: its connection is kept from one file to the next.
+    let client = Client::default();
     let base = server.trim_end_matches('/');
     let url = format!("{base}/api/v1/certificates");
     for (name, bytes) in pending(data)? {
@@ -141,11 +158,12 @@ pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, Uplo
         };
         let to = Sent {
             url: &url,
+            pin,
             receipts: data.uploads(),
             file: &name,
             label: name.clone(),
         };
-        send(&mut report, server, &to, &bytes, digest)?;
+        send(&client, &mut report, server, &to, &bytes, digest)?;
     }
     let url = format!("{base}/api/v1/records");
     for (name, bytes) in pending_records(data)? {
@@ -171,11 +189,12 @@ pub fn upload_pending(data: &DataDir, server: &str) -> Result<UploadReport, Uplo
         }
         let to = Sent {
             url: &url,
+            pin,
             receipts: data.uploads().join(RECORDS),
             file: &name,
             label,
         };
-        send(&mut report, server, &to, &bytes, record.digest)?;
+        send(&client, &mut report, server, &to, &bytes, record.digest)?;
     }
     Ok(report)
 }
@@ -196,6 +215,8 @@ fn unverified(label: String, e: &crate::cert::envelope::VerifyError) -> NotUploa
 /// the report names it.
 struct Sent<'a> {
     url: &'a str,
+    /// The server key its receipt must be signed by.
+    pin: Option<&'a str>,
     receipts: PathBuf,
     file: &'a str,
     label: String,
@@ -203,6 +224,7 @@ struct Sent<'a> {
 
 /// Posts one file and records the outcome: a receipt when the answer names `digest`.
 fn send(
+    client: &Client,
     report: &mut UploadReport,
     server: &str,
     to: &Sent<'_>,
@@ -210,29 +232,30 @@ fn send(
     digest: String,
 ) -> Result<(), UploadError> {
     let name = to.label.clone();
-    match net::http_request("POST", to.url, "application/json", bytes) {
+    match client.post_json(to.url, bytes) {
         Ok(r) if r.status == 200 || r.status == 201 => {
             let answer = serde_json::from_slice::<serde_json::Value>(&r.body).ok();
-            let said = answer
+            let signed = answer
                 .as_ref()
-                .and_then(|v| v.get("digest").and_then(|d| d.as_str()));
-            if said != Some(digest.as_str()) {
-                report.not_uploaded.push(NotUploaded {
-                    certificate: name,
-                    why: format!(
-                        "HTTP {} without an acknowledgement of digest {digest} (the answer {}): \
-                         not counted as stored",
-                        r.status,
-                        match said {
-                            Some(other) => format!("names {other}"),
-                            None => "names no digest".to_owned(),
-                        }
-                    ),
-                    // Nothing proves it was stored: it is sent again later.
-                    refused: false,
-                });
-                return Ok(());
-            }
+                .and_then(|v| v.get("receipt"))
+                .filter(|r| !r.is_null())
+                .cloned();
+            let server_key = match acknowledged(signed.as_ref(), &digest, to.pin) {
+                Ok(key) => key,
+                Err(why) => {
+                    report.not_uploaded.push(NotUploaded {
+                        certificate: name,
+                        why: format!(
+                            "HTTP {} without an acknowledgement of digest {digest} ({why}): not \
+                             counted as stored",
+                            r.status
+                        ),
+                        // Nothing proves it was stored: it is sent again later.
+                        refused: false,
+                    });
+                    return Ok(());
+                }
+            };
             let page = answer
                 .as_ref()
                 .and_then(|v| v.get("url").and_then(|u| u.as_str()).map(str::to_owned));
@@ -241,6 +264,8 @@ fn send(
                 server: server.to_owned(),
                 status: r.status,
                 digest: Some(digest),
+                server_key: Some(server_key),
+                signed,
                 url: page,
                 at: crate::sys::clock::now_rfc3339(),
             };
@@ -272,13 +297,43 @@ fn send(
         Err(e) => report.not_uploaded.push(NotUploaded {
             certificate: name,
             why: match &e {
-                HttpError::Url(w) => w.clone(),
+                RequestError::Url(w) => w.clone(),
                 other => other.to_string(),
             },
-            refused: matches!(e, HttpError::Url(_)),
+            // Never sent (an https:// URL): sending again will not help.
+            refused: matches!(e, RequestError::Url(_)),
         }),
     }
     Ok(())
+}
+
+/// The key id of the server key that signed `receipt` for the file of `digest`, when that is
+/// the pinned key `pin`; otherwise why the answer acknowledges nothing.
+fn acknowledged(
+    receipt: Option<&serde_json::Value>,
+    digest: &str,
+    pin: Option<&str>,
+) -> Result<String, String> {
+    let receipt = receipt.ok_or("the answer carries no signed receipt")?;
+    let bytes = serde_json::to_vec(receipt).map_err(|e| e.to_string())?;
+    let opened = crate::cert::exchange::open_receipt(&bytes, digest).map_err(|e| {
+        format!(
+            "its receipt does not verify: {}",
+            crate::model::error_chain(&e)
+        )
+    })?;
+    match pin {
+        Some(pin) if pin == opened.server_key_id => Ok(opened.server_key_id),
+        Some(pin) => Err(format!(
+            "its receipt is signed by {}, not by the pinned server key {pin}",
+            opened.server_key_id
+        )),
+        None => Err(format!(
+            "its receipt is signed by {}, but no server key is pinned (reprise.server-key=, \
+             or a first signed hello)",
+            opened.server_key_id
+        )),
+    }
 }
 
 /// Enrols this station's public key with the server, with the one-time token a PXE boot script
@@ -287,7 +342,7 @@ pub fn enroll_station(server: &str, token: &str, public_key_pem: &str) -> Result
     let url = format!("{}/api/v1/stations", server.trim_end_matches('/'));
     let body = serde_json::json!({"token": token, "public_key": public_key_pem});
     let body = serde_json::to_vec(&body).expect("serializes");
-    match net::http_request("POST", &url, "application/json", &body) {
+    match Client::default().post_json(&url, &body) {
         Ok(r) if r.status == 200 || r.status == 201 => Ok(()),
         Ok(r) => Err(server_says(r.status, &r.body)),
         Err(e) => Err(e.to_string()),
@@ -299,11 +354,12 @@ pub fn enroll_station(server: &str, token: &str, public_key_pem: &str) -> Result
 /// (`durable`), what fails stays queued for the next run. In memory (network boot), keeps trying
 /// — 2 s, then twice as long each time, up to 30 s — until the server acknowledges
 /// `certificate` and the run's `record` (if it installed a system), or the operator stops it
-/// (`cancel`). Returns whether the certificate has a durable home (a record the server never
+/// (`cancel`). An upload counts only with a receipt signed by the server key `pin`. Returns whether the certificate has a durable home (a record the server never
 /// took is said, and lost, but the certificate stands alone).
 #[allow(clippy::too_many_arguments)]
 pub fn deliver(
     server: &Server,
+    pin: Option<&str>,
     data: &DataDir,
     key: &SigningKey,
     certificate: &Path,
@@ -335,7 +391,7 @@ pub fn deliver(
     let record_name = record.map(|r| format!("{RECORDS}/{}", file_name(r)));
     let mut delay = Duration::from_secs(2);
     loop {
-        let report = upload_pending(data, url)?;
+        let report = upload_pending(data, url, pin)?;
         for r in &report.uploaded {
             let page = r.url.as_deref().unwrap_or("");
             say(format!(

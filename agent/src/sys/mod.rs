@@ -12,7 +12,6 @@ pub mod file;
 pub mod fs;
 pub mod http;
 pub mod ioctl;
-pub mod net;
 pub mod ntp;
 pub mod passthrough;
 pub mod power;

@@ -368,3 +368,59 @@ fn a_sticks_zstd_image_gives_the_gauge_its_total() {
         "{totals:?}"
     );
 }
+
+/// The end of a run believes an upload only on a receipt signed by the server key it pinned
+/// (`reprise.server-key=` here): a forged one (another key) or an unsigned one leaves the
+/// certificate pending and says so — and with no stick to keep it, the run is no finished one —
+/// while the server's own receipt gives it a home.
+#[test]
+fn a_forged_or_unsigned_upload_receipt_is_no_acknowledgement_at_the_end_of_a_run() {
+    use crate::support::workshop::{Ack, Workshop, key_id, server_key};
+    use reprise::flow::config::Server;
+    use reprise::flow::upload::pending;
+
+    let t = Tree::new();
+    tree::sata_laptop(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let w = Workshop::start("2026-12-07T10:00:00.000Z");
+    let mut run = run_over(&t, dir.path());
+    run.config.server = Some(Server {
+        url: w.url(),
+        enroll: None,
+        key: Some(key_id(&server_key())),
+    });
+    let e = execute(&run);
+    let station = run.station().unwrap();
+    // Given up at once when not acknowledged: the test does not wait for the retries.
+    let stop = CancelToken::new();
+    stop.cancel();
+    for (ack, says) in [
+        (Ack::OtherKey, "not by the pinned server key"),
+        (Ack::Unsigned, "the answer carries no signed receipt"),
+    ] {
+        w.set(|b| b.ack = ack);
+        let mut out = Vec::new();
+        let status = run
+            .finish(&station, Some(&e), &[], &stop, &mut out)
+            .unwrap();
+        let said = String::from_utf8(out).unwrap();
+        assert!(
+            said.contains("Not uploaded") && said.contains(says),
+            "{ack:?}: {said}"
+        );
+        assert_eq!(pending(&run.config.data).unwrap().len(), 1, "{ack:?}");
+        if run.home() == Home::Memory {
+            assert_eq!(status, RunStatus::NotSanitized, "{ack:?}: {said}");
+            assert!(said.contains("NOT ACKNOWLEDGED"), "{said}");
+        }
+    }
+    w.set(|b| b.ack = Ack::Digest);
+    let mut out = Vec::new();
+    let status = run
+        .finish(&station, Some(&e), &[], &stop, &mut out)
+        .unwrap();
+    let said = String::from_utf8(out).unwrap();
+    assert!(said.contains("Uploaded "), "{said}");
+    assert!(pending(&run.config.data).unwrap().is_empty(), "{said}");
+    assert_eq!(status, e.status(), "{said}");
+}

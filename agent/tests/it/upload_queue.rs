@@ -51,21 +51,37 @@ fn server(status: u16, count: usize) -> (u16, Arc<Mutex<Vec<Vec<u8>>>>) {
                 let digest = reprise::cert::envelope::verify(&req[head_end..], None)
                     .unwrap()
                     .digest;
+                let receipt = reprise::cert::exchange::Receipt {
+                    purpose: reprise::cert::exchange::RECEIPT_PURPOSE.into(),
+                    kind: "certificate".into(),
+                    id: "x".into(),
+                    digest: digest.clone(),
+                    station_key_id: "sha256:x".into(),
+                    status: "created".into(),
+                    server_time: "2026-12-07T10:00:00.000Z".into(),
+                };
+                let receipt = reprise::cert::exchange::seal(&receipt, &server_key()).unwrap();
                 format!(
-                    r#"{{"status":"created","digest":"{digest}","url":"http://127.0.0.1:{port}/c/ab"}}"#
+                    r#"{{"status":"created","digest":"{digest}","url":"http://127.0.0.1:{port}/c/ab","receipt":{}}}"#,
+                    String::from_utf8(receipt).unwrap()
                 )
             } else {
                 r#"{"error":"station key is not enrolled","code":"unknown_key"}"#.to_owned()
             };
             write!(
                 s,
-                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/json\r\n\r\n{body}",
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             )
             .unwrap();
         }
     });
     (port, got)
+}
+
+/// The key the server of [`server`] signs its receipts with.
+fn server_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[9u8; 32])
 }
 
 #[test]
@@ -101,28 +117,31 @@ fn nothing_lost_nothing_twice() {
     );
     assert!(!data.path().join("uploads").exists());
 
-    // The server refuses (station not enrolled): still pending, the reason shown.
-    let (port, _) = server(403, 2);
-    let o = reprise(&[
-        "upload",
-        dir,
-        "--server",
-        &format!("http://127.0.0.1:{port}"),
-    ]);
-    assert_eq!(o.status.code(), Some(3));
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("HTTP 403: station key is not enrolled"),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    // The server refuses (station not enrolled), or answers 201 with no server key pinned here:
+    // both stay pending, the reason shown.
+    for (status, says) in [
+        (403, "HTTP 403: station key is not enrolled"),
+        (201, "but no server key is pinned"),
+    ] {
+        let (port, _) = server(status, 2);
+        let url = format!("http://127.0.0.1:{port}");
+        let o = reprise(&["upload", dir, "--server", &url]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(3), "{out}");
+        assert!(out.contains(says), "{out}");
+        assert!(!data.path().join("uploads").exists());
+    }
 
-    // Up: both go, byte for byte, each gets its receipt.
+    // Up, its key pinned: both go, byte for byte, each gets its receipt.
+    let pin = reprise::cert::sign::key_id(&server_key().verifying_key());
     let (port, got) = server(201, 2);
     let o = reprise(&[
         "upload",
         dir,
         "--server",
         &format!("http://127.0.0.1:{port}"),
+        "--server-key",
+        &pin,
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     let got = got.lock().unwrap().clone();
@@ -140,6 +159,8 @@ fn nothing_lost_nothing_twice() {
             .unwrap()
             .digest;
         assert_eq!(r["digest"], digest.as_str());
+        assert_eq!(r["server_key"], pin.as_str());
+        assert!(r["signed"]["signature"].is_object(), "{r}");
     }
 
     // Again: nothing pending, nothing sent (the server would fail the test by not answering).
@@ -148,8 +169,9 @@ fn nothing_lost_nothing_twice() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("Nothing to upload"));
 }
 
-/// A 201 is an acknowledgement only when it names the digest of the certificate sent: one that
-/// names another digest, or says nothing, leaves the certificate pending, to be sent again.
+/// A 201 is an acknowledgement only with a receipt signed by the pinned server key naming the
+/// digest of the certificate sent: one that names another digest, says nothing, is unsigned or
+/// signed by another key (forged) leaves the certificate pending, to be sent again.
 #[test]
 fn a_2xx_that_does_not_name_the_digest_is_no_acknowledgement() {
     use crate::support::workshop::{Ack, Workshop};
@@ -166,9 +188,10 @@ fn a_2xx_that_does_not_name_the_digest_is_no_acknowledgement() {
     )
     .unwrap();
     let w = Workshop::start("2026-12-07T10:00:00.000Z");
-    for ack in [Ack::OtherDigest, Ack::NoBody] {
+    let pin = crate::support::workshop::key_id(&crate::support::workshop::server_key());
+    for ack in [Ack::OtherDigest, Ack::NoBody, Ack::Unsigned, Ack::OtherKey] {
         w.set(|b| b.ack = ack);
-        let r = upload_pending(&data, &w.url()).unwrap();
+        let r = upload_pending(&data, &w.url(), Some(&pin)).unwrap();
         assert!(r.uploaded.is_empty(), "{ack:?}: {r:?}");
         assert_eq!(r.not_uploaded.len(), 1, "{ack:?}");
         let n = &r.not_uploaded[0];
@@ -183,8 +206,9 @@ fn a_2xx_that_does_not_name_the_digest_is_no_acknowledgement() {
     }
     // The same certificate, acknowledged by its digest: a receipt, nothing pending.
     w.set(|b| b.ack = Ack::Digest);
-    let r = upload_pending(&data, &w.url()).unwrap();
+    let r = upload_pending(&data, &w.url(), Some(&pin)).unwrap();
     assert_eq!(r.uploaded.len(), 1, "{r:?}");
+    assert_eq!(r.uploaded[0].server_key.as_deref(), Some(pin.as_str()));
     assert!(pending(&data).unwrap().is_empty());
     // Three times sent, byte for byte the file.
     let sent: Vec<_> = w
@@ -195,7 +219,7 @@ fn a_2xx_that_does_not_name_the_digest_is_no_acknowledgement() {
         .filter(|r| r.path == "/api/v1/certificates")
         .map(|r| r.body.clone())
         .collect();
-    assert_eq!(sent, vec![std::fs::read(&cert).unwrap(); 3]);
+    assert_eq!(sent, vec![std::fs::read(&cert).unwrap(); 5]);
 }
 
 /// A refurbishment record (`certs/refurbish/`) goes after its certificate, never before: while
@@ -277,8 +301,9 @@ fn a_record_goes_after_its_certificate_and_gets_its_receipt() {
 
     // The server is busy: the certificate stays pending, and its record is not even sent.
     let w = Workshop::start("2026-12-07T10:00:00.000Z");
+    let pin = crate::support::workshop::key_id(&crate::support::workshop::server_key());
     w.set(|b| b.status = Some(503));
-    let r = upload_pending(&data, &w.url()).unwrap();
+    let r = upload_pending(&data, &w.url(), Some(&pin)).unwrap();
     assert!(r.uploaded.is_empty(), "{r:?}");
     let label = format!("refurbish/{record_name}");
     let waits = r
@@ -294,7 +319,7 @@ fn a_record_goes_after_its_certificate_and_gets_its_receipt() {
 
     // The server takes them: the certificate, then its record, each receipted by its digest.
     w.set(|b| b.status = None);
-    let r = upload_pending(&data, &w.url()).unwrap();
+    let r = upload_pending(&data, &w.url(), Some(&pin)).unwrap();
     assert!(r.not_uploaded.is_empty(), "{r:?}");
     let names: Vec<_> = r.uploaded.iter().map(|u| u.certificate.clone()).collect();
     assert_eq!(names, vec![format!("{cert_id}.json"), label.clone()]);
@@ -318,7 +343,7 @@ fn a_record_goes_after_its_certificate_and_gets_its_receipt() {
     assert!(pending_records(&data).unwrap().is_empty());
 
     // Again: nothing pending, nothing sent.
-    let r = upload_pending(&data, &w.url()).unwrap();
+    let r = upload_pending(&data, &w.url(), Some(&pin)).unwrap();
     assert_eq!(r, Default::default());
     assert_eq!(w.paths().len(), 3);
 }

@@ -19,8 +19,14 @@ use reprise::cert::exchange::{self, Answer, StationStatus};
 /// How uploads are answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ack {
-    /// 201 naming the digest of the certificate received.
+    /// 201 naming the digest of the certificate received, with a receipt signed by its key
+    /// (as the collector).
     Digest,
+    /// 201 naming the digest, without a receipt (an unsigned answer).
+    Unsigned,
+    /// 201 naming the digest, with a receipt signed by another key than its own (a forged
+    /// acknowledgement).
+    OtherKey,
     /// 201 naming another digest.
     OtherDigest,
     /// 201 with no body at all.
@@ -182,7 +188,7 @@ fn serve_one(
     received.lock().unwrap().push(Received { path, body });
     let _ = write!(
         s,
-        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/json\r\n\r\n",
+        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
         answer.len()
     );
     let _ = s.write_all(&answer);
@@ -230,11 +236,7 @@ fn respond(
                 Ok(v) => v.digest,
                 Err(_) => return (422, br#"{"error":"invalid","code":"invalid"}"#.to_vec()),
             };
-            match b.ack {
-                Ack::Digest => (201, ack(&digest)),
-                Ack::OtherDigest => (201, ack(&format!("sha256:{}", "0".repeat(64)))),
-                Ack::NoBody => (201, Vec::new()),
-            }
+            (201, ack(b, &digest))
         }
         // As the collector: a record is taken only after the certificate it names.
         "/api/v1/records" => {
@@ -253,11 +255,7 @@ fn respond(
                     br#"{"error":"upload the certificate first","code":"no_certificate"}"#.to_vec(),
                 );
             }
-            match b.ack {
-                Ack::Digest => (201, ack(&v.digest)),
-                Ack::OtherDigest => (201, ack(&format!("sha256:{}", "0".repeat(64)))),
-                Ack::NoBody => (201, Vec::new()),
-            }
+            (201, ack(b, &v.digest))
         }
         "/api/v1/stations" => (201, br#"{"station":"stand-in"}"#.to_vec()),
         _ => (
@@ -267,12 +265,32 @@ fn respond(
     }
 }
 
-fn ack(digest: &str) -> Vec<u8> {
+/// The answer to an upload of the file of `digest`, as `b.ack` says.
+fn ack(b: &Behaviour, digest: &str) -> Vec<u8> {
+    let (named, signer) = match b.ack {
+        Ack::NoBody => return Vec::new(),
+        Ack::Digest | Ack::Unsigned => (digest.to_owned(), Some(b.key.clone())),
+        Ack::OtherDigest => (format!("sha256:{}", "0".repeat(64)), Some(b.key.clone())),
+        Ack::OtherKey => (digest.to_owned(), Some(SigningKey::from_bytes(&[7u8; 32]))),
+    };
+    let receipt = signer.filter(|_| b.ack != Ack::Unsigned).map(|key| {
+        let r = exchange::Receipt {
+            purpose: exchange::RECEIPT_PURPOSE.into(),
+            kind: "certificate".into(),
+            id: "x".into(),
+            digest: named.clone(),
+            station_key_id: "sha256:stand-in".into(),
+            status: "created".into(),
+            server_time: b.time.clone(),
+        };
+        serde_json::from_slice::<serde_json::Value>(&exchange::seal(&r, &key).unwrap()).unwrap()
+    });
     serde_json::to_vec(&serde_json::json!({
         "status": "created",
         "id": "x",
-        "digest": digest,
-        "url": format!("http://stand-in/c/{}", digest.trim_start_matches("sha256:")),
+        "digest": named,
+        "url": format!("http://stand-in/c/{}", named.trim_start_matches("sha256:")),
+        "receipt": receipt,
     }))
     .unwrap()
 }

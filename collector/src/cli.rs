@@ -821,9 +821,11 @@ async fn parts_fitted(
     let Some(life) = store.laptop(serial.to_string()).await? else {
         bail!("refused: {serial} is in no lot (import its donor's inventory first: lot import)");
     };
+    let plan =
+        crate::life::plan_certificate(&life).map_err(|why| anyhow::anyhow!("refused: {why}"))?;
     let fields = match crate::parts::event_fields(
         store.as_ref(),
-        &life,
+        plan,
         &parts,
         &extras,
         common.note.as_deref(),

@@ -20,7 +20,7 @@ use reprise_cert::messages;
 use reprise_cert::model::Language;
 use serde_json::{Map, Value, json};
 
-use crate::store::{Event, LaptopLife, Store, StoreError};
+use crate::store::{CertRow, Event, Store, StoreError};
 
 /// The event kind, as stored and as the CLI names it.
 pub const PARTS_FITTED: &str = "parts-fitted";
@@ -272,16 +272,10 @@ pub fn fields(
     Ok(Value::Object(f).to_string())
 }
 
-/// The plan the parts fitted on `life` are recorded against: that of its latest certificate
-/// when its verdict is refurbish (`Err`: why there is none).
-pub async fn plan_of(
-    store: &dyn Store,
-    life: &LaptopLife,
-) -> Result<Result<Plan, String>, StoreError> {
-    let c = match crate::life::plan_certificate(life) {
-        Ok(c) => c,
-        Err(refusal) => return Ok(Err(refusal.to_string())),
-    };
+/// The plan of certificate `c`, read from its stored bytes (`Err`: why it cannot be). The
+/// caller chose `c` by the rules (`life::plan_certificate`: the latest, when its verdict is
+/// refurbish); this module stays below `life`, which reads events through it.
+pub async fn plan_of(store: &dyn Store, c: &CertRow) -> Result<Result<Plan, String>, StoreError> {
     let Some(stored) = store.certificate(c.digest.clone()).await? else {
         return Ok(Err(format!("certificate {} is not stored", c.digest)));
     };
@@ -293,12 +287,12 @@ pub async fn plan_of(
 /// through here; the store's rules then check the plan is still the latest.
 pub async fn event_fields(
     store: &dyn Store,
-    life: &LaptopLife,
+    c: &CertRow,
     parts: &[PartRequest],
     extras: &[ExtraPart],
     note: Option<&str>,
 ) -> Result<Result<String, String>, StoreError> {
-    Ok(match plan_of(store, life).await? {
+    Ok(match plan_of(store, c).await? {
         Err(why) => Err(why),
         Ok(plan) => fields(&plan, parts, extras, note).map_err(|e| e.to_string()),
     })

@@ -352,7 +352,10 @@ impl PageData {
     async fn of(app: &App, life: &LaptopLife) -> Result<PageData, crate::store::StoreError> {
         Ok(PageData {
             record: refurbishment(app, life).await?,
-            plan: crate::parts::plan_of(app.store.as_ref(), life).await?.ok(),
+            plan: match life::plan_certificate(life) {
+                Ok(c) => crate::parts::plan_of(app.store.as_ref(), c).await?.ok(),
+                Err(_) => None,
+            },
         })
     }
 }
@@ -1020,9 +1023,13 @@ pub async fn record_parts(
             Err(e) => return refused(&app, &ctx, &headers, serial, &e.to_string()).await,
         }
     }
+    let plan = match life::plan_certificate(&life) {
+        Ok(c) => c,
+        Err(why) => return refused(&app, &ctx, &headers, serial, &why.to_string()).await,
+    };
     let fields = match crate::parts::event_fields(
         app.store.as_ref(),
-        &life,
+        plan,
         &parts,
         &extras,
         Some(value("note")),

@@ -95,6 +95,16 @@ pub struct ImageSpec {
     pub raw_size: Option<u64>,
 }
 
+impl ImageSpec {
+    /// "famille 2.0", or the name alone when its source gives no version: how screens and
+    /// logs name it.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.name, self.version)
+            .trim_end()
+            .to_owned()
+    }
+}
+
 /// A verified install and its record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Installed {

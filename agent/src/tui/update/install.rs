@@ -188,7 +188,7 @@ pub(super) fn event(m: &mut Model, e: InstallEvent, fx: &mut Vec<Effect>) {
             log = Some(format!(
                 "{} {} -> {}",
                 t(lang, "Image", "Image"),
-                super::super::view::image_label(&what.image),
+                what.image.label(),
                 what.disk.dev_path
             ));
             r.bytes_total = what.image.raw_size;

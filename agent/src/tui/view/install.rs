@@ -16,13 +16,6 @@ use crate::tui::model::{InstallRun, InstallState, InstallStep, Model};
 use crate::tui::palette;
 use crate::tui::update::step_name;
 
-/// "famille 2.0", or the name alone when its source gives no version.
-pub fn image_label(image: &crate::deploy::ImageSpec) -> String {
-    format!("{} {}", image.name, image.version)
-        .trim_end()
-        .to_owned()
-}
-
 /// "sha256:0123456789ab": enough of a digest to compare by eye.
 fn short(digest: &str) -> String {
     digest.chars().take("sha256:".len() + 12).collect()
@@ -51,10 +44,7 @@ fn what_lines(l: Language, r: &InstallRun) -> Vec<Line<'static>> {
     vec![
         Line::from(vec![
             Span::styled(format!(" {:<10}", t(l, "Image", "Image")), palette::label()),
-            Span::styled(
-                vga(&format!("{}{size}", image_label(image))),
-                palette::value(),
-            ),
+            Span::styled(vga(&format!("{}{size}", image.label())), palette::value()),
         ]),
         Line::from(vec![
             Span::styled(format!(" {:<10}", t(l, "From", "Depuis")), palette::label()),
@@ -335,7 +325,7 @@ pub fn outcome_lines(m: &Model) -> Vec<Line<'static>> {
                         vga(&format!(
                             " {} {} -> {}",
                             t(l, "INSTALLED AND VERIFIED:", "INSTALLÉ ET VÉRIFIÉ :"),
-                            image_label(&i.image),
+                            i.image.label(),
                             i.disk.dev_path.trim_start_matches("/dev/")
                         )),
                         palette::good(),

@@ -24,7 +24,6 @@ use super::model::{Model, Overlay, Screen};
 use super::palette;
 use crate::model::Language;
 
-pub use install::image_label;
 pub use result::result_line;
 
 /// The smallest terminal a screen is drawn in; below, the screen says how big it should be.

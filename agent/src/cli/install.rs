@@ -115,7 +115,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let fs = engine::grow_filesystem(device, &layout);
     println!(
-        "installed {} bytes, {sha256}: write {} ms ({} MB/s), read-back {} ms ({} MB/s); filesystem {fs:?}",
+        "installed {} bytes, {sha256}: write {} ms ({} MB/s), read-back {} ms ({} MB/s); filesystem {fs}",
         written.raw_bytes,
         written.write_ms,
         written.write_rate_bps / 1_000_000,

@@ -507,6 +507,20 @@ pub enum Filesystem {
     NotGrown { why: String },
 }
 
+/// For the operator's lines (`reprise install`): what became of the last filesystem.
+impl std::fmt::Display for Filesystem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Filesystem::Grown { device } => write!(f, "ext4 grown ({})", device.display()),
+            Filesystem::Kept { type_guid } => {
+                write!(f, "kept as it is (partition type {type_guid}, not ext4)")
+            }
+            Filesystem::AlreadyFull => write!(f, "already at the disk's end"),
+            Filesystem::NotGrown { why } => write!(f, "NOT GROWN: {why}"),
+        }
+    }
+}
+
 /// The GPT fitted to the disk, checked by reading it back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayoutFixed {

@@ -527,3 +527,63 @@ fn a_loop_device_receives_the_image_and_its_ext4_grows() {
     let verify = sgdisk(&["-v", dev_path.to_str().unwrap()]);
     assert!(verify.contains("No problems found"), "{verify}");
 }
+
+/// `reprise install` as the bench and an operator run it: a zstd image onto a file this test
+/// created, confirmed by typing; exit 0, the image's bytes on the "disk", the rates and what
+/// became of the filesystem said in words. Declined, it writes nothing (exit 4); a wrong
+/// SHA-256 is a failed install (exit 3).
+#[test]
+fn the_install_command_says_what_it_did_and_exits_by_its_outcome() {
+    use crate::support::cli::reprise_typing;
+    let scratch = Scratch::new();
+    let raw = image(scratch.dir.path(), 8, false);
+    let zst = scratch.dir.path().join("famille.img.zst");
+    std::fs::write(&zst, zstd::bulk::compress(&raw, 3).unwrap()).unwrap();
+    let target = scratch.file("disk.img", 16 * MIB);
+    let target = devices::checked_target(&target).unwrap();
+    let hex: String = sha2::Sha256::digest(&raw)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let args = |sha: &str| {
+        vec![
+            "install".to_owned(),
+            zst.display().to_string(),
+            target.display().to_string(),
+            "--sha256".to_owned(),
+            sha.to_owned(),
+        ]
+    };
+    let run = |args: Vec<String>, typed: &str| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        reprise_typing(&refs, typed)
+    };
+
+    let before = std::fs::read(&target).unwrap();
+    let declined = run(args(&hex), "no\n");
+    assert_eq!(declined.status.code(), Some(4), "{declined:?}");
+    assert!(
+        std::fs::read(&target).unwrap() == before,
+        "declined, yet written"
+    );
+
+    let out = run(args(&hex), "yes\n");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stdout.contains(&format!("installed {} bytes, sha256:{hex}", raw.len())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("MB/s"), "{stdout}");
+    assert!(
+        stdout.contains("filesystem kept as it is (partition type 0fc63daf-"),
+        "{stdout}"
+    );
+    // The partitions' bytes are the image's (its GPT is fitted to the larger disk).
+    let partitions = 2048 * 512..raw.len() - 34 * 512;
+    assert!(std::fs::read(&target).unwrap()[partitions.clone()] == raw[partitions]);
+
+    let wrong = "0".repeat(64);
+    let failed = run(args(&wrong), "yes\n");
+    assert_eq!(failed.status.code(), Some(3), "{failed:?}");
+}

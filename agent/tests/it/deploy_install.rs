@@ -559,11 +559,11 @@ fn the_install_command_says_what_it_did_and_exits_by_its_outcome() {
         reprise_typing(&refs, typed)
     };
 
-    let before = std::fs::read(&target).unwrap();
+    let before = std::fs::read(target).unwrap();
     let declined = run(args(&hex), "no\n");
     assert_eq!(declined.status.code(), Some(4), "{declined:?}");
     assert!(
-        std::fs::read(&target).unwrap() == before,
+        std::fs::read(target).unwrap() == before,
         "declined, yet written"
     );
 
@@ -581,7 +581,7 @@ fn the_install_command_says_what_it_did_and_exits_by_its_outcome() {
     );
     // The partitions' bytes are the image's (its GPT is fitted to the larger disk).
     let partitions = 2048 * 512..raw.len() - 34 * 512;
-    assert!(std::fs::read(&target).unwrap()[partitions.clone()] == raw[partitions]);
+    assert!(std::fs::read(target).unwrap()[partitions.clone()] == raw[partitions]);
 
     let wrong = "0".repeat(64);
     let failed = run(args(&wrong), "yes\n");

@@ -417,8 +417,9 @@ fn hand_over(out: &mut dyn Write, file: &std::path::Path, choice: crate::flow::e
     }
 }
 
-/// The install step (`Run::deploy`) with its progress lines and result on `out`; what it did
-/// goes into `executed` for `Run::finish` (power-off only after a verified install).
+/// The install step (`Run::deploy`) with its progress lines on `out`; what it did goes into
+/// `executed` for `Run::finish`, which says the result once, as it does after the screen, and
+/// powers off only after a verified install.
 fn install(
     run: &Run,
     station: &Station,
@@ -430,7 +431,6 @@ fn install(
         let mut progress = console::install_printer(&mut *out);
         run.deploy(station, executed, &mut progress, cancel)
     };
-    let _ = writeln!(out, "{}", result.line());
     executed.install = Some(result);
 }
 

@@ -45,6 +45,17 @@ pub fn error(status: u16, code: &str, message: &str) -> Response {
     (status, Json(json!({"error": message, "code": code}))).into_response()
 }
 
+/// A certificate or record the store could not keep: said in the server's log, and a 503 the
+/// agent retries (its file stays pending).
+fn not_stored(what: &str, id: &str, e: &dyn std::error::Error) -> Response {
+    eprintln!("{what} {id}: {}", util::error_chain(e));
+    error(
+        503,
+        "storage_unavailable",
+        &format!("not stored, try again: {}", util::error_chain(e)),
+    )
+}
+
 fn refusal(r: &Refusal) -> Response {
     error(r.status, r.code, &r.message)
 }
@@ -121,14 +132,7 @@ pub async fn upload(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
     let row = prepared.new.row.clone();
     let outcome = match app.store.insert(prepared.new).await {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("upload of {}: {}", row.id, util::error_chain(&e));
-            return error(
-                503,
-                "storage_unavailable",
-                &format!("not stored, try again: {}", util::error_chain(&e)),
-            );
-        }
+        Err(e) => return not_stored("upload of", &row.id, &e),
     };
     let ok = |status: StatusCode, word: &str| {
         let receipt = signed_receipt(
@@ -218,14 +222,7 @@ pub async fn upload_record(
     let row = new.row.clone();
     let outcome = match app.store.insert_record(new).await {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("upload of record {}: {}", row.id, util::error_chain(&e));
-            return error(
-                503,
-                "storage_unavailable",
-                &format!("not stored, try again: {}", util::error_chain(&e)),
-            );
-        }
+        Err(e) => return not_stored("upload of record", &row.id, &e),
     };
     let ok = |status: StatusCode, word: &str| {
         let receipt = signed_receipt(

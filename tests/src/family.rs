@@ -10,7 +10,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, ensure};
 
-use crate::{Outputs, gpt_partition};
+use crate::{Outputs, gpt_partition, run};
 
 /// What the installed system prints on its serial console when it has booted.
 pub const BOOTED: &str = "family-system: booted";
@@ -47,20 +47,6 @@ pub struct FamilyImage {
     pub last_partition_end: u64,
     /// Size of its ext4 partition, in bytes, as built.
     pub home_bytes: u64,
-}
-
-fn run(prog: &str, args: &[&str]) -> Result<Vec<u8>> {
-    let out = Command::new(prog)
-        .args(args)
-        .env("MTOOLS_SKIP_CHECK", "1")
-        .output()
-        .with_context(|| format!("running {prog}"))?;
-    ensure!(
-        out.status.success(),
-        "{prog} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(out.stdout)
 }
 
 fn utf8(p: &Path) -> Result<&str> {

@@ -1075,6 +1075,16 @@ impl DataPartition {
             .map(str::to_owned)
             .collect())
     }
+
+    /// File names of the certificates in `certs/` (its `.json` files: not its subfolders, not
+    /// a `.json.tmp` left by a cut write).
+    pub fn certificates(&self) -> Result<Vec<String>> {
+        Ok(self
+            .list("certs")?
+            .into_iter()
+            .filter(|n| n.ends_with(".json"))
+            .collect())
+    }
 }
 
 /// Checks that two images have the same bytes everywhere except in `skip` (offset, length).
@@ -1087,24 +1097,27 @@ pub fn same_outside(a: &Path, b: &Path, skip: (u64, u64)) -> Result<bool> {
     Ok(x[..start] == y[..start] && x[end..] == y[end..])
 }
 
+/// Runs a disk tool (sgdisk, mkfs, mtools, debugfs...) to its end; its standard output, or
+/// its standard error in the error when it fails.
+pub(crate) fn run(prog: &str, args: &[&str]) -> Result<Vec<u8>> {
+    let out = Command::new(prog)
+        .args(args)
+        .env("MTOOLS_SKIP_CHECK", "1")
+        .output()
+        .with_context(|| format!("running {prog}"))?;
+    ensure!(
+        out.status.success(),
+        "{prog} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(out.stdout)
+}
+
 /// Makes `img` (`size` bytes of `fill`) look like a disk that came with a laptop and carries a
 /// partition labelled REPRISE — GPT partition 1, FAT, holding `conf` as `reprise.conf` — made
 /// with sgdisk, mkfs.vfat and mtools, the way anyone could make one.
 pub fn donor_disk_with_reprise_partition(img: &Path, fill: &[u8], conf: &str) -> Result<()> {
     fs::write(img, fill).with_context(|| format!("writing {}", img.display()))?;
-    let run = |prog: &str, args: &[&str]| -> Result<()> {
-        let out = Command::new(prog)
-            .args(args)
-            .env("MTOOLS_SKIP_CHECK", "1")
-            .output()
-            .with_context(|| format!("running {prog}"))?;
-        ensure!(
-            out.status.success(),
-            "{prog} {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Ok(())
-    };
     let img_s = img.to_str().context("UTF-8 path")?;
     run(
         "sgdisk",

@@ -178,11 +178,7 @@ fn automatic_run(firmware: Firmware, mode: &str, failing_sector: Option<u64>) ->
         stick.unchanged_outside_data()?,
         "the stick changed outside its data partition"
     );
-    let certs: Vec<String> = data
-        .list("certs")?
-        .into_iter()
-        .filter(|n| n.ends_with(".json"))
-        .collect();
+    let certs = data.certificates()?;
     ensure!(
         certs.len() == 1,
         "expected one certificate, found {certs:?}"
@@ -502,12 +498,7 @@ fn four_kib_sectors_and_odd_sizes_are_wiped_to_the_last_byte() -> Result<()> {
         stick.unchanged_outside_data()?,
         "the stick changed outside its data partition"
     );
-    let names: Vec<String> = stick
-        .data
-        .list("certs")?
-        .into_iter()
-        .filter(|n| n.ends_with(".json"))
-        .collect();
+    let names = stick.data.certificates()?;
     ensure!(names.len() == 1, "one certificate expected: {names:?}");
     let envelope: Value =
         serde_json::from_slice(&stick.data.read(&format!("certs/{}", names[0]))?)?;

@@ -822,12 +822,7 @@ fn a_laptop_wiped_then_given_the_family_system_boots_it_from_its_own_disk() -> R
     );
 
     // The stick: the certificate and the refurbishment record that names it.
-    let certs: Vec<String> = stick
-        .data
-        .list("certs")?
-        .into_iter()
-        .filter(|n| n.ends_with(".json"))
-        .collect();
+    let certs = stick.data.certificates()?;
     ensure!(certs.len() == 1, "one certificate expected: {certs:?}");
     let records = stick.data.list("certs/refurbish")?;
     ensure!(records.len() == 1, "one refurbishment record: {records:?}");
@@ -965,12 +960,7 @@ fn an_install_that_cannot_be_verified(refusal: Refusal) -> Result<()> {
         "the run does not say why ({why:?}):\n{}",
         tail(&run.serial, 50)
     );
-    let certs: Vec<String> = stick
-        .data
-        .list("certs")?
-        .into_iter()
-        .filter(|n| n.ends_with(".json"))
-        .collect();
+    let certs = stick.data.certificates()?;
     ensure!(certs.len() == 1, "the wipe's certificate stands: {certs:?}");
     let records = stick.data.list("certs/refurbish").unwrap_or_default();
     ensure!(

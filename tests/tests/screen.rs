@@ -34,12 +34,7 @@ fn timings(run: &Run) {
 
 /// The certificate the run left on the stick, and its digest as a verifier computes it.
 fn certificate(stick: &Stick) -> Result<(serde_json::Value, String)> {
-    let names: Vec<String> = stick
-        .data
-        .list("certs")?
-        .into_iter()
-        .filter(|n| n.ends_with(".json"))
-        .collect();
+    let names = stick.data.certificates()?;
     ensure!(names.len() == 1, "one certificate expected: {names:?}");
     let bytes = stick.data.read(&format!("certs/{}", names[0]))?;
     let verified = reprise::cert::envelope::verify(&bytes, None)?;

@@ -232,12 +232,7 @@ fn sigterm_cancels_an_automatic_run_which_certifies_cancelled_and_stays_on() -> 
         "a cancelled run must stay on screen:\n{}",
         run.serial
     );
-    let names: Vec<String> = stick
-        .data
-        .list("certs")?
-        .into_iter()
-        .filter(|n| n.ends_with(".json"))
-        .collect();
+    let names = stick.data.certificates()?;
     ensure!(names.len() == 1, "one certificate expected: {names:?}");
     let envelope: serde_json::Value =
         serde_json::from_slice(&stick.data.read(&format!("certs/{}", names[0]))?)?;

@@ -65,12 +65,7 @@ fn a_flat_cmos_clock_and_a_disk_plugged_in_during_an_automatic_run() -> Result<(
         fs::read(&nvme)?.iter().all(|&b| b == 0),
         "the planned disk was not wiped"
     );
-    let certs: Vec<String> = stick
-        .data
-        .list("certs")?
-        .into_iter()
-        .filter(|n| n.ends_with(".json"))
-        .collect();
+    let certs = stick.data.certificates()?;
     ensure!(certs.len() == 1, "one certificate expected: {certs:?}");
     let cert: serde_json::Value =
         serde_json::from_slice(&stick.data.read(&format!("certs/{}", certs[0]))?)

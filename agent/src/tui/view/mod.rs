@@ -67,9 +67,9 @@ pub fn view(m: &Model, f: &mut Frame) {
         match m.overlay {
             Some(Overlay::Help) => help(m, f, area),
             Some(Overlay::Quit) => quit(m, f, area),
-            Some(Overlay::Cancel { armed }) => cancel(m, f, area, armed),
+            Some(Overlay::Cancel { armed }) => cancel(m, f, area, armed, &CANCEL_WIPE),
             Some(Overlay::End { selected }) => end(m, f, area, selected),
-            Some(Overlay::CancelInstall { armed }) => cancel_install(m, f, area, armed),
+            Some(Overlay::CancelInstall { armed }) => cancel(m, f, area, armed, &CANCEL_INSTALL),
             None => {}
         }
     }
@@ -467,46 +467,37 @@ fn end(m: &Model, f: &mut Frame, area: Rect, selected: usize) {
     );
 }
 
-fn cancel(m: &Model, f: &mut Frame, area: Rect, armed: bool) {
-    let l = m.cfg.lang();
-    let step = if armed {
-        t(
-            l,
-            "Enter: cancel the wipe    Esc: go on",
-            "Entrée : annuler    Échap : continuer",
-        )
-    } else {
-        t(
-            l,
-            "F10 then Enter: cancel    Esc: go on",
-            "F10 puis Entrée : annuler    Échap : continuer",
-        )
-    };
-    popup(
-        f,
-        area,
-        t(l, "Cancel the wipe?", "Annuler l'effacement ?"),
-        vec![
-            Line::from(t(
-                l,
-                "The disks will NOT be sanitized; the certificate will say so.",
-                "Les disques ne seront PAS effacés ; le certificat le dira.",
-            )),
-            Line::from(""),
-            Line::from(step),
-        ],
-        palette::danger(),
-    );
+/// What a cancel question names: the wipe's or the install's.
+struct CancelWords {
+    title: (&'static str, &'static str),
+    consequence: (&'static str, &'static str),
+    /// The armed step's English (its French is the same for both).
+    armed: &'static str,
 }
 
-fn cancel_install(m: &Model, f: &mut Frame, area: Rect, armed: bool) {
+const CANCEL_WIPE: CancelWords = CancelWords {
+    title: ("Cancel the wipe?", "Annuler l'effacement ?"),
+    consequence: (
+        "The disks will NOT be sanitized; the certificate will say so.",
+        "Les disques ne seront PAS effacés ; le certificat le dira.",
+    ),
+    armed: "Enter: cancel the wipe    Esc: go on",
+};
+
+const CANCEL_INSTALL: CancelWords = CancelWords {
+    title: ("Cancel the install?", "Annuler l'installation ?"),
+    consequence: (
+        "The system will NOT be installed; the disk stays sanitized.",
+        "Le système ne sera PAS installé ; le disque reste effacé.",
+    ),
+    armed: "Enter: cancel the install    Esc: go on",
+};
+
+/// The two-key cancel question (F10, then Enter) over the wipe or the install.
+fn cancel(m: &Model, f: &mut Frame, area: Rect, armed: bool, words: &CancelWords) {
     let l = m.cfg.lang();
     let step = if armed {
-        t(
-            l,
-            "Enter: cancel the install    Esc: go on",
-            "Entrée : annuler    Échap : continuer",
-        )
+        t(l, words.armed, "Entrée : annuler    Échap : continuer")
     } else {
         t(
             l,
@@ -517,13 +508,9 @@ fn cancel_install(m: &Model, f: &mut Frame, area: Rect, armed: bool) {
     popup(
         f,
         area,
-        t(l, "Cancel the install?", "Annuler l'installation ?"),
+        t(l, words.title.0, words.title.1),
         vec![
-            Line::from(t(
-                l,
-                "The system will NOT be installed; the disk stays sanitized.",
-                "Le système ne sera PAS installé ; le disque reste effacé.",
-            )),
+            Line::from(t(l, words.consequence.0, words.consequence.1)),
             Line::from(""),
             Line::from(step),
         ],
